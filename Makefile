@@ -1,0 +1,88 @@
+# pgdl — in-database analytics and deep learning for PostgreSQL
+#
+# The two commands of the README:
+#   make demo   install what is missing, build, install, show pgdl on real data
+#   make test   install what is missing, build, install, run every test
+# Everything else here is the ordinary PGXS build.
+
+EXTENSION = pgdl
+EXTVERSION = 0.1.0
+
+MODULE_big = pgdl
+CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
+	src/core/sketch.o src/core/sort.o src/core/scaler.o src/core/histogram.o
+PG_OBJS = src/pg/pgdl.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
+	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o
+OBJS = $(CORE_OBJS) $(PG_OBJS)
+
+# The install script is the SQL fragments beside the glue, in this order.
+SQL_FRAGMENTS = src/pg/pgdl.sql src/pg/stats.sql src/pg/quantiles.sql \
+	src/pg/describe.sql src/pg/scalers.sql src/pg/grants.sql
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+
+# -march=native can be turned off with make OPTFLAGS=
+OPTFLAGS ?= -march=native
+PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	$(OPTFLAGS) -ftree-vectorize -fno-math-errno -I$(srcdir)/src/core \
+	-I/usr/include/x86_64-linux-gnu/openblas-pthread
+SHLINK_LIB = -lopenblas -lm
+SHLIB_LINK = $(SHLINK_LIB)
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
+include $(PGXS)
+else
+all:
+	@echo "PostgreSQL development files are missing: run 'make deps' (or make test / make demo)"; exit 1
+endif
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
+	cat $^ > $@
+
+# --- the README's two commands -------------------------------------------
+
+.PHONY: deps demo test unit layering fuzz
+
+deps:
+	@bash scripts/deps.sh
+
+demo: deps
+	$(MAKE) all
+	$(MAKE) install
+	@bash scripts/demo.sh
+
+test: deps
+	$(MAKE) layering
+	$(MAKE) all
+	$(MAKE) install
+	@bash scripts/run_tests.sh
+
+# --- engine unit tests (no server), plain and with ASan + UBSan ----------
+
+UNIT_SRCS = $(wildcard test/unit/*.c)
+CORE_SRCS = $(CORE_OBJS:.o=.c)
+UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Isrc/core -Itest/unit \
+	-I/usr/include/x86_64-linux-gnu/openblas-pthread
+
+test/unit/run_tests: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h) src/core/pgdl_core.h
+	$(CC) $(UNIT_CFLAGS) $(OPTFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lopenblas -lm
+
+test/unit/run_tests_asan: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h) src/core/pgdl_core.h
+	$(CC) $(UNIT_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer -DPGDL_SANITIZE -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lopenblas -lm
+
+unit: test/unit/run_tests test/unit/run_tests_asan
+	./test/unit/run_tests
+	./test/unit/run_tests_asan
+
+# The engine must not know PostgreSQL: no server header, no palloc/ereport/elog.
+layering:
+	@if grep -nE '#include *[<"](postgres|fmgr|utils/|access/|catalog/|executor/|nodes/|funcapi|miscadmin)' src/core/*.[ch] src/core/*/*.[ch] 2>/dev/null \
+	   || grep -nwE 'palloc0?|repalloc|pfree|ereport|elog' src/core/*.[ch] src/core/*/*.[ch] 2>/dev/null; then \
+		echo "layering violation: src/core must not use PostgreSQL headers or calls"; exit 1; \
+	else echo "layering: src/core is free of PostgreSQL"; fi

@@ -1,0 +1,310 @@
+/*-------------------------------------------------------------------------
+ *
+ * pgdl_core.h
+ *	  Public header of the pgdl engine: plain C11, no PostgreSQL headers.
+ *
+ * The engine allocates, reports errors and checks for interrupts only
+ * through the hooks below, which the host installs once (the PostgreSQL
+ * glue in _PG_init, the unit tests in their main).  Every function that can
+ * fail returns a dl_status; an error is first reported through the error
+ * hook (which may not return, as ereport(ERROR) does not) and the function
+ * then returns the status, so a host whose hook does return sees it.
+ *
+ * Usage:
+ *
+ *		dl_hooks h = {my_alloc, my_free, my_error, my_interrupt};
+ *		dl_set_hooks(&h);
+ *
+ *		double		x[3] = {1, 2, 4};
+ *		dl_moments	m;
+ *		dl_moments_init(&m);
+ *		for (int i = 0; i < 3; i++)
+ *			dl_moments_add(&m, x[i]);
+ *		double var = dl_moments_variance(&m);	-- 2.333...
+ *
+ * src/core/pgdl_core.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGDL_CORE_H
+#define PGDL_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Status codes.  The glue maps each one to a SQLSTATE (see src/pg/pgdl.c):
+ * the comment gives the mapping.
+ */
+typedef enum dl_status
+{
+	DL_OK = 0,
+	DL_EINVAL,					/* bad option or argument: 22023 */
+	DL_EDIM,					/* dimension mismatch: 22000 */
+	DL_ENULL,					/* NULL where a value is required: 22004 */
+	DL_EFORMAT,					/* malformed serialized bytes: 22P03 */
+	DL_EVERSION,				/* newer serialized format: 0A000 */
+	DL_ELIMIT,					/* size limit exceeded: 54000 */
+	DL_ERANGE,					/* numeric overflow: 22003 */
+	DL_ETEXT,					/* malformed text representation: 22P02 */
+	DL_EINTERNAL				/* cannot happen: elog(ERROR) */
+} dl_status;
+
+typedef struct dl_hooks
+{
+	void	   *(*alloc) (size_t size); /* never returns NULL */
+	void		(*free) (void *ptr);
+	/* reports an error; may longjmp (PostgreSQL) or return (unit tests) */
+	void		(*error) (dl_status status, const char *message);
+	/* checks for query cancel; may longjmp */
+	void		(*check_interrupts) (void);
+} dl_hooks;
+
+extern void dl_set_hooks(const dl_hooks *hooks);
+extern void *dl_alloc(size_t size);
+extern void dl_free(void *ptr);
+extern void dl_check_interrupts(void);
+
+/* Reports an error through the hook and returns status, for "return dl_error(...)". */
+extern dl_status dl_error(dl_status status, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+
+/* a * b + c without overflow of size_t, or DL_ELIMIT reported */
+extern dl_status dl_size_mul_add(size_t a, size_t b, size_t c, size_t *result);
+
+/* ------------------------------------------------------------------------
+ * Moments: count, mean, central moments 2..4, min, max of one variable.
+ *
+ * Finite values go through Welford/Pebay updates; NaN and +-Infinity are
+ * only counted, so that the finalizers reproduce PostgreSQL's built-in
+ * float8 aggregates exactly (avg of {1, Inf} is Inf, its variance NaN; a NaN
+ * makes every moment NaN; NaN sorts above every number for min/max).
+ * All fields are doubles so a state is plain float8 slots.
+ * ------------------------------------------------------------------------
+ */
+typedef struct dl_moments
+{
+	double		n;				/* finite values */
+	double		mean;
+	double		m2;				/* sum of squared deviations */
+	double		m3;
+	double		m4;
+	double		min;			/* over finite values */
+	double		max;
+	double		n_nan;
+	double		n_posinf;
+	double		n_neginf;
+} dl_moments;
+
+#define DL_MOMENTS_NFIELDS 10
+
+extern void dl_moments_init(dl_moments *m);
+extern void dl_moments_add(dl_moments *m, double x);
+extern void dl_moments_merge(dl_moments *into, const dl_moments *from);
+/* checks the invariants of a moments record that arrived from outside */
+extern bool dl_moments_valid(const dl_moments *m);
+/* true if the finite accumulators overflowed (the glue raises 22003) */
+extern bool dl_moments_overflowed(const dl_moments *m);
+
+extern double dl_moments_count(const dl_moments *m);	/* all non-NULL values */
+extern double dl_moments_mean(const dl_moments *m);
+/* NaN when count < 2: callers turn that into SQL NULL */
+extern double dl_moments_variance(const dl_moments *m);		/* sample, n - 1 */
+extern double dl_moments_pop_variance(const dl_moments *m);	/* n */
+/* g1 = m3/m2^1.5 and g2 = m4/m2^2 - 3; *defined false when n < 2 or m2 = 0 */
+extern double dl_moments_skewness(const dl_moments *m, bool *defined);
+extern double dl_moments_kurtosis(const dl_moments *m, bool *defined);
+extern double dl_moments_min(const dl_moments *m);
+extern double dl_moments_max(const dl_moments *m);
+
+/*
+ * Moments of d variables in structure-of-arrays layout, the form aggregate
+ * states keep: each field is an array of d doubles, so a row update is a
+ * loop the compiler vectorizes.  The arrays live in one caller-owned buffer
+ * of dl_moments_soa_nslots(d) doubles.
+ */
+typedef struct dl_moments_soa
+{
+	int			d;
+	double	   *n,
+			   *mean,
+			   *m2,
+			   *m3,
+			   *m4,
+			   *min,
+			   *max,
+			   *n_nan,
+			   *n_posinf,
+			   *n_neginf;
+} dl_moments_soa;
+
+extern size_t dl_moments_soa_nslots(int d);
+/* points the view at buf; init also resets the values */
+extern void dl_moments_soa_bind(dl_moments_soa *v, double *buf, int d);
+extern void dl_moments_soa_init(dl_moments_soa *v, double *buf, int d);
+/* isnull may be NULL (no NULL elements); NULL elements are skipped */
+extern void dl_moments_soa_add(dl_moments_soa *v, const double *x, const bool *isnull);
+extern void dl_moments_soa_merge(dl_moments_soa *into, const dl_moments_soa *from);
+extern void dl_moments_soa_get(const dl_moments_soa *v, int i, dl_moments *out);
+extern bool dl_moments_soa_valid(const dl_moments_soa *v);
+
+/* ------------------------------------------------------------------------
+ * Co-moments of d variables, pairwise complete (a pair uses the rows where
+ * both are non-NULL).
+ *
+ * Rows without NULL elements update one complete-case block (n, mean[d] and
+ * the upper triangle of the co-moment matrix); rows with NULL elements
+ * update per-pair accumulators.  The two are merged with Chan et al.'s
+ * formula at the end, so the common case costs d(d+1)/2 multiply-adds a row.
+ * Layout (doubles): n, mean[d], C[d(d+1)/2], then, when has_pairs, for each
+ * pair i <= j: n, mean_i, mean_j, m2_i, m2_j, c_ij.
+ * ------------------------------------------------------------------------
+ */
+typedef struct dl_comoments
+{
+	int			d;
+	bool		has_pairs;
+	double	   *buf;
+} dl_comoments;
+
+extern size_t dl_comoments_nslots(int d, bool has_pairs);
+extern void dl_comoments_init(dl_comoments *c, double *buf, int d, bool has_pairs);
+/* moves c into newbuf (nslots(d, true) doubles) with a zeroed pair block */
+extern void dl_comoments_enable_pairs(dl_comoments *c, double *newbuf);
+extern void dl_comoments_add(dl_comoments *c, const double *x);
+/* the row has NULL elements: needs has_pairs */
+extern void dl_comoments_add_nulls(dl_comoments *c, const double *x, const bool *isnull);
+extern void dl_comoments_merge(dl_comoments *into, const dl_comoments *from);
+extern bool dl_comoments_valid(const dl_comoments *c);
+/* pairwise-complete statistics of pair (i, j); false if n_ij < 2 */
+extern bool dl_comoments_pair(const dl_comoments *c, int i, int j,
+							  double *n, double *cov, double *var_i, double *var_j);
+
+/* ------------------------------------------------------------------------
+ * Quantile sketch: exact up to DL_SKETCH_EXACT values, then a deterministic
+ * mergeable compactor hierarchy (Manku-Rajagopalan-Lindsay style, the
+ * deterministic relative of KLL) - see src/core/sketch.c for the bound.
+ *
+ * A sketch is one flat, position-independent block (so it can sit inside a
+ * varlena): the header below followed by the items of each level, level 0
+ * holding up to DL_SKETCH_EXACT items and each higher level up to
+ * DL_SKETCH_K.  The top allocated level is always kept empty, so an add or
+ * a merge never needs more room than it has; afterwards
+ * dl_sketch_needs_grow() tells the caller to move it into a block of
+ * dl_sketch_size(nlevels + 1) bytes with dl_sketch_grow().
+ * NaN values are only counted and rank above every number, as PostgreSQL
+ * sorts them.
+ * ------------------------------------------------------------------------
+ */
+#define DL_SKETCH_EXACT 10000
+#define DL_SKETCH_K 4096
+#define DL_SKETCH_MAX_LEVELS 48
+
+typedef struct dl_sketch
+{
+	uint32_t	magic;
+	uint32_t	nlevels;		/* levels allocated, >= 2 */
+	uint64_t	parity;			/* bit h: offset of the next compaction at h */
+	double		n;				/* total weight of non-NaN values */
+	double		n_nan;
+	double		min;			/* exact, over non-NaN values */
+	double		max;
+	uint32_t	count[DL_SKETCH_MAX_LEVELS];	/* items held at each level */
+	/* double items[] follows */
+} dl_sketch;
+
+extern size_t dl_sketch_size(uint32_t nlevels);
+/* s points to dl_sketch_size(2) bytes */
+extern void dl_sketch_init(dl_sketch *s);
+extern dl_status dl_sketch_add(dl_sketch *s, double x);
+/* into must have at least from->nlevels levels (grow it first) */
+extern dl_status dl_sketch_merge(dl_sketch *into, const dl_sketch *from);
+extern bool dl_sketch_needs_grow(const dl_sketch *s);
+/* copies s into dst, which has dl_sketch_size(nlevels) bytes, nlevels > s->nlevels */
+extern void dl_sketch_grow(dl_sketch *dst, const dl_sketch *s, uint32_t nlevels);
+/* checks a sketch of nbytes that arrived from outside */
+extern dl_status dl_sketch_validate(const dl_sketch *s, size_t nbytes);
+extern double dl_sketch_count(const dl_sketch *s); /* n + n_nan */
+extern bool dl_sketch_is_exact(const dl_sketch *s);
+/* the documented worst-case rank error for this sketch, in ranks */
+extern double dl_sketch_rank_error_bound(const dl_sketch *s);
+/*
+ * Quantiles q[0..nq) in [0, 1] (checked by the caller) into out.  Exact
+ * sketches interpolate as percentile_cont does; others return the value
+ * whose rank interval holds q * (n - 1).  The sketch must be non-empty.
+ */
+extern dl_status dl_sketch_quantiles(const dl_sketch *s, const double *q, int nq, double *out);
+
+/* ------------------------------------------------------------------------
+ * Scalers: per-feature affine maps fitted from moments or sketches.
+ * ------------------------------------------------------------------------
+ */
+typedef enum dl_scaler_kind
+{
+	DL_SCALER_STANDARD = 1,
+	DL_SCALER_MINMAX,
+	DL_SCALER_MAXABS,
+	DL_SCALER_ROBUST,
+	DL_SCALER_IMPUTER
+} dl_scaler_kind;
+
+typedef enum dl_impute_strategy
+{
+	DL_IMPUTE_NONE = 0,
+	DL_IMPUTE_MEAN,
+	DL_IMPUTE_MEDIAN,
+	DL_IMPUTE_CONSTANT
+} dl_impute_strategy;
+
+/*
+ * transform: y = (x - center) / scale; inverse: x = y * scale + center.
+ * lo/hi are the outlier fences' bases: mean and stddev for standard
+ * (mean +- k sd), Q1 and Q3 for robust (Q1 - k IQR, Q3 + k IQR); fill is the
+ * imputer's value per feature.  n is the number of rows fitted.
+ */
+typedef struct dl_scaler
+{
+	dl_scaler_kind kind;
+	dl_impute_strategy strategy;
+	int			d;
+	double		n;
+	double		constant;		/* for DL_IMPUTE_CONSTANT */
+	double	   *center;
+	double	   *scale;
+	double	   *lo;
+	double	   *hi;
+	double	   *fill;
+} dl_scaler;
+
+extern const char *dl_scaler_kind_name(dl_scaler_kind kind);
+/* allocates the arrays (through the hook) for d features */
+extern dl_status dl_scaler_alloc(dl_scaler *s, dl_scaler_kind kind, int d);
+extern void dl_scaler_fit_moments(dl_scaler *s, const dl_moments_soa *m);
+/* robust and median imputer: one sketch per feature */
+extern dl_status dl_scaler_fit_sketches(dl_scaler *s, const dl_sketch *const *sk);
+extern dl_status dl_scaler_validate(const dl_scaler *s);
+/* x and y of length d; isnull in/out may be NULL; y may alias x */
+extern void dl_scaler_transform(const dl_scaler *s, const double *x, bool *isnull, double *y);
+extern dl_status dl_scaler_inverse(const dl_scaler *s, const double *y, const bool *isnull, double *x);
+extern dl_status dl_scaler_is_outlier(const dl_scaler *s, const double *x, const bool *isnull,
+									  double k, bool *result);
+/* readable JSON text form; returns a hook-allocated string */
+extern char *dl_scaler_to_json(const dl_scaler *s);
+/* parses and validates that text form (DL_ETEXT on malformed text) */
+extern dl_status dl_scaler_from_json(const char *text, dl_scaler *s);
+
+/* ------------------------------------------------------------------------
+ * Histogram: bins equal-width bins over [lo, hi); values below lo count in
+ * the first bin, values >= hi in the last; NaN is skipped by the caller.
+ * ------------------------------------------------------------------------
+ */
+extern int	dl_histogram_bin(double x, double lo, double hi, int bins);
+
+/* ------------------------------------------------------------------------
+ * Sorting helper shared by the sketch and the tests: ascending, no NaN.
+ * ------------------------------------------------------------------------
+ */
+extern void dl_sort_doubles(double *a, size_t n);
+
+#endif							/* PGDL_CORE_H */

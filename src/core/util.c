@@ -1,0 +1,66 @@
+/*-------------------------------------------------------------------------
+ *
+ * util.c
+ *	  Hooks through which the engine allocates, reports errors and checks
+ *	  for interrupts, plus small overflow-safe helpers.
+ *
+ * src/core/util.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "pgdl_core.h"
+
+static dl_hooks hooks;
+
+void
+dl_set_hooks(const dl_hooks *h)
+{
+	hooks = *h;
+}
+
+void *
+dl_alloc(size_t size)
+{
+	return hooks.alloc(size);
+}
+
+void
+dl_free(void *ptr)
+{
+	if (ptr)
+		hooks.free(ptr);
+}
+
+void
+dl_check_interrupts(void)
+{
+	if (hooks.check_interrupts)
+		hooks.check_interrupts();
+}
+
+dl_status
+dl_error(dl_status status, const char *fmt,...)
+{
+	char		buf[512];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	hooks.error(status, buf);
+	return status;
+}
+
+dl_status
+dl_size_mul_add(size_t a, size_t b, size_t c, size_t *result)
+{
+	size_t		prod;
+
+	if (__builtin_mul_overflow(a, b, &prod) ||
+		__builtin_add_overflow(prod, c, result))
+		return dl_error(DL_ELIMIT, "requested size overflows");
+	return DL_OK;
+}
