@@ -86,7 +86,8 @@ extern dl_status dl_size_mul_add(size_t a, size_t b, size_t c, size_t *result);
 typedef struct dl_moments
 {
 	double		n;				/* finite values */
-	double		mean;
+	double		shift;			/* the first finite value; see moments.c */
+	double		mean;			/* of x - shift */
 	double		m2;				/* sum of squared deviations */
 	double		m3;
 	double		m4;
@@ -97,7 +98,7 @@ typedef struct dl_moments
 	double		n_neginf;
 } dl_moments;
 
-#define DL_MOMENTS_NFIELDS 10
+#define DL_MOMENTS_NFIELDS 11
 
 extern void dl_moments_init(dl_moments *m);
 extern void dl_moments_add(dl_moments *m, double x);
@@ -128,6 +129,7 @@ typedef struct dl_moments_soa
 {
 	int			d;
 	double	   *n,
+			   *shift,
 			   *mean,
 			   *m2,
 			   *m3,

@@ -108,7 +108,7 @@ th_error(dl_status status, const char *message)
 
 /* suites, defined in test_*.c */
 #define SUITE(name) extern void name(void);
-#include "suites.h"
+#include <suites.h>
 #undef SUITE
 
 int
@@ -119,7 +119,7 @@ main(int argc, char **argv)
 
 	dl_set_hooks(&h);
 #define SUITE(name) if (!only || strcmp(only, #name) == 0) name();
-#include "suites.h"
+#include <suites.h>
 #undef SUITE
 	printf("1..%d\n", test_number);
 	return th_checks_failed ? 1 : 0;

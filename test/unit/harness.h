@@ -49,7 +49,7 @@ extern double th_rand_normal(uint64_t *state);
 /* relative difference, with b as the reference */
 #define CHECK_REL(a, b, tol) \
 	do { double a_ = (a), b_ = (b); \
-		double d_ = fabs(a_ - b_) / (fabs(b_) > 0 ? fabs(b_) : 1.0); \
+		double d_ = a_ == b_ ? 0.0 : fabs(a_ - b_) / (fabs(b_) > 0 ? fabs(b_) : 1.0); \
 		if (!(d_ <= (tol))) \
 			th_fail(__FILE__, __LINE__, "%s = %.17g, %s = %.17g, rel diff %.3g > %.3g", \
 					#a, a_, #b, b_, d_, (double) (tol)); } while (0)

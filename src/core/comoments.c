@@ -1,0 +1,275 @@
+/*-------------------------------------------------------------------------
+ *
+ * comoments.c
+ *	  One-pass, mergeable co-moment matrices with pairwise-complete NULLs.
+ *
+ * Rows with every element present update one complete-case block with the
+ * multivariate Welford step (C += (x - mean_old)(x - mean_new)^T), d(d+1)/2
+ * multiply-adds a row.  Rows with a NULL element update, for each pair
+ * (i, j) present in the row, a small per-pair accumulator.  The per-pair
+ * statistic reported at the end is the Chan et al. merge of the complete
+ * block's projection on (i, j) with that pair's accumulator, which equals
+ * what a single pass over the rows where both are present would give.
+ *
+ * Layout of the caller's buffer, in doubles:
+ *	 n | mean[d] | C[d(d+1)/2] (upper triangle, row-major) | scratch[2d]
+ *	 | when has_pairs, for each pair i <= j: n, mean_i, mean_j, m2_i, m2_j, c_ij
+ * The scratch holds a row's deviations; its content is not state.
+ *
+ * src/core/comoments.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <string.h>
+
+#include "pgdl_core.h"
+
+#define PAIR_SLOTS 6
+
+static inline size_t
+tri_count(int d)
+{
+	return (size_t) d * (size_t) (d + 1) / 2;
+}
+
+/* index of (i, j), i <= j, in the packed upper triangle */
+static inline size_t
+tri_index(int d, int i, int j)
+{
+	return (size_t) i * (size_t) d - (size_t) i * (size_t) (i - 1) / 2 + (size_t) (j - i);
+}
+
+static inline size_t
+complete_slots(int d)
+{
+	return 1 + (size_t) d + tri_count(d) + 2 * (size_t) d;
+}
+
+size_t
+dl_comoments_nslots(int d, bool has_pairs)
+{
+	return complete_slots(d) + (has_pairs ? PAIR_SLOTS * tri_count(d) : 0);
+}
+
+#define CM_N(c)			((c)->buf[0])
+#define CM_MEAN(c)		((c)->buf + 1)
+#define CM_C(c)			((c)->buf + 1 + (c)->d)
+#define CM_SCRATCH(c)	((c)->buf + 1 + (c)->d + tri_count((c)->d))
+#define CM_PAIRS(c)		((c)->buf + complete_slots((c)->d))
+
+void
+dl_comoments_init(dl_comoments *c, double *buf, int d, bool has_pairs)
+{
+	c->d = d;
+	c->has_pairs = has_pairs;
+	c->buf = buf;
+	memset(buf, 0, dl_comoments_nslots(d, has_pairs) * sizeof(double));
+}
+
+void
+dl_comoments_enable_pairs(dl_comoments *c, double *newbuf)
+{
+	size_t		keep = complete_slots(c->d);
+
+	memmove(newbuf, c->buf, keep * sizeof(double));
+	memset(newbuf + keep, 0, PAIR_SLOTS * tri_count(c->d) * sizeof(double));
+	c->buf = newbuf;
+	c->has_pairs = true;
+}
+
+void
+dl_comoments_add(dl_comoments *c, const double *restrict x)
+{
+	int			d = c->d;
+	double		n = CM_N(c) + 1.0;
+	double	   *restrict mean = CM_MEAN(c);
+	double	   *restrict cm = CM_C(c);
+	double	   *restrict before = CM_SCRATCH(c);
+	double	   *restrict after = before + d;
+
+	for (int i = 0; i < d; i++)
+	{
+		before[i] = x[i] - mean[i];
+		mean[i] += before[i] / n;
+		after[i] = x[i] - mean[i];
+	}
+	CM_N(c) = n;
+	for (int i = 0; i < d; i++)
+	{
+		double		bi = before[i];
+		double	   *restrict row = cm + tri_index(d, i, i);
+
+		for (int j = i; j < d; j++)
+			row[j - i] += bi * after[j];
+	}
+}
+
+void
+dl_comoments_add_nulls(dl_comoments *c, const double *x, const bool *isnull)
+{
+	int			d = c->d;
+	double	   *pairs = CM_PAIRS(c);
+
+	for (int i = 0; i < d; i++)
+	{
+		if (isnull[i])
+			continue;
+		for (int j = i; j < d; j++)
+		{
+			double	   *p;
+			double		n,
+						di,
+						dj;
+
+			if (isnull[j])
+				continue;
+			p = pairs + PAIR_SLOTS * tri_index(d, i, j);
+			n = p[0] + 1.0;
+			di = x[i] - p[1];
+			dj = x[j] - p[2];
+			p[1] += di / n;
+			p[2] += dj / n;
+			p[3] += di * (x[i] - p[1]);
+			p[4] += dj * (x[j] - p[2]);
+			p[5] += di * (x[j] - p[2]);
+			p[0] = n;
+		}
+	}
+}
+
+/* merges pair accumulator b into a (Chan et al.) */
+static void
+pair_merge(double *a, const double *b)
+{
+	double		na = a[0],
+				nb = b[0],
+				n,
+				di,
+				dj,
+				f;
+
+	if (nb == 0.0)
+		return;
+	if (na == 0.0)
+	{
+		memcpy(a, b, PAIR_SLOTS * sizeof(double));
+		return;
+	}
+	n = na + nb;
+	di = b[1] - a[1];
+	dj = b[2] - a[2];
+	f = na * nb / n;
+	a[1] += di * nb / n;
+	a[2] += dj * nb / n;
+	a[3] += b[3] + di * di * f;
+	a[4] += b[4] + dj * dj * f;
+	a[5] += b[5] + di * dj * f;
+	a[0] = n;
+}
+
+void
+dl_comoments_merge(dl_comoments *into, const dl_comoments *from)
+{
+	int			d = into->d;
+	double		na = CM_N(into),
+				nb = CM_N(from);
+
+	if (nb > 0.0)
+	{
+		double	   *ma = CM_MEAN(into);
+		const double *mb = CM_MEAN(from);
+		double	   *ca = CM_C(into);
+		const double *cb = CM_C(from);
+		double	   *delta = CM_SCRATCH(into);
+
+		if (na == 0.0)
+		{
+			memcpy(ma, mb, d * sizeof(double));
+			memcpy(ca, cb, tri_count(d) * sizeof(double));
+		}
+		else
+		{
+			double		n = na + nb;
+			double		f = na * nb / n;
+
+			for (int i = 0; i < d; i++)
+			{
+				delta[i] = mb[i] - ma[i];
+				ma[i] += delta[i] * nb / n;
+			}
+			for (int i = 0; i < d; i++)
+				for (int j = i; j < d; j++)
+				{
+					size_t		k = tri_index(d, i, j);
+
+					ca[k] += cb[k] + delta[i] * delta[j] * f;
+				}
+		}
+		CM_N(into) = na + nb;
+	}
+	if (from->has_pairs)
+	{
+		double	   *pa = CM_PAIRS(into);
+		const double *pb = CM_PAIRS(from);
+
+		/* the caller enabled pairs on into when from has them */
+		for (size_t k = 0; k < tri_count(d); k++)
+			pair_merge(pa + PAIR_SLOTS * k, pb + PAIR_SLOTS * k);
+	}
+}
+
+static bool
+valid_count(double c)
+{
+	return c >= 0.0 && c <= 9007199254740992.0 && c == floor(c);
+}
+
+bool
+dl_comoments_valid(const dl_comoments *c)
+{
+	int			d = c->d;
+	const double *cm = CM_C(c);
+
+	if (!valid_count(CM_N(c)))
+		return false;
+	for (int i = 0; i < d; i++)
+		if (cm[tri_index(d, i, i)] < 0.0)
+			return false;
+	if (c->has_pairs)
+	{
+		const double *p = CM_PAIRS(c);
+
+		for (size_t k = 0; k < tri_count(d); k++, p += PAIR_SLOTS)
+			if (!valid_count(p[0]) || p[3] < 0.0 || p[4] < 0.0)
+				return false;
+	}
+	return true;
+}
+
+bool
+dl_comoments_pair(const dl_comoments *c, int i, int j,
+				  double *n, double *cov, double *var_i, double *var_j)
+{
+	int			d = c->d;
+	double		acc[PAIR_SLOTS];
+	const double *cm = CM_C(c);
+
+	if (i > j)
+		return dl_comoments_pair(c, j, i, n, cov, var_j, var_i);
+	acc[0] = CM_N(c);
+	acc[1] = CM_MEAN(c)[i];
+	acc[2] = CM_MEAN(c)[j];
+	acc[3] = cm[tri_index(d, i, i)];
+	acc[4] = cm[tri_index(d, j, j)];
+	acc[5] = cm[tri_index(d, i, j)];
+	if (c->has_pairs)
+		pair_merge(acc, CM_PAIRS(c) + PAIR_SLOTS * tri_index(d, i, j));
+	*n = acc[0];
+	if (acc[0] < 2.0)
+		return false;
+	*cov = acc[5] / (acc[0] - 1.0);
+	*var_i = acc[3] / (acc[0] - 1.0);
+	*var_j = acc[4] / (acc[0] - 1.0);
+	return true;
+}
