@@ -26,9 +26,11 @@ REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 # -march=native can be turned off with make OPTFLAGS=
 OPTFLAGS ?= -march=native
-PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	$(OPTFLAGS) -ftree-vectorize -fno-math-errno -I$(srcdir)/src/core \
-	-I/usr/include/x86_64-linux-gnu/openblas-pthread
+# PostgreSQL's headers are not -Wextra clean: include them as system headers
+PG_CPPFLAGS = -I$(srcdir)/src/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
+	-isystem $(shell $(PG_CONFIG) --includedir-server 2>/dev/null)
+PG_CFLAGS = -std=gnu11 -O3 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	$(OPTFLAGS) -fno-math-errno
 SHLINK_LIB = -lopenblas -lm
 SHLIB_LINK = $(SHLINK_LIB)
 

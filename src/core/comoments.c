@@ -11,9 +11,14 @@
  * block's projection on (i, j) with that pair's accumulator, which equals
  * what a single pass over the rows where both are present would give.
  *
+ * As in moments.c, every accumulator works on x - K with K its first value
+ * (shifted data), so data like 1e9 + U(0,1) keeps its precision.
+ *
  * Layout of the caller's buffer, in doubles:
- *	 n | mean[d] | C[d(d+1)/2] (upper triangle, row-major) | scratch[2d]
- *	 | when has_pairs, for each pair i <= j: n, mean_i, mean_j, m2_i, m2_j, c_ij
+ *	 n | shift[d] | mean[d] (of x - shift) | C[d(d+1)/2] (upper triangle,
+ *	 row-major) | scratch[2d]
+ *	 | when has_pairs, for each pair i <= j:
+ *	   n, shift_i, shift_j, mean_i, mean_j, m2_i, m2_j, c_ij
  * The scratch holds a row's deviations; its content is not state.
  *
  * src/core/comoments.c
@@ -25,7 +30,7 @@
 
 #include "pgdl_core.h"
 
-#define PAIR_SLOTS 6
+#define PAIR_SLOTS 8
 
 static inline size_t
 tri_count(int d)
@@ -43,7 +48,7 @@ tri_index(int d, int i, int j)
 static inline size_t
 complete_slots(int d)
 {
-	return 1 + (size_t) d + tri_count(d) + 2 * (size_t) d;
+	return 1 + 2 * (size_t) d + tri_count(d) + 2 * (size_t) d;
 }
 
 size_t
@@ -53,9 +58,10 @@ dl_comoments_nslots(int d, bool has_pairs)
 }
 
 #define CM_N(c)			((c)->buf[0])
-#define CM_MEAN(c)		((c)->buf + 1)
-#define CM_C(c)			((c)->buf + 1 + (c)->d)
-#define CM_SCRATCH(c)	((c)->buf + 1 + (c)->d + tri_count((c)->d))
+#define CM_SHIFT(c)		((c)->buf + 1)
+#define CM_MEAN(c)		((c)->buf + 1 + (c)->d)
+#define CM_C(c)			((c)->buf + 1 + 2 * (c)->d)
+#define CM_SCRATCH(c)	((c)->buf + 1 + 2 * (c)->d + tri_count((c)->d))
 #define CM_PAIRS(c)		((c)->buf + complete_slots((c)->d))
 
 void
@@ -83,16 +89,21 @@ dl_comoments_add(dl_comoments *c, const double *restrict x)
 {
 	int			d = c->d;
 	double		n = CM_N(c) + 1.0;
+	double	   *restrict shift = CM_SHIFT(c);
 	double	   *restrict mean = CM_MEAN(c);
 	double	   *restrict cm = CM_C(c);
 	double	   *restrict before = CM_SCRATCH(c);
 	double	   *restrict after = before + d;
 
+	if (n == 1.0)
+		memcpy(shift, x, d * sizeof(double));
 	for (int i = 0; i < d; i++)
 	{
-		before[i] = x[i] - mean[i];
+		double		xs = x[i] - shift[i];
+
+		before[i] = xs - mean[i];
 		mean[i] += before[i] / n;
-		after[i] = x[i] - mean[i];
+		after[i] = xs - mean[i];
 	}
 	CM_N(c) = n;
 	for (int i = 0; i < d; i++)
@@ -124,16 +135,28 @@ dl_comoments_add_nulls(dl_comoments *c, const double *x, const bool *isnull)
 
 			if (isnull[j])
 				continue;
+			{
+			double		xi,
+						xj;
+
 			p = pairs + PAIR_SLOTS * tri_index(d, i, j);
 			n = p[0] + 1.0;
-			di = x[i] - p[1];
-			dj = x[j] - p[2];
-			p[1] += di / n;
-			p[2] += dj / n;
-			p[3] += di * (x[i] - p[1]);
-			p[4] += dj * (x[j] - p[2]);
-			p[5] += di * (x[j] - p[2]);
+			if (n == 1.0)
+			{
+				p[1] = x[i];
+				p[2] = x[j];
+			}
+			xi = x[i] - p[1];
+			xj = x[j] - p[2];
+			di = xi - p[3];
+			dj = xj - p[4];
+			p[3] += di / n;
+			p[4] += dj / n;
+			p[5] += di * (xi - p[3]);
+			p[6] += dj * (xj - p[4]);
+			p[7] += di * (xj - p[4]);
 			p[0] = n;
+			}
 		}
 	}
 }
@@ -157,14 +180,15 @@ pair_merge(double *a, const double *b)
 		return;
 	}
 	n = na + nb;
-	di = b[1] - a[1];
-	dj = b[2] - a[2];
+	/* difference of the means, shifts first: exact for nearby shifts */
+	di = (b[1] - a[1]) + (b[3] - a[3]);
+	dj = (b[2] - a[2]) + (b[4] - a[4]);
 	f = na * nb / n;
-	a[1] += di * nb / n;
-	a[2] += dj * nb / n;
-	a[3] += b[3] + di * di * f;
-	a[4] += b[4] + dj * dj * f;
-	a[5] += b[5] + di * dj * f;
+	a[3] += di * nb / n;
+	a[4] += dj * nb / n;
+	a[5] += b[5] + di * di * f;
+	a[6] += b[6] + dj * dj * f;
+	a[7] += b[7] + di * dj * f;
 	a[0] = n;
 }
 
@@ -179,12 +203,15 @@ dl_comoments_merge(dl_comoments *into, const dl_comoments *from)
 	{
 		double	   *ma = CM_MEAN(into);
 		const double *mb = CM_MEAN(from);
+		double	   *sa = CM_SHIFT(into);
+		const double *sb = CM_SHIFT(from);
 		double	   *ca = CM_C(into);
 		const double *cb = CM_C(from);
 		double	   *delta = CM_SCRATCH(into);
 
 		if (na == 0.0)
 		{
+			memcpy(sa, sb, d * sizeof(double));
 			memcpy(ma, mb, d * sizeof(double));
 			memcpy(ca, cb, tri_count(d) * sizeof(double));
 		}
@@ -195,7 +222,7 @@ dl_comoments_merge(dl_comoments *into, const dl_comoments *from)
 
 			for (int i = 0; i < d; i++)
 			{
-				delta[i] = mb[i] - ma[i];
+				delta[i] = (sb[i] - sa[i]) + (mb[i] - ma[i]);
 				ma[i] += delta[i] * nb / n;
 			}
 			for (int i = 0; i < d; i++)
@@ -241,7 +268,7 @@ dl_comoments_valid(const dl_comoments *c)
 		const double *p = CM_PAIRS(c);
 
 		for (size_t k = 0; k < tri_count(d); k++, p += PAIR_SLOTS)
-			if (!valid_count(p[0]) || p[3] < 0.0 || p[4] < 0.0)
+			if (!valid_count(p[0]) || p[5] < 0.0 || p[6] < 0.0)
 				return false;
 	}
 	return true;
@@ -258,18 +285,20 @@ dl_comoments_pair(const dl_comoments *c, int i, int j,
 	if (i > j)
 		return dl_comoments_pair(c, j, i, n, cov, var_j, var_i);
 	acc[0] = CM_N(c);
-	acc[1] = CM_MEAN(c)[i];
-	acc[2] = CM_MEAN(c)[j];
-	acc[3] = cm[tri_index(d, i, i)];
-	acc[4] = cm[tri_index(d, j, j)];
-	acc[5] = cm[tri_index(d, i, j)];
+	acc[1] = CM_SHIFT(c)[i];
+	acc[2] = CM_SHIFT(c)[j];
+	acc[3] = CM_MEAN(c)[i];
+	acc[4] = CM_MEAN(c)[j];
+	acc[5] = cm[tri_index(d, i, i)];
+	acc[6] = cm[tri_index(d, j, j)];
+	acc[7] = cm[tri_index(d, i, j)];
 	if (c->has_pairs)
 		pair_merge(acc, CM_PAIRS(c) + PAIR_SLOTS * tri_index(d, i, j));
 	*n = acc[0];
 	if (acc[0] < 2.0)
 		return false;
-	*cov = acc[5] / (acc[0] - 1.0);
-	*var_i = acc[3] / (acc[0] - 1.0);
-	*var_j = acc[4] / (acc[0] - 1.0);
+	*cov = acc[7] / (acc[0] - 1.0);
+	*var_i = acc[5] / (acc[0] - 1.0);
+	*var_j = acc[6] / (acc[0] - 1.0);
 	return true;
 }

@@ -307,7 +307,7 @@ test_comoments_pairwise(void)
 
 		for (int j = 0; j < D; j++)
 		{
-			x[i][j] = 1e6 + z * (j + 1) + th_rand_normal(&st);
+			x[i][j] = 1e9 + z * (j + 1) + th_rand_normal(&st);
 			nul[i][j] = (j >= 3 && th_rand_uniform(&st) < 0.1 * (j - 2));
 		}
 	}

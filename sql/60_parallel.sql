@@ -1,0 +1,58 @@
+-- Parallel plans: Partial Aggregate appears and results equal the serial plan.
+SET extra_float_digits = 0;
+CREATE TABLE big AS SELECT i, 1e6 + sin(i) * 100 AS a, cos(i) AS b, (i % 7)::float8 AS c FROM generate_series(1, 200000) i;
+ANALYZE big;
+CREATE TABLE serial_results AS
+SELECT pgdl.stats(a) AS s1, pgdl.stats(ARRAY[a, b, c]) AS sv, pgdl.stats_columns(a, b, c) AS sc,
+       pgdl.covariance_matrix(ARRAY[a, b]) AS cov, pgdl.quantiles(b, ARRAY[0.1, 0.5, 0.9]) AS q,
+       pgdl.histogram(b, -1, 1, 10) AS h, pgdl.standard_scaler(ARRAY[a, b])::text AS sc_std,
+       pgdl.robust_scaler(ARRAY[a, b])::text AS sc_rob
+FROM big;
+
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+-- the plan is parallel
+CREATE FUNCTION plan_has(q text, needle text) RETURNS bool LANGUAGE plpgsql AS $$
+DECLARE l text;
+BEGIN
+  FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+    IF l LIKE '%' || needle || '%' THEN RETURN true; END IF;
+  END LOOP;
+  RETURN false;
+END $$;
+SELECT f, plan_has('SELECT ' || f || ' FROM big', 'Partial Aggregate') AS partial
+FROM unnest(ARRAY['pgdl.stats(a)', 'pgdl.stats(ARRAY[a, b, c])', 'pgdl.stats_columns(a, b, c)',
+                  'pgdl.covariance_matrix(ARRAY[a, b])', 'pgdl.quantiles(b, ARRAY[0.5])',
+                  'pgdl.quantile_sketch(b)', 'pgdl.histogram(b, -1, 1, 10)',
+                  'pgdl.standard_scaler(ARRAY[a, b])', 'pgdl.robust_scaler(ARRAY[a, b])',
+                  'pgdl.imputer(ARRAY[a, b], ''median'')', 'pgdl.describe_state(a, b)']) f;
+EXPLAIN (COSTS OFF) SELECT pgdl.stats(ARRAY[a, b, c]) FROM big;
+EXPLAIN (COSTS OFF) SELECT pgdl.quantiles(b, ARRAY[0.5]) FROM big;
+
+CREATE TABLE parallel_results AS
+SELECT pgdl.stats(a) AS s1, pgdl.stats(ARRAY[a, b, c]) AS sv, pgdl.stats_columns(a, b, c) AS sc,
+       pgdl.covariance_matrix(ARRAY[a, b]) AS cov, pgdl.quantiles(b, ARRAY[0.1, 0.5, 0.9]) AS q,
+       pgdl.histogram(b, -1, 1, 10) AS h, pgdl.standard_scaler(ARRAY[a, b])::text AS sc_std,
+       pgdl.robust_scaler(ARRAY[a, b])::text AS sc_rob
+FROM big;
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size; RESET max_parallel_workers_per_gather;
+
+-- moments within 1e-9 relative, counts exact
+CREATE FUNCTION close(a float8[], b float8[], tol float8) RETURNS bool LANGUAGE sql IMMUTABLE
+  RETURN (SELECT bool_and(abs(x - y) <= tol * greatest(abs(y), 1e-300)) FROM unnest(a, b) AS u(x, y));
+SELECT (p.s1).n = (s.s1).n AS n_same,
+       close(ARRAY[(p.s1).mean, (p.s1).variance, (p.s1).skewness, (p.s1).kurtosis, (p.s1).min, (p.s1).max],
+             ARRAY[(s.s1).mean, (s.s1).variance, (s.s1).skewness, (s.s1).kurtosis, (s.s1).min, (s.s1).max], 1e-9) AS scalar_close,
+       (p.sv).n = (s.sv).n AND close((p.sv).mean, (s.sv).mean, 1e-9) AND close((p.sv).variance, (s.sv).variance, 1e-9)
+         AND close((p.sv).kurtosis, (s.sv).kurtosis, 1e-9) AS vector_close,
+       close((p.sc).variance, (s.sc).variance, 1e-9) AS columns_close,
+       close(ARRAY[p.cov[1][1], p.cov[1][2], p.cov[2][2]], ARRAY[s.cov[1][1], s.cov[1][2], s.cov[2][2]], 1e-9) AS cov_close,
+       p.h = s.h AS histogram_same,
+       close(ARRAY(SELECT jsonb_array_elements_text((p.sc_std::jsonb)->'scale')::float8),
+             ARRAY(SELECT jsonb_array_elements_text((s.sc_std::jsonb)->'scale')::float8), 1e-9) AS scaler_close
+FROM parallel_results p, serial_results s;
+-- sketch-based results agree within the sketch's bound (200,000 rows: 0.5% of n in rank)
+SELECT bool_and((SELECT count(*) FROM big WHERE b <= p.q[k]) BETWEEN ((ARRAY[0.1, 0.5, 0.9])[k] - 0.005) * 200000 AND ((ARRAY[0.1, 0.5, 0.9])[k] + 0.005) * 200000) AS quantiles_within_bound
+FROM parallel_results p, generate_series(1, 3) k;

@@ -1,0 +1,671 @@
+/*-------------------------------------------------------------------------
+ *
+ * aggstate.c
+ *	  The pgdl.aggstate varlena: layout, validation, merging and I/O.
+ *
+ * See pgdl_glue.h for the layout.  The text form is "pgdl:" followed by the
+ * hex of the binary form, which round-trips every bit (Citus ships partial
+ * states between nodes as text).  The binary form is the in-memory layout,
+ * little-endian; a state from a machine of the other byte order fails the
+ * magic check.
+ *
+ * src/pg/aggstate.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "pgdl_glue.h"
+
+PG_FUNCTION_INFO_V1(pgdl_aggstate_in);
+PG_FUNCTION_INFO_V1(pgdl_aggstate_out);
+PG_FUNCTION_INFO_V1(pgdl_aggstate_recv);
+PG_FUNCTION_INFO_V1(pgdl_aggstate_send);
+PG_FUNCTION_INFO_V1(pgdl_aggstate_combine);
+PG_FUNCTION_INFO_V1(pgdl_sketch_in);
+PG_FUNCTION_INFO_V1(pgdl_sketch_recv);
+
+#define STATE_TEXT_PREFIX "pgdl:"
+
+size_t
+pgdl_columns_nslots(int flags, int dim, int nq)
+{
+	size_t		n = 0;
+
+	if (flags & PGDL_HAS_MOMENTS)
+		n += dl_moments_soa_nslots(dim);
+	if (flags & PGDL_HAS_Q)
+		n += nq;
+	if (flags & PGDL_HAS_SKETCHES)
+		n += (size_t) dim * (dl_sketch_init_bytes() / sizeof(double));
+	return n;
+}
+
+PgdlAggState *
+pgdl_state_alloc(PgdlLayout layout, PgdlPurpose purpose, int flags, int dim, size_t nslots)
+{
+	Size		size = PGDL_STATE_HDRSZ + nslots * sizeof(double);
+	PgdlAggState *s;
+
+	if (nslots > (MaxAllocHugeSize - PGDL_STATE_HDRSZ) / sizeof(double) ||
+		size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("aggregate state of %zu bytes exceeds the 1GB limit of a value", size)));
+	s = palloc0(size);
+	SET_VARSIZE(s, size);
+	s->magic = PGDL_STATE_MAGIC;
+	s->version = PGDL_STATE_VERSION;
+	s->layout = layout;
+	s->purpose = purpose;
+	s->flags = flags;
+	s->dim = dim;
+	return s;
+}
+
+size_t
+pgdl_state_nslots(const PgdlAggState *s)
+{
+	return (VARSIZE(s) - PGDL_STATE_HDRSZ) / sizeof(double);
+}
+
+void
+pgdl_state_moments(PgdlAggState *s, dl_moments_soa *v)
+{
+	Assert(s->flags & PGDL_HAS_MOMENTS);
+	dl_moments_soa_bind(v, PGDL_STATE_SLOTS(s), s->dim);
+}
+
+double *
+pgdl_state_q(PgdlAggState *s)
+{
+	double	   *p = PGDL_STATE_SLOTS(s);
+
+	if (s->flags & PGDL_HAS_MOMENTS)
+		p += dl_moments_soa_nslots(s->dim);
+	return p;
+}
+
+dl_sketch *
+pgdl_state_first_sketch(PgdlAggState *s)
+{
+	double	   *p = pgdl_state_q(s);
+
+	if (s->flags & PGDL_HAS_Q)
+		p += s->nq;
+	return (dl_sketch *) p;
+}
+
+dl_sketch *
+pgdl_state_next_sketch(dl_sketch *sk)
+{
+	return (dl_sketch *) ((char *) sk + dl_sketch_bytes(sk));
+}
+
+dl_sketch *
+pgdl_state_sketch(PgdlAggState *s, int i)
+{
+	dl_sketch  *sk = pgdl_state_first_sketch(s);
+
+	while (i-- > 0)
+		sk = pgdl_state_next_sketch(sk);
+	return sk;
+}
+
+void
+pgdl_columns_init(PgdlAggState *s)
+{
+	if (s->flags & PGDL_HAS_MOMENTS)
+	{
+		dl_moments_soa v;
+
+		dl_moments_soa_init(&v, PGDL_STATE_SLOTS(s), s->dim);
+	}
+	if (s->flags & PGDL_HAS_SKETCHES)
+	{
+		dl_sketch  *sk = pgdl_state_first_sketch(s);
+
+		for (int i = 0; i < s->dim; i++)
+		{
+			dl_sketch_init(sk);
+			sk = pgdl_state_next_sketch(sk);
+		}
+	}
+}
+
+/* a copy of s in which sketch i occupies newbytes */
+static PgdlAggState *
+resize_sketch(PgdlAggState *s, int i, size_t newbytes)
+{
+	dl_sketch  *old = pgdl_state_sketch(s, i);
+	size_t		oldbytes = dl_sketch_bytes(old);
+	size_t		before = (char *) old - (char *) s;
+	size_t		after = VARSIZE(s) - before - oldbytes;
+	Size		size = VARSIZE(s) - oldbytes + newbytes;
+	PgdlAggState *n;
+
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("aggregate state of %zu bytes exceeds the 1GB limit of a value", size),
+				 errhint("Fewer columns per call keep each state smaller.")));
+	n = palloc(size);
+	memcpy(n, s, before);
+	dl_sketch_move((dl_sketch *) ((char *) n + before), old, newbytes);
+	memcpy((char *) n + before + newbytes, (char *) old + oldbytes, after);
+	SET_VARSIZE(n, size);
+	return n;
+}
+
+/*
+ * Adds one row to the d sketches of s (NULL elements skipped).  Columns fill
+ * at the same pace, so when one sketch is full the others usually are too:
+ * all full sketches are grown in one relayout, rather than copying the
+ * whole state once per sketch.
+ */
+PgdlAggState *
+pgdl_state_sketches_add(PgdlAggState *s, const double *x, const bool *isnull)
+{
+	dl_sketch  *sk = pgdl_state_first_sketch(s);
+	size_t		extra = 0;
+
+	for (int i = 0; i < s->dim; i++, sk = pgdl_state_next_sketch(sk))
+	{
+		size_t		need;
+
+		if (isnull && isnull[i])
+			continue;
+		need = dl_sketch_grow_bytes(sk);
+		if (need != 0)
+			extra += need - dl_sketch_bytes(sk);
+	}
+	if (extra > 0)
+	{
+		dl_sketch  *old = pgdl_state_first_sketch(s);
+		size_t		before = (char *) old - (char *) s;
+		Size		size = VARSIZE(s) + extra;
+		PgdlAggState *n;
+		char	   *dst;
+
+		if (size > MaxAllocSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("aggregate state of %zu bytes exceeds the 1GB limit of a value", size),
+					 errhint("Fewer columns per call keep each state smaller.")));
+		n = palloc(size);
+		memcpy(n, s, before);
+		dst = (char *) n + before;
+		for (int i = 0; i < s->dim; i++, old = pgdl_state_next_sketch(old))
+		{
+			size_t		need = (isnull && isnull[i]) ? 0 : dl_sketch_grow_bytes(old);
+			size_t		bytes = need ? need : dl_sketch_bytes(old);
+
+			if (need)
+				dl_sketch_move((dl_sketch *) dst, old, bytes);
+			else
+				memcpy(dst, old, bytes);
+			dst += bytes;
+		}
+		SET_VARSIZE(n, size);
+		s = n;
+	}
+
+	sk = pgdl_state_first_sketch(s);
+	for (int i = 0; i < s->dim; i++, sk = pgdl_state_next_sketch(sk))
+		if (!(isnull && isnull[i]))
+			pgdl_check_status(dl_sketch_add(sk, x[i]));
+	return s;
+}
+
+PgdlAggState *
+pgdl_state_grow_sketch(PgdlAggState *s, int i)
+{
+	dl_sketch  *sk = pgdl_state_sketch(s, i);
+	size_t		need = dl_sketch_grow_bytes(sk);
+
+	if (need == 0)
+		return s;
+	return resize_sketch(s, i, need);
+}
+
+void
+pgdl_state_comoments(PgdlAggState *s, dl_comoments *c)
+{
+	c->d = s->dim;
+	c->has_pairs = (s->flags & PGDL_HAS_PAIRS) != 0;
+	c->buf = PGDL_STATE_SLOTS(s);
+}
+
+static void
+corrupt(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid pgdl aggregate state"),
+			 errdetail("%s", detail)));
+}
+
+static bool
+valid_count(double c)
+{
+	return c >= 0.0 && c <= 9007199254740992.0 && c == floor(c);
+}
+
+void
+pgdl_state_validate(const PgdlAggState *s, size_t nbytes)
+{
+	size_t		nslots;
+
+	if (nbytes < PGDL_STATE_HDRSZ)
+		corrupt("The value is shorter than the state header.");
+	if (s->magic != PGDL_STATE_MAGIC)
+		corrupt("The magic number does not match.");
+	if (s->version > PGDL_STATE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("pgdl aggregate state version %d is newer than this pgdl understands (%d)",
+						s->version, PGDL_STATE_VERSION),
+				 errhint("Upgrade the pgdl extension on this server.")));
+	if (s->version < 1)
+		corrupt("The format version is not valid.");
+	if ((nbytes - PGDL_STATE_HDRSZ) % sizeof(double) != 0)
+		corrupt("The size is not a whole number of slots.");
+	if (s->flags & ~PGDL_KNOWN_FLAGS)
+		corrupt("Unknown flags are set.");
+	if (s->dim < 0 || s->dim > PGDL_MAX_DIM)
+		corrupt("The number of variables is out of range.");
+	if (!valid_count(s->nulls) || !valid_count(s->rows) || s->nulls > s->rows)
+		corrupt("The row or NULL count is not a count.");
+	nslots = (nbytes - PGDL_STATE_HDRSZ) / sizeof(double);
+
+	switch (s->layout)
+	{
+		case PGDL_LAYOUT_COLUMNS:
+			{
+				size_t		used = 0;
+				PgdlAggState *ms = (PgdlAggState *) s;
+
+				if (s->flags & PGDL_HAS_PAIRS)
+					corrupt("A column state has the pairs flag.");
+				if (s->purpose != PGDL_PURPOSE_STATS && s->purpose != PGDL_PURPOSE_QUANTILES &&
+					s->purpose != PGDL_PURPOSE_SKETCH && s->purpose != PGDL_PURPOSE_DESCRIBE &&
+					s->purpose != PGDL_PURPOSE_SCALER)
+					corrupt("The purpose does not match the layout.");
+				if (s->flags & PGDL_HAS_MOMENTS)
+				{
+					dl_moments_soa v;
+
+					used += dl_moments_soa_nslots(s->dim);
+					if (used > nslots)
+						corrupt("The moments section is truncated.");
+					pgdl_state_moments(ms, &v);
+					if (!dl_moments_soa_valid(&v))
+						corrupt("The moments are not consistent.");
+				}
+				if (s->flags & PGDL_HAS_Q)
+				{
+					double	   *q;
+
+					if (s->nq < 1 || s->nq > PGDL_MAX_Q)
+						corrupt("The number of quantiles is out of range.");
+					used += s->nq;
+					if (used > nslots)
+						corrupt("The quantile list is truncated.");
+					q = pgdl_state_q(ms);
+					for (int i = 0; i < s->nq; i++)
+						if (!(q[i] >= 0.0 && q[i] <= 1.0))
+							corrupt("A quantile is outside [0, 1].");
+				}
+				else if (s->nq != 0)
+					corrupt("A quantile count without quantiles.");
+				if (s->flags & PGDL_HAS_SKETCHES)
+				{
+					dl_sketch  *sk = pgdl_state_first_sketch(ms);
+
+					for (int i = 0; i < s->dim; i++)
+					{
+						size_t		left = (nslots - used) * sizeof(double);
+
+						/* the sketch checks its own claimed size against what is left */
+						if (dl_sketch_validate_block(sk, left, &left) != DL_OK)
+							corrupt("A quantile sketch is not valid.");
+						used += left / sizeof(double);
+						sk = (dl_sketch *) ((char *) sk + left);
+					}
+				}
+				if (used != nslots)
+					corrupt("The size does not match the sections.");
+				break;
+			}
+		case PGDL_LAYOUT_COMOMENTS:
+			{
+				dl_comoments c;
+
+				if (s->purpose != PGDL_PURPOSE_COMOMENTS)
+					corrupt("The purpose does not match the layout.");
+				if (s->flags & ~PGDL_HAS_PAIRS)
+					corrupt("Flags do not match the layout.");
+				if (nslots != (s->dim == 0 ? 0 : dl_comoments_nslots(s->dim, (s->flags & PGDL_HAS_PAIRS) != 0)))
+					corrupt("The size does not match the number of variables.");
+				if (s->dim > 0)
+				{
+					pgdl_state_comoments((PgdlAggState *) s, &c);
+					if (!dl_comoments_valid(&c))
+						corrupt("The co-moments are not consistent.");
+				}
+				break;
+			}
+		case PGDL_LAYOUT_HISTOGRAM:
+			{
+				double		lo = s->params[0],
+							hi = s->params[1],
+							bins = s->params[2];
+				const double *counts = PGDL_STATE_SLOTS((PgdlAggState *) s);
+
+				if (s->purpose != PGDL_PURPOSE_HISTOGRAM || s->flags != 0)
+					corrupt("The purpose does not match the layout.");
+				if (!isfinite(lo) || !isfinite(hi) || !(lo < hi) ||
+					!(bins >= 1 && bins <= PGDL_MAX_BINS && bins == floor(bins)) ||
+					nslots != (size_t) bins)
+					corrupt("The histogram parameters are not valid.");
+				for (size_t i = 0; i < nslots; i++)
+					if (!valid_count(counts[i]))
+						corrupt("A histogram count is not a count.");
+				break;
+			}
+		default:
+			corrupt("The layout is unknown.");
+	}
+}
+
+/* the merged result must have the same shape and constants */
+static void
+check_compatible(const PgdlAggState *a, const PgdlAggState *b)
+{
+	if (a->layout != b->layout || a->purpose != b->purpose ||
+		(a->flags & ~PGDL_HAS_PAIRS) != (b->flags & ~PGDL_HAS_PAIRS) ||
+		memcmp(a->params, b->params, sizeof(a->params)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("cannot combine pgdl aggregate states of different kinds")));
+	if (a->dim != b->dim && a->dim != 0 && b->dim != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("cannot combine aggregate states of %d and %d variables", a->dim, b->dim),
+				 errdetail("All arrays aggregated together must have the same length.")));
+	if (a->nq != b->nq && a->dim != 0 && b->dim != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the quantiles asked for must not change between rows")));
+	if ((a->flags & PGDL_HAS_Q) && a->dim != 0 && b->dim != 0 &&
+		memcmp(pgdl_state_q((PgdlAggState *) a), pgdl_state_q((PgdlAggState *) b),
+			   a->nq * sizeof(double)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the quantiles asked for must not change between rows")));
+}
+
+static PgdlAggState *
+copy_state(const PgdlAggState *s)
+{
+	PgdlAggState *c = palloc(VARSIZE(s));
+
+	memcpy(c, s, VARSIZE(s));
+	return c;
+}
+
+PgdlAggState *
+pgdl_state_merge(PgdlAggState *a, const PgdlAggState *b)
+{
+	check_compatible(a, b);
+	if (b->dim == 0)
+	{
+		a->nulls += b->nulls;
+		a->rows += b->rows;
+		return a;
+	}
+	if (a->dim == 0)
+	{
+		double		nulls = a->nulls,
+					rows = a->rows;
+
+		a = copy_state(b);
+		a->nulls += nulls;
+		a->rows += rows;
+		return a;
+	}
+	a->nulls += b->nulls;
+	a->rows += b->rows;
+
+	switch (a->layout)
+	{
+		case PGDL_LAYOUT_COLUMNS:
+			if (a->flags & PGDL_HAS_MOMENTS)
+			{
+				dl_moments_soa va,
+							vb;
+
+				pgdl_state_moments(a, &va);
+				pgdl_state_moments((PgdlAggState *) b, &vb);
+				dl_moments_soa_merge(&va, &vb);
+			}
+			if (a->flags & PGDL_HAS_SKETCHES)
+			{
+				const dl_sketch *sb = pgdl_state_first_sketch((PgdlAggState *) b);
+
+				for (int i = 0; i < a->dim; i++)
+				{
+					dl_sketch  *sa = pgdl_state_sketch(a, i);
+					size_t		need = dl_sketch_merge_bytes(sa, sb);
+
+					if (need > dl_sketch_bytes(sa))
+					{
+						a = resize_sketch(a, i, need);
+						sa = pgdl_state_sketch(a, i);
+					}
+					pgdl_check_status(dl_sketch_merge(sa, sb));
+					sb = pgdl_state_next_sketch((dl_sketch *) sb);
+				}
+			}
+			break;
+		case PGDL_LAYOUT_COMOMENTS:
+			{
+				dl_comoments ca,
+							cb;
+
+				if ((b->flags & PGDL_HAS_PAIRS) && !(a->flags & PGDL_HAS_PAIRS))
+				{
+					PgdlAggState *n = pgdl_state_alloc(PGDL_LAYOUT_COMOMENTS, a->purpose,
+													   a->flags | PGDL_HAS_PAIRS, a->dim,
+													   dl_comoments_nslots(a->dim, true));
+
+					n->nulls = a->nulls;
+					n->rows = a->rows;
+					pgdl_state_comoments(a, &ca);
+					dl_comoments_enable_pairs(&ca, PGDL_STATE_SLOTS(n));
+					a = n;
+				}
+				pgdl_state_comoments(a, &ca);
+				pgdl_state_comoments((PgdlAggState *) b, &cb);
+				dl_comoments_merge(&ca, &cb);
+				break;
+			}
+		case PGDL_LAYOUT_HISTOGRAM:
+			{
+				double	   *ca = PGDL_STATE_SLOTS(a);
+				const double *cb = PGDL_STATE_SLOTS((PgdlAggState *) b);
+
+				for (int i = 0; i < (int) a->params[2]; i++)
+					ca[i] += cb[i];
+				break;
+			}
+	}
+	return a;
+}
+
+MemoryContext
+pgdl_agg_context(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fname)));
+	return aggcontext;
+}
+
+/*
+ * pgdl.aggstate_combine(a, b): the combine function of every pgdl aggregate.
+ * a belongs to this aggregate (updated in place); b came from a worker or
+ * another node and is validated first.  A new pointer is palloc'd in the
+ * current (per-call) context: the executor copies it into its own.
+ */
+Datum
+pgdl_aggstate_combine(PG_FUNCTION_ARGS)
+{
+	PgdlAggState *a,
+			   *b;
+
+	pgdl_agg_context(fcinfo, "pgdl.aggstate_combine");
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	b = PG_GETARG_PGDL_AGGSTATE(1);
+	pgdl_state_validate(b, VARSIZE(b));
+	if (PG_ARGISNULL(0))
+		PG_RETURN_POINTER(copy_state(b));
+	a = (PgdlAggState *) PG_GETARG_POINTER(0);
+	PG_RETURN_POINTER(pgdl_state_merge(a, b));
+}
+
+/* ---- I/O ----------------------------------------------------------------- */
+
+static PgdlAggState *
+state_from_bytes(const char *data, size_t len)
+{
+	PgdlAggState *s;
+
+	if (len < PGDL_STATE_HDRSZ - VARHDRSZ || len > MaxAllocSize - VARHDRSZ)
+		corrupt("The value has an impossible length.");
+	s = palloc(len + VARHDRSZ);
+	SET_VARSIZE(s, len + VARHDRSZ);
+	memcpy((char *) s + VARHDRSZ, data, len);
+	pgdl_state_validate(s, VARSIZE(s));
+	return s;
+}
+
+static PgdlAggState *
+state_from_text(const char *str)
+{
+	size_t		len = strlen(str);
+	size_t		nbytes;
+	char	   *buf;
+
+	if (strncmp(str, STATE_TEXT_PREFIX, strlen(STATE_TEXT_PREFIX)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for a pgdl aggregate state"),
+				 errdetail("The text form starts with \"%s\".", STATE_TEXT_PREFIX)));
+	str += strlen(STATE_TEXT_PREFIX);
+	len -= strlen(STATE_TEXT_PREFIX);
+	if (len % 2 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for a pgdl aggregate state"),
+				 errdetail("The hex digits come in pairs.")));
+	nbytes = len / 2;
+	buf = palloc(nbytes + 1);
+	if (hex_decode(str, len, buf) != nbytes)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for a pgdl aggregate state")));
+	return state_from_bytes(buf, nbytes);
+}
+
+static char *
+state_to_text(const PgdlAggState *s)
+{
+	size_t		len = VARSIZE(s) - VARHDRSZ;
+	size_t		plen = strlen(STATE_TEXT_PREFIX);
+	char	   *out = palloc(plen + 2 * len + 1);
+
+	memcpy(out, STATE_TEXT_PREFIX, plen);
+	hex_encode((const char *) s + VARHDRSZ, len, out + plen);
+	out[plen + 2 * len] = '\0';
+	return out;
+}
+
+Datum
+pgdl_aggstate_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(state_from_text(PG_GETARG_CSTRING(0)));
+}
+
+Datum
+pgdl_aggstate_out(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_CSTRING(state_to_text(PG_GETARG_PGDL_AGGSTATE(0)));
+}
+
+Datum
+pgdl_aggstate_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			len = buf->len - buf->cursor;
+	const char *data = pq_getmsgbytes(buf, len);
+
+	PG_RETURN_POINTER(state_from_bytes(data, len));
+}
+
+Datum
+pgdl_aggstate_send(PG_FUNCTION_ARGS)
+{
+	PgdlAggState *s = PG_GETARG_PGDL_AGGSTATE(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, (const char *) s + VARHDRSZ, VARSIZE(s) - VARHDRSZ);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* pgdl.sketch shares the binary and text forms; it is one sketch of one variable */
+static void
+check_is_sketch(const PgdlAggState *s)
+{
+	if (s->purpose != PGDL_PURPOSE_SKETCH || s->dim > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("value is a pgdl aggregate state but not a quantile sketch")));
+}
+
+Datum
+pgdl_sketch_in(PG_FUNCTION_ARGS)
+{
+	PgdlAggState *s = state_from_text(PG_GETARG_CSTRING(0));
+
+	check_is_sketch(s);
+	PG_RETURN_POINTER(s);
+}
+
+Datum
+pgdl_sketch_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			len = buf->len - buf->cursor;
+	PgdlAggState *s = state_from_bytes(pq_getmsgbytes(buf, len), len);
+
+	check_is_sketch(s);
+	PG_RETURN_POINTER(s);
+}

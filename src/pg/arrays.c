@@ -1,0 +1,338 @@
+/*-------------------------------------------------------------------------
+ *
+ * arrays.c
+ *	  Feature vectors: numeric arrays in, float8[] and bigint[] out.
+ *
+ * Every function taking a feature vector declares one anyarray argument
+ * (two array overloads of one name make ARRAY[1.5, 2] and friends
+ * ambiguous), so the element type is only known here.  float8 and real
+ * arrays are read in place; int2/4/8, numeric and bool are converted.  A
+ * float8 array without NULLs is not copied at all.
+ *
+ * src/pg/arrays.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/arrayaccess.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+
+#include "pgdl_glue.h"
+
+bool
+pgdl_numeric_type(Oid typid)
+{
+	switch (typid)
+	{
+		case FLOAT8OID:
+		case FLOAT4OID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case NUMERICOID:
+		case BOOLOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+double
+pgdl_datum_to_double(Datum d, Oid typid)
+{
+	switch (typid)
+	{
+		case FLOAT8OID:
+			return DatumGetFloat8(d);
+		case FLOAT4OID:
+			return (double) DatumGetFloat4(d);
+		case INT2OID:
+			return (double) DatumGetInt16(d);
+		case INT4OID:
+			return (double) DatumGetInt32(d);
+		case INT8OID:
+			return (double) DatumGetInt64(d);
+		case BOOLOID:
+			return DatumGetBool(d) ? 1.0 : 0.0;
+		case NUMERICOID:
+			return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
+		default:
+			elog(ERROR, "unexpected feature type %u", typid);
+	}
+	return 0.0;					/* keep compiler quiet */
+}
+
+PgdlVectorScratch *
+pgdl_vector_scratch(FunctionCallInfo fcinfo)
+{
+	PgdlVectorScratch *s = (PgdlVectorScratch *) fcinfo->flinfo->fn_extra;
+
+	if (s == NULL)
+	{
+		s = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PgdlVectorScratch));
+		s->mcxt = fcinfo->flinfo->fn_mcxt;
+		fcinfo->flinfo->fn_extra = s;
+	}
+	return s;
+}
+
+static void
+ensure_capacity(PgdlVectorScratch *s, int d)
+{
+	if (s->capacity >= d)
+		return;
+	if (s->buf)
+	{
+		pfree(s->buf);
+		pfree(s->nulls);
+	}
+	s->buf = MemoryContextAllocHuge(s->mcxt, (Size) d * sizeof(double));
+	s->nulls = MemoryContextAllocHuge(s->mcxt, (Size) d * sizeof(bool));
+	s->capacity = d;
+}
+
+void
+pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVector *out,
+				 const char *what)
+{
+	Oid			elemtype = ARR_ELEMTYPE(arr);
+	int			ndim = ARR_NDIM(arr);
+	int			d;
+	bits8	   *bitmap = ARR_NULLBITMAP(arr);
+	bool		any_null = false;
+
+	if (!pgdl_numeric_type(elemtype))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s must be a numeric array, got %s",
+						what, format_type_be(get_array_type(elemtype))),
+				 errhint("Use an array of float8, real, integer, bigint, smallint, numeric or boolean.")));
+	if (ndim == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s must not be empty", what)));
+	if (ndim != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s must be a one-dimensional array, got %d dimensions", what, ndim)));
+	d = ARR_DIMS(arr)[0];
+	if (d > PGDL_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s has %d elements, more than the limit of %d", what, d, PGDL_MAX_DIM)));
+	out->d = d;
+
+	if (elemtype == FLOAT8OID && bitmap == NULL)
+	{
+		out->x = (const double *) ARR_DATA_PTR(arr);
+		out->isnull = NULL;
+		return;
+	}
+
+	ensure_capacity(scratch, d);
+	if (elemtype == NUMERICOID)
+	{
+		array_iter	it;
+
+		array_iter_setup(&it, (AnyArrayType *) arr);
+		for (int i = 0; i < d; i++)
+		{
+			bool		isnull;
+			Datum		v = array_iter_next(&it, &isnull, i, -1, false, TYPALIGN_INT);
+
+			scratch->nulls[i] = isnull;
+			any_null |= isnull;
+			scratch->buf[i] = isnull ? 0.0 : pgdl_datum_to_double(v, NUMERICOID);
+		}
+	}
+	else
+	{
+		/* fixed-width, naturally aligned element types: walk the data */
+		char	   *p = ARR_DATA_PTR(arr);
+		int			typlen = (elemtype == FLOAT8OID || elemtype == INT8OID) ? 8 :
+			(elemtype == FLOAT4OID || elemtype == INT4OID) ? 4 :
+			(elemtype == INT2OID) ? 2 : 1;
+
+		for (int i = 0; i < d; i++)
+		{
+			double		v;
+
+			if (bitmap && !(bitmap[i / 8] & (1 << (i % 8))))
+			{
+				scratch->nulls[i] = true;
+				scratch->buf[i] = 0.0;
+				any_null = true;
+				continue;
+			}
+			switch (elemtype)
+			{
+				case FLOAT8OID:
+					v = *(const double *) p;
+					break;
+				case FLOAT4OID:
+					v = *(const float *) p;
+					break;
+				case INT8OID:
+					v = (double) *(const int64 *) p;
+					break;
+				case INT4OID:
+					v = (double) *(const int32 *) p;
+					break;
+				case INT2OID:
+					v = (double) *(const int16 *) p;
+					break;
+				default:		/* bool */
+					v = *(const bool *) p ? 1.0 : 0.0;
+					break;
+			}
+			scratch->buf[i] = v;
+			scratch->nulls[i] = false;
+			p += typlen;
+		}
+	}
+	out->x = scratch->buf;
+	out->isnull = any_null ? scratch->nulls : NULL;
+}
+
+ArrayType *
+pgdl_float8_array(const double *x, const bool *nulls, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Float8GetDatum(x[i]);
+	if (n == 0)
+		return construct_empty_array(FLOAT8OID);
+	return construct_md_array(elems, (bool *) nulls, 1, dims, lbs,
+							  FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+ArrayType *
+pgdl_int8_array(const double *x, const bool *nulls, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	for (int i = 0; i < n; i++)
+		elems[i] = Int64GetDatum((int64) x[i]);
+	if (n == 0)
+		return construct_empty_array(INT8OID);
+	return construct_md_array(elems, (bool *) nulls, 1, dims, lbs,
+							  INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+ArrayType *
+pgdl_float8_matrix(const double *x, const bool *nulls, int rows, int cols)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max((Size) rows * cols, 1));
+	int			dims[2] = {rows, cols};
+	int			lbs[2] = {1, 1};
+
+	for (Size i = 0; i < (Size) rows * cols; i++)
+		elems[i] = Float8GetDatum(x[i]);
+	if (rows == 0 || cols == 0)
+		return construct_empty_array(FLOAT8OID);
+	return construct_md_array(elems, (bool *) nulls, 2, dims, lbs,
+							  FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+double *
+pgdl_read_float8_list(ArrayType *arr, int *n, const char *argname)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	double	   *out;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s must be a one-dimensional array", argname)));
+	deconstruct_array(arr, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, n);
+	out = palloc(sizeof(double) * Max(*n, 1));
+	for (int i = 0; i < *n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not contain NULL (element %d)", argname, i + 1)));
+		out[i] = DatumGetFloat8(elems[i]);
+	}
+	return out;
+}
+
+/* per-query cache of a VARIADIC "any" function's argument types */
+typedef struct VariadicCache
+{
+	PgdlVectorScratch scratch;
+	int			nargs;
+	Oid		   *types;
+} VariadicCache;
+
+void
+pgdl_read_variadic(FunctionCallInfo fcinfo, int first, PgdlVector *out, const char *fname)
+{
+	VariadicCache *cache = (VariadicCache *) fcinfo->flinfo->fn_extra;
+	int			nargs = PG_NARGS() - first;
+	bool		any_null = false;
+
+	if (cache == NULL)
+	{
+		MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+
+		if (get_fn_expr_variadic(fcinfo->flinfo))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s takes columns, not an array marked VARIADIC", fname),
+					 errhint("Use pgdl.stats(array) for an array.")));
+		if (nargs < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s needs at least one column", fname)));
+		cache = MemoryContextAllocZero(mcxt, sizeof(VariadicCache));
+		cache->types = MemoryContextAlloc(mcxt, nargs * sizeof(Oid));
+		cache->scratch.mcxt = mcxt;
+		ensure_capacity(&cache->scratch, nargs);
+		for (int i = 0; i < nargs; i++)
+		{
+			Oid			t = get_fn_expr_argtype(fcinfo->flinfo, first + i);
+
+			if (!pgdl_numeric_type(t))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("argument %d of %s must be numeric, got %s",
+								i + 1, fname, format_type_be(t)),
+						 errhint("Cast untyped literals, e.g. 1.5::float8.")));
+			cache->types[i] = t;
+		}
+		cache->nargs = nargs;
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	for (int i = 0; i < nargs; i++)
+	{
+		bool		isnull = PG_ARGISNULL(first + i);
+
+		cache->scratch.nulls[i] = isnull;
+		any_null |= isnull;
+		if (isnull)
+			cache->scratch.buf[i] = 0.0;
+		else if (cache->types[i] == FLOAT8OID)
+			cache->scratch.buf[i] = PG_GETARG_FLOAT8(first + i);
+		else
+			cache->scratch.buf[i] = pgdl_datum_to_double(PG_GETARG_DATUM(first + i),
+														 cache->types[i]);
+	}
+	out->d = nargs;
+	out->x = cache->scratch.buf;
+	out->isnull = any_null ? cache->scratch.nulls : NULL;
+}

@@ -1,0 +1,6 @@
+-- src/pg/grants.sql: privileges, last in the install script.
+-- USAGE on the schema and EXECUTE on every function for everyone (API.md).
+
+GRANT USAGE ON SCHEMA pgdl TO PUBLIC;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgdl TO PUBLIC;
+COMMENT ON SCHEMA pgdl IS 'pgdl: in-database analytics and deep learning';

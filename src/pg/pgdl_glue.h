@@ -1,0 +1,218 @@
+/*-------------------------------------------------------------------------
+ *
+ * pgdl_glue.h
+ *	  Declarations shared by the PostgreSQL glue files (src/pg).
+ *
+ * Aggregate states.  Every pgdl aggregate keeps its transition state in one
+ * concrete varlena type, pgdl.aggstate (the public pgdl.sketch shares its
+ * binary form): a fixed header plus float8 slots, allocated on the first row
+ * and then updated in place.  A concrete type, rather than "internal", is
+ * what lets both parallel query and Citus ship partial states between
+ * processes or nodes without serialize/deserialize functions; the price is
+ * that every state arriving from outside (input, receive, the second
+ * argument of a combine function) is validated before use.
+ *
+ * Layout kinds:
+ *	 COLUMNS	d variables; sections, in this order, as the flags say:
+ *				moments (dl_moments_soa, d * 11 slots), q (nq slots: the
+ *				quantiles asked for), sketches (d consecutive dl_sketch
+ *				blocks, each of its own size; they come last because they
+ *				grow)
+ *	 COMOMENTS	dl_comoments of d variables (flag: has pairs)
+ *	 HISTOGRAM	bins counts; lo, hi and bins in params
+ * The "purpose" says which aggregate built the state so that a combine
+ * function never mixes, say, a histogram into a scaler fit.
+ *
+ * src/pg/pgdl_glue.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGDL_GLUE_H
+#define PGDL_GLUE_H
+
+#include "fmgr.h"
+#include "utils/array.h"
+
+#include "pgdl_core.h"
+
+/* ---- errors and settings (pgdl.c) --------------------------------------- */
+
+extern int	pgdl_max_training_memory_kb;
+extern int	pgdl_max_model_size_kb;
+extern int	pgdl_blas_threads;
+
+/* SQLSTATE of a core status */
+extern int	pgdl_sqlstate(dl_status status);
+/* raises the core's last error if status is not DL_OK (a hook normally did) */
+extern void pgdl_check_status(dl_status status);
+
+/* ---- aggregate states (aggstate.c) -------------------------------------- */
+
+#define PGDL_STATE_MAGIC	0x5047444Cu /* "PGDL" */
+#define PGDL_STATE_VERSION	1
+
+typedef enum PgdlLayout
+{
+	PGDL_LAYOUT_COLUMNS = 1,
+	PGDL_LAYOUT_COMOMENTS = 2,
+	PGDL_LAYOUT_HISTOGRAM = 3
+} PgdlLayout;
+
+typedef enum PgdlPurpose
+{
+	PGDL_PURPOSE_STATS = 1,		/* stats(float8), stats(anyarray), stats_columns */
+	PGDL_PURPOSE_QUANTILES,		/* quantiles(float8, float8[]) */
+	PGDL_PURPOSE_SKETCH,		/* quantile_sketch; the pgdl.sketch type */
+	PGDL_PURPOSE_DESCRIBE,		/* describe's internal aggregate */
+	PGDL_PURPOSE_COMOMENTS,		/* covariance/correlation matrices */
+	PGDL_PURPOSE_HISTOGRAM,
+	PGDL_PURPOSE_SCALER			/* scaler fits; params[0] = dl_scaler_kind */
+} PgdlPurpose;
+
+#define PGDL_HAS_MOMENTS	0x01
+#define PGDL_HAS_Q			0x02
+#define PGDL_HAS_SKETCHES	0x04
+#define PGDL_HAS_PAIRS		0x08
+#define PGDL_KNOWN_FLAGS	0x0F
+
+#define PGDL_MAX_DIM		100000	/* variables in one state */
+#define PGDL_MAX_Q			10000	/* quantiles asked in one call */
+#define PGDL_MAX_BINS		1000000
+
+typedef struct PgdlAggState
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint32		magic;
+	uint16		version;
+	uint16		layout;			/* PgdlLayout */
+	uint16		purpose;		/* PgdlPurpose */
+	uint16		flags;			/* PGDL_HAS_* */
+	int32		dim;			/* d (0 until the first non-NULL row) */
+	int32		nq;				/* quantiles in the q section */
+	int32		pad;
+	double		rows;			/* rows seen, NULL inputs included */
+	double		nulls;			/* NULL inputs skipped */
+	double		params[4];		/* purpose-specific constants */
+	/* double slots[] follow, MAXALIGNed */
+} PgdlAggState;
+
+#define PGDL_STATE_HDRSZ	sizeof(PgdlAggState)
+#define PGDL_STATE_SLOTS(s) ((double *) ((char *) (s) + PGDL_STATE_HDRSZ))
+
+#define DatumGetPgdlAggState(d)	((PgdlAggState *) PG_DETOAST_DATUM(d))
+#define PG_GETARG_PGDL_AGGSTATE(n) DatumGetPgdlAggState(PG_GETARG_DATUM(n))
+
+/* allocates a zeroed state with the given header and room for nslots */
+extern PgdlAggState *pgdl_state_alloc(PgdlLayout layout, PgdlPurpose purpose,
+									  int flags, int dim, size_t nslots);
+extern size_t pgdl_state_nslots(const PgdlAggState *s);
+
+/* COLUMNS sections */
+extern void pgdl_state_moments(PgdlAggState *s, dl_moments_soa *v);
+extern double *pgdl_state_q(PgdlAggState *s);
+extern dl_sketch *pgdl_state_sketch(PgdlAggState *s, int i);
+/* sketches start here; sketch i+1 follows sketch i */
+extern dl_sketch *pgdl_state_first_sketch(PgdlAggState *s);
+extern dl_sketch *pgdl_state_next_sketch(dl_sketch *sk);
+/* returns a copy of s (in CurrentMemoryContext) whose sketch i has one more level */
+extern PgdlAggState *pgdl_state_grow_sketch(PgdlAggState *s, int i);
+/* adds a row to the sketches (see aggstate.c); returns s or a grown copy */
+extern PgdlAggState *pgdl_state_sketches_add(PgdlAggState *s, const double *x, const bool *isnull);
+/* size of a COLUMNS state of d variables with fresh sketches */
+extern size_t pgdl_columns_nslots(int flags, int dim, int nq);
+/* initializes the sections of a fresh COLUMNS state */
+extern void pgdl_columns_init(PgdlAggState *s);
+
+/* COMOMENTS */
+extern void pgdl_state_comoments(PgdlAggState *s, dl_comoments *c);
+
+/*
+ * Checks a state of nbytes that arrived from outside: header, sizes,
+ * section contents.  Raises 22P03 (or 0A000 for a newer version).
+ */
+extern void pgdl_state_validate(const PgdlAggState *s, size_t nbytes);
+
+/*
+ * Merges state b (validated) into a, which the caller owns (aggregate
+ * context); returns a or a larger copy of it.
+ */
+extern PgdlAggState *pgdl_state_merge(PgdlAggState *a, const PgdlAggState *b);
+
+/* the aggregate context, or an error if not called as an aggregate */
+extern MemoryContext pgdl_agg_context(FunctionCallInfo fcinfo, const char *fname);
+
+/* ---- feature vectors (arrays.c) ------------------------------------------ */
+
+/*
+ * A feature vector read from an array argument: x points into the array
+ * itself for float8 arrays without NULLs, or into the scratch buffer.
+ */
+typedef struct PgdlVector
+{
+	int			d;
+	const double *x;
+	bool	   *isnull;			/* NULL when no element is NULL */
+} PgdlVector;
+
+typedef struct PgdlVectorScratch
+{
+	int			capacity;
+	double	   *buf;
+	bool	   *nulls;
+	MemoryContext mcxt;
+} PgdlVectorScratch;
+
+/* scratch kept in fn_extra across calls */
+extern PgdlVectorScratch *pgdl_vector_scratch(FunctionCallInfo fcinfo);
+/* reads a 1-D numeric array (42804 for other element types, 22000 for other shapes) */
+extern void pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVector *out,
+							 const char *what);
+/* true if element type can be a feature (float8, real, int2/4/8, numeric, bool) */
+extern bool pgdl_numeric_type(Oid typid);
+/* a Datum of a numeric scalar type as a double */
+extern double pgdl_datum_to_double(Datum d, Oid typid);
+/*
+ * The arguments first.. of a VARIADIC "any" function as doubles (types
+ * checked once per query; 42804 for a non-numeric one).  out->x and
+ * out->isnull live in fn_extra.
+ */
+extern void pgdl_read_variadic(FunctionCallInfo fcinfo, int first, PgdlVector *out,
+							   const char *fname);
+/* float8[] / bigint[] results; nulls may be NULL */
+extern ArrayType *pgdl_float8_array(const double *x, const bool *nulls, int n);
+extern ArrayType *pgdl_int8_array(const double *x, const bool *nulls, int n);
+extern ArrayType *pgdl_float8_matrix(const double *x, const bool *nulls, int rows, int cols);
+/* reads a float8[] argument of plain constants (e.g. q) into a palloc'd buffer */
+extern double *pgdl_read_float8_list(ArrayType *arr, int *n, const char *argname);
+
+/* ---- sources (source.c) --------------------------------------------------- */
+
+/*
+ * The SQL text of a source argument: a relation name becomes
+ * "SELECT * FROM <quoted, qualified name>", a query is checked to be one
+ * read-only SELECT/VALUES/TABLE (42601 otherwise) and wrapped as a subquery.
+ */
+extern char *pgdl_source_sql(text *source);
+
+/* runs SQL built on a source through SPI, read-only (see source.c) */
+extern int	pgdl_source_execute(const char *sql);
+
+/* one column of a source, as chosen by pgdl_source_columns */
+typedef struct PgdlColumn
+{
+	char	   *name;
+	Oid			typid;
+	int			attnum;			/* 1-based in the source's result */
+} PgdlColumn;
+
+/*
+ * The numeric columns of a source's result (all of them when requested is
+ * NULL, with a NOTICE listing the skipped ones), or exactly the requested
+ * ones (42703 for a missing name, 42804 for a non-numeric one).
+ */
+extern PgdlColumn *pgdl_source_columns(const char *source_sql, ArrayType *requested,
+									   int *ncolumns);
+/* an identifier quoted for SQL */
+extern const char *pgdl_quote_ident(const char *ident);
+
+#endif							/* PGDL_GLUE_H */

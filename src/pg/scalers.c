@@ -1,0 +1,467 @@
+/*-------------------------------------------------------------------------
+ *
+ * scalers.c
+ *	  The pgdl.scaler type, the aggregates that fit scalers, and transform,
+ *	  inverse_transform and is_outlier.
+ *
+ * A scaler's binary form is a small header plus five float8 arrays (center,
+ * scale, lo, hi, fill), used in place: applying one to a row reads it
+ * without copying.  Its text form is readable JSON (src/core/scaler.c).
+ * Functions applying a scaler keep the last one they validated in fn_extra
+ * together with its raw bytes, so a scaler applied to many rows is
+ * detoasted and checked once per query, not once per row.
+ *
+ * src/pg/scalers.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "pgdl_glue.h"
+
+PG_FUNCTION_INFO_V1(pgdl_scaler_in);
+PG_FUNCTION_INFO_V1(pgdl_scaler_out);
+PG_FUNCTION_INFO_V1(pgdl_scaler_recv);
+PG_FUNCTION_INFO_V1(pgdl_scaler_send);
+PG_FUNCTION_INFO_V1(pgdl_standard_scaler_accum);
+PG_FUNCTION_INFO_V1(pgdl_minmax_scaler_accum);
+PG_FUNCTION_INFO_V1(pgdl_maxabs_scaler_accum);
+PG_FUNCTION_INFO_V1(pgdl_robust_scaler_accum);
+PG_FUNCTION_INFO_V1(pgdl_imputer_accum);
+PG_FUNCTION_INFO_V1(pgdl_scaler_final);
+PG_FUNCTION_INFO_V1(pgdl_transform);
+PG_FUNCTION_INFO_V1(pgdl_inverse_transform);
+PG_FUNCTION_INFO_V1(pgdl_is_outlier);
+
+#define SCALER_MAGIC	0x50474453u /* "PGDS" */
+#define SCALER_VERSION	1
+#define SCALER_ARRAYS	5
+
+typedef struct PgdlScalerData
+{
+	int32		vl_len_;
+	uint32		magic;
+	uint16		version;
+	uint16		kind;
+	uint16		strategy;
+	uint16		pad;
+	int32		d;
+	int32		pad2;
+	double		n;
+	double		constant;
+	/* double center[d], scale[d], lo[d], hi[d], fill[d] follow */
+} PgdlScalerData;
+
+#define SCALER_HDRSZ sizeof(PgdlScalerData)
+
+static void
+bad_scaler(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid pgdl scaler"),
+			 errdetail("%s", detail)));
+}
+
+/* points s's arrays into the varlena, after checking its header and size */
+static void
+scaler_view(const PgdlScalerData *v, Size nbytes, dl_scaler *s)
+{
+	double	   *a;
+
+	if (nbytes < SCALER_HDRSZ)
+		bad_scaler("The value is shorter than the scaler header.");
+	if (v->magic != SCALER_MAGIC)
+		bad_scaler("The magic number does not match.");
+	if (v->version > SCALER_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("pgdl scaler format version %d is newer than this pgdl understands (%d)",
+						v->version, SCALER_VERSION),
+				 errhint("Upgrade the pgdl extension on this server.")));
+	if (v->d < 1 || v->d > PGDL_MAX_DIM ||
+		nbytes != SCALER_HDRSZ + (Size) SCALER_ARRAYS * v->d * sizeof(double))
+		bad_scaler("The size does not match the number of features.");
+	a = (double *) ((char *) v + SCALER_HDRSZ);
+	s->kind = v->kind;
+	s->strategy = v->strategy;
+	s->d = v->d;
+	s->n = v->n;
+	s->constant = v->constant;
+	s->center = a;
+	s->scale = a + v->d;
+	s->lo = a + 2 * (Size) v->d;
+	s->hi = a + 3 * (Size) v->d;
+	s->fill = a + 4 * (Size) v->d;
+	if (dl_scaler_validate(s) != DL_OK)
+		bad_scaler("The scaler's parameters are not consistent.");
+}
+
+static PgdlScalerData *
+scaler_to_varlena(const dl_scaler *s)
+{
+	Size		size = SCALER_HDRSZ + (Size) SCALER_ARRAYS * s->d * sizeof(double);
+	PgdlScalerData *v = palloc0(size);
+	double	   *a = (double *) ((char *) v + SCALER_HDRSZ);
+
+	SET_VARSIZE(v, size);
+	v->magic = SCALER_MAGIC;
+	v->version = SCALER_VERSION;
+	v->kind = s->kind;
+	v->strategy = s->strategy;
+	v->d = s->d;
+	v->n = s->n;
+	v->constant = s->constant;
+	memcpy(a, s->center, s->d * sizeof(double));
+	memcpy(a + s->d, s->scale, s->d * sizeof(double));
+	memcpy(a + 2 * (Size) s->d, s->lo, s->d * sizeof(double));
+	memcpy(a + 3 * (Size) s->d, s->hi, s->d * sizeof(double));
+	memcpy(a + 4 * (Size) s->d, s->fill, s->d * sizeof(double));
+	return v;
+}
+
+Datum
+pgdl_scaler_in(PG_FUNCTION_ARGS)
+{
+	dl_scaler	s;
+
+	/* the core reports malformed text (22P02) through the error hook */
+	pgdl_check_status(dl_scaler_from_json(PG_GETARG_CSTRING(0), &s));
+	PG_RETURN_POINTER(scaler_to_varlena(&s));
+}
+
+Datum
+pgdl_scaler_out(PG_FUNCTION_ARGS)
+{
+	PgdlScalerData *v = (PgdlScalerData *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	dl_scaler	s;
+
+	scaler_view(v, VARSIZE(v), &s);
+	PG_RETURN_CSTRING(dl_scaler_to_json(&s));
+}
+
+Datum
+pgdl_scaler_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			len = buf->len - buf->cursor;
+	const char *data = pq_getmsgbytes(buf, len);
+	PgdlScalerData *v;
+	dl_scaler	s;
+
+	if (len < (int) (SCALER_HDRSZ - VARHDRSZ))
+		bad_scaler("The value is shorter than the scaler header.");
+	v = palloc(len + VARHDRSZ);
+	SET_VARSIZE(v, len + VARHDRSZ);
+	memcpy((char *) v + VARHDRSZ, data, len);
+	scaler_view(v, VARSIZE(v), &s);
+	PG_RETURN_POINTER(v);
+}
+
+Datum
+pgdl_scaler_send(PG_FUNCTION_ARGS)
+{
+	PgdlScalerData *v = (PgdlScalerData *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, (const char *) v + VARHDRSZ, VARSIZE(v) - VARHDRSZ);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* ---- fitting --------------------------------------------------------------- */
+
+static bool
+kind_needs_sketches(dl_scaler_kind kind, dl_impute_strategy strategy)
+{
+	return kind == DL_SCALER_ROBUST ||
+		(kind == DL_SCALER_IMPUTER && strategy == DL_IMPUTE_MEDIAN);
+}
+
+/* adds one feature vector (or a NULL row) to a scaler fit */
+static PgdlAggState *
+scaler_accum(FunctionCallInfo fcinfo, PgdlAggState *s, int argno, dl_scaler_kind kind,
+			 dl_impute_strategy strategy, double constant)
+{
+	PgdlVector	vec;
+	int			flags = kind_needs_sketches(kind, strategy) ? PGDL_HAS_SKETCHES : PGDL_HAS_MOMENTS;
+
+	if (s == NULL || (s->dim == 0 && !PG_ARGISNULL(argno)))
+	{
+		double		nulls = s ? s->nulls : 0;
+		int			d = 0;
+
+		if (!PG_ARGISNULL(argno))
+		{
+			pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(argno), pgdl_vector_scratch(fcinfo), &vec,
+							 "feature vector");
+			d = vec.d;
+			if (d == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("feature vector must not be empty")));
+		}
+		s = pgdl_state_alloc(PGDL_LAYOUT_COLUMNS, PGDL_PURPOSE_SCALER, flags, d,
+							 pgdl_columns_nslots(flags, d, 0));
+		s->params[0] = kind;
+		s->params[1] = strategy;
+		s->params[2] = constant;
+		pgdl_columns_init(s);
+		s->nulls = s->rows = nulls;
+	}
+	s->rows += 1;
+	if (PG_ARGISNULL(argno))
+	{
+		s->nulls += 1;
+		return s;
+	}
+	pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(argno), pgdl_vector_scratch(fcinfo), &vec,
+					 "feature vector");
+	if (vec.d != s->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("array of length %d does not match the length %d of the previous rows",
+						vec.d, s->dim)));
+	if (flags & PGDL_HAS_MOMENTS)
+	{
+		dl_moments_soa v;
+
+		pgdl_state_moments(s, &v);
+		dl_moments_soa_add(&v, vec.x, vec.isnull);
+	}
+	else
+		s = pgdl_state_sketches_add(s, vec.x, vec.isnull);
+	return s;
+}
+
+static Datum
+fit_accum(FunctionCallInfo fcinfo, dl_scaler_kind kind, const char *fname)
+{
+	PgdlAggState *s = PG_ARGISNULL(0) ? NULL : (PgdlAggState *) PG_GETARG_POINTER(0);
+
+	pgdl_agg_context(fcinfo, fname);
+	PG_RETURN_POINTER(scaler_accum(fcinfo, s, 1, kind, DL_IMPUTE_NONE, 0.0));
+}
+
+Datum
+pgdl_standard_scaler_accum(PG_FUNCTION_ARGS)
+{
+	return fit_accum(fcinfo, DL_SCALER_STANDARD, "pgdl.standard_scaler");
+}
+
+Datum
+pgdl_minmax_scaler_accum(PG_FUNCTION_ARGS)
+{
+	return fit_accum(fcinfo, DL_SCALER_MINMAX, "pgdl.minmax_scaler");
+}
+
+Datum
+pgdl_maxabs_scaler_accum(PG_FUNCTION_ARGS)
+{
+	return fit_accum(fcinfo, DL_SCALER_MAXABS, "pgdl.maxabs_scaler");
+}
+
+Datum
+pgdl_robust_scaler_accum(PG_FUNCTION_ARGS)
+{
+	return fit_accum(fcinfo, DL_SCALER_ROBUST, "pgdl.robust_scaler");
+}
+
+static dl_impute_strategy
+parse_strategy(const char *str, double *constant)
+{
+	if (strcmp(str, "mean") == 0)
+		return DL_IMPUTE_MEAN;
+	if (strcmp(str, "median") == 0)
+		return DL_IMPUTE_MEDIAN;
+	if (strncmp(str, "constant:", 9) == 0)
+	{
+		char	   *end;
+
+		errno = 0;
+		*constant = strtod(str + 9, &end);
+		if (end != str + 9 && *end == '\0' && errno == 0 && isfinite(*constant))
+			return DL_IMPUTE_CONSTANT;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown imputer strategy \"%s\"", str),
+			 errhint("Use 'mean', 'median' or 'constant:<number>', e.g. 'constant:0'.")));
+	return DL_IMPUTE_NONE;		/* keep compiler quiet */
+}
+
+Datum
+pgdl_imputer_accum(PG_FUNCTION_ARGS)
+{
+	PgdlAggState *s = PG_ARGISNULL(0) ? NULL : (PgdlAggState *) PG_GETARG_POINTER(0);
+	double		constant = 0.0;
+	dl_impute_strategy strategy;
+
+	pgdl_agg_context(fcinfo, "pgdl.imputer");
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("strategy must not be NULL")));
+	strategy = parse_strategy(text_to_cstring(PG_GETARG_TEXT_PP(2)), &constant);
+	if (s != NULL && (s->params[1] != strategy || s->params[2] != constant))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("strategy must not change between rows")));
+	PG_RETURN_POINTER(scaler_accum(fcinfo, s, 1, DL_SCALER_IMPUTER, strategy, constant));
+}
+
+Datum
+pgdl_scaler_final(PG_FUNCTION_ARGS)
+{
+	PgdlAggState *s;
+	dl_scaler	sc;
+	dl_scaler_kind kind;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (PgdlAggState *) PG_GETARG_POINTER(0);
+	if (s->purpose != PGDL_PURPOSE_SCALER)
+		elog(ERROR, "pgdl: unexpected aggregate state for a scaler");
+	if (s->dim == 0)
+		PG_RETURN_NULL();		/* only NULL rows: nothing to fit */
+	kind = (dl_scaler_kind) s->params[0];
+	pgdl_check_status(dl_scaler_alloc(&sc, kind, s->dim));
+	sc.strategy = (dl_impute_strategy) s->params[1];
+	sc.constant = s->params[2];
+	if (s->flags & PGDL_HAS_MOMENTS)
+	{
+		dl_moments_soa v;
+
+		pgdl_state_moments(s, &v);
+		dl_scaler_fit_moments(&sc, &v);
+	}
+	else
+	{
+		const dl_sketch **sks = palloc(sizeof(dl_sketch *) * s->dim);
+		dl_sketch  *sk = pgdl_state_first_sketch(s);
+
+		for (int i = 0; i < s->dim; i++)
+		{
+			sks[i] = sk;
+			sk = pgdl_state_next_sketch(sk);
+		}
+		pgdl_check_status(dl_scaler_fit_sketches(&sc, (const dl_sketch *const *) sks));
+	}
+	sc.n = s->rows - s->nulls;
+	PG_RETURN_POINTER(scaler_to_varlena(&sc));
+}
+
+/* ---- applying ---------------------------------------------------------------- */
+
+typedef struct ScalerCache
+{
+	PgdlVectorScratch scratch;
+	Size		rawlen;
+	char	   *raw;			/* the argument's bytes as received */
+	PgdlScalerData *data;		/* detoasted, validated */
+	dl_scaler	scaler;
+	double	   *out;
+	bool	   *outnulls;
+	int			outcap;
+} ScalerCache;
+
+/* the validated scaler of argument 0, parsed once per distinct value */
+static ScalerCache *
+get_scaler(FunctionCallInfo fcinfo)
+{
+	ScalerCache *c = (ScalerCache *) fcinfo->flinfo->fn_extra;
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(0));
+	Size		rawlen = VARSIZE_ANY(raw);
+	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(mcxt, sizeof(ScalerCache));
+		c->scratch.mcxt = mcxt;
+		fcinfo->flinfo->fn_extra = c;
+	}
+	if (c->raw == NULL || c->rawlen != rawlen || memcmp(c->raw, raw, rawlen) != 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(mcxt);
+		PgdlScalerData *v = (PgdlScalerData *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
+
+		MemoryContextSwitchTo(old);
+		if (c->raw)
+		{
+			pfree(c->raw);
+			pfree(c->data);
+			c->raw = NULL;
+		}
+		scaler_view(v, VARSIZE(v), &c->scaler);
+		c->data = v;
+		c->raw = MemoryContextAlloc(mcxt, rawlen);
+		memcpy(c->raw, raw, rawlen);
+		c->rawlen = rawlen;
+		if (c->outcap < c->scaler.d)
+		{
+			c->out = MemoryContextAlloc(mcxt, c->scaler.d * sizeof(double));
+			c->outnulls = MemoryContextAlloc(mcxt, c->scaler.d * sizeof(bool));
+			c->outcap = c->scaler.d;
+		}
+	}
+	return c;
+}
+
+static void
+read_input(FunctionCallInfo fcinfo, ScalerCache *c, PgdlVector *vec)
+{
+	pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(1), &c->scratch, vec, "feature vector");
+	if (vec->d != c->scaler.d)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("feature vector has %d elements but the %s scaler was fitted on %d",
+						vec->d, dl_scaler_kind_name(c->scaler.kind), c->scaler.d)));
+	for (int i = 0; i < vec->d; i++)
+		c->outnulls[i] = vec->isnull ? vec->isnull[i] : false;
+}
+
+Datum
+pgdl_transform(PG_FUNCTION_ARGS)
+{
+	ScalerCache *c = get_scaler(fcinfo);
+	PgdlVector	vec;
+	bool		any_null = false;
+
+	read_input(fcinfo, c, &vec);
+	dl_scaler_transform(&c->scaler, vec.x, c->outnulls, c->out);
+	for (int i = 0; i < vec.d; i++)
+		any_null |= c->outnulls[i];
+	PG_RETURN_ARRAYTYPE_P(pgdl_float8_array(c->out, any_null ? c->outnulls : NULL, vec.d));
+}
+
+Datum
+pgdl_inverse_transform(PG_FUNCTION_ARGS)
+{
+	ScalerCache *c = get_scaler(fcinfo);
+	PgdlVector	vec;
+
+	read_input(fcinfo, c, &vec);
+	pgdl_check_status(dl_scaler_inverse(&c->scaler, vec.x, vec.isnull, c->out));
+	PG_RETURN_ARRAYTYPE_P(pgdl_float8_array(c->out, vec.isnull ? c->outnulls : NULL, vec.d));
+}
+
+Datum
+pgdl_is_outlier(PG_FUNCTION_ARGS)
+{
+	ScalerCache *c = get_scaler(fcinfo);
+	PgdlVector	vec;
+	bool		result;
+
+	read_input(fcinfo, c, &vec);
+	pgdl_check_status(dl_scaler_is_outlier(&c->scaler, vec.x, vec.isnull,
+										   PG_GETARG_FLOAT8(2), &result));
+	PG_RETURN_BOOL(result);
+}

@@ -1,0 +1,257 @@
+/*-------------------------------------------------------------------------
+ *
+ * source.c
+ *	  The "source" argument: a relation name or one read-only query.
+ *
+ * A string that splits as a (possibly qualified, possibly quoted) name is a
+ * relation, looked up with the caller's search_path; anything else must be
+ * one SELECT / VALUES / TABLE statement (WITH allowed) without a
+ * data-modifying CTE, INTO or FOR UPDATE/SHARE, as PostgreSQL's own parser
+ * sees it.  Every caller then runs the SQL through pgdl_source_execute: SPI
+ * with read_only = true, as the calling user with that user's privileges,
+ * search_path and row-level security, and with the transaction marked read
+ * only for the duration, so that even a volatile function called by the
+ * query cannot write (SPI's own read_only check sees only the top-level
+ * statement).
+ *
+ * src/pg/source.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "nodes/parsenodes.h"
+#include "nodes/value.h"
+#include "parser/parser.h"
+#include "storage/lmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/varlena.h"
+
+#include "pgdl_glue.h"
+
+int
+pgdl_source_execute(const char *sql)
+{
+	bool		was_read_only = XactReadOnly;
+	int			ret;
+
+	XactReadOnly = true;
+	PG_TRY();
+	{
+		ret = SPI_execute(sql, true, 0);
+	}
+	PG_FINALLY();
+	{
+		XactReadOnly = was_read_only;
+	}
+	PG_END_TRY();
+	return ret;
+}
+
+const char *
+pgdl_quote_ident(const char *ident)
+{
+	return quote_identifier(ident);
+}
+
+static void
+reject_query(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_SYNTAX_ERROR),
+			 errmsg("source must be a relation name or a single read-only query, got %s", what),
+			 errhint("Pass a table or view name, or one SELECT, VALUES or TABLE statement.")));
+}
+
+/* checks a SELECT tree: no INTO, no locking, no data-modifying CTE */
+static void
+check_select(SelectStmt *s)
+{
+	if (s == NULL)
+		return;
+	if (s->intoClause)
+		reject_query("SELECT ... INTO");
+	if (s->lockingClause)
+		reject_query("a query with FOR UPDATE/SHARE");
+	if (s->withClause)
+	{
+		ListCell   *lc;
+
+		foreach(lc, s->withClause->ctes)
+		{
+			CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
+
+			if (!IsA(cte->ctequery, SelectStmt))
+				reject_query("a WITH clause holding a data-modifying statement");
+			check_select((SelectStmt *) cte->ctequery);
+		}
+	}
+	check_select(s->larg);
+	check_select(s->rarg);
+}
+
+/* names: the plain C strings SplitIdentifierString produced */
+static char *
+relation_sql(List *names, const char *given)
+{
+	List	   *name_nodes = NIL;
+	ListCell   *lc;
+	RangeVar   *rv;
+	Oid			relid;
+	char		relkind;
+
+	foreach(lc, names)
+		name_nodes = lappend(name_nodes, makeString(pstrdup((char *) lfirst(lc))));
+	rv = makeRangeVarFromNameList(name_nodes);
+	relid = RangeVarGetRelid(rv, AccessShareLock, true);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("source relation \"%s\" does not exist", given),
+				 errhint("Pass a relation name (schema-qualified if needed) or a SELECT query.")));
+	relkind = get_rel_relkind(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
+		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE &&
+		relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("source \"%s\" is not a table, view or materialized view", given)));
+	return psprintf("SELECT * FROM %s",
+					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											   get_rel_name(relid)));
+}
+
+char *
+pgdl_source_sql(text *source)
+{
+	char	   *str = text_to_cstring(source);
+	char	   *copy = pstrdup(str);
+	List	   *names = NIL;
+	List	   *stmts;
+	RawStmt    *raw;
+	char	   *body;
+	int			len;
+
+	if (SplitIdentifierString(copy, '.', &names) && list_length(names) >= 1 &&
+		list_length(names) <= 3)
+		return relation_sql(names, str);
+
+	stmts = raw_parser(str, RAW_PARSE_DEFAULT);
+	if (list_length(stmts) != 1)
+		reject_query(list_length(stmts) == 0 ? "an empty string" : "several statements");
+	raw = linitial_node(RawStmt, stmts);
+	if (!IsA(raw->stmt, SelectStmt))
+		reject_query("a statement that is not a query");
+	check_select((SelectStmt *) raw->stmt);
+
+	/* the statement's own text, without a trailing semicolon */
+	len = raw->stmt_len > 0 ? raw->stmt_len : (int) strlen(str) - raw->stmt_location;
+	body = pnstrdup(str + raw->stmt_location, len);
+	return psprintf("SELECT * FROM (%s\n) AS pgdl_source", body);
+}
+
+PgdlColumn *
+pgdl_source_columns(const char *source_sql, ArrayType *requested, int *ncolumns)
+{
+	TupleDesc	desc;
+	PgdlColumn *cols;
+	int			n = 0;
+	int			ret;
+
+	ret = pgdl_source_execute(psprintf("%s LIMIT 0", source_sql));
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "pgdl: reading the columns of the source failed: %s", SPI_result_code_string(ret));
+	desc = SPI_tuptable->tupdesc;
+	cols = palloc0(sizeof(PgdlColumn) * Max(desc->natts, 1));
+
+	if (requested == NULL)
+	{
+		StringInfoData skipped;
+
+		initStringInfo(&skipped);
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (att->attisdropped)
+				continue;
+			if (pgdl_numeric_type(att->atttypid) && att->atttypid != BOOLOID)
+			{
+				cols[n].name = pstrdup(NameStr(att->attname));
+				cols[n].typid = att->atttypid;
+				cols[n].attnum = i + 1;
+				n++;
+			}
+			else
+				appendStringInfo(&skipped, "%s%s (%s)", skipped.len ? ", " : "",
+								 NameStr(att->attname), format_type_be(att->atttypid));
+		}
+		if (skipped.len > 0)
+			ereport(NOTICE,
+					(errmsg("skipping columns that are not numeric: %s", skipped.data)));
+	}
+	else
+	{
+		Datum	   *names;
+		bool	   *nulls;
+		int			nnames;
+
+		deconstruct_array(requested, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &nnames);
+		if (nnames == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the list of columns is empty")));
+		cols = repalloc(cols, sizeof(PgdlColumn) * nnames);
+		for (int k = 0; k < nnames; k++)
+		{
+			char	   *want;
+			int			found = -1;
+
+			if (nulls[k])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("column name %d is NULL", k + 1)));
+			want = TextDatumGetCString(names[k]);
+			for (int i = 0; i < desc->natts; i++)
+				if (!TupleDescAttr(desc, i)->attisdropped &&
+					strcmp(NameStr(TupleDescAttr(desc, i)->attname), want) == 0)
+				{
+					found = i;
+					break;
+				}
+			if (found < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("column \"%s\" is not in the source", want),
+						 errhint("Column names are matched exactly, without case folding.")));
+			if (!pgdl_numeric_type(TupleDescAttr(desc, found)->atttypid))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("column \"%s\" is %s, not a numeric type", want,
+								format_type_be(TupleDescAttr(desc, found)->atttypid))));
+			for (int j = 0; j < n; j++)
+				if (cols[j].attnum == found + 1)
+					ereport(ERROR,
+							(errcode(ERRCODE_DUPLICATE_COLUMN),
+							 errmsg("column \"%s\" is listed twice", want)));
+			cols[n].name = want;
+			cols[n].typid = TupleDescAttr(desc, found)->atttypid;
+			cols[n].attnum = found + 1;
+			n++;
+		}
+	}
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the source has no numeric column")));
+	*ncolumns = n;
+	return cols;
+}
