@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# scripts/demo.sh — the showcase behind `make demo` (which installs the
+# packages and the extension first): starts a throwaway PostgreSQL cluster,
+# loads the Fashion-MNIST training set (60,000 images) into fashion_mnist,
+# runs scripts/demo.sql with psql, and stops the cluster on any exit.
+#
+# PGDL_DEMO_KEEP=1 leaves the cluster running afterwards and prints how to
+# connect to it (stop it with: scripts/cluster.sh destroy <dir>).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+dir=$(mktemp -d /tmp/pgdl-demo.XXXXXX)
+if [ -z "${PGDL_DEMO_KEEP:-}" ]; then
+	trap 'scripts/cluster.sh destroy "$dir"' EXIT
+fi
+
+echo "== Starting a throwaway PostgreSQL 15 cluster in $dir (Unix socket only)"
+eval "$(scripts/cluster.sh start "$dir")"
+
+echo "== Loading Fashion-MNIST: 60,000 training images (id, label, pixels real[784])"
+t0=$(date +%s%N)
+/usr/bin/python3 scripts/load_fashion_mnist.py --sql | psql -X -q -v ON_ERROR_STOP=1
+ms=$((($(date +%s%N) - t0) / 1000000))
+printf '   loaded in %d.%d s (COPY with its primary key, then VACUUM ANALYZE)\n' $((ms / 1000)) $((ms % 1000 / 100))
+
+psql -X -v ON_ERROR_STOP=1 -P pager=off -f scripts/demo.sql </dev/null
+
+if [ -n "${PGDL_DEMO_KEEP:-}" ]; then
+	echo
+	echo "The cluster is still running. Connect with:"
+	echo "    $(scripts/cluster.sh env "$dir") && psql"
+	echo "Stop it with: scripts/cluster.sh destroy $dir"
+fi

@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# scripts/run_tests.sh — runs every pgdl test and ends with one line
+# "N passed, N failed" (called by `make test`, after the extension is built
+# and installed).
+#
+# Sections, in order:
+#   unit     the engine's C tests (test/unit), plain and with ASan+UBSan; one
+#            count per TAP line
+#   fuzz     each test/fuzz/fuzz_<name>.c built with gcc, ASan+UBSan and
+#            -DPGDL_FUZZ_REPLAY, replaying test/fuzz/corpus/<name>/*; one count
+#            per harness
+#   regress  pg_regress over sql/*.sql against expected/*.out (through
+#            `make installcheck`, so the Makefile's REGRESS/REGRESS_OPTS are the
+#            one list); one count per test file
+#   pgtap    pg_prove over test/pgtap/*.sql, one count per assertion.  Each
+#            suite runs in the database pgdl_pgtap, made fresh here with
+#            `CREATE EXTENSION pgtap; CREATE EXTENSION pgdl;` — so suites may
+#            rely on both (an IF NOT EXISTS in a suite is harmless) and should
+#            wrap their work in BEGIN ... ROLLBACK to leave it clean for the next.
+# regress and pgtap run against one throwaway cluster (scripts/cluster.sh),
+# stopped on any exit.  A section that cannot run at all (a build fails, the
+# cluster does not start, no test files) counts as failed, never as zero.
+#
+# Output: a summary per section and the details of what failed (TAP lines,
+# regression.diffs, sanitizer reports); the full logs go to a temporary
+# directory, kept when something failed (or with PGDL_KEEP_LOGS=1).
+# Exit status: 0 when nothing failed, 1 otherwise.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+# Sanitizer reports without the shadow-byte legend, UBSan with a stack.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-print_legend=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+
+logs=$(mktemp -d /tmp/pgdl-tests.XXXXXX)
+cluster=""
+total_pass=0
+total_fail=0
+summary=()
+
+stop_cluster() {
+	if [ -n "$cluster" ]; then
+		cp "$cluster/log" "$logs/server.log" 2>/dev/null || true
+		scripts/cluster.sh destroy "$cluster" || true
+		cluster=""
+	fi
+}
+
+# On an early exit (an error in this script, ^C) the logs stay for a look.
+cleanup() {
+	stop_cluster
+	[ -z "$logs" ] || echo "run_tests.sh: stopped early; logs in $logs" >&2
+}
+trap cleanup EXIT
+
+# --- counting ----------------------------------------------------------------
+
+sec_name=""
+sec_pass=0
+sec_fail=0
+sec_start=0
+
+begin_section() {
+	sec_name=$1
+	sec_pass=0
+	sec_fail=0
+	sec_start=$SECONDS
+	echo
+	echo "== $1: $2 =="
+}
+
+end_section() {
+	total_pass=$((total_pass + sec_pass))
+	total_fail=$((total_fail + sec_fail))
+	summary+=("$(printf '  %-8s %5d passed, %d failed  (%ds)' "$sec_name" "$sec_pass" "$sec_fail" $((SECONDS - sec_start)))")
+}
+
+# fail N WHY — counts N failures that have no TAP line of their own
+fail() {
+	sec_fail=$((sec_fail + $1))
+	echo "  FAILED: $2"
+}
+
+# Prints the first lines of a file, indented, saying where the rest is
+# (ASan's shadow-memory dump is left to the file).
+show() {
+	local file=$1 lines=${2:-60} n
+	{ grep -vE '^(=>|  )0x[0-9a-f]+: |^Shadow bytes around' "$file" || true; } | sed -n "1,${lines}p" | sed 's/^/    | /'
+	n=$(grep -cvE '^(=>|  )0x[0-9a-f]+: |^Shadow bytes around' "$file" || true)
+	[ "$n" -le "$lines" ] || echo "    | ... ($((n - lines)) more lines in $file)"
+}
+
+# tap LABEL LOG STATUS — counts the TAP results in LOG (output of a program
+# that exited with STATUS).  "not ok ... # TODO" counts as passed, as in TAP.
+# Results missing from the plan, a missing plan and a bad exit status with no
+# failed line each count as failures, so a crash is never a pass.
+tap() {
+	local label=$1 log=$2 status=$3 pass fail plan seen extra=0 why=""
+	pass=$(grep -cE '^ok [0-9]+|^not ok [0-9]+.*# *TODO' "$log" || true)
+	fail=$(grep -E '^not ok [0-9]+' "$log" | grep -cvE '# *TODO' || true)
+	plan=$(grep -oE '^1\.\.[0-9]+' "$log" | head -n 1 | cut -c4- || true)
+	seen=$((pass + fail))
+	if [ -z "$plan" ]; then
+		extra=1 why="no TAP plan (the program stopped early)"
+	elif [ "$plan" -gt "$seen" ]; then
+		extra=$((plan - seen)) why="$extra of $plan planned results missing"
+	fi
+	if [ "$status" -ne 0 ] && [ "$fail" -eq 0 ] && [ "$extra" -eq 0 ]; then
+		extra=1 why="exit status $status"
+	fi
+	sec_pass=$((sec_pass + pass))
+	sec_fail=$((sec_fail + fail + extra))
+	printf '  %-32s %5d passed, %d failed\n' "$label" "$pass" $((fail + extra))
+	if [ $((fail + extra)) -gt 0 ]; then
+		[ -z "$why" ] || echo "    $why"
+		# everything but the passing lines: failures, diagnostics, sanitizer reports
+		grep -vE '^ok [0-9]+' "$log" >"$log.failures" || true
+		show "$log.failures" 80
+	fi
+}
+
+# --- (a) unit tests ------------------------------------------------------------
+
+begin_section unit "C tests of src/core (test/unit)"
+for bin in run_tests run_tests_asan; do
+	if ! make --no-print-directory -s "test/unit/$bin" >"$logs/build-$bin.log" 2>&1 </dev/null; then
+		fail 1 "building test/unit/$bin"
+		show "$logs/build-$bin.log" 40
+		continue
+	fi
+	status=0
+	"./test/unit/$bin" >"$logs/$bin.tap" 2>&1 </dev/null || status=$?
+	tap "$bin" "$logs/$bin.tap" "$status"
+done
+end_section
+
+# --- (b) fuzz corpus replay --------------------------------------------------------
+
+begin_section fuzz "fuzz harnesses replaying their corpus (test/fuzz)"
+shopt -s nullglob
+harnesses=(test/fuzz/fuzz_*.c)
+core_srcs=(src/core/*.c src/core/*/*.c)
+shopt -u nullglob
+if [ ${#harnesses[@]} -eq 0 ]; then
+	echo "  (no harnesses in test/fuzz)"
+fi
+for h in "${harnesses[@]}"; do
+	name=${h#test/fuzz/fuzz_}
+	name=${name%.c}
+	bin=$logs/fuzz_$name
+	corpus=test/fuzz/corpus/$name
+	if ! gcc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer -DPGDL_FUZZ_REPLAY -DPGDL_SANITIZE \
+		-Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
+		-o "$bin" "$h" "${core_srcs[@]}" -lopenblas -lm >"$bin.build.log" 2>&1 </dev/null; then
+		fail 1 "building $h"
+		show "$bin.build.log" 40
+		continue
+	fi
+	files=0
+	[ ! -d "$corpus" ] || files=$(find "$corpus" -type f | wc -l)
+	if [ "$files" -eq 0 ]; then
+		fail 1 "$h: no seed corpus in $corpus/"
+		continue
+	fi
+	status=0
+	find "$corpus" -type f -print0 | sort -z | xargs -0 "$bin" >"$bin.log" 2>&1 || status=$?
+	if [ "$status" -eq 0 ]; then
+		sec_pass=$((sec_pass + 1))
+		printf '  %-32s ok (%d inputs)\n' "fuzz_$name" "$files"
+	else
+		fail 1 "fuzz_$name replaying $files inputs from $corpus/ (exit status $status)"
+		# name the first input that fails on its own
+		while IFS= read -r -d '' f; do
+			"$bin" "$f" >/dev/null 2>&1 || { echo "    first failing input: $f"; break; }
+		done < <(find "$corpus" -type f -print0 | sort -z)
+		show "$bin.log" 60
+	fi
+done
+end_section
+
+# --- the cluster for (c) and (d) ------------------------------------------------
+
+cluster=$(mktemp -d /tmp/pgdl-cluster.XXXXXX)
+cluster_ok=1
+if exports=$(scripts/cluster.sh start "$cluster" 2>"$logs/cluster-start.log"); then
+	eval "$exports"
+else
+	cluster_ok=0
+fi
+
+# Prints the server's crash reports, if any, after a failing section.
+server_crashes() {
+	grep -E 'terminated by signal|PANIC|TRAP:|was terminated|server process .* exited with exit code [^0]' \
+		"$cluster/log" 2>/dev/null | head -n 10 | sed 's/^/    server: /' || true
+}
+
+# --- (c) pg_regress ----------------------------------------------------------------
+
+begin_section regress "pg_regress (sql/ against expected/)"
+shopt -s nullglob
+regress_tests=()
+for f in sql/*.sql; do
+	case $f in sql/pgdl--*) continue ;; esac
+	t=${f#sql/}
+	regress_tests+=("${t%.sql}")
+done
+shopt -u nullglob
+if [ ${#regress_tests[@]} -eq 0 ]; then
+	fail 1 "no tests in sql/"
+elif [ "$cluster_ok" -eq 0 ]; then
+	fail ${#regress_tests[@]} "the test cluster did not start"
+	show "$logs/cluster-start.log" 30
+else
+	out=$logs/regress
+	mkdir -p "$out"
+	status=0
+	make --no-print-directory -s installcheck \
+		EXTRA_REGRESS_OPTS="--host=$PGHOST --port=$PGPORT --user=postgres --outputdir=$out" \
+		>"$logs/regress.log" 2>&1 </dev/null || status=$?
+	# PostgreSQL 15 prints "test NAME ... ok  12 ms" (or "     NAME ... ok" in
+	# a parallel group) and FAILED / "failed (ignored)" for failures.
+	declare -A result=()
+	while read -r t r; do
+		result[$t]=$r
+	done < <(sed -nE 's/^(test )? *([^ ]+) +\.\.\. +(ok|FAILED|failed)( .*)?$/\2 \3/p' "$logs/regress.log")
+	failed_names=()
+	for t in "${regress_tests[@]}"; do
+		case ${result[$t]:-missing} in
+			ok) sec_pass=$((sec_pass + 1)) ;;
+			*) sec_fail=$((sec_fail + 1)); failed_names+=("$t (${result[$t]:-did not run})") ;;
+		esac
+	done
+	printf '  %-32s %5d passed, %d failed\n' "sql/*.sql" "$sec_pass" "$sec_fail"
+	if [ "$status" -ne 0 ] && [ "$sec_fail" -eq 0 ]; then
+		fail 1 "pg_regress exit status $status"
+	fi
+	if [ "$sec_fail" -gt 0 ]; then
+		for t in "${failed_names[@]}"; do echo "    failed: $t"; done
+		if [ -s "$out/regression.diffs" ]; then
+			echo "    regression.diffs:"
+			show "$out/regression.diffs" 200
+		else
+			show "$logs/regress.log" 40
+		fi
+		server_crashes
+	fi
+fi
+end_section
+
+# --- (d) pgTAP ----------------------------------------------------------------------
+
+begin_section pgtap "pgTAP suites (test/pgtap, pg_prove)"
+shopt -s nullglob
+suites=(test/pgtap/*.sql)
+shopt -u nullglob
+if [ ${#suites[@]} -eq 0 ]; then
+	fail 1 "no suites in test/pgtap"
+elif [ "$cluster_ok" -eq 0 ]; then
+	fail ${#suites[@]} "the test cluster did not start"
+elif ! psql -X -q -v ON_ERROR_STOP=1 -d postgres >"$logs/pgtap-setup.log" 2>&1 <<-'EOF'
+	DROP DATABASE IF EXISTS pgdl_pgtap;
+	CREATE DATABASE pgdl_pgtap;
+	\c pgdl_pgtap
+	CREATE EXTENSION pgtap;
+	CREATE EXTENSION pgdl;
+EOF
+then
+	fail ${#suites[@]} "could not create the database pgdl_pgtap with pgtap and pgdl"
+	show "$logs/pgtap-setup.log" 20
+else
+	for s in "${suites[@]}"; do
+		log=$logs/pgtap-$(basename "$s" .sql).tap
+		status=0
+		pg_prove -v -h "$PGHOST" -p "$PGPORT" -U postgres -d pgdl_pgtap "$s" >"$log" 2>&1 </dev/null || status=$?
+		tap "$s" "$log" "$status"
+	done
+	[ "$sec_fail" -eq 0 ] || server_crashes
+fi
+end_section
+
+# --- (e) stop the cluster, (f) the summary --------------------------------------------
+
+stop_cluster
+if [ "$total_fail" -eq 0 ] && [ -z "${PGDL_KEEP_LOGS:-}" ]; then
+	rm -rf "$logs"
+else
+	echo
+	echo "Logs: $logs"
+fi
+logs=""
+
+echo
+echo "Summary:"
+printf '%s\n' "${summary[@]}"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
