@@ -191,10 +191,14 @@ extern bool dl_comoments_pair(const dl_comoments *c, int i, int j,
  * A sketch is one flat, position-independent block (so it can sit inside a
  * varlena): the header below followed by the items of each level, level 0
  * holding up to DL_SKETCH_EXACT items and each higher level up to
- * DL_SKETCH_K.  The top allocated level is always kept empty, so an add or
- * a merge never needs more room than it has; afterwards
- * dl_sketch_needs_grow() tells the caller to move it into a block of
- * dl_sketch_size(nlevels + 1) bytes with dl_sketch_grow().
+ * DL_SKETCH_K.  A fresh sketch is small (level 0 has room for 16 values,
+ * doubled as needed; the higher levels get room once level 0 has all of
+ * DL_SKETCH_EXACT).  An add never needs more room than the block has as
+ * long as the top allocated level is empty; once an add has put items there
+ * (or filled a small sketch), dl_sketch_needs_grow() says so, and the
+ * caller moves the sketch into a block of dl_sketch_grow_bytes() bytes with
+ * dl_sketch_move() (or of dl_sketch_size(nlevels + 1) with dl_sketch_grow())
+ * before the next add; an add that would need the room is refused.
  * NaN values are only counted and rank above every number, as PostgreSQL
  * sorts them.
  * ------------------------------------------------------------------------
@@ -213,14 +217,20 @@ typedef struct dl_sketch
 	double		min;			/* exact, over non-NaN values */
 	double		max;
 	uint32_t	count[DL_SKETCH_MAX_LEVELS];	/* items held at each level */
+	uint32_t	cap0;			/* room of level 0: < DL_SKETCH_EXACT while small */
+	uint32_t	reserved;		/* zero */
 	/* double items[] follows */
 } dl_sketch;
 
 extern size_t dl_sketch_size(uint32_t nlevels);
-/* s points to dl_sketch_size(2) bytes */
+/* s points to dl_sketch_init_bytes() bytes (dl_sketch_size(2) is more) */
 extern void dl_sketch_init(dl_sketch *s);
 extern dl_status dl_sketch_add(dl_sketch *s, double x);
-/* into must have at least from->nlevels levels (grow it first) */
+/*
+ * into must occupy dl_sketch_merge_bytes(into, from) bytes (move it first):
+ * a merge can promote more than one level's worth, so the room it needs
+ * depends on both sketches' counts, not on from->nlevels.
+ */
 extern dl_status dl_sketch_merge(dl_sketch *into, const dl_sketch *from);
 extern bool dl_sketch_needs_grow(const dl_sketch *s);
 /* copies s into dst, which has dl_sketch_size(nlevels) bytes, nlevels > s->nlevels */
@@ -238,10 +248,28 @@ extern double dl_sketch_rank_error_bound(const dl_sketch *s);
  */
 extern dl_status dl_sketch_quantiles(const dl_sketch *s, const double *q, int nq, double *out);
 
+/*
+ * Block sizes, for hosts that keep sketches inside growing buffers (the
+ * aggregate states): a fresh sketch is small and grows as values arrive.
+ * dl_sketch_grow_bytes() says how large the block must become before the
+ * next add (0 if it fits); dl_sketch_merge_bytes() how large `into` must be
+ * to absorb `from`; dl_sketch_move() copies a sketch into a larger block.
+ * dl_sketch_validate_block() checks a sketch at the start of `avail` bytes
+ * from outside and returns its size.
+ */
+extern size_t dl_sketch_init_bytes(void);
+extern size_t dl_sketch_bytes(const dl_sketch *s);
+extern size_t dl_sketch_grow_bytes(const dl_sketch *s);
+extern size_t dl_sketch_merge_bytes(const dl_sketch *into, const dl_sketch *from);
+extern void dl_sketch_move(dl_sketch *dst, const dl_sketch *s, size_t bytes);
+extern dl_status dl_sketch_validate_block(const dl_sketch *s, size_t avail, size_t *bytes);
+
 /* ------------------------------------------------------------------------
  * Scalers: per-feature affine maps fitted from moments or sketches.
  * ------------------------------------------------------------------------
  */
+#define DL_SCALER_MAX_D 100000	/* features a scaler may have */
+
 typedef enum dl_scaler_kind
 {
 	DL_SCALER_STANDARD = 1,
@@ -280,7 +308,10 @@ typedef struct dl_scaler
 } dl_scaler;
 
 extern const char *dl_scaler_kind_name(dl_scaler_kind kind);
-/* allocates the arrays (through the hook) for d features */
+/*
+ * allocates the arrays (through the hook) for d features as one block
+ * starting at center, freed with dl_free(s->center); sets the identity map
+ */
 extern dl_status dl_scaler_alloc(dl_scaler *s, dl_scaler_kind kind, int d);
 extern void dl_scaler_fit_moments(dl_scaler *s, const dl_moments_soa *m);
 /* robust and median imputer: one sketch per feature */

@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
 #include <math.h>
 
 #include "fmgr.h"
@@ -585,6 +586,12 @@ state_from_text(const char *str)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for a pgdl aggregate state"),
 				 errdetail("The hex digits come in pairs.")));
+	for (size_t i = 0; i < len; i++)
+		if (!isxdigit((unsigned char) str[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for a pgdl aggregate state"),
+					 errdetail("\"%c\" is not a hexadecimal digit.", str[i])));
 	nbytes = len / 2;
 	buf = palloc(nbytes + 1);
 	if (hex_decode(str, len, buf) != nbytes)

@@ -27,6 +27,10 @@ CREATE TYPE pgdl.aggstate (
 	ALIGNMENT = double,
 	STORAGE = extended
 );
+COMMENT ON FUNCTION pgdl.aggstate_in(cstring) IS 'text input of pgdl.aggstate (validated)';
+COMMENT ON FUNCTION pgdl.aggstate_out(pgdl.aggstate) IS 'text output of pgdl.aggstate';
+COMMENT ON FUNCTION pgdl.aggstate_recv(internal) IS 'binary input of pgdl.aggstate (validated)';
+COMMENT ON FUNCTION pgdl.aggstate_send(pgdl.aggstate) IS 'binary output of pgdl.aggstate';
 COMMENT ON TYPE pgdl.aggstate IS
 	'transition state of the pgdl aggregates; text form "pgdl:<hex>" round-trips exactly';
 

@@ -16,6 +16,10 @@ CREATE TYPE pgdl.sketch (
 	RECEIVE = pgdl.sketch_recv, SEND = pgdl.sketch_send,
 	INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
 );
+COMMENT ON FUNCTION pgdl.sketch_in(cstring) IS 'text input of pgdl.sketch (validated)';
+COMMENT ON FUNCTION pgdl.sketch_out(pgdl.sketch) IS 'text output of pgdl.sketch';
+COMMENT ON FUNCTION pgdl.sketch_recv(internal) IS 'binary input of pgdl.sketch (validated)';
+COMMENT ON FUNCTION pgdl.sketch_send(pgdl.sketch) IS 'binary output of pgdl.sketch';
 COMMENT ON TYPE pgdl.sketch IS
 	'mergeable quantile sketch: exact up to 10,000 values, rank error bounded beyond (see README)';
 

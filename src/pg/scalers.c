@@ -422,8 +422,8 @@ read_input(FunctionCallInfo fcinfo, ScalerCache *c, PgdlVector *vec)
 	if (vec->d != c->scaler.d)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("feature vector has %d elements but the %s scaler was fitted on %d",
-						vec->d, dl_scaler_kind_name(c->scaler.kind), c->scaler.d)));
+				 errmsg("feature vector has %d element%s but the %s scaler was fitted on %d",
+						vec->d, vec->d == 1 ? "" : "s", dl_scaler_kind_name(c->scaler.kind), c->scaler.d)));
 	for (int i = 0; i < vec->d; i++)
 		c->outnulls[i] = vec->isnull ? vec->isnull[i] : false;
 }

@@ -14,6 +14,10 @@ CREATE TYPE pgdl.scaler (
 	RECEIVE = pgdl.scaler_recv, SEND = pgdl.scaler_send,
 	INTERNALLENGTH = VARIABLE, ALIGNMENT = double, STORAGE = extended
 );
+COMMENT ON FUNCTION pgdl.scaler_in(cstring) IS 'text input of pgdl.scaler (validated)';
+COMMENT ON FUNCTION pgdl.scaler_out(pgdl.scaler) IS 'text output of pgdl.scaler';
+COMMENT ON FUNCTION pgdl.scaler_recv(internal) IS 'binary input of pgdl.scaler (validated)';
+COMMENT ON FUNCTION pgdl.scaler_send(pgdl.scaler) IS 'binary output of pgdl.scaler';
 COMMENT ON TYPE pgdl.scaler IS 'a fitted per-feature scaler or imputer; its text form is JSON that parses back';
 
 CREATE FUNCTION pgdl.standard_scaler_accum(pgdl.aggstate, anyarray) RETURNS pgdl.aggstate
