@@ -50,17 +50,24 @@ pgdl_columns_nslots(int flags, int dim, int nq)
 	return n;
 }
 
+/* a state must fit in one value (1GB) */
+static void
+check_state_size(Size size)
+{
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("aggregate state of %zu bytes exceeds the 1GB limit of a value", size),
+				 errhint("Fewer columns per call keep each state smaller.")));
+}
+
 PgdlAggState *
 pgdl_state_alloc(PgdlLayout layout, PgdlPurpose purpose, int flags, int dim, size_t nslots)
 {
 	Size		size = PGDL_STATE_HDRSZ + nslots * sizeof(double);
 	PgdlAggState *s;
 
-	if (nslots > (MaxAllocHugeSize - PGDL_STATE_HDRSZ) / sizeof(double) ||
-		size > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("aggregate state of %zu bytes exceeds the 1GB limit of a value", size)));
+	check_state_size(nslots > MaxAllocSize / sizeof(double) ? MaxAllocSize + 1 : size);
 	s = palloc0(size);
 	SET_VARSIZE(s, size);
 	s->magic = PGDL_STATE_MAGIC;
@@ -153,11 +160,7 @@ resize_sketch(PgdlAggState *s, int i, size_t newbytes)
 	Size		size = VARSIZE(s) - oldbytes + newbytes;
 	PgdlAggState *n;
 
-	if (size > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("aggregate state of %zu bytes exceeds the 1GB limit of a value", size),
-				 errhint("Fewer columns per call keep each state smaller.")));
+	check_state_size(size);
 	n = palloc(size);
 	memcpy(n, s, before);
 	dl_sketch_move((dl_sketch *) ((char *) n + before), old, newbytes);
@@ -196,11 +199,7 @@ pgdl_state_sketches_add(PgdlAggState *s, const double *x, const bool *isnull)
 		PgdlAggState *n;
 		char	   *dst;
 
-		if (size > MaxAllocSize)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("aggregate state of %zu bytes exceeds the 1GB limit of a value", size),
-					 errhint("Fewer columns per call keep each state smaller.")));
+		check_state_size(size);
 		n = palloc(size);
 		memcpy(n, s, before);
 		dst = (char *) n + before;

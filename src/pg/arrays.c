@@ -152,9 +152,39 @@ pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVector *out,
 			scratch->buf[i] = isnull ? 0.0 : pgdl_datum_to_double(v, NUMERICOID);
 		}
 	}
+	else if (bitmap == NULL)
+	{
+		/* the common case: one tight loop per element type */
+		const char *p = ARR_DATA_PTR(arr);
+		double	   *buf = scratch->buf;
+
+		switch (elemtype)
+		{
+			case FLOAT4OID:
+				for (int i = 0; i < d; i++)
+					buf[i] = ((const float *) p)[i];
+				break;
+			case INT8OID:
+				for (int i = 0; i < d; i++)
+					buf[i] = (double) ((const int64 *) p)[i];
+				break;
+			case INT4OID:
+				for (int i = 0; i < d; i++)
+					buf[i] = (double) ((const int32 *) p)[i];
+				break;
+			case INT2OID:
+				for (int i = 0; i < d; i++)
+					buf[i] = (double) ((const int16 *) p)[i];
+				break;
+			default:			/* bool */
+				for (int i = 0; i < d; i++)
+					buf[i] = ((const bool *) p)[i] ? 1.0 : 0.0;
+				break;
+		}
+	}
 	else
 	{
-		/* fixed-width, naturally aligned element types: walk the data */
+		/* fixed-width, naturally aligned element types with NULLs */
 		char	   *p = ARR_DATA_PTR(arr);
 		int			typlen = (elemtype == FLOAT8OID || elemtype == INT8OID) ? 8 :
 			(elemtype == FLOAT4OID || elemtype == INT4OID) ? 4 :
@@ -164,7 +194,7 @@ pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVector *out,
 		{
 			double		v;
 
-			if (bitmap && !(bitmap[i / 8] & (1 << (i % 8))))
+			if (!(bitmap[i / 8] & (1 << (i % 8))))
 			{
 				scratch->nulls[i] = true;
 				scratch->buf[i] = 0.0;
@@ -204,10 +234,26 @@ pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVector *out,
 ArrayType *
 pgdl_float8_array(const double *x, const bool *nulls, int n)
 {
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	Datum	   *elems;
 	int			dims[1] = {n};
 	int			lbs[1] = {1};
 
+	if (nulls == NULL && n > 0)
+	{
+		/* no NULLs: lay the array out directly, one copy of the data */
+		Size		size = ARR_OVERHEAD_NONULLS(1) + (Size) n * sizeof(double);
+		ArrayType  *a = palloc(size);
+
+		SET_VARSIZE(a, size);
+		a->ndim = 1;
+		a->dataoffset = 0;
+		a->elemtype = FLOAT8OID;
+		ARR_DIMS(a)[0] = n;
+		ARR_LBOUND(a)[0] = 1;
+		memcpy(ARR_DATA_PTR(a), x, (Size) n * sizeof(double));
+		return a;
+	}
+	elems = palloc(sizeof(Datum) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 		elems[i] = Float8GetDatum(x[i]);
 	if (n == 0)

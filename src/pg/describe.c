@@ -80,6 +80,24 @@ run_aggregate_query(const char *sql, int nvalues)
 	return out;
 }
 
+/*
+ * The common start of describe and correlations: a materialized result,
+ * an SPI connection, the source's SQL and its columns.
+ */
+static PgdlColumn *
+open_source(FunctionCallInfo fcinfo, char **source_sql, int *ncols)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source must not be NULL")));
+	InitMaterializedSRF(fcinfo, 0);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+	*source_sql = pgdl_source_sql(PG_GETARG_TEXT_PP(0));
+	return pgdl_source_columns(*source_sql, PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1), ncols);
+}
+
 static void
 append_column(StringInfo sql, const PgdlColumn *col)
 {
@@ -98,16 +116,7 @@ pgdl_describe(PG_FUNCTION_ARGS)
 	Datum	   *states;
 	static const double q[3] = {0.25, 0.5, 0.75};
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("source must not be NULL")));
-	InitMaterializedSRF(fcinfo, 0);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pgdl: SPI_connect failed");
-	source_sql = pgdl_source_sql(PG_GETARG_TEXT_PP(0));
-	cols = pgdl_source_columns(source_sql, PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1), &ncols);
+	cols = open_source(fcinfo, &source_sql, &ncols);
 	for (int i = 0; i < ncols; i++)
 		if (cols[i].typid == BOOLOID)
 			ereport(ERROR,
@@ -203,15 +212,7 @@ pgdl_correlations(PG_FUNCTION_ARGS)
 	StringInfoData sql;
 	Datum	   *state;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("source must not be NULL")));
-	InitMaterializedSRF(fcinfo, 0);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pgdl: SPI_connect failed");
-	source_sql = pgdl_source_sql(PG_GETARG_TEXT_PP(0));
-	cols = pgdl_source_columns(source_sql, PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1), &ncols);
+	cols = open_source(fcinfo, &source_sql, &ncols);
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT pgdl.comoments_state(ARRAY[");

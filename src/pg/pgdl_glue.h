@@ -164,7 +164,10 @@ typedef struct PgdlVectorScratch
 
 /* scratch kept in fn_extra across calls */
 extern PgdlVectorScratch *pgdl_vector_scratch(FunctionCallInfo fcinfo);
-/* reads a 1-D numeric array (42804 for other element types, 22000 for other shapes) */
+/*
+ * reads a 1-D, non-empty numeric array (42804 for other element types, 22000
+ * for other shapes)
+ */
 extern void pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVector *out,
 							 const char *what);
 /* true if element type can be a feature (float8, real, int2/4/8, numeric, bool) */

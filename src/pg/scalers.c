@@ -204,10 +204,6 @@ scaler_accum(FunctionCallInfo fcinfo, PgdlAggState *s, int argno, dl_scaler_kind
 			pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(argno), pgdl_vector_scratch(fcinfo), &vec,
 							 "feature vector");
 			d = vec.d;
-			if (d == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_EXCEPTION),
-						 errmsg("feature vector must not be empty")));
 		}
 		s = pgdl_state_alloc(PGDL_LAYOUT_COLUMNS, PGDL_PURPOSE_SCALER, flags, d,
 							 pgdl_columns_nslots(flags, d, 0));

@@ -130,10 +130,6 @@ pgdl_stats_vector_accum(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s);
 	}
 	pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(1), pgdl_vector_scratch(fcinfo), &vec, "feature vector");
-	if (vec.d == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("feature vector must not be empty")));
 	PG_RETURN_POINTER(accum_vector(s, PGDL_PURPOSE_STATS, vec.x, vec.isnull, vec.d));
 }
 
@@ -302,10 +298,6 @@ pgdl_comoments_accum(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s);
 	}
 	pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(1), pgdl_vector_scratch(fcinfo), &vec, "feature vector");
-	if (vec.d == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("feature vector must not be empty")));
 	if (vec.d > 4096)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
