@@ -41,6 +41,9 @@ FROM (VALUES (1.0::float8), ('Infinity'), (3)) AS d(v), (SELECT (pgdl.stats(v)).
 GROUP BY 1, 2, 3, 4;
 SELECT (pgdl.stats(v)).mean, avg(v) FROM (VALUES (1.0::float8), ('Infinity'), ('-Infinity')) AS d(v);
 SELECT (pgdl.stats(v)).max, max(v), (pgdl.stats(v)).mean FROM (VALUES (1.0::float8), ('NaN'), (2)) AS d(v);
+-- overflow of the squared deviations is an error, as with var_samp
+SELECT pgdl.stats(x) FROM (VALUES (1e308::float8), (-1e308)) v(x);
+SELECT var_samp(x) FROM (VALUES (1e308::float8), (-1e308)) v(x);
 -- integer and numeric inputs resolve to the float8 aggregate
 SELECT (pgdl.stats(k)).n, (pgdl.stats(n)).n FROM t;
 -- grouped

@@ -59,23 +59,24 @@ check_length(const PgdlAggState *s, int d)
 				 errdetail("All arrays aggregated together must have the same length.")));
 }
 
-static void
-check_overflow(dl_moments_soa *v)
-{
-	for (int i = 0; i < v->d; i++)
-		if (!isfinite(v->mean[i]) || !isfinite(v->m2[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("value out of range: overflow"),
-					 errdetail("The sum of squared deviations of element %d overflows float8.", i + 1)));
-}
+/*
+ * With one variable the structure-of-arrays layout of the state is, field by
+ * field, a dl_moments record: the scalar aggregate updates it directly.
+ */
+StaticAssertDecl(sizeof(dl_moments) == DL_MOMENTS_NFIELDS * sizeof(double),
+				 "dl_moments must be plain float8 slots");
+StaticAssertDecl(offsetof(dl_moments, shift) == 1 * sizeof(double) &&
+				 offsetof(dl_moments, mean) == 2 * sizeof(double) &&
+				 offsetof(dl_moments, min) == 6 * sizeof(double) &&
+				 offsetof(dl_moments, n_neginf) == 10 * sizeof(double),
+				 "dl_moments fields must follow the order of dl_moments_soa_bind");
 
 /* pgdl.stats(float8): one variable */
 Datum
 pgdl_stats_accum(PG_FUNCTION_ARGS)
 {
 	PgdlAggState *s;
-	dl_moments_soa v;
+	dl_moments *m;
 	double		x;
 
 	pgdl_agg_context(fcinfo, "pgdl.stats");
@@ -88,10 +89,13 @@ pgdl_stats_accum(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s);
 	}
 	x = PG_GETARG_FLOAT8(1);
-	pgdl_state_moments(s, &v);
-	dl_moments_soa_add(&v, &x, NULL);
-	if (unlikely(!isfinite(v.m2[0])) && isfinite(x))
-		check_overflow(&v);
+	m = (dl_moments *) PGDL_STATE_SLOTS(s);
+	dl_moments_add(m, x);
+	if (unlikely(dl_moments_overflowed(m)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value out of range: overflow"),
+				 errdetail("The sum of squared deviations overflows float8.")));
 	PG_RETURN_POINTER(s);
 }
 
