@@ -3,10 +3,15 @@ CREATE TABLE states AS
 SELECT 'describe' AS kind, pgdl.describe_state(y, z) AS s FROM t
 UNION ALL SELECT 'comoments', pgdl.comoments_state(ARRAY[x, y]) FROM t;
 SELECT kind, s::text::pgdl.aggstate::text = s::text AS roundtrip, left(s::text, 13) AS prefix FROM states ORDER BY kind;
--- binary send/receive round trip (COPY BINARY uses them)
-COPY states TO '/tmp/pgdl_states.bin' WITH (FORMAT binary);
+-- binary send/receive round trip (COPY BINARY uses them), through a file in
+-- the throwaway cluster's own data directory
 CREATE TABLE states2 (LIKE states);
-COPY states2 FROM '/tmp/pgdl_states.bin' WITH (FORMAT binary);
+DO $$
+DECLARE f text := current_setting('data_directory') || '/pgdl_regress_states.bin';
+BEGIN
+  EXECUTE format('COPY states TO %L WITH (FORMAT binary)', f);
+  EXECUTE format('COPY states2 FROM %L WITH (FORMAT binary)', f);
+END $$;
 SELECT bool_and(a.s::text = b.s::text) AS binary_roundtrip FROM states a JOIN states2 b USING (kind);
 -- corrupt forms
 SELECT 'pgdl:'::pgdl.aggstate;
