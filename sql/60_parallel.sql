@@ -56,3 +56,8 @@ FROM parallel_results p, serial_results s;
 -- sketch-based results agree within the sketch's bound (200,000 rows: 0.5% of n in rank)
 SELECT bool_and((SELECT count(*) FROM big WHERE b <= p.q[k]) BETWEEN ((ARRAY[0.1, 0.5, 0.9])[k] - 0.005) * 200000 AND ((ARRAY[0.1, 0.5, 0.9])[k] + 0.005) * 200000) AS quantiles_within_bound
 FROM parallel_results p, generate_series(1, 3) k;
+-- the robust scaler (median, IQR from sketches) fitted in parallel: its
+-- centre has the rank of a median within the sketch's bound
+SELECT bool_and(abs((SELECT count(*) FROM big WHERE (ARRAY[a, b])[k] <= c.center[k]) - 100000) <= 0.005 * 200000) AS robust_center_within_bound
+FROM (SELECT ARRAY(SELECT jsonb_array_elements_text((p.sc_rob::jsonb)->'center')::float8) AS center FROM parallel_results p) c,
+     generate_series(1, 2) k;
