@@ -82,6 +82,41 @@ unit: test/unit/run_tests test/unit/run_tests_asan
 	./test/unit/run_tests
 	./test/unit/run_tests_asan
 
+# --- libFuzzer harnesses (clang), FUZZ_SECONDS each ----------------------
+#
+# Each test/fuzz/fuzz_<name>.c is built into test/fuzz/bin/fuzz_<name> and
+# run on test/fuzz/corpus/<name>/ (with test/fuzz/<name>.dict if there is
+# one).  New inputs go to a temporary directory, not the repository's corpus;
+# crash inputs are kept in test/fuzz/bin/crashes/fuzz_<name>/.
+
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang-14
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core
+
+fuzz:
+	@mkdir -p test/fuzz/bin; failed=""; \
+	for h in test/fuzz/fuzz_*.c; do \
+		name=$${h#test/fuzz/fuzz_}; name=$${name%.c}; \
+		bin=test/fuzz/bin/fuzz_$$name; \
+		echo "fuzz: building $$bin"; \
+		$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$bin $$h $(CORE_SRCS) -lm || { failed="$$failed $$name(build)"; continue; }; \
+		dict=; [ ! -f test/fuzz/$$name.dict ] || dict=-dict=test/fuzz/$$name.dict; \
+		new=$$(mktemp -d /tmp/pgdl-fuzz-$$name.XXXXXX); \
+		crashes=test/fuzz/bin/crashes/fuzz_$$name; mkdir -p $$crashes; \
+		echo "fuzz: running fuzz_$$name for $(FUZZ_SECONDS)s on test/fuzz/corpus/$$name$${dict:+ $$dict} (new inputs in $$new)"; \
+		if ./$$bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$$crashes/ $$dict $$new test/fuzz/corpus/$$name \
+			>$$new.log 2>&1; then \
+			grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|cov: .*ft:' $$new.log | tail -n 4; \
+			echo "fuzz: fuzz_$$name ok ($$(ls $$new | wc -l) new inputs in $$new)"; \
+		else \
+			tail -n 60 $$new.log; \
+			echo "fuzz: fuzz_$$name FAILED: see $$new.log and $$crashes/"; \
+			failed="$$failed $$name"; \
+		fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi
+
 # The engine must not know PostgreSQL: no server header, no palloc/ereport/elog.
 layering:
 	@if grep -nE '#include *[<"](postgres|fmgr|utils/|access/|catalog/|executor/|nodes/|funcapi|miscadmin)' src/core/*.[ch] src/core/*/*.[ch] 2>/dev/null \

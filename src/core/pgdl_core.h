@@ -225,11 +225,13 @@ typedef struct dl_sketch
 extern size_t dl_sketch_size(uint32_t nlevels);
 /* s points to dl_sketch_init_bytes() bytes (dl_sketch_size(2) is more) */
 extern void dl_sketch_init(dl_sketch *s);
+/* DL_ELIMIT once the sketch holds 2^53 values (counts must stay exact) */
 extern dl_status dl_sketch_add(dl_sketch *s, double x);
 /*
  * into must occupy dl_sketch_merge_bytes(into, from) bytes (move it first):
  * a merge can promote more than one level's worth, so the room it needs
- * depends on both sketches' counts, not on from->nlevels.
+ * depends on both sketches' counts, not on from->nlevels.  DL_ELIMIT, with
+ * into unchanged, when the merged counts would pass 2^53.
  */
 extern dl_status dl_sketch_merge(dl_sketch *into, const dl_sketch *from);
 extern bool dl_sketch_needs_grow(const dl_sketch *s);

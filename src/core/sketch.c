@@ -391,6 +391,9 @@ dl_sketch_add(dl_sketch *s, double x)
 {
 	uint32_t	c;
 
+	/* counts past 2^53 would not be exact (and would not validate) */
+	if (s->n + s->n_nan >= MAX_EXACT_COUNT)
+		return dl_error(DL_ELIMIT, "quantile sketch holds 2^53 values, its limit");
 	if (isnan(x))
 	{
 		s->n_nan += 1.0;
@@ -588,6 +591,10 @@ dl_sketch_merge(dl_sketch *into, const dl_sketch *from)
 	if (need_levels > DL_SKETCH_MAX_LEVELS)
 		return dl_error(DL_ELIMIT, "merged quantile sketch would need more than %d levels",
 						DL_SKETCH_MAX_LEVELS);
+	/* counts past 2^53 would not be exact (and would not validate) */
+	if (f.n > MAX_EXACT_COUNT - into->n || f.n_nan > MAX_EXACT_COUNT - into->n_nan)
+		return dl_error(DL_ELIMIT, "merged quantile sketch would count more than %.0f values",
+						MAX_EXACT_COUNT);
 	if (into->cap0 < need_cap0 || into->nlevels < need_levels)
 		return dl_error(DL_EINTERNAL, "quantile sketch must move to %zu bytes before a merge",
 						geometry_bytes(need_cap0, need_levels));
