@@ -329,6 +329,29 @@ soa_put(dl_moments_soa *v, int i, const dl_moments *m)
 	v->n_neginf[i] = m->n_neginf;
 }
 
+/*
+ * The hot path: a row with every element present and finite.  A function of
+ * its own with restrict-qualified arrays, so that the compiler knows they do
+ * not overlap and vectorizes the loop (inlined into the caller, it loses
+ * that and runs scalar).
+ */
+static void __attribute__((noinline))
+add_dense_row(int d, const double *restrict x, double *restrict n, double *restrict shift,
+			  double *restrict mean, double *restrict m2, double *restrict m3,
+			  double *restrict m4, double *restrict mn, double *restrict mx)
+{
+	for (int i = 0; i < d; i++)
+	{
+		double		xi = x[i];
+		double		k = n[i] == 0.0 ? xi : shift[i];
+
+		shift[i] = k;
+		moments_update(&n[i], &mean[i], &m2[i], &m3[i], &m4[i], xi - k);
+		mn[i] = xi < mn[i] ? xi : mn[i];
+		mx[i] = xi > mx[i] ? xi : mx[i];
+	}
+}
+
 void
 dl_moments_soa_add(dl_moments_soa *v, const double *restrict x, const bool *isnull)
 {
@@ -347,25 +370,7 @@ dl_moments_soa_add(dl_moments_soa *v, const double *restrict x, const bool *isnu
 
 	if (isnull == NULL && all_finite)
 	{
-		/* the hot path: every element finite and present, vectorized */
-		double	   *restrict n = v->n,
-				   *restrict shift = v->shift,
-				   *restrict mean = v->mean,
-				   *restrict m2 = v->m2,
-				   *restrict m3 = v->m3,
-				   *restrict m4 = v->m4,
-				   *restrict mn = v->min,
-				   *restrict mx = v->max;
-
-		for (int i = 0; i < d; i++)
-		{
-			double		xi = x[i];
-
-			shift[i] = n[i] == 0.0 ? xi : shift[i];
-			moments_update(&n[i], &mean[i], &m2[i], &m3[i], &m4[i], xi - shift[i]);
-			mn[i] = xi < mn[i] ? xi : mn[i];
-			mx[i] = xi > mx[i] ? xi : mx[i];
-		}
+		add_dense_row(d, x, v->n, v->shift, v->mean, v->m2, v->m3, v->m4, v->min, v->max);
 		return;
 	}
 
