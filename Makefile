@@ -43,6 +43,10 @@ all:
 	@echo "PostgreSQL development files are missing: run 'make deps' (or make test / make demo)"; exit 1
 endif
 
+# PGXS does not track headers: every object depends on the two shared ones.
+$(CORE_OBJS): src/core/pgdl_core.h
+$(PG_OBJS): src/core/pgdl_core.h src/pg/pgdl_glue.h
+
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 	cat $^ > $@
 

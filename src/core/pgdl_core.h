@@ -76,16 +76,23 @@ extern dl_status dl_size_mul_add(size_t a, size_t b, size_t c, size_t *result);
 /* ------------------------------------------------------------------------
  * Moments: count, mean, central moments 2..4, min, max of one variable.
  *
- * Finite values go through Welford/Pebay updates; NaN and +-Infinity are
- * only counted, so that the finalizers reproduce PostgreSQL's built-in
- * float8 aggregates exactly (avg of {1, Inf} is Inf, its variance NaN; a NaN
- * makes every moment NaN; NaN sorts above every number for min/max).
- * All fields are doubles so a state is plain float8 slots.
+ * Finite values accumulate in a small block of power sums of their
+ * deviations from the running mean (no division, no dependency between
+ * values, so rows vectorize); every DL_MOMENTS_BLOCK values the block is
+ * turned into central moments and merged with Chan et al.'s / Pebay's
+ * formulas (see moments.c).  NaN and +-Infinity are only counted, so that
+ * the finalizers reproduce PostgreSQL's built-in float8 aggregates exactly
+ * (avg of {1, Inf} is Inf, its variance NaN; a NaN makes every moment NaN;
+ * NaN sorts above every number for min/max).  All fields are doubles so a
+ * state is plain float8 slots; the getters take the pending block into
+ * account.
  * ------------------------------------------------------------------------
  */
+#define DL_MOMENTS_BLOCK 64
+
 typedef struct dl_moments
 {
-	double		n;				/* finite values */
+	double		n;				/* finite values merged into mean..m4 */
 	double		shift;			/* the first finite value; see moments.c */
 	double		mean;			/* of x - shift */
 	double		m2;				/* sum of squared deviations */
@@ -96,9 +103,14 @@ typedef struct dl_moments
 	double		n_nan;
 	double		n_posinf;
 	double		n_neginf;
+	double		bn;				/* values in the pending block */
+	double		s1;				/* their sums of d, d^2, d^3, d^4, */
+	double		s2;				/* d = (x - shift) - mean */
+	double		s3;
+	double		s4;
 } dl_moments;
 
-#define DL_MOMENTS_NFIELDS 11
+#define DL_MOMENTS_NFIELDS 16
 
 extern void dl_moments_init(dl_moments *m);
 extern void dl_moments_add(dl_moments *m, double x);
@@ -138,7 +150,12 @@ typedef struct dl_moments_soa
 			   *max,
 			   *n_nan,
 			   *n_posinf,
-			   *n_neginf;
+			   *n_neginf,
+			   *bn,
+			   *s1,
+			   *s2,
+			   *s3,
+			   *s4;
 } dl_moments_soa;
 
 extern size_t dl_moments_soa_nslots(int d);
