@@ -5,10 +5,14 @@
  *
  * OpenBLAS starts its worker threads when the library is loaded, with the
  * signal mask of the loading backend, so PostgreSQL's signal handlers could
- * run on them.  _PG_init therefore shuts that pool down and restarts it with
- * every signal blocked (threads inherit the creating thread's mask): only
- * the backend's own thread ever runs a handler, and no PostgreSQL function
- * is ever called from a BLAS thread.
+ * run on them.  _PG_init therefore shuts that pool down and, when
+ * pgdl.blas_threads asks for more than one thread, restarts it with every
+ * signal blocked (threads inherit the creating thread's mask): only the
+ * backend's own thread ever runs a handler, and no PostgreSQL function is
+ * ever called from a BLAS thread.  With one thread there is no pool at all:
+ * the count is set to 1 before the shutdown, so OpenBLAS runs single-threaded
+ * and never re-creates it (a fresh pool also spins for a while before it
+ * sleeps, which a backend should not pay for nothing).
  *
  * src/pg/pgdl.c
  *
@@ -113,8 +117,16 @@ restart_blas_threads(int nthreads)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &saved);
-	blas_thread_shutdown_();
-	openblas_set_num_threads(nthreads);
+	if (nthreads == 1)
+	{
+		openblas_set_num_threads(1);
+		blas_thread_shutdown_();
+	}
+	else
+	{
+		blas_thread_shutdown_();
+		openblas_set_num_threads(nthreads);
+	}
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 }
 
