@@ -34,7 +34,8 @@ PG_CFLAGS = -std=gnu11 -O3 -Wall -Wextra -Wno-unused-parameter -Wno-missing-fiel
 SHLINK_LIB = -lopenblas -lm
 SHLIB_LINK = $(SHLINK_LIB)
 
-PG_CONFIG ?= pg_config
+# PostgreSQL 15 (Debian 12's server) when installed, whatever else is
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
 include $(PGXS)
