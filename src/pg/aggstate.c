@@ -253,6 +253,80 @@ corrupt(const char *detail)
 			 errdetail("%s", detail)));
 }
 
+/*
+ * The sections a COLUMNS state of this purpose has (and so must have), or
+ * -1 for a purpose that is not a COLUMNS one.  A scaler's kind and strategy
+ * (params) decide between moments and sketches.
+ */
+static int
+columns_flags(const PgdlAggState *s)
+{
+	switch (s->purpose)
+	{
+		case PGDL_PURPOSE_STATS:
+			return PGDL_HAS_MOMENTS;
+		case PGDL_PURPOSE_QUANTILES:
+			return PGDL_HAS_Q | PGDL_HAS_SKETCHES;
+		case PGDL_PURPOSE_SKETCH:
+			return PGDL_HAS_SKETCHES;
+		case PGDL_PURPOSE_DESCRIBE:
+			return PGDL_HAS_MOMENTS | PGDL_HAS_SKETCHES;
+		case PGDL_PURPOSE_SCALER:
+			{
+				double		kind = s->params[0],
+							strategy = s->params[1];
+
+				if (!isfinite(s->params[2]) || s->params[3] != 0.0)
+					return -1;
+				if (kind >= DL_SCALER_STANDARD && kind <= DL_SCALER_MAXABS && strategy == DL_IMPUTE_NONE)
+					return PGDL_HAS_MOMENTS;
+				if (kind == DL_SCALER_ROBUST && strategy == DL_IMPUTE_NONE)
+					return PGDL_HAS_SKETCHES;
+				if (kind == DL_SCALER_IMPUTER &&
+					(strategy == DL_IMPUTE_MEAN || strategy == DL_IMPUTE_CONSTANT))
+					return PGDL_HAS_MOMENTS;
+				if (kind == DL_SCALER_IMPUTER && strategy == DL_IMPUTE_MEDIAN)
+					return PGDL_HAS_SKETCHES;
+				return -1;
+			}
+		default:
+			return -1;
+	}
+}
+
+void
+pgdl_state_expect(const PgdlAggState *s, PgdlPurpose purpose, int dim)
+{
+	if (s->purpose != purpose || (dim >= 0 && s->dim != dim))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("pgdl aggregate state is not of the kind this function takes"),
+				 errdetail("The state was built by another pgdl aggregate, or for another number of variables.")));
+}
+
+PgdlAggState *
+pgdl_final_state(FunctionCallInfo fcinfo, PgdlPurpose purpose, int dim)
+{
+	PgdlAggState *s = PG_GETARG_PGDL_AGGSTATE(0);
+
+	/* called directly from SQL, its argument can be anything: check it all */
+	if (!AggCheckCallContext(fcinfo, NULL))
+		pgdl_state_validate(s, VARSIZE(s));
+	pgdl_state_expect(s, purpose, dim);
+	return s;
+}
+
+void
+pgdl_moments_get_checked(const dl_moments_soa *v, int i, dl_moments *out)
+{
+	dl_moments_soa_get(v, i, out);
+	if (dl_moments_overflowed(out))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value out of range: overflow"),
+				 errdetail("The sum of squared deviations of element %d overflows float8.", i + 1)));
+}
+
 static bool
 valid_count(double c)
 {
@@ -293,12 +367,11 @@ pgdl_state_validate(const PgdlAggState *s, size_t nbytes)
 				size_t		used = 0;
 				PgdlAggState *ms = (PgdlAggState *) s;
 
-				if (s->flags & PGDL_HAS_PAIRS)
-					corrupt("A column state has the pairs flag.");
-				if (s->purpose != PGDL_PURPOSE_STATS && s->purpose != PGDL_PURPOSE_QUANTILES &&
-					s->purpose != PGDL_PURPOSE_SKETCH && s->purpose != PGDL_PURPOSE_DESCRIBE &&
-					s->purpose != PGDL_PURPOSE_SCALER)
-					corrupt("The purpose does not match the layout.");
+				if (s->flags != columns_flags(s))
+					corrupt("The sections do not match the purpose.");
+				if ((s->purpose == PGDL_PURPOSE_QUANTILES || s->purpose == PGDL_PURPOSE_SKETCH) &&
+					s->dim != 1)
+					corrupt("A quantile state has one variable.");
 				if (s->flags & PGDL_HAS_MOMENTS)
 				{
 					dl_moments_soa v;
@@ -370,7 +443,7 @@ pgdl_state_validate(const PgdlAggState *s, size_t nbytes)
 							bins = s->params[2];
 				const double *counts = PGDL_STATE_SLOTS((PgdlAggState *) s);
 
-				if (s->purpose != PGDL_PURPOSE_HISTOGRAM || s->flags != 0)
+				if (s->purpose != PGDL_PURPOSE_HISTOGRAM || s->flags != 0 || s->dim != 1)
 					corrupt("The purpose does not match the layout.");
 				if (!isfinite(lo) || !isfinite(hi) || !(lo < hi) ||
 					!(bins >= 1 && bins <= PGDL_MAX_BINS && bins == floor(bins)) ||

@@ -53,6 +53,8 @@ pgdl_describe_accum(PG_FUNCTION_ARGS)
 							 pgdl_columns_nslots(flags, row.d, 0));
 		pgdl_columns_init(s);
 	}
+	else
+		pgdl_state_expect(s, PGDL_PURPOSE_DESCRIBE, row.d);
 	s->rows += 1;
 	pgdl_state_moments(s, &v);
 	dl_moments_soa_add(&v, row.x, row.isnull);
@@ -167,7 +169,7 @@ pgdl_describe(PG_FUNCTION_ARGS)
 			double		qv[3];
 
 			pgdl_state_moments(s, &v);
-			dl_moments_soa_get(&v, j, &m);
+			pgdl_moments_get_checked(&v, j, &m);
 			sk = pgdl_state_sketch(s, j);
 			count = dl_moments_count(&m);
 			/* NULLs are skipped per column: rows minus this column's values */

@@ -138,6 +138,20 @@ extern void pgdl_state_validate(const PgdlAggState *s, size_t nbytes);
  */
 extern PgdlAggState *pgdl_state_merge(PgdlAggState *a, const PgdlAggState *b);
 
+/*
+ * 22P03 unless s was built for this purpose (and, dim >= 0, has dim
+ * variables): transition and final functions call it on every state they
+ * did not create themselves (an INITCOND, a direct call from SQL).
+ */
+extern void pgdl_state_expect(const PgdlAggState *s, PgdlPurpose purpose, int dim);
+/*
+ * The state argument of a final function: detoasted, validated when called
+ * outside an aggregate, and of the expected kind.
+ */
+extern PgdlAggState *pgdl_final_state(FunctionCallInfo fcinfo, PgdlPurpose purpose, int dim);
+/* variable i of v; 22003 if its accumulators overflowed */
+extern void pgdl_moments_get_checked(const dl_moments_soa *v, int i, dl_moments *out);
+
 /* the aggregate context, or an error if not called as an aggregate */
 extern MemoryContext pgdl_agg_context(FunctionCallInfo fcinfo, const char *fname);
 

@@ -94,6 +94,8 @@ pgdl_quantiles_accum(PG_FUNCTION_ARGS)
 	ArrayType  *qarr;
 
 	pgdl_agg_context(fcinfo, "pgdl.quantiles");
+	if (s != NULL)
+		pgdl_state_expect(s, PGDL_PURPOSE_QUANTILES, 1);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -151,9 +153,7 @@ pgdl_quantiles_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = (PgdlAggState *) PG_GETARG_POINTER(0);
-	if (s->purpose != PGDL_PURPOSE_QUANTILES)
-		elog(ERROR, "pgdl: unexpected aggregate state for quantiles");
+	s = pgdl_final_state(fcinfo, PGDL_PURPOSE_QUANTILES, 1);
 	sk = pgdl_state_first_sketch(s);
 	if (dl_sketch_count(sk) == 0)
 		PG_RETURN_NULL();
@@ -168,6 +168,8 @@ pgdl_sketch_accum(PG_FUNCTION_ARGS)
 	pgdl_agg_context(fcinfo, "pgdl.quantile_sketch");
 	if (s == NULL)
 		s = new_sketch_state(PGDL_PURPOSE_SKETCH, PGDL_HAS_SKETCHES, 1, NULL, 0);
+	else
+		pgdl_state_expect(s, PGDL_PURPOSE_SKETCH, 1);
 	s->rows += 1;
 	if (PG_ARGISNULL(1))
 		s->nulls += 1;
@@ -186,10 +188,13 @@ pgdl_sketch_merge_accum(PG_FUNCTION_ARGS)
 	pgdl_agg_context(fcinfo, "pgdl.quantile_sketch");
 	if (s == NULL)
 		s = new_sketch_state(PGDL_PURPOSE_SKETCH, PGDL_HAS_SKETCHES, 1, NULL, 0);
+	else
+		pgdl_state_expect(s, PGDL_PURPOSE_SKETCH, 1);
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(s);
 	in = PG_GETARG_PGDL_AGGSTATE(1);
 	pgdl_state_validate(in, VARSIZE(in));
+	pgdl_state_expect(in, PGDL_PURPOSE_SKETCH, 1);
 	PG_RETURN_POINTER(pgdl_state_merge(s, in));
 }
 
@@ -201,9 +206,7 @@ pgdl_sketch_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = (PgdlAggState *) PG_GETARG_POINTER(0);
-	if (s->purpose != PGDL_PURPOSE_SKETCH)
-		elog(ERROR, "pgdl: unexpected aggregate state for a sketch");
+	s = pgdl_final_state(fcinfo, PGDL_PURPOSE_SKETCH, 1);
 	copy = palloc(VARSIZE(s));
 	memcpy(copy, s, VARSIZE(s));
 	PG_RETURN_POINTER(copy);
@@ -218,10 +221,7 @@ pgdl_sketch_quantiles(PG_FUNCTION_ARGS)
 	dl_sketch  *sk;
 
 	pgdl_state_validate(s, VARSIZE(s));
-	if (s->purpose != PGDL_PURPOSE_SKETCH || s->dim != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("value is not a quantile sketch")));
+	pgdl_state_expect(s, PGDL_PURPOSE_SKETCH, 1);
 	sk = pgdl_state_first_sketch(s);
 	if (dl_sketch_count(sk) == 0)
 		PG_RETURN_NULL();
@@ -240,6 +240,8 @@ pgdl_histogram_accum(PG_FUNCTION_ARGS)
 	int32		bins;
 
 	pgdl_agg_context(fcinfo, "pgdl.histogram");
+	if (s != NULL)
+		pgdl_state_expect(s, PGDL_PURPOSE_HISTOGRAM, 1);
 	if (PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -286,8 +288,6 @@ pgdl_histogram_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = (PgdlAggState *) PG_GETARG_POINTER(0);
-	if (s->layout != PGDL_LAYOUT_HISTOGRAM)
-		elog(ERROR, "pgdl: unexpected aggregate state for a histogram");
+	s = pgdl_final_state(fcinfo, PGDL_PURPOSE_HISTOGRAM, 1);
 	PG_RETURN_ARRAYTYPE_P(pgdl_int8_array(PGDL_STATE_SLOTS(s), NULL, (int) s->params[2]));
 }

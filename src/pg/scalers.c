@@ -194,6 +194,14 @@ scaler_accum(FunctionCallInfo fcinfo, PgdlAggState *s, int argno, dl_scaler_kind
 	PgdlVector	vec;
 	int			flags = kind_needs_sketches(kind, strategy) ? PGDL_HAS_SKETCHES : PGDL_HAS_MOMENTS;
 
+	if (s != NULL)
+	{
+		pgdl_state_expect(s, PGDL_PURPOSE_SCALER, -1);
+		if (s->params[0] != kind || s->params[1] != strategy || s->params[2] != constant)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("strategy must not change between rows")));
+	}
 	if (s == NULL || (s->dim == 0 && !PG_ARGISNULL(argno)))
 	{
 		double		nulls = s ? s->nulls : 0;
@@ -323,9 +331,7 @@ pgdl_scaler_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = (PgdlAggState *) PG_GETARG_POINTER(0);
-	if (s->purpose != PGDL_PURPOSE_SCALER)
-		elog(ERROR, "pgdl: unexpected aggregate state for a scaler");
+	s = pgdl_final_state(fcinfo, PGDL_PURPOSE_SCALER, -1);
 	if (s->dim == 0)
 		PG_RETURN_NULL();		/* only NULL rows: nothing to fit */
 	kind = (dl_scaler_kind) s->params[0];
@@ -337,6 +343,12 @@ pgdl_scaler_final(PG_FUNCTION_ARGS)
 		dl_moments_soa v;
 
 		pgdl_state_moments(s, &v);
+		for (int i = 0; i < s->dim; i++)
+		{
+			dl_moments	m;
+
+			pgdl_moments_get_checked(&v, i, &m);
+		}
 		dl_scaler_fit_moments(&sc, &v);
 	}
 	else

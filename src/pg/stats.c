@@ -80,8 +80,13 @@ pgdl_stats_accum(PG_FUNCTION_ARGS)
 	double		x;
 
 	pgdl_agg_context(fcinfo, "pgdl.stats");
-	s = PG_ARGISNULL(0) ? new_moments_state(PGDL_PURPOSE_STATS, 1, 0) :
-		(PgdlAggState *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(0))
+		s = new_moments_state(PGDL_PURPOSE_STATS, 1, 0);
+	else
+	{
+		s = (PgdlAggState *) PG_GETARG_POINTER(0);
+		pgdl_state_expect(s, PGDL_PURPOSE_STATS, 1);
+	}
 	s->rows += 1;
 	if (PG_ARGISNULL(1))
 	{
@@ -107,7 +112,7 @@ accum_vector(PgdlAggState *s, PgdlPurpose purpose, const double *x, const bool *
 
 	if (s == NULL)
 		s = new_moments_state(purpose, d, 0);
-	else if (s->dim == 0)
+	else if (pgdl_state_expect(s, purpose, -1), s->dim == 0)
 		s = new_moments_state(purpose, d, s->nulls);
 	else
 		check_length(s, d);
@@ -129,6 +134,8 @@ pgdl_stats_vector_accum(PG_FUNCTION_ARGS)
 	{
 		if (s == NULL)
 			s = new_moments_state(PGDL_PURPOSE_STATS, 0, 0);
+		else
+			pgdl_state_expect(s, PGDL_PURPOSE_STATS, -1);
 		s->nulls += 1;
 		s->rows += 1;
 		PG_RETURN_POINTER(s);
@@ -148,13 +155,6 @@ pgdl_stats_columns_accum(PG_FUNCTION_ARGS)
 	pgdl_read_variadic(fcinfo, 1, &row, "pgdl.stats_columns");
 	s = accum_vector(s, PGDL_PURPOSE_STATS, row.x, row.isnull, row.d);
 	PG_RETURN_POINTER(s);
-}
-
-static void
-check_stats_state(PgdlAggState *s)
-{
-	if (s->layout != PGDL_LAYOUT_COLUMNS || !(s->flags & PGDL_HAS_MOMENTS))
-		elog(ERROR, "pgdl: unexpected aggregate state for a statistics result");
 }
 
 /* the statistics of variable i as nullable float8 fields */
@@ -206,12 +206,11 @@ pgdl_stats_final(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		PgdlAggState *s = (PgdlAggState *) PG_GETARG_POINTER(0);
+		PgdlAggState *s = pgdl_final_state(fcinfo, PGDL_PURPOSE_STATS, 1);
 		dl_moments_soa v;
 
-		check_stats_state(s);
 		pgdl_state_moments(s, &v);
-		dl_moments_soa_get(&v, 0, &m);
+		pgdl_moments_get_checked(&v, 0, &m);
 		summarize(&m, vals, vnulls);
 		values[0] = Int64GetDatum((int64) dl_moments_count(&m));
 		values[1] = Int64GetDatum((int64) s->nulls);
@@ -235,25 +234,24 @@ pgdl_stats_vector_final(PG_FUNCTION_ARGS)
 		elog(ERROR, "pgdl.stats: return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
 
-	if (PG_ARGISNULL(0) || ((PgdlAggState *) PG_GETARG_POINTER(0))->dim == 0)
+	if (PG_ARGISNULL(0) || pgdl_final_state(fcinfo, PGDL_PURPOSE_STATS, -1)->dim == 0)
 	{
 		/* no non-NULL array: n is empty, the statistics NULL */
 		values[0] = PointerGetDatum(construct_empty_array(INT8OID));
 		values[1] = Int64GetDatum(PG_ARGISNULL(0) ? 0 :
-								  (int64) ((PgdlAggState *) PG_GETARG_POINTER(0))->nulls);
+								  (int64) pgdl_final_state(fcinfo, PGDL_PURPOSE_STATS, -1)->nulls);
 		for (int i = 2; i < 9; i++)
 			nulls[i] = true;
 	}
 	else
 	{
-		PgdlAggState *s = (PgdlAggState *) PG_GETARG_POINTER(0);
+		PgdlAggState *s = pgdl_final_state(fcinfo, PGDL_PURPOSE_STATS, -1);
 		int			d = s->dim;
 		dl_moments_soa v;
 		double	   *counts = palloc(d * sizeof(double));
 		double	   *cols[7];
 		bool	   *cnulls[7];
 
-		check_stats_state(s);
 		pgdl_state_moments(s, &v);
 		for (int k = 0; k < 7; k++)
 		{
@@ -266,7 +264,7 @@ pgdl_stats_vector_final(PG_FUNCTION_ARGS)
 			double		vals[7];
 			bool		vnulls[7];
 
-			dl_moments_soa_get(&v, i, &m);
+			pgdl_moments_get_checked(&v, i, &m);
 			counts[i] = dl_moments_count(&m);
 			summarize(&m, vals, vnulls);
 			for (int k = 0; k < 7; k++)
@@ -293,6 +291,8 @@ pgdl_comoments_accum(PG_FUNCTION_ARGS)
 	dl_comoments c;
 
 	pgdl_agg_context(fcinfo, "pgdl.covariance_matrix");
+	if (s != NULL)
+		pgdl_state_expect(s, PGDL_PURPOSE_COMOMENTS, -1);
 	if (PG_ARGISNULL(1))
 	{
 		if (s == NULL)
@@ -350,11 +350,11 @@ comoments_final(FunctionCallInfo fcinfo, bool correlation)
 	double	   *out;
 	bool	   *nulls;
 
-	if (PG_ARGISNULL(0) || ((PgdlAggState *) PG_GETARG_POINTER(0))->dim == 0)
+	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = (PgdlAggState *) PG_GETARG_POINTER(0);
-	if (s->layout != PGDL_LAYOUT_COMOMENTS)
-		elog(ERROR, "pgdl: unexpected aggregate state for a matrix result");
+	s = pgdl_final_state(fcinfo, PGDL_PURPOSE_COMOMENTS, -1);
+	if (s->dim == 0)
+		PG_RETURN_NULL();
 	pgdl_state_comoments(s, &c);
 	d = c.d;
 	out = palloc((Size) d * d * sizeof(double));
