@@ -170,58 +170,72 @@ resize_sketch(PgdlAggState *s, int i, size_t newbytes)
 }
 
 /*
- * Adds one row to the d sketches of s (NULL elements skipped).  Columns fill
- * at the same pace, so when one sketch is full the others usually are too:
- * all full sketches are grown in one relayout, rather than copying the
- * whole state once per sketch.
+ * A copy of s in which every sketch from column `from` on that is full (and
+ * gets a value in this row) has room for more.  Columns fill at the same
+ * pace, so when one sketch is full the others usually are too: they all
+ * grow in one relayout, rather than the whole state being copied once per
+ * sketch.
+ */
+static PgdlAggState *
+grow_full_sketches(PgdlAggState *s, int from, const bool *isnull)
+{
+	dl_sketch  *old = pgdl_state_first_sketch(s);
+	size_t		before = (char *) old - (char *) s;
+	size_t		extra = 0;
+	PgdlAggState *n;
+	char	   *dst;
+	Size		size;
+
+	for (int i = 0; i < s->dim; i++, old = pgdl_state_next_sketch(old))
+	{
+		size_t		need = (i < from || (isnull && isnull[i])) ? 0 : dl_sketch_grow_bytes(old);
+
+		if (need != 0)
+			extra += need - dl_sketch_bytes(old);
+	}
+	size = VARSIZE(s) + extra;
+	check_state_size(size);
+	n = palloc(size);
+	memcpy(n, s, before);
+	dst = (char *) n + before;
+	old = pgdl_state_first_sketch(s);
+	for (int i = 0; i < s->dim; i++, old = pgdl_state_next_sketch(old))
+	{
+		size_t		need = (i < from || (isnull && isnull[i])) ? 0 : dl_sketch_grow_bytes(old);
+		size_t		bytes = need ? need : dl_sketch_bytes(old);
+
+		if (need)
+			dl_sketch_move((dl_sketch *) dst, old, bytes);
+		else
+			memcpy(dst, old, bytes);
+		dst += bytes;
+	}
+	SET_VARSIZE(n, size);
+	return n;
+}
+
+/*
+ * Adds one row to the d sketches of s (NULL elements skipped), growing the
+ * full ones on the way; returns s or a grown copy.
  */
 PgdlAggState *
 pgdl_state_sketches_add(PgdlAggState *s, const double *x, const bool *isnull)
 {
 	dl_sketch  *sk = pgdl_state_first_sketch(s);
-	size_t		extra = 0;
 
-	for (int i = 0; i < s->dim; i++, sk = pgdl_state_next_sketch(sk))
+	for (int i = 0; i < s->dim; i++)
 	{
-		size_t		need;
-
-		if (isnull && isnull[i])
-			continue;
-		need = dl_sketch_grow_bytes(sk);
-		if (need != 0)
-			extra += need - dl_sketch_bytes(sk);
-	}
-	if (extra > 0)
-	{
-		dl_sketch  *old = pgdl_state_first_sketch(s);
-		size_t		before = (char *) old - (char *) s;
-		Size		size = VARSIZE(s) + extra;
-		PgdlAggState *n;
-		char	   *dst;
-
-		check_state_size(size);
-		n = palloc(size);
-		memcpy(n, s, before);
-		dst = (char *) n + before;
-		for (int i = 0; i < s->dim; i++, old = pgdl_state_next_sketch(old))
-		{
-			size_t		need = (isnull && isnull[i]) ? 0 : dl_sketch_grow_bytes(old);
-			size_t		bytes = need ? need : dl_sketch_bytes(old);
-
-			if (need)
-				dl_sketch_move((dl_sketch *) dst, old, bytes);
-			else
-				memcpy(dst, old, bytes);
-			dst += bytes;
-		}
-		SET_VARSIZE(n, size);
-		s = n;
-	}
-
-	sk = pgdl_state_first_sketch(s);
-	for (int i = 0; i < s->dim; i++, sk = pgdl_state_next_sketch(sk))
 		if (!(isnull && isnull[i]))
+		{
+			if (unlikely(dl_sketch_grow_bytes(sk) != 0))
+			{
+				s = grow_full_sketches(s, i, isnull);
+				sk = pgdl_state_sketch(s, i);
+			}
 			pgdl_check_status(dl_sketch_add(sk, x[i]));
+		}
+		sk = pgdl_state_next_sketch(sk);
+	}
 	return s;
 }
 
