@@ -6,6 +6,10 @@ SELECT * FROM pgdl.describe('SELECT a INTO stolen FROM victim');
 SELECT * FROM pgdl.describe('SELECT a FROM victim; DELETE FROM victim');
 SELECT * FROM pgdl.describe('DELETE FROM victim');
 SELECT * FROM pgdl.describe('SELECT a FROM victim FOR UPDATE');
+SELECT * FROM pgdl.describe('SELECT * FROM (SELECT a FROM victim FOR UPDATE) s');
+SELECT * FROM pgdl.describe('SELECT * FROM victim WHERE a IN (SELECT a FROM victim FOR KEY SHARE)');
+-- a syntax error points into the source text
+SELECT * FROM pgdl.describe('SELECT a +* FROM victim');
 SELECT * FROM pgdl.describe('');
 SELECT * FROM pgdl.describe('victim; DROP TABLE victim');
 SELECT count(*) AS still_two FROM victim;

@@ -87,6 +87,8 @@ scaler_view(const PgdlScalerData *v, Size nbytes, dl_scaler *s)
 				 errmsg("pgdl scaler format version %d is newer than this pgdl understands (%d)",
 						v->version, SCALER_VERSION),
 				 errhint("Upgrade the pgdl extension on this server.")));
+	if (v->version < 1 || v->pad != 0 || v->pad2 != 0)
+		bad_scaler("The version or the padding is not valid.");
 	if (v->d < 1 || v->d > PGDL_MAX_DIM ||
 		nbytes != SCALER_HDRSZ + (Size) SCALER_ARRAYS * v->d * sizeof(double))
 		bad_scaler("The size does not match the number of features.");

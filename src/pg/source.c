@@ -25,6 +25,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "nodes/value.h"
 #include "parser/parser.h"
@@ -70,31 +71,61 @@ reject_query(const char *what)
 			 errhint("Pass a table or view name, or one SELECT, VALUES or TABLE statement.")));
 }
 
-/* checks a SELECT tree: no INTO, no locking, no data-modifying CTE */
-static void
-check_select(SelectStmt *s)
+/*
+ * Looks through the whole raw parse tree (subqueries, sublinks, CTEs and
+ * set-operation branches alike) for what a read-only source may not hold.
+ */
+static bool
+find_forbidden(Node *node, void *context)
 {
-	if (s == NULL)
-		return;
-	if (s->intoClause)
-		reject_query("SELECT ... INTO");
-	if (s->lockingClause)
-		reject_query("a query with FOR UPDATE/SHARE");
-	if (s->withClause)
+	const char **found = (const char **) context;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, SelectStmt))
 	{
-		ListCell   *lc;
+		SelectStmt *sel = (SelectStmt *) node;
 
-		foreach(lc, s->withClause->ctes)
+		if (sel->intoClause)
 		{
-			CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
-
-			if (!IsA(cte->ctequery, SelectStmt))
-				reject_query("a WITH clause holding a data-modifying statement");
-			check_select((SelectStmt *) cte->ctequery);
+			*found = "SELECT ... INTO";
+			return true;
+		}
+		if (sel->lockingClause)
+		{
+			*found = "a query with FOR UPDATE/SHARE";
+			return true;
 		}
 	}
-	check_select(s->larg);
-	check_select(s->rarg);
+	if (IsA(node, CommonTableExpr) && !IsA(((CommonTableExpr *) node)->ctequery, SelectStmt))
+	{
+		*found = "a WITH clause holding a data-modifying statement";
+		return true;
+	}
+	if (IsA(node, InsertStmt) || IsA(node, UpdateStmt) || IsA(node, DeleteStmt) ||
+		IsA(node, MergeStmt))
+	{
+		*found = "a data-modifying statement inside the query";
+		return true;
+	}
+	return raw_expression_tree_walker(node, find_forbidden, context);
+}
+
+/*
+ * A syntax error in the source points into the source text, not into the
+ * caller's statement (as SPI does for the queries it runs).
+ */
+static void
+source_error_callback(void *arg)
+{
+	int			pos = geterrposition();
+
+	if (pos > 0)
+	{
+		errposition(0);
+		internalerrposition(pos);
+		internalerrquery((const char *) arg);
+	}
 }
 
 /* names: the plain C strings SplitIdentifierString produced */
@@ -144,13 +175,27 @@ pgdl_source_sql(text *source)
 		list_length(names) <= 3)
 		return relation_sql(names, str);
 
-	stmts = raw_parser(str, RAW_PARSE_DEFAULT);
+	{
+		ErrorContextCallback errcb;
+
+		errcb.callback = source_error_callback;
+		errcb.arg = str;
+		errcb.previous = error_context_stack;
+		error_context_stack = &errcb;
+		stmts = raw_parser(str, RAW_PARSE_DEFAULT);
+		error_context_stack = errcb.previous;
+	}
 	if (list_length(stmts) != 1)
 		reject_query(list_length(stmts) == 0 ? "an empty string" : "several statements");
 	raw = linitial_node(RawStmt, stmts);
 	if (!IsA(raw->stmt, SelectStmt))
 		reject_query("a statement that is not a query");
-	check_select((SelectStmt *) raw->stmt);
+	{
+		const char *found = NULL;
+
+		if (find_forbidden(raw->stmt, &found))
+			reject_query(found);
+	}
 
 	/* the statement's own text, without a trailing semicolon */
 	len = raw->stmt_len > 0 ? raw->stmt_len : (int) strlen(str) - raw->stmt_location;
