@@ -37,3 +37,12 @@ SELECT column_a, column_b, n FROM pgdl.correlations('t', ARRAY['x', 'y']) ORDER 
 SELECT count(*) FROM pgdl.correlations('t');
 -- a constant column has NULL r
 SELECT column_a, column_b, r FROM pgdl.correlations('SELECT y, 1 AS one FROM t') ORDER BY 1, 2;
+-- domains over numeric types are numeric
+CREATE DOMAIN price AS numeric CHECK (VALUE >= 0);
+CREATE DOMAIN score AS float8;
+CREATE TABLE shop (p price, s score, note text);
+INSERT INTO shop VALUES (1.5, 10, 'a'), (2.5, 20, 'b'), (4, 30, 'c');
+SELECT column_name, n, mean, median FROM pgdl.describe('shop');
+SELECT column_a, column_b, r FROM pgdl.correlations('shop') ORDER BY 1, 2;
+SELECT (pgdl.stats_columns(p, s)).mean, (pgdl.stats(ARRAY[p, p])).mean FROM shop;
+SELECT (pgdl.stats(ARRAY[s]::score[])).mean FROM shop;

@@ -44,6 +44,18 @@ pgdl_numeric_type(Oid typid)
 	}
 }
 
+Oid
+pgdl_numeric_base_type(Oid typid)
+{
+	Oid			base;
+
+	if (pgdl_numeric_type(typid))
+		return typid;
+	/* a domain over a numeric type is that type (values are the base's) */
+	base = getBaseType(typid);
+	return (base != typid && pgdl_numeric_type(base)) ? base : InvalidOid;
+}
+
 double
 pgdl_datum_to_double(Datum d, Oid typid)
 {
@@ -108,6 +120,8 @@ pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVector *out,
 	bits8	   *bitmap = ARR_NULLBITMAP(arr);
 	bool		any_null = false;
 
+	if (!pgdl_numeric_type(elemtype) && OidIsValid(pgdl_numeric_base_type(elemtype)))
+		elemtype = pgdl_numeric_base_type(elemtype);	/* an array of a domain */
 	if (!pgdl_numeric_type(elemtype))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -351,13 +365,14 @@ pgdl_read_variadic(FunctionCallInfo fcinfo, int first, PgdlVector *out, const ch
 		ensure_capacity(&cache->scratch, nargs);
 		for (int i = 0; i < nargs; i++)
 		{
-			Oid			t = get_fn_expr_argtype(fcinfo->flinfo, first + i);
+			Oid			given = get_fn_expr_argtype(fcinfo->flinfo, first + i);
+			Oid			t = pgdl_numeric_base_type(given);
 
-			if (!pgdl_numeric_type(t))
+			if (!OidIsValid(t))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("argument %d of %s must be numeric, got %s",
-								i + 1, fname, format_type_be(t)),
+								i + 1, fname, format_type_be(given)),
 						 errhint("Cast untyped literals, e.g. 1.5::float8.")));
 			cache->types[i] = t;
 		}

@@ -186,6 +186,8 @@ extern void pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVec
 							 const char *what);
 /* true if element type can be a feature (float8, real, int2/4/8, numeric, bool) */
 extern bool pgdl_numeric_type(Oid typid);
+/* that type, or the base of a domain over it; InvalidOid if not numeric */
+extern Oid	pgdl_numeric_base_type(Oid typid);
 /* a Datum of a numeric scalar type as a double */
 extern double pgdl_datum_to_double(Datum d, Oid typid);
 /*

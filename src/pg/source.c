@@ -225,13 +225,15 @@ pgdl_source_columns(const char *source_sql, ArrayType *requested, int *ncolumns)
 		for (int i = 0; i < desc->natts; i++)
 		{
 			Form_pg_attribute att = TupleDescAttr(desc, i);
+			Oid			base;
 
 			if (att->attisdropped)
 				continue;
-			if (pgdl_numeric_type(att->atttypid) && att->atttypid != BOOLOID)
+			base = pgdl_numeric_base_type(att->atttypid);
+			if (OidIsValid(base) && base != BOOLOID)
 			{
 				cols[n].name = pstrdup(NameStr(att->attname));
-				cols[n].typid = att->atttypid;
+				cols[n].typid = base;
 				cols[n].attnum = i + 1;
 				n++;
 			}
@@ -277,7 +279,7 @@ pgdl_source_columns(const char *source_sql, ArrayType *requested, int *ncolumns)
 						(errcode(ERRCODE_UNDEFINED_COLUMN),
 						 errmsg("column \"%s\" is not in the source", want),
 						 errhint("Column names are matched exactly, without case folding.")));
-			if (!pgdl_numeric_type(TupleDescAttr(desc, found)->atttypid))
+			if (!OidIsValid(pgdl_numeric_base_type(TupleDescAttr(desc, found)->atttypid)))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("column \"%s\" is %s, not a numeric type", want,
@@ -288,7 +290,7 @@ pgdl_source_columns(const char *source_sql, ArrayType *requested, int *ncolumns)
 							(errcode(ERRCODE_DUPLICATE_COLUMN),
 							 errmsg("column \"%s\" is listed twice", want)));
 			cols[n].name = want;
-			cols[n].typid = TupleDescAttr(desc, found)->atttypid;
+			cols[n].typid = pgdl_numeric_base_type(TupleDescAttr(desc, found)->atttypid);
 			cols[n].attnum = found + 1;
 			n++;
 		}
