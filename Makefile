@@ -58,15 +58,25 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 deps:
 	@bash scripts/deps.sh
 
+# Installing into PostgreSQL's directories needs root: skip it when the
+# installed files are already this build's, and otherwise say so plainly.
+INSTALL_OR_EXPLAIN = lib=$$($(PG_CONFIG) --pkglibdir); share=$$($(PG_CONFIG) --sharedir)/extension; \
+	if cmp -s $(MODULE_big).so $$lib/$(MODULE_big).so && cmp -s $(EXTENSION).control $$share/$(EXTENSION).control \
+	   && cmp -s sql/$(EXTENSION)--$(EXTVERSION).sql $$share/$(EXTENSION)--$(EXTVERSION).sql; then \
+		echo "pgdl: the installed extension is this build"; \
+	else $(MAKE) install || { echo; \
+		echo "Installing pgdl into PostgreSQL's directories failed (they belong to root)."; \
+		echo "Run this once, then the same make command again:  sudo make install"; exit 1; }; fi
+
 demo: deps
 	$(MAKE) all
-	$(MAKE) install
+	@$(INSTALL_OR_EXPLAIN)
 	@bash scripts/demo.sh
 
 test: deps
 	$(MAKE) layering
 	$(MAKE) all
-	$(MAKE) install
+	@$(INSTALL_OR_EXPLAIN)
 	@bash scripts/run_tests.sh
 
 # --- engine unit tests (no server), plain and with ASan + UBSan ----------
