@@ -7,7 +7,7 @@
  * through the hooks below, which the host installs once (the PostgreSQL
  * glue in _PG_init, the unit tests in their main).  Every function that can
  * fail returns a dl_status; an error is first reported through the error
- * hook (which may not return, as ereport(ERROR) does not) and the function
+ * hook (which may not return: the PostgreSQL glue raises an error there) and the function
  * then returns the status, so a host whose hook does return sees it.
  *
  * Usage:
@@ -48,7 +48,7 @@ typedef enum dl_status
 	DL_ELIMIT,					/* size limit exceeded: 54000 */
 	DL_ERANGE,					/* numeric overflow: 22003 */
 	DL_ETEXT,					/* malformed text representation: 22P02 */
-	DL_EINTERNAL				/* cannot happen: elog(ERROR) */
+	DL_EINTERNAL				/* cannot happen: an internal error */
 } dl_status;
 
 typedef struct dl_hooks

@@ -239,17 +239,6 @@ pgdl_state_sketches_add(PgdlAggState *s, const double *x, const bool *isnull)
 	return s;
 }
 
-PgdlAggState *
-pgdl_state_grow_sketch(PgdlAggState *s, int i)
-{
-	dl_sketch  *sk = pgdl_state_sketch(s, i);
-	size_t		need = dl_sketch_grow_bytes(sk);
-
-	if (need == 0)
-		return s;
-	return resize_sketch(s, i, need);
-}
-
 void
 pgdl_state_comoments(PgdlAggState *s, dl_comoments *c)
 {

@@ -114,8 +114,6 @@ extern dl_sketch *pgdl_state_sketch(PgdlAggState *s, int i);
 /* sketches start here; sketch i+1 follows sketch i */
 extern dl_sketch *pgdl_state_first_sketch(PgdlAggState *s);
 extern dl_sketch *pgdl_state_next_sketch(dl_sketch *sk);
-/* returns a copy of s (in CurrentMemoryContext) whose sketch i has one more level */
-extern PgdlAggState *pgdl_state_grow_sketch(PgdlAggState *s, int i);
 /* adds a row to the sketches (see aggstate.c); returns s or a grown copy */
 extern PgdlAggState *pgdl_state_sketches_add(PgdlAggState *s, const double *x, const bool *isnull);
 /* size of a COLUMNS state of d variables with fresh sketches */

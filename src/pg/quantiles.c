@@ -51,19 +51,11 @@ read_q(ArrayType *arr, int *nq)
 	return q;
 }
 
-/* adds x to sketch i of s, growing the state first when the sketch is full */
+/* adds x to the state's one sketch (growing the state when it is full) */
 static PgdlAggState *
-sketch_add(PgdlAggState *s, int i, double x)
+sketch_add(PgdlAggState *s, double x)
 {
-	dl_sketch  *sk = pgdl_state_sketch(s, i);
-
-	if (dl_sketch_grow_bytes(sk) != 0)
-	{
-		s = pgdl_state_grow_sketch(s, i);
-		sk = pgdl_state_sketch(s, i);
-	}
-	pgdl_check_status(dl_sketch_add(sk, x));
-	return s;
+	return pgdl_state_sketches_add(s, &x, NULL);
 }
 
 static PgdlAggState *
@@ -132,7 +124,7 @@ pgdl_quantiles_accum(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		s->nulls += 1;
 	else
-		s = sketch_add(s, 0, PG_GETARG_FLOAT8(1));
+		s = sketch_add(s, PG_GETARG_FLOAT8(1));
 	PG_RETURN_POINTER(s);
 }
 
@@ -174,7 +166,7 @@ pgdl_sketch_accum(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		s->nulls += 1;
 	else
-		s = sketch_add(s, 0, PG_GETARG_FLOAT8(1));
+		s = sketch_add(s, PG_GETARG_FLOAT8(1));
 	PG_RETURN_POINTER(s);
 }
 

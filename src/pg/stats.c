@@ -112,10 +112,14 @@ accum_vector(PgdlAggState *s, PgdlPurpose purpose, const double *x, const bool *
 
 	if (s == NULL)
 		s = new_moments_state(purpose, d, 0);
-	else if (pgdl_state_expect(s, purpose, -1), s->dim == 0)
-		s = new_moments_state(purpose, d, s->nulls);
 	else
-		check_length(s, d);
+	{
+		pgdl_state_expect(s, purpose, -1);
+		if (s->dim == 0)
+			s = new_moments_state(purpose, d, s->nulls);	/* only NULL rows so far */
+		else
+			check_length(s, d);
+	}
 	s->rows += 1;
 	pgdl_state_moments(s, &v);
 	dl_moments_soa_add(&v, x, isnull);
@@ -229,23 +233,23 @@ pgdl_stats_vector_final(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		values[9];
 	bool		nulls[9] = {0};
+	PgdlAggState *s = PG_ARGISNULL(0) ? NULL :
+		pgdl_final_state(fcinfo, PGDL_PURPOSE_STATS, -1);
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "pgdl.stats: return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
 
-	if (PG_ARGISNULL(0) || pgdl_final_state(fcinfo, PGDL_PURPOSE_STATS, -1)->dim == 0)
+	if (s == NULL || s->dim == 0)
 	{
 		/* no non-NULL array: n is empty, the statistics NULL */
 		values[0] = PointerGetDatum(construct_empty_array(INT8OID));
-		values[1] = Int64GetDatum(PG_ARGISNULL(0) ? 0 :
-								  (int64) pgdl_final_state(fcinfo, PGDL_PURPOSE_STATS, -1)->nulls);
+		values[1] = Int64GetDatum(s == NULL ? 0 : (int64) s->nulls);
 		for (int i = 2; i < 9; i++)
 			nulls[i] = true;
 	}
 	else
 	{
-		PgdlAggState *s = pgdl_final_state(fcinfo, PGDL_PURPOSE_STATS, -1);
 		int			d = s->dim;
 		dl_moments_soa v;
 		double	   *counts = palloc(d * sizeof(double));

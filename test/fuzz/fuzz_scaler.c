@@ -34,41 +34,9 @@
 
 #include "pgdl_core.h"
 
-static int	n_errors;
-static dl_status last_status;
-static size_t last_message_len;
+#define FUZZ_NAME "fuzz_scaler"
+#include "fuzz_common.h"
 
-static void *
-fuzz_alloc(size_t size)
-{
-	void	   *p = malloc(size ? size : 1);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-static void
-fuzz_error(dl_status status, const char *message)
-{
-	n_errors++;
-	last_status = status;
-	last_message_len = strlen(message);
-}
-
-static void
-install_hooks(void)
-{
-	static int	installed;
-
-	if (!installed)
-	{
-		dl_hooks	h = {fuzz_alloc, free, fuzz_error, NULL};
-
-		dl_set_hooks(&h);
-		installed = 1;
-	}
-}
 
 static int
 same_doubles(const double *a, const double *b, int d)
@@ -150,5 +118,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#define FUZZ_NAME "fuzz_scaler"
-#include "fuzz_replay.h"

@@ -58,47 +58,15 @@
 
 #include "pgdl_core.h"
 
+#define FUZZ_NAME "fuzz_sketch"
+#include "fuzz_common.h"
+
 /* counts are doubles: a merge must refuse to count past 2^53 */
 #define LIMIT_COUNT 9007199254740992.0
 
 #define NQ 7
 static const double qs[NQ] = {0, 0.001, 0.25, 0.5, 0.75, 0.999, 1};
 
-static int	n_errors;
-static dl_status last_status;
-static size_t last_message_len;
-
-static void *
-fuzz_alloc(size_t size)
-{
-	void	   *p = malloc(size ? size : 1);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-static void
-fuzz_error(dl_status status, const char *message)
-{
-	n_errors++;
-	last_status = status;
-	last_message_len = strlen(message);
-}
-
-static void
-install_hooks(void)
-{
-	static int	installed;
-
-	if (!installed)
-	{
-		dl_hooks	h = {fuzz_alloc, free, fuzz_error, NULL};
-
-		dl_set_hooks(&h);
-		installed = 1;
-	}
-}
 
 /* traps unless the call just made reported exactly one error, of st */
 static void
@@ -484,5 +452,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#define FUZZ_NAME "fuzz_sketch"
-#include "fuzz_replay.h"

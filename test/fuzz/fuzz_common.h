@@ -1,18 +1,72 @@
 /*-------------------------------------------------------------------------
  *
- * fuzz_replay.h
- *	  The corpus replayer shared by the libFuzzer harnesses.
+ * fuzz_common.h
+ *	  What the libFuzzer harnesses share: engine hooks that record errors,
+ *	  and the corpus replayer.
  *
- * A harness includes this after defining LLVMFuzzerTestOneInput and
- * FUZZ_NAME.  With -DPGDL_FUZZ_REPLAY it builds without libFuzzer (gcc is
- * fine) into a program whose main() feeds every file, or every file in each
+ * A harness defines FUZZ_NAME, includes this after pgdl_core.h and calls
+ * install_hooks() first in LLVMFuzzerTestOneInput.  The hooks count the
+ * errors reported (n_errors, reset by the harness) and keep the last status
+ * and message length, so a harness can check that a failing call reported
+ * exactly one error of the status it returned.
+ *
+ * With -DPGDL_FUZZ_REPLAY a harness builds without libFuzzer (gcc is fine)
+ * into a program whose main() feeds every file, or every file in each
  * directory, named on the command line: make test replays the corpora under
  * AddressSanitizer that way.
  *
- * test/fuzz/fuzz_replay.h
+ * test/fuzz/fuzz_common.h
  *
  *-------------------------------------------------------------------------
  */
+#ifndef PGDL_FUZZ_COMMON_H
+#define PGDL_FUZZ_COMMON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgdl_core.h"
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int	n_errors;
+static dl_status last_status;
+static size_t last_message_len;
+
+static void *
+fuzz_alloc(size_t size)
+{
+	void	   *p = malloc(size ? size : 1);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+static void
+fuzz_error(dl_status status, const char *message)
+{
+	n_errors++;
+	last_status = status;
+	last_message_len = strlen(message);
+}
+
+static void
+install_hooks(void)
+{
+	static int	installed;
+
+	if (!installed)
+	{
+		dl_hooks	h = {fuzz_alloc, free, fuzz_error, NULL};
+
+		dl_set_hooks(&h);
+		installed = 1;
+	}
+}
+
 #ifdef PGDL_FUZZ_REPLAY
 
 #include <dirent.h>
@@ -95,3 +149,5 @@ main(int argc, char **argv)
 }
 
 #endif							/* PGDL_FUZZ_REPLAY */
+
+#endif							/* PGDL_FUZZ_COMMON_H */
