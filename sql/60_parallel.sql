@@ -37,7 +37,19 @@ SELECT pgdl.stats(a) AS s1, pgdl.stats(ARRAY[a, b, c]) AS sv, pgdl.stats_columns
        pgdl.histogram(b, -1, 1, 10) AS h, pgdl.standard_scaler(ARRAY[a, b])::text AS sc_std,
        pgdl.robust_scaler(ARRAY[a, b])::text AS sc_rob
 FROM big;
+-- a wide robust fit: combining partial states of many sketches relays them
+-- out once (a copy per sketch used memory of columns x state size)
+CREATE TABLE wide AS SELECT ARRAY(SELECT sin(i * j) FROM generate_series(1, 100) j) AS v FROM generate_series(1, 30000) i;
+ANALYZE wide;
+SELECT plan_has('SELECT pgdl.robust_scaler(v) FROM wide', 'Partial Aggregate') AS wide_partial;
+CREATE TABLE wide_parallel AS SELECT pgdl.robust_scaler(v)::text::jsonb AS s FROM wide;
 RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size; RESET max_parallel_workers_per_gather;
+CREATE TABLE wide_serial AS SELECT pgdl.robust_scaler(v)::text::jsonb AS s FROM wide;
+-- medians of values in [-1, 1]: equal within the sketch's rank bound, far below 0.05
+SELECT bool_and(abs(p::float8 - q::float8) < 0.05) AS wide_centers_agree, count(*) AS features
+FROM wide_parallel, wide_serial,
+     LATERAL jsonb_array_elements_text(wide_parallel.s->'center') WITH ORDINALITY AS a(p, i)
+     JOIN LATERAL jsonb_array_elements_text(wide_serial.s->'center') WITH ORDINALITY AS b(q, j) ON i = j;
 
 -- moments within 1e-9 relative, counts exact
 CREATE FUNCTION close(a float8[], b float8[], tol float8) RETURNS bool LANGUAGE sql IMMUTABLE

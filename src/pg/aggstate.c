@@ -149,51 +149,24 @@ pgdl_columns_init(PgdlAggState *s)
 	}
 }
 
-/* a copy of s in which sketch i occupies newbytes */
-static PgdlAggState *
-resize_sketch(PgdlAggState *s, int i, size_t newbytes)
-{
-	dl_sketch  *old = pgdl_state_sketch(s, i);
-	size_t		oldbytes = dl_sketch_bytes(old);
-	size_t		before = (char *) old - (char *) s;
-	size_t		after = VARSIZE(s) - before - oldbytes;
-	Size		size = VARSIZE(s) - oldbytes + newbytes;
-	PgdlAggState *n;
-
-	check_state_size(size);
-	n = palloc(size);
-	memcpy(n, s, before);
-	dl_sketch_move((dl_sketch *) ((char *) n + before), old, newbytes);
-	memcpy((char *) n + before + newbytes, (char *) old + oldbytes, after);
-	SET_VARSIZE(n, size);
-	return n;
-}
-
 /*
- * A copy of s in which every sketch from column `from` on that is full (and
- * gets a value in this row) has room for more.  Columns fill at the same
- * pace, so when one sketch is full the others usually are too: they all
- * grow in one relayout, rather than the whole state being copied once per
- * sketch.
+ * A copy of s in which sketch i occupies newbytes[i] bytes (0: as it is).
+ * However many sketches grow, the state is copied once: with hundreds of
+ * columns a copy per sketch would cost the state's size times the number of
+ * columns, in memory as well as time.
  */
 static PgdlAggState *
-grow_full_sketches(PgdlAggState *s, int from, const bool *isnull)
+relayout_sketches(PgdlAggState *s, const size_t *newbytes)
 {
 	dl_sketch  *old = pgdl_state_first_sketch(s);
 	size_t		before = (char *) old - (char *) s;
-	size_t		extra = 0;
+	Size		size = VARSIZE(s);
 	PgdlAggState *n;
 	char	   *dst;
-	Size		size;
 
 	for (int i = 0; i < s->dim; i++, old = pgdl_state_next_sketch(old))
-	{
-		size_t		need = (i < from || (isnull && isnull[i])) ? 0 : dl_sketch_grow_bytes(old);
-
-		if (need != 0)
-			extra += need - dl_sketch_bytes(old);
-	}
-	size = VARSIZE(s) + extra;
+		if (newbytes[i] != 0)
+			size += newbytes[i] - dl_sketch_bytes(old);
 	check_state_size(size);
 	n = palloc(size);
 	memcpy(n, s, before);
@@ -201,10 +174,9 @@ grow_full_sketches(PgdlAggState *s, int from, const bool *isnull)
 	old = pgdl_state_first_sketch(s);
 	for (int i = 0; i < s->dim; i++, old = pgdl_state_next_sketch(old))
 	{
-		size_t		need = (i < from || (isnull && isnull[i])) ? 0 : dl_sketch_grow_bytes(old);
-		size_t		bytes = need ? need : dl_sketch_bytes(old);
+		size_t		bytes = newbytes[i] ? newbytes[i] : dl_sketch_bytes(old);
 
-		if (need)
+		if (newbytes[i])
 			dl_sketch_move((dl_sketch *) dst, old, bytes);
 		else
 			memcpy(dst, old, bytes);
@@ -212,6 +184,25 @@ grow_full_sketches(PgdlAggState *s, int from, const bool *isnull)
 	}
 	SET_VARSIZE(n, size);
 	return n;
+}
+
+/*
+ * A copy of s in which every sketch from column `from` on that is full (and
+ * gets a value in this row) has room for more.  Columns fill at the same
+ * pace, so when one sketch is full the others usually are too.
+ */
+static PgdlAggState *
+grow_full_sketches(PgdlAggState *s, int from, const bool *isnull)
+{
+	size_t	   *newbytes = palloc0(sizeof(size_t) * s->dim);
+	dl_sketch  *sk = pgdl_state_first_sketch(s);
+
+	for (int i = 0; i < s->dim; i++, sk = pgdl_state_next_sketch(sk))
+		if (i >= from && !(isnull && isnull[i]))
+			newbytes[i] = dl_sketch_grow_bytes(sk);
+	s = relayout_sketches(s, newbytes);
+	pfree(newbytes);
+	return s;
 }
 
 /*
@@ -537,17 +528,32 @@ pgdl_state_merge(PgdlAggState *a, const PgdlAggState *b)
 			{
 				const dl_sketch *sb = pgdl_state_first_sketch((PgdlAggState *) b);
 
+				size_t	   *newbytes = palloc0(sizeof(size_t) * a->dim);
+				bool		grow = false;
+				dl_sketch  *sa = pgdl_state_first_sketch(a);
+
+				/* first the room every sketch needs, then one relayout */
 				for (int i = 0; i < a->dim; i++)
 				{
-					dl_sketch  *sa = pgdl_state_sketch(a, i);
 					size_t		need = dl_sketch_merge_bytes(sa, sb);
 
 					if (need > dl_sketch_bytes(sa))
 					{
-						a = resize_sketch(a, i, need);
-						sa = pgdl_state_sketch(a, i);
+						newbytes[i] = need;
+						grow = true;
 					}
+					sa = pgdl_state_next_sketch(sa);
+					sb = pgdl_state_next_sketch((dl_sketch *) sb);
+				}
+				if (grow)
+					a = relayout_sketches(a, newbytes);
+				pfree(newbytes);
+				sa = pgdl_state_first_sketch(a);
+				sb = pgdl_state_first_sketch((PgdlAggState *) b);
+				for (int i = 0; i < a->dim; i++)
+				{
 					pgdl_check_status(dl_sketch_merge(sa, sb));
+					sa = pgdl_state_next_sketch(sa);
 					sb = pgdl_state_next_sketch((dl_sketch *) sb);
 				}
 			}
