@@ -75,6 +75,7 @@ print(f"export: COPY the pixels out and parse with numpy: {t_export:.3f} s")
 print()
 print(f"{'scaler':9} {'pgdl fit':>9} {'fit 2wkr':>9} {'fit+transform':>14} | {'sk fit':>8} {'sk fit+tr':>10} "
       f"{'export+sk fit':>14} | {'end-to-end ratio':>16} {'same params':>11}")
+diffs = {}
 for kind, cls in KINDS:
     t_fit, fitted = best(lambda: pgdl_fit(kind, 0))
     t_fit2, _ = best(lambda: pgdl_fit(kind, 2))
@@ -90,9 +91,15 @@ for kind, cls in KINDS:
         ref_c, ref_s = sk.center_, sk.scale_
     same = np.allclose(fitted["center"], ref_c, rtol=1e-9, atol=1e-9) and \
         np.allclose(fitted["scale"], ref_s, rtol=1e-9, atol=1e-9)
+    diffs[kind] = (np.max(np.abs(np.array(fitted["center"], dtype=float) - ref_c)),
+                   np.max(np.abs(np.array(fitted["scale"], dtype=float) - ref_s)))
     ratio = (t_export + t_sk) / t_fit
     print(f"{kind:9} {t_fit:9.3f} {t_fit2:9.3f} {t_ft:14.3f} | {t_sk:8.3f} {t_skt:10.3f} "
           f"{t_export + t_sk:14.3f} | {ratio:15.2f}x {str(same):>11}")
+print()
+for kind, (dc, ds) in diffs.items():
+    note = " (quantile sketch beyond 10,000 rows: rank error <= 0.5% of n)" if kind == "robust" else ""
+    print(f"{kind}: largest difference from scikit-learn: center {dc:.3g}, scale {ds:.3g}{note}")
 print()
 print("end-to-end ratio = (export + sklearn fit) / pgdl fit, serial: > 1 means pgdl is faster.")
 print("pgdl fit+transform also writes the 60,000 scaled rows into a table; sklearn's stays in memory.")
