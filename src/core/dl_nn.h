@@ -1,0 +1,423 @@
+/*-------------------------------------------------------------------------
+ *
+ * dl_nn.h
+ *	  The neural-network engine: layers, networks, training, models and
+ *	  their weights format.  Plain C11 + CBLAS; no PostgreSQL headers.
+ *
+ * Usage (the glue does this for pgdl.train_model / pgdl.predict):
+ *
+ *		dl_layer_spec *specs; int nspecs;
+ *		dl_parse_layers("[{\"type\":\"dense\",\"units\":8,\"activation\":\"relu\"}]",
+ *						&specs, &nspecs);
+ *		dl_complete_output(&specs, &nspecs, DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE);
+ *
+ *		dl_network	net;
+ *		dl_shape	in = {1, {4}};
+ *		dl_network_init(&net, specs, nspecs, &in);	-- shapes, parameter count
+ *		dl_network_init_params(&net, seed);			-- He / Glorot
+ *
+ *		dl_dataset	data = {x, y, nrows, 4, 3};		-- x is nrows x 4 float32
+ *		dl_split	split;
+ *		dl_split_rows(&data, 0.1, seed, true, &split);
+ *		dl_train(&net, &opts, &data, &split, on_epoch, arg, &result);
+ *
+ *		dl_workspace *ws;
+ *		dl_workspace_create(&net, 1, false, &ws);	-- once per query
+ *		dl_network_predict(&net, ws, row, 1, out);	-- per row, no allocation
+ *
+ * Shapes never include the batch: a dense layer on shape (T, F) maps the
+ * last axis, (B, T, F) -> (B, T, units), as Keras does.  Parameters,
+ * gradients and optimizer state are each one contiguous float buffer; each
+ * layer owns the slice [param_offset, param_offset + n_params), trainable
+ * values first, non-trainable ones (batchnorm running statistics) after.
+ *
+ * Numbers of the enums below are written into the weights format
+ * (docs/model-format.md): append, never renumber or reuse.
+ *
+ * src/core/dl_nn.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGDL_DL_NN_H
+#define PGDL_DL_NN_H
+
+#include "pgdl_core.h"
+
+#define DL_MAX_DIMS 4			/* dimensions of a shape, batch excluded */
+#define DL_MAX_LAYERS 256
+#define DL_MAX_UNITS (1 << 20)	/* units, and any one dimension */
+#define DL_MAX_LABELS 100000
+#define DL_MAX_FEATURES 1000000 /* model inputs after expansion */
+#define DL_MAX_NAME 63			/* bytes of a feature name (NAMEDATALEN - 1) */
+
+/* ------------------------------------------------------------------------
+ * Random numbers: every random path takes a seed (xoshiro256**).
+ * ------------------------------------------------------------------------
+ */
+typedef struct dl_rng
+{
+	uint64_t	s[4];
+} dl_rng;
+
+extern void dl_rng_seed(dl_rng *r, uint64_t seed);
+extern uint64_t dl_rng_next(dl_rng *r);
+extern double dl_rng_uniform(dl_rng *r);	/* [0, 1) */
+extern double dl_rng_normal(dl_rng *r);		/* N(0, 1) */
+extern uint64_t dl_rng_below(dl_rng *r, uint64_t n);	/* [0, n), unbiased */
+extern void dl_rng_shuffle(dl_rng *r, uint32_t *a, size_t n);
+
+/* ------------------------------------------------------------------------
+ * GEMM: C = alpha op(A) op(B) + beta C, row-major, float32.  dl_sgemm is
+ * cblas_sgemm; dl_sgemm_ref the naive triple loop the tests compare it to.
+ * ------------------------------------------------------------------------
+ */
+extern void dl_sgemm(bool trans_a, bool trans_b, int m, int n, int k,
+					 float alpha, const float *a, int lda, const float *b, int ldb,
+					 float beta, float *c, int ldc);
+extern void dl_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k,
+						 float alpha, const float *a, int lda, const float *b, int ldb,
+						 float beta, float *c, int ldc);
+
+/* ------------------------------------------------------------------------
+ * Layers
+ * ------------------------------------------------------------------------
+ */
+typedef struct dl_shape
+{
+	int			ndim;			/* 1..DL_MAX_DIMS */
+	int			dim[DL_MAX_DIMS];
+} dl_shape;
+
+extern size_t dl_shape_size(const dl_shape *s);	/* product of dims */
+/* writes "[2, 3]" */
+extern void dl_shape_format(const dl_shape *s, char *buf, size_t size);
+
+typedef enum dl_activation
+{
+	DL_ACT_LINEAR = 0,
+	DL_ACT_RELU = 1,
+	DL_ACT_LEAKY_RELU = 2,		/* slope alpha below 0 (default 0.01) */
+	DL_ACT_SIGMOID = 3,
+	DL_ACT_TANH = 4,
+	DL_ACT_GELU = 5,			/* tanh approximation */
+	DL_ACT_SOFTMAX = 6			/* over the last axis */
+} dl_activation;
+
+#define DL_ACT_LAST DL_ACT_SOFTMAX
+extern const char *dl_activation_name(dl_activation a);
+
+typedef enum dl_layer_type
+{
+	DL_LAYER_DENSE = 1,			/* units, activation, use_bias */
+	DL_LAYER_DROPOUT = 2,		/* rate; inverted; identity at predict */
+	DL_LAYER_FLATTEN = 3,
+	DL_LAYER_RESHAPE = 4,		/* target (one dim may be -1) */
+	DL_LAYER_BATCHNORM = 5,		/* epsilon, momentum */
+	DL_LAYER_LAYERNORM = 6,		/* epsilon */
+	DL_LAYER_ACTIVATION = 7		/* activation, alpha */
+	/* conv, pooling, recurrent, attention, embedding: the next issue */
+} dl_layer_type;
+
+#define DL_LAYER_LAST DL_LAYER_ACTIVATION
+extern const char *dl_layer_type_name(dl_layer_type t);
+
+typedef struct dl_layer_spec
+{
+	dl_layer_type type;
+	dl_activation activation;	/* dense, activation */
+	float		alpha;			/* leaky_relu slope: 0.01 */
+	int			units;			/* dense; 0 = "from the task" (last layer only) */
+	bool		use_bias;		/* dense: true */
+	bool		activation_given;	/* dense: false = "from the task" */
+	float		rate;			/* dropout, in [0, 1) */
+	dl_shape	target;			/* reshape */
+	float		epsilon;		/* norms: 1e-5 */
+	float		momentum;		/* batchnorm: running = (1 - m) running + m batch; 0.1 */
+} dl_layer_spec;
+
+/* the defaults above for a layer of type t */
+extern void dl_layer_spec_defaults(dl_layer_spec *s, dl_layer_type t);
+
+typedef struct dl_layer
+{
+	dl_layer_spec spec;
+	dl_shape	in_shape;
+	dl_shape	out_shape;
+	size_t		param_offset;	/* into dl_network.params */
+	size_t		n_params;		/* trainable + non-trainable */
+	size_t		n_trainable;
+} dl_layer;
+
+typedef struct dl_network
+{
+	int			n_layers;
+	dl_layer   *layers;
+	dl_shape	input_shape;
+	dl_shape	output_shape;
+	size_t		n_params;
+	float	   *params;			/* n_params floats, zeroed by init */
+} dl_network;
+
+/*
+ * Validates the specs against the input shape (22023 naming the layer's
+ * position and what is wrong), infers every shape, counts and allocates
+ * the parameters.  Specs are copied.
+ */
+extern dl_status dl_network_init(dl_network *net, const dl_layer_spec *specs,
+								 int n_layers, const dl_shape *input);
+extern void dl_network_free(dl_network *net);
+/* He-normal before relu/leaky_relu/gelu, Glorot-uniform otherwise; biases 0; norm gamma 1, beta 0, running variance 1 */
+extern void dl_network_init_params(dl_network *net, uint64_t seed);
+
+/* Activations for up to max_batch rows; training adds gradients, optimizer state, dropout masks. */
+typedef struct dl_workspace dl_workspace;
+
+extern dl_status dl_workspace_create(const dl_network *net, int max_batch,
+									 bool training, dl_workspace **ws);
+extern void dl_workspace_free(dl_workspace *ws);
+extern size_t dl_workspace_bytes(const dl_network *net, int max_batch, bool training);
+
+/*
+ * Inference: x is (n, input size) row-major, out is (n, output size) with
+ * the last layer's activation applied (softmax probabilities, sigmoid
+ * probability).  n <= max_batch of ws.  Allocates nothing; cannot fail.
+ */
+extern void dl_network_predict(const dl_network *net, dl_workspace *ws,
+							   const float *x, int n, float *out);
+
+/* ------------------------------------------------------------------------
+ * Losses, optimizers, training
+ * ------------------------------------------------------------------------
+ */
+typedef enum dl_task
+{
+	DL_TASK_REGRESSION = 1,
+	DL_TASK_CLASSIFICATION = 2
+} dl_task;
+
+typedef enum dl_loss
+{
+	DL_LOSS_MSE = 1,
+	DL_LOSS_MAE = 2,
+	DL_LOSS_HUBER = 3,			/* delta 1 */
+	DL_LOSS_BCE = 4,			/* one sigmoid output, fused (log-sigmoid) */
+	DL_LOSS_CE = 5				/* softmax outputs, fused (log-sum-exp) */
+} dl_loss;
+
+extern const char *dl_loss_name(dl_loss l);
+
+typedef enum dl_optimizer
+{
+	DL_OPT_SGD = 1,
+	DL_OPT_MOMENTUM = 2,		/* momentum, nesterov */
+	DL_OPT_ADAM = 3,
+	DL_OPT_ADAMW = 4			/* decoupled weight decay */
+} dl_optimizer;
+
+extern const char *dl_optimizer_name(dl_optimizer o);
+
+typedef struct dl_train_options
+{
+	dl_loss		loss;
+	float		huber_delta;	/* 1 */
+	dl_optimizer optimizer;		/* adam */
+	float		learning_rate;	/* 0.001 */
+	float		momentum;		/* 0.9 (momentum optimizer) */
+	bool		nesterov;		/* false */
+	float		beta1;			/* 0.9 */
+	float		beta2;			/* 0.999 */
+	float		adam_epsilon;	/* 1e-8 */
+	float		weight_decay;	/* 0: L2 added to the gradient; adamw: decoupled */
+	float		l1;				/* 0 */
+	float		clip_norm;		/* 0 = off: global gradient norm */
+	int			batch_size;		/* 64 */
+	int			epochs;			/* 10 */
+	int			patience;		/* 0 = no early stopping */
+	uint64_t	seed;
+} dl_train_options;
+
+extern void dl_train_options_defaults(dl_train_options *o);
+
+typedef struct dl_dataset
+{
+	const float *x;				/* n x n_features, row-major */
+	const float *y;				/* n: class index 0..n_classes-1, or the value */
+	size_t		n;
+	int			n_features;
+	int			n_classes;		/* 0 for regression */
+} dl_dataset;
+
+/* Which rows train and which validate: a seeded permutation, stratified by class. */
+typedef struct dl_split
+{
+	uint32_t   *train;
+	size_t		n_train;
+	uint32_t   *validation;
+	size_t		n_validation;	/* 0: validation skipped */
+	const char *skipped_reason; /* static text when skipped, else NULL */
+} dl_split;
+
+extern dl_status dl_split_rows(const dl_dataset *data, double fraction, uint64_t seed,
+							   bool stratify, dl_split *split);
+extern void dl_split_free(dl_split *split);
+
+typedef struct dl_epoch_report
+{
+	int			epoch;			/* 1-based */
+	int			epochs;
+	double		train_loss;		/* mean over the epoch's batches, regularization excluded */
+	double		validation_loss;	/* NaN without validation */
+	const char *metric;			/* "accuracy" or "rmse" */
+	double		validation_metric;	/* NaN without validation */
+	double		seconds;		/* this epoch */
+	double		rows_per_second;
+	bool		improved;		/* best validation loss so far */
+} dl_epoch_report;
+
+/* called after each epoch; may raise an error (the glue's NOTICE, progress) */
+typedef void (*dl_epoch_callback) (const dl_epoch_report *r, void *arg);
+
+typedef struct dl_train_result
+{
+	int			epochs_run;
+	int			best_epoch;		/* weights kept from this epoch (early stopping) */
+	double		train_loss;
+	double		validation_loss;
+	const char *metric;
+	double		validation_metric;
+	double		seconds;
+} dl_train_result;
+
+/*
+ * Trains net in place on data's split->train rows; validation rows measure
+ * the loss and metric after each epoch and, with patience > 0, stop early
+ * keeping the best weights.  Checks for interrupts every batch.  Same seed,
+ * data and split give bit-identical weights with one BLAS thread.
+ */
+extern dl_status dl_train(dl_network *net, const dl_train_options *o,
+						  const dl_dataset *data, const dl_split *split,
+						  dl_epoch_callback cb, void *cb_arg, dl_train_result *result);
+
+/* mean loss of the network on rows (NULL = all), as dl_train measures it */
+extern dl_status dl_evaluate_loss(const dl_network *net, const dl_train_options *o,
+								  const dl_dataset *data, const uint32_t *rows, size_t n,
+								  double *loss, double *metric);
+
+/* ------------------------------------------------------------------------
+ * Preprocessing fitted on training rows (float32 matrix, in place)
+ * ------------------------------------------------------------------------
+ */
+/* standard scaler (mean, population std; std 0 -> scale 1) over the given rows */
+extern dl_status dl_fit_standard_rows(const float *x, size_t n_rows, int d,
+									  const uint32_t *rows, size_t n, dl_scaler *out);
+/* imputer (mean or median over non-NaN values of the given rows) */
+extern dl_status dl_fit_imputer_rows(const float *x, size_t n_rows, int d,
+									 const uint32_t *rows, size_t n,
+									 dl_impute_strategy strategy, dl_scaler *out);
+/* applies s to n_rows rows of x (NaN = missing, filled by an imputer) */
+extern void dl_apply_scaler_rows(const dl_scaler *s, float *x, size_t n_rows, int d);
+
+/* ------------------------------------------------------------------------
+ * Parsing the layers and training options (JSON text, e.g. from jsonb)
+ * ------------------------------------------------------------------------
+ */
+/* options.impute: what a NULL, NaN or infinite feature does */
+typedef enum dl_missing
+{
+	DL_MISSING_ERROR = 0,		/* 22004 / 22P02 naming the column and row */
+	DL_MISSING_MEAN = 1,		/* imputer fitted on the training rows */
+	DL_MISSING_MEDIAN = 2,
+	DL_MISSING_DROP_ROW = 3
+} dl_missing;
+
+typedef struct dl_options
+{
+	dl_train_options train;
+	dl_task		task;			/* 0 = infer from the target */
+	bool		loss_given;
+	bool		has_input_shape;
+	dl_shape	input_shape;
+	double		validation_fraction;	/* 0.1, in [0, 1) */
+	bool		standardize;	/* true */
+	int			n_categorical;
+	char	  **categorical;	/* column names */
+	dl_missing	impute;
+	char	   *warm_start;		/* NULL or "name@N" text, checked by the glue */
+	char	   *description;	/* NULL or text */
+	int64_t		max_memory_kb;	/* 0 = the setting */
+	bool		seed_given;
+} dl_options;
+
+/*
+ * Layers: a JSON array of objects with a "type" and that type's keys.
+ * Options: a JSON object; unknown keys and wrong types or ranges are
+ * DL_EINVAL naming the key and the accepted values.  Results are dl_alloc'd.
+ */
+extern dl_status dl_parse_layers(const char *json, dl_layer_spec **specs, int *n);
+extern dl_status dl_parse_options(const char *json, dl_options *o);
+/* the JSON array text of specs (for the registry's layers column and model_info) */
+extern char *dl_layers_to_json(const dl_layer_spec *specs, int n);
+
+/*
+ * Makes the last layer the task's output: appends a dense layer when the
+ * last is not dense; fills units (n_outputs) and the activation when not
+ * given (softmax for CE, sigmoid for BCE, linear otherwise); a given size or
+ * activation that contradicts the loss is DL_EINVAL.  *specs is replaced.
+ */
+extern dl_status dl_complete_output(dl_layer_spec **specs, int *n, dl_task task,
+									int n_outputs, dl_loss loss);
+
+/* ------------------------------------------------------------------------
+ * Models: what pgdl stores per version and exports as bytes
+ * ------------------------------------------------------------------------
+ */
+typedef enum dl_feature_kind
+{
+	DL_FEATURE_NUMBER = 1,		/* numeric or bool column: 1 input */
+	DL_FEATURE_ARRAY = 2,		/* 1-D array: length inputs */
+	DL_FEATURE_MATRIX = 3,		/* 2-D array (sequence): rows x cols inputs */
+	DL_FEATURE_CATEGORICAL = 4	/* text column one-hot: n_categories inputs */
+} dl_feature_kind;
+
+typedef struct dl_feature
+{
+	char	   *name;			/* column name */
+	dl_feature_kind kind;
+	int			length;			/* inputs it gives */
+	int			rows;			/* matrix */
+	int			cols;
+	int			n_categories;	/* categorical, sorted bytewise (C collation) */
+	char	  **categories;
+} dl_feature;
+
+typedef struct dl_model
+{
+	dl_task		task;
+	dl_loss		loss;
+	char	   *target;			/* target column name */
+	int			n_labels;		/* classification: labels in class order */
+	char	  **labels;
+	int			n_features;
+	dl_feature *features;
+	int			n_inputs;		/* sum of feature lengths = network input size */
+	dl_scaler  *imputer;		/* NULL, or applied first */
+	dl_scaler  *scaler;			/* NULL, or applied after the imputer */
+	char	   *options_json;	/* training options as given (JSON text), may be NULL */
+	dl_network	net;
+} dl_model;
+
+/*
+ * The weights format (docs/model-format.md).  The reader checks every size
+ * and count before using it: damaged bytes are DL_EFORMAT, a newer format
+ * version DL_EVERSION, more than max_params parameters DL_ELIMIT.
+ */
+#define DL_MODEL_MAGIC "PGDLMODL"
+#define DL_MODEL_FORMAT_VERSION 1
+
+extern dl_status dl_model_write(const dl_model *m, uint8_t **out, size_t *len);
+extern dl_status dl_model_read(const uint8_t *data, size_t len, size_t max_params,
+							   dl_model *m);
+/* frees everything dl_model_read allocated (the host may instead drop its memory context) */
+extern void dl_model_free(dl_model *m);
+
+#endif							/* PGDL_DL_NN_H */

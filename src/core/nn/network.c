@@ -1,0 +1,520 @@
+/*-------------------------------------------------------------------------
+ *
+ * network.c
+ *	  Random numbers, shapes, layer specs and building a network: shape
+ *	  inference, parameter layout and initialisation.
+ *
+ * Building validates everything a kernel relies on (DESIGN.md: kernels
+ * cannot fail), so forward and backward passes never check shapes.
+ *
+ * src/core/nn/network.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dl_nn.h"
+
+/* ---- random numbers: xoshiro256** seeded through splitmix64 ---- */
+
+static uint64_t
+splitmix64(uint64_t *x)
+{
+	uint64_t	z = (*x += UINT64_C(0x9E3779B97F4A7C15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+void
+dl_rng_seed(dl_rng *r, uint64_t seed)
+{
+	uint64_t	x = seed;
+
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&x);
+}
+
+static inline uint64_t
+rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t
+dl_rng_next(dl_rng *r)
+{
+	uint64_t   *s = r->s;
+	uint64_t	result = rotl(s[1] * 5, 7) * 9;
+	uint64_t	t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+double
+dl_rng_uniform(dl_rng *r)
+{
+	return (dl_rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+double
+dl_rng_normal(dl_rng *r)
+{
+	/* Box-Muller; one value per call keeps the stream simple to reproduce */
+	double		u1 = 1.0 - dl_rng_uniform(r);	/* (0, 1] */
+	double		u2 = dl_rng_uniform(r);
+
+	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+uint64_t
+dl_rng_below(dl_rng *r, uint64_t n)
+{
+	/* Lemire's multiply-shift with rejection: unbiased */
+	unsigned __int128 m = (unsigned __int128) dl_rng_next(r) * n;
+	uint64_t	low = (uint64_t) m;
+
+	if (low < n)
+	{
+		uint64_t	threshold = -n % n;
+
+		while (low < threshold)
+		{
+			m = (unsigned __int128) dl_rng_next(r) * n;
+			low = (uint64_t) m;
+		}
+	}
+	return (uint64_t) (m >> 64);
+}
+
+void
+dl_rng_shuffle(dl_rng *r, uint32_t *a, size_t n)
+{
+	for (size_t i = n; i > 1; i--)
+	{
+		size_t		j = (size_t) dl_rng_below(r, i);
+		uint32_t	t = a[i - 1];
+
+		a[i - 1] = a[j];
+		a[j] = t;
+	}
+}
+
+/* ---- shapes and names ---- */
+
+size_t
+dl_shape_size(const dl_shape *s)
+{
+	size_t		n = 1;
+
+	for (int i = 0; i < s->ndim; i++)
+		n *= (size_t) s->dim[i];
+	return n;
+}
+
+void
+dl_shape_format(const dl_shape *s, char *buf, size_t size)
+{
+	size_t		len = 0;
+
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	len += snprintf(buf + len, size - len, "[");
+	for (int i = 0; i < s->ndim && len < size; i++)
+		len += snprintf(buf + len, size - len, "%s%d", i ? ", " : "", s->dim[i]);
+	if (len < size)
+		snprintf(buf + len, size - len, "]");
+}
+
+const char *
+dl_activation_name(dl_activation a)
+{
+	switch (a)
+	{
+		case DL_ACT_LINEAR:
+			return "linear";
+		case DL_ACT_RELU:
+			return "relu";
+		case DL_ACT_LEAKY_RELU:
+			return "leaky_relu";
+		case DL_ACT_SIGMOID:
+			return "sigmoid";
+		case DL_ACT_TANH:
+			return "tanh";
+		case DL_ACT_GELU:
+			return "gelu";
+		case DL_ACT_SOFTMAX:
+			return "softmax";
+	}
+	return "?";
+}
+
+const char *
+dl_layer_type_name(dl_layer_type t)
+{
+	switch (t)
+	{
+		case DL_LAYER_DENSE:
+			return "dense";
+		case DL_LAYER_DROPOUT:
+			return "dropout";
+		case DL_LAYER_FLATTEN:
+			return "flatten";
+		case DL_LAYER_RESHAPE:
+			return "reshape";
+		case DL_LAYER_BATCHNORM:
+			return "batchnorm";
+		case DL_LAYER_LAYERNORM:
+			return "layernorm";
+		case DL_LAYER_ACTIVATION:
+			return "activation";
+	}
+	return "?";
+}
+
+const char *
+dl_loss_name(dl_loss l)
+{
+	switch (l)
+	{
+		case DL_LOSS_MSE:
+			return "mse";
+		case DL_LOSS_MAE:
+			return "mae";
+		case DL_LOSS_HUBER:
+			return "huber";
+		case DL_LOSS_BCE:
+			return "binary_cross_entropy";
+		case DL_LOSS_CE:
+			return "cross_entropy";
+	}
+	return "?";
+}
+
+const char *
+dl_optimizer_name(dl_optimizer o)
+{
+	switch (o)
+	{
+		case DL_OPT_SGD:
+			return "sgd";
+		case DL_OPT_MOMENTUM:
+			return "momentum";
+		case DL_OPT_ADAM:
+			return "adam";
+		case DL_OPT_ADAMW:
+			return "adamw";
+	}
+	return "?";
+}
+
+void
+dl_layer_spec_defaults(dl_layer_spec *s, dl_layer_type t)
+{
+	memset(s, 0, sizeof(*s));
+	s->type = t;
+	s->activation = DL_ACT_LINEAR;
+	s->alpha = 0.01f;
+	s->use_bias = true;
+	s->epsilon = 1e-5f;
+	s->momentum = 0.1f;
+}
+
+void
+dl_train_options_defaults(dl_train_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->loss = DL_LOSS_MSE;
+	o->huber_delta = 1.0f;
+	o->optimizer = DL_OPT_ADAM;
+	o->learning_rate = 0.001f;
+	o->momentum = 0.9f;
+	o->beta1 = 0.9f;
+	o->beta2 = 0.999f;
+	o->adam_epsilon = 1e-8f;
+	o->batch_size = 64;
+	o->epochs = 10;
+}
+
+/* ---- building a network ---- */
+
+static bool
+shape_valid(const dl_shape *s)
+{
+	size_t		n = 1;
+
+	if (s->ndim < 1 || s->ndim > DL_MAX_DIMS)
+		return false;
+	for (int i = 0; i < s->ndim; i++)
+	{
+		if (s->dim[i] < 1 || s->dim[i] > DL_MAX_UNITS)
+			return false;
+		n *= (size_t) s->dim[i];
+		if (n > DL_MAX_FEATURES)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The output shape and parameter counts of one layer; a layer that cannot
+ * take this input is DL_EINVAL naming its position (1-based) and type.
+ */
+static dl_status
+plan_layer(dl_layer *l, int pos)
+{
+	const dl_layer_spec *s = &l->spec;
+	const dl_shape *in = &l->in_shape;
+	dl_shape   *out = &l->out_shape;
+	size_t		in_size = dl_shape_size(in);
+	const char *name = dl_layer_type_name(s->type);
+	char		buf[64];
+
+	*out = *in;
+	l->n_params = l->n_trainable = 0;
+	switch (s->type)
+	{
+		case DL_LAYER_DENSE:
+			{
+				int			last = in->dim[in->ndim - 1];
+
+				if (s->units < 1 || s->units > DL_MAX_UNITS)
+					return dl_error(DL_EINVAL, "layer %d (dense): units must be between 1 and %d",
+									pos, DL_MAX_UNITS);
+				out->dim[out->ndim - 1] = s->units;
+				l->n_trainable = (size_t) last * s->units + (s->use_bias ? s->units : 0);
+				l->n_params = l->n_trainable;
+				break;
+			}
+		case DL_LAYER_DROPOUT:
+			if (!(s->rate >= 0.0f && s->rate < 1.0f))
+				return dl_error(DL_EINVAL, "layer %d (dropout): rate must be at least 0 and below 1",
+								pos);
+			break;
+		case DL_LAYER_FLATTEN:
+			out->ndim = 1;
+			out->dim[0] = (int) in_size;
+			break;
+		case DL_LAYER_RESHAPE:
+			{
+				dl_shape	t = s->target;
+				int			infer = -1;
+				size_t		known = 1;
+
+				if (t.ndim < 1 || t.ndim > DL_MAX_DIMS)
+					return dl_error(DL_EINVAL, "layer %d (reshape): target must have 1 to %d dimensions",
+									pos, DL_MAX_DIMS);
+				for (int i = 0; i < t.ndim; i++)
+				{
+					if (t.dim[i] == -1 && infer < 0)
+						infer = i;
+					else if (t.dim[i] < 1 || t.dim[i] > DL_MAX_UNITS)
+						return dl_error(DL_EINVAL, "layer %d (reshape): target dimensions must be positive (one may be -1)",
+										pos);
+					else
+						known *= (size_t) t.dim[i];
+				}
+				if (infer >= 0)
+				{
+					if (known == 0 || in_size % known != 0)
+						goto bad_reshape;
+					t.dim[infer] = (int) (in_size / known);
+				}
+				if (dl_shape_size(&t) != in_size)
+					goto bad_reshape;
+				*out = t;
+				break;
+		bad_reshape:
+				dl_shape_format(in, buf, sizeof(buf));
+				return dl_error(DL_EINVAL, "layer %d (reshape): cannot reshape %s (%zu values) to the target",
+								pos, buf, in_size);
+			}
+		case DL_LAYER_BATCHNORM:
+			{
+				/* per feature of a vector or of the last axis of a sequence; per channel of (C, H, W) */
+				int			c = in->ndim == 3 ? in->dim[0] : in->dim[in->ndim - 1];
+
+				if (!(s->epsilon > 0.0f) || !(s->momentum > 0.0f && s->momentum <= 1.0f))
+					return dl_error(DL_EINVAL, "layer %d (batchnorm): epsilon must be positive and momentum in (0, 1]",
+									pos);
+				l->n_trainable = 2 * (size_t) c;	/* gamma, beta */
+				l->n_params = 4 * (size_t) c;	/* + running mean, running variance */
+				break;
+			}
+		case DL_LAYER_LAYERNORM:
+			if (!(s->epsilon > 0.0f))
+				return dl_error(DL_EINVAL, "layer %d (layernorm): epsilon must be positive", pos);
+			l->n_trainable = l->n_params = 2 * (size_t) in->dim[in->ndim - 1];
+			break;
+		case DL_LAYER_ACTIVATION:
+			break;
+		default:
+			return dl_error(DL_EINVAL, "layer %d: unknown layer type %d", pos, (int) s->type);
+	}
+	if (s->activation < DL_ACT_LINEAR || s->activation > DL_ACT_LAST)
+		return dl_error(DL_EINVAL, "layer %d (%s): unknown activation %d", pos, name, (int) s->activation);
+	if (!shape_valid(out))
+	{
+		dl_shape_format(in, buf, sizeof(buf));
+		return dl_error(DL_EINVAL, "layer %d (%s): output too large for input %s", pos, name, buf);
+	}
+	return DL_OK;
+}
+
+dl_status
+dl_network_init(dl_network *net, const dl_layer_spec *specs, int n_layers,
+				const dl_shape *input)
+{
+	dl_shape	cur;
+	size_t		total = 0;
+	dl_status	st;
+
+	memset(net, 0, sizeof(*net));
+	if (n_layers < 1 || n_layers > DL_MAX_LAYERS)
+		return dl_error(DL_EINVAL, "a network needs 1 to %d layers, got %d", DL_MAX_LAYERS, n_layers);
+	if (!shape_valid(input))
+		return dl_error(DL_EINVAL, "input shape is invalid (1 to %d positive dimensions, at most %d values)",
+						DL_MAX_DIMS, DL_MAX_FEATURES);
+	net->layers = dl_alloc(sizeof(dl_layer) * n_layers);
+	memset(net->layers, 0, sizeof(dl_layer) * n_layers);
+	net->n_layers = n_layers;
+	net->input_shape = *input;
+	cur = *input;
+	for (int i = 0; i < n_layers; i++)
+	{
+		dl_layer   *l = &net->layers[i];
+
+		l->spec = specs[i];
+		l->in_shape = cur;
+		if ((st = plan_layer(l, i + 1)) != DL_OK)
+		{
+			dl_network_free(net);
+			return st;
+		}
+		l->param_offset = total;
+		if (__builtin_add_overflow(total, l->n_params, &total) || total > ((size_t) 1 << 40))
+		{
+			dl_network_free(net);
+			return dl_error(DL_ELIMIT, "the network has too many parameters");
+		}
+		cur = l->out_shape;
+	}
+	net->output_shape = cur;
+	net->n_params = total;
+	if (total > 0)
+	{
+		size_t		bytes;
+
+		if ((st = dl_size_mul_add(total, sizeof(float), 0, &bytes)) != DL_OK)
+		{
+			dl_network_free(net);
+			return st;
+		}
+		net->params = dl_alloc(bytes);
+		memset(net->params, 0, bytes);
+	}
+	return DL_OK;
+}
+
+void
+dl_network_free(dl_network *net)
+{
+	dl_free(net->layers);
+	dl_free(net->params);
+	net->layers = NULL;
+	net->params = NULL;
+	net->n_layers = 0;
+	net->n_params = 0;
+}
+
+/* the activation that follows layer i's weights (its own, or a following activation layer) */
+static dl_activation
+next_activation(const dl_network *net, int i)
+{
+	if (net->layers[i].spec.activation != DL_ACT_LINEAR)
+		return net->layers[i].spec.activation;
+	for (int j = i + 1; j < net->n_layers; j++)
+	{
+		dl_layer_type t = net->layers[j].spec.type;
+
+		if (t == DL_LAYER_ACTIVATION)
+			return net->layers[j].spec.activation;
+		if (t != DL_LAYER_DROPOUT && t != DL_LAYER_BATCHNORM && t != DL_LAYER_LAYERNORM)
+			break;
+	}
+	return DL_ACT_LINEAR;
+}
+
+void
+dl_network_init_params(dl_network *net, uint64_t seed)
+{
+	dl_rng		rng;
+
+	dl_rng_seed(&rng, seed);
+	for (int i = 0; i < net->n_layers; i++)
+	{
+		dl_layer   *l = &net->layers[i];
+		float	   *p = net->params + l->param_offset;
+
+		switch (l->spec.type)
+		{
+			case DL_LAYER_DENSE:
+				{
+					int			fan_in = l->in_shape.dim[l->in_shape.ndim - 1];
+					int			fan_out = l->spec.units;
+					size_t		nw = (size_t) fan_in * fan_out;
+					dl_activation a = next_activation(net, i);
+
+					/* W is (fan_in, units), row-major; the bias follows */
+					if (a == DL_ACT_RELU || a == DL_ACT_LEAKY_RELU || a == DL_ACT_GELU)
+					{
+						double		sd = sqrt(2.0 / fan_in);
+
+						for (size_t k = 0; k < nw; k++)
+							p[k] = (float) (sd * dl_rng_normal(&rng));
+					}
+					else
+					{
+						double		limit = sqrt(6.0 / (fan_in + fan_out));
+
+						for (size_t k = 0; k < nw; k++)
+							p[k] = (float) (limit * (2.0 * dl_rng_uniform(&rng) - 1.0));
+					}
+					if (l->spec.use_bias)
+						memset(p + nw, 0, sizeof(float) * fan_out);
+					break;
+				}
+			case DL_LAYER_BATCHNORM:
+			case DL_LAYER_LAYERNORM:
+				{
+					/* gamma 1, beta 0; batchnorm: running mean 0, running variance 1 */
+					size_t		c = l->n_trainable / 2;
+
+					for (size_t k = 0; k < c; k++)
+					{
+						p[k] = 1.0f;
+						p[c + k] = 0.0f;
+					}
+					if (l->spec.type == DL_LAYER_BATCHNORM)
+						for (size_t k = 0; k < c; k++)
+						{
+							p[2 * c + k] = 0.0f;
+							p[3 * c + k] = 1.0f;
+						}
+					break;
+				}
+			default:
+				break;
+		}
+	}
+}
