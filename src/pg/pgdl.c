@@ -165,6 +165,7 @@ _PG_init(void)
 							PGC_SUSET, 0,
 							NULL, assign_blas_threads, NULL);
 	MarkGUCPrefixReserved("pgdl");
+	pgdl_progress_init();
 
 	/* the assign hook ran for the default already, but be explicit */
 	restart_blas_threads(pgdl_blas_threads);

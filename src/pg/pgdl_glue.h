@@ -31,9 +31,12 @@
 #define PGDL_GLUE_H
 
 #include "fmgr.h"
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "utils/array.h"
 
 #include "pgdl_core.h"
+#include "dl_nn.h"
 
 /* ---- errors and settings (pgdl.c) --------------------------------------- */
 
@@ -231,5 +234,123 @@ extern PgdlColumn *pgdl_source_columns(const char *source_sql, ArrayType *reques
 									   int *ncolumns);
 /* an identifier quoted for SQL */
 extern const char *pgdl_quote_ident(const char *ident);
+
+/* ---- models (models.c) ---------------------------------------------------- */
+
+#define PGDL_VERSION_DEFAULT	0	/* the deployed version, else the highest */
+#define PGDL_VERSION_LATEST		(-1)
+
+typedef struct PgdlModelRef
+{
+	char	   *name;
+	int			version;		/* > 0, or PGDL_VERSION_DEFAULT / _LATEST */
+} PgdlModelRef;
+
+/* a model loaded for scoring: buffers for one row, no allocation per row */
+typedef struct PgdlModel
+{
+	MemoryContext mcxt;			/* holds everything below */
+	char	   *name;
+	int			version;
+	dl_model	m;
+	dl_workspace *ws;			/* batch of 1 */
+	int			n_outputs;
+	float	   *in;				/* n_inputs */
+	float	   *out;			/* n_outputs */
+	double	   *xd;				/* n_inputs, for the imputer and scaler */
+	bool	   *nulls;			/* n_inputs */
+} PgdlModel;
+
+typedef struct PgdlModelCache
+{
+	char	   *key;			/* the model argument as given */
+	PgdlModel  *model;
+	Oid			record_type;	/* predict(model, record): the mapping below is for this type */
+	int32		record_typmod;
+	int		   *record_attnums; /* per model feature: attribute number in the record */
+	Oid		   *record_types;
+} PgdlModelCache;
+
+/* what pgdl_save_model stores */
+typedef struct PgdlSave
+{
+	const char *name;
+	const dl_model *model;
+	const char *options_json;
+	const char *description;
+	const char *metrics_json;
+	const dl_epoch_report *epochs;
+	int			n_epochs;
+} PgdlSave;
+
+/* 42602 for a malformed name, name@N or name@latest */
+extern void pgdl_parse_model_ref(const char *ref, PgdlModelRef *out);
+/* loads (through SPI, as the caller) into a new child context of mcxt */
+extern PgdlModel *pgdl_model_load(const char *ref, MemoryContext mcxt);
+extern void pgdl_model_release(PgdlModel *pm);
+/* once per statement: cached in fn_extra */
+extern PgdlModel *pgdl_model_cached(FunctionCallInfo fcinfo, text *ref);
+extern void pgdl_model_from_bytes(const bytea *b, dl_model *m);
+/* 42501 unless the caller is a member of the name's owner (inside SPI) */
+extern void pgdl_check_model_writer(const char *name, bool must_exist);
+/* saves a new version; returns its number */
+extern int	pgdl_save_model(const PgdlSave *s);
+
+/* ---- features (features.c) --------------------------------------------------- */
+
+/* a model feature bound to a column of a result */
+typedef struct PgdlBoundFeature
+{
+	const dl_feature *f;
+	int			attno;			/* 1-based */
+	Oid			elemtype;		/* numeric base type of the value or its elements; TEXTOID */
+	bool		is_array;
+} PgdlBoundFeature;
+
+/* text, varchar, char(n), name, or a domain over one */
+extern bool pgdl_text_type(Oid typid);
+/* finds each feature by name in desc (42703, 42804 when missing or of the wrong type) */
+extern void pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
+							   PgdlBoundFeature *out);
+/*
+ * One row's inputs as doubles (NaN = missing) into x; returns how many are
+ * missing.  Without allow_missing a missing one is an error naming the
+ * feature and rowno (> 0) instead.
+ */
+extern int	pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple,
+							   TupleDesc desc, double *x, int64 rowno, bool allow_missing);
+/* imputer and scaler of m applied to x (clobbered), result as float32 in out */
+extern void pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out);
+
+/* ---- scoring (predict.c) ---------------------------------------------------- */
+
+/* the class index of a classifier's outputs */
+extern int	pgdl_output_class(const dl_model *m, const float *out);
+/* bool labels as 0/1, numeric labels as their value; false for other text */
+extern bool pgdl_label_number(const char *label, double *v);
+/* "a, b (784 values)" for messages */
+extern char *pgdl_feature_list(const dl_model *m);
+
+typedef void (*pgdl_score_callback) (PgdlModel *pm, const float *out, Datum extra,
+									 bool extra_null, Oid extra_type, void *arg);
+/*
+ * Scores every row of source_sql (inside SPI; read-only) in blocks, calling
+ * cb with each row's outputs and, when extra_column is given, its value.
+ */
+extern void pgdl_score_source(PgdlModel *pm, const char *source_sql, const char *extra_column,
+							  pgdl_score_callback cb, void *arg);
+
+/* a target value as label text, as training normalises it (evaluate.c) */
+extern char *pgdl_label_text(Datum d, Oid typid);
+
+/* ---- training progress (progress.c) ------------------------------------------ */
+
+extern void pgdl_progress_init(void);	/* _PG_init */
+extern void pgdl_progress_start(const char *model, int epochs);
+extern void pgdl_progress_update(const char *model, const dl_epoch_report *r);
+extern void pgdl_progress_end(void);
+
+/* like pgdl_source_sql; *relid is the relation, or InvalidOid for a query */
+extern char *pgdl_source_sql_rel(text *source, Oid *relid);
 
 #endif							/* PGDL_GLUE_H */

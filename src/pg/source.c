@@ -130,7 +130,7 @@ source_error_callback(void *arg)
 
 /* names: the plain C strings SplitIdentifierString produced */
 static char *
-relation_sql(List *names, const char *given)
+relation_sql(List *names, const char *given, Oid *relid_out)
 {
 	List	   *name_nodes = NIL;
 	ListCell   *lc;
@@ -155,6 +155,8 @@ relation_sql(List *names, const char *given)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("source \"%s\" is not a table, view or materialized view", given)));
+	if (relid_out)
+		*relid_out = relid;
 	return psprintf("SELECT * FROM %s",
 					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 											   get_rel_name(relid)));
@@ -162,6 +164,12 @@ relation_sql(List *names, const char *given)
 
 char *
 pgdl_source_sql(text *source)
+{
+	return pgdl_source_sql_rel(source, NULL);
+}
+
+char *
+pgdl_source_sql_rel(text *source, Oid *relid)
 {
 	char	   *str = text_to_cstring(source);
 	char	   *copy = pstrdup(str);
@@ -173,7 +181,7 @@ pgdl_source_sql(text *source)
 
 	if (SplitIdentifierString(copy, '.', &names) && list_length(names) >= 1 &&
 		list_length(names) <= 3)
-		return relation_sql(names, str);
+		return relation_sql(names, str, relid);
 
 	{
 		ErrorContextCallback errcb;
@@ -198,6 +206,8 @@ pgdl_source_sql(text *source)
 	}
 
 	/* the statement's own text, without a trailing semicolon */
+	if (relid)
+		*relid = InvalidOid;
 	len = raw->stmt_len > 0 ? raw->stmt_len : (int) strlen(str) - raw->stmt_location;
 	body = pnstrdup(str + raw->stmt_location, len);
 	return psprintf("SELECT * FROM (%s\n) AS pgdl_source", body);

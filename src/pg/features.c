@@ -1,0 +1,334 @@
+/*-------------------------------------------------------------------------
+ *
+ * features.c
+ *	  From source rows to model inputs: binding a model's features to the
+ *	  columns of a result, and reading one row into the input vector.
+ *
+ * Training, predict(model, record), predict_batch and the evaluation
+ * functions all read rows this one way, so a feature means the same thing
+ * everywhere: a numeric or bool column is one input, a 1-D array its
+ * elements, a 2-D array (a sequence) its elements row by row, a categorical
+ * text column one input per category seen in training (one-hot; NULL or an
+ * unseen value is all zeros).
+ *
+ * src/pg/features.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "pgdl_glue.h"
+
+bool
+pgdl_text_type(Oid typid)
+{
+	Oid			base = getBaseType(typid);
+
+	return base == TEXTOID || base == VARCHAROID || base == BPCHAROID || base == NAMEOID;
+}
+
+void
+pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
+				   PgdlBoundFeature *out)
+{
+	for (int i = 0; i < n; i++)
+	{
+		const dl_feature *f = &features[i];
+		int			found = -1;
+		Oid			typid;
+
+		for (int a = 0; a < desc->natts; a++)
+			if (!TupleDescAttr(desc, a)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(desc, a)->attname), f->name) == 0)
+			{
+				found = a;
+				break;
+			}
+		if (found < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" used by the model is not in the input", f->name),
+					 errhint("The model reads the columns it was trained on, by name.")));
+		typid = TupleDescAttr(desc, found)->atttypid;
+		out[i].f = f;
+		out[i].attno = found + 1;
+		out[i].is_array = false;
+		switch (f->kind)
+		{
+			case DL_FEATURE_NUMBER:
+				out[i].elemtype = pgdl_numeric_base_type(typid);
+				if (!OidIsValid(out[i].elemtype))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("column \"%s\" is %s; the model needs a number", f->name,
+									format_type_be(typid))));
+				break;
+			case DL_FEATURE_ARRAY:
+			case DL_FEATURE_MATRIX:
+				{
+					Oid			elem = get_element_type(getBaseType(typid));
+
+					out[i].elemtype = OidIsValid(elem) ? pgdl_numeric_base_type(elem) : InvalidOid;
+					out[i].is_array = true;
+					if (!OidIsValid(out[i].elemtype))
+						ereport(ERROR,
+								(errcode(ERRCODE_DATATYPE_MISMATCH),
+								 errmsg("column \"%s\" is %s; the model needs a numeric array", f->name,
+										format_type_be(typid))));
+					break;
+				}
+			case DL_FEATURE_CATEGORICAL:
+				if (!pgdl_text_type(typid))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("column \"%s\" is %s; the model needs text (a categorical feature)",
+									f->name, format_type_be(typid))));
+				out[i].elemtype = TEXTOID;
+				break;
+		}
+	}
+}
+
+static void
+missing_error(const dl_feature *f, int64 rowno, int element, bool is_null, double v)
+{
+	char		where[64];
+	char		elem[32] = "";
+
+	if (rowno > 0)
+		snprintf(where, sizeof(where), " in row %lld", (long long) rowno);
+	else
+		where[0] = '\0';
+	if (element > 0)
+		snprintf(elem, sizeof(elem), " element %d", element);
+	if (is_null)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("feature \"%s\"%s is NULL%s", f->name, elem, where),
+				 errhint("Filter such rows out, or train with the option \"impute\": \"mean\", \"median\" or \"drop_row\".")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("feature \"%s\"%s is %s%s", f->name, elem,
+					isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"), where),
+			 errhint("Filter such rows out, or train with the option \"impute\": \"mean\", \"median\" or \"drop_row\".")));
+}
+
+static int
+compare_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* reads a numeric array's elements as doubles into x; NULL elements as NaN with nulls set */
+static int
+read_array(const PgdlBoundFeature *bf, Datum d, double *x, bool *nulls, int64 rowno)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(d);
+	const dl_feature *f = bf->f;
+	int			ndim = ARR_NDIM(arr);
+	int			nitems = ArrayGetNItems(ndim, ARR_DIMS(arr));
+	int			missing = 0;
+
+	if (f->kind == DL_FEATURE_MATRIX)
+	{
+		if (ndim != 2 || ARR_DIMS(arr)[0] != f->rows || ARR_DIMS(arr)[1] != f->cols)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("feature \"%s\" must be a %d x %d array%s, got %d dimensions with %d elements",
+							f->name, f->rows, f->cols,
+							rowno > 0 ? psprintf(" (row %lld)", (long long) rowno) : "",
+							ndim, nitems)));
+	}
+	else if (ndim != 1 || nitems != f->length)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("feature \"%s\" must have %d elements%s, got %d", f->name, f->length,
+						rowno > 0 ? psprintf(" (the length in the first row; row %lld differs)", (long long) rowno) : "",
+						nitems)));
+
+	if (bf->elemtype == FLOAT4OID && !ARR_HASNULL(arr))
+	{
+		const float *v = (const float *) ARR_DATA_PTR(arr);
+
+		for (int i = 0; i < nitems; i++)
+			x[i] = v[i];
+	}
+	else if (bf->elemtype == FLOAT8OID && !ARR_HASNULL(arr))
+		memcpy(x, ARR_DATA_PTR(arr), sizeof(double) * nitems);
+	else
+	{
+		Datum	   *elems;
+		bool	   *enulls;
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+		int			n;
+
+		get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
+		deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign, &elems, &enulls, &n);
+		for (int i = 0; i < n; i++)
+		{
+			if (enulls[i])
+			{
+				x[i] = NAN;
+				nulls[i] = true;
+			}
+			else
+				x[i] = pgdl_datum_to_double(elems[i], bf->elemtype);
+		}
+		pfree(elems);
+		pfree(enulls);
+	}
+	for (int i = 0; i < nitems; i++)
+		if (!isfinite(x[i]))
+			missing++;
+	if ((Pointer) arr != DatumGetPointer(d))
+		pfree(arr);
+	return missing;
+}
+
+int
+pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc desc,
+				   double *x, int64 rowno, bool allow_missing)
+{
+	int			pos = 0;
+	int			missing = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		const dl_feature *f = bf[i].f;
+		bool		isnull;
+		Datum		d = heap_getattr(tuple, bf[i].attno, desc, &isnull);
+
+		switch (f->kind)
+		{
+			case DL_FEATURE_NUMBER:
+				if (isnull)
+				{
+					if (!allow_missing)
+						missing_error(f, rowno, 0, true, 0);
+					x[pos] = NAN;
+					missing++;
+				}
+				else
+				{
+					x[pos] = pgdl_datum_to_double(d, bf[i].elemtype);
+					if (!isfinite(x[pos]))
+					{
+						if (!allow_missing)
+							missing_error(f, rowno, 0, false, x[pos]);
+						x[pos] = NAN;
+						missing++;
+					}
+				}
+				break;
+			case DL_FEATURE_ARRAY:
+			case DL_FEATURE_MATRIX:
+				if (isnull)
+				{
+					if (!allow_missing)
+						missing_error(f, rowno, 0, true, 0);
+					for (int k = 0; k < f->length; k++)
+						x[pos + k] = NAN;
+					missing += f->length;
+				}
+				else
+				{
+					bool		stack_nulls[1];
+					bool	   *nulls = f->length <= 1 ? stack_nulls : palloc0(sizeof(bool) * f->length);
+					int			m = read_array(&bf[i], d, x + pos, nulls, rowno);
+
+					if (m > 0 && !allow_missing)
+						for (int k = 0; k < f->length; k++)
+							if (!isfinite(x[pos + k]))
+								missing_error(f, rowno, k + 1, nulls[k], x[pos + k]);
+					for (int k = 0; k < f->length; k++)
+						if (!isfinite(x[pos + k]))
+							x[pos + k] = NAN;
+					missing += m;
+					if (nulls != stack_nulls)
+						pfree(nulls);
+				}
+				break;
+			case DL_FEATURE_CATEGORICAL:
+				for (int k = 0; k < f->length; k++)
+					x[pos + k] = 0.0;
+				if (!isnull)
+				{
+					char	   *s = TextDatumGetCString(d);
+					char	  **hit = bsearch(&s, f->categories, f->n_categories, sizeof(char *),
+											  compare_cstr);
+
+					if (hit)
+						x[pos + (hit - f->categories)] = 1.0;
+					pfree(s);
+				}
+				break;
+		}
+		pos += f->length;
+	}
+	return missing;
+}
+
+/*
+ * The model's imputer and scaler applied to x (n_inputs doubles, NaN =
+ * missing) and the result as float32 in out.  A missing value without an
+ * imputer is 22004 naming its position.
+ */
+void
+pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out)
+{
+	int			d = m->n_inputs;
+	bool		any_missing = false;
+
+	for (int i = 0; i < d; i++)
+	{
+		nulls[i] = isnan(x[i]);
+		any_missing |= nulls[i];
+	}
+	if (any_missing)
+	{
+		if (!m->imputer)
+		{
+			for (int i = 0; i < d; i++)
+				if (nulls[i])
+					ereport(ERROR,
+							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							 errmsg("element %d of the feature vector is NULL or NaN", i + 1),
+							 errdetail("Model was trained without an imputer.")));
+		}
+		dl_scaler_transform(m->imputer, x, nulls, x);
+	}
+	else if (m->imputer)
+		dl_scaler_transform(m->imputer, x, NULL, x);
+	if (m->scaler)
+		dl_scaler_transform(m->scaler, x, NULL, x);
+	for (int i = 0; i < d; i++)
+		out[i] = (float) x[i];
+}
+
+char *
+pgdl_feature_list(const dl_model *m)
+{
+	StringInfoData b;
+
+	initStringInfo(&b);
+	for (int i = 0; i < m->n_features && b.len < 400; i++)
+	{
+		const dl_feature *f = &m->features[i];
+
+		appendStringInfo(&b, "%s%s", i ? ", " : "", f->name);
+		if (f->length != 1 || f->kind != DL_FEATURE_NUMBER)
+			appendStringInfo(&b, " (%d values)", f->length);
+	}
+	return b.data;
+}

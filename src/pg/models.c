@@ -1,0 +1,784 @@
+/*-------------------------------------------------------------------------
+ *
+ * models.c
+ *	  The model registry: resolving "name", "name@N" and "name@latest",
+ *	  loading and caching a model once per statement, saving versions, and
+ *	  the management functions (model_info, export/import, drop, deploy,
+ *	  grant, revoke).
+ *
+ * Every registry access goes through SPI as the calling user, so the
+ * row-level security policies of models.sql decide who sees and changes
+ * what; the C code adds only the friendlier errors (who owns a name).  A
+ * model is resolved, read, checked and deserialized once per statement
+ * (fn_extra), with that statement's snapshot: a retrain committed meanwhile
+ * affects the next statement.
+ *
+ * src/pg/models.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "pgdl_glue.h"
+
+PG_FUNCTION_INFO_V1(pgdl_model_info);
+PG_FUNCTION_INFO_V1(pgdl_export_model);
+PG_FUNCTION_INFO_V1(pgdl_import_model);
+PG_FUNCTION_INFO_V1(pgdl_drop_model);
+PG_FUNCTION_INFO_V1(pgdl_deploy_model);
+PG_FUNCTION_INFO_V1(pgdl_grant_model);
+PG_FUNCTION_INFO_V1(pgdl_revoke_model);
+
+/* ---- names ---------------------------------------------------------------- */
+
+static bool
+valid_model_name(const char *s, size_t len)
+{
+	if (len < 1 || len > 63)
+		return false;
+	if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return false;
+	for (size_t i = 1; i < len; i++)
+	{
+		char		c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			  c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+void
+pgdl_parse_model_ref(const char *ref, PgdlModelRef *out)
+{
+	const char *at = strchr(ref, '@');
+	size_t		len = at ? (size_t) (at - ref) : strlen(ref);
+
+	if (!valid_model_name(ref, len))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("invalid model name \"%s\"", ref),
+				 errdetail("A model name matches ^[A-Za-z_][A-Za-z0-9_.-]{0,62}$, optionally followed by @N or @latest.")));
+	out->name = pnstrdup(ref, len);
+	out->version = PGDL_VERSION_DEFAULT;
+	if (at)
+	{
+		const char *v = at + 1;
+
+		if (strcmp(v, "latest") == 0)
+			out->version = PGDL_VERSION_LATEST;
+		else
+		{
+			char	   *end;
+			long		n;
+
+			errno = 0;
+			n = strtol(v, &end, 10);
+			if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n < 1 || n > INT_MAX)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_NAME),
+						 errmsg("invalid model version in \"%s\"", ref),
+						 errdetail("Write name@N with a positive version number, or name@latest.")));
+			out->version = (int) n;
+		}
+	}
+}
+
+/* ---- registry reads -------------------------------------------------------- */
+
+/* the owner of a name, or InvalidOid when no such model exists (names are visible to all) */
+static Oid
+model_owner(const char *name)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(name)};
+	Oid			owner = InvalidOid;
+	bool		isnull;
+
+	if (SPI_execute_with_args("SELECT owner::pg_catalog.oid FROM pgdl.model_names WHERE name OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "pgdl: reading the model registry failed");
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			owner = DatumGetObjectId(d);
+	}
+	return owner;
+}
+
+static const char *
+role_name(Oid role)
+{
+	char	   *n = GetUserNameFromId(role, true);
+
+	return n ? n : psprintf("(dropped role %u)", role);
+}
+
+void
+pgdl_check_model_writer(const char *name, bool must_exist)
+{
+	Oid			owner = model_owner(name);
+
+	if (!OidIsValid(owner))
+	{
+		if (must_exist)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("model \"%s\" does not exist", name)));
+		return;
+	}
+	if (!is_member_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("model \"%s\" belongs to role \"%s\"", name, role_name(owner)),
+				 errdetail("Only members of the owner may train new versions of a model, drop, deploy or grant it.")));
+}
+
+/*
+ * The version ref resolves to and its weights (detoasted into the current
+ * memory context), or an error saying why there is none: no such model, not
+ * allowed to read it, no such version.  Runs inside SPI.
+ */
+static bytea *
+fetch_weights(const PgdlModelRef *ref, int *version)
+{
+	Oid			argtypes[2] = {TEXTOID, INT4OID};
+	Datum		args[2];
+	char		nulls[2] = {' ', ' '};
+	const char *sql;
+	bool		isnull;
+	Datum		d;
+
+	args[0] = CStringGetTextDatum(ref->name);
+	args[1] = Int32GetDatum(ref->version);
+	if (ref->version > 0)
+		sql = "SELECT version, weights FROM pgdl.model_versions "
+			"WHERE name OPERATOR(pg_catalog.=) $1 AND version OPERATOR(pg_catalog.=) $2";
+	else if (ref->version == PGDL_VERSION_LATEST)
+		sql = "SELECT version, weights FROM pgdl.model_versions "
+			"WHERE name OPERATOR(pg_catalog.=) $1 ORDER BY version DESC LIMIT 1";
+	else
+		sql = "SELECT v.version, v.weights FROM pgdl.model_versions v "
+			"LEFT JOIN pgdl.model_names n ON n.name OPERATOR(pg_catalog.=) v.name "
+			"WHERE v.name OPERATOR(pg_catalog.=) $1 "
+			"ORDER BY (v.version OPERATOR(pg_catalog.=) n.deployed_version) DESC NULLS LAST, v.version DESC LIMIT 1";
+	if (ref->version <= 0)
+		nulls[1] = 'n';
+	if (SPI_execute_with_args(sql, 2, argtypes, args, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "pgdl: reading the model registry failed");
+	if (SPI_processed == 0)
+	{
+		Oid			owner = model_owner(ref->name);
+
+		if (!OidIsValid(owner))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("model \"%s\" does not exist", ref->name)));
+		if (ref->version > 0)
+		{
+			/* a version that exists but is hidden is reported as not allowed below */
+			Datum		a1[1] = {CStringGetTextDatum(ref->name)};
+			Oid			t1[1] = {TEXTOID};
+
+			if (SPI_execute_with_args("SELECT 1 FROM pgdl.model_versions WHERE name OPERATOR(pg_catalog.=) $1 LIMIT 1",
+									  1, t1, a1, NULL, true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("model \"%s\" has no version %d", ref->name, ref->version)));
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for model \"%s\"", ref->name),
+				 errdetail("The model belongs to role \"%s\"; it may be read by members of that role and by roles it was granted to with pgdl.grant_model.",
+						   role_name(owner))));
+	}
+	*version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	return DatumGetByteaPCopy(d);
+}
+
+static size_t
+max_params(void)
+{
+	return (size_t) pgdl_max_model_size_kb * 1024 / sizeof(float);
+}
+
+/* reads model bytes into m (allocated in the current context), mapping errors */
+void
+pgdl_model_from_bytes(const bytea *b, dl_model *m)
+{
+	size_t		len = VARSIZE_ANY_EXHDR(b);
+
+	if (len > (size_t) pgdl_max_model_size_kb * 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model is %zu bytes, more than pgdl.max_model_size (%d kB)",
+						len, pgdl_max_model_size_kb)));
+	pgdl_check_status(dl_model_read((const uint8_t *) VARDATA_ANY(b), len, max_params(), m));
+}
+
+PgdlModel *
+pgdl_model_load(const char *refstr, MemoryContext mcxt)
+{
+	PgdlModelRef ref;
+	PgdlModel  *pm;
+	MemoryContext cxt;
+	MemoryContext old;
+	bytea	   *weights;
+	int			version;
+
+	pgdl_parse_model_ref(refstr, &ref);
+	cxt = AllocSetContextCreate(mcxt, "pgdl model", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	pm = palloc0(sizeof(PgdlModel));
+	pm->mcxt = cxt;
+	pm->name = pstrdup(ref.name);
+	MemoryContextSwitchTo(old);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+	weights = fetch_weights(&ref, &version);
+	old = MemoryContextSwitchTo(cxt);
+	pm->version = version;
+	pgdl_model_from_bytes(weights, &pm->m);
+	pgdl_check_status(dl_workspace_create(&pm->m.net, 1, false, &pm->ws));
+	pm->n_outputs = (int) dl_shape_size(&pm->m.net.output_shape);
+	pm->in = palloc0(sizeof(float) * Max(pm->m.n_inputs, 1));
+	pm->out = palloc0(sizeof(float) * Max(pm->n_outputs, 1));
+	pm->xd = palloc0(sizeof(double) * Max(pm->m.n_inputs, 1));
+	pm->nulls = palloc0(sizeof(bool) * Max(pm->m.n_inputs, 1));
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+	return pm;
+}
+
+void
+pgdl_model_release(PgdlModel *pm)
+{
+	if (pm)
+		MemoryContextDelete(pm->mcxt);
+}
+
+/*
+ * The model of a per-row function, cached in fn_extra for the statement
+ * (the FmgrInfo lives as long as the query).  A different model text in a
+ * later row replaces the cached one.
+ */
+PgdlModel *
+pgdl_model_cached(FunctionCallInfo fcinfo, text *ref)
+{
+	PgdlModelCache *c = (PgdlModelCache *) fcinfo->flinfo->fn_extra;
+	char	   *key = text_to_cstring(ref);
+
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PgdlModelCache));
+		fcinfo->flinfo->fn_extra = c;
+	}
+	if (c->model && strcmp(c->key, key) == 0)
+		return c->model;
+	if (c->model)
+	{
+		pgdl_model_release(c->model);
+		c->model = NULL;
+		pfree(c->key);
+	}
+	c->model = pgdl_model_load(key, fcinfo->flinfo->fn_mcxt);
+	c->key = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, key);
+	c->record_type = InvalidOid;
+	return c->model;
+}
+
+/* ---- saving a version ------------------------------------------------------ */
+
+static Datum
+text_array_datum(char **items, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		d[i] = CStringGetTextDatum(items[i]);
+	return PointerGetDatum(construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+static Datum
+jsonb_datum(const char *json)
+{
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(json));
+}
+
+int
+pgdl_save_model(const PgdlSave *s)
+{
+	Oid			owner;
+	int			version;
+	bytea	   *weights;
+	uint8_t    *bytes;
+	size_t		len;
+	char	  **fnames;
+	char	   *layers_json;
+	bool		isnull;
+
+	pgdl_check_status(dl_model_write(s->model, &bytes, &len));
+	if (len > (size_t) pgdl_max_model_size_kb * 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("model \"%s\" would be %zu bytes, more than pgdl.max_model_size (%d kB)",
+						s->name, len, pgdl_max_model_size_kb),
+				 errhint("Use fewer or smaller layers, or raise pgdl.max_model_size (superuser).")));
+	weights = palloc(VARHDRSZ + len);
+	SET_VARSIZE(weights, VARHDRSZ + len);
+	memcpy(VARDATA(weights), bytes, len);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+
+	/* the name: created by the first trainer, then a row lock serializes versions */
+	{
+		Oid			t[2] = {TEXTOID, OIDOID};
+		Datum		a[2] = {CStringGetTextDatum(s->name), ObjectIdGetDatum(GetUserId())};
+
+		if (SPI_execute_with_args("INSERT INTO pgdl.model_names (name, owner) VALUES ($1, $2::pg_catalog.regrole) "
+								  "ON CONFLICT (name) DO NOTHING", 2, t, a, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "pgdl: creating the model name failed");
+		if (SPI_execute_with_args("UPDATE pgdl.model_names SET last_version = last_version OPERATOR(pg_catalog.+) 1 "
+								  "WHERE name OPERATOR(pg_catalog.=) $1 RETURNING last_version",
+								  1, t, a, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
+			elog(ERROR, "pgdl: numbering the model version failed");
+		if (SPI_processed != 1)
+		{
+			owner = model_owner(s->name);
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("model \"%s\" belongs to role \"%s\"", s->name, role_name(owner)),
+					 errdetail("Only members of the owner may train new versions of a model.")));
+		}
+		version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+
+	fnames = palloc(sizeof(char *) * Max(s->model->n_features, 1));
+	for (int i = 0; i < s->model->n_features; i++)
+		fnames[i] = s->model->features[i].name;
+	{
+		/* the layers as built (output layer completed) */
+		dl_layer_spec *specs = palloc(sizeof(dl_layer_spec) * s->model->net.n_layers);
+
+		for (int i = 0; i < s->model->net.n_layers; i++)
+			specs[i] = s->model->net.layers[i].spec;
+		layers_json = dl_layers_to_json(specs, s->model->net.n_layers);
+	}
+	{
+		Oid			t[12] = {TEXTOID, INT4OID, TEXTOID, OIDOID, TEXTOID, TEXTOID, JSONBOID,
+		JSONBOID, TEXTARRAYOID, TEXTARRAYOID, INT8OID, JSONBOID};
+		Datum		a[13];
+		char		n[13];
+		Oid			t2[13];
+
+		memset(n, ' ', sizeof(n));
+		memcpy(t2, t, sizeof(t));
+		t2[12] = BYTEAOID;
+		a[0] = CStringGetTextDatum(s->name);
+		a[1] = Int32GetDatum(version);
+		a[2] = CStringGetTextDatum(s->model->task == DL_TASK_CLASSIFICATION ? "classification" : "regression");
+		a[3] = ObjectIdGetDatum(GetUserId());
+		if (s->description)
+			a[4] = CStringGetTextDatum(s->description);
+		else
+			n[4] = 'n';
+		if (s->model->target)
+			a[5] = CStringGetTextDatum(s->model->target);
+		else
+			n[5] = 'n';
+		a[6] = jsonb_datum(layers_json);
+		a[7] = jsonb_datum(s->options_json ? s->options_json : "{}");
+		a[8] = text_array_datum(fnames, s->model->n_features);
+		if (s->model->task == DL_TASK_CLASSIFICATION)
+			a[9] = text_array_datum(s->model->labels, s->model->n_labels);
+		else
+			n[9] = 'n';
+		a[10] = Int64GetDatum((int64) s->model->net.n_params);
+		a[11] = jsonb_datum(s->metrics_json ? s->metrics_json : "{}");
+		a[12] = PointerGetDatum(weights);
+		if (SPI_execute_with_args("INSERT INTO pgdl.model_versions (name, version, task, trained_by, description, "
+								  "target, layers, options, features, labels, parameters, metrics, weights) "
+								  "VALUES ($1, $2, $3, $4::pg_catalog.regrole, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+								  13, t2, a, n, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "pgdl: saving the model version failed");
+	}
+
+	for (int e = 0; e < s->n_epochs; e++)
+	{
+		const dl_epoch_report *r = &s->epochs[e];
+		Oid			t[8] = {TEXTOID, INT4OID, INT4OID, FLOAT8OID, FLOAT8OID, TEXTOID, FLOAT8OID, FLOAT8OID};
+		Datum		a[8];
+		char		n[8];
+
+		memset(n, ' ', sizeof(n));
+		a[0] = CStringGetTextDatum(s->name);
+		a[1] = Int32GetDatum(version);
+		a[2] = Int32GetDatum(r->epoch);
+		a[3] = Float8GetDatum(r->train_loss);
+		a[4] = Float8GetDatum(r->validation_loss);
+		if (isnan(r->validation_loss))
+			n[4] = 'n';
+		a[5] = CStringGetTextDatum(r->metric ? r->metric : "");
+		a[6] = Float8GetDatum(r->validation_metric);
+		if (isnan(r->validation_metric))
+			n[6] = 'n';
+		a[7] = Float8GetDatum(r->seconds);
+		if (SPI_execute_with_args("INSERT INTO pgdl.model_epochs (name, version, epoch, train_loss, "
+								  "validation_loss, metric, validation_metric, seconds) "
+								  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+								  8, t, a, n, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "pgdl: saving the training history failed");
+	}
+	SPI_finish();
+	return version;
+}
+
+/* ---- management functions ------------------------------------------------- */
+
+static text *
+required_text(FunctionCallInfo fcinfo, int arg, const char *name)
+{
+	if (PG_ARGISNULL(arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+	return PG_GETARG_TEXT_PP(arg);
+}
+
+static void
+append_json_string(StringInfo b, const char *s)
+{
+	escape_json(b, s ? s : "");
+}
+
+static void
+append_shape(StringInfo b, const dl_shape *s)
+{
+	appendStringInfoChar(b, '[');
+	for (int i = 0; i < s->ndim; i++)
+		appendStringInfo(b, "%s%d", i ? ", " : "", s->dim[i]);
+	appendStringInfoChar(b, ']');
+}
+
+static const char *
+feature_kind_name(dl_feature_kind k)
+{
+	switch (k)
+	{
+		case DL_FEATURE_NUMBER:
+			return "number";
+		case DL_FEATURE_ARRAY:
+			return "array";
+		case DL_FEATURE_MATRIX:
+			return "sequence";
+		case DL_FEATURE_CATEGORICAL:
+			return "categorical";
+	}
+	return "?";
+}
+
+Datum
+pgdl_model_info(PG_FUNCTION_ARGS)
+{
+	char	   *ref = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	PgdlModel  *pm = pgdl_model_load(ref, CurrentMemoryContext);
+	const dl_model *m = &pm->m;
+	StringInfoData b;
+	dl_layer_spec *specs;
+
+	initStringInfo(&b);
+	appendStringInfoString(&b, "{\"name\": ");
+	append_json_string(&b, pm->name);
+	appendStringInfo(&b, ", \"version\": %d, \"task\": \"%s\", \"loss\": \"%s\", \"target\": ",
+					 pm->version, m->task == DL_TASK_CLASSIFICATION ? "classification" : "regression",
+					 dl_loss_name(m->loss));
+	append_json_string(&b, m->target);
+	appendStringInfoString(&b, ", \"input_shape\": ");
+	append_shape(&b, &m->net.input_shape);
+	appendStringInfoString(&b, ", \"output_shape\": ");
+	append_shape(&b, &m->net.output_shape);
+	appendStringInfo(&b, ", \"parameters\": %zu", m->net.n_params);
+	appendStringInfoString(&b, ", \"labels\": ");
+	if (m->task == DL_TASK_CLASSIFICATION)
+	{
+		appendStringInfoChar(&b, '[');
+		for (int i = 0; i < m->n_labels; i++)
+		{
+			if (i)
+				appendStringInfoString(&b, ", ");
+			append_json_string(&b, m->labels[i]);
+		}
+		appendStringInfoChar(&b, ']');
+	}
+	else
+		appendStringInfoString(&b, "null");
+	appendStringInfoString(&b, ", \"features\": [");
+	for (int i = 0; i < m->n_features; i++)
+	{
+		const dl_feature *f = &m->features[i];
+
+		appendStringInfoString(&b, i ? ", {\"name\": " : "{\"name\": ");
+		append_json_string(&b, f->name);
+		appendStringInfo(&b, ", \"kind\": \"%s\", \"inputs\": %d", feature_kind_name(f->kind), f->length);
+		if (f->kind == DL_FEATURE_CATEGORICAL)
+		{
+			appendStringInfoString(&b, ", \"categories\": [");
+			for (int k = 0; k < f->n_categories; k++)
+			{
+				if (k)
+					appendStringInfoString(&b, ", ");
+				append_json_string(&b, f->categories[k]);
+			}
+			appendStringInfoChar(&b, ']');
+		}
+		appendStringInfoChar(&b, '}');
+	}
+	appendStringInfo(&b, "], \"standardized\": %s, \"imputer\": ",
+					 m->scaler ? "true" : "false");
+	if (m->imputer)
+		append_json_string(&b, dl_scaler_kind_name(m->imputer->kind));
+	else
+		appendStringInfoString(&b, "null");
+	appendStringInfoString(&b, ", \"layers\": [");
+	specs = palloc(sizeof(dl_layer_spec));
+	for (int i = 0; i < m->net.n_layers; i++)
+	{
+		const dl_layer *l = &m->net.layers[i];
+		char	   *one;
+		size_t		len;
+
+		specs[0] = l->spec;
+		one = dl_layers_to_json(specs, 1);
+		/* the one-element array's object, with the shapes and counts added */
+		len = strlen(one);
+		if (len >= 4 && one[0] == '[' && one[len - 1] == ']' && one[len - 2] == '}')
+		{
+			one[len - 2] = '\0';
+			appendStringInfo(&b, "%s%s", i ? ", " : "", one + 1);
+		}
+		else
+			appendStringInfo(&b, "%s{\"type\": \"%s\"", i ? ", " : "", dl_layer_type_name(l->spec.type));
+		appendStringInfoString(&b, ", \"input_shape\": ");
+		append_shape(&b, &l->in_shape);
+		appendStringInfoString(&b, ", \"output_shape\": ");
+		append_shape(&b, &l->out_shape);
+		appendStringInfo(&b, ", \"parameters\": %zu, \"trainable\": %zu}", l->n_params, l->n_trainable);
+	}
+	appendStringInfoString(&b, "], \"options\": ");
+	appendStringInfoString(&b, m->options_json ? m->options_json : "{}");
+	appendStringInfoChar(&b, '}');
+	pgdl_model_release(pm);
+	PG_RETURN_DATUM(jsonb_datum(b.data));
+}
+
+Datum
+pgdl_export_model(PG_FUNCTION_ARGS)
+{
+	PgdlModelRef ref;
+	bytea	   *w;
+	int			version;
+
+	pgdl_parse_model_ref(text_to_cstring(PG_GETARG_TEXT_PP(0)), &ref);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+	w = fetch_weights(&ref, &version);
+	/* out of SPI's memory, which SPI_finish frees */
+	w = memcpy(SPI_palloc(VARSIZE(w)), w, VARSIZE(w));
+	SPI_finish();
+	PG_RETURN_BYTEA_P(w);
+}
+
+Datum
+pgdl_import_model(PG_FUNCTION_ARGS)
+{
+	text	   *model = required_text(fcinfo, 0, "model");
+	PgdlModelRef ref;
+	bytea	   *data;
+	dl_model	m;
+	PgdlSave	s;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("data must not be NULL")));
+	data = PG_GETARG_BYTEA_PP(1);
+	pgdl_parse_model_ref(text_to_cstring(model), &ref);
+	if (ref.version != PGDL_VERSION_DEFAULT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("import_model takes a plain model name: the version is assigned")));
+	pgdl_model_from_bytes(data, &m);
+	memset(&s, 0, sizeof(s));
+	s.name = ref.name;
+	s.model = &m;
+	s.options_json = m.options_json;
+	s.description = "imported";
+	PG_RETURN_INT32(pgdl_save_model(&s));
+}
+
+Datum
+pgdl_drop_model(PG_FUNCTION_ARGS)
+{
+	PgdlModelRef ref;
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		a[2];
+	int			dropped;
+
+	pgdl_parse_model_ref(text_to_cstring(required_text(fcinfo, 0, "model")), &ref);
+	if (ref.version == PGDL_VERSION_LATEST)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("drop_model takes name or name@N, not name@latest")));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+	pgdl_check_model_writer(ref.name, true);
+	a[0] = CStringGetTextDatum(ref.name);
+	a[1] = Int32GetDatum(ref.version);
+	if (ref.version > 0)
+	{
+		if (SPI_execute_with_args("DELETE FROM pgdl.model_versions WHERE name OPERATOR(pg_catalog.=) $1 "
+								  "AND version OPERATOR(pg_catalog.=) $2", 2, t, a, NULL, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "pgdl: dropping the model version failed");
+		dropped = (int) SPI_processed;
+		if (dropped == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("model \"%s\" has no version %d", ref.name, ref.version)));
+		/* a deployment of the dropped version falls back to the highest */
+		SPI_execute_with_args("UPDATE pgdl.model_names SET deployed_version = NULL "
+							  "WHERE name OPERATOR(pg_catalog.=) $1 AND deployed_version OPERATOR(pg_catalog.=) $2",
+							  2, t, a, NULL, false, 0);
+		/* the last version gone: the name goes too */
+		SPI_execute_with_args("DELETE FROM pgdl.model_names n WHERE name OPERATOR(pg_catalog.=) $1 "
+							  "AND NOT EXISTS (SELECT FROM pgdl.model_versions v WHERE v.name OPERATOR(pg_catalog.=) n.name)",
+							  1, t, a, NULL, false, 0);
+	}
+	else
+	{
+		if (SPI_execute_with_args("SELECT count(*)::int4 FROM pgdl.model_versions WHERE name OPERATOR(pg_catalog.=) $1",
+								  1, t, a, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "pgdl: counting the model versions failed");
+		{
+			bool		isnull;
+
+			dropped = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		if (SPI_execute_with_args("DELETE FROM pgdl.model_names WHERE name OPERATOR(pg_catalog.=) $1",
+								  1, t, a, NULL, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "pgdl: dropping the model failed");
+	}
+	SPI_finish();
+	PG_RETURN_INT32(dropped);
+}
+
+Datum
+pgdl_deploy_model(PG_FUNCTION_ARGS)
+{
+	PgdlModelRef ref;
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		a[2];
+	char		n[2] = {' ', ' '};
+	int			result;
+	bool		isnull;
+
+	pgdl_parse_model_ref(text_to_cstring(required_text(fcinfo, 0, "model")), &ref);
+	if (ref.version != PGDL_VERSION_DEFAULT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("deploy_model takes a plain model name and the version as its second argument")));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+	pgdl_check_model_writer(ref.name, true);
+	a[0] = CStringGetTextDatum(ref.name);
+	a[1] = Int32GetDatum(PG_ARGISNULL(1) ? 0 : PG_GETARG_INT32(1));
+	if (PG_ARGISNULL(1))
+		n[1] = 'n';
+	else if (SPI_execute_with_args("SELECT 1 FROM pgdl.model_versions WHERE name OPERATOR(pg_catalog.=) $1 "
+								   "AND version OPERATOR(pg_catalog.=) $2", 2, t, a, NULL, false, 1) != SPI_OK_SELECT ||
+			 SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" has no version %d", ref.name, PG_GETARG_INT32(1))));
+	if (SPI_execute_with_args("UPDATE pgdl.model_names SET deployed_version = $2 WHERE name OPERATOR(pg_catalog.=) $1",
+							  2, t, a, n, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "pgdl: deploying the model failed");
+	if (SPI_execute_with_args("SELECT max(version)::int4 FROM pgdl.model_versions WHERE name OPERATOR(pg_catalog.=) $1",
+							  1, t, a, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "pgdl: reading the model failed");
+	result = PG_ARGISNULL(1) ?
+		DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) :
+		PG_GETARG_INT32(1);
+	SPI_finish();
+	PG_RETURN_INT32(result);
+}
+
+static void
+change_grant(FunctionCallInfo fcinfo, bool grant)
+{
+	PgdlModelRef ref;
+	Oid			t[2] = {TEXTOID, OIDOID};
+	Datum		a[2];
+
+	pgdl_parse_model_ref(text_to_cstring(required_text(fcinfo, 0, "model")), &ref);
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("grantee must not be NULL"),
+				 errhint("Write '-' (or 0) for PUBLIC.")));
+	if (ref.version != PGDL_VERSION_DEFAULT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("access is granted to a model with all its versions: give the plain name")));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+	pgdl_check_model_writer(ref.name, true);
+	a[0] = CStringGetTextDatum(ref.name);
+	a[1] = PG_GETARG_DATUM(1);
+	if (OidIsValid(DatumGetObjectId(a[1])) &&
+		!SearchSysCacheExists1(AUTHOID, a[1]))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role with OID %u does not exist", DatumGetObjectId(a[1]))));
+	if (SPI_execute_with_args(grant ?
+							  "INSERT INTO pgdl.model_grants (name, grantee) VALUES ($1, $2::pg_catalog.regrole) "
+							  "ON CONFLICT DO NOTHING" :
+							  "DELETE FROM pgdl.model_grants WHERE name OPERATOR(pg_catalog.=) $1 "
+							  "AND grantee::pg_catalog.oid OPERATOR(pg_catalog.=) $2",
+							  2, t, a, NULL, false, 0) < 0)
+		elog(ERROR, "pgdl: changing the model's grants failed");
+	SPI_finish();
+}
+
+Datum
+pgdl_grant_model(PG_FUNCTION_ARGS)
+{
+	change_grant(fcinfo, true);
+	PG_RETURN_VOID();
+}
+
+Datum
+pgdl_revoke_model(PG_FUNCTION_ARGS)
+{
+	change_grant(fcinfo, false);
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,184 @@
+-- src/pg/models.sql: the model registry (API.md §4 "Evaluation and management", §5).
+--
+-- Four tables hold the models: names (with their owners), versions (with the
+-- weights), grants and per-epoch history.  Row-level security is enabled and
+-- forced on all four: names and owners are visible to everyone; everything
+-- else only to members of the owner, to roles a model was granted to (0 =
+-- PUBLIC) and to superusers.  Only members of the owner write.  The C code
+-- reads and writes them through SPI as the calling user, so these policies
+-- are the one place the rule lives.  Every reference is schema-qualified (no
+-- search_path trick can redirect one); the tables are registered with
+-- pg_extension_config_dump so pg_dump carries the models along.
+
+CREATE TABLE pgdl.model_names (
+	name text COLLATE "C" PRIMARY KEY
+		CHECK (name OPERATOR(pg_catalog.~) '^[A-Za-z_][A-Za-z0-9_.-]{0,62}$'),
+	owner regrole NOT NULL,
+	deployed_version integer,
+	last_version integer NOT NULL DEFAULT 0,
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE pgdl.model_names IS 'pgdl registry: model names, their owners, the deployed and the last version (internal; read pgdl.models)';
+
+CREATE TABLE pgdl.model_versions (
+	name text COLLATE "C" NOT NULL REFERENCES pgdl.model_names (name) ON DELETE CASCADE,
+	version integer NOT NULL CHECK (version OPERATOR(pg_catalog.>) 0),
+	task text NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	trained_by regrole NOT NULL,
+	description text,
+	target text,
+	layers jsonb NOT NULL,
+	options jsonb NOT NULL,
+	features text[] NOT NULL,
+	labels text[],
+	parameters bigint NOT NULL,
+	metrics jsonb NOT NULL DEFAULT '{}',
+	weights bytea NOT NULL,
+	PRIMARY KEY (name, version)
+);
+-- the weights are float32 noise to a compressor: store them without trying
+ALTER TABLE pgdl.model_versions ALTER COLUMN weights SET STORAGE EXTERNAL;
+COMMENT ON TABLE pgdl.model_versions IS 'pgdl registry: one row per model version, with its weights in the documented format (internal; read pgdl.models)';
+
+CREATE TABLE pgdl.model_grants (
+	name text COLLATE "C" NOT NULL REFERENCES pgdl.model_names (name) ON DELETE CASCADE,
+	grantee regrole NOT NULL,	-- 0 (shown as -) is PUBLIC
+	PRIMARY KEY (name, grantee)
+);
+COMMENT ON TABLE pgdl.model_grants IS 'pgdl registry: roles allowed to read, predict with and export a model (0 = PUBLIC)';
+
+CREATE TABLE pgdl.model_epochs (
+	name text COLLATE "C" NOT NULL,
+	version integer NOT NULL,
+	epoch integer NOT NULL,
+	train_loss float8,
+	validation_loss float8,
+	metric text,
+	validation_metric float8,
+	seconds float8,
+	PRIMARY KEY (name, version, epoch),
+	FOREIGN KEY (name, version) REFERENCES pgdl.model_versions (name, version) ON DELETE CASCADE
+);
+COMMENT ON TABLE pgdl.model_epochs IS 'pgdl registry: one row per training epoch (internal; read pgdl.training_history)';
+
+ALTER TABLE pgdl.model_names ENABLE ROW LEVEL SECURITY;
+ALTER TABLE pgdl.model_names FORCE ROW LEVEL SECURITY;
+ALTER TABLE pgdl.model_versions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE pgdl.model_versions FORCE ROW LEVEL SECURITY;
+ALTER TABLE pgdl.model_grants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE pgdl.model_grants FORCE ROW LEVEL SECURITY;
+ALTER TABLE pgdl.model_epochs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE pgdl.model_epochs FORCE ROW LEVEL SECURITY;
+
+-- names and owners: visible to all; created by (a member of) the owner; changed only by members
+CREATE POLICY names_visible ON pgdl.model_names FOR SELECT USING (true);
+CREATE POLICY names_create ON pgdl.model_names FOR INSERT
+	WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
+CREATE POLICY names_update ON pgdl.model_names FOR UPDATE
+	USING (pg_catalog.pg_has_role(owner, 'MEMBER')) WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER'));
+CREATE POLICY names_delete ON pgdl.model_names FOR DELETE
+	USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
+
+-- grants: seen by their grantees; managed by members of the model's owner
+CREATE POLICY grants_visible ON pgdl.model_grants FOR SELECT
+	USING (grantee::pg_catalog.oid OPERATOR(pg_catalog.=) 0::pg_catalog.oid
+		   OR pg_catalog.pg_has_role(grantee, 'MEMBER'));
+CREATE POLICY grants_owner ON pgdl.model_grants FOR ALL
+	USING (EXISTS (SELECT FROM pgdl.model_names n
+				   WHERE n.name OPERATOR(pg_catalog.=) model_grants.name
+					 AND pg_catalog.pg_has_role(n.owner, 'MEMBER')))
+	WITH CHECK (EXISTS (SELECT FROM pgdl.model_names n
+						WHERE n.name OPERATOR(pg_catalog.=) model_grants.name
+						  AND pg_catalog.pg_has_role(n.owner, 'MEMBER')));
+
+-- versions and epochs: read by members of the owner and grantees, written by members
+CREATE POLICY versions_visible ON pgdl.model_versions FOR SELECT
+	USING (EXISTS (SELECT FROM pgdl.model_names n
+				   WHERE n.name OPERATOR(pg_catalog.=) model_versions.name
+					 AND (pg_catalog.pg_has_role(n.owner, 'MEMBER')
+						  OR EXISTS (SELECT FROM pgdl.model_grants g
+									 WHERE g.name OPERATOR(pg_catalog.=) n.name))));
+CREATE POLICY versions_owner ON pgdl.model_versions FOR ALL
+	USING (EXISTS (SELECT FROM pgdl.model_names n
+				   WHERE n.name OPERATOR(pg_catalog.=) model_versions.name
+					 AND pg_catalog.pg_has_role(n.owner, 'MEMBER')))
+	WITH CHECK (EXISTS (SELECT FROM pgdl.model_names n
+						WHERE n.name OPERATOR(pg_catalog.=) model_versions.name
+						  AND pg_catalog.pg_has_role(n.owner, 'MEMBER')));
+CREATE POLICY epochs_visible ON pgdl.model_epochs FOR SELECT
+	USING (EXISTS (SELECT FROM pgdl.model_versions v
+				   WHERE v.name OPERATOR(pg_catalog.=) model_epochs.name
+					 AND v.version OPERATOR(pg_catalog.=) model_epochs.version));
+CREATE POLICY epochs_owner ON pgdl.model_epochs FOR ALL
+	USING (EXISTS (SELECT FROM pgdl.model_names n
+				   WHERE n.name OPERATOR(pg_catalog.=) model_epochs.name
+					 AND pg_catalog.pg_has_role(n.owner, 'MEMBER')))
+	WITH CHECK (EXISTS (SELECT FROM pgdl.model_names n
+						WHERE n.name OPERATOR(pg_catalog.=) model_epochs.name
+						  AND pg_catalog.pg_has_role(n.owner, 'MEMBER')));
+
+-- Row-level security does the filtering; the table privileges only let the
+-- functions (which run as the caller) reach the rows the policies allow.
+GRANT SELECT, INSERT, UPDATE, DELETE ON pgdl.model_names, pgdl.model_versions,
+	pgdl.model_grants, pgdl.model_epochs TO PUBLIC;
+
+SELECT pg_catalog.pg_extension_config_dump('pgdl.model_names', '');
+SELECT pg_catalog.pg_extension_config_dump('pgdl.model_versions', '');
+SELECT pg_catalog.pg_extension_config_dump('pgdl.model_grants', '');
+SELECT pg_catalog.pg_extension_config_dump('pgdl.model_epochs', '');
+
+CREATE VIEW pgdl.models WITH (security_invoker = true) AS
+SELECT v.name, v.version, v.task, n.owner, v.created_at,
+	   v.version OPERATOR(pg_catalog.=) COALESCE(n.deployed_version,
+			(SELECT pg_catalog.max(v2.version) FROM pgdl.model_versions v2
+			 WHERE v2.name OPERATOR(pg_catalog.=) v.name)) AS deployed,
+	   v.description, v.layers, v.options, v.features, v.labels, v.parameters,
+	   pg_catalog.octet_length(v.weights)::bigint AS size_bytes, v.metrics,
+	   v.target, v.trained_by
+FROM pgdl.model_versions v
+JOIN pgdl.model_names n ON n.name OPERATOR(pg_catalog.=) v.name;
+COMMENT ON VIEW pgdl.models IS 'one row per model version you may read: name, version, task, owner, deployment, layers, options, features, labels, size and metrics (no weights: pgdl.export_model reads them)';
+
+CREATE VIEW pgdl.model_metrics WITH (security_invoker = true) AS
+SELECT v.name, v.version, m.key AS metric, (m.value OPERATOR(pg_catalog.#>>) '{}')::float8 AS value
+FROM pgdl.model_versions v, pg_catalog.jsonb_each(v.metrics) m
+WHERE pg_catalog.jsonb_typeof(m.value) OPERATOR(pg_catalog.=) 'number';
+COMMENT ON VIEW pgdl.model_metrics IS 'the final metrics of each model version you may read, one row per metric';
+
+CREATE VIEW pgdl.training_history WITH (security_invoker = true) AS
+SELECT name, version, epoch, train_loss, validation_loss, metric, validation_metric, seconds
+FROM pgdl.model_epochs;
+COMMENT ON VIEW pgdl.training_history IS 'one row per training epoch of each model version you may read';
+
+GRANT SELECT ON pgdl.models, pgdl.model_metrics, pgdl.training_history TO PUBLIC;
+
+-- management functions (src/pg/models.c)
+
+CREATE FUNCTION pgdl.model_info(model text) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'pgdl_model_info' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.model_info(text) IS 'layers with output shapes and parameter counts, input shape, task, labels, features and training options of a model (STABLE: reads the registry)';
+
+CREATE FUNCTION pgdl.export_model(model text) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'pgdl_export_model' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.export_model(text) IS 'the model''s bytes in the documented weights format (docs/model-format.md) (STABLE: reads the registry)';
+
+CREATE FUNCTION pgdl.import_model(model text, data bytea) RETURNS integer
+	AS 'MODULE_PATHNAME', 'pgdl_import_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgdl.import_model(text, bytea) IS 'checks exported model bytes and saves them as a new version of model; returns the version (VOLATILE: writes the registry)';
+
+CREATE FUNCTION pgdl.drop_model(model text) RETURNS integer
+	AS 'MODULE_PATHNAME', 'pgdl_drop_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgdl.drop_model(text) IS 'drops all versions of a model, or one with name@N; returns how many versions were dropped (VOLATILE: writes the registry)';
+
+CREATE FUNCTION pgdl.deploy_model(model text, version integer) RETURNS integer
+	AS 'MODULE_PATHNAME', 'pgdl_deploy_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgdl.deploy_model(text, integer) IS 'makes version the one a plain model name means (NULL: back to the highest version); returns it (VOLATILE: writes the registry)';
+
+CREATE FUNCTION pgdl.grant_model(model text, grantee regrole) RETURNS void
+	AS 'MODULE_PATHNAME', 'pgdl_grant_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgdl.grant_model(text, regrole) IS 'lets a role (or PUBLIC, written ''-'' or 0) read, predict with and export a model (VOLATILE: writes the registry)';
+
+CREATE FUNCTION pgdl.revoke_model(model text, grantee regrole) RETURNS void
+	AS 'MODULE_PATHNAME', 'pgdl_revoke_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgdl.revoke_model(text, regrole) IS 'takes back what pgdl.grant_model gave (VOLATILE: writes the registry)';

@@ -1,0 +1,481 @@
+/*-------------------------------------------------------------------------
+ *
+ * predict.c
+ *	  Scoring: predict, predict_label, predict_proba, class_probabilities
+ *	  (one row at a time) and predict_batch (a whole source in blocks).
+ *
+ * Per-row functions find their model in fn_extra (loaded and checked once
+ * per statement, models.c) and reuse its preallocated buffers, so a row
+ * costs reading the array and one forward pass, with no allocation.
+ * predict_batch gathers blocks of rows and runs the network on each block
+ * with matrix-matrix products.
+ *
+ * src/pg/predict.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/arrayaccess.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/typcache.h"
+
+#include "pgdl_glue.h"
+
+PG_FUNCTION_INFO_V1(pgdl_predict);
+PG_FUNCTION_INFO_V1(pgdl_predict_record);
+PG_FUNCTION_INFO_V1(pgdl_predict_label);
+PG_FUNCTION_INFO_V1(pgdl_predict_label_record);
+PG_FUNCTION_INFO_V1(pgdl_predict_proba);
+PG_FUNCTION_INFO_V1(pgdl_class_probabilities);
+PG_FUNCTION_INFO_V1(pgdl_predict_batch);
+
+#define BATCH_ROWS 256
+
+/* ---- one row ---------------------------------------------------------------- */
+
+/* reads x (any numeric array whose elements number the model's inputs) into pm->xd */
+static void
+read_input_array(PgdlModel *pm, ArrayType *arr)
+{
+	Oid			elemtype = ARR_ELEMTYPE(arr);
+	int			ndim = ARR_NDIM(arr);
+	int			n = ndim == 0 ? 0 : ArrayGetNItems(ndim, ARR_DIMS(arr));
+	double	   *x = pm->xd;
+
+	if (!pgdl_numeric_type(elemtype))
+	{
+		Oid			base = pgdl_numeric_base_type(elemtype);
+
+		if (!OidIsValid(base))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("feature vector must be a numeric array, got %s",
+							format_type_be(get_array_type(elemtype))),
+					 errhint("Use an array of float8, real, integer, bigint, smallint, numeric or boolean.")));
+		elemtype = base;
+	}
+	if (n != pm->m.n_inputs || ndim > 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("model \"%s\" expects %d features, got %d", pm->name, pm->m.n_inputs, n),
+				 ndim > 2 ? errdetail("The array has %d dimensions.", ndim) :
+				 errdetail("Version %d was trained on: %s.", pm->version,
+						   pgdl_feature_list(&pm->m))));
+	if (elemtype == FLOAT4OID && !ARR_HASNULL(arr))
+	{
+		const float *v = (const float *) ARR_DATA_PTR(arr);
+
+		for (int i = 0; i < n; i++)
+			x[i] = v[i];
+	}
+	else if (elemtype == FLOAT8OID && !ARR_HASNULL(arr))
+		memcpy(x, ARR_DATA_PTR(arr), sizeof(double) * n);
+	else
+	{
+		array_iter	it;
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
+		array_iter_setup(&it, (AnyArrayType *) arr);
+		for (int i = 0; i < n; i++)
+		{
+			bool		isnull;
+			Datum		d = array_iter_next(&it, &isnull, i, typlen, typbyval, typalign);
+
+			if (isnull)
+			{
+				if (!pm->m.imputer)
+					ereport(ERROR,
+							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							 errmsg("element %d of the feature vector is NULL", i + 1),
+							 errdetail("Model \"%s\" was trained without an imputer.", pm->name)));
+				x[i] = NAN;
+			}
+			else
+				x[i] = pgdl_datum_to_double(d, elemtype);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (!isfinite(x[i]))
+		{
+			if (!pm->m.imputer || !isnan(x[i]))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("element %d of the feature vector is %s", i + 1,
+								isnan(x[i]) ? "NaN" : "infinite")));
+		}
+}
+
+static void
+run_row(PgdlModel *pm)
+{
+	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, pm->in);
+	dl_network_predict(&pm->m.net, pm->ws, pm->in, 1, pm->out);
+}
+
+static PgdlModel *
+score_array(FunctionCallInfo fcinfo)
+{
+	PgdlModel  *pm = pgdl_model_cached(fcinfo, PG_GETARG_TEXT_PP(0));
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+
+	read_input_array(pm, arr);
+	run_row(pm);
+	return pm;
+}
+
+/* predict(model, record): the record's columns bound by name once per row type */
+static PgdlModel *
+score_record(FunctionCallInfo fcinfo)
+{
+	PgdlModel  *pm = pgdl_model_cached(fcinfo, PG_GETARG_TEXT_PP(0));
+	PgdlModelCache *c = (PgdlModelCache *) fcinfo->flinfo->fn_extra;
+	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(1);
+	Oid			type = HeapTupleHeaderGetTypeId(rec);
+	int32		typmod = HeapTupleHeaderGetTypMod(rec);
+	TupleDesc	desc = lookup_rowtype_tupdesc(type, typmod);
+	HeapTupleData tuple;
+
+	if (c->record_attnums == NULL || c->record_type != type || c->record_typmod != typmod)
+	{
+		PgdlBoundFeature *bf = MemoryContextAlloc(pm->mcxt, sizeof(PgdlBoundFeature) * Max(pm->m.n_features, 1));
+
+		pgdl_bind_features(pm->m.features, pm->m.n_features, desc, bf);
+		c->record_attnums = (int *) bf;
+		c->record_type = type;
+		c->record_typmod = typmod;
+	}
+	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = rec;
+	pgdl_read_features((PgdlBoundFeature *) c->record_attnums, pm->m.n_features, &tuple, desc,
+					   pm->xd, 0, pm->m.imputer != NULL);
+	ReleaseTupleDesc(desc);
+	run_row(pm);
+	return pm;
+}
+
+int
+pgdl_output_class(const dl_model *m, const float *out)
+{
+	int			best = 0;
+
+	if (m->loss == DL_LOSS_BCE)
+		return out[0] >= 0.5f ? 1 : 0;
+	for (int k = 1; k < m->n_labels; k++)
+		if (out[k] > out[best])
+			best = k;
+	return best;
+}
+
+/* the number a label stands for: bool labels 0/1, numeric labels their value */
+bool
+pgdl_label_number(const char *label, double *v)
+{
+	char	   *end;
+
+	if (strcmp(label, "false") == 0 || strcmp(label, "true") == 0)
+	{
+		*v = label[0] == 't' ? 1.0 : 0.0;
+		return true;
+	}
+	errno = 0;
+	*v = strtod(label, &end);
+	return end != label && *end == '\0' && errno == 0;
+}
+
+static Datum
+prediction_datum(PgdlModel *pm)
+{
+	const dl_model *m = &pm->m;
+	const char *label;
+	double		v;
+
+	if (m->task == DL_TASK_REGRESSION)
+		PG_RETURN_FLOAT8((double) pm->out[0]);
+	label = m->labels[pgdl_output_class(m, pm->out)];
+	if (!pgdl_label_number(label, &v))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("model \"%s\" predicts text labels, which pgdl.predict cannot return as float8",
+						pm->name),
+				 errhint("Use pgdl.predict_label.")));
+	PG_RETURN_FLOAT8(v);
+}
+
+Datum
+pgdl_predict(PG_FUNCTION_ARGS)
+{
+	return prediction_datum(score_array(fcinfo));
+}
+
+Datum
+pgdl_predict_record(PG_FUNCTION_ARGS)
+{
+	return prediction_datum(score_record(fcinfo));
+}
+
+static Datum
+label_datum(PgdlModel *pm)
+{
+	char		buf[64];
+
+	if (pm->m.task == DL_TASK_REGRESSION)
+	{
+		snprintf(buf, sizeof(buf), "%.9g", (double) pm->out[0]);
+		PG_RETURN_TEXT_P(cstring_to_text(buf));
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(pm->m.labels[pgdl_output_class(&pm->m, pm->out)]));
+}
+
+Datum
+pgdl_predict_label(PG_FUNCTION_ARGS)
+{
+	return label_datum(score_array(fcinfo));
+}
+
+Datum
+pgdl_predict_label_record(PG_FUNCTION_ARGS)
+{
+	return label_datum(score_record(fcinfo));
+}
+
+/* class probabilities in label order (BCE: [1 - p, p]) */
+static void
+probabilities(const PgdlModel *pm, const float *out, double *p)
+{
+	if (pm->m.loss == DL_LOSS_BCE)
+	{
+		p[0] = 1.0 - (double) out[0];
+		p[1] = (double) out[0];
+	}
+	else
+		for (int k = 0; k < pm->m.n_labels; k++)
+			p[k] = (double) out[k];
+}
+
+static void
+require_classifier(const PgdlModel *pm)
+{
+	if (pm->m.task != DL_TASK_CLASSIFICATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" is a regression model: it has no class probabilities", pm->name)));
+}
+
+Datum
+pgdl_predict_proba(PG_FUNCTION_ARGS)
+{
+	PgdlModel  *pm = score_array(fcinfo);
+	double	   *p;
+
+	require_classifier(pm);
+	p = palloc(sizeof(double) * pm->m.n_labels);
+	probabilities(pm, pm->out, p);
+	PG_RETURN_ARRAYTYPE_P(pgdl_float8_array(p, NULL, pm->m.n_labels));
+}
+
+Datum
+pgdl_class_probabilities(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PgdlModel  *pm;
+	double	   *p;
+
+	InitMaterializedSRF(fcinfo, 0);
+	pm = score_array(fcinfo);
+	require_classifier(pm);
+	p = palloc(sizeof(double) * pm->m.n_labels);
+	probabilities(pm, pm->out, p);
+	for (int k = 0; k < pm->m.n_labels; k++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {0};
+
+		values[0] = CStringGetTextDatum(pm->m.labels[k]);
+		values[1] = Float8GetDatum(p[k]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* ---- a whole source ----------------------------------------------------------- */
+
+void
+pgdl_score_source(PgdlModel *pm, const char *source_sql, const char *extra_column,
+				  pgdl_score_callback cb, void *arg)
+{
+	StringInfoData sql;
+	bool		was_read_only = XactReadOnly;
+	PgdlBoundFeature *bf = palloc(sizeof(PgdlBoundFeature) * Max(pm->m.n_features, 1));
+	dl_workspace *ws;
+	float	   *xb = palloc(sizeof(float) * (size_t) BATCH_ROWS * Max(pm->m.n_inputs, 1));
+	float	   *ob = palloc(sizeof(float) * (size_t) BATCH_ROWS * Max(pm->n_outputs, 1));
+	HeapTuple  *held = palloc(sizeof(HeapTuple) * BATCH_ROWS);
+	int64		rowno = 0;
+	int			extra_att = -1;
+	MemoryContext batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl scoring batch",
+													ALLOCSET_DEFAULT_SIZES);
+
+	pgdl_check_status(dl_workspace_create(&pm->m.net, BATCH_ROWS, false, &ws));
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, source_sql);
+
+	XactReadOnly = true;
+	PG_TRY();
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql.data, 0, NULL);
+		Portal		portal;
+
+		if (plan == NULL)
+			elog(ERROR, "pgdl: preparing the scoring query failed: %s", SPI_result_code_string(SPI_result));
+		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+		pgdl_bind_features(pm->m.features, pm->m.n_features, portal->tupDesc, bf);
+		if (extra_column)
+		{
+			for (int a = 0; a < portal->tupDesc->natts; a++)
+				if (!TupleDescAttr(portal->tupDesc, a)->attisdropped &&
+					strcmp(NameStr(TupleDescAttr(portal->tupDesc, a)->attname), extra_column) == 0)
+					extra_att = a + 1;
+			if (extra_att < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("column \"%s\" is not in the source", extra_column),
+						 errhint("Column names are matched exactly, without case folding.")));
+		}
+		for (;;)
+		{
+			SPITupleTable *tt;
+
+			CHECK_FOR_INTERRUPTS();
+			SPI_cursor_fetch(portal, true, BATCH_ROWS);
+			if (SPI_processed == 0)
+				break;
+			tt = SPI_tuptable;
+			for (uint64 r = 0; r < SPI_processed; r++)
+			{
+				rowno++;
+				pgdl_read_features(bf, pm->m.n_features, tt->vals[r], tt->tupdesc, pm->xd, rowno,
+								   pm->m.imputer != NULL);
+				pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, xb + r * (size_t) pm->m.n_inputs);
+				held[r] = tt->vals[r];
+			}
+			dl_network_predict(&pm->m.net, ws, xb, (int) SPI_processed, ob);
+			for (uint64 r = 0; r < SPI_processed; r++)
+			{
+				bool		isnull = true;
+				Datum		extra = (Datum) 0;
+				MemoryContext old = MemoryContextSwitchTo(batch_cxt);
+
+				if (extra_att > 0)
+					extra = heap_getattr(held[r], extra_att, tt->tupdesc, &isnull);
+				cb(pm, ob + r * (size_t) pm->n_outputs, extra, isnull,
+				   extra_att > 0 ? TupleDescAttr(tt->tupdesc, extra_att - 1)->atttypid : InvalidOid, arg);
+				MemoryContextSwitchTo(old);
+				MemoryContextReset(batch_cxt);
+			}
+			SPI_freetuptable(tt);
+		}
+		SPI_cursor_close(portal);
+	}
+	PG_FINALLY();
+	{
+		XactReadOnly = was_read_only;
+	}
+	PG_END_TRY();
+	dl_workspace_free(ws);
+}
+
+typedef struct BatchOut
+{
+	ReturnSetInfo *rsinfo;
+	double	   *p;
+	Oid			id_output;
+	bool		id_typisvarlena;
+	Oid			id_type;
+	FmgrInfo	id_flinfo;
+	bool		have_out;
+} BatchOut;
+
+static void
+emit_prediction(PgdlModel *pm, const float *out, Datum extra, bool extra_null, Oid extra_type, void *arg)
+{
+	BatchOut   *b = arg;
+	Datum		values[4];
+	bool		nulls[4] = {0};
+	const dl_model *m = &pm->m;
+
+	if (!b->have_out && OidIsValid(extra_type))
+	{
+		getTypeOutputInfo(extra_type, &b->id_output, &b->id_typisvarlena);
+		fmgr_info_cxt(b->id_output, &b->id_flinfo, b->rsinfo->econtext->ecxt_per_query_memory);
+		b->have_out = true;
+	}
+	if (extra_null)
+		nulls[0] = true;
+	else
+		values[0] = CStringGetTextDatum(OutputFunctionCall(&b->id_flinfo, extra));
+	if (m->task == DL_TASK_REGRESSION)
+	{
+		values[1] = Float8GetDatum((double) out[0]);
+		nulls[2] = nulls[3] = true;
+	}
+	else
+	{
+		int			k = pgdl_output_class(m, out);
+		double		v;
+
+		if (pgdl_label_number(m->labels[k], &v))
+			values[1] = Float8GetDatum(v);
+		else
+			nulls[1] = true;
+		values[2] = CStringGetTextDatum(m->labels[k]);
+		probabilities(pm, out, b->p);
+		values[3] = PointerGetDatum(pgdl_float8_array(b->p, NULL, m->n_labels));
+	}
+	tuplestore_putvalues(b->rsinfo->setResult, b->rsinfo->setDesc, values, nulls);
+}
+
+Datum
+pgdl_predict_batch(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PgdlModel  *pm;
+	char	   *src;
+	char	   *id_column;
+	BatchOut	b;
+
+	for (int i = 0; i < 3; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be NULL", i == 0 ? "model" : i == 1 ? "source" : "id_column")));
+	InitMaterializedSRF(fcinfo, 0);
+	pm = pgdl_model_load(text_to_cstring(PG_GETARG_TEXT_PP(0)), CurrentMemoryContext);
+	id_column = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+	src = pgdl_source_sql(PG_GETARG_TEXT_PP(1));
+	memset(&b, 0, sizeof(b));
+	b.rsinfo = rsinfo;
+	b.p = palloc(sizeof(double) * Max(pm->m.n_labels, 1));
+	pgdl_score_source(pm, src, id_column, emit_prediction, &b);
+	SPI_finish();
+	pgdl_model_release(pm);
+	return (Datum) 0;
+}

@@ -1,0 +1,34 @@
+-- src/pg/predict.sql: scoring (API.md §4 Prediction, §6 long-format companions).
+-- STABLE: they read the registry; the model is resolved once per statement.
+
+CREATE FUNCTION pgdl.predict(model text, x anyarray) RETURNS float8
+	AS 'MODULE_PATHNAME', 'pgdl_predict' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict(text, anyarray) IS 'the model''s prediction for one feature vector: the value (regression), the numeric label, or 0/1 for bool labels (STABLE: reads the registry)';
+
+CREATE FUNCTION pgdl.predict(model text, r record) RETURNS float8
+	AS 'MODULE_PATHNAME', 'pgdl_predict_record' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict(text, record) IS 'the model''s prediction for a row, its features taken by the column names used in training (STABLE: reads the registry)';
+
+CREATE FUNCTION pgdl.predict_label(model text, x anyarray) RETURNS text
+	AS 'MODULE_PATHNAME', 'pgdl_predict_label' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_label(text, anyarray) IS 'the predicted label as text (STABLE: reads the registry)';
+
+CREATE FUNCTION pgdl.predict_label(model text, r record) RETURNS text
+	AS 'MODULE_PATHNAME', 'pgdl_predict_label_record' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_label(text, record) IS 'the predicted label of a row, its features taken by column name (STABLE: reads the registry)';
+
+CREATE FUNCTION pgdl.predict_proba(model text, x anyarray) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'pgdl_predict_proba' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_proba(text, anyarray) IS 'class probabilities: element i is the probability of labels[i] (STABLE: reads the registry)';
+
+CREATE TYPE pgdl.class_probability_row AS (label text, probability float8);
+COMMENT ON TYPE pgdl.class_probability_row IS 'one class and its probability';
+CREATE FUNCTION pgdl.class_probabilities(model text, x anyarray) RETURNS SETOF pgdl.class_probability_row
+	AS 'MODULE_PATHNAME', 'pgdl_class_probabilities' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION pgdl.class_probabilities(text, anyarray) IS 'class probabilities in long format, one row per label (STABLE: reads the registry)';
+
+CREATE TYPE pgdl.prediction_row AS (id text, prediction float8, label text, probabilities float8[]);
+COMMENT ON TYPE pgdl.prediction_row IS 'one scored row of pgdl.predict_batch';
+CREATE FUNCTION pgdl.predict_batch(model text, source text, id_column text) RETURNS SETOF pgdl.prediction_row
+	AS 'MODULE_PATHNAME', 'pgdl_predict_batch' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION pgdl.predict_batch(text, text, text) IS 'scores every row of source in blocks with matrix-matrix products (STABLE: reads the registry; the source runs read-only)';

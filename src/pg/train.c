@@ -1,0 +1,1221 @@
+/*-------------------------------------------------------------------------
+ *
+ * train.c
+ *	  pgdl.train_model: from a source to a new model version.
+ *
+ * The path (DESIGN.md "Training"): resolve the features and the target
+ * (API.md §0, §4) -> read the source through a read-only SPI cursor, as the
+ * caller, into one float32 matrix in a "pgdl training" memory context whose
+ * size is checked against pgdl.max_training_memory before each growth ->
+ * seeded split -> imputer / scaler fitted on the training rows -> the
+ * engine's dl_train (which checks for interrupts every batch) -> one new
+ * version in the registry with its per-epoch history.  An error or a cancel
+ * at any point writes nothing: the registry rows are inserted last, in the
+ * caller's transaction.
+ *
+ * src/pg/train.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/xact.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "pgdl_glue.h"
+
+PG_FUNCTION_INFO_V1(pgdl_train_model);
+PG_FUNCTION_INFO_V1(pgdl_cross_validate);
+
+#define MAX_CATEGORIES 10000	/* per categorical column */
+#define MAX_INT_CLASSES 32		/* integer targets up to this many values are classes */
+#define FETCH_ROWS 1000
+
+/* ---- the columns of the source ------------------------------------------- */
+
+/* column i (0-based) of relid is excluded by default: a key, identity, serial or "id" */
+static bool
+key_like_column(Oid relid, const char *attname)
+{
+	Relation	rel;
+	AttrNumber	attnum;
+	bool		result = false;
+	List	   *indexes;
+	ListCell   *lc;
+
+	if (strcmp(attname, "id") == 0)
+		return true;
+	if (!OidIsValid(relid))
+		return false;
+	rel = relation_open(relid, AccessShareLock);
+	attnum = InvalidAttrNumber;
+	for (int i = 0; i < RelationGetDescr(rel)->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), attname) == 0)
+		{
+			attnum = att->attnum;
+			if (att->attidentity)
+				result = true;
+			if (att->atthasdef)
+			{
+				char	   *def = NULL;
+				TupleConstr *constr = RelationGetDescr(rel)->constr;
+
+				for (int k = 0; constr && k < constr->num_defval; k++)
+					if (constr->defval[k].adnum == attnum)
+						def = constr->defval[k].adbin;
+				if (def && strstr(def, ":funcid 1574 ") != NULL)	/* nextval(regclass) */
+					result = true;
+			}
+			break;
+		}
+	}
+	if (!result && attnum != InvalidAttrNumber && rel->rd_rel->relhasindex)
+	{
+		indexes = RelationGetIndexList(rel);
+		foreach(lc, indexes)
+		{
+			HeapTuple	it = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+			Form_pg_index idx;
+
+			if (!HeapTupleIsValid(it))
+				continue;
+			idx = (Form_pg_index) GETSTRUCT(it);
+			if (idx->indisprimary)
+				for (int k = 0; k < idx->indnkeyatts; k++)
+					if (idx->indkey.values[k] == attnum)
+						result = true;
+			ReleaseSysCache(it);
+		}
+	}
+	relation_close(rel, AccessShareLock);
+	return result;
+}
+
+typedef struct TrainColumn
+{
+	char	   *name;
+	int			attno;			/* in the source's result */
+	Oid			typid;			/* as declared */
+	dl_feature_kind kind;
+} TrainColumn;
+
+static bool
+listed(char **names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+static int
+find_attr(TupleDesc desc, const char *name)
+{
+	for (int a = 0; a < desc->natts; a++)
+		if (!TupleDescAttr(desc, a)->attisdropped &&
+			strcmp(NameStr(TupleDescAttr(desc, a)->attname), name) == 0)
+			return a;
+	return -1;
+}
+
+static bool
+numeric_array_type(Oid typid)
+{
+	Oid			elem = get_element_type(getBaseType(typid));
+
+	return OidIsValid(elem) && OidIsValid(pgdl_numeric_base_type(elem));
+}
+
+/* the feature columns: requested, or the default rule of API.md §0 */
+static TrainColumn *
+resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *target,
+				const dl_options *o, int *ncols)
+{
+	TrainColumn *cols = palloc0(sizeof(TrainColumn) * Max(desc->natts, 1));
+	int			n = 0;
+
+	for (int c = 0; c < o->n_categorical; c++)
+	{
+		int			a = find_attr(desc, o->categorical[c]);
+
+		if (a < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("categorical column \"%s\" is not in the source", o->categorical[c])));
+		if (!pgdl_text_type(TupleDescAttr(desc, a)->atttypid))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("categorical column \"%s\" is %s, not text", o->categorical[c],
+							format_type_be(TupleDescAttr(desc, a)->atttypid))));
+	}
+
+	if (requested == NULL)
+	{
+		StringInfoData chosen;
+		StringInfoData skipped;
+
+		initStringInfo(&chosen);
+		initStringInfo(&skipped);
+		for (int a = 0; a < desc->natts; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, a);
+			const char *name = NameStr(att->attname);
+			dl_feature_kind kind;
+
+			if (att->attisdropped || strcmp(name, target) == 0)
+				continue;
+			if (OidIsValid(pgdl_numeric_base_type(att->atttypid)))
+				kind = DL_FEATURE_NUMBER;
+			else if (numeric_array_type(att->atttypid))
+				kind = DL_FEATURE_ARRAY;
+			else if (listed(o->categorical, o->n_categorical, name))
+				kind = DL_FEATURE_CATEGORICAL;
+			else
+			{
+				appendStringInfo(&skipped, "%s%s (%s)", skipped.len ? ", " : "", name,
+								 format_type_be(att->atttypid));
+				continue;
+			}
+			if (kind != DL_FEATURE_CATEGORICAL && key_like_column(relid, name))
+			{
+				appendStringInfo(&skipped, "%s%s (an id or key)", skipped.len ? ", " : "", name);
+				continue;
+			}
+			cols[n].name = pstrdup(name);
+			cols[n].attno = a + 1;
+			cols[n].typid = att->atttypid;
+			cols[n].kind = kind;
+			appendStringInfo(&chosen, "%s%s", n ? ", " : "", name);
+			n++;
+		}
+		if (n == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the source has no feature column besides the target"),
+					 skipped.len ? errdetail("Skipped: %s.", skipped.data) : 0));
+		ereport(NOTICE,
+				(errmsg("features: %s", chosen.data),
+				 skipped.len ? errdetail("Skipped: %s.", skipped.data) : 0));
+	}
+	else
+	{
+		Datum	   *names;
+		bool	   *nulls;
+		int			nnames;
+
+		deconstruct_array(requested, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &nnames);
+		if (nnames == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("features is an empty list"),
+					 errhint("Pass NULL to use every numeric column.")));
+		cols = repalloc(cols, sizeof(TrainColumn) * nnames);
+		for (int k = 0; k < nnames; k++)
+		{
+			char	   *want;
+			int			a;
+			Oid			typid;
+
+			if (nulls[k])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("feature name %d is NULL", k + 1)));
+			want = TextDatumGetCString(names[k]);
+			a = find_attr(desc, want);
+			if (a < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("feature column \"%s\" is not in the source", want),
+						 errhint("Column names are matched exactly, without case folding.")));
+			if (strcmp(want, target) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("column \"%s\" is the target and cannot also be a feature", want)));
+			for (int j = 0; j < n; j++)
+				if (cols[j].attno == a + 1)
+					ereport(ERROR,
+							(errcode(ERRCODE_DUPLICATE_COLUMN),
+							 errmsg("feature column \"%s\" is listed twice", want)));
+			typid = TupleDescAttr(desc, a)->atttypid;
+			if (OidIsValid(pgdl_numeric_base_type(typid)))
+				cols[n].kind = DL_FEATURE_NUMBER;
+			else if (numeric_array_type(typid))
+				cols[n].kind = DL_FEATURE_ARRAY;
+			else if (listed(o->categorical, o->n_categorical, want))
+				cols[n].kind = DL_FEATURE_CATEGORICAL;
+			else
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("feature column \"%s\" is %s, not a numeric, bool or numeric array column",
+								want, format_type_be(typid)),
+						 pgdl_text_type(typid) ?
+						 errhint("List text columns in the option \"categorical\" to one-hot encode them.") : 0));
+			cols[n].name = want;
+			cols[n].attno = a + 1;
+			cols[n].typid = typid;
+			n++;
+		}
+	}
+	*ncols = n;
+	return cols;
+}
+
+/* ---- the target ------------------------------------------------------------ */
+
+/* SQL that normalises the target column to its label text (API.md §4 Labels) */
+static char *
+label_expr(const char *qtarget, Oid typid)
+{
+	Oid			base = getBaseType(typid);
+
+	switch (base)
+	{
+		case BOOLOID:
+			return psprintf("CASE WHEN %s THEN 'true' ELSE 'false' END", qtarget);
+		case NUMERICOID:
+			return psprintf("pg_catalog.trim_scale(%s)::pg_catalog.text", qtarget);
+		case FLOAT4OID:
+		case FLOAT8OID:
+			return psprintf("(%s)::pg_catalog.float8::pg_catalog.text", qtarget);
+		default:
+			return psprintf("(%s)::pg_catalog.text", qtarget);
+	}
+}
+
+static bool
+integer_type(Oid typid)
+{
+	Oid			base = getBaseType(typid);
+
+	return base == INT2OID || base == INT4OID || base == INT8OID;
+}
+
+/*
+ * The labels, in the target type's order (text compared with COLLATE "C");
+ * with limit > 0, stops after limit + 1 labels.
+ */
+static char **
+read_labels(const char *src, const char *qtarget, Oid typid, int limit, int *nlabels)
+{
+	char	   *sql;
+	char	  **labels;
+	bool		text_like = pgdl_text_type(typid);
+
+	sql = psprintf("SELECT %s FROM (SELECT DISTINCT %s AS t FROM (%s) AS s WHERE %s IS NOT NULL) AS d "
+				   "ORDER BY t%s%s",
+				   label_expr("t", typid), qtarget, src, qtarget,
+				   text_like ? " COLLATE \"C\"" : "",
+				   limit > 0 ? psprintf(" LIMIT %d", limit + 1) : "");
+	if (pgdl_source_execute(sql) != SPI_OK_SELECT)
+		elog(ERROR, "pgdl: reading the labels failed");
+	if (SPI_processed > DL_MAX_LABELS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the target has more than %d distinct values", DL_MAX_LABELS)));
+	labels = palloc(sizeof(char *) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+		labels[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+	*nlabels = (int) SPI_processed;
+	/* numerics normalised to text can collide only if equal: DISTINCT already merged them */
+	return labels;
+}
+
+static int
+compare_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* ---- progress ---------------------------------------------------------------- */
+
+typedef struct TrainProgress
+{
+	const char *name;
+	dl_epoch_report *epochs;	/* one per epoch run */
+	int			n_epochs;
+	int			capacity;
+	MemoryContext mcxt;
+} TrainProgress;
+
+static void
+on_epoch(const dl_epoch_report *r, void *arg)
+{
+	TrainProgress *p = arg;
+	char		activity[256];
+
+	if (p->n_epochs == p->capacity)
+	{
+		MemoryContext old = MemoryContextSwitchTo(p->mcxt);
+		int			cap = Max(16, p->capacity * 2);
+
+		p->epochs = p->epochs ? repalloc(p->epochs, sizeof(dl_epoch_report) * cap)
+			: palloc(sizeof(dl_epoch_report) * cap);
+		p->capacity = cap;
+		MemoryContextSwitchTo(old);
+	}
+	p->epochs[p->n_epochs++] = *r;
+
+	if (isnan(r->validation_loss))
+		ereport(NOTICE,
+				(errmsg("epoch %d/%d: train loss %.6g, %.0f rows/s, %.2f s",
+						r->epoch, r->epochs, r->train_loss, r->rows_per_second, r->seconds)));
+	else
+		ereport(NOTICE,
+				(errmsg("epoch %d/%d: train loss %.6g, validation loss %.6g, validation %s %.4f, %.0f rows/s, %.2f s",
+						r->epoch, r->epochs, r->train_loss, r->validation_loss, r->metric,
+						r->validation_metric, r->rows_per_second, r->seconds)));
+	/* visible in pg_stat_activity.query from any connection */
+	snprintf(activity, sizeof(activity), "pgdl: training %s epoch %d/%d loss %.4g",
+			 p->name, r->epoch, r->epochs, r->train_loss);
+	pgstat_report_activity(STATE_RUNNING, activity);
+	pgdl_progress_update(p->name, r);
+}
+
+static void
+run_training(dl_network *net, const dl_train_options *o, const dl_dataset *data,
+			 const dl_split *split, TrainProgress *progress, dl_train_result *result)
+{
+	pgdl_progress_start(progress->name, o->epochs);
+	PG_TRY();
+	{
+		pgdl_check_status(dl_train(net, o, data, split, on_epoch, progress, result));
+	}
+	PG_FINALLY();
+	{
+		pgdl_progress_end();
+	}
+	PG_END_TRY();
+}
+
+/* ---- the function --------------------------------------------------------------- */
+
+static text *
+required_arg(FunctionCallInfo fcinfo, int i, const char *name)
+{
+	if (PG_ARGISNULL(i))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+	return PG_GETARG_TEXT_PP(i);
+}
+
+static char *
+jsonb_arg_text(FunctionCallInfo fcinfo, int i, const char *dflt)
+{
+	Jsonb	   *j;
+
+	if (PG_ARGISNULL(i))
+		return pstrdup(dflt);
+	j = PG_GETARG_JSONB_P(i);
+	return JsonbToCString(NULL, &j->root, VARSIZE(j));
+}
+
+/* the training data and what the model needs to read rows the same way again */
+typedef struct TrainData
+{
+	float	   *x;
+	float	   *y;
+	size_t		n;
+	size_t		capacity;
+	int			d;
+	int64		null_targets;
+	int64		dropped_rows;
+	size_t		limit_bytes;
+} TrainData;
+
+static void
+grow(TrainData *td)
+{
+	size_t		cap = td->capacity ? td->capacity * 2 : 1024;
+	size_t		bytes = cap * ((size_t) td->d + 1) * sizeof(float);
+
+	if (bytes > td->limit_bytes)
+	{
+		cap = td->limit_bytes / (((size_t) td->d + 1) * sizeof(float));
+		if (cap <= td->capacity)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("the training data needs more than pgdl.max_training_memory (%zu kB) after %zu rows of %d features",
+							td->limit_bytes / 1024, td->n, td->d),
+					 errhint("Train on a sample (e.g. a query with TABLESAMPLE or LIMIT), use fewer features, or raise pgdl.max_training_memory (superuser).")));
+	}
+	if (td->x == NULL)
+	{
+		td->x = MemoryContextAllocHuge(CurrentMemoryContext, cap * (size_t) td->d * sizeof(float));
+		td->y = MemoryContextAllocHuge(CurrentMemoryContext, cap * sizeof(float));
+	}
+	else
+	{
+		td->x = repalloc_huge(td->x, cap * (size_t) td->d * sizeof(float));
+		td->y = repalloc_huge(td->y, cap * sizeof(float));
+	}
+	td->capacity = cap;
+}
+
+/*
+ * Fits model (its network built from specs) on split's training rows of x,
+ * a working copy the imputer and scaler transform in place.
+ */
+static void
+fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, int nspecs,
+		  dl_dataset *data, float *x, const dl_split *split, TrainProgress *progress,
+		  dl_train_result *result, MemoryContext train_cxt)
+{
+	MemoryContext old;
+
+	data->x = x;
+	/* the split, then the imputer and the scaler fitted on the training rows */
+	old = MemoryContextSwitchTo(train_cxt);
+	if (opts->impute == DL_MISSING_MEAN || opts->impute == DL_MISSING_MEDIAN)
+	{
+		model->imputer = palloc0(sizeof(dl_scaler));
+		pgdl_check_status(dl_fit_imputer_rows(x, data->n, data->n_features, split->train, split->n_train,
+											  opts->impute == DL_MISSING_MEAN ? DL_IMPUTE_MEAN : DL_IMPUTE_MEDIAN,
+											  model->imputer));
+		dl_apply_scaler_rows(model->imputer, x, data->n, data->n_features);
+	}
+	if (opts->standardize)
+	{
+		model->scaler = palloc0(sizeof(dl_scaler));
+		pgdl_check_status(dl_fit_standard_rows(x, data->n, data->n_features, split->train, split->n_train, model->scaler));
+		dl_apply_scaler_rows(model->scaler, x, data->n, data->n_features);
+	}
+
+	/* the network */
+	{
+		dl_shape	in;
+
+		if (opts->has_input_shape)
+			in = opts->input_shape;
+		else if (model->n_features == 1 && model->features[0].kind == DL_FEATURE_MATRIX)
+		{
+			in.ndim = 2;
+			in.dim[0] = model->features[0].rows;
+			in.dim[1] = model->features[0].cols;
+		}
+		else
+		{
+			in.ndim = 1;
+			in.dim[0] = model->n_inputs;
+		}
+		if (dl_shape_size(&in) != (size_t) model->n_inputs)
+		{
+			char		buf[64];
+
+			dl_shape_format(&in, buf, sizeof(buf));
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("input_shape %s holds %zu values, the features give %d", buf,
+							dl_shape_size(&in), model->n_inputs)));
+		}
+		pgdl_check_status(dl_network_init(&model->net, specs, nspecs, &in));
+	}
+	dl_network_init_params(&model->net, opts->train.seed);
+	if (opts->warm_start)
+	{
+		PgdlModel  *ws = pgdl_model_load(opts->warm_start, train_cxt);
+
+		if (ws->m.net.n_params != model->net.n_params || ws->m.net.n_layers != model->net.n_layers)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("warm_start model \"%s\" has a different architecture (%zu parameters, this one %zu)",
+							opts->warm_start, ws->m.net.n_params, model->net.n_params)));
+		for (int i = 0; i < model->net.n_layers; i++)
+			if (ws->m.net.layers[i].spec.type != model->net.layers[i].spec.type ||
+				ws->m.net.layers[i].n_params != model->net.layers[i].n_params)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("warm_start model \"%s\" differs from this one at layer %d", opts->warm_start, i + 1)));
+		memcpy(model->net.params, ws->m.net.params, sizeof(float) * model->net.n_params);
+	}
+	MemoryContextSwitchTo(old);
+
+	/* train */
+	old = MemoryContextSwitchTo(train_cxt);
+	run_training(&model->net, &opts->train, data, split, progress, result);
+	MemoryContextSwitchTo(old);
+
+}
+
+/*
+ * k-fold cross-validation: rows dealt to folds by a seeded permutation
+ * (stratified by class: each class's rows are dealt in turn), and for each
+ * fold a fresh model fitted on the other folds, its imputer and scaler
+ * included, then measured on the fold.
+ */
+static void
+put_fold_metric(ReturnSetInfo *rsinfo, int fold, const char *metric, double v)
+{
+	Datum		values[3];
+	bool		nulls[3] = {0};
+
+	values[0] = Int32GetDatum(fold);
+	values[1] = CStringGetTextDatum(metric);
+	values[2] = Float8GetDatum(v);
+	nulls[2] = isnan(v);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+static void
+cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *opts,
+			   const dl_layer_spec *specs, int nspecs, dl_dataset *data, int folds,
+			   TrainProgress *progress, MemoryContext train_cxt)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	size_t		n = data->n;
+	uint32	   *order;
+	int		   *fold_of;
+	float	   *raw = (float *) data->x;
+	float	   *work;
+	dl_rng		rng;
+	size_t		pos = 0;
+
+	if (n < (size_t) folds)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cross-validation needs at least as many rows as folds: %zu rows, %d folds", n, folds)));
+	InitMaterializedSRF(fcinfo, 0);
+	order = MemoryContextAllocHuge(train_cxt, sizeof(uint32) * n);
+	fold_of = MemoryContextAllocHuge(train_cxt, sizeof(int) * n);
+	work = MemoryContextAllocHuge(train_cxt, sizeof(float) * n * (size_t) data->n_features);
+	for (size_t i = 0; i < n; i++)
+		order[i] = (uint32) i;
+	dl_rng_seed(&rng, opts->train.seed);
+	dl_rng_shuffle(&rng, order, n);
+	if (data->n_classes > 0)
+	{
+		for (int c = 0; c < data->n_classes; c++)
+			for (size_t i = 0; i < n; i++)
+				if ((int) data->y[order[i]] == c)
+					fold_of[order[i]] = (int) (pos++ % folds);
+	}
+	else
+		for (size_t i = 0; i < n; i++)
+			fold_of[order[i]] = (int) (i % folds);
+
+	for (int f = 0; f < folds; f++)
+	{
+		dl_model	m = *tmpl;
+		dl_split	split;
+		dl_train_result result;
+		dl_workspace *ws;
+		float	   *out;
+		double		loss_sum = 0,
+					se = 0,
+					ae = 0;
+		int64		correct = 0;
+		dl_moments	actual;
+		MemoryContext fold_cxt = AllocSetContextCreate(train_cxt, "pgdl fold", ALLOCSET_DEFAULT_SIZES);
+		MemoryContext old = MemoryContextSwitchTo(fold_cxt);
+		int			n_out;
+
+		memset(&split, 0, sizeof(split));
+		split.train = palloc(sizeof(uint32) * n);
+		split.validation = palloc(sizeof(uint32) * n);
+		for (size_t i = 0; i < n; i++)
+		{
+			if (fold_of[i] == f)
+				split.validation[split.n_validation++] = (uint32) i;
+			else
+				split.train[split.n_train++] = (uint32) i;
+		}
+		memcpy(work, raw, sizeof(float) * n * (size_t) data->n_features);
+		m.imputer = m.scaler = NULL;
+		memset(&m.net, 0, sizeof(m.net));
+		MemoryContextSwitchTo(old);
+		fit_model(&m, opts, specs, nspecs, data, work, &split, progress, &result, fold_cxt);
+
+		/* the fold's own rows, scored with the fold's model */
+		old = MemoryContextSwitchTo(fold_cxt);
+		pgdl_check_status(dl_workspace_create(&m.net, 1, false, &ws));
+		n_out = (int) dl_shape_size(&m.net.output_shape);
+		out = palloc(sizeof(float) * n_out);
+		dl_moments_init(&actual);
+		for (size_t k = 0; k < split.n_validation; k++)
+		{
+			uint32		r = split.validation[k];
+			float		y = data->y[r];
+
+			if ((k & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+			dl_network_predict(&m.net, ws, work + (size_t) r * data->n_features, 1, out);
+			if (m.task == DL_TASK_CLASSIFICATION)
+			{
+				int			cls = pgdl_output_class(&m, out);
+				double		p = m.loss == DL_LOSS_BCE ? ((int) y == 1 ? out[0] : 1.0 - out[0]) : out[(int) y];
+
+				correct += cls == (int) y;
+				loss_sum -= log(Min(Max(p, 1e-15), 1.0 - 1e-15));
+			}
+			else
+			{
+				double		e = (double) out[0] - y;
+
+				se += e * e;
+				ae += fabs(e);
+				dl_moments_add(&actual, y);
+			}
+		}
+		if (m.task == DL_TASK_CLASSIFICATION)
+		{
+			put_fold_metric(rsinfo, f + 1, "accuracy", (double) correct / split.n_validation);
+			put_fold_metric(rsinfo, f + 1, "log_loss", loss_sum / split.n_validation);
+		}
+		else
+		{
+			double		mse = se / split.n_validation;
+			double		var = dl_moments_pop_variance(&actual);
+
+			put_fold_metric(rsinfo, f + 1, "mse", mse);
+			put_fold_metric(rsinfo, f + 1, "rmse", sqrt(mse));
+			put_fold_metric(rsinfo, f + 1, "mae", ae / split.n_validation);
+			put_fold_metric(rsinfo, f + 1, "r2", var > 0 ? 1.0 - mse / var : NAN);
+		}
+		put_fold_metric(rsinfo, f + 1, "train_loss", result.train_loss);
+		put_fold_metric(rsinfo, f + 1, "rows", (double) split.n_validation);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(fold_cxt);
+	}
+}
+
+/*
+ * Reads the source into td (features as float32, the target as a class
+ * index or value), read-only for the whole scan, as pgdl_source_execute
+ * does for one statement.  Table sources are read in physical order from
+ * the start (synchronize_seqscans off), so the same table gives the same
+ * rows in the same order and a seed reproduces a training.
+ */
+static void
+read_rows(TrainData *td, const char *src, const TrainColumn *cols, dl_model *model,
+		  Oid target_type, const char *qtarget, dl_missing impute, MemoryContext train_cxt)
+{
+	int			ncols = model->n_features;
+	int			nlabels = model->n_labels;
+	char	  **labels = model->labels;
+	const char *target = model->target;
+	PgdlBoundFeature *bound = palloc(sizeof(PgdlBoundFeature) * ncols);
+	double	   *xrow = palloc(sizeof(double) * model->n_inputs);
+	MemoryContext old;
+	int			guc_level = NewGUCNestLevel();
+
+	(void) set_config_option("synchronize_seqscans", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	{
+		StringInfoData sql;
+		Portal		portal;
+		SPIPlanPtr	plan;
+		bool		was_read_only = XactReadOnly;
+		int64		rowno = 0;
+
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "SELECT ");
+		for (int i = 0; i < ncols; i++)
+			appendStringInfo(&sql, "%s, ", pgdl_quote_ident(cols[i].name));
+		if (model->task == DL_TASK_CLASSIFICATION)
+			appendStringInfo(&sql, "%s AS pgdl_target", label_expr(qtarget, target_type));
+		else
+			appendStringInfo(&sql, "(%s)::pg_catalog.float8 AS pgdl_target", qtarget);
+		appendStringInfo(&sql, " FROM (%s) AS s", src);
+
+		/* read-only for the whole scan, as pgdl_source_execute does for one statement */
+		XactReadOnly = true;
+		PG_TRY();
+		{
+			plan = SPI_prepare(sql.data, 0, NULL);
+			if (plan == NULL)
+				elog(ERROR, "pgdl: preparing the training query failed: %s", SPI_result_code_string(SPI_result));
+			portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+			pgdl_bind_features(model->features, ncols, portal->tupDesc, bound);
+			old = MemoryContextSwitchTo(train_cxt);
+			grow(td);
+			MemoryContextSwitchTo(old);
+			for (;;)
+			{
+				SPITupleTable *tt;
+
+				CHECK_FOR_INTERRUPTS();
+				SPI_cursor_fetch(portal, true, FETCH_ROWS);
+				if (SPI_processed == 0)
+					break;
+				tt = SPI_tuptable;
+				for (uint64 r = 0; r < SPI_processed; r++)
+				{
+					HeapTuple	tup = tt->vals[r];
+					bool		isnull;
+					Datum		t = heap_getattr(tup, ncols + 1, tt->tupdesc, &isnull);
+					float		yv;
+					int			missing;
+
+					rowno++;
+					if (isnull)
+					{
+						td->null_targets++;
+						continue;
+					}
+					if (model->task == DL_TASK_CLASSIFICATION)
+					{
+						char	   *lt = TextDatumGetCString(t);
+						int			k = -1;
+
+						for (int j = 0; j < nlabels; j++)
+							if (strcmp(labels[j], lt) == 0)
+							{
+								k = j;
+								break;
+							}
+						if (k < 0)
+							ereport(ERROR,
+									(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+									 errmsg("target value \"%s\" in row %lld was not among the labels read before: the source changed during training",
+											lt, (long long) rowno)));
+						pfree(lt);
+						yv = (float) k;
+					}
+					else
+					{
+						double		v = DatumGetFloat8(t);
+
+						if (!isfinite(v))
+							ereport(ERROR,
+									(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+									 errmsg("target \"%s\" is %s in row %lld", target,
+											isnan(v) ? "NaN" : "infinite", (long long) rowno)));
+						yv = (float) v;
+					}
+					missing = pgdl_read_features(bound, ncols, tup, tt->tupdesc, xrow, rowno,
+												 impute != DL_MISSING_ERROR);
+					if (missing > 0 && impute == DL_MISSING_DROP_ROW)
+					{
+						td->dropped_rows++;
+						continue;
+					}
+					if (td->n == td->capacity)
+					{
+						old = MemoryContextSwitchTo(train_cxt);
+						grow(td);
+						MemoryContextSwitchTo(old);
+					}
+					{
+						float	   *dst = td->x + td->n * (size_t) td->d;
+
+						for (int k = 0; k < td->d; k++)
+							dst[k] = (float) xrow[k];
+					}
+					td->y[td->n] = yv;
+					td->n++;
+				}
+				SPI_freetuptable(tt);
+			}
+			SPI_cursor_close(portal);
+		}
+		PG_FINALLY();
+		{
+			XactReadOnly = was_read_only;
+		}
+		PG_END_TRY();
+	}
+	AtEOXact_GUC(true, guc_level);
+}
+
+typedef struct TrainArgs
+{
+	char	   *model;			/* NULL for cross_validate */
+	text	   *source;
+	char	   *target;
+	char	   *layers_json;
+	ArrayType  *requested;
+	char	   *options_json;
+	int			cv_folds;		/* 0: train_model */
+} TrainArgs;
+
+static Datum
+train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *model_arg = a->model;
+	text	   *source = a->source;
+	char	   *target = a->target;
+	ArrayType  *requested = a->requested;
+	char	   *layers_json = a->layers_json;
+	char	   *options_json = a->options_json;
+	int			cv_folds = a->cv_folds;
+	PgdlModelRef ref;
+	dl_options	opts;
+	dl_layer_spec *specs;
+	int			nspecs;
+	char	   *src;
+	Oid			relid;
+	TupleDesc	desc;
+	TrainColumn *cols;
+	int			ncols;
+	int			target_att;
+	Oid			target_type;
+	dl_model	model;
+	char	  **labels = NULL;
+	int			nlabels = 0;
+	int			n_outputs;
+	TrainData	td;
+	MemoryContext train_cxt;
+	MemoryContext old;
+	dl_dataset	data;
+	dl_split	split;
+	dl_train_result result;
+	TrainProgress progress;
+	int			version;
+	TimestampTz started = GetCurrentTimestamp();
+	char	   *metrics_json;
+	const char *qtarget;
+
+	if (model_arg)
+		pgdl_parse_model_ref(model_arg, &ref);
+	else
+	{
+		ref.name = "cross_validate";
+		ref.version = PGDL_VERSION_DEFAULT;
+	}
+	if (ref.version != PGDL_VERSION_DEFAULT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("train_model takes a plain model name: each training creates the next version")));
+	pgdl_check_status(dl_parse_options(options_json, &opts));
+	pgdl_check_status(dl_parse_layers(layers_json, &specs, &nspecs));
+	if (opts.max_memory_kb > 0 && opts.max_memory_kb > pgdl_max_training_memory_kb)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"max_memory\" (%lld kB) may only lower pgdl.max_training_memory (%d kB)",
+						(long long) opts.max_memory_kb, pgdl_max_training_memory_kb)));
+
+	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl training", ALLOCSET_DEFAULT_SIZES);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+	/* fail before reading anything when the name belongs to someone else */
+	if (model_arg)
+		pgdl_check_model_writer(ref.name, false);
+
+	src = pgdl_source_sql_rel(source, &relid);
+	if (pgdl_source_execute(psprintf("%s LIMIT 0", src)) != SPI_OK_SELECT)
+		elog(ERROR, "pgdl: reading the columns of the source failed");
+	desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+	target_att = find_attr(desc, target);
+	if (target_att < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("target column \"%s\" is not in the source", target),
+				 errhint("Column names are matched exactly, without case folding.")));
+	target_type = TupleDescAttr(desc, target_att)->atttypid;
+	qtarget = pgdl_quote_ident(target);
+	cols = resolve_columns(desc, relid, requested, target, &opts, &ncols);
+
+	/* the task, from the option or the target's type */
+	memset(&model, 0, sizeof(model));
+	model.task = opts.task;
+	if (model.task == 0)
+	{
+		Oid			base = getBaseType(target_type);
+
+		if (base == BOOLOID || pgdl_text_type(target_type))
+			model.task = DL_TASK_CLASSIFICATION;
+		else if (base == FLOAT4OID || base == FLOAT8OID || base == NUMERICOID)
+			model.task = DL_TASK_REGRESSION;
+		else if (integer_type(target_type))
+		{
+			labels = read_labels(src, qtarget, target_type, MAX_INT_CLASSES, &nlabels);
+			if (nlabels > MAX_INT_CLASSES)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("cannot tell whether integer target \"%s\" is a class or a quantity: it has more than %d distinct values",
+								target, MAX_INT_CLASSES),
+						 errhint("Set the option \"task\" to 'classification' or 'regression'.")));
+			model.task = DL_TASK_CLASSIFICATION;
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("target column \"%s\" is %s: use a number, bool or text target",
+							target, format_type_be(target_type))));
+		ereport(NOTICE,
+				(errmsg("task: %s (target \"%s\" is %s)",
+						model.task == DL_TASK_CLASSIFICATION ? "classification" : "regression",
+						target, format_type_be(target_type)),
+				 errhint("Set the option \"task\" to choose.")));
+	}
+	if (model.task == DL_TASK_REGRESSION && !OidIsValid(pgdl_numeric_base_type(target_type)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("regression needs a numeric target; \"%s\" is %s", target,
+						format_type_be(target_type))));
+	if (model.task == DL_TASK_CLASSIFICATION)
+	{
+		if (labels == NULL)
+			labels = read_labels(src, qtarget, target_type, 0, &nlabels);
+		if (nlabels < 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("classification needs at least two distinct target values, the source has %d", nlabels)));
+	}
+
+	/* the loss and the output size */
+	model.loss = opts.loss_given ? opts.train.loss :
+		model.task == DL_TASK_REGRESSION ? DL_LOSS_MSE :
+		nlabels == 2 ? DL_LOSS_BCE : DL_LOSS_CE;
+	if (model.task == DL_TASK_CLASSIFICATION && model.loss != DL_LOSS_BCE && model.loss != DL_LOSS_CE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("loss \"%s\" does not fit a classification task", dl_loss_name(model.loss)),
+				 errhint("Use cross_entropy or binary_cross_entropy, or set \"task\": \"regression\".")));
+	if (model.task == DL_TASK_REGRESSION && (model.loss == DL_LOSS_BCE || model.loss == DL_LOSS_CE))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("loss \"%s\" needs a classification task", dl_loss_name(model.loss))));
+	if (model.loss == DL_LOSS_BCE && nlabels != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("binary_cross_entropy needs exactly two classes, the target has %d", nlabels),
+				 errhint("Use cross_entropy.")));
+	opts.train.loss = model.loss;
+	n_outputs = model.task == DL_TASK_REGRESSION ? 1 : model.loss == DL_LOSS_BCE ? 1 : nlabels;
+
+	old = MemoryContextSwitchTo(train_cxt);
+	model.target = pstrdup(target);
+	model.n_labels = nlabels;
+	model.labels = labels;
+	model.n_features = ncols;
+	model.features = palloc0(sizeof(dl_feature) * ncols);
+	model.options_json = options_json;
+	MemoryContextSwitchTo(old);
+
+	/* categorical vocabularies, then array lengths from the first row */
+	for (int i = 0; i < ncols; i++)
+	{
+		dl_feature *f = &model.features[i];
+
+		f->name = cols[i].name;
+		f->kind = cols[i].kind;
+		f->length = 1;
+		if (f->kind == DL_FEATURE_CATEGORICAL)
+		{
+			const char *q = pgdl_quote_ident(f->name);
+			char	   *sql = psprintf("SELECT DISTINCT %s::pg_catalog.text COLLATE \"C\" AS c FROM (%s) AS s "
+									   "WHERE %s IS NOT NULL ORDER BY 1 LIMIT %d",
+									   q, src, q, MAX_CATEGORIES + 1);
+
+			if (pgdl_source_execute(sql) != SPI_OK_SELECT)
+				elog(ERROR, "pgdl: reading the categories failed");
+			if (SPI_processed > MAX_CATEGORIES)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("categorical column \"%s\" has more than %d distinct values", f->name, MAX_CATEGORIES)));
+			if (SPI_processed == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("categorical column \"%s\" has no non-NULL value", f->name)));
+			old = MemoryContextSwitchTo(train_cxt);
+			f->n_categories = (int) SPI_processed;
+			f->categories = palloc(sizeof(char *) * f->n_categories);
+			for (int k = 0; k < f->n_categories; k++)
+				f->categories[k] = SPI_getvalue(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1);
+			/* bytewise order, which bsearch in features.c relies on */
+			qsort(f->categories, f->n_categories, sizeof(char *), compare_cstr);
+			MemoryContextSwitchTo(old);
+			f->length = f->n_categories;
+		}
+		else if (f->kind == DL_FEATURE_ARRAY)
+		{
+			const char *q = pgdl_quote_ident(f->name);
+			char	   *sql = psprintf("SELECT pg_catalog.array_ndims(%s), pg_catalog.array_length(%s, 1), "
+									   "pg_catalog.array_length(%s, 2) FROM (%s) AS s WHERE %s IS NOT NULL LIMIT 1",
+									   q, q, q, src, q);
+			bool		isnull;
+
+			if (pgdl_source_execute(sql) != SPI_OK_SELECT)
+				elog(ERROR, "pgdl: reading the array lengths failed");
+			if (SPI_processed == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("array feature \"%s\" is NULL in every row", f->name)));
+			{
+				Datum		nd = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+				int			ndims = isnull ? 0 : DatumGetInt32(nd);
+				int			len1 = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+
+				if (ndims == 1)
+					f->length = len1;
+				else if (ndims == 2)
+				{
+					f->kind = DL_FEATURE_MATRIX;
+					f->rows = len1;
+					f->cols = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+					f->length = f->rows * f->cols;
+				}
+				else
+					ereport(ERROR,
+							(errcode(ERRCODE_DATA_EXCEPTION),
+							 errmsg("array feature \"%s\" has %d dimensions in its first row: use 1-D arrays, or 2-D for a sequence",
+									f->name, ndims)));
+			}
+		}
+		if ((int64) model.n_inputs + f->length > DL_MAX_FEATURES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("more than %d inputs", DL_MAX_FEATURES)));
+		model.n_inputs += f->length;
+	}
+
+	/* read the rows */
+	memset(&td, 0, sizeof(td));
+	td.d = model.n_inputs;
+	td.limit_bytes = (size_t) (opts.max_memory_kb > 0 ? opts.max_memory_kb : pgdl_max_training_memory_kb) * 1024;
+	read_rows(&td, src, cols, &model, target_type, qtarget, opts.impute, train_cxt);
+	if (td.null_targets > 0)
+		ereport(NOTICE,
+				(errmsg("skipped %lld rows whose target is NULL", (long long) td.null_targets)));
+	if (td.dropped_rows > 0)
+		ereport(NOTICE,
+				(errmsg("dropped %lld rows with a missing feature (impute: drop_row)", (long long) td.dropped_rows)));
+	if (td.n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("the source has no row to train on")));
+	if (td.n > UINT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("more than %u training rows", UINT32_MAX)));
+
+	/* the split, then the model fitted on its training rows */
+	data.x = td.x;
+	data.y = td.y;
+	data.n = td.n;
+	data.n_features = td.d;
+	data.n_classes = model.task == DL_TASK_CLASSIFICATION ? nlabels : 0;
+	pgdl_check_status(dl_complete_output(&specs, &nspecs, model.task, n_outputs, model.loss));
+	memset(&progress, 0, sizeof(progress));
+	progress.name = cv_folds > 0 ? "cross_validate" : ref.name;
+	progress.mcxt = train_cxt;
+	if (cv_folds > 0)
+	{
+		cross_validate(fcinfo, &model, &opts, specs, nspecs, &data, cv_folds, &progress, train_cxt);
+		SPI_finish();
+		MemoryContextDelete(train_cxt);
+		return (Datum) 0;
+	}
+	old = MemoryContextSwitchTo(train_cxt);
+	pgdl_check_status(dl_split_rows(&data, opts.validation_fraction, opts.train.seed,
+									model.task == DL_TASK_CLASSIFICATION, &split));
+	MemoryContextSwitchTo(old);
+	if (split.n_validation == 0 && opts.validation_fraction > 0 && split.skipped_reason)
+		ereport(NOTICE,
+				(errmsg("validation skipped: %s", split.skipped_reason)));
+	fit_model(&model, &opts, specs, nspecs, &data, td.x, &split, &progress, &result, train_cxt);
+
+	/* save */
+	metrics_json = psprintf("{\"train_loss\": %.17g, \"rows\": %zu, \"validation_rows\": %zu, \"epochs\": %d, \"best_epoch\": %d%s}",
+							result.train_loss, split.n_train, split.n_validation, result.epochs_run, result.best_epoch,
+							isnan(result.validation_loss) ? "" :
+							psprintf(", \"validation_loss\": %.17g, \"validation_%s\": %.17g",
+									 result.validation_loss, result.metric, result.validation_metric));
+	{
+		PgdlSave	s;
+
+		memset(&s, 0, sizeof(s));
+		s.name = ref.name;
+		s.model = &model;
+		s.options_json = options_json;
+		s.description = opts.description;
+		s.metrics_json = metrics_json;
+		s.epochs = progress.epochs;
+		s.n_epochs = progress.n_epochs;
+		version = pgdl_save_model(&s);
+	}
+	SPI_finish();
+
+	/* the result row */
+	{
+		TupleDesc	rdesc;
+		Datum		values[10];
+		bool		nulls[10] = {0};
+
+		InitMaterializedSRF(fcinfo, 0);
+		rdesc = rsinfo->setDesc;
+		values[0] = CStringGetTextDatum(ref.name);
+		values[1] = Int32GetDatum(version);
+		values[2] = CStringGetTextDatum(model.task == DL_TASK_CLASSIFICATION ? "classification" : "regression");
+		values[3] = Int64GetDatum((int64) model.net.n_params);
+		values[4] = Int32GetDatum(result.epochs_run);
+		values[5] = Float8GetDatum(result.train_loss);
+		values[6] = Float8GetDatum(result.validation_loss);
+		nulls[6] = isnan(result.validation_loss);
+		values[7] = CStringGetTextDatum(result.metric ? result.metric : "");
+		values[8] = Float8GetDatum(result.validation_metric);
+		nulls[8] = isnan(result.validation_metric);
+		values[9] = Float8GetDatum((double) (GetCurrentTimestamp() - started) / 1e6);
+		tuplestore_putvalues(rsinfo->setResult, rdesc, values, nulls);
+	}
+	MemoryContextDelete(train_cxt);
+	return (Datum) 0;
+}
+
+Datum
+pgdl_train_model(PG_FUNCTION_ARGS)
+{
+	TrainArgs	a;
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("layers must not be NULL"),
+				 errhint("Pass a JSON array of layers, e.g. '[{\"type\":\"dense\",\"units\":64,\"activation\":\"relu\"}]'.")));
+	a.model = text_to_cstring(required_arg(fcinfo, 0, "model"));
+	a.source = required_arg(fcinfo, 1, "source");
+	a.target = text_to_cstring(required_arg(fcinfo, 2, "target"));
+	a.layers_json = jsonb_arg_text(fcinfo, 3, "[]");
+	a.requested = PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4);
+	a.options_json = jsonb_arg_text(fcinfo, 5, "{}");
+	a.cv_folds = 0;
+	return train_entry(fcinfo, &a);
+}
+
+Datum
+pgdl_cross_validate(PG_FUNCTION_ARGS)
+{
+	TrainArgs	a;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("layers must not be NULL")));
+	a.model = NULL;
+	a.source = required_arg(fcinfo, 0, "source");
+	a.target = text_to_cstring(required_arg(fcinfo, 1, "target"));
+	a.layers_json = jsonb_arg_text(fcinfo, 2, "[]");
+	a.cv_folds = PG_ARGISNULL(3) ? 5 : PG_GETARG_INT32(3);
+	if (a.cv_folds < 2 || a.cv_folds > 1000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("folds must be between 2 and 1000, got %d", a.cv_folds)));
+	a.requested = PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4);
+	a.options_json = jsonb_arg_text(fcinfo, 5, "{}");
+	return train_entry(fcinfo, &a);
+}
