@@ -13,12 +13,13 @@ CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
 	src/core/sketch.o src/core/sort.o src/core/scaler.o src/core/histogram.o \
 	src/core/confusion.o src/core/metrics.o src/core/nn/network.o
 PG_OBJS = src/pg/pgdl.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
-	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o
+	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o \
+	src/pg/metrics.o
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 
 # The install script is the SQL fragments beside the glue, in this order.
 SQL_FRAGMENTS = src/pg/pgdl.sql src/pg/stats.sql src/pg/quantiles.sql \
-	src/pg/describe.sql src/pg/scalers.sql src/pg/grants.sql
+	src/pg/describe.sql src/pg/scalers.sql src/pg/metrics.sql src/pg/grants.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan
 
