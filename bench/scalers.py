@@ -6,12 +6,12 @@ import io
 import json
 import os
 import platform
-import subprocess
-import time
 
 import numpy as np
 import psycopg2
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+
+import benchlib
 
 RUNS = int(os.environ.get("RUNS", "3"))
 KINDS = [("standard", StandardScaler), ("minmax", MinMaxScaler), ("robust", RobustScaler)]
@@ -22,12 +22,7 @@ cur = conn.cursor()
 
 
 def best(fn):
-    times = []
-    for _ in range(RUNS):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
+    return benchlib.best(fn, RUNS)
 
 
 def pgdl_fit(kind, workers):
@@ -60,13 +55,10 @@ def sklearn_fit_transform(cls, X):
     return cls().fit_transform(X)
 
 
-cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
-                     capture_output=True, text=True).stdout.strip()
-cur.execute("SELECT version()")
 print()
 print("pgdl scalers vs scikit-learn, Fashion-MNIST training set (60,000 x 784)")
 print("=======================================================================")
-print(f"machine: {os.cpu_count()} CPUs, {cpu}; {cur.fetchone()[0].split(',')[0]}")
+print(benchlib.machine(cur))
 import sklearn
 print(f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
       f"1 BLAS thread; best of {RUNS} runs, seconds")

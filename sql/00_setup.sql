@@ -13,6 +13,16 @@ SELECT i, i % 3,
        'row ' || i
 FROM generate_series(1, 5000) i;
 ANALYZE t;
+-- plan_has(query, text): whether EXPLAIN of the query mentions the text
+-- (the parallel tests look for Partial Aggregate)
+CREATE FUNCTION plan_has(q text, needle text) RETURNS bool LANGUAGE plpgsql AS $$
+DECLARE l text;
+BEGIN
+  FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+    IF l LIKE '%' || needle || '%' THEN RETURN true; END IF;
+  END LOOP;
+  RETURN false;
+END $$;
 CREATE TABLE empty_t (x float8, v float8[]);
 CREATE TABLE one_row (x float8, v float8[]);
 INSERT INTO one_row VALUES (2.5, '{1,2}');

@@ -13,15 +13,7 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
--- the plan is parallel
-CREATE FUNCTION plan_has(q text, needle text) RETURNS bool LANGUAGE plpgsql AS $$
-DECLARE l text;
-BEGIN
-  FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-    IF l LIKE '%' || needle || '%' THEN RETURN true; END IF;
-  END LOOP;
-  RETURN false;
-END $$;
+-- the plan is parallel (plan_has: see 00_setup)
 SELECT f, plan_has('SELECT ' || f || ' FROM big', 'Partial Aggregate') AS partial
 FROM unnest(ARRAY['pgdl.stats(a)', 'pgdl.stats(ARRAY[a, b, c])', 'pgdl.stats_columns(a, b, c)',
                   'pgdl.covariance_matrix(ARRAY[a, b])', 'pgdl.quantiles(b, ARRAY[0.5])',

@@ -266,6 +266,13 @@ extern double dl_sketch_rank_error_bound(const dl_sketch *s);
  * whose rank interval holds q * (n - 1).  The sketch must be non-empty.
  */
 extern dl_status dl_sketch_quantiles(const dl_sketch *s, const double *q, int nq, double *out);
+/*
+ * The items of a sketch in value order with their weights (1 at level 0,
+ * 2^h at level h; NaN values are not items): vals and weights need room for
+ * dl_sketch_nitems(s) each.  An exact sketch gives every value, weight 1.
+ */
+extern size_t dl_sketch_nitems(const dl_sketch *s);
+extern void dl_sketch_sorted_items(const dl_sketch *s, double *vals, double *weights);
 
 /*
  * Block sizes, for hosts that keep sketches inside growing buffers (the
@@ -352,6 +359,140 @@ extern dl_status dl_scaler_from_json(const char *text, dl_scaler *s);
  * ------------------------------------------------------------------------
  */
 extern int	dl_histogram_bin(double x, double lo, double hi, int bins);
+
+/* ------------------------------------------------------------------------
+ * Model metrics (src/core/confusion.c, src/core/metrics.c).
+ *
+ * A confusion table counts rows per (actual, predicted) label pair, labels
+ * being byte strings.  Like a sketch it is one flat, position-independent
+ * block that a host keeps inside a growing buffer (an aggregate state):
+ * the header below, then, each 8-byte aligned,
+ *
+ *	label entries	label_cap x {uint32 offset, uint32 length} into the text
+ *	label slots		2 label_cap x uint32: open addressing, 0 = empty,
+ *					otherwise label index + 1
+ *	pair counts		pair_cap x double
+ *	pair keys		pair_cap x {uint32 actual, uint32 predicted} label indexes
+ *	pair slots		2 pair_cap x uint32, as the label slots
+ *	label text		text_cap bytes, the labels back to back in index order
+ *
+ * Capacities are powers of two (text_cap a multiple of 8), so a table grows
+ * by doubling and the hash slots are never more than half full.  Everything
+ * past what is used is zero, which dl_confusion_validate checks along with
+ * every other rule (see confusion.c).
+ * ------------------------------------------------------------------------
+ */
+#define DL_CONFUSION_MAX_PAIRS 100000	/* distinct (actual, predicted) pairs */
+#define DL_CONFUSION_MAX_TEXT (64 * 1024 * 1024)	/* bytes of distinct labels */
+
+typedef struct dl_confusion
+{
+	uint32_t	magic;			/* "CNF" + format version */
+	uint32_t	nlabels;		/* distinct labels, actual and predicted */
+	uint32_t	npairs;			/* distinct pairs counted */
+	uint32_t	label_cap;
+	uint32_t	pair_cap;
+	uint32_t	text_cap;
+	uint32_t	text_used;
+	uint32_t	reserved;		/* zero */
+	double		n;				/* rows: the sum of the pair counts */
+} dl_confusion;
+
+/* the capacities of a block: what dl_confusion_add asks for when it is full */
+typedef struct dl_confusion_caps
+{
+	uint32_t	label_cap;		/* 0: no room needed */
+	uint32_t	pair_cap;
+	uint32_t	text_cap;
+} dl_confusion_caps;
+
+extern size_t dl_confusion_caps_bytes(const dl_confusion_caps *caps);
+extern size_t dl_confusion_init_bytes(void);
+/* c points to dl_confusion_init_bytes() zeroed bytes */
+extern void dl_confusion_init(dl_confusion *c);
+extern size_t dl_confusion_bytes(const dl_confusion *c);
+/*
+ * Counts `count` rows of the pair (a, p).  When the block has no room for
+ * a new label or pair, nothing changes and *grow gets the capacities of the
+ * block it must be moved into (dl_confusion_move) before calling again;
+ * otherwise grow->label_cap is 0.  DL_ELIMIT past DL_CONFUSION_MAX_PAIRS
+ * pairs, DL_CONFUSION_MAX_TEXT bytes of labels or 2^53 rows.
+ */
+extern dl_status dl_confusion_add(dl_confusion *c, const char *a, uint32_t alen,
+								  const char *p, uint32_t plen, double count,
+								  dl_confusion_caps *grow);
+/* the same protocol: adds every count of from to into */
+extern dl_status dl_confusion_merge(dl_confusion *into, const dl_confusion *from,
+									dl_confusion_caps *grow);
+/* copies c into dst: dl_confusion_caps_bytes(caps) zeroed bytes */
+extern void dl_confusion_move(dl_confusion *dst, const dl_confusion *c, const dl_confusion_caps *caps);
+/* checks a table of exactly nbytes that arrived from outside (DL_EFORMAT, DL_EVERSION) */
+extern dl_status dl_confusion_validate(const dl_confusion *c, size_t nbytes);
+/* label i and pair i of a valid table */
+extern const char *dl_confusion_label(const dl_confusion *c, uint32_t i, uint32_t *len);
+extern void dl_confusion_pair(const dl_confusion *c, uint32_t i, uint32_t *actual,
+							  uint32_t *predicted, double *count);
+
+/*
+ * Classification metrics of a confusion table, as scikit-learn computes
+ * them: classes are the labels seen as actual or predicted; per class,
+ * precision = tp / predicted, recall = tp / actual, f1 = 2 tp / (predicted
+ * + actual), each 0 when its denominator is 0 (zero_division = 0); macro
+ * averages are unweighted means over the classes.  Undefined (defined =
+ * false) for an empty table.
+ */
+typedef struct dl_class_metrics
+{
+	bool		defined;
+	double		n;
+	double		accuracy;
+	double		precision_macro;
+	double		recall_macro;
+	double		f1_macro;
+	double		classes;
+} dl_class_metrics;
+
+extern void dl_classification_metrics(const dl_confusion *c, dl_class_metrics *out);
+
+/*
+ * Regression metrics from the moments of the actual values, of the errors
+ * e = actual - predicted and of |e|.  NaN and infinities follow PostgreSQL's
+ * float8 arithmetic, as avg(e ^ 2), avg(abs(e)) and 1 - sum(e ^ 2) / (n *
+ * var_pop(actual)) would: a NaN error makes mse, rmse and mae NaN; an infinite
+ * one makes them Infinity; r2 is NaN when an actual value is not finite.
+ * r2 is undefined when n < 2 or SST = 0.  DL_ERANGE when finite errors give
+ * an infinite sum of squares (PostgreSQL's "value out of range: overflow").
+ */
+typedef struct dl_reg_metrics
+{
+	double		n;
+	double		mse;
+	double		rmse;
+	double		mae;
+	double		r2;
+	bool		r2_defined;
+} dl_reg_metrics;
+
+extern dl_status dl_regression_metrics(const dl_moments *actual, const dl_moments *err,
+									   const dl_moments *abserr, dl_reg_metrics *out);
+
+/*
+ * AUC = P(score of a positive > score of a negative) + P(tie) / 2 of two
+ * weighted samples, each given as values in ascending order with their
+ * weights, plus a weight of NaN scores (which rank above every number and
+ * tie with each other, as PostgreSQL sorts them).  Returns false when either
+ * side has no weight.
+ */
+extern bool dl_auc_weighted(const double *pv, const double *pw, size_t np, double p_nan,
+							const double *nv, const double *nw, size_t nn, double n_nan,
+							double *auc);
+/*
+ * The AUC of the scores of positives and negatives held in two sketches:
+ * exact while both are (at most DL_SKETCH_EXACT values each); beyond, within
+ * *bound = e_pos / P + e_neg / N of the exact AUC, e being each sketch's rank
+ * error bound (see metrics.c).  Returns false when either is empty.
+ */
+extern bool dl_sketch_auc(const dl_sketch *pos, const dl_sketch *neg, double *auc, double *bound);
 
 /* ------------------------------------------------------------------------
  * Sorting helper shared by the sketch and the tests: ascending, no NaN.

@@ -730,33 +730,33 @@ exact_quantiles(const dl_sketch *s, const double *q, int nq, double *out)
 	dl_free(v);
 }
 
+size_t
+dl_sketch_nitems(const dl_sketch *s)
+{
+	size_t		total = 0;
+
+	for (uint32_t h = 0; h < s->nlevels; h++)
+		total += s->count[h];
+	return total;
+}
+
 /*
- * Weighted items: all levels merged in value order with their cumulative
- * weights; the answer for position p is the first item whose cumulative
- * weight exceeds p.
+ * Every item of every level merged in value order, with its weight 2^h:
+ * vals and weights have room for dl_sketch_nitems(s) each.  Level 0 is in
+ * arrival order, so it is sorted in a copy; the other levels are sorted
+ * already, and there are few of them, so a linear scan finds the smallest
+ * head of the k-way merge.
  */
-static void
-sketch_quantiles(const dl_sketch *s, const double *q, int nq, double *out)
+void
+dl_sketch_sorted_items(const dl_sketch *s, double *vals, double *weights)
 {
 	uint32_t	nl = s->nlevels;
-	size_t		total_items = 0;
-	double	   *vals;
-	double	   *cum;
-	double	   *l0;
+	size_t		total_items = dl_sketch_nitems(s);
+	double	   *l0 = dl_alloc(((size_t) s->count[0] + 1) * sizeof(double));
 	const double *lv[DL_SKETCH_MAX_LEVELS];
 	uint32_t	pos[DL_SKETCH_MAX_LEVELS];
 	double		weight[DL_SKETCH_MAX_LEVELS];
-	double		running = 0;
-	double		n = s->n;
-	double		total = s->n + s->n_nan;
 
-	for (uint32_t h = 0; h < nl; h++)
-		total_items += s->count[h];
-	vals = dl_alloc((2 * total_items + s->count[0]) * sizeof(double));
-	cum = vals + total_items;
-	l0 = cum + total_items;
-
-	/* level 0 is in arrival order; the others are sorted already */
 	memcpy(l0, level_items_const(s, 0), (size_t) s->count[0] * sizeof(double));
 	dl_sort_doubles(l0, s->count[0]);
 	for (uint32_t h = 0; h < nl; h++)
@@ -765,8 +765,6 @@ sketch_quantiles(const dl_sketch *s, const double *q, int nq, double *out)
 		pos[h] = 0;
 		weight[h] = ldexp(1.0, (int) h);
 	}
-
-	/* a k-way merge: few levels, so a linear scan for the smallest head */
 	for (size_t k = 0; k < total_items; k++)
 	{
 		int			best = -1;
@@ -781,8 +779,30 @@ sketch_quantiles(const dl_sketch *s, const double *q, int nq, double *out)
 			}
 		}
 		pos[best]++;
-		running += weight[best];
 		vals[k] = bestv;
+		weights[k] = weight[best];
+	}
+	dl_free(l0);
+}
+
+/*
+ * Weighted items in value order with their cumulative weights; the answer
+ * for position p is the first item whose cumulative weight exceeds p.
+ */
+static void
+sketch_quantiles(const dl_sketch *s, const double *q, int nq, double *out)
+{
+	size_t		total_items = dl_sketch_nitems(s);
+	double	   *vals = dl_alloc(2 * total_items * sizeof(double));
+	double	   *cum = vals + total_items;
+	double		running = 0;
+	double		n = s->n;
+	double		total = s->n + s->n_nan;
+
+	dl_sketch_sorted_items(s, vals, cum);
+	for (size_t k = 0; k < total_items; k++)
+	{
+		running += cum[k];
 		cum[k] = running;
 	}
 

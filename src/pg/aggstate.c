@@ -265,6 +265,10 @@ columns_flags(const PgdlAggState *s)
 			return PGDL_HAS_SKETCHES;
 		case PGDL_PURPOSE_DESCRIBE:
 			return PGDL_HAS_MOMENTS | PGDL_HAS_SKETCHES;
+		case PGDL_PURPOSE_REGRESSION:
+			return PGDL_HAS_MOMENTS;
+		case PGDL_PURPOSE_ROC_AUC:
+			return PGDL_HAS_SKETCHES;
 		case PGDL_PURPOSE_SCALER:
 			{
 				double		kind = s->params[0],
@@ -286,6 +290,24 @@ columns_flags(const PgdlAggState *s)
 		default:
 			return -1;
 	}
+}
+
+/* regression states count every row in each of their variables */
+static bool
+same_counts(const dl_moments_soa *v)
+{
+	dl_moments	m;
+	double		n;
+
+	dl_moments_soa_get(v, 0, &m);
+	n = dl_moments_count(&m);
+	for (int i = 1; i < v->d; i++)
+	{
+		dl_moments_soa_get(v, i, &m);
+		if (dl_moments_count(&m) != n)
+			return false;
+	}
+	return true;
 }
 
 void
@@ -366,6 +388,9 @@ pgdl_state_validate(const PgdlAggState *s, size_t nbytes)
 				if ((s->purpose == PGDL_PURPOSE_QUANTILES || s->purpose == PGDL_PURPOSE_SKETCH) &&
 					s->dim != 1)
 					corrupt("A quantile state has one variable.");
+				if ((s->purpose == PGDL_PURPOSE_REGRESSION && s->dim != PGDL_REGRESSION_DIM) ||
+					(s->purpose == PGDL_PURPOSE_ROC_AUC && s->dim != PGDL_ROC_AUC_DIM))
+					corrupt("A metrics state has a fixed number of variables.");
 				if (s->flags & PGDL_HAS_MOMENTS)
 				{
 					dl_moments_soa v;
@@ -376,6 +401,8 @@ pgdl_state_validate(const PgdlAggState *s, size_t nbytes)
 					pgdl_state_moments(ms, &v);
 					if (!dl_moments_soa_valid(&v))
 						corrupt("The moments are not consistent.");
+					if (s->purpose == PGDL_PURPOSE_REGRESSION && !same_counts(&v))
+						corrupt("The variables of a regression state have different counts.");
 				}
 				if (s->flags & PGDL_HAS_Q)
 				{
@@ -648,11 +675,14 @@ state_from_bytes(const char *data, size_t len)
 	return s;
 }
 
-static PgdlAggState *
-state_from_text(const char *str)
+/*
+ * The bytes of a "pgdl:<hex>" text form; 22P02 for anything else.  Shared
+ * by every pgdl state type, whose input functions then validate the bytes.
+ */
+char *
+pgdl_state_text_decode(const char *str, size_t *nbytes)
 {
 	size_t		len = strlen(str);
-	size_t		nbytes;
 	char	   *buf;
 
 	if (strncmp(str, STATE_TEXT_PREFIX, strlen(STATE_TEXT_PREFIX)) != 0)
@@ -673,26 +703,45 @@ state_from_text(const char *str)
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("invalid input syntax for a pgdl aggregate state"),
 					 errdetail("\"%c\" is not a hexadecimal digit.", str[i])));
-	nbytes = len / 2;
-	buf = palloc(nbytes + 1);
-	if (hex_decode(str, len, buf) != nbytes)
+	*nbytes = len / 2;
+	buf = palloc(*nbytes + 1);
+	if (hex_decode(str, len, buf) != *nbytes)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for a pgdl aggregate state")));
+	return buf;
+}
+
+char *
+pgdl_state_text_encode(const char *data, size_t len)
+{
+	size_t		plen = strlen(STATE_TEXT_PREFIX);
+	char	   *out;
+
+	if (len > (MaxAllocHugeSize - plen - 1) / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("aggregate state of %zu bytes is too large for its text form", len)));
+	out = palloc_extended(plen + 2 * len + 1, MCXT_ALLOC_HUGE);
+	memcpy(out, STATE_TEXT_PREFIX, plen);
+	hex_encode(data, len, out + plen);
+	out[plen + 2 * len] = '\0';
+	return out;
+}
+
+static PgdlAggState *
+state_from_text(const char *str)
+{
+	size_t		nbytes;
+	char	   *buf = pgdl_state_text_decode(str, &nbytes);
+
 	return state_from_bytes(buf, nbytes);
 }
 
 static char *
 state_to_text(const PgdlAggState *s)
 {
-	size_t		len = VARSIZE(s) - VARHDRSZ;
-	size_t		plen = strlen(STATE_TEXT_PREFIX);
-	char	   *out = palloc(plen + 2 * len + 1);
-
-	memcpy(out, STATE_TEXT_PREFIX, plen);
-	hex_encode((const char *) s + VARHDRSZ, len, out + plen);
-	out[plen + 2 * len] = '\0';
-	return out;
+	return pgdl_state_text_encode((const char *) s + VARHDRSZ, VARSIZE(s) - VARHDRSZ);
 }
 
 Datum

@@ -6,7 +6,10 @@
  * Aggregate states.  Every pgdl aggregate keeps its transition state in one
  * concrete varlena type, pgdl.aggstate (the public pgdl.sketch shares its
  * binary form): a fixed header plus float8 slots, allocated on the first row
- * and then updated in place.  A concrete type, rather than "internal", is
+ * and then updated in place.  The one exception is classification_metrics,
+ * whose state counts string labels: pgdl.confusion_state (metrics.c), a
+ * dl_confusion table behind an 8-byte varlena header, with the same text
+ * form and the same discipline.  A concrete type, rather than "internal", is
  * what lets both parallel query and Citus ship partial states between
  * processes or nodes without serialize/deserialize functions; the price is
  * that every state arriving from outside (input, receive, the second
@@ -69,8 +72,14 @@ typedef enum PgdlPurpose
 	PGDL_PURPOSE_DESCRIBE,		/* describe's internal aggregate */
 	PGDL_PURPOSE_COMOMENTS,		/* covariance/correlation matrices */
 	PGDL_PURPOSE_HISTOGRAM,
-	PGDL_PURPOSE_SCALER			/* scaler fits; params[0] = dl_scaler_kind */
+	PGDL_PURPOSE_SCALER,		/* scaler fits; params[0] = dl_scaler_kind */
+	PGDL_PURPOSE_REGRESSION,	/* regression_metrics: actual, error, |error| */
+	PGDL_PURPOSE_ROC_AUC		/* roc_auc: scores of positives, of negatives */
 } PgdlPurpose;
+
+/* the fixed number of variables of the metrics states (metrics.c) */
+#define PGDL_REGRESSION_DIM 3
+#define PGDL_ROC_AUC_DIM 2
 
 #define PGDL_HAS_MOMENTS	0x01
 #define PGDL_HAS_Q			0x02
@@ -152,6 +161,13 @@ extern void pgdl_state_expect(const PgdlAggState *s, PgdlPurpose purpose, int di
 extern PgdlAggState *pgdl_final_state(FunctionCallInfo fcinfo, PgdlPurpose purpose, int dim);
 /* variable i of v; 22003 if its accumulators overflowed */
 extern void pgdl_moments_get_checked(const dl_moments_soa *v, int i, dl_moments *out);
+
+/*
+ * The text form of every pgdl state type, "pgdl:<hex>": decode gives the
+ * bytes (22P02 if the text is malformed; the caller validates them).
+ */
+extern char *pgdl_state_text_decode(const char *str, size_t *nbytes);
+extern char *pgdl_state_text_encode(const char *data, size_t len);
 
 /* the aggregate context, or an error if not called as an aggregate */
 extern MemoryContext pgdl_agg_context(FunctionCallInfo fcinfo, const char *fname);

@@ -11,7 +11,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(66);
+SELECT plan(73);
 
 -- Every function of schema pgdl, classified by how it is used.
 CREATE TEMP VIEW pgdl_procs AS
@@ -89,11 +89,16 @@ SELECT is_empty($$
     WHERE a.aggserialfn <> 0 OR a.aggdeserialfn <> 0
 $$, 'no pgdl aggregate has a serial or deserial function');
 
+-- pgdl.aggstate, or a pgdl.*_state type of its own where float8 slots do
+-- not fit (pgdl.confusion_state counts string labels); never internal.
 SELECT is_empty($$
     SELECT a.aggfnoid::regprocedure, a.aggtranstype::regtype
     FROM pg_aggregate a JOIN pgdl_procs p ON p.oid = a.aggfnoid
-    WHERE a.aggtranstype <> 'pgdl.aggstate'::regtype
-$$, 'every pgdl aggregate has the state type pgdl.aggstate (not internal)');
+    WHERE a.aggtranstype NOT IN (
+        SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE n.nspname = 'pgdl' AND t.typtype = 'b'
+          AND (t.typname = 'aggstate' OR t.typname LIKE '%\_state'))
+$$, 'every pgdl aggregate has a concrete pgdl state type (pgdl.aggstate or pgdl.*_state), not internal');
 
 SELECT is_empty($$
     SELECT sig, provolatile, proparallel FROM pgdl_procs
@@ -202,7 +207,7 @@ SELECT is((SELECT format('default=%s schema=%s relocatable=%s', a.default_versio
 -- 3. The API.md markings, hard-coded for the public functions
 ------------------------------------------------------------------------------
 
--- Aggregates (§1, §2 and the internal ones behind describe/correlations).
+-- Aggregates (§1, §2, §6 and the internal ones behind describe/correlations).
 SELECT is((SELECT format('kind=%s parallel=%s combine=%s serial=%s deserial=%s stype=%s definer=%s config=%s',
                          p.prokind, p.proparallel, a.aggcombinefn <> 0, a.aggserialfn <> 0,
                          a.aggdeserialfn <> 0, a.aggtranstype::regtype, p.prosecdef, p.proconfig IS NOT NULL)
@@ -226,8 +231,19 @@ FROM unnest(ARRAY[
     'pgdl.robust_scaler(anyarray)',
     'pgdl.imputer(anyarray, text)',
     'pgdl.describe_state("any")',
-    'pgdl.comoments_state(anyarray)']) WITH ORDINALITY AS e(sig, i)
+    'pgdl.comoments_state(anyarray)',
+    'pgdl.regression_metrics(float8, float8)',
+    'pgdl.roc_auc(bool, float8)']) WITH ORDINALITY AS e(sig, i)
 ORDER BY e.i;
+
+-- §6: classification_metrics counts string labels in its own state type.
+SELECT is((SELECT format('kind=%s parallel=%s combine=%s serial=%s deserial=%s stype=%s definer=%s config=%s',
+                         p.prokind, p.proparallel, a.aggcombinefn <> 0, a.aggserialfn <> 0,
+                         a.aggdeserialfn <> 0, a.aggtranstype::regtype, p.prosecdef, p.proconfig IS NOT NULL)
+           FROM pg_proc p JOIN pg_aggregate a ON a.aggfnoid = p.oid
+           WHERE p.oid = to_regprocedure('pgdl.classification_metrics(text, text)')),
+          'kind=a parallel=s combine=t serial=f deserial=f stype=pgdl.confusion_state definer=f config=f',
+          'aggregate pgdl.classification_metrics(text, text): PARALLEL SAFE, COMBINEFUNC, no SERIALFUNC/DESERIALFUNC, STYPE pgdl.confusion_state');
 
 -- Plain functions: per-row functions and type I/O IMMUTABLE STRICT PARALLEL SAFE;
 -- describe/correlations STABLE, CALLED ON NULL INPUT, PARALLEL RESTRICTED.
@@ -253,6 +269,10 @@ FROM (VALUES
     (14, 'pgdl.scaler_out(pgdl.scaler)',                       'IMMUTABLE STRICT PARALLEL SAFE'),
     (15, 'pgdl.scaler_recv(internal)',                         'IMMUTABLE STRICT PARALLEL SAFE'),
     (16, 'pgdl.scaler_send(pgdl.scaler)',                      'IMMUTABLE STRICT PARALLEL SAFE'),
+    (19, 'pgdl.confusion_state_in(cstring)',                   'IMMUTABLE STRICT PARALLEL SAFE'),
+    (20, 'pgdl.confusion_state_out(pgdl.confusion_state)',     'IMMUTABLE STRICT PARALLEL SAFE'),
+    (21, 'pgdl.confusion_state_recv(internal)',                'IMMUTABLE STRICT PARALLEL SAFE'),
+    (22, 'pgdl.confusion_state_send(pgdl.confusion_state)',    'IMMUTABLE STRICT PARALLEL SAFE'),
     (17, 'pgdl.describe(text, text[])',                        'STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED'),
     (18, 'pgdl.correlations(text, text[])',                    'STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED')
 ) AS e(i, sig, what)

@@ -37,6 +37,10 @@ extern uint64_t th_rand_u64(uint64_t *state);
 extern double th_rand_uniform(uint64_t *state);		/* [0, 1) */
 extern double th_rand_normal(uint64_t *state);
 
+/* sketches grown the way the glue grows them (test_sketch.c) */
+extern dl_sketch *th_sketch_new(void);
+extern dl_sketch *th_sketch_add(dl_sketch *s, double x, int *failures);
+
 #define CHECK(cond) \
 	do { if (!(cond)) th_fail(__FILE__, __LINE__, "%s", #cond); } while (0)
 

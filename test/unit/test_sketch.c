@@ -54,8 +54,8 @@ same(double a, double b)
 	return (isnan(a) && isnan(b)) || a == b;
 }
 
-static dl_sketch *
-sk_new(void)
+dl_sketch *
+th_sketch_new(void)
 {
 	dl_sketch  *s = malloc(dl_sketch_init_bytes());
 
@@ -74,8 +74,8 @@ sk_move(dl_sketch *s, size_t bytes)
 }
 
 /* adds the way the glue does: grow first if the sketch says so */
-static dl_sketch *
-sk_add(dl_sketch *s, double x, int *failures)
+dl_sketch *
+th_sketch_add(dl_sketch *s, double x, int *failures)
 {
 	size_t		need = dl_sketch_grow_bytes(s);
 
@@ -89,11 +89,11 @@ sk_add(dl_sketch *s, double x, int *failures)
 static dl_sketch *
 sk_build(const double *x, size_t n)
 {
-	dl_sketch  *s = sk_new();
+	dl_sketch  *s = th_sketch_new();
 	int			failures = 0;
 
 	for (size_t i = 0; i < n; i++)
-		s = sk_add(s, x[i], &failures);
+		s = th_sketch_add(s, x[i], &failures);
 	CHECK(failures == 0);
 	CHECK(dl_sketch_count(s) == (double) n);
 	return s;
@@ -559,7 +559,7 @@ test_merge_pieces(void)
 
 	/* a chain: 4000-value (exact) pieces merged one by one into one sketch */
 	{
-		dl_sketch  *acc = sk_new();
+		dl_sketch  *acc = th_sketch_new();
 
 		for (size_t i = 0; i < BIG_N; i += 4000)
 		{
@@ -628,7 +628,7 @@ test_nan(void)
 {
 	uint64_t	st = 21;
 	double	   *x = malloc(100000 * sizeof(double));
-	dl_sketch  *s = sk_new();
+	dl_sketch  *s = th_sketch_new();
 	double		out[4];
 	int			failures = 0;
 
@@ -637,9 +637,9 @@ test_nan(void)
 	for (size_t i = 0; i < 1000; i++)
 	{
 		x[i] = th_rand_normal(&st);
-		s = sk_add(s, x[i], &failures);
+		s = th_sketch_add(s, x[i], &failures);
 		if (i % 100 == 50)
-			s = sk_add(s, NAN, &failures);
+			s = th_sketch_add(s, NAN, &failures);
 	}
 	CHECK(failures == 0);
 	CHECK(s->n == 1000 && s->n_nan == 10 && dl_sketch_count(s) == 1010);
@@ -650,13 +650,13 @@ test_nan(void)
 	free(s);
 
 	/* beyond exact: 100000 numbers and 50 NaN */
-	s = sk_new();
+	s = th_sketch_new();
 	for (size_t i = 0; i < 100000; i++)
 	{
 		x[i] = th_rand_uniform(&st);
-		s = sk_add(s, x[i], &failures);
+		s = th_sketch_add(s, x[i], &failures);
 		if (i % 2000 == 0)
-			s = sk_add(s, NAN, &failures);
+			s = th_sketch_add(s, NAN, &failures);
 	}
 	CHECK(failures == 0);
 	CHECK(!dl_sketch_is_exact(s) && s->n_nan == 50);
@@ -673,9 +673,9 @@ test_nan(void)
 	free(s);
 
 	/* only NaN: every quantile is NaN, not an error */
-	s = sk_new();
-	s = sk_add(s, NAN, &failures);
-	s = sk_add(s, NAN, &failures);
+	s = th_sketch_new();
+	s = th_sketch_add(s, NAN, &failures);
+	s = th_sketch_add(s, NAN, &failures);
 	CHECK(dl_sketch_count(s) == 2 && s->n == 0);
 	CHECK_STATUS(dl_sketch_quantiles(s, (const double[]) {0, 0.5}, 2, out), DL_OK);
 	CHECK(isnan(out[0]) && isnan(out[1]));
@@ -713,7 +713,7 @@ test_infinities(void)
 static void
 test_bad_arguments(void)
 {
-	dl_sketch  *s = sk_new();
+	dl_sketch  *s = th_sketch_new();
 	double		out[1];
 
 	th_begin("sketch: empty sketch and bad quantiles are errors");
@@ -736,7 +736,7 @@ static void
 test_growth(void)
 {
 	uint64_t	st = 31;
-	dl_sketch  *s = sk_new();
+	dl_sketch  *s = th_sketch_new();
 	size_t		prev = dl_sketch_bytes(s);
 	int			steps = 0;
 	int			failures = 0;
@@ -753,7 +753,7 @@ test_growth(void)
 
 	for (int i = 0; i < 20000; i++)
 	{
-		s = sk_add(s, th_rand_uniform(&st), &failures);
+		s = th_sketch_add(s, th_rand_uniform(&st), &failures);
 		if (dl_sketch_bytes(s) != prev)
 		{
 			/* 16 -> 32 -> ... -> 8192 values, then full size, then a level */
@@ -770,7 +770,7 @@ test_growth(void)
 
 	/* a full small sketch refuses the add (and stays intact) until moved */
 	free(s);
-	s = sk_new();
+	s = th_sketch_new();
 	for (int i = 0; i < 16; i++)
 		CHECK_STATUS(dl_sketch_add(s, i), DL_OK);
 	CHECK(dl_sketch_grow_bytes(s) == sizeof(dl_sketch) + 32 * sizeof(double));
@@ -827,8 +827,8 @@ test_grow_round_trip(void)
 	CHECK(dl_sketch_rank_error_bound(s) == dl_sketch_rank_error_bound(g));
 	for (size_t i = 100000; i < 200000; i++)
 	{
-		s = sk_add(s, x[i], &failures);
-		g = sk_add(g, x[i], &failures);
+		s = th_sketch_add(s, x[i], &failures);
+		g = th_sketch_add(g, x[i], &failures);
 	}
 	CHECK(failures == 0);
 	CHECK_STATUS(dl_sketch_quantiles(s, q, 5, o1), DL_OK);
@@ -871,7 +871,7 @@ test_grow_round_trip(void)
 static void
 test_refuses_without_grow(void)
 {
-	dl_sketch  *s = sk_new();
+	dl_sketch  *s = th_sketch_new();
 	uint64_t	st = 51;
 	int			failures = 0;
 	double		n_before;
@@ -879,7 +879,7 @@ test_refuses_without_grow(void)
 
 	th_begin("sketch: an add that would need the top level is refused");
 	for (int i = 0; i < 10000; i++)
-		s = sk_add(s, th_rand_uniform(&st), &failures);
+		s = th_sketch_add(s, th_rand_uniform(&st), &failures);
 	CHECK(failures == 0 && s->nlevels == 2);
 	/* the first compaction fills level 1, the top: now it must grow */
 	CHECK_STATUS(dl_sketch_add(s, 0.5), DL_OK);
@@ -1094,7 +1094,7 @@ test_throughput(void)
 	const size_t nvals = (size_t) 1 << 20;
 	const int	rounds = BIG_N / 100000;
 	double	   *x = malloc(nvals * sizeof(double));
-	dl_sketch  *s = sk_new();
+	dl_sketch  *s = th_sketch_new();
 	int			failures = 0;
 	double		t0;
 	double		t;
@@ -1104,7 +1104,7 @@ test_throughput(void)
 	t0 = seconds();
 	for (int r = 0; r < rounds; r++)
 		for (size_t i = 0; i < nvals; i++)
-			s = sk_add(s, x[i], &failures);
+			s = th_sketch_add(s, x[i], &failures);
 	t = seconds() - t0;
 	CHECK(failures == 0);
 	CHECK(dl_sketch_count(s) == (double) nvals * rounds);

@@ -1,0 +1,514 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_metrics.c
+ *	  Unit tests of confusion tables (confusion.c) and model metrics
+ *	  (metrics.c).
+ *
+ * Reference values come from scikit-learn 1.2 (accuracy_score,
+ * precision/recall/f1_score with average='macro', zero_division=0,
+ * mean_squared_error, mean_absolute_error, r2_score, roc_auc_score) on the
+ * small inputs written out below, and from brute-force computations here
+ * (AUC by counting every pair, mse by a long-double two-pass sum).
+ *
+ * test/unit/test_metrics.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+/* ---- confusion tables, grown the way the glue grows them ---------------- */
+
+static dl_confusion *
+cf_new(void)
+{
+	dl_confusion *c = calloc(1, dl_confusion_init_bytes());
+
+	dl_confusion_init(c);
+	return c;
+}
+
+static dl_confusion *
+cf_move(dl_confusion *c, const dl_confusion_caps *caps)
+{
+	dl_confusion *d = calloc(1, dl_confusion_caps_bytes(caps));
+
+	dl_confusion_move(d, c, caps);
+	free(c);
+	return d;
+}
+
+static dl_status
+cf_add(dl_confusion **c, const char *a, const char *p)
+{
+	dl_confusion_caps grow;
+	dl_status	st;
+
+	while ((st = dl_confusion_add(*c, a, strlen(a), p, strlen(p), 1, &grow)) == DL_OK &&
+		   grow.label_cap != 0)
+		*c = cf_move(*c, &grow);
+	return st;
+}
+
+static dl_status
+cf_merge(dl_confusion **into, const dl_confusion *from)
+{
+	dl_confusion_caps grow;
+	dl_status	st;
+
+	while ((st = dl_confusion_merge(*into, from, &grow)) == DL_OK && grow.label_cap != 0)
+		*into = cf_move(*into, &grow);
+	return st;
+}
+
+static const char *const yt[10] = {"cat", "dog", "dog", "bird", "cat", "cat", "fish", "dog", "cat", "bird"};
+static const char *const yp[10] = {"cat", "dog", "cat", "bird", "dog", "cat", "cat", "dog", "cat", "owl"};
+
+static void
+test_classification_sklearn(void)
+{
+	dl_confusion *c = cf_new();
+	dl_class_metrics m;
+
+	th_begin("metrics: classification macro averages equal scikit-learn's (zero_division=0)");
+	for (int i = 0; i < 10; i++)
+		CHECK_STATUS(cf_add(&c, yt[i], yp[i]), DL_OK);
+	CHECK(dl_confusion_validate(c, dl_confusion_bytes(c)) == DL_OK);
+	CHECK(c->nlabels == 5);
+	dl_classification_metrics(c, &m);
+	CHECK(m.defined);
+	CHECK(m.n == 10 && m.classes == 5);
+	/* sklearn: 0.6 0.4533333333333333 0.3833333333333333 0.3999999999999999 */
+	CHECK_NEAR(m.accuracy, 0.6, 1e-15);
+	CHECK_NEAR(m.precision_macro, 0.4533333333333333, 1e-15);
+	CHECK_NEAR(m.recall_macro, 0.3833333333333333, 1e-15);
+	CHECK_NEAR(m.f1_macro, 0.4, 1e-15);
+	free(c);
+
+	/* empty, and a single label */
+	c = cf_new();
+	dl_classification_metrics(c, &m);
+	CHECK(!m.defined && m.n == 0);
+	CHECK_STATUS(cf_add(&c, "", ""), DL_OK);
+	CHECK_STATUS(cf_add(&c, "", ""), DL_OK);
+	dl_classification_metrics(c, &m);
+	CHECK(m.defined && m.accuracy == 1 && m.f1_macro == 1 && m.classes == 1);
+	free(c);
+	th_end();
+}
+
+/* many labels: growth, and merged halves (in either order) equal the whole */
+static void
+test_confusion_growth_merge(void)
+{
+	dl_confusion *whole = cf_new(),
+			   *left = cf_new(),
+			   *right = cf_new(),
+			   *other = cf_new();
+	dl_class_metrics mw,
+				ml,
+				mo;
+	uint64_t	rng = 42;
+	char		a[32],
+				p[32];
+
+	th_begin("metrics: confusion tables grow, validate and merge in any order");
+	for (int i = 0; i < 20000; i++)
+	{
+		int			k = (int) (th_rand_uniform(&rng) * 300);
+		int			j = th_rand_uniform(&rng) < 0.7 ? k : (int) (th_rand_uniform(&rng) * 300);
+
+		snprintf(a, sizeof(a), "class-%d", k);
+		snprintf(p, sizeof(p), "class-%d", j);
+		CHECK_STATUS(cf_add(&whole, a, p), DL_OK);
+		CHECK_STATUS(cf_add(i % 2 ? &left : &right, a, p), DL_OK);
+	}
+	CHECK(dl_confusion_validate(whole, dl_confusion_bytes(whole)) == DL_OK);
+	CHECK(dl_confusion_validate(left, dl_confusion_bytes(left)) == DL_OK);
+	CHECK_STATUS(cf_merge(&other, right), DL_OK);
+	CHECK_STATUS(cf_merge(&other, left), DL_OK);
+	CHECK_STATUS(cf_merge(&left, right), DL_OK);
+	CHECK(dl_confusion_validate(left, dl_confusion_bytes(left)) == DL_OK);
+	CHECK(dl_confusion_validate(other, dl_confusion_bytes(other)) == DL_OK);
+	CHECK(left->n == 20000 && left->npairs == whole->npairs && left->nlabels == whole->nlabels);
+	dl_classification_metrics(whole, &mw);
+	dl_classification_metrics(left, &ml);
+	dl_classification_metrics(other, &mo);
+	/* per-class values are summed sorted: bit-identical whatever the order */
+	CHECK(mw.accuracy == ml.accuracy && mw.precision_macro == ml.precision_macro &&
+		  mw.recall_macro == ml.recall_macro && mw.f1_macro == ml.f1_macro);
+	CHECK(mw.accuracy == mo.accuracy && mw.f1_macro == mo.f1_macro &&
+		  mw.precision_macro == mo.precision_macro);
+	/* merging an empty table changes nothing; into an empty one copies */
+	{
+		dl_confusion *e = cf_new();
+
+		CHECK_STATUS(cf_merge(&whole, e), DL_OK);
+		CHECK(whole->n == 20000);
+		free(e);
+	}
+	free(whole);
+	free(left);
+	free(right);
+	free(other);
+	th_end();
+}
+
+static void
+test_confusion_limit(void)
+{
+	dl_confusion *c = cf_new();
+	char		a[32];
+	dl_status	st = DL_OK;
+	int			i;
+
+	th_begin("metrics: the 100,001st distinct pair is DL_ELIMIT, the table intact");
+	for (i = 0; i < DL_CONFUSION_MAX_PAIRS && st == DL_OK; i++)
+	{
+		snprintf(a, sizeof(a), "%d", i);
+		st = cf_add(&c, a, "x");
+	}
+	CHECK(st == DL_OK && c->npairs == DL_CONFUSION_MAX_PAIRS);
+	th_clear_error();
+	CHECK_STATUS(cf_add(&c, "new", "x"), DL_ELIMIT);
+	CHECK(th_last_error == DL_ELIMIT);
+	/* a pair seen before is still counted */
+	CHECK_STATUS(cf_add(&c, "7", "x"), DL_OK);
+	CHECK(c->n == DL_CONFUSION_MAX_PAIRS + 1);
+	CHECK(dl_confusion_validate(c, dl_confusion_bytes(c)) == DL_OK);
+	th_clear_error();
+	free(c);
+	th_end();
+}
+
+/* every single-byte change of a valid table is refused or still valid */
+static void
+test_confusion_validate(void)
+{
+	dl_confusion *c = cf_new();
+	size_t		bytes;
+	unsigned char *copy;
+	int			refused = 0;
+
+	th_begin("metrics: validation refuses corrupt confusion tables");
+	for (int i = 0; i < 10; i++)
+		CHECK_STATUS(cf_add(&c, yt[i], yp[i]), DL_OK);
+	bytes = dl_confusion_bytes(c);
+	copy = malloc(bytes);
+	CHECK(dl_confusion_validate(c, bytes) == DL_OK);
+	CHECK(dl_confusion_validate(c, bytes - 8) == DL_EFORMAT);
+	CHECK(dl_confusion_validate(c, 8) == DL_EFORMAT);
+	for (size_t i = 0; i < bytes; i++)
+	{
+		dl_status	st;
+
+		memcpy(copy, c, bytes);
+		copy[i] ^= 0x5A;
+		th_clear_error();
+		st = dl_confusion_validate((dl_confusion *) copy, bytes);
+		if (st != DL_OK)
+		{
+			refused++;
+			CHECK(st == DL_EFORMAT || st == DL_EVERSION);
+			CHECK(th_last_error == st);
+		}
+		else
+		{
+			/* accepted: then it is a table whose metrics can be computed */
+			dl_class_metrics m;
+
+			dl_classification_metrics((dl_confusion *) copy, &m);
+			CHECK(m.accuracy >= 0 && m.accuracy <= 1);
+		}
+	}
+	/* only the bytes of the hash slots can move and stay valid */
+	CHECK(refused > (int) bytes / 2);
+	memcpy(copy, c, bytes);
+	((dl_confusion *) copy)->magic += 1;
+	th_clear_error();
+	CHECK(dl_confusion_validate((dl_confusion *) copy, bytes) == DL_EVERSION);
+	th_clear_error();
+	free(copy);
+	free(c);
+	th_end();
+}
+
+/* ---- regression ---------------------------------------------------------- */
+
+static void
+reg_moments(const double *a, const double *p, int n, dl_moments *ma, dl_moments *me, dl_moments *mabs)
+{
+	dl_moments_init(ma);
+	dl_moments_init(me);
+	dl_moments_init(mabs);
+	for (int i = 0; i < n; i++)
+	{
+		dl_moments_add(ma, a[i]);
+		dl_moments_add(me, a[i] - p[i]);
+		dl_moments_add(mabs, fabs(a[i] - p[i]));
+	}
+}
+
+static void
+test_regression(void)
+{
+	const double a[5] = {3.0, -0.5, 2.0, 7.0, 4.5};
+	const double p[5] = {2.5, 0.0, 2.0, 8.0, 3.0};
+	dl_moments	ma,
+				me,
+				mabs;
+	dl_reg_metrics r;
+	double	   *x,
+			   *y;
+	long double sse = 0,
+				mean = 0,
+				sst = 0;
+	uint64_t	rng = 7;
+	int			n = 100000;
+
+	th_begin("metrics: regression metrics equal scikit-learn's and a two-pass reference");
+	reg_moments(a, p, 5, &ma, &me, &mabs);
+	CHECK_STATUS(dl_regression_metrics(&ma, &me, &mabs, &r), DL_OK);
+	/* sklearn: 0.75 0.7 0.8801916932907348 */
+	CHECK(r.n == 5);
+	CHECK_NEAR(r.mse, 0.75, 1e-15);
+	CHECK_NEAR(r.rmse, sqrt(0.75), 1e-15);
+	CHECK_NEAR(r.mae, 0.7, 1e-15);
+	CHECK(r.r2_defined);
+	CHECK_NEAR(r.r2, 0.8801916932907348, 1e-14);
+
+	/* values near 1e9 with small errors: nothing cancels */
+	x = malloc(n * sizeof(double));
+	y = malloc(n * sizeof(double));
+	for (int i = 0; i < n; i++)
+	{
+		x[i] = 1e9 + th_rand_normal(&rng);
+		y[i] = x[i] + 1e-3 * th_rand_normal(&rng) + 2e-3;
+	}
+	reg_moments(x, y, n, &ma, &me, &mabs);
+	CHECK_STATUS(dl_regression_metrics(&ma, &me, &mabs, &r), DL_OK);
+	for (int i = 0; i < n; i++)
+	{
+		sse += ((long double) x[i] - y[i]) * ((long double) x[i] - y[i]);
+		mean += (long double) x[i] - 1e9L;
+	}
+	mean = 1e9L + mean / n;
+	for (int i = 0; i < n; i++)
+		sst += (x[i] - mean) * (x[i] - mean);
+	CHECK_REL(r.mse, (double) (sse / n), 1e-9);
+	CHECK_REL(r.r2, (double) (1 - sse / sst), 1e-12);
+	free(x);
+	free(y);
+	th_end();
+}
+
+static void
+test_regression_special(void)
+{
+	const double one[1] = {2.0};
+	const double c3[3] = {5.0, 5.0, 5.0};
+	const double p3[3] = {4.0, 5.0, 6.0};
+	const double anan[3] = {1.0, NAN, 3.0};
+	const double ainf[3] = {1.0, 2.0, 3.0};
+	const double pinf[3] = {1.0, INFINITY, -INFINITY};
+	const double huge_a[2] = {1e300, -1e300};
+	const double huge_p[2] = {-1e300, 1e300};
+	dl_moments	ma,
+				me,
+				mabs;
+	dl_reg_metrics r;
+
+	th_begin("metrics: regression edge cases (n < 2, SST = 0, NaN, infinities, overflow)");
+	reg_moments(one, one, 1, &ma, &me, &mabs);
+	CHECK_STATUS(dl_regression_metrics(&ma, &me, &mabs, &r), DL_OK);
+	CHECK(r.n == 1 && r.mse == 0 && !r.r2_defined);
+	reg_moments(c3, p3, 3, &ma, &me, &mabs);
+	CHECK_STATUS(dl_regression_metrics(&ma, &me, &mabs, &r), DL_OK);
+	CHECK_NEAR(r.mse, 2.0 / 3.0, 1e-15);
+	CHECK(!r.r2_defined);		/* constant actual: SST = 0 */
+	reg_moments(anan, ainf, 3, &ma, &me, &mabs);
+	CHECK_STATUS(dl_regression_metrics(&ma, &me, &mabs, &r), DL_OK);
+	CHECK(isnan(r.mse) && isnan(r.rmse) && isnan(r.mae) && r.r2_defined && isnan(r.r2));
+	/* errors of both signs of infinity: the squares are +Infinity */
+	reg_moments(ainf, pinf, 3, &ma, &me, &mabs);
+	CHECK_STATUS(dl_regression_metrics(&ma, &me, &mabs, &r), DL_OK);
+	CHECK(isinf(r.mse) && r.mse > 0 && isinf(r.mae) && r.r2_defined && isinf(r.r2) && r.r2 < 0);
+	/* finite errors of 2e300: their squares overflow, as in SQL */
+	reg_moments(huge_a, huge_p, 2, &ma, &me, &mabs);
+	th_clear_error();
+	CHECK_STATUS(dl_regression_metrics(&ma, &me, &mabs, &r), DL_ERANGE);
+	th_clear_error();
+	dl_moments_init(&me);
+	CHECK_STATUS(dl_regression_metrics(&ma, &me, &me, &r), DL_OK);
+	CHECK(r.n == 0);
+	th_end();
+}
+
+/* ---- ROC AUC --------------------------------------------------------------- */
+
+/* P(pos > neg) + P(tie) / 2 by counting every pair; NaN above all, tied */
+static double
+auc_brute(const double *s, const bool *y, int n)
+{
+	double		num = 0,
+				pairs = 0;
+
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++)
+		{
+			double		si = s[i],
+						sj = s[j];
+			int			c;
+
+			if (!y[i] || y[j])
+				continue;
+			pairs++;
+			if (isnan(si))
+				c = isnan(sj) ? 0 : 1;
+			else if (isnan(sj))
+				c = -1;
+			else
+				c = (si > sj) - (si < sj);
+			num += c > 0 ? 1.0 : (c == 0 ? 0.5 : 0.0);
+		}
+	return num / pairs;
+}
+
+static void
+sketches_of(const double *s, const bool *y, int n, dl_sketch **pos, dl_sketch **neg)
+{
+	int			failures = 0;
+
+	*pos = th_sketch_new();
+	*neg = th_sketch_new();
+	for (int i = 0; i < n; i++)
+	{
+		if (y[i])
+			*pos = th_sketch_add(*pos, s[i], &failures);
+		else
+			*neg = th_sketch_add(*neg, s[i], &failures);
+	}
+	CHECK(failures == 0);
+}
+
+static void
+test_auc_exact(void)
+{
+	const bool	y12[12] = {1, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 1};
+	const double s12[12] = {0.9, 0.1, 0.4, 0.4, 0.4, 0.8, 0.7, 0.2, 0.3, 0.3, 0.6, 0.5};
+	int			n = 3000;
+	double	   *s = malloc(n * sizeof(double));
+	bool	   *y = malloc(n * sizeof(bool));
+	uint64_t	rng = 11;
+	dl_sketch  *pos,
+			   *neg;
+	double		auc,
+				bound;
+
+	th_begin("metrics: exact AUC equals scikit-learn's and a pairwise count, ties and NaN included");
+	sketches_of(s12, y12, 12, &pos, &neg);
+	CHECK(dl_sketch_auc(pos, neg, &auc, &bound));
+	/* sklearn roc_auc_score: 0.6805555555555557 */
+	CHECK_NEAR(auc, 0.6805555555555556, 1e-15);
+	CHECK(bound == 0);
+	free(pos);
+	free(neg);
+
+	for (int i = 0; i < n; i++)
+	{
+		y[i] = th_rand_uniform(&rng) < 0.3;
+		/* few distinct scores: many ties; a few NaN and infinities */
+		s[i] = floor(th_rand_uniform(&rng) * 20) + (y[i] ? 3 : 0);
+		if (i % 97 == 0)
+			s[i] = NAN;
+		if (i % 89 == 0)
+			s[i] = i % 2 ? INFINITY : -INFINITY;
+	}
+	sketches_of(s, y, n, &pos, &neg);
+	CHECK(dl_sketch_auc(pos, neg, &auc, &bound));
+	CHECK(bound == 0);
+	CHECK_NEAR(auc, auc_brute(s, y, n), 1e-12);
+	free(pos);
+	free(neg);
+
+	/* no negatives: undefined */
+	sketches_of(s12, (const bool[12]) {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 12, &pos, &neg);
+	CHECK(!dl_sketch_auc(pos, neg, &auc, &bound));
+	free(pos);
+	free(neg);
+	free(s);
+	free(y);
+	th_end();
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+test_auc_sketch(void)
+{
+	int			n = 400000;
+	double	   *s = malloc(n * sizeof(double));
+	bool	   *y = malloc(n * sizeof(bool));
+	double	   *pv = malloc(n * sizeof(double)),
+			   *nv = malloc(n * sizeof(double)),
+			   *w = malloc(n * sizeof(double));
+	size_t		np = 0,
+				nn = 0;
+	uint64_t	rng = 5;
+	dl_sketch  *pos,
+			   *neg;
+	double		auc,
+				bound,
+				exact;
+
+	th_begin("metrics: AUC from sketches (400,000 rows) within the stated bound of the exact AUC");
+	for (int i = 0; i < n; i++)
+	{
+		y[i] = th_rand_uniform(&rng) < 0.4;
+		s[i] = th_rand_normal(&rng) + (y[i] ? 0.8 : 0);
+		if (y[i])
+			pv[np++] = s[i];
+		else
+			nv[nn++] = s[i];
+		w[i] = 1;
+	}
+	qsort(pv, np, sizeof(double), cmp_double);
+	qsort(nv, nn, sizeof(double), cmp_double);
+	CHECK(dl_auc_weighted(pv, w, np, 0, nv, w, nn, 0, &exact));
+	sketches_of(s, y, n, &pos, &neg);
+	CHECK(dl_sketch_auc(pos, neg, &auc, &bound));
+	CHECK(bound > 0 && bound < 0.01);
+	CHECK_NEAR(auc, exact, bound);
+	/* in practice far inside the bound */
+	CHECK_NEAR(auc, exact, 1e-3);
+	free(pos);
+	free(neg);
+	free(s);
+	free(y);
+	free(pv);
+	free(nv);
+	free(w);
+	th_end();
+}
+
+void
+suite_metrics(void)
+{
+	test_classification_sklearn();
+	test_confusion_growth_merge();
+	test_confusion_limit();
+	test_confusion_validate();
+	test_regression();
+	test_regression_special();
+	test_auc_exact();
+	test_auc_sketch();
+}
