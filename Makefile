@@ -11,7 +11,9 @@ EXTVERSION = 0.1.0
 MODULE_big = pgdl
 CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
 	src/core/sketch.o src/core/sort.o src/core/scaler.o src/core/histogram.o \
-	src/core/nn/network.o
+	src/core/nn/network.o src/core/nn/gemm.o src/core/nn/activations.o \
+	src/core/nn/dense.o src/core/nn/norm.o src/core/nn/shape.o src/core/nn/loss.o \
+	src/core/nn/optim.o src/core/nn/forward.o src/core/nn/train.o src/core/nn/preprocess.o
 PG_OBJS = src/pg/pgdl.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o
 OBJS = $(CORE_OBJS) $(PG_OBJS)
@@ -46,7 +48,7 @@ all:
 endif
 
 # PGXS does not track headers: every object depends on the two shared ones.
-$(CORE_OBJS): src/core/pgdl_core.h src/core/dl_nn.h
+$(CORE_OBJS): src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
 $(PG_OBJS): src/core/pgdl_core.h src/core/dl_nn.h src/pg/pgdl_glue.h
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
@@ -84,13 +86,16 @@ test: deps
 
 UNIT_SRCS = $(wildcard test/unit/*.c)
 CORE_SRCS = $(CORE_OBJS:.o=.c)
-UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Isrc/core -Itest/unit \
+UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -fno-math-errno -Isrc/core -Itest/unit \
 	-I/usr/include/x86_64-linux-gnu/openblas-pthread
 
-test/unit/run_tests: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h) src/core/pgdl_core.h src/core/dl_nn.h
+UNIT_DEPS = $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h) src/core/pgdl_core.h src/core/dl_nn.h \
+	src/core/nn/nn_kernels.h
+
+test/unit/run_tests: $(UNIT_DEPS)
 	$(CC) $(UNIT_CFLAGS) $(OPTFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lopenblas -lm
 
-test/unit/run_tests_asan: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h) src/core/pgdl_core.h src/core/dl_nn.h
+test/unit/run_tests_asan: $(UNIT_DEPS)
 	$(CC) $(UNIT_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer -DPGDL_SANITIZE -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lopenblas -lm
 
@@ -107,7 +112,8 @@ unit: test/unit/run_tests test/unit/run_tests_asan
 
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang-14
-FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core \
+	-I/usr/include/x86_64-linux-gnu/openblas-pthread
 
 fuzz:
 	@mkdir -p test/fuzz/bin; failed=""; \
@@ -115,7 +121,7 @@ fuzz:
 		name=$${h#test/fuzz/fuzz_}; name=$${name%.c}; \
 		bin=test/fuzz/bin/fuzz_$$name; \
 		echo "fuzz: building $$bin"; \
-		$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$bin $$h $(CORE_SRCS) -lm || { failed="$$failed $$name(build)"; continue; }; \
+		$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$bin $$h $(CORE_SRCS) -lopenblas -lm || { failed="$$failed $$name(build)"; continue; }; \
 		dict=; [ ! -f test/fuzz/$$name.dict ] || dict=-dict=test/fuzz/$$name.dict; \
 		new=$$(mktemp -d /tmp/pgdl-fuzz-$$name.XXXXXX); \
 		crashes=test/fuzz/bin/crashes/fuzz_$$name; mkdir -p $$crashes; \
