@@ -22,7 +22,7 @@ OBJS = $(CORE_OBJS) $(PG_OBJS)
 SQL_FRAGMENTS = src/pg/pgdl.sql src/pg/stats.sql src/pg/quantiles.sql \
 	src/pg/describe.sql src/pg/scalers.sql src/pg/grants.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan
+EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan bench/engine_nn
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
@@ -56,7 +56,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 
 # --- the README's two commands -------------------------------------------
 
-.PHONY: deps demo test unit layering fuzz
+.PHONY: deps demo test unit layering fuzz bench-engine
 
 deps:
 	@bash scripts/deps.sh
@@ -102,6 +102,16 @@ test/unit/run_tests_asan: $(UNIT_DEPS)
 unit: test/unit/run_tests test/unit/run_tests_asan
 	./test/unit/run_tests
 	./test/unit/run_tests_asan
+
+# --- the engine's training speed, without SQL (bench/engine_nn.c) ----------
+
+bench/engine_nn: bench/engine_nn.c $(CORE_SRCS) src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
+	$(CC) -std=gnu11 -O3 -g $(OPTFLAGS) -fno-math-errno -Wall -Wextra -Wno-unused-parameter \
+		-Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
+		-o $@ bench/engine_nn.c $(CORE_SRCS) -lopenblas -lm
+
+bench-engine: bench/engine_nn
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} ./bench/engine_nn
 
 # --- libFuzzer harnesses (clang), FUZZ_SECONDS each ----------------------
 #
