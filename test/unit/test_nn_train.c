@@ -442,6 +442,9 @@ test_bad_setups(void)
 		o.learning_rate = 0;
 		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EINVAL);
 		o.learning_rate = 0.01f;
+		o.beta2 = 1.0f;			/* Adam's bias correction would divide by 0 */
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EINVAL);
+		o.beta2 = 0.999f;
 		split.train[3] = 99;
 		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EINVAL);
 		split.train[3] = 3;

@@ -13,7 +13,9 @@
  * subgradient, 0 at 0) for every optimizer.
  *
  * The caller runs this once per trainable slice, so batchnorm's running
- * statistics, which are parameters but not trainable, are never decayed.
+ * statistics, which are parameters but not trainable, are never decayed;
+ * every trainable value is, biases and norm scales included, as PyTorch
+ * does with a single parameter group.
  *
  * src/core/nn/optim.c
  *

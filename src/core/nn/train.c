@@ -12,7 +12,11 @@
  * for bit (with one BLAS thread: OpenBLAS splits sums differently across
  * threads).  Early stopping keeps a copy of the parameters of the best
  * epoch - by validation loss, or by training loss without validation rows -
- * and puts it back at the end.
+ * and puts it back at the end.  An epoch's training loss is the mean over
+ * its rows as the batches saw them (each batch's mean weighted by its
+ * rows, so a short last batch counts for what it holds).  A loss that
+ * stops being finite, or parameters that do, end training with DL_ERANGE
+ * rather than leave NaN weights behind.
  *
  * src/core/nn/train.c
  *
@@ -386,6 +390,12 @@ check_options(const dl_train_options *o)
 		return dl_error(DL_EINVAL, "weight_decay, l1 and clip_norm must not be negative");
 	if (o->loss == DL_LOSS_HUBER && !(o->huber_delta > 0.0f))
 		return dl_error(DL_EINVAL, "huber_delta must be positive");
+	if (o->optimizer == DL_OPT_MOMENTUM && !(o->momentum >= 0.0f && o->momentum < 1.0f))
+		return dl_error(DL_EINVAL, "momentum must be at least 0 and below 1");
+	if ((o->optimizer == DL_OPT_ADAM || o->optimizer == DL_OPT_ADAMW) &&
+		(!(o->beta1 >= 0.0f && o->beta1 < 1.0f) || !(o->beta2 >= 0.0f && o->beta2 < 1.0f) ||
+		 !(o->adam_epsilon > 0.0f)))
+		return dl_error(DL_EINVAL, "beta1 and beta2 must be at least 0 and below 1, adam_epsilon positive");
 	return DL_OK;
 }
 
