@@ -11,7 +11,10 @@ EXTVERSION = 0.1.0
 MODULE_big = pgdl
 CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
 	src/core/sketch.o src/core/sort.o src/core/scaler.o src/core/histogram.o \
-	src/core/confusion.o src/core/metrics.o src/core/nn/network.o
+	src/core/confusion.o src/core/metrics.o \
+	src/core/nn/network.o src/core/nn/gemm.o src/core/nn/activations.o \
+	src/core/nn/dense.o src/core/nn/norm.o src/core/nn/shape.o src/core/nn/loss.o \
+	src/core/nn/optim.o src/core/nn/forward.o src/core/nn/train.o src/core/nn/preprocess.o
 PG_OBJS = src/pg/pgdl.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o \
 	src/pg/metrics.o src/pg/models.o src/pg/features.o src/pg/train.o src/pg/predict.o \
@@ -23,7 +26,7 @@ SQL_FRAGMENTS = src/pg/pgdl.sql src/pg/stats.sql src/pg/quantiles.sql \
 	src/pg/describe.sql src/pg/scalers.sql src/pg/metrics.sql src/pg/models.sql \
 	src/pg/train.sql src/pg/predict.sql src/pg/evaluate.sql src/pg/grants.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan
+EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan bench/engine_nn
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
@@ -49,7 +52,7 @@ all:
 endif
 
 # PGXS does not track headers: every object depends on the two shared ones.
-$(CORE_OBJS): src/core/pgdl_core.h src/core/dl_nn.h
+$(CORE_OBJS): src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
 $(PG_OBJS): src/core/pgdl_core.h src/core/dl_nn.h src/pg/pgdl_glue.h
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
@@ -57,7 +60,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 
 # --- the README's two commands -------------------------------------------
 
-.PHONY: deps demo test unit layering fuzz
+.PHONY: deps demo test unit layering fuzz bench-engine
 
 deps:
 	@bash scripts/deps.sh
@@ -87,19 +90,32 @@ test: deps
 
 UNIT_SRCS = $(wildcard test/unit/*.c)
 CORE_SRCS = $(CORE_OBJS:.o=.c)
-UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Isrc/core -Itest/unit \
+UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -fno-math-errno -Isrc/core -Itest/unit \
 	-I/usr/include/x86_64-linux-gnu/openblas-pthread
 
-test/unit/run_tests: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h) src/core/pgdl_core.h src/core/dl_nn.h
+UNIT_DEPS = $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h) src/core/pgdl_core.h src/core/dl_nn.h \
+	src/core/nn/nn_kernels.h
+
+test/unit/run_tests: $(UNIT_DEPS)
 	$(CC) $(UNIT_CFLAGS) $(OPTFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lopenblas -lm
 
-test/unit/run_tests_asan: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h) src/core/pgdl_core.h src/core/dl_nn.h
+test/unit/run_tests_asan: $(UNIT_DEPS)
 	$(CC) $(UNIT_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer -DPGDL_SANITIZE -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lopenblas -lm
 
 unit: test/unit/run_tests test/unit/run_tests_asan
 	./test/unit/run_tests
 	./test/unit/run_tests_asan
+
+# --- the engine's training speed, without SQL (bench/engine_nn.c) ----------
+
+bench/engine_nn: bench/engine_nn.c $(CORE_SRCS) src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
+	$(CC) -std=gnu11 -O3 -g $(OPTFLAGS) -fno-math-errno -Wall -Wextra -Wno-unused-parameter \
+		-Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
+		-o $@ bench/engine_nn.c $(CORE_SRCS) -lopenblas -lm
+
+bench-engine: bench/engine_nn
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} ./bench/engine_nn
 
 # --- libFuzzer harnesses (clang), FUZZ_SECONDS each ----------------------
 #
@@ -110,7 +126,8 @@ unit: test/unit/run_tests test/unit/run_tests_asan
 
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang-14
-FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core \
+	-I/usr/include/x86_64-linux-gnu/openblas-pthread
 
 fuzz:
 	@mkdir -p test/fuzz/bin; failed=""; \
@@ -118,7 +135,7 @@ fuzz:
 		name=$${h#test/fuzz/fuzz_}; name=$${name%.c}; \
 		bin=test/fuzz/bin/fuzz_$$name; \
 		echo "fuzz: building $$bin"; \
-		$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$bin $$h $(CORE_SRCS) -lm || { failed="$$failed $$name(build)"; continue; }; \
+		$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$bin $$h $(CORE_SRCS) -lopenblas -lm || { failed="$$failed $$name(build)"; continue; }; \
 		dict=; [ ! -f test/fuzz/$$name.dict ] || dict=-dict=test/fuzz/$$name.dict; \
 		new=$$(mktemp -d /tmp/pgdl-fuzz-$$name.XXXXXX); \
 		crashes=test/fuzz/bin/crashes/fuzz_$$name; mkdir -p $$crashes; \

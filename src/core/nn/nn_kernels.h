@@ -1,0 +1,219 @@
+/*-------------------------------------------------------------------------
+ *
+ * nn_kernels.h
+ *	  The layer kernels behind dl_nn.h: forward/backward pairs, losses and
+ *	  optimizer steps, shared by the engine's files and its unit tests.
+ *
+ * Conventions (llm.c style): outputs first; shapes in the comments, rows
+ * being the batch times any leading dimensions; backward passes ACCUMULATE
+ * into parameter gradients and overwrite input gradients.  Where a comment
+ * says "may alias", an output may be the same buffer as an input, which is
+ * how the training loop runs element-wise backward passes in place.
+ * Kernels never allocate and cannot fail: shapes were checked when the
+ * network was built.
+ *
+ * These are not part of the engine's public interface (dl_nn.h): the glue
+ * never calls them.
+ *
+ * src/core/nn/nn_kernels.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGDL_NN_KERNELS_H
+#define PGDL_NN_KERNELS_H
+
+#include "dl_nn.h"
+
+/* ---- activations (activations.c) ---- */
+
+/* the backward pass needs the activation's input, not only its output */
+extern bool dl_act_needs_input(dl_activation a, float alpha);
+
+/* x and y are (rows, cols); y may alias x; softmax is over each row */
+extern void dl_act_forward(float *y, const float *x, size_t rows, int cols,
+						   dl_activation a, float alpha);
+
+/*
+ * dx = dy * f'(x), from y = f(x) where possible; x may be NULL unless
+ * dl_act_needs_input.  dx may alias dy.
+ */
+extern void dl_act_backward(float *dx, const float *dy, const float *x, const float *y,
+							size_t rows, int cols, dl_activation a, float alpha);
+
+/*
+ * y (rows, cols) = f(y + b) in place, b (cols) or NULL: the bias and the
+ * activation of a dense layer in one pass over its sgemm output.
+ */
+extern void dl_bias_act_forward(float *y, const float *b, size_t rows, int cols,
+								dl_activation a, float alpha);
+
+/* ---- dense (dense.c) ---- */
+
+/*
+ * x is (rows, in), w is (in, units), b is (units) or NULL, y is
+ * (rows, units).  z (rows, units) receives x w + b when not NULL (the
+ * training pass keeps it for activations whose derivative needs it);
+ * otherwise the activation is applied in place in y.
+ */
+extern void dl_dense_forward(float *y, float *z, const float *x, const float *w,
+							 const float *b, int rows, int in, int units,
+							 dl_activation a, float alpha);
+
+/*
+ * dy (rows, units) is overwritten with the gradient of the pre-activation;
+ * dw (in, units) += x^T dz; db (units) += column sums of dz (db NULL: no
+ * bias); dx (rows, in) = dz w^T unless dx is NULL (the first layer).
+ */
+extern void dl_dense_backward(float *dx, float *dw, float *db, float *dy,
+							  const float *x, const float *y, const float *z,
+							  const float *w, int rows, int in, int units,
+							  dl_activation a, float alpha);
+
+/* ---- normalization (norm.c) ---- */
+
+/*
+ * Batch normalization of x seen as (outer, c, inner): per channel c over
+ * outer * inner values.  params is the layer's slice: gamma, beta,
+ * running_mean, running_var, c each.  Training (running not NULL: it is
+ * params + 2 c, the running mean and variance to update) normalizes with
+ * the batch statistics and saves mean and 1/std (c each) for the backward
+ * pass; prediction (running NULL) uses the running statistics, and
+ * mean/invstd are scratch (c floats each).  acc is scratch of 2 c doubles.
+ * y may alias x.
+ */
+extern void dl_batchnorm_forward(float *y, float *mean, float *invstd, double *acc,
+								 const float *params, float *running, const float *x,
+								 size_t outer, int c, size_t inner, float epsilon,
+								 float momentum);
+
+/* dx may alias dy; grads is the layer's gradient slice (dgamma, dbeta) */
+extern void dl_batchnorm_backward(float *dx, float *grads, double *acc, const float *dy,
+								  const float *x, const float *mean, const float *invstd,
+								  const float *params, size_t outer, int c, size_t inner);
+
+/* layer normalization over the last axis: x, y are (rows, f); mean and rstd (rows) saved */
+extern void dl_layernorm_forward(float *y, float *mean, float *rstd, const float *x,
+								 const float *params, size_t rows, int f, float epsilon);
+
+/* dx may alias dy; grads is the layer's gradient slice (dgamma, dbeta) */
+extern void dl_layernorm_backward(float *dx, float *grads, const float *dy, const float *x,
+								  const float *mean, const float *rstd, const float *params,
+								  size_t rows, int f);
+
+/* ---- dropout (shape.c) ---- */
+
+/* mask (n) = 1 / (1 - rate) with probability 1 - rate, else 0 */
+extern void dl_dropout_mask(float *mask, size_t n, float rate, dl_rng *rng);
+
+/* y = x * mask, and dx = dy * mask; outputs may alias inputs */
+extern void dl_dropout_forward(float *y, const float *x, const float *mask, size_t n);
+extern void dl_dropout_backward(float *dx, const float *dy, const float *mask, size_t n);
+
+/* ---- losses (loss.c) ---- */
+
+/*
+ * The mean loss of out (rows, k) against targets y (rows): mse, mae and
+ * huber compare each output with y; bce and ce take logits (k = 1 and
+ * k = classes) and class indices.  When dout is not NULL it receives the
+ * gradient of the mean loss with respect to out (dout may alias out).
+ */
+extern double dl_loss_forward_backward(float *dout, const float *out, const float *y,
+									   int rows, int k, dl_loss loss, float huber_delta);
+
+/*
+ * The sum over rows of the metric's per-row terms: correct predictions
+ * (classification; logits for bce and ce) or squared errors (regression).
+ */
+extern double dl_metric_sum(const float *out, const float *y, int rows, int k, dl_loss loss);
+
+/* ---- optimizers (optim.c) ---- */
+
+/*
+ * One update of n trainable parameters p with gradients g (already
+ * clipped; weight decay and l1 are added here).  m and v are the first and
+ * second moment buffers (momentum uses m only; sgd neither); t is the
+ * 1-based step number for Adam's bias correction.  g is left unchanged.
+ */
+extern void dl_optim_step(float *p, const float *g, float *m, float *v, size_t n,
+						  const dl_train_options *o, long t);
+
+/* ---- the network passes (forward.c), for train.c ---- */
+
+/* per-layer buffers of a workspace */
+typedef struct dl_layer_ws
+{
+	const float *in;			/* the layer's input in the last training pass */
+	const float *out;			/* its output: buf, or in for pass-through layers */
+	float	   *buf;			/* (max_batch, out size) unless pass-through */
+	float	   *z;				/* dense: pre-activation, when its derivative needs it */
+	float	   *mask;			/* dropout: (max_batch, size) */
+	float	   *mean;			/* norms: batchnorm (c), layernorm (rows) */
+	float	   *invstd;
+} dl_layer_ws;
+
+typedef enum dl_ws_mode
+{
+	DL_WS_PREDICT,				/* dl_workspace_create(training = false) */
+	DL_WS_EVALUATE,				/* + a gathered batch and its logits */
+	DL_WS_TRAIN					/* + per-layer activations, gradients, optimizer state */
+} dl_ws_mode;
+
+struct dl_workspace
+{
+	int			max_batch;
+	dl_ws_mode	mode;
+	void	   *block;			/* the one allocation behind every buffer */
+	dl_layer_ws *layer;			/* n_layers (training) */
+	float	   *ping;			/* prediction alternates between ping and pong */
+	float	   *pong;
+	float	   *stat_a;			/* prediction's norm scratch */
+	float	   *stat_b;
+	double	   *acc;			/* batchnorm sums: 2 x the widest batchnorm */
+	/* evaluate and train */
+	float	   *x;				/* (max_batch, inputs): gathered rows */
+	float	   *y;				/* (max_batch): their targets */
+	float	   *logits;			/* (max_batch, outputs) */
+	/* train */
+	float	   *grads;			/* n_params, as the parameters */
+	float	   *m;
+	float	   *v;
+	float	   *d0;				/* activation gradients, two buffers */
+	float	   *d1;
+	dl_rng		rng;			/* dropout masks */
+};
+
+extern dl_status dl_workspace_create_mode(const dl_network *net, int max_batch,
+										  dl_ws_mode mode, dl_workspace **ws);
+
+/*
+ * The final activation is folded into the loss (sigmoid into bce, softmax
+ * into ce): the last layer is a dense or activation layer with it.
+ */
+extern bool dl_output_fused(const dl_network *net, dl_loss loss);
+
+/*
+ * Forward pass of n rows x (n <= max_batch) in prediction mode (running
+ * statistics, no dropout) into out (n, outputs), without the final
+ * activation when skip_last_act.
+ */
+extern void dl_forward_infer(const dl_network *net, dl_workspace *ws, const float *x,
+							 int n, float *out, bool skip_last_act);
+
+/*
+ * Training forward pass of n rows: batch statistics, dropout masks drawn
+ * from ws->rng, every layer's output kept.  Returns the network output
+ * (n, outputs), before the final activation when skip_last_act.
+ */
+extern const float *dl_forward_train(dl_network *net, dl_workspace *ws, const float *x,
+									 int n, bool skip_last_act);
+
+/*
+ * Backward pass after dl_forward_train: ws->d0 holds the gradient of the
+ * loss with respect to the output (n, outputs); parameter gradients are
+ * accumulated into ws->grads.  The input gradient of the first layer is
+ * not computed unless dx is not NULL (the gradient checks ask for it).
+ */
+extern void dl_backward(const dl_network *net, dl_workspace *ws, int n, bool skip_last_act,
+						float *dx);
+
+#endif							/* PGDL_NN_KERNELS_H */

@@ -1,0 +1,109 @@
+/*-------------------------------------------------------------------------
+ *
+ * nn_test_util.h
+ *	  Small helpers shared by the neural-network test suites: layer specs
+ *	  in one line, random buffers, building a network.
+ *
+ * test/unit/nn_test_util.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGDL_NN_TEST_UTIL_H
+#define PGDL_NN_TEST_UTIL_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "nn/nn_kernels.h"
+
+static inline dl_layer_spec
+spec_dense(int units, dl_activation a)
+{
+	dl_layer_spec s;
+
+	dl_layer_spec_defaults(&s, DL_LAYER_DENSE);
+	s.units = units;
+	s.activation = a;
+	s.activation_given = true;
+	return s;
+}
+
+static inline dl_layer_spec
+spec_of(dl_layer_type t)
+{
+	dl_layer_spec s;
+
+	dl_layer_spec_defaults(&s, t);
+	return s;
+}
+
+static inline dl_layer_spec
+spec_act(dl_activation a, float alpha)
+{
+	dl_layer_spec s = spec_of(DL_LAYER_ACTIVATION);
+
+	s.activation = a;
+	s.alpha = alpha;
+	return s;
+}
+
+static inline dl_layer_spec
+spec_dropout(float rate)
+{
+	dl_layer_spec s = spec_of(DL_LAYER_DROPOUT);
+
+	s.rate = rate;
+	return s;
+}
+
+static inline dl_shape
+shape1(int a)
+{
+	dl_shape	s = {1, {a}};
+
+	return s;
+}
+
+static inline dl_shape
+shape2(int a, int b)
+{
+	dl_shape	s = {2, {a, b}};
+
+	return s;
+}
+
+static inline dl_shape
+shape3(int a, int b, int c)
+{
+	dl_shape	s = {3, {a, b, c}};
+
+	return s;
+}
+
+static inline float *
+random_floats(size_t n, double scale, uint64_t *state)
+{
+	float	   *x = malloc(sizeof(float) * (n ? n : 1));
+
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float) (scale * th_rand_normal(state));
+	return x;
+}
+
+/* builds net from specs, initialises it with seed and checks that both worked */
+static inline bool
+build_net(dl_network *net, const dl_layer_spec *specs, int n, dl_shape in, uint64_t seed)
+{
+	dl_status	st = dl_network_init(net, specs, n, &in);
+
+	if (st != DL_OK)
+	{
+		th_fail(__FILE__, __LINE__, "dl_network_init failed: %s", th_last_message);
+		return false;
+	}
+	dl_network_init_params(net, seed);
+	return true;
+}
+
+#endif							/* PGDL_NN_TEST_UTIL_H */

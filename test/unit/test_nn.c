@@ -1,0 +1,581 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_nn.c
+ *	  The neural-network kernels: sgemm against the reference, activation
+ *	  values, finite-difference gradient checks of every layer and loss,
+ *	  loss values computed by hand, and one step of each optimizer.
+ *
+ * Gradient checks run a small network through the training passes of
+ * forward.c (so the driver is checked with the kernels) and compare the
+ * backward pass with central differences of a scalar: the loss, or a fixed
+ * random projection sum_i w_i out_i of the output.  Outputs are float32, so
+ * the step is a few thousandths and the tolerance is relative to the
+ * largest gradient of the check (about 1e-2).
+ *
+ * test/unit/test_nn.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <float.h>
+
+#include "nn_test_util.h"
+
+/* ---- sgemm ---------------------------------------------------------------- */
+
+static void
+test_sgemm(void)
+{
+	uint64_t	st = 11;
+	static const int sizes[] = {1, 2, 3, 7, 16, 33, 65};
+	int			ns = (int) (sizeof(sizes) / sizeof(sizes[0]));
+	int			cases = 0;
+
+	th_begin("sgemm: OpenBLAS equals the naive reference for every transpose, odd sizes, alpha, beta");
+	for (int im = 0; im < ns; im++)
+		for (int in = 0; in < ns; in++)
+			for (int ik = 0; ik < ns; ik += 2)
+				for (int t = 0; t < 4; t++)
+				{
+					int			m = sizes[im],
+								n = sizes[in],
+								k = sizes[ik];
+					bool		ta = t & 1,
+								tb = t & 2;
+					/* leading dimensions with padding, as a sub-matrix would have */
+					int			lda = (ta ? m : k) + 3,
+								ldb = (tb ? k : n) + 1,
+								ldc = n + 2;
+					size_t		na = (size_t) (ta ? k : m) * lda,
+								nb = (size_t) (tb ? n : k) * ldb,
+								nc = (size_t) m * ldc;
+					float	   *a = random_floats(na, 1.0, &st);
+					float	   *b = random_floats(nb, 1.0, &st);
+					float	   *c1 = random_floats(nc, 1.0, &st);
+					float	   *c2 = malloc(sizeof(float) * nc);
+					float		alpha = (cases % 3 == 0) ? 1.0f : (float) th_rand_normal(&st);
+					float		beta = (cases % 4 == 0) ? 0.0f : (cases % 4 == 1 ? 1.0f : (float) th_rand_normal(&st));
+					double		worst = 0.0;
+
+					/* beta = 0 must ignore what C held, even NaN */
+					if (beta == 0.0f)
+						for (size_t i = 0; i < nc; i++)
+							c1[i] = NAN;
+					memcpy(c2, c1, sizeof(float) * nc);
+					dl_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c1, ldc);
+					dl_sgemm_ref(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c2, ldc);
+					for (int i = 0; i < m; i++)
+						for (int j = 0; j < n; j++)
+						{
+							double		d = fabs((double) c1[(size_t) i * ldc + j] - c2[(size_t) i * ldc + j]);
+
+							/* entries are sums of k products of N(0,1) values */
+							if (!(d <= 1e-5 * (k + 2) * (fabs(alpha) + 1) + 1e-5))
+								d = INFINITY;
+							worst = d > worst ? d : worst;
+						}
+					/* the padding of C stays untouched */
+					for (int i = 0; i < m; i++)
+						for (int j = n; j < ldc; j++)
+							if (memcmp(&c1[(size_t) i * ldc + j], &c2[(size_t) i * ldc + j], sizeof(float)) != 0)
+								worst = INFINITY;
+					if (worst == INFINITY)
+						th_fail(__FILE__, __LINE__, "sgemm m=%d n=%d k=%d trans_a=%d trans_b=%d alpha=%g beta=%g differs",
+								m, n, k, ta, tb, alpha, beta);
+					free(a);
+					free(b);
+					free(c1);
+					free(c2);
+					cases++;
+				}
+	CHECK(cases == 7 * 7 * 4 * 4);
+	th_end();
+}
+
+/* ---- activations ---------------------------------------------------------- */
+
+static void
+test_activation_values(void)
+{
+	float		x[6] = {-1000.0f, -2.0f, -0.5f, 0.0f, 1.0f, 1000.0f};
+	float		y[6];
+	float		s[3] = {1000.0f, 1001.0f, 1002.0f};
+
+	th_begin("activations: values, sigmoid and softmax stable at +-1000");
+	dl_act_forward(y, x, 1, 6, DL_ACT_RELU, 0);
+	CHECK(y[0] == 0 && y[2] == 0 && y[3] == 0 && y[4] == 1 && y[5] == 1000);
+	dl_act_forward(y, x, 1, 6, DL_ACT_LEAKY_RELU, 0.1f);
+	CHECK_NEAR(y[1], -0.2, 1e-7);
+	CHECK(y[4] == 1);
+	dl_act_forward(y, x, 1, 6, DL_ACT_SIGMOID, 0);
+	CHECK(y[0] == 0.0f && y[5] == 1.0f);
+	CHECK_NEAR(y[3], 0.5, 1e-7);
+	CHECK_NEAR(y[4], 1.0 / (1.0 + exp(-1.0)), 1e-7);
+	CHECK_NEAR(y[1], 1.0 / (1.0 + exp(2.0)), 1e-7);
+	dl_act_forward(y, x, 1, 6, DL_ACT_TANH, 0);
+	CHECK_NEAR(y[4], tanh(1.0), 1e-7);
+	CHECK(y[0] == -1.0f && y[5] == 1.0f);
+	dl_act_forward(y, x, 1, 6, DL_ACT_GELU, 0);
+	/* PyTorch gelu(1, approximate="tanh") = 0.8411920 */
+	CHECK_NEAR(y[4], 0.841192, 1e-6);
+	CHECK_NEAR(y[2], -0.1542859, 1e-6);
+	CHECK(y[3] == 0.0f && y[5] == 1000.0f && y[0] == 0.0f);
+	/* softmax of huge logits, in place */
+	dl_act_forward(s, s, 1, 3, DL_ACT_SOFTMAX, 0);
+	CHECK_NEAR(s[0] + s[1] + s[2], 1.0, 1e-6);
+	CHECK_NEAR(s[2], exp(0.0) / (exp(-2.0) + exp(-1.0) + 1.0), 1e-6);
+	dl_act_forward(y, x, 1, 6, DL_ACT_LINEAR, 0);
+	CHECK(memcmp(x, y, sizeof(x)) == 0);
+	th_end();
+}
+
+/* ---- gradient checks ------------------------------------------------------ */
+
+typedef struct gradcheck
+{
+	dl_network	net;
+	dl_workspace *ws;
+	int			batch;
+	dl_loss		loss;			/* 0: a fixed projection of the output */
+	bool		skip;			/* final activation folded into the loss */
+	float	   *x;
+	float	   *y;
+	float	   *w;				/* the projection */
+	uint64_t	dropout_seed;
+} gradcheck;
+
+/* the scalar whose gradient is checked, from a training forward pass */
+static double
+gc_value(gradcheck *g, float *dout)
+{
+	size_t		k = dl_shape_size(&g->net.output_shape);
+	const float *out;
+	double		v = 0.0;
+
+	/* the same dropout mask every time */
+	dl_rng_seed(&g->ws->rng, g->dropout_seed);
+	out = dl_forward_train(&g->net, g->ws, g->x, g->batch, g->skip);
+	if (g->loss)
+		return dl_loss_forward_backward(dout, out, g->y, g->batch, (int) k, g->loss, 1.0f);
+	for (size_t i = 0; i < k * g->batch; i++)
+	{
+		v += (double) g->w[i] * out[i];
+		if (dout)
+			dout[i] = g->w[i];
+	}
+	return v;
+}
+
+/* compares analytic with central differences; returns false (and says why) on a mismatch */
+static bool
+gc_compare(const char *what, const char *name, const float *analytic, float *values,
+		   size_t n, gradcheck *g, double h)
+{
+	double	   *numeric = malloc(sizeof(double) * (n ? n : 1));
+	double		gmax = 0.0;
+	bool		ok = true;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		float		saved = values[i];
+		double		plus,
+					minus;
+
+		values[i] = saved + (float) h;
+		plus = gc_value(g, NULL);
+		values[i] = saved - (float) h;
+		minus = gc_value(g, NULL);
+		values[i] = saved;
+		/* the step actually taken in float */
+		numeric[i] = (plus - minus) / ((double) (saved + (float) h) - (double) (saved - (float) h));
+		gmax = fmax(gmax, fmax(fabs(numeric[i]), fabs(analytic[i])));
+	}
+	for (size_t i = 0; i < n && ok; i++)
+	{
+		double		a = analytic[i];
+		double		d = fabs(a - numeric[i]);
+
+		if (!(d <= 1e-2 * fmax(fabs(a), fabs(numeric[i])) + 2e-3 * gmax + 1e-6))
+		{
+			th_fail(__FILE__, __LINE__, "%s: %s gradient %zu: analytic %.7g, numeric %.7g (largest %.3g)",
+					name, what, i, a, numeric[i], gmax);
+			ok = false;
+		}
+	}
+	if (ok && gmax == 0.0 && n > 0)
+	{
+		th_fail(__FILE__, __LINE__, "%s: %s gradients are all zero", name, what);
+		ok = false;
+	}
+	free(numeric);
+	return ok;
+}
+
+/*
+ * Checks the gradients of net(specs) on `batch` random rows with respect
+ * to every trainable parameter and every input.  loss 0 checks a random
+ * projection of the output, otherwise that loss (classes for ce/bce).
+ */
+static void
+gradcheck_net(const char *name, const dl_layer_spec *specs, int nspecs, dl_shape in,
+			  int batch, dl_loss loss, int n_classes, double h, uint64_t seed)
+{
+	gradcheck	g;
+	uint64_t	st = seed;
+	size_t		nin = dl_shape_size(&in) * batch;
+	size_t		k;
+	float	   *dx;
+
+	memset(&g, 0, sizeof(g));
+	if (!build_net(&g.net, specs, nspecs, in, seed))
+		return;
+	/* move every trainable parameter off its initial value (biases 0, gamma 1) */
+	for (int i = 0; i < g.net.n_layers; i++)
+	{
+		dl_layer   *l = &g.net.layers[i];
+
+		for (size_t j = 0; j < l->n_trainable; j++)
+			g.net.params[l->param_offset + j] += (float) (0.3 * th_rand_normal(&st));
+	}
+	k = dl_shape_size(&g.net.output_shape);
+	CHECK_STATUS(dl_workspace_create(&g.net, batch, true, &g.ws), DL_OK);
+	g.batch = batch;
+	g.loss = loss;
+	g.skip = loss && dl_output_fused(&g.net, loss);
+	g.dropout_seed = seed + 1;
+	g.x = random_floats(nin, 1.0, &st);
+	g.w = random_floats(k * batch, 1.0, &st);
+	g.y = malloc(sizeof(float) * batch);
+	for (int r = 0; r < batch; r++)
+		g.y[r] = n_classes ? (float) (th_rand_u64(&st) % n_classes) : (float) th_rand_normal(&st);
+
+	/* analytic gradients */
+	dx = malloc(sizeof(float) * nin);
+	gc_value(&g, g.ws->d0);
+	memset(g.ws->grads, 0, sizeof(float) * (g.net.n_params ? g.net.n_params : 0));
+	dl_backward(&g.net, g.ws, batch, g.skip, dx);
+
+	if (gc_compare("input", name, dx, g.x, nin, &g, h))
+	{
+		for (int i = 0; i < g.net.n_layers; i++)
+		{
+			dl_layer   *l = &g.net.layers[i];
+			char		what[64];
+
+			snprintf(what, sizeof(what), "layer %d (%s) parameter", i + 1,
+					 dl_layer_type_name(l->spec.type));
+			if (!gc_compare(what, name, g.ws->grads + l->param_offset,
+							g.net.params + l->param_offset, l->n_trainable, &g, h))
+				break;
+		}
+	}
+	free(dx);
+	free(g.x);
+	free(g.w);
+	free(g.y);
+	dl_workspace_free(g.ws);
+	dl_network_free(&g.net);
+}
+
+static void
+test_grad_activations(void)
+{
+	static const dl_activation acts[] = {DL_ACT_LINEAR, DL_ACT_RELU, DL_ACT_LEAKY_RELU,
+	DL_ACT_SIGMOID, DL_ACT_TANH, DL_ACT_GELU, DL_ACT_SOFTMAX};
+
+	th_begin("gradients: activation layers (every activation, leaky slopes 0.1 and -0.5)");
+	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
+	{
+		/* a dense layer first, so the activation's input gradient feeds parameters */
+		dl_layer_spec s[2] = {spec_dense(5, DL_ACT_LINEAR), spec_act(acts[i], 0.1f)};
+
+		gradcheck_net(dl_activation_name(acts[i]), s, 2, shape1(4), 3, 0, 0, 2e-3, 100 + i);
+	}
+	{
+		dl_layer_spec s[2] = {spec_dense(5, DL_ACT_LINEAR), spec_act(DL_ACT_LEAKY_RELU, -0.5f)};
+
+		gradcheck_net("leaky_relu -0.5", s, 2, shape1(4), 3, 0, 0, 2e-3, 121);
+	}
+	th_end();
+}
+
+static void
+test_grad_dense(void)
+{
+	static const dl_activation acts[] = {DL_ACT_LINEAR, DL_ACT_RELU, DL_ACT_LEAKY_RELU,
+	DL_ACT_SIGMOID, DL_ACT_TANH, DL_ACT_GELU, DL_ACT_SOFTMAX};
+
+	th_begin("gradients: dense with every activation, without bias, on a sequence (T, F)");
+	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
+	{
+		dl_layer_spec s[1] = {spec_dense(4, acts[i])};
+
+		gradcheck_net(dl_activation_name(acts[i]), s, 1, shape1(3), 5, 0, 0, 2e-3, 200 + i);
+	}
+	{
+		dl_layer_spec s[2] = {spec_dense(4, DL_ACT_TANH), spec_dense(3, DL_ACT_LINEAR)};
+
+		s[0].use_bias = false;
+		gradcheck_net("no bias", s, 2, shape1(3), 4, 0, 0, 2e-3, 210);
+		s[0].use_bias = true;
+		gradcheck_net("sequence", s, 2, shape2(3, 2), 4, 0, 0, 2e-3, 211);
+	}
+	th_end();
+}
+
+static void
+test_grad_norms(void)
+{
+	th_begin("gradients: batchnorm (training, vector, sequence, image) and layernorm");
+	{
+		dl_layer_spec s[3] = {spec_dense(4, DL_ACT_LINEAR), spec_of(DL_LAYER_BATCHNORM),
+		spec_dense(2, DL_ACT_TANH)};
+
+		gradcheck_net("batchnorm vector", s, 3, shape1(3), 6, 0, 0, 2e-3, 300);
+		gradcheck_net("batchnorm sequence", s, 3, shape2(3, 3), 4, 0, 0, 2e-3, 301);
+	}
+	{
+		dl_layer_spec s[2] = {spec_of(DL_LAYER_BATCHNORM), spec_of(DL_LAYER_FLATTEN)};
+
+		gradcheck_net("batchnorm image", s, 2, shape3(2, 2, 3), 3, 0, 0, 2e-3, 302);
+	}
+	{
+		dl_layer_spec s[3] = {spec_dense(5, DL_ACT_LINEAR), spec_of(DL_LAYER_LAYERNORM),
+		spec_dense(2, DL_ACT_LINEAR)};
+
+		gradcheck_net("layernorm vector", s, 3, shape1(3), 3, 0, 0, 2e-3, 310);
+		gradcheck_net("layernorm sequence", s, 3, shape2(2, 3), 3, 0, 0, 2e-3, 311);
+	}
+	th_end();
+}
+
+static void
+test_grad_shape_layers(void)
+{
+	th_begin("gradients: dropout with a fixed mask, reshape and flatten");
+	{
+		dl_layer_spec s[3] = {spec_dense(6, DL_ACT_TANH), spec_dropout(0.5f),
+		spec_dense(2, DL_ACT_LINEAR)};
+
+		gradcheck_net("dropout", s, 3, shape1(3), 4, 0, 0, 2e-3, 400);
+	}
+	{
+		dl_layer_spec s[4] = {spec_of(DL_LAYER_RESHAPE), spec_dense(2, DL_ACT_SIGMOID),
+		spec_of(DL_LAYER_FLATTEN), spec_dense(1, DL_ACT_LINEAR)};
+
+		s[0].target = shape2(-1, 3);
+		gradcheck_net("reshape, flatten", s, 4, shape1(6), 3, 0, 0, 2e-3, 410);
+	}
+	th_end();
+}
+
+static void
+test_grad_losses(void)
+{
+	th_begin("gradients: every loss through a network (mse, mae, huber, bce, ce)");
+	{
+		dl_layer_spec s[1] = {spec_dense(1, DL_ACT_LINEAR)};
+
+		gradcheck_net("mse", s, 1, shape1(3), 5, DL_LOSS_MSE, 0, 2e-3, 500);
+		/* mae and huber: the check step stays far from the kinks for this seed */
+		gradcheck_net("mae", s, 1, shape1(3), 5, DL_LOSS_MAE, 0, 1e-3, 501);
+		gradcheck_net("huber", s, 1, shape1(3), 5, DL_LOSS_HUBER, 0, 1e-3, 502);
+	}
+	{
+		dl_layer_spec s[2] = {spec_dense(4, DL_ACT_TANH), spec_dense(1, DL_ACT_SIGMOID)};
+
+		gradcheck_net("bce", s, 2, shape1(3), 6, DL_LOSS_BCE, 2, 2e-3, 503);
+	}
+	{
+		dl_layer_spec s[2] = {spec_dense(4, DL_ACT_TANH), spec_dense(3, DL_ACT_SOFTMAX)};
+
+		gradcheck_net("ce", s, 2, shape1(3), 6, DL_LOSS_CE, 3, 2e-3, 504);
+	}
+	th_end();
+}
+
+static void
+test_grad_network(void)
+{
+	th_begin("gradients: a whole network (dense, batchnorm, gelu, layernorm, dropout, softmax + ce)");
+	{
+		dl_layer_spec s[6] = {spec_dense(6, DL_ACT_TANH), spec_of(DL_LAYER_BATCHNORM),
+			spec_dense(5, DL_ACT_GELU), spec_of(DL_LAYER_LAYERNORM), spec_dropout(0.3f),
+		spec_dense(3, DL_ACT_SOFTMAX)};
+
+		gradcheck_net("network", s, 6, shape1(4), 8, DL_LOSS_CE, 3, 2e-3, 600);
+	}
+	th_end();
+}
+
+/* ---- losses against hand-computed values ---------------------------------- */
+
+static void
+test_loss_values(void)
+{
+	float		z[3] = {1, 2, 3};
+	float		d[3];
+	float		y2 = 2,
+				y0 = 0;
+	double		lse = 3.0 + log(exp(-2.0) + exp(-1.0) + 1.0);
+
+	th_begin("losses: values by hand; bce and ce finite and exact at logits +-1000");
+	CHECK_NEAR(dl_loss_forward_backward(d, z, &y2, 1, 3, DL_LOSS_CE, 1), lse - 3.0, 1e-6);
+	CHECK_NEAR(d[2], exp(3.0 - lse) - 1.0, 1e-6);
+	CHECK_NEAR(d[0], exp(1.0 - lse), 1e-6);
+	CHECK_NEAR(dl_loss_forward_backward(NULL, z, &y0, 1, 3, DL_LOSS_CE, 1), lse - 1.0, 1e-6);
+	{
+		/* two rows: the mean */
+		float		zz[4] = {0, 0, 1000, -1000};
+		float		yy[2] = {1, 1};
+		float		dd[4];
+
+		CHECK_NEAR(dl_loss_forward_backward(dd, zz, yy, 2, 2, DL_LOSS_CE, 1), (log(2.0) + 2000.0) / 2, 1e-3);
+		CHECK(isfinite(dd[0]) && isfinite(dd[1]) && isfinite(dd[2]) && isfinite(dd[3]));
+		CHECK_NEAR(dd[2], 0.5, 1e-6);
+		CHECK_NEAR(dd[3], -0.5, 1e-6);
+	}
+	{
+		float		out[2] = {1, 2};
+		float		yy[2] = {0, 4};
+		float		dd[2];
+
+		CHECK_NEAR(dl_loss_forward_backward(dd, out, yy, 2, 1, DL_LOSS_MSE, 1), 2.5, 1e-12);
+		CHECK_NEAR(dd[0], 1.0, 1e-7);	/* 2 (1 - 0) / 2 */
+		CHECK_NEAR(dd[1], -2.0, 1e-7);
+		CHECK_NEAR(dl_loss_forward_backward(dd, out, yy, 2, 1, DL_LOSS_MAE, 1), 1.5, 1e-12);
+		CHECK_NEAR(dd[0], 0.5, 1e-7);
+		CHECK_NEAR(dd[1], -0.5, 1e-7);
+		/* huber delta 1: 0.5 * 1^2 and 1 * (2 - 0.5) */
+		CHECK_NEAR(dl_loss_forward_backward(dd, out, yy, 2, 1, DL_LOSS_HUBER, 1), 1.0, 1e-12);
+		CHECK_NEAR(dd[0], 0.5, 1e-7);
+		CHECK_NEAR(dd[1], -0.5, 1e-7);
+		/* delta 3: both quadratic */
+		CHECK_NEAR(dl_loss_forward_backward(dd, out, yy, 2, 1, DL_LOSS_HUBER, 3), 1.25, 1e-12);
+		/* rmse metric terms */
+		CHECK_NEAR(dl_metric_sum(out, yy, 2, 1, DL_LOSS_MSE), 5.0, 1e-12);
+	}
+	{
+		float		zb[5] = {0, 1000, -1000, 1000, -1000};
+		float		yb[5] = {1, 1, 0, 0, 1};
+		float		db[5];
+		double		l = dl_loss_forward_backward(db, zb, yb, 5, 1, DL_LOSS_BCE, 1);
+
+		CHECK_NEAR(l, (log(2.0) + 0 + 0 + 1000 + 1000) / 5, 1e-4);
+		CHECK_NEAR(db[0], -0.5 / 5, 1e-7);
+		CHECK(db[1] == 0.0f && db[2] == 0.0f);
+		CHECK_NEAR(db[3], 1.0 / 5, 1e-7);
+		CHECK_NEAR(db[4], -1.0 / 5, 1e-7);
+		CHECK_NEAR(dl_loss_forward_backward(NULL, &zb[0], &yb[0], 1, 1, DL_LOSS_BCE, 1), log(2.0), 1e-7);
+		/* logit 2, target 0: log(1 + e^2) */
+		zb[0] = 2;
+		yb[0] = 0;
+		CHECK_NEAR(dl_loss_forward_backward(NULL, zb, yb, 1, 1, DL_LOSS_BCE, 1), log1p(exp(2.0)), 1e-6);
+		/* accuracy: logit > 0 is class 1 */
+		CHECK(dl_metric_sum(zb, yb, 5, 1, DL_LOSS_BCE) == 2);	/* rows 2 and 4 */
+	}
+	th_end();
+}
+
+/* ---- optimizers ------------------------------------------------------------ */
+
+static void
+test_optimizers(void)
+{
+	dl_train_options o;
+	float		p[2],
+				g[2] = {0.5f, -0.25f},
+				m[2],
+				v[2];
+
+	th_begin("optimizers: one or two steps of sgd, momentum, nesterov, adam, adamw by hand");
+	dl_train_options_defaults(&o);
+
+	/* sgd with L2 and L1 added to the gradient */
+	o.optimizer = DL_OPT_SGD;
+	o.learning_rate = 0.1f;
+	o.weight_decay = 0.01f;
+	o.l1 = 0.001f;
+	p[0] = 1.0f;
+	p[1] = -2.0f;
+	dl_optim_step(p, g, NULL, NULL, 2, &o, 1);
+	CHECK_NEAR(p[0], 1.0 - 0.1 * (0.5 + 0.01 + 0.001), 1e-7);
+	CHECK_NEAR(p[1], -2.0 - 0.1 * (-0.25 - 0.02 - 0.001), 1e-7);
+
+	/* momentum: b = g, then b = 0.9 b + g */
+	o.optimizer = DL_OPT_MOMENTUM;
+	o.weight_decay = 0;
+	o.l1 = 0;
+	p[0] = 1.0f;
+	m[0] = 0.0f;
+	dl_optim_step(p, g, m, NULL, 1, &o, 1);
+	CHECK_NEAR(p[0], 1.0 - 0.1 * 0.5, 1e-7);
+	dl_optim_step(p, g, m, NULL, 1, &o, 2);
+	CHECK_NEAR(m[0], 0.9 * 0.5 + 0.5, 1e-7);
+	CHECK_NEAR(p[0], 1.0 - 0.05 - 0.1 * 0.95, 1e-6);
+	/* nesterov: step by g + mu b */
+	o.nesterov = true;
+	p[0] = 1.0f;
+	m[0] = 0.0f;
+	dl_optim_step(p, g, m, NULL, 1, &o, 1);
+	CHECK_NEAR(p[0], 1.0 - 0.1 * (0.5 + 0.9 * 0.5), 1e-7);
+	dl_optim_step(p, g, m, NULL, 1, &o, 2);
+	CHECK_NEAR(p[0], 1.0 - 0.1 * 0.95 - 0.1 * (0.5 + 0.9 * 0.95), 1e-6);
+	o.nesterov = false;
+
+	/* adam: bias correction makes the first step lr * g / (|g| + eps) */
+	o.optimizer = DL_OPT_ADAM;
+	o.learning_rate = 0.01f;
+	p[0] = 1.0f;
+	p[1] = -2.0f;
+	m[0] = m[1] = v[0] = v[1] = 0.0f;
+	dl_optim_step(p, g, m, v, 2, &o, 1);
+	CHECK_NEAR(p[0], 1.0 - 0.01 * 0.5 / (0.5 + 1e-8), 1e-7);
+	CHECK_NEAR(p[1], -2.0 + 0.01 * 0.25 / (0.25 + 1e-8), 1e-7);
+	{
+		/* second step with gradient 0.1: m, v as PyTorch's formulas */
+		float		g2 = 0.1f;
+		double		mm = 0.9 * 0.05 + 0.1 * 0.1;
+		double		vv = 0.999 * 0.001 * 0.25 + 0.001 * 0.01;
+		double		expect = (double) p[0] - 0.01 / (1 - 0.81) * mm / (sqrt(vv) / sqrt(1 - 0.998001) + 1e-8);
+
+		dl_optim_step(p, &g2, m, v, 1, &o, 2);
+		/* float beta1 and beta2 are not exactly 0.9 and 0.999 */
+		CHECK_REL(m[0], mm, 1e-6);
+		CHECK_REL(v[0], vv, 1e-4);
+		CHECK_NEAR(p[0], expect, 2e-7);
+	}
+	/* adam's weight decay is L2 in the gradient: g + wd p */
+	o.weight_decay = 0.5f;
+	p[0] = 1.0f;
+	m[0] = v[0] = 0.0f;
+	{
+		float		gz = 0.0f;
+
+		dl_optim_step(p, &gz, m, v, 1, &o, 1);
+		CHECK_REL(m[0], 0.1 * 0.5, 1e-6);	/* the decay term went through m */
+		CHECK_NEAR(p[0], 1.0 - 0.01, 1e-6);
+	}
+	/* adamw: decoupled, p (1 - lr wd) and then the Adam step on g alone */
+	o.optimizer = DL_OPT_ADAMW;
+	p[0] = 1.0f;
+	m[0] = v[0] = 0.0f;
+	dl_optim_step(p, g, m, v, 1, &o, 1);
+	CHECK_REL(m[0], 0.1 * 0.5, 1e-6);
+	CHECK_NEAR(p[0], 1.0 * (1.0 - 0.01 * 0.5) - 0.01 * 0.5 / (0.5 + 1e-8), 1e-7);
+	th_end();
+}
+
+void
+suite_nn(void)
+{
+	test_sgemm();
+	test_activation_values();
+	test_grad_activations();
+	test_grad_dense();
+	test_grad_norms();
+	test_grad_shape_layers();
+	test_grad_losses();
+	test_grad_network();
+	test_loss_values();
+	test_optimizers();
+}

@@ -1,0 +1,831 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_nn_train.c
+ *	  Training and prediction: small problems a network must learn,
+ *	  early stopping, determinism, divergence, clipping, the split of rows
+ *	  into training and validation, workspaces and the preprocessing fits.
+ *
+ * test/unit/test_nn_train.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <cblas.h>
+
+#include "nn_test_util.h"
+
+/* classification accuracy of net on data (argmax, or probability > 0.5) */
+static double
+accuracy(const dl_network *net, const dl_dataset *data)
+{
+	dl_workspace *ws;
+	size_t		k = dl_shape_size(&net->output_shape);
+	float	   *out = malloc(sizeof(float) * k * data->n);
+	size_t		correct = 0;
+
+	if (dl_workspace_create(net, (int) data->n, false, &ws) != DL_OK)
+		return -1;
+	dl_network_predict(net, ws, data->x, (int) data->n, out);
+	for (size_t r = 0; r < data->n; r++)
+	{
+		int			best = 0;
+
+		if (k == 1)
+			best = out[r] > 0.5f;
+		else
+			for (size_t j = 1; j < k; j++)
+				if (out[r * k + j] > out[r * k + best])
+					best = (int) j;
+		correct += best == (int) data->y[r];
+	}
+	dl_workspace_free(ws);
+	free(out);
+	return (double) correct / data->n;
+}
+
+static dl_split
+all_rows(size_t n)
+{
+	dl_split	s;
+
+	memset(&s, 0, sizeof(s));
+	s.train = malloc(sizeof(uint32_t) * n);
+	s.n_train = n;
+	for (size_t i = 0; i < n; i++)
+		s.train[i] = (uint32_t) i;
+	return s;
+}
+
+static void
+test_xor(void)
+{
+	static const float x[8] = {0, 0, 0, 1, 1, 0, 1, 1};
+	static const float y[4] = {0, 1, 1, 0};
+	dl_dataset	data = {x, y, 4, 2, 2};
+	dl_split	split = all_rows(4);
+	static const dl_activation hidden[2] = {DL_ACT_TANH, DL_ACT_RELU};
+
+	th_begin("train: XOR (2-8-1, tanh and relu, bce) reaches 100% accuracy");
+	for (int h = 0; h < 2; h++)
+	{
+		dl_layer_spec s[2] = {spec_dense(8, hidden[h]), spec_dense(1, DL_ACT_SIGMOID)};
+		dl_network	net;
+		dl_train_options o;
+		dl_train_result res;
+
+		if (!build_net(&net, s, 2, shape1(2), 7))
+			break;
+		dl_train_options_defaults(&o);
+		o.loss = DL_LOSS_BCE;
+		o.learning_rate = 0.05f;
+		o.batch_size = 4;
+		o.epochs = 500;
+		o.seed = 3;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_OK);
+		CHECK(res.epochs_run == 500 && res.best_epoch == 500);
+		CHECK(strcmp(res.metric, "accuracy") == 0);
+		CHECK(res.train_loss < 0.1);
+		CHECK(accuracy(&net, &data) == 1.0);
+		dl_network_free(&net);
+	}
+	free(split.train);
+	th_end();
+}
+
+/* three Gaussian blobs, far apart, in 2-D */
+static void
+make_blobs(float *x, float *y, size_t n, uint64_t seed)
+{
+	static const float cx[3] = {-3, 3, 0},
+				cy[3] = {0, 0, 4};
+
+	for (size_t i = 0; i < n; i++)
+	{
+		int			c = (int) (i % 3);
+
+		x[2 * i] = cx[c] + (float) (0.5 * th_rand_normal(&seed));
+		x[2 * i + 1] = cy[c] + (float) (0.5 * th_rand_normal(&seed));
+		y[i] = (float) c;
+	}
+}
+
+typedef struct epoch_log
+{
+	int			calls;
+	double		last_validation_loss;
+	double		last_metric;
+	dl_network *net;
+	float	   *snapshot;		/* parameters after each improving epoch */
+} epoch_log;
+
+static void
+on_epoch(const dl_epoch_report *r, void *arg)
+{
+	epoch_log  *log = arg;
+
+	log->calls++;
+	log->last_validation_loss = r->validation_loss;
+	log->last_metric = r->validation_metric;
+	if (log->net && r->improved)
+		memcpy(log->snapshot, log->net->params, sizeof(float) * log->net->n_params);
+}
+
+static void
+test_three_classes(void)
+{
+	size_t		n = 300;
+	float	   *x = malloc(sizeof(float) * 2 * n);
+	float	   *y = malloc(sizeof(float) * n);
+	dl_dataset	data;
+	dl_split	split;
+	dl_layer_spec s[2] = {spec_dense(16, DL_ACT_RELU), spec_dense(3, DL_ACT_SOFTMAX)};
+	dl_network	net;
+	dl_train_options o;
+	dl_train_result res;
+	epoch_log	log = {0};
+	double		loss,
+				metric;
+
+	th_begin("train: three separable classes with softmax + cross-entropy, stratified validation");
+	make_blobs(x, y, n, 5);
+	data = (dl_dataset) {x, y, n, 2, 3};
+	CHECK_STATUS(dl_split_rows(&data, 0.2, 9, true, &split), DL_OK);
+	CHECK(split.n_validation == 60 && split.n_train == 240);
+	if (build_net(&net, s, 2, shape1(2), 11))
+	{
+		dl_train_options_defaults(&o);
+		o.loss = DL_LOSS_CE;
+		o.learning_rate = 0.01f;
+		o.batch_size = 32;
+		o.epochs = 30;
+		o.seed = 1;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, on_epoch, &log, &res), DL_OK);
+		CHECK(log.calls == 30);
+		CHECK(res.validation_metric >= 0.98);
+		CHECK(accuracy(&net, &data) >= 0.98);
+		/* dl_evaluate_loss measures what the last epoch reported */
+		CHECK_STATUS(dl_evaluate_loss(&net, &o, &data, split.validation, split.n_validation,
+									  &loss, &metric), DL_OK);
+		CHECK_NEAR(loss, log.last_validation_loss, 1e-6);
+		CHECK_NEAR(metric, log.last_metric, 1e-12);
+		CHECK_NEAR(loss, res.validation_loss, 1e-6);
+		/* probabilities from predict sum to 1 */
+		{
+			dl_workspace *ws;
+			float		out[3];
+
+			CHECK_STATUS(dl_workspace_create(&net, 1, false, &ws), DL_OK);
+			dl_network_predict(&net, ws, x, 1, out);
+			CHECK_NEAR(out[0] + out[1] + out[2], 1.0, 1e-6);
+			CHECK(out[0] > 0.9);
+			dl_workspace_free(ws);
+		}
+		dl_network_free(&net);
+	}
+	dl_split_free(&split);
+	free(x);
+	free(y);
+	th_end();
+}
+
+static void
+test_regression(void)
+{
+	size_t		n = 200;
+	float	   *x = malloc(sizeof(float) * 2 * n);
+	float	   *y = malloc(sizeof(float) * n);
+	uint64_t	st = 17;
+	dl_dataset	data;
+	dl_split	split;
+	dl_layer_spec s[1] = {spec_dense(1, DL_ACT_LINEAR)};
+	dl_network	net;
+	dl_train_options o;
+	dl_train_result res;
+
+	th_begin("train: regression y = 2 x1 - 3 x2 + 1 reaches a low mse, rmse metric");
+	for (size_t i = 0; i < n; i++)
+	{
+		x[2 * i] = (float) th_rand_normal(&st);
+		x[2 * i + 1] = (float) th_rand_normal(&st);
+		y[i] = 2 * x[2 * i] - 3 * x[2 * i + 1] + 1;
+	}
+	data = (dl_dataset) {x, y, n, 2, 0};
+	CHECK_STATUS(dl_split_rows(&data, 0.1, 2, true, &split), DL_OK);
+	CHECK(split.n_validation == 20);
+	if (build_net(&net, s, 1, shape1(2), 3))
+	{
+		dl_train_options_defaults(&o);
+		o.learning_rate = 0.05f;
+		o.batch_size = 16;
+		o.epochs = 100;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_OK);
+		CHECK(res.validation_loss < 1e-4);
+		CHECK(strcmp(res.metric, "rmse") == 0);
+		CHECK_NEAR(res.validation_metric, sqrt(res.validation_loss), 1e-6);
+		CHECK_NEAR(net.params[0], 2.0, 1e-2);
+		CHECK_NEAR(net.params[1], -3.0, 1e-2);
+		CHECK_NEAR(net.params[2], 1.0, 1e-2);
+		dl_network_free(&net);
+	}
+	dl_split_free(&split);
+	free(x);
+	free(y);
+	th_end();
+}
+
+/*
+ * Validation rows whose target is the opposite of the training rows':
+ * learning makes validation worse from the first epoch on, so the first
+ * epoch is the best and early stopping must restore it.
+ */
+static void
+test_early_stopping(void)
+{
+	size_t		n = 40;
+	float	   *x = malloc(sizeof(float) * n);
+	float	   *y = malloc(sizeof(float) * n);
+	dl_dataset	data;
+	dl_split	split;
+	dl_layer_spec s[1] = {spec_dense(1, DL_ACT_LINEAR)};
+	dl_network	net;
+	dl_train_options o;
+	dl_train_result res;
+	epoch_log	log = {0};
+	double		loss,
+				metric;
+
+	th_begin("train: early stopping keeps the best epoch's weights and stops after patience");
+	memset(&split, 0, sizeof(split));
+	split.train = malloc(sizeof(uint32_t) * n / 2);
+	split.validation = malloc(sizeof(uint32_t) * n / 2);
+	for (size_t i = 0; i < n; i++)
+	{
+		x[i] = (float) i / n - 0.5f;
+		if (i % 2 == 0)
+		{
+			y[i] = x[i];
+			split.train[split.n_train++] = (uint32_t) i;
+		}
+		else
+		{
+			y[i] = -x[i];
+			split.validation[split.n_validation++] = (uint32_t) i;
+		}
+	}
+	data = (dl_dataset) {x, y, n, 1, 0};
+	if (build_net(&net, s, 1, shape1(1), 1))
+	{
+		net.params[0] = net.params[1] = 0.0f;
+		log.net = &net;
+		log.snapshot = malloc(sizeof(float) * net.n_params);
+		dl_train_options_defaults(&o);
+		o.optimizer = DL_OPT_SGD;
+		o.learning_rate = 0.1f;
+		o.batch_size = 4;
+		o.epochs = 50;
+		o.patience = 3;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, on_epoch, &log, &res), DL_OK);
+		CHECK(res.best_epoch == 1);
+		CHECK(res.epochs_run == 4);
+		CHECK(log.calls == 4);
+		CHECK(memcmp(net.params, log.snapshot, sizeof(float) * net.n_params) == 0);
+		CHECK_STATUS(dl_evaluate_loss(&net, &o, &data, split.validation, split.n_validation,
+									  &loss, &metric), DL_OK);
+		CHECK_NEAR(loss, res.validation_loss, 1e-9);
+		CHECK(loss < log.last_validation_loss);
+		free(log.snapshot);
+		dl_network_free(&net);
+	}
+	dl_split_free(&split);
+	free(x);
+	free(y);
+	th_end();
+}
+
+/* trains a network with every random path (shuffle, dropout, batchnorm, init) */
+static float *
+train_once(uint64_t seed, size_t *n_params)
+{
+	size_t		n = 150;
+	float	   *x = malloc(sizeof(float) * 2 * n);
+	float	   *y = malloc(sizeof(float) * n);
+	dl_dataset	data;
+	dl_split	split;
+	dl_layer_spec s[4] = {spec_dense(12, DL_ACT_RELU), spec_of(DL_LAYER_BATCHNORM),
+	spec_dropout(0.25f), spec_dense(3, DL_ACT_SOFTMAX)};
+	dl_network	net;
+	dl_train_options o;
+	dl_train_result res;
+	float	   *params = NULL;
+
+	make_blobs(x, y, n, 21);
+	data = (dl_dataset) {x, y, n, 2, 3};
+	if (dl_split_rows(&data, 0.2, seed, true, &split) == DL_OK &&
+		build_net(&net, s, 4, shape1(2), seed))
+	{
+		dl_train_options_defaults(&o);
+		o.loss = DL_LOSS_CE;
+		o.batch_size = 10;
+		o.epochs = 5;
+		o.seed = seed;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_OK);
+		params = malloc(sizeof(float) * net.n_params);
+		memcpy(params, net.params, sizeof(float) * net.n_params);
+		*n_params = net.n_params;
+		dl_network_free(&net);
+		dl_split_free(&split);
+	}
+	free(x);
+	free(y);
+	return params;
+}
+
+static void
+test_determinism(void)
+{
+	size_t		n1 = 0,
+				n2 = 0,
+				n3 = 0;
+	float	   *a,
+			   *b,
+			   *c;
+
+	th_begin("train: same seed and data give bit-identical weights; another seed does not");
+	openblas_set_num_threads(1);
+	a = train_once(42, &n1);
+	b = train_once(42, &n2);
+	c = train_once(43, &n3);
+	CHECK(a && b && c && n1 == n2 && n1 == n3);
+	if (a && b && c)
+	{
+		CHECK(memcmp(a, b, sizeof(float) * n1) == 0);
+		CHECK(memcmp(a, c, sizeof(float) * n1) != 0);
+	}
+	free(a);
+	free(b);
+	free(c);
+	th_end();
+}
+
+static void
+test_divergence(void)
+{
+	size_t		n = 64;
+	float	   *x = malloc(sizeof(float) * 3 * n);
+	float	   *y = malloc(sizeof(float) * n);
+	uint64_t	st = 5;
+	dl_dataset	data;
+	dl_split	split = all_rows(n);
+	dl_layer_spec s[2] = {spec_dense(8, DL_ACT_RELU), spec_dense(1, DL_ACT_LINEAR)};
+	dl_network	net;
+	dl_train_options o;
+	dl_train_result res;
+
+	th_begin("train: a learning rate of 1e6 is DL_ERANGE naming the epoch, not NaN weights");
+	for (size_t i = 0; i < 3 * n; i++)
+		x[i] = (float) (10 * th_rand_normal(&st));
+	for (size_t i = 0; i < n; i++)
+		y[i] = (float) (100 * th_rand_normal(&st));
+	data = (dl_dataset) {x, y, n, 3, 0};
+	if (build_net(&net, s, 2, shape1(3), 1))
+	{
+		dl_train_options_defaults(&o);
+		o.optimizer = DL_OPT_SGD;
+		o.learning_rate = 1e6f;
+		o.epochs = 20;
+		o.batch_size = 8;
+		th_clear_error();
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_ERANGE);
+		CHECK(th_last_error == DL_ERANGE);
+		CHECK(strstr(th_last_message, "training diverged at epoch 1") != NULL);
+		CHECK(strstr(th_last_message, "learning_rate") != NULL);
+		dl_network_free(&net);
+	}
+	free(split.train);
+	free(x);
+	free(y);
+	th_end();
+}
+
+static void
+test_bad_setups(void)
+{
+	float		x[20] = {0};
+	float		y[10] = {0, 1, 2, 0, 1, 2, 0, 1, 2, 5};
+	dl_dataset	data = {x, y, 10, 2, 3};
+	dl_split	split = all_rows(10);
+	dl_layer_spec s[1] = {spec_dense(3, DL_ACT_SOFTMAX)};
+	dl_network	net;
+	dl_train_options o;
+	dl_train_result res;
+
+	th_begin("train: bad targets, sizes and options are errors, not crashes");
+	if (build_net(&net, s, 1, shape1(2), 1))
+	{
+		dl_train_options_defaults(&o);
+		o.loss = DL_LOSS_CE;
+		/* target 5 is not a class */
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EINVAL);
+		CHECK(strstr(th_last_message, "row 10") != NULL);
+		y[9] = 1;
+		data.n_features = 3;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EDIM);
+		data.n_features = 2;
+		data.n_classes = 4;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EDIM);
+		data.n_classes = 3;
+		o.loss = DL_LOSS_BCE;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EDIM);
+		o.loss = DL_LOSS_CE;
+		o.batch_size = 0;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EINVAL);
+		o.batch_size = 4;
+		o.learning_rate = 0;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EINVAL);
+		o.learning_rate = 0.01f;
+		o.beta2 = 1.0f;			/* Adam's bias correction would divide by 0 */
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EINVAL);
+		o.beta2 = 0.999f;
+		split.train[3] = 99;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EINVAL);
+		split.train[3] = 3;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_OK);
+		dl_network_free(&net);
+	}
+	{
+		/* cross-entropy needs a softmax output */
+		dl_layer_spec s2[1] = {spec_dense(3, DL_ACT_LINEAR)};
+
+		if (build_net(&net, s2, 1, shape1(2), 1))
+		{
+			CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EINVAL);
+			dl_network_free(&net);
+		}
+	}
+	free(split.train);
+	th_end();
+}
+
+/* clip_norm: one sgd step of lr 1 on one batch moves by the clipped gradient */
+static void
+test_clip_norm(void)
+{
+	float		x[8] = {1, 2, -1, 0.5f, 3, -2, 0, 1};
+	float		y[4] = {10, -5, 7, 3};
+	dl_dataset	data = {x, y, 4, 2, 0};
+	dl_split	split = all_rows(4);
+	dl_layer_spec s[1] = {spec_dense(1, DL_ACT_LINEAR)};
+	dl_network	net;
+	dl_workspace *ws;
+	dl_train_options o;
+	dl_train_result res;
+	float		before[3],
+				g[3];
+	double		norm = 0.0;
+
+	th_begin("train: clip_norm scales the global gradient norm down to the limit, not up");
+	if (build_net(&net, s, 1, shape1(2), 4))
+	{
+		const float *out;
+
+		memcpy(before, net.params, sizeof(before));
+		CHECK_STATUS(dl_workspace_create(&net, 4, true, &ws), DL_OK);
+		out = dl_forward_train(&net, ws, x, 4, false);
+		dl_loss_forward_backward(ws->d0, out, y, 4, 1, DL_LOSS_MSE, 1);
+		memset(ws->grads, 0, sizeof(float) * net.n_params);
+		dl_backward(&net, ws, 4, false, NULL);
+		memcpy(g, ws->grads, sizeof(g));
+		dl_workspace_free(ws);
+		for (int i = 0; i < 3; i++)
+			norm += (double) g[i] * g[i];
+		norm = sqrt(norm);
+		CHECK(norm > 1.0);
+
+		dl_train_options_defaults(&o);
+		o.optimizer = DL_OPT_SGD;
+		o.learning_rate = 1.0f;
+		o.batch_size = 4;
+		o.epochs = 1;
+		o.clip_norm = 1.0f;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_OK);
+		for (int i = 0; i < 3; i++)
+			CHECK_NEAR(net.params[i], before[i] - g[i] / norm, 1e-5);
+
+		/* a limit above the norm changes nothing */
+		memcpy(net.params, before, sizeof(before));
+		o.clip_norm = (float) (norm * 2);
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_OK);
+		for (int i = 0; i < 3; i++)
+			CHECK_NEAR(net.params[i], before[i] - g[i], 1e-4);
+		dl_network_free(&net);
+	}
+	free(split.train);
+	th_end();
+}
+
+/*
+ * Batchnorm's running statistics are parameters but not trainable: weight
+ * decay, l1 and the optimizer leave them as the forward pass set them.
+ */
+static void
+test_running_stats_not_decayed(void)
+{
+	float		x[4] = {1, 2, 3, 6};
+	float		y[4] = {0, 1, 0, 1};
+	dl_dataset	data = {x, y, 4, 1, 0};
+	dl_split	split = all_rows(4);
+	dl_layer_spec s[2] = {spec_of(DL_LAYER_BATCHNORM), spec_dense(1, DL_ACT_LINEAR)};
+	static const dl_optimizer opts[3] = {DL_OPT_SGD, DL_OPT_ADAM, DL_OPT_ADAMW};
+	dl_network	net;
+	dl_train_options o;
+	dl_train_result res;
+
+	th_begin("train: batchnorm running statistics are never decayed or stepped");
+	for (int i = 0; i < 3; i++)
+	{
+		if (!build_net(&net, s, 2, shape1(1), 4))
+			break;
+		dl_train_options_defaults(&o);
+		o.optimizer = opts[i];
+		o.weight_decay = 0.9f;
+		o.l1 = 0.5f;
+		o.learning_rate = 0.5f;
+		o.batch_size = 4;
+		o.epochs = 1;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_OK);
+		/* mean 3, unbiased variance 14 / 3; running = 0.9 initial + 0.1 batch */
+		CHECK_NEAR(net.params[2], 0.1 * 3.0, 1e-6);
+		CHECK_NEAR(net.params[3], 0.9 + 0.1 * 14.0 / 3.0, 1e-6);
+		/* gamma was decayed (the trainable values do move) */
+		CHECK(net.params[0] != 1.0f);
+		dl_network_free(&net);
+	}
+	free(split.train);
+	th_end();
+}
+
+static void
+test_split(void)
+{
+	size_t		n = 100;
+	float	   *y = malloc(sizeof(float) * n);
+	float		x[1] = {0};
+	dl_dataset	data = {x, y, n, 1, 3};
+	dl_split	split;
+	int			count[2][3] = {{0}};
+	bool	   *seen = calloc(n, sizeof(bool));
+	bool		once = true;
+
+	th_begin("split: stratified counts per class, every row once, skip rules");
+	/* classes 50, 30, 20 */
+	for (size_t i = 0; i < n; i++)
+		y[i] = i < 50 ? 0.0f : (i < 80 ? 1.0f : 2.0f);
+	CHECK_STATUS(dl_split_rows(&data, 0.2, 1, true, &split), DL_OK);
+	CHECK(split.n_validation == 20 && split.n_train == 80);
+	CHECK(split.skipped_reason == NULL);
+	for (size_t i = 0; i < split.n_train; i++)
+	{
+		count[0][(int) y[split.train[i]]]++;
+		once &= !seen[split.train[i]];
+		seen[split.train[i]] = true;
+	}
+	for (size_t i = 0; i < split.n_validation; i++)
+	{
+		count[1][(int) y[split.validation[i]]]++;
+		once &= !seen[split.validation[i]];
+		seen[split.validation[i]] = true;
+	}
+	CHECK(once);
+	CHECK(count[1][0] == 10 && count[1][1] == 6 && count[1][2] == 4);
+	CHECK(count[0][0] == 40 && count[0][1] == 24 && count[0][2] == 16);
+	dl_split_free(&split);
+
+	/* the same seed gives the same split, another seed another */
+	{
+		dl_split	a,
+					b,
+					c;
+
+		CHECK_STATUS(dl_split_rows(&data, 0.3, 7, false, &a), DL_OK);
+		CHECK_STATUS(dl_split_rows(&data, 0.3, 7, false, &b), DL_OK);
+		CHECK_STATUS(dl_split_rows(&data, 0.3, 8, false, &c), DL_OK);
+		CHECK(a.n_validation == 30 && a.n_train == 70);
+		CHECK(memcmp(a.validation, b.validation, sizeof(uint32_t) * 30) == 0);
+		CHECK(memcmp(a.validation, c.validation, sizeof(uint32_t) * 30) != 0);
+		dl_split_free(&a);
+		dl_split_free(&b);
+		dl_split_free(&c);
+	}
+	/* unstratified: round(0.25 * 37) = 9 */
+	data.n = 37;
+	CHECK_STATUS(dl_split_rows(&data, 0.25, 1, false, &split), DL_OK);
+	CHECK(split.n_validation == 9 && split.n_train == 28);
+	dl_split_free(&split);
+	/* regression data is never stratified */
+	data.n_classes = 0;
+	CHECK_STATUS(dl_split_rows(&data, 0.25, 1, true, &split), DL_OK);
+	CHECK(split.n_validation == 9);
+	dl_split_free(&split);
+	data.n_classes = 3;
+	data.n = n;
+
+	/* skip rules: fraction 0, fewer than 10 rows, an empty class, a class left without training rows */
+	CHECK_STATUS(dl_split_rows(&data, 0.0, 1, true, &split), DL_OK);
+	CHECK(split.n_validation == 0 && split.n_train == n && split.skipped_reason != NULL);
+	CHECK(split.validation == NULL);
+	dl_split_free(&split);
+	data.n = 9;
+	CHECK_STATUS(dl_split_rows(&data, 0.5, 1, false, &split), DL_OK);
+	CHECK(split.n_validation == 0 && split.n_train == 9 && split.skipped_reason != NULL);
+	dl_split_free(&split);
+	data.n = n;
+	data.n_classes = 4;
+	CHECK_STATUS(dl_split_rows(&data, 0.2, 1, true, &split), DL_OK);
+	CHECK(split.n_validation == 0 && split.n_train == n && split.skipped_reason != NULL);
+	CHECK(strstr(split.skipped_reason, "no rows") != NULL);
+	dl_split_free(&split);
+	data.n_classes = 3;
+	y[99] = 2;
+	for (size_t i = 80; i < 99; i++)
+		y[i] = 1;				/* class 2 has one row: round(0.5) = 1 leaves it none */
+	CHECK_STATUS(dl_split_rows(&data, 0.5, 1, true, &split), DL_OK);
+	CHECK(split.n_validation == 0 && split.skipped_reason != NULL);
+	dl_split_free(&split);
+	/* errors: a fraction of 1, a target that is no class */
+	CHECK_STATUS(dl_split_rows(&data, 1.0, 1, true, &split), DL_EINVAL);
+	y[5] = 1.5f;
+	CHECK_STATUS(dl_split_rows(&data, 0.2, 1, true, &split), DL_EINVAL);
+	free(seen);
+	free(y);
+	th_end();
+}
+
+static void
+test_predict_paths(void)
+{
+	int			n = 7;
+	uint64_t	st = 77;
+	float	   *x = random_floats((size_t) n * 6, 1.0, &st);
+	dl_layer_spec s[6] = {spec_dense(9, DL_ACT_RELU), spec_of(DL_LAYER_BATCHNORM),
+		spec_dropout(0.5f), spec_dense(5, DL_ACT_GELU), spec_of(DL_LAYER_LAYERNORM),
+	spec_dense(4, DL_ACT_SOFTMAX)};
+	dl_network	net;
+	dl_workspace *big,
+			   *one,
+			   *small;
+	float		batch[7 * 4],
+				row[4],
+				chunked[7 * 4];
+
+	th_begin("predict: one row equals its row of a batch; chunks past max_batch; dropout is the identity");
+	if (build_net(&net, s, 6, shape1(6), 5))
+	{
+		/* running statistics other than 0 and 1 */
+		for (int j = 0; j < 9; j++)
+		{
+			net.params[net.layers[1].param_offset + 18 + j] = 0.1f * j;
+			net.params[net.layers[1].param_offset + 27 + j] = 1.0f + 0.2f * j;
+		}
+		CHECK_STATUS(dl_workspace_create(&net, n, false, &big), DL_OK);
+		CHECK_STATUS(dl_workspace_create(&net, 1, false, &one), DL_OK);
+		CHECK_STATUS(dl_workspace_create(&net, 3, false, &small), DL_OK);
+		CHECK(big->grads == NULL && one->layer == NULL);
+		dl_network_predict(&net, big, x, n, batch);
+		for (int r = 0; r < n; r++)
+		{
+			dl_network_predict(&net, one, x + r * 6, 1, row);
+			for (int j = 0; j < 4; j++)
+				CHECK_NEAR(row[j], batch[r * 4 + j], 1e-6);
+		}
+		dl_network_predict(&net, small, x, n, chunked);
+		for (int i = 0; i < n * 4; i++)
+			CHECK_NEAR(chunked[i], batch[i], 1e-6);
+		/* predicting twice gives the same bits (no state kept) */
+		dl_network_predict(&net, big, x, n, chunked);
+		CHECK(memcmp(chunked, batch, sizeof(batch)) == 0);
+		CHECK(dl_workspace_bytes(&net, 128, true) > dl_workspace_bytes(&net, 128, false));
+		CHECK(dl_workspace_bytes(&net, 1, false) < 8192);
+		dl_workspace_free(big);
+		dl_workspace_free(one);
+		dl_workspace_free(small);
+		dl_network_free(&net);
+	}
+	{
+		/* a lone dropout layer predicts its input */
+		dl_layer_spec d[1] = {spec_dropout(0.9f)};
+		float		out[6 * 7];
+
+		if (build_net(&net, d, 1, shape1(6), 5))
+		{
+			CHECK_STATUS(dl_workspace_create(&net, n, false, &big), DL_OK);
+			dl_network_predict(&net, big, x, n, out);
+			CHECK(memcmp(out, x, sizeof(out)) == 0);
+			dl_workspace_free(big);
+			dl_network_free(&net);
+		}
+	}
+	{
+		/* the dropout mask keeps about 1 - rate of the values, scaled */
+		float		mask[10000];
+		dl_rng		rng;
+		int			kept = 0;
+		bool		values_ok = true;
+
+		dl_rng_seed(&rng, 1);
+		dl_dropout_mask(mask, 10000, 0.3f, &rng);
+		for (int i = 0; i < 10000; i++)
+		{
+			kept += mask[i] != 0.0f;
+			values_ok &= mask[i] == 0.0f || mask[i] == 1.0f / 0.7f;
+		}
+		CHECK(values_ok);
+		CHECK(kept > 6800 && kept < 7200);
+	}
+	CHECK_STATUS(dl_workspace_create(&net, 0, false, &big), DL_EINVAL);
+	free(x);
+	th_end();
+}
+
+static void
+test_preprocess(void)
+{
+	/* 5 rows, 3 features; rows 0..3 fit; feature 1 constant, feature 2 with NaN */
+	float		x[15] = {
+		1, 4, NAN,
+		2, 4, 1,
+		3, 4, 5,
+		4, 4, NAN,
+		100, 7, 3
+	};
+	uint32_t	rows[4] = {0, 1, 2, 3};
+	dl_scaler	s,
+				imp;
+	float		copy[15];
+
+	th_begin("preprocess: standard and imputer fits over rows, applying them in place");
+	CHECK_STATUS(dl_fit_standard_rows(x, 5, 3, rows, 4, &s), DL_OK);
+	CHECK_NEAR(s.center[0], 2.5, 1e-12);
+	CHECK_NEAR(s.scale[0], sqrt(1.25), 1e-12);
+	CHECK(s.center[1] == 4.0 && s.scale[1] == 1.0);	/* zero variance */
+	CHECK_NEAR(s.center[2], 3.0, 1e-12);	/* NaN skipped */
+	CHECK_NEAR(s.scale[2], 2.0, 1e-12);
+	CHECK(s.n == 4);
+	CHECK_STATUS(dl_scaler_validate(&s), DL_OK);
+
+	CHECK_STATUS(dl_fit_imputer_rows(x, 5, 3, rows, 4, DL_IMPUTE_MEAN, &imp), DL_OK);
+	CHECK(imp.fill[0] == 2.5 && imp.fill[1] == 4.0 && imp.fill[2] == 3.0);
+	CHECK_STATUS(dl_scaler_validate(&imp), DL_OK);
+	dl_free(imp.center);
+	/* median of {1, 5, 3} over all rows: 3; of 1..4,100: 3 */
+	CHECK_STATUS(dl_fit_imputer_rows(x, 5, 3, NULL, 5, DL_IMPUTE_MEDIAN, &imp), DL_OK);
+	CHECK(imp.fill[0] == 3.0 && imp.fill[1] == 4.0 && imp.fill[2] == 3.0);
+	CHECK(imp.n == 5);
+	CHECK_STATUS(dl_scaler_validate(&imp), DL_OK);
+	dl_free(imp.center);
+	CHECK_STATUS(dl_fit_imputer_rows(x, 5, 3, rows, 4, DL_IMPUTE_MEDIAN, &imp), DL_OK);
+	CHECK(imp.fill[0] == 2.5 && imp.fill[2] == 3.0);
+
+	/* imputer then scaler, as dl_scaler_transform does it */
+	memcpy(copy, x, sizeof(x));
+	dl_apply_scaler_rows(&imp, copy, 5, 3);
+	CHECK(copy[2] == 3.0f && copy[11] == 3.0f && copy[5] == 1.0f);
+	dl_apply_scaler_rows(&s, copy, 5, 3);
+	for (int r = 0; r < 5; r++)
+	{
+		double		in[3],
+					out[3];
+		bool		isnull[3];
+
+		for (int j = 0; j < 3; j++)
+		{
+			in[j] = x[r * 3 + j];
+			isnull[j] = isnan(x[r * 3 + j]);
+		}
+		dl_scaler_transform(&imp, in, isnull, in);
+		dl_scaler_transform(&s, in, NULL, out);
+		for (int j = 0; j < 3; j++)
+			CHECK(copy[r * 3 + j] == (float) out[j]);
+	}
+	dl_free(imp.center);
+	dl_free(s.center);
+	CHECK_STATUS(dl_fit_imputer_rows(x, 5, 3, rows, 4, DL_IMPUTE_CONSTANT, &imp), DL_EINVAL);
+	rows[2] = 5;
+	CHECK_STATUS(dl_fit_standard_rows(x, 5, 3, rows, 4, &s), DL_EINVAL);
+	th_end();
+}
+
+void
+suite_nn_train(void)
+{
+	test_xor();
+	test_three_classes();
+	test_regression();
+	test_early_stopping();
+	test_determinism();
+	test_divergence();
+	test_bad_setups();
+	test_clip_norm();
+	test_running_stats_not_decayed();
+	test_split();
+	test_predict_paths();
+	test_preprocess();
+}
