@@ -165,6 +165,13 @@ typedef struct dl_network
  */
 extern dl_status dl_network_init(dl_network *net, const dl_layer_spec *specs,
 								 int n_layers, const dl_shape *input);
+/*
+ * dl_network_init without the parameter buffer (net->params stays NULL):
+ * for readers of stored models, which compare the count with the bytes
+ * they hold before allocating.  Invalid specs are reported with status bad.
+ */
+extern dl_status dl_network_plan(dl_network *net, const dl_layer_spec *specs,
+								 int n_layers, const dl_shape *input, dl_status bad);
 extern void dl_network_free(dl_network *net);
 /* He-normal before relu/leaky_relu/gelu, Glorot-uniform otherwise; biases 0; norm gamma 1, beta 0, running variance 1 */
 extern void dl_network_init_params(dl_network *net, uint64_t seed);
