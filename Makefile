@@ -11,7 +11,7 @@ EXTVERSION = 0.1.0
 MODULE_big = pgdl
 CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
 	src/core/sketch.o src/core/sort.o src/core/scaler.o src/core/histogram.o \
-	src/core/nn/network.o
+	src/core/json.o src/core/nn/network.o
 PG_OBJS = src/pg/pgdl.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o
 OBJS = $(CORE_OBJS) $(PG_OBJS)
@@ -45,8 +45,8 @@ all:
 	@echo "PostgreSQL development files are missing: run 'make deps' (or make test / make demo)"; exit 1
 endif
 
-# PGXS does not track headers: every object depends on the two shared ones.
-$(CORE_OBJS): src/core/pgdl_core.h src/core/dl_nn.h
+# PGXS does not track headers: every object depends on the shared ones.
+$(CORE_OBJS): src/core/pgdl_core.h src/core/dl_nn.h src/core/json.h
 $(PG_OBJS): src/core/pgdl_core.h src/core/dl_nn.h src/pg/pgdl_glue.h
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
@@ -87,10 +87,10 @@ CORE_SRCS = $(CORE_OBJS:.o=.c)
 UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Isrc/core -Itest/unit \
 	-I/usr/include/x86_64-linux-gnu/openblas-pthread
 
-test/unit/run_tests: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h) src/core/pgdl_core.h src/core/dl_nn.h
+test/unit/run_tests: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h) $(wildcard src/core/*.h)
 	$(CC) $(UNIT_CFLAGS) $(OPTFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lopenblas -lm
 
-test/unit/run_tests_asan: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h) src/core/pgdl_core.h src/core/dl_nn.h
+test/unit/run_tests_asan: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h) $(wildcard src/core/*.h)
 	$(CC) $(UNIT_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer -DPGDL_SANITIZE -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lopenblas -lm
 
