@@ -202,6 +202,8 @@ typedef enum dl_task
 	DL_TASK_CLASSIFICATION = 2
 } dl_task;
 
+extern const char *dl_task_name(dl_task t);
+
 typedef enum dl_loss
 {
 	DL_LOSS_MSE = 1,
@@ -362,6 +364,9 @@ typedef struct dl_options
  */
 extern dl_status dl_parse_layers(const char *json, dl_layer_spec **specs, int *n);
 extern dl_status dl_parse_options(const char *json, dl_options *o);
+/* the options of "{}"; and freeing what dl_parse_options allocated (o is reset to the defaults) */
+extern void dl_options_defaults(dl_options *o);
+extern void dl_options_free(dl_options *o);
 /* the JSON array text of specs (for the registry's layers column and model_info) */
 extern char *dl_layers_to_json(const dl_layer_spec *specs, int n);
 
