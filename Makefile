@@ -11,7 +11,7 @@ EXTVERSION = 0.1.0
 MODULE_big = pgdl
 CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
 	src/core/sketch.o src/core/sort.o src/core/scaler.o src/core/histogram.o \
-	src/core/json.o src/core/nn/network.o src/core/nn/spec.o
+	src/core/json.o src/core/nn/network.o src/core/nn/spec.o src/core/nn/model_io.o
 PG_OBJS = src/pg/pgdl.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o
 OBJS = $(CORE_OBJS) $(PG_OBJS)

@@ -49,6 +49,7 @@
 #define DL_MAX_LABELS 100000
 #define DL_MAX_FEATURES 1000000 /* model inputs after expansion */
 #define DL_MAX_NAME 63			/* bytes of a feature name (NAMEDATALEN - 1) */
+#define DL_MAX_VALUE 4096		/* bytes of a label or a category */
 
 /* ------------------------------------------------------------------------
  * Random numbers: every random path takes a seed (xoshiro256**).
@@ -427,6 +428,8 @@ typedef struct dl_model
 #define DL_MODEL_FORMAT_VERSION 1
 
 extern dl_status dl_model_write(const dl_model *m, uint8_t **out, size_t *len);
+/* the checksum of the format: CRC-32C (Castagnoli), as iSCSI and ext4 use */
+extern uint32_t dl_crc32c(const uint8_t *p, size_t n);
 extern dl_status dl_model_read(const uint8_t *data, size_t len, size_t max_params,
 							   dl_model *m);
 /* frees everything dl_model_read allocated (the host may instead drop its memory context) */
