@@ -107,7 +107,8 @@ unit: test/unit/run_tests test/unit/run_tests_asan
 
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang-14
-FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core \
+	-I/usr/include/x86_64-linux-gnu/openblas-pthread
 
 fuzz:
 	@mkdir -p test/fuzz/bin; failed=""; \
@@ -115,7 +116,7 @@ fuzz:
 		name=$${h#test/fuzz/fuzz_}; name=$${name%.c}; \
 		bin=test/fuzz/bin/fuzz_$$name; \
 		echo "fuzz: building $$bin"; \
-		$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$bin $$h $(CORE_SRCS) -lm || { failed="$$failed $$name(build)"; continue; }; \
+		$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$bin $$h $(CORE_SRCS) -lopenblas -lm || { failed="$$failed $$name(build)"; continue; }; \
 		dict=; [ ! -f test/fuzz/$$name.dict ] || dict=-dict=test/fuzz/$$name.dict; \
 		new=$$(mktemp -d /tmp/pgdl-fuzz-$$name.XXXXXX); \
 		crashes=test/fuzz/bin/crashes/fuzz_$$name; mkdir -p $$crashes; \

@@ -228,6 +228,30 @@ read_copy(const uint8_t *blob, size_t len, size_t max_params, dl_model *m)
 	return st;
 }
 
+/*
+ * With PGDL_MODEL_CORPUS set to a directory, the blobs of the round-trip
+ * tests are also written there as fuzz seeds, each twice: after mode byte 0
+ * (read as is) and 1 (fuzz_model.c fixes the length and checksum first).
+ */
+static void
+save_seed(const char *name, const uint8_t *blob, size_t len)
+{
+	const char *dir = getenv("PGDL_MODEL_CORPUS");
+
+	if (dir == NULL)
+		return;
+	for (int mode = 0; mode < 2; mode++)
+	{
+		char		path[1024];
+		FILE	   *f;
+
+		snprintf(path, sizeof(path), "%s/seed-%s-%d", dir, name, mode);
+		f = fopen(path, "wb");
+		if (f == NULL || fputc(mode, f) == EOF || fwrite(blob, 1, len, f) != len || fclose(f) != 0)
+			th_fail(__FILE__, __LINE__, "cannot write %s", path);
+	}
+}
+
 static void
 store32(uint8_t *p, uint32_t v)
 {
@@ -270,6 +294,7 @@ test_round_trip(void)
 	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
 	check_same_model(&m, &back);
 	CHECK(back.n_inputs == 11);
+	save_seed("full", blob, len);
 	CHECK_STATUS(dl_model_write(&back, &again, &len2), DL_OK);
 	CHECK(len2 == len && memcmp(blob, again, len) == 0);
 	/* the parameter count is the limit: exactly at it is fine */
@@ -287,6 +312,7 @@ test_round_trip(void)
 	CHECK(len == 136 && blob[12] == 0);
 	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
 	check_same_model(&m, &back);
+	save_seed("small", blob, len);
 	dl_model_free(&back);
 	dl_free(blob);
 	m.task = DL_TASK_CLASSIFICATION;
@@ -300,9 +326,69 @@ test_round_trip(void)
 	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
 	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
 	check_same_model(&m, &back);
+	save_seed("binary", blob, len);
 	dl_model_free(&back);
 	dl_free(blob);
 	dl_model_free(&m);
+	th_end();
+}
+
+static void
+test_scaler_kinds(void)
+{
+	static const struct
+	{
+		const char *name;
+		dl_scaler_kind kind;
+		dl_impute_strategy strategy;
+	}			kinds[] = {
+		{"minmax", DL_SCALER_MINMAX, DL_IMPUTE_NONE},
+		{"maxabs", DL_SCALER_MAXABS, DL_IMPUTE_NONE},
+		{"robust", DL_SCALER_ROBUST, DL_IMPUTE_NONE},
+		{"imputer-median", DL_SCALER_IMPUTER, DL_IMPUTE_MEDIAN},
+		{"imputer-constant", DL_SCALER_IMPUTER, DL_IMPUTE_CONSTANT},
+	};
+
+	th_begin("model: every scaler kind and imputer strategy round-trips");
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+	{
+		dl_model	m,
+					back;
+		dl_scaler  *s = dl_alloc(sizeof(dl_scaler));
+		uint8_t    *blob;
+		size_t		len;
+
+		build_small(&m, false);
+		CHECK_STATUS(dl_scaler_alloc(s, kinds[k].kind, 1), DL_OK);
+		s->strategy = kinds[k].strategy;
+		s->n = 3;
+		if (kinds[k].kind == DL_SCALER_IMPUTER)
+		{
+			if (kinds[k].strategy == DL_IMPUTE_CONSTANT)
+				s->constant = -7.5;
+			s->fill[0] = kinds[k].strategy == DL_IMPUTE_CONSTANT ? -7.5 : 2.25;
+			m.imputer = s;
+		}
+		else
+		{
+			s->center[0] = kinds[k].kind == DL_SCALER_MAXABS ? 0 : 1.5;
+			s->scale[0] = 4;
+			if (kinds[k].kind == DL_SCALER_ROBUST)
+			{
+				s->lo[0] = 0.5;
+				s->hi[0] = 4.5;
+			}
+			m.scaler = s;
+		}
+		m.options_json = dup("");
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+		check_same_model(&m, &back);
+		save_seed(kinds[k].name, blob, len);
+		dl_model_free(&back);
+		dl_free(blob);
+		dl_model_free(&m);
+	}
 	th_end();
 }
 
@@ -699,6 +785,7 @@ suite_model_io(void)
 {
 	test_crc();
 	test_round_trip();
+	test_scaler_kinds();
 	test_truncations();
 	test_bit_flips();
 	test_header();
