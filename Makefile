@@ -11,10 +11,11 @@ EXTVERSION = 0.1.0
 MODULE_big = pgdl
 CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
 	src/core/sketch.o src/core/sort.o src/core/scaler.o src/core/histogram.o \
-	src/core/confusion.o src/core/metrics.o \
+	src/core/confusion.o src/core/metrics.o src/core/json.o \
 	src/core/nn/network.o src/core/nn/gemm.o src/core/nn/activations.o \
 	src/core/nn/dense.o src/core/nn/norm.o src/core/nn/shape.o src/core/nn/loss.o \
-	src/core/nn/optim.o src/core/nn/forward.o src/core/nn/train.o src/core/nn/preprocess.o
+	src/core/nn/optim.o src/core/nn/forward.o src/core/nn/train.o src/core/nn/preprocess.o \
+	src/core/nn/spec.o src/core/nn/model_io.o
 PG_OBJS = src/pg/pgdl.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o \
 	src/pg/metrics.o src/pg/models.o src/pg/features.o src/pg/train.o src/pg/predict.o \
@@ -51,8 +52,8 @@ all:
 	@echo "PostgreSQL development files are missing: run 'make deps' (or make test / make demo)"; exit 1
 endif
 
-# PGXS does not track headers: every object depends on the two shared ones.
-$(CORE_OBJS): src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
+# PGXS does not track headers: every object depends on the shared ones.
+$(CORE_OBJS): $(wildcard src/core/*.h src/core/nn/*.h)
 $(PG_OBJS): src/core/pgdl_core.h src/core/dl_nn.h src/pg/pgdl_glue.h
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
@@ -93,8 +94,7 @@ CORE_SRCS = $(CORE_OBJS:.o=.c)
 UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -fno-math-errno -Isrc/core -Itest/unit \
 	-I/usr/include/x86_64-linux-gnu/openblas-pthread
 
-UNIT_DEPS = $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h) src/core/pgdl_core.h src/core/dl_nn.h \
-	src/core/nn/nn_kernels.h
+UNIT_DEPS = $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h src/core/*.h src/core/nn/*.h)
 
 test/unit/run_tests: $(UNIT_DEPS)
 	$(CC) $(UNIT_CFLAGS) $(OPTFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lopenblas -lm

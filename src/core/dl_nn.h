@@ -49,6 +49,7 @@
 #define DL_MAX_LABELS 100000
 #define DL_MAX_FEATURES 1000000 /* model inputs after expansion */
 #define DL_MAX_NAME 63			/* bytes of a feature name (NAMEDATALEN - 1) */
+#define DL_MAX_VALUE 4096		/* bytes of a label or a category */
 
 /* ------------------------------------------------------------------------
  * Random numbers: every random path takes a seed (xoshiro256**).
@@ -165,6 +166,13 @@ typedef struct dl_network
  */
 extern dl_status dl_network_init(dl_network *net, const dl_layer_spec *specs,
 								 int n_layers, const dl_shape *input);
+/*
+ * dl_network_init without the parameter buffer (net->params stays NULL):
+ * for readers of stored models, which compare the count with the bytes
+ * they hold before allocating.  Invalid specs are reported with status bad.
+ */
+extern dl_status dl_network_plan(dl_network *net, const dl_layer_spec *specs,
+								 int n_layers, const dl_shape *input, dl_status bad);
 extern void dl_network_free(dl_network *net);
 /* He-normal before relu/leaky_relu/gelu, Glorot-uniform otherwise; biases 0; norm gamma 1, beta 0, running variance 1 */
 extern void dl_network_init_params(dl_network *net, uint64_t seed);
@@ -194,6 +202,8 @@ typedef enum dl_task
 	DL_TASK_REGRESSION = 1,
 	DL_TASK_CLASSIFICATION = 2
 } dl_task;
+
+extern const char *dl_task_name(dl_task t);
 
 typedef enum dl_loss
 {
@@ -355,6 +365,9 @@ typedef struct dl_options
  */
 extern dl_status dl_parse_layers(const char *json, dl_layer_spec **specs, int *n);
 extern dl_status dl_parse_options(const char *json, dl_options *o);
+/* the options of "{}"; and freeing what dl_parse_options allocated (o is reset to the defaults) */
+extern void dl_options_defaults(dl_options *o);
+extern void dl_options_free(dl_options *o);
 /* the JSON array text of specs (for the registry's layers column and model_info) */
 extern char *dl_layers_to_json(const dl_layer_spec *specs, int n);
 
@@ -415,6 +428,8 @@ typedef struct dl_model
 #define DL_MODEL_FORMAT_VERSION 1
 
 extern dl_status dl_model_write(const dl_model *m, uint8_t **out, size_t *len);
+/* the checksum of the format: CRC-32C (Castagnoli), as iSCSI and ext4 use */
+extern uint32_t dl_crc32c(const uint8_t *p, size_t n);
 extern dl_status dl_model_read(const uint8_t *data, size_t len, size_t max_params,
 							   dl_model *m);
 /* frees everything dl_model_read allocated (the host may instead drop its memory context) */

@@ -16,6 +16,7 @@
 int			th_checks_failed;
 dl_status	th_last_error;
 char		th_last_message[512];
+size_t		th_alloc_max;
 
 static int	test_number;
 static int	failed_in_test;
@@ -91,6 +92,8 @@ th_alloc(size_t size)
 {
 	void	   *p = malloc(size ? size : 1);
 
+	if (size > th_alloc_max)
+		th_alloc_max = size;
 	if (!p)
 	{
 		fprintf(stderr, "out of memory\n");

@@ -23,6 +23,8 @@
 extern int	th_checks_failed;
 extern dl_status th_last_error;
 extern char th_last_message[512];
+/* the largest single allocation through the hooks since it was last set to 0 */
+extern size_t th_alloc_max;
 
 /* begins a named test: prints "ok N - name" or "not ok N - name" at th_end */
 extern void th_begin(const char *name);

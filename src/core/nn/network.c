@@ -268,10 +268,11 @@ shape_valid(const dl_shape *s)
 
 /*
  * The output shape and parameter counts of one layer; a layer that cannot
- * take this input is DL_EINVAL naming its position (1-based) and type.
+ * take this input is reported with status bad (DL_EINVAL for specs from the
+ * user, DL_EFORMAT for a stored model) naming its position (1-based) and type.
  */
 static dl_status
-plan_layer(dl_layer *l, int pos)
+plan_layer(dl_layer *l, int pos, dl_status bad)
 {
 	const dl_layer_spec *s = &l->spec;
 	const dl_shape *in = &l->in_shape;
@@ -289,7 +290,7 @@ plan_layer(dl_layer *l, int pos)
 				int			last = in->dim[in->ndim - 1];
 
 				if (s->units < 1 || s->units > DL_MAX_UNITS)
-					return dl_error(DL_EINVAL, "layer %d (dense): units must be between 1 and %d",
+					return dl_error(bad, "layer %d (dense): units must be between 1 and %d",
 									pos, DL_MAX_UNITS);
 				out->dim[out->ndim - 1] = s->units;
 				l->n_trainable = (size_t) last * s->units + (s->use_bias ? s->units : 0);
@@ -298,7 +299,7 @@ plan_layer(dl_layer *l, int pos)
 			}
 		case DL_LAYER_DROPOUT:
 			if (!(s->rate >= 0.0f && s->rate < 1.0f))
-				return dl_error(DL_EINVAL, "layer %d (dropout): rate must be at least 0 and below 1",
+				return dl_error(bad, "layer %d (dropout): rate must be at least 0 and below 1",
 								pos);
 			break;
 		case DL_LAYER_FLATTEN:
@@ -312,14 +313,14 @@ plan_layer(dl_layer *l, int pos)
 				size_t		known = 1;
 
 				if (t.ndim < 1 || t.ndim > DL_MAX_DIMS)
-					return dl_error(DL_EINVAL, "layer %d (reshape): target must have 1 to %d dimensions",
+					return dl_error(bad, "layer %d (reshape): target must have 1 to %d dimensions",
 									pos, DL_MAX_DIMS);
 				for (int i = 0; i < t.ndim; i++)
 				{
 					if (t.dim[i] == -1 && infer < 0)
 						infer = i;
 					else if (t.dim[i] < 1 || t.dim[i] > DL_MAX_UNITS)
-						return dl_error(DL_EINVAL, "layer %d (reshape): target dimensions must be positive (one may be -1)",
+						return dl_error(bad, "layer %d (reshape): target dimensions must be positive (one may be -1)",
 										pos);
 					else
 						known *= (size_t) t.dim[i];
@@ -336,7 +337,7 @@ plan_layer(dl_layer *l, int pos)
 				break;
 		bad_reshape:
 				dl_shape_format(in, buf, sizeof(buf));
-				return dl_error(DL_EINVAL, "layer %d (reshape): cannot reshape %s (%zu values) to the target",
+				return dl_error(bad, "layer %d (reshape): cannot reshape %s (%zu values) to the target",
 								pos, buf, in_size);
 			}
 		case DL_LAYER_BATCHNORM:
@@ -345,7 +346,7 @@ plan_layer(dl_layer *l, int pos)
 				int			c = in->ndim == 3 ? in->dim[0] : in->dim[in->ndim - 1];
 
 				if (!(s->epsilon > 0.0f) || !(s->momentum > 0.0f && s->momentum <= 1.0f))
-					return dl_error(DL_EINVAL, "layer %d (batchnorm): epsilon must be positive and momentum in (0, 1]",
+					return dl_error(bad, "layer %d (batchnorm): epsilon must be positive and momentum in (0, 1]",
 									pos);
 				l->n_trainable = 2 * (size_t) c;	/* gamma, beta */
 				l->n_params = 4 * (size_t) c;	/* + running mean, running variance */
@@ -353,27 +354,32 @@ plan_layer(dl_layer *l, int pos)
 			}
 		case DL_LAYER_LAYERNORM:
 			if (!(s->epsilon > 0.0f))
-				return dl_error(DL_EINVAL, "layer %d (layernorm): epsilon must be positive", pos);
+				return dl_error(bad, "layer %d (layernorm): epsilon must be positive", pos);
 			l->n_trainable = l->n_params = 2 * (size_t) in->dim[in->ndim - 1];
 			break;
 		case DL_LAYER_ACTIVATION:
 			break;
 		default:
-			return dl_error(DL_EINVAL, "layer %d: unknown layer type %d", pos, (int) s->type);
+			return dl_error(bad, "layer %d: unknown layer type %d", pos, (int) s->type);
 	}
 	if (s->activation < DL_ACT_LINEAR || s->activation > DL_ACT_LAST)
-		return dl_error(DL_EINVAL, "layer %d (%s): unknown activation %d", pos, name, (int) s->activation);
+		return dl_error(bad, "layer %d (%s): unknown activation %d", pos, name, (int) s->activation);
 	if (!shape_valid(out))
 	{
 		dl_shape_format(in, buf, sizeof(buf));
-		return dl_error(DL_EINVAL, "layer %d (%s): output too large for input %s", pos, name, buf);
+		return dl_error(bad, "layer %d (%s): output too large for input %s", pos, name, buf);
 	}
 	return DL_OK;
 }
 
+/*
+ * Everything dl_network_init does but allocating the parameters: a reader
+ * of stored bytes compares the count with what the bytes hold before
+ * allocating it.
+ */
 dl_status
-dl_network_init(dl_network *net, const dl_layer_spec *specs, int n_layers,
-				const dl_shape *input)
+dl_network_plan(dl_network *net, const dl_layer_spec *specs, int n_layers,
+				const dl_shape *input, dl_status bad)
 {
 	dl_shape	cur;
 	size_t		total = 0;
@@ -381,9 +387,9 @@ dl_network_init(dl_network *net, const dl_layer_spec *specs, int n_layers,
 
 	memset(net, 0, sizeof(*net));
 	if (n_layers < 1 || n_layers > DL_MAX_LAYERS)
-		return dl_error(DL_EINVAL, "a network needs 1 to %d layers, got %d", DL_MAX_LAYERS, n_layers);
+		return dl_error(bad, "a network needs 1 to %d layers, got %d", DL_MAX_LAYERS, n_layers);
 	if (!shape_valid(input))
-		return dl_error(DL_EINVAL, "input shape is invalid (1 to %d positive dimensions, at most %d values)",
+		return dl_error(bad, "input shape is invalid (1 to %d positive dimensions, at most %d values)",
 						DL_MAX_DIMS, DL_MAX_FEATURES);
 	net->layers = dl_alloc(sizeof(dl_layer) * n_layers);
 	memset(net->layers, 0, sizeof(dl_layer) * n_layers);
@@ -396,7 +402,7 @@ dl_network_init(dl_network *net, const dl_layer_spec *specs, int n_layers,
 
 		l->spec = specs[i];
 		l->in_shape = cur;
-		if ((st = plan_layer(l, i + 1)) != DL_OK)
+		if ((st = plan_layer(l, i + 1, bad)) != DL_OK)
 		{
 			dl_network_free(net);
 			return st;
@@ -411,11 +417,22 @@ dl_network_init(dl_network *net, const dl_layer_spec *specs, int n_layers,
 	}
 	net->output_shape = cur;
 	net->n_params = total;
-	if (total > 0)
+	return DL_OK;
+}
+
+dl_status
+dl_network_init(dl_network *net, const dl_layer_spec *specs, int n_layers,
+				const dl_shape *input)
+{
+	dl_status	st = dl_network_plan(net, specs, n_layers, input, DL_EINVAL);
+
+	if (st != DL_OK)
+		return st;
+	if (net->n_params > 0)
 	{
 		size_t		bytes;
 
-		if ((st = dl_size_mul_add(total, sizeof(float), 0, &bytes)) != DL_OK)
+		if ((st = dl_size_mul_add(net->n_params, sizeof(float), 0, &bytes)) != DL_OK)
 		{
 			dl_network_free(net);
 			return st;

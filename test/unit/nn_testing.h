@@ -1,0 +1,31 @@
+/*-------------------------------------------------------------------------
+ *
+ * nn_testing.h
+ *	  Helpers shared by the unit tests of the neural-network engine.
+ *
+ * test/unit/nn_testing.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGDL_NN_TESTING_H
+#define PGDL_NN_TESTING_H
+
+#include <string.h>
+
+#include "dl_nn.h"
+
+/* field by field: padding bytes may differ between equal specs */
+static inline bool
+th_same_spec(const dl_layer_spec *a, const dl_layer_spec *b)
+{
+	return a->type == b->type && a->activation == b->activation &&
+		memcmp(&a->alpha, &b->alpha, sizeof(float)) == 0 && a->units == b->units &&
+		a->use_bias == b->use_bias && a->activation_given == b->activation_given &&
+		memcmp(&a->rate, &b->rate, sizeof(float)) == 0 &&
+		a->target.ndim == b->target.ndim &&
+		memcmp(a->target.dim, b->target.dim, sizeof(a->target.dim)) == 0 &&
+		memcmp(&a->epsilon, &b->epsilon, sizeof(float)) == 0 &&
+		memcmp(&a->momentum, &b->momentum, sizeof(float)) == 0;
+}
+
+#endif							/* PGDL_NN_TESTING_H */

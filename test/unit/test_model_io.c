@@ -1,0 +1,795 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_model_io.c
+ *	  The weights format (src/core/nn/model_io.c, docs/model-format.md).
+ *
+ * A model is built by hand (every feature kind, labels, an imputer, a
+ * scaler, options and a network with every layer type), written, read back
+ * and compared field by field with bit-identical parameters.  Then the
+ * reader is attacked: every truncation, every single-bit flip, a newer
+ * version, and hand-edited fields (with the checksum recomputed so the
+ * reader gets past it) that claim huge counts, which must fail without a
+ * large allocation.  Under ASan (run_tests_asan) a failed read that leaks
+ * is reported at exit.
+ *
+ * test/unit/test_model_io.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "nn_testing.h"
+
+#define NO_LIMIT ((size_t) 1 << 40)
+
+static char *
+dup(const char *s)
+{
+	size_t		n = strlen(s) + 1;
+	char	   *p = dl_alloc(n);
+
+	memcpy(p, s, n);
+	return p;
+}
+
+static void
+set_feature(dl_feature *f, const char *name, dl_feature_kind kind, int length, int rows, int cols)
+{
+	memset(f, 0, sizeof(*f));
+	f->name = dup(name);
+	f->kind = kind;
+	f->length = length;
+	f->rows = rows;
+	f->cols = cols;
+}
+
+/*
+ * The full model: 11 inputs from five features (number, array of 3, 2x2
+ * matrix, categorical of 3, categorical seen without values), a 3-class
+ * softmax network with every layer type.
+ */
+static void
+build_full(dl_model *m)
+{
+	const char *labels[] = {"setosa", "versicolor", "virginica"};
+	const char *colors[] = {"blue", "green", "red"};
+	dl_layer_spec *specs;
+	int			n;
+	dl_shape	in = {1, {11}};
+
+	memset(m, 0, sizeof(*m));
+	m->task = DL_TASK_CLASSIFICATION;
+	m->loss = DL_LOSS_CE;
+	m->target = dup("species");
+	m->n_labels = 3;
+	m->labels = dl_alloc(3 * sizeof(char *));
+	for (int i = 0; i < 3; i++)
+		m->labels[i] = dup(labels[i]);
+	m->n_features = 5;
+	m->features = dl_alloc(5 * sizeof(dl_feature));
+	set_feature(&m->features[0], "age", DL_FEATURE_NUMBER, 1, 0, 0);
+	set_feature(&m->features[1], "pix", DL_FEATURE_ARRAY, 3, 0, 0);
+	set_feature(&m->features[2], "seq", DL_FEATURE_MATRIX, 4, 2, 2);
+	set_feature(&m->features[3], "color", DL_FEATURE_CATEGORICAL, 3, 0, 0);
+	m->features[3].n_categories = 3;
+	m->features[3].categories = dl_alloc(3 * sizeof(char *));
+	for (int i = 0; i < 3; i++)
+		m->features[3].categories[i] = dup(colors[i]);
+	set_feature(&m->features[4], "never", DL_FEATURE_CATEGORICAL, 0, 0, 0);
+	m->n_inputs = 11;
+
+	m->imputer = dl_alloc(sizeof(dl_scaler));
+	CHECK_STATUS(dl_scaler_alloc(m->imputer, DL_SCALER_IMPUTER, 11), DL_OK);
+	m->imputer->strategy = DL_IMPUTE_MEAN;
+	m->imputer->n = 150;
+	m->scaler = dl_alloc(sizeof(dl_scaler));
+	CHECK_STATUS(dl_scaler_alloc(m->scaler, DL_SCALER_STANDARD, 11), DL_OK);
+	m->scaler->n = 150;
+	for (int i = 0; i < 11; i++)
+	{
+		m->imputer->fill[i] = 0.5 * i - 1;
+		m->scaler->center[i] = m->scaler->lo[i] = 0.1 * i;
+		m->scaler->scale[i] = m->scaler->hi[i] = 1.0 + i;
+	}
+	m->scaler->scale[3] = NAN;	/* a scaler fitted on NaN keeps it */
+	m->scaler->hi[3] = NAN;
+	m->options_json = dup("{\"epochs\": 5, \"description\": \"caf\xC3\xA9\"}");
+
+	CHECK_STATUS(dl_parse_layers(
+								 "[{\"type\":\"dense\",\"units\":8,\"activation\":\"relu\"},"
+								 "{\"type\":\"dropout\",\"rate\":0.2},{\"type\":\"batchnorm\",\"momentum\":0.3},"
+								 "{\"type\":\"reshape\",\"target_shape\":[2,-1]},{\"type\":\"layernorm\",\"epsilon\":1e-3},"
+								 "{\"type\":\"flatten\"},{\"type\":\"activation\",\"activation\":\"leaky_relu\",\"alpha\":0.3},"
+								 "{\"type\":\"dense\",\"use_bias\":false}]", &specs, &n), DL_OK);
+	CHECK_STATUS(dl_complete_output(&specs, &n, DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE), DL_OK);
+	CHECK_STATUS(dl_network_init(&m->net, specs, n, &in), DL_OK);
+	dl_network_init_params(&m->net, 7);
+	/* odd bit patterns travel too: a negative zero and a NaN with a payload */
+	m->net.params[0] = -0.0f;
+	{
+		uint32_t	nan_bits = 0x7FC12345u;
+
+		memcpy(&m->net.params[1], &nan_bits, 4);
+	}
+	dl_free(specs);
+}
+
+/* the smallest model: regression on one number through one dense unit */
+static void
+build_small(dl_model *m, bool with_scaler)
+{
+	dl_layer_spec spec;
+	dl_shape	in = {1, {1}};
+
+	memset(m, 0, sizeof(*m));
+	m->task = DL_TASK_REGRESSION;
+	m->loss = DL_LOSS_MSE;
+	m->target = dup("y");
+	m->n_features = 1;
+	m->features = dl_alloc(sizeof(dl_feature));
+	set_feature(&m->features[0], "x", DL_FEATURE_NUMBER, 1, 0, 0);
+	m->n_inputs = 1;
+	dl_layer_spec_defaults(&spec, DL_LAYER_DENSE);
+	spec.units = 1;
+	CHECK_STATUS(dl_network_init(&m->net, &spec, 1, &in), DL_OK);
+	m->net.params[0] = 2.0f;
+	m->net.params[1] = -1.0f;
+	if (with_scaler)
+	{
+		m->scaler = dl_alloc(sizeof(dl_scaler));
+		CHECK_STATUS(dl_scaler_alloc(m->scaler, DL_SCALER_STANDARD, 1), DL_OK);
+		m->scaler->n = 10;
+	}
+}
+
+static bool
+same_scaler(const dl_scaler *a, const dl_scaler *b)
+{
+	size_t		bytes;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	bytes = (size_t) a->d * sizeof(double);
+	return a->kind == b->kind && a->strategy == b->strategy && a->d == b->d &&
+		memcmp(&a->n, &b->n, 8) == 0 && memcmp(&a->constant, &b->constant, 8) == 0 &&
+		memcmp(a->center, b->center, bytes) == 0 && memcmp(a->scale, b->scale, bytes) == 0 &&
+		memcmp(a->lo, b->lo, bytes) == 0 && memcmp(a->hi, b->hi, bytes) == 0 &&
+		memcmp(a->fill, b->fill, bytes) == 0;
+}
+
+static bool
+same_string(const char *a, const char *b)
+{
+	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+/* field by field; the network through its specs, shapes and parameter bits */
+static void
+check_same_model(const dl_model *a, const dl_model *b)
+{
+	CHECK(a->task == b->task && a->loss == b->loss);
+	CHECK(same_string(a->target, b->target));
+	CHECK(a->n_labels == b->n_labels);
+	for (int i = 0; i < a->n_labels && i < b->n_labels; i++)
+		CHECK(same_string(a->labels[i], b->labels[i]));
+	CHECK(a->n_features == b->n_features && a->n_inputs == b->n_inputs);
+	for (int i = 0; i < a->n_features && i < b->n_features; i++)
+	{
+		const dl_feature *x = &a->features[i],
+				   *y = &b->features[i];
+
+		CHECK(same_string(x->name, y->name) && x->kind == y->kind && x->length == y->length &&
+			  x->rows == y->rows && x->cols == y->cols && x->n_categories == y->n_categories);
+		for (int c = 0; c < x->n_categories && c < y->n_categories; c++)
+			CHECK(same_string(x->categories[c], y->categories[c]));
+	}
+	CHECK(same_scaler(a->imputer, b->imputer));
+	CHECK(same_scaler(a->scaler, b->scaler));
+	CHECK(same_string(a->options_json, b->options_json));
+	CHECK(a->net.n_layers == b->net.n_layers && a->net.n_params == b->net.n_params);
+	CHECK(memcmp(&a->net.input_shape, &b->net.input_shape, sizeof(dl_shape)) == 0);
+	CHECK(memcmp(&a->net.output_shape, &b->net.output_shape, sizeof(dl_shape)) == 0);
+	for (int i = 0; i < a->net.n_layers && i < b->net.n_layers; i++)
+	{
+		const dl_layer *x = &a->net.layers[i],
+				   *y = &b->net.layers[i];
+
+		CHECK(th_same_spec(&x->spec, &y->spec));
+		CHECK(x->param_offset == y->param_offset && x->n_params == y->n_params &&
+			  x->n_trainable == y->n_trainable);
+		CHECK(memcmp(&x->out_shape, &y->out_shape, sizeof(dl_shape)) == 0);
+	}
+	if (a->net.n_params == b->net.n_params)
+		CHECK(memcmp(a->net.params, b->net.params, a->net.n_params * sizeof(float)) == 0);
+}
+
+static bool
+model_is_zero(const dl_model *m)
+{
+	static const dl_model zero;
+
+	return memcmp(m, &zero, sizeof(zero)) == 0;
+}
+
+/* reads from an exact-size copy, so ASan sees any read past the end */
+static dl_status
+read_copy(const uint8_t *blob, size_t len, size_t max_params, dl_model *m)
+{
+	uint8_t    *copy = malloc(len ? len : 1);
+	dl_status	st;
+
+	memcpy(copy, blob, len);
+	th_clear_error();
+	st = dl_model_read(copy, len, max_params, m);
+	free(copy);
+	return st;
+}
+
+/*
+ * With PGDL_MODEL_CORPUS set to a directory, the blobs of the round-trip
+ * tests are also written there as fuzz seeds, each twice: after mode byte 0
+ * (read as is) and 1 (fuzz_model.c fixes the length and checksum first).
+ */
+static void
+save_seed(const char *name, const uint8_t *blob, size_t len)
+{
+	const char *dir = getenv("PGDL_MODEL_CORPUS");
+
+	if (dir == NULL)
+		return;
+	for (int mode = 0; mode < 2; mode++)
+	{
+		char		path[1024];
+		FILE	   *f;
+
+		snprintf(path, sizeof(path), "%s/seed-%s-%d", dir, name, mode);
+		f = fopen(path, "wb");
+		if (f == NULL || fputc(mode, f) == EOF || fwrite(blob, 1, len, f) != len || fclose(f) != 0)
+			th_fail(__FILE__, __LINE__, "cannot write %s", path);
+	}
+}
+
+static void
+store32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t) (v >> (8 * i));
+}
+
+static void
+fix_crc(uint8_t *blob, size_t len)
+{
+	store32(blob + len - 4, dl_crc32c(blob, len - 4));
+}
+
+/* ---- tests ---- */
+
+static void
+test_crc(void)
+{
+	th_begin("model: CRC-32C of the check string is 0xE3069283");
+	CHECK(dl_crc32c((const uint8_t *) "123456789", 9) == 0xE3069283u);
+	CHECK(dl_crc32c((const uint8_t *) "", 0) == 0);
+	th_end();
+}
+
+static void
+test_round_trip(void)
+{
+	dl_model	m,
+				back;
+	uint8_t    *blob,
+			   *again;
+	size_t		len,
+				len2;
+
+	th_begin("model: write then read gives the same model, bit-identical parameters, same bytes again");
+	build_full(&m);
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	CHECK(len > 28 && memcmp(blob, "PGDLMODL", 8) == 0);
+	CHECK(blob[8] == 1 && blob[9] == 0 && blob[12] == 7 && blob[16] == 28);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+	check_same_model(&m, &back);
+	CHECK(back.n_inputs == 11);
+	save_seed("full", blob, len);
+	CHECK_STATUS(dl_model_write(&back, &again, &len2), DL_OK);
+	CHECK(len2 == len && memcmp(blob, again, len) == 0);
+	/* the parameter count is the limit: exactly at it is fine */
+	dl_model_free(&back);
+	CHECK(model_is_zero(&back));
+	CHECK_STATUS(read_copy(blob, len, m.net.n_params, &back), DL_OK);
+	dl_model_free(&back);
+	dl_free(again);
+	dl_free(blob);
+	dl_model_free(&m);
+
+	/* without imputer, scaler or options; a binary model */
+	build_small(&m, false);
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	CHECK(len == 136 && blob[12] == 0);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+	check_same_model(&m, &back);
+	save_seed("small", blob, len);
+	dl_model_free(&back);
+	dl_free(blob);
+	m.task = DL_TASK_CLASSIFICATION;
+	m.loss = DL_LOSS_BCE;
+	m.n_labels = 2;
+	m.labels = dl_alloc(2 * sizeof(char *));
+	m.labels[0] = dup("false");
+	m.labels[1] = dup("");		/* an empty text label is a label */
+	m.net.layers[0].spec.activation = DL_ACT_SIGMOID;
+	m.net.layers[0].spec.activation_given = true;
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+	check_same_model(&m, &back);
+	save_seed("binary", blob, len);
+	dl_model_free(&back);
+	dl_free(blob);
+	dl_model_free(&m);
+	th_end();
+}
+
+static void
+test_scaler_kinds(void)
+{
+	static const struct
+	{
+		const char *name;
+		dl_scaler_kind kind;
+		dl_impute_strategy strategy;
+	}			kinds[] = {
+		{"minmax", DL_SCALER_MINMAX, DL_IMPUTE_NONE},
+		{"maxabs", DL_SCALER_MAXABS, DL_IMPUTE_NONE},
+		{"robust", DL_SCALER_ROBUST, DL_IMPUTE_NONE},
+		{"imputer-median", DL_SCALER_IMPUTER, DL_IMPUTE_MEDIAN},
+		{"imputer-constant", DL_SCALER_IMPUTER, DL_IMPUTE_CONSTANT},
+	};
+
+	th_begin("model: every scaler kind and imputer strategy round-trips");
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+	{
+		dl_model	m,
+					back;
+		dl_scaler  *s = dl_alloc(sizeof(dl_scaler));
+		uint8_t    *blob;
+		size_t		len;
+
+		build_small(&m, false);
+		CHECK_STATUS(dl_scaler_alloc(s, kinds[k].kind, 1), DL_OK);
+		s->strategy = kinds[k].strategy;
+		s->n = 3;
+		if (kinds[k].kind == DL_SCALER_IMPUTER)
+		{
+			if (kinds[k].strategy == DL_IMPUTE_CONSTANT)
+				s->constant = -7.5;
+			s->fill[0] = kinds[k].strategy == DL_IMPUTE_CONSTANT ? -7.5 : 2.25;
+			m.imputer = s;
+		}
+		else
+		{
+			s->center[0] = kinds[k].kind == DL_SCALER_MAXABS ? 0 : 1.5;
+			s->scale[0] = 4;
+			if (kinds[k].kind == DL_SCALER_ROBUST)
+			{
+				s->lo[0] = 0.5;
+				s->hi[0] = 4.5;
+			}
+			m.scaler = s;
+		}
+		m.options_json = dup("");
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+		check_same_model(&m, &back);
+		save_seed(kinds[k].name, blob, len);
+		dl_model_free(&back);
+		dl_free(blob);
+		dl_model_free(&m);
+	}
+	th_end();
+}
+
+static void
+test_truncations(void)
+{
+	dl_model	m,
+				back;
+	uint8_t    *blob;
+	size_t		len;
+	int			wrong = 0,
+				wrong_fixed = 0,
+				past_end = 0;
+
+	th_begin("model: every truncation fails with DL_EFORMAT, also with header and checksum made consistent");
+	build_full(&m);
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	for (size_t cut = 0; cut < len; cut++)
+	{
+		dl_status	st = read_copy(blob, cut, NO_LIMIT, &back);
+
+		if (st != DL_EFORMAT || th_last_error != DL_EFORMAT || !model_is_zero(&back))
+			wrong++;
+
+		/*
+		 * The same bytes as a complete blob: header length and checksum
+		 * fixed, so the reader walks into the sections and must find them
+		 * short.
+		 */
+		if (cut >= 28 && cut != len - 4)	/* len - 4: the blob itself */
+		{
+			uint8_t    *t = malloc(cut + 4);
+
+			memcpy(t, blob, cut);
+			store32(t + 20, (uint32_t) (cut + 4));
+			memset(t + 24, 0, 4);
+			fix_crc(t, cut + 4);
+			st = read_copy(t, cut + 4, NO_LIMIT, &back);
+			if (strstr(th_last_message, "run past the end of the model") != NULL)
+				past_end++;
+			if (st != DL_EFORMAT || !model_is_zero(&back))
+			{
+				if (wrong_fixed++ == 0)
+					th_fail(__FILE__, __LINE__, "cut at %zu: status %d (%s)", cut, (int) st, th_last_message);
+				if (st == DL_OK)
+					dl_model_free(&back);
+			}
+			free(t);
+		}
+	}
+	CHECK(wrong == 0);
+	CHECK(wrong_fixed == 0);
+	CHECK(past_end > 100);
+	/* the messages say what happened */
+	read_copy(blob, len - 1, NO_LIMIT, &back);
+	CHECK(strstr(th_last_message, "truncated") != NULL);
+	read_copy(blob, 5, NO_LIMIT, &back);
+	CHECK(strstr(th_last_message, "truncated to 5 bytes") != NULL);
+	dl_free(blob);
+	dl_model_free(&m);
+	th_end();
+}
+
+static void
+test_bit_flips(void)
+{
+	dl_model	m,
+				back;
+	uint8_t    *blob;
+	size_t		len;
+	int			wrong = 0,
+				accepted = 0,
+				rejected = 0;
+
+	th_begin("model: every single-bit flip is refused; with the checksum fixed, reads are clean or canonical");
+	build_full(&m);
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	for (size_t i = 0; i < len; i++)
+		for (int bit = 0; bit < 8; bit++)
+		{
+			dl_status	st;
+			dl_status	want = (i >= 8 && i < 12) ? DL_EVERSION : DL_EFORMAT;
+
+			blob[i] ^= (uint8_t) (1u << bit);
+			st = read_copy(blob, len, NO_LIMIT, &back);
+			/* version bits: higher is newer, the lowest bit makes 0 */
+			if (!(st == want || (want == DL_EVERSION && st == DL_EFORMAT)) || !model_is_zero(&back))
+			{
+				if (wrong++ == 0)
+					th_fail(__FILE__, __LINE__, "flip of bit %d of byte %zu: status %d", bit, i, (int) st);
+				if (st == DL_OK)
+					dl_model_free(&back);
+			}
+
+			/* past the header and the checksum: a hostile but consistent blob */
+			if (i >= 28 && i < len - 4)
+			{
+				fix_crc(blob, len);
+				st = read_copy(blob, len, NO_LIMIT, &back);
+				if (st == DL_OK)
+				{
+					uint8_t    *again;
+					size_t		len2;
+
+					accepted++;
+					CHECK_STATUS(dl_model_write(&back, &again, &len2), DL_OK);
+					CHECK(len2 == len && memcmp(again, blob, len) == 0);
+					dl_free(again);
+					dl_model_free(&back);
+				}
+				else
+				{
+					rejected++;
+					CHECK(st == DL_EFORMAT && th_last_error == DL_EFORMAT && model_is_zero(&back));
+				}
+			}
+			blob[i] ^= (uint8_t) (1u << bit);
+			fix_crc(blob, len);
+		}
+	CHECK(wrong == 0);
+	/* parameters take any bits, so many flips read; the structure refuses most others */
+	CHECK(accepted > 0 && rejected > 0);
+	dl_free(blob);
+	dl_model_free(&m);
+	th_end();
+}
+
+static void
+test_header(void)
+{
+	dl_model	m,
+				back;
+	uint8_t    *blob,
+			   *longer;
+	size_t		len;
+
+	th_begin("model: magic, version, header length, flags and trailing bytes are checked");
+	build_small(&m, false);
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+
+	blob[0] = 'X';
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "not a pgdl model") != NULL);
+	CHECK_STATUS(read_copy(blob, 3, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "not a pgdl model") != NULL);
+	blob[0] = 'P';
+
+	/* a newer version is DL_EVERSION whatever follows, even if it is short */
+	store32(blob + 8, 2);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EVERSION);
+	CHECK(strstr(th_last_message, "model format version 2 is newer than this pgdl supports (1)") != NULL);
+	CHECK_STATUS(read_copy(blob, 12, NO_LIMIT, &back), DL_EVERSION);
+	store32(blob + 8, 0xFFFFFFFFu);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EVERSION);
+	CHECK(strstr(th_last_message, "version 4294967295") != NULL);
+	store32(blob + 8, 0);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	store32(blob + 8, 1);
+
+	store32(blob + 16, 32);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "header length 32") != NULL);
+	store32(blob + 16, 28);
+
+	store32(blob + 12, 8);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "unknown flags 0x8") != NULL);
+	/* a flag whose section is missing */
+	store32(blob + 12, 4);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	store32(blob + 12, 0);
+	fix_crc(blob, len);
+
+	/* trailing bytes, with and without a consistent header */
+	longer = malloc(len + 3);
+	memcpy(longer, blob, len);
+	memset(longer + len, 0, 3);
+	CHECK_STATUS(read_copy(longer, len + 3, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "3 bytes after its end") != NULL);
+	memcpy(longer + len - 4, "\0\0\0\0\0\0\0", 7);
+	store32(longer + 20, (uint32_t) (len + 3));
+	fix_crc(longer, len + 3);
+	CHECK_STATUS(read_copy(longer, len + 3, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "3 bytes after the parameters") != NULL);
+	free(longer);
+
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+	dl_model_free(&back);
+	blob[len - 1] ^= 0x10;
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "checksum mismatch: the model bytes are damaged") != NULL);
+	dl_free(blob);
+	dl_model_free(&m);
+	th_end();
+}
+
+/*
+ * Offsets in the blob of build_small(): header 0..28, task 28, loss 32,
+ * target 36 (+1 byte), labels 41, features 45 (name 49, kind 54, length 58,
+ * rows 62, cols 66, categories 70), input shape 74, layer count 94, type 98,
+ * activation 102, alpha 106, units 110, use_bias 114, activation_given 115;
+ * without a scaler: parameter count 116, parameters 124, checksum 132.
+ * With a standard scaler of one feature: kind 116, strategy 120, d 124,
+ * n 128, constant 136, arrays 144, parameter count 176.
+ */
+typedef struct edit
+{
+	bool		scaler;
+	size_t		offset;
+	int			width;			/* 1, 4 or 8 bytes */
+	uint64_t	value;
+	dl_status	want;
+	const char *needle;
+} edit;
+
+static void
+test_hostile_fields(void)
+{
+	static const edit edits[] = {
+		{false, 28, 4, 0, DL_EFORMAT, "unknown task or loss"},
+		{false, 32, 4, 4, DL_EFORMAT, "unknown task or loss"},
+		{false, 36, 4, 0xFFFFFFFFu, DL_EFORMAT, "the target name has 4294967295 bytes, more than 63"},
+		{false, 36, 4, 60, DL_EFORMAT, "the target name contains a NUL byte"},
+		{false, 36, 4, 0, DL_EFORMAT, "the label count is 121 but only 88 bytes remain"},
+		{false, 40, 1, 0, DL_EFORMAT, "the target name contains a NUL byte"},
+		{false, 41, 4, 0xFFFFFFFFu, DL_EFORMAT, "the label count is 4294967295, more than 100000"},
+		{false, 41, 4, 100000, DL_EFORMAT, "the label count is 100000 but only"},
+		{false, 41, 4, 1, DL_EFORMAT, "invalid model"},
+		{false, 45, 4, 1000000, DL_EFORMAT, "the feature count is 1000000 but only"},
+		{false, 45, 4, 0, DL_EFORMAT, "invalid model"},
+		{false, 49, 4, 0xFFFFFFF0u, DL_EFORMAT, "the name of feature 1 has 4294967280 bytes"},
+		{false, 54, 4, 9, DL_EFORMAT, "feature 1 has unknown kind 9"},
+		{false, 54, 4, DL_FEATURE_ARRAY, DL_OK, NULL},	/* an array of one is fine */
+		{false, 54, 4, DL_FEATURE_CATEGORICAL, DL_EFORMAT, "has 0 categories and length 1"},
+		{false, 58, 4, 0x7FFFFFFF, DL_EFORMAT, "a feature's length is 2147483647, more than 1000000"},
+		{false, 58, 4, 2, DL_EFORMAT, "feature 1 (number) must have length 1"},
+		{false, 62, 4, 3, DL_EFORMAT, "feature 1 (number) must have length 1"},
+		{false, 70, 4, 0xFFFFFF, DL_EFORMAT, "category count is 16777215, more than 1000000"},
+		{false, 74, 4, 5, DL_EFORMAT, "a shape in the input shape has 5 dimensions"},
+		{false, 78, 4, 0, DL_EFORMAT, "input shape is invalid"},
+		{false, 82, 4, 1, DL_EFORMAT, "has dimension 2 = 1"},
+		{false, 94, 4, 0, DL_EFORMAT, "the network has no layers"},
+		{false, 94, 4, 257, DL_EFORMAT, "the layer count is 257, more than 256"},
+		{false, 94, 4, 5, DL_EFORMAT, "unknown layer type 1073741824"},
+		{false, 94, 4, 2, DL_EFORMAT, "it stores 13799029259336941568 parameters but 0 bytes follow"},
+		{false, 41, 4, 21, DL_EFORMAT, "a label has 2013265920 bytes, more than 4096"},
+		{false, 98, 4, 99, DL_EFORMAT, "unknown layer type 99"},
+		{false, 98, 4, DL_LAYER_FLATTEN, DL_EFORMAT, "invalid model"},
+		{false, 102, 4, 7, DL_EFORMAT, "an activation is 7, more than 6"},
+		{false, 102, 4, DL_ACT_SOFTMAX, DL_OK, NULL},
+		{false, 106, 4, 0x7F800000u, DL_EFORMAT, "alpha inf, not a positive number"},
+		{false, 106, 4, 0, DL_EFORMAT, "alpha 0, not a positive number"},
+		{false, 110, 4, 0, DL_EFORMAT, "layer 1 (dense): units must be between 1 and"},
+		{false, 110, 4, 0x7FFFFFFF, DL_EFORMAT, "a dense layer has 2147483647 units"},
+		{false, 110, 4, 2, DL_EFORMAT, "the layers have 4 parameters but the model stores 2"},
+		{false, 114, 1, 2, DL_EFORMAT, "a boolean in the layers is 2"},
+		{false, 114, 1, 0, DL_EFORMAT, "the layers have 1 parameters but the model stores 2"},
+		{false, 115, 1, 1, DL_OK, NULL},
+		{false, 116, 8, UINT64_C(1) << 62, DL_EFORMAT, "stores 4611686018427387904 parameters but 8 bytes follow"},
+		{false, 116, 8, 3, DL_EFORMAT, "stores 3 parameters but 8 bytes follow"},
+		{true, 116, 4, 0, DL_EFORMAT, "the scaler has kind 0"},
+		{true, 116, 4, DL_SCALER_IMPUTER, DL_EFORMAT, "invalid model"},
+		{true, 116, 4, DL_SCALER_MINMAX, DL_EFORMAT, "invalid model"},
+		{true, 120, 4, 1, DL_EFORMAT, "has no imputer strategy"},
+		{true, 124, 4, 0x0FFFFFFF, DL_EFORMAT, "a scaler's feature count is 268435455, more than 100000"},
+		{true, 124, 4, 50000, DL_EFORMAT, "run past the end"},
+		{true, 124, 4, 0, DL_EFORMAT, "and 0 features"},
+		{true, 128, 8, UINT64_C(0xBFF0000000000000), DL_EFORMAT, "invalid scaler: n must be a non-negative integer"},
+		{true, 136, 8, UINT64_C(0x3FF0000000000000), DL_EFORMAT, "only the constant imputer has a constant"},
+		{true, 152, 8, 0, DL_EFORMAT, "scale of feature 1 is 0"},
+		{true, 176, 8, 1, DL_EFORMAT, "stores 1 parameters but 8 bytes follow"},
+	};
+
+	th_begin("model: hand-edited fields with a valid checksum fail cleanly, without large allocations");
+	for (size_t e = 0; e < sizeof(edits) / sizeof(edits[0]); e++)
+	{
+		const edit *ed = &edits[e];
+		dl_model	m,
+					back;
+		uint8_t    *blob;
+		size_t		len;
+		dl_status	st;
+
+		build_small(&m, ed->scaler);
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+		CHECK(len == (ed->scaler ? 196u : 136u));
+		for (int i = 0; i < ed->width; i++)
+			blob[ed->offset + i] = (uint8_t) (ed->value >> (8 * i));
+		fix_crc(blob, len);
+		th_alloc_max = 0;
+		st = read_copy(blob, len, NO_LIMIT, &back);
+		if (st != ed->want || (st != DL_OK && th_last_error != st) ||
+			(ed->needle && strstr(th_last_message, ed->needle) == NULL))
+			th_fail(__FILE__, __LINE__, "edit %zu (offset %zu = %llu): status %d, message \"%s\", expected %d with \"%s\"",
+					e, ed->offset, (unsigned long long) ed->value, (int) st, th_last_message,
+					(int) ed->want, ed->needle ? ed->needle : "");
+		if (th_alloc_max > 4096)
+			th_fail(__FILE__, __LINE__, "edit %zu allocated %zu bytes at once", e, th_alloc_max);
+		if (st == DL_OK)
+			dl_model_free(&back);
+		else
+			CHECK(model_is_zero(&back));
+		dl_free(blob);
+		dl_model_free(&m);
+	}
+	th_end();
+}
+
+static void
+test_max_params(void)
+{
+	dl_model	m,
+				back;
+	uint8_t    *blob;
+	size_t		len;
+
+	th_begin("model: more parameters than max_params is DL_ELIMIT, before they are allocated");
+	build_full(&m);
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	th_alloc_max = 0;
+	CHECK_STATUS(read_copy(blob, len, m.net.n_params - 1, &back), DL_ELIMIT);
+	CHECK(th_last_error == DL_ELIMIT && model_is_zero(&back));
+	CHECK(m.net.n_params == 160);
+	CHECK(strstr(th_last_message, "the model has 160 parameters, more than the 159 that pgdl.max_model_size allows") != NULL);
+	CHECK(th_alloc_max < m.net.n_params * sizeof(float));
+	CHECK_STATUS(read_copy(blob, len, 0, &back), DL_ELIMIT);
+	dl_free(blob);
+	dl_model_free(&m);
+	th_end();
+}
+
+static void
+test_writer_checks(void)
+{
+	dl_model	m;
+	uint8_t    *blob = (uint8_t *) 1;
+	size_t		len = 1;
+
+	th_begin("model: the writer refuses models the reader would refuse");
+#define WRITE_FAILS(needle) \
+	do { th_clear_error(); \
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL); \
+		CHECK(blob == NULL && len == 0); \
+		if (strstr(th_last_message, "cannot write the model") == NULL || strstr(th_last_message, needle) == NULL) \
+			th_fail(__FILE__, __LINE__, "message \"%s\" lacks \"%s\"", th_last_message, needle); \
+	} while (0)
+
+	build_full(&m);
+	m.n_inputs = 12;
+	WRITE_FAILS("the features give 11 inputs but the model has 12");
+	m.n_inputs = 11;
+	m.n_labels = 2;
+	WRITE_FAILS("one output per label");
+	m.n_labels = 3;
+	m.features[3].categories[1][0] = 'a';	/* "areen" sorts before "blue" */
+	WRITE_FAILS("not in strictly ascending byte order");
+	m.features[3].categories[1][0] = 'g';
+	m.features[2].rows = 3;
+	WRITE_FAILS("feature 3 (matrix) must have rows x cols = length");
+	m.features[2].rows = 2;
+	m.scaler->d = 10;
+	WRITE_FAILS("the scaler has 10 features but the model has 11 inputs");
+	m.scaler->d = 11;
+	m.loss = DL_LOSS_MSE;
+	WRITE_FAILS("do not go together");
+	m.loss = DL_LOSS_CE;
+	m.features[0].name[0] = '\0';
+	WRITE_FAILS("the name of feature 1 has 0 bytes");
+	m.features[0].name[0] = 'a';
+	m.net.layers[6].spec.alpha = NAN;
+	WRITE_FAILS("layer 7 (activation) has alpha nan");
+	m.net.layers[6].spec.alpha = 0.3f;
+	{
+		dl_scaler  *s = m.scaler;
+
+		m.scaler = m.imputer;
+		m.imputer = s;
+		WRITE_FAILS("the imputer is a standard");
+		m.imputer = m.scaler;
+		m.scaler = s;
+	}
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	dl_free(blob);
+	dl_model_free(&m);
+#undef WRITE_FAILS
+	th_end();
+}
+
+void
+suite_model_io(void)
+{
+	test_crc();
+	test_round_trip();
+	test_scaler_kinds();
+	test_truncations();
+	test_bit_flips();
+	test_header();
+	test_hostile_fields();
+	test_max_params();
+	test_writer_checks();
+}
