@@ -388,13 +388,23 @@ test_complete_output(void)
 	CHECK(s[0].activation == DL_ACT_SIGMOID);
 	dl_free(s);
 
-	COMPLETE_FAIL("[{\"type\":\"dense\",\"units\":5}]", DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE,
-				  "layer 1 (dense) is the output layer and has 5 units, but the task needs 3 (one per class)",
-				  "leave \"units\" out");
-	COMPLETE_FAIL("[{\"type\":\"dense\",\"units\":3,\"activation\":\"relu\"}]", DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE,
-				  "output layer of a cross_entropy model and must use softmax, not relu");
+	/* a last dense layer that contradicts the task is hidden: the output follows it */
+	s = layers("[{\"type\":\"dense\",\"units\":5}]", &n);
+	CHECK_STATUS(dl_complete_output(&s, &n, DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE), DL_OK);
+	CHECK(n == 2 && s[0].units == 5 && s[1].units == 3 && s[1].activation == DL_ACT_SOFTMAX);
+	dl_free(s);
+	s = layers("[{\"type\":\"dense\",\"units\":3,\"activation\":\"relu\"}]", &n);
+	CHECK_STATUS(dl_complete_output(&s, &n, DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE), DL_OK);
+	CHECK(n == 2 && s[0].activation == DL_ACT_RELU && s[1].units == 3 && s[1].activation == DL_ACT_SOFTMAX);
+	dl_free(s);
+	s = layers("[{\"type\":\"dense\",\"units\":8,\"activation\":\"tanh\"}]", &n);
+	CHECK_STATUS(dl_complete_output(&s, &n, DL_TASK_REGRESSION, 1, DL_LOSS_MSE), DL_OK);
+	CHECK(n == 2 && s[1].units == 1 && s[1].activation == DL_ACT_LINEAR);
+	dl_free(s);
+	COMPLETE_FAIL("[{\"type\":\"dense\",\"activation\":\"relu\"}]", DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE,
+				  "output layer of a cross_entropy model (one per class) and must use softmax, not relu");
 	COMPLETE_FAIL("[{\"type\":\"dense\",\"activation\":\"softmax\"}]", DL_TASK_CLASSIFICATION, 1, DL_LOSS_BCE,
-				  "binary_cross_entropy model and must use sigmoid, not softmax");
+				  "binary_cross_entropy model", "must use sigmoid, not softmax");
 	COMPLETE_FAIL("[{\"type\":\"dense\",\"activation\":\"softmax\"}]", DL_TASK_REGRESSION, 1, DL_LOSS_MSE,
 				  "regression model (loss mse); softmax");
 	COMPLETE_FAIL("[{\"type\":\"dense\"}]", DL_TASK_REGRESSION, 1, DL_LOSS_CE,

@@ -678,12 +678,6 @@ dl_complete_output(dl_layer_spec **specs, int *n, dl_task task, int n_outputs, d
 			return dl_error(DL_EINVAL, "layer %d (dense): \"units\" is required (only the last layer may leave it out, to take the output size from the task)",
 							i + 1);
 
-	append = in[count - 1].type != DL_LAYER_DENSE;
-	total = count + (append ? 1 : 0);
-	if (total > DL_MAX_LAYERS)
-		return dl_error(DL_EINVAL, "the layers end with a %s layer, so a dense output layer is added, which makes %d layers; at most %d are allowed",
-						dl_layer_type_name(in[count - 1].type), total, DL_MAX_LAYERS);
-
 	switch (loss)
 	{
 		case DL_LOSS_CE:
@@ -699,23 +693,37 @@ dl_complete_output(dl_layer_spec **specs, int *n, dl_task task, int n_outputs, d
 			why = "one per target";
 			break;
 	}
+
+	/*
+	 * The last layer is the output when it is dense and nothing in it
+	 * contradicts the task: its units are left out or equal the output
+	 * size, and its activation is left out or fits the loss.  A last dense
+	 * layer that contradicts the task is a hidden layer (e.g. "units":64,
+	 * "activation":"relu"), and the output layer is added after it.  Left
+	 * out units make a layer the output, so there a contradiction is an
+	 * error.
+	 */
 	given = &in[count - 1];
+	append = given->type != DL_LAYER_DENSE;
 	if (!append)
 	{
-		if (given->units != 0 && given->units != n_outputs)
-			return dl_error(DL_EINVAL, "layer %d (dense) is the output layer and has %d units, but the task needs %d (%s); leave \"units\" out of the last layer to take it from the task",
-							count, given->units, n_outputs, why);
-		if (given->activation_given)
-		{
-			if (classification_loss(loss) && given->activation != want)
-				return dl_error(DL_EINVAL, "layer %d (dense) is the output layer of a %s model and must use %s, not %s; leave \"activation\" out of the last layer to get %s",
-								count, lname, dl_activation_name(want),
-								dl_activation_name(given->activation), dl_activation_name(want));
-			if (!classification_loss(loss) && given->activation == DL_ACT_SOFTMAX)
-				return dl_error(DL_EINVAL, "layer %d (dense) is the output layer of a regression model (loss %s); softmax would force the outputs to sum to 1; use linear, or leave \"activation\" out",
-								count, lname);
-		}
+		bool		bad_activation = given->activation_given &&
+			(classification_loss(loss) ? given->activation != want : given->activation == DL_ACT_SOFTMAX);
+
+		if (given->units != 0 && (given->units != n_outputs || bad_activation))
+			append = true;
+		else if (bad_activation && classification_loss(loss))
+			return dl_error(DL_EINVAL, "layer %d (dense) is the output layer of a %s model (%s) and must use %s, not %s; leave \"activation\" out of the last layer to get %s",
+							count, lname, why, dl_activation_name(want),
+							dl_activation_name(given->activation), dl_activation_name(want));
+		else if (bad_activation)
+			return dl_error(DL_EINVAL, "layer %d (dense) is the output layer of a regression model (loss %s); softmax would force the outputs to sum to 1; use linear, or leave \"activation\" out",
+							count, lname);
 	}
+	total = count + (append ? 1 : 0);
+	if (total > DL_MAX_LAYERS)
+		return dl_error(DL_EINVAL, "the layers end with a %s layer, so a dense output layer is added, which makes %d layers; at most %d are allowed",
+						dl_layer_type_name(given->type), total, DL_MAX_LAYERS);
 
 	out = dl_alloc(sizeof(dl_layer_spec) * (size_t) total);
 	memcpy(out, in, sizeof(dl_layer_spec) * (size_t) count);
