@@ -11,15 +11,23 @@ id is 1 + the image's position in the IDX file, label is the class 0..9,
 pixels are the raw 0..255 grey levels, row by row (pixels[1] is the top-left
 corner, pixels[28*r + c + 1] is row r, column c, both from 0).
 
-    --test     the 10,000 test images instead of the 60,000 training ones
+    --split S  train (default: the 60,000 training images) or test (the
+               10,000 test images)
+    --test     the same as --split test
+    --scale    pixels divided by 255, so in [0,1]: each is written as the
+               shortest decimal that reads back as the float32 nearest v/255
+               (what float32(v) / 255 gives in numpy or PyTorch)
     --sql      wrap the rows in a psql script: DROP/CREATE TABLE (pixels
                compressed with lz4), COPY FROM STDIN, VACUUM ANALYZE (table
-               fashion_mnist, or fashion_mnist_test with --test; --table
-               overrides)
+               fashion_mnist, or fashion_mnist_test for the test split;
+               --table overrides)
+    --table T  the table name for --sql
     --limit N  only the first N images
 
 Typical use (a single pipe):
     /usr/bin/python3 scripts/load_fashion_mnist.py --sql | psql -X -q -v ON_ERROR_STOP=1
+    # the test split, scaled to [0,1] (as bench/mlp loads it)
+    /usr/bin/python3 scripts/load_fashion_mnist.py --sql --scale --split test | psql -X -q -v ON_ERROR_STOP=1
 
 Only the standard library is used; run it with Debian's /usr/bin/python3.
 """
@@ -33,12 +41,26 @@ from array import array
 
 DATA_DIR = "/usr/share/datasets/fashion-mnist"
 
-# Each 16-bit word of two pixels maps to its text "a,b": half as many
-# lookups as one table entry per pixel, which is what makes this fast.
-if sys.byteorder == "little":
-    PAIR = [f"{v & 255},{v >> 8}" for v in range(65536)]
-else:
-    PAIR = [f"{v >> 8},{v & 255}" for v in range(65536)]
+
+
+def scaled_text(v):
+    """The shortest decimal text of v/255 that reads back as the float32
+    nearest to v/255 (PostgreSQL's real input rounds to nearest, as numpy's
+    float32 division does)."""
+    f32 = struct.unpack("f", struct.pack("f", v / 255))[0]
+    for digits in range(1, 10):
+        text = f"{f32:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == f32:
+            return text
+    return f"{f32:.9g}"         # 9 significant digits always round-trip
+
+
+def pair_table(texts):
+    """Each 16-bit word of two pixels maps to its text "a,b": half as many
+    lookups as one table entry per pixel, which is what makes this fast."""
+    if sys.byteorder == "little":
+        return [f"{texts[v & 255]},{texts[v >> 8]}" for v in range(65536)]
+    return [f"{texts[v >> 8]},{texts[v & 255]}" for v in range(65536)]
 
 
 def read_idx(path, magic, ndims):
@@ -60,15 +82,19 @@ def read_idx(path, magic, ndims):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--test", action="store_true", help="the 10,000 test images")
+    ap.add_argument("--split", choices=("train", "test"), default="train",
+                    help="train (60,000 images, the default) or test (10,000)")
+    ap.add_argument("--test", action="store_true", help="the same as --split test")
+    ap.add_argument("--scale", action="store_true", help="pixels / 255, in [0,1]")
     ap.add_argument("--sql", action="store_true", help="emit a psql script (DDL + COPY + VACUUM ANALYZE)")
     ap.add_argument("--table", help="table name for --sql")
     ap.add_argument("--limit", type=int, help="only the first N images")
     ap.add_argument("--data-dir", default=DATA_DIR)
     args = ap.parse_args()
 
-    prefix = "t10k" if args.test else "train"
-    table = args.table or ("fashion_mnist_test" if args.test else "fashion_mnist")
+    test = args.test or args.split == "test"
+    prefix = "t10k" if test else "train"
+    table = args.table or ("fashion_mnist_test" if test else "fashion_mnist")
     if not re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?", table):
         sys.exit(f"--table: {table!r} is not a plain lower-case (schema.)name")
     (n, rows, cols), images = read_idx(f"{args.data_dir}/{prefix}-images-idx3-ubyte.gz", 0x803, 3)
@@ -81,6 +107,7 @@ def main():
     if args.limit is not None:
         n = min(n, args.limit)
 
+    scale_note = "grey levels / 255 (0..1)" if args.scale else "0..255 grey levels"
     out = sys.stdout
     if args.sql:
         out.write(
@@ -90,12 +117,12 @@ def main():
             # scans twice as fast (measured on the 60,000 training rows).
             f"CREATE TABLE {table} (id int PRIMARY KEY, label int NOT NULL,"
             f" pixels real[] COMPRESSION lz4 NOT NULL);\n"
-            f"COMMENT ON TABLE {table} IS 'Fashion-MNIST {prefix} set: pixels are 0..255 grey levels, {rows}x{cols} row-major';\n"
+            f"COMMENT ON TABLE {table} IS 'Fashion-MNIST {prefix} set: pixels are {scale_note}, {rows}x{cols} row-major';\n"
             f"COPY {table} (id, label, pixels) FROM STDIN;\n")
 
-    words = array("H", images)          # native byte order; PAIR matches it
+    words = array("H", images)          # native byte order; pair_table matches it
     half = size // 2
-    pair = PAIR
+    pair = pair_table([scaled_text(v) if args.scale else str(v) for v in range(256)])
     buf = []
     for i in range(n):
         row = words[i * half:(i + 1) * half]
