@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # scripts/demo.sh — the showcase behind `make demo` (which installs the
 # packages and the extension first): starts a throwaway PostgreSQL cluster,
-# loads the Fashion-MNIST training set (60,000 images) into fashion_mnist,
-# runs scripts/demo.sql with psql, and stops the cluster on any exit.
+# loads the Fashion-MNIST training set (60,000 images) into fashion_mnist and
+# the test set (10,000) into fashion_mnist_test, runs scripts/demo.sql (statistics,
+# scalers) and scripts/demo_mlp.sql (a neural network) with psql, and stops the
+# cluster on any exit.
 #
 # PGDL_DEMO_KEEP=1 leaves the cluster running afterwards and prints how to
 # connect to it (stop it with: scripts/cluster.sh destroy <dir>).
@@ -23,8 +25,11 @@ t0=$(date +%s%N)
 /usr/bin/python3 scripts/load_fashion_mnist.py --sql | psql -X -q -v ON_ERROR_STOP=1
 ms=$((($(date +%s%N) - t0) / 1000000))
 printf '   loaded in %d.%d s (COPY with its primary key, then VACUUM ANALYZE)\n' $((ms / 1000)) $((ms % 1000 / 100))
+echo "== Loading the 10,000 test images into fashion_mnist_test"
+/usr/bin/python3 scripts/load_fashion_mnist.py --sql --split test | psql -X -q -v ON_ERROR_STOP=1
 
 psql -X -v ON_ERROR_STOP=1 -P pager=off -f scripts/demo.sql </dev/null
+psql -X -v ON_ERROR_STOP=1 -P pager=off -f scripts/demo_mlp.sql </dev/null
 
 if [ -n "${PGDL_DEMO_KEEP:-}" ]; then
 	echo

@@ -1,5 +1,5 @@
--- scripts/demo_mlp.sql — the neural-network part of the tour, to be appended
--- to scripts/demo.sql once pgdl.train_model exists.  It trains an MLP
+-- scripts/demo_mlp.sql — the neural-network part of the tour (scripts/demo.sh
+-- runs it after scripts/demo.sql).  It trains an MLP
 -- 784-256-128-10 on fashion_mnist for 3 epochs, evaluates it on the 10,000
 -- test images and shows their confusion matrix as a table.
 -- It needs the test split beside the training set; scripts/demo.sh loads it
