@@ -69,3 +69,9 @@ SELECT fold, metric, value > 0.8 AS good FROM pgdl.cross_validate('blobs', 'kind
 	'[{"type":"dense","units":16,"activation":"relu"}]', 3, ARRAY['x1', 'x2'],
 	'{"epochs":60,"learning_rate":0.01,"seed":7}') WHERE metric = 'accuracy' ORDER BY fold;
 SELECT count(*) AS models FROM pgdl.models;
+
+-- grants: by role name or 'public' (text), or as regrole ('-' is PUBLIC)
+SELECT pgdl.grant_model('xor', 'public'), pgdl.grant_model('xor', 'postgres'::regrole);
+SELECT grantee FROM pgdl.model_grants WHERE name = 'xor' ORDER BY grantee::oid;
+SELECT pgdl.revoke_model('xor', 'PUBLIC'), pgdl.revoke_model('xor', 'postgres');
+SELECT count(*) AS grants_left FROM pgdl.model_grants WHERE name = 'xor';

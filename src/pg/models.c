@@ -744,7 +744,7 @@ change_grant(FunctionCallInfo fcinfo, bool grant)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("grantee must not be NULL"),
-				 errhint("Write '-' (or 0) for PUBLIC.")));
+				 errhint("Write 'public' for everyone.")));
 	if (ref.version != PGDL_VERSION_DEFAULT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
@@ -753,7 +753,15 @@ change_grant(FunctionCallInfo fcinfo, bool grant)
 		elog(ERROR, "pgdl: SPI_connect failed");
 	pgdl_check_model_writer(ref.name, true);
 	a[0] = CStringGetTextDatum(ref.name);
-	a[1] = PG_GETARG_DATUM(1);
+	if (get_fn_expr_argtype(fcinfo->flinfo, 1) == TEXTOID)
+	{
+		/* the text form: a role name, or PUBLIC (which is no role) */
+		char	   *who = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+		a[1] = ObjectIdGetDatum(pg_strcasecmp(who, "public") == 0 ? InvalidOid : get_role_oid(who, false));
+	}
+	else
+		a[1] = PG_GETARG_DATUM(1);
 	if (OidIsValid(DatumGetObjectId(a[1])) &&
 		!SearchSysCacheExists1(AUTHOID, a[1]))
 		ereport(ERROR,

@@ -179,6 +179,14 @@ CREATE FUNCTION pgdl.grant_model(model text, grantee regrole) RETURNS void
 	AS 'MODULE_PATHNAME', 'pgdl_grant_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgdl.grant_model(text, regrole) IS 'lets a role (or PUBLIC, written ''-'' or 0) read, predict with and export a model (VOLATILE: writes the registry)';
 
+CREATE FUNCTION pgdl.grant_model(model text, grantee text) RETURNS void
+	AS 'MODULE_PATHNAME', 'pgdl_grant_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgdl.grant_model(text, text) IS 'pgdl.grant_model with the grantee as a role name or ''public'' (VOLATILE: writes the registry)';
+
+CREATE FUNCTION pgdl.revoke_model(model text, grantee text) RETURNS void
+	AS 'MODULE_PATHNAME', 'pgdl_revoke_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgdl.revoke_model(text, text) IS 'pgdl.revoke_model with the grantee as a role name or ''public'' (VOLATILE: writes the registry)';
+
 CREATE FUNCTION pgdl.revoke_model(model text, grantee regrole) RETURNS void
 	AS 'MODULE_PATHNAME', 'pgdl_revoke_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgdl.revoke_model(text, regrole) IS 'takes back what pgdl.grant_model gave (VOLATILE: writes the registry)';
