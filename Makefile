@@ -130,6 +130,7 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core \
 	-I/usr/include/x86_64-linux-gnu/openblas-pthread
 
 fuzz:
+	@bash scripts/deps.sh --fuzz
 	@mkdir -p test/fuzz/bin; failed=""; \
 	for h in test/fuzz/fuzz_*.c; do \
 		name=$${h#test/fuzz/fuzz_}; name=$${name%.c}; \

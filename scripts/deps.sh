@@ -15,7 +15,9 @@
 #   dataset-fashion-mnist                     the demo's data (/usr/share/datasets/fashion-mnist)
 #   python3                                   scripts/load_fashion_mnist.py (standard library only)
 #   gcc, libc6-dev, make                      the build and the C tests (gcc brings the ASan/UBSan runtimes)
-# Clang/libFuzzer are not needed: `make test` replays the fuzz corpora with gcc.
+# Clang/libFuzzer are not needed by `make test`, which replays the fuzz corpora
+# with gcc; `make fuzz` calls this script with --fuzz to add them:
+#   clang-14, libclang-rt-14-dev              libFuzzer and its sanitizer runtimes
 set -euo pipefail
 
 PACKAGES=(
@@ -30,6 +32,9 @@ PACKAGES=(
 	libc6-dev
 	make
 )
+if [ "${1:-}" = --fuzz ]; then
+	PACKAGES+=(clang-14 libclang-rt-14-dev)
+fi
 
 # The build uses PostgreSQL 15's PGXS; say so plainly if another pg_config
 # would win (the Makefile calls plain pg_config unless PG_CONFIG is given).
