@@ -18,7 +18,7 @@ CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
 	src/core/nn/spec.o src/core/nn/model_io.o
 PG_OBJS = src/pg/pgdl.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o \
-	src/pg/metrics.o src/pg/models.o src/pg/features.o src/pg/train.o src/pg/predict.o \
+	src/pg/metrics.o src/pg/models.o src/pg/features.o src/pg/dataset.o src/pg/train.o src/pg/predict.o \
 	src/pg/progress.o src/pg/evaluate.o
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 

@@ -359,6 +359,66 @@ extern void pgdl_score_source(PgdlModel *pm, const char *source_sql, const char 
 /* a target value as label text, as training normalises it (evaluate.c) */
 extern char *pgdl_label_text(Datum d, Oid typid);
 
+/* ---- a source as data (dataset.c) -------------------------------------------- */
+
+/* the features of a source, resolved and sized */
+typedef struct PgdlFeatureSet
+{
+	int			n;
+	dl_feature *features;		/* name, kind, length (rows, cols), categories */
+	int			n_inputs;		/* the sum of the lengths */
+} PgdlFeatureSet;
+
+/* what the target column of a source gives each row */
+typedef struct PgdlTarget
+{
+	const char *column;
+	Oid			type;
+	int			n_labels;		/* > 0: a class index (labels as pgdl_read_labels gives them) */
+	char	  **labels;			/* else the value as float8 */
+} PgdlTarget;
+
+/* the rows of a source as a float32 matrix */
+typedef struct PgdlMatrix
+{
+	float	   *x;				/* n x d */
+	float	   *y;				/* n, with a target */
+	size_t		n;
+	size_t		capacity;
+	int			d;
+	bool		with_target;
+	int64		null_targets;	/* rows skipped: NULL target */
+	int64		dropped_rows;	/* rows skipped: impute drop_row */
+	size_t		limit_bytes;	/* x and y never grow past it (54000) */
+} PgdlMatrix;
+
+/* a column of desc by exact name, or -1 */
+extern int	pgdl_find_attr(TupleDesc desc, const char *name);
+/*
+ * The features of src (whose result is desc; relid its relation or
+ * InvalidOid): requested exactly, or by the default rule of API.md §0 with a
+ * NOTICE; text columns named in categorical are one-hot.  Reads the
+ * categories and the array shapes (first row) through SPI; the features are
+ * allocated in cxt.
+ */
+extern void pgdl_resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requested,
+								  const char *target, char **categorical, int n_categorical,
+								  MemoryContext cxt, PgdlFeatureSet *fs);
+/* SQL for a target column's label text (bool 'true'/'false', numerics without trailing zeros) */
+extern char *pgdl_label_sql(const char *quoted_column, Oid typid);
+extern bool pgdl_integer_type(Oid typid);
+/* the distinct labels of a column in its type's order (limit > 0: stops after limit + 1) */
+extern char **pgdl_read_labels(const char *src, const char *quoted_column, Oid typid, int limit,
+							   int *nlabels);
+/*
+ * Reads every row of src into m (set d, with_target and limit_bytes first)
+ * through a read-only cursor, in physical order for tables.  Rows with a
+ * NULL target are skipped; a missing feature is an error naming the column
+ * and row unless impute allows it (NaN is stored, or the row dropped).
+ */
+extern void pgdl_load_matrix(PgdlMatrix *m, const char *src, const PgdlFeatureSet *fs,
+							 const PgdlTarget *target, dl_missing impute, MemoryContext cxt);
+
 /* ---- training progress (progress.c) ------------------------------------------ */
 
 extern void pgdl_progress_init(void);	/* _PG_init */

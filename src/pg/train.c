@@ -21,11 +21,6 @@
 
 #include <math.h>
 
-#include "access/htup_details.h"
-#include "access/relation.h"
-#include "access/xact.h"
-#include "catalog/pg_attrdef.h"
-#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -33,12 +28,9 @@
 #include "pgstat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rel.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "pgdl_glue.h"
@@ -46,307 +38,11 @@
 PG_FUNCTION_INFO_V1(pgdl_train_model);
 PG_FUNCTION_INFO_V1(pgdl_cross_validate);
 
-#define MAX_CATEGORIES 10000	/* per categorical column */
 #define MAX_INT_CLASSES 32		/* integer targets up to this many values are classes */
-#define FETCH_ROWS 1000
 
 /* ---- the columns of the source ------------------------------------------- */
 
-/* column i (0-based) of relid is excluded by default: a key, identity, serial or "id" */
-static bool
-key_like_column(Oid relid, const char *attname)
-{
-	Relation	rel;
-	AttrNumber	attnum;
-	bool		result = false;
-	List	   *indexes;
-	ListCell   *lc;
-
-	if (strcmp(attname, "id") == 0)
-		return true;
-	if (!OidIsValid(relid))
-		return false;
-	rel = relation_open(relid, AccessShareLock);
-	attnum = InvalidAttrNumber;
-	for (int i = 0; i < RelationGetDescr(rel)->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
-
-		if (!att->attisdropped && strcmp(NameStr(att->attname), attname) == 0)
-		{
-			attnum = att->attnum;
-			if (att->attidentity)
-				result = true;
-			if (att->atthasdef)
-			{
-				char	   *def = NULL;
-				TupleConstr *constr = RelationGetDescr(rel)->constr;
-
-				for (int k = 0; constr && k < constr->num_defval; k++)
-					if (constr->defval[k].adnum == attnum)
-						def = constr->defval[k].adbin;
-				if (def && strstr(def, ":funcid 1574 ") != NULL)	/* nextval(regclass) */
-					result = true;
-			}
-			break;
-		}
-	}
-	if (!result && attnum != InvalidAttrNumber && rel->rd_rel->relhasindex)
-	{
-		indexes = RelationGetIndexList(rel);
-		foreach(lc, indexes)
-		{
-			HeapTuple	it = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
-			Form_pg_index idx;
-
-			if (!HeapTupleIsValid(it))
-				continue;
-			idx = (Form_pg_index) GETSTRUCT(it);
-			if (idx->indisprimary)
-				for (int k = 0; k < idx->indnkeyatts; k++)
-					if (idx->indkey.values[k] == attnum)
-						result = true;
-			ReleaseSysCache(it);
-		}
-	}
-	relation_close(rel, AccessShareLock);
-	return result;
-}
-
-typedef struct TrainColumn
-{
-	char	   *name;
-	int			attno;			/* in the source's result */
-	Oid			typid;			/* as declared */
-	dl_feature_kind kind;
-} TrainColumn;
-
-static bool
-listed(char **names, int n, const char *name)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return true;
-	return false;
-}
-
-static int
-find_attr(TupleDesc desc, const char *name)
-{
-	for (int a = 0; a < desc->natts; a++)
-		if (!TupleDescAttr(desc, a)->attisdropped &&
-			strcmp(NameStr(TupleDescAttr(desc, a)->attname), name) == 0)
-			return a;
-	return -1;
-}
-
-static bool
-numeric_array_type(Oid typid)
-{
-	Oid			elem = get_element_type(getBaseType(typid));
-
-	return OidIsValid(elem) && OidIsValid(pgdl_numeric_base_type(elem));
-}
-
-/* the feature columns: requested, or the default rule of API.md §0 */
-static TrainColumn *
-resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *target,
-				const dl_options *o, int *ncols)
-{
-	TrainColumn *cols = palloc0(sizeof(TrainColumn) * Max(desc->natts, 1));
-	int			n = 0;
-
-	for (int c = 0; c < o->n_categorical; c++)
-	{
-		int			a = find_attr(desc, o->categorical[c]);
-
-		if (a < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("categorical column \"%s\" is not in the source", o->categorical[c])));
-		if (!pgdl_text_type(TupleDescAttr(desc, a)->atttypid))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("categorical column \"%s\" is %s, not text", o->categorical[c],
-							format_type_be(TupleDescAttr(desc, a)->atttypid))));
-	}
-
-	if (requested == NULL)
-	{
-		StringInfoData chosen;
-		StringInfoData skipped;
-
-		initStringInfo(&chosen);
-		initStringInfo(&skipped);
-		for (int a = 0; a < desc->natts; a++)
-		{
-			Form_pg_attribute att = TupleDescAttr(desc, a);
-			const char *name = NameStr(att->attname);
-			dl_feature_kind kind;
-
-			if (att->attisdropped || strcmp(name, target) == 0)
-				continue;
-			if (OidIsValid(pgdl_numeric_base_type(att->atttypid)))
-				kind = DL_FEATURE_NUMBER;
-			else if (numeric_array_type(att->atttypid))
-				kind = DL_FEATURE_ARRAY;
-			else if (listed(o->categorical, o->n_categorical, name))
-				kind = DL_FEATURE_CATEGORICAL;
-			else
-			{
-				appendStringInfo(&skipped, "%s%s (%s)", skipped.len ? ", " : "", name,
-								 format_type_be(att->atttypid));
-				continue;
-			}
-			if (kind != DL_FEATURE_CATEGORICAL && key_like_column(relid, name))
-			{
-				appendStringInfo(&skipped, "%s%s (an id or key)", skipped.len ? ", " : "", name);
-				continue;
-			}
-			cols[n].name = pstrdup(name);
-			cols[n].attno = a + 1;
-			cols[n].typid = att->atttypid;
-			cols[n].kind = kind;
-			appendStringInfo(&chosen, "%s%s", n ? ", " : "", name);
-			n++;
-		}
-		if (n == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the source has no feature column besides the target"),
-					 skipped.len ? errdetail("Skipped: %s.", skipped.data) : 0));
-		ereport(NOTICE,
-				(errmsg("features: %s", chosen.data),
-				 skipped.len ? errdetail("Skipped: %s.", skipped.data) : 0));
-	}
-	else
-	{
-		Datum	   *names;
-		bool	   *nulls;
-		int			nnames;
-
-		deconstruct_array(requested, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &nnames);
-		if (nnames == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("features is an empty list"),
-					 errhint("Pass NULL to use every numeric column.")));
-		cols = repalloc(cols, sizeof(TrainColumn) * nnames);
-		for (int k = 0; k < nnames; k++)
-		{
-			char	   *want;
-			int			a;
-			Oid			typid;
-
-			if (nulls[k])
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("feature name %d is NULL", k + 1)));
-			want = TextDatumGetCString(names[k]);
-			a = find_attr(desc, want);
-			if (a < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_COLUMN),
-						 errmsg("feature column \"%s\" is not in the source", want),
-						 errhint("Column names are matched exactly, without case folding.")));
-			if (strcmp(want, target) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("column \"%s\" is the target and cannot also be a feature", want)));
-			for (int j = 0; j < n; j++)
-				if (cols[j].attno == a + 1)
-					ereport(ERROR,
-							(errcode(ERRCODE_DUPLICATE_COLUMN),
-							 errmsg("feature column \"%s\" is listed twice", want)));
-			typid = TupleDescAttr(desc, a)->atttypid;
-			if (OidIsValid(pgdl_numeric_base_type(typid)))
-				cols[n].kind = DL_FEATURE_NUMBER;
-			else if (numeric_array_type(typid))
-				cols[n].kind = DL_FEATURE_ARRAY;
-			else if (listed(o->categorical, o->n_categorical, want))
-				cols[n].kind = DL_FEATURE_CATEGORICAL;
-			else
-				ereport(ERROR,
-						(errcode(ERRCODE_DATATYPE_MISMATCH),
-						 errmsg("feature column \"%s\" is %s, not a numeric, bool or numeric array column",
-								want, format_type_be(typid)),
-						 pgdl_text_type(typid) ?
-						 errhint("List text columns in the option \"categorical\" to one-hot encode them.") : 0));
-			cols[n].name = want;
-			cols[n].attno = a + 1;
-			cols[n].typid = typid;
-			n++;
-		}
-	}
-	*ncols = n;
-	return cols;
-}
-
 /* ---- the target ------------------------------------------------------------ */
-
-/* SQL that normalises the target column to its label text (API.md §4 Labels) */
-static char *
-label_expr(const char *qtarget, Oid typid)
-{
-	Oid			base = getBaseType(typid);
-
-	switch (base)
-	{
-		case BOOLOID:
-			return psprintf("CASE WHEN %s THEN 'true' ELSE 'false' END", qtarget);
-		case NUMERICOID:
-			return psprintf("pg_catalog.trim_scale(%s)::pg_catalog.text", qtarget);
-		case FLOAT4OID:
-		case FLOAT8OID:
-			return psprintf("(%s)::pg_catalog.float8::pg_catalog.text", qtarget);
-		default:
-			return psprintf("(%s)::pg_catalog.text", qtarget);
-	}
-}
-
-static bool
-integer_type(Oid typid)
-{
-	Oid			base = getBaseType(typid);
-
-	return base == INT2OID || base == INT4OID || base == INT8OID;
-}
-
-/*
- * The labels, in the target type's order (text compared with COLLATE "C");
- * with limit > 0, stops after limit + 1 labels.
- */
-static char **
-read_labels(const char *src, const char *qtarget, Oid typid, int limit, int *nlabels)
-{
-	char	   *sql;
-	char	  **labels;
-	bool		text_like = pgdl_text_type(typid);
-
-	sql = psprintf("SELECT %s FROM (SELECT DISTINCT %s AS t FROM (%s) AS s WHERE %s IS NOT NULL) AS d "
-				   "ORDER BY t%s%s",
-				   label_expr("t", typid), qtarget, src, qtarget,
-				   text_like ? " COLLATE \"C\"" : "",
-				   limit > 0 ? psprintf(" LIMIT %d", limit + 1) : "");
-	if (pgdl_source_execute(sql) != SPI_OK_SELECT)
-		elog(ERROR, "pgdl: reading the labels failed");
-	if (SPI_processed > DL_MAX_LABELS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("the target has more than %d distinct values", DL_MAX_LABELS)));
-	labels = palloc(sizeof(char *) * Max(SPI_processed, 1));
-	for (uint64 i = 0; i < SPI_processed; i++)
-		labels[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-	*nlabels = (int) SPI_processed;
-	/* numerics normalised to text can collide only if equal: DISTINCT already merged them */
-	return labels;
-}
-
-static int
-compare_cstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
 
 /* ---- progress ---------------------------------------------------------------- */
 
@@ -430,48 +126,6 @@ jsonb_arg_text(FunctionCallInfo fcinfo, int i, const char *dflt)
 		return pstrdup(dflt);
 	j = PG_GETARG_JSONB_P(i);
 	return JsonbToCString(NULL, &j->root, VARSIZE(j));
-}
-
-/* the training data and what the model needs to read rows the same way again */
-typedef struct TrainData
-{
-	float	   *x;
-	float	   *y;
-	size_t		n;
-	size_t		capacity;
-	int			d;
-	int64		null_targets;
-	int64		dropped_rows;
-	size_t		limit_bytes;
-} TrainData;
-
-static void
-grow(TrainData *td)
-{
-	size_t		cap = td->capacity ? td->capacity * 2 : 1024;
-	size_t		bytes = cap * ((size_t) td->d + 1) * sizeof(float);
-
-	if (bytes > td->limit_bytes)
-	{
-		cap = td->limit_bytes / (((size_t) td->d + 1) * sizeof(float));
-		if (cap <= td->capacity)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("the training data needs more than pgdl.max_training_memory (%zu kB) after %zu rows of %d features",
-							td->limit_bytes / 1024, td->n, td->d),
-					 errhint("Train on a sample (e.g. a query with TABLESAMPLE or LIMIT), use fewer features, or raise pgdl.max_training_memory (superuser).")));
-	}
-	if (td->x == NULL)
-	{
-		td->x = MemoryContextAllocHuge(CurrentMemoryContext, cap * (size_t) td->d * sizeof(float));
-		td->y = MemoryContextAllocHuge(CurrentMemoryContext, cap * sizeof(float));
-	}
-	else
-	{
-		td->x = repalloc_huge(td->x, cap * (size_t) td->d * sizeof(float));
-		td->y = repalloc_huge(td->y, cap * sizeof(float));
-	}
-	td->capacity = cap;
 }
 
 /*
@@ -700,145 +354,6 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 	}
 }
 
-/*
- * Reads the source into td (features as float32, the target as a class
- * index or value), read-only for the whole scan, as pgdl_source_execute
- * does for one statement.  Table sources are read in physical order from
- * the start (synchronize_seqscans off), so the same table gives the same
- * rows in the same order and a seed reproduces a training.
- */
-static void
-read_rows(TrainData *td, const char *src, const TrainColumn *cols, dl_model *model,
-		  Oid target_type, const char *qtarget, dl_missing impute, MemoryContext train_cxt)
-{
-	int			ncols = model->n_features;
-	int			nlabels = model->n_labels;
-	char	  **labels = model->labels;
-	const char *target = model->target;
-	PgdlBoundFeature *bound = palloc(sizeof(PgdlBoundFeature) * ncols);
-	double	   *xrow = palloc(sizeof(double) * model->n_inputs);
-	MemoryContext old;
-	int			guc_level = NewGUCNestLevel();
-
-	(void) set_config_option("synchronize_seqscans", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	{
-		StringInfoData sql;
-		Portal		portal;
-		SPIPlanPtr	plan;
-		bool		was_read_only = XactReadOnly;
-		int64		rowno = 0;
-
-		initStringInfo(&sql);
-		appendStringInfoString(&sql, "SELECT ");
-		for (int i = 0; i < ncols; i++)
-			appendStringInfo(&sql, "%s, ", pgdl_quote_ident(cols[i].name));
-		if (model->task == DL_TASK_CLASSIFICATION)
-			appendStringInfo(&sql, "%s AS pgdl_target", label_expr(qtarget, target_type));
-		else
-			appendStringInfo(&sql, "(%s)::pg_catalog.float8 AS pgdl_target", qtarget);
-		appendStringInfo(&sql, " FROM (%s) AS s", src);
-
-		/* read-only for the whole scan, as pgdl_source_execute does for one statement */
-		XactReadOnly = true;
-		PG_TRY();
-		{
-			plan = SPI_prepare(sql.data, 0, NULL);
-			if (plan == NULL)
-				elog(ERROR, "pgdl: preparing the training query failed: %s", SPI_result_code_string(SPI_result));
-			portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-			pgdl_bind_features(model->features, ncols, portal->tupDesc, bound);
-			old = MemoryContextSwitchTo(train_cxt);
-			grow(td);
-			MemoryContextSwitchTo(old);
-			for (;;)
-			{
-				SPITupleTable *tt;
-
-				CHECK_FOR_INTERRUPTS();
-				SPI_cursor_fetch(portal, true, FETCH_ROWS);
-				if (SPI_processed == 0)
-					break;
-				tt = SPI_tuptable;
-				for (uint64 r = 0; r < SPI_processed; r++)
-				{
-					HeapTuple	tup = tt->vals[r];
-					bool		isnull;
-					Datum		t = heap_getattr(tup, ncols + 1, tt->tupdesc, &isnull);
-					float		yv;
-					int			missing;
-
-					rowno++;
-					if (isnull)
-					{
-						td->null_targets++;
-						continue;
-					}
-					if (model->task == DL_TASK_CLASSIFICATION)
-					{
-						char	   *lt = TextDatumGetCString(t);
-						int			k = -1;
-
-						for (int j = 0; j < nlabels; j++)
-							if (strcmp(labels[j], lt) == 0)
-							{
-								k = j;
-								break;
-							}
-						if (k < 0)
-							ereport(ERROR,
-									(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-									 errmsg("target value \"%s\" in row %lld was not among the labels read before: the source changed during training",
-											lt, (long long) rowno)));
-						pfree(lt);
-						yv = (float) k;
-					}
-					else
-					{
-						double		v = DatumGetFloat8(t);
-
-						if (!isfinite(v))
-							ereport(ERROR,
-									(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-									 errmsg("target \"%s\" is %s in row %lld", target,
-											isnan(v) ? "NaN" : "infinite", (long long) rowno)));
-						yv = (float) v;
-					}
-					missing = pgdl_read_features(bound, ncols, tup, tt->tupdesc, xrow, rowno,
-												 impute != DL_MISSING_ERROR);
-					if (missing > 0 && impute == DL_MISSING_DROP_ROW)
-					{
-						td->dropped_rows++;
-						continue;
-					}
-					if (td->n == td->capacity)
-					{
-						old = MemoryContextSwitchTo(train_cxt);
-						grow(td);
-						MemoryContextSwitchTo(old);
-					}
-					{
-						float	   *dst = td->x + td->n * (size_t) td->d;
-
-						for (int k = 0; k < td->d; k++)
-							dst[k] = (float) xrow[k];
-					}
-					td->y[td->n] = yv;
-					td->n++;
-				}
-				SPI_freetuptable(tt);
-			}
-			SPI_cursor_close(portal);
-		}
-		PG_FINALLY();
-		{
-			XactReadOnly = was_read_only;
-		}
-		PG_END_TRY();
-	}
-	AtEOXact_GUC(true, guc_level);
-}
-
 typedef struct TrainArgs
 {
 	char	   *model;			/* NULL for cross_validate */
@@ -868,15 +383,15 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	char	   *src;
 	Oid			relid;
 	TupleDesc	desc;
-	TrainColumn *cols;
-	int			ncols;
 	int			target_att;
 	Oid			target_type;
 	dl_model	model;
 	char	  **labels = NULL;
 	int			nlabels = 0;
 	int			n_outputs;
-	TrainData	td;
+	PgdlMatrix	td;
+	PgdlFeatureSet fs;
+	PgdlTarget	tg;
 	MemoryContext train_cxt;
 	MemoryContext old;
 	dl_dataset	data;
@@ -919,7 +434,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	if (pgdl_source_execute(psprintf("%s LIMIT 0", src)) != SPI_OK_SELECT)
 		elog(ERROR, "pgdl: reading the columns of the source failed");
 	desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
-	target_att = find_attr(desc, target);
+	target_att = pgdl_find_attr(desc, target);
 	if (target_att < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
@@ -927,7 +442,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 				 errhint("Column names are matched exactly, without case folding.")));
 	target_type = TupleDescAttr(desc, target_att)->atttypid;
 	qtarget = pgdl_quote_ident(target);
-	cols = resolve_columns(desc, relid, requested, target, &opts, &ncols);
+	pgdl_resolve_features(src, relid, desc, requested, target, opts.categorical, opts.n_categorical,
+						  train_cxt, &fs);
 
 	/* the task, from the option or the target's type */
 	memset(&model, 0, sizeof(model));
@@ -940,9 +456,9 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 			model.task = DL_TASK_CLASSIFICATION;
 		else if (base == FLOAT4OID || base == FLOAT8OID || base == NUMERICOID)
 			model.task = DL_TASK_REGRESSION;
-		else if (integer_type(target_type))
+		else if (pgdl_integer_type(target_type))
 		{
-			labels = read_labels(src, qtarget, target_type, MAX_INT_CLASSES, &nlabels);
+			labels = pgdl_read_labels(src, qtarget, target_type, MAX_INT_CLASSES, &nlabels);
 			if (nlabels > MAX_INT_CLASSES)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -970,7 +486,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	if (model.task == DL_TASK_CLASSIFICATION)
 	{
 		if (labels == NULL)
-			labels = read_labels(src, qtarget, target_type, 0, &nlabels);
+			labels = pgdl_read_labels(src, qtarget, target_type, 0, &nlabels);
 		if (nlabels < 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1002,93 +518,22 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	model.target = pstrdup(target);
 	model.n_labels = nlabels;
 	model.labels = labels;
-	model.n_features = ncols;
-	model.features = palloc0(sizeof(dl_feature) * ncols);
+	model.n_features = fs.n;
+	model.features = fs.features;
+	model.n_inputs = fs.n_inputs;
 	model.options_json = options_json;
 	MemoryContextSwitchTo(old);
-
-	/* categorical vocabularies, then array lengths from the first row */
-	for (int i = 0; i < ncols; i++)
-	{
-		dl_feature *f = &model.features[i];
-
-		f->name = cols[i].name;
-		f->kind = cols[i].kind;
-		f->length = 1;
-		if (f->kind == DL_FEATURE_CATEGORICAL)
-		{
-			const char *q = pgdl_quote_ident(f->name);
-			char	   *sql = psprintf("SELECT DISTINCT %s::pg_catalog.text COLLATE \"C\" AS c FROM (%s) AS s "
-									   "WHERE %s IS NOT NULL ORDER BY 1 LIMIT %d",
-									   q, src, q, MAX_CATEGORIES + 1);
-
-			if (pgdl_source_execute(sql) != SPI_OK_SELECT)
-				elog(ERROR, "pgdl: reading the categories failed");
-			if (SPI_processed > MAX_CATEGORIES)
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("categorical column \"%s\" has more than %d distinct values", f->name, MAX_CATEGORIES)));
-			if (SPI_processed == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("categorical column \"%s\" has no non-NULL value", f->name)));
-			old = MemoryContextSwitchTo(train_cxt);
-			f->n_categories = (int) SPI_processed;
-			f->categories = palloc(sizeof(char *) * f->n_categories);
-			for (int k = 0; k < f->n_categories; k++)
-				f->categories[k] = SPI_getvalue(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1);
-			/* bytewise order, which bsearch in features.c relies on */
-			qsort(f->categories, f->n_categories, sizeof(char *), compare_cstr);
-			MemoryContextSwitchTo(old);
-			f->length = f->n_categories;
-		}
-		else if (f->kind == DL_FEATURE_ARRAY)
-		{
-			const char *q = pgdl_quote_ident(f->name);
-			char	   *sql = psprintf("SELECT pg_catalog.array_ndims(%s), pg_catalog.array_length(%s, 1), "
-									   "pg_catalog.array_length(%s, 2) FROM (%s) AS s WHERE %s IS NOT NULL LIMIT 1",
-									   q, q, q, src, q);
-			bool		isnull;
-
-			if (pgdl_source_execute(sql) != SPI_OK_SELECT)
-				elog(ERROR, "pgdl: reading the array lengths failed");
-			if (SPI_processed == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("array feature \"%s\" is NULL in every row", f->name)));
-			{
-				Datum		nd = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-				int			ndims = isnull ? 0 : DatumGetInt32(nd);
-				int			len1 = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-
-				if (ndims == 1)
-					f->length = len1;
-				else if (ndims == 2)
-				{
-					f->kind = DL_FEATURE_MATRIX;
-					f->rows = len1;
-					f->cols = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
-					f->length = f->rows * f->cols;
-				}
-				else
-					ereport(ERROR,
-							(errcode(ERRCODE_DATA_EXCEPTION),
-							 errmsg("array feature \"%s\" has %d dimensions in its first row: use 1-D arrays, or 2-D for a sequence",
-									f->name, ndims)));
-			}
-		}
-		if ((int64) model.n_inputs + f->length > DL_MAX_FEATURES)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("more than %d inputs", DL_MAX_FEATURES)));
-		model.n_inputs += f->length;
-	}
 
 	/* read the rows */
 	memset(&td, 0, sizeof(td));
 	td.d = model.n_inputs;
+	td.with_target = true;
 	td.limit_bytes = (size_t) (opts.max_memory_kb > 0 ? opts.max_memory_kb : pgdl_max_training_memory_kb) * 1024;
-	read_rows(&td, src, cols, &model, target_type, qtarget, opts.impute, train_cxt);
+	tg.column = target;
+	tg.type = target_type;
+	tg.n_labels = nlabels;
+	tg.labels = labels;
+	pgdl_load_matrix(&td, src, &fs, &tg, opts.impute, train_cxt);
 	if (td.null_targets > 0)
 		ereport(NOTICE,
 				(errmsg("skipped %lld rows whose target is NULL", (long long) td.null_targets)));
