@@ -199,8 +199,11 @@ extern void dl_network_predict(const dl_network *net, dl_workspace *ws,
  */
 typedef enum dl_task
 {
-	DL_TASK_REGRESSION = 1,
-	DL_TASK_CLASSIFICATION = 2
+	DL_TASK_REGRESSION = 1,		/* one output, loss mse/mae/huber */
+	DL_TASK_CLASSIFICATION = 2, /* labels, loss cross-entropy or binary cross-entropy */
+	DL_TASK_CLUSTERING = 3,		/* k-means: one output per cluster (the labels: cluster ids), the
+								 * highest is the nearest centroid; loss cross_entropy; no target */
+	DL_TASK_PROJECTION = 4		/* PCA: the outputs are the projection; loss mse; no labels, no target */
 } dl_task;
 
 extern const char *dl_task_name(dl_task t);

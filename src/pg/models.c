@@ -396,7 +396,7 @@ pgdl_save_model(const PgdlSave *s)
 		t2[12] = BYTEAOID;
 		a[0] = CStringGetTextDatum(s->name);
 		a[1] = Int32GetDatum(version);
-		a[2] = CStringGetTextDatum(s->model->task == DL_TASK_CLASSIFICATION ? "classification" : "regression");
+		a[2] = CStringGetTextDatum(dl_task_name(s->model->task));
 		a[3] = ObjectIdGetDatum(GetUserId());
 		if (s->description)
 			a[4] = CStringGetTextDatum(s->description);
@@ -510,7 +510,7 @@ pgdl_model_info(PG_FUNCTION_ARGS)
 	appendStringInfoString(&b, "{\"name\": ");
 	append_json_string(&b, pm->name);
 	appendStringInfo(&b, ", \"version\": %d, \"task\": \"%s\", \"loss\": \"%s\", \"target\": ",
-					 pm->version, m->task == DL_TASK_CLASSIFICATION ? "classification" : "regression",
+					 pm->version, dl_task_name(m->task),
 					 dl_loss_name(m->loss));
 	append_json_string(&b, m->target);
 	appendStringInfoString(&b, ", \"input_shape\": ");

@@ -40,6 +40,7 @@ PG_FUNCTION_INFO_V1(pgdl_predict_label_record);
 PG_FUNCTION_INFO_V1(pgdl_predict_proba);
 PG_FUNCTION_INFO_V1(pgdl_class_probabilities);
 PG_FUNCTION_INFO_V1(pgdl_predict_batch);
+PG_FUNCTION_INFO_V1(pgdl_transform_model);
 
 #define BATCH_ROWS 256
 
@@ -208,6 +209,11 @@ prediction_datum(PgdlModel *pm)
 
 	if (m->task == DL_TASK_REGRESSION)
 		PG_RETURN_FLOAT8((double) pm->out[0]);
+	if (m->task == DL_TASK_PROJECTION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" is a projection (PCA): it predicts no single value", pm->name),
+				 errhint("Use pgdl.transform_model.")));
 	label = m->labels[pgdl_output_class(m, pm->out)];
 	if (!pgdl_label_number(label, &v))
 		ereport(ERROR,
@@ -235,7 +241,7 @@ label_datum(PgdlModel *pm)
 {
 	char		buf[64];
 
-	if (pm->m.task == DL_TASK_REGRESSION)
+	if (pm->m.task == DL_TASK_REGRESSION || pm->m.task == DL_TASK_PROJECTION)
 	{
 		snprintf(buf, sizeof(buf), "%.9g", (double) pm->out[0]);
 		PG_RETURN_TEXT_P(cstring_to_text(buf));
@@ -312,6 +318,18 @@ pgdl_class_probabilities(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/* every output of the model: a PCA projection, class probabilities, the regression value */
+Datum
+pgdl_transform_model(PG_FUNCTION_ARGS)
+{
+	PgdlModel  *pm = score_array(fcinfo);
+	double	   *v = palloc(sizeof(double) * pm->n_outputs);
+
+	for (int k = 0; k < pm->n_outputs; k++)
+		v[k] = (double) pm->out[k];
+	PG_RETURN_ARRAYTYPE_P(pgdl_float8_array(v, NULL, pm->n_outputs));
 }
 
 /* ---- a whole source ----------------------------------------------------------- */

@@ -32,3 +32,7 @@ COMMENT ON TYPE pgdl.prediction_row IS 'one scored row of pgdl.predict_batch';
 CREATE FUNCTION pgdl.predict_batch(model text, source text, id_column text) RETURNS SETOF pgdl.prediction_row
 	AS 'MODULE_PATHNAME', 'pgdl_predict_batch' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION pgdl.predict_batch(text, text, text) IS 'scores every row of source in blocks with matrix-matrix products (STABLE: reads the registry; the source runs read-only)';
+
+CREATE FUNCTION pgdl.transform_model(model text, x anyarray) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'pgdl_transform_model' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.transform_model(text, anyarray) IS 'every output of the model for one feature vector: the projection of a PCA model, the network outputs of others (STABLE: reads the registry)';

@@ -474,7 +474,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 							target, format_type_be(target_type))));
 		ereport(NOTICE,
 				(errmsg("task: %s (target \"%s\" is %s)",
-						model.task == DL_TASK_CLASSIFICATION ? "classification" : "regression",
+						dl_task_name(model.task),
 						target, format_type_be(target_type)),
 				 errhint("Set the option \"task\" to choose.")));
 	}
@@ -606,7 +606,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		rdesc = rsinfo->setDesc;
 		values[0] = CStringGetTextDatum(ref.name);
 		values[1] = Int32GetDatum(version);
-		values[2] = CStringGetTextDatum(model.task == DL_TASK_CLASSIFICATION ? "classification" : "regression");
+		values[2] = CStringGetTextDatum(dl_task_name(model.task));
 		values[3] = Int64GetDatum((int64) model.net.n_params);
 		values[4] = Int32GetDatum(result.epochs_run);
 		values[5] = Float8GetDatum(result.train_loss);

@@ -137,7 +137,17 @@ loss_for_task(dl_task task, dl_loss loss)
 		return loss == DL_LOSS_CE || loss == DL_LOSS_BCE;
 	if (task == DL_TASK_REGRESSION)
 		return loss == DL_LOSS_MSE || loss == DL_LOSS_MAE || loss == DL_LOSS_HUBER;
+	if (task == DL_TASK_CLUSTERING)
+		return loss == DL_LOSS_CE;
+	if (task == DL_TASK_PROJECTION)
+		return loss == DL_LOSS_MSE;
 	return false;
+}
+
+static bool
+unsupervised(dl_task task)
+{
+	return task == DL_TASK_CLUSTERING || task == DL_TASK_PROJECTION;
 }
 
 /* the fields a layer record stores that dl_network_plan does not check */
@@ -247,7 +257,9 @@ check_model(const dl_model *m, dl_status bad)
 
 	if (!loss_for_task(m->task, m->loss))
 		return model_error(bad, "task %d and loss %d do not go together", (int) m->task, (int) m->loss);
-	if ((st = check_string(m->target, 1, DL_MAX_NAME, bad, "the target name")) != DL_OK)
+	/* clustering and projection models have no target: an empty name */
+	if ((st = check_string(m->target, unsupervised(m->task) ? 0 : 1,
+						   unsupervised(m->task) ? 0 : DL_MAX_NAME, bad, "the target name")) != DL_OK)
 		return st;
 	if (net->n_layers < 1 || net->n_layers > DL_MAX_LAYERS || net->layers == NULL ||
 		(net->n_params > 0 && net->params == NULL))
@@ -259,6 +271,8 @@ check_model(const dl_model *m, dl_status bad)
 	n_out = dl_shape_size(&net->output_shape);
 	if (m->n_labels < 0 || m->n_labels > DL_MAX_LABELS || (m->n_labels > 0 && m->labels == NULL))
 		return model_error(bad, "%d labels is out of range (0 to %d)", m->n_labels, DL_MAX_LABELS);
+	if (m->task == DL_TASK_PROJECTION && m->n_labels != 0)
+		return model_error(bad, "a projection model has no labels, not %d", m->n_labels);
 	if (m->task == DL_TASK_REGRESSION && (m->n_labels != 0 || n_out != 1))
 		return model_error(bad, "a regression model has one output and no labels, not %zu outputs and %d labels",
 						   n_out, m->n_labels);
@@ -638,6 +652,7 @@ get_count(reader *r, uint32_t max, const char *what, int *v)
 	uint32_t	u;
 	dl_status	st = get_u32(r, &u);
 
+	*v = 0;						/* defined on every path, which gcc cannot always see */
 	if (st != DL_OK)
 		return st;
 	if (u > max)

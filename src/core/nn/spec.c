@@ -1042,5 +1042,10 @@ dl_parse_options(const char *json, dl_options *o)
 const char *
 dl_task_name(dl_task t)
 {
+	/* not in tasks[]: train_model's option "task" does not accept them */
+	if (t == DL_TASK_CLUSTERING)
+		return "clustering";
+	if (t == DL_TASK_PROJECTION)
+		return "projection";
 	return name_of(tasks, LENGTH(tasks), (int) t);
 }
