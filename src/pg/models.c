@@ -285,14 +285,16 @@ PgdlModel *
 pgdl_model_cached(FunctionCallInfo fcinfo, text *ref)
 {
 	PgdlModelCache *c = (PgdlModelCache *) fcinfo->flinfo->fn_extra;
-	char	   *key = text_to_cstring(ref);
+	const char *key = VARDATA_ANY(ref);
+	int			keylen = VARSIZE_ANY_EXHDR(ref);
 
 	if (c == NULL)
 	{
 		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PgdlModelCache));
 		fcinfo->flinfo->fn_extra = c;
 	}
-	if (c->model && strcmp(c->key, key) == 0)
+	/* the same model text as the last row: no allocation, no lookup */
+	if (c->model && c->keylen == keylen && memcmp(c->key, key, keylen) == 0)
 		return c->model;
 	if (c->model)
 	{
@@ -300,9 +302,12 @@ pgdl_model_cached(FunctionCallInfo fcinfo, text *ref)
 		c->model = NULL;
 		pfree(c->key);
 	}
-	c->model = pgdl_model_load(key, fcinfo->flinfo->fn_mcxt);
-	c->key = MemoryContextStrdup(fcinfo->flinfo->fn_mcxt, key);
+	c->model = pgdl_model_load(text_to_cstring(ref), fcinfo->flinfo->fn_mcxt);
+	c->key = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(keylen, 1));
+	memcpy(c->key, key, keylen);
+	c->keylen = keylen;
 	c->record_type = InvalidOid;
+	c->record_bound = NULL;		/* it lived in the released model's context */
 	return c->model;
 }
 

@@ -277,14 +277,16 @@ typedef struct PgdlModel
 	bool	   *nulls;			/* n_inputs */
 } PgdlModel;
 
+typedef struct PgdlBoundFeature PgdlBoundFeature;
+
 typedef struct PgdlModelCache
 {
-	char	   *key;			/* the model argument as given */
+	char	   *key;			/* the model argument's bytes as given */
+	int			keylen;
 	PgdlModel  *model;
-	Oid			record_type;	/* predict(model, record): the mapping below is for this type */
+	Oid			record_type;	/* predict(model, record): record_bound is for this row type */
 	int32		record_typmod;
-	int		   *record_attnums; /* per model feature: attribute number in the record */
-	Oid		   *record_types;
+	PgdlBoundFeature *record_bound; /* per model feature, in the model's context */
 } PgdlModelCache;
 
 /* what pgdl_save_model stores */
@@ -315,13 +317,13 @@ extern int	pgdl_save_model(const PgdlSave *s);
 /* ---- features (features.c) --------------------------------------------------- */
 
 /* a model feature bound to a column of a result */
-typedef struct PgdlBoundFeature
+struct PgdlBoundFeature
 {
 	const dl_feature *f;
 	int			attno;			/* 1-based */
 	Oid			elemtype;		/* numeric base type of the value or its elements; TEXTOID */
 	bool		is_array;
-} PgdlBoundFeature;
+};
 
 /* text, varchar, char(n), name, or a domain over one */
 extern bool pgdl_text_type(Oid typid);

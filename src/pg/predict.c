@@ -151,12 +151,12 @@ score_record(FunctionCallInfo fcinfo)
 	TupleDesc	desc = lookup_rowtype_tupdesc(type, typmod);
 	HeapTupleData tuple;
 
-	if (c->record_attnums == NULL || c->record_type != type || c->record_typmod != typmod)
+	if (c->record_bound == NULL || c->record_type != type || c->record_typmod != typmod)
 	{
 		PgdlBoundFeature *bf = MemoryContextAlloc(pm->mcxt, sizeof(PgdlBoundFeature) * Max(pm->m.n_features, 1));
 
 		pgdl_bind_features(pm->m.features, pm->m.n_features, desc, bf);
-		c->record_attnums = (int *) bf;
+		c->record_bound = bf;
 		c->record_type = type;
 		c->record_typmod = typmod;
 	}
@@ -164,7 +164,7 @@ score_record(FunctionCallInfo fcinfo)
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = rec;
-	pgdl_read_features((PgdlBoundFeature *) c->record_attnums, pm->m.n_features, &tuple, desc,
+	pgdl_read_features(c->record_bound, pm->m.n_features, &tuple, desc,
 					   pm->xd, 0, pm->m.imputer != NULL);
 	ReleaseTupleDesc(desc);
 	run_row(pm);
