@@ -30,6 +30,9 @@ SELECT model, version, task, epochs, metric, validation_metric > 0.9 AS validate
 FROM pgdl.train_model('shapes', 'blobs', 'kind', '[{"type":"dense","units":16,"activation":"relu"}]', NULL,
 	'{"epochs":60,"learning_rate":0.01,"seed":7,"categorical":["shade"],"description":"three blobs"}');
 SELECT pgdl.predict_label('shapes', b) AS by_record, kind FROM blobs b WHERE id IN (1, 50, 100) ORDER BY id;
+-- the model argument may change from row to row (each change reloads it)
+SELECT count(*) FILTER (WHERE pgdl.predict_label(CASE WHEN id % 2 = 0 THEN 'shapes' ELSE 'shapes@1' END, b) = kind) AS right
+FROM blobs b;
 SELECT * FROM pgdl.class_probabilities('shapes', ARRAY[0.2, 3, 1, 0]) WHERE probability > 0.5;
 SELECT actual, predicted, n FROM pgdl.confusion_matrix('shapes', 'blobs') ORDER BY 1, 2;
 SELECT count(*) AS rows, count(*) FILTER (WHERE label = kind) AS right_labels
