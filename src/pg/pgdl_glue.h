@@ -319,12 +319,18 @@ typedef struct PgdlBoundFeature
 {
 	const dl_feature *f;
 	int			attno;			/* 1-based */
-	Oid			elemtype;		/* numeric base type of the value or its elements; TEXTOID */
+	Oid			elemtype;		/* numeric base type of the value or its elements; text-like base type */
 	bool		is_array;
 } PgdlBoundFeature;
 
 /* text, varchar, char(n), name, or a domain over one */
 extern bool pgdl_text_type(Oid typid);
+/*
+ * A value of such a type as the cast to text gives it (name read as a C
+ * string, char(n) without its padding): training reads its vocabularies and
+ * labels with that cast, so rows must be read the same way.
+ */
+extern char *pgdl_text_value(Datum d, Oid typid);
 /* finds each feature by name in desc (42703, 42804 when missing or of the wrong type) */
 extern void pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
 							   PgdlBoundFeature *out);

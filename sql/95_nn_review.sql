@@ -1,0 +1,21 @@
+-- Review of the neural-network glue: one section per bug found, each
+-- failing (or crashing) before its fix.  Small fixed-seed data; outputs
+-- are thresholded so they do not depend on the last bits of arithmetic.
+SET client_min_messages = warning;
+
+-- categorical features of type name (not a varlena: reading it as text
+-- crashed the backend) and char(n) (read with its padding, so no row ever
+-- matched the vocabulary, which the ::text cast reads without it)
+CREATE TABLE rv_cat AS
+SELECT i, CASE WHEN i % 2 = 0 THEN 'even' ELSE 'odd' END AS k,
+	   (CASE WHEN i % 2 = 0 THEN 'bbbb' ELSE 'dddd' END)::name AS nm,
+	   (CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END)::char(3) AS ch
+FROM generate_series(1, 100) i;
+SELECT model, version FROM pgdl.train_model('rv_name', 'rv_cat', 'k', '[{"type":"dense","units":4}]', ARRAY['nm'],
+	'{"epochs":50,"learning_rate":0.05,"seed":1,"validation_fraction":0,"categorical":["nm"]}');
+SELECT model, version FROM pgdl.train_model('rv_char', 'rv_cat', 'k', '[{"type":"dense","units":4}]', ARRAY['ch'],
+	'{"epochs":50,"learning_rate":0.05,"seed":1,"validation_fraction":0,"categorical":["ch"]}');
+SELECT metric, value FROM pgdl.evaluate('rv_name', 'rv_cat') WHERE metric = 'accuracy';
+SELECT metric, value FROM pgdl.evaluate('rv_char', 'rv_cat') WHERE metric = 'accuracy';
+SELECT pgdl.predict_label('rv_name', c) = k AS by_record_name, pgdl.predict_label('rv_char', c) = k AS by_record_char
+FROM rv_cat c WHERE i IN (1, 2) ORDER BY i;
