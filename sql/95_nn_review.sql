@@ -19,3 +19,28 @@ SELECT metric, value FROM pgdl.evaluate('rv_name', 'rv_cat') WHERE metric = 'acc
 SELECT metric, value FROM pgdl.evaluate('rv_char', 'rv_cat') WHERE metric = 'accuracy';
 SELECT pgdl.predict_label('rv_name', c) = k AS by_record_name, pgdl.predict_label('rv_char', c) = k AS by_record_char
 FROM rv_cat c WHERE i IN (1, 2) ORDER BY i;
+
+-- target labels: training built them with SQL casts, evaluate with C output
+-- functions, and they disagreed for char(n) (padding), for floats trained
+-- under another extra_float_digits, and for -0 next to 0 (DISTINCT merged
+-- them, then a row's '-0' was "not among the labels")
+CREATE TABLE rv_lab AS
+SELECT i, (i % 2)::float8 AS x,
+	   (CASE WHEN i % 2 = 0 THEN 'ev' ELSE 'od' END)::char(4) AS ch,
+	   CASE WHEN i % 2 = 0 THEN 0.1::real ELSE 0.7::real END AS r,
+	   CASE WHEN i % 2 = 0 THEN (CASE WHEN i % 4 = 0 THEN '-0'::float8 ELSE 0 END) ELSE 1 END AS z
+FROM generate_series(1, 100) i;
+SELECT model, version FROM pgdl.train_model('rv_lab_char', 'rv_lab', 'ch', '[{"type":"dense","units":4}]', ARRAY['x'],
+	'{"epochs":50,"learning_rate":0.05,"seed":1,"validation_fraction":0}');
+SELECT metric, value FROM pgdl.evaluate('rv_lab_char', 'rv_lab') WHERE metric IN ('accuracy', 'n') ORDER BY 1;
+SELECT actual, predicted, n FROM pgdl.confusion_matrix('rv_lab_char', 'rv_lab') ORDER BY 1, 2;
+SET extra_float_digits = 0;
+SELECT model, version FROM pgdl.train_model('rv_lab_real', 'rv_lab', 'r', '[{"type":"dense","units":4}]', ARRAY['x'],
+	'{"epochs":50,"learning_rate":0.05,"seed":1,"validation_fraction":0,"task":"classification"}');
+RESET extra_float_digits;
+SELECT labels FROM pgdl.models WHERE name = 'rv_lab_real';
+SELECT metric, value FROM pgdl.evaluate('rv_lab_real', 'rv_lab') WHERE metric = 'accuracy';
+SELECT model, version FROM pgdl.train_model('rv_lab_zero', 'rv_lab', 'z', '[{"type":"dense","units":4}]', ARRAY['x'],
+	'{"epochs":50,"learning_rate":0.05,"seed":1,"validation_fraction":0,"task":"classification"}');
+SELECT labels FROM pgdl.models WHERE name = 'rv_lab_zero';
+SELECT metric, value FROM pgdl.evaluate('rv_lab_zero', 'rv_lab') WHERE metric = 'accuracy';

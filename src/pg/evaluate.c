@@ -5,8 +5,9 @@
  *
  * Each scores the source in blocks (pgdl_score_source) and compares the
  * outputs with the target column, whose values are turned into label text
- * exactly as training did (bool 'true'/'false', numerics without trailing
- * zeros), so 1 and 1.0 are one class.  A target value the model never saw
+ * by pgdl_label_text, the function training uses (bool 'true'/'false',
+ * numerics without trailing zeros, floats in their shortest exact form,
+ * char(n) without padding), so 1 and 1.0 are one class.  A target value the model never saw
  * is a class of its own: it counts as an error and appears in the
  * confusion matrix.  Rows with a NULL target are skipped.
  *
@@ -25,6 +26,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -53,10 +55,26 @@ pgdl_label_text(Datum d, Oid typid)
 			return DatumGetCString(DirectFunctionCall1(numeric_out,
 													   DirectFunctionCall1(numeric_trim_scale, d)));
 		case FLOAT4OID:
-			return DatumGetCString(DirectFunctionCall1(float8out,
-													   Float8GetDatum((double) DatumGetFloat4(d))));
 		case FLOAT8OID:
-			return DatumGetCString(DirectFunctionCall1(float8out, d));
+			{
+				/*
+				 * The shortest text that reads back exactly (float8out's form
+				 * with the default extra_float_digits, whatever the setting);
+				 * -0 and 0 are one class, as DISTINCT sees them.
+				 */
+				double		v = base == FLOAT4OID ? (double) DatumGetFloat4(d) : DatumGetFloat8(d);
+				char	   *buf = palloc(DOUBLE_SHORTEST_DECIMAL_LEN);
+
+				if (v == 0)
+					v = 0.0;
+				double_to_shortest_decimal_buf(v, buf);
+				return buf;
+			}
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+		case NAMEOID:
+			return pgdl_text_value(d, base);
 		default:
 			{
 				Oid			out;

@@ -284,26 +284,6 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 
 /* ---- the target ------------------------------------------------------------ */
 
-/* SQL that normalises the target column to its label text (API.md §4 Labels) */
-static char *
-label_expr(const char *qtarget, Oid typid)
-{
-	Oid			base = getBaseType(typid);
-
-	switch (base)
-	{
-		case BOOLOID:
-			return psprintf("CASE WHEN %s THEN 'true' ELSE 'false' END", qtarget);
-		case NUMERICOID:
-			return psprintf("pg_catalog.trim_scale(%s)::pg_catalog.text", qtarget);
-		case FLOAT4OID:
-		case FLOAT8OID:
-			return psprintf("(%s)::pg_catalog.float8::pg_catalog.text", qtarget);
-		default:
-			return psprintf("(%s)::pg_catalog.text", qtarget);
-	}
-}
-
 static bool
 integer_type(Oid typid)
 {
@@ -323,10 +303,13 @@ read_labels(const char *src, const char *qtarget, Oid typid, int limit, int *nla
 	char	  **labels;
 	bool		text_like = pgdl_text_type(typid);
 
-	sql = psprintf("SELECT %s FROM (SELECT DISTINCT %s AS t FROM (%s) AS s WHERE %s IS NOT NULL) AS d "
-				   "ORDER BY t%s%s",
-				   label_expr("t", typid), qtarget, src, qtarget,
-				   text_like ? " COLLATE \"C\"" : "",
+	/*
+	 * The distinct values in the type's order; their label text is made in C
+	 * by pgdl_label_text, the one function evaluate and the row reader use
+	 * too, so a label never depends on a setting such as extra_float_digits.
+	 */
+	sql = psprintf("SELECT DISTINCT %s%s AS t FROM (%s) AS s WHERE %s IS NOT NULL ORDER BY t%s",
+				   qtarget, text_like ? " COLLATE \"C\"" : "", src, qtarget,
 				   limit > 0 ? psprintf(" LIMIT %d", limit + 1) : "");
 	if (pgdl_source_execute(sql) != SPI_OK_SELECT)
 		elog(ERROR, "pgdl: reading the labels failed");
@@ -336,9 +319,14 @@ read_labels(const char *src, const char *qtarget, Oid typid, int limit, int *nla
 				 errmsg("the target has more than %d distinct values", DL_MAX_LABELS)));
 	labels = palloc(sizeof(char *) * Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
-		labels[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		labels[i] = pgdl_label_text(d, TupleDescAttr(SPI_tuptable->tupdesc, 0)->atttypid);
+	}
 	*nlabels = (int) SPI_processed;
-	/* numerics normalised to text can collide only if equal: DISTINCT already merged them */
+	/* values that normalise to one label are equal: DISTINCT already merged them */
 	return labels;
 }
 
@@ -718,6 +706,8 @@ read_rows(TrainData *td, const char *src, const TrainColumn *cols, dl_model *mod
 	PgdlBoundFeature *bound = palloc(sizeof(PgdlBoundFeature) * ncols);
 	double	   *xrow = palloc(sizeof(double) * model->n_inputs);
 	MemoryContext old;
+	MemoryContext label_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl training label",
+													ALLOCSET_SMALL_SIZES);
 	int			guc_level = NewGUCNestLevel();
 
 	(void) set_config_option("synchronize_seqscans", "off", PGC_USERSET, PGC_S_SESSION,
@@ -734,7 +724,7 @@ read_rows(TrainData *td, const char *src, const TrainColumn *cols, dl_model *mod
 		for (int i = 0; i < ncols; i++)
 			appendStringInfo(&sql, "%s, ", pgdl_quote_ident(cols[i].name));
 		if (model->task == DL_TASK_CLASSIFICATION)
-			appendStringInfo(&sql, "%s AS pgdl_target", label_expr(qtarget, target_type));
+			appendStringInfo(&sql, "%s AS pgdl_target", qtarget);
 		else
 			appendStringInfo(&sql, "(%s)::pg_catalog.float8 AS pgdl_target", qtarget);
 		appendStringInfo(&sql, " FROM (%s) AS s", src);
@@ -776,8 +766,12 @@ read_rows(TrainData *td, const char *src, const TrainColumn *cols, dl_model *mod
 					}
 					if (model->task == DL_TASK_CLASSIFICATION)
 					{
-						char	   *lt = TextDatumGetCString(t);
+						MemoryContext prev = MemoryContextSwitchTo(label_cxt);
+						char	   *lt = pgdl_label_text(t, TupleDescAttr(tt->tupdesc, ncols)->atttypid);
 						int			k = -1;
+
+						/* numeric_trim_scale and output functions leave garbage: reset per row */
+						MemoryContextSwitchTo(prev);
 
 						for (int j = 0; j < nlabels; j++)
 							if (strcmp(labels[j], lt) == 0)
@@ -790,7 +784,7 @@ read_rows(TrainData *td, const char *src, const TrainColumn *cols, dl_model *mod
 									(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 									 errmsg("target value \"%s\" in row %lld was not among the labels read before: the source changed during training",
 											lt, (long long) rowno)));
-						pfree(lt);
+						MemoryContextReset(label_cxt);
 						yv = (float) k;
 					}
 					else
@@ -837,6 +831,7 @@ read_rows(TrainData *td, const char *src, const TrainColumn *cols, dl_model *mod
 		PG_END_TRY();
 	}
 	AtEOXact_GUC(true, guc_level);
+	MemoryContextDelete(label_cxt);
 }
 
 typedef struct TrainArgs
