@@ -2,6 +2,14 @@
 -- failing (or crashing) before its fix.  Small fixed-seed data; outputs
 -- are thresholded so they do not depend on the last bits of arithmetic.
 SET client_min_messages = warning;
+-- an error as "SQLSTATE: message", to show the code without file and line
+CREATE FUNCTION rv_error(query text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE query;
+	RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
 
 -- categorical features of type name (not a varlena: reading it as text
 -- crashed the backend) and char(n) (read with its padding, so no row ever
@@ -44,3 +52,9 @@ SELECT model, version FROM pgdl.train_model('rv_lab_zero', 'rv_lab', 'z', '[{"ty
 	'{"epochs":50,"learning_rate":0.05,"seed":1,"validation_fraction":0,"task":"classification"}');
 SELECT labels FROM pgdl.models WHERE name = 'rv_lab_zero';
 SELECT metric, value FROM pgdl.evaluate('rv_lab_zero', 'rv_lab') WHERE metric = 'accuracy';
+
+-- evaluate of a regression model against a non-numeric column was XX000
+-- ("unexpected feature type 0"); it is 42804 naming the column
+CREATE TABLE rv_reg AS SELECT i, (i % 10)::float8 AS x, (i % 10) * 2.0 AS y, 'z' || i AS t FROM generate_series(1, 100) i;
+SELECT model, version FROM pgdl.train_model('rv_reg', 'rv_reg', 'y', '[{"type":"dense","units":2}]', ARRAY['x'], '{"epochs":2,"seed":1}');
+SELECT rv_error($$SELECT * FROM pgdl.evaluate('rv_reg', 'rv_reg', 't')$$);

@@ -104,6 +104,8 @@ typedef struct EvalState
 	double		log_loss;
 	int64		log_loss_n;
 	/* regression */
+	const char *target;
+	Oid			target_base;	/* numeric base type of the target, once seen */
 	double		sse;
 	double		sae;
 	dl_moments	actual;
@@ -148,8 +150,20 @@ collect(PgdlModel *pm, const float *out, Datum extra, bool extra_null, Oid extra
 		return;
 	if (m->task == DL_TASK_REGRESSION)
 	{
-		double		a = pgdl_datum_to_double(extra, pgdl_numeric_base_type(extra_type));
-		double		e = (double) out[0] - a;
+		double		a;
+		double		e;
+
+		if (!OidIsValid(s->target_base))
+		{
+			s->target_base = pgdl_numeric_base_type(extra_type);
+			if (!OidIsValid(s->target_base))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("target column \"%s\" is %s; model \"%s\" is a regression model and needs a numeric target",
+								s->target, format_type_be(extra_type), pm->name)));
+		}
+		a = pgdl_datum_to_double(extra, s->target_base);
+		e = (double) out[0] - a;
 
 		s->sse += e * e;
 		s->sae += fabs(e);
@@ -291,6 +305,7 @@ run_evaluation(FunctionCallInfo fcinfo, bool want_scores, EvalArgs *a)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("model \"%s\" does not record its target column: pass target", pm->name)));
+	s->target = target;
 	dl_moments_init(&s->actual);
 	s->positive = -1;
 	s->threshold = a->threshold;
