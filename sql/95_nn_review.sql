@@ -58,3 +58,17 @@ SELECT metric, value FROM pgdl.evaluate('rv_lab_zero', 'rv_lab') WHERE metric = 
 CREATE TABLE rv_reg AS SELECT i, (i % 10)::float8 AS x, (i % 10) * 2.0 AS y, 'z' || i AS t FROM generate_series(1, 100) i;
 SELECT model, version FROM pgdl.train_model('rv_reg', 'rv_reg', 'y', '[{"type":"dense","units":2}]', ARRAY['x'], '{"epochs":2,"seed":1}');
 SELECT rv_error($$SELECT * FROM pgdl.evaluate('rv_reg', 'rv_reg', 't')$$);
+
+-- evaluate grew a square confusion matrix with the target's distinct
+-- values: past 8192 values the model never saw it asked for more than 1 GB
+-- (XX000 "invalid memory alloc request size"); it grows by rows only now
+CREATE TABLE rv_bin AS SELECT i, (i % 2)::float8 AS x, (i % 2 = 0) AS y FROM generate_series(1, 100) i;
+SELECT model, version FROM pgdl.train_model('rv_bin', 'rv_bin', 'y', '[{"type":"dense","units":4}]', ARRAY['x'],
+	'{"epochs":50,"learning_rate":0.05,"seed":1,"validation_fraction":0}');
+SELECT metric, value FROM pgdl.evaluate('rv_bin', 'SELECT 1::float8 AS x, g::text AS y FROM generate_series(1, 20000) g')
+WHERE metric IN ('accuracy', 'n') ORDER BY 1;
+SELECT actual, predicted, n FROM pgdl.confusion_matrix('rv_bin',
+	'SELECT x, CASE WHEN i % 10 = 0 THEN ''other'' ELSE y::text END AS y FROM rv_bin') ORDER BY 1, 2;
+SELECT metric, value FROM pgdl.evaluate('rv_bin',
+	'SELECT x, CASE WHEN i % 10 = 0 THEN ''other'' ELSE y::text END AS y FROM rv_bin')
+WHERE metric IN ('accuracy', 'recall', 'precision', 'n') ORDER BY 1;

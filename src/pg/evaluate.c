@@ -93,7 +93,12 @@ typedef struct EvalState
 	int			n_classes;		/* the model's labels, then unseen ones */
 	int			capacity_classes;
 	char	  **classes;
-	int64	   *confusion;		/* [actual][predicted], capacity_classes^2 */
+	/*
+	 * [actual][predicted], capacity_classes x n_labels: only the actual side
+	 * grows (a prediction is always one of the model's labels)
+	 */
+	int64	   *confusion;
+	int			n_labels;
 	int64		n;
 	/* per row, for log loss and ROC: actual class and the positive score */
 	int			positive;
@@ -123,16 +128,14 @@ class_index(EvalState *s, const char *label)
 	if (s->n_classes == s->capacity_classes)
 	{
 		int			cap = s->capacity_classes * 2;
-		int64	   *c = MemoryContextAllocZero(s->mcxt, sizeof(int64) * cap * cap);
 
-		if (cap > DL_MAX_LABELS)
+		if (s->n_classes >= DL_MAX_LABELS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("the target has more than %d distinct values", DL_MAX_LABELS)));
-		for (int a = 0; a < s->n_classes; a++)
-			for (int b = 0; b < s->n_classes; b++)
-				c[(int64) a * cap + b] = s->confusion[(int64) a * s->capacity_classes + b];
-		s->confusion = c;
+		s->confusion = repalloc_huge(s->confusion, sizeof(int64) * cap * s->n_labels);
+		memset(s->confusion + (int64) s->capacity_classes * s->n_labels, 0,
+			   sizeof(int64) * (cap - s->capacity_classes) * s->n_labels);
 		s->classes = repalloc(s->classes, sizeof(char *) * cap);
 		s->capacity_classes = cap;
 	}
@@ -189,7 +192,7 @@ collect(PgdlModel *pm, const float *out, Datum extra, bool extra_null, Oid extra
 			predicted = s->p[s->positive] >= s->threshold ? s->positive : 1 - s->positive;
 		else
 			predicted = pgdl_output_class(m, out);
-		s->confusion[(int64) actual * s->capacity_classes + predicted]++;
+		s->confusion[(int64) actual * s->n_labels + predicted]++;
 		s->n++;
 		if (actual < m->n_labels)
 		{
@@ -311,12 +314,15 @@ run_evaluation(FunctionCallInfo fcinfo, bool want_scores, EvalArgs *a)
 	s->threshold = a->threshold;
 	if (pm->m.task == DL_TASK_CLASSIFICATION)
 	{
-		s->capacity_classes = Max(4, pm->m.n_labels * 2);
+		s->capacity_classes = pm->m.n_labels + 4;
 		s->classes = palloc(sizeof(char *) * s->capacity_classes);
 		for (int k = 0; k < pm->m.n_labels; k++)
 			s->classes[k] = pm->m.labels[k];
 		s->n_classes = pm->m.n_labels;
-		s->confusion = palloc0(sizeof(int64) * s->capacity_classes * s->capacity_classes);
+		s->n_labels = pm->m.n_labels;
+		s->confusion = MemoryContextAllocHuge(CurrentMemoryContext,
+											  sizeof(int64) * s->capacity_classes * s->n_labels);
+		memset(s->confusion, 0, sizeof(int64) * s->capacity_classes * s->n_labels);
 		s->p = palloc(sizeof(double) * pm->m.n_labels);
 		if (a->positive_label)
 		{
@@ -460,13 +466,13 @@ pgdl_evaluate(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	}
 	{
-		int			C = s->capacity_classes;
+		int			C = s->n_labels;
 		int64		correct = 0;
 		double		p_sum = 0,
 					r_sum = 0,
 					f_sum = 0;
 
-		for (int k = 0; k < s->n_classes; k++)
+		for (int k = 0; k < m->n_labels; k++)
 			correct += s->confusion[(int64) k * C + k];
 		put_metric(rsinfo, "accuracy", (double) correct / s->n);
 		for (int k = 0; k < m->n_labels; k++)
@@ -478,10 +484,9 @@ pgdl_evaluate(PG_FUNCTION_ARGS)
 						r;
 
 			for (int j = 0; j < s->n_classes; j++)
-			{
 				pred += s->confusion[(int64) j * C + k];
+			for (int j = 0; j < m->n_labels; j++)
 				act += s->confusion[(int64) k * C + j];
-			}
 			p = ratio(tp, pred);
 			r = ratio(tp, act);
 			p_sum += p;
@@ -528,7 +533,7 @@ pgdl_confusion_matrix(PG_FUNCTION_ARGS)
 
 			values[0] = CStringGetTextDatum(s->classes[i]);
 			values[1] = CStringGetTextDatum(s->classes[j]);
-			values[2] = Int64GetDatum(s->confusion[(int64) i * s->capacity_classes + j]);
+			values[2] = Int64GetDatum(s->confusion[(int64) i * s->n_labels + j]);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	return (Datum) 0;
