@@ -72,3 +72,21 @@ SELECT actual, predicted, n FROM pgdl.confusion_matrix('rv_bin',
 SELECT metric, value FROM pgdl.evaluate('rv_bin',
 	'SELECT x, CASE WHEN i % 10 = 0 THEN ''other'' ELSE y::text END AS y FROM rv_bin')
 WHERE metric IN ('accuracy', 'recall', 'precision', 'n') ORDER BY 1;
+
+-- PL/pgSQL keeps a simple expression's state (and so fn_extra) for the
+-- whole transaction: the cached model outlived its statement, and after a
+-- retrain 'm@latest' (or a deploy, for 'm') still scored with the old version
+DO $$
+DECLARE
+	v int;
+	latest float8;
+	exact float8;
+BEGIN
+	FOR i IN 1..2 LOOP
+		SELECT version INTO v FROM pgdl.train_model('rv_plpgsql', 'rv_bin', 'y', '[{"type":"dense","units":2}]', ARRAY['x'],
+			format('{"epochs":%s,"seed":%s,"validation_fraction":0}', i * 20, i)::jsonb);
+		latest := (pgdl.predict_proba('rv_plpgsql@latest', ARRAY[1]))[2];
+		exact := (pgdl.predict_proba('rv_plpgsql@' || v, ARRAY[1]))[2];
+		RAISE WARNING 'version %: @latest scores like it: %', v, latest = exact;
+	END LOOP;
+END $$;

@@ -281,6 +281,12 @@ typedef struct PgdlModelCache
 {
 	char	   *key;			/* the model argument as given */
 	PgdlModel  *model;
+	/* the statement it was loaded for: the user and the active snapshot */
+	Oid			userid;
+	TransactionId snap_xmin;
+	TransactionId snap_xmax;
+	CommandId	snap_curcid;
+	uint64		snap_completions;
 	Oid			record_type;	/* predict(model, record): the mapping below is for this type */
 	int32		record_typmod;
 	int		   *record_attnums; /* per model feature: attribute number in the record */
