@@ -92,13 +92,36 @@ my_slot(void)
 #define BEGIN_WRITE(s)	do { (s)->changecount++; pg_write_barrier(); } while (0)
 #define END_WRITE(s)	do { pg_write_barrier(); (s)->changecount++; } while (0)
 
+/*
+ * A training ended by FATAL (pg_terminate_backend, a lost client) never
+ * reaches the PG_FINALLY of run_training: free the slot on the way out.
+ */
+static void
+progress_exit(int code, Datum arg)
+{
+	ProgressSlot *s = my_slot();
+
+	if (s && s->pid == MyProcPid)
+	{
+		BEGIN_WRITE(s);
+		s->pid = 0;
+		END_WRITE(s);
+	}
+}
+
 void
 pgdl_progress_start(const char *model, int epochs)
 {
 	ProgressSlot *s = my_slot();
+	static bool exit_callback = false;
 
 	if (!s)
 		return;
+	if (!exit_callback)
+	{
+		before_shmem_exit(progress_exit, (Datum) 0);
+		exit_callback = true;
+	}
 	BEGIN_WRITE(s);
 	s->pid = MyProcPid;
 	strlcpy(s->model, model, NAMEDATALEN);
