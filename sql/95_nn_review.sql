@@ -90,3 +90,19 @@ BEGIN
 		RAISE WARNING 'version %: @latest scores like it: %', v, latest = exact;
 	END LOOP;
 END $$;
+
+-- SPI text must not depend on search_path: deploy_model and drop_model
+-- called max() and count() unqualified, so a schema ahead of
+-- pg_catalog could run its own aggregate with the caller's privileges
+CREATE SCHEMA rv_evil;
+CREATE FUNCTION rv_evil.trap(int, int) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE WARNING 'rv_evil.max() ran as the caller';
+	RETURN 42;
+END $$;
+CREATE AGGREGATE rv_evil.max(int) (sfunc = rv_evil.trap, stype = int);
+SET search_path = rv_evil, pg_catalog, public;
+SELECT pgdl.deploy_model('rv_plpgsql', NULL) AS highest_version;
+SELECT pgdl.drop_model('rv_plpgsql') AS dropped;
+RESET search_path;
+DROP SCHEMA rv_evil CASCADE;

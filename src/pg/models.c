@@ -692,7 +692,7 @@ pgdl_drop_model(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		if (SPI_execute_with_args("SELECT count(*)::int4 FROM pgdl.model_versions WHERE name OPERATOR(pg_catalog.=) $1",
+		if (SPI_execute_with_args("SELECT pg_catalog.count(*)::pg_catalog.int4 FROM pgdl.model_versions WHERE name OPERATOR(pg_catalog.=) $1",
 								  1, t, a, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "pgdl: counting the model versions failed");
 		{
@@ -739,7 +739,7 @@ pgdl_deploy_model(PG_FUNCTION_ARGS)
 	if (SPI_execute_with_args("UPDATE pgdl.model_names SET deployed_version = $2 WHERE name OPERATOR(pg_catalog.=) $1",
 							  2, t, a, n, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "pgdl: deploying the model failed");
-	if (SPI_execute_with_args("SELECT max(version)::int4 FROM pgdl.model_versions WHERE name OPERATOR(pg_catalog.=) $1",
+	if (SPI_execute_with_args("SELECT pg_catalog.max(version)::pg_catalog.int4 FROM pgdl.model_versions WHERE name OPERATOR(pg_catalog.=) $1",
 							  1, t, a, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "pgdl: reading the model failed");
 	result = PG_ARGISNULL(1) ?

@@ -309,7 +309,7 @@ read_labels(const char *src, const char *qtarget, Oid typid, int limit, int *nla
 	 * too, so a label never depends on a setting such as extra_float_digits.
 	 */
 	sql = psprintf("SELECT DISTINCT %s%s AS t FROM (%s) AS s WHERE %s IS NOT NULL ORDER BY t%s",
-				   qtarget, text_like ? " COLLATE \"C\"" : "", src, qtarget,
+				   qtarget, text_like ? " COLLATE pg_catalog.\"C\"" : "", src, qtarget,
 				   limit > 0 ? psprintf(" LIMIT %d", limit + 1) : "");
 	if (pgdl_source_execute(sql) != SPI_OK_SELECT)
 		elog(ERROR, "pgdl: reading the labels failed");
@@ -1013,7 +1013,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		if (f->kind == DL_FEATURE_CATEGORICAL)
 		{
 			const char *q = pgdl_quote_ident(f->name);
-			char	   *sql = psprintf("SELECT DISTINCT %s::pg_catalog.text COLLATE \"C\" AS c FROM (%s) AS s "
+			char	   *sql = psprintf("SELECT DISTINCT %s::pg_catalog.text COLLATE pg_catalog.\"C\" AS c FROM (%s) AS s "
 									   "WHERE %s IS NOT NULL ORDER BY 1 LIMIT %d",
 									   q, src, q, MAX_CATEGORIES + 1);
 
