@@ -106,3 +106,11 @@ SELECT pgdl.deploy_model('rv_plpgsql', NULL) AS highest_version;
 SELECT pgdl.drop_model('rv_plpgsql') AS dropped;
 RESET search_path;
 DROP SCHEMA rv_evil CASCADE;
+
+-- train_model in a read-only transaction (or on a standby) trained to the
+-- end and only then failed to save; it fails before reading anything now
+BEGIN READ ONLY;
+SELECT rv_error($$SELECT * FROM pgdl.train_model('rv_ro', 'rv_bin', 'y', '[{"type":"dense","units":2}]', ARRAY['x'], '{"epochs":1}')$$);
+-- cross_validate saves nothing and still runs
+SELECT count(*) > 0 AS cross_validates FROM pgdl.cross_validate('rv_bin', 'y', '[{"type":"dense","units":2}]', 2, ARRAY['x'], '{"epochs":1}');
+COMMIT;

@@ -31,6 +31,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -894,6 +895,9 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
 				 errmsg("train_model takes a plain model name: each training creates the next version")));
+	/* the version is saved last: in a read-only transaction, fail before training */
+	if (model_arg)
+		PreventCommandIfReadOnly("pgdl.train_model()");
 	pgdl_check_status(dl_parse_options(options_json, &opts));
 	pgdl_check_status(dl_parse_layers(layers_json, &specs, &nspecs));
 	if (opts.max_memory_kb > 0 && opts.max_memory_kb > pgdl_max_training_memory_kb)
