@@ -114,3 +114,11 @@ SELECT rv_error($$SELECT * FROM pgdl.train_model('rv_ro', 'rv_bin', 'y', '[{"typ
 -- cross_validate saves nothing and still runs
 SELECT count(*) > 0 AS cross_validates FROM pgdl.cross_validate('rv_bin', 'y', '[{"type":"dense","units":2}]', 2, ARRAY['x'], '{"epochs":1}');
 COMMIT;
+
+-- a label or category longer than the model format allows (4096 bytes)
+-- failed only when saving, after the whole training; now before it
+CREATE TABLE rv_long AS
+SELECT i, (i % 2)::float8 AS x, repeat(chr(97 + i % 2), 5000) AS y, repeat('c', 4999 + i % 3) AS cat, (i % 2 = 0) AS b
+FROM generate_series(1, 20) i;
+SELECT rv_error($$SELECT * FROM pgdl.train_model('rv_long', 'rv_long', 'y', '[{"type":"dense","units":2}]', ARRAY['x'], '{"epochs":1}')$$);
+SELECT rv_error($$SELECT * FROM pgdl.train_model('rv_long', 'rv_long', 'b', '[{"type":"dense","units":2}]', ARRAY['cat'], '{"epochs":1,"categorical":["cat"]}')$$);

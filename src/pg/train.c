@@ -297,6 +297,19 @@ integer_type(Oid typid)
  * The labels, in the target type's order (text compared with COLLATE "C");
  * with limit > 0, stops after limit + 1 labels.
  */
+/* labels and categories are stored in the model: refuse long ones before training */
+static void
+check_value_length(const char *qcolumn, const char *value)
+{
+	size_t		len = strlen(value);
+
+	if (len > DL_MAX_VALUE)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a value of column %s has %zu bytes; a model stores labels and categories of at most %d bytes",
+						qcolumn, len, DL_MAX_VALUE)));
+}
+
 static char **
 read_labels(const char *src, const char *qtarget, Oid typid, int limit, int *nlabels)
 {
@@ -325,6 +338,7 @@ read_labels(const char *src, const char *qtarget, Oid typid, int limit, int *nla
 		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
 
 		labels[i] = pgdl_label_text(d, TupleDescAttr(SPI_tuptable->tupdesc, 0)->atttypid);
+		check_value_length(qtarget, labels[i]);
 	}
 	*nlabels = (int) SPI_processed;
 	/* values that normalise to one label are equal: DISTINCT already merged them */
@@ -1035,7 +1049,10 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 			f->n_categories = (int) SPI_processed;
 			f->categories = palloc(sizeof(char *) * f->n_categories);
 			for (int k = 0; k < f->n_categories; k++)
+			{
 				f->categories[k] = SPI_getvalue(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1);
+				check_value_length(q, f->categories[k]);
+			}
 			/* bytewise order, which bsearch in features.c relies on */
 			qsort(f->categories, f->n_categories, sizeof(char *), compare_cstr);
 			MemoryContextSwitchTo(old);
