@@ -265,7 +265,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 				}
 				else
 				{
-					bool		stack_nulls[1];
+					bool		stack_nulls[1] = {false};
 					bool	   *nulls = f->length <= 1 ? stack_nulls : palloc0(sizeof(bool) * f->length);
 					int			m = read_array(&bf[i], d, x + pos, nulls, rowno);
 
