@@ -584,7 +584,7 @@ put_fold_metric(ReturnSetInfo *rsinfo, int fold, const char *metric, double v)
 static void
 cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *opts,
 			   const dl_layer_spec *specs, int nspecs, dl_dataset *data, int folds,
-			   TrainProgress *progress, MemoryContext train_cxt)
+			   TrainProgress *progress, MemoryContext train_cxt, size_t limit_bytes)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	size_t		n = data->n;
@@ -599,6 +599,13 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cross-validation needs at least as many rows as folds: %zu rows, %d folds", n, folds)));
+	/* each fold transforms a working copy of the rows: it counts against the limit too */
+	if ((size_t) data->n_features * sizeof(float) * n * 2 + n * sizeof(float) > limit_bytes)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cross-validation needs more than pgdl.max_training_memory (%zu kB): %zu rows of %d features, twice",
+						limit_bytes / 1024, n, data->n_features),
+				 errhint("Cross-validate on a sample (e.g. a query with TABLESAMPLE or LIMIT), use fewer features, or raise pgdl.max_training_memory (superuser).")));
 	InitMaterializedSRF(fcinfo, 0);
 	order = MemoryContextAllocHuge(train_cxt, sizeof(uint32) * n);
 	fold_of = MemoryContextAllocHuge(train_cxt, sizeof(int) * n);
@@ -1132,7 +1139,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	progress.mcxt = train_cxt;
 	if (cv_folds > 0)
 	{
-		cross_validate(fcinfo, &model, &opts, specs, nspecs, &data, cv_folds, &progress, train_cxt);
+		cross_validate(fcinfo, &model, &opts, specs, nspecs, &data, cv_folds, &progress, train_cxt,
+					   td.limit_bytes);
 		SPI_finish();
 		MemoryContextDelete(train_cxt);
 		return (Datum) 0;
