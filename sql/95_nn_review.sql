@@ -129,3 +129,8 @@ CREATE TABLE rv_wide AS
 SELECT i, array_fill((i % 2)::float8, ARRAY[20]) AS v, (i % 2 = 0) AS y FROM generate_series(1, 10000) i;
 SELECT rv_error($$SELECT * FROM pgdl.cross_validate('rv_wide', 'y', '[{"type":"dense","units":2}]', 2, ARRAY['v'], '{"epochs":1,"max_memory":"1MB"}')$$);
 SELECT count(*) > 0 AS fits_in_2mb FROM pgdl.cross_validate('rv_wide', 'y', '[{"type":"dense","units":2}]', 2, ARRAY['v'], '{"epochs":1,"max_memory":"2MB"}');
+
+-- after a training, pg_stat_activity.query kept "pgdl: training ... epoch"
+-- for the rest of the statement and while the session sat idle
+SELECT (SELECT version FROM pgdl.train_model('rv_activity', 'rv_bin', 'y', '[{"type":"dense","units":2}]', ARRAY['x'], '{"epochs":1}')) AS version,
+	   (SELECT query NOT LIKE 'pgdl: training%' FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS shows_the_statement;

@@ -408,6 +408,9 @@ run_training(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 	PG_FINALLY();
 	{
 		pgdl_progress_end();
+		/* pg_stat_activity shows the statement again, not the last epoch */
+		if (debug_query_string)
+			pgstat_report_activity(STATE_RUNNING, debug_query_string);
 	}
 	PG_END_TRY();
 }
