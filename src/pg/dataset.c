@@ -41,6 +41,19 @@
 
 /* ---- the feature columns ---------------------------------------------------- */
 
+/* labels and categories are stored in the model: refuse long ones before training */
+static void
+check_value_length(const char *qcolumn, const char *value)
+{
+	size_t		len = strlen(value);
+
+	if (len > DL_MAX_VALUE)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a value of column %s has %zu bytes; a model stores labels and categories of at most %d bytes",
+						qcolumn, len, DL_MAX_VALUE)));
+}
+
 static int
 compare_cstr(const void *a, const void *b)
 {
@@ -304,7 +317,7 @@ pgdl_resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *req
 		if (f->kind == DL_FEATURE_CATEGORICAL)
 		{
 			const char *q = pgdl_quote_ident(f->name);
-			char	   *sql = psprintf("SELECT DISTINCT %s::pg_catalog.text COLLATE \"C\" AS c FROM (%s) AS s "
+			char	   *sql = psprintf("SELECT DISTINCT %s::pg_catalog.text COLLATE pg_catalog.\"C\" AS c FROM (%s) AS s "
 									   "WHERE %s IS NOT NULL ORDER BY 1 LIMIT %d",
 									   q, src, q, MAX_CATEGORIES + 1);
 
@@ -322,7 +335,10 @@ pgdl_resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *req
 			f->n_categories = (int) SPI_processed;
 			f->categories = palloc(sizeof(char *) * f->n_categories);
 			for (int k = 0; k < f->n_categories; k++)
+			{
 				f->categories[k] = SPI_getvalue(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1);
+				check_value_length(q, f->categories[k]);
+			}
 			/* bytewise order, which bsearch in features.c relies on */
 			qsort(f->categories, f->n_categories, sizeof(char *), compare_cstr);
 			MemoryContextSwitchTo(old);
@@ -369,30 +385,9 @@ pgdl_resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *req
 					 errmsg("more than %d inputs", DL_MAX_FEATURES)));
 		fs->n_inputs += f->length;
 	}
-
 }
 
 /* ---- the target ------------------------------------------------------------- */
-
-/* SQL that normalises the target column to its label text (API.md §4 Labels) */
-char *
-pgdl_label_sql(const char *qtarget, Oid typid)
-{
-	Oid			base = getBaseType(typid);
-
-	switch (base)
-	{
-		case BOOLOID:
-			return psprintf("CASE WHEN %s THEN 'true' ELSE 'false' END", qtarget);
-		case NUMERICOID:
-			return psprintf("pg_catalog.trim_scale(%s)::pg_catalog.text", qtarget);
-		case FLOAT4OID:
-		case FLOAT8OID:
-			return psprintf("(%s)::pg_catalog.float8::pg_catalog.text", qtarget);
-		default:
-			return psprintf("(%s)::pg_catalog.text", qtarget);
-	}
-}
 
 bool
 pgdl_integer_type(Oid typid)
@@ -406,6 +401,7 @@ pgdl_integer_type(Oid typid)
  * The labels, in the target type's order (text compared with COLLATE "C");
  * with limit > 0, stops after limit + 1 labels.
  */
+
 char **
 pgdl_read_labels(const char *src, const char *qtarget, Oid typid, int limit, int *nlabels)
 {
@@ -413,10 +409,13 @@ pgdl_read_labels(const char *src, const char *qtarget, Oid typid, int limit, int
 	char	  **labels;
 	bool		text_like = pgdl_text_type(typid);
 
-	sql = psprintf("SELECT %s FROM (SELECT DISTINCT %s AS t FROM (%s) AS s WHERE %s IS NOT NULL) AS d "
-				   "ORDER BY t%s%s",
-				   pgdl_label_sql("t", typid), qtarget, src, qtarget,
-				   text_like ? " COLLATE \"C\"" : "",
+	/*
+	 * The distinct values in the type's order; their label text is made in C
+	 * by pgdl_label_text, the one function evaluate and the row reader use
+	 * too, so a label never depends on a setting such as extra_float_digits.
+	 */
+	sql = psprintf("SELECT DISTINCT %s%s AS t FROM (%s) AS s WHERE %s IS NOT NULL ORDER BY t%s",
+				   qtarget, text_like ? " COLLATE pg_catalog.\"C\"" : "", src, qtarget,
 				   limit > 0 ? psprintf(" LIMIT %d", limit + 1) : "");
 	if (pgdl_source_execute(sql) != SPI_OK_SELECT)
 		elog(ERROR, "pgdl: reading the labels failed");
@@ -426,9 +425,15 @@ pgdl_read_labels(const char *src, const char *qtarget, Oid typid, int limit, int
 				 errmsg("the target has more than %d distinct values", DL_MAX_LABELS)));
 	labels = palloc(sizeof(char *) * Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
-		labels[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		labels[i] = pgdl_label_text(d, TupleDescAttr(SPI_tuptable->tupdesc, 0)->atttypid);
+		check_value_length(qtarget, labels[i]);
+	}
 	*nlabels = (int) SPI_processed;
-	/* numerics normalised to text can collide only if equal: DISTINCT already merged them */
+	/* values that normalise to one label are equal: DISTINCT already merged them */
 	return labels;
 }
 
@@ -519,6 +524,8 @@ pgdl_load_matrix(PgdlMatrix *td, const char *src, const PgdlFeatureSet *fs,
 	PgdlBoundFeature *bound = palloc(sizeof(PgdlBoundFeature) * ncols);
 	double	   *xrow = palloc(sizeof(double) * Max(fs->n_inputs, 1));
 	LabelIndex *index = NULL;
+	MemoryContext label_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl label",
+													ALLOCSET_SMALL_SIZES);
 	MemoryContext old;
 	int			guc_level = NewGUCNestLevel();
 
@@ -536,7 +543,7 @@ pgdl_load_matrix(PgdlMatrix *td, const char *src, const PgdlFeatureSet *fs,
 		for (int i = 0; i < ncols; i++)
 			appendStringInfo(&sql, "%s%s", i ? ", " : "", pgdl_quote_ident(fs->features[i].name));
 		if (target && tg->n_labels > 0)
-			appendStringInfo(&sql, ", %s AS pgdl_target", pgdl_label_sql(pgdl_quote_ident(target), tg->type));
+			appendStringInfo(&sql, ", %s AS pgdl_target", pgdl_quote_ident(target));
 		else if (target)
 			appendStringInfo(&sql, ", (%s)::pg_catalog.float8 AS pgdl_target", pgdl_quote_ident(target));
 		appendStringInfo(&sql, " FROM (%s) AS s", src);
@@ -582,15 +589,18 @@ pgdl_load_matrix(PgdlMatrix *td, const char *src, const PgdlFeatureSet *fs,
 						 /* no target */ ;
 					else if (index)
 					{
-						char	   *lt = TextDatumGetCString(t);
+						/* numeric_trim_scale and output functions leave garbage: reset per row */
+						MemoryContext prev = MemoryContextSwitchTo(label_cxt);
+						char	   *lt = pgdl_label_text(t, TupleDescAttr(tt->tupdesc, ncols)->atttypid);
 						int			k = label_lookup(index, tg->n_labels, lt);
 
+						MemoryContextSwitchTo(prev);
 						if (k < 0)
 							ereport(ERROR,
 									(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 									 errmsg("target value \"%s\" in row %lld was not among the labels read before: the source changed during training",
 											lt, (long long) rowno)));
-						pfree(lt);
+						MemoryContextReset(label_cxt);
 						yv = (float) k;
 					}
 					else
@@ -638,5 +648,6 @@ pgdl_load_matrix(PgdlMatrix *td, const char *src, const PgdlFeatureSet *fs,
 		PG_END_TRY();
 	}
 	AtEOXact_GUC(true, guc_level);
+	MemoryContextDelete(label_cxt);
 }
 

@@ -223,7 +223,7 @@ pgdl_correlations(PG_FUNCTION_ARGS)
 		if (i > 0)
 			appendStringInfoString(&sql, ", ");
 		append_column(&sql, &cols[i]);
-		appendStringInfoString(&sql, cols[i].typid == BOOLOID ? "::int::float8" : "::float8");
+		appendStringInfoString(&sql, cols[i].typid == BOOLOID ? "::pg_catalog.int4::pg_catalog.float8" : "::pg_catalog.float8");
 	}
 	appendStringInfo(&sql, "]) FROM (%s) AS s", source_sql);
 	state = run_aggregate_query(sql.data, 1);

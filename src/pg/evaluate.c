@@ -5,8 +5,9 @@
  *
  * Each scores the source in blocks (pgdl_score_source) and compares the
  * outputs with the target column, whose values are turned into label text
- * exactly as training did (bool 'true'/'false', numerics without trailing
- * zeros), so 1 and 1.0 are one class.  A target value the model never saw
+ * by pgdl_label_text, the function training uses (bool 'true'/'false',
+ * numerics without trailing zeros, floats in their shortest exact form,
+ * char(n) without padding), so 1 and 1.0 are one class.  A target value the model never saw
  * is a class of its own: it counts as an error and appears in the
  * confusion matrix.  Rows with a NULL target are skipped.
  *
@@ -25,6 +26,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -53,10 +55,26 @@ pgdl_label_text(Datum d, Oid typid)
 			return DatumGetCString(DirectFunctionCall1(numeric_out,
 													   DirectFunctionCall1(numeric_trim_scale, d)));
 		case FLOAT4OID:
-			return DatumGetCString(DirectFunctionCall1(float8out,
-													   Float8GetDatum((double) DatumGetFloat4(d))));
 		case FLOAT8OID:
-			return DatumGetCString(DirectFunctionCall1(float8out, d));
+			{
+				/*
+				 * The shortest text that reads back exactly (float8out's form
+				 * with the default extra_float_digits, whatever the setting);
+				 * -0 and 0 are one class, as DISTINCT sees them.
+				 */
+				double		v = base == FLOAT4OID ? (double) DatumGetFloat4(d) : DatumGetFloat8(d);
+				char	   *buf = palloc(DOUBLE_SHORTEST_DECIMAL_LEN);
+
+				if (v == 0)
+					v = 0.0;
+				double_to_shortest_decimal_buf(v, buf);
+				return buf;
+			}
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+		case NAMEOID:
+			return pgdl_text_value(d, base);
 		default:
 			{
 				Oid			out;
@@ -75,7 +93,12 @@ typedef struct EvalState
 	int			n_classes;		/* the model's labels, then unseen ones */
 	int			capacity_classes;
 	char	  **classes;
-	int64	   *confusion;		/* [actual][predicted], capacity_classes^2 */
+	/*
+	 * [actual][predicted], capacity_classes x n_labels: only the actual side
+	 * grows (a prediction is always one of the model's labels)
+	 */
+	int64	   *confusion;
+	int			n_labels;
 	int64		n;
 	/* per row, for log loss and ROC: actual class and the positive score */
 	int			positive;
@@ -86,6 +109,8 @@ typedef struct EvalState
 	double		log_loss;
 	int64		log_loss_n;
 	/* regression */
+	const char *target;
+	Oid			target_base;	/* numeric base type of the target, once seen */
 	double		sse;
 	double		sae;
 	dl_moments	actual;
@@ -103,16 +128,14 @@ class_index(EvalState *s, const char *label)
 	if (s->n_classes == s->capacity_classes)
 	{
 		int			cap = s->capacity_classes * 2;
-		int64	   *c = MemoryContextAllocZero(s->mcxt, sizeof(int64) * cap * cap);
 
-		if (cap > DL_MAX_LABELS)
+		if (s->n_classes >= DL_MAX_LABELS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("the target has more than %d distinct values", DL_MAX_LABELS)));
-		for (int a = 0; a < s->n_classes; a++)
-			for (int b = 0; b < s->n_classes; b++)
-				c[(int64) a * cap + b] = s->confusion[(int64) a * s->capacity_classes + b];
-		s->confusion = c;
+		s->confusion = repalloc_huge(s->confusion, sizeof(int64) * cap * s->n_labels);
+		memset(s->confusion + (int64) s->capacity_classes * s->n_labels, 0,
+			   sizeof(int64) * (cap - s->capacity_classes) * s->n_labels);
 		s->classes = repalloc(s->classes, sizeof(char *) * cap);
 		s->capacity_classes = cap;
 	}
@@ -130,8 +153,20 @@ collect(PgdlModel *pm, const float *out, Datum extra, bool extra_null, Oid extra
 		return;
 	if (m->task == DL_TASK_REGRESSION)
 	{
-		double		a = pgdl_datum_to_double(extra, pgdl_numeric_base_type(extra_type));
-		double		e = (double) out[0] - a;
+		double		a;
+		double		e;
+
+		if (!OidIsValid(s->target_base))
+		{
+			s->target_base = pgdl_numeric_base_type(extra_type);
+			if (!OidIsValid(s->target_base))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("target column \"%s\" is %s; model \"%s\" is a regression model and needs a numeric target",
+								s->target, format_type_be(extra_type), pm->name)));
+		}
+		a = pgdl_datum_to_double(extra, s->target_base);
+		e = (double) out[0] - a;
 
 		s->sse += e * e;
 		s->sae += fabs(e);
@@ -157,7 +192,7 @@ collect(PgdlModel *pm, const float *out, Datum extra, bool extra_null, Oid extra
 			predicted = s->p[s->positive] >= s->threshold ? s->positive : 1 - s->positive;
 		else
 			predicted = pgdl_output_class(m, out);
-		s->confusion[(int64) actual * s->capacity_classes + predicted]++;
+		s->confusion[(int64) actual * s->n_labels + predicted]++;
 		s->n++;
 		if (actual < m->n_labels)
 		{
@@ -273,17 +308,21 @@ run_evaluation(FunctionCallInfo fcinfo, bool want_scores, EvalArgs *a)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("model \"%s\" does not record its target column: pass target", pm->name)));
+	s->target = target;
 	dl_moments_init(&s->actual);
 	s->positive = -1;
 	s->threshold = a->threshold;
 	if (pm->m.task == DL_TASK_CLASSIFICATION)
 	{
-		s->capacity_classes = Max(4, pm->m.n_labels * 2);
+		s->capacity_classes = pm->m.n_labels + 4;
 		s->classes = palloc(sizeof(char *) * s->capacity_classes);
 		for (int k = 0; k < pm->m.n_labels; k++)
 			s->classes[k] = pm->m.labels[k];
 		s->n_classes = pm->m.n_labels;
-		s->confusion = palloc0(sizeof(int64) * s->capacity_classes * s->capacity_classes);
+		s->n_labels = pm->m.n_labels;
+		s->confusion = MemoryContextAllocHuge(CurrentMemoryContext,
+											  sizeof(int64) * s->capacity_classes * s->n_labels);
+		memset(s->confusion, 0, sizeof(int64) * s->capacity_classes * s->n_labels);
 		s->p = palloc(sizeof(double) * pm->m.n_labels);
 		if (a->positive_label)
 		{
@@ -427,13 +466,13 @@ pgdl_evaluate(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	}
 	{
-		int			C = s->capacity_classes;
+		int			C = s->n_labels;
 		int64		correct = 0;
 		double		p_sum = 0,
 					r_sum = 0,
 					f_sum = 0;
 
-		for (int k = 0; k < s->n_classes; k++)
+		for (int k = 0; k < m->n_labels; k++)
 			correct += s->confusion[(int64) k * C + k];
 		put_metric(rsinfo, "accuracy", (double) correct / s->n);
 		for (int k = 0; k < m->n_labels; k++)
@@ -445,10 +484,9 @@ pgdl_evaluate(PG_FUNCTION_ARGS)
 						r;
 
 			for (int j = 0; j < s->n_classes; j++)
-			{
 				pred += s->confusion[(int64) j * C + k];
+			for (int j = 0; j < m->n_labels; j++)
 				act += s->confusion[(int64) k * C + j];
-			}
 			p = ratio(tp, pred);
 			r = ratio(tp, act);
 			p_sum += p;
@@ -495,7 +533,7 @@ pgdl_confusion_matrix(PG_FUNCTION_ARGS)
 
 			values[0] = CStringGetTextDatum(s->classes[i]);
 			values[1] = CStringGetTextDatum(s->classes[j]);
-			values[2] = Int64GetDatum(s->confusion[(int64) i * s->capacity_classes + j]);
+			values[2] = Int64GetDatum(s->confusion[(int64) i * s->n_labels + j]);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	return (Datum) 0;

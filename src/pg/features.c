@@ -36,6 +36,27 @@ pgdl_text_type(Oid typid)
 	return base == TEXTOID || base == VARCHAROID || base == BPCHAROID || base == NAMEOID;
 }
 
+char *
+pgdl_text_value(Datum d, Oid typid)
+{
+	Oid			base = getBaseType(typid);
+	char	   *s;
+
+	/* name is a fixed-length C string, not a varlena */
+	if (base == NAMEOID)
+		return pstrdup(NameStr(*DatumGetName(d)));
+	s = TextDatumGetCString(d);
+	/* char(n) -> text drops the padding (rtrim1), as the SQL cast does */
+	if (base == BPCHAROID)
+	{
+		size_t		len = strlen(s);
+
+		while (len > 0 && s[len - 1] == ' ')
+			s[--len] = '\0';
+	}
+	return s;
+}
+
 void
 pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
 				   PgdlBoundFeature *out)
@@ -92,7 +113,8 @@ pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
 							(errcode(ERRCODE_DATATYPE_MISMATCH),
 							 errmsg("column \"%s\" is %s; the model needs text (a categorical feature)",
 									f->name, format_type_be(typid))));
-				out[i].elemtype = TEXTOID;
+				/* the base type: pgdl_text_value reads name and char(n) differently */
+				out[i].elemtype = getBaseType(typid);
 				break;
 		}
 	}
@@ -243,7 +265,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 				}
 				else
 				{
-					bool		stack_nulls[1];
+					bool		stack_nulls[1] = {false};
 					bool	   *nulls = f->length <= 1 ? stack_nulls : palloc0(sizeof(bool) * f->length);
 					int			m = read_array(&bf[i], d, x + pos, nulls, rowno);
 
@@ -264,7 +286,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 					x[pos + k] = 0.0;
 				if (!isnull)
 				{
-					char	   *s = TextDatumGetCString(d);
+					char	   *s = pgdl_text_value(d, bf[i].elemtype);
 					char	  **hit = bsearch(&s, f->categories, f->n_categories, sizeof(char *),
 											  compare_cstr);
 

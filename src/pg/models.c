@@ -31,6 +31,7 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "pgdl_glue.h"
@@ -277,9 +278,14 @@ pgdl_model_release(PgdlModel *pm)
 }
 
 /*
- * The model of a per-row function, cached in fn_extra for the statement
- * (the FmgrInfo lives as long as the query).  A different model text in a
- * later row replaces the cached one.
+ * The model of a per-row function, cached in fn_extra for the statement.  A
+ * different model text in a later row replaces the cached one.  The FmgrInfo
+ * can outlive the statement: PL/pgSQL keeps the state of a simple expression
+ * such as "p := pgdl.predict('m', x)" for the whole transaction.  So the
+ * cache also remembers the statement it was loaded for, by its snapshot (a
+ * new statement that may see a new version has another snapshot; every row
+ * of one statement, parallel workers included, has the same) and the user
+ * (row-level security decided what was read).
  */
 PgdlModel *
 pgdl_model_cached(FunctionCallInfo fcinfo, text *ref)
@@ -287,14 +293,18 @@ pgdl_model_cached(FunctionCallInfo fcinfo, text *ref)
 	PgdlModelCache *c = (PgdlModelCache *) fcinfo->flinfo->fn_extra;
 	const char *key = VARDATA_ANY(ref);
 	int			keylen = VARSIZE_ANY_EXHDR(ref);
+	Snapshot	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
 
 	if (c == NULL)
 	{
 		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PgdlModelCache));
 		fcinfo->flinfo->fn_extra = c;
 	}
-	/* the same model text as the last row: no allocation, no lookup */
-	if (c->model && c->keylen == keylen && memcmp(c->key, key, keylen) == 0)
+	/* the same model text, user and statement as the last row: no allocation, no lookup */
+	if (c->model && c->keylen == keylen && memcmp(c->key, key, keylen) == 0 &&
+		c->userid == GetUserId() && snap != NULL &&
+		c->snap_xmin == snap->xmin && c->snap_xmax == snap->xmax &&
+		c->snap_curcid == snap->curcid && c->snap_completions == snap->snapXactCompletionCount)
 		return c->model;
 	if (c->model)
 	{
@@ -308,6 +318,14 @@ pgdl_model_cached(FunctionCallInfo fcinfo, text *ref)
 	c->keylen = keylen;
 	c->record_type = InvalidOid;
 	c->record_bound = NULL;		/* it lived in the released model's context */
+	c->userid = GetUserId();
+	if (snap)
+	{
+		c->snap_xmin = snap->xmin;
+		c->snap_xmax = snap->xmax;
+		c->snap_curcid = snap->curcid;
+		c->snap_completions = snap->snapXactCompletionCount;
+	}
 	return c->model;
 }
 

@@ -284,6 +284,12 @@ typedef struct PgdlModelCache
 	char	   *key;			/* the model argument's bytes as given */
 	int			keylen;
 	PgdlModel  *model;
+	/* the statement it was loaded for: the user and the active snapshot */
+	Oid			userid;
+	TransactionId snap_xmin;
+	TransactionId snap_xmax;
+	CommandId	snap_curcid;
+	uint64		snap_completions;
 	Oid			record_type;	/* predict(model, record): record_bound is for this row type */
 	int32		record_typmod;
 	PgdlBoundFeature *record_bound; /* per model feature, in the model's context */
@@ -321,12 +327,18 @@ struct PgdlBoundFeature
 {
 	const dl_feature *f;
 	int			attno;			/* 1-based */
-	Oid			elemtype;		/* numeric base type of the value or its elements; TEXTOID */
+	Oid			elemtype;		/* numeric base type of the value or its elements; text-like base type */
 	bool		is_array;
 };
 
 /* text, varchar, char(n), name, or a domain over one */
 extern bool pgdl_text_type(Oid typid);
+/*
+ * A value of such a type as the cast to text gives it (name read as a C
+ * string, char(n) without its padding): training reads its vocabularies and
+ * labels with that cast, so rows must be read the same way.
+ */
+extern char *pgdl_text_value(Datum d, Oid typid);
 /* finds each feature by name in desc (42703, 42804 when missing or of the wrong type) */
 extern void pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
 							   PgdlBoundFeature *out);
@@ -406,8 +418,6 @@ extern int	pgdl_find_attr(TupleDesc desc, const char *name);
 extern void pgdl_resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requested,
 								  const char *target, char **categorical, int n_categorical,
 								  MemoryContext cxt, PgdlFeatureSet *fs);
-/* SQL for a target column's label text (bool 'true'/'false', numerics without trailing zeros) */
-extern char *pgdl_label_sql(const char *quoted_column, Oid typid);
 extern bool pgdl_integer_type(Oid typid);
 /* the distinct labels of a column in its type's order (limit > 0: stops after limit + 1) */
 extern char **pgdl_read_labels(const char *src, const char *quoted_column, Oid typid, int limit,

@@ -7,7 +7,9 @@
  * small shared array (indexed by its backend id) and rewrites it after
  * every epoch; pgdl.training_progress reads all slots.  A per-slot change
  * counter (the pattern of PostgreSQL's own PgBackendStatus) lets readers
- * copy a consistent slot without a lock.  Without preloading there is no
+ * copy a consistent slot without a lock.  As in pg_stat_activity, other
+ * users see that a model is being trained, not how it is doing.  Without
+ * preloading there is no
  * shared memory: the training backend's pg_stat_activity.query carries the
  * progress instead (train.c), and the view says how to enable it.
  *
@@ -19,11 +21,13 @@
 
 #include <math.h>
 
+#include "catalog/pg_authid.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/backendid.h"
 #include "storage/ipc.h"
 #include "storage/shmem.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -35,6 +39,7 @@ typedef struct ProgressSlot
 {
 	volatile uint32 changecount;	/* odd while being written */
 	int			pid;			/* 0 = free */
+	Oid			userid;			/* who trains: others see no numbers */
 	char		model[NAMEDATALEN];
 	int			epoch;
 	int			epochs;
@@ -92,15 +97,39 @@ my_slot(void)
 #define BEGIN_WRITE(s)	do { (s)->changecount++; pg_write_barrier(); } while (0)
 #define END_WRITE(s)	do { pg_write_barrier(); (s)->changecount++; } while (0)
 
+/*
+ * A training ended by FATAL (pg_terminate_backend, a lost client) never
+ * reaches the PG_FINALLY of run_training: free the slot on the way out.
+ */
+static void
+progress_exit(int code, Datum arg)
+{
+	ProgressSlot *s = my_slot();
+
+	if (s && s->pid == MyProcPid)
+	{
+		BEGIN_WRITE(s);
+		s->pid = 0;
+		END_WRITE(s);
+	}
+}
+
 void
 pgdl_progress_start(const char *model, int epochs)
 {
 	ProgressSlot *s = my_slot();
+	static bool exit_callback = false;
 
 	if (!s)
 		return;
+	if (!exit_callback)
+	{
+		before_shmem_exit(progress_exit, (Datum) 0);
+		exit_callback = true;
+	}
 	BEGIN_WRITE(s);
 	s->pid = MyProcPid;
+	s->userid = GetUserId();
 	strlcpy(s->model, model, NAMEDATALEN);
 	s->epoch = 0;
 	s->epochs = epochs;
@@ -178,6 +207,16 @@ pgdl_training_progress(PG_FUNCTION_ARGS)
 		values[0] = Int32GetDatum(copy.pid);
 		values[1] = CStringGetTextDatum(copy.model);
 		nulls[2] = true;		/* the version is assigned when the training is saved */
+		values[8] = TimestampTzGetDatum(copy.started_at);
+		/* as pg_stat_activity: the numbers only for the trainer's roles */
+		if (!has_privs_of_role(GetUserId(), copy.userid) &&
+			!has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS))
+		{
+			for (int k = 3; k <= 7; k++)
+				nulls[k] = true;
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			continue;
+		}
 		values[3] = Int32GetDatum(copy.epoch);
 		values[4] = Int32GetDatum(copy.epochs);
 		values[5] = Float8GetDatum(copy.rows_per_second);
@@ -186,7 +225,6 @@ pgdl_training_progress(PG_FUNCTION_ARGS)
 		nulls[6] = isnan(copy.train_loss);
 		values[7] = Float8GetDatum(copy.validation_loss);
 		nulls[7] = isnan(copy.validation_loss);
-		values[8] = TimestampTzGetDatum(copy.started_at);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -26,6 +26,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -101,6 +102,9 @@ run_training(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 	PG_FINALLY();
 	{
 		pgdl_progress_end();
+		/* pg_stat_activity shows the statement again, not the last epoch */
+		if (debug_query_string)
+			pgstat_report_activity(STATE_RUNNING, debug_query_string);
 	}
 	PG_END_TRY();
 }
@@ -235,7 +239,7 @@ put_fold_metric(ReturnSetInfo *rsinfo, int fold, const char *metric, double v)
 static void
 cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *opts,
 			   const dl_layer_spec *specs, int nspecs, dl_dataset *data, int folds,
-			   TrainProgress *progress, MemoryContext train_cxt)
+			   TrainProgress *progress, MemoryContext train_cxt, size_t limit_bytes)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	size_t		n = data->n;
@@ -250,6 +254,13 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cross-validation needs at least as many rows as folds: %zu rows, %d folds", n, folds)));
+	/* each fold transforms a working copy of the rows: it counts against the limit too */
+	if ((size_t) data->n_features * sizeof(float) * n * 2 + n * sizeof(float) > limit_bytes)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cross-validation needs more than pgdl.max_training_memory (%zu kB): %zu rows of %d features, twice",
+						limit_bytes / 1024, n, data->n_features),
+				 errhint("Cross-validate on a sample (e.g. a query with TABLESAMPLE or LIMIT), use fewer features, or raise pgdl.max_training_memory (superuser).")));
 	InitMaterializedSRF(fcinfo, 0);
 	order = MemoryContextAllocHuge(train_cxt, sizeof(uint32) * n);
 	fold_of = MemoryContextAllocHuge(train_cxt, sizeof(int) * n);
@@ -414,6 +425,9 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
 				 errmsg("train_model takes a plain model name: each training creates the next version")));
+	/* the version is saved last: in a read-only transaction, fail before training */
+	if (model_arg)
+		PreventCommandIfReadOnly("pgdl.train_model()");
 	pgdl_check_status(dl_parse_options(options_json, &opts));
 	pgdl_check_status(dl_parse_layers(layers_json, &specs, &nspecs));
 	if (opts.max_memory_kb > 0 && opts.max_memory_kb > pgdl_max_training_memory_kb)
@@ -561,7 +575,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	progress.mcxt = train_cxt;
 	if (cv_folds > 0)
 	{
-		cross_validate(fcinfo, &model, &opts, specs, nspecs, &data, cv_folds, &progress, train_cxt);
+		cross_validate(fcinfo, &model, &opts, specs, nspecs, &data, cv_folds, &progress, train_cxt,
+					   td.limit_bytes);
 		SPI_finish();
 		MemoryContextDelete(train_cxt);
 		return (Datum) 0;
