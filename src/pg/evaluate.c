@@ -451,7 +451,7 @@ pgdl_evaluate(PG_FUNCTION_ARGS)
 	m = &s->pm->m;
 	if (s->n == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the source has no row with a non-NULL target to evaluate on")));
 	if (m->task == DL_TASK_REGRESSION)
 	{

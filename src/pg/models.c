@@ -381,7 +381,9 @@ pgdl_save_model(const PgdlSave *s)
 		if (SPI_execute_with_args("INSERT INTO pgdl.model_names (name, owner) VALUES ($1, $2::pg_catalog.regrole) "
 								  "ON CONFLICT (name) DO NOTHING", 2, t, a, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "pgdl: creating the model name failed");
-		if (SPI_execute_with_args("UPDATE pgdl.model_names SET last_version = last_version OPERATOR(pg_catalog.+) 1 "
+		if (SPI_execute_with_args("UPDATE pgdl.model_names SET last_version = pg_catalog.int4larger(last_version, "
+								  "COALESCE((SELECT pg_catalog.max(v.version) FROM pgdl.model_versions v "
+								  "WHERE v.name OPERATOR(pg_catalog.=) $1), 0)) OPERATOR(pg_catalog.+) 1 "
 								  "WHERE name OPERATOR(pg_catalog.=) $1 RETURNING last_version",
 								  1, t, a, NULL, false, 0) != SPI_OK_UPDATE_RETURNING)
 			elog(ERROR, "pgdl: numbering the model version failed");

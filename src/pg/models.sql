@@ -120,8 +120,13 @@ CREATE POLICY epochs_owner ON pgdl.model_epochs FOR ALL
 
 -- Row-level security does the filtering; the table privileges only let the
 -- functions (which run as the caller) reach the rows the policies allow.
-GRANT SELECT, INSERT, UPDATE, DELETE ON pgdl.model_names, pgdl.model_versions,
+-- Updates are limited to the columns pgdl changes (and a version's
+-- description), so no one rewrites an owner, a version's weights or who
+-- trained it in place.
+GRANT SELECT, INSERT, DELETE ON pgdl.model_names, pgdl.model_versions,
 	pgdl.model_grants, pgdl.model_epochs TO PUBLIC;
+GRANT UPDATE (deployed_version, last_version) ON pgdl.model_names TO PUBLIC;
+GRANT UPDATE (description) ON pgdl.model_versions TO PUBLIC;
 
 SELECT pg_catalog.pg_extension_config_dump('pgdl.model_names', '');
 SELECT pg_catalog.pg_extension_config_dump('pgdl.model_versions', '');

@@ -195,6 +195,10 @@ pgdl_label_number(const char *label, double *v)
 		*v = label[0] == 't' ? 1.0 : 0.0;
 		return true;
 	}
+	/* a plain decimal number only: text labels such as "nan" or "0x1" stay text */
+	for (const char *p = label; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == '.' || *p == 'e' || *p == 'E'))
+			return false;
 	errno = 0;
 	*v = strtod(label, &end);
 	return end != label && *end == '\0' && errno == 0;

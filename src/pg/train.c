@@ -556,7 +556,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 				(errmsg("dropped %lld rows with a missing feature (impute: drop_row)", (long long) td.dropped_rows)));
 	if (td.n == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the source has no row to train on")));
 	if (td.n > UINT32_MAX)
 		ereport(ERROR,
