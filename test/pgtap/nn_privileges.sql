@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(82);
+SELECT plan(87);
 
 -- 'ok', or 'SQLSTATE: message | detail' of the error q raises.
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -217,7 +217,20 @@ SELECT is((SELECT metrics ->> 'rows' FROM pgdl.models WHERE name = 'tap_rls' AND
           'the policy applies to a query source too');
 SELECT is((SELECT value FROM pgdl.evaluate('tap_rls', 'public.pgdl_tap_rls') WHERE metric = 'n'), 100::float8,
           'and to evaluate');
+
+-- the registry's keys (models.sql, trigger pgdl.registry_keys): even the
+-- owner cannot move rows to another name, and deleting a name directly
+-- deletes what belongs to it
+SELECT throws_ok($$UPDATE pgdl.model_names SET name = 'tap_renamed' WHERE name = 'tap_rls'$$, '23503', 'a model cannot be renamed',
+                 'the owner cannot rename a model through the table');
+SELECT throws_ok($$UPDATE pgdl.model_versions SET version = 9 WHERE name = 'tap_rls' AND version = 1$$, '23503', NULL,
+                 'nor renumber a version');
+SELECT lives_ok($$SELECT pgdl.grant_model('tap_rls', 'pgdl_tap_stranger')$$, 'a grant on tap_rls');
+SELECT is(pg_temp.changed($$DELETE FROM pgdl.model_names WHERE name = 'tap_rls'$$), 1::bigint, 'the owner deletes the name directly');
 RESET ROLE;
+SELECT is((SELECT count(*) FROM pgdl.model_versions WHERE name = 'tap_rls') + (SELECT count(*) FROM pgdl.model_epochs WHERE name = 'tap_rls')
+          + (SELECT count(*) FROM pgdl.model_grants WHERE name = 'tap_rls'), 0::bigint,
+          'its versions, history and grants went with it (a later owner of the name finds nothing)');
 SELECT is((SELECT version FROM pgdl.train_model('tap_rls_su', 'public.pgdl_tap_rls', 'y', :L, ARRAY['a', 'b'], :O)), 1,
           'a superuser trains on the same table');
 SELECT is((SELECT metrics ->> 'rows' FROM pgdl.models WHERE name = 'tap_rls_su'), '200',
