@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(157);
+SELECT plan(159);
 
 -- Runs q; returns 'ok' or 'SQLSTATE: message | detail | hint' of its error,
 -- for the checks that look at DETAIL and HINT (throws_ok sees the message only).
@@ -241,6 +241,8 @@ SELECT isnt(pgdl.predict_proba('tap_median', ARRAY[0.5, NULL]::float8[]), NULL, 
 SELECT cmp_ok(abs((pgdl.predict_proba('tap_mean', ARRAY[NULL, 2]::float8[]))[2]
                    - (pgdl.predict_proba('tap_mean', ARRAY[(SELECT avg(a) FROM holes), 2]::float8[]))[2]), '<', 1e-6::float8,
               'the mean imputer fills a NULL with the training mean');
+SELECT is(pgdl.model_info('tap_mean') ->> 'imputer', 'mean', 'model_info names the imputer''s strategy: mean');
+SELECT is(pgdl.model_info('tap_median') ->> 'imputer', 'median', 'model_info names the imputer''s strategy: median');
 SELECT throws_ok($$SELECT pgdl.predict('tap_drop', ARRAY[NULL, 2]::float8[])$$,
                  '22004', 'element 1 of the feature vector is NULL', 'drop_row has no imputer: a NULL element at predict is 22004');
 
