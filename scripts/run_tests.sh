@@ -17,7 +17,12 @@
 #            `CREATE EXTENSION pgtap; CREATE EXTENSION pgdl;` — so suites may
 #            rely on both (an IF NOT EXISTS in a suite is harmless) and should
 #            wrap their work in BEGIN ... ROLLBACK to leave it clean for the next.
-# regress and pgtap run against one throwaway cluster (scripts/cluster.sh),
+#   dump     pg_dump -Fc of a database with models (test/dump/setup.sql),
+#            restored with pg_restore serially and with -j 4 into fresh
+#            databases, each checked by test/dump/check.sql (pgTAP: the same
+#            predictions, versions, owners, grants and history); one count per
+#            assertion, plus one per dump or restore that fails
+# regress, pgtap and dump run against one throwaway cluster (scripts/cluster.sh),
 # stopped on any exit.  A section that cannot run at all (a build fails, the
 # cluster does not start, no test files) counts as failed, never as zero.
 #
@@ -180,7 +185,7 @@ for h in "${harnesses[@]}"; do
 done
 end_section
 
-# --- the cluster for (c) and (d) ------------------------------------------------
+# --- the cluster for (c), (d) and (e) --------------------------------------------
 
 cluster=$(mktemp -d /tmp/pgdl-cluster.XXXXXX)
 cluster_ok=1
@@ -280,7 +285,44 @@ else
 fi
 end_section
 
-# --- (e) stop the cluster, (f) the summary --------------------------------------------
+# --- (e) dump and restore -------------------------------------------------------------
+
+begin_section dump "pg_dump -Fc / pg_restore of the model registry (test/dump)"
+pgbin=${PGDL_PGBIN:-/usr/lib/postgresql/15/bin}
+restores=(serial parallel)
+if [ "$cluster_ok" -eq 0 ]; then
+	fail ${#restores[@]} "the test cluster did not start"
+elif ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS pgdl_dump' \
+		-c 'CREATE DATABASE pgdl_dump' >"$logs/dump-setup.log" 2>&1 </dev/null \
+	|| ! psql -X -q -v ON_ERROR_STOP=1 -d pgdl_dump -f test/dump/setup.sql >>"$logs/dump-setup.log" 2>&1 </dev/null; then
+	fail ${#restores[@]} "setting up the database to dump (test/dump/setup.sql)"
+	show "$logs/dump-setup.log" 30
+elif ! "$pgbin/pg_dump" -Fc -d pgdl_dump -f "$logs/pgdl_dump.dump" >"$logs/pg_dump.log" 2>&1 </dev/null; then
+	fail ${#restores[@]} "pg_dump -Fc of the database pgdl_dump"
+	show "$logs/pg_dump.log" 30
+else
+	for mode in "${restores[@]}"; do
+		db=pgdl_restored_$mode
+		jobs=()
+		[ "$mode" = serial ] || jobs=(-j 4)
+		log=$logs/dump-$mode
+		if ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
+			>"$log.restore.log" 2>&1 </dev/null \
+			|| ! "$pgbin/pg_restore" --exit-on-error "${jobs[@]}" -d "$db" "$logs/pgdl_dump.dump" \
+				>>"$log.restore.log" 2>&1 </dev/null; then
+			fail 1 "pg_restore ${jobs[*]} into $db"
+			show "$log.restore.log" 30
+		fi
+		# checked even when the restore failed: the assertions say what is missing
+		status=0
+		psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -f test/dump/check.sql >"$log.tap" 2>&1 </dev/null || status=$?
+		tap "pg_restore ${jobs[*]:-(serial)}" "$log.tap" "$status"
+	done
+	[ "$sec_fail" -eq 0 ] || server_crashes
+fi
+end_section
+
+# --- (f) stop the cluster, (g) the summary --------------------------------------------
 
 stop_cluster
 if [ "$total_fail" -eq 0 ] && [ -z "${PGDL_KEEP_LOGS:-}" ]; then

@@ -334,6 +334,7 @@ typedef struct dl_scaler
 } dl_scaler;
 
 extern const char *dl_scaler_kind_name(dl_scaler_kind kind);
+extern const char *dl_impute_strategy_name(dl_impute_strategy strategy);	/* "mean", "median", "constant" */
 /*
  * allocates the arrays (through the hook) for d features as one block
  * starting at center, freed with dl_free(s->center); sets the identity map

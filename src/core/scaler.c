@@ -80,8 +80,8 @@ dl_scaler_kind_name(dl_scaler_kind kind)
 	return "unknown";
 }
 
-static const char *
-strategy_name(dl_impute_strategy strategy)
+const char *
+dl_impute_strategy_name(dl_impute_strategy strategy)
 {
 	switch (strategy)
 	{
@@ -272,7 +272,7 @@ dl_scaler_fit_sketches(dl_scaler *s, const dl_sketch *const *sk)
 		!(s->kind == DL_SCALER_IMPUTER &&
 		  (s->strategy == DL_IMPUTE_MEDIAN || s->strategy == DL_IMPUTE_CONSTANT)))
 		return dl_error(DL_EINTERNAL, "cannot fit %s (strategy %s) from sketches",
-						kind_phrase(s->kind), strategy_name(s->strategy));
+						kind_phrase(s->kind), dl_impute_strategy_name(s->strategy));
 
 	for (int i = 0; i < s->d; i++)
 	{
@@ -594,7 +594,7 @@ dl_scaler_to_json(const dl_scaler *s)
 	if (s->kind == DL_SCALER_IMPUTER)
 	{
 		put_str(&b, ", \"strategy\": \"");
-		put_str(&b, strategy_name(s->strategy));
+		put_str(&b, dl_impute_strategy_name(s->strategy));
 		put_str(&b, "\"");
 		if (s->strategy == DL_IMPUTE_CONSTANT)
 		{

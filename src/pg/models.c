@@ -581,7 +581,7 @@ pgdl_model_info(PG_FUNCTION_ARGS)
 	appendStringInfo(&b, "], \"standardized\": %s, \"imputer\": ",
 					 m->scaler ? "true" : "false");
 	if (m->imputer)
-		append_json_string(&b, dl_scaler_kind_name(m->imputer->kind));
+		append_json_string(&b, dl_impute_strategy_name(m->imputer->strategy));
 	else
 		appendStringInfoString(&b, "null");
 	appendStringInfoString(&b, ", \"layers\": [");

@@ -9,6 +9,20 @@
 -- are the one place the rule lives.  Every reference is schema-qualified (no
 -- search_path trick can redirect one); the tables are registered with
 -- pg_extension_config_dump so pg_dump carries the models along.
+--
+-- No foreign keys between the four tables.  The constraints of an
+-- extension's tables are created by CREATE EXTENSION, before pg_restore
+-- loads the data, and pg_dump records the order between the data of config
+-- tables only as a sort order (processExtensionTables), not as dependencies
+-- in the archive (dumpTableData gives a TABLE DATA entry one dependency, its
+-- table): a parallel pg_restore -j loads the four tables at once and a
+-- foreign key rejects child rows whose parent is not loaded yet (the
+-- registry came back empty).  What the foreign keys did is done by the
+-- trigger pgdl.registry_keys below: deleting a name deletes its versions and
+-- grants, deleting a version its history, and the keys (name, version)
+-- cannot be changed.  Inserting a child without its parent is prevented by
+-- the WITH CHECK of the write policies (superusers, who bypass them, are
+-- trusted), which, unlike a constraint, does not apply to a restore.
 
 CREATE TABLE pgdl.model_names (
 	name text COLLATE "C" PRIMARY KEY
@@ -21,7 +35,7 @@ CREATE TABLE pgdl.model_names (
 COMMENT ON TABLE pgdl.model_names IS 'pgdl registry: model names, their owners, the deployed and the last version (internal; read pgdl.models)';
 
 CREATE TABLE pgdl.model_versions (
-	name text COLLATE "C" NOT NULL REFERENCES pgdl.model_names (name) ON DELETE CASCADE,
+	name text COLLATE "C" NOT NULL,
 	version integer NOT NULL CHECK (version OPERATOR(pg_catalog.>) 0),
 	task text NOT NULL,
 	created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
@@ -42,7 +56,7 @@ ALTER TABLE pgdl.model_versions ALTER COLUMN weights SET STORAGE EXTERNAL;
 COMMENT ON TABLE pgdl.model_versions IS 'pgdl registry: one row per model version, with its weights in the documented format (internal; read pgdl.models)';
 
 CREATE TABLE pgdl.model_grants (
-	name text COLLATE "C" NOT NULL REFERENCES pgdl.model_names (name) ON DELETE CASCADE,
+	name text COLLATE "C" NOT NULL,
 	grantee regrole NOT NULL,	-- 0 (shown as -) is PUBLIC
 	PRIMARY KEY (name, grantee)
 );
@@ -57,10 +71,46 @@ CREATE TABLE pgdl.model_epochs (
 	metric text,
 	validation_metric float8,
 	seconds float8,
-	PRIMARY KEY (name, version, epoch),
-	FOREIGN KEY (name, version) REFERENCES pgdl.model_versions (name, version) ON DELETE CASCADE
+	PRIMARY KEY (name, version, epoch)
 );
 COMMENT ON TABLE pgdl.model_epochs IS 'pgdl registry: one row per training epoch (internal; read pgdl.training_history)';
+
+-- What foreign keys would do (see the top): BEFORE DELETE, so that the
+-- children are deleted while the parent row still satisfies the policies;
+-- as the caller, under the same policies (only members of the owner delete).
+CREATE FUNCTION pgdl.registry_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+		IF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'model_names' THEN
+			DELETE FROM pgdl.model_versions WHERE name OPERATOR(pg_catalog.=) OLD.name;
+			DELETE FROM pgdl.model_grants WHERE name OPERATOR(pg_catalog.=) OLD.name;
+		ELSE
+			DELETE FROM pgdl.model_epochs
+			WHERE name OPERATOR(pg_catalog.=) OLD.name AND version OPERATOR(pg_catalog.=) OLD.version;
+		END IF;
+		RETURN OLD;
+	END IF;
+	-- UPDATE: the keys stay
+	IF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'model_versions' OR TG_TABLE_NAME OPERATOR(pg_catalog.=) 'model_epochs' THEN
+		IF NEW.name IS DISTINCT FROM OLD.name OR NEW.version IS DISTINCT FROM OLD.version THEN
+			RAISE EXCEPTION 'the name and version of a model version cannot be changed'
+				USING ERRCODE = 'foreign_key_violation';
+		END IF;
+	ELSIF NEW.name IS DISTINCT FROM OLD.name THEN
+		RAISE EXCEPTION 'a model cannot be renamed' USING ERRCODE = 'foreign_key_violation',
+			HINT = 'Export it, import it under the new name and drop the old one.';
+	END IF;
+	RETURN NEW;
+END $$;
+COMMENT ON FUNCTION pgdl.registry_keys() IS 'trigger of the registry tables: deleting a model name deletes its versions and grants, deleting a version its history; names and versions cannot be changed (internal)';
+CREATE TRIGGER names_keys BEFORE DELETE OR UPDATE OF name ON pgdl.model_names
+	FOR EACH ROW EXECUTE FUNCTION pgdl.registry_keys();
+CREATE TRIGGER versions_keys BEFORE DELETE OR UPDATE OF name, version ON pgdl.model_versions
+	FOR EACH ROW EXECUTE FUNCTION pgdl.registry_keys();
+CREATE TRIGGER grants_keys BEFORE UPDATE OF name ON pgdl.model_grants
+	FOR EACH ROW EXECUTE FUNCTION pgdl.registry_keys();
+CREATE TRIGGER epochs_keys BEFORE UPDATE OF name, version ON pgdl.model_epochs
+	FOR EACH ROW EXECUTE FUNCTION pgdl.registry_keys();
 
 ALTER TABLE pgdl.model_names ENABLE ROW LEVEL SECURITY;
 ALTER TABLE pgdl.model_names FORCE ROW LEVEL SECURITY;
@@ -116,7 +166,10 @@ CREATE POLICY epochs_owner ON pgdl.model_epochs FOR ALL
 					 AND pg_catalog.pg_has_role(n.owner, 'MEMBER')))
 	WITH CHECK (EXISTS (SELECT FROM pgdl.model_names n
 						WHERE n.name OPERATOR(pg_catalog.=) model_epochs.name
-						  AND pg_catalog.pg_has_role(n.owner, 'MEMBER')));
+						  AND pg_catalog.pg_has_role(n.owner, 'MEMBER'))
+				AND EXISTS (SELECT FROM pgdl.model_versions v
+							WHERE v.name OPERATOR(pg_catalog.=) model_epochs.name
+							  AND v.version OPERATOR(pg_catalog.=) model_epochs.version));
 
 -- Row-level security does the filtering; the table privileges only let the
 -- functions (which run as the caller) reach the rows the policies allow.

@@ -414,6 +414,12 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	char	   *metrics_json;
 	const char *qtarget;
 
+	/*
+	 * A read-only transaction (or a hot standby) could only refuse to save
+	 * the model at the end: refuse before training.
+	 */
+	if (model_arg)
+		PreventCommandIfReadOnly("pgdl.train_model()");
 	if (model_arg)
 		pgdl_parse_model_ref(model_arg, &ref);
 	else

@@ -44,7 +44,10 @@ SELECT unnest(ARRAY['train_model', 'train_kmeans', 'train_pca', 'import_model', 
                     'deploy_model', 'grant_model', 'revoke_model']), 'v', false, 'u'
 UNION ALL
 -- §7: reads shared memory that changes from moment to moment
-SELECT 'training_progress_rows', 'v', true, 'r';
+SELECT 'training_progress_rows', 'v', true, 'r'
+UNION ALL
+-- the registry tables' trigger (models.sql): writes, like any trigger
+SELECT 'registry_keys', 'v', false, 'u';
 
 ------------------------------------------------------------------------------
 -- 1. Catalog-wide rules (no hard-coded list of objects)

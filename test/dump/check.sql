@@ -1,0 +1,64 @@
+-- test/dump/check.sql: run by scripts/run_tests.sh section (e) in a
+-- database restored from the dump of test/dump/setup.sql; everything it
+-- does is rolled back.
+BEGIN;
+SET client_min_messages = warning;
+CREATE EXTENSION pgtap;
+SELECT plan(20);
+-- pgTAP's bookkeeping is written under SET ROLE too
+GRANT ALL ON ALL TABLES IN SCHEMA pg_temp TO PUBLIC;
+GRANT ALL ON ALL SEQUENCES IN SCHEMA pg_temp TO PUBLIC;
+
+SELECT is((SELECT count(*) FROM pgdl.models), 3::bigint, 'the three model versions came back');
+SELECT set_eq($$SELECT name, version, task, owner::text, created_at, deployed, description, layers, options, features,
+                      labels, parameters, size_bytes, metrics, target, trained_by::text,
+                      md5(pgdl.export_model(name || '@' || version))
+               FROM pgdl.models$$,
+              'SELECT * FROM public.models_before',
+              'every version with its owner, trainer, deployment, layers, options, labels, metrics and weights');
+SELECT set_eq('SELECT name, owner::text, deployed_version, last_version, created_at FROM pgdl.model_names',
+              'SELECT * FROM public.names_before', 'the names with their owners, deployed and last versions');
+SELECT set_eq('SELECT name, grantee::text FROM pgdl.model_grants', 'SELECT * FROM public.grants_before',
+              'the grants (a role and PUBLIC)');
+SELECT cmp_ok((SELECT count(*) FROM pgdl.training_history), '>', 0::bigint, 'the training history came back');
+SELECT set_eq('SELECT * FROM pgdl.training_history', 'SELECT * FROM public.history_before', 'all of it');
+
+SELECT is((SELECT count(*) FROM public.expected e JOIN public.dump_src s USING (id)
+           WHERE e.cls IS DISTINCT FROM (CASE WHEN s.a IS NULL THEN NULL ELSE pgdl.predict('dump_cls', ARRAY[s.a, s.b]) END)),
+          0::bigint, 'the plain name predicts the same values (the deployed version 1)');
+SELECT is((SELECT count(*) FROM public.expected e JOIN public.dump_src s USING (id)
+           WHERE s.a IS NOT NULL AND e.cls2 IS DISTINCT FROM pgdl.predict('dump_cls@2', ARRAY[s.a, s.b])),
+          0::bigint, 'name@2 predicts the same values');
+SELECT is((SELECT count(*) FROM public.expected e JOIN public.dump_src s USING (id)
+           WHERE s.a IS NOT NULL AND e.proba IS DISTINCT FROM pgdl.predict_proba('dump_cls@latest', ARRAY[s.a, s.b])),
+          0::bigint, 'name@latest gives the same probabilities');
+SELECT is((SELECT count(*) FROM public.expected e JOIN public.dump_src s USING (id)
+           WHERE e.reg IS DISTINCT FROM pgdl.predict('dump_reg', ARRAY[s.a, s.b])),
+          0::bigint, 'the regression of the other owner predicts the same values, its imputer included');
+
+SELECT is((SELECT count(*) FROM pg_class
+           WHERE oid IN ('pgdl.model_names'::regclass, 'pgdl.model_versions'::regclass,
+                         'pgdl.model_grants'::regclass, 'pgdl.model_epochs'::regclass)
+             AND relrowsecurity AND relforcerowsecurity), 4::bigint,
+          'row-level security is enabled and forced on the restored registry');
+SET ROLE pgdl_dump_reader;
+SELECT lives_ok($$SELECT pgdl.predict('dump_cls', ARRAY[1, 2])$$, 'the grant still lets its grantee predict');
+SET ROLE pgdl_dump_stranger;
+SELECT throws_ok($$SELECT pgdl.predict('dump_cls', ARRAY[1, 2])$$, '42501', NULL, 'and nobody else');
+SELECT is((SELECT count(*) FROM pgdl.models WHERE name = 'dump_cls'), 0::bigint, 'nor shows them the versions');
+SELECT lives_ok($$SELECT pgdl.predict('dump_reg', ARRAY[1, 2])$$, 'the PUBLIC grant still holds');
+SELECT throws_ok($$SELECT pgdl.train_model('dump_reg', 'public.dump_src', 'yr', '[{"type":"dense","units":2}]', ARRAY['a', 'b'])$$,
+                 '42501', 'model "dump_reg" belongs to role "pgdl_dump_owner"', 'the owner still owns its name');
+RESET ROLE;
+
+SELECT is((SELECT version FROM pgdl.train_model('dump_cls', 'select * from public.dump_src where a is not null', 'y',
+                                                '[{"type":"dense","units":2}]', ARRAY['a', 'b'], '{"epochs":1}')),
+          4, 'the next version after the restore is 4: the dropped version 3 is not reused');
+SELECT is((SELECT count(*) FROM pgdl.training_history WHERE name = 'dump_cls' AND version = 4), 1::bigint,
+          'and it has its history');
+SELECT is(pgdl.drop_model('dump_reg'), 1, 'a restored model drops');
+SELECT is((SELECT count(*) FROM pgdl.model_epochs WHERE name = 'dump_reg')
+          + (SELECT count(*) FROM pgdl.model_grants WHERE name = 'dump_reg'), 0::bigint, 'with its history and grants');
+
+SELECT * FROM finish();
+ROLLBACK;
