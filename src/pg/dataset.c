@@ -489,7 +489,7 @@ grow(PgdlMatrix *td)
 		if (cap <= td->capacity)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("the data needs more than pgdl.max_training_memory (%zu kB) after %zu rows of %d features",
+					 errmsg("the rows of the source need more than pgdl.max_training_memory (%zu kB) after %zu rows of %d features",
 							td->limit_bytes / 1024, td->n, td->d),
 					 errhint("Train on a sample (e.g. a query with TABLESAMPLE or LIMIT), use fewer features, or raise pgdl.max_training_memory (superuser).")));
 	}

@@ -780,10 +780,11 @@ change_grant(FunctionCallInfo fcinfo, bool grant)
 	a[0] = CStringGetTextDatum(ref.name);
 	if (get_fn_expr_argtype(fcinfo->flinfo, 1) == TEXTOID)
 	{
-		/* the text form: a role name, or PUBLIC (which is no role) */
+		/* the text form: a role name, or PUBLIC (which is no role; '-' as regrole writes it) */
 		char	   *who = text_to_cstring(PG_GETARG_TEXT_PP(1));
+		bool		everyone = pg_strcasecmp(who, "public") == 0 || strcmp(who, "-") == 0;
 
-		a[1] = ObjectIdGetDatum(pg_strcasecmp(who, "public") == 0 ? InvalidOid : get_role_oid(who, false));
+		a[1] = ObjectIdGetDatum(everyone ? InvalidOid : get_role_oid(who, false));
 	}
 	else
 		a[1] = PG_GETARG_DATUM(1);

@@ -256,7 +256,7 @@ CREATE TEMP TABLE wide AS
 SELECT i AS id, array_fill((i % 3)::real, ARRAY[300]) AS v, i % 2 = 0 AS y FROM generate_series(1, 1000) i;
 SET LOCAL pgdl.max_training_memory = '1MB';
 SELECT throws_like($$SELECT pgdl.train_model('m', 'wide', 'y', '[{"type":"dense","units":2}]', ARRAY['v'])$$,
-                   'the training data needs more than pgdl.max_training_memory (1024 kB) after % rows of 300 features',
+                   '% more than pgdl.max_training_memory (1024 kB) after % rows of 300 features',
                    'training data above pgdl.max_training_memory is an error naming the setting');
 SELECT alike(pg_temp.err($$SELECT pgdl.train_model('m', 'wide', 'y', '[{"type":"dense","units":2}]', ARRAY['v'])$$),
             '54000: % | % | %sample%pgdl.max_training_memory%', 'it is 54000 with a hint (sample, or raise the setting)');

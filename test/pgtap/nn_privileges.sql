@@ -100,14 +100,14 @@ SELECT is((SELECT count(*) FROM pgdl.model_versions WHERE name = 'tap_priv'), 0:
 SELECT is((SELECT count(*) FROM pgdl.training_history WHERE name = 'tap_priv'), 0::bigint, 'no row of pgdl.training_history');
 SELECT is((SELECT count(*) FROM pgdl.model_epochs WHERE name = 'tap_priv'), 0::bigint, 'no row of pgdl.model_epochs');
 SELECT is((SELECT count(*) FROM pgdl.model_metrics WHERE name = 'tap_priv'), 0::bigint, 'no row of pgdl.model_metrics');
-SELECT is(pg_temp.changed($$UPDATE pgdl.model_versions SET weights = '\x00' WHERE name = 'tap_priv'$$), 0::bigint,
-          'a stranger''s UPDATE of the weights changes no row');
+SELECT throws_ok($$UPDATE pgdl.model_versions SET weights = '\x00' WHERE name = 'tap_priv'$$, '42501', NULL,
+          'no one may UPDATE the weights column: a stranger gets 42501');
 SELECT is(pg_temp.changed($$DELETE FROM pgdl.model_versions WHERE name = 'tap_priv'$$), 0::bigint,
           'a stranger''s DELETE of the versions deletes no row');
 SELECT is(pg_temp.changed($$DELETE FROM pgdl.model_epochs WHERE name = 'tap_priv'$$), 0::bigint,
           'a stranger''s DELETE of the history deletes no row');
-SELECT is(pg_temp.changed($$UPDATE pgdl.model_names SET owner = 'pgdl_tap_stranger' WHERE name = 'tap_priv'$$), 0::bigint,
-          'a stranger cannot take the name over');
+SELECT throws_ok($$UPDATE pgdl.model_names SET owner = 'pgdl_tap_stranger' WHERE name = 'tap_priv'$$, '42501', NULL,
+          'no one may UPDATE the owner column: a stranger cannot take the name over');
 SELECT is(pg_temp.changed($$UPDATE pgdl.model_names SET deployed_version = 1 WHERE name = 'tap_priv'$$), 0::bigint,
           'a stranger cannot deploy through the table');
 SELECT is(pg_temp.changed($$DELETE FROM pgdl.model_names WHERE name = 'tap_priv'$$), 0::bigint,
@@ -155,8 +155,8 @@ SELECT throws_ok($$SELECT pgdl.train_model('tap_priv', 'public.pgdl_tap_src', 'y
 SELECT throws_ok($$SELECT pgdl.drop_model('tap_priv')$$, '42501', NULL, 'a grantee still cannot drop');
 SELECT throws_ok($$SELECT pgdl.deploy_model('tap_priv', 2)$$, '42501', NULL, 'a grantee cannot deploy');
 SELECT throws_ok($$SELECT pgdl.grant_model('tap_priv', '-')$$, '42501', NULL, 'a grantee cannot grant further');
-SELECT is(pg_temp.changed($$UPDATE pgdl.model_versions SET weights = '\x00' WHERE name = 'tap_priv'$$), 0::bigint,
-          'a grantee''s UPDATE of the weights changes no row');
+SELECT throws_ok($$UPDATE pgdl.model_versions SET weights = '\x00' WHERE name = 'tap_priv'$$, '42501', NULL,
+          'a grantee may not UPDATE the weights column either');
 SELECT is(pg_temp.changed($$DELETE FROM pgdl.model_versions WHERE name = 'tap_priv'$$), 0::bigint,
           'a grantee''s DELETE of the versions deletes no row');
 RESET ROLE;
@@ -221,10 +221,10 @@ SELECT is((SELECT value FROM pgdl.evaluate('tap_rls', 'public.pgdl_tap_rls') WHE
 -- the registry's keys (models.sql, trigger pgdl.registry_keys): even the
 -- owner cannot move rows to another name, and deleting a name directly
 -- deletes what belongs to it
-SELECT throws_ok($$UPDATE pgdl.model_names SET name = 'tap_renamed' WHERE name = 'tap_rls'$$, '23503', 'a model cannot be renamed',
-                 'the owner cannot rename a model through the table');
-SELECT throws_ok($$UPDATE pgdl.model_versions SET version = 9 WHERE name = 'tap_rls' AND version = 1$$, '23503', NULL,
-                 'nor renumber a version');
+SELECT throws_ok($$UPDATE pgdl.model_names SET name = 'tap_renamed' WHERE name = 'tap_rls'$$, '42501', NULL,
+                 'the owner cannot rename a model through the table (no UPDATE privilege on name)');
+SELECT throws_ok($$UPDATE pgdl.model_versions SET version = 9 WHERE name = 'tap_rls' AND version = 1$$, '42501', NULL,
+                 'nor renumber a version (no UPDATE privilege on version)');
 SELECT lives_ok($$SELECT pgdl.grant_model('tap_rls', 'pgdl_tap_stranger')$$, 'a grant on tap_rls');
 SELECT is(pg_temp.changed($$DELETE FROM pgdl.model_names WHERE name = 'tap_rls'$$), 1::bigint, 'the owner deletes the name directly');
 RESET ROLE;
