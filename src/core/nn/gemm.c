@@ -34,6 +34,35 @@ clear_vector(float *c, int n, int inc)
 			c[(size_t) i * inc] = 0.0f;
 }
 
+/*
+ * c (1, n) = alpha a (1, k) b (k, n) + beta c, b row-major: the product of
+ * one scored row with a dense layer's weights.  A plain loop over the rows
+ * of b (an axpy each, which the compiler vectorizes) streams the weights
+ * once, on the backend's own thread: with several BLAS threads, OpenBLAS
+ * would split this memory-bound product across threads and lose more to
+ * the hand-off than it gains.
+ */
+static void
+vector_matrix(int n, int k, float alpha, const float *restrict a,
+			  const float *restrict b, int ldb, float beta, float *restrict c)
+{
+	if (beta == 0.0f)
+		memset(c, 0, sizeof(float) * (size_t) n);
+	else if (beta != 1.0f)
+		for (int j = 0; j < n; j++)
+			c[j] *= beta;
+	for (int p = 0; p < k; p++)
+	{
+		const float *restrict row = b + (size_t) p * ldb;
+		float		ap = alpha * a[p];
+
+		if (ap == 0.0f)
+			continue;			/* zero inputs (ReLU outputs, blank pixels) cost nothing */
+		for (int j = 0; j < n; j++)
+			c[j] += ap * row[j];
+	}
+}
+
 void
 dl_sgemm(bool trans_a, bool trans_b, int m, int n, int k,
 		 float alpha, const float *a, int lda, const float *b, int ldb,
@@ -41,6 +70,11 @@ dl_sgemm(bool trans_a, bool trans_b, int m, int n, int k,
 {
 	if (m <= 0 || n <= 0)
 		return;
+	if (m == 1 && k > 0 && !trans_a && !trans_b)
+	{
+		vector_matrix(n, k, alpha, a, b, ldb, beta, c);
+		return;
+	}
 	if (m == 1 && k > 0)
 	{
 		/* c (1, n) = op(a) (1, k) op(b) (k, n): op(b)^T times a vector */
