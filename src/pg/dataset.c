@@ -383,7 +383,8 @@ pgdl_label_sql(const char *qtarget, Oid typid)
 	switch (base)
 	{
 		case BOOLOID:
-			return psprintf("CASE WHEN %s THEN 'true' ELSE 'false' END", qtarget);
+			/* NULL stays NULL: such rows are skipped, not a 'false' class */
+			return psprintf("CASE WHEN %s THEN 'true' WHEN NOT %s THEN 'false' END", qtarget, qtarget);
 		case NUMERICOID:
 			return psprintf("pg_catalog.trim_scale(%s)::pg_catalog.text", qtarget);
 		case FLOAT4OID:
