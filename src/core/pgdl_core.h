@@ -501,4 +501,60 @@ extern bool dl_sketch_auc(const dl_sketch *pos, const dl_sketch *neg, double *au
  */
 extern void dl_sort_doubles(double *a, size_t n);
 
+/* ------------------------------------------------------------------------
+ * Feature selection (specfun.c, featsel.c; issue 5 §3)
+ * ------------------------------------------------------------------------
+ */
+
+/* regularized incomplete beta I_x(a, b); y = 1 - x given without cancellation */
+extern double dl_beta_reg(double a, double b, double x, double y);
+/* regularized upper incomplete gamma Q(a, x) */
+extern double dl_gamma_q(double a, double x);
+/* survival functions: P(F(d1, d2) > f), P(|T(df)| > |t|), P(chi2(k) > x) */
+extern double dl_f_sf(double f, double d1, double d2);
+extern double dl_t_sf2(double t, double df);
+extern double dl_chi2_sf(double x, double k);
+
+typedef enum dl_fs_method
+{
+	DL_FS_PEARSON = 1,
+	DL_FS_F_CLASSIF,
+	DL_FS_F_REGRESSION,
+	DL_FS_CHI2,
+	DL_FS_MUTUAL_INFO,
+	DL_FS_VARIANCE,
+	DL_FS_RFE
+} dl_fs_method;
+
+/* 'pearson', ... or 0 */
+extern dl_fs_method dl_fs_method_from_name(const char *name);
+extern const char *dl_fs_method_name(dl_fs_method m);
+/* whether a method needs class targets (1), numeric targets (-1), or takes either (0) */
+extern int	dl_fs_method_target(dl_fs_method m);
+
+/*
+ * Scores of the d columns of x (n x d, row-major) against y: a class index
+ * 0 .. n_classes - 1 when n_classes > 0, else a value.  NaN where a score or
+ * p-value is undefined (see featsel.c for each method).  names (or NULL)
+ * name the columns in error messages.  Not DL_FS_RFE.
+ */
+extern dl_status dl_feature_scores(dl_fs_method m, const float *x, const float *y, size_t n, int d,
+								   int n_classes, const char *const *names,
+								   double *score, double *p_value);
+/* equal-frequency bins of mutual_info for n rows */
+extern int	dl_fs_mi_bins(size_t n);
+/*
+ * Recursive feature elimination down to k columns (featsel.c): score is
+ * |weight| (the root of the sum of squares over classes) in the fit that
+ * eliminated the column, or in the final fit; rank 1..k are kept.
+ */
+extern dl_status dl_rfe(const float *x, const float *y, size_t n, int d, int n_classes, int k,
+						double *score, int *rank);
+/* ranks 1..d by descending score (|score| when by_abs), NaN last, ties in column order */
+extern void dl_fs_rank(const double *score, int d, bool by_abs, int *rank);
+/* Cholesky of the SPD n x n matrix a in place (lower); false when not positive definite */
+extern bool dl_cholesky(double *a, int n);
+/* solves L L^T x = b in place with the factor of dl_cholesky */
+extern void dl_cholesky_solve(const double *l, int n, double *b);
+
 #endif							/* PGDL_CORE_H */

@@ -1,0 +1,854 @@
+/*-------------------------------------------------------------------------
+ *
+ * featsel.c
+ *	  Univariate feature scores and recursive feature elimination.
+ *
+ * The scores follow scikit-learn 1.2 so that a user can compare them:
+ *
+ * - f_classif: one-way ANOVA F of each column across the classes
+ *   (sklearn.feature_selection.f_classif, i.e. scipy's f_oneway formula
+ *   SSbn / (K - 1) over SSwn / (n - K)), p = P(F(K-1, n-K) > F).  A column
+ *   constant over all rows has 0/0: score and p-value NaN, as scikit-learn.
+ *   A column constant within every class but not overall has F = Infinity,
+ *   p = 0.
+ * - f_regression: F = r^2 / (1 - r^2) * (n - 2), p = P(F(1, n-2) > F).
+ *   scikit-learn (force_finite, the default) turns a constant column or
+ *   target into F = 0, p = 1 and |r| = 1 into the largest double, p = 0;
+ *   pgdl gives 0 and 1 likewise, and Infinity where it gives the largest
+ *   double.
+ * - pearson: score r (ranked by |r|), p the two-sided t-test of r = 0,
+ *   which is the p-value of f_regression; a constant column gives r = 0,
+ *   p = 1 (scikit-learn's r_regression with force_finite).
+ * - chi2: sklearn's chi2 on non-negative columns: the per-class sums of a
+ *   column against their expectation n_k/n * column sum, with K - 1 degrees
+ *   of freedom.  An all-zero column gives 0/0: NaN, as scikit-learn.
+ * - variance: the population variance (ddof 0, as VarianceThreshold), no
+ *   p-value.
+ * - mutual_info: a plug-in estimate on equal-frequency bins, in nats (see
+ *   mutual_info below for the bins, the bias correction and the p-value).
+ *
+ * f_classif, chi2 and variance take one pass over the rows: per-class sums
+ * and sums of squares, on values shifted by the column's first value (the
+ * "shifted data" method: exact for integer data, and keeps the
+ * sum-of-squares formula from cancelling when the spread is small next to
+ * the magnitude).  f_regression and pearson take one pass for the target's
+ * mean and one over the rows.
+ *
+ * src/core/featsel.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "pgdl_core.h"
+
+static const char *const method_names[] = {
+	NULL, "pearson", "f_classif", "f_regression", "chi2", "mutual_info", "variance", "rfe"
+};
+
+dl_fs_method
+dl_fs_method_from_name(const char *name)
+{
+	for (int m = DL_FS_PEARSON; m <= DL_FS_RFE; m++)
+		if (strcmp(name, method_names[m]) == 0)
+			return (dl_fs_method) m;
+	return 0;
+}
+
+const char *
+dl_fs_method_name(dl_fs_method m)
+{
+	return m >= DL_FS_PEARSON && m <= DL_FS_RFE ? method_names[m] : "?";
+}
+
+int
+dl_fs_method_target(dl_fs_method m)
+{
+	switch (m)
+	{
+		case DL_FS_F_CLASSIF:
+		case DL_FS_CHI2:
+			return 1;
+		case DL_FS_PEARSON:
+		case DL_FS_F_REGRESSION:
+			return -1;
+		default:
+			return 0;
+	}
+}
+
+static const char *
+col_name(const char *const *names, int j, char *buf, size_t len)
+{
+	if (names && names[j])
+		return names[j];
+	snprintf(buf, len, "column %d", j + 1);
+	return buf;
+}
+
+/* ---- per-class sums: f_classif, chi2, variance -------------------------- */
+
+static dl_status
+class_scores(dl_fs_method m, const float *x, const float *y, size_t n, int d, int n_classes,
+			 const char *const *names, double *score, double *p_value)
+{
+	int			K = n_classes > 0 ? n_classes : 1;
+	double	   *shift = dl_alloc(sizeof(double) * d);
+	double	   *sum = dl_alloc(sizeof(double) * (size_t) K * d);	/* per class */
+	double	   *sq = dl_alloc(sizeof(double) * d);
+	double	   *count = dl_alloc(sizeof(double) * K);
+	float	   *minv = dl_alloc(sizeof(float) * d);
+	int			k_eff = 0;
+	dl_status	st = DL_OK;
+
+	/* chi2 needs the plain sums; the others are shift-invariant */
+	for (int j = 0; j < d; j++)
+	{
+		shift[j] = (m == DL_FS_CHI2) ? 0.0 : x[j];
+		sq[j] = 0;
+		minv[j] = x[j];
+	}
+	memset(sum, 0, sizeof(double) * (size_t) K * d);
+	memset(count, 0, sizeof(double) * K);
+	for (size_t i = 0; i < n; i++)
+	{
+		const float *row = x + i * (size_t) d;
+		int			k = n_classes > 0 ? (int) y[i] : 0;
+		double	   *s = sum + (size_t) k * d;
+
+		if (k < 0 || k >= K)
+		{
+			st = dl_error(DL_EINTERNAL, "class index %d out of range", k);
+			goto done;
+		}
+		count[k] += 1;
+		for (int j = 0; j < d; j++)
+		{
+			double		v = (double) row[j] - shift[j];
+
+			s[j] += v;
+			sq[j] += v * v;
+			minv[j] = row[j] < minv[j] ? row[j] : minv[j];
+		}
+		if ((i & 4095) == 4095)
+			dl_check_interrupts();
+	}
+	for (int k = 0; k < K; k++)
+		k_eff += count[k] > 0;
+
+	for (int j = 0; j < d; j++)
+	{
+		double		tot = 0;
+
+		for (int k = 0; k < K; k++)
+			tot += sum[(size_t) k * d + j];
+		if (m == DL_FS_VARIANCE)
+		{
+			double		v = (sq[j] - tot * tot / n) / n;
+
+			score[j] = v < 0 ? 0 : v;
+			p_value[j] = NAN;
+		}
+		else if (m == DL_FS_F_CLASSIF)
+		{
+			double		sstot = sq[j] - tot * tot / n;
+			double		ssbn = -tot * tot / n;
+			double		sswn;
+			double		dfbn = k_eff - 1;
+			double		dfwn = (double) n - k_eff;
+
+			for (int k = 0; k < K; k++)
+				if (count[k] > 0)
+					ssbn += sum[(size_t) k * d + j] * sum[(size_t) k * d + j] / count[k];
+			sswn = sstot - ssbn;
+			if (sswn < 0)
+				sswn = 0;
+			if (ssbn < 0)
+				ssbn = 0;
+			if (dfbn <= 0 || dfwn <= 0)
+				score[j] = NAN;
+			else
+				score[j] = (ssbn / dfbn) / (sswn / dfwn);	/* 0/0 is NaN, x/0 Infinity */
+			p_value[j] = isnan(score[j]) ? NAN : dl_f_sf(score[j], dfbn, dfwn);
+		}
+		else					/* chi2 */
+		{
+			double		chisq = 0;
+
+			if (minv[j] < 0)
+			{
+				char		buf[32];
+
+				st = dl_error(DL_EINVAL, "chi2 needs non-negative features: \"%s\" has %g",
+							  col_name(names, j, buf, sizeof(buf)), (double) minv[j]);
+				goto done;
+			}
+			for (int k = 0; k < K; k++)
+			{
+				double		expected,
+							obs;
+
+				if (count[k] == 0)
+					continue;
+				expected = count[k] / n * tot;
+				obs = sum[(size_t) k * d + j];
+				chisq += (obs - expected) * (obs - expected) / expected;	/* 0/0: NaN */
+			}
+			score[j] = chisq;
+			p_value[j] = isnan(chisq) || k_eff < 2 ? NAN : dl_chi2_sf(chisq, k_eff - 1);
+		}
+	}
+done:
+	dl_free(shift);
+	dl_free(sum);
+	dl_free(sq);
+	dl_free(count);
+	dl_free(minv);
+	return st;
+}
+
+/* ---- correlation with a numeric target: pearson, f_regression ----------- */
+
+static dl_status
+corr_scores(dl_fs_method m, const float *x, const float *y, size_t n, int d,
+			double *score, double *p_value)
+{
+	double	   *shift = dl_alloc(sizeof(double) * d);
+	double	   *sx = dl_alloc(sizeof(double) * d);
+	double	   *sxx = dl_alloc(sizeof(double) * d);
+	double	   *sxy = dl_alloc(sizeof(double) * d);
+	double		ymean = 0,
+				syy = 0;
+	double		dof = (double) n - 2;
+
+	for (size_t i = 0; i < n; i++)
+		ymean += y[i];
+	ymean /= n;
+	for (size_t i = 0; i < n; i++)
+		syy += (y[i] - ymean) * (y[i] - ymean);
+	for (int j = 0; j < d; j++)
+	{
+		shift[j] = x[j];
+		sx[j] = sxx[j] = sxy[j] = 0;
+	}
+	for (size_t i = 0; i < n; i++)
+	{
+		const float *row = x + i * (size_t) d;
+		double		yc = y[i] - ymean;
+
+		for (int j = 0; j < d; j++)
+		{
+			double		v = (double) row[j] - shift[j];
+
+			sx[j] += v;
+			sxx[j] += v * v;
+			sxy[j] += v * yc;
+		}
+		if ((i & 4095) == 4095)
+			dl_check_interrupts();
+	}
+	for (int j = 0; j < d; j++)
+	{
+		double		vxx = sxx[j] - sx[j] * sx[j] / n;
+		double		r,
+					f;
+
+		/* sum (x - mean) yc = sum (x - shift) yc, as sum yc = 0 */
+		if (!(vxx > 0) || !(syy > 0))
+			r = 0;				/* scikit-learn's force_finite */
+		else
+		{
+			r = sxy[j] / sqrt(vxx * syy);
+			r = r > 1 ? 1 : r < -1 ? -1 : r;
+		}
+		f = (r * r >= 1) ? INFINITY : r * r / (1 - r * r) * dof;
+		score[j] = m == DL_FS_PEARSON ? r : f;
+		p_value[j] = dof > 0 ? dl_f_sf(f, 1, dof) : NAN;
+		if (r == 0 && dof > 0)
+			p_value[j] = 1.0;
+	}
+	dl_free(shift);
+	dl_free(sx);
+	dl_free(sxx);
+	dl_free(sxy);
+	return DL_OK;
+}
+
+/* ---- mutual information -------------------------------------------------- */
+
+/*
+ * Equal-frequency bins: B = round(n^(1/3)) clamped to [2, 64] (about 39 for
+ * 60,000 rows).  A column is cut at its order statistics i * n / B; equal
+ * values always share a bin, so a column with few distinct values gets that
+ * many bins at most.
+ */
+int
+dl_fs_mi_bins(size_t n)
+{
+	int			b = (int) lround(cbrt((double) n));
+
+	return b < 2 ? 2 : b > 64 ? 64 : b;
+}
+
+/* the bin of every row of column j (stride d), and the number of bins */
+static int
+bin_column(const float *x, size_t stride, size_t n, int nbins, double *sorted, double *edges,
+		   int *bin)
+{
+	int			ne = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = x[i * stride];
+	dl_sort_doubles(sorted, n);
+	for (int b = 1; b < nbins; b++)
+	{
+		double		e = sorted[(size_t) ((double) b * n / nbins)];
+
+		/* edges strictly above the minimum and increasing */
+		if (e > sorted[0] && (ne == 0 || e > edges[ne - 1]))
+			edges[ne++] = e;
+	}
+	for (size_t i = 0; i < n; i++)
+	{
+		double		v = x[i * stride];
+		int			lo = 0,
+					hi = ne;
+
+		/* the number of edges <= v */
+		while (lo < hi)
+		{
+			int			mid = (lo + hi) / 2;
+
+			if (edges[mid] <= v)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		bin[i] = lo;
+	}
+	return ne + 1;
+}
+
+/*
+ * Mutual information of each column with the target, on a table of the
+ * column's equal-frequency bins against the classes (or the target's own
+ * equal-frequency bins for a numeric target).  The plug-in estimate
+ * sum p(a,b) log(p(a,b) / (p(a) p(b))) is biased upwards by about
+ * (cells - 1 - (A - 1) - (B - 1)) / 2n; the Miller-Madow correction of the
+ * three entropies removes that first-order term, and the result is clipped
+ * at 0 as scikit-learn clips its estimate.  Binning itself biases the
+ * estimate downwards for smooth dependences (information finer than a bin
+ * is lost), so this estimator under-rates relations the k-NN estimator of
+ * scikit-learn sees, and it is deterministic (no seed, no noise).  The
+ * p-value is the G-test of independence of the binned table:
+ * 2 n MI(plug-in) ~ chi2((A - 1)(B - 1)).
+ */
+static dl_status
+mutual_info(const float *x, const float *y, size_t n, int d, int n_classes,
+			double *score, double *p_value)
+{
+	int			nb = dl_fs_mi_bins(n);
+	double	   *sorted = dl_alloc(sizeof(double) * n);
+	double	   *edges = dl_alloc(sizeof(double) * (nb + 1));
+	int		   *xbin = dl_alloc(sizeof(int) * n);
+	int		   *ybin = dl_alloc(sizeof(int) * n);
+	int			ny;
+	double	   *table;
+	double	   *ca;
+	double	   *cb;
+
+	if (n_classes > 0)
+	{
+		ny = n_classes;
+		for (size_t i = 0; i < n; i++)
+			ybin[i] = (int) y[i];
+	}
+	else
+		ny = bin_column(y, 1, n, nb, sorted, edges, ybin);
+	table = dl_alloc(sizeof(double) * (size_t) nb * ny);
+	ca = dl_alloc(sizeof(double) * nb);
+	cb = dl_alloc(sizeof(double) * ny);
+	for (int j = 0; j < d; j++)
+	{
+		int			nx = bin_column(x + j, d, n, nb, sorted, edges, xbin);
+		double		mi = 0;
+		int			ma = 0,
+					mb = 0,
+					mab = 0;
+
+		dl_check_interrupts();
+		memset(table, 0, sizeof(double) * (size_t) nx * ny);
+		memset(ca, 0, sizeof(double) * nx);
+		memset(cb, 0, sizeof(double) * ny);
+		for (size_t i = 0; i < n; i++)
+		{
+			table[(size_t) xbin[i] * ny + ybin[i]] += 1;
+			ca[xbin[i]] += 1;
+			cb[ybin[i]] += 1;
+		}
+		for (int a = 0; a < nx; a++)
+		{
+			ma += ca[a] > 0;
+			for (int b = 0; b < ny; b++)
+			{
+				double		c = table[(size_t) a * ny + b];
+
+				if (c > 0)
+				{
+					mab++;
+					mi += c / n * log(c * n / (ca[a] * cb[b]));
+				}
+			}
+		}
+		for (int b = 0; b < ny; b++)
+			mb += cb[b] > 0;
+		if (mi < 0)
+			mi = 0;
+		p_value[j] = (ma > 1 && mb > 1) ? dl_chi2_sf(2.0 * n * mi, (double) (ma - 1) * (mb - 1)) : 1.0;
+		mi += (double) (ma + mb - mab - 1) / (2.0 * n);
+		score[j] = mi > 0 ? mi : 0;
+	}
+	dl_free(sorted);
+	dl_free(edges);
+	dl_free(xbin);
+	dl_free(ybin);
+	dl_free(table);
+	dl_free(ca);
+	dl_free(cb);
+	return DL_OK;
+}
+
+dl_status
+dl_feature_scores(dl_fs_method m, const float *x, const float *y, size_t n, int d,
+				  int n_classes, const char *const *names, double *score, double *p_value)
+{
+	if (n == 0 || d <= 0)
+		return dl_error(DL_EINVAL, "feature scores need at least one row and one feature");
+	switch (m)
+	{
+		case DL_FS_F_CLASSIF:
+		case DL_FS_CHI2:
+			if (n_classes < 1)
+				return dl_error(DL_EINVAL, "%s needs class targets", dl_fs_method_name(m));
+			return class_scores(m, x, y, n, d, n_classes, names, score, p_value);
+		case DL_FS_VARIANCE:
+			return class_scores(m, x, NULL, n, d, 0, names, score, p_value);
+		case DL_FS_PEARSON:
+		case DL_FS_F_REGRESSION:
+			return corr_scores(m, x, y, n, d, score, p_value);
+		case DL_FS_MUTUAL_INFO:
+			return mutual_info(x, y, n, d, n_classes, score, p_value);
+		default:
+			return dl_error(DL_EINVAL, "method %s gives no univariate scores", dl_fs_method_name(m));
+	}
+}
+
+typedef struct RankKey
+{
+	double		key;
+	int			j;
+} RankKey;
+
+static int
+rank_cmp(const void *a, const void *b)
+{
+	const RankKey *x = a;
+	const RankKey *y = b;
+	bool		xn = isnan(x->key);
+	bool		yn = isnan(y->key);
+
+	if (xn != yn)
+		return xn ? 1 : -1;
+	if (!xn && x->key != y->key)
+		return x->key > y->key ? -1 : 1;
+	return x->j - y->j;
+}
+
+void
+dl_fs_rank(const double *score, int d, bool by_abs, int *rank)
+{
+	RankKey    *k = dl_alloc(sizeof(RankKey) * d);
+
+	for (int j = 0; j < d; j++)
+	{
+		k[j].key = by_abs ? fabs(score[j]) : score[j];
+		k[j].j = j;
+	}
+	qsort(k, d, sizeof(RankKey), rank_cmp);
+	for (int r = 0; r < d; r++)
+		rank[k[r].j] = r + 1;
+	dl_free(k);
+}
+
+/* ---- a small dense SPD solver ------------------------------------------- */
+
+bool
+dl_cholesky(double *a, int n)
+{
+	for (int j = 0; j < n; j++)
+	{
+		double		s = a[(size_t) j * n + j];
+
+		for (int k = 0; k < j; k++)
+			s -= a[(size_t) j * n + k] * a[(size_t) j * n + k];
+		if (!(s > 0))
+			return false;
+		s = sqrt(s);
+		a[(size_t) j * n + j] = s;
+		for (int i = j + 1; i < n; i++)
+		{
+			double		t = a[(size_t) i * n + j];
+
+			for (int k = 0; k < j; k++)
+				t -= a[(size_t) i * n + k] * a[(size_t) j * n + k];
+			a[(size_t) i * n + j] = t / s;
+		}
+		for (int i = 0; i < j; i++)
+			a[(size_t) i * n + j] = 0;	/* keep the upper part clean */
+	}
+	return true;
+}
+
+void
+dl_cholesky_solve(const double *l, int n, double *b)
+{
+	for (int i = 0; i < n; i++)
+	{
+		double		s = b[i];
+
+		for (int k = 0; k < i; k++)
+			s -= l[(size_t) i * n + k] * b[k];
+		b[i] = s / l[(size_t) i * n + i];
+	}
+	for (int i = n - 1; i >= 0; i--)
+	{
+		double		s = b[i];
+
+		for (int k = i + 1; k < n; k++)
+			s -= l[(size_t) k * n + i] * b[k];
+		b[i] = s / l[(size_t) i * n + i];
+	}
+}
+
+/* ---- recursive feature elimination --------------------------------------- */
+
+/*
+ * The model: columns standardized (mean 0, population stddev 1; a constant
+ * column stays all zero and so gets weight 0 and goes first), then
+ *
+ * - regression: ridge least squares, minimizing |y - ybar - Z w|^2 +
+ *   RFE_LAMBDA |w|^2 (scikit-learn's Ridge(alpha=1) on standardized data),
+ *   solved from the Gram matrix Z'Z (computed once, dsyrk in blocks) by
+ *   Cholesky;
+ * - classification: multinomial logistic regression (softmax, K weight
+ *   vectors and intercepts; for two classes the same model, whose two weight
+ *   vectors are opposite), minimizing the summed cross-entropy +
+ *   RFE_LAMBDA/2 |W|^2 (scikit-learn's LogisticRegression(C=1) penalty), by
+ *   Bohning's bound: the Hessian is at most (1/2) Z'Z (x) I, so
+ *   W <- W - ((1/2) Z'Z + lambda I)^-1 gradient decreases the objective at
+ *   every step (a monotone MM/quasi-Newton method with one Cholesky factor
+ *   per fit), until the largest change is below 1e-6 or RFE_MAX_ITER
+ *   iterations, warm-started from the previous fit.
+ *
+ * Each fit ranks the remaining columns by |w| (the root of the sum of
+ * squares over the classes); the smallest go.  One at a time while more
+ * than RFE_ONE_AT_A_TIME remain; beyond, a tenth of them per fit (as
+ * scikit-learn's RFE(step=0.1)), never going below k.
+ */
+static dl_status rfe(const float *x, const float *y, size_t n, int d, int n_classes, int k,
+					 double *score, int *rank);
+
+#define RFE_LAMBDA 1.0
+#define RFE_MAX_ITER 300
+#define RFE_ONE_AT_A_TIME 100
+#define RFE_BLOCK 256
+
+typedef struct Imp
+{
+	double		imp;
+	int			pos;
+} Imp;
+
+static int
+imp_cmp(const void *a, const void *b)
+{
+	const Imp  *x = a;
+	const Imp  *y = b;
+
+	/* ascending importance; ties: the later column first */
+	if (x->imp != y->imp)
+		return x->imp < y->imp ? -1 : 1;
+	return y->pos - x->pos;
+}
+
+/* softmax fit of the active columns S (m of them), W (m + 1) x K warm */
+static dl_status
+fit_logistic(const float *x, const float *y, size_t n, int d, int K, const double *mu,
+			 const double *sd, const double *G, const int *S, int m, double *W)
+{
+	int			m1 = m + 1;
+	double	   *B = dl_alloc(sizeof(double) * (size_t) m1 * m1);
+	double	   *grad = dl_alloc(sizeof(double) * (size_t) m1 * K);
+	double	   *z = dl_alloc(sizeof(double) * m1);
+	double	   *p = dl_alloc(sizeof(double) * K);
+	double	   *col = dl_alloc(sizeof(double) * m1);
+	dl_status	st = DL_OK;
+
+	/* B = G_SS / 2 + lambda I for the weights; the intercept's row is n/2 */
+	for (int a = 0; a < m; a++)
+	{
+		for (int b = 0; b < m; b++)
+			B[(size_t) a * m1 + b] = 0.5 * G[(size_t) S[a] * d + S[b]];
+		B[(size_t) a * m1 + a] += RFE_LAMBDA;
+		B[(size_t) a * m1 + m] = B[(size_t) m * m1 + a] = 0;	/* centred columns */
+	}
+	B[(size_t) m * m1 + m] = 0.5 * n;
+	if (!dl_cholesky(B, m1))
+	{
+		st = dl_error(DL_EINTERNAL, "logistic regression bound is not positive definite");
+		goto done;
+	}
+	for (int it = 0; it < RFE_MAX_ITER; it++)
+	{
+		double		change = 0,
+					wmax = 0;
+
+		dl_check_interrupts();
+		memset(grad, 0, sizeof(double) * (size_t) m1 * K);
+		for (size_t i = 0; i < n; i++)
+		{
+			const float *row = x + i * (size_t) d;
+			double		mx = -INFINITY,
+						tot = 0;
+			int			yi = (int) y[i];
+
+			for (int a = 0; a < m; a++)
+				z[a] = (row[S[a]] - mu[S[a]]) / sd[S[a]];
+			z[m] = 1.0;
+			for (int c = 0; c < K; c++)
+			{
+				double		s = 0;
+
+				for (int a = 0; a < m1; a++)
+					s += z[a] * W[(size_t) a * K + c];
+				p[c] = s;
+				mx = s > mx ? s : mx;
+			}
+			for (int c = 0; c < K; c++)
+			{
+				p[c] = exp(p[c] - mx);
+				tot += p[c];
+			}
+			for (int c = 0; c < K; c++)
+			{
+				double		r = p[c] / tot - (c == yi ? 1.0 : 0.0);
+
+				for (int a = 0; a < m1; a++)
+					grad[(size_t) a * K + c] += z[a] * r;
+			}
+		}
+		for (int c = 0; c < K; c++)
+		{
+			for (int a = 0; a < m1; a++)
+				col[a] = grad[(size_t) a * K + c] + (a < m ? RFE_LAMBDA * W[(size_t) a * K + c] : 0);
+			dl_cholesky_solve(B, m1, col);
+			for (int a = 0; a < m1; a++)
+			{
+				W[(size_t) a * K + c] -= col[a];
+				change = fabs(col[a]) > change ? fabs(col[a]) : change;
+				wmax = fabs(W[(size_t) a * K + c]) > wmax ? fabs(W[(size_t) a * K + c]) : wmax;
+			}
+		}
+		if (change <= 1e-6 * (1 + wmax))
+			break;
+	}
+done:
+	dl_free(B);
+	dl_free(grad);
+	dl_free(z);
+	dl_free(p);
+	dl_free(col);
+	return st;
+}
+
+/* ridge fit of the active columns S: w (m) */
+static dl_status
+fit_ridge(int d, const double *G, const double *c, const int *S, int m, double *w)
+{
+	double	   *A = dl_alloc(sizeof(double) * (size_t) m * m);
+	dl_status	st = DL_OK;
+
+	for (int a = 0; a < m; a++)
+	{
+		for (int b = 0; b < m; b++)
+			A[(size_t) a * m + b] = G[(size_t) S[a] * d + S[b]];
+		A[(size_t) a * m + a] += RFE_LAMBDA;
+		w[a] = c[S[a]];
+	}
+	if (!dl_cholesky(A, m))
+		st = dl_error(DL_EINTERNAL, "ridge normal equations are not positive definite");
+	else
+		dl_cholesky_solve(A, m, w);
+	dl_free(A);
+	return st;
+}
+
+dl_status
+dl_rfe(const float *x, const float *y, size_t n, int d, int n_classes, int k,
+	   double *score, int *rank)
+{
+	if (n == 0 || d <= 0 || k < 1 || k > d)
+		return dl_error(DL_EINVAL, "rfe needs rows, features and 1 <= k <= %d", d);
+	return rfe(x, y, n, d, n_classes, k, score, rank);
+}
+
+static dl_status
+rfe(const float *x, const float *y, size_t n, int d, int n_classes, int k,
+	double *score, int *rank)
+{
+	int			K = n_classes > 0 ? n_classes : 1;
+	double	   *mu = dl_alloc(sizeof(double) * d);
+	double	   *sd = dl_alloc(sizeof(double) * d);
+	double	   *G = dl_alloc(sizeof(double) * (size_t) d * d);
+	double	   *c = dl_alloc(sizeof(double) * d);
+	double	   *zb = dl_alloc(sizeof(double) * (size_t) RFE_BLOCK * d);
+	double	   *yb = dl_alloc(sizeof(double) * RFE_BLOCK);
+	int		   *S = dl_alloc(sizeof(int) * d);
+	double	   *W = dl_alloc(sizeof(double) * (size_t) (d + 1) * K);
+	double	   *W2 = dl_alloc(sizeof(double) * (size_t) (d + 1) * K);
+	Imp		   *imp = dl_alloc(sizeof(Imp) * d);
+	double		ymean = 0;
+	int			m = d;
+	int			next_rank = d;
+	dl_status	st = DL_OK;
+
+	/* means and standard deviations (shifted sums), the target's mean */
+	for (int j = 0; j < d; j++)
+		mu[j] = sd[j] = 0;
+	for (size_t i = 0; i < n; i++)
+	{
+		const float *row = x + i * (size_t) d;
+
+		for (int j = 0; j < d; j++)
+		{
+			double		v = (double) row[j] - x[j];
+
+			mu[j] += v;
+			sd[j] += v * v;
+		}
+		ymean += y[i];
+	}
+	ymean /= n;
+	for (int j = 0; j < d; j++)
+	{
+		double		var = (sd[j] - mu[j] * mu[j] / n) / n;
+
+		mu[j] = mu[j] / n + x[j];
+		sd[j] = var > 1e-24 * (1 + mu[j] * mu[j]) ? sqrt(var) : 0;
+	}
+	/* constant columns: z = 0, whatever sd says */
+
+	/* G = Z'Z and c = Z'(y - ybar), by blocks of standardized rows */
+	memset(G, 0, sizeof(double) * (size_t) d * d);
+	memset(c, 0, sizeof(double) * d);
+	for (size_t i0 = 0; i0 < n; i0 += RFE_BLOCK)
+	{
+		int			bn = (int) (n - i0 < RFE_BLOCK ? n - i0 : RFE_BLOCK);
+
+		dl_check_interrupts();
+		for (int r = 0; r < bn; r++)
+		{
+			const float *row = x + (i0 + r) * (size_t) d;
+
+			for (int j = 0; j < d; j++)
+				zb[(size_t) r * d + j] = sd[j] > 0 ? (row[j] - mu[j]) / sd[j] : 0;
+			yb[r] = y[i0 + r] - ymean;
+		}
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, bn, 1.0, zb, d, 1.0, G, d);
+		cblas_dgemv(CblasRowMajor, CblasTrans, bn, d, 1.0, zb, d, yb, 1, 1.0, c, 1);
+	}
+	for (int a = 0; a < d; a++)
+		for (int b = 0; b < a; b++)
+			G[(size_t) a * d + b] = G[(size_t) b * d + a];
+	/* the fits see sd = 1 for constant columns, whose z is then x - mu = 0 */
+	for (int j = 0; j < d; j++)
+		if (sd[j] == 0)
+			sd[j] = 1;
+
+	for (int j = 0; j < d; j++)
+		S[j] = j;
+	memset(W, 0, sizeof(double) * (size_t) (d + 1) * K);
+	for (;;)
+	{
+		int			drop;
+		int			keep = 0;
+
+		if (n_classes > 0)
+			st = fit_logistic(x, y, n, d, K, mu, sd, G, S, m, W);
+		else
+			st = fit_ridge(d, G, c, S, m, W);
+		if (st != DL_OK)
+			break;
+		for (int a = 0; a < m; a++)
+		{
+			double		s = 0;
+
+			for (int q = 0; q < K; q++)
+				s += W[(size_t) a * K + q] * W[(size_t) a * K + q];
+			imp[a].imp = s;
+			imp[a].pos = a;
+			score[S[a]] = sqrt(s);
+		}
+		qsort(imp, m, sizeof(Imp), imp_cmp);
+		if (m == k)
+		{
+			for (int r = m - 1; r >= 0; r--)
+				rank[S[imp[r].pos]] = m - r;
+			break;
+		}
+		drop = m > RFE_ONE_AT_A_TIME ? m / 10 : 1;
+		if (drop > m - k)
+			drop = m - k;
+		for (int r = 0; r < drop; r++)
+		{
+			rank[S[imp[r].pos]] = next_rank--;
+			imp[r].pos = -1 - imp[r].pos;	/* mark dropped */
+		}
+		/* compact S and the warm start W (rows of the kept columns, then the intercepts) */
+		{
+			bool	   *gone = dl_alloc(sizeof(bool) * m);
+
+			memset(gone, 0, sizeof(bool) * m);
+			for (int r = 0; r < drop; r++)
+				gone[-1 - imp[r].pos] = true;
+			for (int a = 0; a < m; a++)
+			{
+				if (gone[a])
+					continue;
+				S[keep] = S[a];
+				memcpy(W2 + (size_t) keep * K, W + (size_t) a * K, sizeof(double) * K);
+				keep++;
+			}
+			memcpy(W2 + (size_t) keep * K, W + (size_t) m * K, sizeof(double) * K);
+			memcpy(W, W2, sizeof(double) * (size_t) (keep + 1) * K);
+			dl_free(gone);
+		}
+		m = keep;
+	}
+	dl_free(mu);
+	dl_free(sd);
+	dl_free(G);
+	dl_free(c);
+	dl_free(zb);
+	dl_free(yb);
+	dl_free(S);
+	dl_free(W);
+	dl_free(W2);
+	dl_free(imp);
+	return st;
+}
