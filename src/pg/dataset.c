@@ -39,6 +39,30 @@
 #define MAX_CATEGORIES 10000	/* per categorical column */
 #define FETCH_ROWS 1000
 
+/* ---- the source's columns ---------------------------------------------------- */
+
+TupleDesc
+pgdl_source_describe(text *source, char **src, Oid *relid)
+{
+	*src = pgdl_source_sql_rel(source, relid);
+	if (pgdl_source_execute(psprintf("%s LIMIT 0", *src)) != SPI_OK_SELECT)
+		elog(ERROR, "pgdl: reading the columns of the source failed");
+	return CreateTupleDescCopy(SPI_tuptable->tupdesc);
+}
+
+Oid
+pgdl_target_type(TupleDesc desc, const char *target)
+{
+	int			a = pgdl_find_attr(desc, target);
+
+	if (a < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("target column \"%s\" is not in the source", target),
+				 errhint("Column names are matched exactly, without case folding.")));
+	return TupleDescAttr(desc, a)->atttypid;
+}
+
 /* ---- the feature columns ---------------------------------------------------- */
 
 /* labels and categories are stored in the model: refuse long ones before training */

@@ -107,7 +107,6 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 	char	   *src;
 	Oid			relid;
 	TupleDesc	desc;
-	int			target_att;
 	Oid			target_type;
 	Oid			base;
 	const char *qtarget;
@@ -155,17 +154,8 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgdl: SPI_connect failed");
 
-	src = pgdl_source_sql_rel(PG_GETARG_TEXT_PP(0), &relid);
-	if (pgdl_source_execute(psprintf("%s LIMIT 0", src)) != SPI_OK_SELECT)
-		elog(ERROR, "pgdl: reading the columns of the source failed");
-	desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
-	target_att = pgdl_find_attr(desc, target);
-	if (target_att < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("target column \"%s\" is not in the source", target),
-				 errhint("Column names are matched exactly, without case folding.")));
-	target_type = TupleDescAttr(desc, target_att)->atttypid;
+	desc = pgdl_source_describe(PG_GETARG_TEXT_PP(0), &src, &relid);
+	target_type = pgdl_target_type(desc, target);
 	base = getBaseType(target_type);
 	qtarget = pgdl_quote_ident(target);
 	class_type = base == BOOLOID || pgdl_text_type(target_type) || pgdl_integer_type(target_type);

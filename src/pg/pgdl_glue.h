@@ -406,6 +406,10 @@ typedef struct PgdlMatrix
 	size_t		limit_bytes;	/* x and y never grow past it (54000) */
 } PgdlMatrix;
 
+/* the SQL of a source argument (*relid: its relation, or InvalidOid) and its result's columns */
+extern TupleDesc pgdl_source_describe(text *source, char **src, Oid *relid);
+/* the type of column target of desc; 42703 naming it when it is not there */
+extern Oid	pgdl_target_type(TupleDesc desc, const char *target);
 /* a column of desc by exact name, or -1 */
 extern int	pgdl_find_attr(TupleDesc desc, const char *name);
 /*

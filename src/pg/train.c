@@ -394,7 +394,6 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	char	   *src;
 	Oid			relid;
 	TupleDesc	desc;
-	int			target_att;
 	Oid			target_type;
 	dl_model	model;
 	char	  **labels = NULL;
@@ -450,17 +449,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	if (model_arg)
 		pgdl_check_model_writer(ref.name, false);
 
-	src = pgdl_source_sql_rel(source, &relid);
-	if (pgdl_source_execute(psprintf("%s LIMIT 0", src)) != SPI_OK_SELECT)
-		elog(ERROR, "pgdl: reading the columns of the source failed");
-	desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
-	target_att = pgdl_find_attr(desc, target);
-	if (target_att < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("target column \"%s\" is not in the source", target),
-				 errhint("Column names are matched exactly, without case folding.")));
-	target_type = TupleDescAttr(desc, target_att)->atttypid;
+	desc = pgdl_source_describe(source, &src, &relid);
+	target_type = pgdl_target_type(desc, target);
 	qtarget = pgdl_quote_ident(target);
 	pgdl_resolve_features(src, relid, desc, requested, target, opts.categorical, opts.n_categorical,
 						  train_cxt, &fs);
