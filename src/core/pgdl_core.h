@@ -557,4 +557,69 @@ extern bool dl_cholesky(double *a, int n);
 /* solves L L^T x = b in place with the factor of dl_cholesky */
 extern void dl_cholesky_solve(const double *l, int n, double *b);
 
+/* ------------------------------------------------------------------------
+ * PCA (pca.c): a scatter matrix accumulated over blocks of rows with
+ * dsyrk, the top eigenpairs of a symmetric matrix with LAPACK's dsyevr,
+ * and the fit.  Components are sorted by variance, descending, each
+ * flipped so that its largest-magnitude element (the first on a tie) is
+ * positive.
+ * ------------------------------------------------------------------------
+ */
+#define DL_SCATTER_BLOCK 256	/* rows per dsyrk */
+#define DL_PCA_MAX_D 46340		/* d * d fits LAPACK's int indexing */
+
+typedef struct dl_scatter
+{
+	int			d;
+	int			n_block;		/* rows pending in block */
+	double		n;				/* rows merged into mean and scatter */
+	double	   *shift;			/* d: the first row, subtracted from every row */
+	double	   *mean;			/* d, of the shifted rows */
+	double	   *scatter;		/* d x d, upper triangle: sum of (x - mean)(x - mean)^T */
+	double	   *block;			/* DL_SCATTER_BLOCK x d pending rows */
+	double	   *block_mean;		/* 2d scratch */
+} dl_scatter;
+
+/* the bytes dl_scatter_init allocates for d features (one block) */
+extern size_t dl_scatter_bytes(int d);
+extern dl_status dl_scatter_init(dl_scatter *s, int d);
+extern void dl_scatter_free(dl_scatter *s);
+/* adds one row of d finite values (checks for interrupts every block) */
+extern void dl_scatter_add(dl_scatter *s, const double *x);
+extern void dl_scatter_flush(dl_scatter *s);
+/* the mean of the rows merged so far (flush first) */
+extern void dl_scatter_mean(const dl_scatter *s, double *mean);
+/* the sample covariance (n - 1) as a full d x d matrix; cov may be s->scatter */
+extern dl_status dl_scatter_covariance(dl_scatter *s, double *cov);
+
+/*
+ * The k largest eigenvalues of the symmetric d x d matrix a (destroyed),
+ * descending, and their eigenvectors as the rows of vectors (k x d), signs
+ * fixed as above.
+ */
+extern dl_status dl_sym_eigen_top(int d, double *a, int k, double *values, double *vectors);
+
+typedef struct dl_pca
+{
+	int			d;
+	int			k;
+	double		n;				/* rows */
+	double		total_variance; /* trace of the (scaled) covariance */
+	double	   *mean;			/* d */
+	double	   *scale;			/* d: 1, or the population sd (correlation) */
+	double	   *sd;				/* d: the population sd of each feature */
+	double	   *variance;		/* k explained variances (n - 1), descending */
+	double	   *components;		/* k x d */
+} dl_pca;
+
+/*
+ * PCA of the rows in s (which it consumes) with k components: of the
+ * covariance, or with correlation of the features standardized with their
+ * population sd (StandardScaler then PCA).  Freed with dl_pca_free.
+ */
+extern dl_status dl_pca_fit(dl_scatter *s, int k, bool correlation, dl_pca *out);
+extern void dl_pca_free(dl_pca *p);
+/* options of pgdl.pca: {"matrix": "covariance" (default) | "correlation"} */
+extern dl_status dl_pca_parse_options(const char *json, bool *correlation);
+
 #endif							/* PGDL_CORE_H */

@@ -1,0 +1,323 @@
+/*-------------------------------------------------------------------------
+ *
+ * pca.c
+ *	  pgdl.pca and pgdl.train_pca: principal components of a source.
+ *
+ * The rows stream through a read-only SPI cursor into the engine's blocked
+ * scatter matrix (src/core/pca.c: dsyrk over blocks of 256 centered rows),
+ * so memory is the d x d matrix and one block whatever the number of rows,
+ * checked against pgdl.max_training_memory before anything is allocated.
+ * The aggregate pgdl.comoments_state would let PostgreSQL scan in
+ * parallel, but its row-by-row update costs d(d+1)/2 scalar multiply-adds
+ * a row on a triangle that does not fit in cache (784 features: 2.4 MB a
+ * row); the blocked update is a level-3 BLAS kernel, tens of times faster,
+ * which matters more than parallel reading for wide data.
+ *
+ * A NULL, NaN or infinite feature is an error naming the column and the
+ * row (scikit-learn refuses NaN too): a pairwise-complete covariance need
+ * not be positive semi-definite, and its components would describe no
+ * actual set of rows.
+ *
+ * train_pca saves a DL_TASK_PROJECTION model: a standard scaler (center the
+ * mean, scale 1 for the covariance or the population sd for the
+ * correlation) applied in double precision, then one linear dense layer
+ * with W = components^T and no offset.  Centering in the scaler rather
+ * than in a float32 bias keeps data far from zero (1e9 + U(0,1)) exact up
+ * to the float32 of the centered value.
+ *
+ * src/pg/pca.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "pgdl_glue.h"
+
+PG_FUNCTION_INFO_V1(pgdl_pca);
+PG_FUNCTION_INFO_V1(pgdl_train_pca);
+
+#define FETCH_ROWS 1000
+
+typedef struct PcaArgs
+{
+	const char *model;			/* NULL for pgdl.pca */
+	text	   *source;
+	int			k;
+	ArrayType  *requested;
+	char	   *options_json;
+} PcaArgs;
+
+/* every row of src through the scatter matrix, read-only, in physical order */
+static void
+scan_rows(const char *src, const PgdlFeatureSet *fs, dl_scatter *s)
+{
+	PgdlBoundFeature *bound = palloc(sizeof(PgdlBoundFeature) * fs->n);
+	double	   *xrow = palloc(sizeof(double) * fs->n_inputs);
+	StringInfoData sql;
+	bool		was_read_only = XactReadOnly;
+	int			guc_level = NewGUCNestLevel();
+	int64		rowno = 0;
+
+	/* the same table gives the same order, hence the same rounding */
+	(void) set_config_option("synchronize_seqscans", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	for (int i = 0; i < fs->n; i++)
+		appendStringInfo(&sql, "%s%s", i ? ", " : "", pgdl_quote_ident(fs->features[i].name));
+	appendStringInfo(&sql, " FROM (%s) AS s", src);
+
+	XactReadOnly = true;
+	PG_TRY();
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql.data, 0, NULL);
+		Portal		portal;
+
+		if (plan == NULL)
+			elog(ERROR, "pgdl: preparing the PCA query failed: %s", SPI_result_code_string(SPI_result));
+		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+		pgdl_bind_features(fs->features, fs->n, portal->tupDesc, bound);
+		for (;;)
+		{
+			SPITupleTable *tt;
+
+			CHECK_FOR_INTERRUPTS();
+			SPI_cursor_fetch(portal, true, FETCH_ROWS);
+			if (SPI_processed == 0)
+				break;
+			tt = SPI_tuptable;
+			for (uint64 r = 0; r < SPI_processed; r++)
+			{
+				pgdl_read_features(bound, fs->n, tt->vals[r], tt->tupdesc, xrow, ++rowno, false);
+				dl_scatter_add(s, xrow);
+			}
+			SPI_freetuptable(tt);
+		}
+		SPI_cursor_close(portal);
+	}
+	PG_FINALLY();
+	{
+		XactReadOnly = was_read_only;
+	}
+	PG_END_TRY();
+	AtEOXact_GUC(true, guc_level);
+}
+
+/* the model: a scaler that centers (and standardizes), then x W with W = components^T */
+static int
+save_model(const char *name, const PgdlFeatureSet *fs, const dl_pca *p, bool correlation,
+		   const char *options_json)
+{
+	dl_model	model;
+	dl_layer_spec spec;
+	dl_shape	in;
+	PgdlSave	s;
+	int			d = p->d,
+				k = p->k;
+	double		ratio_sum = 0;
+
+	memset(&model, 0, sizeof(model));
+	model.task = DL_TASK_PROJECTION;
+	model.loss = DL_LOSS_MSE;
+	model.target = "";
+	model.n_features = fs->n;
+	model.features = fs->features;
+	model.n_inputs = fs->n_inputs;
+	model.options_json = (char *) options_json;
+	model.scaler = palloc0(sizeof(dl_scaler));
+	pgdl_check_status(dl_scaler_alloc(model.scaler, DL_SCALER_STANDARD, d));
+	model.scaler->n = p->n;
+	for (int j = 0; j < d; j++)
+	{
+		model.scaler->center[j] = p->mean[j];
+		model.scaler->scale[j] = p->scale[j];
+		/* the outlier fences of a standard scaler: mean and sd */
+		model.scaler->lo[j] = p->mean[j];
+		model.scaler->hi[j] = p->sd[j];
+	}
+
+	dl_layer_spec_defaults(&spec, DL_LAYER_DENSE);
+	spec.units = k;
+	spec.activation = DL_ACT_LINEAR;
+	spec.activation_given = true;
+	spec.use_bias = true;
+	in.ndim = 1;
+	in.dim[0] = d;
+	pgdl_check_status(dl_network_init(&model.net, &spec, 1, &in));
+	/* W is (in, units) row-major, the bias after it: zero, the scaler centers */
+	for (int j = 0; j < d; j++)
+		for (int c = 0; c < k; c++)
+			model.net.params[(size_t) j * k + c] = (float) p->components[(size_t) c * d + j];
+	for (int c = 0; c < k; c++)
+		model.net.params[(size_t) d * k + c] = 0.0f;
+
+	for (int c = 0; c < k; c++)
+		ratio_sum += p->total_variance > 0 ? p->variance[c] / p->total_variance : 0;
+	memset(&s, 0, sizeof(s));
+	s.name = name;
+	s.model = &model;
+	s.options_json = options_json;
+	s.metrics_json = psprintf("{\"rows\": %.0f, \"n_components\": %d, \"matrix\": \"%s\", "
+							  "\"total_variance\": %.17g, \"explained_variance_ratio_sum\": %.17g}",
+							  p->n, k, correlation ? "correlation" : "covariance",
+							  p->total_variance, ratio_sum);
+	return pgdl_save_model(&s);
+}
+
+static Datum
+pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PgdlModelRef ref;
+	bool		correlation;
+	char	   *src;
+	Oid			relid;
+	TupleDesc	desc;
+	PgdlFeatureSet fs;
+	MemoryContext cxt,
+				old;
+	dl_scatter	s;
+	dl_pca		p;
+	size_t		need,
+				limit;
+	int			d;
+
+	pgdl_check_status(dl_pca_parse_options(a->options_json, &correlation));
+	if (a->model)
+	{
+		pgdl_parse_model_ref(a->model, &ref);
+		if (ref.version != PGDL_VERSION_DEFAULT)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_NAME),
+					 errmsg("train_pca takes a plain model name: each training creates the next version")));
+	}
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl training", ALLOCSET_DEFAULT_SIZES);
+	old = CurrentMemoryContext;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+	/* fail before reading anything when the name belongs to someone else */
+	if (a->model)
+		pgdl_check_model_writer(ref.name, false);
+
+	src = pgdl_source_sql_rel(a->source, &relid);
+	if (pgdl_source_execute(psprintf("%s LIMIT 0", src)) != SPI_OK_SELECT)
+		elog(ERROR, "pgdl: reading the columns of the source failed");
+	desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+	pgdl_resolve_features(src, relid, desc, a->requested, NULL, NULL, 0, cxt, &fs);
+	d = fs.n_inputs;
+	if (a->k < 1 || a->k > d)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n_components must be between 1 and the number of features (%d), got %d", d, a->k)));
+	if (d > DL_PCA_MAX_D)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("PCA takes at most %d features, the source gives %d", DL_PCA_MAX_D, d)));
+	/* the scatter state, then the fit's eigenvectors and LAPACK's workspace (about 40 d) */
+	need = dl_scatter_bytes(d) + sizeof(double) * ((size_t) a->k * d + 64 * (size_t) d);
+	limit = (size_t) pgdl_max_training_memory_kb * 1024;
+	if (need > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("PCA of %d features needs %zu kB, more than pgdl.max_training_memory (%d kB)",
+						d, need / 1024, pgdl_max_training_memory_kb),
+				 errhint("Use fewer features, or raise pgdl.max_training_memory (superuser).")));
+
+	/*
+	 * The fit outlives SPI_finish: it goes in cxt, switched to explicitly
+	 * because every SPI call leaves SPI's procedure context current.
+	 */
+	MemoryContextSwitchTo(cxt);
+	pgdl_check_status(dl_scatter_init(&s, d));
+	scan_rows(src, &fs, &s);
+	MemoryContextSwitchTo(cxt);
+	dl_scatter_flush(&s);
+	if (s.n < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("PCA needs at least 2 rows, the source has %.0f", s.n)));
+	pgdl_check_status(dl_pca_fit(&s, a->k, correlation, &p));
+	dl_scatter_free(&s);
+
+	if (a->model)
+		(void) save_model(ref.name, &fs, &p, correlation, a->options_json);
+	SPI_finish();
+
+	MemoryContextSwitchTo(old);
+	InitMaterializedSRF(fcinfo, 0);
+	for (int c = 0; c < p.k; c++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {0};
+
+		values[0] = Int32GetDatum(c + 1);
+		values[1] = Float8GetDatum(p.variance[c]);
+		/* all rows equal: no variance to explain */
+		values[2] = Float8GetDatum(p.total_variance > 0 ? p.variance[c] / p.total_variance : 0);
+		nulls[2] = !(p.total_variance > 0);
+		values[3] = PointerGetDatum(pgdl_float8_array(p.components + (size_t) c * d, NULL, d));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextDelete(cxt);
+	return (Datum) 0;
+}
+
+static void
+read_args(FunctionCallInfo fcinfo, int first, PcaArgs *a)
+{
+	if (PG_ARGISNULL(first))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source must not be NULL")));
+	if (PG_ARGISNULL(first + 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("n_components must not be NULL")));
+	a->source = PG_GETARG_TEXT_PP(first);
+	a->k = PG_GETARG_INT32(first + 1);
+	a->requested = PG_ARGISNULL(first + 2) ? NULL : PG_GETARG_ARRAYTYPE_P(first + 2);
+	if (PG_ARGISNULL(first + 3))
+		a->options_json = "{}";
+	else
+	{
+		Jsonb	   *j = PG_GETARG_JSONB_P(first + 3);
+
+		a->options_json = JsonbToCString(NULL, &j->root, VARSIZE(j));
+	}
+}
+
+Datum
+pgdl_pca(PG_FUNCTION_ARGS)
+{
+	PcaArgs		a;
+
+	a.model = NULL;
+	read_args(fcinfo, 0, &a);
+	return pca_entry(fcinfo, &a);
+}
+
+Datum
+pgdl_train_pca(PG_FUNCTION_ARGS)
+{
+	PcaArgs		a;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model must not be NULL")));
+	a.model = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	read_args(fcinfo, 1, &a);
+	return pca_entry(fcinfo, &a);
+}
