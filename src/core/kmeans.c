@@ -52,6 +52,57 @@
 #include "pgdl_core.h"
 #include "dl_nn.h"
 
+/*
+ * Sums over a row in eight independent accumulators: a single running sum
+ * is one long chain of dependent additions (the compiler may not reorder
+ * floating-point additions without -ffast-math), eight let it overlap them
+ * and use vector registers.  The order is fixed, so results stay
+ * reproducible.
+ */
+static inline double
+sum8(const double *acc)
+{
+	return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/* ||a||^2 of a float row, in double */
+static double
+row_norm2(const float *a, int d)
+{
+	double		acc[8] = {0};
+	int			t = 0;
+
+	for (; t + 8 <= d; t += 8)
+		for (int u = 0; u < 8; u++)
+			acc[u] += (double) a[t + u] * a[t + u];
+	for (; t < d; t++)
+		acc[0] += (double) a[t] * a[t];
+	return sum8(acc);
+}
+
+/* ||a - c||^2 of a float row and a double centre, in double */
+static double
+dist2_row_center(const float *a, const double *c, int d)
+{
+	double		acc[8] = {0};
+	int			t = 0;
+
+	for (; t + 8 <= d; t += 8)
+		for (int u = 0; u < 8; u++)
+		{
+			double		e = (double) a[t + u] - c[t + u];
+
+			acc[u] += e * e;
+		}
+	for (; t < d; t++)
+	{
+		double		e = (double) a[t] - c[t];
+
+		acc[0] += e * e;
+	}
+	return sum8(acc);
+}
+
 void
 dl_kmeans_options_defaults(dl_kmeans_options *o)
 {
@@ -264,31 +315,16 @@ dl_kmeans_pass_block(dl_kmeans *km, const float *x, size_t n, bool final, int32_
 				labels[start + i] = best;
 			if (final)
 			{
-				const double *c = km->centers + (size_t) best * d;
-				double		s = 0;
-
-				for (int t = 0; t < d; t++)
-				{
-					double		e = (double) xi[t] - c[t];
-
-					s += e * e;
-				}
-				km->sse[best] += s;
+				km->sse[best] += dist2_row_center(xi, km->centers + (size_t) best * d, d);
 			}
 			else
 			{
 				double	   *sum = km->sums + (size_t) best * d;
-				double		xn = 0;
 				double		dist;
 
 				for (int t = 0; t < d; t++)
-				{
-					double		v = (double) xi[t];
-
-					sum[t] += v;
-					xn += v * v;
-				}
-				dist = xn + bv;
+					sum[t] += (double) xi[t];
+				dist = row_norm2(xi, d) + bv;
 				if (dist < 0)
 					dist = 0;
 				km->sse[best] += dist;
@@ -400,24 +436,15 @@ dl_colstats_add(dl_colstats *cs, const float *x, size_t n, size_t first_row)
 {
 	int			d = cs->d;
 
+	bool		finite = true;
+
+	if (n > 0 && cs->n == 0)
+		for (int t = 0; t < d; t++)
+			cs->shift[t] = x[t];
 	for (size_t i = 0; i < n; i++)
 	{
 		const float *xi = x + i * (size_t) d;
-		bool		finite = true;
 
-		for (int t = 0; t < d; t++)
-			finite &= isfinite(xi[t]);
-		if (!finite)
-		{
-			for (int t = 0; t < d; t++)
-				if (!isfinite(xi[t]))
-					return dl_error(DL_EINVAL, "feature %d of row %zu is %s: k-means needs finite values",
-									t + 1, first_row + i + 1,
-									isnan(xi[t]) ? "NaN" : "infinite");
-		}
-		if (cs->n == 0)
-			for (int t = 0; t < d; t++)
-				cs->shift[t] = xi[t];
 		for (int t = 0; t < d; t++)
 		{
 			double		v = (double) xi[t] - cs->shift[t];
@@ -425,8 +452,23 @@ dl_colstats_add(dl_colstats *cs, const float *x, size_t n, size_t first_row)
 			cs->s1[t] += v;
 			cs->s2[t] += v * v;
 		}
-		cs->n += 1;
 	}
+	cs->n += (double) n;
+
+	/*
+	 * A NaN or infinity makes its feature's sum of squares non-finite (finite
+	 * float32 values cannot overflow it): checking the sums once per call
+	 * keeps the loop above free of branches; only then are the rows searched.
+	 */
+	for (int t = 0; t < d; t++)
+		finite &= isfinite(cs->s2[t]);
+	if (!finite)
+		for (size_t i = 0; i < n; i++)
+			for (int t = 0; t < d; t++)
+				if (!isfinite(x[i * (size_t) d + t]))
+					return dl_error(DL_EINVAL, "feature %d of row %zu is %s: k-means needs finite values",
+									t + 1, first_row + i + 1,
+									isnan(x[i * (size_t) d + t]) ? "NaN" : "infinite");
 	return DL_OK;
 }
 
@@ -482,16 +524,6 @@ exact_dist2(const float *a, const float *b, int d)
 
 		s += e * e;
 	}
-	return s;
-}
-
-static double
-row_norm2(const float *a, int d)
-{
-	double		s = 0;
-
-	for (int t = 0; t < d; t++)
-		s += (double) a[t] * a[t];
 	return s;
 }
 

@@ -208,6 +208,7 @@ stream_source(const char *src, const PgdlFeatureSet *fs, bool drop_missing, floa
 	double	   *xrow = palloc(sizeof(double) * d);
 	int			guc_level = NewGUCNestLevel();
 	bool		was_read_only = XactReadOnly;
+	MemoryContext caller = CurrentMemoryContext;
 	StringInfoData sql;
 	size_t		n = 0,
 				inbuf = 0;
@@ -278,6 +279,8 @@ stream_source(const char *src, const PgdlFeatureSet *fs, bool drop_missing, floa
 	}
 	PG_END_TRY();
 	AtEOXact_GUC(true, guc_level);
+	/* SPI calls leave the SPI procedure's context current: back to the caller's */
+	MemoryContextSwitchTo(caller);
 	pfree(bound);
 	pfree(xrow);
 	return n;
@@ -534,6 +537,8 @@ fit_in_memory(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, siz
 	m.with_target = false;
 	m.limit_bytes = limit;
 	pgdl_load_matrix(&m, src, fs, NULL, o->drop_missing ? DL_MISSING_DROP_ROW : DL_MISSING_ERROR, cxt);
+	/* its SPI calls left the SPI procedure's context current, which SPI_finish deletes */
+	MemoryContextSwitchTo(cxt);
 	fit->passes = 1;
 	if (m.dropped_rows > 0)
 		ereport(NOTICE,

@@ -5,7 +5,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(39);
+SELECT plan(40);
 
 -- Three well-separated groups and four overlapping ones.  References from
 -- scikit-learn 1.2.1 on the same numbers (float64):
@@ -96,6 +96,9 @@ SELECT ok((SELECT bool_and(m.size = s.size AND abs(m.sse - s.sse) <= 1e-9 * m.ss
           'streaming k-means finds the in-memory result');
 SELECT throws_ok($$SELECT * FROM pgdl.kmeans('big', 200000)$$, '22023', NULL, 'k above the maximum is 22023');
 RESET pgdl.max_training_memory;
+
+SELECT is((SELECT round(sum(sse)::numeric, 3) FROM pgdl.train_kmeans('km_big', 'big', 4, NULL, '{"seed": 3}')),
+          (SELECT round(sum(sse)::numeric, 3) FROM big_mem), 'train_kmeans returns the rows kmeans returns');
 
 -- errors
 SELECT throws_ok($$SELECT * FROM pgdl.kmeans('ov', 0)$$, '22023', 'k must be between 1 and 100000, got 0', 'k < 1');
