@@ -16,18 +16,18 @@ CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
 	src/core/nn/dense.o src/core/nn/norm.o src/core/nn/shape.o src/core/nn/loss.o \
 	src/core/nn/optim.o src/core/nn/forward.o src/core/nn/train.o src/core/nn/preprocess.o \
 	src/core/nn/spec.o src/core/nn/model_io.o \
-	src/core/specfun.o src/core/featsel.o
+	src/core/specfun.o src/core/featsel.o src/core/kmeans.o
 PG_OBJS = src/pg/pgdl.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o \
 	src/pg/metrics.o src/pg/models.o src/pg/features.o src/pg/dataset.o src/pg/train.o src/pg/predict.o \
-	src/pg/progress.o src/pg/evaluate.o src/pg/featsel.o src/pg/pca.o
+	src/pg/progress.o src/pg/evaluate.o src/pg/featsel.o src/pg/pca.o src/pg/cluster.o
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 
 # The install script is the SQL fragments beside the glue, in this order.
 SQL_FRAGMENTS = src/pg/pgdl.sql src/pg/stats.sql src/pg/quantiles.sql \
 	src/pg/describe.sql src/pg/scalers.sql src/pg/metrics.sql src/pg/models.sql \
 	src/pg/train.sql src/pg/predict.sql src/pg/evaluate.sql src/pg/featsel.sql src/pg/pca.sql \
-	src/pg/grants.sql
+	src/pg/cluster.sql src/pg/grants.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan bench/engine_nn
 

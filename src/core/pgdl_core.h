@@ -622,4 +622,141 @@ extern void dl_pca_free(dl_pca *p);
 /* options of pgdl.pca: {"matrix": "covariance" (default) | "correlation"} */
 extern dl_status dl_pca_parse_options(const char *json, bool *correlation);
 
+/* ------------------------------------------------------------------------
+ * Clustering (src/core/kmeans.c): k-means and the silhouette score.
+ *
+ * Data are float32 rows (n x d, row-major); centroids and their sums are
+ * kept in double.  Distances are ||x||^2 - 2 x.c + ||c||^2 with x.c from
+ * sgemm over blocks of rows, as scikit-learn computes them.  A dl_kmeans
+ * is the state of Lloyd's algorithm over blocks: the in-memory fit
+ * (dl_kmeans_fit) and the streaming glue (one cursor pass per iteration)
+ * drive the same calls, so both give the same iterations on the same rows.
+ *
+ * tol follows scikit-learn: iterations stop when the sum over centroids of
+ * their squared movement is at most tol x the mean over features of their
+ * population variance.  Empty clusters are re-seeded, as scikit-learn does,
+ * with the rows farthest from their own centroid (taken out of their
+ * cluster).  Same seed, same rows in the same order -> same result.
+ * ------------------------------------------------------------------------
+ */
+typedef enum dl_kmeans_init_method
+{
+	DL_KMEANS_PLUSPLUS = 1,		/* greedy k-means++: 2 + ln k trials per centre */
+	DL_KMEANS_RANDOM = 2		/* k distinct rows drawn uniformly */
+} dl_kmeans_init_method;
+
+typedef struct dl_kmeans_options
+{
+	int			k;				/* >= 1 */
+	dl_kmeans_init_method init;
+	int			max_iter;		/* >= 1; 300 */
+	double		tol;			/* >= 0; 1e-4 */
+	int			n_init;			/* >= 1; 1 */
+	uint64_t	seed;
+} dl_kmeans_options;
+
+extern void dl_kmeans_options_defaults(dl_kmeans_options *o);
+
+/* Lloyd's algorithm over one set of centres, fed block by block */
+typedef struct dl_kmeans
+{
+	int			k;
+	int			d;
+	double	   *centers;		/* k x d */
+	float	   *centers_f;		/* the same as float, for sgemm */
+	double	   *cnorm;			/* ||c_j||^2 of centers_f */
+	/* the current pass */
+	double	   *sums;			/* k x d */
+	double	   *counts;			/* k */
+	double	   *sse;			/* k: squared distances to the centre */
+	/* the k rows farthest from their centre in this pass (a min-heap) */
+	int			n_far;
+	float	   *far_x;			/* k x d */
+	double	   *far_dist;
+	int		   *far_label;
+	float	   *gbuf;			/* DL_KMEANS_BLOCK x k */
+	int			reseeded;		/* empty clusters re-seeded so far */
+} dl_kmeans;
+
+#define DL_KMEANS_BLOCK 256		/* rows per sgemm call */
+#define DL_KMEANS_MAX_K 100000
+
+extern dl_status dl_kmeans_create(dl_kmeans *km, int k, int d);
+extern void dl_kmeans_free(dl_kmeans *km);
+/*
+ * Chooses the centres from rows x (all rows, or a sample of them) with
+ * rng_seed.  DL_EINVAL when x has fewer than k distinct rows.
+ */
+extern dl_status dl_kmeans_seed_centers(dl_kmeans *km, const float *x, size_t n,
+										dl_kmeans_init_method init, uint64_t rng_seed);
+/* sets the centres (k x d doubles) */
+extern void dl_kmeans_set_centers(dl_kmeans *km, const double *centers);
+extern void dl_kmeans_pass_begin(dl_kmeans *km);
+/*
+ * Assigns n rows to their nearest centre.  Lloyd passes (final = false)
+ * accumulate the sums for the next centres and the farthest rows; the
+ * final pass computes the squared distances exactly (in double, from the
+ * differences) and, if labels is given, stores each row's cluster.
+ */
+extern void dl_kmeans_pass_block(dl_kmeans *km, const float *x, size_t n, bool final,
+								 int32_t *labels);
+/*
+ * Ends a Lloyd pass: re-seeds empty clusters, moves the centres to the
+ * means and returns the sum of squared movements in *shift.
+ */
+extern void dl_kmeans_pass_end(dl_kmeans *km, double *shift);
+
+/* per-feature mean and population variance, accumulated over blocks */
+typedef struct dl_colstats
+{
+	int			d;
+	double		n;
+	double	   *shift;			/* the first row */
+	double	   *s1;				/* sums of x - shift */
+	double	   *s2;				/* sums of (x - shift)^2 */
+} dl_colstats;
+
+extern dl_status dl_colstats_create(dl_colstats *cs, int d);
+extern void dl_colstats_free(dl_colstats *cs);
+/* DL_EINVAL naming the row (first_row + i, 1-based) and feature if a value is not finite */
+extern dl_status dl_colstats_add(dl_colstats *cs, const float *x, size_t n, size_t first_row);
+extern void dl_colstats_get(const dl_colstats *cs, double *mean, double *var);
+extern double dl_colstats_mean_variance(const dl_colstats *cs);
+
+typedef struct dl_kmeans_result
+{
+	int			k;
+	int			d;
+	double	   *centers;		/* k x d */
+	double	   *sizes;			/* k */
+	double	   *sse;			/* k */
+	double		total_sse;
+	int			iterations;		/* Lloyd iterations of the kept run */
+	bool		converged;		/* tol reached before max_iter */
+	int			reseeded;		/* empty clusters re-seeded in the kept run */
+	int			best_init;		/* 1-based run kept */
+} dl_kmeans_result;
+
+/* frees what a fit allocated in r */
+extern void dl_kmeans_result_free(dl_kmeans_result *r);
+/*
+ * The whole fit on rows in memory: n_init runs (seeds derived from
+ * o->seed), each seeded, iterated and finished with an exact pass; the run
+ * of least SSE is kept.  labels (n, may be NULL) gets each row's cluster.
+ */
+extern dl_status dl_kmeans_fit(const float *x, size_t n, int d, const dl_kmeans_options *o,
+							   dl_kmeans_result *r, int32_t *labels);
+/* the seed of run i (0-based) of a fit seeded with seed */
+extern uint64_t dl_kmeans_run_seed(uint64_t seed, int run);
+
+/*
+ * The mean silhouette coefficient of n rows with labels in [0, k), as
+ * scikit-learn's silhouette_score (Euclidean): a row alone in its cluster
+ * scores 0.  Pairwise distances through dgemm over blocks of rows.
+ * DL_EINVAL unless 2 <= clusters present <= n - 1.
+ */
+extern dl_status dl_silhouette(const double *x, size_t n, int d, const int32_t *labels, int k,
+							   double *score);
+
+
 #endif							/* PGDL_CORE_H */

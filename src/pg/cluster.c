@@ -1,0 +1,900 @@
+/*-------------------------------------------------------------------------
+ *
+ * cluster.c
+ *	  pgdl.kmeans, pgdl.train_kmeans and pgdl.silhouette (API.md §3).
+ *
+ * In memory.  When the rows fit in pgdl.max_training_memory (a count(*)
+ * of the source decides, before anything is read) they are loaded with
+ * pgdl_load_matrix into one float32 matrix and the engine's dl_kmeans_fit
+ * does the rest.
+ *
+ * Streaming.  Otherwise nothing larger than a block of rows and a sample
+ * is held: a first cursor pass counts the rows, computes the per-feature
+ * means and variances (for tol and the optional standardization) and keeps
+ * a seeded uniform reservoir sample of up to KM_SAMPLE_MAX rows (fewer if
+ * half the memory limit cannot hold them), on which the centres are
+ * initialised; then every Lloyd iteration is one more read-only cursor pass
+ * over the source accumulating the centroid sums block by block (exact
+ * Lloyd, the same iterations as in memory from the same initial centres),
+ * and a last pass computes the sizes and the exact SSE.  Cost: (iterations
+ * + 2) scans of the source per n_init run, instead of one scan.  The rows
+ * must come back in the same order each time for a seed to reproduce a
+ * result: tables are read in physical order (synchronize_seqscans off).
+ *
+ * Cluster ids are 0-based, as scikit-learn's labels_: kmeans_row.cluster,
+ * the model's labels and pgdl.predict agree.
+ *
+ * The model: one dense layer with k linear outputs, W = 2 C^T and bias
+ * -||c_j||^2, so output j = ||x||^2 - ||x - c_j||^2 and the largest output
+ * is the nearest centre (ties: the lowest id); its labels are the cluster
+ * ids.  With "standardize" the scaler is stored too, so predict applies it.
+ *
+ * src/pg/cluster.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "pgdl_glue.h"
+
+PG_FUNCTION_INFO_V1(pgdl_kmeans);
+PG_FUNCTION_INFO_V1(pgdl_train_kmeans);
+PG_FUNCTION_INFO_V1(pgdl_silhouette);
+
+#define KM_SAMPLE_MAX 50000		/* rows the streaming path initialises on */
+#define SIL_SAMPLE_MAX 10000	/* rows the silhouette is exact up to */
+#define SIL_SEED 42				/* of the silhouette's sample beyond that */
+#define FETCH_ROWS 1000
+
+/* ---- options ---------------------------------------------------------------- */
+
+typedef struct KmOptions
+{
+	dl_kmeans_options km;
+	bool		standardize;
+	bool		drop_missing;
+	char	   *description;
+} KmOptions;
+
+static double
+numeric_value(const JsonbValue *v)
+{
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+}
+
+static void
+bad_option(const char *key, const char *accepted)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("option \"%s\" has an invalid value", key),
+			 errdetail("%s", accepted)));
+}
+
+static void
+read_options(Jsonb *j, bool saving, KmOptions *o)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	char	   *key = NULL;
+
+	memset(o, 0, sizeof(*o));
+	dl_kmeans_options_defaults(&o->km);
+	if (j == NULL)
+		return;
+	if (!JB_ROOT_IS_OBJECT(j))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options must be a JSON object")));
+	it = JsonbIteratorInit(&j->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+			continue;
+		}
+		if (tok != WJB_VALUE)
+			continue;
+		if (strcmp(key, "init") == 0)
+		{
+			char	   *s;
+
+			if (v.type != jbvString)
+				bad_option(key, "init is 'k-means++' or 'random'.");
+			s = pnstrdup(v.val.string.val, v.val.string.len);
+			if (strcmp(s, "k-means++") == 0)
+				o->km.init = DL_KMEANS_PLUSPLUS;
+			else if (strcmp(s, "random") == 0)
+				o->km.init = DL_KMEANS_RANDOM;
+			else
+				bad_option(key, "init is 'k-means++' or 'random'.");
+		}
+		else if (strcmp(key, "max_iter") == 0 || strcmp(key, "n_init") == 0)
+		{
+			double		x = v.type == jbvNumeric ? numeric_value(&v) : NAN;
+			int			hi = strcmp(key, "max_iter") == 0 ? 100000 : 1000;
+
+			if (!(x >= 1 && x <= hi && x == floor(x)))
+				bad_option(key, strcmp(key, "max_iter") == 0 ? "max_iter is an integer from 1 to 100000."
+						   : "n_init is an integer from 1 to 1000.");
+			if (strcmp(key, "max_iter") == 0)
+				o->km.max_iter = (int) x;
+			else
+				o->km.n_init = (int) x;
+		}
+		else if (strcmp(key, "tol") == 0)
+		{
+			double		x = v.type == jbvNumeric ? numeric_value(&v) : NAN;
+
+			if (!(x >= 0 && isfinite(x)))
+				bad_option(key, "tol is a number >= 0 (relative to the mean feature variance).");
+			o->km.tol = x;
+		}
+		else if (strcmp(key, "seed") == 0)
+		{
+			double		x = v.type == jbvNumeric ? numeric_value(&v) : NAN;
+
+			if (!(x >= 0 && x <= 9007199254740992.0 && x == floor(x)))
+				bad_option(key, "seed is an integer from 0 to 2^53.");
+			o->km.seed = (uint64_t) x;
+		}
+		else if (strcmp(key, "standardize") == 0)
+		{
+			if (v.type != jbvBool)
+				bad_option(key, "standardize is true or false.");
+			o->standardize = v.val.boolean;
+		}
+		else if (strcmp(key, "impute") == 0)
+		{
+			char	   *s = v.type == jbvString ? pnstrdup(v.val.string.val, v.val.string.len) : "";
+
+			if (strcmp(s, "drop_row") == 0)
+				o->drop_missing = true;
+			else if (strcmp(s, "error") == 0)
+				o->drop_missing = false;
+			else
+				bad_option(key, "impute is 'error' (the default) or 'drop_row'.");
+		}
+		else if (saving && strcmp(key, "description") == 0)
+		{
+			if (v.type != jbvString)
+				bad_option(key, "description is a string.");
+			o->description = pnstrdup(v.val.string.val, v.val.string.len);
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown option \"%s\"", key),
+					 errdetail("Accepted options: init, max_iter, tol, n_init, seed, standardize, impute%s.",
+							   saving ? ", description" : "")));
+	}
+}
+
+/* ---- reading a source block by block -------------------------------------------- */
+
+typedef void (*block_fn) (const float *x, size_t n, size_t first_row, void *arg);
+
+/*
+ * Every row of src (its features as float32) through a read-only cursor,
+ * handed to fn in blocks of up to block_rows rows; tables in physical order.
+ * Returns the rows read; *dropped counts rows skipped for a missing feature
+ * (drop_missing; otherwise such a row is an error naming column and row).
+ */
+static size_t
+stream_source(const char *src, const PgdlFeatureSet *fs, bool drop_missing, float *buf,
+			  size_t block_rows, block_fn fn, void *arg, int64 *dropped)
+{
+	int			ncols = fs->n;
+	int			d = fs->n_inputs;
+	PgdlBoundFeature *bound = palloc(sizeof(PgdlBoundFeature) * ncols);
+	double	   *xrow = palloc(sizeof(double) * d);
+	int			guc_level = NewGUCNestLevel();
+	bool		was_read_only = XactReadOnly;
+	MemoryContext caller = CurrentMemoryContext;
+	StringInfoData sql;
+	size_t		n = 0,
+				inbuf = 0;
+	int64		rowno = 0;
+
+	*dropped = 0;
+	(void) set_config_option("synchronize_seqscans", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	for (int i = 0; i < ncols; i++)
+		appendStringInfo(&sql, "%s%s", i ? ", " : "", pgdl_quote_ident(fs->features[i].name));
+	appendStringInfo(&sql, " FROM (%s) AS s", src);
+	XactReadOnly = true;
+	PG_TRY();
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql.data, 0, NULL);
+		Portal		portal;
+
+		if (plan == NULL)
+			elog(ERROR, "pgdl: preparing the query failed: %s", SPI_result_code_string(SPI_result));
+		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+		pgdl_bind_features(fs->features, ncols, portal->tupDesc, bound);
+		for (;;)
+		{
+			SPITupleTable *tt;
+
+			CHECK_FOR_INTERRUPTS();
+			SPI_cursor_fetch(portal, true, FETCH_ROWS);
+			if (SPI_processed == 0)
+				break;
+			tt = SPI_tuptable;
+			for (uint64 r = 0; r < SPI_processed; r++)
+			{
+				int			missing;
+				float	   *dst;
+
+				rowno++;
+				missing = pgdl_read_features(bound, ncols, tt->vals[r], tt->tupdesc, xrow, rowno,
+											 drop_missing);
+				if (missing > 0)
+				{
+					(*dropped)++;
+					continue;
+				}
+				dst = buf + inbuf * (size_t) d;
+				for (int t = 0; t < d; t++)
+					dst[t] = (float) xrow[t];
+				if (++inbuf == block_rows)
+				{
+					fn(buf, inbuf, n, arg);
+					n += inbuf;
+					inbuf = 0;
+				}
+			}
+			SPI_freetuptable(tt);
+		}
+		if (inbuf > 0)
+		{
+			fn(buf, inbuf, n, arg);
+			n += inbuf;
+		}
+		SPI_cursor_close(portal);
+	}
+	PG_FINALLY();
+	{
+		XactReadOnly = was_read_only;
+	}
+	PG_END_TRY();
+	AtEOXact_GUC(true, guc_level);
+	/* SPI calls leave the SPI procedure's context current: back to the caller's */
+	MemoryContextSwitchTo(caller);
+	pfree(bound);
+	pfree(xrow);
+	return n;
+}
+
+/* a seeded uniform reservoir sample (Algorithm R) of up to cap rows */
+typedef struct Reservoir
+{
+	float	   *x;
+	size_t		cap;
+	size_t		n;				/* rows held */
+	size_t		seen;
+	int			d;
+	dl_rng		rng;
+} Reservoir;
+
+static void
+reservoir_add(Reservoir *rs, const float *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		size_t		slot;
+
+		rs->seen++;
+		if (rs->n < rs->cap)
+			slot = rs->n++;
+		else
+		{
+			uint64_t	r = dl_rng_below(&rs->rng, rs->seen);
+
+			if (r >= rs->cap)
+				continue;
+			slot = (size_t) r;
+		}
+		memcpy(rs->x + slot * (size_t) rs->d, x + i * (size_t) rs->d, sizeof(float) * rs->d);
+	}
+}
+
+/* ---- k-means over a source --------------------------------------------------------- */
+
+typedef struct FirstPass
+{
+	dl_colstats cs;
+	Reservoir	rs;
+} FirstPass;
+
+static void
+first_pass_block(const float *x, size_t n, size_t first_row, void *arg)
+{
+	FirstPass  *fp = arg;
+
+	pgdl_check_status(dl_colstats_add(&fp->cs, x, n, first_row));
+	reservoir_add(&fp->rs, x, n);
+}
+
+typedef struct LloydPass
+{
+	dl_kmeans  *km;
+	const dl_scaler *scaler;
+	bool		final;
+} LloydPass;
+
+static void
+lloyd_pass_block(const float *x, size_t n, size_t first_row, void *arg)
+{
+	LloydPass  *lp = arg;
+
+	if (lp->scaler)
+		dl_apply_scaler_rows(lp->scaler, (float *) x, n, lp->km->d);
+	dl_kmeans_pass_block(lp->km, x, n, lp->final, NULL);
+}
+
+/* a standard scaler (mean, population stddev; 0 -> 1) from column statistics */
+static dl_scaler *
+scaler_from_colstats(const dl_colstats *cs)
+{
+	dl_scaler  *s = palloc0(sizeof(dl_scaler));
+	double	   *var = palloc(sizeof(double) * cs->d);
+
+	pgdl_check_status(dl_scaler_alloc(s, DL_SCALER_STANDARD, cs->d));
+	dl_colstats_get(cs, s->center, var);
+	for (int t = 0; t < cs->d; t++)
+	{
+		double		sd = sqrt(var[t]);
+
+		s->scale[t] = sd > 0 ? sd : 1.0;
+		s->lo[t] = s->center[t];
+		s->hi[t] = sd;
+	}
+	s->n = cs->n;
+	pfree(var);
+	return s;
+}
+
+typedef struct KmFit
+{
+	dl_kmeans_result r;
+	dl_scaler  *scaler;			/* NULL unless standardize */
+	size_t		rows;
+	bool		streamed;
+	int			passes;			/* scans of the source */
+} KmFit;
+
+static void
+no_rows_error(int64 dropped)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("k-means needs at least one row: the source has none%s",
+					dropped > 0 ? " left after dropping rows with a missing feature" : "")));
+}
+
+/* one more scan of the source through a Lloyd pass; it must still have n rows */
+static void
+lloyd_scan(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, float *buf,
+		   size_t block_rows, LloydPass *lp, size_t n, KmFit *fit)
+{
+	int64		dropped;
+	size_t		n2 = stream_source(src, fs, o->drop_missing, buf, block_rows, lloyd_pass_block, lp, &dropped);
+
+	fit->passes++;
+	if (n2 != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the source changed during k-means: %zu rows, then %zu", n, n2)));
+}
+
+static void
+fit_streaming(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, size_t limit,
+			  KmFit *fit)
+{
+	int			d = fs->n_inputs;
+	int			k = o->km.k;
+	size_t		row_bytes = (size_t) d * sizeof(float);
+	size_t		block_rows = Max((size_t) 1, Min((size_t) 16384, limit / 4 / row_bytes));
+	float	   *buf = MemoryContextAllocHuge(CurrentMemoryContext, block_rows * row_bytes);
+	FirstPass	fp;
+	int64		dropped;
+	size_t		n;
+	dl_kmeans	km;
+	double		tol_abs;
+	int			trials = 2 + (int) log((double) k);
+	size_t		cap = (limit / 2) / (row_bytes + sizeof(double) * (trials + 2));
+
+	cap = Min(cap, (size_t) KM_SAMPLE_MAX);
+	if (cap < (size_t) k)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("k-means cannot hold %d centres of %d features in pgdl.max_training_memory (%zu kB)",
+						k, d, limit / 1024)));
+	memset(&fp, 0, sizeof(fp));
+	pgdl_check_status(dl_colstats_create(&fp.cs, d));
+	fp.rs.x = MemoryContextAllocHuge(CurrentMemoryContext, cap * row_bytes);
+	fp.rs.cap = cap;
+	fp.rs.d = d;
+	dl_rng_seed(&fp.rs.rng, o->km.seed ^ UINT64_C(0x5851F42D4C957F2D));
+	n = stream_source(src, fs, o->drop_missing, buf, block_rows, first_pass_block, &fp, &dropped);
+	fit->passes = 1;
+	if (dropped > 0)
+		ereport(NOTICE,
+				(errmsg("dropped %lld rows with a missing feature (impute: drop_row)", (long long) dropped)));
+	if (n == 0)
+		no_rows_error(dropped);
+	if ((size_t) k > n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k (%d) is larger than the number of rows (%zu)", k, n)));
+	ereport(NOTICE,
+			(errmsg("k-means streams the source: %zu rows of %d features exceed pgdl.max_training_memory; one scan per iteration, centres initialised on a sample of %zu rows",
+					n, d, fp.rs.n)));
+	fit->rows = n;
+	fit->streamed = true;
+	if (o->standardize)
+	{
+		fit->scaler = scaler_from_colstats(&fp.cs);
+		dl_apply_scaler_rows(fit->scaler, fp.rs.x, fp.rs.n, d);
+		/* the variance of standardized features is 1 (0 for constant ones) */
+		{
+			double	   *var = palloc(sizeof(double) * d);
+			double		s = 0;
+
+			dl_colstats_get(&fp.cs, NULL, var);
+			for (int t = 0; t < d; t++)
+				s += var[t] > 0 ? 1.0 : 0.0;
+			tol_abs = o->km.tol * s / d;
+			pfree(var);
+		}
+	}
+	else
+		tol_abs = o->km.tol * dl_colstats_mean_variance(&fp.cs);
+
+	pgdl_check_status(dl_kmeans_create(&km, k, d));
+	memset(&fit->r, 0, sizeof(fit->r));
+	fit->r.k = k;
+	fit->r.d = d;
+	fit->r.centers = palloc(sizeof(double) * (size_t) k * (d + 2));
+	fit->r.sizes = fit->r.centers + (size_t) k * d;
+	fit->r.sse = fit->r.sizes + k;
+	fit->r.total_sse = INFINITY;
+	for (int run = 0; run < o->km.n_init; run++)
+	{
+		LloydPass	lp = {&km, fit->scaler, false};
+		int			it = 0;
+		bool		converged = false;
+		double		total = 0;
+
+		km.reseeded = 0;
+		pgdl_check_status(dl_kmeans_seed_centers(&km, fp.rs.x, fp.rs.n, o->km.init,
+												 dl_kmeans_run_seed(o->km.seed, run)));
+		while (it < o->km.max_iter)
+		{
+			double		shift;
+
+			dl_kmeans_pass_begin(&km);
+			lloyd_scan(src, fs, o, buf, block_rows, &lp, n, fit);
+			dl_kmeans_pass_end(&km, &shift);
+			it++;
+			if (shift <= tol_abs)
+			{
+				converged = true;
+				break;
+			}
+		}
+		lp.final = true;
+		dl_kmeans_pass_begin(&km);
+		lloyd_scan(src, fs, o, buf, block_rows, &lp, n, fit);
+		for (int j = 0; j < k; j++)
+			total += km.sse[j];
+		if (total < fit->r.total_sse)
+		{
+			fit->r.total_sse = total;
+			memcpy(fit->r.centers, km.centers, sizeof(double) * (size_t) k * d);
+			memcpy(fit->r.sizes, km.counts, sizeof(double) * k);
+			memcpy(fit->r.sse, km.sse, sizeof(double) * k);
+			fit->r.iterations = it;
+			fit->r.converged = converged;
+			fit->r.reseeded = km.reseeded;
+			fit->r.best_init = run + 1;
+		}
+	}
+	dl_kmeans_free(&km);
+	dl_colstats_free(&fp.cs);
+}
+
+static void
+fit_in_memory(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, size_t limit,
+			  MemoryContext cxt, KmFit *fit)
+{
+	PgdlMatrix	m;
+	int			d = fs->n_inputs;
+
+	memset(&m, 0, sizeof(m));
+	m.d = d;
+	m.with_target = false;
+	m.limit_bytes = limit;
+	pgdl_load_matrix(&m, src, fs, NULL, o->drop_missing ? DL_MISSING_DROP_ROW : DL_MISSING_ERROR, cxt);
+	/* its SPI calls left the SPI procedure's context current, which SPI_finish deletes */
+	MemoryContextSwitchTo(cxt);
+	fit->passes = 1;
+	if (m.dropped_rows > 0)
+		ereport(NOTICE,
+				(errmsg("dropped %lld rows with a missing feature (impute: drop_row)", (long long) m.dropped_rows)));
+	if (m.n == 0)
+		no_rows_error(m.dropped_rows);
+	fit->rows = m.n;
+	if (o->standardize)
+	{
+		dl_colstats cs;
+
+		pgdl_check_status(dl_colstats_create(&cs, d));
+		pgdl_check_status(dl_colstats_add(&cs, m.x, m.n, 0));
+		fit->scaler = scaler_from_colstats(&cs);
+		dl_colstats_free(&cs);
+		dl_apply_scaler_rows(fit->scaler, m.x, m.n, d);
+	}
+	pgdl_check_status(dl_kmeans_fit(m.x, m.n, d, &o->km, &fit->r, NULL));
+}
+
+static void
+fit_source(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, MemoryContext cxt,
+		   KmFit *fit)
+{
+	size_t		limit = (size_t) pgdl_max_training_memory_kb * 1024;
+	int			d = fs->n_inputs;
+	int			trials = 2 + (int) log((double) o->km.k);
+	double		rows;
+	bool		isnull;
+	MemoryContext old;
+
+	memset(fit, 0, sizeof(*fit));
+	/* how many rows: decides between memory and streaming before reading any */
+	if (pgdl_source_execute(psprintf("SELECT pg_catalog.count(*) FROM (%s) AS s", src)) != SPI_OK_SELECT)
+		elog(ERROR, "pgdl: counting the rows of the source failed");
+	rows = (double) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	old = MemoryContextSwitchTo(cxt);
+	/* the matrix (grown by doubling), plus k-means++'s per-row distances */
+	if (rows * ((double) d * sizeof(float) + sizeof(double) * (trials + 2)) * 1.25 <= (double) limit)
+		fit_in_memory(src, fs, o, limit, cxt, fit);
+	else
+		fit_streaming(src, fs, o, limit, fit);
+	MemoryContextSwitchTo(old);
+}
+
+/* ---- the SQL functions -------------------------------------------------------------- */
+
+static text *
+required_text(FunctionCallInfo fcinfo, int i, const char *name)
+{
+	if (PG_ARGISNULL(i))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+	return PG_GETARG_TEXT_PP(i);
+}
+
+/* the features of the source's result, by the API.md §0 rule */
+static char *
+source_features(text *source, ArrayType *requested, MemoryContext cxt, PgdlFeatureSet *fs)
+{
+	Oid			relid;
+	char	   *src = pgdl_source_sql_rel(source, &relid);
+	TupleDesc	desc;
+
+	if (pgdl_source_execute(psprintf("%s LIMIT 0", src)) != SPI_OK_SELECT)
+		elog(ERROR, "pgdl: reading the columns of the source failed");
+	desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+	pgdl_resolve_features(src, relid, desc, requested, NULL, NULL, 0, cxt, fs);
+	return src;
+}
+
+static void
+put_rows(FunctionCallInfo fcinfo, const KmFit *fit)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			k = fit->r.k;
+	int			d = fit->r.d;
+	double	   *c = palloc(sizeof(double) * d);
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int j = 0; j < k; j++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {0};
+
+		/* centroids in the features' own units, also when standardized */
+		memcpy(c, fit->r.centers + (size_t) j * d, sizeof(double) * d);
+		if (fit->scaler)
+			pgdl_check_status(dl_scaler_inverse(fit->scaler, c, NULL, c));
+		values[0] = Int32GetDatum(j);
+		values[1] = PointerGetDatum(pgdl_float8_array(c, NULL, d));
+		values[2] = Int64GetDatum((int64) fit->r.sizes[j]);
+		values[3] = Float8GetDatum(fit->r.sse[j]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+static void
+report_fit(const KmFit *fit)
+{
+	ereport(NOTICE,
+			(errmsg("k-means: %zu rows, %d iterations (%s), SSE %.6g%s",
+					fit->rows, fit->r.iterations,
+					fit->r.converged ? "converged" : "max_iter reached", fit->r.total_sse,
+					fit->r.reseeded > 0 ? psprintf(", %d empty clusters re-seeded", fit->r.reseeded) : "")));
+}
+
+static Datum
+kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
+{
+	text	   *source = required_text(fcinfo, first, "source");
+	ArrayType  *requested = PG_ARGISNULL(first + 2) ? NULL : PG_GETARG_ARRAYTYPE_P(first + 2);
+	Jsonb	   *options = PG_ARGISNULL(first + 3) ? NULL : PG_GETARG_JSONB_P(first + 3);
+	KmOptions	o;
+	MemoryContext cxt;
+	PgdlFeatureSet fs;
+	char	   *src;
+	KmFit		fit;
+	PgdlModelRef ref;
+
+	if (PG_ARGISNULL(first + 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("k must not be NULL")));
+	read_options(options, model_name != NULL, &o);
+	o.km.k = PG_GETARG_INT32(first + 1);
+	if (o.km.k < 1 || o.km.k > DL_KMEANS_MAX_K)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be between 1 and %d, got %d", DL_KMEANS_MAX_K, o.km.k)));
+	if (model_name)
+	{
+		pgdl_parse_model_ref(model_name, &ref);
+		if (ref.version != PGDL_VERSION_DEFAULT)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_NAME),
+					 errmsg("train_kmeans takes a plain model name: each training creates the next version")));
+		if (o.km.k < 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a saved k-means model needs k >= 2, got %d", o.km.k),
+					 errhint("pgdl.kmeans computes a single centroid without saving a model.")));
+	}
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl training", ALLOCSET_DEFAULT_SIZES);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+	if (model_name)
+		pgdl_check_model_writer(ref.name, false);
+	src = source_features(source, requested, cxt, &fs);
+	fit_source(src, &fs, &o, cxt, &fit);
+	report_fit(&fit);
+
+	if (model_name)
+	{
+		dl_model	m;
+		dl_layer_spec spec;
+		dl_shape	in;
+		int			k = o.km.k;
+		int			d = fs.n_inputs;
+		PgdlSave	s;
+		Jsonb	   *opts = options;
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		memset(&m, 0, sizeof(m));
+		m.task = DL_TASK_CLUSTERING;
+		m.loss = DL_LOSS_CE;
+		m.target = "";
+		m.n_labels = k;
+		m.labels = palloc(sizeof(char *) * k);
+		for (int j = 0; j < k; j++)
+			m.labels[j] = psprintf("%d", j);
+		m.n_features = fs.n;
+		m.features = fs.features;
+		m.n_inputs = d;
+		m.scaler = fit.scaler;
+		m.options_json = opts ? JsonbToCString(NULL, &opts->root, VARSIZE(opts)) : pstrdup("{}");
+		dl_layer_spec_defaults(&spec, DL_LAYER_DENSE);
+		spec.units = k;
+		spec.activation = DL_ACT_LINEAR;
+		spec.activation_given = true;
+		spec.use_bias = true;
+		in.ndim = 1;
+		in.dim[0] = d;
+		pgdl_check_status(dl_network_init(&m.net, &spec, 1, &in));
+		/* W (d x k) = 2 C^T, then the bias -||c||^2 (as float, what predict computes with) */
+		{
+			float	   *w = m.net.params + m.net.layers[0].param_offset;
+			float	   *b = w + (size_t) d * k;
+
+			for (int j = 0; j < k; j++)
+			{
+				double		nn = 0;
+
+				for (int t = 0; t < d; t++)
+				{
+					float		c = (float) fit.r.centers[(size_t) j * d + t];
+
+					w[(size_t) t * k + j] = 2.0f * c;
+					nn += (double) c * c;
+				}
+				b[j] = (float) -nn;
+			}
+		}
+		memset(&s, 0, sizeof(s));
+		s.name = ref.name;
+		s.model = &m;
+		s.options_json = m.options_json;
+		s.description = o.description;
+		s.metrics_json = psprintf("{\"sse\": %.17g, \"iterations\": %d, \"k\": %d, \"rows\": %zu, \"converged\": %s, \"reseeded\": %d, \"best_init\": %d, \"streamed\": %s}",
+								  fit.r.total_sse, fit.r.iterations, k, fit.rows,
+								  fit.r.converged ? "true" : "false", fit.r.reseeded, fit.r.best_init,
+								  fit.streamed ? "true" : "false");
+		MemoryContextSwitchTo(old);
+		(void) pgdl_save_model(&s);
+	}
+	SPI_finish();
+	put_rows(fcinfo, &fit);
+	MemoryContextDelete(cxt);
+	return (Datum) 0;
+}
+
+Datum
+pgdl_kmeans(PG_FUNCTION_ARGS)
+{
+	return kmeans_entry(fcinfo, 0, NULL);
+}
+
+Datum
+pgdl_train_kmeans(PG_FUNCTION_ARGS)
+{
+	return kmeans_entry(fcinfo, 1, text_to_cstring(required_text(fcinfo, 0, "model")));
+}
+
+/* ---- silhouette ------------------------------------------------------------------------ */
+
+typedef struct SilPass
+{
+	Reservoir	rs;
+} SilPass;
+
+static void
+sil_block(const float *x, size_t n, size_t first_row, void *arg)
+{
+	reservoir_add(&((SilPass *) arg)->rs, x, n);
+}
+
+Datum
+pgdl_silhouette(PG_FUNCTION_ARGS)
+{
+	char	   *model_ref = text_to_cstring(required_text(fcinfo, 0, "model"));
+	text	   *source = required_text(fcinfo, 1, "source");
+	ArrayType  *requested = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl training", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	PgdlModel  *pm;
+	const dl_model *m;
+	PgdlFeatureSet fs;
+	char	   *src;
+	int			d;
+	size_t		limit = (size_t) pgdl_max_training_memory_kb * 1024;
+	size_t		cap,
+				block_rows,
+				n;
+	float	   *buf;
+	SilPass		sp;
+	int64		dropped;
+	int32	   *labels;
+	double	   *xd;
+	double		score;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+	pm = pgdl_model_load(model_ref, cxt);
+	m = &pm->m;
+	if (m->task != DL_TASK_CLUSTERING)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" is a %s model, not a k-means model", pm->name, dl_task_name(m->task)),
+				 errhint("Train one with pgdl.train_kmeans.")));
+	d = m->n_inputs;
+	if (requested == NULL)
+	{
+		/* the model's own feature columns, by name */
+		Oid			relid;
+
+		src = pgdl_source_sql_rel(source, &relid);
+		fs.n = m->n_features;
+		fs.features = m->features;
+		fs.n_inputs = m->n_inputs;
+	}
+	else
+	{
+		src = source_features(source, requested, cxt, &fs);
+		if (fs.n_inputs != d)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("the features give %d inputs, model \"%s\" takes %d", fs.n_inputs, pm->name, d)));
+	}
+
+	/*
+	 * Exact up to SIL_SAMPLE_MAX rows (the reservoir then holds every row, in
+	 * order); beyond, a seeded uniform sample of that many.  The pairwise
+	 * block and the rows in double must also fit in the memory limit.
+	 */
+	cap = limit / ((size_t) d * (sizeof(float) + 2 * sizeof(double)) + 256 * sizeof(double) + 64);
+	cap = Min(cap, (size_t) SIL_SAMPLE_MAX);
+	if (cap < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the silhouette cannot hold two rows of %d features in pgdl.max_training_memory", d)));
+	block_rows = Max((size_t) 1, Min((size_t) 4096, limit / 8 / ((size_t) d * sizeof(float))));
+	buf = MemoryContextAllocHuge(cxt, block_rows * (size_t) d * sizeof(float));
+	memset(&sp, 0, sizeof(sp));
+	sp.rs.x = MemoryContextAllocHuge(cxt, cap * (size_t) d * sizeof(float));
+	sp.rs.cap = cap;
+	sp.rs.d = d;
+	dl_rng_seed(&sp.rs.rng, SIL_SEED);
+	n = stream_source(src, &fs, false, buf, block_rows, sil_block, &sp, &dropped);
+	SPI_finish();
+	if (n > sp.rs.n)
+		ereport(NOTICE,
+				(errmsg("silhouette on a uniform sample of %zu of %zu rows (seed %d)", sp.rs.n, n, SIL_SEED)));
+
+	/* each row through the model's scaler, then its cluster as predict gives it */
+	labels = palloc(sizeof(int32) * Max(sp.rs.n, 1));
+	xd = MemoryContextAllocHuge(cxt, Max(sp.rs.n, 1) * (size_t) d * sizeof(double));
+	{
+		dl_workspace *ws;
+		int			bs = 256;
+		int			nout = (int) dl_shape_size(&m->net.output_shape);
+		float	   *out = palloc(sizeof(float) * bs * nout);
+
+		if (m->scaler)
+			dl_apply_scaler_rows(m->scaler, sp.rs.x, sp.rs.n, d);
+		pgdl_check_status(dl_workspace_create(&m->net, bs, false, &ws));
+		for (size_t s = 0; s < sp.rs.n; s += bs)
+		{
+			int			nb = (int) Min((size_t) bs, sp.rs.n - s);
+
+			CHECK_FOR_INTERRUPTS();
+			dl_network_predict(&m->net, ws, sp.rs.x + s * d, nb, out);
+			for (int i = 0; i < nb; i++)
+				labels[s + i] = pgdl_output_class(m, out + (size_t) i * nout);
+		}
+		dl_workspace_free(ws);
+		for (size_t i = 0; i < sp.rs.n * (size_t) d; i++)
+			xd[i] = sp.rs.x[i];
+	}
+	if (sp.rs.n < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the silhouette needs at least two rows, the source has %zu", sp.rs.n)));
+	pgdl_check_status(dl_silhouette(xd, sp.rs.n, d, labels, m->n_labels, &score));
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	PG_RETURN_FLOAT8(score);
+}
