@@ -132,4 +132,4 @@ ORDER BY f.label;
 
 \timing off
 \echo
-\echo 'Done.  The README lists every function; scripts/demo_mlp.sql trains a neural network next.'
+\echo 'Next: clustering, feature scores and PCA, then a neural network.'
