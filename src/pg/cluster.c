@@ -198,92 +198,65 @@ typedef void (*block_fn) (const float *x, size_t n, size_t first_row, void *arg)
  * Returns the rows read; *dropped counts rows skipped for a missing feature
  * (drop_missing; otherwise such a row is an error naming column and row).
  */
+typedef struct StreamState
+{
+	bool		drop_missing;
+	float	   *buf;
+	size_t		block_rows;
+	block_fn	fn;
+	void	   *arg;
+	double	   *xrow;
+	size_t		n;				/* rows handed to fn so far */
+	size_t		inbuf;			/* rows waiting in buf */
+	int64		dropped;
+} StreamState;
+
+static void
+stream_row(PgdlScan *scan, HeapTuple tuple, void *arg)
+{
+	StreamState *st = arg;
+	int			d = scan->fs->n_inputs;
+	float	   *dst;
+
+	if (pgdl_read_features(scan->bound, scan->fs->n, tuple, scan->desc, st->xrow, scan->rowno,
+						   st->drop_missing) > 0)
+	{
+		st->dropped++;
+		return;
+	}
+	dst = st->buf + st->inbuf * (size_t) d;
+	for (int t = 0; t < d; t++)
+		dst[t] = (float) st->xrow[t];
+	if (++st->inbuf == st->block_rows)
+	{
+		st->fn(st->buf, st->inbuf, st->n, st->arg);
+		st->n += st->inbuf;
+		st->inbuf = 0;
+	}
+}
+
 static size_t
 stream_source(const char *src, const PgdlFeatureSet *fs, bool drop_missing, float *buf,
 			  size_t block_rows, block_fn fn, void *arg, int64 *dropped)
 {
-	int			ncols = fs->n;
-	int			d = fs->n_inputs;
-	PgdlBoundFeature *bound = palloc(sizeof(PgdlBoundFeature) * ncols);
-	double	   *xrow = palloc(sizeof(double) * d);
-	int			guc_level = NewGUCNestLevel();
-	bool		was_read_only = XactReadOnly;
-	MemoryContext caller = CurrentMemoryContext;
-	StringInfoData sql;
-	size_t		n = 0,
-				inbuf = 0;
-	int64		rowno = 0;
+	StreamState st;
 
-	*dropped = 0;
-	(void) set_config_option("synchronize_seqscans", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT ");
-	for (int i = 0; i < ncols; i++)
-		appendStringInfo(&sql, "%s%s", i ? ", " : "", pgdl_quote_ident(fs->features[i].name));
-	appendStringInfo(&sql, " FROM (%s) AS s", src);
-	XactReadOnly = true;
-	PG_TRY();
+	memset(&st, 0, sizeof(st));
+	st.drop_missing = drop_missing;
+	st.buf = buf;
+	st.block_rows = block_rows;
+	st.fn = fn;
+	st.arg = arg;
+	st.xrow = palloc(sizeof(double) * fs->n_inputs);
+	pgdl_scan_source(src, fs, NULL, FETCH_ROWS, stream_row, NULL, &st);
+	if (st.inbuf > 0)
 	{
-		SPIPlanPtr	plan = SPI_prepare(sql.data, 0, NULL);
-		Portal		portal;
-
-		if (plan == NULL)
-			elog(ERROR, "pgdl: preparing the query failed: %s", SPI_result_code_string(SPI_result));
-		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-		pgdl_bind_features(fs->features, ncols, portal->tupDesc, bound);
-		for (;;)
-		{
-			SPITupleTable *tt;
-
-			CHECK_FOR_INTERRUPTS();
-			SPI_cursor_fetch(portal, true, FETCH_ROWS);
-			if (SPI_processed == 0)
-				break;
-			tt = SPI_tuptable;
-			for (uint64 r = 0; r < SPI_processed; r++)
-			{
-				int			missing;
-				float	   *dst;
-
-				rowno++;
-				missing = pgdl_read_features(bound, ncols, tt->vals[r], tt->tupdesc, xrow, rowno,
-											 drop_missing);
-				if (missing > 0)
-				{
-					(*dropped)++;
-					continue;
-				}
-				dst = buf + inbuf * (size_t) d;
-				for (int t = 0; t < d; t++)
-					dst[t] = (float) xrow[t];
-				if (++inbuf == block_rows)
-				{
-					fn(buf, inbuf, n, arg);
-					n += inbuf;
-					inbuf = 0;
-				}
-			}
-			SPI_freetuptable(tt);
-		}
-		if (inbuf > 0)
-		{
-			fn(buf, inbuf, n, arg);
-			n += inbuf;
-		}
-		SPI_cursor_close(portal);
+		fn(buf, st.inbuf, st.n, arg);
+		st.n += st.inbuf;
 	}
-	PG_FINALLY();
-	{
-		XactReadOnly = was_read_only;
-	}
-	PG_END_TRY();
-	AtEOXact_GUC(true, guc_level);
-	/* SPI calls leave the SPI procedure's context current: back to the caller's */
-	MemoryContextSwitchTo(caller);
-	pfree(bound);
-	pfree(xrow);
-	return n;
+	pfree(st.xrow);
+	*dropped = st.dropped;
+	return st.n;
 }
 
 /* a seeded uniform reservoir sample (Algorithm R) of up to cap rows */

@@ -533,145 +533,198 @@ grow(PgdlMatrix *td)
 }
 
 /*
+ * The one cursor loop over a source's features: the features (and extra
+ * expressions after them) of every row, through a read-only cursor (the
+ * transaction marked read only for the whole scan, as pgdl_source_execute
+ * does for one statement), in physical order for tables
+ * (synchronize_seqscans off), so that the same table gives the same rows in
+ * the same order and a seed reproduces a result.  row_fn sees each row;
+ * batch_fn, when given, each fetched batch while its tuples are still valid.
+ * Checks for interrupts every batch.
+ */
+void
+pgdl_scan_source(const char *src, const PgdlFeatureSet *fs, const char *extra_sql, int fetch_rows,
+				 pgdl_scan_row_fn row_fn, pgdl_scan_batch_fn batch_fn, void *arg)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	PgdlScan	scan;
+	StringInfoData sql;
+	bool		was_read_only = XactReadOnly;
+	int			guc_level = NewGUCNestLevel();
+
+	memset(&scan, 0, sizeof(scan));
+	scan.fs = fs;
+	scan.bound = palloc(sizeof(PgdlBoundFeature) * Max(fs->n, 1));
+	scan.extra_att = fs->n + 1;
+	(void) set_config_option("synchronize_seqscans", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	for (int i = 0; i < fs->n; i++)
+		appendStringInfo(&sql, "%s%s", i ? ", " : "", pgdl_quote_ident(fs->features[i].name));
+	if (extra_sql)
+		appendStringInfo(&sql, "%s%s", fs->n ? ", " : "", extra_sql);
+	appendStringInfo(&sql, " FROM (%s) AS s", src);
+
+	XactReadOnly = true;
+	PG_TRY();
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql.data, 0, NULL);
+		Portal		portal;
+
+		if (plan == NULL)
+			elog(ERROR, "pgdl: preparing the scan of the source failed: %s",
+				 SPI_result_code_string(SPI_result));
+		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+		pgdl_bind_features(fs->features, fs->n, portal->tupDesc, scan.bound);
+		for (;;)
+		{
+			SPITupleTable *tt;
+
+			CHECK_FOR_INTERRUPTS();
+			SPI_cursor_fetch(portal, true, fetch_rows);
+			if (SPI_processed == 0)
+				break;
+			tt = SPI_tuptable;
+			scan.desc = tt->tupdesc;
+			scan.batch = tt->vals;
+			scan.batch_rows = SPI_processed;
+			/* SPI leaves its own context current: the callbacks run in the caller's */
+			MemoryContextSwitchTo(caller);
+			for (uint64 r = 0; r < scan.batch_rows; r++)
+			{
+				scan.rowno++;
+				row_fn(&scan, tt->vals[r], arg);
+			}
+			if (batch_fn)
+				batch_fn(&scan, arg);
+			SPI_freetuptable(tt);
+		}
+		SPI_cursor_close(portal);
+	}
+	PG_FINALLY();
+	{
+		XactReadOnly = was_read_only;
+	}
+	PG_END_TRY();
+	AtEOXact_GUC(true, guc_level);
+	MemoryContextSwitchTo(caller);
+	pfree(scan.bound);
+}
+
+/* what pgdl_load_matrix keeps across rows */
+typedef struct LoadState
+{
+	PgdlMatrix *td;
+	const PgdlTarget *tg;
+	dl_missing	impute;
+	LabelIndex *index;
+	MemoryContext label_cxt;
+	MemoryContext cxt;
+	double	   *xrow;
+} LoadState;
+
+static void
+load_row(PgdlScan *scan, HeapTuple tup, void *arg)
+{
+	LoadState  *ls = arg;
+	PgdlMatrix *td = ls->td;
+	const PgdlTarget *tg = ls->tg;
+	const char *target = tg ? tg->column : NULL;
+	bool		isnull = false;
+	Datum		t = target ? heap_getattr(tup, scan->extra_att, scan->desc, &isnull) : (Datum) 0;
+	float		yv = 0;
+	int			missing;
+
+	if (isnull)
+	{
+		td->null_targets++;
+		return;
+	}
+	if (target && ls->index)
+	{
+		/* numeric_trim_scale and output functions leave garbage: reset per row */
+		MemoryContext prev = MemoryContextSwitchTo(ls->label_cxt);
+		char	   *lt = pgdl_label_text(t, TupleDescAttr(scan->desc, scan->extra_att - 1)->atttypid);
+		int			k = label_lookup(ls->index, tg->n_labels, lt);
+
+		MemoryContextSwitchTo(prev);
+		if (k < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("target value \"%s\" in row %lld was not among the labels read before: the source changed during training",
+							lt, (long long) scan->rowno)));
+		MemoryContextReset(ls->label_cxt);
+		yv = (float) k;
+	}
+	else if (target)
+	{
+		double		v = DatumGetFloat8(t);
+
+		if (!isfinite(v))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("target \"%s\" is %s in row %lld", target,
+							isnan(v) ? "NaN" : "infinite", (long long) scan->rowno)));
+		yv = (float) v;
+	}
+	missing = pgdl_read_features(scan->bound, scan->fs->n, tup, scan->desc, ls->xrow, scan->rowno,
+								 ls->impute != DL_MISSING_ERROR);
+	if (missing > 0 && ls->impute == DL_MISSING_DROP_ROW)
+	{
+		td->dropped_rows++;
+		return;
+	}
+	if (td->n == td->capacity)
+	{
+		MemoryContext old = MemoryContextSwitchTo(ls->cxt);
+
+		grow(td);
+		MemoryContextSwitchTo(old);
+	}
+	{
+		float	   *dst = td->x + td->n * (size_t) td->d;
+
+		for (int k = 0; k < td->d; k++)
+			dst[k] = (float) ls->xrow[k];
+	}
+	if (td->y)
+		td->y[td->n] = yv;
+	td->n++;
+}
+
+/*
  * Reads the source into td (features as float32, the target, if any, as a
- * class index or value), read-only for the whole scan, as pgdl_source_execute
- * does for one statement.  Table sources are read in physical order from
- * the start (synchronize_seqscans off), so the same table gives the same
- * rows in the same order and a seed reproduces a training.
+ * class index or value).  Rows with a NULL target are skipped before their
+ * features are read.
  */
 void
 pgdl_load_matrix(PgdlMatrix *td, const char *src, const PgdlFeatureSet *fs,
 				 const PgdlTarget *tg, dl_missing impute, MemoryContext cxt)
 {
-	int			ncols = fs->n;
-	const char *target = tg ? tg->column : NULL;
-	PgdlBoundFeature *bound = palloc(sizeof(PgdlBoundFeature) * ncols);
-	double	   *xrow = palloc(sizeof(double) * Max(fs->n_inputs, 1));
-	LabelIndex *index = NULL;
-	MemoryContext label_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl label",
-													ALLOCSET_SMALL_SIZES);
+	LoadState	ls;
+	const char *extra = NULL;
 	MemoryContext old;
-	int			guc_level = NewGUCNestLevel();
 
-	(void) set_config_option("synchronize_seqscans", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	memset(&ls, 0, sizeof(ls));
+	ls.td = td;
+	ls.tg = tg && tg->column ? tg : NULL;
+	ls.impute = impute;
+	ls.cxt = cxt;
+	ls.xrow = palloc(sizeof(double) * Max(fs->n_inputs, 1));
+	ls.label_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl label", ALLOCSET_SMALL_SIZES);
+	if (ls.tg && tg->n_labels > 0)
 	{
-		StringInfoData sql;
-		Portal		portal;
-		SPIPlanPtr	plan;
-		bool		was_read_only = XactReadOnly;
-		int64		rowno = 0;
-
-		initStringInfo(&sql);
-		appendStringInfoString(&sql, "SELECT ");
-		for (int i = 0; i < ncols; i++)
-			appendStringInfo(&sql, "%s%s", i ? ", " : "", pgdl_quote_ident(fs->features[i].name));
-		if (target && tg->n_labels > 0)
-			appendStringInfo(&sql, ", %s AS pgdl_target", pgdl_quote_ident(target));
-		else if (target)
-			appendStringInfo(&sql, ", (%s)::pg_catalog.float8 AS pgdl_target", pgdl_quote_ident(target));
-		appendStringInfo(&sql, " FROM (%s) AS s", src);
-		if (target && tg->n_labels > 0)
-			index = label_index(tg->labels, tg->n_labels);
-
-		/* read-only for the whole scan, as pgdl_source_execute does for one statement */
-		XactReadOnly = true;
-		PG_TRY();
-		{
-			plan = SPI_prepare(sql.data, 0, NULL);
-			if (plan == NULL)
-				elog(ERROR, "pgdl: preparing the training query failed: %s", SPI_result_code_string(SPI_result));
-			portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-			pgdl_bind_features(fs->features, ncols, portal->tupDesc, bound);
-			old = MemoryContextSwitchTo(cxt);
-			grow(td);
-			MemoryContextSwitchTo(old);
-			for (;;)
-			{
-				SPITupleTable *tt;
-
-				CHECK_FOR_INTERRUPTS();
-				SPI_cursor_fetch(portal, true, FETCH_ROWS);
-				if (SPI_processed == 0)
-					break;
-				tt = SPI_tuptable;
-				for (uint64 r = 0; r < SPI_processed; r++)
-				{
-					HeapTuple	tup = tt->vals[r];
-					bool		isnull = false;
-					Datum		t = target ? heap_getattr(tup, ncols + 1, tt->tupdesc, &isnull) : (Datum) 0;
-					float		yv = 0;
-					int			missing;
-
-					rowno++;
-					if (isnull)
-					{
-						td->null_targets++;
-						continue;
-					}
-					if (!target)
-						 /* no target */ ;
-					else if (index)
-					{
-						/* numeric_trim_scale and output functions leave garbage: reset per row */
-						MemoryContext prev = MemoryContextSwitchTo(label_cxt);
-						char	   *lt = pgdl_label_text(t, TupleDescAttr(tt->tupdesc, ncols)->atttypid);
-						int			k = label_lookup(index, tg->n_labels, lt);
-
-						MemoryContextSwitchTo(prev);
-						if (k < 0)
-							ereport(ERROR,
-									(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-									 errmsg("target value \"%s\" in row %lld was not among the labels read before: the source changed during training",
-											lt, (long long) rowno)));
-						MemoryContextReset(label_cxt);
-						yv = (float) k;
-					}
-					else
-					{
-						double		v = DatumGetFloat8(t);
-
-						if (!isfinite(v))
-							ereport(ERROR,
-									(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-									 errmsg("target \"%s\" is %s in row %lld", target,
-											isnan(v) ? "NaN" : "infinite", (long long) rowno)));
-						yv = (float) v;
-					}
-					missing = pgdl_read_features(bound, ncols, tup, tt->tupdesc, xrow, rowno,
-												 impute != DL_MISSING_ERROR);
-					if (missing > 0 && impute == DL_MISSING_DROP_ROW)
-					{
-						td->dropped_rows++;
-						continue;
-					}
-					if (td->n == td->capacity)
-					{
-						old = MemoryContextSwitchTo(cxt);
-						grow(td);
-						MemoryContextSwitchTo(old);
-					}
-					{
-						float	   *dst = td->x + td->n * (size_t) td->d;
-
-						for (int k = 0; k < td->d; k++)
-							dst[k] = (float) xrow[k];
-					}
-					if (td->y)
-						td->y[td->n] = yv;
-					td->n++;
-				}
-				SPI_freetuptable(tt);
-			}
-			SPI_cursor_close(portal);
-		}
-		PG_FINALLY();
-		{
-			XactReadOnly = was_read_only;
-		}
-		PG_END_TRY();
+		extra = pgdl_quote_ident(tg->column);
+		ls.index = label_index(tg->labels, tg->n_labels);
 	}
-	AtEOXact_GUC(true, guc_level);
-	MemoryContextDelete(label_cxt);
+	else if (ls.tg)
+		extra = psprintf("(%s)::pg_catalog.float8", pgdl_quote_ident(tg->column));
+	old = MemoryContextSwitchTo(cxt);
+	grow(td);
+	MemoryContextSwitchTo(old);
+	pgdl_scan_source(src, fs, extra, FETCH_ROWS, load_row, NULL, &ls);
+	MemoryContextDelete(ls.label_cxt);
+	pfree(ls.xrow);
 }
 

@@ -59,60 +59,31 @@ typedef struct PcaArgs
 	char	   *options_json;
 } PcaArgs;
 
-/* every row of src through the scatter matrix, read-only, in physical order */
+/* every row of src through the scatter matrix (pgdl_scan_source: read-only, in physical order) */
+typedef struct ScatterState
+{
+	dl_scatter *s;
+	double	   *xrow;
+} ScatterState;
+
+static void
+scatter_row(PgdlScan *scan, HeapTuple tuple, void *arg)
+{
+	ScatterState *st = arg;
+
+	pgdl_read_features(scan->bound, scan->fs->n, tuple, scan->desc, st->xrow, scan->rowno, false);
+	dl_scatter_add(st->s, st->xrow);
+}
+
 static void
 scan_rows(const char *src, const PgdlFeatureSet *fs, dl_scatter *s)
 {
-	PgdlBoundFeature *bound = palloc(sizeof(PgdlBoundFeature) * fs->n);
-	double	   *xrow = palloc(sizeof(double) * fs->n_inputs);
-	StringInfoData sql;
-	bool		was_read_only = XactReadOnly;
-	int			guc_level = NewGUCNestLevel();
-	int64		rowno = 0;
+	ScatterState st;
 
-	/* the same table gives the same order, hence the same rounding */
-	(void) set_config_option("synchronize_seqscans", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT ");
-	for (int i = 0; i < fs->n; i++)
-		appendStringInfo(&sql, "%s%s", i ? ", " : "", pgdl_quote_ident(fs->features[i].name));
-	appendStringInfo(&sql, " FROM (%s) AS s", src);
-
-	XactReadOnly = true;
-	PG_TRY();
-	{
-		SPIPlanPtr	plan = SPI_prepare(sql.data, 0, NULL);
-		Portal		portal;
-
-		if (plan == NULL)
-			elog(ERROR, "pgdl: preparing the PCA query failed: %s", SPI_result_code_string(SPI_result));
-		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-		pgdl_bind_features(fs->features, fs->n, portal->tupDesc, bound);
-		for (;;)
-		{
-			SPITupleTable *tt;
-
-			CHECK_FOR_INTERRUPTS();
-			SPI_cursor_fetch(portal, true, FETCH_ROWS);
-			if (SPI_processed == 0)
-				break;
-			tt = SPI_tuptable;
-			for (uint64 r = 0; r < SPI_processed; r++)
-			{
-				pgdl_read_features(bound, fs->n, tt->vals[r], tt->tupdesc, xrow, ++rowno, false);
-				dl_scatter_add(s, xrow);
-			}
-			SPI_freetuptable(tt);
-		}
-		SPI_cursor_close(portal);
-	}
-	PG_FINALLY();
-	{
-		XactReadOnly = was_read_only;
-	}
-	PG_END_TRY();
-	AtEOXact_GUC(true, guc_level);
+	st.s = s;
+	st.xrow = palloc(sizeof(double) * fs->n_inputs);
+	pgdl_scan_source(src, fs, NULL, FETCH_ROWS, scatter_row, NULL, &st);
+	pfree(st.xrow);
 }
 
 /* the model: a scaler that centers (and standardizes), then x W with W = components^T */

@@ -426,6 +426,31 @@ extern bool pgdl_integer_type(Oid typid);
 /* the distinct labels of a column in its type's order (limit > 0: stops after limit + 1) */
 extern char **pgdl_read_labels(const char *src, const char *quoted_column, Oid typid, int limit,
 							   int *nlabels);
+/* one scan of a source's features (pgdl_scan_source) */
+typedef struct PgdlScan
+{
+	const PgdlFeatureSet *fs;
+	PgdlBoundFeature *bound;	/* the features in the result, for pgdl_read_features */
+	TupleDesc	desc;			/* of the current batch */
+	HeapTuple  *batch;			/* the current batch's rows */
+	uint64		batch_rows;
+	int64		rowno;			/* 1-based number of the current row */
+	int			extra_att;		/* the first extra expression's attribute number */
+} PgdlScan;
+
+typedef void (*pgdl_scan_row_fn) (PgdlScan *scan, HeapTuple tuple, void *arg);
+typedef void (*pgdl_scan_batch_fn) (PgdlScan *scan, void *arg);
+
+/*
+ * Every row of src (its features, then extra_sql's expressions when given)
+ * through one read-only cursor in physical order, fetch_rows at a time;
+ * row_fn per row, then batch_fn (optional) per batch, in the caller's memory
+ * context.  Inside SPI.
+ */
+extern void pgdl_scan_source(const char *src, const PgdlFeatureSet *fs, const char *extra_sql,
+							 int fetch_rows, pgdl_scan_row_fn row_fn, pgdl_scan_batch_fn batch_fn,
+							 void *arg);
+
 /*
  * Reads every row of src into m (set d, with_target and limit_bytes first)
  * through a read-only cursor, in physical order for tables.  Rows with a

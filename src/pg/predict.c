@@ -338,89 +338,98 @@ pgdl_transform_model(PG_FUNCTION_ARGS)
 
 /* ---- a whole source ----------------------------------------------------------- */
 
+/* what pgdl_score_source keeps across the rows of a batch */
+typedef struct ScoreState
+{
+	PgdlModel  *pm;
+	dl_workspace *ws;
+	float	   *xb;				/* BATCH_ROWS x n_inputs */
+	float	   *ob;				/* BATCH_ROWS x n_outputs */
+	int			n;				/* rows gathered in this batch */
+	bool		with_extra;
+	pgdl_score_callback cb;
+	void	   *arg;
+	MemoryContext row_cxt;
+} ScoreState;
+
+static void
+score_row(PgdlScan *scan, HeapTuple tuple, void *arg)
+{
+	ScoreState *st = arg;
+	PgdlModel  *pm = st->pm;
+
+	pgdl_read_features(scan->bound, pm->m.n_features, tuple, scan->desc, pm->xd, scan->rowno,
+					   pm->m.imputer != NULL);
+	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, st->xb + (size_t) st->n++ * pm->m.n_inputs);
+}
+
+/* the batch's rows through the network at once, then each row's outputs to the callback */
+static void
+score_batch(PgdlScan *scan, void *arg)
+{
+	ScoreState *st = arg;
+	PgdlModel  *pm = st->pm;
+
+	dl_network_predict(&pm->m.net, st->ws, st->xb, st->n, st->ob);
+	for (int r = 0; r < st->n; r++)
+	{
+		bool		isnull = true;
+		Datum		extra = (Datum) 0;
+		MemoryContext old = MemoryContextSwitchTo(st->row_cxt);
+
+		if (st->with_extra)
+			extra = heap_getattr(scan->batch[r], scan->extra_att, scan->desc, &isnull);
+		st->cb(pm, st->ob + (size_t) r * pm->n_outputs, extra, isnull,
+			   st->with_extra ? TupleDescAttr(scan->desc, scan->extra_att - 1)->atttypid : InvalidOid,
+			   st->arg);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(st->row_cxt);
+	}
+	st->n = 0;
+}
+
 void
 pgdl_score_source(PgdlModel *pm, const char *source_sql, const char *extra_column,
 				  pgdl_score_callback cb, void *arg)
 {
-	StringInfoData sql;
-	bool		was_read_only = XactReadOnly;
-	PgdlBoundFeature *bf = palloc(sizeof(PgdlBoundFeature) * Max(pm->m.n_features, 1));
-	dl_workspace *ws;
-	float	   *xb = palloc(sizeof(float) * (size_t) BATCH_ROWS * Max(pm->m.n_inputs, 1));
-	float	   *ob = palloc(sizeof(float) * (size_t) BATCH_ROWS * Max(pm->n_outputs, 1));
-	HeapTuple  *held = palloc(sizeof(HeapTuple) * BATCH_ROWS);
-	int64		rowno = 0;
-	int			extra_att = -1;
-	MemoryContext batch_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl scoring batch",
-													ALLOCSET_DEFAULT_SIZES);
+	ScoreState	st;
+	PgdlFeatureSet fs;
 
-	pgdl_check_status(dl_workspace_create(&pm->m.net, BATCH_ROWS, false, &ws));
-	initStringInfo(&sql);
-	appendStringInfoString(&sql, source_sql);
-
-	XactReadOnly = true;
-	PG_TRY();
+	/*
+	 * The model's columns and the id or target column, checked on the
+	 * source's own columns first: a missing or mistyped one is named as
+	 * such (42703 / 42804), not as an SQL error about a query the user never
+	 * wrote.
+	 */
+	if (pgdl_source_execute(psprintf("%s LIMIT 0", source_sql)) != SPI_OK_SELECT)
+		elog(ERROR, "pgdl: reading the columns of the source failed");
 	{
-		SPIPlanPtr	plan = SPI_prepare(sql.data, 0, NULL);
-		Portal		portal;
+		PgdlBoundFeature *check = palloc(sizeof(PgdlBoundFeature) * Max(pm->m.n_features, 1));
 
-		if (plan == NULL)
-			elog(ERROR, "pgdl: preparing the scoring query failed: %s", SPI_result_code_string(SPI_result));
-		portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-		pgdl_bind_features(pm->m.features, pm->m.n_features, portal->tupDesc, bf);
-		if (extra_column)
-		{
-			for (int a = 0; a < portal->tupDesc->natts; a++)
-				if (!TupleDescAttr(portal->tupDesc, a)->attisdropped &&
-					strcmp(NameStr(TupleDescAttr(portal->tupDesc, a)->attname), extra_column) == 0)
-					extra_att = a + 1;
-			if (extra_att < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_COLUMN),
-						 errmsg("column \"%s\" is not in the source", extra_column),
-						 errhint("Column names are matched exactly, without case folding.")));
-		}
-		for (;;)
-		{
-			SPITupleTable *tt;
-
-			CHECK_FOR_INTERRUPTS();
-			SPI_cursor_fetch(portal, true, BATCH_ROWS);
-			if (SPI_processed == 0)
-				break;
-			tt = SPI_tuptable;
-			for (uint64 r = 0; r < SPI_processed; r++)
-			{
-				rowno++;
-				pgdl_read_features(bf, pm->m.n_features, tt->vals[r], tt->tupdesc, pm->xd, rowno,
-								   pm->m.imputer != NULL);
-				pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, xb + r * (size_t) pm->m.n_inputs);
-				held[r] = tt->vals[r];
-			}
-			dl_network_predict(&pm->m.net, ws, xb, (int) SPI_processed, ob);
-			for (uint64 r = 0; r < SPI_processed; r++)
-			{
-				bool		isnull = true;
-				Datum		extra = (Datum) 0;
-				MemoryContext old = MemoryContextSwitchTo(batch_cxt);
-
-				if (extra_att > 0)
-					extra = heap_getattr(held[r], extra_att, tt->tupdesc, &isnull);
-				cb(pm, ob + r * (size_t) pm->n_outputs, extra, isnull,
-				   extra_att > 0 ? TupleDescAttr(tt->tupdesc, extra_att - 1)->atttypid : InvalidOid, arg);
-				MemoryContextSwitchTo(old);
-				MemoryContextReset(batch_cxt);
-			}
-			SPI_freetuptable(tt);
-		}
-		SPI_cursor_close(portal);
+		pgdl_bind_features(pm->m.features, pm->m.n_features, SPI_tuptable->tupdesc, check);
+		pfree(check);
 	}
-	PG_FINALLY();
-	{
-		XactReadOnly = was_read_only;
-	}
-	PG_END_TRY();
-	dl_workspace_free(ws);
+	if (extra_column && pgdl_find_attr(SPI_tuptable->tupdesc, extra_column) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" is not in the source", extra_column),
+				 errhint("Column names are matched exactly, without case folding.")));
+	memset(&st, 0, sizeof(st));
+	st.pm = pm;
+	st.cb = cb;
+	st.arg = arg;
+	st.with_extra = extra_column != NULL;
+	st.xb = palloc(sizeof(float) * (size_t) BATCH_ROWS * Max(pm->m.n_inputs, 1));
+	st.ob = palloc(sizeof(float) * (size_t) BATCH_ROWS * Max(pm->n_outputs, 1));
+	st.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl scoring row", ALLOCSET_DEFAULT_SIZES);
+	pgdl_check_status(dl_workspace_create(&pm->m.net, BATCH_ROWS, false, &st.ws));
+	fs.n = pm->m.n_features;
+	fs.features = pm->m.features;
+	fs.n_inputs = pm->m.n_inputs;
+	pgdl_scan_source(source_sql, &fs, extra_column ? pgdl_quote_ident(extra_column) : NULL,
+					 BATCH_ROWS, score_row, score_batch, &st);
+	dl_workspace_free(st.ws);
+	MemoryContextDelete(st.row_cxt);
 }
 
 typedef struct BatchOut
