@@ -16,9 +16,16 @@
  *
  * Bounds: the text is at most max_bytes (checked before reading), numbers
  * at most NUMBER_MAX_LEN characters, nesting at most DL_JSON_MAX_DEPTH (the
- * reader recurses once per level).  Every node and decoded string lives in
- * an arena of dl_alloc'd blocks, so a failure anywhere frees everything
- * with one call, and the memory used is a small multiple of the text.
+ * reader recurses once per level), and, for dl_json_parse_quiet, the values
+ * at most max_values.  Every node and decoded string lives in an arena of
+ * dl_alloc'd blocks, so a failure anywhere frees everything with one call,
+ * and the memory used is a small multiple of the text.
+ *
+ * dl_json_parse reports a malformed text itself; dl_json_parse_quiet hands
+ * back why and where (which member of the root object, which element of
+ * its array) for a caller that words its own message, and keeps a root
+ * object's members read before the problem, so that the caller can check
+ * them first and report problems in the order of the text.
  *
  * strtod and snprintf use the decimal point of LC_NUMERIC, which a
  * PostgreSQL backend always keeps at "C".
@@ -62,9 +69,15 @@ typedef struct parser
 {
 	const char *start;
 	const char *p;
-	const char *what;
 	dl_json_doc *doc;
 	int			depth;
+	int			values;			/* read so far */
+	int			max_values;		/* 0: no bound */
+	dl_json_error *err;
+	/* where, for the error (see dl_json_error) */
+	const char *key;
+	size_t		key_len;
+	int			element;
 } parser;
 
 /* ---- arena ---- */
@@ -178,21 +191,39 @@ dl_json_describe(const dl_json *v, char *buf, size_t size)
 	return buf;
 }
 
-static dl_status syntax_error(parser *ps, const char *at, const char *fmt,...)
-			__attribute__((format(printf, 3, 4)));
+static dl_status syntax_error(parser *ps, const char *at, dl_json_fault fault,
+							  const char *fmt,...)
+			__attribute__((format(printf, 4, 5)));
 
-/* DL_ETEXT naming the byte position of at (1-based, as PostgreSQL counts) */
+/*
+ * DL_ETEXT, with *ps->err saying why and where: at is the problem's byte
+ * (1-based, as PostgreSQL counts); nothing is reported yet
+ */
 static dl_status
-syntax_error(parser *ps, const char *at, const char *fmt,...)
+syntax_error(parser *ps, const char *at, dl_json_fault fault, const char *fmt,...)
 {
-	char		buf[256];
+	dl_json_error *err = ps->err;
 	va_list		ap;
 
+	err->fault = fault;
+	err->pos = (int) (at - ps->start) + 1;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
-	return dl_error(DL_ETEXT, "%s: invalid JSON at character %d: %s",
-					ps->what, (int) (at - ps->start) + 1, buf);
+	if (ps->key)
+		dl_json_printable(ps->key, ps->key_len, err->key, sizeof(err->key));
+	else
+		err->key[0] = '\0';
+	err->element = ps->element;
+	err->depth = ps->depth;
+	return DL_ETEXT;
+}
+
+/* where one of several things was expected: the end of the text is a fault of its own */
+static dl_json_fault
+unexpected(const char *p, dl_json_fault fault)
+{
+	return *p == '\0' ? DL_JSON_ENDS_EARLY : fault;
 }
 
 /* what stands at p, for "unexpected ..." */
@@ -286,8 +317,9 @@ put_utf8(char *out, long cp)
 
 /*
  * The string at ps->p (its opening quote).  A first pass finds the closing
- * quote, so the decoded bytes, never longer than the raw ones, get one
- * allocation.
+ * quote (or the end of the text), so the decoded bytes, never longer than
+ * the raw ones, get one allocation; the second reports the first problem
+ * in the order of the text.
  */
 static dl_status
 read_string(parser *ps, const char **str, size_t *len)
@@ -297,10 +329,8 @@ read_string(parser *ps, const char **str, size_t *len)
 	char	   *out;
 	size_t		n = 0;
 
-	while (*q != '"')
+	while (*q != '"' && *q != '\0')
 	{
-		if (*q == '\0')
-			return syntax_error(ps, open, "unterminated string");
 		if (*q == '\\' && q[1] != '\0')
 			q++;
 		q++;
@@ -315,8 +345,11 @@ read_string(parser *ps, const char **str, size_t *len)
 
 		if (c == '"')
 			break;
+		if (c == '\0' || (c == '\\' && ps->p[1] == '\0'))
+			return syntax_error(ps, open, DL_JSON_BAD_SYNTAX, "unterminated string");
 		if (c < 0x20)
-			return syntax_error(ps, ps->p, "control character (byte 0x%02X) in a string", c);
+			return syntax_error(ps, ps->p, DL_JSON_BAD_SYNTAX,
+								"control character (byte 0x%02X) in a string", c);
 		if (c != '\\')
 		{
 			out[n++] = (char) c;
@@ -348,15 +381,18 @@ read_string(parser *ps, const char **str, size_t *len)
 			case 'u':
 				cp = unicode_escape(ps->p);
 				if (cp < 0)
-					return syntax_error(ps, ps->p, "\\u must be followed by four hex digits");
+					return syntax_error(ps, ps->p, DL_JSON_BAD_UNICODE_ESCAPE,
+										"\\u must be followed by four hex digits");
 				if (cp >= 0xDC00 && cp <= 0xDFFF)
-					return syntax_error(ps, ps->p, "unpaired low surrogate \\u%04lX", cp);
+					return syntax_error(ps, ps->p, DL_JSON_LONE_SURROGATE,
+										"unpaired low surrogate \\u%04lX", cp);
 				if (cp >= 0xD800 && cp <= 0xDBFF)
 				{
 					long		lo = unicode_escape(ps->p + 6);
 
 					if (lo < 0xDC00 || lo > 0xDFFF)
-						return syntax_error(ps, ps->p, "high surrogate \\u%04lX is not followed by a low surrogate", cp);
+						return syntax_error(ps, ps->p, DL_JSON_LONE_SURROGATE,
+											"high surrogate \\u%04lX is not followed by a low surrogate", cp);
 					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 					ps->p += 6;
 				}
@@ -364,7 +400,7 @@ read_string(parser *ps, const char **str, size_t *len)
 				ps->p += 6;
 				continue;
 			default:
-				return syntax_error(ps, ps->p, "invalid escape \\%c",
+				return syntax_error(ps, ps->p, DL_JSON_BAD_SYNTAX, "invalid escape \\%c",
 									ps->p[1] > 0x20 && ps->p[1] < 0x7f ? ps->p[1] : '?');
 		}
 		ps->p += 2;
@@ -393,12 +429,13 @@ read_number(parser *ps, dl_json *v)
 		while (is_digit(*q))
 			q++;
 	else
-		return syntax_error(ps, begin, "invalid number");
+		return syntax_error(ps, begin, DL_JSON_BAD_SYNTAX, "invalid number");
 	if (*q == '.')
 	{
 		q++;
 		if (!is_digit(*q))
-			return syntax_error(ps, begin, "invalid number: digits must follow the decimal point");
+			return syntax_error(ps, begin, DL_JSON_BAD_SYNTAX,
+								"invalid number: digits must follow the decimal point");
 		while (is_digit(*q))
 			q++;
 	}
@@ -408,24 +445,27 @@ read_number(parser *ps, dl_json *v)
 		if (*q == '+' || *q == '-')
 			q++;
 		if (!is_digit(*q))
-			return syntax_error(ps, begin, "invalid number: digits must follow the exponent");
+			return syntax_error(ps, begin, DL_JSON_BAD_SYNTAX,
+								"invalid number: digits must follow the exponent");
 		while (is_digit(*q))
 			q++;
 	}
 	if (is_digit(*q))
-		return syntax_error(ps, begin, "invalid number: leading zeros are not allowed");
+		return syntax_error(ps, begin, DL_JSON_LEADING_ZERO,
+							"invalid number: leading zeros are not allowed");
 	n = (size_t) (q - begin);
 	if (n > NUMBER_MAX_LEN)
-		return syntax_error(ps, begin, "number longer than %d characters", NUMBER_MAX_LEN);
+		return syntax_error(ps, begin, DL_JSON_BAD_SYNTAX,
+							"number longer than %d characters", NUMBER_MAX_LEN);
 
 	lit = arena_alloc(ps->doc, n + 1);
 	memcpy(lit, begin, n);
 	lit[n] = '\0';
 	v->number = strtod(lit, &end);
 	if (end != lit + n)
-		return syntax_error(ps, begin, "invalid number");
+		return syntax_error(ps, begin, DL_JSON_BAD_SYNTAX, "invalid number");
 	if (isinf(v->number))
-		return syntax_error(ps, begin, "number out of range");
+		return syntax_error(ps, begin, DL_JSON_BAD_SYNTAX, "number out of range");
 	v->type = DL_JSON_NUMBER;
 	v->str = lit;
 	v->len = n;
@@ -448,11 +488,19 @@ grow(parser *ps, const void *old, int n, int *cap, size_t elem)
 	return p;
 }
 
+/*
+ * The elements are gathered in a scratch block grown by doubling and copied
+ * into the arena once, at their final size: an array of a hundred thousand
+ * numbers leaves no outgrown copies behind in the arena.
+ */
 static dl_status
 read_array(parser *ps, dl_json *v)
 {
-	dl_json    *elems = NULL;
+	dl_json    *elems = NULL;	/* scratch */
+	dl_json    *kept;
 	int			cap = 0;
+	/* the value of a member of the root object: its elements are named */
+	bool		root_member = ps->depth == 2 && ps->key != NULL;
 	dl_status	st;
 
 	v->type = DL_JSON_ARRAY;
@@ -468,11 +516,21 @@ read_array(parser *ps, dl_json *v)
 		char		c[24];
 
 		if (v->n == cap)
-			elems = grow(ps, elems, v->n, &cap, sizeof(dl_json));
+		{
+			dl_json    *grown;
+
+			cap = cap == 0 ? 8 : cap * 2;
+			grown = dl_alloc((size_t) cap * sizeof(dl_json));
+			if (v->n > 0)
+				memcpy(grown, elems, (size_t) v->n * sizeof(dl_json));
+			dl_free(elems);
+			elems = grown;
+		}
+		if (root_member)
+			ps->element = v->n + 1;
 		if ((st = read_value(ps, &elems[v->n])) != DL_OK)
-			return st;
+			break;
 		v->n++;
-		v->elems = elems;
 		skip_ws(ps);
 		if (*ps->p == ',')
 		{
@@ -482,11 +540,20 @@ read_array(parser *ps, dl_json *v)
 		if (*ps->p == ']')
 		{
 			ps->p++;
-			return DL_OK;
+			if (root_member)
+				ps->element = 0;
+			kept = arena_alloc(ps->doc, (size_t) v->n * sizeof(dl_json));
+			memcpy(kept, elems, (size_t) v->n * sizeof(dl_json));
+			v->elems = kept;
+			break;
 		}
-		return syntax_error(ps, ps->p, "expected ',' or ']' after an array element, found %s",
-							shown_char(ps->p, c, sizeof(c)));
+		st = syntax_error(ps, ps->p, unexpected(ps->p, DL_JSON_BAD_SYNTAX),
+						  "expected ',' or ']' after an array element, found %s",
+						  shown_char(ps->p, c, sizeof(c)));
+		break;
 	}
+	dl_free(elems);
+	return st;
 }
 
 static int
@@ -527,6 +594,7 @@ read_object(parser *ps, dl_json *v)
 	int			cap = 0;
 	const dl_json_member *dup;
 	const char *open = ps->p;
+	bool		root = ps->depth == 1;
 	dl_status	st;
 
 	v->type = DL_JSON_OBJECT;
@@ -543,8 +611,11 @@ read_object(parser *ps, dl_json *v)
 		char		c[24];
 
 		skip_ws(ps);
+		if (root)
+			ps->key = NULL;
 		if (*ps->p != '"')
-			return syntax_error(ps, ps->p, "expected a quoted key, found %s",
+			return syntax_error(ps, ps->p, unexpected(ps->p, DL_JSON_BAD_SYNTAX),
+								"expected a quoted key, found %s",
 								shown_char(ps->p, c, sizeof(c)));
 		if (v->n == cap)
 			members = grow(ps, members, v->n, &cap, sizeof(dl_json_member));
@@ -552,9 +623,15 @@ read_object(parser *ps, dl_json *v)
 		memset(m, 0, sizeof(*m));
 		if ((st = read_string(ps, &m->key, &m->key_len)) != DL_OK)
 			return st;
+		if (root)
+		{
+			ps->key = m->key;
+			ps->key_len = m->key_len;
+		}
 		skip_ws(ps);
 		if (*ps->p != ':')
-			return syntax_error(ps, ps->p, "expected ':' after a key, found %s",
+			return syntax_error(ps, ps->p, unexpected(ps->p, DL_JSON_BAD_SYNTAX),
+								"expected ':' after a key, found %s",
 								shown_char(ps->p, c, sizeof(c)));
 		ps->p++;
 		if ((st = read_value(ps, &m->value)) != DL_OK)
@@ -572,14 +649,17 @@ read_object(parser *ps, dl_json *v)
 			ps->p++;
 			break;
 		}
-		return syntax_error(ps, ps->p, "expected ',' or '}' after an object member, found %s",
+		return syntax_error(ps, ps->p, unexpected(ps->p, DL_JSON_BAD_SYNTAX),
+							"expected ',' or '}' after an object member, found %s",
 							shown_char(ps->p, c, sizeof(c)));
 	}
+	if (root)
+		ps->key = NULL;
 	if ((dup = find_duplicate(ps, members, v->n)) != NULL)
 	{
 		char		shown[72];
 
-		return syntax_error(ps, open, "duplicate key \"%s\" in this object",
+		return syntax_error(ps, open, DL_JSON_DUPLICATE_KEY, "duplicate key \"%s\" in this object",
 							dl_json_printable(dup->key, dup->key_len, shown, sizeof(shown)));
 	}
 	return DL_OK;
@@ -605,12 +685,15 @@ read_value(parser *ps, dl_json *v)
 	memset(v, 0, sizeof(*v));
 	skip_ws(ps);
 	v->pos = (int) (ps->p - ps->start) + 1;
+	if (ps->max_values > 0 && ps->values++ == ps->max_values)
+		return syntax_error(ps, ps->p, DL_JSON_TOO_BIG, "more than %d values", ps->max_values);
 	switch (*ps->p)
 	{
 		case '{':
 		case '[':
 			if (ps->depth == DL_JSON_MAX_DEPTH)
-				return syntax_error(ps, ps->p, "nested deeper than %d levels", DL_JSON_MAX_DEPTH);
+				return syntax_error(ps, ps->p, DL_JSON_TOO_BIG,
+									"nested deeper than %d levels", DL_JSON_MAX_DEPTH);
 			ps->depth++;
 			st = *ps->p == '{' ? read_object(ps, v) : read_array(ps, v);
 			ps->depth--;
@@ -634,7 +717,7 @@ read_value(parser *ps, dl_json *v)
 				break;
 			/* "truex" is not true followed by garbage but one bad token */
 			if ((*ps->p >= 'a' && *ps->p <= 'z') || is_digit(*ps->p))
-				return syntax_error(ps, ps->p, "unexpected %s after a literal",
+				return syntax_error(ps, ps->p, DL_JSON_BAD_SYNTAX, "unexpected %s after a literal",
 									shown_char(ps->p, c, sizeof(c)));
 			return DL_OK;
 		default:
@@ -642,12 +725,13 @@ read_value(parser *ps, dl_json *v)
 				return read_number(ps, v);
 			break;
 	}
-	return syntax_error(ps, ps->p, "expected a value, found %s",
-						shown_char(ps->p, c, sizeof(c)));
+	return syntax_error(ps, ps->p, unexpected(ps->p, DL_JSON_EXPECTED_VALUE),
+						"expected a value, found %s", shown_char(ps->p, c, sizeof(c)));
 }
 
 dl_status
-dl_json_parse(const char *text, size_t max_bytes, const char *what, dl_json_doc **doc)
+dl_json_parse_quiet(const char *text, size_t max_bytes, int max_values,
+					dl_json_doc **doc, dl_json_error *err)
 {
 	parser		ps;
 	dl_json_doc *d;
@@ -655,36 +739,63 @@ dl_json_parse(const char *text, size_t max_bytes, const char *what, dl_json_doc 
 	char		c[24];
 
 	*doc = NULL;
+	memset(err, 0, sizeof(*err));
 	if (text == NULL)
-		return dl_error(DL_ETEXT, "%s: no JSON text", what);
-	if (strnlen(text, max_bytes + 1) > max_bytes)
-		return dl_error(DL_ETEXT, "%s: the JSON text is longer than %zu bytes", what, max_bytes);
+	{
+		err->fault = DL_JSON_EMPTY;
+		snprintf(err->message, sizeof(err->message), "no JSON text");
+		return DL_ETEXT;
+	}
+	/* max_bytes + 1 must not wrap to 0 */
+	if (max_bytes < SIZE_MAX && strnlen(text, max_bytes + 1) > max_bytes)
+	{
+		err->fault = DL_JSON_TOO_BIG;
+		snprintf(err->message, sizeof(err->message),
+				 "the JSON text is longer than %zu bytes", max_bytes);
+		return DL_ETEXT;
+	}
 
 	d = dl_alloc(sizeof(dl_json_doc));
 	memset(d, 0, sizeof(*d));
 	d->next_block = ARENA_FIRST_BLOCK;
+	memset(&ps, 0, sizeof(ps));
 	ps.start = ps.p = text;
-	ps.what = what;
 	ps.doc = d;
-	ps.depth = 0;
+	ps.max_values = max_values;
+	ps.err = err;
 
 	skip_ws(&ps);
 	if (*ps.p == '\0')
-		st = syntax_error(&ps, ps.p, "the text is empty");
+		st = syntax_error(&ps, ps.p, DL_JSON_EMPTY, "the text is empty");
 	else if ((st = read_value(&ps, &d->root)) == DL_OK)
 	{
 		skip_ws(&ps);
 		if (*ps.p != '\0')
-			st = syntax_error(&ps, ps.p, "unexpected %s after the value",
+			st = syntax_error(&ps, ps.p, DL_JSON_TRAILING, "unexpected %s after the value",
 							  shown_char(ps.p, c, sizeof(c)));
 	}
-	if (st != DL_OK)
+	/* a root object keeps the members read before the problem */
+	if (st != DL_OK && d->root.type != DL_JSON_OBJECT)
 	{
 		dl_json_free(d);
 		return st;
 	}
 	*doc = d;
-	return DL_OK;
+	return st;
+}
+
+dl_status
+dl_json_parse(const char *text, size_t max_bytes, const char *what, dl_json_doc **doc)
+{
+	dl_json_error err;
+
+	if (dl_json_parse_quiet(text, max_bytes, 0, doc, &err) == DL_OK)
+		return DL_OK;
+	dl_json_free(*doc);
+	*doc = NULL;
+	if (err.pos == 0)
+		return dl_error(DL_ETEXT, "%s: %s", what, err.message);
+	return dl_error(DL_ETEXT, "%s: invalid JSON at character %d: %s", what, err.pos, err.message);
 }
 
 /* ---- accessors ---- */

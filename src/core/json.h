@@ -71,6 +71,53 @@ typedef struct dl_json_doc dl_json_doc;
  */
 extern dl_status dl_json_parse(const char *text, size_t max_bytes, const char *what,
 							   dl_json_doc **doc);
+
+/* why a text is malformed, for a caller that words its own messages */
+typedef enum dl_json_fault
+{
+	DL_JSON_BAD_SYNTAX,			/* any problem not named below */
+	DL_JSON_EMPTY,				/* no text, or only white space */
+	DL_JSON_TOO_BIG,			/* more than max_bytes or max_values */
+	DL_JSON_ENDS_EARLY,			/* the text ends inside a value (not in a string) */
+	DL_JSON_EXPECTED_VALUE,		/* something else stands where a value must */
+	DL_JSON_LEADING_ZERO,		/* 01 */
+	DL_JSON_BAD_UNICODE_ESCAPE, /* \u not followed by four hex digits */
+	DL_JSON_LONE_SURROGATE,		/* a \u escape of half a UTF-16 pair */
+	DL_JSON_TRAILING,			/* text after the value */
+	DL_JSON_DUPLICATE_KEY
+} dl_json_fault;
+
+#define DL_JSON_KEY_SHOWN 72
+
+typedef struct dl_json_error
+{
+	dl_json_fault fault;
+	int			pos;			/* 1-based byte of the problem; 0: the whole text */
+	char		message[256];	/* e.g. "expected a value, found ']'" */
+
+	/*
+	 * Where, when the root is an object: key (printable, "" outside) is the
+	 * root member being read, from its key to the ',' or '}' after its
+	 * value; element (0 outside) the 1-based element of that member's array
+	 * value being read; depth the arrays and objects open at the problem.
+	 */
+	char		key[DL_JSON_KEY_SHOWN];
+	int			element;
+	int			depth;
+} dl_json_error;
+
+/*
+ * dl_json_parse without the report, for a caller that words the message
+ * itself from *err: DL_OK, or DL_ETEXT with nothing reported.  Then *doc
+ * is NULL, except that a root object is kept with the members whose values
+ * were read before the problem (all of them when it is a duplicate key or
+ * text after the object; they may hold a duplicate), so the caller can put
+ * its own checks of those first; free it.  max_values > 0 bounds the values
+ * in the tree (the root, every member value and every array element), so
+ * that the memory a text takes is bounded whatever its length.
+ */
+extern dl_status dl_json_parse_quiet(const char *text, size_t max_bytes, int max_values,
+									 dl_json_doc **doc, dl_json_error *err);
 extern const dl_json *dl_json_root(const dl_json_doc *doc);
 extern void dl_json_free(dl_json_doc *doc);
 

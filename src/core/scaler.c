@@ -24,13 +24,15 @@
  * equal; NaN and the infinities as the strings "NaN", "Infinity" and
  * "-Infinity").  NaN payloads are not kept: every NaN a fit stores, and
  * every one the parser reads, is the canonical quiet NaN, so the round trip
- * of anything fitted is exact.  The parser is a strict reader of exactly
- * that shape - one object whose values are numbers, strings or flat arrays
- * of numbers - so it never recurses into untrusted nesting and needs no
- * depth limit; it never reads past the terminating NUL, bounds every array
- * by DL_SCALER_MAX_D before growing it, and reports every problem as
- * DL_ETEXT naming it.  snprintf and strtod read and write the decimal
- * point of LC_NUMERIC, which a PostgreSQL backend always keeps at "C".
+ * of anything fitted is exact.  The text is read by json.c's strict
+ * reader (numbers with strtod from their literal text) and then must be
+ * exactly that shape: one object whose values are numbers, strings or flat
+ * arrays of numbers, checked member by member in the order of the text.
+ * The tree is bounded to SCALER_MAX_VALUES values, so the memory it takes
+ * is bounded whatever the text, and every problem is DL_ETEXT naming it
+ * (DL_EVERSION for a newer version).  snprintf and strtod read and write
+ * the decimal point of LC_NUMERIC, which a PostgreSQL backend always keeps
+ * at "C".
  *
  * src/core/scaler.c
  *
@@ -43,14 +45,24 @@
 #include <string.h>
 
 #include "pgdl_core.h"
+#include "json.h"
 
 #define SCALER_TEXT_VERSION 1
 
-/* longest JSON number we read; a double never needs more than ~25 chars */
+/*
+ * longest JSON number we read; a double never needs more than ~25 chars,
+ * numeric's text of one (through jsonb) up to ~330
+ */
 #define NUMBER_MAX_LEN 350
 
-/* decoded strings longer than this are kept truncated, for messages only */
+/* keys and strings are shown in messages up to this many bytes */
 #define NAME_MAX_LEN 64
+
+/*
+ * values in the text's tree: a valid text has at most 4 * DL_SCALER_MAX_D
+ * + 11, so a newer version's text with one more array still says it is newer
+ */
+#define SCALER_MAX_VALUES (5 * DL_SCALER_MAX_D + 64)
 
 /* 2^53: the largest count a double holds exactly */
 #define MAX_EXACT_COUNT 9007199254740992.0
@@ -510,38 +522,19 @@ dl_scaler_is_outlier(const dl_scaler *s, const double *x, const bool *isnull,
 
 /* ---- text form: writing --------------------------------------------------- */
 
-/* a generous bound for one formatted number plus its ", " separator */
+/* a generous bound for one formatted number */
 #define NUMBER_ROOM 32
-
-typedef struct text_buf
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-} text_buf;
-
-/* the caller sized the buffer, so running out is a bug: drop, never overrun */
-static void
-put_str(text_buf *b, const char *str)
-{
-	size_t		n = strlen(str);
-
-	if (b->len + n >= b->cap)
-		return;
-	memcpy(b->data + b->len, str, n + 1);
-	b->len += n;
-}
 
 /* shortest of 15, 16, 17 significant digits that reads back identical */
 static void
-put_double(text_buf *b, double v)
+put_double(dl_json_buf *b, double v)
 {
 	char		num[NUMBER_ROOM];
 
 	if (isnan(v))
-		put_str(b, "\"NaN\"");
+		dl_json_buf_puts(b, "\"NaN\"");
 	else if (isinf(v))
-		put_str(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+		dl_json_buf_puts(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
 	else
 	{
 		for (int prec = 15; prec <= 17; prec++)
@@ -550,23 +543,23 @@ put_double(text_buf *b, double v)
 			if (strtod(num, NULL) == v)
 				break;
 		}
-		put_str(b, num);
+		dl_json_buf_puts(b, num);
 	}
 }
 
 static void
-put_array(text_buf *b, const char *key, const double *a, int d)
+put_array(dl_json_buf *b, const char *key, const double *a, int d)
 {
-	put_str(b, ", \"");
-	put_str(b, key);
-	put_str(b, "\": [");
+	dl_json_buf_puts(b, ", \"");
+	dl_json_buf_puts(b, key);
+	dl_json_buf_puts(b, "\": [");
 	for (int i = 0; i < d; i++)
 	{
 		if (i > 0)
-			put_str(b, ", ");
+			dl_json_buf_puts(b, ", ");
 		put_double(b, a[i]);
 	}
-	put_str(b, "]");
+	dl_json_buf_puts(b, "]");
 }
 
 /*
@@ -578,27 +571,23 @@ put_array(text_buf *b, const char *key, const double *a, int d)
 char *
 dl_scaler_to_json(const dl_scaler *s)
 {
-	text_buf	b;
+	dl_json_buf b;
 	int			d = s->d > 0 ? s->d : 0;
 
-	/* at most four arrays of d numbers, plus the fixed keys */
-	b.cap = (size_t) 4 * NUMBER_ROOM * (size_t) d + 256;
-	b.data = dl_alloc(b.cap);
-	b.len = 0;
-	b.data[0] = '\0';
+	dl_json_buf_init(&b);
 
-	put_str(&b, "{\"version\": 1, \"kind\": \"");
-	put_str(&b, dl_scaler_kind_name(s->kind));
-	put_str(&b, "\", \"n\": ");
+	dl_json_buf_puts(&b, "{\"version\": 1, \"kind\": \"");
+	dl_json_buf_puts(&b, dl_scaler_kind_name(s->kind));
+	dl_json_buf_puts(&b, "\", \"n\": ");
 	put_double(&b, s->n);
 	if (s->kind == DL_SCALER_IMPUTER)
 	{
-		put_str(&b, ", \"strategy\": \"");
-		put_str(&b, dl_impute_strategy_name(s->strategy));
-		put_str(&b, "\"");
+		dl_json_buf_puts(&b, ", \"strategy\": \"");
+		dl_json_buf_puts(&b, dl_impute_strategy_name(s->strategy));
+		dl_json_buf_puts(&b, "\"");
 		if (s->strategy == DL_IMPUTE_CONSTANT)
 		{
-			put_str(&b, ", \"constant\": ");
+			dl_json_buf_puts(&b, ", \"constant\": ");
 			put_double(&b, s->constant);
 		}
 		put_array(&b, "fill", s->fill, d);
@@ -613,7 +602,7 @@ dl_scaler_to_json(const dl_scaler *s)
 			put_array(&b, "hi", s->hi, d);
 		}
 	}
-	put_str(&b, "}");
+	dl_json_buf_puts(&b, "}");
 	return b.data;
 }
 
@@ -639,25 +628,23 @@ static const char *const key_names[K_COUNT] = {
 	"center", "scale", "lo", "hi", "fill"
 };
 
+/* what each key's value is, for messages */
+static const char *const key_types[K_COUNT] = {
+	"a number", "a string", "a number", "a string", "a number",
+	"an array of numbers", "an array of numbers", "an array of numbers",
+	"an array of numbers", "an array of numbers"
+};
+
 #define KEY_BIT(k) (1u << (k))
 #define ARRAY_KEYS (KEY_BIT(K_CENTER) | KEY_BIT(K_SCALE) | KEY_BIT(K_LO) | \
 					KEY_BIT(K_HI) | KEY_BIT(K_FILL))
-
-typedef struct json_reader
-{
-	const char *start;
-	const char *p;
-} json_reader;
 
 /* what the object held, before it is checked against the kind */
 typedef struct parsed_scaler
 {
 	unsigned	seen;			/* KEY_BIT of each key read */
 	double		num[K_COUNT];	/* version, n, constant */
-	char		str[K_COUNT][NAME_MAX_LEN];	/* kind, strategy (decoded) */
-	bool		str_long[K_COUNT];	/* longer than NAME_MAX_LEN - 1 */
-	double	   *arr[K_COUNT];	/* hook-allocated, freed by the caller */
-	int			len[K_COUNT];
+	const dl_json *val[K_COUNT];	/* each key's value: kind, strategy, arrays */
 	char		unknown[NAME_MAX_LEN + 4];	/* the first unknown key, if any */
 	bool		has_unknown;
 } parsed_scaler;
@@ -677,265 +664,83 @@ text_error(const char *fmt,...)
 	return dl_error(DL_ETEXT, "scaler text: %s", buf);
 }
 
-/* 1-based, as PostgreSQL counts "at character N" */
 static int
-position(const json_reader *r)
+lookup_key(const char *name, size_t len)
 {
-	return (int) (r->p - r->start) + 1;
-}
-
-/*
- * Messages quote strings from the input: keep printable ASCII only, so a
- * message never carries control characters or invalid encoding.
- */
-static const char *
-printable(const char *in, bool truncated, char *out, size_t outsize)
-{
-	size_t		j = 0;
-
-	for (size_t i = 0; in[i] && j + 4 < outsize; i++)
-	{
-		unsigned char c = (unsigned char) in[i];
-
-		out[j++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char) c : '?';
-	}
-	if (truncated)
-	{
-		out[j++] = '.';
-		out[j++] = '.';
-		out[j++] = '.';
-	}
-	out[j] = '\0';
-	return out;
-}
-
-static void
-skip_ws(json_reader *r)
-{
-	while (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r')
-		r->p++;
-}
-
-static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
+	for (int k = 0; k < K_COUNT; k++)
+		if (strlen(key_names[k]) == len && memcmp(key_names[k], name, len) == 0)
+			return k;
 	return -1;
 }
 
-/* four hex digits at p; stops at the first non-digit, so at a NUL too */
-static long
-hex4(const char *p)
-{
-	long		v = 0;
-
-	for (int i = 0; i < 4; i++)
-	{
-		int			h = hex_value(p[i]);
-
-		if (h < 0)
-			return -1;
-		v = v * 16 + h;
-	}
-	return v;
-}
-
-static void
-append_byte(char *out, size_t outsize, size_t *len, bool *truncated, unsigned char c)
-{
-	if (*len + 1 < outsize)
-	{
-		out[(*len)++] = (char) c;
-		out[*len] = '\0';
-	}
-	else
-		*truncated = true;
-}
-
-static void
-append_utf8(char *out, size_t outsize, size_t *len, bool *truncated, long cp)
-{
-	if (cp < 0x80)
-		append_byte(out, outsize, len, truncated, (unsigned char) cp);
-	else if (cp < 0x800)
-	{
-		append_byte(out, outsize, len, truncated, (unsigned char) (0xC0 | (cp >> 6)));
-		append_byte(out, outsize, len, truncated, (unsigned char) (0x80 | (cp & 0x3F)));
-	}
-	else if (cp < 0x10000)
-	{
-		append_byte(out, outsize, len, truncated, (unsigned char) (0xE0 | (cp >> 12)));
-		append_byte(out, outsize, len, truncated, (unsigned char) (0x80 | ((cp >> 6) & 0x3F)));
-		append_byte(out, outsize, len, truncated, (unsigned char) (0x80 | (cp & 0x3F)));
-	}
-	else
-	{
-		append_byte(out, outsize, len, truncated, (unsigned char) (0xF0 | (cp >> 18)));
-		append_byte(out, outsize, len, truncated, (unsigned char) (0x80 | ((cp >> 12) & 0x3F)));
-		append_byte(out, outsize, len, truncated, (unsigned char) (0x80 | ((cp >> 6) & 0x3F)));
-		append_byte(out, outsize, len, truncated, (unsigned char) (0x80 | (cp & 0x3F)));
-	}
-}
-
 /*
- * Reads the string at r->p (which is at its opening quote), decoding
- * escapes into out (NUL-terminated, at most outsize - 1 bytes; *truncated
- * says the rest was dropped).  A decoded \u0000 stays in the bytes, so
- * *len, not strlen, is its length.
+ * The message for text json.c could not read, in this reader's words where
+ * it has its own (the array element, the \u escape), else json.c's.
  */
 static dl_status
-read_string(json_reader *r, char *out, size_t outsize, size_t *len, bool *truncated)
+syntax_error(const char *text, const dl_json_error *e)
 {
-	int			open = position(r);
+	char		where[DL_JSON_KEY_SHOWN + 40] = "";
+	bool		in_element = e->element > 0 && e->depth == 2;
+	int			key = lookup_key(e->key, strlen(e->key));
 
-	*len = 0;
-	*truncated = false;
-	out[0] = '\0';
-	r->p++;
-	for (;;)
+	if (e->element > 0)
+		snprintf(where, sizeof(where), " (in element %d of \"%s\")", e->element, e->key);
+	else if (e->key[0] != '\0')
+		snprintf(where, sizeof(where), " (in \"%s\")", e->key);
+
+	switch (e->fault)
 	{
-		unsigned char c = (unsigned char) *r->p;
-
-		if (c == '\0')
-			return text_error("unterminated string starting at character %d", open);
-		if (c == '"')
-		{
-			r->p++;
-			return DL_OK;
-		}
-		if (c < 0x20)
-			return text_error("control character in string at character %d", position(r));
-		if (c != '\\')
-		{
-			append_byte(out, outsize, len, truncated, c);
-			r->p++;
-			continue;
-		}
-
-		r->p++;
-		c = (unsigned char) *r->p;
-		switch (c)
-		{
-			case '"':
-			case '\\':
-			case '/':
-				break;
-			case 'b':
-				c = '\b';
-				break;
-			case 'f':
-				c = '\f';
-				break;
-			case 'n':
-				c = '\n';
-				break;
-			case 'r':
-				c = '\r';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case 'u':
-				{
-					long		cp = hex4(r->p + 1);
-
-					if (cp < 0)
-						return text_error("invalid \\u escape at character %d", position(r) - 1);
-					r->p += 5;
-					if (cp >= 0xDC00 && cp <= 0xDFFF)
-						return text_error("unpaired surrogate in \\u escape at character %d",
-										  position(r) - 6);
-					if (cp >= 0xD800 && cp <= 0xDBFF)
-					{
-						long		lo = -1;
-
-						if (r->p[0] == '\\' && r->p[1] == 'u')
-							lo = hex4(r->p + 2);
-						if (lo < 0xDC00 || lo > 0xDFFF)
-							return text_error("unpaired surrogate in \\u escape at character %d",
-											  position(r) - 6);
-						cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-						r->p += 6;
-					}
-					append_utf8(out, outsize, len, truncated, cp);
-					continue;
-				}
-			case '\0':
-				return text_error("unterminated string starting at character %d", open);
-			default:
-				if (c >= 0x20 && c < 0x7f)
-					return text_error("invalid escape \\%c at character %d",
-									  (char) c, position(r) - 1);
-				return text_error("invalid escape at character %d", position(r) - 1);
-		}
-		append_byte(out, outsize, len, truncated, c);
-		r->p++;
+		case DL_JSON_ENDS_EARLY:
+			if (e->element > 0)
+				return text_error("input ends inside \"%s\"", e->key);
+			return text_error("input ends inside the object%s", where);
+		case DL_JSON_TRAILING:
+			return text_error("unexpected text after the object at character %d", e->pos);
+		case DL_JSON_BAD_UNICODE_ESCAPE:
+			return text_error("invalid \\u escape at character %d: %s%s", e->pos, e->message, where);
+		case DL_JSON_LONE_SURROGATE:
+			return text_error("unpaired surrogate in \\u escape at character %d: %s%s",
+							  e->pos, e->message, where);
+		case DL_JSON_EXPECTED_VALUE:
+			if (in_element)
+				return text_error("element %d of \"%s\" must be a number (at character %d)",
+								  e->element, e->key, e->pos);
+			if (e->depth == 1 && key >= 0)
+				return text_error("\"%s\" must be %s (at character %d): %s",
+								  e->key, key_types[key], e->pos, e->message);
+			break;
+		case DL_JSON_LEADING_ZERO:
+			/* the number ends after its 0 (and sign), where a ',' or ']' must follow */
+			if (in_element)
+				return text_error("expected ',' or ']' after element %d of \"%s\" at character %d (a number has no leading zeros)",
+								  e->element, e->key, e->pos + (text[e->pos - 1] == '-') + 1);
+			break;
+		case DL_JSON_TOO_BIG:
+			return text_error("%s at character %d%s", e->message, e->pos, where);
+		default:
+			break;
 	}
+	return text_error("invalid JSON at character %d: %s%s", e->pos, e->message, where);
 }
 
-/* a JSON number at r->p, read with strtod once its syntax is known good */
-static dl_status
-read_number(json_reader *r, double *v)
+/* a number, or one of the strings "NaN", "Infinity", "-Infinity" */
+static bool
+number_value(const dl_json *v, double *out)
 {
-	const char *q = r->p;
-	char		buf[NUMBER_MAX_LEN + 1];
-	char	   *end;
-	size_t		n;
-
-	if (*q == '-')
-		q++;
-	if (*q == '0')
-		q++;
-	else if (is_digit(*q))
-	{
-		while (is_digit(*q))
-			q++;
-	}
+	if (v->type == DL_JSON_NUMBER)
+		*out = v->number;
+	else if (!dl_json_plain_string(v))
+		return false;
+	else if (strcmp(v->str, "NaN") == 0)
+		*out = NAN;
+	else if (strcmp(v->str, "Infinity") == 0)
+		*out = INFINITY;
+	else if (strcmp(v->str, "-Infinity") == 0)
+		*out = -INFINITY;
 	else
-		return text_error("invalid number at character %d", position(r));
-	if (*q == '.')
-	{
-		q++;
-		if (!is_digit(*q))
-			return text_error("invalid number at character %d", position(r));
-		while (is_digit(*q))
-			q++;
-	}
-	if (*q == 'e' || *q == 'E')
-	{
-		q++;
-		if (*q == '+' || *q == '-')
-			q++;
-		if (!is_digit(*q))
-			return text_error("invalid number at character %d", position(r));
-		while (is_digit(*q))
-			q++;
-	}
-
-	n = (size_t) (q - r->p);
-	if (n > NUMBER_MAX_LEN)
-		return text_error("number at character %d is too long", position(r));
-	memcpy(buf, r->p, n);
-	buf[n] = '\0';
-	*v = strtod(buf, &end);
-	if (end != buf + n)
-		return text_error("invalid number at character %d", position(r));
-	/* a finite literal that overflows; write "Infinity" for infinity */
-	if (isinf(*v))
-		return text_error("number at character %d is out of range", position(r));
-	r->p = q;
-	return DL_OK;
+		return false;
+	return true;
 }
 
 /* names the value being read, for messages only (never on the hot path) */
@@ -954,157 +759,54 @@ value_name(char *buf, size_t size, const char *key, int element)
  * value of key (element > 0: its element-th array element).
  */
 static dl_status
-read_value_number(json_reader *r, double *v, const char *key, int element)
+check_number(const dl_json *v, const char *key, int element, double *out)
 {
 	char		what[NAME_MAX_LEN + 48];
+	char		shown[NAME_MAX_LEN + 4];
 
-	skip_ws(r);
-	if (*r->p == '-' || is_digit(*r->p))
-		return read_number(r, v);
-	if (*r->p == '"')
-	{
-		char		s[NAME_MAX_LEN];
-		char		shown[NAME_MAX_LEN + 4];
-		size_t		len;
-		bool		truncated;
-		dl_status	st = read_string(r, s, sizeof(s), &len, &truncated);
-
-		if (st != DL_OK)
-			return st;
-		if (!truncated && len == strlen(s))
-		{
-			if (strcmp(s, "NaN") == 0)
-			{
-				*v = NAN;
-				return DL_OK;
-			}
-			if (strcmp(s, "Infinity") == 0)
-			{
-				*v = INFINITY;
-				return DL_OK;
-			}
-			if (strcmp(s, "-Infinity") == 0)
-			{
-				*v = -INFINITY;
-				return DL_OK;
-			}
-		}
+	if (v->type == DL_JSON_NUMBER && v->len > NUMBER_MAX_LEN)
+		return text_error("number at character %d is too long", v->pos);
+	if (number_value(v, out))
+		return DL_OK;
+	if (v->type == DL_JSON_STRING)
 		return text_error("%s must be a number, got the string \"%s\" (only \"NaN\", \"Infinity\" and \"-Infinity\" may be quoted)",
 						  value_name(what, sizeof(what), key, element),
-						  printable(s, truncated, shown, sizeof(shown)));
-	}
-	if (*r->p == '\0')
-		return text_error("input ends where %s should be",
-						  value_name(what, sizeof(what), key, element));
+						  dl_json_printable(v->str, v->len, shown, sizeof(shown)));
 	return text_error("%s must be a number (at character %d)",
-					  value_name(what, sizeof(what), key, element), position(r));
+					  value_name(what, sizeof(what), key, element), v->pos);
 }
 
-/*
- * A flat array of numbers into *arr (hook-allocated, grown by doubling; the
- * caller frees it even on failure); its length is bounded before it grows.
- */
+/* a flat array of at most DL_SCALER_MAX_D numbers */
 static dl_status
-read_array(json_reader *r, const char *name, double **arr, int *len)
+check_array(const dl_json *v, const char *name)
 {
-	int			cap = 0;
-
-	skip_ws(r);
-	if (*r->p != '[')
+	if (v->type != DL_JSON_ARRAY)
 		return text_error("\"%s\" must be an array of numbers (at character %d)",
-						  name, position(r));
-	r->p++;
-	skip_ws(r);
-	if (*r->p == ']')
+						  name, v->pos);
+	for (int i = 0; i < v->n; i++)
 	{
-		r->p++;
-		return DL_OK;
-	}
-	for (;;)
-	{
-		double		v;
+		double		x;
 		dl_status	st;
 
-		if (*len == DL_SCALER_MAX_D)
+		if (i == DL_SCALER_MAX_D)
 			return text_error("\"%s\" has more than %d elements", name, DL_SCALER_MAX_D);
-		st = read_value_number(r, &v, name, *len + 1);
-		if (st != DL_OK)
+		if ((st = check_number(&v->elems[i], name, i + 1, &x)) != DL_OK)
 			return st;
-		if (*len == cap)
-		{
-			int			newcap = cap == 0 ? 8 : cap * 2;
-			double	   *grown;
-
-			if (newcap > DL_SCALER_MAX_D)
-				newcap = DL_SCALER_MAX_D;
-			grown = dl_alloc((size_t) newcap * sizeof(double));
-			if (*len > 0)
-				memcpy(grown, *arr, (size_t) *len * sizeof(double));
-			dl_free(*arr);
-			*arr = grown;
-			cap = newcap;
-		}
-		(*arr)[(*len)++] = canon(v);
-
-		skip_ws(r);
-		if (*r->p == ',')
-		{
-			r->p++;
-			continue;
-		}
-		if (*r->p == ']')
-		{
-			r->p++;
-			return DL_OK;
-		}
-		if (*r->p == '\0')
-			return text_error("input ends inside \"%s\"", name);
-		return text_error("expected ',' or ']' after element %d of \"%s\" at character %d",
-						  *len, name, position(r));
 	}
+	return DL_OK;
 }
 
-static int
-lookup_key(const char *name, size_t len)
+/* an array check_array accepted, into d doubles */
+static void
+copy_array(const dl_json *v, double *out)
 {
-	for (int k = 0; k < K_COUNT; k++)
-		if (strlen(key_names[k]) == len && memcmp(key_names[k], name, len) == 0)
-			return k;
-	return -1;
-}
-
-/*
- * Skips the value of an unknown key, which is reported once the version is
- * known: a number, a string or a flat array of numbers, never nesting.
- */
-static dl_status
-skip_value(json_reader *r, const char *name)
-{
-	skip_ws(r);
-	if (*r->p == '"')
+	for (int i = 0; i < v->n; i++)
 	{
-		char		s[NAME_MAX_LEN];
-		size_t		len;
-		bool		truncated;
+		double		x = 0.0;
 
-		return read_string(r, s, sizeof(s), &len, &truncated);
+		(void) number_value(&v->elems[i], &x);
+		out[i] = canon(x);
 	}
-	if (*r->p == '-' || is_digit(*r->p))
-	{
-		double		v;
-
-		return read_number(r, &v);
-	}
-	if (*r->p == '[')
-	{
-		double	   *arr = NULL;
-		int			len = 0;
-		dl_status	st = read_array(r, name, &arr, &len);
-
-		dl_free(arr);
-		return st;
-	}
-	return text_error("unknown key \"%s\"", name);
 }
 
 static dl_status
@@ -1119,128 +821,83 @@ check_version(double v)
 	return DL_OK;
 }
 
-/* the object: {"key": value, ...} followed by nothing but white space */
+/*
+ * The members in the order of the text, each checked as it comes, so the
+ * first problem in the text is the one reported (json.c's tree of a
+ * malformed text may hold duplicate keys).
+ */
 static dl_status
-read_object(json_reader *r, parsed_scaler *ps)
+read_members(const dl_json *root, parsed_scaler *ps)
 {
-	dl_status	st;
-
-	skip_ws(r);
-	if (*r->p == '\0')
-		return text_error("empty input");
-	if (*r->p != '{')
-		return text_error("expected '{' at character %d", position(r));
-	r->p++;
-	skip_ws(r);
-	if (*r->p == '}')
-		r->p++;
-	else
+	for (int i = 0; i < root->n; i++)
 	{
-		for (;;)
+		const dl_json_member *m = &root->members[i];
+		const dl_json *v = &m->value;
+		int			key = lookup_key(m->key, m->key_len);
+		double		x;
+		dl_status	st;
+
+		if (key < 0)
 		{
-			char		name[NAME_MAX_LEN];
-			char		shown[NAME_MAX_LEN + 4];
-			size_t		len;
-			bool		truncated;
-			int			key;
+			char		name[NAME_MAX_LEN + 4];
 
-			skip_ws(r);
-			if (*r->p == '\0')
-				return text_error("input ends inside the object");
-			if (*r->p != '"')
-				return text_error("expected a quoted key at character %d", position(r));
-			st = read_string(r, name, sizeof(name), &len, &truncated);
-			if (st != DL_OK)
-				return st;
-			key = truncated ? -1 : lookup_key(name, len);
-			if (key >= 0 && (ps->seen & KEY_BIT(key)))
-				return text_error("duplicate key \"%s\"", key_names[key]);
+			dl_json_printable(m->key, m->key_len, name, sizeof(name));
 
-			skip_ws(r);
-			if (*r->p != ':')
-				return text_error("expected ':' after key \"%s\" at character %d",
-								  printable(name, truncated, shown, sizeof(shown)),
-								  position(r));
-			r->p++;
-			skip_ws(r);
-
-			if (key < 0)
+			/*
+			 * Text from a newer pgdl may have new keys: until its version
+			 * has been read, remember the key and report it after the
+			 * version check, so that such text says it is newer.  Its value
+			 * is a number, a string or a flat array of numbers, never
+			 * nesting.
+			 */
+			if (ps->seen & KEY_BIT(K_VERSION))
+				return text_error("unknown key \"%s\"", name);
+			if (!ps->has_unknown)
 			{
-				char		full[NAME_MAX_LEN + 4];
-
-				printable(name, truncated, full, sizeof(full));
-
-				/*
-				 * Text from a newer pgdl may have new keys: until its version
-				 * has been read, remember the key and report it after the
-				 * version check, so that such text says it is newer.
-				 */
-				if (ps->seen & KEY_BIT(K_VERSION))
-					return text_error("unknown key \"%s\"", full);
-				if (!ps->has_unknown)
-				{
-					ps->has_unknown = true;
-					memcpy(ps->unknown, full, sizeof(full));
-				}
-				st = skip_value(r, full);
-				if (st != DL_OK)
-					return st;
+				ps->has_unknown = true;
+				memcpy(ps->unknown, name, sizeof(name));
 			}
+			if (v->type == DL_JSON_STRING)
+				st = DL_OK;
+			else if (v->type == DL_JSON_NUMBER)
+				st = check_number(v, name, 0, &x);
+			else if (v->type == DL_JSON_ARRAY)
+				st = check_array(v, name);
 			else
-			{
-				ps->seen |= KEY_BIT(key);
-				switch (key)
-				{
-					case K_VERSION:
-						st = read_value_number(r, &ps->num[key], key_names[key], 0);
-						if (st == DL_OK)
-							st = check_version(ps->num[key]);
-						break;
-					case K_N:
-					case K_CONSTANT:
-						st = read_value_number(r, &ps->num[key], key_names[key], 0);
-						break;
-					case K_KIND:
-					case K_STRATEGY:
-						if (*r->p != '"')
-							st = text_error("\"%s\" must be a string (at character %d)",
-											key_names[key], position(r));
-						else
-						{
-							st = read_string(r, ps->str[key], sizeof(ps->str[key]),
-											 &len, &truncated);
-							/* an embedded \u0000 can match no name */
-							ps->str_long[key] = truncated || len != strlen(ps->str[key]);
-						}
-						break;
-					default:
-						st = read_array(r, key_names[key], &ps->arr[key], &ps->len[key]);
-						break;
-				}
-				if (st != DL_OK)
-					return st;
-			}
-
-			skip_ws(r);
-			if (*r->p == ',')
-			{
-				r->p++;
-				continue;
-			}
-			if (*r->p == '}')
-			{
-				r->p++;
-				break;
-			}
-			if (*r->p == '\0')
-				return text_error("input ends inside the object");
-			return text_error("expected ',' or '}' at character %d", position(r));
+				st = text_error("unknown key \"%s\"", name);
 		}
+		else
+		{
+			if (ps->seen & KEY_BIT(key))
+				return text_error("duplicate key \"%s\"", key_names[key]);
+			ps->seen |= KEY_BIT(key);
+			ps->val[key] = v;
+			switch (key)
+			{
+				case K_VERSION:
+					st = check_number(v, key_names[key], 0, &ps->num[key]);
+					if (st == DL_OK)
+						st = check_version(ps->num[key]);
+					break;
+				case K_N:
+				case K_CONSTANT:
+					st = check_number(v, key_names[key], 0, &ps->num[key]);
+					break;
+				case K_KIND:
+				case K_STRATEGY:
+					st = DL_OK;
+					if (v->type != DL_JSON_STRING)
+						st = text_error("\"%s\" must be a string (at character %d)",
+										key_names[key], v->pos);
+					break;
+				default:
+					st = check_array(v, key_names[key]);
+					break;
+			}
+		}
+		if (st != DL_OK)
+			return st;
 	}
-
-	skip_ws(r);
-	if (*r->p != '\0')
-		return text_error("unexpected text after the object at character %d", position(r));
 	return DL_OK;
 }
 
@@ -1286,6 +943,8 @@ build_scaler(parsed_scaler *ps, dl_scaler *s)
 		{"median", DL_IMPUTE_MEDIAN},
 		{"constant", DL_IMPUTE_CONSTANT}
 	};
+	const dl_json *kv = ps->val[K_KIND];
+	const dl_json *sv = ps->val[K_STRATEGY];
 	char		shown[NAME_MAX_LEN + 4];
 	int			kind = 0;
 	int			strategy = DL_IMPUTE_NONE;
@@ -1300,23 +959,22 @@ build_scaler(parsed_scaler *ps, dl_scaler *s)
 
 	if (!(ps->seen & KEY_BIT(K_KIND)))
 		return text_error("missing key \"kind\"");
+	/* a decoded \u0000 can match no name */
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!ps->str_long[K_KIND] && strcmp(ps->str[K_KIND], kinds[i].name) == 0)
+		if (dl_json_plain_string(kv) && strcmp(kv->str, kinds[i].name) == 0)
 			kind = kinds[i].value;
 	if (kind == 0)
 		return text_error("unknown kind \"%s\" (expected standard, minmax, maxabs, robust or imputer)",
-						  printable(ps->str[K_KIND], ps->str_long[K_KIND], shown, sizeof(shown)));
+						  dl_json_printable(kv->str, kv->len, shown, sizeof(shown)));
 
 	if (kind == DL_SCALER_IMPUTER && (ps->seen & KEY_BIT(K_STRATEGY)))
 	{
 		for (size_t i = 0; i < sizeof(strategies) / sizeof(strategies[0]); i++)
-			if (!ps->str_long[K_STRATEGY] &&
-				strcmp(ps->str[K_STRATEGY], strategies[i].name) == 0)
+			if (dl_json_plain_string(sv) && strcmp(sv->str, strategies[i].name) == 0)
 				strategy = strategies[i].value;
 		if (strategy == DL_IMPUTE_NONE)
 			return text_error("unknown strategy \"%s\" (expected mean, median or constant)",
-							  printable(ps->str[K_STRATEGY], ps->str_long[K_STRATEGY],
-										shown, sizeof(shown)));
+							  dl_json_printable(sv->str, sv->len, shown, sizeof(shown)));
 	}
 
 	allowed = kind_keys((dl_scaler_kind) kind, (dl_impute_strategy) strategy);
@@ -1339,32 +997,32 @@ build_scaler(parsed_scaler *ps, dl_scaler *s)
 	{
 		if (!(allowed & ARRAY_KEYS & KEY_BIT(k)))
 			continue;
-		if (ps->len[k] == 0)
+		if (ps->val[k]->n == 0)
 			return text_error("\"%s\" is empty", key_names[k]);
 		if (first < 0)
 			first = k;
-		else if (ps->len[k] != ps->len[first])
+		else if (ps->val[k]->n != ps->val[first]->n)
 			return text_error("\"%s\" has %d elements but \"%s\" has %d",
-							  key_names[k], ps->len[k], key_names[first], ps->len[first]);
+							  key_names[k], ps->val[k]->n, key_names[first], ps->val[first]->n);
 	}
 
-	st = dl_scaler_alloc(s, (dl_scaler_kind) kind, ps->len[first]);
+	st = dl_scaler_alloc(s, (dl_scaler_kind) kind, ps->val[first]->n);
 	if (st != DL_OK)
 		return st;
 	s->strategy = (dl_impute_strategy) strategy;
 	s->n = ps->num[K_N];
 	if (strategy == DL_IMPUTE_CONSTANT)
 		s->constant = canon(ps->num[K_CONSTANT]);
-	if (ps->arr[K_CENTER])
-		memcpy(s->center, ps->arr[K_CENTER], (size_t) s->d * sizeof(double));
-	if (ps->arr[K_SCALE])
-		memcpy(s->scale, ps->arr[K_SCALE], (size_t) s->d * sizeof(double));
-	if (ps->arr[K_LO])
-		memcpy(s->lo, ps->arr[K_LO], (size_t) s->d * sizeof(double));
-	if (ps->arr[K_HI])
-		memcpy(s->hi, ps->arr[K_HI], (size_t) s->d * sizeof(double));
-	if (ps->arr[K_FILL])
-		memcpy(s->fill, ps->arr[K_FILL], (size_t) s->d * sizeof(double));
+	if (ps->val[K_CENTER])
+		copy_array(ps->val[K_CENTER], s->center);
+	if (ps->val[K_SCALE])
+		copy_array(ps->val[K_SCALE], s->scale);
+	if (ps->val[K_LO])
+		copy_array(ps->val[K_LO], s->lo);
+	if (ps->val[K_HI])
+		copy_array(ps->val[K_HI], s->hi);
+	if (ps->val[K_FILL])
+		copy_array(ps->val[K_FILL], s->fill);
 
 	st = scaler_check(s, DL_ETEXT, "scaler text");
 	if (st != DL_OK)
@@ -1379,26 +1037,36 @@ build_scaler(parsed_scaler *ps, dl_scaler *s)
 dl_status
 dl_scaler_from_json(const char *text, dl_scaler *s)
 {
-	json_reader r;
-	parsed_scaler *ps;
+	dl_json_doc *doc;
+	dl_json_error err;
+	parsed_scaler ps;
 	dl_scaler	result;
+	size_t		lead;
 	dl_status	st;
 
 	if (text == NULL)
 		return text_error("empty input");
-	r.start = text;
-	r.p = text;
-	ps = dl_alloc(sizeof(parsed_scaler));
-	memset(ps, 0, sizeof(parsed_scaler));
+	/* the text is one object: say so before reading anything in it */
+	lead = strspn(text, " \t\n\r");
+	if (text[lead] == '\0')
+		return text_error("empty input");
+	if (text[lead] != '{')
+		return text_error("expected '{' at character %d", (int) lead + 1);
+	/* no bound on the length: SCALER_MAX_VALUES bounds the memory */
+	memset(&ps, 0, sizeof(ps));
+	if (dl_json_parse_quiet(text, SIZE_MAX, SCALER_MAX_VALUES, &doc, &err) != DL_OK)
+	{
+		/* what comes before the problem in the text is reported first */
+		st = doc ? read_members(dl_json_root(doc), &ps) : DL_OK;
+		dl_json_free(doc);
+		return st != DL_OK ? st : syntax_error(text, &err);
+	}
+
 	memset(&result, 0, sizeof(result));
-
-	st = read_object(&r, ps);
+	st = read_members(dl_json_root(doc), &ps);
 	if (st == DL_OK)
-		st = build_scaler(ps, &result);
-
-	for (int k = 0; k < K_COUNT; k++)
-		dl_free(ps->arr[k]);
-	dl_free(ps);
+		st = build_scaler(&ps, &result);
+	dl_json_free(doc);
 	if (st == DL_OK)
 		*s = result;
 	return st;
