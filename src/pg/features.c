@@ -136,12 +136,12 @@ missing_error(const dl_feature *f, int64 rowno, int element, bool is_null, doubl
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("feature \"%s\"%s is NULL%s", f->name, elem, where),
-				 errhint("Filter such rows out, or train with the option \"impute\": \"mean\", \"median\" or \"drop_row\".")));
+				 errhint("Filter such rows out, or use the option \"impute\" (train_model: \"mean\", \"median\" or \"drop_row\"; kmeans: \"drop_row\").")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("feature \"%s\"%s is %s%s", f->name, elem,
 					isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"), where),
-			 errhint("Filter such rows out, or train with the option \"impute\": \"mean\", \"median\" or \"drop_row\".")));
+			 errhint("Filter such rows out, or use the option \"impute\" (train_model: \"mean\", \"median\" or \"drop_row\"; kmeans: \"drop_row\").")));
 }
 
 static int
