@@ -494,6 +494,10 @@ dl_cholesky(double *a, int n)
 	{
 		double		s = a[(size_t) j * n + j];
 
+		/* O(n^3): rfe factors thousands of columns, many times over */
+		if ((j & 63) == 0)
+			dl_check_interrupts();
+
 		for (int k = 0; k < j; k++)
 			s -= a[(size_t) j * n + k] * a[(size_t) j * n + k];
 		if (!(s > 0))
@@ -788,6 +792,7 @@ rfe(const float *x, const float *y, size_t n, int d, int n_classes, int k,
 		int			drop;
 		int			keep = 0;
 
+		dl_check_interrupts();
 		if (n_classes > 0)
 			st = fit_logistic(x, y, n, d, K, mu, sd, G, S, m, W);
 		else
