@@ -29,3 +29,18 @@ EXCEPTION WHEN query_canceled THEN
 	RAISE WARNING 'rfe cancelled within 3 s: %', clock_timestamp() - t0 < interval '3 s';
 END $$;
 RESET statement_timeout;
+
+-- rfe and the per-class scores honour pgdl.max_training_memory: rfe's
+-- d x d Gram matrix and its (d + 1)^2 system (2000 features: 64 MB) were
+-- allocated whatever the limit, which only bounded the rows (160 kB here)
+CREATE TABLE ar_wide2 AS
+SELECT g AS id, (SELECT array_agg(sin(g * 3.1 + i * 0.7)::float4) FROM generate_series(1, 2000) i) AS v,
+	   sin(g)::float8 AS y, (g % 3)::int AS c
+FROM generate_series(1, 20) g;
+SET pgdl.max_training_memory = '16MB';
+SELECT ar_error($$SELECT * FROM pgdl.select_features('ar_wide2', 'y', 5, 'rfe')$$);
+SELECT ar_error($$SELECT * FROM pgdl.select_features('ar_wide2', 'c', 5, 'rfe')$$);
+SELECT count(*) FROM pgdl.select_features('ar_wide2', 'c', 5, 'f_classif');
+SELECT count(*) FROM pgdl.select_features('ar_wide2', 'y', 5, 'f_regression');
+RESET pgdl.max_training_memory;
+SELECT count(*), count(*) FILTER (WHERE selected) FROM pgdl.select_features('ar_wide2', 'y', 5, 'rfe');

@@ -229,6 +229,32 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 	m.d = fs.n_inputs;
 	m.with_target = true;
 	m.limit_bytes = (size_t) pgdl_max_training_memory_kb * 1024;
+
+	/*
+	 * What the engine allocates beside the rows, checked before anything is
+	 * read: rfe's d x d Gram matrix and the fit's (d + 1)^2 system plus three
+	 * (d + 1) x K weight arrays; f_classif's and chi2's per-class sums.  The
+	 * rows get the rest of pgdl.max_training_memory.
+	 */
+	{
+		double		dd = fs.n_inputs;
+		double		K = classes ? Max(nlabels, 1) : 1;
+		double		need = 0;
+
+		if (method == DL_FS_RFE)
+			need = sizeof(double) * (dd * dd + (dd + 1) * (dd + 1) + 3 * (dd + 1) * K + 264 * dd);
+		else if (method == DL_FS_F_CLASSIF || method == DL_FS_CHI2)
+			need = sizeof(double) * (K * dd + 4 * dd);
+		if (need >= (double) m.limit_bytes)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("%s of %d features%s needs %.0f kB, more than pgdl.max_training_memory (%d kB)",
+							dl_fs_method_name(method), fs.n_inputs,
+							classes ? psprintf(" and %d classes", nlabels) : "",
+							need / 1024, pgdl_max_training_memory_kb),
+					 errhint("Use fewer features, or raise pgdl.max_training_memory (superuser).")));
+		m.limit_bytes -= (size_t) need;
+	}
 	tg.column = target;
 	tg.type = target_type;
 	tg.n_labels = classes ? nlabels : 0;
