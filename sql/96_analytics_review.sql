@@ -44,3 +44,8 @@ SELECT count(*) FROM pgdl.select_features('ar_wide2', 'c', 5, 'f_classif');
 SELECT count(*) FROM pgdl.select_features('ar_wide2', 'y', 5, 'f_regression');
 RESET pgdl.max_training_memory;
 SELECT count(*), count(*) FILTER (WHERE selected) FROM pgdl.select_features('ar_wide2', 'y', 5, 'rfe');
+
+-- PCA of identical rows: LAPACK gives an eigenvalue of -0, which the
+-- clamp of negative eigenvalues (-0 < 0 is false) let through as "-0"
+SELECT component, explained_variance, explained_variance_ratio
+FROM pgdl.pca('SELECT 1.5::float8 AS a, 2::float8 AS b FROM generate_series(1, 10)', 2);

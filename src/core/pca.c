@@ -339,9 +339,9 @@ dl_pca_fit(dl_scatter *s, int k, bool correlation, dl_pca *out)
 		out->total_variance += cov[(size_t) i * d + i];
 	if ((st = dl_sym_eigen_top(d, cov, k, out->variance, out->components)) != DL_OK)
 		return st;
-	/* a rank-deficient covariance gives eigenvalues of -1e-13 and so: they are 0 */
+	/* a rank-deficient covariance gives eigenvalues of -1e-13, -0 and so: they are 0 */
 	for (int i = 0; i < k; i++)
-		if (out->variance[i] < 0.0)
+		if (out->variance[i] <= 0.0)
 			out->variance[i] = 0.0;
 	return DL_OK;
 }
