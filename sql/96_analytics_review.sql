@@ -49,3 +49,26 @@ SELECT count(*), count(*) FILTER (WHERE selected) FROM pgdl.select_features('ar_
 -- clamp of negative eigenvalues (-0 < 0 is false) let through as "-0"
 SELECT component, explained_variance, explained_variance_ratio
 FROM pgdl.pca('SELECT 1.5::float8 AS a, 2::float8 AS b FROM generate_series(1, 10)', 2);
+
+-- k-means of data far from zero (coordinates around 1e6): the float32
+-- distances ||c||^2 - 2 x.c were rounded by ~1e5, so the fit ran to
+-- max_iter with re-seeded clusters and a 50/50 split came out 20/80, and
+-- the model's float32 bias -||c||^2 sent every row to one cluster.  The
+-- rows are now centered first (as scikit-learn does), by a scaler that the
+-- model keeps.
+CREATE TABLE ar_far AS
+SELECT 1000000 + (g % 2) * 10 + (g % 5) * 0.1 AS x, 2000000 + (g % 2) * 10 AS y
+FROM generate_series(1, 100) g;
+SELECT cluster, round(centroid[1]) AS x, round(centroid[2]) AS y, size, sse < 2
+FROM pgdl.train_kmeans('ar_far', 'ar_far', 2, NULL, '{"seed": 1}') ORDER BY x;
+SELECT pgdl.predict('ar_far', ARRAY[1000000, 2000000]) <> pgdl.predict('ar_far', ARRAY[1000010, 2000010]) AS apart;
+SELECT count(DISTINCT pgdl.predict('ar_far', ARRAY[x, y])) AS clusters FROM ar_far;
+SELECT round(pgdl.silhouette('ar_far', 'ar_far')::numeric, 2) AS silhouette;
+-- the same through the streaming path
+SET pgdl.max_training_memory = '1MB';
+CREATE TABLE ar_far_big AS
+SELECT 1000000 + (g % 2) * 10 + (g % 5) * 0.1 AS x, 2000000 + (g % 2) * 10 AS y
+FROM generate_series(1, 60000) g;
+SELECT cluster, round(centroid[1]) AS x, round(centroid[2]) AS y, size
+FROM pgdl.kmeans('ar_far_big', 2, NULL, '{"seed": 1}') ORDER BY x;
+RESET pgdl.max_training_memory;

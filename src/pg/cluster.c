@@ -27,7 +27,9 @@
  * The model: one dense layer with k linear outputs, W = 2 C^T and bias
  * -||c_j||^2, so output j = ||x||^2 - ||x - c_j||^2 and the largest output
  * is the nearest centre (ties: the lowest id); its labels are the cluster
- * ids.  With "standardize" the scaler is stored too, so predict applies it.
+ * ids.  The rows are centered on their mean (and with "standardize"
+ * scaled) by a scaler stored in the model too, so predict applies it in
+ * double precision before the float32 layer.
  *
  * src/pg/cluster.c
  *
@@ -326,9 +328,17 @@ lloyd_pass_block(const float *x, size_t n, size_t first_row, void *arg)
 	dl_kmeans_pass_block(lp->km, x, n, lp->final, NULL);
 }
 
-/* a standard scaler (mean, population stddev; 0 -> 1) from column statistics */
+/*
+ * A standard scaler (mean, population stddev; 0 -> 1) from column
+ * statistics; without standardize it only centers (scale 1).  The rows are
+ * always centered, as scikit-learn's KMeans does: the distances are
+ * ||c||^2 - 2 x.c in float32, which loses everything for data far from
+ * zero (coordinates around 1e6: ||c||^2 = 1e12, rounded by 6e4), and the
+ * model's float32 bias -||c||^2 would likewise; centered in double by the
+ * scaler (kept in the model, as PCA does) they are exact.
+ */
 static dl_scaler *
-scaler_from_colstats(const dl_colstats *cs)
+scaler_from_colstats(const dl_colstats *cs, bool standardize)
 {
 	dl_scaler  *s = palloc0(sizeof(dl_scaler));
 	double	   *var = palloc(sizeof(double) * cs->d);
@@ -339,7 +349,7 @@ scaler_from_colstats(const dl_colstats *cs)
 	{
 		double		sd = sqrt(var[t]);
 
-		s->scale[t] = sd > 0 ? sd : 1.0;
+		s->scale[t] = standardize && sd > 0 ? sd : 1.0;
 		s->lo[t] = s->center[t];
 		s->hi[t] = sd;
 	}
@@ -351,7 +361,7 @@ scaler_from_colstats(const dl_colstats *cs)
 typedef struct KmFit
 {
 	dl_kmeans_result r;
-	dl_scaler  *scaler;			/* NULL unless standardize */
+	dl_scaler  *scaler;			/* centers, and with standardize scales */
 	size_t		rows;
 	bool		streamed;
 	int			passes;			/* scans of the source */
@@ -426,10 +436,10 @@ fit_streaming(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, siz
 					n, d, fp.rs.n)));
 	fit->rows = n;
 	fit->streamed = true;
+	fit->scaler = scaler_from_colstats(&fp.cs, o->standardize);
+	dl_apply_scaler_rows(fit->scaler, fp.rs.x, fp.rs.n, d);
 	if (o->standardize)
 	{
-		fit->scaler = scaler_from_colstats(&fp.cs);
-		dl_apply_scaler_rows(fit->scaler, fp.rs.x, fp.rs.n, d);
 		/* the variance of standardized features is 1 (0 for constant ones) */
 		{
 			double	   *var = palloc(sizeof(double) * d);
@@ -519,13 +529,12 @@ fit_in_memory(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, siz
 	if (m.n == 0)
 		no_rows_error(m.dropped_rows);
 	fit->rows = m.n;
-	if (o->standardize)
 	{
 		dl_colstats cs;
 
 		pgdl_check_status(dl_colstats_create(&cs, d));
 		pgdl_check_status(dl_colstats_add(&cs, m.x, m.n, 0));
-		fit->scaler = scaler_from_colstats(&cs);
+		fit->scaler = scaler_from_colstats(&cs, o->standardize);
 		dl_colstats_free(&cs);
 		dl_apply_scaler_rows(fit->scaler, m.x, m.n, d);
 	}
