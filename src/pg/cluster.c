@@ -459,7 +459,8 @@ fit_streaming(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, siz
 	memset(&fit->r, 0, sizeof(fit->r));
 	fit->r.k = k;
 	fit->r.d = d;
-	fit->r.centers = palloc(sizeof(double) * (size_t) k * (d + 2));
+	/* k x d doubles pass 1 GB beyond 2700 features with a raised memory limit */
+	fit->r.centers = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * (size_t) k * (d + 2));
 	fit->r.sizes = fit->r.centers + (size_t) k * d;
 	fit->r.sse = fit->r.sizes + k;
 	fit->r.total_sse = INFINITY;
