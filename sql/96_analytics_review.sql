@@ -72,3 +72,12 @@ FROM generate_series(1, 60000) g;
 SELECT cluster, round(centroid[1]) AS x, round(centroid[2]) AS y, size
 FROM pgdl.kmeans('ar_far_big', 2, NULL, '{"seed": 1}') ORDER BY x;
 RESET pgdl.max_training_memory;
+
+-- k-means counts its centres against pgdl.max_training_memory: 1000
+-- centres of 100 features take ~3.3 MB of Lloyd state (centres in double
+-- and float, sums, farthest rows) that neither the in-memory decision nor
+-- the streaming sample counted, so a 1 MB limit ran in ~5 MB
+SET pgdl.max_training_memory = '1MB';
+SELECT ar_error($$SELECT count(*) FROM pgdl.kmeans('SELECT ARRAY(SELECT sin(g * 7.1 + i) FROM generate_series(1, 100) i) AS v FROM generate_series(1, 2000) g', 1000, NULL, '{"max_iter": 2}')$$);
+SELECT count(*) FROM pgdl.kmeans('SELECT ARRAY(SELECT sin(g * 7.1 + i) FROM generate_series(1, 100) i) AS v FROM generate_series(1, 2000) g', 50, NULL, '{"max_iter": 2}');
+RESET pgdl.max_training_memory;

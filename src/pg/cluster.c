@@ -367,6 +367,28 @@ typedef struct KmFit
 	int			passes;			/* scans of the source */
 } KmFit;
 
+/*
+ * The Lloyd state of k centres (dl_kmeans_create: centres in double and
+ * float, sums, the farthest rows, the sgemm block) and the result's copy:
+ * about 32 k d bytes, which neither path used to count.
+ */
+static double
+kmeans_state_bytes(int k, int d)
+{
+	return (double) k * ((double) d * (2 * sizeof(double) + 2 * sizeof(float) + sizeof(double)) +
+						 DL_KMEANS_BLOCK * sizeof(float) + 8 * sizeof(double));
+}
+
+static void
+centres_too_large(int k, int d, size_t limit)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("k-means cannot hold %d centres of %d features in pgdl.max_training_memory (%zu kB)",
+					k, d, limit / 1024),
+			 errhint("Use a smaller k or fewer features, or raise pgdl.max_training_memory (superuser).")));
+}
+
 static void
 no_rows_error(int64 dropped)
 {
@@ -409,11 +431,9 @@ fit_streaming(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, siz
 	size_t		cap = (limit / 2) / (row_bytes + sizeof(double) * (trials + 2));
 
 	cap = Min(cap, (size_t) KM_SAMPLE_MAX);
-	if (cap < (size_t) k)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("k-means cannot hold %d centres of %d features in pgdl.max_training_memory (%zu kB)",
-						k, d, limit / 1024)));
+	/* the block takes a quarter of the limit, the sample half, the centres the rest */
+	if (cap < (size_t) k || kmeans_state_bytes(k, d) > (double) (limit / 4))
+		centres_too_large(k, d, limit);
 	memset(&fp, 0, sizeof(fp));
 	pgdl_check_status(dl_colstats_create(&fp.cs, d));
 	fp.rs.x = MemoryContextAllocHuge(CurrentMemoryContext, cap * row_bytes);
@@ -559,8 +579,9 @@ fit_source(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, Memory
 		elog(ERROR, "pgdl: counting the rows of the source failed");
 	rows = (double) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	old = MemoryContextSwitchTo(cxt);
-	/* the matrix (grown by doubling), plus k-means++'s per-row distances */
-	if (rows * ((double) d * sizeof(float) + sizeof(double) * (trials + 2)) * 1.25 <= (double) limit)
+	/* the matrix (grown by doubling), plus k-means++'s per-row distances, and the centres */
+	if (rows * ((double) d * sizeof(float) + sizeof(double) * (trials + 2)) * 1.25 +
+		kmeans_state_bytes(o->km.k, d) <= (double) limit)
 		fit_in_memory(src, fs, o, limit, cxt, fit);
 	else
 		fit_streaming(src, fs, o, limit, fit);
