@@ -265,7 +265,7 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 				(errmsg("skipped %lld rows whose target is NULL", (long long) m.null_targets)));
 	if (m.n == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the source has no row with a target to score features on")));
 
 	old = MemoryContextSwitchTo(fs_cxt);

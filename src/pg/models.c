@@ -26,6 +26,7 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -135,7 +136,11 @@ role_name(Oid role)
 void
 pgdl_check_model_writer(const char *name, bool must_exist)
 {
-	Oid			owner = model_owner(name);
+	Oid			owner;
+
+	/* every caller is about to write the registry: in a read-only transaction, fail before the work */
+	PreventCommandIfReadOnly("a change of the pgdl model registry");
+	owner = model_owner(name);
 
 	if (!OidIsValid(owner))
 	{

@@ -217,7 +217,7 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 	dl_scatter_flush(&s);
 	if (s.n < 2)
 		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("PCA needs at least 2 rows, the source has %.0f", s.n)));
 	pgdl_check_status(dl_pca_fit(&s, a->k, correlation, &p));
 	dl_scatter_free(&s);

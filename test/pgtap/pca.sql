@@ -77,9 +77,9 @@ SELECT throws_ok($$SELECT * FROM pgdl.pca('px', 1, ARRAY['a', 'nope'])$$, '42703
 SELECT throws_ok($$SELECT * FROM pgdl.pca('no_such_table', 1)$$, '42P01', NULL, 'a missing relation: 42P01');
 SELECT throws_ok($$SELECT * FROM pgdl.pca('px', 1, ARRAY['a', 'n_null'])$$, '22004', NULL, 'a NULL feature: 22004');
 SELECT throws_ok($$SELECT * FROM pgdl.pca('px', 1, ARRAY['a', 'n_nan'])$$, '22P02', NULL, 'a NaN feature: 22P02');
-SELECT throws_ok($$SELECT * FROM pgdl.pca('SELECT a, b FROM px LIMIT 1', 1)$$, 'P0002',
-                 'PCA needs at least 2 rows, the source has 1', 'one row: P0002');
-SELECT throws_ok($$SELECT * FROM pgdl.pca('SELECT a, b FROM px WHERE false', 1)$$, 'P0002', NULL, 'no rows: P0002');
+SELECT throws_ok($$SELECT * FROM pgdl.pca('SELECT a, b FROM px LIMIT 1', 1)$$, '22023',
+                 'PCA needs at least 2 rows, the source has 1', 'one row: 22023');
+SELECT throws_ok($$SELECT * FROM pgdl.pca('SELECT a, b FROM px WHERE false', 1)$$, '22023', NULL, 'no rows: 22023');
 SELECT throws_ok($$SELECT * FROM pgdl.train_pca('tap_pca@1', 'px', 1, ARRAY['a', 'b'])$$, '42602', NULL,
                  'train_pca takes a plain model name: 42602');
 SET LOCAL pgdl.max_training_memory = '1MB';
