@@ -407,6 +407,245 @@ test_grad_network(void)
 	th_end();
 }
 
+/* ---- convolution and pooling ----------------------------------------------- */
+
+static void
+test_grad_conv(void)
+{
+	th_begin("gradients: conv2d and conv1d (stride > 1, padding same, dilation, odd sizes, no bias)");
+	{
+		dl_layer_spec s[1] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH)};
+
+		gradcheck_net("conv2d 3x3 valid", s, 1, shape3(2, 5, 6), 3, 0, 0, 2e-3, 700);
+	}
+	{
+		/* gelu keeps the pre-activation (z) */
+		dl_layer_spec s[1] = {spec_conv2d(2, 3, 2, 2, 2, DL_PAD_SAME, 1, 1, DL_ACT_GELU)};
+
+		gradcheck_net("conv2d same stride 2 odd", s, 1, shape3(1, 7, 5), 2, 0, 0, 2e-3, 701);
+	}
+	{
+		dl_layer_spec s[1] = {spec_conv2d(2, 3, 3, 1, 1, DL_PAD_SAME, 2, 2, DL_ACT_LINEAR)};
+
+		s[0].use_bias = false;
+		gradcheck_net("conv2d dilation 2 same no bias", s, 1, shape3(2, 7, 6), 2, 0, 0, 2e-3, 702);
+	}
+	{
+		dl_layer_spec s[1] = {spec_conv2d(4, 2, 3, 2, 1, DL_PAD_VALID, 2, 1, DL_ACT_SIGMOID)};
+
+		gradcheck_net("conv2d stride [2,1] dilation [2,1]", s, 1, shape3(3, 7, 7), 2, 0, 0, 2e-3, 703);
+	}
+	{
+		dl_layer_spec s[1] = {spec_conv2d(3, 4, 4, 3, 3, DL_PAD_SAME, 1, 1, DL_ACT_TANH)};
+
+		gradcheck_net("conv2d even kernel same stride 3", s, 1, shape3(2, 8, 7), 2, 0, 0, 2e-3, 704);
+	}
+	{
+		dl_layer_spec s[1] = {spec_conv1d(3, 3, 2, DL_PAD_SAME, 2, DL_ACT_TANH)};
+
+		gradcheck_net("conv1d same stride 2 dilation 2", s, 1, shape2(7, 3), 3, 0, 0, 2e-3, 710);
+	}
+	{
+		dl_layer_spec s[2] = {spec_conv1d(4, 2, 1, DL_PAD_VALID, 1, DL_ACT_GELU),
+		spec_conv1d(2, 3, 1, DL_PAD_SAME, 1, DL_ACT_LINEAR)};
+
+		s[1].use_bias = false;
+		gradcheck_net("conv1d stacked", s, 2, shape2(6, 2), 2, 0, 0, 2e-3, 711);
+	}
+	th_end();
+}
+
+static void
+test_grad_pool(void)
+{
+	th_begin("gradients: maxpool2d, avgpool2d, maxpool1d, global_avgpool (overlapping windows, odd sizes)");
+	{
+		dl_layer_spec s[1] = {spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 2, 2)};
+
+		gradcheck_net("maxpool2d 2 on 5x5", s, 1, shape3(2, 5, 5), 3, 0, 0, 1e-3, 720);
+	}
+	{
+		dl_layer_spec s[1] = {spec_pool(DL_LAYER_MAXPOOL2D, 3, 2, 2, 1)};
+
+		gradcheck_net("maxpool2d overlapping", s, 1, shape3(2, 6, 5), 2, 0, 0, 1e-3, 721);
+	}
+	{
+		dl_layer_spec s[1] = {spec_pool(DL_LAYER_AVGPOOL2D, 2, 3, 1, 2)};
+
+		gradcheck_net("avgpool2d", s, 1, shape3(2, 5, 7), 2, 0, 0, 2e-3, 722);
+	}
+	{
+		dl_layer_spec s[1] = {spec_pool(DL_LAYER_MAXPOOL1D, 3, 1, 2, 1)};
+
+		gradcheck_net("maxpool1d", s, 1, shape2(8, 3), 2, 0, 0, 1e-3, 723);
+	}
+	{
+		dl_layer_spec s[1] = {spec_of(DL_LAYER_GLOBAL_AVGPOOL)};
+
+		gradcheck_net("global_avgpool (C, H, W)", s, 1, shape3(3, 4, 5), 2, 0, 0, 2e-3, 724);
+		gradcheck_net("global_avgpool (T, F)", s, 1, shape2(5, 3), 2, 0, 0, 2e-3, 725);
+	}
+	{
+		/* a small CNN with cross-entropy: conv, pool, conv, batchnorm, global pool, dense */
+		dl_layer_spec s[6] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_TANH),
+			spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 2, 2),
+			spec_conv2d(4, 2, 2, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH),
+			spec_of(DL_LAYER_BATCHNORM), spec_of(DL_LAYER_GLOBAL_AVGPOOL),
+		spec_dense(3, DL_ACT_SOFTMAX)};
+
+		gradcheck_net("cnn", s, 6, shape3(2, 7, 7), 4, DL_LOSS_CE, 3, 1e-3, 726);
+	}
+	th_end();
+}
+
+/* one conv layer through the network's prediction pass against the direct convolution */
+static bool
+conv_matches_ref(dl_layer_spec spec, dl_shape in, int n, uint64_t *st)
+{
+	dl_network	net;
+	dl_workspace *ws;
+	dl_conv_geom g;
+	float	   *x,
+			   *y,
+			   *ref;
+	size_t		nout;
+	size_t		nw;
+	double		worst = 0.0;
+
+	if (dl_network_init(&net, &spec, 1, &in) != DL_OK)
+		return true;			/* the kernel does not fit: nothing to compare */
+	for (size_t i = 0; i < net.n_params; i++)
+		net.params[i] = (float) th_rand_normal(st);
+	nout = dl_shape_size(&net.output_shape) * n;
+	x = random_floats(dl_shape_size(&in) * n, 1.0, st);
+	y = malloc(sizeof(float) * nout);
+	ref = malloc(sizeof(float) * nout);
+	if (dl_workspace_create(&net, n, false, &ws) != DL_OK)
+		return false;
+	dl_network_predict(&net, ws, x, n, y);
+	dl_conv_geometry(&net.layers[0], &g);
+	nw = net.n_params - (spec.use_bias ? spec.filters : 0);
+	if (spec.type == DL_LAYER_CONV2D)
+		dl_conv2d_ref(ref, x, net.params, spec.use_bias ? net.params + nw : NULL, n, &g);
+	else
+		dl_conv1d_ref(ref, x, net.params, spec.use_bias ? net.params + nw : NULL, n, &g);
+	for (size_t i = 0; i < nout; i++)
+		worst = fmax(worst, fabs((double) y[i] - ref[i]));
+	dl_workspace_free(ws);
+	dl_network_free(&net);
+	free(x);
+	free(y);
+	free(ref);
+	if (!(worst <= 1e-4 * (g.c * g.kh * g.kw + 1)))
+	{
+		char		buf[64];
+
+		dl_shape_format(&in, buf, sizeof(buf));
+		th_fail(__FILE__, __LINE__, "%s on %s x %d: kernel [%d,%d] stride [%d,%d] dilation [%d,%d] %s differs by %g",
+				dl_layer_type_name(spec.type), buf, n, spec.kernel[0], spec.kernel[1], spec.stride[0],
+				spec.stride[1], spec.dilation[0], spec.dilation[1],
+				spec.padding == DL_PAD_SAME ? "same" : "valid", worst);
+		return false;
+	}
+	return true;
+}
+
+static void
+test_conv_reference(void)
+{
+	uint64_t	st = 77;
+	int			compared = 0;
+
+	th_begin("conv: im2col + sgemm equals the direct convolution on random shapes (odd, stride, same, dilation)");
+	for (int trial = 0; trial < 300; trial++)
+	{
+		bool		two = trial % 3 != 0;
+		int			c = 1 + (int) (th_rand_u64(&st) % 4);
+		int			h = 1 + (int) (th_rand_u64(&st) % 11);
+		int			w = 1 + (int) (th_rand_u64(&st) % 11);
+		int			n = 1 + (int) (th_rand_u64(&st) % 4);
+		dl_layer_spec s;
+		dl_shape	in;
+
+		if (two)
+		{
+			s = spec_conv2d(1 + (int) (th_rand_u64(&st) % 5), 1 + (int) (th_rand_u64(&st) % 4),
+							1 + (int) (th_rand_u64(&st) % 4), 1 + (int) (th_rand_u64(&st) % 3),
+							1 + (int) (th_rand_u64(&st) % 3),
+							th_rand_u64(&st) % 2 ? DL_PAD_SAME : DL_PAD_VALID,
+							1 + (int) (th_rand_u64(&st) % 2), 1 + (int) (th_rand_u64(&st) % 2),
+							DL_ACT_LINEAR);
+			in = shape3(c, h, w);
+		}
+		else
+		{
+			s = spec_conv1d(1 + (int) (th_rand_u64(&st) % 5), 1 + (int) (th_rand_u64(&st) % 4),
+							1 + (int) (th_rand_u64(&st) % 3),
+							th_rand_u64(&st) % 2 ? DL_PAD_SAME : DL_PAD_VALID,
+							1 + (int) (th_rand_u64(&st) % 3), DL_ACT_LINEAR);
+			in = shape2(h, c);
+		}
+		s.use_bias = trial % 5 != 0;
+		if (!conv_matches_ref(s, in, n, &st))
+			break;
+		compared++;
+	}
+	CHECK(compared == 300);
+	/* the benchmark's first layer on a batch of 128 */
+	CHECK(conv_matches_ref(spec_conv2d(16, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_LINEAR),
+						   shape3(1, 28, 28), 128, &st));
+	th_end();
+}
+
+static void
+test_conv_shapes(void)
+{
+	dl_network	net;
+	dl_layer_spec s[2];
+	dl_shape	in = shape3(1, 28, 28);
+
+	th_begin("conv: output shapes and parameter counts; shape errors name the layer");
+	s[0] = spec_conv2d(16, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU);
+	s[1] = spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 2, 2);
+	CHECK_STATUS(dl_network_init(&net, s, 2, &in), DL_OK);
+	CHECK(net.layers[0].out_shape.ndim == 3 && net.layers[0].out_shape.dim[0] == 16 &&
+		  net.layers[0].out_shape.dim[1] == 26 && net.layers[0].out_shape.dim[2] == 26);
+	CHECK(net.layers[0].n_params == 16 * 9 + 16);
+	CHECK(net.output_shape.dim[1] == 13 && net.output_shape.dim[2] == 13);
+	dl_network_free(&net);
+	/* same with stride 2: ceil(28 / 2) */
+	s[0] = spec_conv2d(4, 3, 3, 2, 2, DL_PAD_SAME, 1, 1, DL_ACT_RELU);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_OK);
+	CHECK(net.output_shape.dim[1] == 14 && net.output_shape.dim[2] == 14);
+	dl_network_free(&net);
+	/* conv1d on (T, F): (k, F, filters) weights */
+	s[0] = spec_conv1d(5, 3, 1, DL_PAD_VALID, 2, DL_ACT_RELU);
+	in = shape2(10, 4);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_OK);
+	CHECK(net.output_shape.ndim == 2 && net.output_shape.dim[0] == 6 && net.output_shape.dim[1] == 5);
+	CHECK(net.n_params == 3 * 4 * 5 + 5);
+	dl_network_free(&net);
+
+	in = shape1(64);
+	s[0] = spec_conv2d(4, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_EINVAL);
+	CHECK(strstr(th_last_message, "layer 1 (conv2d): needs an input of shape [C, H, W], got [64] (set the input_shape option)") != NULL);
+	in = shape3(1, 2, 8);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_EINVAL);
+	CHECK(strstr(th_last_message, "layer 1 (conv2d): the kernel does not fit the input [1, 2, 8]") != NULL);
+	s[0] = spec_pool(DL_LAYER_MAXPOOL1D, 2, 1, 2, 1);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_EINVAL);
+	CHECK(strstr(th_last_message, "layer 1 (maxpool1d): needs an input of shape [T, F]") != NULL);
+	s[0] = spec_pool(DL_LAYER_AVGPOOL2D, 3, 3, 1, 1);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_EINVAL);
+	CHECK(strstr(th_last_message, "layer 1 (avgpool2d): the pool does not fit") != NULL);
+	s[0] = spec_of(DL_LAYER_GLOBAL_AVGPOOL);
+	in = shape1(3);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_EINVAL);
+	CHECK(strstr(th_last_message, "global_avgpool): needs an input of shape [C, H, W] or [T, F], got [3]") != NULL);
+	th_end();
+}
+
 /* ---- losses against hand-computed values ---------------------------------- */
 
 static void
@@ -576,6 +815,10 @@ suite_nn(void)
 	test_grad_shape_layers();
 	test_grad_losses();
 	test_grad_network();
+	test_grad_conv();
+	test_grad_pool();
+	test_conv_reference();
+	test_conv_shapes();
 	test_loss_values();
 	test_optimizers();
 }
