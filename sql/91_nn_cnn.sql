@@ -1,7 +1,8 @@
 -- A small CNN trained from SQL: 8x8 images (a real[] of 64 pixels reshaped
 -- by input_shape [1,8,8]) with a vertical or a horizontal bar of 3 pixels
 -- at a varying place, in deterministic noise.  Outputs are thresholded so
--- that they do not depend on the last bits of float arithmetic.
+-- that they do not depend on the last bits of float arithmetic.  Then an
+-- embedding of token ids.
 SET extra_float_digits = 0;
 SET client_min_messages = warning;
 
@@ -43,3 +44,27 @@ SELECT count(*) FILTER (WHERE pgdl.predict_proba('bars_copy', img) = pgdl.predic
 FROM bars;
 SELECT pgdl.drop_model('bars_copy');
 DROP TABLE bars;
+
+-- an embedding of token ids (integer arrays, not standardized): does token 7 occur?
+CREATE TABLE tokens AS
+SELECT id, toks, 7 = ANY (toks) AS has_seven
+FROM (SELECT id, (SELECT array_agg(CASE WHEN id % 2 = 1 AND t = id % 6 THEN 7
+										 WHEN (id * 7 + t * 5 + id / 11) % 11 >= 7 THEN (id * 7 + t * 5 + id / 11) % 11 + 1
+										 ELSE (id * 7 + t * 5 + id / 11) % 11 END ORDER BY t)
+				   FROM generate_series(0, 5) t) AS toks
+	  FROM generate_series(1, 400) id) s;
+SELECT model, task, parameters
+FROM pgdl.train_model('seven', 'SELECT * FROM tokens ORDER BY id', 'has_seven',
+	'[{"type":"embedding","input_dim":12,"output_dim":8},{"type":"global_avgpool"}]', ARRAY['toks'],
+	'{"epochs":40,"learning_rate":0.02,"batch_size":32,"seed":2}');
+SELECT metric, value >= 0.95 AS high FROM pgdl.evaluate('seven', 'tokens') WHERE metric = 'accuracy';
+SELECT pgdl.predict('seven', ARRAY[7, 1, 2, 3, 4, 5]) AS with_seven, pgdl.predict('seven', ARRAY[0, 1, 2, 3, 4, 5]) AS without;
+SELECT (pgdl.model_info('seven')->'layers'->0->>'parameters') AS table_size;
+-- ids outside the vocabulary, or not integers, name the id and the vocabulary size
+SELECT pgdl.predict('seven', ARRAY[0, 1, 12, 3, 4, 5]);
+SELECT pgdl.predict('seven', ARRAY[0, 1, 2.5, 3, 4, 5]);
+SELECT model FROM pgdl.train_model('bad', 'SELECT id, array_append(toks[1:5], -1) AS toks, has_seven FROM tokens',
+	'has_seven', '[{"type":"embedding","input_dim":12,"output_dim":8},{"type":"flatten"}]', ARRAY['toks']);
+SELECT model FROM pgdl.train_model('bad', 'tokens', 'has_seven',
+	'[{"type":"dense","units":4},{"type":"embedding","input_dim":12,"output_dim":8}]', ARRAY['toks']);
+DROP TABLE tokens;

@@ -122,11 +122,13 @@ typedef enum dl_layer_type
 	DL_LAYER_MAXPOOL2D = 10,	/* (C, H, W) -> (C, OH, OW): pool, stride; no padding */
 	DL_LAYER_AVGPOOL2D = 11,	/* as maxpool2d */
 	DL_LAYER_MAXPOOL1D = 12,	/* (T, F) -> (OT, F): pool[0], stride[0] */
-	DL_LAYER_GLOBAL_AVGPOOL = 13	/* (C, H, W) -> (C) over H, W; (T, F) -> (F) over T */
-	/* recurrent, attention, embedding: later */
+	DL_LAYER_GLOBAL_AVGPOOL = 13,	/* (C, H, W) -> (C) over H, W; (T, F) -> (F) over T */
+	DL_LAYER_EMBEDDING = 14		/* (T) token ids -> (T, output_dim): input_dim (the
+								 * vocabulary), output_dim; the first layer only */
+	/* recurrent, attention: later */
 } dl_layer_type;
 
-#define DL_LAYER_LAST DL_LAYER_GLOBAL_AVGPOOL
+#define DL_LAYER_LAST DL_LAYER_EMBEDDING
 
 typedef enum dl_padding
 {
@@ -154,6 +156,8 @@ typedef struct dl_layer_spec
 	dl_padding	padding;		/* conv: valid */
 	int			dilation[2];	/* conv: 1 */
 	int			pool[2];		/* pools: 2 */
+	int			input_dim;		/* embedding: vocabulary size */
+	int			output_dim;		/* embedding: vector size */
 } dl_layer_spec;
 
 /* the defaults above for a layer of type t */
@@ -212,6 +216,16 @@ extern size_t dl_workspace_bytes(const dl_network *net, int max_batch, bool trai
  */
 extern void dl_network_predict(const dl_network *net, dl_workspace *ws,
 							   const float *x, int n, float *out);
+
+/*
+ * Checks n rows of network input for what the kernels cannot refuse: the
+ * token ids of an embedding layer must be integers in [0, input_dim).
+ * DL_EINVAL names the id, its row (when n > 1) and position, and the
+ * vocabulary size.  dl_train and dl_evaluate_loss check their data;
+ * callers of dl_network_predict check each input before it (an unchecked
+ * bad id reads as a zero vector).
+ */
+extern dl_status dl_network_check_input(const dl_network *net, const float *x, size_t n);
 
 /* ------------------------------------------------------------------------
  * Losses, optimizers, training

@@ -30,7 +30,8 @@ th_same_spec(const dl_layer_spec *a, const dl_layer_spec *b)
 		memcmp(a->kernel, b->kernel, sizeof(a->kernel)) == 0 &&
 		memcmp(a->stride, b->stride, sizeof(a->stride)) == 0 &&
 		memcmp(a->dilation, b->dilation, sizeof(a->dilation)) == 0 &&
-		memcmp(a->pool, b->pool, sizeof(a->pool)) == 0;
+		memcmp(a->pool, b->pool, sizeof(a->pool)) == 0 &&
+		a->input_dim == b->input_dim && a->output_dim == b->output_dim;
 }
 
 #endif							/* PGDL_NN_TESTING_H */

@@ -376,6 +376,33 @@ test_round_trip(void)
 	dl_free(blob);
 	dl_model_free(&m);
 
+	/* an embedding: its table travels as a parameter block */
+	{
+		dl_layer_spec *specs;
+		int			n;
+		dl_shape	in = {1, {5}};
+
+		build_small(&m, false);
+		dl_network_free(&m.net);
+		m.features[0].kind = DL_FEATURE_ARRAY;
+		m.features[0].length = 5;
+		m.n_inputs = 5;
+		CHECK_STATUS(dl_parse_layers("[{\"type\":\"embedding\",\"input_dim\":7,\"output_dim\":3},"
+									 "{\"type\":\"global_avgpool\"}]", &specs, &n), DL_OK);
+		CHECK_STATUS(dl_complete_output(&specs, &n, DL_TASK_REGRESSION, 1, DL_LOSS_MSE), DL_OK);
+		CHECK_STATUS(dl_network_init(&m.net, specs, n, &in), DL_OK);
+		dl_network_init_params(&m.net, 5);
+		dl_free(specs);
+		CHECK(m.net.n_params == 7 * 3 + 3 + 1);
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+		check_same_model(&m, &back);
+		save_seed("embedding", blob, len);
+		dl_model_free(&back);
+		dl_free(blob);
+		dl_model_free(&m);
+	}
+
 	/* without imputer, scaler or options; a binary model */
 	build_small(&m, false);
 	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);

@@ -210,6 +210,9 @@ gc_compare(const char *what, const char *name, const float *analytic, float *val
 	return ok;
 }
 
+/* > 0: the inputs are token ids below it, which have no gradient (embedding) */
+static int gc_vocab = 0;
+
 /*
  * Checks the gradients of net(specs) on `batch` random rows with respect
  * to every trainable parameter and every input.  loss 0 checks a random
@@ -243,6 +246,9 @@ gradcheck_net(const char *name, const dl_layer_spec *specs, int nspecs, dl_shape
 	g.skip = loss && dl_output_fused(&g.net, loss);
 	g.dropout_seed = seed + 1;
 	g.x = random_floats(nin, 1.0, &st);
+	if (gc_vocab > 0)
+		for (size_t i = 0; i < nin; i++)
+			g.x[i] = (float) (th_rand_u64(&st) % gc_vocab);
 	g.w = random_floats(k * batch, 1.0, &st);
 	g.y = malloc(sizeof(float) * batch);
 	for (int r = 0; r < batch; r++)
@@ -254,7 +260,17 @@ gradcheck_net(const char *name, const dl_layer_spec *specs, int nspecs, dl_shape
 	memset(g.ws->grads, 0, sizeof(float) * (g.net.n_params ? g.net.n_params : 0));
 	dl_backward(&g.net, g.ws, batch, g.skip, dx);
 
-	if (gc_compare("input", name, dx, g.x, nin, &g, h))
+	if (gc_vocab > 0)
+	{
+		/* ids get no gradient */
+		for (size_t i = 0; i < nin; i++)
+			if (dx[i] != 0.0f)
+			{
+				th_fail(__FILE__, __LINE__, "%s: token id %zu has gradient %g", name, i, dx[i]);
+				break;
+			}
+	}
+	if (gc_vocab > 0 || gc_compare("input", name, dx, g.x, nin, &g, h))
 	{
 		for (int i = 0; i < g.net.n_layers; i++)
 		{
@@ -494,6 +510,72 @@ test_grad_pool(void)
 		spec_dense(3, DL_ACT_SOFTMAX)};
 
 		gradcheck_net("cnn", s, 6, shape3(2, 7, 7), 4, DL_LOSS_CE, 3, 1e-3, 726);
+	}
+	th_end();
+}
+
+static void
+test_embedding(void)
+{
+	dl_layer_spec e = spec_of(DL_LAYER_EMBEDDING);
+	dl_network	net;
+	dl_shape	in = shape1(3);
+	float		ids[6] = {0, 4, 2, 4, 4, 1};
+	float		out[6 * 2];
+	dl_workspace *ws;
+
+	th_begin("embedding: lookup, gradients into the rows used, ids checked with their row and the vocabulary");
+	e.input_dim = 5;
+	e.output_dim = 2;
+	{
+		/* repeated ids accumulate; dense and conv1d after it see (T, D) */
+		dl_layer_spec s[3] = {e, spec_conv1d(3, 2, 1, DL_PAD_SAME, 1, DL_ACT_TANH),
+		spec_dense(2, DL_ACT_LINEAR)};
+
+		gc_vocab = 5;
+		gradcheck_net("embedding", s, 3, shape1(6), 3, 0, 0, 2e-3, 730);
+		gradcheck_net("embedding + global_avgpool + ce",
+					  (dl_layer_spec[]) {e, spec_of(DL_LAYER_GLOBAL_AVGPOOL), spec_dense(3, DL_ACT_SOFTMAX)},
+					  3, shape1(4), 4, DL_LOSS_CE, 3, 2e-3, 731);
+		gc_vocab = 0;
+	}
+	if (build_net(&net, &e, 1, in, 3))
+	{
+		CHECK(net.output_shape.ndim == 2 && net.output_shape.dim[0] == 3 && net.output_shape.dim[1] == 2);
+		CHECK(net.n_params == 10);
+		CHECK_STATUS(dl_workspace_create(&net, 2, false, &ws), DL_OK);
+		dl_network_predict(&net, ws, ids, 2, out);
+		for (int i = 0; i < 6; i++)
+			CHECK(out[2 * i] == net.params[(int) ids[i] * 2] && out[2 * i + 1] == net.params[(int) ids[i] * 2 + 1]);
+		CHECK_STATUS(dl_network_check_input(&net, ids, 2), DL_OK);
+		ids[4] = 5;
+		CHECK_STATUS(dl_network_check_input(&net, ids, 2), DL_EINVAL);
+		CHECK(strstr(th_last_message, "token id 5 in row 2, position 2, is not an integer from 0 to 4: the embedding's vocabulary (input_dim) has 5 ids") != NULL);
+		/* an unchecked bad id reads as zeros, not outside the table */
+		dl_network_predict(&net, ws, ids, 2, out);
+		CHECK(out[8] == 0.0f && out[9] == 0.0f);
+		ids[4] = 4;
+		ids[1] = 1.5f;
+		CHECK_STATUS(dl_network_check_input(&net, ids + 0, 1), DL_EINVAL);
+		CHECK(strstr(th_last_message, "token id 1.5 at position 2 is not an integer from 0 to 4") != NULL);
+		ids[1] = -1;
+		CHECK_STATUS(dl_network_check_input(&net, ids, 1), DL_EINVAL);
+		ids[1] = NAN;
+		CHECK_STATUS(dl_network_check_input(&net, ids, 1), DL_EINVAL);
+		CHECK(strstr(th_last_message, "token id nan") != NULL);
+		dl_workspace_free(ws);
+		dl_network_free(&net);
+	}
+	{
+		/* only the first layer, on (T) */
+		dl_layer_spec s[2] = {spec_dense(3, DL_ACT_LINEAR), e};
+
+		in = shape1(4);
+		CHECK_STATUS(dl_network_init(&net, s, 2, &in), DL_EINVAL);
+		CHECK(strstr(th_last_message, "layer 2 (embedding): must be the first layer") != NULL);
+		in = shape2(4, 2);
+		CHECK_STATUS(dl_network_init(&net, &e, 1, &in), DL_EINVAL);
+		CHECK(strstr(th_last_message, "layer 1 (embedding): needs an input of token ids of shape [T], got [4, 2]") != NULL);
 	}
 	th_end();
 }
@@ -819,6 +901,7 @@ suite_nn(void)
 	test_grad_pool();
 	test_conv_reference();
 	test_conv_shapes();
+	test_embedding();
 	test_loss_values();
 	test_optimizers();
 }

@@ -878,10 +878,68 @@ test_cnn_bars(void)
 	th_end();
 }
 
+/* sequences of 6 token ids below 12: class 1 when token 7 occurs */
+static void
+test_embedding_tokens(void)
+{
+	size_t		n = 600;
+	float	   *x = malloc(sizeof(float) * 6 * n);
+	float	   *y = malloc(sizeof(float) * n);
+	dl_dataset	data = {x, y, n, 6, 2};
+	dl_split	split = all_rows(n);
+	dl_layer_spec s[3] = {spec_of(DL_LAYER_EMBEDDING), spec_of(DL_LAYER_GLOBAL_AVGPOOL),
+	spec_dense(2, DL_ACT_SOFTMAX)};
+	uint64_t	st = 12;
+	dl_network	net;
+	dl_train_options o;
+	dl_train_result res;
+
+	th_begin("train: embedding + global_avgpool learns whether a token occurs; a bad id is an error");
+	s[0].input_dim = 12;
+	s[0].output_dim = 8;
+	for (size_t i = 0; i < n; i++)
+	{
+		bool		has = false;
+
+		for (int t = 0; t < 6; t++)
+		{
+			/* half the rows hold a 7 somewhere */
+			int			id = (int) (th_rand_u64(&st) % 11);
+
+			id = id >= 7 ? id + 1 : id;
+			if (i % 2 == 1 && t == (int) (i % 6))
+				id = 7;
+			has |= id == 7;
+			x[i * 6 + t] = (float) id;
+		}
+		y[i] = has ? 1.0f : 0.0f;
+	}
+	if (build_net(&net, s, 3, shape1(6), 2))
+	{
+		dl_train_options_defaults(&o);
+		o.loss = DL_LOSS_CE;
+		o.learning_rate = 0.02f;
+		o.batch_size = 32;
+		o.epochs = 30;
+		o.seed = 5;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_OK);
+		CHECK(accuracy(&net, &data) >= 0.98);
+		x[6 * 10 + 3] = 12;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EINVAL);
+		CHECK(strstr(th_last_message, "token id 12 in row 11, position 4, is not an integer from 0 to 11") != NULL);
+		dl_network_free(&net);
+	}
+	free(split.train);
+	free(x);
+	free(y);
+	th_end();
+}
+
 void
 suite_nn_train(void)
 {
 	test_cnn_bars();
+	test_embedding_tokens();
 	test_xor();
 	test_three_classes();
 	test_regression();

@@ -199,7 +199,7 @@ test_layers_errors(void)
 	LAYERS_FAIL("[{\"type\":3}]", DL_EINVAL, "layer 1: \"type\" must be a string", "got 3");
 	LAYERS_FAIL("[{\"type\":\"dense\",\"units\":4},{\"type\":\"lstm\"}]", DL_EINVAL,
 				"layer 2: type \"lstm\" is not available in this version; accepted types: dense, dropout,",
-				"conv2d, conv1d, maxpool2d, avgpool2d, maxpool1d, global_avgpool");
+				"conv2d, conv1d, maxpool2d, avgpool2d, maxpool1d, global_avgpool, embedding");
 	LAYERS_FAIL("[{\"type\":\"transformer_encoder\"}]", DL_EINVAL, "\"transformer_encoder\" is not available");
 	LAYERS_FAIL("[{\"type\":\"Dense\"}]", DL_EINVAL, "layer 1: unknown type \"Dense\"; accepted types: dense,");
 	LAYERS_FAIL("[{\"type\":\"dense\\u0000\"}]", DL_EINVAL, "unknown type \"dense?\"");
@@ -293,6 +293,15 @@ test_layers_errors(void)
 				"layer 1 (maxpool1d): \"pool\" must be an integer from 1 to 1048576");
 	LAYERS_FAIL("[{\"type\":\"global_avgpool\",\"pool\":2}]", DL_EINVAL,
 				"a global_avgpool layer takes no keys besides \"type\"");
+	LAYERS_FAIL("[{\"type\":\"embedding\",\"input_dim\":10}]", DL_EINVAL,
+				"layer 1 (embedding): \"input_dim\" (the vocabulary size) and \"output_dim\" (the vector size) are required");
+	LAYERS_FAIL("[{\"type\":\"embedding\",\"output_dim\":10}]", DL_EINVAL, "\"input_dim\" (the vocabulary size)");
+	LAYERS_FAIL("[{\"type\":\"embedding\",\"input_dim\":0,\"output_dim\":4}]", DL_EINVAL,
+				"layer 1 (embedding): \"input_dim\" must be an integer from 1 to 1048576, got 0");
+	LAYERS_FAIL("[{\"type\":\"embedding\",\"input_dim\":3,\"output_dim\":4.5}]", DL_EINVAL,
+				"\"output_dim\" must be an integer", "got 4.5");
+	LAYERS_FAIL("[{\"type\":\"embedding\",\"input_dim\":3,\"output_dim\":4,\"units\":3}]", DL_EINVAL,
+				"layer 1 (embedding): unknown key \"units\"; accepted keys: input_dim, output_dim");
 	th_end();
 }
 
@@ -342,6 +351,12 @@ test_layers_conv(void)
 		CHECK(th_same_spec(&s[5], &d));
 	}
 	dl_free(s);
+	CHECK_STATUS(dl_parse_layers("[{\"type\":\"embedding\",\"input_dim\":50,\"output_dim\":8}]", &s, &n), DL_OK);
+	dl_layer_spec_defaults(&d, DL_LAYER_EMBEDDING);
+	d.input_dim = 50;
+	d.output_dim = 8;
+	CHECK(n == 1 && th_same_spec(&s[0], &d));
+	dl_free(s);
 	th_end();
 }
 
@@ -363,6 +378,7 @@ test_layers_round_trip(void)
 		"\"dilation\":3},{\"type\":\"maxpool1d\",\"pool\":3,\"stride\":2}]",
 		"[{\"type\":\"conv2d\",\"filters\":16,\"kernel\":3,\"stride\":1,\"padding\":\"valid\",\"dilation\":1,"
 		"\"activation\":\"relu\",\"use_bias\":true},{\"type\":\"maxpool2d\",\"pool\":2,\"stride\":2}]",
+		"[{\"type\":\"embedding\",\"input_dim\":1000,\"output_dim\":16},{\"type\":\"global_avgpool\"}]",
 	};
 
 	th_begin("spec: dl_layers_to_json is canonical and reads back to identical specs");
@@ -383,7 +399,7 @@ test_layers_round_trip(void)
 			CHECK(th_same_spec(&a[i], &b[i]));
 		again = dl_layers_to_json(b, nb);
 		CHECK(strcmp(json, again) == 0);
-		if (c == 0 || c == 4)
+		if (c == 0 || c == 4 || c == 5)
 			CHECK(strcmp(json, cases[c]) == 0);
 		if (c == 2)
 			CHECK(strcmp(json, "[{\"type\":\"dense\",\"units\":3,\"use_bias\":true},"

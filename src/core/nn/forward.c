@@ -415,6 +415,10 @@ layer_forward(dl_network *net, dl_workspace *ws, int i, const float *cur, float 
 					dl_maxpool1d_forward(dst, cur, n, &g);
 				return dst;
 			}
+		case DL_LAYER_EMBEDDING:
+			dl_embedding_forward(dst, cur, p, (size_t) n * l->in_shape.dim[0], l->spec.input_dim,
+								 l->spec.output_dim);
+			return dst;
 		case DL_LAYER_GLOBAL_AVGPOOL:
 			{
 				bool		last = l->in_shape.ndim == 2;
@@ -571,6 +575,16 @@ dl_backward(const dl_network *net, dl_workspace *ws, int n, bool skip_last_act, 
 					t = d;
 					d = other;
 					other = t;
+					break;
+				}
+			case DL_LAYER_EMBEDDING:
+				{
+					size_t		rows = (size_t) n * l->in_shape.dim[0];
+
+					dl_embedding_backward(g, d, lw->in, rows, l->spec.input_dim, l->spec.output_dim);
+					/* token ids have no gradient: the input gradient is 0 */
+					if (need_dx)
+						memset(d, 0, sizeof(float) * rows);
 					break;
 				}
 			case DL_LAYER_MAXPOOL2D:

@@ -445,6 +445,10 @@ put_layer(writer *w, const dl_layer_spec *s)
 			break;
 		case DL_LAYER_GLOBAL_AVGPOOL:
 			break;
+		case DL_LAYER_EMBEDDING:
+			put_u32(w, (uint32_t) s->input_dim);
+			put_u32(w, (uint32_t) s->output_dim);
+			break;
 	}
 }
 
@@ -841,6 +845,10 @@ get_layer(reader *r, dl_layer_spec *s)
 				st = get_pair(r, "a pool stride", s->stride);
 			break;
 		case DL_LAYER_GLOBAL_AVGPOOL:
+			break;
+		case DL_LAYER_EMBEDDING:
+			if ((st = get_count(r, DL_MAX_UNITS, "an embedding's input_dim", &s->input_dim)) == DL_OK)
+				st = get_count(r, DL_MAX_UNITS, "an embedding's output_dim", &s->output_dim);
 			break;
 	}
 	return st;

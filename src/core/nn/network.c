@@ -190,6 +190,8 @@ dl_layer_type_name(dl_layer_type t)
 			return "maxpool1d";
 		case DL_LAYER_GLOBAL_AVGPOOL:
 			return "global_avgpool";
+		case DL_LAYER_EMBEDDING:
+			return "embedding";
 	}
 	return "?";
 }
@@ -505,6 +507,25 @@ plan_layer(dl_layer *l, int pos, dl_status bad)
 			out->ndim = 1;
 			out->dim[0] = in->ndim == 3 ? in->dim[0] : in->dim[1];
 			break;
+		case DL_LAYER_EMBEDDING:
+			/* ids are checked where data enters (dl_network_check_input): only layer 1 sees them */
+			if (pos != 1)
+				return dl_error(bad, "layer %d (embedding): must be the first layer (its input is the token ids)",
+								pos);
+			if (in->ndim != 1)
+			{
+				dl_shape_format(in, buf, sizeof(buf));
+				return dl_error(bad, "layer 1 (embedding): needs an input of token ids of shape [T], got %s",
+								buf);
+			}
+			if (s->input_dim < 1 || s->input_dim > DL_MAX_UNITS ||
+				s->output_dim < 1 || s->output_dim > DL_MAX_UNITS)
+				return dl_error(bad, "layer 1 (embedding): input_dim and output_dim must be between 1 and %d",
+								DL_MAX_UNITS);
+			out->ndim = 2;
+			out->dim[1] = s->output_dim;
+			l->n_trainable = l->n_params = (size_t) s->input_dim * s->output_dim;
+			break;
 		default:
 			return dl_error(bad, "layer %d: unknown layer type %d", pos, (int) s->type);
 	}
@@ -678,6 +699,11 @@ dl_network_init_params(dl_network *net, uint64_t seed)
 					memset(p + nw, 0, sizeof(float) * nb);
 					break;
 				}
+			case DL_LAYER_EMBEDDING:
+				/* uniform in [-0.05, 0.05], as Keras */
+				for (size_t k = 0; k < l->n_params; k++)
+					p[k] = (float) (0.1 * dl_rng_uniform(&rng) - 0.05);
+				break;
 			case DL_LAYER_BATCHNORM:
 			case DL_LAYER_LAYERNORM:
 				{
@@ -701,4 +727,31 @@ dl_network_init_params(dl_network *net, uint64_t seed)
 				break;
 		}
 	}
+}
+
+dl_status
+dl_network_check_input(const dl_network *net, const float *x, size_t n)
+{
+	const dl_layer *l;
+	size_t		t;
+
+	if (net->n_layers < 1 || net->layers[0].spec.type != DL_LAYER_EMBEDDING)
+		return DL_OK;
+	l = &net->layers[0];
+	t = dl_shape_size(&l->in_shape);
+	for (size_t r = 0; r < n; r++)
+		for (size_t i = 0; i < t; i++)
+		{
+			float		id = x[r * t + i];
+
+			/* the comparison is false for NaN */
+			if (id >= 0.0f && id < (float) l->spec.input_dim && id == floorf(id))
+				continue;
+			if (n > 1)
+				return dl_error(DL_EINVAL, "token id %g in row %zu, position %zu, is not an integer from 0 to %d: the embedding's vocabulary (input_dim) has %d ids",
+								(double) id, r + 1, i + 1, l->spec.input_dim - 1, l->spec.input_dim);
+			return dl_error(DL_EINVAL, "token id %g at position %zu is not an integer from 0 to %d: the embedding's vocabulary (input_dim) has %d ids",
+							(double) id, i + 1, l->spec.input_dim - 1, l->spec.input_dim);
+		}
+	return DL_OK;
 }

@@ -197,6 +197,19 @@ extern void dl_global_avgpool_forward(float *y, const float *x, int n, int c, in
 extern void dl_global_avgpool_backward(float *dx, const float *dy, int n, int c, int inner,
 									   bool channels_last);
 
+/* ---- embedding (shape.c) ---- */
+
+/*
+ * y (rows, d) = the rows of table (vocab, d) that ids (rows) name.  ids
+ * were checked (dl_network_check_input); one that is not a valid id gives
+ * a zero vector rather than a read outside the table.
+ */
+extern void dl_embedding_forward(float *y, const float *ids, const float *table,
+								 size_t rows, int vocab, int d);
+/* dtable (vocab, d) += dy (rows, d) scattered by id */
+extern void dl_embedding_backward(float *dtable, const float *dy, const float *ids,
+								  size_t rows, int vocab, int d);
+
 /* ---- dropout (shape.c) ---- */
 
 /* mask (n) = 1 / (1 - rate) with probability 1 - rate, else 0 */

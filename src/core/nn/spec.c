@@ -63,12 +63,13 @@ static const name_value layer_types[] = {
 	{"maxpool2d", DL_LAYER_MAXPOOL2D},
 	{"avgpool2d", DL_LAYER_AVGPOOL2D},
 	{"maxpool1d", DL_LAYER_MAXPOOL1D},
-	{"global_avgpool", DL_LAYER_GLOBAL_AVGPOOL}
+	{"global_avgpool", DL_LAYER_GLOBAL_AVGPOOL},
+	{"embedding", DL_LAYER_EMBEDDING}
 };
 
 /* layer types of the SQL interface that this version does not build yet */
 static const char *const later_layer_types[] = {
-	"embedding", "lstm", "gru", "attention", "transformer_encoder",
+	"lstm", "gru", "attention", "transformer_encoder",
 	"positional_encoding"
 };
 
@@ -317,13 +318,15 @@ enum
 	K_PADDING,
 	K_DILATION,
 	K_POOL,
+	K_INPUT_DIM,
+	K_OUTPUT_DIM,
 	K_COUNT
 };
 
 static const char *const layer_key_names[K_COUNT] = {
 	"units", "activation", "use_bias", "alpha", "rate", "target_shape",
 	"epsilon", "momentum", "filters", "kernel", "stride", "padding", "dilation",
-	"pool"
+	"pool", "input_dim", "output_dim"
 };
 
 static const name_value paddings[] = {
@@ -408,6 +411,8 @@ layer_keys(dl_layer_type t)
 			return KEY(K_POOL) | KEY(K_STRIDE);
 		case DL_LAYER_GLOBAL_AVGPOOL:
 			return 0;
+		case DL_LAYER_EMBEDDING:
+			return KEY(K_INPUT_DIM) | KEY(K_OUTPUT_DIM);
 	}
 	return 0;
 }
@@ -558,6 +563,12 @@ parse_layer(const dl_json *v, int pos, bool last, dl_layer_spec *s)
 			case K_POOL:
 				st = want_pair(val, subject, one_dimensional(t), s->pool);
 				break;
+			case K_INPUT_DIM:
+				st = want_int(val, subject, 1, DL_MAX_UNITS, &s->input_dim);
+				break;
+			case K_OUTPUT_DIM:
+				st = want_int(val, subject, 1, DL_MAX_UNITS, &s->output_dim);
+				break;
 			case K_PADDING:
 				{
 					int			pad;
@@ -585,6 +596,10 @@ parse_layer(const dl_json *v, int pos, bool last, dl_layer_spec *s)
 	if ((t == DL_LAYER_CONV2D || t == DL_LAYER_CONV1D) && !(given & KEY(K_KERNEL)))
 		return dl_error(DL_EINVAL, "layer %d (%s): \"kernel\" is required, e.g. %s",
 						pos, dl_layer_type_name(t), t == DL_LAYER_CONV2D ? "3 or [3, 3]" : "3");
+	if (t == DL_LAYER_EMBEDDING && (given & (KEY(K_INPUT_DIM) | KEY(K_OUTPUT_DIM))) !=
+		(KEY(K_INPUT_DIM) | KEY(K_OUTPUT_DIM)))
+		return dl_error(DL_EINVAL, "layer %d (embedding): \"input_dim\" (the vocabulary size) and \"output_dim\" (the vector size) are required",
+						pos);
 	/* a pool strides by its size unless told otherwise */
 	if ((t == DL_LAYER_MAXPOOL2D || t == DL_LAYER_AVGPOOL2D || t == DL_LAYER_MAXPOOL1D) &&
 		!(given & KEY(K_STRIDE)))
@@ -768,6 +783,12 @@ dl_layers_to_json(const dl_layer_spec *specs, int n)
 				put_pair(&b, "stride", s->stride, one_dimensional(s->type));
 				break;
 			case DL_LAYER_GLOBAL_AVGPOOL:
+				break;
+			case DL_LAYER_EMBEDDING:
+				put_key(&b, "input_dim");
+				dl_json_buf_int(&b, s->input_dim);
+				put_key(&b, "output_dim");
+				dl_json_buf_int(&b, s->output_dim);
 				break;
 		}
 		dl_json_buf_puts(&b, "}");

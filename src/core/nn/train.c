@@ -213,7 +213,8 @@ check_setup(const dl_network *net, const dl_train_options *o, const dl_dataset *
 		if (!dl_output_fused(net, o->loss))
 			return dl_error(DL_EINVAL, "binary_cross_entropy needs a sigmoid output layer");
 	}
-	return DL_OK;
+	/* every row, once: the kernels cannot refuse a bad token id */
+	return dl_network_check_input(net, data->x, data->n);
 }
 
 /* rows (NULL: 0 .. n - 1) must be rows of data, with class targets for the classification losses */
