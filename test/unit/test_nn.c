@@ -479,6 +479,27 @@ test_grad_pool(void)
 		dl_layer_spec s[1] = {spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 2, 2)};
 
 		gradcheck_net("maxpool2d 2 on 5x5", s, 1, shape3(2, 5, 5), 3, 0, 0, 1e-3, 720);
+		gradcheck_net("maxpool2d 2 on 6x4 (tiled)", s, 1, shape3(2, 6, 4), 3, 0, 0, 1e-3, 727);
+	}
+	{
+		/* ties (zeros after relu): the whole gradient goes to the first maximum of each window */
+		dl_conv_geom g = {.c = 1, .h = 2, .w = 4, .f = 1, .kh = 2, .kw = 2, .sh = 2, .sw = 2,
+		.oh = 1, .ow = 2};
+		float		x[8] = {0, 0, 1, 3, 0, 0, 3, 3};
+		float		dy[2] = {5, 7};
+		float		dx[8];
+		float		want[8] = {5, 0, 0, 7, 0, 0, 0, 0};
+
+		dl_maxpool2d_backward(dx, dy, x, 1, &g);
+		CHECK(memcmp(dx, want, sizeof(dx)) == 0);
+		g.h = 3;				/* an odd last row: no window, gradient 0 */
+		{
+			float		x3[12] = {0, 0, 1, 3, 0, 0, 3, 3, 9, 9, 9, 9};
+			float		dx3[12];
+
+			dl_maxpool2d_backward(dx3, dy, x3, 1, &g);
+			CHECK(memcmp(dx3, want, sizeof(want)) == 0 && dx3[8] == 0 && dx3[11] == 0);
+		}
 	}
 	{
 		dl_layer_spec s[1] = {spec_pool(DL_LAYER_MAXPOOL2D, 3, 2, 2, 1)};

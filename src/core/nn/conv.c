@@ -384,12 +384,92 @@ dl_conv1d_ref(float *y, const float *x, const float *w, const float *b, int n,
 
 /* ---- pooling ---- */
 
+/* the common 2x2 pool of stride 2 */
+static inline bool
+pool_2x2(const dl_conv_geom *g)
+{
+	return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2;
+}
+
+/*
+ * The max of each 2x2 window: straight-line code the compiler vectorizes,
+ * where the general loop spends most of a small CNN's time on loop control.
+ */
+static void
+maxpool_2x2_forward(float *restrict y, const float *restrict x, size_t planes,
+					const dl_conv_geom *g)
+{
+	for (size_t p = 0; p < planes; p++)
+		for (int oy = 0; oy < g->oh; oy++)
+		{
+			const float *restrict r0 = x + (p * g->h + 2 * (size_t) oy) * g->w;
+			const float *restrict r1 = r0 + g->w;
+			float	   *restrict d = y + (p * g->oh + oy) * g->ow;
+
+			for (int ox = 0; ox < g->ow; ox++)
+			{
+				float		a = r0[2 * ox] > r0[2 * ox + 1] ? r0[2 * ox] : r0[2 * ox + 1];
+				float		b = r1[2 * ox] > r1[2 * ox + 1] ? r1[2 * ox] : r1[2 * ox + 1];
+
+				d[ox] = a > b ? a : b;
+			}
+		}
+}
+
+/*
+ * The 2x2 backward pass: each gradient to the first maximum of its window
+ * (ties are common after relu: a later value wins only when strictly
+ * larger).  The window is read as two rows of pairs and the choice made
+ * with masks, so the loop has no data-dependent branch to mispredict.
+ */
+static void
+maxpool_2x2_backward(float *restrict dx, const float *restrict dy, const float *restrict x,
+					 size_t planes, const dl_conv_geom *g)
+{
+	for (size_t p = 0; p < planes; p++)
+		for (int oy = 0; oy < g->oh; oy++)
+		{
+			size_t		off = (p * g->h + 2 * (size_t) oy) * g->w;
+			const float *restrict r0 = x + off;
+			const float *restrict r1 = r0 + g->w;
+			float	   *restrict d0 = dx + off;
+			float	   *restrict d1 = d0 + g->w;
+			const float *restrict s = dy + (p * g->oh + oy) * g->ow;
+
+			for (int ox = 0; ox < g->ow; ox++)
+			{
+				float		a = r0[2 * ox],
+							b = r0[2 * ox + 1],
+							c = r1[2 * ox],
+							e = r1[2 * ox + 1];
+				float		mt = b > a ? b : a;
+				float		mb = e > c ? e : c;
+				uint32_t	v;
+				uint32_t	out[4];
+
+				memcpy(&v, &s[ox], sizeof(v));
+				out[0] = v & -(uint32_t) ((a >= b) & (a >= mb));
+				out[1] = v & -(uint32_t) ((b > a) & (b >= mb));
+				out[2] = v & -(uint32_t) ((c > mt) & (c >= e));
+				out[3] = v & -(uint32_t) ((e > mt) & (e > c));
+				memcpy(&d0[2 * ox], &out[0], 2 * sizeof(float));
+				memcpy(&d1[2 * ox], &out[2], 2 * sizeof(float));
+			}
+		}
+}
+
 /* the max or the mean of each pool window of (n, c, h, w) */
 static void
 pool2d_forward(float *y, const float *x, int n, const dl_conv_geom *g, bool max)
 {
 	size_t		planes = (size_t) n * g->c;
 	float		scale = 1.0f / (float) (g->kh * g->kw);
+
+	if (max && pool_2x2(g))
+	{
+		maxpool_2x2_forward(y, x, planes, g);
+		return;
+	}
 
 	for (size_t p = 0; p < planes; p++)
 	{
@@ -427,7 +507,14 @@ dl_maxpool2d_backward(float *dx, const float *dy, const float *x, int n, const d
 {
 	size_t		planes = (size_t) n * g->c;
 
-	memset(dx, 0, sizeof(float) * planes * g->h * g->w);
+	/* 2x2 windows that tile the input write every dx; otherwise what no window covers stays 0 */
+	if (!(pool_2x2(g) && g->h == 2 * g->oh && g->w == 2 * g->ow))
+		memset(dx, 0, sizeof(float) * planes * g->h * g->w);
+	if (pool_2x2(g))
+	{
+		maxpool_2x2_backward(dx, dy, x, planes, g);
+		return;
+	}
 	for (size_t p = 0; p < planes; p++)
 	{
 		const float *xp = x + p * g->h * g->w;
