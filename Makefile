@@ -111,7 +111,7 @@ unit: test/unit/run_tests test/unit/run_tests_asan
 
 # --- the engine's training speed, without SQL (bench/engine_nn.c) ----------
 
-bench/engine_nn: bench/engine_nn.c $(CORE_SRCS) src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
+bench/engine_nn: bench/engine_nn.c bench/engine_hooks.h $(CORE_SRCS) src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
 	$(CC) -std=gnu11 -O3 -g $(OPTFLAGS) -fno-math-errno -Wall -Wextra -Wno-unused-parameter \
 		-Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
 		-o $@ bench/engine_nn.c $(CORE_SRCS) -lopenblas -lm
@@ -119,7 +119,7 @@ bench/engine_nn: bench/engine_nn.c $(CORE_SRCS) src/core/pgdl_core.h src/core/dl
 bench-engine: bench/engine_nn
 	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} ./bench/engine_nn
 
-bench/engine_cnn: bench/engine_cnn.c $(CORE_SRCS) src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
+bench/engine_cnn: bench/engine_cnn.c bench/engine_hooks.h $(CORE_SRCS) src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
 	$(CC) -std=gnu11 -O3 -g $(OPTFLAGS) -fno-math-errno -Wall -Wextra -Wno-unused-parameter \
 		-Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
 		-o $@ bench/engine_cnn.c $(CORE_SRCS) -lopenblas -lm
