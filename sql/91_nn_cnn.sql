@@ -36,6 +36,9 @@ SELECT model FROM pgdl.train_model('bad', 'bars', 'orientation',
 	'[{"type":"conv2d","filters":2,"kernel":3},{"type":"flatten"}]', ARRAY['img']);
 SELECT model FROM pgdl.train_model('bad', 'bars', 'orientation',
 	'[{"type":"conv2d","filters":2,"kernel":9},{"type":"flatten"}]', ARRAY['img'], '{"input_shape":[1,8,8]}');
+-- without a flatten the output dense layer would keep the image's axes
+SELECT model FROM pgdl.train_model('bad', 'bars', 'orientation', '[{"type":"conv2d","filters":2,"kernel":3}]',
+	ARRAY['img'], '{"input_shape":[1,8,8]}');
 SELECT pgdl.predict_label('bars', img[1:63]) FROM bars WHERE id = 1;
 
 -- export and import: the copy predicts the same

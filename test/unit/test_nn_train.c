@@ -870,6 +870,13 @@ test_cnn_bars(void)
 		CHECK(acc >= 0.95);
 		dl_network_free(&net);
 	}
+	/* without the flatten the output keeps the spatial axes: refused, not trained per position */
+	if (build_net(&net, (dl_layer_spec[]) {s[0], spec_dense(2, DL_ACT_SOFTMAX)}, 2, shape3(1, 8, 8), 9))
+	{
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_EDIM);
+		CHECK(strstr(th_last_message, "the network's output has shape [8, 8, 2], not a vector: put a flatten or global_avgpool layer before the output layer") != NULL);
+		dl_network_free(&net);
+	}
 	free(split.train);
 	free(x);
 	free(y);
