@@ -15,7 +15,7 @@ CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
 	src/core/nn/network.o src/core/nn/gemm.o src/core/nn/activations.o \
 	src/core/nn/dense.o src/core/nn/norm.o src/core/nn/shape.o src/core/nn/loss.o \
 	src/core/nn/optim.o src/core/nn/forward.o src/core/nn/train.o src/core/nn/preprocess.o \
-	src/core/nn/spec.o src/core/nn/model_io.o \
+	src/core/nn/spec.o src/core/nn/model_io.o src/core/nn/conv.o \
 	src/core/specfun.o src/core/featsel.o src/core/kmeans.o
 PG_OBJS = src/pg/pgdl.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o \
@@ -29,7 +29,7 @@ SQL_FRAGMENTS = src/pg/pgdl.sql src/pg/stats.sql src/pg/quantiles.sql \
 	src/pg/train.sql src/pg/predict.sql src/pg/evaluate.sql src/pg/featsel.sql src/pg/pca.sql \
 	src/pg/cluster.sql src/pg/grants.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan bench/engine_nn
+EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan bench/engine_nn bench/engine_cnn
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
@@ -63,7 +63,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 
 # --- the README's two commands -------------------------------------------
 
-.PHONY: deps demo test unit layering fuzz bench-engine
+.PHONY: deps demo test unit layering fuzz bench-engine bench-cnn
 
 deps:
 	@bash scripts/deps.sh
@@ -111,13 +111,21 @@ unit: test/unit/run_tests test/unit/run_tests_asan
 
 # --- the engine's training speed, without SQL (bench/engine_nn.c) ----------
 
-bench/engine_nn: bench/engine_nn.c $(CORE_SRCS) src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
+bench/engine_nn: bench/engine_nn.c bench/engine_hooks.h $(CORE_SRCS) src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
 	$(CC) -std=gnu11 -O3 -g $(OPTFLAGS) -fno-math-errno -Wall -Wextra -Wno-unused-parameter \
 		-Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
 		-o $@ bench/engine_nn.c $(CORE_SRCS) -lopenblas -lm
 
 bench-engine: bench/engine_nn
 	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} ./bench/engine_nn
+
+bench/engine_cnn: bench/engine_cnn.c bench/engine_hooks.h $(CORE_SRCS) src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
+	$(CC) -std=gnu11 -O3 -g $(OPTFLAGS) -fno-math-errno -Wall -Wextra -Wno-unused-parameter \
+		-Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
+		-o $@ bench/engine_cnn.c $(CORE_SRCS) -lopenblas -lm
+
+bench-cnn: bench/engine_cnn
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} ./bench/engine_cnn
 
 # --- libFuzzer harnesses (clang), FUZZ_SECONDS each ----------------------
 #

@@ -23,26 +23,7 @@
 #include <time.h>
 
 #include "dl_nn.h"
-
-static void *
-b_alloc(size_t size)
-{
-	void	   *p = malloc(size ? size : 1);
-
-	if (!p)
-	{
-		fprintf(stderr, "out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
-static void
-b_error(dl_status status, const char *message)
-{
-	fprintf(stderr, "error %d: %s\n", (int) status, message);
-	exit(1);
-}
+#include "engine_hooks.h"
 
 static void
 on_epoch(const dl_epoch_report *r, void *arg)

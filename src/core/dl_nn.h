@@ -115,11 +115,27 @@ typedef enum dl_layer_type
 	DL_LAYER_RESHAPE = 4,		/* target (one dim may be -1) */
 	DL_LAYER_BATCHNORM = 5,		/* epsilon, momentum */
 	DL_LAYER_LAYERNORM = 6,		/* epsilon */
-	DL_LAYER_ACTIVATION = 7		/* activation, alpha */
-	/* conv, pooling, recurrent, attention, embedding: the next issue */
+	DL_LAYER_ACTIVATION = 7,	/* activation, alpha */
+	DL_LAYER_CONV2D = 8,		/* (C, H, W) -> (filters, OH, OW): filters, kernel, stride,
+								 * padding, dilation, activation, alpha, use_bias */
+	DL_LAYER_CONV1D = 9,		/* (T, F) channels-last -> (OT, filters): as conv2d, [0] only */
+	DL_LAYER_MAXPOOL2D = 10,	/* (C, H, W) -> (C, OH, OW): pool, stride; no padding */
+	DL_LAYER_AVGPOOL2D = 11,	/* as maxpool2d */
+	DL_LAYER_MAXPOOL1D = 12,	/* (T, F) -> (OT, F): pool[0], stride[0] */
+	DL_LAYER_GLOBAL_AVGPOOL = 13,	/* (C, H, W) -> (C) over H, W; (T, F) -> (F) over T */
+	DL_LAYER_EMBEDDING = 14		/* (T) token ids -> (T, output_dim): input_dim (the
+								 * vocabulary), output_dim; the first layer only */
+	/* recurrent, attention: later */
 } dl_layer_type;
 
-#define DL_LAYER_LAST DL_LAYER_ACTIVATION
+#define DL_LAYER_LAST DL_LAYER_EMBEDDING
+
+typedef enum dl_padding
+{
+	DL_PAD_VALID = 0,			/* no padding: outputs where the kernel fits */
+	DL_PAD_SAME = 1				/* TensorFlow's: ceil(in / stride) outputs, zeros split
+								 * with the smaller half before */
+} dl_padding;
 extern const char *dl_layer_type_name(dl_layer_type t);
 
 typedef struct dl_layer_spec
@@ -134,6 +150,14 @@ typedef struct dl_layer_spec
 	dl_shape	target;			/* reshape */
 	float		epsilon;		/* norms: 1e-5 */
 	float		momentum;		/* batchnorm: running = (1 - m) running + m batch; 0.1 */
+	int			filters;		/* conv: output channels */
+	int			kernel[2];		/* conv: [kh, kw]; 1-D layers use [0] ([1] stays 1) */
+	int			stride[2];		/* conv: 1; pools: the pool size */
+	dl_padding	padding;		/* conv: valid */
+	int			dilation[2];	/* conv: 1 */
+	int			pool[2];		/* pools: 2 */
+	int			input_dim;		/* embedding: vocabulary size */
+	int			output_dim;		/* embedding: vector size */
 } dl_layer_spec;
 
 /* the defaults above for a layer of type t */
@@ -192,6 +216,16 @@ extern size_t dl_workspace_bytes(const dl_network *net, int max_batch, bool trai
  */
 extern void dl_network_predict(const dl_network *net, dl_workspace *ws,
 							   const float *x, int n, float *out);
+
+/*
+ * Checks n rows of network input for what the kernels cannot refuse: the
+ * token ids of an embedding layer must be integers in [0, input_dim).
+ * DL_EINVAL names the id, its row (when n > 1) and position, and the
+ * vocabulary size.  dl_train and dl_evaluate_loss check their data;
+ * callers of dl_network_predict check each input before it (an unchecked
+ * bad id reads as a zero vector).
+ */
+extern dl_status dl_network_check_input(const dl_network *net, const float *x, size_t n);
 
 /* ------------------------------------------------------------------------
  * Losses, optimizers, training

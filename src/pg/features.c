@@ -336,6 +336,8 @@ pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out)
 		dl_scaler_transform(m->scaler, x, NULL, x);
 	for (int i = 0; i < d; i++)
 		out[i] = (float) x[i];
+	/* token ids of an embedding: the kernels cannot refuse a bad one */
+	pgdl_check_status(dl_network_check_input(&m->net, out, 1));
 }
 
 char *

@@ -349,7 +349,7 @@ extern void pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc
  */
 extern int	pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple,
 							   TupleDesc desc, double *x, int64 rowno, bool allow_missing);
-/* imputer and scaler of m applied to x (clobbered), result as float32 in out */
+/* imputer and scaler of m applied to x (clobbered), result as float32 in out; bad token ids are 22023 */
 extern void pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out);
 
 /* ---- scoring (predict.c) ---------------------------------------------------- */

@@ -154,7 +154,8 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 											  model->imputer));
 		dl_apply_scaler_rows(model->imputer, x, data->n, data->n_features);
 	}
-	if (opts->standardize)
+	/* token ids are not scaled: an embedding reads them as they are */
+	if (opts->standardize && !(nspecs > 0 && specs[0].type == DL_LAYER_EMBEDDING))
 	{
 		model->scaler = palloc0(sizeof(dl_scaler));
 		pgdl_check_status(dl_fit_standard_rows(x, data->n, data->n_features, split->train, split->n_train, model->scaler));

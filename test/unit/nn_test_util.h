@@ -57,6 +57,51 @@ spec_dropout(float rate)
 	return s;
 }
 
+static inline dl_layer_spec
+spec_conv2d(int filters, int kh, int kw, int sh, int sw, dl_padding pad, int dh, int dw,
+			dl_activation a)
+{
+	dl_layer_spec s = spec_of(DL_LAYER_CONV2D);
+
+	s.filters = filters;
+	s.kernel[0] = kh;
+	s.kernel[1] = kw;
+	s.stride[0] = sh;
+	s.stride[1] = sw;
+	s.padding = pad;
+	s.dilation[0] = dh;
+	s.dilation[1] = dw;
+	s.activation = a;
+	return s;
+}
+
+static inline dl_layer_spec
+spec_conv1d(int filters, int k, int stride, dl_padding pad, int dilation, dl_activation a)
+{
+	dl_layer_spec s = spec_of(DL_LAYER_CONV1D);
+
+	s.filters = filters;
+	s.kernel[0] = k;
+	s.stride[0] = stride;
+	s.padding = pad;
+	s.dilation[0] = dilation;
+	s.activation = a;
+	return s;
+}
+
+/* a pool of type t; 1-D pools use p0 and s0 only */
+static inline dl_layer_spec
+spec_pool(dl_layer_type t, int p0, int p1, int s0, int s1)
+{
+	dl_layer_spec s = spec_of(t);
+
+	s.pool[0] = p0;
+	s.pool[1] = p1;
+	s.stride[0] = s0;
+	s.stride[1] = s1;
+	return s;
+}
+
 static inline dl_shape
 shape1(int a)
 {

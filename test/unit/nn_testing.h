@@ -25,7 +25,13 @@ th_same_spec(const dl_layer_spec *a, const dl_layer_spec *b)
 		a->target.ndim == b->target.ndim &&
 		memcmp(a->target.dim, b->target.dim, sizeof(a->target.dim)) == 0 &&
 		memcmp(&a->epsilon, &b->epsilon, sizeof(float)) == 0 &&
-		memcmp(&a->momentum, &b->momentum, sizeof(float)) == 0;
+		memcmp(&a->momentum, &b->momentum, sizeof(float)) == 0 &&
+		a->filters == b->filters && a->padding == b->padding &&
+		memcmp(a->kernel, b->kernel, sizeof(a->kernel)) == 0 &&
+		memcmp(a->stride, b->stride, sizeof(a->stride)) == 0 &&
+		memcmp(a->dilation, b->dilation, sizeof(a->dilation)) == 0 &&
+		memcmp(a->pool, b->pool, sizeof(a->pool)) == 0 &&
+		a->input_dim == b->input_dim && a->output_dim == b->output_dim;
 }
 
 #endif							/* PGDL_NN_TESTING_H */

@@ -210,6 +210,9 @@ gc_compare(const char *what, const char *name, const float *analytic, float *val
 	return ok;
 }
 
+/* > 0: the inputs are token ids below it, which have no gradient (embedding) */
+static int gc_vocab = 0;
+
 /*
  * Checks the gradients of net(specs) on `batch` random rows with respect
  * to every trainable parameter and every input.  loss 0 checks a random
@@ -243,6 +246,9 @@ gradcheck_net(const char *name, const dl_layer_spec *specs, int nspecs, dl_shape
 	g.skip = loss && dl_output_fused(&g.net, loss);
 	g.dropout_seed = seed + 1;
 	g.x = random_floats(nin, 1.0, &st);
+	if (gc_vocab > 0)
+		for (size_t i = 0; i < nin; i++)
+			g.x[i] = (float) (th_rand_u64(&st) % gc_vocab);
 	g.w = random_floats(k * batch, 1.0, &st);
 	g.y = malloc(sizeof(float) * batch);
 	for (int r = 0; r < batch; r++)
@@ -254,7 +260,17 @@ gradcheck_net(const char *name, const dl_layer_spec *specs, int nspecs, dl_shape
 	memset(g.ws->grads, 0, sizeof(float) * (g.net.n_params ? g.net.n_params : 0));
 	dl_backward(&g.net, g.ws, batch, g.skip, dx);
 
-	if (gc_compare("input", name, dx, g.x, nin, &g, h))
+	if (gc_vocab > 0)
+	{
+		/* ids get no gradient */
+		for (size_t i = 0; i < nin; i++)
+			if (dx[i] != 0.0f)
+			{
+				th_fail(__FILE__, __LINE__, "%s: token id %zu has gradient %g", name, i, dx[i]);
+				break;
+			}
+	}
+	if (gc_vocab > 0 || gc_compare("input", name, dx, g.x, nin, &g, h))
 	{
 		for (int i = 0; i < g.net.n_layers; i++)
 		{
@@ -404,6 +420,332 @@ test_grad_network(void)
 
 		gradcheck_net("network", s, 6, shape1(4), 8, DL_LOSS_CE, 3, 2e-3, 600);
 	}
+	th_end();
+}
+
+/* ---- convolution and pooling ----------------------------------------------- */
+
+static void
+test_grad_conv(void)
+{
+	th_begin("gradients: conv2d and conv1d (stride > 1, padding same, dilation, odd sizes, no bias)");
+	{
+		dl_layer_spec s[1] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH)};
+
+		gradcheck_net("conv2d 3x3 valid", s, 1, shape3(2, 5, 6), 3, 0, 0, 2e-3, 700);
+	}
+	{
+		/* gelu keeps the pre-activation (z) */
+		dl_layer_spec s[1] = {spec_conv2d(2, 3, 2, 2, 2, DL_PAD_SAME, 1, 1, DL_ACT_GELU)};
+
+		gradcheck_net("conv2d same stride 2 odd", s, 1, shape3(1, 7, 5), 2, 0, 0, 2e-3, 701);
+	}
+	{
+		dl_layer_spec s[1] = {spec_conv2d(2, 3, 3, 1, 1, DL_PAD_SAME, 2, 2, DL_ACT_LINEAR)};
+
+		s[0].use_bias = false;
+		gradcheck_net("conv2d dilation 2 same no bias", s, 1, shape3(2, 7, 6), 2, 0, 0, 2e-3, 702);
+	}
+	{
+		dl_layer_spec s[1] = {spec_conv2d(4, 2, 3, 2, 1, DL_PAD_VALID, 2, 1, DL_ACT_SIGMOID)};
+
+		gradcheck_net("conv2d stride [2,1] dilation [2,1]", s, 1, shape3(3, 7, 7), 2, 0, 0, 2e-3, 703);
+	}
+	{
+		dl_layer_spec s[1] = {spec_conv2d(3, 4, 4, 3, 3, DL_PAD_SAME, 1, 1, DL_ACT_TANH)};
+
+		gradcheck_net("conv2d even kernel same stride 3", s, 1, shape3(2, 8, 7), 2, 0, 0, 2e-3, 704);
+	}
+	{
+		dl_layer_spec s[1] = {spec_conv1d(3, 3, 2, DL_PAD_SAME, 2, DL_ACT_TANH)};
+
+		gradcheck_net("conv1d same stride 2 dilation 2", s, 1, shape2(7, 3), 3, 0, 0, 2e-3, 710);
+	}
+	{
+		dl_layer_spec s[2] = {spec_conv1d(4, 2, 1, DL_PAD_VALID, 1, DL_ACT_GELU),
+		spec_conv1d(2, 3, 1, DL_PAD_SAME, 1, DL_ACT_LINEAR)};
+
+		s[1].use_bias = false;
+		gradcheck_net("conv1d stacked", s, 2, shape2(6, 2), 2, 0, 0, 2e-3, 711);
+	}
+	th_end();
+}
+
+static void
+test_grad_pool(void)
+{
+	th_begin("gradients: maxpool2d, avgpool2d, maxpool1d, global_avgpool (overlapping windows, odd sizes)");
+	{
+		dl_layer_spec s[1] = {spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 2, 2)};
+
+		gradcheck_net("maxpool2d 2 on 5x5", s, 1, shape3(2, 5, 5), 3, 0, 0, 1e-3, 720);
+		gradcheck_net("maxpool2d 2 on 6x4 (tiled)", s, 1, shape3(2, 6, 4), 3, 0, 0, 1e-3, 727);
+	}
+	{
+		/* ties (zeros after relu): the whole gradient goes to the first maximum of each window */
+		dl_conv_geom g = {.c = 1, .h = 2, .w = 4, .f = 1, .kh = 2, .kw = 2, .sh = 2, .sw = 2,
+		.oh = 1, .ow = 2};
+		float		x[8] = {0, 0, 1, 3, 0, 0, 3, 3};
+		float		dy[2] = {5, 7};
+		float		dx[8];
+		float		want[8] = {5, 0, 0, 7, 0, 0, 0, 0};
+
+		dl_maxpool2d_backward(dx, dy, x, 1, &g);
+		CHECK(memcmp(dx, want, sizeof(dx)) == 0);
+		g.h = 3;				/* an odd last row: no window, gradient 0 */
+		{
+			float		x3[12] = {0, 0, 1, 3, 0, 0, 3, 3, 9, 9, 9, 9};
+			float		dx3[12];
+
+			dl_maxpool2d_backward(dx3, dy, x3, 1, &g);
+			CHECK(memcmp(dx3, want, sizeof(want)) == 0 && dx3[8] == 0 && dx3[11] == 0);
+		}
+	}
+	{
+		dl_layer_spec s[1] = {spec_pool(DL_LAYER_MAXPOOL2D, 3, 2, 2, 1)};
+
+		gradcheck_net("maxpool2d overlapping", s, 1, shape3(2, 6, 5), 2, 0, 0, 1e-3, 721);
+	}
+	{
+		dl_layer_spec s[1] = {spec_pool(DL_LAYER_AVGPOOL2D, 2, 3, 1, 2)};
+
+		gradcheck_net("avgpool2d", s, 1, shape3(2, 5, 7), 2, 0, 0, 2e-3, 722);
+	}
+	{
+		dl_layer_spec s[1] = {spec_pool(DL_LAYER_MAXPOOL1D, 3, 1, 2, 1)};
+
+		gradcheck_net("maxpool1d", s, 1, shape2(8, 3), 2, 0, 0, 1e-3, 723);
+	}
+	{
+		dl_layer_spec s[1] = {spec_of(DL_LAYER_GLOBAL_AVGPOOL)};
+
+		gradcheck_net("global_avgpool (C, H, W)", s, 1, shape3(3, 4, 5), 2, 0, 0, 2e-3, 724);
+		gradcheck_net("global_avgpool (T, F)", s, 1, shape2(5, 3), 2, 0, 0, 2e-3, 725);
+	}
+	{
+		/* a small CNN with cross-entropy: conv, pool, conv, batchnorm, global pool, dense */
+		dl_layer_spec s[6] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_TANH),
+			spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 2, 2),
+			spec_conv2d(4, 2, 2, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH),
+			spec_of(DL_LAYER_BATCHNORM), spec_of(DL_LAYER_GLOBAL_AVGPOOL),
+		spec_dense(3, DL_ACT_SOFTMAX)};
+
+		gradcheck_net("cnn", s, 6, shape3(2, 7, 7), 4, DL_LOSS_CE, 3, 1e-3, 726);
+	}
+	th_end();
+}
+
+static void
+test_embedding(void)
+{
+	dl_layer_spec e = spec_of(DL_LAYER_EMBEDDING);
+	dl_network	net;
+	dl_shape	in = shape1(3);
+	float		ids[6] = {0, 4, 2, 4, 4, 1};
+	float		out[6 * 2];
+	dl_workspace *ws;
+
+	th_begin("embedding: lookup, gradients into the rows used, ids checked with their row and the vocabulary");
+	e.input_dim = 5;
+	e.output_dim = 2;
+	{
+		/* repeated ids accumulate; dense and conv1d after it see (T, D) */
+		dl_layer_spec s[3] = {e, spec_conv1d(3, 2, 1, DL_PAD_SAME, 1, DL_ACT_TANH),
+		spec_dense(2, DL_ACT_LINEAR)};
+
+		gc_vocab = 5;
+		gradcheck_net("embedding", s, 3, shape1(6), 3, 0, 0, 2e-3, 730);
+		gradcheck_net("embedding + global_avgpool + ce",
+					  (dl_layer_spec[]) {e, spec_of(DL_LAYER_GLOBAL_AVGPOOL), spec_dense(3, DL_ACT_SOFTMAX)},
+					  3, shape1(4), 4, DL_LOSS_CE, 3, 2e-3, 731);
+		gc_vocab = 0;
+	}
+	if (build_net(&net, &e, 1, in, 3))
+	{
+		CHECK(net.output_shape.ndim == 2 && net.output_shape.dim[0] == 3 && net.output_shape.dim[1] == 2);
+		CHECK(net.n_params == 10);
+		CHECK_STATUS(dl_workspace_create(&net, 2, false, &ws), DL_OK);
+		dl_network_predict(&net, ws, ids, 2, out);
+		for (int i = 0; i < 6; i++)
+			CHECK(out[2 * i] == net.params[(int) ids[i] * 2] && out[2 * i + 1] == net.params[(int) ids[i] * 2 + 1]);
+		CHECK_STATUS(dl_network_check_input(&net, ids, 2), DL_OK);
+		ids[4] = 5;
+		CHECK_STATUS(dl_network_check_input(&net, ids, 2), DL_EINVAL);
+		CHECK(strstr(th_last_message, "token id 5 in row 2, position 2, is not an integer from 0 to 4: the embedding's vocabulary (input_dim) has 5 ids") != NULL);
+		/* an unchecked bad id reads as zeros, not outside the table */
+		dl_network_predict(&net, ws, ids, 2, out);
+		CHECK(out[8] == 0.0f && out[9] == 0.0f);
+		ids[4] = 4;
+		ids[1] = 1.5f;
+		CHECK_STATUS(dl_network_check_input(&net, ids + 0, 1), DL_EINVAL);
+		CHECK(strstr(th_last_message, "token id 1.5 at position 2 is not an integer from 0 to 4") != NULL);
+		ids[1] = -1;
+		CHECK_STATUS(dl_network_check_input(&net, ids, 1), DL_EINVAL);
+		ids[1] = NAN;
+		CHECK_STATUS(dl_network_check_input(&net, ids, 1), DL_EINVAL);
+		CHECK(strstr(th_last_message, "token id nan") != NULL);
+		dl_workspace_free(ws);
+		dl_network_free(&net);
+	}
+	{
+		/* only the first layer, on (T) */
+		dl_layer_spec s[2] = {spec_dense(3, DL_ACT_LINEAR), e};
+
+		in = shape1(4);
+		CHECK_STATUS(dl_network_init(&net, s, 2, &in), DL_EINVAL);
+		CHECK(strstr(th_last_message, "layer 2 (embedding): must be the first layer") != NULL);
+		in = shape2(4, 2);
+		CHECK_STATUS(dl_network_init(&net, &e, 1, &in), DL_EINVAL);
+		CHECK(strstr(th_last_message, "layer 1 (embedding): needs an input of token ids of shape [T], got [4, 2]") != NULL);
+	}
+	th_end();
+}
+
+/* one conv layer through the network's prediction pass against the direct convolution */
+static bool
+conv_matches_ref(dl_layer_spec spec, dl_shape in, int n, uint64_t *st)
+{
+	dl_network	net;
+	dl_workspace *ws;
+	dl_conv_geom g;
+	float	   *x,
+			   *y,
+			   *ref;
+	size_t		nout;
+	size_t		nw;
+	double		worst = 0.0;
+
+	if (dl_network_init(&net, &spec, 1, &in) != DL_OK)
+		return true;			/* the kernel does not fit: nothing to compare */
+	for (size_t i = 0; i < net.n_params; i++)
+		net.params[i] = (float) th_rand_normal(st);
+	nout = dl_shape_size(&net.output_shape) * n;
+	x = random_floats(dl_shape_size(&in) * n, 1.0, st);
+	y = malloc(sizeof(float) * nout);
+	ref = malloc(sizeof(float) * nout);
+	if (dl_workspace_create(&net, n, false, &ws) != DL_OK)
+		return false;
+	dl_network_predict(&net, ws, x, n, y);
+	dl_conv_geometry(&net.layers[0], &g);
+	nw = net.n_params - (spec.use_bias ? spec.filters : 0);
+	if (spec.type == DL_LAYER_CONV2D)
+		dl_conv2d_ref(ref, x, net.params, spec.use_bias ? net.params + nw : NULL, n, &g);
+	else
+		dl_conv1d_ref(ref, x, net.params, spec.use_bias ? net.params + nw : NULL, n, &g);
+	for (size_t i = 0; i < nout; i++)
+		worst = fmax(worst, fabs((double) y[i] - ref[i]));
+	dl_workspace_free(ws);
+	dl_network_free(&net);
+	free(x);
+	free(y);
+	free(ref);
+	if (!(worst <= 1e-4 * (g.c * g.kh * g.kw + 1)))
+	{
+		char		buf[64];
+
+		dl_shape_format(&in, buf, sizeof(buf));
+		th_fail(__FILE__, __LINE__, "%s on %s x %d: kernel [%d,%d] stride [%d,%d] dilation [%d,%d] %s differs by %g",
+				dl_layer_type_name(spec.type), buf, n, spec.kernel[0], spec.kernel[1], spec.stride[0],
+				spec.stride[1], spec.dilation[0], spec.dilation[1],
+				spec.padding == DL_PAD_SAME ? "same" : "valid", worst);
+		return false;
+	}
+	return true;
+}
+
+static void
+test_conv_reference(void)
+{
+	uint64_t	st = 77;
+	int			compared = 0;
+
+	th_begin("conv: im2col + sgemm equals the direct convolution on random shapes (odd, stride, same, dilation)");
+	for (int trial = 0; trial < 300; trial++)
+	{
+		bool		two = trial % 3 != 0;
+		int			c = 1 + (int) (th_rand_u64(&st) % 4);
+		int			h = 1 + (int) (th_rand_u64(&st) % 11);
+		int			w = 1 + (int) (th_rand_u64(&st) % 11);
+		int			n = 1 + (int) (th_rand_u64(&st) % 4);
+		dl_layer_spec s;
+		dl_shape	in;
+
+		if (two)
+		{
+			s = spec_conv2d(1 + (int) (th_rand_u64(&st) % 5), 1 + (int) (th_rand_u64(&st) % 4),
+							1 + (int) (th_rand_u64(&st) % 4), 1 + (int) (th_rand_u64(&st) % 3),
+							1 + (int) (th_rand_u64(&st) % 3),
+							th_rand_u64(&st) % 2 ? DL_PAD_SAME : DL_PAD_VALID,
+							1 + (int) (th_rand_u64(&st) % 2), 1 + (int) (th_rand_u64(&st) % 2),
+							DL_ACT_LINEAR);
+			in = shape3(c, h, w);
+		}
+		else
+		{
+			s = spec_conv1d(1 + (int) (th_rand_u64(&st) % 5), 1 + (int) (th_rand_u64(&st) % 4),
+							1 + (int) (th_rand_u64(&st) % 3),
+							th_rand_u64(&st) % 2 ? DL_PAD_SAME : DL_PAD_VALID,
+							1 + (int) (th_rand_u64(&st) % 3), DL_ACT_LINEAR);
+			in = shape2(h, c);
+		}
+		s.use_bias = trial % 5 != 0;
+		if (!conv_matches_ref(s, in, n, &st))
+			break;
+		compared++;
+	}
+	CHECK(compared == 300);
+	/* the benchmark's first layer on a batch of 128 */
+	CHECK(conv_matches_ref(spec_conv2d(16, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_LINEAR),
+						   shape3(1, 28, 28), 128, &st));
+	th_end();
+}
+
+static void
+test_conv_shapes(void)
+{
+	dl_network	net;
+	dl_layer_spec s[2];
+	dl_shape	in = shape3(1, 28, 28);
+
+	th_begin("conv: output shapes and parameter counts; shape errors name the layer");
+	s[0] = spec_conv2d(16, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU);
+	s[1] = spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 2, 2);
+	CHECK_STATUS(dl_network_init(&net, s, 2, &in), DL_OK);
+	CHECK(net.layers[0].out_shape.ndim == 3 && net.layers[0].out_shape.dim[0] == 16 &&
+		  net.layers[0].out_shape.dim[1] == 26 && net.layers[0].out_shape.dim[2] == 26);
+	CHECK(net.layers[0].n_params == 16 * 9 + 16);
+	CHECK(net.output_shape.dim[1] == 13 && net.output_shape.dim[2] == 13);
+	dl_network_free(&net);
+	/* same with stride 2: ceil(28 / 2) */
+	s[0] = spec_conv2d(4, 3, 3, 2, 2, DL_PAD_SAME, 1, 1, DL_ACT_RELU);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_OK);
+	CHECK(net.output_shape.dim[1] == 14 && net.output_shape.dim[2] == 14);
+	dl_network_free(&net);
+	/* conv1d on (T, F): (k, F, filters) weights */
+	s[0] = spec_conv1d(5, 3, 1, DL_PAD_VALID, 2, DL_ACT_RELU);
+	in = shape2(10, 4);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_OK);
+	CHECK(net.output_shape.ndim == 2 && net.output_shape.dim[0] == 6 && net.output_shape.dim[1] == 5);
+	CHECK(net.n_params == 3 * 4 * 5 + 5);
+	dl_network_free(&net);
+
+	in = shape1(64);
+	s[0] = spec_conv2d(4, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_EINVAL);
+	CHECK(strstr(th_last_message, "layer 1 (conv2d): needs an input of shape [C, H, W], got [64] (set the input_shape option)") != NULL);
+	in = shape3(1, 2, 8);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_EINVAL);
+	CHECK(strstr(th_last_message, "layer 1 (conv2d): the kernel does not fit the input [1, 2, 8]") != NULL);
+	s[0] = spec_pool(DL_LAYER_MAXPOOL1D, 2, 1, 2, 1);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_EINVAL);
+	CHECK(strstr(th_last_message, "layer 1 (maxpool1d): needs an input of shape [T, F]") != NULL);
+	s[0] = spec_pool(DL_LAYER_AVGPOOL2D, 3, 3, 1, 1);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_EINVAL);
+	CHECK(strstr(th_last_message, "layer 1 (avgpool2d): the pool does not fit") != NULL);
+	s[0] = spec_of(DL_LAYER_GLOBAL_AVGPOOL);
+	in = shape1(3);
+	CHECK_STATUS(dl_network_init(&net, s, 1, &in), DL_EINVAL);
+	CHECK(strstr(th_last_message, "global_avgpool): needs an input of shape [C, H, W] or [T, F], got [3]") != NULL);
 	th_end();
 }
 
@@ -576,6 +918,11 @@ suite_nn(void)
 	test_grad_shape_layers();
 	test_grad_losses();
 	test_grad_network();
+	test_grad_conv();
+	test_grad_pool();
+	test_conv_reference();
+	test_conv_shapes();
+	test_embedding();
 	test_loss_values();
 	test_optimizers();
 }

@@ -197,8 +197,9 @@ test_layers_errors(void)
 	LAYERS_FAIL("[{\"units\":3}]", DL_EINVAL, "layer 1 has no \"type\"", "accepted types: dense, dropout, flatten, reshape, batchnorm, layernorm, activation");
 	LAYERS_FAIL("[{\"type\":null}]", DL_EINVAL, "layer 1 has no \"type\"");
 	LAYERS_FAIL("[{\"type\":3}]", DL_EINVAL, "layer 1: \"type\" must be a string", "got 3");
-	LAYERS_FAIL("[{\"type\":\"dense\",\"units\":4},{\"type\":\"conv2d\"}]", DL_EINVAL,
-				"layer 2: type \"conv2d\" is not available in this version; accepted types: dense, dropout,");
+	LAYERS_FAIL("[{\"type\":\"dense\",\"units\":4},{\"type\":\"lstm\"}]", DL_EINVAL,
+				"layer 2: type \"lstm\" is not available in this version; accepted types: dense, dropout,",
+				"conv2d, conv1d, maxpool2d, avgpool2d, maxpool1d, global_avgpool, embedding");
 	LAYERS_FAIL("[{\"type\":\"transformer_encoder\"}]", DL_EINVAL, "\"transformer_encoder\" is not available");
 	LAYERS_FAIL("[{\"type\":\"Dense\"}]", DL_EINVAL, "layer 1: unknown type \"Dense\"; accepted types: dense,");
 	LAYERS_FAIL("[{\"type\":\"dense\\u0000\"}]", DL_EINVAL, "unknown type \"dense?\"");
@@ -261,6 +262,101 @@ test_layers_errors(void)
 	LAYERS_FAIL("[{\"type\":\"reshape\",\"target_shape\":[-2]}]", DL_EINVAL, "got -2");
 	LAYERS_FAIL("[{\"type\":\"reshape\",\"target_shape\":[\"2\"]}]", DL_EINVAL, "got \"2\"");
 	LAYERS_FAIL("[{\"type\":\"reshape\",\"target_shape\":4}]", DL_EINVAL, "got 4");
+
+	/* convolution and pooling */
+	LAYERS_FAIL("[{\"type\":\"conv2d\",\"kernel\":3}]", DL_EINVAL,
+				"layer 1 (conv2d): \"filters\" is required");
+	LAYERS_FAIL("[{\"type\":\"conv1d\",\"filters\":3}]", DL_EINVAL,
+				"layer 1 (conv1d): \"kernel\" is required, e.g. 3");
+	LAYERS_FAIL("[{\"type\":\"conv2d\",\"filters\":0,\"kernel\":3}]", DL_EINVAL,
+				"layer 1 (conv2d): \"filters\" must be an integer from 1 to 1048576, got 0");
+	LAYERS_FAIL("[{\"type\":\"conv2d\",\"filters\":2,\"kernel\":[3]}]", DL_EINVAL,
+				"layer 1 (conv2d): \"kernel\" must be an integer from 1 to 1048576 or an array of two such integers [height, width]");
+	LAYERS_FAIL("[{\"type\":\"conv2d\",\"filters\":2,\"kernel\":[3,0]}]", DL_EINVAL, "\"kernel\" must be", "got 0");
+	LAYERS_FAIL("[{\"type\":\"conv2d\",\"filters\":2,\"kernel\":2.5}]", DL_EINVAL, "got 2.5");
+	LAYERS_FAIL("[{\"type\":\"conv1d\",\"filters\":2,\"kernel\":[3,3]}]", DL_EINVAL,
+				"layer 1 (conv1d): \"kernel\" must be an integer from 1 to 1048576, got an array");
+	LAYERS_FAIL("[{\"type\":\"conv2d\",\"filters\":2,\"kernel\":3,\"stride\":0}]", DL_EINVAL,
+				"\"stride\" must be", "got 0");
+	LAYERS_FAIL("[{\"type\":\"conv2d\",\"filters\":2,\"kernel\":3,\"dilation\":\"2\"}]", DL_EINVAL,
+				"\"dilation\" must be", "got \"2\"");
+	LAYERS_FAIL("[{\"type\":\"conv2d\",\"filters\":2,\"kernel\":3,\"padding\":\"full\"}]", DL_EINVAL,
+				"layer 1 (conv2d): \"padding\" must be one of valid, same, got \"full\"");
+	LAYERS_FAIL("[{\"type\":\"conv2d\",\"filters\":2,\"kernel\":3,\"units\":3}]", DL_EINVAL,
+				"accepted keys: activation, use_bias, alpha, filters, kernel, stride, padding, dilation");
+	LAYERS_FAIL("[{\"type\":\"conv2d\",\"filters\":2,\"kernel\":3,\"alpha\":0.1}]", DL_EINVAL,
+				"\"alpha\" is the slope of leaky_relu");
+	LAYERS_FAIL("[{\"type\":\"maxpool2d\",\"kernel\":2}]", DL_EINVAL,
+				"layer 1 (maxpool2d): unknown key \"kernel\"; accepted keys: stride, pool");
+	LAYERS_FAIL("[{\"type\":\"avgpool2d\",\"pool\":[2,2,2]}]", DL_EINVAL, "\"pool\" must be");
+	LAYERS_FAIL("[{\"type\":\"maxpool1d\",\"pool\":[2]}]", DL_EINVAL,
+				"layer 1 (maxpool1d): \"pool\" must be an integer from 1 to 1048576");
+	LAYERS_FAIL("[{\"type\":\"global_avgpool\",\"pool\":2}]", DL_EINVAL,
+				"a global_avgpool layer takes no keys besides \"type\"");
+	LAYERS_FAIL("[{\"type\":\"embedding\",\"input_dim\":10}]", DL_EINVAL,
+				"layer 1 (embedding): \"input_dim\" (the vocabulary size) and \"output_dim\" (the vector size) are required");
+	LAYERS_FAIL("[{\"type\":\"embedding\",\"output_dim\":10}]", DL_EINVAL, "\"input_dim\" (the vocabulary size)");
+	LAYERS_FAIL("[{\"type\":\"embedding\",\"input_dim\":0,\"output_dim\":4}]", DL_EINVAL,
+				"layer 1 (embedding): \"input_dim\" must be an integer from 1 to 1048576, got 0");
+	LAYERS_FAIL("[{\"type\":\"embedding\",\"input_dim\":3,\"output_dim\":4.5}]", DL_EINVAL,
+				"\"output_dim\" must be an integer", "got 4.5");
+	LAYERS_FAIL("[{\"type\":\"embedding\",\"input_dim\":3,\"output_dim\":4,\"units\":3}]", DL_EINVAL,
+				"layer 1 (embedding): unknown key \"units\"; accepted keys: input_dim, output_dim");
+	th_end();
+}
+
+static void
+test_layers_conv(void)
+{
+	dl_layer_spec *s;
+	dl_layer_spec d;
+	int			n;
+
+	th_begin("spec: conv and pool keys are read; pools stride by their size by default");
+	CHECK_STATUS(dl_parse_layers("[{\"type\":\"conv2d\",\"filters\":16,\"kernel\":[3,5],\"stride\":2,"
+								 "\"padding\":\"same\",\"dilation\":[1,2],\"activation\":\"relu\",\"use_bias\":false},"
+								 "{\"type\":\"conv1d\",\"filters\":4,\"kernel\":3},"
+								 "{\"type\":\"maxpool2d\"},"
+								 "{\"type\":\"avgpool2d\",\"pool\":[3,2],\"stride\":1},"
+								 "{\"type\":\"maxpool1d\",\"pool\":3},"
+								 "{\"type\":\"global_avgpool\"}]", &s, &n), DL_OK);
+	CHECK(n == 6);
+	if (n == 6)
+	{
+		dl_layer_spec_defaults(&d, DL_LAYER_CONV2D);
+		d.filters = 16;
+		d.kernel[0] = 3;
+		d.kernel[1] = 5;
+		d.stride[0] = d.stride[1] = 2;
+		d.padding = DL_PAD_SAME;
+		d.dilation[1] = 2;
+		d.activation = DL_ACT_RELU;
+		d.use_bias = false;
+		CHECK(th_same_spec(&s[0], &d));
+		dl_layer_spec_defaults(&d, DL_LAYER_CONV1D);
+		d.filters = 4;
+		d.kernel[0] = 3;
+		CHECK(th_same_spec(&s[1], &d) && d.kernel[1] == 1 && d.stride[0] == 1);
+		dl_layer_spec_defaults(&d, DL_LAYER_MAXPOOL2D);
+		CHECK(th_same_spec(&s[2], &d) && d.pool[0] == 2 && d.pool[1] == 2 && d.stride[1] == 2);
+		dl_layer_spec_defaults(&d, DL_LAYER_AVGPOOL2D);
+		d.pool[0] = 3;
+		d.stride[0] = d.stride[1] = 1;
+		CHECK(th_same_spec(&s[3], &d));
+		dl_layer_spec_defaults(&d, DL_LAYER_MAXPOOL1D);
+		d.pool[0] = 3;
+		d.stride[0] = 3;
+		CHECK(th_same_spec(&s[4], &d) && d.pool[1] == 1 && d.stride[1] == 1);
+		dl_layer_spec_defaults(&d, DL_LAYER_GLOBAL_AVGPOOL);
+		CHECK(th_same_spec(&s[5], &d));
+	}
+	dl_free(s);
+	CHECK_STATUS(dl_parse_layers("[{\"type\":\"embedding\",\"input_dim\":50,\"output_dim\":8}]", &s, &n), DL_OK);
+	dl_layer_spec_defaults(&d, DL_LAYER_EMBEDDING);
+	d.input_dim = 50;
+	d.output_dim = 8;
+	CHECK(n == 1 && th_same_spec(&s[0], &d));
+	dl_free(s);
 	th_end();
 }
 
@@ -275,6 +371,14 @@ test_layers_round_trip(void)
 		"{\"type\":\"flatten\"},{\"type\":\"activation\",\"activation\":\"leaky_relu\",\"alpha\":0.123456789},"
 		"{\"type\":\"activation\",\"activation\":\"tanh\"},{\"type\":\"dense\"}]",
 		"[{\"type\":\"dense\",\"units\":3},{\"type\":\"dense\",\"activation\":\"sigmoid\"}]",
+		"[{\"type\":\"conv2d\",\"filters\":8,\"kernel\":[3,5],\"stride\":[2,1],\"padding\":\"same\","
+		"\"dilation\":2,\"activation\":\"leaky_relu\",\"alpha\":0.2,\"use_bias\":false},"
+		"{\"type\":\"maxpool2d\",\"pool\":[2,3]},{\"type\":\"avgpool2d\",\"pool\":2,\"stride\":1},"
+		"{\"type\":\"global_avgpool\"},{\"type\":\"conv1d\",\"filters\":3,\"kernel\":4,\"stride\":2,"
+		"\"dilation\":3},{\"type\":\"maxpool1d\",\"pool\":3,\"stride\":2}]",
+		"[{\"type\":\"conv2d\",\"filters\":16,\"kernel\":3,\"stride\":1,\"padding\":\"valid\",\"dilation\":1,"
+		"\"activation\":\"relu\",\"use_bias\":true},{\"type\":\"maxpool2d\",\"pool\":2,\"stride\":2}]",
+		"[{\"type\":\"embedding\",\"input_dim\":1000,\"output_dim\":16},{\"type\":\"global_avgpool\"}]",
 	};
 
 	th_begin("spec: dl_layers_to_json is canonical and reads back to identical specs");
@@ -295,8 +399,8 @@ test_layers_round_trip(void)
 			CHECK(th_same_spec(&a[i], &b[i]));
 		again = dl_layers_to_json(b, nb);
 		CHECK(strcmp(json, again) == 0);
-		if (c == 0)
-			CHECK(strcmp(json, cases[0]) == 0);
+		if (c == 0 || c == 4 || c == 5)
+			CHECK(strcmp(json, cases[c]) == 0);
 		if (c == 2)
 			CHECK(strcmp(json, "[{\"type\":\"dense\",\"units\":3,\"use_bias\":true},"
 						 "{\"type\":\"dense\",\"activation\":\"sigmoid\",\"use_bias\":true}]") == 0);
@@ -635,6 +739,7 @@ suite_spec(void)
 {
 	test_layers_each_key();
 	test_layers_errors();
+	test_layers_conv();
 	test_layers_round_trip();
 	test_complete_output();
 	test_options_defaults();

@@ -14,9 +14,10 @@
  * flatten, reshape, dropout at rate 0 - point at their input instead),
  * plus what the backward passes need (dense pre-activations for gelu,
  * dropout masks, norm statistics), the parameter gradients, the
- * optimizer's moments and two activation-gradient buffers: dense layers
- * write their input gradient into the other buffer, every other layer
- * works in place.  Only a training workspace holds training memory.
+ * optimizer's moments and two activation-gradient buffers: dense, conv and
+ * pooling layers write their input gradient into the other buffer, every
+ * other layer works in place.  Conv layers share one im2col buffer (and
+ * conv2d one output-transpose buffer) sized for the largest of them.  Only a training workspace holds training memory.
  *
  * src/core/nn/forward.c
  *
@@ -127,6 +128,8 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 	size_t		widest = in_size;
 	size_t		stat = 1;
 	size_t		channels = 1;
+	size_t		col = 0;
+	size_t		tmp = 0;
 
 	for (int i = 0; i < net->n_layers; i++)
 	{
@@ -134,6 +137,9 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 		size_t		out = dl_shape_size(&l->out_shape);
 
 		widest = out > widest ? out : widest;
+		col = dl_conv_col_size(l) > col ? dl_conv_col_size(l) : col;
+		if (l->spec.type == DL_LAYER_CONV2D)
+			tmp = out > tmp ? out : tmp;
 		if (l->spec.type == DL_LAYER_BATCHNORM)
 		{
 			size_t		outer,
@@ -157,6 +163,10 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 	ws->stat_a = carve(c, stat, sizeof(float));
 	ws->stat_b = carve(c, stat, sizeof(float));
 	ws->acc = carve(c, 2 * channels, sizeof(double));
+	if (col > 0)
+		ws->col = carve(c, times(max_batch, col), sizeof(float));
+	if (tmp > 0)
+		ws->tmp = carve(c, times(max_batch, tmp), sizeof(float));
 	if (mode == DL_WS_PREDICT)
 		return;
 
@@ -178,6 +188,8 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 		switch (l->spec.type)
 		{
 			case DL_LAYER_DENSE:
+			case DL_LAYER_CONV2D:
+			case DL_LAYER_CONV1D:
 				if (dl_act_needs_input(l->spec.activation, l->spec.alpha))
 					lw.z = carve(c, out, sizeof(float));
 				break;
@@ -373,6 +385,48 @@ layer_forward(dl_network *net, dl_workspace *ws, int i, const float *cur, float 
 									 l->spec.epsilon);
 				return dst;
 			}
+		case DL_LAYER_CONV2D:
+		case DL_LAYER_CONV1D:
+			{
+				dl_conv_geom g;
+				size_t		nw = l->n_trainable - (l->spec.use_bias ? l->spec.filters : 0);
+				float	   *z = training && dl_act_needs_input(act, l->spec.alpha) ? lw->z : NULL;
+				const float *b = l->spec.use_bias ? p + nw : NULL;
+
+				dl_conv_geometry(l, &g);
+				if (l->spec.type == DL_LAYER_CONV2D)
+					dl_conv2d_forward(dst, z, cur, p, b, ws->col, ws->tmp, n, &g, act, l->spec.alpha);
+				else
+					dl_conv1d_forward(dst, z, cur, p, b, ws->col, n, &g, act, l->spec.alpha);
+				return dst;
+			}
+		case DL_LAYER_MAXPOOL2D:
+		case DL_LAYER_AVGPOOL2D:
+		case DL_LAYER_MAXPOOL1D:
+			{
+				dl_conv_geom g;
+
+				dl_conv_geometry(l, &g);
+				if (l->spec.type == DL_LAYER_MAXPOOL2D)
+					dl_maxpool2d_forward(dst, cur, n, &g);
+				else if (l->spec.type == DL_LAYER_AVGPOOL2D)
+					dl_avgpool2d_forward(dst, cur, n, &g);
+				else
+					dl_maxpool1d_forward(dst, cur, n, &g);
+				return dst;
+			}
+		case DL_LAYER_EMBEDDING:
+			dl_embedding_forward(dst, cur, p, (size_t) n * l->in_shape.dim[0], l->spec.input_dim,
+								 l->spec.output_dim);
+			return dst;
+		case DL_LAYER_GLOBAL_AVGPOOL:
+			{
+				bool		last = l->in_shape.ndim == 2;
+				int			c = (int) size;
+
+				dl_global_avgpool_forward(dst, cur, n, c, (int) (dl_shape_size(&l->in_shape) / c), last);
+				return dst;
+			}
 		default:
 			/* flatten, reshape */
 			return cur;
@@ -500,6 +554,70 @@ dl_backward(const dl_network *net, dl_workspace *ws, int n, bool skip_last_act, 
 
 					dl_layernorm_backward(d, g, d, lw->in, lw->mean, lw->invstd, p,
 										  (size_t) n * size / f, f);
+					break;
+				}
+			case DL_LAYER_CONV2D:
+			case DL_LAYER_CONV1D:
+				{
+					dl_conv_geom geo;
+					size_t		nw = l->n_trainable - (l->spec.use_bias ? l->spec.filters : 0);
+					float	   *db = l->spec.use_bias ? g + nw : NULL;
+					float	   *dxo = need_dx ? other : NULL;
+					float	   *t;
+
+					dl_conv_geometry(l, &geo);
+					if (l->spec.type == DL_LAYER_CONV2D)
+						dl_conv2d_backward(dxo, g, db, d, lw->in, lw->out, lw->z, p, ws->col, ws->tmp,
+										   n, &geo, act, l->spec.alpha);
+					else
+						dl_conv1d_backward(dxo, g, db, d, lw->in, lw->out, lw->z, p, ws->col,
+										   n, &geo, act, l->spec.alpha);
+					t = d;
+					d = other;
+					other = t;
+					break;
+				}
+			case DL_LAYER_EMBEDDING:
+				{
+					size_t		rows = (size_t) n * l->in_shape.dim[0];
+
+					dl_embedding_backward(g, d, lw->in, rows, l->spec.input_dim, l->spec.output_dim);
+					/* token ids have no gradient: the input gradient is 0 */
+					if (need_dx)
+						memset(d, 0, sizeof(float) * rows);
+					break;
+				}
+			case DL_LAYER_MAXPOOL2D:
+			case DL_LAYER_AVGPOOL2D:
+			case DL_LAYER_MAXPOOL1D:
+			case DL_LAYER_GLOBAL_AVGPOOL:
+				{
+					dl_conv_geom geo;
+					float	   *t;
+
+					if (!need_dx)
+						break;
+					if (l->spec.type == DL_LAYER_GLOBAL_AVGPOOL)
+					{
+						int			c = (int) size;
+
+						dl_global_avgpool_backward(other, d, n, c,
+												   (int) (dl_shape_size(&l->in_shape) / c),
+												   l->in_shape.ndim == 2);
+					}
+					else
+					{
+						dl_conv_geometry(l, &geo);
+						if (l->spec.type == DL_LAYER_MAXPOOL2D)
+							dl_maxpool2d_backward(other, d, lw->in, n, &geo);
+						else if (l->spec.type == DL_LAYER_AVGPOOL2D)
+							dl_avgpool2d_backward(other, d, n, &geo);
+						else
+							dl_maxpool1d_backward(other, d, lw->in, n, &geo);
+					}
+					t = d;
+					d = other;
+					other = t;
 					break;
 				}
 			default:

@@ -159,7 +159,8 @@ check_spec(const dl_layer_spec *s, int pos, dl_status bad)
 	if (s->activation < DL_ACT_LINEAR || s->activation > DL_ACT_LAST)
 		return model_error(bad, "layer %d has unknown activation %d", pos, (int) s->activation);
 	/* ranges are dl_network_plan's; only what it lets through is checked here */
-	if ((s->type == DL_LAYER_DENSE || s->type == DL_LAYER_ACTIVATION) &&
+	if ((s->type == DL_LAYER_DENSE || s->type == DL_LAYER_ACTIVATION ||
+		 s->type == DL_LAYER_CONV2D || s->type == DL_LAYER_CONV1D) &&
 		!(isfinite(s->alpha) && s->alpha > 0))
 		return model_error(bad, "layer %d (%s) has alpha %g, not a positive number",
 						   pos, dl_layer_type_name(s->type), (double) s->alpha);
@@ -419,6 +420,34 @@ put_layer(writer *w, const dl_layer_spec *s)
 		case DL_LAYER_ACTIVATION:
 			put_u32(w, (uint32_t) s->activation);
 			put_f32(w, s->alpha);
+			break;
+		case DL_LAYER_CONV2D:
+		case DL_LAYER_CONV1D:
+			put_u32(w, (uint32_t) s->filters);
+			for (int i = 0; i < 2; i++)
+				put_u32(w, (uint32_t) s->kernel[i]);
+			for (int i = 0; i < 2; i++)
+				put_u32(w, (uint32_t) s->stride[i]);
+			put_u32(w, (uint32_t) s->padding);
+			for (int i = 0; i < 2; i++)
+				put_u32(w, (uint32_t) s->dilation[i]);
+			put_u32(w, (uint32_t) s->activation);
+			put_f32(w, s->alpha);
+			put_u8(w, s->use_bias ? 1 : 0);
+			break;
+		case DL_LAYER_MAXPOOL2D:
+		case DL_LAYER_AVGPOOL2D:
+		case DL_LAYER_MAXPOOL1D:
+			for (int i = 0; i < 2; i++)
+				put_u32(w, (uint32_t) s->pool[i]);
+			for (int i = 0; i < 2; i++)
+				put_u32(w, (uint32_t) s->stride[i]);
+			break;
+		case DL_LAYER_GLOBAL_AVGPOOL:
+			break;
+		case DL_LAYER_EMBEDDING:
+			put_u32(w, (uint32_t) s->input_dim);
+			put_u32(w, (uint32_t) s->output_dim);
 			break;
 	}
 }
@@ -723,6 +752,17 @@ get_shape(reader *r, bool infer, dl_shape *s)
 	return DL_OK;
 }
 
+/* two u32 of a kernel, stride, dilation or pool, each at most DL_MAX_UNITS */
+static dl_status
+get_pair(reader *r, const char *what, int v[2])
+{
+	dl_status	st = get_count(r, DL_MAX_UNITS, what, &v[0]);
+
+	if (st == DL_OK)
+		st = get_count(r, DL_MAX_UNITS, what, &v[1]);
+	return st;
+}
+
 static dl_status
 get_activation(reader *r, dl_activation *a)
 {
@@ -779,6 +819,36 @@ get_layer(reader *r, dl_layer_spec *s)
 		case DL_LAYER_ACTIVATION:
 			if ((st = get_activation(r, &s->activation)) == DL_OK)
 				st = get_f32(r, &s->alpha);
+			break;
+		case DL_LAYER_CONV2D:
+		case DL_LAYER_CONV1D:
+			{
+				int			pad = 0;
+
+				/* ranges below 1 are dl_network_plan's to report */
+				if ((st = get_count(r, DL_MAX_UNITS, "conv filters", &s->filters)) != DL_OK ||
+					(st = get_pair(r, "a conv kernel", s->kernel)) != DL_OK ||
+					(st = get_pair(r, "a conv stride", s->stride)) != DL_OK ||
+					(st = get_count(r, DL_PAD_SAME, "a conv padding", &pad)) != DL_OK ||
+					(st = get_pair(r, "a conv dilation", s->dilation)) != DL_OK ||
+					(st = get_activation(r, &s->activation)) != DL_OK ||
+					(st = get_f32(r, &s->alpha)) != DL_OK ||
+					(st = get_bool(r, &s->use_bias)) != DL_OK)
+					return st;
+				s->padding = (dl_padding) pad;
+				break;
+			}
+		case DL_LAYER_MAXPOOL2D:
+		case DL_LAYER_AVGPOOL2D:
+		case DL_LAYER_MAXPOOL1D:
+			if ((st = get_pair(r, "a pool size", s->pool)) == DL_OK)
+				st = get_pair(r, "a pool stride", s->stride);
+			break;
+		case DL_LAYER_GLOBAL_AVGPOOL:
+			break;
+		case DL_LAYER_EMBEDDING:
+			if ((st = get_count(r, DL_MAX_UNITS, "an embedding's input_dim", &s->input_dim)) == DL_OK)
+				st = get_count(r, DL_MAX_UNITS, "an embedding's output_dim", &s->output_dim);
 			break;
 	}
 	return st;

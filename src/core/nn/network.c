@@ -178,6 +178,20 @@ dl_layer_type_name(dl_layer_type t)
 			return "layernorm";
 		case DL_LAYER_ACTIVATION:
 			return "activation";
+		case DL_LAYER_CONV2D:
+			return "conv2d";
+		case DL_LAYER_CONV1D:
+			return "conv1d";
+		case DL_LAYER_MAXPOOL2D:
+			return "maxpool2d";
+		case DL_LAYER_AVGPOOL2D:
+			return "avgpool2d";
+		case DL_LAYER_MAXPOOL1D:
+			return "maxpool1d";
+		case DL_LAYER_GLOBAL_AVGPOOL:
+			return "global_avgpool";
+		case DL_LAYER_EMBEDDING:
+			return "embedding";
 	}
 	return "?";
 }
@@ -228,6 +242,21 @@ dl_layer_spec_defaults(dl_layer_spec *s, dl_layer_type t)
 	s->use_bias = true;
 	s->epsilon = 1e-5f;
 	s->momentum = 0.1f;
+	s->kernel[0] = s->kernel[1] = 1;
+	s->dilation[0] = s->dilation[1] = 1;
+	s->padding = DL_PAD_VALID;
+	s->pool[0] = s->pool[1] = 2;
+	/* pools stride by their size unless told otherwise; 1-D layers use [0] only */
+	if (t == DL_LAYER_MAXPOOL2D || t == DL_LAYER_AVGPOOL2D)
+		s->stride[0] = s->stride[1] = 2;
+	else if (t == DL_LAYER_MAXPOOL1D)
+	{
+		s->stride[0] = 2;
+		s->stride[1] = 1;
+		s->pool[1] = 1;
+	}
+	else
+		s->stride[0] = s->stride[1] = 1;
 }
 
 void
@@ -264,6 +293,102 @@ shape_valid(const dl_shape *s)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * Output length of a convolution or pool along one axis: 0 when the
+ * (dilated) kernel does not fit.  int64 so that huge kernels cannot wrap.
+ */
+static int64_t
+conv_out(int64_t in, int64_t k, int64_t stride, int64_t dilation, dl_padding pad)
+{
+	int64_t		span = dilation * (k - 1) + 1;
+
+	if (pad == DL_PAD_SAME)
+		return (in + stride - 1) / stride;
+	if (span > in)
+		return 0;
+	return (in - span) / stride + 1;
+}
+
+/* a spatial parameter pair (kernel, stride, dilation, pool) in 1..DL_MAX_UNITS */
+static bool
+pair_valid(const int *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] < 1 || v[i] > DL_MAX_UNITS)
+			return false;
+	return true;
+}
+
+/*
+ * The output shape and parameter counts of a conv or pool layer: 2-D
+ * layers take (C, H, W), 1-D ones (T, F) channels-last.
+ */
+static dl_status
+plan_spatial(dl_layer *l, int pos, dl_status bad)
+{
+	const dl_layer_spec *s = &l->spec;
+	const dl_shape *in = &l->in_shape;
+	dl_shape   *out = &l->out_shape;
+	const char *name = dl_layer_type_name(s->type);
+	bool		conv = s->type == DL_LAYER_CONV2D || s->type == DL_LAYER_CONV1D;
+	bool		two = s->type == DL_LAYER_CONV2D || s->type == DL_LAYER_MAXPOOL2D ||
+		s->type == DL_LAYER_AVGPOOL2D;
+	int			nd = two ? 2 : 1;
+	const int  *k = conv ? s->kernel : s->pool;
+	dl_padding	pad = conv ? s->padding : DL_PAD_VALID;
+	int64_t		o[2];
+	char		buf[64];
+
+	dl_shape_format(in, buf, sizeof(buf));
+	if (in->ndim != (two ? 3 : 2))
+		return dl_error(bad, "layer %d (%s): needs an input of shape %s, got %s (set the input_shape option)",
+						pos, name, two ? "[C, H, W]" : "[T, F]", buf);
+	if (conv && (s->filters < 1 || s->filters > DL_MAX_UNITS))
+		return dl_error(bad, "layer %d (%s): filters must be between 1 and %d", pos, name,
+						DL_MAX_UNITS);
+	if (!pair_valid(k, nd) || !pair_valid(s->stride, nd) || (conv && !pair_valid(s->dilation, nd)))
+		return dl_error(bad, "layer %d (%s): %s, stride%s must be between 1 and %d",
+						pos, name, conv ? "kernel" : "pool", conv ? " and dilation" : "",
+						DL_MAX_UNITS);
+	if (pad != DL_PAD_VALID && pad != DL_PAD_SAME)
+		return dl_error(bad, "layer %d (%s): unknown padding %d", pos, name, (int) pad);
+	for (int i = 0; i < nd; i++)
+	{
+		int64_t		len = two ? in->dim[1 + i] : in->dim[0];
+
+		o[i] = conv_out(len, k[i], s->stride[i], conv ? s->dilation[i] : 1, pad);
+		if (o[i] < 1)
+			return dl_error(bad, "layer %d (%s): the %s does not fit the input %s",
+							pos, name, conv ? "kernel" : "pool", buf);
+	}
+	if (two)
+	{
+		out->ndim = 3;
+		out->dim[0] = conv ? s->filters : in->dim[0];
+		out->dim[1] = (int) o[0];
+		out->dim[2] = (int) o[1];
+	}
+	else
+	{
+		out->ndim = 2;
+		out->dim[0] = (int) o[0];
+		out->dim[1] = conv ? s->filters : in->dim[1];
+	}
+	if (conv)
+	{
+		/* weights: filters x C x kh x kw (conv2d), k x F x filters (conv1d) */
+		size_t		c = (size_t) (two ? in->dim[0] : in->dim[1]);
+		size_t		taps = two ? (size_t) k[0] * k[1] : (size_t) k[0];
+		size_t		nw;
+
+		if (__builtin_mul_overflow(c, taps, &nw) || __builtin_mul_overflow(nw, (size_t) s->filters, &nw) ||
+			nw > ((size_t) 1 << 40))
+			return dl_error(DL_ELIMIT, "layer %d (%s): too many weights", pos, name);
+		l->n_trainable = l->n_params = nw + (s->use_bias ? (size_t) s->filters : 0);
+	}
+	return DL_OK;
 }
 
 /*
@@ -358,6 +483,48 @@ plan_layer(dl_layer *l, int pos, dl_status bad)
 			l->n_trainable = l->n_params = 2 * (size_t) in->dim[in->ndim - 1];
 			break;
 		case DL_LAYER_ACTIVATION:
+			break;
+		case DL_LAYER_CONV2D:
+		case DL_LAYER_CONV1D:
+		case DL_LAYER_MAXPOOL2D:
+		case DL_LAYER_AVGPOOL2D:
+		case DL_LAYER_MAXPOOL1D:
+			{
+				dl_status	st = plan_spatial(l, pos, bad);
+
+				if (st != DL_OK)
+					return st;
+				break;
+			}
+		case DL_LAYER_GLOBAL_AVGPOOL:
+			if (in->ndim != 2 && in->ndim != 3)
+			{
+				dl_shape_format(in, buf, sizeof(buf));
+				return dl_error(bad, "layer %d (global_avgpool): needs an input of shape [C, H, W] or [T, F], got %s",
+								pos, buf);
+			}
+			/* (C, H, W) -> (C); (T, F) -> (F) */
+			out->ndim = 1;
+			out->dim[0] = in->ndim == 3 ? in->dim[0] : in->dim[1];
+			break;
+		case DL_LAYER_EMBEDDING:
+			/* ids are checked where data enters (dl_network_check_input): only layer 1 sees them */
+			if (pos != 1)
+				return dl_error(bad, "layer %d (embedding): must be the first layer (its input is the token ids)",
+								pos);
+			if (in->ndim != 1)
+			{
+				dl_shape_format(in, buf, sizeof(buf));
+				return dl_error(bad, "layer 1 (embedding): needs an input of token ids of shape [T], got %s",
+								buf);
+			}
+			if (s->input_dim < 1 || s->input_dim > DL_MAX_UNITS ||
+				s->output_dim < 1 || s->output_dim > DL_MAX_UNITS)
+				return dl_error(bad, "layer 1 (embedding): input_dim and output_dim must be between 1 and %d",
+								DL_MAX_UNITS);
+			out->ndim = 2;
+			out->dim[1] = s->output_dim;
+			l->n_trainable = l->n_params = (size_t) s->input_dim * s->output_dim;
 			break;
 		default:
 			return dl_error(bad, "layer %d: unknown layer type %d", pos, (int) s->type);
@@ -472,6 +639,26 @@ next_activation(const dl_network *net, int i)
 	return DL_ACT_LINEAR;
 }
 
+/* n weights: He-normal before relu, leaky_relu and gelu, Glorot-uniform otherwise */
+static void
+init_weights(float *p, size_t n, double fan_in, double fan_out, dl_activation a, dl_rng *rng)
+{
+	if (a == DL_ACT_RELU || a == DL_ACT_LEAKY_RELU || a == DL_ACT_GELU)
+	{
+		double		sd = sqrt(2.0 / fan_in);
+
+		for (size_t k = 0; k < n; k++)
+			p[k] = (float) (sd * dl_rng_normal(rng));
+	}
+	else
+	{
+		double		limit = sqrt(6.0 / (fan_in + fan_out));
+
+		for (size_t k = 0; k < n; k++)
+			p[k] = (float) (limit * (2.0 * dl_rng_uniform(rng) - 1.0));
+	}
+}
+
 void
 dl_network_init_params(dl_network *net, uint64_t seed)
 {
@@ -493,24 +680,30 @@ dl_network_init_params(dl_network *net, uint64_t seed)
 					dl_activation a = next_activation(net, i);
 
 					/* W is (fan_in, units), row-major; the bias follows */
-					if (a == DL_ACT_RELU || a == DL_ACT_LEAKY_RELU || a == DL_ACT_GELU)
-					{
-						double		sd = sqrt(2.0 / fan_in);
-
-						for (size_t k = 0; k < nw; k++)
-							p[k] = (float) (sd * dl_rng_normal(&rng));
-					}
-					else
-					{
-						double		limit = sqrt(6.0 / (fan_in + fan_out));
-
-						for (size_t k = 0; k < nw; k++)
-							p[k] = (float) (limit * (2.0 * dl_rng_uniform(&rng) - 1.0));
-					}
+					init_weights(p, nw, fan_in, fan_out, a, &rng);
 					if (l->spec.use_bias)
 						memset(p + nw, 0, sizeof(float) * fan_out);
 					break;
 				}
+			case DL_LAYER_CONV2D:
+			case DL_LAYER_CONV1D:
+				{
+					/* as dense, with a kernel's taps: fan_in = C kh kw, fan_out = filters kh kw */
+					size_t		nb = l->spec.use_bias ? (size_t) l->spec.filters : 0;
+					size_t		nw = l->n_trainable - nb;
+					double		fan_in = (double) nw / l->spec.filters;
+					double		fan_out = (double) nw / (l->in_shape.ndim == 3 ? l->in_shape.dim[0] : l->in_shape.dim[1]);
+					dl_activation a = next_activation(net, i);
+
+					init_weights(p, nw, fan_in, fan_out, a, &rng);
+					memset(p + nw, 0, sizeof(float) * nb);
+					break;
+				}
+			case DL_LAYER_EMBEDDING:
+				/* uniform in [-0.05, 0.05], as Keras */
+				for (size_t k = 0; k < l->n_params; k++)
+					p[k] = (float) (0.1 * dl_rng_uniform(&rng) - 0.05);
+				break;
 			case DL_LAYER_BATCHNORM:
 			case DL_LAYER_LAYERNORM:
 				{
@@ -534,4 +727,31 @@ dl_network_init_params(dl_network *net, uint64_t seed)
 				break;
 		}
 	}
+}
+
+dl_status
+dl_network_check_input(const dl_network *net, const float *x, size_t n)
+{
+	const dl_layer *l;
+	size_t		t;
+
+	if (net->n_layers < 1 || net->layers[0].spec.type != DL_LAYER_EMBEDDING)
+		return DL_OK;
+	l = &net->layers[0];
+	t = dl_shape_size(&l->in_shape);
+	for (size_t r = 0; r < n; r++)
+		for (size_t i = 0; i < t; i++)
+		{
+			float		id = x[r * t + i];
+
+			/* the comparison is false for NaN */
+			if (id >= 0.0f && id < (float) l->spec.input_dim && id == floorf(id))
+				continue;
+			if (n > 1)
+				return dl_error(DL_EINVAL, "token id %g in row %zu, position %zu, is not an integer from 0 to %d: the embedding's vocabulary (input_dim) has %d ids",
+								(double) id, r + 1, i + 1, l->spec.input_dim - 1, l->spec.input_dim);
+			return dl_error(DL_EINVAL, "token id %g at position %zu is not an integer from 0 to %d: the embedding's vocabulary (input_dim) has %d ids",
+							(double) id, i + 1, l->spec.input_dim - 1, l->spec.input_dim);
+		}
+	return DL_OK;
 }

@@ -100,6 +100,116 @@ extern void dl_layernorm_backward(float *dx, float *grads, const float *dy, cons
 								  const float *mean, const float *rstd, const float *params,
 								  size_t rows, int f);
 
+/* ---- convolution and pooling (conv.c) ---- */
+
+/*
+ * The geometry of a conv or pool layer, from its spec and shapes.  2-D
+ * layers are channels-first (C, H, W); 1-D layers channels-last (T, F) and
+ * are described with h = 1: w is T, c is F, and the [0] entries of the
+ * spec land in the w fields (kw, sw, dw, pw).  pad_* are the zeros before
+ * the first row/column; padding after is implied by the output size.
+ */
+typedef struct dl_conv_geom
+{
+	int			c,
+				h,
+				w;				/* input channels, height, width */
+	int			f;				/* output channels (conv: filters; pools: c) */
+	int			kh,
+				kw,
+				sh,
+				sw,
+				dh,
+				dw;
+	int			pad_h,
+				pad_w;
+	int			oh,
+				ow;
+} dl_conv_geom;
+
+/* the geometry of layer l (conv2d, conv1d, maxpool2d, avgpool2d, maxpool1d) */
+extern void dl_conv_geometry(const dl_layer *l, dl_conv_geom *g);
+
+/* the im2col buffer a conv layer needs per row, in floats (0 for other layers) */
+extern size_t dl_conv_col_size(const dl_layer *l);
+
+/*
+ * conv2d on n images x (n, c, h, w) -> y (n, f, oh, ow).  w is (f, c, kh,
+ * kw) (PyTorch's layout), b (f) or NULL.  col is scratch of n * c kh kw
+ * oh ow floats (the whole batch unrolled as one (c kh kw, n oh ow)
+ * matrix, so the batch is a single sgemm), tmp of n * f oh ow.  z as in
+ * dl_dense_forward.
+ */
+extern void dl_conv2d_forward(float *y, float *z, const float *x, const float *w,
+							  const float *b, float *col, float *tmp, int n,
+							  const dl_conv_geom *g, dl_activation a, float alpha);
+
+/*
+ * dy (n, f, oh, ow) is overwritten with the pre-activation gradient;
+ * dw += , db += ; dx (n, c, h, w) = the input gradient unless NULL.
+ * col and tmp as in the forward pass; col is recomputed from x.
+ */
+extern void dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
+							   const float *x, const float *y, const float *z,
+							   const float *w, float *col, float *tmp, int n,
+							   const dl_conv_geom *g, dl_activation a, float alpha);
+
+/*
+ * conv1d on x (n, t, c) channels-last -> y (n, ot, f): w is (k, c, f)
+ * (Keras's layout), so the unrolled batch (n ot, k c) times w is the output
+ * as it is laid out.  col is n * ot * k c floats.
+ */
+extern void dl_conv1d_forward(float *y, float *z, const float *x, const float *w,
+							  const float *b, float *col, int n,
+							  const dl_conv_geom *g, dl_activation a, float alpha);
+extern void dl_conv1d_backward(float *dx, float *dw, float *db, float *dy,
+							   const float *x, const float *y, const float *z,
+							   const float *w, float *col, int n,
+							   const dl_conv_geom *g, dl_activation a, float alpha);
+
+/* direct convolutions, the references of the tests (no activation) */
+extern void dl_conv2d_ref(float *y, const float *x, const float *w, const float *b, int n,
+						  const dl_conv_geom *g);
+extern void dl_conv1d_ref(float *y, const float *x, const float *w, const float *b, int n,
+						  const dl_conv_geom *g);
+
+/*
+ * Pools.  2-D on (n, c, h, w) -> (n, c, oh, ow); 1-D on (n, t, c) ->
+ * (n, ot, c).  Backward passes overwrite dx (the input's shape) from dy;
+ * max pooling sends each gradient to the first maximum of its window,
+ * found again from x.
+ */
+extern void dl_maxpool2d_forward(float *y, const float *x, int n, const dl_conv_geom *g);
+extern void dl_maxpool2d_backward(float *dx, const float *dy, const float *x, int n,
+								  const dl_conv_geom *g);
+extern void dl_avgpool2d_forward(float *y, const float *x, int n, const dl_conv_geom *g);
+extern void dl_avgpool2d_backward(float *dx, const float *dy, int n, const dl_conv_geom *g);
+extern void dl_maxpool1d_forward(float *y, const float *x, int n, const dl_conv_geom *g);
+extern void dl_maxpool1d_backward(float *dx, const float *dy, const float *x, int n,
+								  const dl_conv_geom *g);
+
+/*
+ * global average pooling of x seen as (outer, inner, c) with inner the
+ * pooled axis when channels_last, else (outer, c, inner): y is (outer, c)
+ */
+extern void dl_global_avgpool_forward(float *y, const float *x, int n, int c, int inner,
+									  bool channels_last);
+extern void dl_global_avgpool_backward(float *dx, const float *dy, int n, int c, int inner,
+									   bool channels_last);
+
+/* ---- embedding (shape.c) ---- */
+
+/*
+ * y (rows, d) = the rows of table (vocab, d) that ids (rows) name.  ids
+ * were checked (dl_network_check_input); one that is not a valid id gives
+ * a zero vector rather than a read outside the table.
+ */
+extern void dl_embedding_forward(float *y, const float *ids, const float *table,
+								 size_t rows, int vocab, int d);
+/* dtable (vocab, d) += dy (rows, d) scattered by id */
+extern void dl_embedding_backward(float *dtable, const float *dy, const float *ids,
+								  size_t rows, int vocab, int d);
+
 /* ---- dropout (shape.c) ---- */
 
 /* mask (n) = 1 / (1 - rate) with probability 1 - rate, else 0 */
@@ -169,6 +279,8 @@ struct dl_workspace
 	float	   *stat_a;			/* prediction's norm scratch */
 	float	   *stat_b;
 	double	   *acc;			/* batchnorm sums: 2 x the widest batchnorm */
+	float	   *col;			/* conv: im2col of the batch, the largest conv layer's */
+	float	   *tmp;			/* conv2d: its output as (f, n oh ow) */
 	/* evaluate and train */
 	float	   *x;				/* (max_batch, inputs): gathered rows */
 	float	   *y;				/* (max_batch): their targets */

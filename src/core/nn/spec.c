@@ -57,13 +57,19 @@ static const name_value layer_types[] = {
 	{"reshape", DL_LAYER_RESHAPE},
 	{"batchnorm", DL_LAYER_BATCHNORM},
 	{"layernorm", DL_LAYER_LAYERNORM},
-	{"activation", DL_LAYER_ACTIVATION}
+	{"activation", DL_LAYER_ACTIVATION},
+	{"conv2d", DL_LAYER_CONV2D},
+	{"conv1d", DL_LAYER_CONV1D},
+	{"maxpool2d", DL_LAYER_MAXPOOL2D},
+	{"avgpool2d", DL_LAYER_AVGPOOL2D},
+	{"maxpool1d", DL_LAYER_MAXPOOL1D},
+	{"global_avgpool", DL_LAYER_GLOBAL_AVGPOOL},
+	{"embedding", DL_LAYER_EMBEDDING}
 };
 
 /* layer types of the SQL interface that this version does not build yet */
 static const char *const later_layer_types[] = {
-	"conv1d", "conv2d", "maxpool1d", "maxpool2d", "avgpool2d", "global_avgpool",
-	"embedding", "lstm", "gru", "attention", "transformer_encoder",
+	"lstm", "gru", "attention", "transformer_encoder",
 	"positional_encoding"
 };
 
@@ -306,13 +312,72 @@ enum
 	K_TARGET_SHAPE,
 	K_EPSILON,
 	K_MOMENTUM,
+	K_FILTERS,
+	K_KERNEL,
+	K_STRIDE,
+	K_PADDING,
+	K_DILATION,
+	K_POOL,
+	K_INPUT_DIM,
+	K_OUTPUT_DIM,
 	K_COUNT
 };
 
 static const char *const layer_key_names[K_COUNT] = {
 	"units", "activation", "use_bias", "alpha", "rate", "target_shape",
-	"epsilon", "momentum"
+	"epsilon", "momentum", "filters", "kernel", "stride", "padding", "dilation",
+	"pool", "input_dim", "output_dim"
 };
+
+static const name_value paddings[] = {
+	{"valid", DL_PAD_VALID},
+	{"same", DL_PAD_SAME}
+};
+
+/* true for the layers on (T, F) whose kernel, stride and pool are one number */
+static bool
+one_dimensional(dl_layer_type t)
+{
+	return t == DL_LAYER_CONV1D || t == DL_LAYER_MAXPOOL1D;
+}
+
+/*
+ * A kernel, stride, dilation or pool: an integer in 1..DL_MAX_UNITS, or
+ * for 2-D layers also an array of two ([height, width]); one integer n
+ * means [n, n].  1-D layers keep [1] at 1.
+ */
+static dl_status
+want_pair(const dl_json *v, const char *subject, bool one_d, int out[2])
+{
+	char		accepted[128];
+	int64_t		a,
+				b;
+
+	if (one_d)
+		snprintf(accepted, sizeof(accepted), "an integer from 1 to %d", DL_MAX_UNITS);
+	else
+		snprintf(accepted, sizeof(accepted),
+				 "an integer from 1 to %d or an array of two such integers [height, width]",
+				 DL_MAX_UNITS);
+	if (!one_d && v->type == DL_JSON_ARRAY)
+	{
+		if (v->n != 2)
+			return bad_value(subject, accepted, v);
+		if (!dl_json_integer(&v->elems[0], &a) || a < 1 || a > DL_MAX_UNITS)
+			return bad_value(subject, accepted, &v->elems[0]);
+		if (!dl_json_integer(&v->elems[1], &b) || b < 1 || b > DL_MAX_UNITS)
+			return bad_value(subject, accepted, &v->elems[1]);
+	}
+	else
+	{
+		if (!dl_json_integer(v, &a) || a < 1 || a > DL_MAX_UNITS)
+			return bad_value(subject, accepted, v);
+		b = one_d ? 1 : a;
+	}
+	out[0] = (int) a;
+	out[1] = (int) b;
+	return DL_OK;
+}
 
 #define KEY(k) (1u << (k))
 
@@ -336,6 +401,18 @@ layer_keys(dl_layer_type t)
 			return KEY(K_EPSILON);
 		case DL_LAYER_ACTIVATION:
 			return KEY(K_ACTIVATION) | KEY(K_ALPHA);
+		case DL_LAYER_CONV2D:
+		case DL_LAYER_CONV1D:
+			return KEY(K_FILTERS) | KEY(K_KERNEL) | KEY(K_STRIDE) | KEY(K_PADDING) |
+				KEY(K_DILATION) | KEY(K_ACTIVATION) | KEY(K_USE_BIAS) | KEY(K_ALPHA);
+		case DL_LAYER_MAXPOOL2D:
+		case DL_LAYER_AVGPOOL2D:
+		case DL_LAYER_MAXPOOL1D:
+			return KEY(K_POOL) | KEY(K_STRIDE);
+		case DL_LAYER_GLOBAL_AVGPOOL:
+			return 0;
+		case DL_LAYER_EMBEDDING:
+			return KEY(K_INPUT_DIM) | KEY(K_OUTPUT_DIM);
 	}
 	return 0;
 }
@@ -345,7 +422,7 @@ unknown_layer_key(int pos, dl_layer_type t, const dl_json_member *m)
 {
 	unsigned	keys = layer_keys(t);
 	char		shown[72];
-	char		list[160];
+	char		list[256];
 	size_t		len = 0;
 
 	list[0] = '\0';
@@ -365,7 +442,7 @@ unknown_layer_key(int pos, dl_layer_type t, const dl_json_member *m)
 static dl_status
 layer_type(const dl_json *v, int pos, dl_layer_type *t)
 {
-	char		names[160];
+	char		names[320];
 	char		shown[72];
 	const dl_json *type;
 	int			found;
@@ -409,7 +486,7 @@ parse_layer(const dl_json *v, int pos, bool last, dl_layer_spec *s)
 	dl_layer_type t = DL_LAYER_DENSE;
 	unsigned	given = 0;
 	char		subject[96];
-	char		names[160];
+	char		names[320];
 	dl_status	st;
 
 	if ((st = layer_type(v, pos, &t)) != DL_OK)
@@ -471,6 +548,36 @@ parse_layer(const dl_json *v, int pos, bool last, dl_layer_spec *s)
 				st = want_float(val, subject, 0, 1, OPEN_LO,
 								"a number above 0 and at most 1", &s->momentum);
 				break;
+			case K_FILTERS:
+				st = want_int(val, subject, 1, DL_MAX_UNITS, &s->filters);
+				break;
+			case K_KERNEL:
+				st = want_pair(val, subject, one_dimensional(t), s->kernel);
+				break;
+			case K_STRIDE:
+				st = want_pair(val, subject, one_dimensional(t), s->stride);
+				break;
+			case K_DILATION:
+				st = want_pair(val, subject, one_dimensional(t), s->dilation);
+				break;
+			case K_POOL:
+				st = want_pair(val, subject, one_dimensional(t), s->pool);
+				break;
+			case K_INPUT_DIM:
+				st = want_int(val, subject, 1, DL_MAX_UNITS, &s->input_dim);
+				break;
+			case K_OUTPUT_DIM:
+				st = want_int(val, subject, 1, DL_MAX_UNITS, &s->output_dim);
+				break;
+			case K_PADDING:
+				{
+					int			pad;
+
+					st = want_name(val, subject, paddings, LENGTH(paddings), &pad);
+					if (st == DL_OK)
+						s->padding = (dl_padding) pad;
+					break;
+				}
 		}
 		if (st != DL_OK)
 			return st;
@@ -483,6 +590,23 @@ parse_layer(const dl_json *v, int pos, bool last, dl_layer_spec *s)
 	if (t == DL_LAYER_ACTIVATION && !(given & KEY(K_ACTIVATION)))
 		return dl_error(DL_EINVAL, "layer %d (activation): \"activation\" is required; accepted values: %s",
 						pos, names);
+	if ((t == DL_LAYER_CONV2D || t == DL_LAYER_CONV1D) && !(given & KEY(K_FILTERS)))
+		return dl_error(DL_EINVAL, "layer %d (%s): \"filters\" is required (the number of output channels)",
+						pos, dl_layer_type_name(t));
+	if ((t == DL_LAYER_CONV2D || t == DL_LAYER_CONV1D) && !(given & KEY(K_KERNEL)))
+		return dl_error(DL_EINVAL, "layer %d (%s): \"kernel\" is required, e.g. %s",
+						pos, dl_layer_type_name(t), t == DL_LAYER_CONV2D ? "3 or [3, 3]" : "3");
+	if (t == DL_LAYER_EMBEDDING && (given & (KEY(K_INPUT_DIM) | KEY(K_OUTPUT_DIM))) !=
+		(KEY(K_INPUT_DIM) | KEY(K_OUTPUT_DIM)))
+		return dl_error(DL_EINVAL, "layer %d (embedding): \"input_dim\" (the vocabulary size) and \"output_dim\" (the vector size) are required",
+						pos);
+	/* a pool strides by its size unless told otherwise */
+	if ((t == DL_LAYER_MAXPOOL2D || t == DL_LAYER_AVGPOOL2D || t == DL_LAYER_MAXPOOL1D) &&
+		!(given & KEY(K_STRIDE)))
+	{
+		s->stride[0] = s->pool[0];
+		s->stride[1] = s->pool[1];
+	}
 	if (t == DL_LAYER_RESHAPE && !(given & KEY(K_TARGET_SHAPE)))
 		return dl_error(DL_EINVAL, "layer %d (reshape): \"target_shape\" is required, e.g. [28, 28] (one dimension may be -1)",
 						pos);
@@ -541,6 +665,23 @@ put_key(dl_json_buf *b, const char *key)
 	dl_json_buf_puts(b, ",\"");
 	dl_json_buf_puts(b, key);
 	dl_json_buf_puts(b, "\":");
+}
+
+/* a kernel, stride, dilation or pool: one integer for 1-D layers and squares, else [h, w] */
+static void
+put_pair(dl_json_buf *b, const char *key, const int v[2], bool one_d)
+{
+	put_key(b, key);
+	if (one_d || v[0] == v[1])
+		dl_json_buf_int(b, v[0]);
+	else
+	{
+		dl_json_buf_puts(b, "[");
+		dl_json_buf_int(b, v[0]);
+		dl_json_buf_puts(b, ",");
+		dl_json_buf_int(b, v[1]);
+		dl_json_buf_puts(b, "]");
+	}
 }
 
 static void
@@ -616,6 +757,38 @@ dl_layers_to_json(const dl_layer_spec *specs, int n)
 				break;
 			case DL_LAYER_ACTIVATION:
 				put_activation(&b, s);
+				break;
+			case DL_LAYER_CONV2D:
+			case DL_LAYER_CONV1D:
+				{
+					bool		one_d = one_dimensional(s->type);
+					const char *pad = name_of(paddings, LENGTH(paddings), (int) s->padding);
+
+					put_key(&b, "filters");
+					dl_json_buf_int(&b, s->filters);
+					put_pair(&b, "kernel", s->kernel, one_d);
+					put_pair(&b, "stride", s->stride, one_d);
+					put_key(&b, "padding");
+					dl_json_buf_string(&b, pad, strlen(pad));
+					put_pair(&b, "dilation", s->dilation, one_d);
+					put_activation(&b, s);
+					put_key(&b, "use_bias");
+					dl_json_buf_puts(&b, s->use_bias ? "true" : "false");
+					break;
+				}
+			case DL_LAYER_MAXPOOL2D:
+			case DL_LAYER_AVGPOOL2D:
+			case DL_LAYER_MAXPOOL1D:
+				put_pair(&b, "pool", s->pool, one_dimensional(s->type));
+				put_pair(&b, "stride", s->stride, one_dimensional(s->type));
+				break;
+			case DL_LAYER_GLOBAL_AVGPOOL:
+				break;
+			case DL_LAYER_EMBEDDING:
+				put_key(&b, "input_dim");
+				dl_json_buf_int(&b, s->input_dim);
+				put_key(&b, "output_dim");
+				dl_json_buf_int(&b, s->output_dim);
 				break;
 		}
 		dl_json_buf_puts(&b, "}");

@@ -194,6 +194,15 @@ check_setup(const dl_network *net, const dl_train_options *o, const dl_dataset *
 
 	if (o->loss < DL_LOSS_MSE || o->loss > DL_LOSS_CE)
 		return dl_error(DL_EINVAL, "unknown loss %d", (int) o->loss);
+	/* a dense output after a conv keeps the spatial axes: one row's outputs must be a vector */
+	if (net->output_shape.ndim != 1)
+	{
+		char		buf[64];
+
+		dl_shape_format(&net->output_shape, buf, sizeof(buf));
+		return dl_error(DL_EDIM, "the network's output has shape %s, not a vector: put a flatten or global_avgpool layer before the output layer",
+						buf);
+	}
 	if ((size_t) data->n_features != dl_shape_size(&net->input_shape))
 		return dl_error(DL_EDIM, "the network takes %zu inputs but the data has %d features",
 						dl_shape_size(&net->input_shape), data->n_features);
@@ -213,7 +222,8 @@ check_setup(const dl_network *net, const dl_train_options *o, const dl_dataset *
 		if (!dl_output_fused(net, o->loss))
 			return dl_error(DL_EINVAL, "binary_cross_entropy needs a sigmoid output layer");
 	}
-	return DL_OK;
+	/* every row, once: the kernels cannot refuse a bad token id */
+	return dl_network_check_input(net, data->x, data->n);
 }
 
 /* rows (NULL: 0 .. n - 1) must be rows of data, with class targets for the classification losses */
