@@ -123,12 +123,18 @@ typedef enum dl_layer_type
 	DL_LAYER_AVGPOOL2D = 11,	/* as maxpool2d */
 	DL_LAYER_MAXPOOL1D = 12,	/* (T, F) -> (OT, F): pool[0], stride[0] */
 	DL_LAYER_GLOBAL_AVGPOOL = 13,	/* (C, H, W) -> (C) over H, W; (T, F) -> (F) over T */
-	DL_LAYER_EMBEDDING = 14		/* (T) token ids -> (T, output_dim): input_dim (the
+	DL_LAYER_EMBEDDING = 14,	/* (T) token ids -> (T, output_dim): input_dim (the
 								 * vocabulary), output_dim; the first layer only */
-	/* recurrent, attention: later */
+	DL_LAYER_LSTM = 15,			/* (T, F) -> (units), or (T, units) with
+								 * return_sequences: Keras's layout, W (F, 4U), U (U, 4U),
+								 * b (4U), gates i, f, c, o; sigmoid gates, tanh cell */
+	DL_LAYER_GRU = 16			/* as lstm: Keras's GRU with reset_after (PyTorch's
+								 * equations), W (F, 3U), U (U, 3U), b_x (3U), b_h (3U),
+								 * gates z, r, n */
+	/* attention: later */
 } dl_layer_type;
 
-#define DL_LAYER_LAST DL_LAYER_EMBEDDING
+#define DL_LAYER_LAST DL_LAYER_GRU
 
 typedef enum dl_padding
 {
@@ -143,7 +149,7 @@ typedef struct dl_layer_spec
 	dl_layer_type type;
 	dl_activation activation;	/* dense, activation */
 	float		alpha;			/* leaky_relu slope: 0.01 */
-	int			units;			/* dense; 0 = "from the task" (last layer only) */
+	int			units;			/* dense (0 = "from the task", last layer only); lstm, gru */
 	bool		use_bias;		/* dense: true */
 	bool		activation_given;	/* dense: false = "from the task" */
 	float		rate;			/* dropout, in [0, 1) */
@@ -158,6 +164,7 @@ typedef struct dl_layer_spec
 	int			pool[2];		/* pools: 2 */
 	int			input_dim;		/* embedding: vocabulary size */
 	int			output_dim;		/* embedding: vector size */
+	bool		return_sequences;	/* lstm, gru: every step's state, not the last one: false */
 } dl_layer_spec;
 
 /* the defaults above for a layer of type t */

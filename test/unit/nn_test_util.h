@@ -102,6 +102,17 @@ spec_pool(dl_layer_type t, int p0, int p1, int s0, int s1)
 	return s;
 }
 
+/* an lstm or gru layer */
+static inline dl_layer_spec
+spec_rnn(dl_layer_type t, int units, bool return_sequences)
+{
+	dl_layer_spec s = spec_of(t);
+
+	s.units = units;
+	s.return_sequences = return_sequences;
+	return s;
+}
+
 static inline dl_shape
 shape1(int a)
 {

@@ -31,7 +31,8 @@ th_same_spec(const dl_layer_spec *a, const dl_layer_spec *b)
 		memcmp(a->stride, b->stride, sizeof(a->stride)) == 0 &&
 		memcmp(a->dilation, b->dilation, sizeof(a->dilation)) == 0 &&
 		memcmp(a->pool, b->pool, sizeof(a->pool)) == 0 &&
-		a->input_dim == b->input_dim && a->output_dim == b->output_dim;
+		a->input_dim == b->input_dim && a->output_dim == b->output_dim &&
+		a->return_sequences == b->return_sequences;
 }
 
 #endif							/* PGDL_NN_TESTING_H */

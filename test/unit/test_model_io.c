@@ -403,6 +403,52 @@ test_round_trip(void)
 		dl_model_free(&m);
 	}
 
+	/* stacked lstm and gru: same model, same predictions */
+	{
+		dl_layer_spec *specs;
+		int			n;
+		dl_shape	in = {2, {4, 3}};
+		uint64_t	st = 9;
+		float		x[12 * 3],
+					p1[3],
+					p2[3];
+		dl_workspace *w1,
+				   *w2;
+
+		build_small(&m, false);
+		dl_network_free(&m.net);
+		m.features[0].kind = DL_FEATURE_MATRIX;
+		m.features[0].rows = 4;
+		m.features[0].cols = 3;
+		m.features[0].length = 12;
+		m.n_inputs = 12;
+		CHECK_STATUS(dl_parse_layers("[{\"type\":\"lstm\",\"units\":5,\"return_sequences\":true},"
+									 "{\"type\":\"gru\",\"units\":2}]", &specs, &n), DL_OK);
+		CHECK_STATUS(dl_complete_output(&specs, &n, DL_TASK_REGRESSION, 1, DL_LOSS_MSE), DL_OK);
+		CHECK_STATUS(dl_network_init(&m.net, specs, n, &in), DL_OK);
+		dl_network_init_params(&m.net, 6);
+		dl_free(specs);
+		CHECK(m.net.n_params == 4 * 5 * (3 + 5 + 1) + 3 * 2 * (5 + 2 + 2) + 2 + 1);
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+		check_same_model(&m, &back);
+		CHECK(back.net.layers[0].spec.return_sequences && !back.net.layers[1].spec.return_sequences);
+		save_seed("rnn", blob, len);
+		for (int i = 0; i < 36; i++)
+			x[i] = (float) th_rand_normal(&st);
+		CHECK_STATUS(dl_workspace_create(&m.net, 3, false, &w1), DL_OK);
+		CHECK_STATUS(dl_workspace_create(&back.net, 1, false, &w2), DL_OK);
+		dl_network_predict(&m.net, w1, x, 3, p1);
+		dl_network_predict(&back.net, w2, x, 3, p2);
+		for (int i = 0; i < 3; i++)
+			CHECK_NEAR(p1[i], p2[i], 1e-6);
+		dl_workspace_free(w1);
+		dl_workspace_free(w2);
+		dl_model_free(&back);
+		dl_free(blob);
+		dl_model_free(&m);
+	}
+
 	/* without imputer, scaler or options; a binary model */
 	build_small(&m, false);
 	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);

@@ -536,6 +536,173 @@ test_grad_pool(void)
 }
 
 static void
+test_grad_rnn(void)
+{
+	static const dl_layer_type types[] = {DL_LAYER_LSTM, DL_LAYER_GRU};
+
+	th_begin("gradients: lstm and gru through several steps (last state, every state, stacked, after conv1d)");
+	for (int i = 0; i < 2; i++)
+	{
+		dl_layer_type t = types[i];
+		char		name[64];
+
+		snprintf(name, sizeof(name), "%s last", dl_layer_type_name(t));
+		gradcheck_net(name, (dl_layer_spec[]) {spec_rnn(t, 3, false)}, 1, shape2(5, 2), 3,
+					  0, 0, 2e-3, 800 + i);
+		snprintf(name, sizeof(name), "%s sequences", dl_layer_type_name(t));
+		gradcheck_net(name, (dl_layer_spec[]) {spec_rnn(t, 4, true)}, 1, shape2(4, 3), 2,
+					  0, 0, 2e-3, 810 + i);
+		snprintf(name, sizeof(name), "%s stacked + ce", dl_layer_type_name(t));
+		gradcheck_net(name, (dl_layer_spec[]) {spec_rnn(t, 3, true), spec_rnn(t, 2, false),
+					  spec_dense(3, DL_ACT_SOFTMAX)}, 3, shape2(6, 2), 3, DL_LOSS_CE, 3,
+					  2e-3, 820 + i);
+		snprintf(name, sizeof(name), "conv1d + %s + dense on steps", dl_layer_type_name(t));
+		gradcheck_net(name, (dl_layer_spec[]) {spec_conv1d(3, 2, 1, DL_PAD_SAME, 1, DL_ACT_TANH),
+					  spec_rnn(t, 2, true), spec_dense(2, DL_ACT_LINEAR)}, 3, shape2(5, 2), 2,
+					  0, 0, 2e-3, 830 + i);
+	}
+	/* one step, one row, one unit */
+	gradcheck_net("lstm T=1", (dl_layer_spec[]) {spec_rnn(DL_LAYER_LSTM, 1, false)}, 1,
+				  shape2(1, 1), 1, 0, 0, 2e-3, 840);
+	gradcheck_net("gru T=1", (dl_layer_spec[]) {spec_rnn(DL_LAYER_GRU, 1, false)}, 1,
+				  shape2(1, 1), 1, 0, 0, 2e-3, 841);
+	th_end();
+}
+
+/* the equations of rnn.c, one row at a time, in double */
+static void
+rnn_ref(double *hout, const float *x, const float *p, int T, int F, int U, bool lstm)
+{
+	int			G = (lstm ? 4 : 3) * U;
+	const float *w = p,
+			   *uw = p + F * G,
+			   *b = uw + U * G,
+			   *bh = b + G;
+	double		h[16] = {0},
+				c[16] = {0},
+				a[64],
+				r[64];
+
+	for (int t = 0; t < T; t++)
+	{
+		for (int j = 0; j < G; j++)
+		{
+			a[j] = b[j];
+			r[j] = lstm ? 0.0 : bh[j];
+			for (int k = 0; k < F; k++)
+				a[j] += x[t * F + k] * w[k * G + j];
+			for (int k = 0; k < U; k++)
+				(lstm ? a : r)[j] += h[k] * uw[k * G + j];
+		}
+		for (int j = 0; j < U; j++)
+		{
+			if (lstm)
+			{
+				double		i = 1 / (1 + exp(-a[j])),
+							f = 1 / (1 + exp(-a[U + j])),
+							g = tanh(a[2 * U + j]),
+							o = 1 / (1 + exp(-a[3 * U + j]));
+
+				c[j] = f * c[j] + i * g;
+				h[j] = o * tanh(c[j]);
+			}
+			else
+			{
+				double		z = 1 / (1 + exp(-(a[j] + r[j]))),
+							rr = 1 / (1 + exp(-(a[U + j] + r[U + j]))),
+							n = tanh(a[2 * U + j] + rr * r[2 * U + j]);
+
+				c[j] = z * h[j] + (1 - z) * n;	/* h of this step, kept until all j are done */
+			}
+		}
+		if (!lstm)
+			memcpy(h, c, sizeof(h));
+		memcpy(hout + t * U, h, sizeof(double) * U);
+	}
+}
+
+static void
+test_rnn_reference(void)
+{
+	th_begin("lstm and gru: the batched passes equal the equations per row; layout, init and shapes");
+	for (int k = 0; k < 2; k++)
+	{
+		bool		lstm = k == 0;
+		dl_layer_type t = lstm ? DL_LAYER_LSTM : DL_LAYER_GRU;
+		int			T = 5,
+					F = 3,
+					U = 4,
+					n = 3;
+		dl_network	net,
+					net2;
+		dl_workspace *ws;
+		uint64_t	st = 900 + k;
+		float	   *x = random_floats((size_t) n * T * F, 1.0, &st);
+		float		seq[3 * 5 * 4],
+					last[3 * 4];
+		double		ref[5 * 4];
+
+		if (!build_net(&net, (dl_layer_spec[]) {spec_rnn(t, U, true)}, 1, shape2(T, F), 3) ||
+			!build_net(&net2, (dl_layer_spec[]) {spec_rnn(t, U, false)}, 1, shape2(T, F), 3))
+			continue;
+		CHECK(net.n_params == (size_t) (lstm ? 4 : 3) * U * (F + U + (lstm ? 1 : 2)));
+		CHECK(net.output_shape.ndim == 2 && net.output_shape.dim[0] == T && net.output_shape.dim[1] == U);
+		CHECK(net2.output_shape.ndim == 1 && net2.output_shape.dim[0] == U);
+		if (lstm)
+		{
+			/* the forget gate's bias is 1, the others 0 */
+			const float *b = net.params + (F + U) * 4 * U;
+
+			CHECK(b[0] == 0.0f && b[U] == 1.0f && b[2 * U + 1] == 0.0f && b[3 * U] == 0.0f);
+		}
+		{
+			/* the recurrent kernel's rows are orthonormal */
+			const float *uw = net.params + F * (lstm ? 4 : 3) * U;
+			int			G = (lstm ? 4 : 3) * U;
+			double		d01 = 0,
+						d00 = 0;
+
+			for (int j = 0; j < G; j++)
+			{
+				d00 += (double) uw[j] * uw[j];
+				d01 += (double) uw[j] * uw[G + j];
+			}
+			CHECK_NEAR(d00, 1.0, 1e-5);
+			CHECK_NEAR(d01, 0.0, 1e-5);
+		}
+		for (size_t i = 0; i < net.n_params; i++)
+			net.params[i] += (float) (0.3 * th_rand_normal(&st));
+		memcpy(net2.params, net.params, sizeof(float) * net.n_params);
+		CHECK_STATUS(dl_workspace_create(&net, n, false, &ws), DL_OK);
+		dl_network_predict(&net, ws, x, n, seq);
+		dl_workspace_free(ws);
+		CHECK_STATUS(dl_workspace_create(&net2, 2, false, &ws), DL_OK);
+		dl_network_predict(&net2, ws, x, n, last);	/* in chunks of 2 */
+		dl_workspace_free(ws);
+		for (int r = 0; r < n; r++)
+		{
+			rnn_ref(ref, x + r * T * F, net.params, T, F, U, lstm);
+			for (int i = 0; i < T * U; i++)
+				CHECK_NEAR(seq[r * T * U + i], ref[i], 1e-5);
+			for (int i = 0; i < U; i++)
+				CHECK_NEAR(last[r * U + i], ref[(T - 1) * U + i], 1e-5);
+		}
+		/* a vector input needs input_shape; stacking needs return_sequences below */
+		CHECK_STATUS(dl_network_init(&net2, (dl_layer_spec[]) {spec_rnn(t, 2, false)}, 1,
+									 &(dl_shape) {1, {6}}), DL_EINVAL);
+		CHECK(strstr(th_last_message, "needs a sequence of shape [T, F], got [6]") != NULL);
+		dl_network_free(&net2);
+		CHECK_STATUS(dl_network_init(&net2, (dl_layer_spec[]) {spec_rnn(t, 2, false),
+									 spec_rnn(t, 2, false)}, 2, &(dl_shape) {2, {3, 2}}), DL_EINVAL);
+		CHECK(strstr(th_last_message, "layer 2 (") != NULL &&
+			  strstr(th_last_message, "return_sequences on the layer before") != NULL);
+		dl_network_free(&net);
+		free(x);
+	}
+	th_end();
+}
+
+static void
 test_embedding(void)
 {
 	dl_layer_spec e = spec_of(DL_LAYER_EMBEDDING);
@@ -923,6 +1090,8 @@ suite_nn(void)
 	test_conv_reference();
 	test_conv_shapes();
 	test_embedding();
+	test_grad_rnn();
+	test_rnn_reference();
 	test_loss_values();
 	test_optimizers();
 }

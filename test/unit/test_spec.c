@@ -197,9 +197,9 @@ test_layers_errors(void)
 	LAYERS_FAIL("[{\"units\":3}]", DL_EINVAL, "layer 1 has no \"type\"", "accepted types: dense, dropout, flatten, reshape, batchnorm, layernorm, activation");
 	LAYERS_FAIL("[{\"type\":null}]", DL_EINVAL, "layer 1 has no \"type\"");
 	LAYERS_FAIL("[{\"type\":3}]", DL_EINVAL, "layer 1: \"type\" must be a string", "got 3");
-	LAYERS_FAIL("[{\"type\":\"dense\",\"units\":4},{\"type\":\"lstm\"}]", DL_EINVAL,
-				"layer 2: type \"lstm\" is not available in this version; accepted types: dense, dropout,",
-				"conv2d, conv1d, maxpool2d, avgpool2d, maxpool1d, global_avgpool, embedding");
+	LAYERS_FAIL("[{\"type\":\"dense\",\"units\":4},{\"type\":\"attention\"}]", DL_EINVAL,
+				"layer 2: type \"attention\" is not available in this version; accepted types: dense, dropout,",
+				"conv2d, conv1d, maxpool2d, avgpool2d, maxpool1d, global_avgpool, embedding, lstm, gru");
 	LAYERS_FAIL("[{\"type\":\"transformer_encoder\"}]", DL_EINVAL, "\"transformer_encoder\" is not available");
 	LAYERS_FAIL("[{\"type\":\"Dense\"}]", DL_EINVAL, "layer 1: unknown type \"Dense\"; accepted types: dense,");
 	LAYERS_FAIL("[{\"type\":\"dense\\u0000\"}]", DL_EINVAL, "unknown type \"dense?\"");
@@ -302,6 +302,13 @@ test_layers_errors(void)
 				"\"output_dim\" must be an integer", "got 4.5");
 	LAYERS_FAIL("[{\"type\":\"embedding\",\"input_dim\":3,\"output_dim\":4,\"units\":3}]", DL_EINVAL,
 				"layer 1 (embedding): unknown key \"units\"; accepted keys: input_dim, output_dim");
+	LAYERS_FAIL("[{\"type\":\"lstm\"}]", DL_EINVAL, "layer 1 (lstm): \"units\" is required (the size of the state)");
+	LAYERS_FAIL("[{\"type\":\"gru\",\"units\":0}]", DL_EINVAL,
+				"layer 1 (gru): \"units\" must be an integer from 1 to 1048576, got 0");
+	LAYERS_FAIL("[{\"type\":\"gru\",\"units\":4,\"return_sequences\":1}]", DL_EINVAL,
+				"layer 1 (gru): \"return_sequences\" must be");
+	LAYERS_FAIL("[{\"type\":\"lstm\",\"units\":4,\"activation\":\"relu\"}]", DL_EINVAL,
+				"layer 1 (lstm): unknown key \"activation\"; accepted keys: units, return_sequences");
 	th_end();
 }
 
@@ -357,6 +364,16 @@ test_layers_conv(void)
 	d.output_dim = 8;
 	CHECK(n == 1 && th_same_spec(&s[0], &d));
 	dl_free(s);
+	CHECK_STATUS(dl_parse_layers("[{\"type\":\"lstm\",\"units\":5,\"return_sequences\":true},"
+								 "{\"type\":\"gru\",\"units\":3}]", &s, &n), DL_OK);
+	dl_layer_spec_defaults(&d, DL_LAYER_LSTM);
+	d.units = 5;
+	d.return_sequences = true;
+	CHECK(n == 2 && th_same_spec(&s[0], &d));
+	dl_layer_spec_defaults(&d, DL_LAYER_GRU);
+	d.units = 3;
+	CHECK(n == 2 && th_same_spec(&s[1], &d) && !s[1].return_sequences);
+	dl_free(s);
 	th_end();
 }
 
@@ -379,6 +396,8 @@ test_layers_round_trip(void)
 		"[{\"type\":\"conv2d\",\"filters\":16,\"kernel\":3,\"stride\":1,\"padding\":\"valid\",\"dilation\":1,"
 		"\"activation\":\"relu\",\"use_bias\":true},{\"type\":\"maxpool2d\",\"pool\":2,\"stride\":2}]",
 		"[{\"type\":\"embedding\",\"input_dim\":1000,\"output_dim\":16},{\"type\":\"global_avgpool\"}]",
+		"[{\"type\":\"lstm\",\"units\":32,\"return_sequences\":true},{\"type\":\"gru\",\"units\":8,"
+		"\"return_sequences\":false},{\"type\":\"dense\",\"units\":1,\"activation\":\"linear\",\"use_bias\":true}]",
 	};
 
 	th_begin("spec: dl_layers_to_json is canonical and reads back to identical specs");

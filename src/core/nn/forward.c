@@ -130,6 +130,7 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 	size_t		channels = 1;
 	size_t		col = 0;
 	size_t		tmp = 0;
+	size_t		rnn = 0;
 
 	for (int i = 0; i < net->n_layers; i++)
 	{
@@ -138,6 +139,7 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 
 		widest = out > widest ? out : widest;
 		col = dl_conv_col_size(l) > col ? dl_conv_col_size(l) : col;
+		rnn = dl_rnn_scratch_size(l) > rnn ? dl_rnn_scratch_size(l) : rnn;
 		if (l->spec.type == DL_LAYER_CONV2D)
 			tmp = out > tmp ? out : tmp;
 		if (l->spec.type == DL_LAYER_BATCHNORM)
@@ -167,6 +169,8 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 		ws->col = carve(c, times(max_batch, col), sizeof(float));
 	if (tmp > 0)
 		ws->tmp = carve(c, times(max_batch, tmp), sizeof(float));
+	if (rnn > 0)
+		ws->rnn = carve(c, times(max_batch, rnn), sizeof(float));
 	if (mode == DL_WS_PREDICT)
 		return;
 
@@ -193,6 +197,18 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 				if (dl_act_needs_input(l->spec.activation, l->spec.alpha))
 					lw.z = carve(c, out, sizeof(float));
 				break;
+			case DL_LAYER_LSTM:
+			case DL_LAYER_GRU:
+				{
+					size_t		tu = times(max_batch, times(l->in_shape.dim[0], l->spec.units));
+
+					lw.gates = carve(c, times(max_batch, times(l->in_shape.dim[0], dl_rnn_gates(l))),
+									 sizeof(float));
+					lw.cells = carve(c, tu, sizeof(float));
+					if (!l->spec.return_sequences)
+						lw.hseq = carve(c, tu, sizeof(float));
+					break;
+				}
 			case DL_LAYER_DROPOUT:
 				if (l->spec.rate > 0.0f)
 					lw.mask = carve(c, out, sizeof(float));
@@ -415,6 +431,40 @@ layer_forward(dl_network *net, dl_workspace *ws, int i, const float *cur, float 
 					dl_maxpool1d_forward(dst, cur, n, &g);
 				return dst;
 			}
+		case DL_LAYER_LSTM:
+		case DL_LAYER_GRU:
+			{
+				int			T = l->in_shape.dim[0];
+				int			F = l->in_shape.dim[1];
+				int			U = l->spec.units;
+				bool		seq = l->spec.return_sequences;
+				size_t		ntu = (size_t) n * T * U;
+				float	   *gates,
+						   *cells,
+						   *h,
+						   *tmp;
+
+				if (training)
+				{
+					gates = lw->gates;
+					cells = lw->cells;
+					h = seq ? dst : lw->hseq;
+					tmp = ws->rnn;
+				}
+				else
+				{
+					/* scratch: gates, cells, states, one step's product */
+					gates = ws->rnn;
+					cells = gates + (size_t) n * T * dl_rnn_gates(l);
+					h = seq ? dst : cells + ntu;
+					tmp = cells + 2 * ntu;
+				}
+				if (l->spec.type == DL_LAYER_LSTM)
+					dl_lstm_forward(dst, gates, cells, h, tmp, cur, p, n, T, F, U, seq);
+				else
+					dl_gru_forward(dst, gates, cells, h, tmp, cur, p, n, T, F, U, seq);
+				return dst;
+			}
 		case DL_LAYER_EMBEDDING:
 			dl_embedding_forward(dst, cur, p, (size_t) n * l->in_shape.dim[0], l->spec.input_dim,
 								 l->spec.output_dim);
@@ -572,6 +622,26 @@ dl_backward(const dl_network *net, dl_workspace *ws, int n, bool skip_last_act, 
 					else
 						dl_conv1d_backward(dxo, g, db, d, lw->in, lw->out, lw->z, p, ws->col,
 										   n, &geo, act, l->spec.alpha);
+					t = d;
+					d = other;
+					other = t;
+					break;
+				}
+			case DL_LAYER_LSTM:
+			case DL_LAYER_GRU:
+				{
+					int			T = l->in_shape.dim[0];
+					int			F = l->in_shape.dim[1];
+					bool		seq = l->spec.return_sequences;
+					const float *h = seq ? lw->buf : lw->hseq;
+					float	   *t;
+
+					if (l->spec.type == DL_LAYER_LSTM)
+						dl_lstm_backward(need_dx ? other : NULL, g, d, lw->in, p, lw->gates,
+										 lw->cells, h, ws->rnn, n, T, F, l->spec.units, seq);
+					else
+						dl_gru_backward(need_dx ? other : NULL, g, d, lw->in, p, lw->gates,
+										lw->cells, h, ws->rnn, n, T, F, l->spec.units, seq);
 					t = d;
 					d = other;
 					other = t;

@@ -449,6 +449,11 @@ put_layer(writer *w, const dl_layer_spec *s)
 			put_u32(w, (uint32_t) s->input_dim);
 			put_u32(w, (uint32_t) s->output_dim);
 			break;
+		case DL_LAYER_LSTM:
+		case DL_LAYER_GRU:
+			put_u32(w, (uint32_t) s->units);
+			put_u8(w, s->return_sequences ? 1 : 0);
+			break;
 	}
 }
 
@@ -849,6 +854,11 @@ get_layer(reader *r, dl_layer_spec *s)
 		case DL_LAYER_EMBEDDING:
 			if ((st = get_count(r, DL_MAX_UNITS, "an embedding's input_dim", &s->input_dim)) == DL_OK)
 				st = get_count(r, DL_MAX_UNITS, "an embedding's output_dim", &s->output_dim);
+			break;
+		case DL_LAYER_LSTM:
+		case DL_LAYER_GRU:
+			if ((st = get_count(r, DL_MAX_UNITS, "a recurrent layer's units", &s->units)) == DL_OK)
+				st = get_bool(r, &s->return_sequences);
 			break;
 	}
 	return st;

@@ -192,6 +192,10 @@ dl_layer_type_name(dl_layer_type t)
 			return "global_avgpool";
 		case DL_LAYER_EMBEDDING:
 			return "embedding";
+		case DL_LAYER_LSTM:
+			return "lstm";
+		case DL_LAYER_GRU:
+			return "gru";
 	}
 	return "?";
 }
@@ -526,6 +530,36 @@ plan_layer(dl_layer *l, int pos, dl_status bad)
 			out->dim[1] = s->output_dim;
 			l->n_trainable = l->n_params = (size_t) s->input_dim * s->output_dim;
 			break;
+		case DL_LAYER_LSTM:
+		case DL_LAYER_GRU:
+			{
+				/* W (F, G), U (U, G), biases: lstm b (G), gru b_x and b_h (G each) */
+				size_t		g = (size_t) (s->type == DL_LAYER_LSTM ? 4 : 3) * (size_t) s->units;
+
+				if (in->ndim != 2)
+				{
+					dl_shape_format(in, buf, sizeof(buf));
+					return dl_error(bad, "layer %d (%s): needs a sequence of shape [T, F], got %s (set the input_shape option, or return_sequences on the layer before)",
+									pos, name, buf);
+				}
+				if (s->units < 1 || s->units > DL_MAX_UNITS)
+					return dl_error(bad, "layer %d (%s): units must be between 1 and %d",
+									pos, name, DL_MAX_UNITS);
+				if (s->activation != DL_ACT_LINEAR)
+					return dl_error(bad, "layer %d (%s): takes no activation", pos, name);
+				if ((size_t) in->dim[1] + s->units > ((size_t) 1 << 40) / g)
+					return dl_error(DL_ELIMIT, "layer %d (%s): too many weights", pos, name);
+				l->n_trainable = l->n_params =
+					g * ((size_t) in->dim[1] + s->units + (s->type == DL_LAYER_LSTM ? 1 : 2));
+				if (s->return_sequences)
+					out->dim[1] = s->units;
+				else
+				{
+					out->ndim = 1;
+					out->dim[0] = s->units;
+				}
+				break;
+			}
 		default:
 			return dl_error(bad, "layer %d: unknown layer type %d", pos, (int) s->type);
 	}
@@ -659,6 +693,55 @@ init_weights(float *p, size_t n, double fan_in, double fan_out, dl_activation a,
 	}
 }
 
+/*
+ * rows x cols (rows <= cols) with orthonormal rows: Gram-Schmidt over
+ * normal draws, in double (Keras's orthogonal initializer for a recurrent
+ * kernel).  Beyond 1024 rows the cubic cost is not worth it: Glorot.
+ */
+static void
+init_orthogonal(float *p, int rows, int cols, dl_rng *rng)
+{
+	double	   *q;
+
+	if (rows > 1024 || rows > cols)
+	{
+		init_weights(p, (size_t) rows * cols, rows, cols, DL_ACT_TANH, rng);
+		return;
+	}
+	q = dl_alloc(sizeof(double) * (size_t) rows * cols);
+	for (int r = 0; r < rows; r++)
+	{
+		double	   *v = q + (size_t) r * cols;
+		double		norm;
+
+		do
+		{
+			for (int k = 0; k < cols; k++)
+				v[k] = dl_rng_normal(rng);
+			for (int pass = 0; pass < 2; pass++)
+				for (int s = 0; s < r; s++)
+				{
+					const double *e = q + (size_t) s * cols;
+					double		dot = 0.0;
+
+					for (int k = 0; k < cols; k++)
+						dot += v[k] * e[k];
+					for (int k = 0; k < cols; k++)
+						v[k] -= dot * e[k];
+				}
+			norm = 0.0;
+			for (int k = 0; k < cols; k++)
+				norm += v[k] * v[k];
+			norm = sqrt(norm);
+		} while (norm < 1e-6);
+		for (int k = 0; k < cols; k++)
+			v[k] /= norm;
+	}
+	for (size_t k = 0; k < (size_t) rows * cols; k++)
+		p[k] = (float) q[k];
+	dl_free(q);
+}
+
 void
 dl_network_init_params(dl_network *net, uint64_t seed)
 {
@@ -697,6 +780,24 @@ dl_network_init_params(dl_network *net, uint64_t seed)
 
 					init_weights(p, nw, fan_in, fan_out, a, &rng);
 					memset(p + nw, 0, sizeof(float) * nb);
+					break;
+				}
+			case DL_LAYER_LSTM:
+			case DL_LAYER_GRU:
+				{
+					/* as Keras: W Glorot-uniform, U orthogonal, biases 0 but lstm's forget gate 1 */
+					int			f = l->in_shape.dim[1];
+					int			u = l->spec.units;
+					int			g = (l->spec.type == DL_LAYER_LSTM ? 4 : 3) * u;
+					float	   *uw = p + (size_t) f * g;
+					float	   *b = uw + (size_t) u * g;
+
+					init_weights(p, (size_t) f * g, f, g, DL_ACT_TANH, &rng);
+					init_orthogonal(uw, u, g, &rng);
+					memset(b, 0, sizeof(float) * (l->n_params - (size_t) (f + u) * g));
+					if (l->spec.type == DL_LAYER_LSTM)
+						for (int k = 0; k < u; k++)
+							b[u + k] = 1.0f;
 					break;
 				}
 			case DL_LAYER_EMBEDDING:

@@ -210,6 +210,43 @@ extern void dl_embedding_forward(float *y, const float *ids, const float *table,
 extern void dl_embedding_backward(float *dtable, const float *dy, const float *ids,
 								  size_t rows, int vocab, int d);
 
+/* ---- recurrent layers (rnn.c) ---- */
+
+/* the gate columns of an lstm (4 units) or gru (3 units) layer */
+extern int	dl_rnn_gates(const dl_layer *l);
+
+/* the scratch an lstm or gru layer needs per row, in floats (0 for other layers) */
+extern size_t dl_rnn_scratch_size(const dl_layer *l);
+
+/*
+ * x (n, T, F) -> y (n, U), the last state, or (n, T, U) when seq
+ * (return_sequences; y may then be h).  p is the layer's parameter slice
+ * (rnn.c: Keras's layout).  Kept for the backward pass: gates (n, T, G)
+ * after their activations, cells (n, T, U) - lstm: the cell states; gru:
+ * the recurrent candidate h U_n + b_hn - and h (n, T, U), every state.
+ * tmp is scratch of n G floats (gru).
+ */
+extern void dl_lstm_forward(float *y, float *gates, float *cells, float *h, float *tmp,
+							const float *x, const float *p, int n, int T, int F, int U,
+							bool seq);
+extern void dl_gru_forward(float *y, float *gates, float *cand, float *h, float *tmp,
+						   const float *x, const float *p, int n, int T, int F, int U,
+						   bool seq);
+
+/*
+ * Backpropagation through time from dy (y's shape, not written): dp (the
+ * parameter gradients, as p) +=; dx (n, T, F) = unless NULL.  scratch is
+ * n (T G + 2 U + G) floats.
+ */
+extern void dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x,
+							 const float *p, const float *gates, const float *cells,
+							 const float *h, float *scratch, int n, int T, int F, int U,
+							 bool seq);
+extern void dl_gru_backward(float *dx, float *dp, const float *dy, const float *x,
+							const float *p, const float *gates, const float *cand,
+							const float *h, float *scratch, int n, int T, int F, int U,
+							bool seq);
+
 /* ---- dropout (shape.c) ---- */
 
 /* mask (n) = 1 / (1 - rate) with probability 1 - rate, else 0 */
@@ -259,6 +296,9 @@ typedef struct dl_layer_ws
 	float	   *mask;			/* dropout: (max_batch, size) */
 	float	   *mean;			/* norms: batchnorm (c), layernorm (rows) */
 	float	   *invstd;
+	float	   *gates;			/* lstm, gru: (max_batch, T, G) activated gates */
+	float	   *cells;			/* (max_batch, T, U): lstm cells, gru candidates */
+	float	   *hseq;			/* (max_batch, T, U) states: buf with return_sequences */
 } dl_layer_ws;
 
 typedef enum dl_ws_mode
@@ -281,6 +321,7 @@ struct dl_workspace
 	double	   *acc;			/* batchnorm sums: 2 x the widest batchnorm */
 	float	   *col;			/* conv: im2col of the batch, the largest conv layer's */
 	float	   *tmp;			/* conv2d: its output as (f, n oh ow) */
+	float	   *rnn;			/* lstm, gru: prediction's states, training's BPTT scratch */
 	/* evaluate and train */
 	float	   *x;				/* (max_batch, inputs): gathered rows */
 	float	   *y;				/* (max_batch): their targets */

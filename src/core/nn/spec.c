@@ -64,12 +64,14 @@ static const name_value layer_types[] = {
 	{"avgpool2d", DL_LAYER_AVGPOOL2D},
 	{"maxpool1d", DL_LAYER_MAXPOOL1D},
 	{"global_avgpool", DL_LAYER_GLOBAL_AVGPOOL},
-	{"embedding", DL_LAYER_EMBEDDING}
+	{"embedding", DL_LAYER_EMBEDDING},
+	{"lstm", DL_LAYER_LSTM},
+	{"gru", DL_LAYER_GRU}
 };
 
 /* layer types of the SQL interface that this version does not build yet */
 static const char *const later_layer_types[] = {
-	"lstm", "gru", "attention", "transformer_encoder",
+	"attention", "transformer_encoder",
 	"positional_encoding"
 };
 
@@ -320,13 +322,14 @@ enum
 	K_POOL,
 	K_INPUT_DIM,
 	K_OUTPUT_DIM,
+	K_RETURN_SEQUENCES,
 	K_COUNT
 };
 
 static const char *const layer_key_names[K_COUNT] = {
 	"units", "activation", "use_bias", "alpha", "rate", "target_shape",
 	"epsilon", "momentum", "filters", "kernel", "stride", "padding", "dilation",
-	"pool", "input_dim", "output_dim"
+	"pool", "input_dim", "output_dim", "return_sequences"
 };
 
 static const name_value paddings[] = {
@@ -413,6 +416,9 @@ layer_keys(dl_layer_type t)
 			return 0;
 		case DL_LAYER_EMBEDDING:
 			return KEY(K_INPUT_DIM) | KEY(K_OUTPUT_DIM);
+		case DL_LAYER_LSTM:
+		case DL_LAYER_GRU:
+			return KEY(K_UNITS) | KEY(K_RETURN_SEQUENCES);
 	}
 	return 0;
 }
@@ -529,6 +535,9 @@ parse_layer(const dl_json *v, int pos, bool last, dl_layer_spec *s)
 			case K_USE_BIAS:
 				st = want_bool(val, subject, &s->use_bias);
 				break;
+			case K_RETURN_SEQUENCES:
+				st = want_bool(val, subject, &s->return_sequences);
+				break;
 			case K_ALPHA:
 				st = want_float(val, subject, 0, HUGE_VAL, OPEN_LO,
 								"a positive number (the slope of leaky_relu below 0)", &s->alpha);
@@ -587,6 +596,9 @@ parse_layer(const dl_json *v, int pos, bool last, dl_layer_spec *s)
 	if (t == DL_LAYER_DENSE && !(given & KEY(K_UNITS)) && !last)
 		return dl_error(DL_EINVAL, "layer %d (dense): \"units\" is required (only the last layer may leave it out, to take the output size from the task)",
 						pos);
+	if ((t == DL_LAYER_LSTM || t == DL_LAYER_GRU) && !(given & KEY(K_UNITS)))
+		return dl_error(DL_EINVAL, "layer %d (%s): \"units\" is required (the size of the state)",
+						pos, dl_layer_type_name(t));
 	if (t == DL_LAYER_ACTIVATION && !(given & KEY(K_ACTIVATION)))
 		return dl_error(DL_EINVAL, "layer %d (activation): \"activation\" is required; accepted values: %s",
 						pos, names);
@@ -789,6 +801,13 @@ dl_layers_to_json(const dl_layer_spec *specs, int n)
 				dl_json_buf_int(&b, s->input_dim);
 				put_key(&b, "output_dim");
 				dl_json_buf_int(&b, s->output_dim);
+				break;
+			case DL_LAYER_LSTM:
+			case DL_LAYER_GRU:
+				put_key(&b, "units");
+				dl_json_buf_int(&b, s->units);
+				put_key(&b, "return_sequences");
+				dl_json_buf_puts(&b, s->return_sequences ? "true" : "false");
 				break;
 		}
 		dl_json_buf_puts(&b, "}");

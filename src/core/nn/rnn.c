@@ -1,0 +1,343 @@
+/*-------------------------------------------------------------------------
+ *
+ * rnn.c
+ *	  Recurrent layers: lstm and gru on sequences (T, F), with
+ *	  backpropagation through time.
+ *
+ * Layouts (Keras's, which the weights format stores):
+ *
+ *	lstm: W (F, 4U), U (U, 4U), b (4U); the gate columns are i, f, c, o
+ *		i = sigmoid(x W_i + h U_i + b_i)   f, o likewise
+ *		g = tanh(x W_c + h U_c + b_c)
+ *		c_t = f c_{t-1} + i g		h_t = o tanh(c_t)
+ *	  The forget gate's bias starts at 1 (Keras's unit_forget_bias).
+ *
+ *	gru: W (F, 3U), U (U, 3U), b_x (3U), b_h (3U); gate columns z, r, n.
+ *	  Keras's GRU with reset_after = true, which is PyTorch's (and cuDNN's)
+ *	  formulation: the reset gate multiplies the recurrent product, bias
+ *	  included.
+ *		z = sigmoid(x W_z + b_xz + h U_z + b_hz)   r likewise
+ *		n = tanh(x W_n + b_xn + r (h U_n + b_hn))
+ *		h_t = z h_{t-1} + (1 - z) n
+ *
+ * The initial state is zero.  The input projection of every step of the
+ * batch is one sgemm over (n T, F); each step then adds h_{t-1} U with one
+ * sgemm over the batch, reading and writing the per-step rows in place
+ * through leading dimensions (rows of (n, T, ...) buffers at step t are
+ * T apart).  The training pass keeps the activated gates, the cell states
+ * (gru: the recurrent candidate h U_n + b_hn) and every hidden state; the
+ * backward pass walks the steps back, accumulating the pre-activation
+ * gradients of all steps, so dW, db and dx are again one sgemm each.
+ *
+ * src/core/nn/rnn.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <string.h>
+
+#include "nn_kernels.h"
+
+static inline float
+sigm(float v)
+{
+	return 1.0f / (1.0f + expf(-v));
+}
+
+int
+dl_rnn_gates(const dl_layer *l)
+{
+	return (l->spec.type == DL_LAYER_LSTM ? 4 : 3) * l->spec.units;
+}
+
+size_t
+dl_rnn_scratch_size(const dl_layer *l)
+{
+	size_t		t,
+				u,
+				g;
+
+	if (l->spec.type != DL_LAYER_LSTM && l->spec.type != DL_LAYER_GRU)
+		return 0;
+	t = (size_t) l->in_shape.dim[0];
+	u = (size_t) l->spec.units;
+	g = (size_t) dl_rnn_gates(l);
+	/* prediction: gates, cells, states (T each) and one step's recurrent product */
+	return t * g + 2 * t * u + g;
+}
+
+/* x (rows, g) += b (g) on every row */
+static void
+add_bias(float *x, const float *b, size_t rows, int g)
+{
+	for (size_t r = 0; r < rows; r++)
+	{
+		float	   *restrict xr = x + r * g;
+
+		for (int j = 0; j < g; j++)
+			xr[j] += b[j];
+	}
+}
+
+static void
+col_sums(float *sum, const float *x, size_t rows, int g, size_t ld)
+{
+	for (size_t r = 0; r < rows; r++)
+	{
+		const float *restrict xr = x + r * ld;
+
+		for (int j = 0; j < g; j++)
+			sum[j] += xr[j];
+	}
+}
+
+/* y (n, U) = the last step of h (n, T, U), or h itself (return_sequences) */
+static void
+rnn_output(float *y, const float *h, int n, int T, int U, bool seq)
+{
+	if (seq)
+	{
+		if (y != h)
+			memcpy(y, h, sizeof(float) * (size_t) n * T * U);
+		return;
+	}
+	for (int b = 0; b < n; b++)
+		memcpy(y + (size_t) b * U, h + ((size_t) b * T + T - 1) * U, sizeof(float) * U);
+}
+
+void
+dl_lstm_forward(float *y, float *gates, float *cells, float *h, float *tmp,
+				const float *x, const float *p, int n, int T, int F, int U, bool seq)
+{
+	int			G = 4 * U;
+	const float *w = p;
+	const float *uw = p + (size_t) F * G;
+	const float *bias = uw + (size_t) U * G;
+	size_t		TG = (size_t) T * G;
+	size_t		TU = (size_t) T * U;
+
+	(void) tmp;
+	/* gates (n T, 4U) = x (n T, F) W (F, 4U) + b */
+	dl_sgemm(false, false, n * T, G, F, 1.0f, x, F, w, G, 0.0f, gates, G);
+	add_bias(gates, bias, (size_t) n * T, G);
+	for (int t = 0; t < T; t++)
+	{
+		/* gates[:, t] (n, 4U) += h[:, t-1] (n, U) U (U, 4U) */
+		if (t > 0)
+			dl_sgemm(false, false, n, G, U, 1.0f, h + (size_t) (t - 1) * U, (int) TU, uw, G,
+					 1.0f, gates + (size_t) t * G, (int) TG);
+		for (int b = 0; b < n; b++)
+		{
+			float	   *restrict g = gates + b * TG + (size_t) t * G;
+			float	   *restrict c = cells + b * TU + (size_t) t * U;
+			const float *restrict cp = t > 0 ? c - U : NULL;
+			float	   *restrict hh = h + b * TU + (size_t) t * U;
+
+			for (int j = 0; j < U; j++)
+			{
+				float		i = sigm(g[j]);
+				float		f = sigm(g[U + j]);
+				float		gg = tanhf(g[2 * U + j]);
+				float		o = sigm(g[3 * U + j]);
+				float		cv = i * gg + (cp ? f * cp[j] : 0.0f);
+
+				g[j] = i;
+				g[U + j] = f;
+				g[2 * U + j] = gg;
+				g[3 * U + j] = o;
+				c[j] = cv;
+				hh[j] = o * tanhf(cv);
+			}
+		}
+	}
+	rnn_output(y, h, n, T, U, seq);
+}
+
+/* the gradient reaching h[b, t] from the layer's output dy */
+static inline const float *
+dy_at(const float *dy, int b, int t, int T, int U, bool seq)
+{
+	if (seq)
+		return dy + ((size_t) b * T + t) * U;
+	return t == T - 1 ? dy + (size_t) b * U : NULL;
+}
+
+void
+dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x, const float *p,
+				 const float *gates, const float *cells, const float *h, float *scratch,
+				 int n, int T, int F, int U, bool seq)
+{
+	int			G = 4 * U;
+	const float *w = p;
+	const float *uw = p + (size_t) F * G;
+	float	   *dw = dp;
+	float	   *du = dp + (size_t) F * G;
+	float	   *db = du + (size_t) U * G;
+	size_t		TG = (size_t) T * G;
+	size_t		TU = (size_t) T * U;
+	float	   *dg = scratch;	/* (n, T, 4U): pre-activation gradients */
+	float	   *dh = dg + (size_t) n * TG;	/* (n, U): from the step after */
+	float	   *dc = dh + (size_t) n * U;	/* (n, U) */
+
+	memset(dh, 0, sizeof(float) * 2 * (size_t) n * U);
+	for (int t = T - 1; t >= 0; t--)
+	{
+		for (int b = 0; b < n; b++)
+		{
+			const float *restrict g = gates + b * TG + (size_t) t * G;
+			const float *restrict c = cells + b * TU + (size_t) t * U;
+			const float *restrict cp = t > 0 ? c - U : NULL;
+			const float *restrict dyt = dy_at(dy, b, t, T, U, seq);
+			float	   *restrict d = dg + b * TG + (size_t) t * G;
+			float	   *restrict dhb = dh + (size_t) b * U;
+			float	   *restrict dcb = dc + (size_t) b * U;
+
+			for (int j = 0; j < U; j++)
+			{
+				float		i = g[j],
+							f = g[U + j],
+							gg = g[2 * U + j],
+							o = g[3 * U + j];
+				float		dhj = dhb[j] + (dyt ? dyt[j] : 0.0f);
+				float		tc = tanhf(c[j]);
+				float		dcj = dcb[j] + dhj * o * (1.0f - tc * tc);
+
+				d[j] = dcj * gg * i * (1.0f - i);
+				d[U + j] = cp ? dcj * cp[j] * f * (1.0f - f) : 0.0f;
+				d[2 * U + j] = dcj * i * (1.0f - gg * gg);
+				d[3 * U + j] = dhj * tc * o * (1.0f - o);
+				dcb[j] = dcj * f;
+			}
+		}
+		if (t > 0)
+		{
+			const float *dgt = dg + (size_t) t * G;
+
+			/* dh (n, U) = dg_t (n, 4U) U^T; dU (U, 4U) += h_{t-1}^T dg_t */
+			dl_sgemm(false, true, n, U, G, 1.0f, dgt, (int) TG, uw, G, 0.0f, dh, U);
+			dl_sgemm(true, false, U, G, n, 1.0f, h + (size_t) (t - 1) * U, (int) TU, dgt, (int) TG,
+					 1.0f, du, G);
+		}
+	}
+	/* dW (F, 4U) += x^T dg; db += column sums; dx (n T, F) = dg W^T */
+	dl_sgemm(true, false, F, G, n * T, 1.0f, x, F, dg, G, 1.0f, dw, G);
+	col_sums(db, dg, (size_t) n * T, G, G);
+	if (dx)
+		dl_sgemm(false, true, n * T, F, G, 1.0f, dg, G, w, G, 0.0f, dx, F);
+}
+
+void
+dl_gru_forward(float *y, float *gates, float *cand, float *h, float *tmp,
+			   const float *x, const float *p, int n, int T, int F, int U, bool seq)
+{
+	int			G = 3 * U;
+	const float *w = p;
+	const float *uw = p + (size_t) F * G;
+	const float *bx = uw + (size_t) U * G;
+	const float *bh = bx + G;
+	size_t		TG = (size_t) T * G;
+	size_t		TU = (size_t) T * U;
+
+	/* gates (n T, 3U) = x W + b_x */
+	dl_sgemm(false, false, n * T, G, F, 1.0f, x, F, w, G, 0.0f, gates, G);
+	add_bias(gates, bx, (size_t) n * T, G);
+	for (int t = 0; t < T; t++)
+	{
+		/* tmp (n, 3U) = h[:, t-1] U + b_h */
+		if (t > 0)
+			dl_sgemm(false, false, n, G, U, 1.0f, h + (size_t) (t - 1) * U, (int) TU, uw, G,
+					 0.0f, tmp, G);
+		else
+			memset(tmp, 0, sizeof(float) * (size_t) n * G);
+		add_bias(tmp, bh, (size_t) n, G);
+		for (int b = 0; b < n; b++)
+		{
+			float	   *restrict g = gates + b * TG + (size_t) t * G;
+			const float *restrict hg = tmp + (size_t) b * G;
+			float	   *restrict cn = cand + b * TU + (size_t) t * U;
+			float	   *restrict hh = h + b * TU + (size_t) t * U;
+			const float *restrict hp = t > 0 ? hh - U : NULL;
+
+			for (int j = 0; j < U; j++)
+			{
+				float		z = sigm(g[j] + hg[j]);
+				float		r = sigm(g[U + j] + hg[U + j]);
+				float		hn = hg[2 * U + j];
+				float		nn = tanhf(g[2 * U + j] + r * hn);
+
+				g[j] = z;
+				g[U + j] = r;
+				g[2 * U + j] = nn;
+				cn[j] = hn;
+				hh[j] = (1.0f - z) * nn + (hp ? z * hp[j] : 0.0f);
+			}
+		}
+	}
+	rnn_output(y, h, n, T, U, seq);
+}
+
+void
+dl_gru_backward(float *dx, float *dp, const float *dy, const float *x, const float *p,
+				const float *gates, const float *cand, const float *h, float *scratch,
+				int n, int T, int F, int U, bool seq)
+{
+	int			G = 3 * U;
+	const float *w = p;
+	const float *uw = p + (size_t) F * G;
+	float	   *dw = dp;
+	float	   *du = dp + (size_t) F * G;
+	float	   *dbx = du + (size_t) U * G;
+	float	   *dbh = dbx + G;
+	size_t		TG = (size_t) T * G;
+	size_t		TU = (size_t) T * U;
+	float	   *dg = scratch;	/* (n, T, 3U): gradients of the input side */
+	float	   *dh = dg + (size_t) n * TG;	/* (n, U) */
+	float	   *dr = dh + 2 * (size_t) n * U;	/* (n, 3U): of the recurrent side */
+
+	memset(dh, 0, sizeof(float) * (size_t) n * U);
+	for (int t = T - 1; t >= 0; t--)
+	{
+		for (int b = 0; b < n; b++)
+		{
+			const float *restrict g = gates + b * TG + (size_t) t * G;
+			const float *restrict cn = cand + b * TU + (size_t) t * U;
+			const float *restrict hp = t > 0 ? h + b * TU + (size_t) (t - 1) * U : NULL;
+			const float *restrict dyt = dy_at(dy, b, t, T, U, seq);
+			float	   *restrict d = dg + b * TG + (size_t) t * G;
+			float	   *restrict drb = dr + (size_t) b * G;
+			float	   *restrict dhb = dh + (size_t) b * U;
+
+			for (int j = 0; j < U; j++)
+			{
+				float		z = g[j],
+							r = g[U + j],
+							nn = g[2 * U + j];
+				float		dhj = dhb[j] + (dyt ? dyt[j] : 0.0f);
+				float		dz = dhj * ((hp ? hp[j] : 0.0f) - nn);
+				float		dan = dhj * (1.0f - z) * (1.0f - nn * nn);
+				float		daz = dz * z * (1.0f - z);
+				float		dar = dan * cn[j] * r * (1.0f - r);
+
+				d[j] = daz;
+				d[U + j] = dar;
+				d[2 * U + j] = dan;
+				drb[j] = daz;
+				drb[U + j] = dar;
+				drb[2 * U + j] = dan * r;
+				dhb[j] = dhj * z;
+			}
+		}
+		col_sums(dbh, dr, (size_t) n, G, G);
+		if (t > 0)
+		{
+			/* dU += h_{t-1}^T dr; dh (n, U) += dr (n, 3U) U^T */
+			dl_sgemm(true, false, U, G, n, 1.0f, h + (size_t) (t - 1) * U, (int) TU, dr, G,
+					 1.0f, du, G);
+			dl_sgemm(false, true, n, U, G, 1.0f, dr, G, uw, G, 1.0f, dh, U);
+		}
+	}
+	dl_sgemm(true, false, F, G, n * T, 1.0f, x, F, dg, G, 1.0f, dw, G);
+	col_sums(dbx, dg, (size_t) n * T, G, G);
+	if (dx)
+		dl_sgemm(false, true, n * T, F, G, 1.0f, dg, G, w, G, 0.0f, dx, F);
+}
