@@ -688,6 +688,7 @@ test_rnn_reference(void)
 				CHECK_NEAR(last[r * U + i], ref[(T - 1) * U + i], 1e-5);
 		}
 		/* a vector input needs input_shape; stacking needs return_sequences below */
+		dl_network_free(&net2);
 		CHECK_STATUS(dl_network_init(&net2, (dl_layer_spec[]) {spec_rnn(t, 2, false)}, 1,
 									 &(dl_shape) {1, {6}}), DL_EINVAL);
 		CHECK(strstr(th_last_message, "needs a sequence of shape [T, F], got [6]") != NULL);
