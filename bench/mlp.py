@@ -83,7 +83,7 @@ def sgemm_peak(lib, threads, size=1024, runs=10):
     for _ in range(3):
         f(*args)
     if not np.allclose(c, a @ b, rtol=1e-3, atol=1e-2):
-        sys.exit("mlp.py: cblas_sgemm gave a wrong product")
+        sys.exit("bench: cblas_sgemm gave a wrong product")
     secs, _ = best_of(runs, lambda: f(*args))
     return 2 * size ** 3 / secs / 1e9
 
@@ -193,11 +193,12 @@ def torch_model(torch):
     return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def torch_train(torch, X, y, epochs):
+def torch_train(torch, X, y, epochs, model=None):
     """Adam, cross-entropy, shuffled mini-batches of BATCH rows (the last
-    one partial) each epoch, gathered from the in-memory tensors.
+    one partial) each epoch, gathered from the in-memory tensors; model is
+    the MLP unless given (bench/cnn.py passes its CNN).
     Returns (model, seconds of each epoch, mean training loss of each)."""
-    model = torch_model(torch)
+    model = model if model is not None else torch_model(torch)
     opt = torch.optim.Adam(model.parameters(), lr=LR)
     loss_fn = torch.nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(SEED)
@@ -377,7 +378,10 @@ def pgdl_half(cur, conn, args, res):
                    "e2e": {"train": e2e_train, "predict": t2 - t1, "total": t2 - t0}}
 
 
-def run(args):
+def run(args, torch_half=torch_half, pgdl_half=pgdl_half, say=say):
+    """The frame of one thread count's measurement, shared with bench/cnn.py:
+    threads set, machine and sgemm peak, the PyTorch half, the pgdl half
+    (unless --torch-only), the peak again, the other load, the JSON out."""
     import torch
     torch.set_num_threads(args.threads)
     lib = openblas()
