@@ -3,9 +3,9 @@
 # packages and the extension first): starts a throwaway PostgreSQL cluster,
 # loads the Fashion-MNIST training set (60,000 images) into fashion_mnist and
 # the test set (10,000) into fashion_mnist_test, runs scripts/demo.sql (statistics,
-# scalers), demo_cluster.sql (k-means), demo_features.sql (feature scores, PCA)
-# and demo_mlp.sql (a neural network) with psql, and stops the cluster on any
-# exit.
+# scalers), demo_cluster.sql (k-means), demo_features.sql (feature scores, PCA),
+# demo_mlp.sql (an MLP) and demo_cnn.sql (a convolutional network) with psql,
+# and stops the cluster on any exit.
 #
 # PGDL_DEMO_KEEP=1 leaves the cluster running afterwards and prints how to
 # connect to it (stop it with: scripts/cluster.sh destroy <dir>).
@@ -29,7 +29,7 @@ printf '   loaded in %d.%d s (COPY with its primary key, then VACUUM ANALYZE)\n'
 echo "== Loading the 10,000 test images into fashion_mnist_test"
 /usr/bin/python3 scripts/load_fashion_mnist.py --sql --split test | psql -X -q -v ON_ERROR_STOP=1
 
-for part in demo demo_cluster demo_features demo_mlp; do
+for part in demo demo_cluster demo_features demo_mlp demo_cnn; do
 	psql -X -v ON_ERROR_STOP=1 -P pager=off -f scripts/$part.sql </dev/null
 done
 
