@@ -301,9 +301,13 @@ test_early_stopping(void)
 	th_end();
 }
 
-/* trains a network with every random path (shuffle, dropout, batchnorm, init) */
+/*
+ * trains a network with every random path (shuffle, dropout, batchnorm,
+ * init); sequence: a conv1d and an LSTM over the two features as a sequence
+ * of two steps, so the convolution and recurrence paths are covered too
+ */
 static float *
-train_once(uint64_t seed, size_t *n_params)
+train_once(uint64_t seed, size_t *n_params, bool sequence)
 {
 	size_t		n = 150;
 	float	   *x = malloc(sizeof(float) * 2 * n);
@@ -312,6 +316,9 @@ train_once(uint64_t seed, size_t *n_params)
 	dl_split	split;
 	dl_layer_spec s[4] = {spec_dense(12, DL_ACT_RELU), spec_of(DL_LAYER_BATCHNORM),
 	spec_dropout(0.25f), spec_dense(3, DL_ACT_SOFTMAX)};
+	dl_layer_spec seq[4] = {spec_conv1d(4, 1, 1, DL_PAD_VALID, 1, DL_ACT_RELU),
+		spec_rnn(DL_LAYER_LSTM, 6, false), spec_dropout(0.25f), spec_dense(3, DL_ACT_SOFTMAX)};
+	dl_shape	seq_shape = {2, {2, 1}};
 	dl_network	net;
 	dl_train_options o;
 	dl_train_result res;
@@ -320,7 +327,7 @@ train_once(uint64_t seed, size_t *n_params)
 	make_blobs(x, y, n, 21);
 	data = (dl_dataset) {x, y, n, 2, 3};
 	if (dl_split_rows(&data, 0.2, seed, true, &split) == DL_OK &&
-		build_net(&net, s, 4, shape1(2), seed))
+		build_net(&net, sequence ? seq : s, 4, sequence ? seq_shape : shape1(2), seed))
 	{
 		dl_train_options_defaults(&o);
 		o.loss = DL_LOSS_CE;
@@ -349,20 +356,23 @@ test_determinism(void)
 			   *b,
 			   *c;
 
-	th_begin("train: same seed and data give bit-identical weights; another seed does not");
+	th_begin("train: same seed and data give bit-identical weights; another seed does not (MLP, conv1d + LSTM)");
 	openblas_set_num_threads(1);
-	a = train_once(42, &n1);
-	b = train_once(42, &n2);
-	c = train_once(43, &n3);
-	CHECK(a && b && c && n1 == n2 && n1 == n3);
-	if (a && b && c)
+	for (int sequence = 0; sequence <= 1; sequence++)
 	{
-		CHECK(memcmp(a, b, sizeof(float) * n1) == 0);
-		CHECK(memcmp(a, c, sizeof(float) * n1) != 0);
+		a = train_once(42, &n1, sequence);
+		b = train_once(42, &n2, sequence);
+		c = train_once(43, &n3, sequence);
+		CHECK(a && b && c && n1 == n2 && n1 == n3);
+		if (a && b && c)
+		{
+			CHECK(memcmp(a, b, sizeof(float) * n1) == 0);
+			CHECK(memcmp(a, c, sizeof(float) * n1) != 0);
+		}
+		free(a);
+		free(b);
+		free(c);
 	}
-	free(a);
-	free(b);
-	free(c);
 	th_end();
 }
 
