@@ -116,12 +116,38 @@ typedef struct EvalState
 	dl_moments	actual;
 	double	   *p;
 	MemoryContext mcxt;
+	int		   *by_label;		/* the model's labels sorted bytewise: indexes into classes */
 } EvalState;
+
+static const char *const *sort_classes;	/* qsort's context: classes being sorted */
+
+static int
+compare_by_label(const void *a, const void *b)
+{
+	return strcmp(sort_classes[*(const int *) a], sort_classes[*(const int *) b]);
+}
 
 static int
 class_index(EvalState *s, const char *label)
 {
-	for (int k = 0; k < s->n_classes; k++)
+	int			lo = 0,
+				hi = s->n_labels - 1;
+
+	/* a model label: binary search (training's labels follow the type's order, not bytes) */
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			c = strcmp(s->classes[s->by_label[mid]], label);
+
+		if (c == 0)
+			return s->by_label[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	/* values the model never saw are few in practice: a linear search among them */
+	for (int k = s->n_labels; k < s->n_classes; k++)
 		if (strcmp(s->classes[k], label) == 0)
 			return k;
 	/* a value the model never saw: a class of its own */
@@ -320,6 +346,12 @@ run_evaluation(FunctionCallInfo fcinfo, bool want_scores, EvalArgs *a)
 			s->classes[k] = pm->m.labels[k];
 		s->n_classes = pm->m.n_labels;
 		s->n_labels = pm->m.n_labels;
+		s->by_label = palloc(sizeof(int) * Max(s->n_labels, 1));
+		for (int k = 0; k < s->n_labels; k++)
+			s->by_label[k] = k;
+		sort_classes = (const char *const *) s->classes;
+		qsort(s->by_label, s->n_labels, sizeof(int), compare_by_label);
+		sort_classes = NULL;
 		s->confusion = MemoryContextAllocHuge(CurrentMemoryContext,
 											  sizeof(int64) * s->capacity_classes * s->n_labels);
 		memset(s->confusion, 0, sizeof(int64) * s->capacity_classes * s->n_labels);
