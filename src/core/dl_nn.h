@@ -205,6 +205,12 @@ extern dl_status dl_network_init(dl_network *net, const dl_layer_spec *specs,
 extern dl_status dl_network_plan(dl_network *net, const dl_layer_spec *specs,
 								 int n_layers, const dl_shape *input, dl_status bad);
 extern void dl_network_free(dl_network *net);
+/*
+ * One dense layer with bias and no activation, parameters zeroed: inputs ->
+ * units.  The analytics models are stored this way (k-means: scores of the
+ * centroids; PCA: the projection) and the caller fills W (inputs, units) and b.
+ */
+extern dl_status dl_network_init_linear(dl_network *net, int inputs, int units);
 /* He-normal before relu/leaky_relu/gelu, Glorot-uniform otherwise; biases 0; norm gamma 1, beta 0, running variance 1 */
 extern void dl_network_init_params(dl_network *net, uint64_t seed);
 

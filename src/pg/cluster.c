@@ -590,16 +590,6 @@ fit_source(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, Memory
 
 /* ---- the SQL functions -------------------------------------------------------------- */
 
-static text *
-required_text(FunctionCallInfo fcinfo, int i, const char *name)
-{
-	if (PG_ARGISNULL(i))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name)));
-	return PG_GETARG_TEXT_PP(i);
-}
-
 /* the features of the source's result, by the API.md §0 rule */
 static char *
 source_features(text *source, ArrayType *requested, MemoryContext cxt, PgdlFeatureSet *fs)
@@ -654,7 +644,7 @@ report_fit(const KmFit *fit)
 static Datum
 kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 {
-	text	   *source = required_text(fcinfo, first, "source");
+	text	   *source = pgdl_required_text(fcinfo, first, "source");
 	ArrayType  *requested = PG_ARGISNULL(first + 2) ? NULL : PG_GETARG_ARRAYTYPE_P(first + 2);
 	Jsonb	   *options = PG_ARGISNULL(first + 3) ? NULL : PG_GETARG_JSONB_P(first + 3);
 	KmOptions	o;
@@ -700,8 +690,6 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 	if (model_name)
 	{
 		dl_model	m;
-		dl_layer_spec spec;
-		dl_shape	in;
 		int			k = o.km.k;
 		int			d = fs.n_inputs;
 		PgdlSave	s;
@@ -721,14 +709,7 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 		m.n_inputs = d;
 		m.scaler = fit.scaler;
 		m.options_json = opts ? JsonbToCString(NULL, &opts->root, VARSIZE(opts)) : pstrdup("{}");
-		dl_layer_spec_defaults(&spec, DL_LAYER_DENSE);
-		spec.units = k;
-		spec.activation = DL_ACT_LINEAR;
-		spec.activation_given = true;
-		spec.use_bias = true;
-		in.ndim = 1;
-		in.dim[0] = d;
-		pgdl_check_status(dl_network_init(&m.net, &spec, 1, &in));
+		pgdl_check_status(dl_network_init_linear(&m.net, d, k));
 		/* W (d x k) = 2 C^T, then the bias -||c||^2 (as float, what predict computes with) */
 		{
 			float	   *w = m.net.params + m.net.layers[0].param_offset;
@@ -775,7 +756,7 @@ pgdl_kmeans(PG_FUNCTION_ARGS)
 Datum
 pgdl_train_kmeans(PG_FUNCTION_ARGS)
 {
-	return kmeans_entry(fcinfo, 1, text_to_cstring(required_text(fcinfo, 0, "model")));
+	return kmeans_entry(fcinfo, 1, text_to_cstring(pgdl_required_text(fcinfo, 0, "model")));
 }
 
 /* ---- silhouette ------------------------------------------------------------------------ */
@@ -794,8 +775,8 @@ sil_block(const float *x, size_t n, size_t first_row, void *arg)
 Datum
 pgdl_silhouette(PG_FUNCTION_ARGS)
 {
-	char	   *model_ref = text_to_cstring(required_text(fcinfo, 0, "model"));
-	text	   *source = required_text(fcinfo, 1, "source");
+	char	   *model_ref = text_to_cstring(pgdl_required_text(fcinfo, 0, "model"));
+	text	   *source = pgdl_required_text(fcinfo, 1, "source");
 	ArrayType  *requested = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl training", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);

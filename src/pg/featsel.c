@@ -46,16 +46,6 @@ PG_FUNCTION_INFO_V1(pgdl_select_features);
 #define FS_MAX_INT_CLASSES 32	/* as train_model: integer targets up to this many values are classes */
 #define FS_METHODS "auto, pearson, f_classif, f_regression, chi2, mutual_info, variance"
 
-static const char *
-arg_text(FunctionCallInfo fcinfo, int i, const char *what)
-{
-	if (PG_ARGISNULL(i))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", what)));
-	return text_to_cstring(PG_GETARG_TEXT_PP(i));
-}
-
 /* the name of every model input */
 static char **
 input_names(const PgdlFeatureSet *fs)
@@ -123,8 +113,8 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 	int		   *rank;
 	int		   *order;
 
-	(void) arg_text(fcinfo, 0, "source");
-	target = arg_text(fcinfo, 1, "target");
+	(void) text_to_cstring(pgdl_required_text(fcinfo, 0, "source"));
+	target = text_to_cstring(pgdl_required_text(fcinfo, 1, "target"));
 	if (select)
 	{
 		if (PG_ARGISNULL(2))
@@ -137,7 +127,7 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("k must be at least 1, got %d", k)));
 	}
-	method_name = arg_text(fcinfo, method_arg, "method");
+	method_name = text_to_cstring(pgdl_required_text(fcinfo, method_arg, "method"));
 	requested = PG_ARGISNULL(method_arg + 1) ? NULL : PG_GETARG_ARRAYTYPE_P(method_arg + 1);
 	is_auto = strcmp(method_name, "auto") == 0;
 	method = is_auto ? 0 : dl_fs_method_from_name(method_name);

@@ -485,16 +485,6 @@ pgdl_save_model(const PgdlSave *s)
 
 /* ---- management functions ------------------------------------------------- */
 
-static text *
-required_text(FunctionCallInfo fcinfo, int arg, const char *name)
-{
-	if (PG_ARGISNULL(arg))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name)));
-	return PG_GETARG_TEXT_PP(arg);
-}
-
 static void
 append_json_string(StringInfo b, const char *s)
 {
@@ -641,7 +631,7 @@ pgdl_export_model(PG_FUNCTION_ARGS)
 Datum
 pgdl_import_model(PG_FUNCTION_ARGS)
 {
-	text	   *model = required_text(fcinfo, 0, "model");
+	text	   *model = pgdl_required_text(fcinfo, 0, "model");
 	PgdlModelRef ref;
 	bytea	   *data;
 	dl_model	m;
@@ -674,7 +664,7 @@ pgdl_drop_model(PG_FUNCTION_ARGS)
 	Datum		a[2];
 	int			dropped;
 
-	pgdl_parse_model_ref(text_to_cstring(required_text(fcinfo, 0, "model")), &ref);
+	pgdl_parse_model_ref(text_to_cstring(pgdl_required_text(fcinfo, 0, "model")), &ref);
 	if (ref.version == PGDL_VERSION_LATEST)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
@@ -731,7 +721,7 @@ pgdl_deploy_model(PG_FUNCTION_ARGS)
 	int			result;
 	bool		isnull;
 
-	pgdl_parse_model_ref(text_to_cstring(required_text(fcinfo, 0, "model")), &ref);
+	pgdl_parse_model_ref(text_to_cstring(pgdl_required_text(fcinfo, 0, "model")), &ref);
 	if (ref.version != PGDL_VERSION_DEFAULT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
@@ -769,7 +759,7 @@ change_grant(FunctionCallInfo fcinfo, bool grant)
 	Oid			t[2] = {TEXTOID, OIDOID};
 	Datum		a[2];
 
-	pgdl_parse_model_ref(text_to_cstring(required_text(fcinfo, 0, "model")), &ref);
+	pgdl_parse_model_ref(text_to_cstring(pgdl_required_text(fcinfo, 0, "model")), &ref);
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -92,8 +92,6 @@ save_model(const char *name, const PgdlFeatureSet *fs, const dl_pca *p, bool cor
 		   const char *options_json)
 {
 	dl_model	model;
-	dl_layer_spec spec;
-	dl_shape	in;
 	PgdlSave	s;
 	int			d = p->d,
 				k = p->k;
@@ -119,14 +117,7 @@ save_model(const char *name, const PgdlFeatureSet *fs, const dl_pca *p, bool cor
 		model.scaler->hi[j] = p->sd[j];
 	}
 
-	dl_layer_spec_defaults(&spec, DL_LAYER_DENSE);
-	spec.units = k;
-	spec.activation = DL_ACT_LINEAR;
-	spec.activation_given = true;
-	spec.use_bias = true;
-	in.ndim = 1;
-	in.dim[0] = d;
-	pgdl_check_status(dl_network_init(&model.net, &spec, 1, &in));
+	pgdl_check_status(dl_network_init_linear(&model.net, d, k));
 	/* W is (in, units) row-major, the bias after it: zero, the scaler centers */
 	for (int j = 0; j < d; j++)
 		for (int c = 0; c < k; c++)

@@ -170,3 +170,13 @@ _PG_init(void)
 	/* the assign hook ran for the default already, but be explicit */
 	restart_blas_threads(pgdl_blas_threads);
 }
+
+text *
+pgdl_required_text(FunctionCallInfo fcinfo, int arg, const char *name)
+{
+	if (PG_ARGISNULL(arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+	return PG_GETARG_TEXT_PP(arg);
+}

@@ -49,6 +49,8 @@ extern int	pgdl_blas_threads;
 
 /* SQLSTATE of a core status */
 extern int	pgdl_sqlstate(dl_status status);
+/* a text argument that must not be NULL (22004 naming it otherwise) */
+extern text *pgdl_required_text(FunctionCallInfo fcinfo, int arg, const char *name);
 /* raises the core's last error if status is not DL_OK (a hook normally did) */
 extern void pgdl_check_status(dl_status status);
 

@@ -111,16 +111,6 @@ run_training(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 
 /* ---- the function --------------------------------------------------------------- */
 
-static text *
-required_arg(FunctionCallInfo fcinfo, int i, const char *name)
-{
-	if (PG_ARGISNULL(i))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name)));
-	return PG_GETARG_TEXT_PP(i);
-}
-
 static char *
 jsonb_arg_text(FunctionCallInfo fcinfo, int i, const char *dflt)
 {
@@ -644,9 +634,9 @@ pgdl_train_model(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("layers must not be NULL"),
 				 errhint("Pass a JSON array of layers, e.g. '[{\"type\":\"dense\",\"units\":64,\"activation\":\"relu\"}]'.")));
-	a.model = text_to_cstring(required_arg(fcinfo, 0, "model"));
-	a.source = required_arg(fcinfo, 1, "source");
-	a.target = text_to_cstring(required_arg(fcinfo, 2, "target"));
+	a.model = text_to_cstring(pgdl_required_text(fcinfo, 0, "model"));
+	a.source = pgdl_required_text(fcinfo, 1, "source");
+	a.target = text_to_cstring(pgdl_required_text(fcinfo, 2, "target"));
 	a.layers_json = jsonb_arg_text(fcinfo, 3, "[]");
 	a.requested = PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4);
 	a.options_json = jsonb_arg_text(fcinfo, 5, "{}");
@@ -664,8 +654,8 @@ pgdl_cross_validate(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("layers must not be NULL")));
 	a.model = NULL;
-	a.source = required_arg(fcinfo, 0, "source");
-	a.target = text_to_cstring(required_arg(fcinfo, 1, "target"));
+	a.source = pgdl_required_text(fcinfo, 0, "source");
+	a.target = text_to_cstring(pgdl_required_text(fcinfo, 1, "target"));
 	a.layers_json = jsonb_arg_text(fcinfo, 2, "[]");
 	a.cv_folds = PG_ARGISNULL(3) ? 5 : PG_GETARG_INT32(3);
 	if (a.cv_folds < 2 || a.cv_folds > 1000)

@@ -856,3 +856,16 @@ dl_network_check_input(const dl_network *net, const float *x, size_t n)
 		}
 	return DL_OK;
 }
+
+dl_status
+dl_network_init_linear(dl_network *net, int inputs, int units)
+{
+	dl_layer_spec spec;
+	dl_shape	in = {1, {inputs}};
+
+	dl_layer_spec_defaults(&spec, DL_LAYER_DENSE);
+	spec.units = units;
+	spec.activation = DL_ACT_LINEAR;
+	spec.activation_given = true;
+	return dl_network_init(net, &spec, 1, &in);
+}
