@@ -128,13 +128,22 @@ typedef enum dl_layer_type
 	DL_LAYER_LSTM = 15,			/* (T, F) -> (units), or (T, units) with
 								 * return_sequences: Keras's layout, W (F, 4U), U (U, 4U),
 								 * b (4U), gates i, f, c, o; sigmoid gates, tanh cell */
-	DL_LAYER_GRU = 16			/* as lstm: Keras's GRU with reset_after (PyTorch's
+	DL_LAYER_GRU = 16,			/* as lstm: Keras's GRU with reset_after (PyTorch's
 								 * equations), W (F, 3U), U (U, 3U), b_x (3U), b_h (3U),
 								 * gates z, r, n */
-	/* attention: later */
+	DL_LAYER_ATTENTION = 17,	/* (T, D) -> (T, D) multi-head scaled dot-product
+								 * self-attention: heads, key_dim, causal, rate (on the
+								 * attention weights), use_bias; W_qkv (D, 3 H K), b_qkv,
+								 * W_o (H K, D), b_o (attention.c) */
+	DL_LAYER_TRANSFORMER_ENCODER = 18,	/* (T, D) -> (T, D): attention, feed-forward
+										 * (ff_dim, activation), residuals, layernorms
+										 * (epsilon), post-norm or norm_first; rate is
+										 * every dropout, as PyTorch's */
+	DL_LAYER_POSITIONAL_ENCODING = 19	/* (T, D) -> (T, D): x + a (T, D) table,
+										 * sinusoidal (stored, not trained) or learned */
 } dl_layer_type;
 
-#define DL_LAYER_LAST DL_LAYER_GRU
+#define DL_LAYER_LAST DL_LAYER_POSITIONAL_ENCODING
 
 typedef enum dl_padding
 {
@@ -152,7 +161,7 @@ typedef struct dl_layer_spec
 	int			units;			/* dense (0 = "from the task", last layer only); lstm, gru */
 	bool		use_bias;		/* dense: true */
 	bool		activation_given;	/* dense: false = "from the task" */
-	float		rate;			/* dropout, in [0, 1) */
+	float		rate;			/* dropout, attention, transformer_encoder: in [0, 1) */
 	dl_shape	target;			/* reshape */
 	float		epsilon;		/* norms: 1e-5 */
 	float		momentum;		/* batchnorm: running = (1 - m) running + m batch; 0.1 */
@@ -165,6 +174,12 @@ typedef struct dl_layer_spec
 	int			input_dim;		/* embedding: vocabulary size */
 	int			output_dim;		/* embedding: vector size */
 	bool		return_sequences;	/* lstm, gru: every step's state, not the last one: false */
+	int			heads;			/* attention, transformer_encoder: 1 */
+	int			key_dim;		/* their size per head: 0 = D / heads, resolved by the plan */
+	bool		causal;			/* step t attends to steps <= t only: false */
+	int			ff_dim;			/* transformer_encoder's feed-forward: 0 = 4 D, resolved */
+	bool		norm_first;		/* transformer_encoder: pre-norm: false (post-norm) */
+	bool		learned;		/* positional_encoding: a trained table, not sinusoids */
 } dl_layer_spec;
 
 /* the defaults above for a layer of type t */

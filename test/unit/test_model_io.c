@@ -449,6 +449,92 @@ test_round_trip(void)
 		dl_model_free(&m);
 	}
 
+	/* every attention layer type: same model, same predictions; stored sizes are resolved */
+	{
+		dl_layer_spec *specs;
+		int			n;
+		dl_shape	in = {2, {4, 6}};
+		uint64_t	st = 10;
+		float		x[24 * 3],
+					p1[3],
+					p2[3];
+		dl_workspace *w1,
+				   *w2;
+		char	   *json;
+
+		build_small(&m, false);
+		dl_network_free(&m.net);
+		m.features[0].kind = DL_FEATURE_MATRIX;
+		m.features[0].rows = 4;
+		m.features[0].cols = 6;
+		m.features[0].length = 24;
+		m.n_inputs = 24;
+		CHECK_STATUS(dl_parse_layers("[{\"type\":\"positional_encoding\"},"
+									 "{\"type\":\"attention\",\"heads\":2,\"key_dim\":5,\"causal\":true,"
+									 "\"dropout\":0.25,\"use_bias\":false},"
+									 "{\"type\":\"positional_encoding\",\"encoding\":\"learned\"},"
+									 "{\"type\":\"transformer_encoder\",\"heads\":3,\"activation\":\"gelu\","
+									 "\"norm_first\":true,\"epsilon\":1e-4},"
+									 "{\"type\":\"global_avgpool\"}]", &specs, &n), DL_OK);
+		CHECK_STATUS(dl_complete_output(&specs, &n, DL_TASK_REGRESSION, 1, DL_LOSS_MSE), DL_OK);
+		CHECK_STATUS(dl_network_init(&m.net, specs, n, &in), DL_OK);
+		dl_network_init_params(&m.net, 6);
+		dl_free(specs);
+		CHECK(m.net.n_params == 24 + (4 * 6 * 10) + 24 +
+			  (4 * 6 * 6 + 3 * 6 + 6 + 4 * 6 + 2 * 6 * 24 + 24 + 6) + 6 + 1);
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+		check_same_model(&m, &back);
+		CHECK(back.net.layers[3].spec.key_dim == 2 && back.net.layers[3].spec.ff_dim == 24 &&
+			  back.net.layers[3].spec.norm_first && back.net.layers[1].spec.causal &&
+			  !back.net.layers[1].spec.use_bias && back.net.layers[2].spec.learned);
+		/* the planned specs print their resolved sizes */
+		json = dl_layers_to_json(&back.net.layers[3].spec, 1);
+		CHECK(strstr(json, "\"key_dim\":2") && strstr(json, "\"ff_dim\":24"));
+		dl_free(json);
+		save_seed("transformer", blob, len);
+		for (int i = 0; i < 72; i++)
+			x[i] = (float) th_rand_normal(&st);
+		CHECK_STATUS(dl_workspace_create(&m.net, 3, false, &w1), DL_OK);
+		CHECK_STATUS(dl_workspace_create(&back.net, 1, false, &w2), DL_OK);
+		dl_network_predict(&m.net, w1, x, 3, p1);
+		dl_network_predict(&back.net, w2, x, 3, p2);
+		for (int i = 0; i < 3; i++)
+			CHECK_NEAR(p1[i], p2[i], 1e-6);
+		dl_workspace_free(w1);
+		dl_workspace_free(w2);
+		dl_model_free(&back);
+		/* a stored key_dim of 0 is refused, by the reader and the writer: sizes have one encoding */
+		{
+			size_t		at = 0;
+			uint32_t	five = 5,
+						zero = 0;
+
+			/* layer 2's record: type 17, heads 2, key_dim 5 */
+			for (size_t i = 0; i + 12 <= len && !at; i++)
+			{
+				uint32_t	v[3];
+
+				memcpy(v, blob + i, 12);
+				if (v[0] == DL_LAYER_ATTENTION && v[1] == 2 && v[2] == five)
+					at = i + 8;
+			}
+			CHECK(at > 0);
+			if (at > 0)
+			{
+				memcpy(blob + at, &zero, 4);
+				fix_crc(blob, len);
+				CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+				CHECK(strstr(th_last_message, "key_dim is 0") != NULL);
+			}
+		}
+		dl_free(blob);
+		m.net.layers[1].spec.key_dim = 0;
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+		CHECK(strstr(th_last_message, "not resolved sizes") != NULL);
+		dl_model_free(&m);
+	}
+
 	/* without imputer, scaler or options; a binary model */
 	build_small(&m, false);
 	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);

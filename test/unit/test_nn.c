@@ -1075,6 +1075,331 @@ test_optimizers(void)
 	th_end();
 }
 
+/* ---- attention, transformer_encoder, positional_encoding ------------------ */
+
+static dl_layer_spec
+spec_attn(dl_layer_type t, int heads, int key_dim, bool causal, float rate)
+{
+	dl_layer_spec s = spec_of(t);
+
+	s.heads = heads;
+	s.key_dim = key_dim;
+	s.causal = causal;
+	s.rate = rate;
+	return s;
+}
+
+static dl_layer_spec
+spec_transformer(int heads, int ff, dl_activation a, bool norm_first, bool causal, float rate)
+{
+	dl_layer_spec s = spec_attn(DL_LAYER_TRANSFORMER_ENCODER, heads, 0, causal, rate);
+
+	s.ff_dim = ff;
+	s.activation = a;
+	s.norm_first = norm_first;
+	return s;
+}
+
+static void
+test_grad_attention(void)
+{
+	dl_layer_spec pe = spec_of(DL_LAYER_POSITIONAL_ENCODING);
+	dl_layer_spec learned = spec_of(DL_LAYER_POSITIONAL_ENCODING);
+
+	learned.learned = true;
+	th_begin("gradients: attention (heads, causal mask, dropout, no bias), transformer_encoder (post-norm, norm_first), positional encodings");
+	gradcheck_net("attention 1 head", (dl_layer_spec[]) {spec_attn(DL_LAYER_ATTENTION, 1, 2, false, 0)},
+				  1, shape2(4, 3), 2, 0, 0, 2e-3, 1100);
+	gradcheck_net("attention 2 heads causal", (dl_layer_spec[]) {spec_attn(DL_LAYER_ATTENTION, 2, 3, true, 0)},
+				  1, shape2(5, 4), 3, 0, 0, 2e-3, 1101);
+	{
+		dl_layer_spec a = spec_attn(DL_LAYER_ATTENTION, 3, 0, false, 0);
+
+		a.use_bias = false;
+		gradcheck_net("attention no bias, key_dim D / heads", &a, 1, shape2(3, 6), 2, 0, 0, 2e-3, 1102);
+	}
+	gradcheck_net("attention dropout 0.3 causal", (dl_layer_spec[]) {spec_attn(DL_LAYER_ATTENTION, 2, 2, true, 0.3f)},
+				  1, shape2(4, 4), 2, 0, 0, 2e-3, 1103);
+	gradcheck_net("attention T=1", (dl_layer_spec[]) {spec_attn(DL_LAYER_ATTENTION, 1, 1, true, 0)},
+				  1, shape2(1, 2), 1, 0, 0, 2e-3, 1104);
+	gradcheck_net("transformer post-norm", (dl_layer_spec[]) {spec_transformer(2, 5, DL_ACT_TANH, false, false, 0)},
+				  1, shape2(3, 4), 2, 0, 0, 2e-3, 1110);
+	gradcheck_net("transformer norm_first causal gelu", (dl_layer_spec[]) {spec_transformer(2, 6, DL_ACT_GELU, true, true, 0)},
+				  1, shape2(4, 4), 2, 0, 0, 2e-3, 1111);
+	gradcheck_net("transformer post-norm dropout 0.2", (dl_layer_spec[]) {spec_transformer(1, 3, DL_ACT_TANH, false, false, 0.2f)},
+				  1, shape2(3, 3), 3, 0, 0, 2e-3, 1112);
+	gradcheck_net("transformer norm_first dropout 0.25", (dl_layer_spec[]) {spec_transformer(2, 4, DL_ACT_SIGMOID, true, false, 0.25f)},
+				  1, shape2(3, 4), 2, 0, 0, 2e-3, 1113);
+	gradcheck_net("positional (sinusoidal) + attention", (dl_layer_spec[]) {pe, spec_attn(DL_LAYER_ATTENTION, 1, 2, false, 0)},
+				  2, shape2(3, 4), 2, 0, 0, 2e-3, 1120);
+	gradcheck_net("dense + learned positions", (dl_layer_spec[]) {spec_dense(3, DL_ACT_TANH), learned},
+				  2, shape2(4, 2), 3, 0, 0, 2e-3, 1121);
+	/* the benchmark's shape, small: projection, encoder, mean over steps, classes */
+	gradcheck_net("transformer classifier", (dl_layer_spec[]) {spec_dense(4, DL_ACT_LINEAR), learned,
+				  spec_transformer(2, 5, DL_ACT_TANH, false, false, 0), spec_of(DL_LAYER_GLOBAL_AVGPOOL),
+				  spec_dense(3, DL_ACT_SOFTMAX)}, 5, shape2(4, 3), 3, DL_LOSS_CE, 3, 1e-3, 1130);
+	/* two stacked encoders, causal, pre-norm then post-norm */
+	gradcheck_net("two encoders", (dl_layer_spec[]) {spec_transformer(1, 4, DL_ACT_TANH, true, true, 0),
+				  spec_transformer(2, 3, DL_ACT_TANH, false, true, 0)}, 2, shape2(3, 4), 2, 0, 0,
+				  2e-3, 1131);
+	th_end();
+}
+
+/* layer normalization of v (D) in double, gamma 1-ish from p: (v - mean) / sd * g + b */
+static void
+ln_ref(double *out, const double *v, const float *g, int D, double eps)
+{
+	double		m = 0,
+				var = 0;
+
+	for (int i = 0; i < D; i++)
+		m += v[i] / D;
+	for (int i = 0; i < D; i++)
+		var += (v[i] - m) * (v[i] - m) / D;
+	for (int i = 0; i < D; i++)
+		out[i] = (v[i] - m) / sqrt(var + eps) * g[i] + g[D + i];
+}
+
+/* a post-norm or norm_first encoder on one row, from dl_attention_ref (tanh feed-forward) */
+static void
+transformer_ref(double *y, const float *x, const float *p, int T, int D, int H, int K,
+				int FF, bool norm_first, bool causal)
+{
+	size_t		hk = (size_t) H * K;
+	size_t		na = (size_t) D * 3 * hk + 3 * hk + hk * D + D;
+	const float *ln1 = p + na,
+			   *w1 = ln1 + 2 * D,
+			   *b1 = w1 + D * FF,
+			   *w2 = b1 + FF,
+			   *b2 = w2 + FF * D,
+			   *ln2 = b2 + D;
+	float		in[8 * 8],
+				att[8 * 8];
+	double		h[8 * 8],
+				u[8 * 8],
+				tmp[8];
+
+	for (int t = 0; t < T; t++)
+	{
+		double		xt[8];
+
+		for (int i = 0; i < D; i++)
+			xt[i] = x[t * D + i];
+		if (norm_first)
+			ln_ref(u + t * D, xt, ln1, D, 1e-5);
+		for (int i = 0; i < D; i++)
+			in[t * D + i] = (float) (norm_first ? u[t * D + i] : xt[i]);
+	}
+	dl_attention_ref(att, in, p, T, D, H, K, causal, true);
+	for (int t = 0; t < T; t++)
+	{
+		double		r[8],
+					v[8],
+					g[16],
+					f[8];
+
+		for (int i = 0; i < D; i++)
+			r[i] = x[t * D + i] + att[t * D + i];
+		if (norm_first)
+			memcpy(h + t * D, r, sizeof(double) * D);
+		else
+			ln_ref(h + t * D, r, ln1, D, 1e-5);
+		if (norm_first)
+			ln_ref(v, h + t * D, ln2, D, 1e-5);
+		else
+			memcpy(v, h + t * D, sizeof(double) * D);
+		for (int j = 0; j < FF; j++)
+		{
+			g[j] = b1[j];
+			for (int i = 0; i < D; i++)
+				g[j] += v[i] * w1[i * FF + j];
+			g[j] = tanh(g[j]);
+		}
+		for (int i = 0; i < D; i++)
+		{
+			f[i] = b2[i];
+			for (int j = 0; j < FF; j++)
+				f[i] += g[j] * w2[j * D + i];
+			tmp[i] = h[t * D + i] + f[i];
+		}
+		if (norm_first)
+			memcpy(y + t * D, tmp, sizeof(double) * D);
+		else
+			ln_ref(y + t * D, tmp, ln2, D, 1e-5);
+	}
+}
+
+static void
+test_attention_reference(void)
+{
+	/* T, D, H, K, causal, bias */
+	static const int cases[][6] = {
+		{1, 1, 1, 1, 0, 1}, {5, 4, 2, 2, 0, 1}, {7, 3, 3, 5, 1, 1}, {6, 8, 4, 2, 1, 0},
+		{13, 5, 1, 7, 0, 0}, {9, 6, 2, 3, 1, 1}, {33, 16, 4, 4, 1, 1}
+	};
+
+	th_begin("attention: the batched heads equal a naive attention per row (odd sizes, causal, no bias); the encoder equals its equations; sinusoids");
+	for (int c = 0; c < (int) (sizeof(cases) / sizeof(cases[0])); c++)
+	{
+		int			T = cases[c][0],
+					D = cases[c][1],
+					H = cases[c][2],
+					K = cases[c][3],
+					n = 3;
+		dl_layer_spec s = spec_attn(DL_LAYER_ATTENTION, H, K, cases[c][4] != 0, 0);
+		dl_network	net;
+		dl_workspace *ws;
+		uint64_t	st = 1200 + c;
+		float	   *x,
+				   *y,
+				   *ref;
+
+		s.use_bias = cases[c][5] != 0;
+		if (!build_net(&net, &s, 1, shape2(T, D), 7 + c))
+			continue;
+		CHECK(net.n_params == (size_t) 4 * D * H * K + (s.use_bias ? (size_t) 3 * H * K + D : 0));
+		for (size_t i = 0; i < net.n_params; i++)
+			net.params[i] += (float) (0.2 * th_rand_normal(&st));
+		x = random_floats((size_t) n * T * D, 1.0, &st);
+		y = malloc(sizeof(float) * n * T * D);
+		ref = malloc(sizeof(float) * T * D);
+		CHECK_STATUS(dl_workspace_create(&net, 2, false, &ws), DL_OK);
+		dl_network_predict(&net, ws, x, n, y);	/* in chunks of 2 */
+		dl_workspace_free(ws);
+		for (int r = 0; r < n; r++)
+		{
+			dl_attention_ref(ref, x + (size_t) r * T * D, net.params, T, D, H, K, s.causal,
+							 s.use_bias);
+			for (int i = 0; i < T * D; i++)
+				if (fabs(y[(size_t) r * T * D + i] - ref[i]) > 2e-5 * (1 + fabs(ref[i])))
+				{
+					th_fail(__FILE__, __LINE__, "case %d row %d value %d: %g, naive %g", c, r, i,
+							y[(size_t) r * T * D + i], ref[i]);
+					break;
+				}
+		}
+		if (s.causal)
+		{
+			/* the first step attends to itself only: changing later steps leaves it alone */
+			float	   *x2 = malloc(sizeof(float) * T * D);
+
+			memcpy(x2, x, sizeof(float) * T * D);
+			for (int i = D; i < T * D; i++)
+				x2[i] += 1.0f;
+			dl_attention_ref(ref, x2, net.params, T, D, H, K, true, s.use_bias);
+			for (int i = 0; i < D; i++)
+				CHECK_NEAR(ref[i], y[i], 2e-5 * (1 + fabs(y[i])));
+			free(x2);
+		}
+		free(x);
+		free(y);
+		free(ref);
+		dl_network_free(&net);
+	}
+
+	for (int k = 0; k < 4; k++)
+	{
+		/* the encoder, post-norm and norm_first, causal or not, against its equations */
+		int			T = 5,
+					D = 4,
+					H = 2,
+					FF = 6,
+					n = 2;
+		dl_layer_spec s = spec_transformer(H, FF, DL_ACT_TANH, k & 1, k >= 2, 0.3f);
+		dl_network	net;
+		dl_workspace *ws;
+		uint64_t	st = 1300 + k;
+		float	   *x,
+				   *y;
+		double		ref[5 * 4];
+
+		if (!build_net(&net, &s, 1, shape2(T, D), 11 + k))
+			continue;
+		CHECK(net.layers[0].spec.key_dim == D / H);
+		for (size_t i = 0; i < net.n_params; i++)
+			net.params[i] += (float) (0.2 * th_rand_normal(&st));
+		x = random_floats((size_t) n * T * D, 1.0, &st);
+		y = malloc(sizeof(float) * n * T * D);
+		CHECK_STATUS(dl_workspace_create(&net, n, false, &ws), DL_OK);
+		dl_network_predict(&net, ws, x, n, y);	/* dropout is off when predicting */
+		dl_workspace_free(ws);
+		for (int r = 0; r < n; r++)
+		{
+			transformer_ref(ref, x + (size_t) r * T * D, net.params, T, D, H, D / H, FF,
+							k & 1, k >= 2);
+			for (int i = 0; i < T * D; i++)
+				if (fabs(y[(size_t) r * T * D + i] - ref[i]) > 5e-5 * (1 + fabs(ref[i])))
+				{
+					th_fail(__FILE__, __LINE__, "encoder %d row %d value %d: %g, equations %g",
+							k, r, i, y[(size_t) r * T * D + i], ref[i]);
+					break;
+				}
+		}
+		free(x);
+		free(y);
+		dl_network_free(&net);
+	}
+
+	{
+		/* the sinusoids of position t: sin and cos of t / 10000^(2i / D) */
+		float		tab[6 * 5];
+
+		dl_sinusoids(tab, 6, 5);
+		CHECK(tab[0] == 0.0f && tab[1] == 1.0f);
+		CHECK_NEAR(tab[5 + 0], sin(1.0), 1e-7);
+		CHECK_NEAR(tab[5 + 1], cos(1.0), 1e-7);
+		CHECK_NEAR(tab[3 * 5 + 2], sin(3.0 / pow(10000.0, 2.0 / 5)), 1e-7);
+		CHECK_NEAR(tab[3 * 5 + 3], cos(3.0 / pow(10000.0, 2.0 / 5)), 1e-7);
+		CHECK_NEAR(tab[5 * 5 + 4], sin(5.0 / pow(10000.0, 4.0 / 5)), 1e-7);
+	}
+	th_end();
+}
+
+static void
+test_attention_shapes(void)
+{
+	dl_network	net;
+	dl_layer_spec s;
+
+	th_begin("attention layers: shapes, parameter counts, defaults and the errors of a bad plan");
+	/* a vector is not a sequence */
+	s = spec_attn(DL_LAYER_ATTENTION, 2, 0, false, 0);
+	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {1, {6}}), DL_EINVAL);
+	CHECK(strstr(th_last_message, "layer 1 (attention): needs a sequence of shape [T, D], got [6]") != NULL);
+	dl_network_free(&net);
+	/* key_dim from D / heads only when it divides */
+	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {4, 5}}), DL_EINVAL);
+	CHECK(strstr(th_last_message, "the model dimension 5 is not a multiple of heads (2); set key_dim") != NULL);
+	dl_network_free(&net);
+	s.key_dim = 3;
+	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {4, 5}}), DL_OK);
+	CHECK(net.n_params == (size_t) 5 * 18 + 18 + 6 * 5 + 5);
+	CHECK(net.output_shape.ndim == 2 && net.output_shape.dim[0] == 4 && net.output_shape.dim[1] == 5);
+	dl_network_free(&net);
+	/* the encoder: ff_dim 4 D by default; relu and dropout 0.1 as PyTorch */
+	s = spec_of(DL_LAYER_TRANSFORMER_ENCODER);
+	CHECK(s.activation == DL_ACT_RELU && s.rate == 0.1f && s.heads == 1 && !s.norm_first);
+	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {3, 8}}), DL_OK);
+	CHECK(net.layers[0].spec.ff_dim == 32 && net.layers[0].spec.key_dim == 8);
+	CHECK(net.n_params == (size_t) (4 * 64 + 3 * 8 + 8) + 4 * 8 + 2 * 8 * 32 + 32 + 8);
+	dl_network_free(&net);
+	/* the sinusoidal table is stored, not trained; a learned one is trained */
+	s = spec_of(DL_LAYER_POSITIONAL_ENCODING);
+	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {3, 4}}), DL_OK);
+	CHECK(net.layers[0].n_params == 12 && net.layers[0].n_trainable == 0);
+	dl_network_init_params(&net, 1);
+	CHECK_NEAR(net.params[4], sin(1.0), 1e-7);
+	dl_network_free(&net);
+	s.learned = true;
+	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {3, 4}}), DL_OK);
+	CHECK(net.layers[0].n_trainable == 12);
+	dl_network_free(&net);
+	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {3, {1, 3, 4}}), DL_EINVAL);
+	CHECK(strstr(th_last_message, "(positional_encoding): needs a sequence of shape [T, D], got [1, 3, 4]") != NULL);
+	dl_network_free(&net);
+	th_end();
+}
+
 void
 suite_nn(void)
 {
@@ -1093,6 +1418,9 @@ suite_nn(void)
 	test_embedding();
 	test_grad_rnn();
 	test_rnn_reference();
+	test_grad_attention();
+	test_attention_reference();
+	test_attention_shapes();
 	test_loss_values();
 	test_optimizers();
 }

@@ -1028,9 +1028,91 @@ test_rnn_running_total(void)
 	th_end();
 }
 
+/* 8 steps x (a, b) uniform in [-1, 1]; the label: is the first step's a above the last step's */
+static void
+make_first_last(float *x, float *y, size_t n, uint64_t seed)
+{
+	uint64_t	st = seed;
+
+	for (size_t r = 0; r < n; r++)
+	{
+		for (int i = 0; i < 16; i++)
+			x[r * 16 + i] = (float) (2.0 * th_rand_uniform(&st) - 1.0);
+		y[r] = x[r * 16] > x[r * 16 + 14] ? 1.0f : 0.0f;
+	}
+}
+
+static void
+test_transformer_tasks(void)
+{
+	size_t		n = 1200,
+				nt = 500;
+	float	   *x = malloc(sizeof(float) * 16 * n);
+	float	   *y = malloc(sizeof(float) * n);
+	float	   *xt = malloc(sizeof(float) * 16 * nt);
+	float	   *yt = malloc(sizeof(float) * nt);
+	dl_split	split = all_rows(n);
+
+	th_begin("train: a transformer learns the sign of a running total (mean pooling) and, with positions, whether the first step is above the last");
+	for (int k = 0; k < 2; k++)
+	{
+		dl_layer_spec enc = spec_of(DL_LAYER_TRANSFORMER_ENCODER);
+		dl_layer_spec pos = spec_of(DL_LAYER_POSITIONAL_ENCODING);
+		dl_layer_spec layers[5];
+		dl_network	net;
+		dl_train_options o;
+		dl_train_result res;
+		dl_dataset	data = {x, y, n, 16, 2},
+					test = {xt, yt, nt, 16, 2};
+		double		acc;
+
+		if (k == 0)
+		{
+			make_running_totals(x, y, n, 1);
+			make_running_totals(xt, yt, nt, 2);
+		}
+		else
+		{
+			make_first_last(x, y, n, 3);
+			make_first_last(xt, yt, nt, 4);
+		}
+		enc.heads = 2;
+		enc.ff_dim = 32;
+		enc.rate = 0.0f;
+		enc.norm_first = k == 1;
+		pos.learned = k == 1;
+		layers[0] = spec_dense(16, DL_ACT_LINEAR);
+		layers[1] = pos;
+		layers[2] = enc;
+		layers[3] = spec_of(DL_LAYER_GLOBAL_AVGPOOL);
+		layers[4] = spec_dense(2, DL_ACT_SOFTMAX);
+		if (!build_net(&net, layers, 5, shape2(8, 2), 7 + k))
+			continue;
+		dl_train_options_defaults(&o);
+		o.loss = DL_LOSS_CE;
+		o.learning_rate = 0.003f;
+		o.batch_size = 32;
+		o.epochs = 30;
+		o.seed = 3;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_OK);
+		acc = accuracy(&net, &test);
+		printf("# transformer %s: held-out accuracy %.3f (train loss %.4f)\n",
+			   k == 0 ? "running total" : "first above last", acc, res.train_loss);
+		CHECK(acc >= 0.9);
+		dl_network_free(&net);
+	}
+	dl_split_free(&split);
+	free(x);
+	free(y);
+	free(xt);
+	free(yt);
+	th_end();
+}
+
 void
 suite_nn_train(void)
 {
+	test_transformer_tasks();
 	test_rnn_running_total();
 	test_cnn_bars();
 	test_embedding_tokens();

@@ -197,10 +197,8 @@ test_layers_errors(void)
 	LAYERS_FAIL("[{\"units\":3}]", DL_EINVAL, "layer 1 has no \"type\"", "accepted types: dense, dropout, flatten, reshape, batchnorm, layernorm, activation");
 	LAYERS_FAIL("[{\"type\":null}]", DL_EINVAL, "layer 1 has no \"type\"");
 	LAYERS_FAIL("[{\"type\":3}]", DL_EINVAL, "layer 1: \"type\" must be a string", "got 3");
-	LAYERS_FAIL("[{\"type\":\"dense\",\"units\":4},{\"type\":\"attention\"}]", DL_EINVAL,
-				"layer 2: type \"attention\" is not available in this version; accepted types: dense, dropout,",
-				"conv2d, conv1d, maxpool2d, avgpool2d, maxpool1d, global_avgpool, embedding, lstm, gru");
-	LAYERS_FAIL("[{\"type\":\"transformer_encoder\"}]", DL_EINVAL, "\"transformer_encoder\" is not available");
+	LAYERS_FAIL("[{\"type\":\"Attention\"}]", DL_EINVAL, "layer 1: unknown type \"Attention\"; accepted types: dense, dropout,",
+				"conv2d, conv1d, maxpool2d, avgpool2d, maxpool1d, global_avgpool, embedding, lstm, gru, attention, transformer_encoder, positional_encoding");
 	LAYERS_FAIL("[{\"type\":\"Dense\"}]", DL_EINVAL, "layer 1: unknown type \"Dense\"; accepted types: dense,");
 	LAYERS_FAIL("[{\"type\":\"dense\\u0000\"}]", DL_EINVAL, "unknown type \"dense?\"");
 	LAYERS_FAIL("[{\"type\":\"dense\",\"unit\":3}]", DL_EINVAL,
@@ -309,6 +307,20 @@ test_layers_errors(void)
 				"layer 1 (gru): \"return_sequences\" must be");
 	LAYERS_FAIL("[{\"type\":\"lstm\",\"units\":4,\"activation\":\"relu\"}]", DL_EINVAL,
 				"layer 1 (lstm): unknown key \"activation\"; accepted keys: units, return_sequences");
+	LAYERS_FAIL("[{\"type\":\"attention\",\"heads\":0}]", DL_EINVAL,
+				"layer 1 (attention): \"heads\" must be an integer from 1 to 1048576, got 0");
+	LAYERS_FAIL("[{\"type\":\"attention\",\"rate\":0.1}]", DL_EINVAL,
+				"layer 1 (attention): unknown key \"rate\"; accepted keys: use_bias, heads, key_dim, causal, dropout");
+	LAYERS_FAIL("[{\"type\":\"attention\",\"dropout\":1}]", DL_EINVAL,
+				"layer 1 (attention): \"dropout\" must be a number from 0 to below 1, got 1");
+	LAYERS_FAIL("[{\"type\":\"transformer_encoder\",\"causal\":\"yes\"}]", DL_EINVAL,
+				"layer 1 (transformer_encoder): \"causal\" must be");
+	LAYERS_FAIL("[{\"type\":\"transformer_encoder\",\"units\":8}]", DL_EINVAL,
+				"layer 1 (transformer_encoder): unknown key \"units\"; accepted keys: activation, alpha, epsilon, heads, key_dim, causal, dropout, ff_dim, norm_first");
+	LAYERS_FAIL("[{\"type\":\"transformer_encoder\",\"ff_dim\":-1}]", DL_EINVAL,
+				"\"ff_dim\" must be an integer from 1 to 1048576, got -1");
+	LAYERS_FAIL("[{\"type\":\"positional_encoding\",\"encoding\":\"rotary\"}]", DL_EINVAL,
+				"layer 1 (positional_encoding): \"encoding\" must be one of sinusoidal, learned");
 	th_end();
 }
 
@@ -374,6 +386,38 @@ test_layers_conv(void)
 	d.units = 3;
 	CHECK(n == 2 && th_same_spec(&s[1], &d) && !s[1].return_sequences);
 	dl_free(s);
+	CHECK_STATUS(dl_parse_layers("[{\"type\":\"positional_encoding\",\"encoding\":\"learned\"},"
+								 "{\"type\":\"attention\",\"heads\":4,\"key_dim\":8,\"causal\":true,"
+								 "\"dropout\":0.25,\"use_bias\":false},"
+								 "{\"type\":\"transformer_encoder\"},"
+								 "{\"type\":\"transformer_encoder\",\"heads\":2,\"ff_dim\":64,"
+								 "\"activation\":\"gelu\",\"norm_first\":true,\"dropout\":0,"
+								 "\"epsilon\":1e-6}]", &s, &n), DL_OK);
+	CHECK(n == 4);
+	if (n == 4)
+	{
+		dl_layer_spec_defaults(&d, DL_LAYER_POSITIONAL_ENCODING);
+		d.learned = true;
+		CHECK(th_same_spec(&s[0], &d));
+		dl_layer_spec_defaults(&d, DL_LAYER_ATTENTION);
+		d.heads = 4;
+		d.key_dim = 8;
+		d.causal = true;
+		d.rate = 0.25f;
+		d.use_bias = false;
+		CHECK(th_same_spec(&s[1], &d));
+		dl_layer_spec_defaults(&d, DL_LAYER_TRANSFORMER_ENCODER);
+		CHECK(th_same_spec(&s[2], &d) && d.rate == 0.1f && d.activation == DL_ACT_RELU &&
+			  d.heads == 1 && d.key_dim == 0 && d.ff_dim == 0);
+		d.heads = 2;
+		d.ff_dim = 64;
+		d.activation = DL_ACT_GELU;
+		d.norm_first = true;
+		d.rate = 0.0f;
+		d.epsilon = 1e-6f;
+		CHECK(th_same_spec(&s[3], &d));
+	}
+	dl_free(s);
 	th_end();
 }
 
@@ -398,6 +442,12 @@ test_layers_round_trip(void)
 		"[{\"type\":\"embedding\",\"input_dim\":1000,\"output_dim\":16},{\"type\":\"global_avgpool\"}]",
 		"[{\"type\":\"lstm\",\"units\":32,\"return_sequences\":true},{\"type\":\"gru\",\"units\":8,"
 		"\"return_sequences\":false},{\"type\":\"dense\",\"units\":1,\"activation\":\"linear\",\"use_bias\":true}]",
+		"[{\"type\":\"positional_encoding\",\"encoding\":\"sinusoidal\"},{\"type\":\"attention\",\"heads\":2,"
+		"\"key_dim\":5,\"causal\":true,\"dropout\":0.125,\"use_bias\":false},{\"type\":\"transformer_encoder\","
+		"\"heads\":4,\"causal\":false,\"dropout\":0.1,\"activation\":\"leaky_relu\",\"alpha\":0.2,"
+		"\"norm_first\":true,\"epsilon\":1e-05},{\"type\":\"positional_encoding\",\"encoding\":\"learned\"},"
+		"{\"type\":\"transformer_encoder\",\"heads\":1,\"key_dim\":3,\"causal\":true,\"dropout\":0,"
+		"\"ff_dim\":7,\"activation\":\"relu\",\"norm_first\":false,\"epsilon\":0.001}]",
 	};
 
 	th_begin("spec: dl_layers_to_json is canonical and reads back to identical specs");

@@ -131,6 +131,7 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 	size_t		col = 0;
 	size_t		tmp = 0;
 	size_t		rnn = 0;
+	size_t		attn = 0;
 
 	for (int i = 0; i < net->n_layers; i++)
 	{
@@ -140,6 +141,7 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 		widest = out > widest ? out : widest;
 		col = dl_conv_col_size(l) > col ? dl_conv_col_size(l) : col;
 		rnn = dl_rnn_scratch_size(l) > rnn ? dl_rnn_scratch_size(l) : rnn;
+		attn = dl_attn_scratch_size(l) > attn ? dl_attn_scratch_size(l) : attn;
 		if (l->spec.type == DL_LAYER_CONV2D)
 			tmp = out > tmp ? out : tmp;
 		if (l->spec.type == DL_LAYER_BATCHNORM)
@@ -171,6 +173,8 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 		ws->tmp = carve(c, times(max_batch, tmp), sizeof(float));
 	if (rnn > 0)
 		ws->rnn = carve(c, times(max_batch, rnn), sizeof(float));
+	if (attn > 0)
+		ws->attn = carve(c, times(max_batch, attn), sizeof(float));
 	if (mode == DL_WS_PREDICT)
 		return;
 
@@ -212,6 +216,10 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 			case DL_LAYER_DROPOUT:
 				if (l->spec.rate > 0.0f)
 					lw.mask = carve(c, out, sizeof(float));
+				break;
+			case DL_LAYER_ATTENTION:
+			case DL_LAYER_TRANSFORMER_ENCODER:
+				lw.saved = carve(c, times(max_batch, dl_attn_saved_size(l)), sizeof(float));
 				break;
 			case DL_LAYER_BATCHNORM:
 				{
@@ -465,6 +473,14 @@ layer_forward(dl_network *net, dl_workspace *ws, int i, const float *cur, float 
 					dl_gru_forward(dst, gates, cells, h, tmp, cur, p, n, T, F, U, seq);
 				return dst;
 			}
+		case DL_LAYER_ATTENTION:
+		case DL_LAYER_TRANSFORMER_ENCODER:
+			dl_attn_forward(l, dst, training ? lw->saved : NULL, ws->attn, cur, p, n,
+							training ? &ws->rng : NULL);
+			return dst;
+		case DL_LAYER_POSITIONAL_ENCODING:
+			dl_posenc_forward(dst, cur, p, n, size);
+			return dst;
 		case DL_LAYER_EMBEDDING:
 			dl_embedding_forward(dst, cur, p, (size_t) n * l->in_shape.dim[0], l->spec.input_dim,
 								 l->spec.output_dim);
@@ -647,6 +663,29 @@ dl_backward(const dl_network *net, dl_workspace *ws, int n, bool skip_last_act, 
 					other = t;
 					break;
 				}
+			case DL_LAYER_ATTENTION:
+			case DL_LAYER_TRANSFORMER_ENCODER:
+				{
+					float	   *t;
+
+					dl_attn_backward(l, need_dx ? other : NULL, g, d, lw->in, p, lw->saved,
+									 ws->attn, n);
+					t = d;
+					d = other;
+					other = t;
+					break;
+				}
+			case DL_LAYER_POSITIONAL_ENCODING:
+				/* dx = dy; a learned table gathers dy over the batch */
+				if (l->spec.learned)
+					for (int r = 0; r < n; r++)
+					{
+						const float *restrict dr = d + (size_t) r * size;
+
+						for (size_t k = 0; k < size; k++)
+							g[k] += dr[k];
+					}
+				break;
 			case DL_LAYER_EMBEDDING:
 				{
 					size_t		rows = (size_t) n * l->in_shape.dim[0];

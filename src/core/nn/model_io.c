@@ -160,11 +160,18 @@ check_spec(const dl_layer_spec *s, int pos, dl_status bad)
 		return model_error(bad, "layer %d has unknown activation %d", pos, (int) s->activation);
 	/* ranges are dl_network_plan's; only what it lets through is checked here */
 	if ((s->type == DL_LAYER_DENSE || s->type == DL_LAYER_ACTIVATION ||
-		 s->type == DL_LAYER_CONV2D || s->type == DL_LAYER_CONV1D) &&
+		 s->type == DL_LAYER_CONV2D || s->type == DL_LAYER_CONV1D ||
+		 s->type == DL_LAYER_TRANSFORMER_ENCODER) &&
 		!(isfinite(s->alpha) && s->alpha > 0))
 		return model_error(bad, "layer %d (%s) has alpha %g, not a positive number",
 						   pos, dl_layer_type_name(s->type), (double) s->alpha);
-	if ((s->type == DL_LAYER_BATCHNORM || s->type == DL_LAYER_LAYERNORM) && !isfinite(s->epsilon))
+	/* sizes are stored resolved (plan_attention), so that a model has one encoding */
+	if ((s->type == DL_LAYER_ATTENTION || s->type == DL_LAYER_TRANSFORMER_ENCODER) &&
+		(s->key_dim < 1 || (s->type == DL_LAYER_TRANSFORMER_ENCODER && s->ff_dim < 1)))
+		return model_error(bad, "layer %d (%s) has key_dim %d and ff_dim %d, not resolved sizes",
+						   pos, dl_layer_type_name(s->type), s->key_dim, s->ff_dim);
+	if ((s->type == DL_LAYER_BATCHNORM || s->type == DL_LAYER_LAYERNORM ||
+		 s->type == DL_LAYER_TRANSFORMER_ENCODER) && !isfinite(s->epsilon))
 		return model_error(bad, "layer %d (%s) has epsilon %g, not a finite number",
 						   pos, dl_layer_type_name(s->type), (double) s->epsilon);
 	return DL_OK;
@@ -453,6 +460,26 @@ put_layer(writer *w, const dl_layer_spec *s)
 		case DL_LAYER_GRU:
 			put_u32(w, (uint32_t) s->units);
 			put_u8(w, s->return_sequences ? 1 : 0);
+			break;
+		case DL_LAYER_ATTENTION:
+		case DL_LAYER_TRANSFORMER_ENCODER:
+			put_u32(w, (uint32_t) s->heads);
+			put_u32(w, (uint32_t) s->key_dim);
+			put_u8(w, s->causal ? 1 : 0);
+			put_f32(w, s->rate);
+			if (s->type == DL_LAYER_ATTENTION)
+			{
+				put_u8(w, s->use_bias ? 1 : 0);
+				break;
+			}
+			put_u32(w, (uint32_t) s->ff_dim);
+			put_u32(w, (uint32_t) s->activation);
+			put_f32(w, s->alpha);
+			put_u8(w, s->norm_first ? 1 : 0);
+			put_f32(w, s->epsilon);
+			break;
+		case DL_LAYER_POSITIONAL_ENCODING:
+			put_u8(w, s->learned ? 1 : 0);
 			break;
 	}
 }
@@ -859,6 +886,32 @@ get_layer(reader *r, dl_layer_spec *s)
 		case DL_LAYER_GRU:
 			if ((st = get_count(r, DL_MAX_UNITS, "a recurrent layer's units", &s->units)) == DL_OK)
 				st = get_bool(r, &s->return_sequences);
+			break;
+		case DL_LAYER_ATTENTION:
+		case DL_LAYER_TRANSFORMER_ENCODER:
+			/* ranges below 1 and rates are dl_network_plan's to report */
+			if ((st = get_count(r, DL_MAX_UNITS, "an attention's heads", &s->heads)) != DL_OK ||
+				(st = get_count(r, DL_MAX_UNITS, "an attention's key_dim", &s->key_dim)) != DL_OK ||
+				(st = get_bool(r, &s->causal)) != DL_OK ||
+				(st = get_f32(r, &s->rate)) != DL_OK)
+				return st;
+			/* sizes are stored resolved (plan_attention): 0 would be a second encoding */
+			if (s->key_dim == 0)
+				return dl_error(DL_EFORMAT, "invalid model: an attention's key_dim is 0");
+			if (s->type == DL_LAYER_ATTENTION)
+				return get_bool(r, &s->use_bias);
+			if ((st = get_count(r, DL_MAX_UNITS, "a transformer's ff_dim", &s->ff_dim)) != DL_OK)
+				return st;
+			if (s->ff_dim == 0)
+				return dl_error(DL_EFORMAT, "invalid model: a transformer's ff_dim is 0");
+			if ((st = get_activation(r, &s->activation)) != DL_OK ||
+				(st = get_f32(r, &s->alpha)) != DL_OK ||
+				(st = get_bool(r, &s->norm_first)) != DL_OK)
+				return st;
+			st = get_f32(r, &s->epsilon);
+			break;
+		case DL_LAYER_POSITIONAL_ENCODING:
+			st = get_bool(r, &s->learned);
 			break;
 	}
 	return st;

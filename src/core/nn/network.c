@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dl_nn.h"
+#include "nn_kernels.h"
 
 /* ---- random numbers: xoshiro256** seeded through splitmix64 ---- */
 
@@ -196,6 +196,12 @@ dl_layer_type_name(dl_layer_type t)
 			return "lstm";
 		case DL_LAYER_GRU:
 			return "gru";
+		case DL_LAYER_ATTENTION:
+			return "attention";
+		case DL_LAYER_TRANSFORMER_ENCODER:
+			return "transformer_encoder";
+		case DL_LAYER_POSITIONAL_ENCODING:
+			return "positional_encoding";
 	}
 	return "?";
 }
@@ -261,6 +267,13 @@ dl_layer_spec_defaults(dl_layer_spec *s, dl_layer_type t)
 	}
 	else
 		s->stride[0] = s->stride[1] = 1;
+	s->heads = 1;
+	/* as PyTorch's nn.TransformerEncoderLayer */
+	if (t == DL_LAYER_TRANSFORMER_ENCODER)
+	{
+		s->activation = DL_ACT_RELU;
+		s->rate = 0.1f;
+	}
 }
 
 void
@@ -392,6 +405,78 @@ plan_spatial(dl_layer *l, int pos, dl_status bad)
 			return dl_error(DL_ELIMIT, "layer %d (%s): too many weights", pos, name);
 		l->n_trainable = l->n_params = nw + (s->use_bias ? (size_t) s->filters : 0);
 	}
+	return DL_OK;
+}
+
+/*
+ * attention, transformer_encoder and positional_encoding on (T, D): the
+ * output is the input's shape; key_dim 0 becomes D / heads and ff_dim 0
+ * becomes 4 D in l->spec, so that the weights record the sizes used.
+ */
+static dl_status
+plan_attention(dl_layer *l, int pos, dl_status bad)
+{
+	dl_layer_spec *s = &l->spec;
+	const dl_shape *in = &l->in_shape;
+	const char *name = dl_layer_type_name(s->type);
+	size_t		d,
+				hk,
+				n;
+	char		buf[64];
+
+	if (in->ndim != 2)
+	{
+		dl_shape_format(in, buf, sizeof(buf));
+		return dl_error(bad, "layer %d (%s): needs a sequence of shape [T, D], got %s (set the input_shape option, or return_sequences on a recurrent layer before)",
+						pos, name, buf);
+	}
+	d = (size_t) in->dim[1];
+	if (s->type == DL_LAYER_POSITIONAL_ENCODING)
+	{
+		/* the table: trained, or the stored sinusoids */
+		l->n_params = (size_t) in->dim[0] * d;
+		l->n_trainable = s->learned ? l->n_params : 0;
+		return DL_OK;
+	}
+	if (s->heads < 1 || s->heads > DL_MAX_UNITS)
+		return dl_error(bad, "layer %d (%s): heads must be between 1 and %d", pos, name, DL_MAX_UNITS);
+	if (s->key_dim == 0)
+	{
+		if (d % s->heads != 0)
+			return dl_error(bad, "layer %d (%s): the model dimension %zu is not a multiple of heads (%d); set key_dim",
+							pos, name, d, s->heads);
+		s->key_dim = (int) d / s->heads;
+	}
+	if (s->key_dim < 1 || s->key_dim > DL_MAX_UNITS)
+		return dl_error(bad, "layer %d (%s): key_dim must be between 1 and %d", pos, name, DL_MAX_UNITS);
+	if (!(s->rate >= 0.0f && s->rate < 1.0f))
+		return dl_error(bad, "layer %d (%s): dropout must be at least 0 and below 1", pos, name);
+	hk = (size_t) s->heads * s->key_dim;
+	if (hk > DL_MAX_UNITS)
+		return dl_error(DL_ELIMIT, "layer %d (%s): heads x key_dim is above %d", pos, name, DL_MAX_UNITS);
+	/* W_qkv, W_o and their biases */
+	n = d * 3 * hk + hk * d;
+	if (s->type == DL_LAYER_ATTENTION)
+	{
+		if (s->activation != DL_ACT_LINEAR)
+			return dl_error(bad, "layer %d (attention): takes no activation", pos);
+		n += s->use_bias ? 3 * hk + d : 0;
+	}
+	else
+	{
+		if (s->ff_dim == 0)
+			s->ff_dim = d * 4 > DL_MAX_UNITS ? DL_MAX_UNITS : (int) d * 4;
+		if (s->ff_dim < 1 || s->ff_dim > DL_MAX_UNITS)
+			return dl_error(bad, "layer %d (transformer_encoder): ff_dim must be between 1 and %d",
+							pos, DL_MAX_UNITS);
+		if (!(s->epsilon > 0.0f))
+			return dl_error(bad, "layer %d (transformer_encoder): epsilon must be positive", pos);
+		if (!s->use_bias)
+			return dl_error(bad, "layer %d (transformer_encoder): always has biases", pos);
+		/* attention's biases, two layernorms, the feed-forward's two layers */
+		n += 3 * hk + d + 4 * d + 2 * d * (size_t) s->ff_dim + (size_t) s->ff_dim + d;
+	}
+	l->n_trainable = l->n_params = n;
 	return DL_OK;
 }
 
@@ -558,6 +643,16 @@ plan_layer(dl_layer *l, int pos, dl_status bad)
 					out->ndim = 1;
 					out->dim[0] = s->units;
 				}
+				break;
+			}
+		case DL_LAYER_ATTENTION:
+		case DL_LAYER_TRANSFORMER_ENCODER:
+		case DL_LAYER_POSITIONAL_ENCODING:
+			{
+				dl_status	st = plan_attention(l, pos, bad);
+
+				if (st != DL_OK)
+					return st;
 				break;
 			}
 		default:
@@ -742,6 +837,42 @@ init_orthogonal(float *p, int rows, int cols, dl_rng *rng)
 	dl_free(q);
 }
 
+/*
+ * An attention or transformer layer (attention.c's layout): the
+ * projections Glorot-uniform per block as PyTorch's, biases 0; the
+ * feed-forward as dense layers (He before relu); layernorms 1 and 0.
+ */
+static void
+init_attention(const dl_layer *l, float *p, dl_rng *rng)
+{
+	int			d = l->in_shape.dim[1];
+	size_t		hk = (size_t) l->spec.heads * l->spec.key_dim;
+	bool		tf = l->spec.type == DL_LAYER_TRANSFORMER_ENCODER;
+	bool		bias = tf || l->spec.use_bias;
+	int			ff = l->spec.ff_dim;
+	float	   *q = p;
+
+	memset(p, 0, sizeof(float) * l->n_params);
+	for (int block = 0; block < 3; block++)
+		for (int e = 0; e < d; e++)
+			init_weights(q + (size_t) e * 3 * hk + block * hk, hk, d, (double) hk,
+						 DL_ACT_LINEAR, rng);
+	q += (size_t) d * 3 * hk + (bias ? 3 * hk : 0);
+	init_weights(q, hk * d, (double) hk, d, DL_ACT_LINEAR, rng);
+	q += hk * d + (bias ? (size_t) d : 0);
+	if (!tf)
+		return;
+	for (int k = 0; k < d; k++)
+		q[k] = 1.0f;
+	q += 2 * (size_t) d;
+	init_weights(q, (size_t) d * ff, d, ff, l->spec.activation, rng);
+	q += (size_t) d * ff + ff;
+	init_weights(q, (size_t) ff * d, ff, d, DL_ACT_LINEAR, rng);
+	q += (size_t) ff * d + d;
+	for (int k = 0; k < d; k++)
+		q[k] = 1.0f;
+}
+
 void
 dl_network_init_params(dl_network *net, uint64_t seed)
 {
@@ -800,6 +931,17 @@ dl_network_init_params(dl_network *net, uint64_t seed)
 							b[u + k] = 1.0f;
 					break;
 				}
+			case DL_LAYER_ATTENTION:
+			case DL_LAYER_TRANSFORMER_ENCODER:
+				init_attention(l, p, &rng);
+				break;
+			case DL_LAYER_POSITIONAL_ENCODING:
+				if (l->spec.learned)
+					for (size_t k = 0; k < l->n_params; k++)
+						p[k] = (float) (0.1 * dl_rng_uniform(&rng) - 0.05);
+				else
+					dl_sinusoids(p, l->in_shape.dim[0], l->in_shape.dim[1]);
+				break;
 			case DL_LAYER_EMBEDDING:
 				/* uniform in [-0.05, 0.05], as Keras */
 				for (size_t k = 0; k < l->n_params; k++)

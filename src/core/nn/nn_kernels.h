@@ -247,6 +247,48 @@ extern void dl_gru_backward(float *dx, float *dp, const float *dy, const float *
 							const float *h, float *scratch, int n, int T, int F, int U,
 							bool seq);
 
+/* ---- attention (attention.c) ---- */
+
+/*
+ * attention, transformer_encoder and positional_encoding on sequences
+ * x (n, T, D).  The parameter layouts (attention.c) are part of the
+ * weights format.
+ */
+
+/* floats per row a training pass keeps for the backward pass (0: none) */
+extern size_t dl_attn_saved_size(const dl_layer *l);
+
+/* floats per row of the shared scratch (prediction's buffers, BPTT's) */
+extern size_t dl_attn_scratch_size(const dl_layer *l);
+
+/*
+ * Forward pass of an attention or transformer_encoder layer l over n rows:
+ * y (n, T, D) from x.  Training passes saved (n * dl_attn_saved_size
+ * floats, kept for the backward pass) and rng (the dropout masks);
+ * prediction passes NULL for both and no dropout applies.  scratch is
+ * n * dl_attn_scratch_size floats.  y must not alias x.
+ */
+extern void dl_attn_forward(const dl_layer *l, float *y, float *saved, float *scratch,
+							const float *x, const float *p, int n, dl_rng *rng);
+
+/*
+ * Backward pass from dy (not written): dp (the layer's gradients) +=;
+ * dx = unless NULL.  dx must not alias dy.
+ */
+extern void dl_attn_backward(const dl_layer *l, float *dx, float *dp, const float *dy,
+							 const float *x, const float *p, const float *saved,
+							 float *scratch, int n);
+
+/* the sinusoidal table (T, D): sin(t w_i) at 2i, cos(t w_i) at 2i + 1, w_i = 10000^(-2i/D) */
+extern void dl_sinusoids(float *table, int T, int D);
+
+/* y = x + table on each of n rows of size (T D); y may alias x */
+extern void dl_posenc_forward(float *y, const float *x, const float *table, int n, size_t size);
+
+/* the naive attention of the tests: softmax(q k^T / sqrt(K)) v per head, on one row */
+extern void dl_attention_ref(float *y, const float *x, const float *p, int T, int D,
+							 int H, int K, bool causal, bool bias);
+
 /* ---- dropout (shape.c) ---- */
 
 /* mask (n) = 1 / (1 - rate) with probability 1 - rate, else 0 */
@@ -299,6 +341,7 @@ typedef struct dl_layer_ws
 	float	   *gates;			/* lstm, gru: (max_batch, T, G) activated gates */
 	float	   *cells;			/* (max_batch, T, U): lstm cells, gru candidates */
 	float	   *hseq;			/* (max_batch, T, U) states: buf with return_sequences */
+	float	   *saved;			/* attention, transformer_encoder: what backward needs */
 } dl_layer_ws;
 
 typedef enum dl_ws_mode
@@ -322,6 +365,7 @@ struct dl_workspace
 	float	   *col;			/* conv: im2col of the batch, the largest conv layer's */
 	float	   *tmp;			/* conv2d: its output as (f, n oh ow) */
 	float	   *rnn;			/* lstm, gru: prediction's states, training's BPTT scratch */
+	float	   *attn;			/* attention, transformer_encoder: their scratch */
 	/* evaluate and train */
 	float	   *x;				/* (max_batch, inputs): gathered rows */
 	float	   *y;				/* (max_batch): their targets */

@@ -66,13 +66,10 @@ static const name_value layer_types[] = {
 	{"global_avgpool", DL_LAYER_GLOBAL_AVGPOOL},
 	{"embedding", DL_LAYER_EMBEDDING},
 	{"lstm", DL_LAYER_LSTM},
-	{"gru", DL_LAYER_GRU}
-};
-
-/* layer types of the SQL interface that this version does not build yet */
-static const char *const later_layer_types[] = {
-	"attention", "transformer_encoder",
-	"positional_encoding"
+	{"gru", DL_LAYER_GRU},
+	{"attention", DL_LAYER_ATTENTION},
+	{"transformer_encoder", DL_LAYER_TRANSFORMER_ENCODER},
+	{"positional_encoding", DL_LAYER_POSITIONAL_ENCODING}
 };
 
 static const name_value activations[] = {
@@ -323,13 +320,26 @@ enum
 	K_INPUT_DIM,
 	K_OUTPUT_DIM,
 	K_RETURN_SEQUENCES,
+	K_HEADS,
+	K_KEY_DIM,
+	K_CAUSAL,
+	K_DROPOUT,
+	K_FF_DIM,
+	K_NORM_FIRST,
+	K_ENCODING,
 	K_COUNT
 };
 
 static const char *const layer_key_names[K_COUNT] = {
 	"units", "activation", "use_bias", "alpha", "rate", "target_shape",
 	"epsilon", "momentum", "filters", "kernel", "stride", "padding", "dilation",
-	"pool", "input_dim", "output_dim", "return_sequences"
+	"pool", "input_dim", "output_dim", "return_sequences", "heads", "key_dim",
+	"causal", "dropout", "ff_dim", "norm_first", "encoding"
+};
+
+static const name_value encodings[] = {
+	{"sinusoidal", 0},
+	{"learned", 1}
 };
 
 static const name_value paddings[] = {
@@ -419,6 +429,13 @@ layer_keys(dl_layer_type t)
 		case DL_LAYER_LSTM:
 		case DL_LAYER_GRU:
 			return KEY(K_UNITS) | KEY(K_RETURN_SEQUENCES);
+		case DL_LAYER_ATTENTION:
+			return KEY(K_HEADS) | KEY(K_KEY_DIM) | KEY(K_CAUSAL) | KEY(K_DROPOUT) | KEY(K_USE_BIAS);
+		case DL_LAYER_TRANSFORMER_ENCODER:
+			return KEY(K_HEADS) | KEY(K_KEY_DIM) | KEY(K_CAUSAL) | KEY(K_DROPOUT) |
+				KEY(K_FF_DIM) | KEY(K_ACTIVATION) | KEY(K_ALPHA) | KEY(K_NORM_FIRST) | KEY(K_EPSILON);
+		case DL_LAYER_POSITIONAL_ENCODING:
+			return KEY(K_ENCODING);
 	}
 	return 0;
 }
@@ -478,10 +495,6 @@ layer_type(const dl_json *v, int pos, dl_layer_type *t)
 		return DL_OK;
 	}
 	dl_json_printable(type->str, type->len, shown, sizeof(shown));
-	for (int i = 0; i < LENGTH(later_layer_types); i++)
-		if (dl_json_plain_string(type) && strcmp(type->str, later_layer_types[i]) == 0)
-			return dl_error(DL_EINVAL, "layer %d: type \"%s\" is not available in this version; accepted types: %s",
-							pos, shown, names);
 	return dl_error(DL_EINVAL, "layer %d: unknown type \"%s\"; accepted types: %s",
 					pos, shown, names);
 }
@@ -578,6 +591,34 @@ parse_layer(const dl_json *v, int pos, bool last, dl_layer_spec *s)
 			case K_OUTPUT_DIM:
 				st = want_int(val, subject, 1, DL_MAX_UNITS, &s->output_dim);
 				break;
+			case K_HEADS:
+				st = want_int(val, subject, 1, DL_MAX_UNITS, &s->heads);
+				break;
+			case K_KEY_DIM:
+				st = want_int(val, subject, 1, DL_MAX_UNITS, &s->key_dim);
+				break;
+			case K_FF_DIM:
+				st = want_int(val, subject, 1, DL_MAX_UNITS, &s->ff_dim);
+				break;
+			case K_CAUSAL:
+				st = want_bool(val, subject, &s->causal);
+				break;
+			case K_NORM_FIRST:
+				st = want_bool(val, subject, &s->norm_first);
+				break;
+			case K_DROPOUT:
+				st = want_float(val, subject, 0, 1, OPEN_HI,
+								"a number from 0 to below 1", &s->rate);
+				break;
+			case K_ENCODING:
+				{
+					int			enc;
+
+					st = want_name(val, subject, encodings, LENGTH(encodings), &enc);
+					if (st == DL_OK)
+						s->learned = enc == 1;
+					break;
+				}
 			case K_PADDING:
 				{
 					int			pad;
@@ -808,6 +849,42 @@ dl_layers_to_json(const dl_layer_spec *specs, int n)
 				dl_json_buf_int(&b, s->units);
 				put_key(&b, "return_sequences");
 				dl_json_buf_puts(&b, s->return_sequences ? "true" : "false");
+				break;
+			case DL_LAYER_ATTENTION:
+			case DL_LAYER_TRANSFORMER_ENCODER:
+				put_key(&b, "heads");
+				dl_json_buf_int(&b, s->heads);
+				/* 0: D / heads, from the input; a planned network's specs hold the size */
+				if (s->key_dim > 0)
+				{
+					put_key(&b, "key_dim");
+					dl_json_buf_int(&b, s->key_dim);
+				}
+				put_key(&b, "causal");
+				dl_json_buf_puts(&b, s->causal ? "true" : "false");
+				put_key(&b, "dropout");
+				dl_json_buf_float(&b, s->rate);
+				if (s->type == DL_LAYER_ATTENTION)
+				{
+					put_key(&b, "use_bias");
+					dl_json_buf_puts(&b, s->use_bias ? "true" : "false");
+					break;
+				}
+				if (s->ff_dim > 0)
+				{
+					put_key(&b, "ff_dim");
+					dl_json_buf_int(&b, s->ff_dim);
+				}
+				put_activation(&b, s);
+				put_key(&b, "norm_first");
+				dl_json_buf_puts(&b, s->norm_first ? "true" : "false");
+				put_key(&b, "epsilon");
+				dl_json_buf_float(&b, s->epsilon);
+				break;
+			case DL_LAYER_POSITIONAL_ENCODING:
+				put_key(&b, "encoding");
+				dl_json_buf_string(&b, s->learned ? "learned" : "sinusoidal",
+								   strlen(s->learned ? "learned" : "sinusoidal"));
 				break;
 		}
 		dl_json_buf_puts(&b, "}");
