@@ -29,7 +29,7 @@ SQL_FRAGMENTS = src/pg/pgdl.sql src/pg/stats.sql src/pg/quantiles.sql \
 	src/pg/train.sql src/pg/predict.sql src/pg/evaluate.sql src/pg/featsel.sql src/pg/pca.sql \
 	src/pg/cluster.sql src/pg/grants.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan bench/engine_nn bench/engine_cnn
+EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan bench/engine_nn bench/engine_cnn bench/engine_seq
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
@@ -63,7 +63,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 
 # --- the README's two commands -------------------------------------------
 
-.PHONY: deps demo test unit layering fuzz bench-engine bench-cnn
+.PHONY: deps demo test unit layering fuzz bench-engine bench-cnn bench-seq
 
 deps:
 	@bash scripts/deps.sh
@@ -111,21 +111,20 @@ unit: test/unit/run_tests test/unit/run_tests_asan
 
 # --- the engine's training speed, without SQL (bench/engine_nn.c) ----------
 
-bench/engine_nn: bench/engine_nn.c bench/engine_hooks.h $(CORE_SRCS) src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
+bench/engine_%: bench/engine_%.c bench/engine_hooks.h $(CORE_SRCS) src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
 	$(CC) -std=gnu11 -O3 -g $(OPTFLAGS) -fno-math-errno -Wall -Wextra -Wno-unused-parameter \
 		-Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
-		-o $@ bench/engine_nn.c $(CORE_SRCS) -lopenblas -lm
+		-o $@ $< $(CORE_SRCS) -lopenblas -lm
 
 bench-engine: bench/engine_nn
 	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} ./bench/engine_nn
 
-bench/engine_cnn: bench/engine_cnn.c bench/engine_hooks.h $(CORE_SRCS) src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
-	$(CC) -std=gnu11 -O3 -g $(OPTFLAGS) -fno-math-errno -Wall -Wextra -Wno-unused-parameter \
-		-Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
-		-o $@ bench/engine_cnn.c $(CORE_SRCS) -lopenblas -lm
-
 bench-cnn: bench/engine_cnn
 	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} ./bench/engine_cnn
+
+# the lstm and transformer of the issue; SEQ=lstm or SEQ=transformer for one
+bench-seq: bench/engine_seq
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} ./bench/engine_seq $(SEQ)
 
 # --- libFuzzer harnesses (clang), FUZZ_SECONDS each ----------------------
 #

@@ -61,7 +61,25 @@ typedef struct dl_rng
 } dl_rng;
 
 extern void dl_rng_seed(dl_rng *r, uint64_t seed);
-extern uint64_t dl_rng_next(dl_rng *r);
+
+/* inline: dropout masks draw millions per epoch */
+static inline uint64_t
+dl_rng_next(dl_rng *r)
+{
+	uint64_t   *s = r->s;
+	uint64_t	x = s[1] * 5;
+	uint64_t	result = ((x << 7) | (x >> 57)) * 9;
+	uint64_t	t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = (s[3] << 45) | (s[3] >> 19);
+	return result;
+}
+
 extern double dl_rng_uniform(dl_rng *r);	/* [0, 1) */
 extern double dl_rng_normal(dl_rng *r);		/* N(0, 1) */
 extern uint64_t dl_rng_below(dl_rng *r, uint64_t n);	/* [0, n), unbiased */

@@ -152,9 +152,9 @@ SELECT throws_ok($$SELECT pgdl.train_model('m', 't', 'y', '[{"type":"dense","uni
                  'a badly typed layer key is 22023 naming the key');
 SELECT throws_like($$SELECT pgdl.train_model('m', 't', 'y', '[{"type":"dense","units":4},{"type":"dropout","rate":1.5}]')$$,
                    'layer 2 (dropout): "rate" must be %', 'an out-of-range layer key is 22023 naming the layer and key');
-SELECT throws_ok($$SELECT pgdl.train_model('m', 't', 'y', '[{"type":"attention","heads":2}]')$$,
-                 '22023', 'layer 1: type "attention" is not available in this version; accepted types: dense, dropout, flatten, reshape, batchnorm, layernorm, activation, conv2d, conv1d, maxpool2d, avgpool2d, maxpool1d, global_avgpool, embedding, lstm, gru',
-                 'a layer type of a later version is 22023 saying it is not available');
+SELECT throws_like($$SELECT pgdl.train_model('m', 't', 'y', '[{"type":"attention","heads":2}]')$$,
+                   'layer 1 (attention): needs a sequence of shape [T, D], got [%] (set the input_shape option%',
+                   'attention on a vector is 22023 asking for a sequence');
 SELECT throws_like($$SELECT pgdl.train_model('m', 't', 'y', '[{"type":"wibble"}]')$$,
                    'layer 1: unknown type "wibble"; accepted types: dense%', 'an unknown layer type is 22023');
 SELECT throws_ok($$SELECT pgdl.train_model('m', 't', 'y', '{"type":"dense"}')$$,

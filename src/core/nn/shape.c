@@ -22,6 +22,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
 #include <string.h>
 
 #include "nn_kernels.h"
@@ -30,10 +31,22 @@ void
 dl_dropout_mask(float *mask, size_t n, float rate, dl_rng *rng)
 {
 	float		keep = 1.0f / (1.0f - rate);
+	/* a value is dropped when its 32-bit uniform is below rate 2^32 */
+	uint64_t	below = (uint64_t) ceil((double) rate * 4294967296.0);
+	size_t		i = 0;
+	dl_rng		r = *rng;		/* in registers for the loop */
 
-	/* 53-bit uniforms, so a rate is honoured to double precision */
-	for (size_t i = 0; i < n; i++)
-		mask[i] = dl_rng_uniform(rng) >= (double) rate ? keep : 0.0f;
+	/* two draws per 64-bit number: masks are a hot path of attention */
+	for (; i + 1 < n; i += 2)
+	{
+		uint64_t	v = dl_rng_next(&r);
+
+		mask[i] = (v & 0xFFFFFFFFu) >= below ? keep : 0.0f;
+		mask[i + 1] = (v >> 32) >= below ? keep : 0.0f;
+	}
+	if (i < n)
+		mask[i] = (dl_rng_next(&r) & 0xFFFFFFFFu) >= below ? keep : 0.0f;
+	*rng = r;
 }
 
 void
