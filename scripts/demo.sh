@@ -4,7 +4,8 @@
 # loads the Fashion-MNIST training set (60,000 images) into fashion_mnist and
 # the test set (10,000) into fashion_mnist_test, runs scripts/demo.sql (statistics,
 # scalers), demo_cluster.sql (k-means), demo_features.sql (feature scores, PCA),
-# demo_mlp.sql (an MLP) and demo_cnn.sql (a convolutional network) with psql,
+# demo_mlp.sql (an MLP), demo_cnn.sql (a convolutional network) and
+# demo_seq.sql (a transformer on images read as sequences) with psql,
 # and stops the cluster on any exit.
 #
 # PGDL_DEMO_KEEP=1 leaves the cluster running afterwards and prints how to
@@ -29,7 +30,7 @@ printf '   loaded in %d.%d s (COPY with its primary key, then VACUUM ANALYZE)\n'
 echo "== Loading the 10,000 test images into fashion_mnist_test"
 /usr/bin/python3 scripts/load_fashion_mnist.py --sql --split test | psql -X -q -v ON_ERROR_STOP=1
 
-for part in demo demo_cluster demo_features demo_mlp demo_cnn; do
+for part in demo demo_cluster demo_features demo_mlp demo_cnn demo_seq; do
 	psql -X -v ON_ERROR_STOP=1 -P pager=off -f scripts/$part.sql </dev/null
 done
 
