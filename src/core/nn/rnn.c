@@ -241,13 +241,12 @@ dy_at(const float *dy, int b, int t, int T, int U, bool seq)
 	return t == T - 1 ? dy + (size_t) b * U : NULL;
 }
 
-/* x (U) += y (U); returns x */
-static inline float *
+/* x (U) += y (U) */
+static inline void
 add_into(float *restrict x, const float *restrict y, int U)
 {
 	for (int j = 0; j < U; j++)
 		x[j] += y[j];
-	return x;
 }
 
 /*
@@ -310,7 +309,7 @@ dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x, const fl
 			float	   *dcb = dc + (size_t) b * U;
 
 			if (dyt)
-				dhb = add_into(dhb, dyt, U);
+				add_into(dhb, dyt, U);
 			if (t == 0)
 				lstm_cell_back(d, d + U, d + 2 * U, d + 3 * U, dhb, dcb, g, g + U, g + 2 * U, g + 3 * U,
 							   c, NULL, U, true);
@@ -333,6 +332,64 @@ dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x, const fl
 	col_sums(db, dg, (size_t) n * T, G, G);
 	if (dx)
 		dl_sgemm(false, true, n * T, F, G, 1.0f, dg, G, w, G, 0.0f, dx, F);
+}
+
+/*
+ * One row's GRU step: the input side's pre-activations (z, r, n: gz, gr,
+ * gn) activated in place, with the recurrent side's (hz, hr, hn: h U + b_h);
+ * cn keeps hn for the backward pass; hh from the previous state hp (first:
+ * none).  Written, like lstm_cell, so that GCC vectorizes it.
+ */
+static inline void
+gru_cell(float *restrict gz, float *restrict gr, float *restrict gn,
+		 const float *restrict hz, const float *restrict hr, const float *restrict hn,
+		 float *restrict cn, const float *restrict hp, float *restrict hh, int U, bool first)
+{
+	for (int j = 0; j < U; j++)
+	{
+		float		z = sigm(gz[j] + hz[j]);
+		float		r = sigm(gr[j] + hr[j]);
+		float		nn = vtanh(gn[j] + r * hn[j]);
+
+		gz[j] = z;
+		gr[j] = r;
+		gn[j] = nn;
+		cn[j] = hn[j];
+		hh[j] = first ? (1.0f - z) * nn : (1.0f - z) * nn + z * hp[j];
+	}
+}
+
+/*
+ * One row's GRU step back: from dh (reaching h_t; replaced by the part that
+ * reaches h_{t-1} directly), the input side's pre-activation gradients (dz,
+ * dr, dn) and the recurrent side's (rz, rr, rn); z, r, nn the activated
+ * gates, cn the recurrent candidate, hp the previous state (first: none).
+ */
+static inline void
+gru_cell_back(float *restrict dz, float *restrict dr, float *restrict dn,
+			  float *restrict rz, float *restrict rr, float *restrict rn, float *restrict dh,
+			  const float *restrict gz, const float *restrict gr, const float *restrict gn,
+			  const float *restrict cn, const float *restrict hp, int U, bool first)
+{
+	for (int j = 0; j < U; j++)
+	{
+		float		z = gz[j],
+					r = gr[j],
+					nn = gn[j];
+		float		dhj = dh[j];
+		float		dzj = dhj * ((first ? 0.0f : hp[j]) - nn);
+		float		dan = dhj * (1.0f - z) * (1.0f - nn * nn);
+		float		daz = dzj * z * (1.0f - z);
+		float		dar = dan * cn[j] * r * (1.0f - r);
+
+		dz[j] = daz;
+		dr[j] = dar;
+		dn[j] = dan;
+		rz[j] = daz;
+		rr[j] = dar;
+		rn[j] = dan * r;
+		dh[j] = dhj * z;
+	}
 }
 
 void
@@ -361,25 +418,15 @@ dl_gru_forward(float *y, float *gates, float *cand, float *h, float *tmp,
 		add_bias(tmp, bh, (size_t) n, G);
 		for (int b = 0; b < n; b++)
 		{
-			float	   *restrict g = gates + b * TG + (size_t) t * G;
-			const float *restrict hg = tmp + (size_t) b * G;
-			float	   *restrict cn = cand + b * TU + (size_t) t * U;
-			float	   *restrict hh = h + b * TU + (size_t) t * U;
-			const float *restrict hp = t > 0 ? hh - U : NULL;
+			float	   *g = gates + b * TG + (size_t) t * G;
+			const float *hg = tmp + (size_t) b * G;
+			float	   *cn = cand + b * TU + (size_t) t * U;
+			float	   *hh = h + b * TU + (size_t) t * U;
 
-			for (int j = 0; j < U; j++)
-			{
-				float		z = sigm(g[j] + hg[j]);
-				float		r = sigm(g[U + j] + hg[U + j]);
-				float		hn = hg[2 * U + j];
-				float		nn = vtanh(g[2 * U + j] + r * hn);
-
-				g[j] = z;
-				g[U + j] = r;
-				g[2 * U + j] = nn;
-				cn[j] = hn;
-				hh[j] = (1.0f - z) * nn + (hp ? z * hp[j] : 0.0f);
-			}
+			if (t == 0)
+				gru_cell(g, g + U, g + 2 * U, hg, hg + U, hg + 2 * U, cn, NULL, hh, U, true);
+			else
+				gru_cell(g, g + U, g + 2 * U, hg, hg + U, hg + 2 * U, cn, hh - U, hh, U, false);
 		}
 	}
 	rnn_output(y, h, n, T, U, seq);
@@ -408,33 +455,21 @@ dl_gru_backward(float *dx, float *dp, const float *dy, const float *x, const flo
 	{
 		for (int b = 0; b < n; b++)
 		{
-			const float *restrict g = gates + b * TG + (size_t) t * G;
-			const float *restrict cn = cand + b * TU + (size_t) t * U;
-			const float *restrict hp = t > 0 ? h + b * TU + (size_t) (t - 1) * U : NULL;
-			const float *restrict dyt = dy_at(dy, b, t, T, U, seq);
-			float	   *restrict d = dg + b * TG + (size_t) t * G;
-			float	   *restrict drb = dr + (size_t) b * G;
-			float	   *restrict dhb = dh + (size_t) b * U;
+			const float *g = gates + b * TG + (size_t) t * G;
+			const float *cn = cand + b * TU + (size_t) t * U;
+			const float *dyt = dy_at(dy, b, t, T, U, seq);
+			float	   *d = dg + b * TG + (size_t) t * G;
+			float	   *drb = dr + (size_t) b * G;
+			float	   *dhb = dh + (size_t) b * U;
 
-			for (int j = 0; j < U; j++)
-			{
-				float		z = g[j],
-							r = g[U + j],
-							nn = g[2 * U + j];
-				float		dhj = dhb[j] + (dyt ? dyt[j] : 0.0f);
-				float		dz = dhj * ((hp ? hp[j] : 0.0f) - nn);
-				float		dan = dhj * (1.0f - z) * (1.0f - nn * nn);
-				float		daz = dz * z * (1.0f - z);
-				float		dar = dan * cn[j] * r * (1.0f - r);
-
-				d[j] = daz;
-				d[U + j] = dar;
-				d[2 * U + j] = dan;
-				drb[j] = daz;
-				drb[U + j] = dar;
-				drb[2 * U + j] = dan * r;
-				dhb[j] = dhj * z;
-			}
+			if (dyt)
+				add_into(dhb, dyt, U);
+			if (t == 0)
+				gru_cell_back(d, d + U, d + 2 * U, drb, drb + U, drb + 2 * U, dhb, g, g + U, g + 2 * U,
+							  cn, NULL, U, true);
+			else
+				gru_cell_back(d, d + U, d + 2 * U, drb, drb + U, drb + 2 * U, dhb, g, g + U, g + 2 * U,
+							  cn, h + b * TU + (size_t) (t - 1) * U, U, false);
 		}
 		col_sums(dbh, dr, (size_t) n, G, G);
 		if (t > 0)
