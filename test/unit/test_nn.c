@@ -621,6 +621,69 @@ rnn_ref(double *hout, const float *x, const float *p, int T, int F, int U, bool 
 	}
 }
 
+/*
+ * The gates' sigmoid and tanh against libm in double: within 1e-6 relative
+ * wherever the result is a normal float (below, within FLT_MIN absolute),
+ * over steps of 1/1024 on [-100, 100], powers of 2 from 2^-126 to 2^7 with
+ * their neighbours, and the branch points of the approximations.
+ */
+static void
+test_rnn_activations(void)
+{
+	double		worst[2] = {0, 0};
+	float		at[2] = {0, 0};
+	float		edges[] = {0.0f, -0.0f, 0.625f, -0.625f, 43.5f, -43.5f, 44.0f, 87.0f, -87.0f, 88.0f, -88.0f,
+	87.5f, -87.5f, 89.0f, -89.0f, 1e4f, -1e4f, 3e38f, -3e38f};
+	int			nv = 0;
+	float	   *v = malloc(sizeof(float) * 300000);
+
+	th_begin("lstm and gru: the gates' sigmoid and tanh within 1e-6 of libm's");
+	for (int k = -102400; k <= 102400; k++)
+		v[nv++] = (float) k / 1024.0f;
+	for (int e = -126; e <= 7; e++)
+		for (int s = -1; s <= 1; s += 2)
+		{
+			float		x = s * ldexpf(1.0f, e);
+
+			v[nv++] = x;
+			v[nv++] = nextafterf(x, 0.0f);
+			v[nv++] = nextafterf(x, 2.0f * x);
+		}
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+	{
+		v[nv++] = edges[i];
+		v[nv++] = nextafterf(edges[i], 0.0f);
+		v[nv++] = nextafterf(edges[i], 1e38f * (edges[i] < 0 ? -1.0f : 1.0f));
+	}
+	for (int i = 0; i < nv; i++)
+	{
+		double		x = v[i];
+		double		ref[2] = {1.0 / (1.0 + exp(-x)), tanh(x)};
+		float		got[2] = {dl_rnn_sigmoid(v[i]), dl_rnn_tanh(v[i])};
+
+		for (int f = 0; f < 2; f++)
+		{
+			double		err = fabs(ref[f]) < FLT_MIN ? (fabs(got[f] - ref[f]) <= FLT_MIN ? 0.0 : 1.0)
+				: fabs(got[f] - ref[f]) / fabs(ref[f]);
+
+			if (!(err <= worst[f]))		/* NaN too */
+			{
+				worst[f] = isnan(err) ? INFINITY : err;
+				at[f] = v[i];
+			}
+		}
+	}
+	printf("# gate activations: worst relative error %.2g (sigmoid at %.9g), %.2g (tanh at %.9g)\n",
+		   worst[0], at[0], worst[1], at[1]);
+	CHECK_REL(dl_rnn_sigmoid(at[0]), 1.0 / (1.0 + exp(-(double) at[0])), 1e-6);
+	CHECK_REL(dl_rnn_tanh(at[1]), tanh((double) at[1]), 1e-6);
+	CHECK(worst[0] <= 1e-6 && worst[1] <= 1e-6);
+	CHECK(dl_rnn_sigmoid(-1000.0f) == 0.0f && dl_rnn_sigmoid(1000.0f) == 1.0f);
+	CHECK(dl_rnn_tanh(-1000.0f) == -1.0f && dl_rnn_tanh(1000.0f) == 1.0f);
+	free(v);
+	th_end();
+}
+
 static void
 test_rnn_reference(void)
 {
@@ -1417,6 +1480,7 @@ suite_nn(void)
 	test_conv_shapes();
 	test_embedding();
 	test_grad_rnn();
+	test_rnn_activations();
 	test_rnn_reference();
 	test_grad_attention();
 	test_attention_reference();

@@ -218,6 +218,10 @@ extern int	dl_rnn_gates(const dl_layer *l);
 /* the scratch an lstm or gru layer needs per row, in floats (0 for other layers) */
 extern size_t dl_rnn_scratch_size(const dl_layer *l);
 
+/* the gates' sigmoid and tanh (rnn.c: vectorizable, within 1e-6 of libm) */
+extern float dl_rnn_sigmoid(float v);
+extern float dl_rnn_tanh(float v);
+
 /*
  * x (n, T, F) -> y (n, U), the last state, or (n, T, U) when seq
  * (return_sequences; y may then be h).  p is the layer's parameter slice
