@@ -1371,6 +1371,13 @@ test_attention_shapes(void)
 	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {4, 5}}), DL_EINVAL);
 	CHECK(strstr(th_last_message, "the model dimension 5 is not a multiple of heads (2); set key_dim") != NULL);
 	dl_network_free(&net);
+	/* heads and key_dim are each in range, their product is not: a range error as theirs */
+	s.heads = 1024;
+	s.key_dim = 1025;
+	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {4, 5}}), DL_EINVAL);
+	CHECK(strstr(th_last_message, "heads x key_dim is above 1048576") != NULL);
+	dl_network_free(&net);
+	s.heads = 2;
 	s.key_dim = 3;
 	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {4, 5}}), DL_OK);
 	CHECK(net.n_params == (size_t) 5 * 18 + 18 + 6 * 5 + 5);
