@@ -571,6 +571,67 @@ test_bad_setups(void)
 	th_end();
 }
 
+/*
+ * The sinusoidal table is stored as parameters but never trained: after
+ * epochs of AdamW with weight decay, l1 and clipping it is still exactly
+ * dl_sinusoids' table, while the learned one (same init seed) moved.
+ */
+static void
+test_sinusoids_not_trained(void)
+{
+	size_t		n = 64;
+	float	   *x = malloc(sizeof(float) * 5 * 4 * n);
+	float	   *y = malloc(sizeof(float) * n);
+	float		table[5 * 4];
+	uint64_t	st = 9;
+	dl_split	split = all_rows(n);
+	dl_dataset	data = {x, y, n, 20, 2};
+
+	th_begin("train: a sinusoidal positional table is not decayed, shrunk, clipped or stepped; a learned one is trained");
+	for (size_t i = 0; i < 20 * n; i++)
+		x[i] = (float) (2.0 * th_rand_uniform(&st) - 1.0);
+	for (size_t r = 0; r < n; r++)
+		y[r] = x[r * 20] > x[r * 20 + 19] ? 1.0f : 0.0f;
+	dl_sinusoids(table, 5, 4);
+	for (int learned = 0; learned <= 1; learned++)
+	{
+		dl_layer_spec pos = spec_of(DL_LAYER_POSITIONAL_ENCODING);
+		dl_layer_spec layers[4];
+		dl_network	net;
+		dl_train_options o;
+		dl_train_result res;
+		float		before[5 * 4];
+
+		pos.learned = learned == 1;
+		layers[0] = pos;
+		layers[1] = spec_of(DL_LAYER_ATTENTION);
+		layers[2] = spec_of(DL_LAYER_GLOBAL_AVGPOOL);
+		layers[3] = spec_dense(2, DL_ACT_SOFTMAX);
+		if (!build_net(&net, layers, 4, shape2(5, 4), 3))
+			continue;
+		memcpy(before, net.params + net.layers[0].param_offset, sizeof(before));
+		dl_train_options_defaults(&o);
+		o.loss = DL_LOSS_CE;
+		o.optimizer = DL_OPT_ADAMW;
+		o.weight_decay = 0.5f;
+		o.l1 = 0.1f;
+		o.clip_norm = 0.5f;
+		o.learning_rate = 0.05f;
+		o.batch_size = 8;
+		o.epochs = 5;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_OK);
+		if (learned)
+			CHECK(memcmp(net.params + net.layers[0].param_offset, before, sizeof(before)) != 0);
+		else
+			CHECK(memcmp(net.params + net.layers[0].param_offset, table, sizeof(table)) == 0);
+		dl_network_free(&net);
+	}
+	dl_split_free(&split);
+	free(x);
+	free(y);
+	th_end();
+}
+
 /* clip_norm: one sgd step of lr 1 on one batch moves by the clipped gradient */
 static void
 test_clip_norm(void)
@@ -1222,6 +1283,7 @@ suite_nn_train(void)
 	test_bad_setups();
 	test_clip_norm();
 	test_running_stats_not_decayed();
+	test_sinusoids_not_trained();
 	test_split();
 	test_predict_paths();
 	test_preprocess();
