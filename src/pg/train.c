@@ -222,9 +222,14 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("warm_start model \"%s\" has a different architecture (%zu parameters, this one %zu)",
 							opts->warm_start, ws->m.net.n_params, model->net.n_params)));
+		/*
+		 * The trainable counts too: a learned positional table is not a
+		 * sinusoidal one, which would then keep the learned values frozen
+		 */
 		for (int i = 0; i < model->net.n_layers; i++)
 			if (ws->m.net.layers[i].spec.type != model->net.layers[i].spec.type ||
-				ws->m.net.layers[i].n_params != model->net.layers[i].n_params)
+				ws->m.net.layers[i].n_params != model->net.layers[i].n_params ||
+				ws->m.net.layers[i].n_trainable != model->net.layers[i].n_trainable)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("warm_start model \"%s\" differs from this one at layer %d", opts->warm_start, i + 1)));
