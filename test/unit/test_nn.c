@@ -1409,9 +1409,10 @@ test_attention_shapes(void)
 
 /*
  * The layer's buffers at exactly the sizes the workspace gives them
- * (n * dl_attn_saved_size, n * dl_attn_scratch_size), each its own
- * allocation, so that an overrun of a sizing rule is an ASan report rather
- * than a write into a neighbouring buffer of the workspace's block; every
+ * (n * dl_attn_saved_size, n * dl_attn_scratch_size of training or of
+ * prediction), each its own allocation, so that an overrun of a sizing
+ * rule is an ASan report rather than a write into a neighbouring buffer of
+ * the workspace's block; prediction equals training without dropout; every
  * path (attention, post-norm, norm_first, causal, dropout, an activation
  * that keeps its input or not, key_dim apart from D / heads, one row and
  * several).
@@ -1468,7 +1469,8 @@ test_attention_buffers(void)
 			float	   *dx = malloc(sizeof(float) * size);
 			float	   *dp = calloc(net.n_params, sizeof(float));
 			float	   *saved = malloc(sizeof(float) * n * dl_attn_saved_size(l));
-			float	   *scratch = malloc(sizeof(float) * n * dl_attn_scratch_size(l));
+			float	   *scratch = malloc(sizeof(float) * n * dl_attn_scratch_size(l, true));
+			float	   *pscratch = malloc(sizeof(float) * n * dl_attn_scratch_size(l, false));
 			dl_rng		rng;
 			bool		finite = true;
 
@@ -1481,8 +1483,17 @@ test_attention_buffers(void)
 				finite = finite && isfinite(y[i]) && isfinite(dx[i]);
 			for (size_t i = 0; i < net.n_params; i++)
 				finite = finite && isfinite(dp[i]);
-			/* prediction: the scratch only */
-			dl_attn_forward(l, y, NULL, scratch, x, net.params, n, NULL);
+			/* prediction: its own scratch only, the same outputs as training's without dropout */
+			dl_attn_forward(l, y, NULL, pscratch, x, net.params, n, NULL);
+			if (cases[c].rate == 0.0f)
+			{
+				float	   *yt = malloc(sizeof(float) * size);
+
+				dl_attn_forward(l, yt, saved, scratch, x, net.params, n, &rng);
+				if (memcmp(y, yt, sizeof(float) * size) != 0)
+					th_fail(__FILE__, __LINE__, "case %d, %d rows: prediction differs from training", c, n);
+				free(yt);
+			}
 			for (size_t i = 0; i < size; i++)
 				finite = finite && isfinite(y[i]);
 			if (!finite)
@@ -1494,6 +1505,7 @@ test_attention_buffers(void)
 			free(dp);
 			free(saved);
 			free(scratch);
+			free(pscratch);
 		}
 		dl_network_free(&net);
 	}
