@@ -74,6 +74,34 @@ read_input_array(PgdlModel *pm, ArrayType *arr)
 				 ndim > 2 ? errdetail("The array has %d dimensions.", ndim) :
 				 errdetail("Version %d was trained on: %s.", pm->version,
 						   pgdl_feature_list(&pm->m))));
+	/*
+	 * A 2-D array given to a sequence model is a sequence: of the shape it
+	 * was trained on (its 2-D feature's, else input_shape), not any shape
+	 * that holds as many values.
+	 */
+	if (ndim == 2)
+	{
+		const dl_feature *f = pm->m.n_features == 1 ? &pm->m.features[0] : NULL;
+		int			rows = 0,
+					cols = 0;
+
+		if (f && f->kind == DL_FEATURE_MATRIX)
+		{
+			rows = f->rows;
+			cols = f->cols;
+		}
+		else if (pm->m.net.input_shape.ndim == 2)
+		{
+			rows = pm->m.net.input_shape.dim[0];
+			cols = pm->m.net.input_shape.dim[1];
+		}
+		if (rows > 0 && (ARR_DIMS(arr)[0] != rows || ARR_DIMS(arr)[1] != cols))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("model \"%s\" expects a sequence of %d steps x %d features, got a %d x %d array",
+							pm->name, rows, cols, ARR_DIMS(arr)[0], ARR_DIMS(arr)[1]),
+					 errhint("A flat array of the %d values is read step by step.", pm->m.n_inputs)));
+	}
 	if (elemtype == FLOAT4OID && !ARR_HASNULL(arr))
 	{
 		const float *v = (const float *) ARR_DATA_PTR(arr);
@@ -343,8 +371,8 @@ typedef struct ScoreState
 {
 	PgdlModel  *pm;
 	dl_workspace *ws;
-	float	   *xb;				/* BATCH_ROWS x n_inputs */
-	float	   *ob;				/* BATCH_ROWS x n_outputs */
+	float	   *xb;				/* batch_rows x n_inputs */
+	float	   *ob;				/* batch_rows x n_outputs */
 	int			n;				/* rows gathered in this batch */
 	bool		with_extra;
 	pgdl_score_callback cb;
@@ -394,6 +422,7 @@ pgdl_score_source(PgdlModel *pm, const char *source_sql, const char *extra_colum
 {
 	ScoreState	st;
 	PgdlFeatureSet fs;
+	int			batch_rows = BATCH_ROWS;
 
 	/*
 	 * The model's columns and the id or target column, checked on the
@@ -419,15 +448,22 @@ pgdl_score_source(PgdlModel *pm, const char *source_sql, const char *extra_colum
 	st.cb = cb;
 	st.arg = arg;
 	st.with_extra = extra_column != NULL;
-	st.xb = palloc(sizeof(float) * (size_t) BATCH_ROWS * Max(pm->m.n_inputs, 1));
-	st.ob = palloc(sizeof(float) * (size_t) BATCH_ROWS * Max(pm->n_outputs, 1));
+	/*
+	 * Fewer rows per batch when the workspace of BATCH_ROWS would pass
+	 * pgdl.max_training_memory: attention's weights grow as T x T per row.
+	 */
+	while (batch_rows > 1 &&
+		   dl_workspace_bytes(&pm->m.net, batch_rows, false) > (size_t) pgdl_max_training_memory_kb * 1024)
+		batch_rows /= 2;
+	st.xb = palloc(sizeof(float) * (size_t) batch_rows * Max(pm->m.n_inputs, 1));
+	st.ob = palloc(sizeof(float) * (size_t) batch_rows * Max(pm->n_outputs, 1));
 	st.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl scoring row", ALLOCSET_DEFAULT_SIZES);
-	pgdl_check_status(dl_workspace_create(&pm->m.net, BATCH_ROWS, false, &st.ws));
+	pgdl_check_status(dl_workspace_create(&pm->m.net, batch_rows, false, &st.ws));
 	fs.n = pm->m.n_features;
 	fs.features = pm->m.features;
 	fs.n_inputs = pm->m.n_inputs;
 	pgdl_scan_source(source_sql, &fs, extra_column ? pgdl_quote_ident(extra_column) : NULL,
-					 BATCH_ROWS, score_row, score_batch, &st);
+					 batch_rows, score_row, score_batch, &st);
 	dl_workspace_free(st.ws);
 	MemoryContextDelete(st.row_cxt);
 }

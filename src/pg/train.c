@@ -109,6 +109,37 @@ run_training(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 	PG_END_TRY();
 }
 
+/*
+ * The training workspace (activations, what attention keeps for its
+ * backward pass, gradients, the optimizer's moments) is allocated at once by
+ * dl_train: measured here against the memory limit first, so that a long
+ * sequence through attention (T x T weights per head and row) is a clear
+ * 54000 rather than an allocation failure or the OOM killer.
+ */
+static void
+check_workspace(const dl_network *net, const dl_options *opts, size_t n_train)
+{
+	size_t		limit = (size_t) (opts->max_memory_kb > 0 ? opts->max_memory_kb : pgdl_max_training_memory_kb) * 1024;
+	int			batch;
+	size_t		need;
+
+	if (n_train == 0)
+		return;					/* dl_train reports it */
+	batch = n_train < (size_t) opts->train.batch_size ? (int) n_train : opts->train.batch_size;
+	need = dl_workspace_bytes(net, batch, true);
+	if (need > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 need == SIZE_MAX ?
+				 errmsg("training this network on batches of %d rows needs more memory than can be addressed",
+						batch) :
+				 errmsg("training this network on batches of %d rows needs %zu kB of working memory, more than %s (%zu kB)",
+						batch, (need + 1023) / 1024,
+						opts->max_memory_kb > 0 ? "the option \"max_memory\"" : "pgdl.max_training_memory",
+						limit / 1024),
+				 errhint("Lower batch_size, use shorter sequences or a smaller network, or raise pgdl.max_training_memory (superuser).")));
+}
+
 /* ---- the function --------------------------------------------------------------- */
 
 static char *
@@ -191,9 +222,14 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("warm_start model \"%s\" has a different architecture (%zu parameters, this one %zu)",
 							opts->warm_start, ws->m.net.n_params, model->net.n_params)));
+		/*
+		 * The trainable counts too: a learned positional table is not a
+		 * sinusoidal one, which would then keep the learned values frozen
+		 */
 		for (int i = 0; i < model->net.n_layers; i++)
 			if (ws->m.net.layers[i].spec.type != model->net.layers[i].spec.type ||
-				ws->m.net.layers[i].n_params != model->net.layers[i].n_params)
+				ws->m.net.layers[i].n_params != model->net.layers[i].n_params ||
+				ws->m.net.layers[i].n_trainable != model->net.layers[i].n_trainable)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("warm_start model \"%s\" differs from this one at layer %d", opts->warm_start, i + 1)));
@@ -202,6 +238,7 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 	MemoryContextSwitchTo(old);
 
 	/* train */
+	check_workspace(&model->net, opts, split->n_train);
 	old = MemoryContextSwitchTo(train_cxt);
 	run_training(&model->net, &opts->train, data, split, progress, result);
 	MemoryContextSwitchTo(old);

@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(159);
+SELECT plan(171);
 
 -- Runs q; returns 'ok' or 'SQLSTATE: message | detail | hint' of its error,
 -- for the checks that look at DETAIL and HINT (throws_ok sees the message only).
@@ -161,6 +161,46 @@ SELECT throws_ok($$SELECT pgdl.train_model('m', 't', 'y', '{"type":"dense"}')$$,
                  '22023', 'layers must be a JSON array of 1 to 256 layer objects, got an object', 'layers that are not an array are 22023');
 SELECT throws_ok($$SELECT pgdl.train_model('m', 't', 'y', '[{"type":"dense","units":2}]', NULL, '{"task": "clustering"}')$$,
                  '22023', 'option "task" must be one of classification, regression, got "clustering"', 'an unknown task is 22023');
+
+------------------------------------------------------------------------------
+-- attention layers: the spec's errors, a sequence of the wrong shape, memory
+------------------------------------------------------------------------------
+CREATE TEMP TABLE seq AS
+SELECT i AS id, ((i % 10) >= 5) AS y,
+       ARRAY[[(i % 10) / 10.0, i % 7, 1], [i % 3, 0.5, (i % 10) / 10.0], [0, 1, i % 2], [1, i % 5, 0]]::real[] AS s
+FROM generate_series(1, 60) i;
+SELECT throws_ok($$SELECT pgdl.train_model('m', 't', 'y', '[{"type":"attention"},{"type":"dense","units":2}]', ARRAY['a', 'b'])$$,
+                 '22023', 'layer 1 (attention): needs a sequence of shape [T, D], got [2] (set the input_shape option, or return_sequences on a recurrent layer before)',
+                 'attention on two scalar features is 22023 naming the shape it got');
+SELECT throws_ok($$SELECT pgdl.train_model('m', 'seq', 'y', '[{"type":"attention","heads":2},{"type":"global_avgpool"}]', ARRAY['s'])$$,
+                 '22023', 'layer 1 (attention): the model dimension 3 is not a multiple of heads (2); set key_dim',
+                 'heads that do not divide the model dimension without key_dim is 22023');
+SELECT throws_ok($$SELECT pgdl.train_model('m', 'seq', 'y', '[{"type":"attention","dropout":1},{"type":"global_avgpool"}]', ARRAY['s'])$$,
+                 '22023', 'layer 1 (attention): "dropout" must be a number from 0 to below 1, got 1',
+                 'attention dropout 1 is 22023');
+SELECT throws_ok($$SELECT pgdl.train_model('m', 'seq', 'y', '[{"type":"transformer_encoder","units":4},{"type":"global_avgpool"}]', ARRAY['s'])$$,
+                 '22023', 'layer 1 (transformer_encoder): unknown key "units"; accepted keys: activation, alpha, epsilon, heads, key_dim, causal, dropout, ff_dim, norm_first',
+                 'an unknown key on transformer_encoder is 22023 listing its keys');
+SELECT throws_ok($$SELECT pgdl.train_model('m', 'seq', 'y', '[{"type":"positional_encoding","encoding":"rotary"},{"type":"global_avgpool"}]', ARRAY['s'])$$,
+                 '22023', 'layer 1 (positional_encoding): "encoding" must be one of sinusoidal, learned, got "rotary"',
+                 'an unknown positional encoding is 22023 listing the accepted ones');
+SELECT lives_ok($$SELECT pgdl.train_model('tap_tf', 'seq', 'y', '[{"type":"positional_encoding"},{"type":"transformer_encoder","heads":3,"ff_dim":8},{"type":"global_avgpool"}]', ARRAY['s'], '{"epochs":2,"seed":1}')$$,
+                'train tap_tf (a transformer on 4 x 3 sequences)');
+SELECT throws_ok($$SELECT pgdl.predict('tap_tf', ARRAY[[1, 2, 3], [4, 5, 6]]::real[])$$,
+                 '22000', 'model "tap_tf" expects 12 features, got 6',
+                 'predict with a sequence of 2 steps on a 4-step transformer is 22000');
+SELECT throws_ok($$SELECT pgdl.predict('tap_tf', ARRAY[[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12]]::real[])$$,
+                 '22000', 'model "tap_tf" expects a sequence of 4 steps x 3 features, got a 6 x 2 array',
+                 'predict with a 6 x 2 sequence on a 4 x 3 transformer is 22000, though it holds 12 values');
+SELECT ok(pgdl.predict('tap_tf', s) IS NOT NULL, 'predict with a 4 x 3 sequence works') FROM seq WHERE id = 1;
+SELECT lives_ok($$SELECT pgdl.train_model('tap_tf2', 'seq', 'y', '[{"type":"positional_encoding"},{"type":"transformer_encoder","heads":3,"ff_dim":8},{"type":"global_avgpool"}]', ARRAY['s'], '{"epochs":1,"warm_start":"tap_tf@1"}')$$,
+                'a transformer warm-starts from one of the same layers');
+SELECT throws_ok($$SELECT pgdl.train_model('tap_tf3', 'seq', 'y', '[{"type":"positional_encoding","encoding":"learned"},{"type":"transformer_encoder","heads":3,"ff_dim":8},{"type":"global_avgpool"}]', ARRAY['s'], '{"epochs":1,"warm_start":"tap_tf@1"}')$$,
+                 '22023', 'warm_start model "tap_tf@1" differs from this one at layer 1',
+                 'a learned positional table does not warm-start from a sinusoidal one (same size)');
+SELECT matches(pg_temp.err($$SELECT pgdl.train_model('m', 'SELECT id, y, array_fill(1::real, ARRAY[600, 2]) AS s FROM seq', 'y', '[{"type":"attention"},{"type":"global_avgpool"}]', ARRAY['s'], '{"max_memory": 1024}')$$),
+               '^54000: training this network on batches of 54 rows needs [0-9]+ kB of working memory, more than the option "max_memory" \(1024 kB\) \|  \| Lower batch_size',
+               'attention over 600 steps whose workspace passes max_memory is 54000 before allocating');
 
 ------------------------------------------------------------------------------
 -- the source, the features and the target

@@ -504,6 +504,85 @@ test_round_trip(void)
 		dl_workspace_free(w1);
 		dl_workspace_free(w2);
 		dl_model_free(&back);
+		/*
+		 * Every hand-edited field of records 17-19 is a clean DL_EFORMAT:
+		 * the transformer's (type 18, heads 3, key_dim 2), the attention's
+		 * (type 17, heads 2, key_dim 5) and the positional encodings around
+		 * it, at their offsets in the record from its type.
+		 */
+		{
+			static const struct
+			{
+				uint32_t	type,
+							heads,
+							key_dim;
+				int			offset;		/* from the record's type */
+				int			bytes;		/* 1: u8, 4: u32 or f32 */
+				uint32_t	value;
+			}			edits[] = {
+				{18, 3, 2, 4, 4, 0},	/* heads 0 */
+				{18, 3, 2, 4, 4, 2},	/* heads 2: other parameter counts */
+				{18, 3, 2, 4, 4, 0xFFFFFFFFu},	/* heads 2^32 - 1 */
+				{18, 3, 2, 8, 4, 0},	/* key_dim 0 */
+				{18, 3, 2, 8, 4, 1000000},	/* heads x key_dim above the limit */
+				{18, 3, 2, 12, 1, 2},	/* causal 2 */
+				{18, 3, 2, 13, 4, 0x7FC00000u},	/* rate NaN */
+				{18, 3, 2, 13, 4, 0x3F800000u},	/* rate 1 */
+				{18, 3, 2, 13, 4, 0xBF000000u},	/* rate -0.5 */
+				{18, 3, 2, 17, 4, 0},	/* ff_dim 0 */
+				{18, 3, 2, 17, 4, 25},	/* ff_dim 25: other parameter counts */
+				{18, 3, 2, 21, 4, 99},	/* activation 99 */
+				{18, 3, 2, 25, 4, 0x7FC00000u},	/* alpha NaN */
+				{18, 3, 2, 25, 4, 0},	/* alpha 0 */
+				{18, 3, 2, 29, 1, 2},	/* norm_first 2 */
+				{18, 3, 2, 30, 4, 0x7FC00000u},	/* epsilon NaN */
+				{18, 3, 2, 30, 4, 0},	/* epsilon 0 */
+				{18, 3, 2, 30, 4, 0x7F800000u},	/* epsilon infinity */
+				{17, 2, 5, 4, 4, 0},	/* heads 0 */
+				{17, 2, 5, 13, 4, 0x7FC00000u},	/* rate NaN */
+				{17, 2, 5, 17, 1, 2},	/* use_bias 2 */
+				{17, 2, 5, 17, 1, 1},	/* use_bias 1: other parameter counts */
+				{17, 2, 5, -1, 1, 2},	/* the sinusoidal encoding before it: learned 2 */
+				{17, 2, 5, 22, 1, 2},	/* the learned encoding after it: learned 2 */
+				{17, 2, 5, 18, 4, 17},	/* the encoding after it becomes an attention */
+			};
+
+			for (int e = 0; e < (int) (sizeof(edits) / sizeof(edits[0])); e++)
+			{
+				uint8_t    *copy = malloc(len);
+				size_t		at = 0;
+
+				memcpy(copy, blob, len);
+				for (size_t i = 0; i + 12 <= len && !at; i++)
+				{
+					uint32_t	v[3];
+
+					memcpy(v, copy + i, 12);
+					if (v[0] == edits[e].type && v[1] == edits[e].heads && v[2] == edits[e].key_dim)
+						at = i;
+				}
+				if (at == 0)
+					th_fail(__FILE__, __LINE__, "edit %d: no record of type %u, heads %u, key_dim %u",
+							e, edits[e].type, edits[e].heads, edits[e].key_dim);
+				else
+				{
+					dl_status	st;
+
+					if (edits[e].bytes == 1)
+						copy[at + edits[e].offset] = (uint8_t) edits[e].value;
+					else
+						memcpy(copy + at + edits[e].offset, &edits[e].value, 4);
+					fix_crc(copy, len);
+					st = read_copy(copy, len, NO_LIMIT, &back);
+					if (st != DL_EFORMAT)
+						th_fail(__FILE__, __LINE__, "edit %d: status %d, not DL_EFORMAT (%s)", e,
+								(int) st, th_last_message);
+					if (st == DL_OK)
+						dl_model_free(&back);
+				}
+				free(copy);
+			}
+		}
 		/* a stored key_dim of 0 is refused, by the reader and the writer: sizes have one encoding */
 		{
 			size_t		at = 0;

@@ -1434,6 +1434,13 @@ test_attention_shapes(void)
 	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {4, 5}}), DL_EINVAL);
 	CHECK(strstr(th_last_message, "the model dimension 5 is not a multiple of heads (2); set key_dim") != NULL);
 	dl_network_free(&net);
+	/* heads and key_dim are each in range, their product is not: a range error as theirs */
+	s.heads = 1024;
+	s.key_dim = 1025;
+	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {4, 5}}), DL_EINVAL);
+	CHECK(strstr(th_last_message, "heads x key_dim is above 1048576") != NULL);
+	dl_network_free(&net);
+	s.heads = 2;
 	s.key_dim = 3;
 	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {4, 5}}), DL_OK);
 	CHECK(net.n_params == (size_t) 5 * 18 + 18 + 6 * 5 + 5);
@@ -1463,6 +1470,111 @@ test_attention_shapes(void)
 	th_end();
 }
 
+/*
+ * The layer's buffers at exactly the sizes the workspace gives them
+ * (n * dl_attn_saved_size, n * dl_attn_scratch_size of training or of
+ * prediction), each its own allocation, so that an overrun of a sizing
+ * rule is an ASan report rather than a write into a neighbouring buffer of
+ * the workspace's block; prediction equals training without dropout; every
+ * path (attention, post-norm, norm_first, causal, dropout, an activation
+ * that keeps its input or not, key_dim apart from D / heads, one row and
+ * several).
+ */
+static void
+test_attention_buffers(void)
+{
+	static const struct
+	{
+		dl_layer_type type;
+		int			T,
+					D,
+					H,
+					K,
+					FF;
+		bool		norm_first,
+					causal;
+		float		rate;
+		dl_activation act;
+	}			cases[] = {
+		{DL_LAYER_ATTENTION, 5, 3, 2, 4, 0, false, false, 0.0f, DL_ACT_LINEAR},
+		{DL_LAYER_ATTENTION, 7, 2, 3, 5, 0, false, true, 0.4f, DL_ACT_LINEAR},
+		{DL_LAYER_ATTENTION, 1, 4, 1, 1, 0, false, false, 0.2f, DL_ACT_LINEAR},
+		{DL_LAYER_TRANSFORMER_ENCODER, 6, 4, 2, 0, 3, false, false, 0.0f, DL_ACT_TANH},
+		{DL_LAYER_TRANSFORMER_ENCODER, 6, 4, 2, 7, 3, false, true, 0.3f, DL_ACT_RELU},
+		{DL_LAYER_TRANSFORMER_ENCODER, 9, 3, 3, 0, 11, true, false, 0.0f, DL_ACT_GELU},
+		{DL_LAYER_TRANSFORMER_ENCODER, 4, 6, 1, 2, 1, true, true, 0.5f, DL_ACT_SIGMOID},
+		{DL_LAYER_TRANSFORMER_ENCODER, 2, 2, 2, 0, 9, true, false, 0.1f, DL_ACT_LEAKY_RELU},
+	};
+
+	th_begin("attention: forward and backward stay inside buffers of exactly the workspace's sizes (training and prediction, one row and several)");
+	for (int c = 0; c < (int) (sizeof(cases) / sizeof(cases[0])); c++)
+	{
+		dl_layer_spec s = spec_attn(cases[c].type, cases[c].H, cases[c].K, cases[c].causal,
+									cases[c].rate);
+		dl_network	net;
+
+		if (cases[c].type == DL_LAYER_TRANSFORMER_ENCODER)
+		{
+			s.ff_dim = cases[c].FF;
+			s.activation = cases[c].act;
+			s.norm_first = cases[c].norm_first;
+		}
+		if (!build_net(&net, &s, 1, shape2(cases[c].T, cases[c].D), 300 + c))
+			continue;
+		for (int n = 1; n <= 3; n += 2)
+		{
+			const dl_layer *l = &net.layers[0];
+			size_t		size = (size_t) n * cases[c].T * cases[c].D;
+			uint64_t	st = 77 + c;
+			float	   *x = random_floats(size, 1.0, &st);
+			float	   *dy = random_floats(size, 1.0, &st);
+			float	   *y = malloc(sizeof(float) * size);
+			float	   *dx = malloc(sizeof(float) * size);
+			float	   *dp = calloc(net.n_params, sizeof(float));
+			float	   *saved = malloc(sizeof(float) * n * dl_attn_saved_size(l));
+			float	   *scratch = malloc(sizeof(float) * n * dl_attn_scratch_size(l, true));
+			float	   *pscratch = malloc(sizeof(float) * n * dl_attn_scratch_size(l, false));
+			dl_rng		rng;
+			bool		finite = true;
+
+			dl_rng_seed(&rng, 5);
+			dl_attn_forward(l, y, saved, scratch, x, net.params, n, &rng);
+			dl_attn_backward(l, dx, dp, dy, x, net.params, saved, scratch, n);
+			/* the first layer of a network: no input gradient */
+			dl_attn_backward(l, NULL, dp, dy, x, net.params, saved, scratch, n);
+			for (size_t i = 0; i < size; i++)
+				finite = finite && isfinite(y[i]) && isfinite(dx[i]);
+			for (size_t i = 0; i < net.n_params; i++)
+				finite = finite && isfinite(dp[i]);
+			/* prediction: its own scratch only, the same outputs as training's without dropout */
+			dl_attn_forward(l, y, NULL, pscratch, x, net.params, n, NULL);
+			if (cases[c].rate == 0.0f)
+			{
+				float	   *yt = malloc(sizeof(float) * size);
+
+				dl_attn_forward(l, yt, saved, scratch, x, net.params, n, &rng);
+				if (memcmp(y, yt, sizeof(float) * size) != 0)
+					th_fail(__FILE__, __LINE__, "case %d, %d rows: prediction differs from training", c, n);
+				free(yt);
+			}
+			for (size_t i = 0; i < size; i++)
+				finite = finite && isfinite(y[i]);
+			if (!finite)
+				th_fail(__FILE__, __LINE__, "case %d, %d rows: a value is not finite", c, n);
+			free(x);
+			free(dy);
+			free(y);
+			free(dx);
+			free(dp);
+			free(saved);
+			free(scratch);
+			free(pscratch);
+		}
+		dl_network_free(&net);
+	}
+	th_end();
+}
+
 void
 suite_nn(void)
 {
@@ -1485,6 +1597,7 @@ suite_nn(void)
 	test_grad_attention();
 	test_attention_reference();
 	test_attention_shapes();
+	test_attention_buffers();
 	test_loss_values();
 	test_optimizers();
 }

@@ -376,6 +376,102 @@ test_determinism(void)
 	th_end();
 }
 
+/*
+ * A transformer with dropout everywhere (the attention weights, both
+ * residuals, the feed-forward), learned positions and a post-norm and a
+ * norm_first encoder, trained for a few epochs with training seed seed;
+ * the initial weights are the same for every call.
+ */
+static float *
+train_transformer_once(uint64_t seed, float rate, size_t *n_params)
+{
+	size_t		n = 96;
+	float	   *x = malloc(sizeof(float) * 6 * 4 * n);
+	float	   *y = malloc(sizeof(float) * n);
+	uint64_t	st = 17;
+	dl_layer_spec pos = spec_of(DL_LAYER_POSITIONAL_ENCODING);
+	dl_layer_spec enc1 = spec_of(DL_LAYER_TRANSFORMER_ENCODER);
+	dl_layer_spec enc2 = spec_of(DL_LAYER_TRANSFORMER_ENCODER);
+	dl_layer_spec layers[5];
+	dl_dataset	data;
+	dl_split	split = all_rows(n);
+	dl_network	net;
+	dl_train_options o;
+	dl_train_result res;
+	float	   *params = NULL;
+
+	for (size_t r = 0; r < n; r++)
+	{
+		for (int i = 0; i < 24; i++)
+			x[r * 24 + i] = (float) (2.0 * th_rand_uniform(&st) - 1.0);
+		y[r] = x[r * 24] + x[r * 24 + 23] > 0.0f ? 1.0f : 0.0f;
+	}
+	data = (dl_dataset) {x, y, n, 24, 2};
+	pos.learned = true;
+	enc1.heads = 2;
+	enc1.ff_dim = 8;
+	enc1.rate = rate;
+	enc2.heads = 4;
+	enc2.ff_dim = 5;
+	enc2.rate = rate;
+	enc2.causal = true;
+	enc2.norm_first = true;
+	layers[0] = pos;
+	layers[1] = enc1;
+	layers[2] = enc2;
+	layers[3] = spec_of(DL_LAYER_GLOBAL_AVGPOOL);
+	layers[4] = spec_dense(2, DL_ACT_SOFTMAX);
+	if (build_net(&net, layers, 5, shape2(6, 4), 11))
+	{
+		dl_train_options_defaults(&o);
+		o.loss = DL_LOSS_CE;
+		o.batch_size = 16;
+		o.epochs = 3;
+		o.seed = seed;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_OK);
+		params = malloc(sizeof(float) * net.n_params);
+		memcpy(params, net.params, sizeof(float) * net.n_params);
+		*n_params = net.n_params;
+		dl_network_free(&net);
+	}
+	dl_split_free(&split);
+	free(x);
+	free(y);
+	return params;
+}
+
+static void
+test_determinism_transformer(void)
+{
+	size_t		n1 = 0,
+				n2 = 0,
+				n3 = 0,
+				n4 = 0;
+	float	   *a,
+			   *b,
+			   *c,
+			   *d;
+
+	th_begin("train: a transformer with dropout 0.3: the same seed gives bit-identical weights, another seed does not, and dropout applies");
+	openblas_set_num_threads(1);
+	a = train_transformer_once(42, 0.3f, &n1);
+	b = train_transformer_once(42, 0.3f, &n2);
+	c = train_transformer_once(43, 0.3f, &n3);
+	d = train_transformer_once(42, 0.0f, &n4);
+	CHECK(a && b && c && d && n1 == n2 && n1 == n3 && n1 == n4);
+	if (a && b && c && d)
+	{
+		CHECK(memcmp(a, b, sizeof(float) * n1) == 0);
+		CHECK(memcmp(a, c, sizeof(float) * n1) != 0);
+		CHECK(memcmp(a, d, sizeof(float) * n1) != 0);
+	}
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	th_end();
+}
+
 static void
 test_divergence(void)
 {
@@ -472,6 +568,67 @@ test_bad_setups(void)
 		}
 	}
 	free(split.train);
+	th_end();
+}
+
+/*
+ * The sinusoidal table is stored as parameters but never trained: after
+ * epochs of AdamW with weight decay, l1 and clipping it is still exactly
+ * dl_sinusoids' table, while the learned one (same init seed) moved.
+ */
+static void
+test_sinusoids_not_trained(void)
+{
+	size_t		n = 64;
+	float	   *x = malloc(sizeof(float) * 5 * 4 * n);
+	float	   *y = malloc(sizeof(float) * n);
+	float		table[5 * 4];
+	uint64_t	st = 9;
+	dl_split	split = all_rows(n);
+	dl_dataset	data = {x, y, n, 20, 2};
+
+	th_begin("train: a sinusoidal positional table is not decayed, shrunk, clipped or stepped; a learned one is trained");
+	for (size_t i = 0; i < 20 * n; i++)
+		x[i] = (float) (2.0 * th_rand_uniform(&st) - 1.0);
+	for (size_t r = 0; r < n; r++)
+		y[r] = x[r * 20] > x[r * 20 + 19] ? 1.0f : 0.0f;
+	dl_sinusoids(table, 5, 4);
+	for (int learned = 0; learned <= 1; learned++)
+	{
+		dl_layer_spec pos = spec_of(DL_LAYER_POSITIONAL_ENCODING);
+		dl_layer_spec layers[4];
+		dl_network	net;
+		dl_train_options o;
+		dl_train_result res;
+		float		before[5 * 4];
+
+		pos.learned = learned == 1;
+		layers[0] = pos;
+		layers[1] = spec_of(DL_LAYER_ATTENTION);
+		layers[2] = spec_of(DL_LAYER_GLOBAL_AVGPOOL);
+		layers[3] = spec_dense(2, DL_ACT_SOFTMAX);
+		if (!build_net(&net, layers, 4, shape2(5, 4), 3))
+			continue;
+		memcpy(before, net.params + net.layers[0].param_offset, sizeof(before));
+		dl_train_options_defaults(&o);
+		o.loss = DL_LOSS_CE;
+		o.optimizer = DL_OPT_ADAMW;
+		o.weight_decay = 0.5f;
+		o.l1 = 0.1f;
+		o.clip_norm = 0.5f;
+		o.learning_rate = 0.05f;
+		o.batch_size = 8;
+		o.epochs = 5;
+		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_OK);
+		if (learned)
+			CHECK(memcmp(net.params + net.layers[0].param_offset, before, sizeof(before)) != 0);
+		else
+			CHECK(memcmp(net.params + net.layers[0].param_offset, table, sizeof(table)) == 0);
+		dl_network_free(&net);
+	}
+	dl_split_free(&split);
+	free(x);
+	free(y);
 	th_end();
 }
 
@@ -1121,10 +1278,12 @@ suite_nn_train(void)
 	test_regression();
 	test_early_stopping();
 	test_determinism();
+	test_determinism_transformer();
 	test_divergence();
 	test_bad_setups();
 	test_clip_norm();
 	test_running_stats_not_decayed();
+	test_sinusoids_not_trained();
 	test_split();
 	test_predict_paths();
 	test_preprocess();

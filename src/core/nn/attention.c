@@ -82,15 +82,18 @@ dims_of(const dl_layer *l, attn_dims *d)
 /*
  * The buffers of one forward pass over n rows, carved from one block: the
  * attention's (qkv, probs, pmask, o, tt), then the transformer's.  Masks
- * exist only when training with a positive rate.
+ * exist only when training with a positive rate; the weights of every row
+ * and head are kept only for a backward pass (keep), prediction reuses one
+ * (T, T) block.
  */
 typedef struct attn_bufs
 {
+	bool		keep;			/* probs holds every row and head */
 	float	   *qkv;			/* (n T, 3 H K) projections */
-	float	   *probs;			/* (n, H, T, T) softmax, before dropout */
+	float	   *probs;			/* (n, H, T, T) softmax, before dropout; (T, T) unless keep */
 	float	   *pmask;			/* (n, H, T, T) dropout mask, or NULL */
 	float	   *o;				/* (n T, H K) the heads' outputs */
-	float	   *tt;				/* (T, T) one head's dropped-out weights */
+	float	   *tt;				/* (T, T) one head's dropped-out weights, with masks */
 	/* transformer_encoder */
 	float	   *a;				/* (n T, D) the attention's output */
 	float	   *mask1;			/* on a */
@@ -113,7 +116,7 @@ typedef struct attn_bufs
 
 /* lays the buffers out from base (NULL: only counts); returns the floats used */
 static size_t
-carve_bufs(attn_bufs *b, float *base, size_t n, const attn_dims *d, bool masks)
+carve_bufs(attn_bufs *b, float *base, size_t n, const attn_dims *d, bool masks, bool keep)
 {
 	size_t		used = 0;
 	size_t		rows = n * d->T;
@@ -128,11 +131,12 @@ carve_bufs(attn_bufs *b, float *base, size_t n, const attn_dims *d, bool masks)
 	} while (0)
 
 	memset(b, 0, sizeof(*b));
+	b->keep = keep;
 	TAKE(qkv, rows * 3 * hk);
-	TAKE(probs, n * d->H * tt);
+	TAKE(probs, keep ? n * d->H * tt : tt);
 	TAKE(pmask, masks ? n * d->H * tt : 0);
 	TAKE(o, rows * hk);
-	TAKE(tt, tt);
+	TAKE(tt, masks ? tt : 0);
 	if (d->transformer)
 	{
 		size_t		rd = rows * d->D;
@@ -168,7 +172,8 @@ backward_scratch(const attn_dims *d)
 {
 	size_t		T = d->T;
 	size_t		hk = (size_t) d->H * d->K;
-	size_t		size = T * hk + 3 * T * hk + 2 * T * T;	/* dO, dQKV, dP and tt per head */
+	/* dO, dQKV; per head dP, and the dropped-out weights with dropout */
+	size_t		size = T * hk + 3 * T * hk + (d->rate > 0.0f ? 2 : 1) * T * T;
 
 	if (d->transformer)
 		size += 3 * T * d->D + T * d->FF;	/* dA, dB, dT (n T, D); dG (n T, ff) */
@@ -184,11 +189,11 @@ dl_attn_saved_size(const dl_layer *l)
 	if (l->spec.type != DL_LAYER_ATTENTION && l->spec.type != DL_LAYER_TRANSFORMER_ENCODER)
 		return 0;
 	dims_of(l, &d);
-	return carve_bufs(&b, NULL, 1, &d, d.rate > 0.0f);
+	return carve_bufs(&b, NULL, 1, &d, d.rate > 0.0f, true);
 }
 
 size_t
-dl_attn_scratch_size(const dl_layer *l)
+dl_attn_scratch_size(const dl_layer *l, bool training)
 {
 	attn_dims	d;
 	attn_bufs	b;
@@ -198,7 +203,9 @@ dl_attn_scratch_size(const dl_layer *l)
 	if (l->spec.type != DL_LAYER_ATTENTION && l->spec.type != DL_LAYER_TRANSFORMER_ENCODER)
 		return 0;
 	dims_of(l, &d);
-	predict = carve_bufs(&b, NULL, 1, &d, false);
+	predict = carve_bufs(&b, NULL, 1, &d, false, false);
+	if (!training)
+		return predict;
 	back = backward_scratch(&d);
 	return predict > back ? predict : back;
 }
@@ -310,7 +317,7 @@ mha_forward(float *y, const attn_bufs *b, const float *x, const float *p, int n,
 			const float *q = b->qkv + (size_t) r * T * w3 + (size_t) h * K;
 			const float *k = q + hk;
 			const float *v = q + 2 * hk;
-			float	   *P = b->probs + ((size_t) r * d->H + h) * tt;
+			float	   *P = b->probs + (b->keep ? ((size_t) r * d->H + h) * tt : 0);
 			const float *Pd = P;
 
 			/* P (T, T) = softmax(q k^T / sqrt(K)) */
@@ -333,7 +340,8 @@ mha_forward(float *y, const attn_bufs *b, const float *x, const float *p, int n,
 
 /*
  * Backward pass of mha_forward: dp += the attention's gradients; dx (n T,
- * D) = unless NULL.  s is scratch of n (4 H K) T + 2 T T floats.
+ * D) = unless NULL.  s is scratch of n (4 H K) T + T T floats, and T T
+ * more with dropout.
  */
 static void
 mha_backward(float *dx, float *dp, const float *dy, const float *x, const float *p,
@@ -357,7 +365,7 @@ mha_backward(float *dx, float *dp, const float *dy, const float *x, const float 
 	float	   *dO = s;			/* (n T, H K) */
 	float	   *dqkv = dO + (size_t) rows * hk; /* (n T, 3 H K) */
 	float	   *dP = dqkv + (size_t) rows * w3; /* (T, T) */
-	float	   *Pd = dP + tt;	/* (T, T) */
+	float	   *Pd = dP + tt;	/* (T, T), with dropout */
 
 	mha_params(p, d, &wqkv, &bqkv, &wo, &bo);
 	mha_params(dp, d, (const float **) &dwqkv, (const float **) &dbqkv,
@@ -477,7 +485,7 @@ dl_attn_forward(const dl_layer *l, float *y, float *saved, float *scratch,
 	bool		training = saved != NULL;
 
 	dims_of(l, &d);
-	carve_bufs(&b, training ? saved : scratch, n, &d, training && d.rate > 0.0f);
+	carve_bufs(&b, training ? saved : scratch, n, &d, training && d.rate > 0.0f, training);
 	if (!d.transformer)
 	{
 		mha_forward(y, &b, x, p, n, &d, rng);
@@ -541,7 +549,7 @@ dl_attn_backward(const dl_layer *l, float *dx, float *dp, const float *dy,
 			   *dln2;
 
 	dims_of(l, &d);
-	carve_bufs(&b, (float *) saved, n, &d, d.rate > 0.0f);
+	carve_bufs(&b, (float *) saved, n, &d, d.rate > 0.0f, true);
 	if (!d.transformer)
 	{
 		mha_backward(dx, dp, dy, x, p, &b, scratch, n, &d);

@@ -141,7 +141,11 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 		widest = out > widest ? out : widest;
 		col = dl_conv_col_size(l) > col ? dl_conv_col_size(l) : col;
 		rnn = dl_rnn_scratch_size(l) > rnn ? dl_rnn_scratch_size(l) : rnn;
-		attn = dl_attn_scratch_size(l) > attn ? dl_attn_scratch_size(l) : attn;
+		{
+			size_t		a = dl_attn_scratch_size(l, mode == DL_WS_TRAIN);
+
+			attn = a > attn ? a : attn;
+		}
 		if (l->spec.type == DL_LAYER_CONV2D)
 			tmp = out > tmp ? out : tmp;
 		if (l->spec.type == DL_LAYER_BATCHNORM)

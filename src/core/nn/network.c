@@ -432,7 +432,7 @@ plan_attention(dl_layer *l, int pos, dl_status bad)
 		return dl_error(bad, "layer %d (%s): dropout must be at least 0 and below 1", pos, name);
 	hk = (size_t) s->heads * s->key_dim;
 	if (hk > DL_MAX_UNITS)
-		return dl_error(DL_ELIMIT, "layer %d (%s): heads x key_dim is above %d", pos, name, DL_MAX_UNITS);
+		return dl_error(bad, "layer %d (%s): heads x key_dim is above %d", pos, name, DL_MAX_UNITS);
 	/* W_qkv, W_o and their biases */
 	n = d * 3 * hk + hk * d;
 	if (s->type == DL_LAYER_ATTENTION)

@@ -262,15 +262,19 @@ extern void dl_gru_backward(float *dx, float *dp, const float *dy, const float *
 /* floats per row a training pass keeps for the backward pass (0: none) */
 extern size_t dl_attn_saved_size(const dl_layer *l);
 
-/* floats per row of the shared scratch (prediction's buffers, BPTT's) */
-extern size_t dl_attn_scratch_size(const dl_layer *l);
+/*
+ * floats per row of the shared scratch: prediction's buffers, and with
+ * training the backward pass's too
+ */
+extern size_t dl_attn_scratch_size(const dl_layer *l, bool training);
 
 /*
  * Forward pass of an attention or transformer_encoder layer l over n rows:
  * y (n, T, D) from x.  Training passes saved (n * dl_attn_saved_size
  * floats, kept for the backward pass) and rng (the dropout masks);
  * prediction passes NULL for both and no dropout applies.  scratch is
- * n * dl_attn_scratch_size floats.  y must not alias x.
+ * n * dl_attn_scratch_size floats (of prediction at least).  y must not
+ * alias x.
  */
 extern void dl_attn_forward(const dl_layer *l, float *y, float *saved, float *scratch,
 							const float *x, const float *p, int n, dl_rng *rng);
