@@ -428,7 +428,7 @@ test_grad_network(void)
 static void
 test_grad_conv(void)
 {
-	th_begin("gradients: conv2d and conv1d (stride > 1, padding same, dilation, odd sizes, no bias)");
+	th_begin("gradients: conv2d and conv1d (stride > 1, padding same, dilation, odd sizes, no bias, one channel)");
 	{
 		dl_layer_spec s[1] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH)};
 
@@ -455,6 +455,18 @@ test_grad_conv(void)
 		dl_layer_spec s[1] = {spec_conv2d(3, 4, 4, 3, 3, DL_PAD_SAME, 1, 1, DL_ACT_TANH)};
 
 		gradcheck_net("conv2d even kernel same stride 3", s, 1, shape3(2, 8, 7), 2, 0, 0, 2e-3, 704);
+	}
+	{
+		/* one input channel at unit stride: the direct convolution, not im2col */
+		dl_layer_spec s[1] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH)};
+
+		gradcheck_net("conv2d one channel valid", s, 1, shape3(1, 6, 7), 3, 0, 0, 2e-3, 705);
+		s[0] = spec_conv2d(2, 4, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_GELU);
+		gradcheck_net("conv2d one channel same even kernel", s, 1, shape3(1, 5, 6), 2, 0, 0, 2e-3, 706);
+		s[0] = spec_conv2d(2, 3, 5, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_LINEAR);
+		s[0].use_bias = false;
+		gradcheck_net("conv2d one channel same, kernel wider than the image", s, 1, shape3(1, 4, 3), 2, 0, 0,
+					  2e-3, 707);
 	}
 	{
 		dl_layer_spec s[1] = {spec_conv1d(3, 3, 2, DL_PAD_SAME, 2, DL_ACT_TANH)};
