@@ -29,6 +29,10 @@
 
 static inline bool conv_direct(const dl_conv_geom *g);
 
+/* im2col's chunked copies (see there) */
+#define COPY_CHUNK 8
+#define COL_SLACK COPY_CHUNK
+
 void
 dl_conv_geometry(const dl_layer *l, dl_conv_geom *g)
 {
@@ -91,7 +95,8 @@ dl_conv_col_size(const dl_layer *l, size_t rows)
 	cols = (size_t) g.c * g.kh * g.kw * g.oh * g.ow;
 	if (l->spec.type == DL_LAYER_CONV1D)
 		return __builtin_mul_overflow(cols, rows, &cols) ? SIZE_MAX : cols;
-	/* conv2d: one image at a time */
+	/* conv2d: one image at a time, and im2col's slack */
+	cols += COL_SLACK;
 	if (conv_direct(&g))
 	{
 		/* the direct path's padded image, wide gradient and padded input gradient */
@@ -107,14 +112,18 @@ dl_conv_col_size(const dl_layer *l, size_t rows)
 /*
  * Unrolls image x (c, h, w) into col, a (c kh kw, oh ow) matrix: row (ci,
  * ki, kj) holds the input each output position sees through that tap, 0 in
- * the padding.  Rows are short (an output row is often under 32 floats), so
- * the copies are plain loops the compiler inlines rather than memcpy calls.
+ * the padding.  Output rows are short (11 floats in the benchmark's second
+ * layer), and a memcpy call or a vector loop with its scalar tail costs
+ * more than the copy: at unit stride they are copied in whole chunks of
+ * COPY_CHUNK floats instead, which col's COL_SLACK floats of slack make
+ * safe at its end.
  */
 static void
 im2col(float *restrict col, const float *restrict x, const dl_conv_geom *g)
 {
 	size_t		ohw = (size_t) g->oh * g->ow;
 	size_t		row = 0;
+	const float *end = x + (size_t) g->c * g->h * g->w;
 
 	for (int ci = 0; ci < g->c; ci++)
 	{
@@ -143,19 +152,30 @@ im2col(float *restrict col, const float *restrict x, const dl_conv_geom *g)
 						continue;
 					}
 					{
-						/* src[x0 + ox sw] is in the image for lo <= ox < hi */
+						/* src[ox sw] is in the image for lo <= ox < hi */
 						const float *restrict src = xc + (size_t) iy * g->w + x0;
+						int			ox = lo;
 
-						for (int ox = 0; ox < lo; ox++)
-							d[ox] = 0.0f;
+						for (int j = 0; j < lo; j++)
+							d[j] = 0.0f;
 						if (g->sw == 1)
-							for (int ox = lo; ox < hi; ox++)
+						{
+							/*
+							 * Whole chunks, while they read inside the image:
+							 * the last may write past hi, which the zeros
+							 * below or the next rows (written later, at
+							 * higher addresses) cover, or the slack.
+							 */
+							for (; ox < hi && src + ox + COPY_CHUNK <= end; ox += COPY_CHUNK)
+								memcpy(d + ox, src + ox, sizeof(float) * COPY_CHUNK);
+							for (; ox < hi; ox++)
 								d[ox] = src[ox];
+						}
 						else
-							for (int ox = lo; ox < hi; ox++)
+							for (; ox < hi; ox++)
 								d[ox] = src[(size_t) ox * g->sw];
-						for (int ox = hi; ox < g->ow; ox++)
-							d[ox] = 0.0f;
+						for (int j = hi; j < g->ow; j++)
+							d[j] = 0.0f;
 					}
 				}
 			}
