@@ -119,7 +119,7 @@ dl_conv_col_size(const dl_layer *l, size_t rows)
  * safe at its end.
  */
 static void
-im2col(float *restrict col, const float *restrict x, const dl_conv_geom *g)
+im2col(float *restrict col, const float *restrict x, int rows, const dl_conv_geom *g)
 {
 	size_t		ohw = (size_t) g->oh * g->ow;
 	size_t		row = 0;
@@ -140,7 +140,7 @@ im2col(float *restrict col, const float *restrict x, const dl_conv_geom *g)
 
 				hi = hi < g->ow ? hi : g->ow;
 				lo = lo < hi ? lo : hi;
-				for (int oy = 0; oy < g->oh; oy++)
+				for (int oy = 0; oy < rows; oy++)
 				{
 					int			iy = oy * g->sh - g->pad_h + ki * g->dh;
 					float	   *restrict d = dst + (size_t) oy * g->ow;
@@ -184,7 +184,7 @@ im2col(float *restrict col, const float *restrict x, const dl_conv_geom *g)
 
 /* the adjoint of im2col: adds col (c kh kw, oh ow) into dx (c, h, w) */
 static void
-col2im(float *restrict dx, const float *restrict col, const dl_conv_geom *g)
+col2im(float *restrict dx, const float *restrict col, int rows, const dl_conv_geom *g)
 {
 	size_t		ohw = (size_t) g->oh * g->ow;
 	size_t		row = 0;
@@ -202,7 +202,7 @@ col2im(float *restrict dx, const float *restrict col, const dl_conv_geom *g)
 				int			hi = g->w - 1 - x0 < 0 ? 0 : (g->w - 1 - x0) / g->sw + 1;
 
 				hi = hi < g->ow ? hi : g->ow;
-				for (int oy = 0; oy < g->oh; oy++)
+				for (int oy = 0; oy < rows; oy++)
 				{
 					int			iy = oy * g->sh - g->pad_h + ki * g->dh;
 					float	   *restrict d;
@@ -492,7 +492,7 @@ dl_conv2d_forward(float *y, float *z, const float *x, const float *w,
 	{
 		float	   *d = dst + (size_t) r * out_size;
 
-		im2col(col, x + (size_t) r * in_size, g);
+		im2col(col, x + (size_t) r * in_size, g->oh, g);
 		dl_sgemm(false, false, g->f, (int) ohw, ckk, 1.0f, w, ckk, col, (int) ohw, 0.0f, d, (int) ohw);
 		if (!b && !fuse_relu)
 			continue;
@@ -518,6 +518,29 @@ dl_conv2d_forward(float *y, float *z, const float *x, const float *w,
 		dl_act_forward(y, dst, (size_t) n * g->f * g->oh, g->ow, a, alpha);
 }
 
+/*
+ * The output rows whose gradient is 0 in every channel are left out of
+ * the products: a 2x2 max pool over an odd number of rows (11 in the
+ * benchmark's second layer) never passes a gradient to the last.
+ */
+static int
+rows_with_gradient(const float *dz, const dl_conv_geom *g)
+{
+	size_t		ohw = (size_t) g->oh * g->ow;
+	int			rows = g->oh;
+
+	for (; rows > 0; rows--)
+		for (int f = 0; f < g->f; f++)
+		{
+			const float *s = dz + f * ohw + (size_t) (rows - 1) * g->ow;
+
+			for (int ox = 0; ox < g->ow; ox++)
+				if (s[ox] != 0.0f)
+					return rows;
+		}
+	return 0;
+}
+
 void
 dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 				   const float *x, const float *y, const float *z,
@@ -529,36 +552,40 @@ dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 	size_t		in_size = (size_t) g->c * g->h * g->w;
 	size_t		out_size = (size_t) g->f * ohw;
 
+	/* image by image, so that its gradient is still in the cache for the products */
 	for (int r = 0; r < n; r++)
 	{
 		float	   *dz = dy + (size_t) r * out_size;
+		const float *xr = x + (size_t) r * in_size;
+		float	   *dxr = dx ? dx + (size_t) r * in_size : NULL;
+		int			rows;
+		int			used;
 
-		/* image by image, so that its gradient is still in the cache for the products */
 		if (a != DL_ACT_LINEAR)
 			dl_act_backward(dz, dz, z ? z + (size_t) r * out_size : NULL,
 							y + (size_t) r * out_size, (size_t) g->f * g->oh, g->ow, a, alpha);
 		if (db)
 			for (int f = 0; f < g->f; f++)
 				db[f] += sum_lanes(dz + (size_t) f * ohw, ohw);
-	}
-	if (conv_direct(g))
-	{
-		conv2d_direct_backward(dx, dw, dy, x, w, col, n, g);
-		return;
-	}
-	for (int r = 0; r < n; r++)
-	{
-		const float *dz = dy + (size_t) r * out_size;
-
-		im2col(col, x + (size_t) r * in_size, g);
-		/* dw (f, c kh kw) += dz (f, oh ow) col^T */
-		dl_sgemm(false, true, g->f, ckk, (int) ohw, 1.0f, dz, (int) ohw, col, (int) ohw, 1.0f, dw, ckk);
-		if (!dx)
+		if (conv_direct(g))
+		{
+			conv2d_direct_backward(dxr, dw, dz, xr, w, col, 1, g);
+			continue;
+		}
+		rows = rows_with_gradient(dz, g);
+		used = rows * g->ow;
+		if (dxr)
+			memset(dxr, 0, sizeof(float) * in_size);
+		if (rows == 0)
+			continue;
+		im2col(col, xr, rows, g);
+		/* dw (f, c kh kw) += dz (f, oh ow) col^T over the rows used */
+		dl_sgemm(false, true, g->f, ckk, used, 1.0f, dz, (int) ohw, col, (int) ohw, 1.0f, dw, ckk);
+		if (!dxr)
 			continue;
 		/* dcol (c kh kw, oh ow) = w^T dz, into col (no longer needed), then folded back */
-		dl_sgemm(true, false, ckk, (int) ohw, g->f, 1.0f, w, ckk, dz, (int) ohw, 0.0f, col, (int) ohw);
-		memset(dx + (size_t) r * in_size, 0, sizeof(float) * in_size);
-		col2im(dx + (size_t) r * in_size, col, g);
+		dl_sgemm(true, false, ckk, used, g->f, 1.0f, w, ckk, dz, (int) ohw, 0.0f, col, (int) ohw);
+		col2im(dxr, col, rows, g);
 	}
 }
 
