@@ -124,6 +124,9 @@ im2col(float *restrict col, const float *restrict x, int rows, const dl_conv_geo
 	size_t		ohw = (size_t) g->oh * g->ow;
 	size_t		row = 0;
 	const float *end = x + (size_t) g->c * g->h * g->w;
+	/* unit stride, no padding: every tap reads a rows x ow block of the image */
+	bool		block = g->sh == 1 && g->sw == 1 && g->pad_h == 0 && g->pad_w == 0;
+	int			chunks = (g->ow + COPY_CHUNK - 1) / COPY_CHUNK;
 
 	for (int ci = 0; ci < g->c; ci++)
 	{
@@ -138,6 +141,22 @@ im2col(float *restrict col, const float *restrict x, int rows, const dl_conv_geo
 				int			lo = x0 >= 0 ? 0 : (-x0 + g->sw - 1) / g->sw;
 				int			hi = g->w - 1 - x0 < 0 ? 0 : (g->w - 1 - x0) / g->sw + 1;
 
+				if (block)
+				{
+					const float *src = xc + (size_t) ki * g->dh * g->w + x0;
+					int			oy = 0;
+
+					/* whole chunks (see above) while the last one read stays in the image */
+					for (; oy < rows && src + (size_t) oy * g->w + chunks * COPY_CHUNK <= end; oy++)
+						for (int k = 0; k < chunks; k++)
+							memcpy(dst + (size_t) oy * g->ow + k * COPY_CHUNK,
+								   src + (size_t) oy * g->w + k * COPY_CHUNK,
+								   sizeof(float) * COPY_CHUNK);
+					for (; oy < rows; oy++)
+						for (int ox = 0; ox < g->ow; ox++)
+							dst[(size_t) oy * g->ow + ox] = src[(size_t) oy * g->w + ox];
+					continue;
+				}
 				hi = hi < g->ow ? hi : g->ow;
 				lo = lo < hi ? lo : hi;
 				for (int oy = 0; oy < rows; oy++)
