@@ -30,7 +30,7 @@
 static inline bool conv_direct(const dl_conv_geom *g);
 
 /* im2col's chunked copies (see there) */
-#define COPY_CHUNK 8
+#define COPY_CHUNK 16
 #define COL_SLACK COPY_CHUNK
 
 void
@@ -147,11 +147,19 @@ im2col(float *restrict col, const float *restrict x, int rows, const dl_conv_geo
 					int			oy = 0;
 
 					/* whole chunks (see above) while the last one read stays in the image */
-					for (; oy < rows && src + (size_t) oy * g->w + chunks * COPY_CHUNK <= end; oy++)
-						for (int k = 0; k < chunks; k++)
-							memcpy(dst + (size_t) oy * g->ow + k * COPY_CHUNK,
-								   src + (size_t) oy * g->w + k * COPY_CHUNK,
+					if (chunks == 1)
+					{
+						/* one fixed-size copy a row, which the compiler inlines */
+						for (; oy < rows && src + (size_t) oy * g->w + COPY_CHUNK <= end; oy++)
+							memcpy(dst + (size_t) oy * g->ow, src + (size_t) oy * g->w,
 								   sizeof(float) * COPY_CHUNK);
+					}
+					else
+						for (; oy < rows && src + (size_t) oy * g->w + chunks * COPY_CHUNK <= end; oy++)
+							for (int k = 0; k < chunks; k++)
+								memcpy(dst + (size_t) oy * g->ow + k * COPY_CHUNK,
+									   src + (size_t) oy * g->w + k * COPY_CHUNK,
+									   sizeof(float) * COPY_CHUNK);
 					for (; oy < rows; oy++)
 						for (int ox = 0; ox < g->ow; ox++)
 							dst[(size_t) oy * g->ow + ox] = src[(size_t) oy * g->w + ox];
