@@ -812,6 +812,10 @@ conv_matches_ref(dl_layer_spec spec, dl_shape in, int n, uint64_t *st)
 		dl_conv2d_ref(ref, x, net.params, spec.use_bias ? net.params + nw : NULL, n, &g);
 	else
 		dl_conv1d_ref(ref, x, net.params, spec.use_bias ? net.params + nw : NULL, n, &g);
+	/* the references have no activation; relu is the one fused into the convolution */
+	if (spec.activation == DL_ACT_RELU)
+		for (size_t i = 0; i < nout; i++)
+			ref[i] = ref[i] > 0.0f ? ref[i] : 0.0f;
 	for (size_t i = 0; i < nout; i++)
 		worst = fmax(worst, fabs((double) y[i] - ref[i]));
 	dl_workspace_free(ws);
@@ -874,9 +878,16 @@ test_conv_reference(void)
 		compared++;
 	}
 	CHECK(compared == 300);
-	/* the benchmark's first layer on a batch of 128 */
+	/* the benchmark's layers on a batch of 128, without and with their relu */
 	CHECK(conv_matches_ref(spec_conv2d(16, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_LINEAR),
 						   shape3(1, 28, 28), 128, &st));
+	CHECK(conv_matches_ref(spec_conv2d(16, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU),
+						   shape3(1, 28, 28), 128, &st));
+	CHECK(conv_matches_ref(spec_conv2d(32, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU),
+						   shape3(16, 13, 13), 128, &st));
+	/* one channel with same padding and an even kernel: the direct path's padded plane */
+	CHECK(conv_matches_ref(spec_conv2d(3, 4, 2, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_RELU),
+						   shape3(1, 9, 7), 5, &st));
 	th_end();
 }
 
