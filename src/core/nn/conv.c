@@ -116,7 +116,8 @@ dl_conv_col_size(const dl_layer *l, size_t rows)
  * layer), and a memcpy call or a vector loop with its scalar tail costs
  * more than the copy: at unit stride they are copied in whole chunks of
  * COPY_CHUNK floats instead, which col's COL_SLACK floats of slack make
- * safe at its end.
+ * safe at its end.  Only output rows below rows are unrolled (the backward
+ * pass leaves out rows without gradient).
  */
 static void
 im2col(float *restrict col, const float *restrict x, int rows, const dl_conv_geom *g)
@@ -209,7 +210,7 @@ im2col(float *restrict col, const float *restrict x, int rows, const dl_conv_geo
 	}
 }
 
-/* the adjoint of im2col: adds col (c kh kw, oh ow) into dx (c, h, w) */
+/* the adjoint of im2col: adds col (c kh kw, oh ow), output rows below rows, into dx (c, h, w) */
 static void
 col2im(float *restrict dx, const float *restrict col, int rows, const dl_conv_geom *g)
 {
