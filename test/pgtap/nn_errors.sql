@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(171);
+SELECT plan(172);
 
 -- Runs q; returns 'ok' or 'SQLSTATE: message | detail | hint' of its error,
 -- for the checks that look at DETAIL and HINT (throws_ok sees the message only).
@@ -198,6 +198,9 @@ SELECT lives_ok($$SELECT pgdl.train_model('tap_tf2', 'seq', 'y', '[{"type":"posi
 SELECT throws_ok($$SELECT pgdl.train_model('tap_tf3', 'seq', 'y', '[{"type":"positional_encoding","encoding":"learned"},{"type":"transformer_encoder","heads":3,"ff_dim":8},{"type":"global_avgpool"}]', ARRAY['s'], '{"epochs":1,"warm_start":"tap_tf@1"}')$$,
                  '22023', 'warm_start model "tap_tf@1" differs from this one at layer 1',
                  'a learned positional table does not warm-start from a sinusoidal one (same size)');
+SELECT throws_ok($$SELECT pgdl.train_model('tap_tf4', 'seq', 'y', '[{"type":"positional_encoding"},{"type":"transformer_encoder","heads":1,"key_dim":3,"ff_dim":8},{"type":"global_avgpool"}]', ARRAY['s'], '{"epochs":1,"warm_start":"tap_tf@1"}')$$,
+                 '22023', 'warm_start model "tap_tf@1" differs from this one at layer 2',
+                 'one head of 3 does not warm-start from three heads of 1 (the same parameter count)');
 SELECT matches(pg_temp.err($$SELECT pgdl.train_model('m', 'SELECT id, y, array_fill(1::real, ARRAY[600, 2]) AS s FROM seq', 'y', '[{"type":"attention"},{"type":"global_avgpool"}]', ARRAY['s'], '{"max_memory": 1024}')$$),
                '^54000: training this network on batches of 54 rows needs [0-9]+ kB of working memory, more than the option "max_memory" \(1024 kB\) \|  \| Lower batch_size',
                'attention over 600 steps whose workspace passes max_memory is 54000 before allocating');

@@ -428,7 +428,7 @@ test_grad_network(void)
 static void
 test_grad_conv(void)
 {
-	th_begin("gradients: conv2d and conv1d (stride > 1, padding same, dilation, odd sizes, no bias)");
+	th_begin("gradients: conv2d and conv1d (stride > 1, padding same, dilation, odd sizes, no bias, one channel)");
 	{
 		dl_layer_spec s[1] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH)};
 
@@ -455,6 +455,18 @@ test_grad_conv(void)
 		dl_layer_spec s[1] = {spec_conv2d(3, 4, 4, 3, 3, DL_PAD_SAME, 1, 1, DL_ACT_TANH)};
 
 		gradcheck_net("conv2d even kernel same stride 3", s, 1, shape3(2, 8, 7), 2, 0, 0, 2e-3, 704);
+	}
+	{
+		/* one input channel at unit stride: the direct convolution, not im2col */
+		dl_layer_spec s[1] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH)};
+
+		gradcheck_net("conv2d one channel valid", s, 1, shape3(1, 6, 7), 3, 0, 0, 2e-3, 705);
+		s[0] = spec_conv2d(2, 4, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_GELU);
+		gradcheck_net("conv2d one channel same even kernel", s, 1, shape3(1, 5, 6), 2, 0, 0, 2e-3, 706);
+		s[0] = spec_conv2d(2, 3, 5, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_LINEAR);
+		s[0].use_bias = false;
+		gradcheck_net("conv2d one channel same, kernel wider than the image", s, 1, shape3(1, 4, 3), 2, 0, 0,
+					  2e-3, 707);
 	}
 	{
 		dl_layer_spec s[1] = {spec_conv1d(3, 3, 2, DL_PAD_SAME, 2, DL_ACT_TANH)};
@@ -863,6 +875,10 @@ conv_matches_ref(dl_layer_spec spec, dl_shape in, int n, uint64_t *st)
 		dl_conv2d_ref(ref, x, net.params, spec.use_bias ? net.params + nw : NULL, n, &g);
 	else
 		dl_conv1d_ref(ref, x, net.params, spec.use_bias ? net.params + nw : NULL, n, &g);
+	/* the references have no activation; relu is the one fused into the convolution */
+	if (spec.activation == DL_ACT_RELU)
+		for (size_t i = 0; i < nout; i++)
+			ref[i] = ref[i] > 0.0f ? ref[i] : 0.0f;
 	for (size_t i = 0; i < nout; i++)
 		worst = fmax(worst, fabs((double) y[i] - ref[i]));
 	dl_workspace_free(ws);
@@ -925,9 +941,16 @@ test_conv_reference(void)
 		compared++;
 	}
 	CHECK(compared == 300);
-	/* the benchmark's first layer on a batch of 128 */
+	/* the benchmark's layers on a batch of 128, without and with their relu */
 	CHECK(conv_matches_ref(spec_conv2d(16, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_LINEAR),
 						   shape3(1, 28, 28), 128, &st));
+	CHECK(conv_matches_ref(spec_conv2d(16, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU),
+						   shape3(1, 28, 28), 128, &st));
+	CHECK(conv_matches_ref(spec_conv2d(32, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU),
+						   shape3(16, 13, 13), 128, &st));
+	/* one channel with same padding and an even kernel: the direct path's padded plane */
+	CHECK(conv_matches_ref(spec_conv2d(3, 4, 2, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_RELU),
+						   shape3(1, 9, 7), 5, &st));
 	th_end();
 }
 

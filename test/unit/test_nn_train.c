@@ -302,32 +302,100 @@ test_early_stopping(void)
 }
 
 /*
- * trains a network with every random path (shuffle, dropout, batchnorm,
- * init); sequence: a conv1d and an LSTM over the two features as a sequence
- * of two steps, so the convolution and recurrence paths are covered too
+ * The networks of the determinism test, each with data it can learn from:
+ * an MLP with batchnorm and dropout; conv1d + LSTM on sequences of two
+ * steps; a CNN with both conv2d paths (the first layer, one channel, runs
+ * the direct convolution, the second im2col and sgemm), max and average
+ * pooling and batchnorm over channels; an embedding of token ids.
+ */
+typedef enum det_net
+{
+	DET_MLP,
+	DET_CONV1D_LSTM,
+	DET_CNN,
+	DET_EMBEDDING,
+	DET_NETS
+} det_net;
+
+static const char *const det_net_names[DET_NETS] = {"MLP", "conv1d + LSTM",
+"conv2d + pools + batchnorm", "embedding"};
+
+/* n rows of kind's data: features per row in *f, classes 3 */
+static float *
+det_data(det_net kind, size_t n, int *f, float *y)
+{
+	uint64_t	st = 21;
+	float	   *x;
+
+	*f = kind == DET_CNN ? 81 : kind == DET_EMBEDDING ? 5 : 2;
+	x = malloc(sizeof(float) * *f * n);
+	if (kind == DET_MLP || kind == DET_CONV1D_LSTM)
+		make_blobs(x, y, n, 21);
+	else
+		for (size_t i = 0; i < n; i++)
+		{
+			int			c = (int) (i % 3);
+			float	   *row = x + i * *f;
+
+			y[i] = (float) c;
+			if (kind == DET_CNN)
+			{
+				/* 9x9 noise with a bright 3x3 square in a corner that names the class */
+				for (int j = 0; j < 81; j++)
+					row[j] = (float) (0.3 * th_rand_normal(&st));
+				for (int dy = 0; dy < 3; dy++)
+					for (int dx = 0; dx < 3; dx++)
+						row[(c == 2 ? 6 : 1) * 9 + (c == 1 ? 5 : 1) + dy * 9 + dx] += 1.0f;
+			}
+			else
+			{
+				/* 5 ids below 10; the first names the class */
+				for (int t = 0; t < 5; t++)
+					row[t] = (float) (th_rand_u64(&st) % 10);
+				row[0] = (float) (3 * (th_rand_u64(&st) % 3) + c);
+			}
+		}
+	return x;
+}
+
+/*
+ * Trains network kind on its data with seed (the split, the initial
+ * weights, the shuffling and the dropout masks all follow it) and returns
+ * a copy of the weights.
  */
 static float *
-train_once(uint64_t seed, size_t *n_params, bool sequence)
+train_once(uint64_t seed, size_t *n_params, det_net kind)
 {
 	size_t		n = 150;
-	float	   *x = malloc(sizeof(float) * 2 * n);
 	float	   *y = malloc(sizeof(float) * n);
+	int			f;
+	float	   *x = det_data(kind, n, &f, y);
 	dl_dataset	data;
 	dl_split	split;
-	dl_layer_spec s[4] = {spec_dense(12, DL_ACT_RELU), spec_of(DL_LAYER_BATCHNORM),
+	dl_layer_spec mlp[4] = {spec_dense(12, DL_ACT_RELU), spec_of(DL_LAYER_BATCHNORM),
 	spec_dropout(0.25f), spec_dense(3, DL_ACT_SOFTMAX)};
 	dl_layer_spec seq[4] = {spec_conv1d(4, 1, 1, DL_PAD_VALID, 1, DL_ACT_RELU),
 		spec_rnn(DL_LAYER_LSTM, 6, false), spec_dropout(0.25f), spec_dense(3, DL_ACT_SOFTMAX)};
-	dl_shape	seq_shape = {2, {2, 1}};
+	dl_layer_spec cnn[7] = {spec_conv2d(4, 3, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_RELU),
+		spec_of(DL_LAYER_BATCHNORM), spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 2, 2),
+		spec_conv2d(6, 3, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_RELU),
+		spec_pool(DL_LAYER_AVGPOOL2D, 2, 2, 2, 2), spec_of(DL_LAYER_FLATTEN),
+	spec_dense(3, DL_ACT_SOFTMAX)};
+	dl_layer_spec emb[3] = {spec_of(DL_LAYER_EMBEDDING), spec_of(DL_LAYER_GLOBAL_AVGPOOL),
+	spec_dense(3, DL_ACT_SOFTMAX)};
+	const dl_layer_spec *specs[DET_NETS] = {mlp, seq, cnn, emb};
+	int			counts[DET_NETS] = {4, 4, 7, 3};
+	dl_shape	shapes[DET_NETS] = {shape1(2), shape2(2, 1), shape3(1, 9, 9), shape1(5)};
 	dl_network	net;
 	dl_train_options o;
 	dl_train_result res;
 	float	   *params = NULL;
 
-	make_blobs(x, y, n, 21);
-	data = (dl_dataset) {x, y, n, 2, 3};
+	emb[0].input_dim = 10;
+	emb[0].output_dim = 4;
+	data = (dl_dataset) {x, y, n, f, 3};
 	if (dl_split_rows(&data, 0.2, seed, true, &split) == DL_OK &&
-		build_net(&net, sequence ? seq : s, 4, sequence ? seq_shape : shape1(2), seed))
+		build_net(&net, specs[kind], counts[kind], shapes[kind], seed))
 	{
 		dl_train_options_defaults(&o);
 		o.loss = DL_LOSS_CE;
@@ -346,33 +414,49 @@ train_once(uint64_t seed, size_t *n_params, bool sequence)
 	return params;
 }
 
+/* trains kind twice with seed 42 and once with 43: the weights are bit-identical, then not */
 static void
-test_determinism(void)
+check_determinism(det_net kind)
 {
 	size_t		n1 = 0,
 				n2 = 0,
 				n3 = 0;
-	float	   *a,
-			   *b,
-			   *c;
+	float	   *a = train_once(42, &n1, kind),
+			   *b = train_once(42, &n2, kind),
+			   *c = train_once(43, &n3, kind);
 
+	CHECK(a && b && c && n1 == n2 && n1 == n3);
+	if (a && b && c)
+	{
+		if (memcmp(a, b, sizeof(float) * n1) != 0)
+			th_fail(__FILE__, __LINE__, "%s: the same seed gave different weights",
+					det_net_names[kind]);
+		if (memcmp(a, c, sizeof(float) * n1) == 0)
+			th_fail(__FILE__, __LINE__, "%s: seeds 42 and 43 gave the same weights",
+					det_net_names[kind]);
+	}
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void
+test_determinism(void)
+{
 	th_begin("train: same seed and data give bit-identical weights; another seed does not (MLP, conv1d + LSTM)");
 	openblas_set_num_threads(1);
-	for (int sequence = 0; sequence <= 1; sequence++)
-	{
-		a = train_once(42, &n1, sequence);
-		b = train_once(42, &n2, sequence);
-		c = train_once(43, &n3, sequence);
-		CHECK(a && b && c && n1 == n2 && n1 == n3);
-		if (a && b && c)
-		{
-			CHECK(memcmp(a, b, sizeof(float) * n1) == 0);
-			CHECK(memcmp(a, c, sizeof(float) * n1) != 0);
-		}
-		free(a);
-		free(b);
-		free(c);
-	}
+	check_determinism(DET_MLP);
+	check_determinism(DET_CONV1D_LSTM);
+	th_end();
+}
+
+static void
+test_determinism_images_tokens(void)
+{
+	th_begin("train: bit-identical weights for the same seed, not for another (conv2d + maxpool2d + avgpool2d + batchnorm, embedding)");
+	openblas_set_num_threads(1);
+	check_determinism(DET_CNN);
+	check_determinism(DET_EMBEDDING);
 	th_end();
 }
 
@@ -1279,6 +1363,7 @@ suite_nn_train(void)
 	test_early_stopping();
 	test_determinism();
 	test_determinism_transformer();
+	test_determinism_images_tokens();
 	test_divergence();
 	test_bad_setups();
 	test_clip_norm();

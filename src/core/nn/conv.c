@@ -4,18 +4,19 @@
  *	  Convolution and pooling layers: conv2d (channels-first), conv1d
  *	  (channels-last), max and average pooling, global average pooling.
  *
- * Convolutions unroll the whole batch into one matrix (im2col) and run one
- * sgemm per layer per batch forward and two backward, as the dense layer
- * does: a per-image sgemm on a 28x28 image is too small for OpenBLAS to
- * reach its speed.  conv2d's unrolled matrix is (c kh kw, n oh ow), each
- * row holding one kernel tap for every output position of every image, so
- * the product with the (f, c kh kw) weights is (f, n oh ow) and one pass
- * scatters it into the (n, f, oh, ow) output.  conv1d is channels-last,
- * (t, c): its unrolled matrix (n ot, k c) times the (k c, f) weights is
- * already its (n, ot, f) output.  The backward pass unrolls the input
- * again rather than keeping the matrix per layer: im2col is a copy, cheap
- * next to the products, and this keeps the training workspace to one
- * unrolled matrix for the whole network.
+ * conv2d runs image by image: the image is unrolled (im2col) into a
+ * (c kh kw, oh ow) matrix, and the product with the (f, c kh kw) weights
+ * is the image's (f, oh, ow) output as it is laid out, so no pass
+ * rearranges the batch, and the unrolled image is still in the cache for
+ * its product.  OpenBLAS runs these products (K = c kh kw, N = oh ow) as
+ * fast one image at a time as on the whole batch at once.  The backward
+ * pass unrolls each image again rather than keeping the matrices: im2col
+ * is a copy, cheap next to the products, and one image's matrix is all the
+ * workspace holds.  A layer with one input channel at unit stride (the
+ * first layer on images) has only kh kw taps: its product is too thin for
+ * sgemm, and it runs as a direct convolution instead (see conv_direct).
+ * conv1d is channels-last, (t, c): its unrolled batch (n ot, k c) times
+ * the (k c, f) weights is already its (n, ot, f) output, one sgemm.
  *
  * src/core/nn/conv.c
  *
@@ -25,6 +26,12 @@
 #include <string.h>
 
 #include "nn_kernels.h"
+
+static inline bool conv_direct(const dl_conv_geom *g);
+
+/* im2col's chunked copies (see there) */
+#define COPY_CHUNK 16
+#define COL_SLACK COPY_CHUNK
 
 void
 dl_conv_geometry(const dl_layer *l, dl_conv_geom *g)
@@ -77,28 +84,50 @@ dl_conv_geometry(const dl_layer *l, dl_conv_geom *g)
 }
 
 size_t
-dl_conv_col_size(const dl_layer *l)
+dl_conv_col_size(const dl_layer *l, size_t rows)
 {
 	dl_conv_geom g;
+	size_t		cols;
 
 	if (l->spec.type != DL_LAYER_CONV2D && l->spec.type != DL_LAYER_CONV1D)
 		return 0;
 	dl_conv_geometry(l, &g);
-	return (size_t) g.c * g.kh * g.kw * g.oh * g.ow;
+	cols = (size_t) g.c * g.kh * g.kw * g.oh * g.ow;
+	if (l->spec.type == DL_LAYER_CONV1D)
+		return __builtin_mul_overflow(cols, rows, &cols) ? SIZE_MAX : cols;
+	/* conv2d: one image at a time, and im2col's slack */
+	cols += COL_SLACK;
+	if (conv_direct(&g))
+	{
+		/* the direct path's padded image, wide gradient and padded input gradient */
+		size_t		planes = 3 * (size_t) (g.oh + g.kh - 1) * (g.ow + g.kw - 1);
+
+		cols = planes > cols ? planes : cols;
+	}
+	return cols;
 }
 
 /* ---- conv2d ---- */
 
 /*
- * Unrolls image x (c, h, w) into columns [off, off + oh ow) of col, a
- * (c kh kw, ld) matrix: row (ci, ki, kj) holds the input each output
- * position sees through that tap, 0 in the padding.
+ * Unrolls image x (c, h, w) into col, a (c kh kw, oh ow) matrix: row (ci,
+ * ki, kj) holds the input each output position sees through that tap, 0 in
+ * the padding.  Output rows are short (11 floats in the benchmark's second
+ * layer), and a memcpy call or a vector loop with its scalar tail costs
+ * more than the copy: at unit stride they are copied in whole chunks of
+ * COPY_CHUNK floats instead, which col's COL_SLACK floats of slack make
+ * safe at its end.  Only output rows below rows are unrolled (the backward
+ * pass leaves out rows without gradient).
  */
 static void
-im2col(float *restrict col, size_t ld, size_t off, const float *restrict x,
-	   const dl_conv_geom *g)
+im2col(float *restrict col, const float *restrict x, int rows, const dl_conv_geom *g)
 {
+	size_t		ohw = (size_t) g->oh * g->ow;
 	size_t		row = 0;
+	const float *end = x + (size_t) g->c * g->h * g->w;
+	/* unit stride, no padding: every tap reads a rows x ow block of the image */
+	bool		block = g->sh == 1 && g->sw == 1 && g->pad_h == 0 && g->pad_w == 0;
+	int			chunks = (g->ow + COPY_CHUNK - 1) / COPY_CHUNK;
 
 	for (int ci = 0; ci < g->c; ci++)
 	{
@@ -107,48 +136,85 @@ im2col(float *restrict col, size_t ld, size_t off, const float *restrict x,
 		for (int ki = 0; ki < g->kh; ki++)
 			for (int kj = 0; kj < g->kw; kj++, row++)
 			{
-				float	   *restrict dst = col + row * ld + off;
+				float	   *restrict dst = col + row * ohw;
 				int			x0 = kj * g->dw - g->pad_w;
 				/* output columns whose input column is inside the image */
 				int			lo = x0 >= 0 ? 0 : (-x0 + g->sw - 1) / g->sw;
 				int			hi = g->w - 1 - x0 < 0 ? 0 : (g->w - 1 - x0) / g->sw + 1;
 
+				if (block)
+				{
+					const float *src = xc + (size_t) ki * g->dh * g->w + x0;
+					int			oy = 0;
+
+					/* whole chunks (see above) while the last one read stays in the image */
+					if (chunks == 1)
+					{
+						/* one fixed-size copy a row, which the compiler inlines */
+						for (; oy < rows && src + (size_t) oy * g->w + COPY_CHUNK <= end; oy++)
+							memcpy(dst + (size_t) oy * g->ow, src + (size_t) oy * g->w,
+								   sizeof(float) * COPY_CHUNK);
+					}
+					else
+						for (; oy < rows && src + (size_t) oy * g->w + chunks * COPY_CHUNK <= end; oy++)
+							for (int k = 0; k < chunks; k++)
+								memcpy(dst + (size_t) oy * g->ow + k * COPY_CHUNK,
+									   src + (size_t) oy * g->w + k * COPY_CHUNK,
+									   sizeof(float) * COPY_CHUNK);
+					for (; oy < rows; oy++)
+						for (int ox = 0; ox < g->ow; ox++)
+							dst[(size_t) oy * g->ow + ox] = src[(size_t) oy * g->w + ox];
+					continue;
+				}
 				hi = hi < g->ow ? hi : g->ow;
 				lo = lo < hi ? lo : hi;
-				for (int oy = 0; oy < g->oh; oy++)
+				for (int oy = 0; oy < rows; oy++)
 				{
 					int			iy = oy * g->sh - g->pad_h + ki * g->dh;
 					float	   *restrict d = dst + (size_t) oy * g->ow;
 
 					if (iy < 0 || iy >= g->h)
 					{
-						memset(d, 0, sizeof(float) * g->ow);
+						for (int ox = 0; ox < g->ow; ox++)
+							d[ox] = 0.0f;
 						continue;
 					}
 					{
-						/* src[x0 + ox sw] is in the image for lo <= ox < hi */
-						const float *restrict src = xc + (size_t) iy * g->w;
+						/* src[ox sw] is in the image for lo <= ox < hi */
+						const float *restrict src = xc + (size_t) iy * g->w + x0;
+						int			ox = lo;
 
-						for (int ox = 0; ox < lo; ox++)
-							d[ox] = 0.0f;
+						for (int j = 0; j < lo; j++)
+							d[j] = 0.0f;
 						if (g->sw == 1)
-							memcpy(d + lo, src + x0 + lo, sizeof(float) * (hi - lo));
+						{
+							/*
+							 * Whole chunks, while they read inside the image:
+							 * the last may write past hi, which the zeros
+							 * below or the next rows (written later, at
+							 * higher addresses) cover, or the slack.
+							 */
+							for (; ox < hi && src + ox + COPY_CHUNK <= end; ox += COPY_CHUNK)
+								memcpy(d + ox, src + ox, sizeof(float) * COPY_CHUNK);
+							for (; ox < hi; ox++)
+								d[ox] = src[ox];
+						}
 						else
-							for (int ox = lo; ox < hi; ox++)
-								d[ox] = src[x0 + ox * g->sw];
-						for (int ox = hi; ox < g->ow; ox++)
-							d[ox] = 0.0f;
+							for (; ox < hi; ox++)
+								d[ox] = src[(size_t) ox * g->sw];
+						for (int j = hi; j < g->ow; j++)
+							d[j] = 0.0f;
 					}
 				}
 			}
 	}
 }
 
-/* the adjoint of im2col: adds columns [off, off + oh ow) of col into dx (c, h, w) */
+/* the adjoint of im2col: adds col (c kh kw, oh ow), output rows below rows, into dx (c, h, w) */
 static void
-col2im(float *restrict dx, const float *restrict col, size_t ld, size_t off,
-	   const dl_conv_geom *g)
+col2im(float *restrict dx, const float *restrict col, int rows, const dl_conv_geom *g)
 {
+	size_t		ohw = (size_t) g->oh * g->ow;
 	size_t		row = 0;
 
 	for (int ci = 0; ci < g->c; ci++)
@@ -158,13 +224,13 @@ col2im(float *restrict dx, const float *restrict col, size_t ld, size_t off,
 		for (int ki = 0; ki < g->kh; ki++)
 			for (int kj = 0; kj < g->kw; kj++, row++)
 			{
-				const float *restrict src = col + row * ld + off;
+				const float *restrict src = col + row * ohw;
 				int			x0 = kj * g->dw - g->pad_w;
 				int			lo = x0 >= 0 ? 0 : (-x0 + g->sw - 1) / g->sw;
 				int			hi = g->w - 1 - x0 < 0 ? 0 : (g->w - 1 - x0) / g->sw + 1;
 
 				hi = hi < g->ow ? hi : g->ow;
-				for (int oy = 0; oy < g->oh; oy++)
+				for (int oy = 0; oy < rows; oy++)
 				{
 					int			iy = oy * g->sh - g->pad_h + ki * g->dh;
 					float	   *restrict d;
@@ -172,85 +238,383 @@ col2im(float *restrict dx, const float *restrict col, size_t ld, size_t off,
 
 					if (iy < 0 || iy >= g->h)
 						continue;
-					d = dxc + (size_t) iy * g->w;
-					for (int ox = lo; ox < hi; ox++)
-						d[x0 + ox * g->sw] += s[ox];
+					d = dxc + (size_t) iy * g->w + x0;
+					if (g->sw == 1)
+						for (int ox = lo; ox < hi; ox++)
+							d[ox] += s[ox];
+					else
+						for (int ox = lo; ox < hi; ox++)
+							d[(size_t) ox * g->sw] += s[ox];
 				}
 			}
 	}
 }
 
+/*
+ * The direct path: one input channel, unit stride and dilation (a first
+ * layer on images).  There im2col's matrix has only kh kw rows, so the
+ * product is thin and im2col, the product and the layout pass all stream
+ * memory; a direct convolution reads the image from cache instead.
+ *
+ * The image is seen in its padded plane (hp, wp) = (oh + kh - 1, ow + kw
+ * - 1).  Output (oy, ox) at flat position i = oy wp + ox of a "wide"
+ * output then reads tap (ki, kj) at i + ki wp + kj: each tap is a shift of
+ * one contiguous range, so the loops run over L = (oh - 1) wp + ow floats
+ * without row boundaries, and the wp - ow positions past each output row
+ * are computed and dropped (forward) or given a zero gradient (backward).
+ * Those extra terms read pixels of the same padded plane, all of which the
+ * convolution reads at unit stride and dilation, so they change nothing
+ * unless an input is not finite, and then the output is not finite anyway.
+ */
+static inline bool
+conv_direct(const dl_conv_geom *g)
+{
+	return g->c == 1 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1;
+}
+
+/* the padded plane of the direct path, and whether the image needs copying into it */
+static inline bool
+direct_plane(const dl_conv_geom *g, int *hp, int *wp)
+{
+	*hp = g->oh + g->kh - 1;
+	*wp = g->ow + g->kw - 1;
+	return g->pad_h != 0 || g->pad_w != 0 || *hp != g->h || *wp != g->w;
+}
+
+/* copies image x (h, w) into the zeroed padded plane xp (hp, wp) */
+static void
+pad_plane(float *restrict xp, const float *restrict x, int hp, int wp, const dl_conv_geom *g)
+{
+	memset(xp, 0, sizeof(float) * (size_t) hp * wp);
+	for (int iy = 0; iy < g->h && iy + g->pad_h < hp; iy++)
+	{
+		float	   *restrict d = xp + (size_t) (iy + g->pad_h) * wp + g->pad_w;
+		const float *restrict s = x + (size_t) iy * g->w;
+		int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
+
+		for (int j = 0; j < cols; j++)
+			d[j] = s[j];
+	}
+}
+
+/*
+ * wide (L) = b + the taps w (kh, kw) over xp (hp, wp): one multiply-add
+ * pass over the wide output per tap, all of it in the L1 cache.
+ */
+static void
+direct_forward_plane(float *restrict wide, const float *restrict xp, const float *restrict w,
+					 float bias, size_t L, int wp, const dl_conv_geom *g)
+{
+	for (size_t i = 0; i < L; i++)
+		wide[i] = bias;
+	for (int ki = 0; ki < g->kh; ki++)
+		for (int kj = 0; kj < g->kw; kj++)
+		{
+			const float *restrict s = xp + (size_t) ki * wp + kj;
+			float		wt = w[ki * g->kw + kj];
+
+			for (size_t i = 0; i < L; i++)
+				wide[i] += wt * s[i];
+		}
+}
+
+/*
+ * Sums in a fixed order that vectorizes: LANES running sums (independent
+ * chains, so the adds overlap), added pairwise at the end.  A single
+ * running sum would be one long chain of dependent adds, which the
+ * compiler may not reorder without -ffast-math.
+ */
+#define LANES 64
+
+static float
+dot_lanes(const float *restrict a, const float *restrict b, size_t n)
+{
+	float		acc[LANES] = {0};
+	float		tail = 0.0f;
+	size_t		i = 0;
+
+	for (; i + LANES <= n; i += LANES)
+		for (int j = 0; j < LANES; j++)
+			acc[j] += a[i + j] * b[i + j];
+	for (; i < n; i++)
+		tail += a[i] * b[i];
+	for (int width = LANES / 2; width > 0; width /= 2)
+		for (int j = 0; j < width; j++)
+			acc[j] += acc[j + width];
+	return acc[0] + tail;
+}
+
+static float
+sum_lanes(const float *restrict a, size_t n)
+{
+	float		acc[LANES] = {0};
+	float		tail = 0.0f;
+	size_t		i = 0;
+
+	for (; i + LANES <= n; i += LANES)
+		for (int j = 0; j < LANES; j++)
+			acc[j] += a[i + j];
+	for (; i < n; i++)
+		tail += a[i];
+	for (int width = LANES / 2; width > 0; width /= 2)
+		for (int j = 0; j < width; j++)
+			acc[j] += acc[j + width];
+	return acc[0] + tail;
+}
+
+static void
+conv2d_direct_forward(float *y, float *dst, const float *x, const float *w,
+					  const float *b, float *scratch, int n, const dl_conv_geom *g,
+					  dl_activation a, float alpha, bool fuse_relu)
+{
+	int			hp,
+				wp;
+	bool		pad = direct_plane(g, &hp, &wp);
+	size_t		L = (size_t) (g->oh - 1) * wp + g->ow;
+	size_t		ohw = (size_t) g->oh * g->ow;
+	int			taps = g->kh * g->kw;
+	float	   *xp = scratch;
+	float	   *wide = scratch + (pad ? (size_t) hp * wp : 0);
+
+	for (int r = 0; r < n; r++)
+	{
+		const float *xr = x + (size_t) r * g->h * g->w;
+
+		if (pad)
+			pad_plane(xp, xr, hp, wp, g);
+		for (int f = 0; f < g->f; f++)
+		{
+			float	   *restrict d = dst + ((size_t) r * g->f + f) * ohw;
+
+			direct_forward_plane(wide, pad ? xp : xr, w + (size_t) f * taps,
+								 b ? b[f] : 0.0f, L, wp, g);
+			for (int oy = 0; oy < g->oh; oy++)
+			{
+				const float *restrict s = wide + (size_t) oy * wp;
+				float	   *restrict dr = d + (size_t) oy * g->ow;
+
+				if (fuse_relu)
+					for (int ox = 0; ox < g->ow; ox++)
+						dr[ox] = s[ox] > 0.0f ? s[ox] : 0.0f;
+				else
+					for (int ox = 0; ox < g->ow; ox++)
+						dr[ox] = s[ox];
+			}
+		}
+	}
+	if (!fuse_relu && (a != DL_ACT_LINEAR || dst != y))
+		dl_act_forward(y, dst, (size_t) n * g->f * g->oh, g->ow, a, alpha);
+}
+
+/*
+ * dy (n, f, oh, ow) already holds the pre-activation gradient.  Per image
+ * and filter the gradient is laid out wide (zeros past each row), and then
+ * each tap's weight gradient is its dot product with a shift of the padded
+ * image, and the input gradient gets each tap's shifted multiple of it.
+ */
+static void
+conv2d_direct_backward(float *dx, float *dw, const float *dy, const float *x,
+					   const float *w, float *scratch, int n, const dl_conv_geom *g)
+{
+	int			hp,
+				wp;
+	bool		pad = direct_plane(g, &hp, &wp);
+	size_t		L = (size_t) (g->oh - 1) * wp + g->ow;
+	size_t		ohw = (size_t) g->oh * g->ow;
+	size_t		plane = (size_t) hp * wp;
+	int			taps = g->kh * g->kw;
+	float	   *xp = scratch;
+	float	   *dzw = scratch + plane;
+	float	   *dxp = dzw + plane;
+
+	for (int r = 0; r < n; r++)
+	{
+		const float *xr = x + (size_t) r * g->h * g->w;
+		const float *img = xr;
+
+		if (pad)
+		{
+			pad_plane(xp, xr, hp, wp, g);
+			img = xp;
+		}
+		if (dx)
+			memset(dxp, 0, sizeof(float) * plane);
+		for (int f = 0; f < g->f; f++)
+		{
+			const float *dz = dy + ((size_t) r * g->f + f) * ohw;
+			float	   *dwf = dw + (size_t) f * taps;
+
+			for (int oy = 0; oy < g->oh; oy++)
+			{
+				float	   *restrict d = dzw + (size_t) oy * wp;
+				const float *restrict s = dz + (size_t) oy * g->ow;
+
+				for (int ox = 0; ox < g->ow; ox++)
+					d[ox] = s[ox];
+				for (int ox = g->ow; ox < wp; ox++)
+					d[ox] = 0.0f;
+			}
+			for (int ki = 0; ki < g->kh; ki++)
+				for (int kj = 0; kj < g->kw; kj++)
+				{
+					size_t		off = (size_t) ki * wp + kj;
+
+					dwf[ki * g->kw + kj] += dot_lanes(dzw, img + off, L);
+					if (dx)
+					{
+						float	   *restrict d = dxp + off;
+						const float *restrict s = dzw;
+						float		wt = w[(size_t) f * taps + ki * g->kw + kj];
+
+						for (size_t i = 0; i < L; i++)
+							d[i] += wt * s[i];
+					}
+				}
+		}
+		if (dx)
+		{
+			float	   *dxr = dx + (size_t) r * g->h * g->w;
+
+			/* the image's part of the padded plane; pixels outside it (none at unit stride) get 0 */
+			memset(dxr, 0, sizeof(float) * g->h * g->w);
+			for (int iy = 0; iy < g->h && iy + g->pad_h < hp; iy++)
+			{
+				const float *restrict s = dxp + (size_t) (iy + g->pad_h) * wp + g->pad_w;
+				float	   *restrict d = dxr + (size_t) iy * g->w;
+				int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
+
+				for (int j = 0; j < cols; j++)
+					d[j] = s[j];
+			}
+		}
+	}
+}
+
+/*
+ * The general path, image by image: col (c kh kw, oh ow) of one image, and
+ * y_r (f, oh ow) = w (f, c kh kw) col is that image's output already in its
+ * (f, oh, ow) layout, so no pass rearranges the batch.  One image's col
+ * stays in the cache between its unrolling and its product; OpenBLAS
+ * reaches the same speed on these products (K = c kh kw) image by image as
+ * on the whole batch at once.
+ */
 void
 dl_conv2d_forward(float *y, float *z, const float *x, const float *w,
-				  const float *b, float *col, float *tmp, int n,
+				  const float *b, float *col, int n,
 				  const dl_conv_geom *g, dl_activation a, float alpha)
 {
 	size_t		ohw = (size_t) g->oh * g->ow;
-	size_t		ld = (size_t) n * ohw;
 	int			ckk = g->c * g->kh * g->kw;
 	size_t		in_size = (size_t) g->c * g->h * g->w;
+	size_t		out_size = (size_t) g->f * ohw;
 	float	   *dst = z ? z : y;
+	/* relu needs no pre-activation: applied as the bias is added */
+	bool		fuse_relu = a == DL_ACT_RELU && !z;
 
-	/* col (c kh kw, n oh ow); tmp (f, n oh ow) = w (f, c kh kw) col */
+	if (conv_direct(g))
+	{
+		conv2d_direct_forward(y, dst, x, w, b, col, n, g, a, alpha, fuse_relu);
+		return;
+	}
 	for (int r = 0; r < n; r++)
-		im2col(col, ld, (size_t) r * ohw, x + (size_t) r * in_size, g);
-	dl_sgemm(false, false, g->f, (int) ld, ckk, 1.0f, w, ckk, col, (int) ld, 0.0f, tmp, (int) ld);
-	/* dst (n, f, oh, ow) = tmp + b */
-	for (int r = 0; r < n; r++)
+	{
+		float	   *d = dst + (size_t) r * out_size;
+
+		im2col(col, x + (size_t) r * in_size, g->oh, g);
+		dl_sgemm(false, false, g->f, (int) ohw, ckk, 1.0f, w, ckk, col, (int) ohw, 0.0f, d, (int) ohw);
+		if (!b && !fuse_relu)
+			continue;
 		for (int f = 0; f < g->f; f++)
 		{
-			const float *restrict s = tmp + (size_t) f * ld + (size_t) r * ohw;
-			float	   *restrict d = dst + ((size_t) r * g->f + f) * ohw;
+			float	   *restrict df = d + (size_t) f * ohw;
 			float		bias = b ? b[f] : 0.0f;
 
-			for (size_t i = 0; i < ohw; i++)
-				d[i] = s[i] + bias;
+			if (fuse_relu)
+				for (size_t i = 0; i < ohw; i++)
+				{
+					float		v = df[i] + bias;
+
+					df[i] = v > 0.0f ? v : 0.0f;
+				}
+			else
+				for (size_t i = 0; i < ohw; i++)
+					df[i] += bias;
 		}
+	}
 	/* the activation runs over rows of ow, the last axis (softmax there, as Keras) */
-	if (a != DL_ACT_LINEAR || z)
+	if (!fuse_relu && (a != DL_ACT_LINEAR || z))
 		dl_act_forward(y, dst, (size_t) n * g->f * g->oh, g->ow, a, alpha);
+}
+
+/*
+ * The output rows whose gradient is 0 in every channel are left out of
+ * the products: a 2x2 max pool over an odd number of rows (11 in the
+ * benchmark's second layer) never passes a gradient to the last.
+ */
+static int
+rows_with_gradient(const float *dz, const dl_conv_geom *g)
+{
+	size_t		ohw = (size_t) g->oh * g->ow;
+	int			rows = g->oh;
+
+	for (; rows > 0; rows--)
+		for (int f = 0; f < g->f; f++)
+		{
+			const float *s = dz + f * ohw + (size_t) (rows - 1) * g->ow;
+
+			for (int ox = 0; ox < g->ow; ox++)
+				if (s[ox] != 0.0f)
+					return rows;
+		}
+	return 0;
 }
 
 void
 dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 				   const float *x, const float *y, const float *z,
-				   const float *w, float *col, float *tmp, int n,
+				   const float *w, float *col, int n,
 				   const dl_conv_geom *g, dl_activation a, float alpha)
 {
 	size_t		ohw = (size_t) g->oh * g->ow;
-	size_t		ld = (size_t) n * ohw;
 	int			ckk = g->c * g->kh * g->kw;
 	size_t		in_size = (size_t) g->c * g->h * g->w;
+	size_t		out_size = (size_t) g->f * ohw;
 
-	if (a != DL_ACT_LINEAR)
-		dl_act_backward(dy, dy, z, y, (size_t) n * g->f * g->oh, g->ow, a, alpha);
-	/* tmp (f, n oh ow) = dz, gathered; db += its row sums */
+	/* image by image, so that its gradient is still in the cache for the products */
 	for (int r = 0; r < n; r++)
-		for (int f = 0; f < g->f; f++)
+	{
+		float	   *dz = dy + (size_t) r * out_size;
+		const float *xr = x + (size_t) r * in_size;
+		float	   *dxr = dx ? dx + (size_t) r * in_size : NULL;
+		int			rows;
+		int			used;
+
+		if (a != DL_ACT_LINEAR)
+			dl_act_backward(dz, dz, z ? z + (size_t) r * out_size : NULL,
+							y + (size_t) r * out_size, (size_t) g->f * g->oh, g->ow, a, alpha);
+		if (db)
+			for (int f = 0; f < g->f; f++)
+				db[f] += sum_lanes(dz + (size_t) f * ohw, ohw);
+		if (conv_direct(g))
 		{
-			const float *restrict s = dy + ((size_t) r * g->f + f) * ohw;
-			float	   *restrict d = tmp + (size_t) f * ld + (size_t) r * ohw;
-			float		sum = 0.0f;
-
-			for (size_t i = 0; i < ohw; i++)
-			{
-				d[i] = s[i];
-				sum += s[i];
-			}
-			if (db)
-				db[f] += sum;
+			conv2d_direct_backward(dxr, dw, dz, xr, w, col, 1, g);
+			continue;
 		}
-	for (int r = 0; r < n; r++)
-		im2col(col, ld, (size_t) r * ohw, x + (size_t) r * in_size, g);
-	/* dw (f, c kh kw) += dz (f, n oh ow) col^T */
-	dl_sgemm(false, true, g->f, ckk, (int) ld, 1.0f, tmp, (int) ld, col, (int) ld, 1.0f, dw, ckk);
-	if (!dx)
-		return;
-	/* dcol (c kh kw, n oh ow) = w^T dz, into col (no longer needed), then folded back */
-	dl_sgemm(true, false, ckk, (int) ld, g->f, 1.0f, w, ckk, tmp, (int) ld, 0.0f, col, (int) ld);
-	memset(dx, 0, sizeof(float) * in_size * n);
-	for (int r = 0; r < n; r++)
-		col2im(dx + (size_t) r * in_size, col, ld, (size_t) r * ohw, g);
+		rows = rows_with_gradient(dz, g);
+		used = rows * g->ow;
+		if (dxr)
+			memset(dxr, 0, sizeof(float) * in_size);
+		if (rows == 0)
+			continue;
+		im2col(col, xr, rows, g);
+		/* dw (f, c kh kw) += dz (f, oh ow) col^T over the rows used */
+		dl_sgemm(false, true, g->f, ckk, used, 1.0f, dz, (int) ohw, col, (int) ohw, 1.0f, dw, ckk);
+		if (!dxr)
+			continue;
+		/* dcol (c kh kw, oh ow) = w^T dz, into col (no longer needed), then folded back */
+		dl_sgemm(true, false, ckk, used, g->f, 1.0f, w, ckk, dz, (int) ohw, 0.0f, col, (int) ohw);
+		col2im(dxr, col, rows, g);
+	}
 }
 
 void

@@ -16,8 +16,9 @@
  * dropout masks, norm statistics), the parameter gradients, the
  * optimizer's moments and two activation-gradient buffers: dense, conv and
  * pooling layers write their input gradient into the other buffer, every
- * other layer works in place.  Conv layers share one im2col buffer (and
- * conv2d one output-transpose buffer) sized for the largest of them.  Only a training workspace holds training memory.
+ * other layer works in place.  Conv layers share one im2col buffer sized
+ * for the largest of them.  Only a training workspace holds training
+ * memory.
  *
  * src/core/nn/forward.c
  *
@@ -129,7 +130,6 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 	size_t		stat = 1;
 	size_t		channels = 1;
 	size_t		col = 0;
-	size_t		tmp = 0;
 	size_t		rnn = 0;
 	size_t		attn = 0;
 
@@ -139,15 +139,13 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 		size_t		out = dl_shape_size(&l->out_shape);
 
 		widest = out > widest ? out : widest;
-		col = dl_conv_col_size(l) > col ? dl_conv_col_size(l) : col;
+		col = dl_conv_col_size(l, max_batch) > col ? dl_conv_col_size(l, max_batch) : col;
 		rnn = dl_rnn_scratch_size(l) > rnn ? dl_rnn_scratch_size(l) : rnn;
 		{
 			size_t		a = dl_attn_scratch_size(l, mode == DL_WS_TRAIN);
 
 			attn = a > attn ? a : attn;
 		}
-		if (l->spec.type == DL_LAYER_CONV2D)
-			tmp = out > tmp ? out : tmp;
 		if (l->spec.type == DL_LAYER_BATCHNORM)
 		{
 			size_t		outer,
@@ -172,9 +170,7 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 	ws->stat_b = carve(c, stat, sizeof(float));
 	ws->acc = carve(c, 2 * channels, sizeof(double));
 	if (col > 0)
-		ws->col = carve(c, times(max_batch, col), sizeof(float));
-	if (tmp > 0)
-		ws->tmp = carve(c, times(max_batch, tmp), sizeof(float));
+		ws->col = carve(c, col, sizeof(float));
 	if (rnn > 0)
 		ws->rnn = carve(c, times(max_batch, rnn), sizeof(float));
 	if (attn > 0)
@@ -423,7 +419,7 @@ layer_forward(dl_network *net, dl_workspace *ws, int i, const float *cur, float 
 
 				dl_conv_geometry(l, &g);
 				if (l->spec.type == DL_LAYER_CONV2D)
-					dl_conv2d_forward(dst, z, cur, p, b, ws->col, ws->tmp, n, &g, act, l->spec.alpha);
+					dl_conv2d_forward(dst, z, cur, p, b, ws->col, n, &g, act, l->spec.alpha);
 				else
 					dl_conv1d_forward(dst, z, cur, p, b, ws->col, n, &g, act, l->spec.alpha);
 				return dst;
@@ -637,7 +633,7 @@ dl_backward(const dl_network *net, dl_workspace *ws, int n, bool skip_last_act, 
 
 					dl_conv_geometry(l, &geo);
 					if (l->spec.type == DL_LAYER_CONV2D)
-						dl_conv2d_backward(dxo, g, db, d, lw->in, lw->out, lw->z, p, ws->col, ws->tmp,
+						dl_conv2d_backward(dxo, g, db, d, lw->in, lw->out, lw->z, p, ws->col,
 										   n, &geo, act, l->spec.alpha);
 					else
 						dl_conv1d_backward(dxo, g, db, d, lw->in, lw->out, lw->z, p, ws->col,

@@ -817,9 +817,11 @@ init_orthogonal(float *p, int rows, int cols, dl_rng *rng)
 }
 
 /*
- * An attention or transformer layer (attention.c's layout): the
- * projections Glorot-uniform per block as PyTorch's, biases 0; the
- * feed-forward as dense layers (He before relu); layernorms 1 and 0.
+ * An attention or transformer layer (attention.c's layout): the query,
+ * key, value and output projections Glorot-uniform each on its own (as
+ * Keras's MultiHeadAttention; PyTorch draws Q, K and V as one matrix),
+ * biases 0; the feed-forward as dense layers (He before relu); layernorms
+ * 1 and 0.
  */
 static void
 init_attention(const dl_layer *l, float *p, dl_rng *rng)

@@ -130,28 +130,31 @@ typedef struct dl_conv_geom
 /* the geometry of layer l (conv2d, conv1d, maxpool2d, avgpool2d, maxpool1d) */
 extern void dl_conv_geometry(const dl_layer *l, dl_conv_geom *g);
 
-/* the im2col buffer a conv layer needs per row, in floats (0 for other layers) */
-extern size_t dl_conv_col_size(const dl_layer *l);
+/*
+ * The scratch (col) a conv layer needs for passes of up to rows rows, in
+ * floats: conv1d unrolls the batch, conv2d one image at a time (0 for
+ * other layers; SIZE_MAX when the count overflows).
+ */
+extern size_t dl_conv_col_size(const dl_layer *l, size_t rows);
 
 /*
  * conv2d on n images x (n, c, h, w) -> y (n, f, oh, ow).  w is (f, c, kh,
- * kw) (PyTorch's layout), b (f) or NULL.  col is scratch of n * c kh kw
- * oh ow floats (the whole batch unrolled as one (c kh kw, n oh ow)
- * matrix, so the batch is a single sgemm), tmp of n * f oh ow.  z as in
- * dl_dense_forward.
+ * kw) (PyTorch's layout), b (f) or NULL.  col is scratch of
+ * dl_conv_col_size floats (one image unrolled as a (c kh kw, oh ow)
+ * matrix).  z as in dl_dense_forward.
  */
 extern void dl_conv2d_forward(float *y, float *z, const float *x, const float *w,
-							  const float *b, float *col, float *tmp, int n,
+							  const float *b, float *col, int n,
 							  const dl_conv_geom *g, dl_activation a, float alpha);
 
 /*
  * dy (n, f, oh, ow) is overwritten with the pre-activation gradient;
  * dw += , db += ; dx (n, c, h, w) = the input gradient unless NULL.
- * col and tmp as in the forward pass; col is recomputed from x.
+ * col as in the forward pass; each image is unrolled again from x.
  */
 extern void dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 							   const float *x, const float *y, const float *z,
-							   const float *w, float *col, float *tmp, int n,
+							   const float *w, float *col, int n,
 							   const dl_conv_geom *g, dl_activation a, float alpha);
 
 /*
@@ -370,8 +373,7 @@ struct dl_workspace
 	float	   *stat_a;			/* prediction's norm scratch */
 	float	   *stat_b;
 	double	   *acc;			/* batchnorm sums: 2 x the widest batchnorm */
-	float	   *col;			/* conv: im2col of the batch, the largest conv layer's */
-	float	   *tmp;			/* conv2d: its output as (f, n oh ow) */
+	float	   *col;			/* conv: im2col scratch, the largest conv layer's */
 	float	   *rnn;			/* lstm, gru: prediction's states, training's BPTT scratch */
 	float	   *attn;			/* attention, transformer_encoder: their scratch */
 	/* evaluate and train */
