@@ -52,6 +52,20 @@ SELECT count(*) FILTER (WHERE pgdl.predict('running_gru_copy', xs) = pgdl.predic
 FROM flat;
 SELECT pgdl.drop_model('running_gru_copy');
 
+-- bidirectional: a forward and a backward lstm side by side; export and import
+SELECT model, parameters, validation_metric >= 0.85 AS validates
+FROM pgdl.train_model('running_bi', 'SELECT * FROM seqs ORDER BY seq_id', 'positive',
+	'[{"type":"lstm","units":8,"bidirectional":true}]', ARRAY['x'],
+	'{"epochs":40,"learning_rate":0.01,"batch_size":32,"clip_norm":1,"seed":3}');
+SELECT l->>'type' AS type, l->'bidirectional' AS bidirectional, l->'output_shape' AS output_shape,
+	   l->'parameters' AS parameters
+FROM jsonb_array_elements(pgdl.model_info('running_bi')->'layers') l;
+SELECT pgdl.import_model('running_bi_copy', pgdl.export_model('running_bi')) AS imported_version;
+SELECT count(*) FILTER (WHERE pgdl.predict('running_bi_copy', x) = pgdl.predict('running_bi', x)) =
+	   count(*) AS same
+FROM seqs;
+SELECT pgdl.drop_model('running_bi_copy');
+
 -- shape errors: a flat vector without input_shape, stacking without return_sequences, a short row
 SELECT model FROM pgdl.train_model('bad', 'flat', 'positive', '[{"type":"lstm","units":4}]', ARRAY['xs']);
 SELECT model FROM pgdl.train_model('bad', 'flat', 'positive',

@@ -192,6 +192,7 @@ typedef struct dl_layer_spec
 	int			input_dim;		/* embedding: vocabulary size */
 	int			output_dim;		/* embedding: vector size */
 	bool		return_sequences;	/* lstm, gru: every step's state, not the last one: false */
+	bool		bidirectional;	/* lstm, gru: a second pass from the last step, outputs side by side */
 	int			heads;			/* attention, transformer_encoder: 1 */
 	int			key_dim;		/* their size per head: 0 = D / heads, resolved by the plan */
 	bool		causal;			/* step t attends to steps <= t only: false */

@@ -34,7 +34,8 @@ th_same_spec(const dl_layer_spec *a, const dl_layer_spec *b)
 		a->input_dim == b->input_dim && a->output_dim == b->output_dim &&
 		a->return_sequences == b->return_sequences && a->heads == b->heads &&
 		a->key_dim == b->key_dim && a->causal == b->causal && a->ff_dim == b->ff_dim &&
-		a->norm_first == b->norm_first && a->learned == b->learned;
+		a->norm_first == b->norm_first && a->learned == b->learned &&
+		a->bidirectional == b->bidirectional;
 }
 
 #endif							/* PGDL_NN_TESTING_H */

@@ -449,6 +449,53 @@ test_round_trip(void)
 		dl_model_free(&m);
 	}
 
+	/* a bidirectional lstm: flags byte 3, read back; flags above 3 refused */
+	{
+		dl_layer_spec *specs;
+		int			n;
+		dl_shape	in = {2, {4, 3}};
+		size_t		at = 0;
+
+		build_small(&m, false);
+		dl_network_free(&m.net);
+		m.features[0].kind = DL_FEATURE_MATRIX;
+		m.features[0].rows = 4;
+		m.features[0].cols = 3;
+		m.features[0].length = 12;
+		m.n_inputs = 12;
+		CHECK_STATUS(dl_parse_layers("[{\"type\":\"lstm\",\"units\":5,\"return_sequences\":true,"
+									 "\"bidirectional\":true},{\"type\":\"global_avgpool\"}]", &specs, &n), DL_OK);
+		CHECK_STATUS(dl_complete_output(&specs, &n, DL_TASK_REGRESSION, 1, DL_LOSS_MSE), DL_OK);
+		CHECK_STATUS(dl_network_init(&m.net, specs, n, &in), DL_OK);
+		dl_network_init_params(&m.net, 6);
+		dl_free(specs);
+		CHECK(m.net.n_params == 2 * 4 * 5 * (3 + 5 + 1) + 10 + 1);
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+		check_same_model(&m, &back);
+		CHECK(back.net.layers[0].spec.bidirectional && back.net.layers[0].spec.return_sequences);
+		dl_model_free(&back);
+		/* the record: type 15, units 5, flags 3 */
+		for (size_t i = 0; i + 9 <= len && !at; i++)
+		{
+			uint32_t	v[2];
+
+			memcpy(v, blob + i, 8);
+			if (v[0] == DL_LAYER_LSTM && v[1] == 5 && blob[i + 8] == 3)
+				at = i + 8;
+		}
+		CHECK(at > 0);
+		if (at > 0)
+		{
+			blob[at] = 4;
+			fix_crc(blob, len);
+			CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+			CHECK(strstr(th_last_message, "a recurrent layer's flags are 4") != NULL);
+		}
+		dl_free(blob);
+		dl_model_free(&m);
+	}
+
 	/* every attention layer type: same model, same predictions; stored sizes are resolved */
 	{
 		dl_layer_spec *specs;

@@ -552,7 +552,7 @@ test_grad_rnn(void)
 {
 	static const dl_layer_type types[] = {DL_LAYER_LSTM, DL_LAYER_GRU};
 
-	th_begin("gradients: lstm and gru through several steps (last state, every state, stacked, after conv1d)");
+	th_begin("gradients: lstm and gru through several steps (last state, every state, stacked, after conv1d, bidirectional)");
 	for (int i = 0; i < 2; i++)
 	{
 		dl_layer_type t = types[i];
@@ -572,6 +572,19 @@ test_grad_rnn(void)
 		gradcheck_net(name, (dl_layer_spec[]) {spec_conv1d(3, 2, 1, DL_PAD_SAME, 1, DL_ACT_TANH),
 					  spec_rnn(t, 2, true), spec_dense(2, DL_ACT_LINEAR)}, 3, shape2(5, 2), 2,
 					  0, 0, 2e-3, 830 + i);
+	}
+	for (int i = 0; i < 2; i++)
+	{
+		dl_layer_spec last = spec_rnn(types[i], 3, false);
+		dl_layer_spec seq = spec_rnn(types[i], 2, true);
+		char		name[64];
+
+		last.bidirectional = seq.bidirectional = true;
+		snprintf(name, sizeof(name), "bidirectional %s last", dl_layer_type_name(types[i]));
+		gradcheck_net(name, &last, 1, shape2(4, 2), 3, 0, 0, 2e-3, 850 + i);
+		snprintf(name, sizeof(name), "bidirectional %s sequences, stacked, ce", dl_layer_type_name(types[i]));
+		gradcheck_net(name, (dl_layer_spec[]) {seq, last, spec_dense(3, DL_ACT_SOFTMAX)}, 3,
+					  shape2(5, 3), 2, DL_LOSS_CE, 3, 2e-3, 860 + i);
 	}
 	/* one step, one row, one unit */
 	gradcheck_net("lstm T=1", (dl_layer_spec[]) {spec_rnn(DL_LAYER_LSTM, 1, false)}, 1,
@@ -1187,6 +1200,77 @@ spec_transformer(int heads, int ff, dl_activation a, bool norm_first, bool causa
 }
 
 static void
+test_birnn_reference(void)
+{
+	th_begin("bidirectional lstm and gru: the forward set on the steps, the backward set on the reversed steps, side by side");
+	for (int k = 0; k < 4; k++)
+	{
+		dl_layer_type t = k % 2 ? DL_LAYER_GRU : DL_LAYER_LSTM;
+		bool		seq = k >= 2;
+		int			T = 5,
+					F = 3,
+					U = 4,
+					n = 3;
+		dl_layer_spec bi = spec_rnn(t, U, seq);
+		dl_layer_spec one = spec_rnn(t, U, true);
+		dl_network	net,
+					single;
+		dl_workspace *ws;
+		uint64_t	st = 950 + k;
+		float	   *x = random_floats((size_t) n * T * F, 1.0, &st);
+		float	   *xrev = malloc(sizeof(float) * n * T * F);
+		float		y[3 * 5 * 8],
+					fwd[3 * 5 * 4],
+					bwd[3 * 5 * 4];
+
+		bi.bidirectional = true;
+		if (!build_net(&net, &bi, 1, shape2(T, F), 31 + k) ||
+			!build_net(&single, &one, 1, shape2(T, F), 1))
+			continue;
+		CHECK(net.n_params == 2 * single.n_params);
+		CHECK(seq ? (net.output_shape.ndim == 2 && net.output_shape.dim[1] == 2 * U)
+			  : (net.output_shape.ndim == 1 && net.output_shape.dim[0] == 2 * U));
+		/* both directions are initialised as a layer of their own: lstm forget bias 1 */
+		if (t == DL_LAYER_LSTM)
+			CHECK(net.params[net.n_params / 2 + (F + U) * 4 * U + U] == 1.0f);
+		for (size_t i = 0; i < net.n_params; i++)
+			net.params[i] += (float) (0.3 * th_rand_normal(&st));
+		for (int b = 0; b < n; b++)
+			for (int s = 0; s < T; s++)
+				memcpy(xrev + ((size_t) b * T + s) * F, x + ((size_t) b * T + T - 1 - s) * F,
+					   sizeof(float) * F);
+		CHECK_STATUS(dl_workspace_create(&net, 2, false, &ws), DL_OK);
+		dl_network_predict(&net, ws, x, n, y);	/* in chunks of 2 */
+		dl_workspace_free(ws);
+		CHECK_STATUS(dl_workspace_create(&single, n, false, &ws), DL_OK);
+		memcpy(single.params, net.params, sizeof(float) * single.n_params);
+		dl_network_predict(&single, ws, x, n, fwd);
+		memcpy(single.params, net.params + single.n_params, sizeof(float) * single.n_params);
+		dl_network_predict(&single, ws, xrev, n, bwd);
+		dl_workspace_free(ws);
+		for (int b = 0; b < n; b++)
+			for (int s = 0; s < (seq ? T : 1); s++)
+			{
+				/* last states: the forward one at step T, the backward one after reading step 1 */
+				int			tf = seq ? s : T - 1;
+				int			tb = seq ? T - 1 - s : T - 1;
+				const float *yr = y + ((size_t) b * (seq ? T : 1) + s) * 2 * U;
+
+				for (int j = 0; j < U; j++)
+				{
+					CHECK_NEAR(yr[j], fwd[((size_t) b * T + tf) * U + j], 1e-6);
+					CHECK_NEAR(yr[U + j], bwd[((size_t) b * T + tb) * U + j], 1e-6);
+				}
+			}
+		free(x);
+		free(xrev);
+		dl_network_free(&net);
+		dl_network_free(&single);
+	}
+	th_end();
+}
+
+static void
 test_grad_attention(void)
 {
 	dl_layer_spec pe = spec_of(DL_LAYER_POSITIONAL_ENCODING);
@@ -1617,6 +1701,7 @@ suite_nn(void)
 	test_grad_rnn();
 	test_rnn_activations();
 	test_rnn_reference();
+	test_birnn_reference();
 	test_grad_attention();
 	test_attention_reference();
 	test_attention_shapes();

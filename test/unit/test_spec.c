@@ -442,6 +442,8 @@ test_layers_round_trip(void)
 		"[{\"type\":\"embedding\",\"input_dim\":1000,\"output_dim\":16},{\"type\":\"global_avgpool\"}]",
 		"[{\"type\":\"lstm\",\"units\":32,\"return_sequences\":true},{\"type\":\"gru\",\"units\":8,"
 		"\"return_sequences\":false},{\"type\":\"dense\",\"units\":1,\"activation\":\"linear\",\"use_bias\":true}]",
+		"[{\"type\":\"lstm\",\"units\":4,\"return_sequences\":true,\"bidirectional\":true},"
+		"{\"type\":\"gru\",\"units\":3,\"return_sequences\":false,\"bidirectional\":true}]",
 		"[{\"type\":\"positional_encoding\",\"encoding\":\"sinusoidal\"},{\"type\":\"attention\",\"heads\":2,"
 		"\"key_dim\":5,\"causal\":true,\"dropout\":0.125,\"use_bias\":false},{\"type\":\"transformer_encoder\","
 		"\"heads\":4,\"causal\":false,\"dropout\":0.1,\"activation\":\"leaky_relu\",\"alpha\":0.2,"

@@ -204,12 +204,15 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 			case DL_LAYER_LSTM:
 			case DL_LAYER_GRU:
 				{
-					size_t		tu = times(max_batch, times(l->in_shape.dim[0], l->spec.units));
+					/* a bidirectional layer keeps both directions, and its states apart from y */
+					size_t		dirs = l->spec.bidirectional ? 2 : 1;
+					size_t		tu = times(dirs * max_batch, times(l->in_shape.dim[0], l->spec.units));
 
-					lw.gates = carve(c, times(max_batch, times(l->in_shape.dim[0], dl_rnn_gates(l))),
+					lw.gates = carve(c, times(dirs * max_batch,
+											  times(l->in_shape.dim[0], dl_rnn_gates(l))),
 									 sizeof(float));
 					lw.cells = carve(c, tu, sizeof(float));
-					if (!l->spec.return_sequences)
+					if (!l->spec.return_sequences || l->spec.bidirectional)
 						lw.hseq = carve(c, tu, sizeof(float));
 					break;
 				}
@@ -452,6 +455,20 @@ layer_forward(dl_network *net, dl_workspace *ws, int i, const float *cur, float 
 						   *h,
 						   *tmp;
 
+				if (l->spec.bidirectional)
+				{
+					if (training)
+						dl_birnn_forward(l, dst, lw->gates, lw->cells, lw->hseq, ws->rnn, cur, p, n);
+					else
+					{
+						/* scratch: both directions' gates, cells and states, then the rest */
+						gates = ws->rnn;
+						cells = gates + 2 * (size_t) n * T * dl_rnn_gates(l);
+						h = cells + 2 * ntu;
+						dl_birnn_forward(l, dst, gates, cells, h, h + 2 * ntu, cur, p, n);
+					}
+					return dst;
+				}
 				if (training)
 				{
 					gates = lw->gates;
@@ -652,7 +669,10 @@ dl_backward(const dl_network *net, dl_workspace *ws, int n, bool skip_last_act, 
 					const float *h = seq ? lw->buf : lw->hseq;
 					float	   *t;
 
-					if (l->spec.type == DL_LAYER_LSTM)
+					if (l->spec.bidirectional)
+						dl_birnn_backward(l, need_dx ? other : NULL, g, d, lw->in, p, lw->gates,
+										  lw->cells, lw->hseq, ws->rnn, n);
+					else if (l->spec.type == DL_LAYER_LSTM)
 						dl_lstm_backward(need_dx ? other : NULL, g, d, lw->in, p, lw->gates,
 										 lw->cells, h, ws->rnn, n, T, F, l->spec.units, seq);
 					else

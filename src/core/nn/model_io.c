@@ -459,7 +459,8 @@ put_layer(writer *w, const dl_layer_spec *s)
 		case DL_LAYER_LSTM:
 		case DL_LAYER_GRU:
 			put_u32(w, (uint32_t) s->units);
-			put_u8(w, s->return_sequences ? 1 : 0);
+			/* bit 0 return_sequences, bit 1 bidirectional (older models: 0 or 1) */
+			put_u8(w, (s->return_sequences ? 1 : 0) | (s->bidirectional ? 2 : 0));
 			break;
 		case DL_LAYER_ATTENTION:
 		case DL_LAYER_TRANSFORMER_ENCODER:
@@ -884,9 +885,18 @@ get_layer(reader *r, dl_layer_spec *s)
 			break;
 		case DL_LAYER_LSTM:
 		case DL_LAYER_GRU:
-			if ((st = get_count(r, DL_MAX_UNITS, "a recurrent layer's units", &s->units)) == DL_OK)
-				st = get_bool(r, &s->return_sequences);
-			break;
+			{
+				uint8_t		flags = 0;
+
+				if ((st = get_count(r, DL_MAX_UNITS, "a recurrent layer's units", &s->units)) != DL_OK ||
+					(st = get_u8(r, &flags)) != DL_OK)
+					return st;
+				if (flags > 3)
+					return dl_error(DL_EFORMAT, "invalid model: a recurrent layer's flags are %u", flags);
+				s->return_sequences = (flags & 1) != 0;
+				s->bidirectional = (flags & 2) != 0;
+				break;
+			}
 		case DL_LAYER_ATTENTION:
 		case DL_LAYER_TRANSFORMER_ENCODER:
 			/* ranges below 1 and rates are dl_network_plan's to report */

@@ -613,14 +613,16 @@ plan_layer(dl_layer *l, int pos, dl_status bad)
 					return dl_error(bad, "layer %d (%s): takes no activation", pos, name);
 				if ((size_t) in->dim[1] + s->units > ((size_t) 1 << 40) / g)
 					return dl_error(DL_ELIMIT, "layer %d (%s): too many weights", pos, name);
+				/* bidirectional: a second set for the backward pass, outputs side by side */
 				l->n_trainable = l->n_params =
+					(s->bidirectional ? 2 : 1) *
 					g * ((size_t) in->dim[1] + s->units + (s->type == DL_LAYER_LSTM ? 1 : 2));
 				if (s->return_sequences)
-					out->dim[1] = s->units;
+					out->dim[1] = s->units * (s->bidirectional ? 2 : 1);
 				else
 				{
 					out->ndim = 1;
-					out->dim[0] = s->units;
+					out->dim[0] = s->units * (s->bidirectional ? 2 : 1);
 				}
 				break;
 			}
@@ -901,15 +903,22 @@ dl_network_init_params(dl_network *net, uint64_t seed)
 					int			f = l->in_shape.dim[1];
 					int			u = l->spec.units;
 					int			g = (l->spec.type == DL_LAYER_LSTM ? 4 : 3) * u;
-					float	   *uw = p + (size_t) f * g;
-					float	   *b = uw + (size_t) u * g;
+					int			dirs = l->spec.bidirectional ? 2 : 1;
+					size_t		set = l->n_params / dirs;
 
-					init_weights(p, (size_t) f * g, f, g, DL_ACT_TANH, &rng);
-					init_orthogonal(uw, u, g, &rng);
-					memset(b, 0, sizeof(float) * (l->n_params - (size_t) (f + u) * g));
-					if (l->spec.type == DL_LAYER_LSTM)
-						for (int k = 0; k < u; k++)
-							b[u + k] = 1.0f;
+					for (int d = 0; d < dirs; d++)
+					{
+						float	   *w = p + d * set;
+						float	   *uw = w + (size_t) f * g;
+						float	   *b = uw + (size_t) u * g;
+
+						init_weights(w, (size_t) f * g, f, g, DL_ACT_TANH, &rng);
+						init_orthogonal(uw, u, g, &rng);
+						memset(b, 0, sizeof(float) * (set - (size_t) (f + u) * g));
+						if (l->spec.type == DL_LAYER_LSTM)
+							for (int k = 0; k < u; k++)
+								b[u + k] = 1.0f;
+					}
 					break;
 				}
 			case DL_LAYER_ATTENTION:

@@ -300,6 +300,20 @@ extern void dl_posenc_forward(float *y, const float *x, const float *table, int 
 extern void dl_attention_ref(float *y, const float *x, const float *p, int T, int D,
 							 int H, int K, bool causal, bool bias);
 
+/*
+ * A bidirectional lstm or gru (rnn.c): the parameters hold the forward
+ * direction's set, then the backward one's (which reads the steps last to
+ * first).  y (n, 2U) is both last states, or (n, T, 2U) every step's
+ * forward state beside the backward state of the same step.  gates,
+ * cells and h hold both directions (2 n T G, 2 n T U, 2 n T U); scratch is
+ * n * dl_rnn_scratch_size floats.
+ */
+extern void dl_birnn_forward(const dl_layer *l, float *y, float *gates, float *cells,
+							 float *h, float *scratch, const float *x, const float *p, int n);
+extern void dl_birnn_backward(const dl_layer *l, float *dx, float *dp, const float *dy,
+							  const float *x, const float *p, const float *gates,
+							  const float *cells, const float *h, float *scratch, int n);
+
 /* ---- dropout (shape.c) ---- */
 
 /* mask (n) = 1 / (1 - rate) with probability 1 - rate, else 0 */

@@ -127,7 +127,14 @@ dl_rnn_scratch_size(const dl_layer *l)
 	u = (size_t) l->spec.units;
 	g = (size_t) dl_rnn_gates(l);
 	/* prediction: gates, cells, states (T each) and one step's recurrent product */
-	return t * g + 2 * t * u + g;
+	if (!l->spec.bidirectional)
+		return t * g + 2 * t * u + g;
+	/*
+	 * both directions' gates, cells and states (prediction), one step's
+	 * product, and the reversed input; backward: BPTT's scratch, one
+	 * direction's output gradient, the reversed input and its gradient
+	 */
+	return 2 * (t * g + 2 * t * u) + 2 * g + t * u + 2 * t * (size_t) l->in_shape.dim[1];
 }
 
 /* x (rows, g) += b (g) on every row */
@@ -484,4 +491,134 @@ dl_gru_backward(float *dx, float *dp, const float *dy, const float *x, const flo
 	col_sums(dbx, dg, (size_t) n * T, G, G);
 	if (dx)
 		dl_sgemm(false, true, n * T, F, G, 1.0f, dg, G, w, G, 0.0f, dx, F);
+}
+
+/* ---- bidirectional layers ---- */
+
+/* rev (n, T, w) = v with its steps in reverse order */
+static void
+reverse_steps(float *rev, const float *v, int n, int T, int w)
+{
+	for (int b = 0; b < n; b++)
+		for (int t = 0; t < T; t++)
+			memcpy(rev + ((size_t) b * T + t) * w, v + ((size_t) b * T + T - 1 - t) * w,
+				   sizeof(float) * w);
+}
+
+static void
+direction_forward(const dl_layer *l, float *gates, float *cells, float *h, float *tmp,
+				  const float *x, const float *p, int n)
+{
+	int			T = l->in_shape.dim[0],
+				F = l->in_shape.dim[1],
+				U = l->spec.units;
+
+	/* every state, in h: y may be h with return_sequences */
+	if (l->spec.type == DL_LAYER_LSTM)
+		dl_lstm_forward(h, gates, cells, h, tmp, x, p, n, T, F, U, true);
+	else
+		dl_gru_forward(h, gates, cells, h, tmp, x, p, n, T, F, U, true);
+}
+
+void
+dl_birnn_forward(const dl_layer *l, float *y, float *gates, float *cells, float *h,
+				 float *scratch, const float *x, const float *p, int n)
+{
+	int			T = l->in_shape.dim[0],
+				F = l->in_shape.dim[1],
+				U = l->spec.units;
+	size_t		ntg = (size_t) n * T * dl_rnn_gates(l);
+	size_t		ntu = (size_t) n * T * U;
+	float	   *tmp = scratch;	/* (n, G): the gru's recurrent product */
+	float	   *xrev = tmp + (size_t) n * dl_rnn_gates(l);
+	const float *pb = p + l->n_params / 2;
+
+	direction_forward(l, gates, cells, h, tmp, x, p, n);
+	reverse_steps(xrev, x, n, T, F);
+	direction_forward(l, gates + ntg, cells + ntu, h + ntu, tmp, xrev, pb, n);
+	/* forward states beside backward ones, both at the step they describe */
+	for (int b = 0; b < n; b++)
+	{
+		const float *hf = h + (size_t) b * T * U;
+		const float *hb = h + ntu + (size_t) b * T * U;
+
+		if (!l->spec.return_sequences)
+		{
+			/* each direction's last state: the backward one has read step 1 last */
+			memcpy(y + (size_t) b * 2 * U, hf + (size_t) (T - 1) * U, sizeof(float) * U);
+			memcpy(y + (size_t) b * 2 * U + U, hb + (size_t) (T - 1) * U, sizeof(float) * U);
+			continue;
+		}
+		for (int t = 0; t < T; t++)
+		{
+			float	   *yt = y + ((size_t) b * T + t) * 2 * U;
+
+			memcpy(yt, hf + (size_t) t * U, sizeof(float) * U);
+			memcpy(yt + U, hb + (size_t) (T - 1 - t) * U, sizeof(float) * U);
+		}
+	}
+}
+
+void
+dl_birnn_backward(const dl_layer *l, float *dx, float *dp, const float *dy, const float *x,
+				  const float *p, const float *gates, const float *cells, const float *h,
+				  float *scratch, int n)
+{
+	int			T = l->in_shape.dim[0],
+				F = l->in_shape.dim[1],
+				U = l->spec.units,
+				G = dl_rnn_gates(l);
+	bool		seq = l->spec.return_sequences;
+	size_t		ntg = (size_t) n * T * G;
+	size_t		ntu = (size_t) n * T * U;
+	size_t		half = l->n_params / 2;
+	float	   *bptt = scratch; /* n (T G + 2 U + G) */
+	float	   *dyd = bptt + (size_t) n * ((size_t) T * G + 2 * U + G);	/* (n, T, U) */
+	float	   *xrev = dyd + ntu;	/* (n, T, F) */
+	float	   *dxb = xrev + (size_t) n * T * F;	/* (n, T, F) */
+
+	for (int dir = 0; dir < 2; dir++)
+	{
+		const float *xd = x;
+		float	   *dxd = dx;
+
+		/* this direction's share of dy, in its own step order */
+		for (int b = 0; b < n; b++)
+		{
+			if (!seq)
+			{
+				memcpy(dyd + (size_t) b * U, dy + (size_t) b * 2 * U + dir * U, sizeof(float) * U);
+				continue;
+			}
+			for (int t = 0; t < T; t++)
+			{
+				int			from = dir == 0 ? t : T - 1 - t;
+
+				memcpy(dyd + ((size_t) b * T + t) * U,
+					   dy + ((size_t) b * T + from) * 2 * U + dir * U, sizeof(float) * U);
+			}
+		}
+		if (dir == 1)
+		{
+			reverse_steps(xrev, x, n, T, F);
+			xd = xrev;
+			dxd = dx ? dxb : NULL;
+		}
+		if (l->spec.type == DL_LAYER_LSTM)
+			dl_lstm_backward(dxd, dp + dir * half, dyd, xd, p + dir * half, gates + dir * ntg,
+							 cells + dir * ntu, h + dir * ntu, bptt, n, T, F, U, seq);
+		else
+			dl_gru_backward(dxd, dp + dir * half, dyd, xd, p + dir * half, gates + dir * ntg,
+							cells + dir * ntu, h + dir * ntu, bptt, n, T, F, U, seq);
+	}
+	if (dx)
+		for (int b = 0; b < n; b++)
+			for (int t = 0; t < T; t++)
+			{
+				float	   *restrict d = dx + ((size_t) b * T + t) * F;
+				const float *restrict e = dxb + ((size_t) b * T + T - 1 - t) * F;
+
+				for (int k = 0; k < F; k++)
+					d[k] += e[k];
+			}
 }

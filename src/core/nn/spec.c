@@ -327,6 +327,7 @@ enum
 	K_FF_DIM,
 	K_NORM_FIRST,
 	K_ENCODING,
+	K_BIDIRECTIONAL,
 	K_COUNT
 };
 
@@ -334,7 +335,7 @@ static const char *const layer_key_names[K_COUNT] = {
 	"units", "activation", "use_bias", "alpha", "rate", "target_shape",
 	"epsilon", "momentum", "filters", "kernel", "stride", "padding", "dilation",
 	"pool", "input_dim", "output_dim", "return_sequences", "heads", "key_dim",
-	"causal", "dropout", "ff_dim", "norm_first", "encoding"
+	"causal", "dropout", "ff_dim", "norm_first", "encoding", "bidirectional"
 };
 
 static const name_value encodings[] = {
@@ -428,7 +429,7 @@ layer_keys(dl_layer_type t)
 			return KEY(K_INPUT_DIM) | KEY(K_OUTPUT_DIM);
 		case DL_LAYER_LSTM:
 		case DL_LAYER_GRU:
-			return KEY(K_UNITS) | KEY(K_RETURN_SEQUENCES);
+			return KEY(K_UNITS) | KEY(K_RETURN_SEQUENCES) | KEY(K_BIDIRECTIONAL);
 		case DL_LAYER_ATTENTION:
 			return KEY(K_HEADS) | KEY(K_KEY_DIM) | KEY(K_CAUSAL) | KEY(K_DROPOUT) | KEY(K_USE_BIAS);
 		case DL_LAYER_TRANSFORMER_ENCODER:
@@ -605,6 +606,9 @@ parse_layer(const dl_json *v, int pos, bool last, dl_layer_spec *s)
 				break;
 			case K_NORM_FIRST:
 				st = want_bool(val, subject, &s->norm_first);
+				break;
+			case K_BIDIRECTIONAL:
+				st = want_bool(val, subject, &s->bidirectional);
 				break;
 			case K_DROPOUT:
 				st = want_float(val, subject, 0, 1, OPEN_HI,
@@ -849,6 +853,12 @@ dl_layers_to_json(const dl_layer_spec *specs, int n)
 				dl_json_buf_int(&b, s->units);
 				put_key(&b, "return_sequences");
 				dl_json_buf_puts(&b, s->return_sequences ? "true" : "false");
+				/* only when set: the layers of unidirectional models read as before */
+				if (s->bidirectional)
+				{
+					put_key(&b, "bidirectional");
+					dl_json_buf_puts(&b, "true");
+				}
 				break;
 			case DL_LAYER_ATTENTION:
 			case DL_LAYER_TRANSFORMER_ENCODER:
