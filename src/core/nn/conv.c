@@ -28,6 +28,8 @@
 #include "nn_kernels.h"
 
 static inline bool conv_direct(const dl_conv_geom *g);
+static inline bool conv_sparse_ok(const dl_conv_geom *g);
+static inline void sparse_plane(const dl_conv_geom *g, int *hp, int *wp);
 
 /* im2col's chunked copies (see there) */
 #define COPY_CHUNK 16
@@ -103,6 +105,18 @@ dl_conv_col_size(const dl_layer *l, size_t rows)
 		size_t		planes = 3 * (size_t) (g.oh + g.kh - 1) * (g.ow + g.kw - 1);
 
 		cols = planes > cols ? planes : cols;
+	}
+	else if (conv_sparse_ok(&g))
+	{
+		/* the sparse path's two channels-last planes, then its two weight layouts */
+		int			hp,
+					wp;
+		size_t		planes;
+
+		sparse_plane(&g, &hp, &wp);
+		planes = 2 * (size_t) hp * wp * g.c;
+		cols = planes > cols ? planes : cols;
+		cols += 2 * (size_t) g.f * g.c * g.kh * g.kw;
 	}
 	return cols;
 }
@@ -547,6 +561,176 @@ dl_conv2d_forward(float *y, float *z, const float *x, const float *w,
 }
 
 /*
+ * The sparse backward path.  After a max pool most of a convolution's
+ * output gradient is 0 (a 2x2 pool passes at most one of each window's
+ * four, and relu zeroes more): the dense products spend most of their work
+ * multiplying zeros.  This path visits only the nonzero dz[f, oy, ox], and
+ * for each adds its multiple of the input patch to the filter's weight
+ * gradient and of the filter's weights to the input gradient's patch.
+ *
+ * To make those additions contiguous, the image and its input gradient are
+ * laid out channels-last, (hp, wp, c), in a plane padded as the
+ * convolution sees it, and the weights and their gradient as (f, kh, kw,
+ * c): one row ki of a patch is then kw c consecutive floats in both (at
+ * unit dilation along the width), kh vector multiply-adds per nonzero
+ * each way.  No im2col matrix, no col2im.  The sums run in a fixed order
+ * (filters, then positions, as dz is laid out), so results are
+ * reproducible; they differ from the dense path's in rounding only.
+ */
+static inline bool
+conv_sparse_ok(const dl_conv_geom *g)
+{
+	return !conv_direct(g) && g->dw == 1;
+}
+
+/* the padded plane the sparse path lays the image out in: every pixel a patch reads */
+static inline void
+sparse_plane(const dl_conv_geom *g, int *hp, int *wp)
+{
+	*hp = (g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1;
+	*wp = (g->ow - 1) * g->sw + g->kw;
+}
+
+/*
+ * Below this share of nonzeros in an image's output gradient (over the
+ * rows with any) the sparse path is used.  Each nonzero costs the sparse
+ * path the work the dense products spend on one output position of one
+ * filter, but at a lower speed than sgemm's: on the benchmark's second
+ * layer (c = 16, 3x3) the two break even near a third.
+ */
+float		dl_conv2d_sparse_limit = 0.30f;
+
+/* image x (c, h, w) into xt (hp, wp, c), 0 where the plane is outside the image */
+static void
+to_channels_last(float *restrict xt, const float *restrict x, int hp, int wp,
+				 const dl_conv_geom *g)
+{
+	int			rows = g->h < hp - g->pad_h ? g->h : hp - g->pad_h;
+	int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
+
+	memset(xt, 0, sizeof(float) * (size_t) hp * wp * g->c);
+	for (int ci = 0; ci < g->c; ci++)
+		for (int iy = 0; iy < rows; iy++)
+		{
+			const float *restrict s = x + ((size_t) ci * g->h + iy) * g->w;
+			float	   *restrict d = xt + ((size_t) (iy + g->pad_h) * wp + g->pad_w) * g->c + ci;
+
+			for (int ix = 0; ix < cols; ix++)
+				d[(size_t) ix * g->c] = s[ix];
+		}
+}
+
+/* dx (c, h, w) = the image's part of dxt (hp, wp, c); pixels no patch reaches get 0 */
+static void
+from_channels_last(float *restrict dx, const float *restrict dxt, int hp, int wp,
+				   const dl_conv_geom *g)
+{
+	int			rows = g->h < hp - g->pad_h ? g->h : hp - g->pad_h;
+	int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
+
+	if (rows < g->h || cols < g->w)
+		memset(dx, 0, sizeof(float) * (size_t) g->c * g->h * g->w);
+	for (int ci = 0; ci < g->c; ci++)
+		for (int iy = 0; iy < rows; iy++)
+		{
+			const float *restrict s = dxt + ((size_t) (iy + g->pad_h) * wp + g->pad_w) * g->c + ci;
+			float	   *restrict d = dx + ((size_t) ci * g->h + iy) * g->w;
+
+			for (int ix = 0; ix < cols; ix++)
+				d[ix] = s[(size_t) ix * g->c];
+		}
+}
+
+/* w (f, c, kh, kw) -> wt (f, kh, kw, c) */
+static void
+weights_channels_last(float *restrict wt, const float *restrict w, const dl_conv_geom *g)
+{
+	int			taps = g->kh * g->kw;
+
+	for (int f = 0; f < g->f; f++)
+		for (int ci = 0; ci < g->c; ci++)
+			for (int t = 0; t < taps; t++)
+				wt[((size_t) f * taps + t) * g->c + ci] = w[((size_t) f * g->c + ci) * taps + t];
+}
+
+/* dw (f, c, kh, kw) += dwt (f, kh, kw, c) */
+static void
+add_weights_channels_first(float *restrict dw, const float *restrict dwt, const dl_conv_geom *g)
+{
+	int			taps = g->kh * g->kw;
+
+	for (int f = 0; f < g->f; f++)
+		for (int ci = 0; ci < g->c; ci++)
+			for (int t = 0; t < taps; t++)
+				dw[((size_t) f * g->c + ci) * taps + t] += dwt[((size_t) f * taps + t) * g->c + ci];
+}
+
+/*
+ * One image's products over its nonzero gradients: dwt += and, unless dxt
+ * is NULL, dxt += (both channels-last, see above), xt the image's plane.
+ */
+static void
+conv2d_sparse_image(float *restrict dxt, float *restrict dwt, const float *restrict dz,
+					const float *restrict xt, const float *restrict wt, int rows,
+					int wp, const dl_conv_geom *g)
+{
+	size_t		ohw = (size_t) g->oh * g->ow;
+	int			kwc = g->kw * g->c;
+	size_t		ckk = (size_t) g->kh * kwc;
+
+	for (int f = 0; f < g->f; f++)
+	{
+		const float *dzf = dz + (size_t) f * ohw;
+		float	   *dwf = dwt + (size_t) f * ckk;
+		const float *wf = wt + (size_t) f * ckk;
+
+		for (int oy = 0; oy < rows; oy++)
+			for (int ox = 0; ox < g->ow; ox++)
+			{
+				float		v = dzf[(size_t) oy * g->ow + ox];
+
+				if (v == 0.0f)
+					continue;
+				for (int ki = 0; ki < g->kh; ki++)
+				{
+					size_t		at = ((size_t) (oy * g->sh + ki * g->dh) * wp + (size_t) ox * g->sw) * g->c;
+					float	   *restrict dwr = dwf + (size_t) ki * kwc;
+					const float *restrict xr = xt + at;
+
+					for (int j = 0; j < kwc; j++)
+						dwr[j] += v * xr[j];
+					if (dxt)
+					{
+						float	   *restrict dxr = dxt + at;
+						const float *restrict wr = wf + (size_t) ki * kwc;
+
+						for (int j = 0; j < kwc; j++)
+							dxr[j] += v * wr[j];
+					}
+				}
+			}
+	}
+}
+
+/* the nonzeros of dz (f, oh, ow) in its first rows output rows */
+static size_t
+count_nonzero(const float *dz, int rows, const dl_conv_geom *g)
+{
+	size_t		ohw = (size_t) g->oh * g->ow;
+	size_t		used = (size_t) rows * g->ow;
+	size_t		nnz = 0;
+
+	for (int f = 0; f < g->f; f++)
+	{
+		const float *restrict s = dz + (size_t) f * ohw;
+
+		for (size_t i = 0; i < used; i++)
+			nnz += s[i] != 0.0f;
+	}
+	return nnz;
+}
+
+/*
  * The output rows whose gradient is 0 in every channel are left out of
  * the products: a 2x2 max pool over an odd number of rows (11 in the
  * benchmark's second layer) never passes a gradient to the last.
@@ -579,6 +763,30 @@ dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 	int			ckk = g->c * g->kh * g->kw;
 	size_t		in_size = (size_t) g->c * g->h * g->w;
 	size_t		out_size = (size_t) g->f * ohw;
+	bool		sparse_ok = conv_sparse_ok(g);
+	bool		sparse_used = false;
+	int			hp = 0,
+				wp = 0;
+	float	   *xt = col;
+	float	   *dxt = NULL;
+	float	   *wt = NULL;
+	float	   *dwt = NULL;
+
+	if (sparse_ok)
+	{
+		/* the scratch as dl_conv_col_size lays it out: planes (or col), then weights */
+		size_t		plane;
+		size_t		cols = (size_t) ckk * ohw + COL_SLACK;
+
+		sparse_plane(g, &hp, &wp);
+		plane = (size_t) hp * wp * g->c;
+		dxt = xt + plane;
+		wt = col + (2 * plane > cols ? 2 * plane : cols);
+		dwt = wt + (size_t) g->f * ckk;
+		if (dx)
+			weights_channels_last(wt, w, g);
+		memset(dwt, 0, sizeof(float) * (size_t) g->f * ckk);
+	}
 
 	/* image by image, so that its gradient is still in the cache for the products */
 	for (int r = 0; r < n; r++)
@@ -602,6 +810,18 @@ dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 		}
 		rows = rows_with_gradient(dz, g);
 		used = rows * g->ow;
+		if (rows > 0 && sparse_ok &&
+			(double) count_nonzero(dz, rows, g) < (double) dl_conv2d_sparse_limit * g->f * used)
+		{
+			sparse_used = true;
+			to_channels_last(xt, xr, hp, wp, g);
+			if (dxr)
+				memset(dxt, 0, sizeof(float) * (size_t) hp * wp * g->c);
+			conv2d_sparse_image(dxr ? dxt : NULL, dwt, dz, xt, wt, rows, wp, g);
+			if (dxr)
+				from_channels_last(dxr, dxt, hp, wp, g);
+			continue;
+		}
 		if (dxr)
 			memset(dxr, 0, sizeof(float) * in_size);
 		if (rows == 0)
@@ -615,6 +835,8 @@ dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 		dl_sgemm(true, false, ckk, used, g->f, 1.0f, w, ckk, dz, (int) ohw, 0.0f, col, (int) ohw);
 		col2im(dxr, col, rows, g);
 	}
+	if (sparse_used)
+		add_weights_channels_first(dw, dwt, g);
 }
 
 void

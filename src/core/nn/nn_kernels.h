@@ -158,6 +158,13 @@ extern void dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 							   const dl_conv_geom *g, dl_activation a, float alpha);
 
 /*
+ * conv2d's backward pass takes the sparse path for an image (only its
+ * nonzero output gradients visited) when their share is below this; tests
+ * set it to 0 (never) or above 1 (whenever the geometry allows).
+ */
+extern float dl_conv2d_sparse_limit;
+
+/*
  * conv1d on x (n, t, c) channels-last -> y (n, ot, f): w is (k, c, f)
  * (Keras's layout), so the unrolled batch (n ot, k c) times w is the output
  * as it is laid out.  col is n * ot * k c floats.
