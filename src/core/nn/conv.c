@@ -117,6 +117,8 @@ dl_conv_col_size(const dl_layer *l, size_t rows)
 		planes = 2 * (size_t) hp * wp * g.c;
 		cols = planes > cols ? planes : cols;
 		cols += 2 * (size_t) g.f * g.c * g.kh * g.kw;
+		/* and its list of one filter's nonzeros */
+		cols += 2 * (size_t) g.oh * g.ow;
 	}
 	return cols;
 }
@@ -596,9 +598,11 @@ sparse_plane(const dl_conv_geom *g, int *hp, int *wp)
  * rows with any) the sparse path is used.  Each nonzero costs the sparse
  * path the work the dense products spend on one output position of one
  * filter, but at a lower speed than sgemm's: on the benchmark's second
- * layer (c = 16, 3x3) the two break even near a third.
+ * layer (16 channels, 32 filters of 3x3) the two broke even at 35-40 %
+ * nonzeros (timed on random gradients); after its 2x2 pool it has 20 % at
+ * most.
  */
-float		dl_conv2d_sparse_limit = 0.30f;
+float		dl_conv2d_sparse_limit = 0.35f;
 
 /* image x (c, h, w) into xt (hp, wp, c), 0 where the plane is outside the image */
 static void
@@ -668,47 +672,60 @@ add_weights_channels_first(float *restrict dw, const float *restrict dwt, const 
 /*
  * One image's products over its nonzero gradients: dwt += and, unless dxt
  * is NULL, dxt += (both channels-last, see above), xt the image's plane.
+ * Each filter's nonzeros are first listed in off (their patch's offset in
+ * the plane) and val, oh ow entries each, without a branch: whether a
+ * gradient is 0 is close to random, and a branch on it mispredicted cost
+ * more than the multiply-adds.
  */
 static void
 conv2d_sparse_image(float *restrict dxt, float *restrict dwt, const float *restrict dz,
-					const float *restrict xt, const float *restrict wt, int rows,
-					int wp, const dl_conv_geom *g)
+					const float *restrict xt, const float *restrict wt, int *restrict off,
+					float *restrict val, int rows, int wp, const dl_conv_geom *g)
 {
 	size_t		ohw = (size_t) g->oh * g->ow;
 	int			kwc = g->kw * g->c;
 	size_t		ckk = (size_t) g->kh * kwc;
+	size_t		row_step = (size_t) g->dh * wp * g->c;
 
 	for (int f = 0; f < g->f; f++)
 	{
 		const float *dzf = dz + (size_t) f * ohw;
 		float	   *dwf = dwt + (size_t) f * ckk;
 		const float *wf = wt + (size_t) f * ckk;
+		int			m = 0;
 
 		for (int oy = 0; oy < rows; oy++)
 			for (int ox = 0; ox < g->ow; ox++)
 			{
 				float		v = dzf[(size_t) oy * g->ow + ox];
 
-				if (v == 0.0f)
-					continue;
-				for (int ki = 0; ki < g->kh; ki++)
+				/* written always, kept when nonzero */
+				off[m] = (oy * g->sh * wp + ox * g->sw) * g->c;
+				val[m] = v;
+				m += v != 0.0f;
+			}
+		for (int t = 0; t < m; t++)
+		{
+			float		v = val[t];
+
+			for (int ki = 0; ki < g->kh; ki++)
+			{
+				size_t		at = off[t] + ki * row_step;
+				float	   *restrict dwr = dwf + (size_t) ki * kwc;
+				const float *restrict xr = xt + at;
+
+				for (int j = 0; j < kwc; j++)
+					dwr[j] += v * xr[j];
+				if (dxt)
 				{
-					size_t		at = ((size_t) (oy * g->sh + ki * g->dh) * wp + (size_t) ox * g->sw) * g->c;
-					float	   *restrict dwr = dwf + (size_t) ki * kwc;
-					const float *restrict xr = xt + at;
+					float	   *restrict dxr = dxt + at;
+					const float *restrict wr = wf + (size_t) ki * kwc;
 
 					for (int j = 0; j < kwc; j++)
-						dwr[j] += v * xr[j];
-					if (dxt)
-					{
-						float	   *restrict dxr = dxt + at;
-						const float *restrict wr = wf + (size_t) ki * kwc;
-
-						for (int j = 0; j < kwc; j++)
-							dxr[j] += v * wr[j];
-					}
+						dxr[j] += v * wr[j];
 				}
 			}
+		}
 	}
 }
 
@@ -771,6 +788,8 @@ dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 	float	   *dxt = NULL;
 	float	   *wt = NULL;
 	float	   *dwt = NULL;
+	int		   *off = NULL;
+	float	   *val = NULL;
 
 	if (sparse_ok)
 	{
@@ -783,6 +802,8 @@ dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 		dxt = xt + plane;
 		wt = col + (2 * plane > cols ? 2 * plane : cols);
 		dwt = wt + (size_t) g->f * ckk;
+		off = (int *) (dwt + (size_t) g->f * ckk);
+		val = dwt + (size_t) g->f * ckk + ohw;
 		if (dx)
 			weights_channels_last(wt, w, g);
 		memset(dwt, 0, sizeof(float) * (size_t) g->f * ckk);
@@ -817,7 +838,7 @@ dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 			to_channels_last(xt, xr, hp, wp, g);
 			if (dxr)
 				memset(dxt, 0, sizeof(float) * (size_t) hp * wp * g->c);
-			conv2d_sparse_image(dxr ? dxt : NULL, dwt, dz, xt, wt, rows, wp, g);
+			conv2d_sparse_image(dxr ? dxt : NULL, dwt, dz, xt, wt, off, val, rows, wp, g);
 			if (dxr)
 				from_channels_last(dxr, dxt, hp, wp, g);
 			continue;
