@@ -1055,6 +1055,120 @@ test_conv_sparse_backward(void)
 	th_end();
 }
 
+/*
+ * conv2d then maxpool2d backward in one pass, image by image, against the
+ * two passes over the batch: the same operations in the same order, so the
+ * same bits.  The im2col path (dense and sparse) and the direct path, 2x2
+ * pools that tile and that do not, an overlapping pool, relu and tanh.
+ */
+static bool
+conv_pool_matches(dl_layer_spec conv, dl_layer_spec pool, dl_shape in, int n, float limit,
+				  uint64_t *st)
+{
+	dl_layer_spec s[2] = {conv, pool};
+	dl_network	net;
+	dl_conv_geom g,
+				pg;
+	size_t		nin,
+				nconv,
+				npool,
+				nw;
+	float	   *x,
+			   *y,
+			   *dpool,
+			   *dz,
+			   *col,
+			   *grads[2][3];
+	bool		same;
+
+	if (dl_network_init(&net, s, 2, &in) != DL_OK)
+		return false;
+	for (size_t i = 0; i < net.n_params; i++)
+		net.params[i] = (float) th_rand_normal(st);
+	dl_conv_geometry(&net.layers[0], &g);
+	dl_conv_geometry(&net.layers[1], &pg);
+	nin = dl_shape_size(&in) * n;
+	nconv = dl_shape_size(&net.layers[0].out_shape) * n;
+	npool = dl_shape_size(&net.output_shape) * n;
+	nw = (size_t) g.f * g.c * g.kh * g.kw;
+	x = random_floats(nin, 1.0, st);
+	y = malloc(sizeof(float) * nconv);
+	dz = malloc(sizeof(float) * nconv);
+	dpool = random_floats(npool, 1.0, st);
+	col = malloc(sizeof(float) * dl_conv_col_size(&net.layers[0], n));
+	dl_conv2d_forward(y, NULL, x, net.params, net.params + nw, col, n, &g, conv.activation, 0.0f);
+	dl_conv2d_sparse_limit = limit;
+	for (int pass = 0; pass < 2; pass++)
+	{
+		grads[pass][0] = malloc(sizeof(float) * nin);
+		grads[pass][1] = calloc(nw, sizeof(float));
+		grads[pass][2] = calloc(g.f, sizeof(float));
+	}
+	dl_maxpool2d_backward(dz, dpool, y, n, &pg);
+	dl_conv2d_backward(grads[0][0], grads[0][1], grads[0][2], dz, x, y, NULL, net.params, col, n,
+					   &g, conv.activation, 0.0f);
+	dl_conv2d_maxpool_backward(grads[1][0], grads[1][1], grads[1][2], dpool, &pg, x, y, NULL,
+							   net.params, col, n, &g, conv.activation, 0.0f);
+	same = memcmp(grads[0][0], grads[1][0], sizeof(float) * nin) == 0 &&
+		memcmp(grads[0][1], grads[1][1], sizeof(float) * nw) == 0 &&
+		memcmp(grads[0][2], grads[1][2], sizeof(float) * g.f) == 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k < 3; k++)
+			free(grads[pass][k]);
+	free(x);
+	free(y);
+	free(dz);
+	free(dpool);
+	free(col);
+	dl_network_free(&net);
+	return same;
+}
+
+static void
+test_conv_pool_backward(void)
+{
+	uint64_t	st = 93;
+	float		saved = dl_conv2d_sparse_limit;
+	dl_layer_spec p2 = spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 2, 2);
+
+	th_begin("conv: conv2d + maxpool2d backward in one pass gives the bits of the two passes");
+	for (int k = 0; k < 3; k++)
+	{
+		/* the default threshold, always dense, always sparse */
+		float		limit = k == 0 ? saved : k == 1 ? 0.0f : 2.0f;
+
+		CHECK(conv_pool_matches(spec_conv2d(32, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU), p2,
+								shape3(16, 13, 13), 4, limit, &st));
+		CHECK(conv_pool_matches(spec_conv2d(16, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU), p2,
+								shape3(1, 28, 28), 3, limit, &st));
+		CHECK(conv_pool_matches(spec_conv2d(3, 2, 3, 1, 2, DL_PAD_SAME, 2, 1, DL_ACT_TANH), p2,
+								shape3(2, 9, 8), 2, limit, &st));
+		CHECK(conv_pool_matches(spec_conv2d(4, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU),
+								spec_pool(DL_LAYER_MAXPOOL2D, 3, 3, 2, 2), shape3(3, 10, 9), 2, limit,
+								&st));
+		CHECK(conv_pool_matches(spec_conv2d(3, 3, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_LINEAR), p2,
+								shape3(1, 7, 7), 2, limit, &st));
+	}
+	dl_conv2d_sparse_limit = saved;
+	{
+		/* through the network on both paths: the small CNN of the pooling gradients */
+		dl_layer_spec s[6] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_TANH),
+			spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 2, 2),
+			spec_conv2d(4, 2, 2, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH),
+			spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 1, 1),
+			spec_of(DL_LAYER_GLOBAL_AVGPOOL), spec_dense(3, DL_ACT_SOFTMAX)};
+
+		for (int k = 0; k < 2; k++)
+		{
+			dl_conv2d_sparse_limit = k == 0 ? 0.0f : 2.0f;
+			gradcheck_net("conv + maxpool, twice", s, 6, shape3(2, 7, 7), 4, DL_LOSS_CE, 3,
+						  1e-3, 726);
+		}
+		dl_conv2d_sparse_limit = saved;
+	}
+	th_end();
+}
+
 static void
 test_conv_shapes(void)
 {
@@ -1714,6 +1828,7 @@ suite_nn(void)
 	test_grad_pool();
 	test_conv_reference();
 	test_conv_sparse_backward();
+	test_conv_pool_backward();
 	test_conv_shapes();
 	test_embedding();
 	test_grad_rnn();
