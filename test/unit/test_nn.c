@@ -469,6 +469,8 @@ test_grad_conv(void)
 		dl_layer_spec s[1] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH)};
 
 		gradcheck_net("conv2d one channel valid", s, 1, shape3(1, 6, 7), 3, 0, 0, 2e-3, 705);
+		/* an image large enough for whole vector blocks of the 3x3 weight gradient */
+		gradcheck_net("conv2d one channel valid 9x11", s, 1, shape3(1, 9, 11), 2, 0, 0, 2e-3, 708);
 		s[0] = spec_conv2d(2, 4, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_GELU);
 		gradcheck_net("conv2d one channel same even kernel", s, 1, shape3(1, 5, 6), 2, 0, 0, 2e-3, 706);
 		s[0] = spec_conv2d(2, 3, 5, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_LINEAR);
