@@ -428,39 +428,49 @@ test_grad_network(void)
 static void
 test_grad_conv(void)
 {
+	float		saved_limit = dl_conv2d_sparse_limit;
+
 	th_begin("gradients: conv2d and conv1d (stride > 1, padding same, dilation, odd sizes, no bias, one channel)");
+	/* the multi-channel layers on the dense products, then on the sparse path (see conv.c) */
+	for (int pass = 0; pass < 2; pass++)
 	{
-		dl_layer_spec s[1] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH)};
+		dl_conv2d_sparse_limit = pass == 0 ? 0.0f : 2.0f;
+		{
+			dl_layer_spec s[1] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH)};
 
-		gradcheck_net("conv2d 3x3 valid", s, 1, shape3(2, 5, 6), 3, 0, 0, 2e-3, 700);
-	}
-	{
-		/* gelu keeps the pre-activation (z) */
-		dl_layer_spec s[1] = {spec_conv2d(2, 3, 2, 2, 2, DL_PAD_SAME, 1, 1, DL_ACT_GELU)};
+			gradcheck_net("conv2d 3x3 valid", s, 1, shape3(2, 5, 6), 3, 0, 0, 2e-3, 700);
+		}
+		{
+			/* gelu keeps the pre-activation (z) */
+			dl_layer_spec s[1] = {spec_conv2d(2, 3, 2, 2, 2, DL_PAD_SAME, 1, 1, DL_ACT_GELU)};
 
-		gradcheck_net("conv2d same stride 2 odd", s, 1, shape3(1, 7, 5), 2, 0, 0, 2e-3, 701);
-	}
-	{
-		dl_layer_spec s[1] = {spec_conv2d(2, 3, 3, 1, 1, DL_PAD_SAME, 2, 2, DL_ACT_LINEAR)};
+			gradcheck_net("conv2d same stride 2 odd", s, 1, shape3(1, 7, 5), 2, 0, 0, 2e-3, 701);
+		}
+		{
+			dl_layer_spec s[1] = {spec_conv2d(2, 3, 3, 1, 1, DL_PAD_SAME, 2, 2, DL_ACT_LINEAR)};
 
-		s[0].use_bias = false;
-		gradcheck_net("conv2d dilation 2 same no bias", s, 1, shape3(2, 7, 6), 2, 0, 0, 2e-3, 702);
-	}
-	{
-		dl_layer_spec s[1] = {spec_conv2d(4, 2, 3, 2, 1, DL_PAD_VALID, 2, 1, DL_ACT_SIGMOID)};
+			s[0].use_bias = false;
+			gradcheck_net("conv2d dilation 2 same no bias", s, 1, shape3(2, 7, 6), 2, 0, 0, 2e-3, 702);
+		}
+		{
+			dl_layer_spec s[1] = {spec_conv2d(4, 2, 3, 2, 1, DL_PAD_VALID, 2, 1, DL_ACT_SIGMOID)};
 
-		gradcheck_net("conv2d stride [2,1] dilation [2,1]", s, 1, shape3(3, 7, 7), 2, 0, 0, 2e-3, 703);
-	}
-	{
-		dl_layer_spec s[1] = {spec_conv2d(3, 4, 4, 3, 3, DL_PAD_SAME, 1, 1, DL_ACT_TANH)};
+			gradcheck_net("conv2d stride [2,1] dilation [2,1]", s, 1, shape3(3, 7, 7), 2, 0, 0, 2e-3, 703);
+		}
+		{
+			dl_layer_spec s[1] = {spec_conv2d(3, 4, 4, 3, 3, DL_PAD_SAME, 1, 1, DL_ACT_TANH)};
 
-		gradcheck_net("conv2d even kernel same stride 3", s, 1, shape3(2, 8, 7), 2, 0, 0, 2e-3, 704);
+			gradcheck_net("conv2d even kernel same stride 3", s, 1, shape3(2, 8, 7), 2, 0, 0, 2e-3, 704);
+		}
 	}
+	dl_conv2d_sparse_limit = saved_limit;
 	{
 		/* one input channel at unit stride: the direct convolution, not im2col */
 		dl_layer_spec s[1] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH)};
 
 		gradcheck_net("conv2d one channel valid", s, 1, shape3(1, 6, 7), 3, 0, 0, 2e-3, 705);
+		/* an image large enough for whole vector blocks of the 3x3 weight gradient */
+		gradcheck_net("conv2d one channel valid 9x11", s, 1, shape3(1, 9, 11), 2, 0, 0, 2e-3, 708);
 		s[0] = spec_conv2d(2, 4, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_GELU);
 		gradcheck_net("conv2d one channel same even kernel", s, 1, shape3(1, 5, 6), 2, 0, 0, 2e-3, 706);
 		s[0] = spec_conv2d(2, 3, 5, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_LINEAR);
@@ -964,6 +974,213 @@ test_conv_reference(void)
 	/* one channel with same padding and an even kernel: the direct path's padded plane */
 	CHECK(conv_matches_ref(spec_conv2d(3, 4, 2, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_RELU),
 						   shape3(1, 9, 7), 5, &st));
+	th_end();
+}
+
+/*
+ * conv2d's backward pass on a mostly-zero output gradient (as after a max
+ * pool), on the sparse path and on the dense products: the same gradients
+ * up to rounding, on random shapes (odd, stride, same, height dilation).
+ */
+static void
+test_conv_sparse_backward(void)
+{
+	uint64_t	st = 91;
+	float		saved_limit = dl_conv2d_sparse_limit;
+	int			compared = 0;
+
+	th_begin("conv: the sparse backward path equals the dense products on mostly-zero gradients");
+	for (int trial = 0; trial < 100; trial++)
+	{
+		int			c = 1 + (int) (th_rand_u64(&st) % 5);
+		int			n = 1 + (int) (th_rand_u64(&st) % 3);
+		bool		bench = trial == 0;
+		dl_layer_spec s = bench ? spec_conv2d(32, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU) :
+			spec_conv2d(1 + (int) (th_rand_u64(&st) % 5), 1 + (int) (th_rand_u64(&st) % 4),
+						1 + (int) (th_rand_u64(&st) % 4), 1 + (int) (th_rand_u64(&st) % 3),
+						1 + (int) (th_rand_u64(&st) % 3),
+						th_rand_u64(&st) % 2 ? DL_PAD_SAME : DL_PAD_VALID,
+						1 + (int) (th_rand_u64(&st) % 2), 1, DL_ACT_LINEAR);
+		dl_shape	in = bench ? shape3(16, 13, 13) :
+			shape3(c, 1 + (int) (th_rand_u64(&st) % 11), 1 + (int) (th_rand_u64(&st) % 11));
+		dl_network	net;
+		dl_conv_geom g;
+		size_t		nin,
+					nout,
+					nw;
+		float	   *x,
+				   *dy,
+				   *col,
+				   *grads[2][3];
+		double		worst = 0.0;
+
+		if (dl_network_init(&net, &s, 1, &in) != DL_OK)
+			continue;			/* the kernel does not fit */
+		for (size_t i = 0; i < net.n_params; i++)
+			net.params[i] = (float) th_rand_normal(&st);
+		dl_conv_geometry(&net.layers[0], &g);
+		nin = dl_shape_size(&in) * n;
+		nout = dl_shape_size(&net.output_shape) * n;
+		nw = (size_t) g.f * g.c * g.kh * g.kw;
+		x = random_floats(nin, 1.0, &st);
+		dy = random_floats(nout, 1.0, &st);
+		/* about 80 % zeros, and the last output row none, as after a 2x2 pool */
+		for (size_t i = 0; i < nout; i++)
+			if (th_rand_u64(&st) % 5 != 0 || (i / g.ow) % g.oh == (size_t) g.oh - 1)
+				dy[i] = 0.0f;
+		col = malloc(sizeof(float) * dl_conv_col_size(&net.layers[0], n));
+		for (int pass = 0; pass < 2; pass++)
+		{
+			float	   *d = malloc(sizeof(float) * nout);
+
+			grads[pass][0] = malloc(sizeof(float) * nin);
+			grads[pass][1] = calloc(nw, sizeof(float));
+			grads[pass][2] = calloc(g.f, sizeof(float));
+			memcpy(d, dy, sizeof(float) * nout);
+			dl_conv2d_sparse_limit = pass == 0 ? 0.0f : 2.0f;
+			/* linear: the output is not read */
+			dl_conv2d_backward(grads[pass][0], grads[pass][1], grads[pass][2], d, x, NULL, NULL,
+							   net.params, col, n, &g, DL_ACT_LINEAR, 0.0f);
+			free(d);
+		}
+		for (size_t i = 0; i < nin; i++)
+			worst = fmax(worst, fabs((double) grads[0][0][i] - grads[1][0][i]));
+		for (size_t i = 0; i < nw; i++)
+			worst = fmax(worst, fabs((double) grads[0][1][i] - grads[1][1][i]));
+		for (int i = 0; i < g.f; i++)
+			worst = fmax(worst, fabs((double) grads[0][2][i] - grads[1][2][i]));
+		for (int pass = 0; pass < 2; pass++)
+			for (int k = 0; k < 3; k++)
+				free(grads[pass][k]);
+		free(x);
+		free(dy);
+		free(col);
+		dl_network_free(&net);
+		/* dx sums f kh kw terms, dw and db up to n oh ow */
+		if (!(worst <= 1e-5 * (g.f * g.kh * g.kw + n * g.oh * g.ow + 1)))
+		{
+			th_fail(__FILE__, __LINE__, "conv2d on [%d, %d, %d] x %d, %d filters of [%d,%d] stride [%d,%d] dilation [%d,%d]: sparse and dense gradients differ by %g",
+					g.c, g.h, g.w, n, g.f, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, worst);
+			break;
+		}
+		compared++;
+	}
+	dl_conv2d_sparse_limit = saved_limit;
+	CHECK(compared > 50);
+	th_end();
+}
+
+/*
+ * conv2d then maxpool2d backward in one pass, image by image, against the
+ * two passes over the batch: the same operations in the same order, so the
+ * same bits.  The im2col path (dense and sparse) and the direct path, 2x2
+ * pools that tile and that do not, an overlapping pool, relu and tanh.
+ */
+static bool
+conv_pool_matches(dl_layer_spec conv, dl_layer_spec pool, dl_shape in, int n, float limit,
+				  uint64_t *st)
+{
+	dl_layer_spec s[2] = {conv, pool};
+	dl_network	net;
+	dl_conv_geom g,
+				pg;
+	size_t		nin,
+				nconv,
+				npool,
+				nw;
+	float	   *x,
+			   *y,
+			   *dpool,
+			   *dz,
+			   *col,
+			   *grads[2][3];
+	bool		same;
+
+	if (dl_network_init(&net, s, 2, &in) != DL_OK)
+		return false;
+	for (size_t i = 0; i < net.n_params; i++)
+		net.params[i] = (float) th_rand_normal(st);
+	dl_conv_geometry(&net.layers[0], &g);
+	dl_conv_geometry(&net.layers[1], &pg);
+	nin = dl_shape_size(&in) * n;
+	nconv = dl_shape_size(&net.layers[0].out_shape) * n;
+	npool = dl_shape_size(&net.output_shape) * n;
+	nw = (size_t) g.f * g.c * g.kh * g.kw;
+	x = random_floats(nin, 1.0, st);
+	y = malloc(sizeof(float) * nconv);
+	dz = malloc(sizeof(float) * nconv);
+	dpool = random_floats(npool, 1.0, st);
+	col = malloc(sizeof(float) * dl_conv_col_size(&net.layers[0], n));
+	dl_conv2d_forward(y, NULL, x, net.params, net.params + nw, col, n, &g, conv.activation, 0.0f);
+	dl_conv2d_sparse_limit = limit;
+	for (int pass = 0; pass < 2; pass++)
+	{
+		grads[pass][0] = malloc(sizeof(float) * nin);
+		grads[pass][1] = calloc(nw, sizeof(float));
+		grads[pass][2] = calloc(g.f, sizeof(float));
+	}
+	dl_maxpool2d_backward(dz, dpool, y, n, &pg);
+	dl_conv2d_backward(grads[0][0], grads[0][1], grads[0][2], dz, x, y, NULL, net.params, col, n,
+					   &g, conv.activation, 0.0f);
+	dl_conv2d_maxpool_backward(grads[1][0], grads[1][1], grads[1][2], dpool, &pg, x, y, NULL,
+							   net.params, col, n, &g, conv.activation, 0.0f);
+	same = memcmp(grads[0][0], grads[1][0], sizeof(float) * nin) == 0 &&
+		memcmp(grads[0][1], grads[1][1], sizeof(float) * nw) == 0 &&
+		memcmp(grads[0][2], grads[1][2], sizeof(float) * g.f) == 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k < 3; k++)
+			free(grads[pass][k]);
+	free(x);
+	free(y);
+	free(dz);
+	free(dpool);
+	free(col);
+	dl_network_free(&net);
+	return same;
+}
+
+static void
+test_conv_pool_backward(void)
+{
+	uint64_t	st = 93;
+	float		saved = dl_conv2d_sparse_limit;
+	dl_layer_spec p2 = spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 2, 2);
+
+	th_begin("conv: conv2d + maxpool2d backward in one pass gives the bits of the two passes");
+	for (int k = 0; k < 3; k++)
+	{
+		/* the default threshold, always dense, always sparse */
+		float		limit = k == 0 ? saved : k == 1 ? 0.0f : 2.0f;
+
+		CHECK(conv_pool_matches(spec_conv2d(32, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU), p2,
+								shape3(16, 13, 13), 4, limit, &st));
+		CHECK(conv_pool_matches(spec_conv2d(16, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU), p2,
+								shape3(1, 28, 28), 3, limit, &st));
+		CHECK(conv_pool_matches(spec_conv2d(3, 2, 3, 1, 2, DL_PAD_SAME, 2, 1, DL_ACT_TANH), p2,
+								shape3(2, 9, 8), 2, limit, &st));
+		CHECK(conv_pool_matches(spec_conv2d(4, 3, 3, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_RELU),
+								spec_pool(DL_LAYER_MAXPOOL2D, 3, 3, 2, 2), shape3(3, 10, 9), 2, limit,
+								&st));
+		CHECK(conv_pool_matches(spec_conv2d(3, 3, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_LINEAR), p2,
+								shape3(1, 7, 7), 2, limit, &st));
+	}
+	dl_conv2d_sparse_limit = saved;
+	{
+		/* through the network on both paths: the small CNN of the pooling gradients */
+		dl_layer_spec s[6] = {spec_conv2d(3, 3, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_TANH),
+			spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 2, 2),
+			spec_conv2d(4, 2, 2, 1, 1, DL_PAD_VALID, 1, 1, DL_ACT_TANH),
+			spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 1, 1),
+			spec_of(DL_LAYER_GLOBAL_AVGPOOL), spec_dense(3, DL_ACT_SOFTMAX)};
+
+		for (int k = 0; k < 2; k++)
+		{
+			dl_conv2d_sparse_limit = k == 0 ? 0.0f : 2.0f;
+			gradcheck_net("conv + maxpool, twice", s, 6, shape3(2, 7, 7), 4, DL_LOSS_CE, 3,
+						  1e-3, 726);
+		}
+		dl_conv2d_sparse_limit = saved;
+	}
 	th_end();
 }
 
@@ -1696,6 +1913,8 @@ suite_nn(void)
 	test_grad_conv();
 	test_grad_pool();
 	test_conv_reference();
+	test_conv_sparse_backward();
+	test_conv_pool_backward();
 	test_conv_shapes();
 	test_embedding();
 	test_grad_rnn();

@@ -28,6 +28,12 @@
 #include "nn_kernels.h"
 
 static inline bool conv_direct(const dl_conv_geom *g);
+static void conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
+							const dl_conv_geom *pg, const float *x, const float *y,
+							const float *z, const float *w, float *col, int n,
+							const dl_conv_geom *g, dl_activation a, float alpha);
+static inline bool conv_sparse_ok(const dl_conv_geom *g);
+static inline void sparse_plane(const dl_conv_geom *g, int *hp, int *wp);
 
 /* im2col's chunked copies (see there) */
 #define COPY_CHUNK 16
@@ -104,7 +110,22 @@ dl_conv_col_size(const dl_layer *l, size_t rows)
 
 		cols = planes > cols ? planes : cols;
 	}
-	return cols;
+	else if (conv_sparse_ok(&g))
+	{
+		/* the sparse path's two channels-last planes, then its two weight layouts */
+		int			hp,
+					wp;
+		size_t		planes;
+
+		sparse_plane(&g, &hp, &wp);
+		planes = 2 * (size_t) hp * wp * g.c;
+		cols = planes > cols ? planes : cols;
+		cols += 2 * (size_t) g.f * g.c * g.kh * g.kw;
+		/* and its list of one filter's nonzeros */
+		cols += 2 * (size_t) g.oh * g.ow;
+	}
+	/* before all of it, dl_conv2d_maxpool_backward's output gradient of one image */
+	return cols + (size_t) g.f * g.oh * g.ow;
 }
 
 /* ---- conv2d ---- */
@@ -362,6 +383,62 @@ sum_lanes(const float *restrict a, size_t n)
 	return acc[0] + tail;
 }
 
+/*
+ * The nine dot products of a 3x3 filter's weight gradient at once: each
+ * block of the gradient is loaded once for the nine shifts of the image,
+ * where nine dot_lanes calls load it nine times (6 % of the benchmark's
+ * epoch).  Each tap sums in TAP_LANES running sums, one vector (GCC's
+ * vector extension: the compiler did not keep a 9 x 16 array of sums in
+ * registers, and was then slower), added pairwise at the end, a fixed
+ * order.
+ */
+#define TAP_LANES 16
+
+typedef float tap_vec __attribute__((vector_size(TAP_LANES * sizeof(float))));
+
+static void
+dot_taps_3x3(float *restrict dwf, const float *restrict dz, const float *restrict img,
+			 size_t L, int wp)
+{
+	tap_vec		acc[9];
+	float		tail[9] = {0};
+	size_t		offs[9];
+	size_t		i = 0;
+
+	for (int t = 0; t < 9; t++)
+	{
+		offs[t] = (size_t) (t / 3) * wp + t % 3;
+		acc[t] = (tap_vec) {0};
+	}
+	for (; i + TAP_LANES <= L; i += TAP_LANES)
+	{
+		tap_vec		d;
+
+		memcpy(&d, dz + i, sizeof(d));
+#pragma GCC unroll 9
+		for (int t = 0; t < 9; t++)
+		{
+			tap_vec		x;
+
+			memcpy(&x, img + offs[t] + i, sizeof(x));
+			acc[t] += d * x;
+		}
+	}
+	for (; i < L; i++)
+		for (int t = 0; t < 9; t++)
+			tail[t] += dz[i] * img[offs[t] + i];
+	for (int t = 0; t < 9; t++)
+	{
+		float		lanes[TAP_LANES];
+
+		memcpy(lanes, &acc[t], sizeof(lanes));
+		for (int width = TAP_LANES / 2; width > 0; width /= 2)
+			for (int j = 0; j < width; j++)
+				lanes[j] += lanes[j + width];
+		dwf[t] += lanes[0] + tail[t];
+	}
+}
+
 static void
 conv2d_direct_forward(float *y, float *dst, const float *x, const float *w,
 					  const float *b, float *scratch, int n, const dl_conv_geom *g,
@@ -426,6 +503,7 @@ conv2d_direct_backward(float *dx, float *dw, const float *dy, const float *x,
 	float	   *xp = scratch;
 	float	   *dzw = scratch + plane;
 	float	   *dxp = dzw + plane;
+	bool		taps3x3 = g->kh == 3 && g->kw == 3;
 
 	for (int r = 0; r < n; r++)
 	{
@@ -454,12 +532,15 @@ conv2d_direct_backward(float *dx, float *dw, const float *dy, const float *x,
 				for (int ox = g->ow; ox < wp; ox++)
 					d[ox] = 0.0f;
 			}
+			if (taps3x3)
+				dot_taps_3x3(dwf, dzw, img, L, wp);
 			for (int ki = 0; ki < g->kh; ki++)
 				for (int kj = 0; kj < g->kw; kj++)
 				{
 					size_t		off = (size_t) ki * wp + kj;
 
-					dwf[ki * g->kw + kj] += dot_lanes(dzw, img + off, L);
+					if (!taps3x3)
+						dwf[ki * g->kw + kj] += dot_lanes(dzw, img + off, L);
 					if (dx)
 					{
 						float	   *restrict d = dxp + off;
@@ -547,6 +628,191 @@ dl_conv2d_forward(float *y, float *z, const float *x, const float *w,
 }
 
 /*
+ * The sparse backward path.  After a max pool most of a convolution's
+ * output gradient is 0 (a 2x2 pool passes at most one of each window's
+ * four, and relu zeroes more): the dense products spend most of their work
+ * multiplying zeros.  This path visits only the nonzero dz[f, oy, ox], and
+ * for each adds its multiple of the input patch to the filter's weight
+ * gradient and of the filter's weights to the input gradient's patch.
+ *
+ * To make those additions contiguous, the image and its input gradient are
+ * laid out channels-last, (hp, wp, c), in a plane padded as the
+ * convolution sees it, and the weights and their gradient as (f, kh, kw,
+ * c): one row ki of a patch is then kw c consecutive floats in both (at
+ * unit dilation along the width), kh vector multiply-adds per nonzero
+ * each way.  No im2col matrix, no col2im.  The sums run in a fixed order
+ * (filters, then positions, as dz is laid out), so results are
+ * reproducible; they differ from the dense path's in rounding only.
+ */
+static inline bool
+conv_sparse_ok(const dl_conv_geom *g)
+{
+	return !conv_direct(g) && g->dw == 1;
+}
+
+/* the padded plane the sparse path lays the image out in: every pixel a patch reads */
+static inline void
+sparse_plane(const dl_conv_geom *g, int *hp, int *wp)
+{
+	*hp = (g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1;
+	*wp = (g->ow - 1) * g->sw + g->kw;
+}
+
+/*
+ * Below this share of nonzeros in an image's output gradient (over the
+ * rows with any) the sparse path is used.  Each nonzero costs the sparse
+ * path the work the dense products spend on one output position of one
+ * filter, but at a lower speed than sgemm's: on the benchmark's second
+ * layer (16 channels, 32 filters of 3x3) the two broke even at 35-40 %
+ * nonzeros (timed on random gradients); after its 2x2 pool it has 20 % at
+ * most.
+ */
+float		dl_conv2d_sparse_limit = 0.35f;
+
+/* image x (c, h, w) into xt (hp, wp, c), 0 where the plane is outside the image */
+static void
+to_channels_last(float *restrict xt, const float *restrict x, int hp, int wp,
+				 const dl_conv_geom *g)
+{
+	int			rows = g->h < hp - g->pad_h ? g->h : hp - g->pad_h;
+	int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
+
+	memset(xt, 0, sizeof(float) * (size_t) hp * wp * g->c);
+	for (int ci = 0; ci < g->c; ci++)
+		for (int iy = 0; iy < rows; iy++)
+		{
+			const float *restrict s = x + ((size_t) ci * g->h + iy) * g->w;
+			float	   *restrict d = xt + ((size_t) (iy + g->pad_h) * wp + g->pad_w) * g->c + ci;
+
+			for (int ix = 0; ix < cols; ix++)
+				d[(size_t) ix * g->c] = s[ix];
+		}
+}
+
+/* dx (c, h, w) = the image's part of dxt (hp, wp, c); pixels no patch reaches get 0 */
+static void
+from_channels_last(float *restrict dx, const float *restrict dxt, int hp, int wp,
+				   const dl_conv_geom *g)
+{
+	int			rows = g->h < hp - g->pad_h ? g->h : hp - g->pad_h;
+	int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
+
+	if (rows < g->h || cols < g->w)
+		memset(dx, 0, sizeof(float) * (size_t) g->c * g->h * g->w);
+	for (int ci = 0; ci < g->c; ci++)
+		for (int iy = 0; iy < rows; iy++)
+		{
+			const float *restrict s = dxt + ((size_t) (iy + g->pad_h) * wp + g->pad_w) * g->c + ci;
+			float	   *restrict d = dx + ((size_t) ci * g->h + iy) * g->w;
+
+			for (int ix = 0; ix < cols; ix++)
+				d[ix] = s[(size_t) ix * g->c];
+		}
+}
+
+/* w (f, c, kh, kw) -> wt (f, kh, kw, c) */
+static void
+weights_channels_last(float *restrict wt, const float *restrict w, const dl_conv_geom *g)
+{
+	int			taps = g->kh * g->kw;
+
+	for (int f = 0; f < g->f; f++)
+		for (int ci = 0; ci < g->c; ci++)
+			for (int t = 0; t < taps; t++)
+				wt[((size_t) f * taps + t) * g->c + ci] = w[((size_t) f * g->c + ci) * taps + t];
+}
+
+/* dw (f, c, kh, kw) += dwt (f, kh, kw, c) */
+static void
+add_weights_channels_first(float *restrict dw, const float *restrict dwt, const dl_conv_geom *g)
+{
+	int			taps = g->kh * g->kw;
+
+	for (int f = 0; f < g->f; f++)
+		for (int ci = 0; ci < g->c; ci++)
+			for (int t = 0; t < taps; t++)
+				dw[((size_t) f * g->c + ci) * taps + t] += dwt[((size_t) f * taps + t) * g->c + ci];
+}
+
+/*
+ * One image's products over its nonzero gradients: dwt += and, unless dxt
+ * is NULL, dxt += (both channels-last, see above), xt the image's plane.
+ * Each filter's nonzeros are first listed in off (their patch's offset in
+ * the plane) and val, oh ow entries each, without a branch: whether a
+ * gradient is 0 is close to random, and a branch on it mispredicted cost
+ * more than the multiply-adds.
+ */
+static void
+conv2d_sparse_image(float *restrict dxt, float *restrict dwt, const float *restrict dz,
+					const float *restrict xt, const float *restrict wt, int *restrict off,
+					float *restrict val, int rows, int wp, const dl_conv_geom *g)
+{
+	size_t		ohw = (size_t) g->oh * g->ow;
+	int			kwc = g->kw * g->c;
+	size_t		ckk = (size_t) g->kh * kwc;
+	size_t		row_step = (size_t) g->dh * wp * g->c;
+
+	for (int f = 0; f < g->f; f++)
+	{
+		const float *dzf = dz + (size_t) f * ohw;
+		float	   *dwf = dwt + (size_t) f * ckk;
+		const float *wf = wt + (size_t) f * ckk;
+		int			m = 0;
+
+		for (int oy = 0; oy < rows; oy++)
+			for (int ox = 0; ox < g->ow; ox++)
+			{
+				float		v = dzf[(size_t) oy * g->ow + ox];
+
+				/* written always, kept when nonzero */
+				off[m] = (oy * g->sh * wp + ox * g->sw) * g->c;
+				val[m] = v;
+				m += v != 0.0f;
+			}
+		for (int t = 0; t < m; t++)
+		{
+			float		v = val[t];
+
+			for (int ki = 0; ki < g->kh; ki++)
+			{
+				size_t		at = off[t] + ki * row_step;
+				float	   *restrict dwr = dwf + (size_t) ki * kwc;
+				const float *restrict xr = xt + at;
+
+				for (int j = 0; j < kwc; j++)
+					dwr[j] += v * xr[j];
+				if (dxt)
+				{
+					float	   *restrict dxr = dxt + at;
+					const float *restrict wr = wf + (size_t) ki * kwc;
+
+					for (int j = 0; j < kwc; j++)
+						dxr[j] += v * wr[j];
+				}
+			}
+		}
+	}
+}
+
+/* the nonzeros of dz (f, oh, ow) in its first rows output rows */
+static size_t
+count_nonzero(const float *dz, int rows, const dl_conv_geom *g)
+{
+	size_t		ohw = (size_t) g->oh * g->ow;
+	size_t		used = (size_t) rows * g->ow;
+	size_t		nnz = 0;
+
+	for (int f = 0; f < g->f; f++)
+	{
+		const float *restrict s = dz + (size_t) f * ohw;
+
+		for (size_t i = 0; i < used; i++)
+			nnz += s[i] != 0.0f;
+	}
+	return nnz;
+}
+
+/*
  * The output rows whose gradient is 0 in every channel are left out of
  * the products: a 2x2 max pool over an odd number of rows (11 in the
  * benchmark's second layer) never passes a gradient to the last.
@@ -575,20 +841,85 @@ dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 				   const float *w, float *col, int n,
 				   const dl_conv_geom *g, dl_activation a, float alpha)
 {
+	conv2d_backward(dx, dw, db, dy, NULL, NULL, x, y, z, w, col, n, g, a, alpha);
+}
+
+void
+dl_conv2d_maxpool_backward(float *dx, float *dw, float *db, const float *dpool,
+						   const dl_conv_geom *pg, const float *x, const float *y,
+						   const float *z, const float *w, float *col, int n,
+						   const dl_conv_geom *g, dl_activation a, float alpha)
+{
+	conv2d_backward(dx, dw, db, NULL, dpool, pg, x, y, z, w, col, n, g, a, alpha);
+}
+
+/*
+ * The backward pass behind dl_conv2d_backward and, when dpool is not NULL,
+ * dl_conv2d_maxpool_backward: then dy is not used, and each image's output
+ * gradient is the max pool's backward pass of that image, made in the first
+ * f oh ow floats of col.  The batch's output gradient (as large as the
+ * layer's output: 5.5 MB for the benchmark's first layer at batch 128) is
+ * then never written and read back from memory.
+ */
+static void
+conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
+				const dl_conv_geom *pg, const float *x, const float *y, const float *z,
+				const float *w, float *col, int n,
+				const dl_conv_geom *g, dl_activation a, float alpha)
+{
 	size_t		ohw = (size_t) g->oh * g->ow;
 	int			ckk = g->c * g->kh * g->kw;
 	size_t		in_size = (size_t) g->c * g->h * g->w;
 	size_t		out_size = (size_t) g->f * ohw;
+	size_t		pool_size = pg ? (size_t) pg->f * pg->oh * pg->ow : 0;
+	float	   *dzimg = NULL;
+	bool		sparse_ok = conv_sparse_ok(g);
+	bool		sparse_used = false;
+	int			hp = 0,
+				wp = 0;
+	float	   *xt;
+
+	if (dpool)
+	{
+		dzimg = col;
+		col += out_size;
+	}
+	xt = col;
+	float	   *dxt = NULL;
+	float	   *wt = NULL;
+	float	   *dwt = NULL;
+	int		   *off = NULL;
+	float	   *val = NULL;
+
+	if (sparse_ok)
+	{
+		/* the scratch as dl_conv_col_size lays it out: planes (or col), then weights */
+		size_t		plane;
+		size_t		cols = (size_t) ckk * ohw + COL_SLACK;
+
+		sparse_plane(g, &hp, &wp);
+		plane = (size_t) hp * wp * g->c;
+		dxt = xt + plane;
+		wt = col + (2 * plane > cols ? 2 * plane : cols);
+		dwt = wt + (size_t) g->f * ckk;
+		off = (int *) (dwt + (size_t) g->f * ckk);
+		val = dwt + (size_t) g->f * ckk + ohw;
+		if (dx)
+			weights_channels_last(wt, w, g);
+		memset(dwt, 0, sizeof(float) * (size_t) g->f * ckk);
+	}
 
 	/* image by image, so that its gradient is still in the cache for the products */
 	for (int r = 0; r < n; r++)
 	{
-		float	   *dz = dy + (size_t) r * out_size;
+		float	   *dz = dpool ? dzimg : dy + (size_t) r * out_size;
 		const float *xr = x + (size_t) r * in_size;
 		float	   *dxr = dx ? dx + (size_t) r * in_size : NULL;
 		int			rows;
 		int			used;
 
+		if (dpool)
+			dl_maxpool2d_backward(dz, dpool + (size_t) r * pool_size, y + (size_t) r * out_size, 1, pg);
 		if (a != DL_ACT_LINEAR)
 			dl_act_backward(dz, dz, z ? z + (size_t) r * out_size : NULL,
 							y + (size_t) r * out_size, (size_t) g->f * g->oh, g->ow, a, alpha);
@@ -602,6 +933,18 @@ dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 		}
 		rows = rows_with_gradient(dz, g);
 		used = rows * g->ow;
+		if (rows > 0 && sparse_ok &&
+			(double) count_nonzero(dz, rows, g) < (double) dl_conv2d_sparse_limit * g->f * used)
+		{
+			sparse_used = true;
+			to_channels_last(xt, xr, hp, wp, g);
+			if (dxr)
+				memset(dxt, 0, sizeof(float) * (size_t) hp * wp * g->c);
+			conv2d_sparse_image(dxr ? dxt : NULL, dwt, dz, xt, wt, off, val, rows, wp, g);
+			if (dxr)
+				from_channels_last(dxr, dxt, hp, wp, g);
+			continue;
+		}
 		if (dxr)
 			memset(dxr, 0, sizeof(float) * in_size);
 		if (rows == 0)
@@ -615,6 +958,8 @@ dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 		dl_sgemm(true, false, ckk, used, g->f, 1.0f, w, ckk, dz, (int) ohw, 0.0f, col, (int) ohw);
 		col2im(dxr, col, rows, g);
 	}
+	if (sparse_used)
+		add_weights_channels_first(dw, dwt, g);
 }
 
 void

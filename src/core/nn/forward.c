@@ -726,6 +726,34 @@ dl_backward(const dl_network *net, dl_workspace *ws, int n, bool skip_last_act, 
 
 					if (!need_dx)
 						break;
+					if (l->spec.type == DL_LAYER_MAXPOOL2D && i - 1 >= first &&
+						net->layers[i - 1].spec.type == DL_LAYER_CONV2D)
+					{
+						/*
+						 * A conv2d then its max pool: both at once, image by
+						 * image (dl_conv2d_maxpool_backward), so the conv's
+						 * output gradient is never written for the batch.
+						 */
+						const dl_layer *cl = &net->layers[i - 1];
+						dl_layer_ws *cw = &ws->layer[i - 1];
+						size_t		nw = cl->n_trainable - (cl->spec.use_bias ? cl->spec.filters : 0);
+						float	   *cg = ws->grads + cl->param_offset;
+						dl_conv_geom cgeo;
+
+						dl_conv_geometry(l, &geo);
+						dl_conv_geometry(cl, &cgeo);
+						dl_conv2d_maxpool_backward(i - 1 > first || dx ? other : NULL, cg,
+												   cl->spec.use_bias ? cg + nw : NULL, d, &geo,
+												   cw->in, cw->out, cw->z,
+												   net->params + cl->param_offset, ws->col, n, &cgeo,
+												   layer_activation(net, i - 1, skip_last_act),
+												   cl->spec.alpha);
+						t = d;
+						d = other;
+						other = t;
+						i--;			/* the conv layer is done */
+						break;
+					}
 					if (l->spec.type == DL_LAYER_GLOBAL_AVGPOOL)
 					{
 						int			c = (int) size;

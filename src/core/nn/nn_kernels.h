@@ -158,6 +158,24 @@ extern void dl_conv2d_backward(float *dx, float *dw, float *db, float *dy,
 							   const dl_conv_geom *g, dl_activation a, float alpha);
 
 /*
+ * dl_conv2d_backward for a conv2d layer followed by a maxpool2d layer of
+ * geometry pg, from the pool's output gradient dpool (n, f, ph, pw): y, the
+ * conv's output, is the pool's input.  The same gradients as
+ * dl_maxpool2d_backward then dl_conv2d_backward, image by image.
+ */
+extern void dl_conv2d_maxpool_backward(float *dx, float *dw, float *db, const float *dpool,
+									   const dl_conv_geom *pg, const float *x, const float *y,
+									   const float *z, const float *w, float *col, int n,
+									   const dl_conv_geom *g, dl_activation a, float alpha);
+
+/*
+ * conv2d's backward pass takes the sparse path for an image (only its
+ * nonzero output gradients visited) when their share is below this; tests
+ * set it to 0 (never) or above 1 (whenever the geometry allows).
+ */
+extern float dl_conv2d_sparse_limit;
+
+/*
  * conv1d on x (n, t, c) channels-last -> y (n, ot, f): w is (k, c, f)
  * (Keras's layout), so the unrolled batch (n ot, k c) times w is the output
  * as it is laid out.  col is n * ot * k c floats.
