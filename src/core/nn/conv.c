@@ -878,6 +878,11 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 	int			hp = 0,
 				wp = 0;
 	float	   *xt;
+	float	   *dxt = NULL;
+	float	   *wt = NULL;
+	float	   *dwt = NULL;
+	int		   *off = NULL;
+	float	   *val = NULL;
 
 	if (dpool)
 	{
@@ -885,11 +890,6 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 		col += out_size;
 	}
 	xt = col;
-	float	   *dxt = NULL;
-	float	   *wt = NULL;
-	float	   *dwt = NULL;
-	int		   *off = NULL;
-	float	   *val = NULL;
 
 	if (sparse_ok)
 	{
