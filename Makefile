@@ -29,7 +29,7 @@ SQL_FRAGMENTS = src/pg/pgdl.sql src/pg/stats.sql src/pg/quantiles.sql \
 	src/pg/train.sql src/pg/predict.sql src/pg/evaluate.sql src/pg/featsel.sql src/pg/pca.sql \
 	src/pg/cluster.sql src/pg/grants.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan bench/engine_nn bench/engine_cnn bench/engine_seq
+EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan bench/engine_nn bench/engine_layers
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
@@ -119,12 +119,12 @@ bench/engine_%: bench/engine_%.c bench/engine_hooks.h $(CORE_SRCS) src/core/pgdl
 bench-engine: bench/engine_nn
 	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} ./bench/engine_nn
 
-bench-cnn: bench/engine_cnn
-	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} ./bench/engine_cnn
+bench-cnn: bench/engine_layers
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} ./bench/engine_layers cnn
 
 # the lstm and transformer of the issue; SEQ=lstm or SEQ=transformer for one
-bench-seq: bench/engine_seq
-	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} ./bench/engine_seq $(SEQ)
+bench-seq: bench/engine_layers
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} ./bench/engine_layers $(or $(SEQ),lstm transformer)
 
 # --- libFuzzer harnesses (clang), FUZZ_SECONDS each ----------------------
 #

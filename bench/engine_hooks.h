@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * engine_hooks.h
- *	  The host hooks of the engine benchmarks (engine_nn.c, engine_cnn.c):
+ *	  The host hooks of the engine benchmarks (engine_nn.c, engine_layers.c):
  *	  malloc, and an error ends the program with its message.
  *
  * bench/engine_hooks.h

@@ -306,7 +306,10 @@ test_early_stopping(void)
  * an MLP with batchnorm and dropout; conv1d + LSTM on sequences of two
  * steps; a CNN with both conv2d paths (the first layer, one channel, runs
  * the direct convolution, the second im2col and sgemm), max and average
- * pooling and batchnorm over channels; an embedding of token ids.
+ * pooling and batchnorm over channels; an embedding of token ids; a
+ * transformer with dropout everywhere (the attention weights, both
+ * residuals, the feed-forward), learned positions, a post-norm and a
+ * norm_first encoder.
  */
 typedef enum det_net
 {
@@ -314,11 +317,12 @@ typedef enum det_net
 	DET_CONV1D_LSTM,
 	DET_CNN,
 	DET_EMBEDDING,
+	DET_TRANSFORMER,
 	DET_NETS
 } det_net;
 
 static const char *const det_net_names[DET_NETS] = {"MLP", "conv1d + LSTM",
-"conv2d + pools + batchnorm", "embedding"};
+"conv2d + pools + batchnorm", "embedding", "transformer"};
 
 /* n rows of kind's data: features per row in *f, classes 3 */
 static float *
@@ -327,7 +331,7 @@ det_data(det_net kind, size_t n, int *f, float *y)
 	uint64_t	st = 21;
 	float	   *x;
 
-	*f = kind == DET_CNN ? 81 : kind == DET_EMBEDDING ? 5 : 2;
+	*f = kind == DET_CNN ? 81 : kind == DET_EMBEDDING ? 5 : kind == DET_TRANSFORMER ? 24 : 2;
 	x = malloc(sizeof(float) * *f * n);
 	if (kind == DET_MLP || kind == DET_CONV1D_LSTM)
 		make_blobs(x, y, n, 21);
@@ -347,6 +351,13 @@ det_data(det_net kind, size_t n, int *f, float *y)
 					for (int dx = 0; dx < 3; dx++)
 						row[(c == 2 ? 6 : 1) * 9 + (c == 1 ? 5 : 1) + dy * 9 + dx] += 1.0f;
 			}
+			else if (kind == DET_TRANSFORMER)
+			{
+				/* 6 steps x 4 features of noise; the first step's first feature names the class */
+				for (int j = 0; j < 24; j++)
+					row[j] = (float) (2.0 * th_rand_uniform(&st) - 1.0);
+				row[0] += (float) c;
+			}
 			else
 			{
 				/* 5 ids below 10; the first names the class */
@@ -360,12 +371,13 @@ det_data(det_net kind, size_t n, int *f, float *y)
 
 /*
  * Trains network kind on its data with seed (the split, the initial
- * weights, the shuffling and the dropout masks all follow it) and returns
- * a copy of the weights.
+ * weights, the shuffling and the dropout masks all follow it), its dropout
+ * rates set to 0 unless dropout, and returns a copy of the weights.
  */
 static float *
-train_once(uint64_t seed, size_t *n_params, det_net kind)
+train_once(uint64_t seed, size_t *n_params, det_net kind, bool dropout)
 {
+	float		rate = dropout ? 0.25f : 0.0f;
 	size_t		n = 150;
 	float	   *y = malloc(sizeof(float) * n);
 	int			f;
@@ -373,9 +385,9 @@ train_once(uint64_t seed, size_t *n_params, det_net kind)
 	dl_dataset	data;
 	dl_split	split;
 	dl_layer_spec mlp[4] = {spec_dense(12, DL_ACT_RELU), spec_of(DL_LAYER_BATCHNORM),
-	spec_dropout(0.25f), spec_dense(3, DL_ACT_SOFTMAX)};
+	spec_dropout(rate), spec_dense(3, DL_ACT_SOFTMAX)};
 	dl_layer_spec seq[4] = {spec_conv1d(4, 1, 1, DL_PAD_VALID, 1, DL_ACT_RELU),
-		spec_rnn(DL_LAYER_LSTM, 6, false), spec_dropout(0.25f), spec_dense(3, DL_ACT_SOFTMAX)};
+		spec_rnn(DL_LAYER_LSTM, 6, false), spec_dropout(rate), spec_dense(3, DL_ACT_SOFTMAX)};
 	dl_layer_spec cnn[7] = {spec_conv2d(4, 3, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_RELU),
 		spec_of(DL_LAYER_BATCHNORM), spec_pool(DL_LAYER_MAXPOOL2D, 2, 2, 2, 2),
 		spec_conv2d(6, 3, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_RELU),
@@ -383,9 +395,13 @@ train_once(uint64_t seed, size_t *n_params, det_net kind)
 	spec_dense(3, DL_ACT_SOFTMAX)};
 	dl_layer_spec emb[3] = {spec_of(DL_LAYER_EMBEDDING), spec_of(DL_LAYER_GLOBAL_AVGPOOL),
 	spec_dense(3, DL_ACT_SOFTMAX)};
-	const dl_layer_spec *specs[DET_NETS] = {mlp, seq, cnn, emb};
-	int			counts[DET_NETS] = {4, 4, 7, 3};
-	dl_shape	shapes[DET_NETS] = {shape1(2), shape2(2, 1), shape3(1, 9, 9), shape1(5)};
+	dl_layer_spec tf[5] = {spec_of(DL_LAYER_POSITIONAL_ENCODING),
+		spec_of(DL_LAYER_TRANSFORMER_ENCODER), spec_of(DL_LAYER_TRANSFORMER_ENCODER),
+	spec_of(DL_LAYER_GLOBAL_AVGPOOL), spec_dense(3, DL_ACT_SOFTMAX)};
+	const dl_layer_spec *specs[DET_NETS] = {mlp, seq, cnn, emb, tf};
+	int			counts[DET_NETS] = {4, 4, 7, 3, 5};
+	dl_shape	shapes[DET_NETS] = {shape1(2), shape2(2, 1), shape3(1, 9, 9), shape1(5),
+	shape2(6, 4)};
 	dl_network	net;
 	dl_train_options o;
 	dl_train_result res;
@@ -393,6 +409,14 @@ train_once(uint64_t seed, size_t *n_params, det_net kind)
 
 	emb[0].input_dim = 10;
 	emb[0].output_dim = 4;
+	tf[0].learned = true;
+	tf[1].heads = 2;
+	tf[1].ff_dim = 8;
+	tf[2].heads = 4;
+	tf[2].ff_dim = 5;
+	tf[2].causal = true;
+	tf[2].norm_first = true;
+	tf[1].rate = tf[2].rate = dropout ? 0.3f : 0.0f;
 	data = (dl_dataset) {x, y, n, f, 3};
 	if (dl_split_rows(&data, 0.2, seed, true, &split) == DL_OK &&
 		build_net(&net, specs[kind], counts[kind], shapes[kind], seed))
@@ -414,18 +438,25 @@ train_once(uint64_t seed, size_t *n_params, det_net kind)
 	return params;
 }
 
-/* trains kind twice with seed 42 and once with 43: the weights are bit-identical, then not */
+/*
+ * trains kind twice with seed 42 and once with 43: the weights are
+ * bit-identical, then not; and, for a network with dropout, once with
+ * seed 42 without it: the masks were applied
+ */
 static void
 check_determinism(det_net kind)
 {
+	bool		has_dropout = kind == DET_MLP || kind == DET_CONV1D_LSTM || kind == DET_TRANSFORMER;
 	size_t		n1 = 0,
 				n2 = 0,
-				n3 = 0;
-	float	   *a = train_once(42, &n1, kind),
-			   *b = train_once(42, &n2, kind),
-			   *c = train_once(43, &n3, kind);
+				n3 = 0,
+				n4 = 0;
+	float	   *a = train_once(42, &n1, kind, true),
+			   *b = train_once(42, &n2, kind, true),
+			   *c = train_once(43, &n3, kind, true),
+			   *d = has_dropout ? train_once(42, &n4, kind, false) : NULL;
 
-	CHECK(a && b && c && n1 == n2 && n1 == n3);
+	CHECK(a && b && c && n1 == n2 && n1 == n3 && (!has_dropout || (d && n4 == n1)));
 	if (a && b && c)
 	{
 		if (memcmp(a, b, sizeof(float) * n1) != 0)
@@ -434,10 +465,13 @@ check_determinism(det_net kind)
 		if (memcmp(a, c, sizeof(float) * n1) == 0)
 			th_fail(__FILE__, __LINE__, "%s: seeds 42 and 43 gave the same weights",
 					det_net_names[kind]);
+		if (d && memcmp(a, d, sizeof(float) * n1) == 0)
+			th_fail(__FILE__, __LINE__, "%s: dropout changed nothing", det_net_names[kind]);
 	}
 	free(a);
 	free(b);
 	free(c);
+	free(d);
 }
 
 static void
@@ -460,99 +494,12 @@ test_determinism_images_tokens(void)
 	th_end();
 }
 
-/*
- * A transformer with dropout everywhere (the attention weights, both
- * residuals, the feed-forward), learned positions and a post-norm and a
- * norm_first encoder, trained for a few epochs with training seed seed;
- * the initial weights are the same for every call.
- */
-static float *
-train_transformer_once(uint64_t seed, float rate, size_t *n_params)
-{
-	size_t		n = 96;
-	float	   *x = malloc(sizeof(float) * 6 * 4 * n);
-	float	   *y = malloc(sizeof(float) * n);
-	uint64_t	st = 17;
-	dl_layer_spec pos = spec_of(DL_LAYER_POSITIONAL_ENCODING);
-	dl_layer_spec enc1 = spec_of(DL_LAYER_TRANSFORMER_ENCODER);
-	dl_layer_spec enc2 = spec_of(DL_LAYER_TRANSFORMER_ENCODER);
-	dl_layer_spec layers[5];
-	dl_dataset	data;
-	dl_split	split = all_rows(n);
-	dl_network	net;
-	dl_train_options o;
-	dl_train_result res;
-	float	   *params = NULL;
-
-	for (size_t r = 0; r < n; r++)
-	{
-		for (int i = 0; i < 24; i++)
-			x[r * 24 + i] = (float) (2.0 * th_rand_uniform(&st) - 1.0);
-		y[r] = x[r * 24] + x[r * 24 + 23] > 0.0f ? 1.0f : 0.0f;
-	}
-	data = (dl_dataset) {x, y, n, 24, 2};
-	pos.learned = true;
-	enc1.heads = 2;
-	enc1.ff_dim = 8;
-	enc1.rate = rate;
-	enc2.heads = 4;
-	enc2.ff_dim = 5;
-	enc2.rate = rate;
-	enc2.causal = true;
-	enc2.norm_first = true;
-	layers[0] = pos;
-	layers[1] = enc1;
-	layers[2] = enc2;
-	layers[3] = spec_of(DL_LAYER_GLOBAL_AVGPOOL);
-	layers[4] = spec_dense(2, DL_ACT_SOFTMAX);
-	if (build_net(&net, layers, 5, shape2(6, 4), 11))
-	{
-		dl_train_options_defaults(&o);
-		o.loss = DL_LOSS_CE;
-		o.batch_size = 16;
-		o.epochs = 3;
-		o.seed = seed;
-		CHECK_STATUS(dl_train(&net, &o, &data, &split, NULL, NULL, &res), DL_OK);
-		params = malloc(sizeof(float) * net.n_params);
-		memcpy(params, net.params, sizeof(float) * net.n_params);
-		*n_params = net.n_params;
-		dl_network_free(&net);
-	}
-	dl_split_free(&split);
-	free(x);
-	free(y);
-	return params;
-}
-
 static void
 test_determinism_transformer(void)
 {
-	size_t		n1 = 0,
-				n2 = 0,
-				n3 = 0,
-				n4 = 0;
-	float	   *a,
-			   *b,
-			   *c,
-			   *d;
-
 	th_begin("train: a transformer with dropout 0.3: the same seed gives bit-identical weights, another seed does not, and dropout applies");
 	openblas_set_num_threads(1);
-	a = train_transformer_once(42, 0.3f, &n1);
-	b = train_transformer_once(42, 0.3f, &n2);
-	c = train_transformer_once(43, 0.3f, &n3);
-	d = train_transformer_once(42, 0.0f, &n4);
-	CHECK(a && b && c && d && n1 == n2 && n1 == n3 && n1 == n4);
-	if (a && b && c && d)
-	{
-		CHECK(memcmp(a, b, sizeof(float) * n1) == 0);
-		CHECK(memcmp(a, c, sizeof(float) * n1) != 0);
-		CHECK(memcmp(a, d, sizeof(float) * n1) != 0);
-	}
-	free(a);
-	free(b);
-	free(c);
-	free(d);
+	check_determinism(DET_TRANSFORMER);
 	th_end();
 }
 
