@@ -178,8 +178,10 @@ dl_auc_weighted(const double *pv, const double *pw, size_t np, double p_nan,
 					tie = 0;
 		size_t		t;
 
-		while (i < np && pv[i] == v)
+		/* the first value always counts: a NaN (never passed) cannot stall the walk */
+		do
 			wp += pw[i++];
+		while (i < np && pv[i] == v);
 		while (j < nn && nv[j] < v)
 			below += nw[j++];
 		for (t = j; t < nn && nv[t] == v; t++)

@@ -227,8 +227,7 @@ stream_row(PgdlScan *scan, HeapTuple tuple, void *arg)
 		return;
 	}
 	dst = st->buf + st->inbuf * (size_t) d;
-	for (int t = 0; t < d; t++)
-		dst[t] = (float) st->xrow[t];
+	pgdl_store_float32(scan->fs->features, scan->fs->n, st->xrow, d, dst, scan->rowno, false);
 	if (++st->inbuf == st->block_rows)
 	{
 		st->fn(st->buf, st->inbuf, st->n, st->arg);

@@ -682,12 +682,8 @@ load_row(PgdlScan *scan, HeapTuple tup, void *arg)
 		grow(td);
 		MemoryContextSwitchTo(old);
 	}
-	{
-		float	   *dst = td->x + td->n * (size_t) td->d;
-
-		for (int k = 0; k < td->d; k++)
-			dst[k] = (float) ls->xrow[k];
-	}
+	pgdl_store_float32(scan->fs->features, scan->fs->n, ls->xrow, td->d,
+					   td->x + td->n * (size_t) td->d, scan->rowno, false);
 	if (td->y)
 		td->y[td->n] = yv;
 	td->n++;

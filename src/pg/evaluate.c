@@ -185,7 +185,7 @@ collect(PgdlModel *pm, const float *out, Datum extra, bool extra_null, Oid extra
 		if (!OidIsValid(s->target_base))
 		{
 			s->target_base = pgdl_numeric_base_type(extra_type);
-			if (!OidIsValid(s->target_base))
+			if (!OidIsValid(s->target_base) || s->target_base == BOOLOID)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("target column \"%s\" is %s; model \"%s\" is a regression model and needs a numeric target",
@@ -379,14 +379,28 @@ run_evaluation(FunctionCallInfo fcinfo, bool want_scores, EvalArgs *a)
 	return s;
 }
 
-/* ROC AUC from (score, positive) pairs: ranks with ties as one half */
+/*
+ * ROC AUC from (score, positive) pairs: ranks with ties as one half.  Scores
+ * are finite (pgdl_score_source refuses a row whose outputs are not), but
+ * the order and the tie groups below still treat NaN as one value above
+ * every number, as PostgreSQL sorts it: a group always takes at least its
+ * first row, so no walk can stall on a value that equals nothing.
+ */
 static int
 cmp_score_desc(const void *a, const void *b)
 {
 	double		x = *(const double *) a;
 	double		y = *(const double *) b;
 
+	if (isnan(x) || isnan(y))
+		return isnan(x) ? (isnan(y) ? 0 : -1) : 1;
 	return x > y ? -1 : x < y ? 1 : 0;
+}
+
+static bool
+same_score(double x, double y)
+{
+	return x == y || (isnan(x) && isnan(y));
 }
 
 typedef struct ScoredRow
@@ -415,6 +429,28 @@ sorted_scores(EvalState *s)
 	return r;
 }
 
+/*
+ * The rows from i on that share r[i]'s score (at least r[i] itself): their
+ * positives and negatives are added to *dp and *dn; returns the next group's
+ * first row.
+ */
+static int64
+tie_group(const ScoredRow *r, int64 n, int64 i, double *dp, double *dn)
+{
+	int64		j = i;
+
+	CHECK_FOR_INTERRUPTS();
+	do
+	{
+		if (r[j].positive)
+			(*dp)++;
+		else
+			(*dn)++;
+		j++;
+	} while (j < n && same_score(r[j].score, r[i].score));
+	return j;
+}
+
 static double
 roc_auc(EvalState *s)
 {
@@ -431,20 +467,11 @@ roc_auc(EvalState *s)
 	{
 		double		dp = 0,
 					dn = 0;
-		int64		j = i;
 
-		while (j < s->n && r[j].score == r[i].score)
-		{
-			if (r[j].positive)
-				dp++;
-			else
-				dn++;
-			j++;
-		}
+		i = tie_group(r, s->n, i, &dp, &dn);
 		area += dn * (pos + dp / 2.0);
 		pos += dp;
 		neg += dn;
-		i = j;
 	}
 	if (pos == 0 || neg == 0)
 		return NAN;
@@ -606,19 +633,12 @@ pgdl_roc_curve(PG_FUNCTION_ARGS)
 	/* one point per distinct score, highest first (as scikit-learn's roc_curve without dropping) */
 	for (int64 i = 0; i < s->n;)
 	{
-		int64		j = i;
+		double		score = r[i].score;
 		Datum		values[5];
 		bool		nulls[5] = {0};
 
-		while (j < s->n && r[j].score == r[i].score)
-		{
-			if (r[j].positive)
-				tp++;
-			else
-				fp++;
-			j++;
-		}
-		values[0] = Float8GetDatum(r[i].score);
+		i = tie_group(r, s->n, i, &tp, &fp);
+		values[0] = Float8GetDatum(score);
 		values[1] = Float8GetDatum(N > 0 ? fp / N : NAN);
 		nulls[1] = N == 0;
 		values[2] = Float8GetDatum(P > 0 ? tp / P : NAN);
@@ -627,7 +647,6 @@ pgdl_roc_curve(PG_FUNCTION_ARGS)
 		values[4] = values[2];
 		nulls[4] = nulls[2];
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		i = j;
 	}
 	return (Datum) 0;
 }

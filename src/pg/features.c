@@ -17,6 +17,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -307,7 +308,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
  * imputer is 22004 naming its position.
  */
 void
-pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out)
+pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out, int64 rowno)
 {
 	int			d = m->n_inputs;
 	bool		any_missing = false;
@@ -334,10 +335,48 @@ pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out)
 		dl_scaler_transform(m->imputer, x, NULL, x);
 	if (m->scaler)
 		dl_scaler_transform(m->scaler, x, NULL, x);
-	for (int i = 0; i < d; i++)
-		out[i] = (float) x[i];
+	pgdl_store_float32(m->features, m->n_features, x, d, out, rowno, m->scaler != NULL);
 	/* token ids of an embedding: the kernels cannot refuse a bad one */
 	pgdl_check_status(dl_network_check_input(&m->net, out, 1));
+}
+
+/*
+ * "feature \"x\"" or "feature \"pixels\" element 3" for input i of the
+ * concatenation of features (the layout pgdl_read_features fills)
+ */
+static char *
+input_name(const dl_feature *features, int n_features, int i)
+{
+	for (int k = 0; k < n_features; k++)
+	{
+		const dl_feature *f = &features[k];
+
+		if (i < f->length)
+			return f->kind == DL_FEATURE_NUMBER ? psprintf("feature \"%s\"", f->name) :
+				psprintf("feature \"%s\" element %d", f->name, i + 1);
+		i -= f->length;
+	}
+	return psprintf("input %d", i + 1);
+}
+
+void
+pgdl_store_float32(const dl_feature *features, int n_features, const double *x, int d,
+				   float *out, int64 rowno, bool scaled)
+{
+	for (int i = 0; i < d; i++)
+	{
+		out[i] = (float) x[i];
+		/* reads refuse infinities: one here is a value that overflowed float32 or the scaler */
+		if (unlikely(isinf(out[i])))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s%s is %g%s, beyond the float32 range of the network (magnitudes up to %g)",
+							input_name(features, n_features, i),
+							rowno > 0 ? psprintf(" in row %lld", (long long) rowno) : "",
+							x[i], scaled ? " after the model's scaling" : "", (double) FLT_MAX),
+					 errdetail("Networks compute in float32."),
+					 errhint("Scale the column into range (for example divide it by a power of ten) or leave it out.")));
+	}
 }
 
 char *

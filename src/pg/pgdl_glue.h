@@ -351,13 +351,25 @@ extern void pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc
  */
 extern int	pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple,
 							   TupleDesc desc, double *x, int64 rowno, bool allow_missing);
-/* imputer and scaler of m applied to x (clobbered), result as float32 in out; bad token ids are 22023 */
-extern void pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out);
+/*
+ * imputer and scaler of m applied to x (clobbered), result as float32 in out;
+ * bad token ids are 22023, values beyond float32 22003 (naming rowno > 0)
+ */
+extern void pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out, int64 rowno);
+/*
+ * d inputs (the concatenation of features; scaled: by a model's scaler) as
+ * float32: a value beyond float32's range is 22003 naming the feature and
+ * rowno (> 0)
+ */
+extern void pgdl_store_float32(const dl_feature *features, int n_features, const double *x, int d,
+							   float *out, int64 rowno, bool scaled);
 
 /* ---- scoring (predict.c) ---------------------------------------------------- */
 
 /* the class index of a classifier's outputs */
 extern int	pgdl_output_class(const dl_model *m, const float *out);
+/* 22003 unless a row's n outputs are all finite (naming rowno > 0) */
+extern void pgdl_check_outputs(const char *model, const float *out, int n, int64 rowno);
 /* bool labels as 0/1, numeric labels as their value; false for other text */
 extern bool pgdl_label_number(const char *label, double *v);
 /* "a, b (784 values)" for messages */

@@ -95,7 +95,14 @@ read_input_array(PgdlModel *pm, ArrayType *arr)
 			rows = pm->m.net.input_shape.dim[0];
 			cols = pm->m.net.input_shape.dim[1];
 		}
-		if (rows > 0 && (ARR_DIMS(arr)[0] != rows || ARR_DIMS(arr)[1] != cols))
+		/* vectors are one-dimensional everywhere (the aggregates, transform) but for sequences */
+		if (rows == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("feature vector must be a one-dimensional array, got 2 dimensions"),
+					 errdetail("Model \"%s\" reads a flat vector of %d values, not a sequence.",
+							   pm->name, pm->m.n_inputs)));
+		if (ARR_DIMS(arr)[0] != rows || ARR_DIMS(arr)[1] != cols)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("model \"%s\" expects a sequence of %d steps x %d features, got a %d x %d array",
@@ -152,8 +159,9 @@ read_input_array(PgdlModel *pm, ArrayType *arr)
 static void
 run_row(PgdlModel *pm)
 {
-	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, pm->in);
+	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, pm->in, 0);
 	dl_network_predict(&pm->m.net, pm->ws, pm->in, 1, pm->out);
+	pgdl_check_outputs(pm->name, pm->out, pm->n_outputs, 0);
 }
 
 static PgdlModel *
@@ -197,6 +205,26 @@ score_record(FunctionCallInfo fcinfo)
 	ReleaseTupleDesc(desc);
 	run_row(pm);
 	return pm;
+}
+
+/*
+ * A network's outputs overflow float32 (to an infinity, then NaN) when its
+ * inputs lie far outside what it was trained on.  No label, probability or
+ * metric is made of such a row: NaN scores would otherwise become the first
+ * label, NULL metrics or a ROC curve that never ends.
+ */
+void
+pgdl_check_outputs(const char *model, const float *out, int n, int64 rowno)
+{
+	for (int k = 0; k < n; k++)
+		if (unlikely(!isfinite(out[k])))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("model \"%s\" computed a non-finite output (%s) for %s", model,
+							isnan(out[k]) ? "NaN" : out[k] > 0 ? "Infinity" : "-Infinity",
+							rowno > 0 ? psprintf("row %lld", (long long) rowno) : "this row"),
+					 errdetail("The network overflowed float32: the row's features are far outside the range of the training data."),
+					 errhint("Check the row's features, or filter such rows out.")));
 }
 
 int
@@ -388,7 +416,8 @@ score_row(PgdlScan *scan, HeapTuple tuple, void *arg)
 
 	pgdl_read_features(scan->bound, pm->m.n_features, tuple, scan->desc, pm->xd, scan->rowno,
 					   pm->m.imputer != NULL);
-	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, st->xb + (size_t) st->n++ * pm->m.n_inputs);
+	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, st->xb + (size_t) st->n++ * pm->m.n_inputs,
+						scan->rowno);
 }
 
 /* the batch's rows through the network at once, then each row's outputs to the callback */
@@ -399,6 +428,9 @@ score_batch(PgdlScan *scan, void *arg)
 	PgdlModel  *pm = st->pm;
 
 	dl_network_predict(&pm->m.net, st->ws, st->xb, st->n, st->ob);
+	for (int r = 0; r < st->n; r++)
+		pgdl_check_outputs(pm->name, st->ob + (size_t) r * pm->n_outputs, pm->n_outputs,
+						   scan->rowno - st->n + 1 + r);
 	for (int r = 0; r < st->n; r++)
 	{
 		bool		isnull = true;

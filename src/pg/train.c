@@ -109,6 +109,19 @@ run_training(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 	PG_END_TRY();
 }
 
+/* the memory a training may use: the option "max_memory" or the setting */
+static size_t
+training_limit(const dl_options *opts)
+{
+	return (size_t) (opts->max_memory_kb > 0 ? opts->max_memory_kb : pgdl_max_training_memory_kb) * 1024;
+}
+
+static const char *
+training_limit_name(const dl_options *opts)
+{
+	return opts->max_memory_kb > 0 ? "the option \"max_memory\"" : "pgdl.max_training_memory";
+}
+
 /*
  * The training workspace (activations, what attention keeps for its
  * backward pass, gradients, the optimizer's moments) is allocated at once by
@@ -119,7 +132,7 @@ run_training(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 static void
 check_workspace(const dl_network *net, const dl_options *opts, size_t n_train)
 {
-	size_t		limit = (size_t) (opts->max_memory_kb > 0 ? opts->max_memory_kb : pgdl_max_training_memory_kb) * 1024;
+	size_t		limit = training_limit(opts);
 	int			batch;
 	size_t		need;
 
@@ -134,10 +147,86 @@ check_workspace(const dl_network *net, const dl_options *opts, size_t n_train)
 				 errmsg("training this network on batches of %d rows needs more memory than can be addressed",
 						batch) :
 				 errmsg("training this network on batches of %d rows needs %zu kB of working memory, more than %s (%zu kB)",
-						batch, (need + 1023) / 1024,
-						opts->max_memory_kb > 0 ? "the option \"max_memory\"" : "pgdl.max_training_memory",
-						limit / 1024),
+						batch, (need + 1023) / 1024, training_limit_name(opts), limit / 1024),
 				 errhint("Lower batch_size, use shorter sequences or a smaller network, or raise pgdl.max_training_memory (superuser).")));
+}
+
+/*
+ * The input shape of the network: the option, else a sequence feature's
+ * steps x features, else flat; 22000 when it does not hold the features.
+ */
+static dl_shape
+network_input_shape(const dl_model *model, const dl_options *opts)
+{
+	dl_shape	in;
+
+	if (opts->has_input_shape)
+		in = opts->input_shape;
+	else if (model->n_features == 1 && model->features[0].kind == DL_FEATURE_MATRIX)
+	{
+		in.ndim = 2;
+		in.dim[0] = model->features[0].rows;
+		in.dim[1] = model->features[0].cols;
+	}
+	else
+	{
+		in.ndim = 1;
+		in.dim[0] = model->n_inputs;
+	}
+	if (dl_shape_size(&in) != (size_t) model->n_inputs)
+	{
+		char		buf[64];
+
+		dl_shape_format(&in, buf, sizeof(buf));
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("input_shape %s holds %zu values, the features give %d", buf,
+						dl_shape_size(&in), model->n_inputs)));
+	}
+	return in;
+}
+
+/*
+ * The network planned (shapes and parameter counts, nothing allocated) and
+ * its size checked before a row is read or a parameter allocated: the
+ * parameters against pgdl.max_model_size (the model must be storable), and
+ * the parameters with one row's training workspace (gradients and the
+ * optimizer's moments included) against the training memory.  A network of
+ * billions of parameters is then a prompt 54000, not gigabytes allocated and
+ * initialised first.
+ */
+static void
+check_network_size(const dl_model *model, const dl_options *opts, const dl_layer_spec *specs,
+				   int nspecs)
+{
+	dl_shape	in = network_input_shape(model, opts);
+	dl_network	plan;
+	size_t		param_bytes;
+	size_t		model_limit = (size_t) pgdl_max_model_size_kb * 1024;
+	size_t		limit = training_limit(opts);
+	size_t		ws;
+	size_t		need;
+
+	pgdl_check_status(dl_network_plan(&plan, specs, nspecs, &in, DL_EINVAL));
+	param_bytes = plan.n_params * sizeof(float);
+	ws = dl_workspace_bytes(&plan, 1, true);
+	if (param_bytes > model_limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the network has %zu parameters (%zu kB as float32), more than pgdl.max_model_size (%zu kB)",
+						plan.n_params, (param_bytes + 1023) / 1024, model_limit / 1024),
+				 errhint("Use fewer or smaller layers, or raise pgdl.max_model_size (superuser).")));
+	if (ws == SIZE_MAX || __builtin_add_overflow(param_bytes, ws, &need))
+		need = SIZE_MAX;
+	if (need > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 need == SIZE_MAX ?
+				 errmsg("training this network needs more memory than can be addressed") :
+				 errmsg("training this network needs at least %zu kB (%zu parameters with their gradients and optimizer state, and one row's activations), more than %s (%zu kB)",
+						(need + 1023) / 1024, plan.n_params, training_limit_name(opts), limit / 1024),
+				 errhint("Use a smaller network or shorter sequences, or raise pgdl.max_training_memory (superuser).")));
+	dl_network_free(&plan);
 }
 
 /* ---- the function --------------------------------------------------------------- */
@@ -214,33 +303,10 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 		dl_apply_scaler_rows(model->scaler, x, data->n, data->n_features);
 	}
 
-	/* the network */
+	/* the network (its size was checked before the rows were read) */
 	{
-		dl_shape	in;
+		dl_shape	in = network_input_shape(model, opts);
 
-		if (opts->has_input_shape)
-			in = opts->input_shape;
-		else if (model->n_features == 1 && model->features[0].kind == DL_FEATURE_MATRIX)
-		{
-			in.ndim = 2;
-			in.dim[0] = model->features[0].rows;
-			in.dim[1] = model->features[0].cols;
-		}
-		else
-		{
-			in.ndim = 1;
-			in.dim[0] = model->n_inputs;
-		}
-		if (dl_shape_size(&in) != (size_t) model->n_inputs)
-		{
-			char		buf[64];
-
-			dl_shape_format(&in, buf, sizeof(buf));
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("input_shape %s holds %zu values, the features give %d", buf,
-							dl_shape_size(&in), model->n_inputs)));
-		}
 		pgdl_check_status(dl_network_init(&model->net, specs, nspecs, &in));
 	}
 	dl_network_init_params(&model->net, opts->train.seed);
@@ -541,11 +607,15 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 						target, format_type_be(target_type)),
 				 errhint("Set the option \"task\" to choose.")));
 	}
-	if (model.task == DL_TASK_REGRESSION && !OidIsValid(pgdl_numeric_base_type(target_type)))
+	/* bool is read as 0/1 among features, but a true/false target is a class, not a quantity */
+	if (model.task == DL_TASK_REGRESSION &&
+		(!OidIsValid(pgdl_numeric_base_type(target_type)) || getBaseType(target_type) == BOOLOID))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("regression needs a numeric target; \"%s\" is %s", target,
-						format_type_be(target_type))));
+						format_type_be(target_type)),
+				 getBaseType(target_type) == BOOLOID ?
+				 errhint("A bool target is a classification task.") : 0));
 	if (model.task == DL_TASK_CLASSIFICATION)
 	{
 		if (labels == NULL)
@@ -587,11 +657,15 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	model.options_json = options_json;
 	MemoryContextSwitchTo(old);
 
+	/* the network's size, before a row is read */
+	pgdl_check_status(dl_complete_output(&specs, &nspecs, model.task, n_outputs, model.loss));
+	check_network_size(&model, &opts, specs, nspecs);
+
 	/* read the rows */
 	memset(&td, 0, sizeof(td));
 	td.d = model.n_inputs;
 	td.with_target = true;
-	td.limit_bytes = (size_t) (opts.max_memory_kb > 0 ? opts.max_memory_kb : pgdl_max_training_memory_kb) * 1024;
+	td.limit_bytes = training_limit(&opts);
 	tg.column = target;
 	tg.type = target_type;
 	tg.n_labels = nlabels;
@@ -618,7 +692,6 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	data.n = td.n;
 	data.n_features = td.d;
 	data.n_classes = model.task == DL_TASK_CLASSIFICATION ? nlabels : 0;
-	pgdl_check_status(dl_complete_output(&specs, &nspecs, model.task, n_outputs, model.loss));
 	memset(&progress, 0, sizeof(progress));
 	progress.name = cv_folds > 0 ? "cross_validate" : ref.name;
 	progress.mcxt = train_cxt;

@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(172);
+SELECT plan(173);
 
 -- Runs q; returns 'ok' or 'SQLSTATE: message | detail | hint' of its error,
 -- for the checks that look at DETAIL and HINT (throws_ok sees the message only).
@@ -201,9 +201,12 @@ SELECT throws_ok($$SELECT pgdl.train_model('tap_tf3', 'seq', 'y', '[{"type":"pos
 SELECT throws_ok($$SELECT pgdl.train_model('tap_tf4', 'seq', 'y', '[{"type":"positional_encoding"},{"type":"transformer_encoder","heads":1,"key_dim":3,"ff_dim":8},{"type":"global_avgpool"}]', ARRAY['s'], '{"epochs":1,"warm_start":"tap_tf@1"}')$$,
                  '22023', 'warm_start model "tap_tf@1" differs from this one at layer 2',
                  'one head of 3 does not warm-start from three heads of 1 (the same parameter count)');
-SELECT matches(pg_temp.err($$SELECT pgdl.train_model('m', 'SELECT id, y, array_fill(1::real, ARRAY[600, 2]) AS s FROM seq', 'y', '[{"type":"attention"},{"type":"global_avgpool"}]', ARRAY['s'], '{"max_memory": 1024}')$$),
+SELECT matches(pg_temp.err($$SELECT pgdl.train_model('m', 'SELECT id, y, array_fill(1::real, ARRAY[100, 2]) AS s FROM seq', 'y', '[{"type":"attention"},{"type":"global_avgpool"}]', ARRAY['s'], '{"max_memory": 1024}')$$),
                '^54000: training this network on batches of 54 rows needs [0-9]+ kB of working memory, more than the option "max_memory" \(1024 kB\) \|  \| Lower batch_size',
-               'attention over 600 steps whose workspace passes max_memory is 54000 before allocating');
+               'attention over 100 steps whose workspace for a batch passes max_memory is 54000 before allocating');
+SELECT matches(pg_temp.err($$SELECT pgdl.train_model('m', 'SELECT id, y, array_fill(1::real, ARRAY[600, 2]) AS s FROM seq', 'y', '[{"type":"attention"},{"type":"global_avgpool"}]', ARRAY['s'], '{"max_memory": 1024}')$$),
+               '^54000: training this network needs at least [0-9]+ kB \(27 parameters with their gradients and optimizer state, and one row''s activations\), more than the option "max_memory" \(1024 kB\) \|  \| Use a smaller network or shorter sequences',
+               'attention over 600 steps, whose workspace for one row passes max_memory, is 54000 before a row is read');
 
 ------------------------------------------------------------------------------
 -- the source, the features and the target
@@ -308,7 +311,7 @@ SELECT lives_ok($$SELECT pgdl.train_model('tap_wide', 'select * from wide limit 
 RESET pgdl.max_training_memory;
 SET LOCAL pgdl.max_model_size = '64kB';
 SELECT throws_like($$SELECT pgdl.train_model('m', 't', 'y', '[{"type":"dense","units":8192}]', ARRAY['a', 'b'], '{"epochs": 1}')$$,
-                   'model "m" would be % bytes, more than pgdl.max_model_size (64 kB)', 'a model above pgdl.max_model_size is refused naming the setting');
+                   'the network has 32769 parameters (129 kB as float32), more than pgdl.max_model_size (64 kB)', 'a model above pgdl.max_model_size is refused naming the setting, before training');
 SELECT throws_ok($$SELECT pgdl.train_model('m', 't', 'y', '[{"type":"dense","units":8192}]', ARRAY['a', 'b'], '{"epochs": 1}')$$,
                  '54000', NULL, 'a model above pgdl.max_model_size is 54000');
 RESET pgdl.max_model_size;

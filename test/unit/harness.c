@@ -102,6 +102,14 @@ th_alloc(size_t size)
 	return p;
 }
 
+long		th_interrupt_checks;
+
+static void
+th_check_interrupts(void)
+{
+	th_interrupt_checks++;
+}
+
 static void
 th_error(dl_status status, const char *message)
 {
@@ -117,7 +125,7 @@ th_error(dl_status status, const char *message)
 int
 main(int argc, char **argv)
 {
-	dl_hooks	h = {th_alloc, free, th_error, NULL};
+	dl_hooks	h = {th_alloc, free, th_error, th_check_interrupts};
 	const char *only = argc > 1 ? argv[1] : NULL;
 
 	dl_set_hooks(&h);

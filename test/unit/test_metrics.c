@@ -500,6 +500,26 @@ test_auc_sketch(void)
 	th_end();
 }
 
+/*
+ * A NaN among the values (which callers never pass) equals nothing, not even
+ * itself: a tie-group walk that only advances on equality stalled forever
+ * on one (pgdl.evaluate's roc_auc in 0.1.0).  Each group takes at least its
+ * first value.
+ */
+static void
+test_auc_nan_progress(void)
+{
+	double		pv[] = {0.2, NAN, 0.9};
+	double		nv[] = {NAN, 0.1, 0.5};
+	double		w[] = {1, 1, 1};
+	double		auc = -1;
+
+	th_begin("metrics: the AUC walk makes progress past a NaN value (it looped forever)");
+	CHECK(dl_auc_weighted(pv, w, 3, 0, nv, w, 3, 0, &auc));
+	CHECK(auc >= 0 && auc <= 1);
+	th_end();
+}
+
 void
 suite_metrics(void)
 {
@@ -511,4 +531,5 @@ suite_metrics(void)
 	test_regression_special();
 	test_auc_exact();
 	test_auc_sketch();
+	test_auc_nan_progress();
 }

@@ -543,6 +543,39 @@ test_divergence(void)
 	th_end();
 }
 
+/*
+ * Initialising a large network draws one number per parameter: the draws
+ * check for interrupts every chunk, so a cancel or statement_timeout stops
+ * them (0.1.0 drew billions deaf to both).  Every family that draws: dense,
+ * embedding, learned positions, recurrent and attention layers.
+ */
+static void
+test_init_interruptible(void)
+{
+	dl_layer_spec dense[1] = {spec_dense(200000, DL_ACT_RELU)};
+	dl_layer_spec tokens[1] = {spec_of(DL_LAYER_EMBEDDING)};
+	dl_network	net;
+
+	th_begin("init: drawing the parameters of a large layer checks for interrupts every chunk");
+	th_interrupt_checks = 0;
+	if (build_net(&net, dense, 1, shape1(4), 1))
+	{
+		/* 800,000 weights drawn (the biases are zeroed): a check per 65,536 draws */
+		CHECK(net.n_params == 1000000);
+		CHECK(th_interrupt_checks >= 12);
+		dl_network_free(&net);
+	}
+	tokens[0].input_dim = 100000;
+	tokens[0].output_dim = 8;
+	th_interrupt_checks = 0;
+	if (build_net(&net, tokens, 1, shape1(4), 1))
+	{
+		CHECK(th_interrupt_checks >= 12);
+		dl_network_free(&net);
+	}
+	th_end();
+}
+
 static void
 test_bad_setups(void)
 {
@@ -1313,6 +1346,7 @@ suite_nn_train(void)
 	test_determinism_images_tokens();
 	test_divergence();
 	test_bad_setups();
+	test_init_interruptible();
 	test_clip_norm();
 	test_running_stats_not_decayed();
 	test_sinusoids_not_trained();

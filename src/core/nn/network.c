@@ -749,23 +749,46 @@ next_activation(const dl_network *net, int i)
 	return DL_ACT_LINEAR;
 }
 
+/*
+ * Initialisation draws one number per parameter: a network near the memory
+ * limit has hundreds of millions, so the loops below check for interrupts
+ * every INIT_CHUNK draws (a cancel or statement_timeout then stops them).
+ */
+#define INIT_CHUNK ((size_t) 1 << 16)
+
 /* n weights: He-normal before relu, leaky_relu and gelu, Glorot-uniform otherwise */
 static void
 init_weights(float *p, size_t n, double fan_in, double fan_out, dl_activation a, dl_rng *rng)
 {
-	if (a == DL_ACT_RELU || a == DL_ACT_LEAKY_RELU || a == DL_ACT_GELU)
-	{
-		double		sd = sqrt(2.0 / fan_in);
+	bool		he = a == DL_ACT_RELU || a == DL_ACT_LEAKY_RELU || a == DL_ACT_GELU;
+	double		sd = sqrt(2.0 / fan_in);
+	double		limit = sqrt(6.0 / (fan_in + fan_out));
 
-		for (size_t k = 0; k < n; k++)
-			p[k] = (float) (sd * dl_rng_normal(rng));
+	for (size_t start = 0; start < n; start += INIT_CHUNK)
+	{
+		size_t		end = n - start > INIT_CHUNK ? start + INIT_CHUNK : n;
+
+		dl_check_interrupts();
+		if (he)
+			for (size_t k = start; k < end; k++)
+				p[k] = (float) (sd * dl_rng_normal(rng));
+		else
+			for (size_t k = start; k < end; k++)
+				p[k] = (float) (limit * (2.0 * dl_rng_uniform(rng) - 1.0));
 	}
-	else
-	{
-		double		limit = sqrt(6.0 / (fan_in + fan_out));
+}
 
-		for (size_t k = 0; k < n; k++)
-			p[k] = (float) (limit * (2.0 * dl_rng_uniform(rng) - 1.0));
+/* n values uniform in [-0.05, 0.05], as Keras's embeddings */
+static void
+init_small_uniform(float *p, size_t n, dl_rng *rng)
+{
+	for (size_t start = 0; start < n; start += INIT_CHUNK)
+	{
+		size_t		end = n - start > INIT_CHUNK ? start + INIT_CHUNK : n;
+
+		dl_check_interrupts();
+		for (size_t k = start; k < end; k++)
+			p[k] = (float) (0.1 * dl_rng_uniform(rng) - 0.05);
 	}
 }
 
@@ -790,6 +813,7 @@ init_orthogonal(float *p, int rows, int cols, dl_rng *rng)
 		double	   *v = q + (size_t) r * cols;
 		double		norm;
 
+		dl_check_interrupts();
 		do
 		{
 			for (int k = 0; k < cols; k++)
@@ -927,15 +951,12 @@ dl_network_init_params(dl_network *net, uint64_t seed)
 				break;
 			case DL_LAYER_POSITIONAL_ENCODING:
 				if (l->spec.learned)
-					for (size_t k = 0; k < l->n_params; k++)
-						p[k] = (float) (0.1 * dl_rng_uniform(&rng) - 0.05);
+					init_small_uniform(p, l->n_params, &rng);
 				else
 					dl_sinusoids(p, l->in_shape.dim[0], l->in_shape.dim[1]);
 				break;
 			case DL_LAYER_EMBEDDING:
-				/* uniform in [-0.05, 0.05], as Keras */
-				for (size_t k = 0; k < l->n_params; k++)
-					p[k] = (float) (0.1 * dl_rng_uniform(&rng) - 0.05);
+				init_small_uniform(p, l->n_params, &rng);
 				break;
 			case DL_LAYER_BATCHNORM:
 			case DL_LAYER_LAYERNORM:

@@ -20,6 +20,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -216,7 +217,16 @@ want_float(const dl_json *v, const char *subject, double lo, double hi, int open
 
 	if (st != DL_OK)
 		return st;
-	if (!isfinite((float) x) || !in_range((float) x, lo, hi, open))
+	/* a value the option's range allows may still not fit the float32 it is kept in */
+	if (!isfinite((float) x))
+	{
+		char		fits[160];
+
+		snprintf(fits, sizeof(fits), "%s within float32's range (magnitude at most %g)",
+				 accepted, (double) FLT_MAX);
+		return bad_value(subject, fits, v);
+	}
+	if (!in_range((float) x, lo, hi, open))
 		return bad_value(subject, accepted, v);
 	*out = (float) x;
 	return DL_OK;
