@@ -150,7 +150,7 @@ fuzz:
 		new=$$(mktemp -d /tmp/pgdl-fuzz-$$name.XXXXXX); \
 		crashes=test/fuzz/bin/crashes/fuzz_$$name; mkdir -p $$crashes; \
 		echo "fuzz: running fuzz_$$name for $(FUZZ_SECONDS)s on test/fuzz/corpus/$$name$${dict:+ $$dict} (new inputs in $$new)"; \
-		if ./$$bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		if ./$$bin -max_total_time=$(FUZZ_SECONDS) -timeout=30 -print_final_stats=1 \
 			-artifact_prefix=$$crashes/ $$dict $$new test/fuzz/corpus/$$name \
 			>$$new.log 2>&1; then \
 			grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|cov: .*ft:' $$new.log | tail -n 4; \
