@@ -398,16 +398,58 @@ extern dl_status dl_evaluate_loss(const dl_network *net, const dl_train_options 
 								  double *loss, double *metric);
 
 /* ------------------------------------------------------------------------
- * Preprocessing fitted on training rows (float32 matrix, in place)
+ * A model's preprocessing fitted on its training rows, in double precision
+ *
+ * The rows stay where the caller keeps them (the glue: a temporary file);
+ * the fit asks for passes over the training rows until it is complete:
+ *
+ *		dl_prep_fit_begin(&f, d, DL_IMPUTE_MEDIAN, true, n_train, max_bytes);
+ *		while (dl_prep_fit_wants_pass(&f))
+ *		{
+ *			for each training row x (d doubles, NaN = missing):
+ *				dl_prep_fit_row(&f, x);
+ *			dl_prep_fit_end_pass(&f);
+ *		}
+ *		model->imputer = f.imputer; model->scaler = f.scaler;
+ *
+ * First the imputer over the present values (the mean from the moments the
+ * aggregates use; the median exact, as percentile_cont, a block of columns
+ * per pass whose values fit max_bytes), then the standard scaler over the
+ * imputed rows (population standard deviation, 0 becoming 1), the same
+ * dl_scaler values the SQL scalers produce.  Applying them is
+ * dl_scaler_transform, in double, before any cast to float32.
  * ------------------------------------------------------------------------
  */
-/* standard scaler (mean, population std; std 0 -> scale 1) over the given rows */
-extern dl_status dl_fit_standard_rows(const float *x, size_t n_rows, int d,
-									  const uint32_t *rows, size_t n, dl_scaler *out);
-/* imputer (mean or median over non-NaN values of the given rows) */
-extern dl_status dl_fit_imputer_rows(const float *x, size_t n_rows, int d,
-									 const uint32_t *rows, size_t n,
-									 dl_impute_strategy strategy, dl_scaler *out);
+typedef struct dl_prep_fit
+{
+	int			d;
+	dl_impute_strategy impute;	/* NONE, MEAN or MEDIAN */
+	bool		standardize;
+	int			stage;			/* 0 imputer, 1 scaler, 2 done */
+	size_t		n_rows;			/* training rows fed in this pass */
+	size_t		n_train;
+	size_t		max_bytes;
+	int			col_lo;			/* median: this pass's columns [col_lo, col_hi) */
+	int			col_hi;
+	double	   *vals;			/* median: n_train values per column of the block */
+	size_t	   *n_vals;
+	double	   *slots;			/* moments of the pass */
+	dl_moments_soa m;
+	double	   *row;			/* a row after the imputer */
+	bool	   *isnull;
+	dl_scaler  *imputer;		/* results (NULL when not asked for); */
+	dl_scaler  *scaler;			/* freed with dl_prep_fit_free unless taken */
+} dl_prep_fit;
+
+extern dl_status dl_prep_fit_begin(dl_prep_fit *f, int d, dl_impute_strategy impute,
+								   bool standardize, size_t n_train, size_t max_bytes);
+extern bool dl_prep_fit_wants_pass(const dl_prep_fit *f);
+extern void dl_prep_fit_row(dl_prep_fit *f, const double *x);
+extern dl_status dl_prep_fit_end_pass(dl_prep_fit *f);
+/* frees the working memory (and the results, unless set to NULL first) */
+extern void dl_prep_fit_free(dl_prep_fit *f);
+/* percentile_cont(0.5) of m > 0 values, sorted in place */
+extern double dl_median(double *a, size_t m);
 /* applies s to n_rows rows of x (NaN = missing, filled by an imputer) */
 extern void dl_apply_scaler_rows(const dl_scaler *s, float *x, size_t n_rows, int d);
 

@@ -612,14 +612,113 @@ pgdl_scan_source(const char *src, const PgdlFeatureSet *fs, const char *extra_sq
 	pfree(scan.bound);
 }
 
+/* how a scan reads the target of each row: a class index, or the value */
+typedef struct LoadTarget
+{
+	const PgdlTarget *tg;		/* NULL: no target */
+	dl_missing	impute;
+	LabelIndex *index;			/* classification: the labels, sorted for lookup */
+	MemoryContext label_cxt;
+} LoadTarget;
+
+/* sets t up; returns the extra expression the scan must read after the features, or NULL */
+static const char *
+load_target_begin(LoadTarget *t, const PgdlTarget *tg, dl_missing impute)
+{
+	memset(t, 0, sizeof(*t));
+	t->tg = tg && tg->column ? tg : NULL;
+	t->impute = impute;
+	t->label_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl label", ALLOCSET_SMALL_SIZES);
+	if (t->tg && tg->n_labels > 0)
+	{
+		t->index = label_index(tg->labels, tg->n_labels);
+		return pgdl_quote_ident(tg->column);
+	}
+	if (t->tg)
+		return psprintf("(%s)::pg_catalog.float8", pgdl_quote_ident(tg->column));
+	return NULL;
+}
+
+static void
+load_target_end(LoadTarget *t)
+{
+	MemoryContextDelete(t->label_cxt);
+	if (t->index)
+		pfree(t->index);
+}
+
+/* the row's target into *yv (0 without a target); false when it is NULL */
+static bool
+read_target(LoadTarget *t, PgdlScan *scan, HeapTuple tup, float *yv)
+{
+	const char *target = t->tg ? t->tg->column : NULL;
+	bool		isnull = false;
+	Datum		d = target ? heap_getattr(tup, scan->extra_att, scan->desc, &isnull) : (Datum) 0;
+
+	*yv = 0;
+	if (isnull)
+		return false;
+	if (target && t->index)
+	{
+		/* numeric_trim_scale and output functions leave garbage: reset per row */
+		MemoryContext prev = MemoryContextSwitchTo(t->label_cxt);
+		char	   *lt = pgdl_label_text(d, TupleDescAttr(scan->desc, scan->extra_att - 1)->atttypid);
+		int			k = label_lookup(t->index, t->tg->n_labels, lt);
+
+		MemoryContextSwitchTo(prev);
+		if (k < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("target value \"%s\" in row %lld was not among the labels read before: the source changed during training",
+							lt, (long long) scan->rowno)));
+		MemoryContextReset(t->label_cxt);
+		*yv = (float) k;
+	}
+	else if (target)
+	{
+		double		v = DatumGetFloat8(d);
+
+		if (!isfinite(v))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("target \"%s\" is %s in row %lld", target,
+							isnan(v) ? "NaN" : "infinite", (long long) scan->rowno)));
+		*yv = (float) v;
+	}
+	return true;
+}
+
+/*
+ * A row's target into *yv and its features into x (NaN = missing); false,
+ * counted, for a row skipped: a NULL target, or a missing feature under
+ * impute drop_row
+ */
+static bool
+read_row(LoadTarget *t, PgdlScan *scan, HeapTuple tup, double *x, float *yv,
+		 int64 *null_targets, int64 *dropped_rows)
+{
+	int			missing;
+
+	if (!read_target(t, scan, tup, yv))
+	{
+		(*null_targets)++;
+		return false;
+	}
+	missing = pgdl_read_features(scan->bound, scan->fs->n, tup, scan->desc, x, scan->rowno,
+								 t->impute != DL_MISSING_ERROR);
+	if (missing > 0 && t->impute == DL_MISSING_DROP_ROW)
+	{
+		(*dropped_rows)++;
+		return false;
+	}
+	return true;
+}
+
 /* what pgdl_load_matrix keeps across rows */
 typedef struct LoadState
 {
 	PgdlMatrix *td;
-	const PgdlTarget *tg;
-	dl_missing	impute;
-	LabelIndex *index;
-	MemoryContext label_cxt;
+	LoadTarget	t;
 	MemoryContext cxt;
 	double	   *xrow;
 } LoadState;
@@ -629,52 +728,10 @@ load_row(PgdlScan *scan, HeapTuple tup, void *arg)
 {
 	LoadState  *ls = arg;
 	PgdlMatrix *td = ls->td;
-	const PgdlTarget *tg = ls->tg;
-	const char *target = tg ? tg->column : NULL;
-	bool		isnull = false;
-	Datum		t = target ? heap_getattr(tup, scan->extra_att, scan->desc, &isnull) : (Datum) 0;
 	float		yv = 0;
-	int			missing;
 
-	if (isnull)
-	{
-		td->null_targets++;
+	if (!read_row(&ls->t, scan, tup, ls->xrow, &yv, &td->null_targets, &td->dropped_rows))
 		return;
-	}
-	if (target && ls->index)
-	{
-		/* numeric_trim_scale and output functions leave garbage: reset per row */
-		MemoryContext prev = MemoryContextSwitchTo(ls->label_cxt);
-		char	   *lt = pgdl_label_text(t, TupleDescAttr(scan->desc, scan->extra_att - 1)->atttypid);
-		int			k = label_lookup(ls->index, tg->n_labels, lt);
-
-		MemoryContextSwitchTo(prev);
-		if (k < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("target value \"%s\" in row %lld was not among the labels read before: the source changed during training",
-							lt, (long long) scan->rowno)));
-		MemoryContextReset(ls->label_cxt);
-		yv = (float) k;
-	}
-	else if (target)
-	{
-		double		v = DatumGetFloat8(t);
-
-		if (!isfinite(v))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("target \"%s\" is %s in row %lld", target,
-							isnan(v) ? "NaN" : "infinite", (long long) scan->rowno)));
-		yv = (float) v;
-	}
-	missing = pgdl_read_features(scan->bound, scan->fs->n, tup, scan->desc, ls->xrow, scan->rowno,
-								 ls->impute != DL_MISSING_ERROR);
-	if (missing > 0 && ls->impute == DL_MISSING_DROP_ROW)
-	{
-		td->dropped_rows++;
-		return;
-	}
 	if (td->n == td->capacity)
 	{
 		MemoryContext old = MemoryContextSwitchTo(ls->cxt);
@@ -689,6 +746,138 @@ load_row(PgdlScan *scan, HeapTuple tup, void *arg)
 	td->n++;
 }
 
+/* ---- rows spooled in double precision ------------------------------------------ */
+
+/* the bytes of one spooled row: its row number, then d doubles */
+#define SPOOL_ROW_BYTES(d) (sizeof(double) * ((size_t) (d) + 1))
+
+typedef struct SpoolState
+{
+	PgdlRows   *r;
+	LoadTarget	t;
+	double	   *buf;			/* the row number, then the features */
+} SpoolState;
+
+static void
+spool_row(PgdlScan *scan, HeapTuple tup, void *arg)
+{
+	SpoolState *ss = arg;
+	PgdlRows   *r = ss->r;
+	float		yv = 0;
+
+	if (!read_row(&ss->t, scan, tup, ss->buf + 1, &yv, &r->null_targets, &r->dropped_rows))
+		return;
+	/*
+	 * The float32 rows prepared from these, and the targets, are what
+	 * training holds in memory: refuse the row that would not fit, now,
+	 * rather than after spooling the rest of a large source.
+	 */
+	if ((r->n + 1) * (((size_t) r->d + 1) * sizeof(float)) > r->limit_bytes)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the rows of the source need more than pgdl.max_training_memory (%zu kB) after %zu rows of %d features",
+						r->limit_bytes / 1024, r->n, r->d),
+				 errhint("Train on a sample (e.g. a query with TABLESAMPLE or LIMIT), use fewer features, or raise pgdl.max_training_memory (superuser).")));
+	if (r->n == r->y_capacity)
+	{
+		MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(r->y));
+
+		r->y_capacity *= 2;
+		r->y = repalloc_huge(r->y, sizeof(float) * r->y_capacity);
+		MemoryContextSwitchTo(old);
+	}
+	r->y[r->n++] = yv;
+	ss->buf[0] = (double) scan->rowno;
+	BufFileWrite(r->file, ss->buf, SPOOL_ROW_BYTES(r->d));
+}
+
+void
+pgdl_spool_rows(PgdlRows *r, const char *src, const PgdlFeatureSet *fs, const PgdlTarget *tg,
+				dl_missing impute, MemoryContext cxt)
+{
+	SpoolState	ss;
+	const char *extra;
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	r->d = fs->n_inputs;
+	r->n = 0;
+	r->y_capacity = 1024;
+	r->y = palloc(sizeof(float) * r->y_capacity);
+	/* a temporary file of this transaction: deleted at its end, or by pgdl_rows_close */
+	r->file = BufFileCreateTemp(false);
+	MemoryContextSwitchTo(old);
+	memset(&ss, 0, sizeof(ss));
+	ss.r = r;
+	extra = load_target_begin(&ss.t, tg, impute);
+	ss.buf = palloc(SPOOL_ROW_BYTES(r->d));
+	pgdl_scan_source(src, fs, extra, FETCH_ROWS, spool_row, NULL, &ss);
+	load_target_end(&ss.t);
+	pfree(ss.buf);
+}
+
+void
+pgdl_rows_foreach(PgdlRows *r, pgdl_rows_fn fn, void *arg)
+{
+	size_t		row_bytes = SPOOL_ROW_BYTES(r->d);
+	double	   *buf = palloc(row_bytes);
+
+	if (BufFileSeek(r->file, 0, 0, SEEK_SET) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not rewind the temporary file of the training rows: %m")));
+	for (size_t i = 0; i < r->n; i++)
+	{
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (BufFileRead(r->file, buf, row_bytes) != row_bytes)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not read row %zu of %zu from the temporary file of the training rows", i + 1, r->n)));
+		fn(i, (int64) buf[0], buf + 1, arg);
+	}
+	pfree(buf);
+}
+
+/* what pgdl_rows_prepare keeps across rows */
+typedef struct PrepareState
+{
+	const dl_model *m;
+	float	   *x;
+	int64	   *rowno;
+	bool	   *nulls;
+} PrepareState;
+
+static void
+prepare_row(size_t i, int64 rowno, double *x, void *arg)
+{
+	PrepareState *ps = arg;
+
+	pgdl_preprocess_row(ps->m, x, ps->nulls, ps->x + i * (size_t) ps->m->n_inputs, rowno);
+	if (ps->rowno)
+		ps->rowno[i] = rowno;
+}
+
+void
+pgdl_rows_prepare(const dl_model *m, PgdlRows *r, float *x, int64 *rowno)
+{
+	PrepareState ps;
+
+	ps.m = m;
+	ps.x = x;
+	ps.rowno = rowno;
+	ps.nulls = palloc(sizeof(bool) * Max(r->d, 1));
+	pgdl_rows_foreach(r, prepare_row, &ps);
+	pfree(ps.nulls);
+}
+
+void
+pgdl_rows_close(PgdlRows *r)
+{
+	if (r->file)
+		BufFileClose(r->file);
+	r->file = NULL;
+}
+
 /*
  * Reads the source into td (features as float32, the target, if any, as a
  * class index or value).  Rows with a NULL target are skipped before their
@@ -699,28 +888,19 @@ pgdl_load_matrix(PgdlMatrix *td, const char *src, const PgdlFeatureSet *fs,
 				 const PgdlTarget *tg, dl_missing impute, MemoryContext cxt)
 {
 	LoadState	ls;
-	const char *extra = NULL;
+	const char *extra;
 	MemoryContext old;
 
 	memset(&ls, 0, sizeof(ls));
 	ls.td = td;
-	ls.tg = tg && tg->column ? tg : NULL;
-	ls.impute = impute;
 	ls.cxt = cxt;
 	ls.xrow = palloc(sizeof(double) * Max(fs->n_inputs, 1));
-	ls.label_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl label", ALLOCSET_SMALL_SIZES);
-	if (ls.tg && tg->n_labels > 0)
-	{
-		extra = pgdl_quote_ident(tg->column);
-		ls.index = label_index(tg->labels, tg->n_labels);
-	}
-	else if (ls.tg)
-		extra = psprintf("(%s)::pg_catalog.float8", pgdl_quote_ident(tg->column));
+	extra = load_target_begin(&ls.t, tg, impute);
 	old = MemoryContextSwitchTo(cxt);
 	grow(td);
 	MemoryContextSwitchTo(old);
 	pgdl_scan_source(src, fs, extra, FETCH_ROWS, load_row, NULL, &ls);
-	MemoryContextDelete(ls.label_cxt);
+	load_target_end(&ls.t);
 	pfree(ls.xrow);
 }
 

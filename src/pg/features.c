@@ -303,12 +303,15 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 }
 
 /*
- * The model's imputer and scaler applied to x (n_inputs doubles, NaN =
- * missing) and the result as float32 in out.  A missing value without an
- * imputer is 22004 naming its position.
+ * The one preprocessing path, for training and prediction alike: the
+ * model's imputer and scaler applied to x (n_inputs doubles, NaN =
+ * missing; clobbered) in double precision, and only then the result as
+ * float32 in out.  Casting first would lose every feature near 1e9 (float32's
+ * spacing there is 64).  A missing value without an imputer is 22004
+ * naming its position, a value beyond float32 22003 naming rowno (> 0).
  */
 void
-pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out, int64 rowno)
+pgdl_preprocess_row(const dl_model *m, double *x, bool *nulls, float *out, int64 rowno)
 {
 	int			d = m->n_inputs;
 	bool		any_missing = false;
@@ -336,6 +339,12 @@ pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out, int64
 	if (m->scaler)
 		dl_scaler_transform(m->scaler, x, NULL, x);
 	pgdl_store_float32(m->features, m->n_features, x, d, out, rowno, m->scaler != NULL);
+}
+
+void
+pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out, int64 rowno)
+{
+	pgdl_preprocess_row(m, x, nulls, out, rowno);
 	/* token ids of an embedding: the kernels cannot refuse a bad one */
 	pgdl_check_status(dl_network_check_input(&m->net, out, 1));
 }

@@ -36,6 +36,7 @@
 #include "fmgr.h"
 #include "access/htup.h"
 #include "access/tupdesc.h"
+#include "storage/buffile.h"
 #include "utils/array.h"
 
 #include "pgdl_core.h"
@@ -352,9 +353,12 @@ extern void pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc
 extern int	pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple,
 							   TupleDesc desc, double *x, int64 rowno, bool allow_missing);
 /*
- * imputer and scaler of m applied to x (clobbered), result as float32 in out;
- * bad token ids are 22023, values beyond float32 22003 (naming rowno > 0)
+ * The one preprocessing path of training and prediction: imputer and scaler
+ * of m applied to x (clobbered) in double, then the result as float32 in out;
+ * values beyond float32 are 22003 (naming rowno > 0)
  */
+extern void pgdl_preprocess_row(const dl_model *m, double *x, bool *nulls, float *out, int64 rowno);
+/* pgdl_preprocess_row, then bad token ids are 22023 (m's network is built) */
 extern void pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out, int64 rowno);
 /*
  * d inputs (the concatenation of features; scaled: by a model's scaler) as
@@ -473,6 +477,40 @@ extern void pgdl_scan_source(const char *src, const PgdlFeatureSet *fs, const ch
  */
 extern void pgdl_load_matrix(PgdlMatrix *m, const char *src, const PgdlFeatureSet *fs,
 							 const PgdlTarget *target, dl_missing impute, MemoryContext cxt);
+
+/*
+ * A source's rows as training reads them: every row that is kept (a
+ * non-NULL target, drop_row applied) written once, in double precision, to
+ * a temporary file (NaN = missing), its target kept in memory.  Fitting the
+ * model's preprocessing and preparing the float32 rows then re-read the
+ * file, not the source: the rows stay exactly those read once, whatever a
+ * query source does on a second run (random(), LIMIT without ORDER BY).
+ */
+typedef struct PgdlRows
+{
+	BufFile    *file;			/* per row: its row number in the source, then d doubles */
+	int			d;
+	size_t		n;
+	float	   *y;				/* n targets (class index or value) */
+	size_t		y_capacity;
+	size_t		limit_bytes;	/* the prepared float32 rows and targets must fit it (54000) */
+	int64		null_targets;	/* rows skipped: NULL target */
+	int64		dropped_rows;	/* rows skipped: impute drop_row */
+} PgdlRows;
+
+/* reads every row of src into r (set limit_bytes first), as pgdl_load_matrix does into a matrix */
+extern void pgdl_spool_rows(PgdlRows *r, const char *src, const PgdlFeatureSet *fs,
+							const PgdlTarget *target, dl_missing impute, MemoryContext cxt);
+/* calls fn for every row of r in order: its index, its source row number, its d values (clobberable) */
+typedef void (*pgdl_rows_fn) (size_t i, int64 rowno, double *x, void *arg);
+extern void pgdl_rows_foreach(PgdlRows *r, pgdl_rows_fn fn, void *arg);
+/*
+ * every row of r through m's preprocessing (pgdl_preprocess_row, as
+ * prediction does) into x (n x d float32); rowno (optional) gets each row's
+ * number in the source
+ */
+extern void pgdl_rows_prepare(const dl_model *m, PgdlRows *r, float *x, int64 *rowno);
+extern void pgdl_rows_close(PgdlRows *r);
 
 /* ---- training progress (progress.c) ------------------------------------------ */
 

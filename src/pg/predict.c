@@ -41,6 +41,8 @@ PG_FUNCTION_INFO_V1(pgdl_predict_proba);
 PG_FUNCTION_INFO_V1(pgdl_class_probabilities);
 PG_FUNCTION_INFO_V1(pgdl_predict_batch);
 PG_FUNCTION_INFO_V1(pgdl_transform_model);
+PG_FUNCTION_INFO_V1(pgdl_model_inputs);
+PG_FUNCTION_INFO_V1(pgdl_source_inputs);
 
 #define BATCH_ROWS 256
 
@@ -390,6 +392,85 @@ pgdl_transform_model(PG_FUNCTION_ARGS)
 	for (int k = 0; k < pm->n_outputs; k++)
 		v[k] = (double) pm->out[k];
 	PG_RETURN_ARRAYTYPE_P(pgdl_float8_array(v, NULL, pm->n_outputs));
+}
+
+static ArrayType *
+real_array(const float *x, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		d[i] = Float4GetDatum(x[i]);
+	return construct_array(d, n, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT);
+}
+
+/*
+ * What the network sees for one feature vector: the model's imputer and
+ * scaler applied in double, then float32 (pgdl_prepare_inputs, the path of
+ * every prediction).
+ */
+Datum
+pgdl_model_inputs(PG_FUNCTION_ARGS)
+{
+	PgdlModel  *pm = pgdl_model_cached(fcinfo, PG_GETARG_TEXT_PP(0));
+
+	read_input_array(pm, PG_GETARG_ARRAYTYPE_P(1));
+	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, pm->in, 0);
+	PG_RETURN_ARRAYTYPE_P(real_array(pm->in, pm->m.n_inputs));
+}
+
+/*
+ * What the network sees for every row of a source, read the way training
+ * reads its rows: spooled in double, then each row through the model's
+ * preprocessing (pgdl_rows_prepare).  Equal, row by row, to model_inputs
+ * of the same values: training and prediction share one path.
+ */
+Datum
+pgdl_source_inputs(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PgdlModel  *pm;
+	PgdlFeatureSet fs;
+	PgdlRows	rows;
+	char	   *src;
+	float	   *x;
+	int64	   *rowno;
+	int			d;
+	MemoryContext caller = CurrentMemoryContext;	/* SPI_finish frees SPI's */
+
+	pm = pgdl_model_load(text_to_cstring(pgdl_required_text(fcinfo, 0, "model")), CurrentMemoryContext);
+	(void) pgdl_required_text(fcinfo, 1, "source");
+	InitMaterializedSRF(fcinfo, 0);
+	if (pm->m.task == DL_TASK_PROJECTION || pm->m.n_features == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" has no preprocessing of source columns", pm->name)));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+	src = pgdl_source_sql(PG_GETARG_TEXT_PP(1));
+	fs.n = pm->m.n_features;
+	fs.features = pm->m.features;
+	fs.n_inputs = d = pm->m.n_inputs;
+	memset(&rows, 0, sizeof(rows));
+	rows.limit_bytes = (size_t) pgdl_max_training_memory_kb * 1024;
+	/* missing values are allowed where the model imputes them, as in prediction */
+	pgdl_spool_rows(&rows, src, &fs, NULL, pm->m.imputer ? DL_MISSING_MEAN : DL_MISSING_ERROR, caller);
+	x = MemoryContextAllocHuge(caller, sizeof(float) * Max(rows.n, 1) * (size_t) d);
+	rowno = MemoryContextAllocHuge(caller, sizeof(int64) * Max(rows.n, 1));
+	pgdl_rows_prepare(&pm->m, &rows, x, rowno);
+	pgdl_rows_close(&rows);
+	SPI_finish();
+	for (size_t i = 0; i < rows.n; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {0};
+
+		values[0] = Int64GetDatum(rowno[i]);
+		values[1] = PointerGetDatum(real_array(x + i * (size_t) d, d));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pgdl_model_release(pm);
+	return (Datum) 0;
 }
 
 /* ---- a whole source ----------------------------------------------------------- */

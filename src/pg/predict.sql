@@ -36,3 +36,13 @@ COMMENT ON FUNCTION pgdl.predict_batch(text, text, text) IS 'scores every row of
 CREATE FUNCTION pgdl.transform_model(model text, x anyarray) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'pgdl_transform_model' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pgdl.transform_model(text, anyarray) IS 'every output of the model for one feature vector: the projection of a PCA model, the network outputs of others (STABLE: reads the registry)';
+
+CREATE FUNCTION pgdl.model_inputs(model text, x anyarray) RETURNS real[]
+	AS 'MODULE_PATHNAME', 'pgdl_model_inputs' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.model_inputs(text, anyarray) IS 'what the network sees for one feature vector: the model''s imputer and scaler applied in double precision, then float32 (STABLE: reads the registry)';
+
+CREATE TYPE pgdl.source_inputs_row AS (row_number bigint, inputs real[]);
+COMMENT ON TYPE pgdl.source_inputs_row IS 'one row of pgdl.source_inputs: its number in the source and what the network sees';
+CREATE FUNCTION pgdl.source_inputs(model text, source text) RETURNS SETOF pgdl.source_inputs_row
+	AS 'MODULE_PATHNAME', 'pgdl_source_inputs' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION pgdl.source_inputs(text, text) IS 'what the network sees for every row of source, read as training reads its rows; equal to model_inputs row by row (STABLE: reads the registry; the source runs read-only)';

@@ -273,35 +273,79 @@ same_weights_layout(const dl_layer *a, const dl_layer *b)
 		x->use_bias == y->use_bias;
 }
 
+/* feeds the training rows of the spool to a preprocessing fit */
+typedef struct PrepPass
+{
+	dl_prep_fit *fit;
+	const bool *is_train;
+} PrepPass;
+
+static void
+prep_pass_row(size_t i, int64 rowno, double *x, void *arg)
+{
+	PrepPass   *p = arg;
+
+	if (p->is_train[i])
+		dl_prep_fit_row(p->fit, x);
+}
+
 /*
- * Fits model (its network built from specs) on split's training rows of x,
- * a working copy the imputer and scaler transform in place.
+ * The model's imputer and scaler fitted, in double precision, on split's
+ * training rows as they were read (the spool), then every row prepared
+ * into x (n x n_inputs float32) by pgdl_preprocess_row: the function
+ * pgdl.predict calls, so training and prediction see the same inputs bit
+ * for bit.
+ */
+static void
+fit_preprocessing(dl_model *model, const dl_options *opts, bool standardize, PgdlRows *rows,
+				  const dl_split *split, float *x, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	dl_prep_fit fit;
+	PrepPass	pass;
+	bool	   *is_train = palloc0(sizeof(bool) * Max(rows->n, 1));
+	dl_impute_strategy impute = opts->impute == DL_MISSING_MEAN ? DL_IMPUTE_MEAN :
+		opts->impute == DL_MISSING_MEDIAN ? DL_IMPUTE_MEDIAN : DL_IMPUTE_NONE;
+
+	for (size_t k = 0; k < split->n_train; k++)
+		is_train[split->train[k]] = true;
+	/* a median imputer's passes hold a block of columns' values: a share of the budget */
+	pgdl_check_status(dl_prep_fit_begin(&fit, rows->d, impute, standardize, split->n_train,
+										Max(training_limit(opts) / 4, (size_t) 1 << 20)));
+	pass.fit = &fit;
+	pass.is_train = is_train;
+	while (dl_prep_fit_wants_pass(&fit))
+	{
+		pgdl_rows_foreach(rows, prep_pass_row, &pass);
+		pgdl_check_status(dl_prep_fit_end_pass(&fit));
+	}
+	model->imputer = fit.imputer;
+	model->scaler = fit.scaler;
+	fit.imputer = fit.scaler = NULL;
+	dl_prep_fit_free(&fit);
+	pfree(is_train);
+
+	pgdl_rows_prepare(model, rows, x, NULL);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Fits model (its network built from specs) on split's training rows:
+ * its preprocessing fitted on them, every row of the spool prepared into
+ * data->x, then the network trained.
  */
 static void
 fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, int nspecs,
-		  dl_dataset *data, float *x, const dl_split *split, TrainProgress *progress,
+		  dl_dataset *data, PgdlRows *rows, float *x, const dl_split *split, TrainProgress *progress,
 		  dl_train_result *result, MemoryContext train_cxt)
 {
 	MemoryContext old;
 
-	data->x = x;
-	/* the split, then the imputer and the scaler fitted on the training rows */
-	old = MemoryContextSwitchTo(train_cxt);
-	if (opts->impute == DL_MISSING_MEAN || opts->impute == DL_MISSING_MEDIAN)
-	{
-		model->imputer = palloc0(sizeof(dl_scaler));
-		pgdl_check_status(dl_fit_imputer_rows(x, data->n, data->n_features, split->train, split->n_train,
-											  opts->impute == DL_MISSING_MEAN ? DL_IMPUTE_MEAN : DL_IMPUTE_MEDIAN,
-											  model->imputer));
-		dl_apply_scaler_rows(model->imputer, x, data->n, data->n_features);
-	}
 	/* token ids are not scaled: an embedding reads them as they are */
-	if (opts->standardize && !(nspecs > 0 && specs[0].type == DL_LAYER_EMBEDDING))
-	{
-		model->scaler = palloc0(sizeof(dl_scaler));
-		pgdl_check_status(dl_fit_standard_rows(x, data->n, data->n_features, split->train, split->n_train, model->scaler));
-		dl_apply_scaler_rows(model->scaler, x, data->n, data->n_features);
-	}
+	fit_preprocessing(model, opts, opts->standardize && !(nspecs > 0 && specs[0].type == DL_LAYER_EMBEDDING),
+					  rows, split, x, train_cxt);
+	data->x = x;
+	old = MemoryContextSwitchTo(train_cxt);
 
 	/* the network (its size was checked before the rows were read) */
 	{
@@ -357,14 +401,13 @@ put_fold_metric(ReturnSetInfo *rsinfo, int fold, const char *metric, double v)
 
 static void
 cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *opts,
-			   const dl_layer_spec *specs, int nspecs, dl_dataset *data, int folds,
-			   TrainProgress *progress, MemoryContext train_cxt, size_t limit_bytes)
+			   const dl_layer_spec *specs, int nspecs, dl_dataset *data, PgdlRows *rows, int folds,
+			   TrainProgress *progress, MemoryContext train_cxt)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	size_t		n = data->n;
 	uint32	   *order;
 	int		   *fold_of;
-	float	   *raw = (float *) data->x;
 	float	   *work;
 	dl_rng		rng;
 	size_t		pos = 0;
@@ -373,16 +416,10 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cross-validation needs at least as many rows as folds: %zu rows, %d folds", n, folds)));
-	/* each fold transforms a working copy of the rows: it counts against the limit too */
-	if ((size_t) data->n_features * sizeof(float) * n * 2 + n * sizeof(float) > limit_bytes)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("cross-validation needs more than pgdl.max_training_memory (%zu kB): %zu rows of %d features, twice",
-						limit_bytes / 1024, n, data->n_features),
-				 errhint("Cross-validate on a sample (e.g. a query with TABLESAMPLE or LIMIT), use fewer features, or raise pgdl.max_training_memory (superuser).")));
 	InitMaterializedSRF(fcinfo, 0);
 	order = MemoryContextAllocHuge(train_cxt, sizeof(uint32) * n);
 	fold_of = MemoryContextAllocHuge(train_cxt, sizeof(int) * n);
+	/* each fold prepares every row with its own preprocessing, into the same matrix */
 	work = MemoryContextAllocHuge(train_cxt, sizeof(float) * n * (size_t) data->n_features);
 	for (size_t i = 0; i < n; i++)
 		order[i] = (uint32) i;
@@ -425,11 +462,10 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 			else
 				split.train[split.n_train++] = (uint32) i;
 		}
-		memcpy(work, raw, sizeof(float) * n * (size_t) data->n_features);
 		m.imputer = m.scaler = NULL;
 		memset(&m.net, 0, sizeof(m.net));
 		MemoryContextSwitchTo(old);
-		fit_model(&m, opts, specs, nspecs, data, work, &split, progress, &result, fold_cxt);
+		fit_model(&m, opts, specs, nspecs, data, rows, work, &split, progress, &result, fold_cxt);
 
 		/* the fold's own rows, scored with the fold's model */
 		old = MemoryContextSwitchTo(fold_cxt);
@@ -518,7 +554,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	char	  **labels = NULL;
 	int			nlabels = 0;
 	int			n_outputs;
-	PgdlMatrix	td;
+	PgdlRows	rows;
+	float	   *x;
 	PgdlFeatureSet fs;
 	PgdlTarget	tg;
 	MemoryContext train_cxt;
@@ -661,44 +698,43 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	pgdl_check_status(dl_complete_output(&specs, &nspecs, model.task, n_outputs, model.loss));
 	check_network_size(&model, &opts, specs, nspecs);
 
-	/* read the rows */
-	memset(&td, 0, sizeof(td));
-	td.d = model.n_inputs;
-	td.with_target = true;
-	td.limit_bytes = training_limit(&opts);
+	/* read the rows, once, into the spool */
+	memset(&rows, 0, sizeof(rows));
+	rows.limit_bytes = training_limit(&opts);
 	tg.column = target;
 	tg.type = target_type;
 	tg.n_labels = nlabels;
 	tg.labels = labels;
-	pgdl_load_matrix(&td, src, &fs, &tg, opts.impute, train_cxt);
-	if (td.null_targets > 0)
+	pgdl_spool_rows(&rows, src, &fs, &tg, opts.impute, train_cxt);
+	if (rows.null_targets > 0)
 		ereport(NOTICE,
-				(errmsg("skipped %lld rows whose target is NULL", (long long) td.null_targets)));
-	if (td.dropped_rows > 0)
+				(errmsg("skipped %lld rows whose target is NULL", (long long) rows.null_targets)));
+	if (rows.dropped_rows > 0)
 		ereport(NOTICE,
-				(errmsg("dropped %lld rows with a missing feature (impute: drop_row)", (long long) td.dropped_rows)));
-	if (td.n == 0)
+				(errmsg("dropped %lld rows with a missing feature (impute: drop_row)", (long long) rows.dropped_rows)));
+	if (rows.n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the source has no row to train on")));
-	if (td.n > UINT32_MAX)
+	if (rows.n > UINT32_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("more than %u training rows", UINT32_MAX)));
 
 	/* the split, then the model fitted on its training rows */
-	data.x = td.x;
-	data.y = td.y;
-	data.n = td.n;
-	data.n_features = td.d;
+	x = MemoryContextAllocHuge(train_cxt, sizeof(float) * rows.n * (size_t) rows.d);
+	data.x = x;
+	data.y = rows.y;
+	data.n = rows.n;
+	data.n_features = rows.d;
 	data.n_classes = model.task == DL_TASK_CLASSIFICATION ? nlabels : 0;
 	memset(&progress, 0, sizeof(progress));
 	progress.name = cv_folds > 0 ? "cross_validate" : ref.name;
 	progress.mcxt = train_cxt;
 	if (cv_folds > 0)
 	{
-		cross_validate(fcinfo, &model, &opts, specs, nspecs, &data, cv_folds, &progress, train_cxt,
-					   td.limit_bytes);
+		cross_validate(fcinfo, &model, &opts, specs, nspecs, &data, &rows, cv_folds, &progress, train_cxt);
+		pgdl_rows_close(&rows);
 		SPI_finish();
 		MemoryContextDelete(train_cxt);
 		return (Datum) 0;
@@ -710,7 +746,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	if (split.n_validation == 0 && opts.validation_fraction > 0 && split.skipped_reason)
 		ereport(NOTICE,
 				(errmsg("validation skipped: %s", split.skipped_reason)));
-	fit_model(&model, &opts, specs, nspecs, &data, td.x, &split, &progress, &result, train_cxt);
+	fit_model(&model, &opts, specs, nspecs, &data, &rows, x, &split, &progress, &result, train_cxt);
+	pgdl_rows_close(&rows);
 
 	/* save */
 	metrics_json = psprintf("{\"train_loss\": %.17g, \"rows\": %zu, \"validation_rows\": %zu, \"epochs\": %d, \"best_epoch\": %d%s}",

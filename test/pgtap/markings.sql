@@ -34,11 +34,11 @@ SELECT unnest(ARRAY['transform', 'inverse_transform', 'is_outlier',
                     'quantiles']),                         'i', true,  's'  -- per-row; quantiles(sketch, q)
 UNION ALL
 SELECT unnest(ARRAY['predict', 'predict_label', 'predict_proba', 'transform_model',
-                    'model_info', 'export_model', 'class_probabilities']), 's', true, 's'
+                    'model_info', 'export_model', 'class_probabilities', 'model_inputs']), 's', true, 's'
 UNION ALL
 SELECT unnest(ARRAY['describe', 'correlations', 'feature_scores', 'select_features', 'kmeans',
                     'pca', 'silhouette', 'evaluate', 'confusion_matrix', 'roc_curve',
-                    'predict_batch', 'cross_validate']),   's', false, 'r'
+                    'predict_batch', 'cross_validate', 'source_inputs']), 's', false, 'r'
 UNION ALL
 SELECT unnest(ARRAY['train_model', 'train_kmeans', 'train_pca', 'import_model', 'drop_model',
                     'deploy_model', 'grant_model', 'revoke_model']), 'v', false, 'u'

@@ -976,11 +976,31 @@ test_predict_paths(void)
 	th_end();
 }
 
+/* runs every pass of a dl_prep_fit over the rows listed (all when rows is NULL) */
+static dl_status
+prep_fit_rows(const double *x, size_t n_rows, int d, const uint32_t *rows, size_t n,
+			  dl_impute_strategy impute, bool standardize, size_t max_bytes, dl_prep_fit *f,
+			  int *passes)
+{
+	dl_status	st = dl_prep_fit_begin(f, d, impute, standardize, n, max_bytes);
+
+	*passes = 0;
+	while (st == DL_OK && dl_prep_fit_wants_pass(f))
+	{
+		for (size_t i = 0; i < n; i++)
+			dl_prep_fit_row(f, x + (size_t) (rows ? rows[i] : i) * d);
+		(*passes)++;
+		st = dl_prep_fit_end_pass(f);
+	}
+	(void) n_rows;
+	return st;
+}
+
 static void
 test_preprocess(void)
 {
 	/* 5 rows, 3 features; rows 0..3 fit; feature 1 constant, feature 2 with NaN */
-	float		x[15] = {
+	double		x[15] = {
 		1, 4, NAN,
 		2, 4, 1,
 		3, 4, 5,
@@ -988,59 +1008,107 @@ test_preprocess(void)
 		100, 7, 3
 	};
 	uint32_t	rows[4] = {0, 1, 2, 3};
-	dl_scaler	s,
-				imp;
-	float		copy[15];
+	dl_prep_fit f;
+	int			passes;
 
-	th_begin("preprocess: standard and imputer fits over rows, applying them in place");
-	CHECK_STATUS(dl_fit_standard_rows(x, 5, 3, rows, 4, &s), DL_OK);
-	CHECK_NEAR(s.center[0], 2.5, 1e-12);
-	CHECK_NEAR(s.scale[0], sqrt(1.25), 1e-12);
-	CHECK(s.center[1] == 4.0 && s.scale[1] == 1.0);	/* zero variance */
-	CHECK_NEAR(s.center[2], 3.0, 1e-12);	/* NaN skipped */
-	CHECK_NEAR(s.scale[2], 2.0, 1e-12);
-	CHECK(s.n == 4);
-	CHECK_STATUS(dl_scaler_validate(&s), DL_OK);
+	th_begin("preprocess: standard and imputer fits over training rows in double, in passes");
+	CHECK_STATUS(prep_fit_rows(x, 5, 3, rows, 4, DL_IMPUTE_NONE, true, 1 << 20, &f, &passes), DL_OK);
+	CHECK(passes == 1 && f.imputer == NULL && f.scaler != NULL);
+	CHECK_NEAR(f.scaler->center[0], 2.5, 1e-12);
+	CHECK_NEAR(f.scaler->scale[0], sqrt(1.25), 1e-12);
+	CHECK(f.scaler->center[1] == 4.0 && f.scaler->scale[1] == 1.0);	/* zero variance */
+	CHECK_NEAR(f.scaler->center[2], 3.0, 1e-12);	/* NaN skipped */
+	CHECK_NEAR(f.scaler->scale[2], 2.0, 1e-12);
+	CHECK(f.scaler->n == 4);
+	CHECK_STATUS(dl_scaler_validate(f.scaler), DL_OK);
+	dl_prep_fit_free(&f);
 
-	CHECK_STATUS(dl_fit_imputer_rows(x, 5, 3, rows, 4, DL_IMPUTE_MEAN, &imp), DL_OK);
-	CHECK(imp.fill[0] == 2.5 && imp.fill[1] == 4.0 && imp.fill[2] == 3.0);
-	CHECK_STATUS(dl_scaler_validate(&imp), DL_OK);
-	dl_free(imp.center);
+	CHECK_STATUS(prep_fit_rows(x, 5, 3, rows, 4, DL_IMPUTE_MEAN, false, 1 << 20, &f, &passes), DL_OK);
+	CHECK(passes == 1 && f.scaler == NULL);
+	CHECK(f.imputer->fill[0] == 2.5 && f.imputer->fill[1] == 4.0 && f.imputer->fill[2] == 3.0);
+	CHECK_STATUS(dl_scaler_validate(f.imputer), DL_OK);
+	dl_prep_fit_free(&f);
 	/* median of {1, 5, 3} over all rows: 3; of 1..4,100: 3 */
-	CHECK_STATUS(dl_fit_imputer_rows(x, 5, 3, NULL, 5, DL_IMPUTE_MEDIAN, &imp), DL_OK);
-	CHECK(imp.fill[0] == 3.0 && imp.fill[1] == 4.0 && imp.fill[2] == 3.0);
-	CHECK(imp.n == 5);
-	CHECK_STATUS(dl_scaler_validate(&imp), DL_OK);
-	dl_free(imp.center);
-	CHECK_STATUS(dl_fit_imputer_rows(x, 5, 3, rows, 4, DL_IMPUTE_MEDIAN, &imp), DL_OK);
-	CHECK(imp.fill[0] == 2.5 && imp.fill[2] == 3.0);
+	CHECK_STATUS(prep_fit_rows(x, 5, 3, NULL, 5, DL_IMPUTE_MEDIAN, false, 1 << 20, &f, &passes), DL_OK);
+	CHECK(f.imputer->fill[0] == 3.0 && f.imputer->fill[1] == 4.0 && f.imputer->fill[2] == 3.0);
+	CHECK(f.imputer->n == 5);
+	CHECK_STATUS(dl_scaler_validate(f.imputer), DL_OK);
+	dl_prep_fit_free(&f);
+	/* a budget of one column's values: a pass per column, the same medians */
+	CHECK_STATUS(prep_fit_rows(x, 5, 3, NULL, 5, DL_IMPUTE_MEDIAN, false, 5 * sizeof(double), &f, &passes), DL_OK);
+	CHECK(passes == 3);
+	CHECK(f.imputer->fill[0] == 3.0 && f.imputer->fill[1] == 4.0 && f.imputer->fill[2] == 3.0);
+	dl_prep_fit_free(&f);
 
-	/* imputer then scaler, as dl_scaler_transform does it */
-	memcpy(copy, x, sizeof(x));
-	dl_apply_scaler_rows(&imp, copy, 5, 3);
-	CHECK(copy[2] == 3.0f && copy[11] == 3.0f && copy[5] == 1.0f);
-	dl_apply_scaler_rows(&s, copy, 5, 3);
-	for (int r = 0; r < 5; r++)
+	/* imputer then scaler: the scaler is fitted on the imputed rows */
+	CHECK_STATUS(prep_fit_rows(x, 5, 3, rows, 4, DL_IMPUTE_MEDIAN, true, 1 << 20, &f, &passes), DL_OK);
+	CHECK(passes == 2);
+	CHECK(f.imputer->fill[0] == 2.5 && f.imputer->fill[2] == 3.0);
+	/* feature 2 imputed: {3, 1, 5, 3}: mean 3, population sd sqrt(2) */
+	CHECK_NEAR(f.scaler->center[2], 3.0, 1e-12);
+	CHECK_NEAR(f.scaler->scale[2], sqrt(2.0), 1e-12);
+	CHECK(f.scaler->n == 4);
+	dl_prep_fit_free(&f);
+
+	CHECK_STATUS(dl_prep_fit_begin(&f, 3, DL_IMPUTE_CONSTANT, false, 4, 1 << 20), DL_EINVAL);
+	/* a pass that does not see every training row is refused */
+	CHECK_STATUS(dl_prep_fit_begin(&f, 3, DL_IMPUTE_NONE, true, 4, 1 << 20), DL_OK);
+	dl_prep_fit_row(&f, x);
+	CHECK_STATUS(dl_prep_fit_end_pass(&f), DL_EINVAL);
+	dl_prep_fit_free(&f);
+	th_end();
+}
+
+/*
+ * A feature near 1e9 (an epoch timestamp, an amount in cents): fitted on
+ * float32 copies it was constant (float32's spacing at 1e9 is 64) and a
+ * model trained on it learned nothing.  Fitted in double, the standardized
+ * values keep their spread to float32's precision.
+ */
+static void
+test_preprocess_large_offset(void)
+{
+	enum
 	{
-		double		in[3],
-					out[3];
-		bool		isnull[3];
+		N = 1000
+	};
+	double	   *x = malloc(sizeof(double) * N);
+	uint64_t	rng = 11;
+	long double sum = 0,
+				sq = 0;
+	dl_prep_fit f;
+	int			passes;
 
-		for (int j = 0; j < 3; j++)
-		{
-			in[j] = x[r * 3 + j];
-			isnull[j] = isnan(x[r * 3 + j]);
-		}
-		dl_scaler_transform(&imp, in, isnull, in);
-		dl_scaler_transform(&s, in, NULL, out);
-		for (int j = 0; j < 3; j++)
-			CHECK(copy[r * 3 + j] == (float) out[j]);
+	th_begin("preprocess: a feature of 1e9 + u keeps its spread (it was constant when fitted in float32)");
+	for (int i = 0; i < N; i++)
+	{
+		x[i] = 1e9 + th_rand_uniform(&rng);
+		sum += x[i];
 	}
-	dl_free(imp.center);
-	dl_free(s.center);
-	CHECK_STATUS(dl_fit_imputer_rows(x, 5, 3, rows, 4, DL_IMPUTE_CONSTANT, &imp), DL_EINVAL);
-	rows[2] = 5;
-	CHECK_STATUS(dl_fit_standard_rows(x, 5, 3, rows, 4, &s), DL_EINVAL);
+	for (int i = 0; i < N; i++)
+		sq += (x[i] - sum / N) * (x[i] - sum / N);
+	CHECK_STATUS(prep_fit_rows(x, N, 1, NULL, N, DL_IMPUTE_NONE, true, 1 << 20, &f, &passes), DL_OK);
+	CHECK_REL(f.scaler->center[0], (double) (sum / N), 1e-15);
+	CHECK_REL(f.scaler->scale[0], (double) sqrtl(sq / N), 1e-9);
+	{
+		double		lo = INFINITY,
+					hi = -INFINITY;
+
+		for (int i = 0; i < N; i++)
+		{
+			double		v;
+			float		z;
+
+			dl_scaler_transform(f.scaler, &x[i], NULL, &v);
+			z = (float) v;
+			lo = z < lo ? z : lo;
+			hi = z > hi ? z : hi;
+		}
+		/* uniform on [0, 1): standardized to about [-1.73, 1.73] */
+		CHECK(lo < -1.6 && hi > 1.6);
+	}
+	dl_prep_fit_free(&f);
+	free(x);
 	th_end();
 }
 
@@ -1353,4 +1421,5 @@ suite_nn_train(void)
 	test_split();
 	test_predict_paths();
 	test_preprocess();
+	test_preprocess_large_offset();
 }

@@ -1,17 +1,20 @@
 /*-------------------------------------------------------------------------
  *
  * preprocess.c
- *	  The standard scaler and the imputer fitted on a training matrix's
- *	  rows, and applying a scaler to a float32 matrix in place.
+ *	  A model's imputer and standard scaler fitted on its training rows in
+ *	  double precision (dl_prep_fit, see dl_nn.h), and applying a scaler to
+ *	  a float32 matrix in place (k-means' blocks).
  *
  * These produce the same dl_scaler as the SQL scalers (scaler.c): the
  * standard scaler and the mean imputer are fitted through the moments the
  * aggregates use and dl_scaler_fit_moments (population standard deviation,
  * a zero one becoming 1, a feature without values the identity with fill
  * 0), and the median imputer takes percentile_cont's median of each
- * feature's values, as an exact quantile sketch does.  In a training
- * matrix NaN stands for a missing value (the glue stores NULL that way),
- * so NaN is what the imputer fills and what the fits skip.
+ * feature's values, as an exact quantile sketch does.  In training rows
+ * NaN stands for a missing value (the glue stores NULL that way), so NaN
+ * is what the imputer fills and what the fits skip.  The rows arrive in
+ * double: fitted on float32 copies, a feature such as 1e9 + u (float32's
+ * spacing there is 64) would be constant.
  *
  * src/core/nn/preprocess.c
  *
@@ -22,120 +25,219 @@
 
 #include "dl_nn.h"
 
-/* moments of the given rows' features, NaN skipped as missing */
 static dl_status
-fit_from_moments(const float *x, size_t n_rows, int d, const uint32_t *rows, size_t n,
-				 dl_scaler *out)
+alloc_scaler(dl_scaler **out, dl_scaler_kind kind, int d)
 {
-	size_t		nslots = dl_moments_soa_nslots(d);
-	double	   *buf = dl_alloc(sizeof(double) * (nslots + d));
-	double	   *row = buf + nslots;
-	bool	   *isnull = dl_alloc(sizeof(bool) * d);
-	dl_moments_soa m;
+	dl_scaler  *s = dl_alloc(sizeof(dl_scaler));
+	dl_status	st = dl_scaler_alloc(s, kind, d);
 
-	dl_moments_soa_init(&m, buf, d);
-	for (size_t i = 0; i < n; i++)
+	if (st != DL_OK)
 	{
-		size_t		r = rows ? rows[i] : i;
-		const float *xr = x + r * d;
-		bool		any_nan = false;
-
-		if (r >= n_rows)
-		{
-			dl_free(isnull);
-			dl_free(buf);
-			dl_free(out->center);
-			return dl_error(DL_EINVAL, "row index %zu is out of range (%zu rows)", r, n_rows);
-		}
-		if ((i & 1023) == 0)
-			dl_check_interrupts();
-		for (int j = 0; j < d; j++)
-		{
-			row[j] = xr[j];
-			isnull[j] = isnan(xr[j]);
-			any_nan |= isnull[j];
-		}
-		dl_moments_soa_add(&m, row, any_nan ? isnull : NULL);
+		dl_free(s);
+		return st;
 	}
-	dl_scaler_fit_moments(out, &m);
-	dl_free(isnull);
-	dl_free(buf);
+	*out = s;
+	return DL_OK;
+}
+
+static void
+free_scaler(dl_scaler **s)
+{
+	if (*s)
+	{
+		dl_free((*s)->center);
+		dl_free(*s);
+		*s = NULL;
+	}
+}
+
+/* the median's first block of columns: as many as n_train values each fit max_bytes */
+static void
+next_block(dl_prep_fit *f, int from)
+{
+	size_t		per_col = sizeof(double) * (f->n_train ? f->n_train : 1);
+	size_t		cols = f->max_bytes / per_col;
+
+	if (cols < 1)
+		cols = 1;
+	f->col_lo = from;
+	f->col_hi = (size_t) (f->d - from) < cols ? f->d : from + (int) cols;
+}
+
+/* what the next pass collects: the imputer's block or moments, or the scaler's moments */
+static dl_status
+start_pass(dl_prep_fit *f)
+{
+	f->n_rows = 0;
+	if (f->stage == 0 && f->impute == DL_IMPUTE_NONE)
+		f->stage = 1;
+	if (f->stage == 1 && !f->standardize)
+		f->stage = 2;
+	if (f->stage == 2)
+		return DL_OK;
+	if (f->stage == 0 && f->impute == DL_IMPUTE_MEDIAN)
+	{
+		if (f->vals == NULL)
+		{
+			size_t		bytes;
+			dl_status	st = dl_size_mul_add((size_t) (f->col_hi - f->col_lo) * (f->n_train ? f->n_train : 1),
+											 sizeof(double), 0, &bytes);
+
+			if (st != DL_OK)
+				return st;
+			f->vals = dl_alloc(bytes);
+		}
+		memset(f->n_vals, 0, sizeof(size_t) * f->d);
+		return DL_OK;
+	}
+	dl_moments_soa_init(&f->m, f->slots, f->d);
 	return DL_OK;
 }
 
 dl_status
-dl_fit_standard_rows(const float *x, size_t n_rows, int d,
-					 const uint32_t *rows, size_t n, dl_scaler *out)
+dl_prep_fit_begin(dl_prep_fit *f, int d, dl_impute_strategy impute, bool standardize,
+				  size_t n_train, size_t max_bytes)
 {
 	dl_status	st;
 
-	if ((st = dl_scaler_alloc(out, DL_SCALER_STANDARD, d)) != DL_OK)
-		return st;
-	return fit_from_moments(x, n_rows, d, rows, n, out);
+	memset(f, 0, sizeof(*f));
+	if (impute != DL_IMPUTE_NONE && impute != DL_IMPUTE_MEAN && impute != DL_IMPUTE_MEDIAN)
+		return dl_error(DL_EINVAL, "an imputer fitted on training rows uses the mean or the median");
+	if (d < 1)
+		return dl_error(DL_EINVAL, "preprocessing needs at least one feature, got %d", d);
+	f->d = d;
+	f->impute = impute;
+	f->standardize = standardize;
+	f->n_train = n_train;
+	f->max_bytes = max_bytes;
+	f->slots = dl_alloc(sizeof(double) * dl_moments_soa_nslots(d));
+	f->row = dl_alloc(sizeof(double) * d);
+	f->isnull = dl_alloc(sizeof(bool) * d);
+	f->n_vals = dl_alloc(sizeof(size_t) * d);
+	if (impute != DL_IMPUTE_NONE)
+	{
+		if ((st = alloc_scaler(&f->imputer, DL_SCALER_IMPUTER, d)) != DL_OK)
+		{
+			dl_prep_fit_free(f);
+			return st;
+		}
+		f->imputer->strategy = impute;
+		if (impute == DL_IMPUTE_MEDIAN)
+			next_block(f, 0);
+	}
+	if ((st = start_pass(f)) != DL_OK)
+		dl_prep_fit_free(f);
+	return st;
 }
 
-/* percentile_cont(0.5) of a sorted array of m > 0 values */
-static double
-median_sorted(const double *a, size_t m)
+bool
+dl_prep_fit_wants_pass(const dl_prep_fit *f)
+{
+	return f->stage < 2;
+}
+
+void
+dl_prep_fit_row(dl_prep_fit *f, const double *x)
+{
+	bool		any_nan = false;
+
+	if ((f->n_rows++ & 1023) == 0)
+		dl_check_interrupts();
+	if (f->stage == 0 && f->impute == DL_IMPUTE_MEDIAN)
+	{
+		/* the block's present values, column after column */
+		for (int j = f->col_lo; j < f->col_hi; j++)
+			if (!isnan(x[j]) && f->n_vals[j] < f->n_train)
+				f->vals[(size_t) (j - f->col_lo) * f->n_train + f->n_vals[j]++] = x[j];
+		return;
+	}
+	if (f->stage == 1 && f->imputer)
+	{
+		/* the scaler is fitted on the rows as the imputer leaves them */
+		for (int j = 0; j < f->d; j++)
+			f->isnull[j] = isnan(x[j]);
+		dl_scaler_transform(f->imputer, x, f->isnull, f->row);
+		x = f->row;
+	}
+	for (int j = 0; j < f->d; j++)
+	{
+		f->isnull[j] = isnan(x[j]);
+		any_nan |= f->isnull[j];
+	}
+	dl_moments_soa_add(&f->m, x, any_nan ? f->isnull : NULL);
+}
+
+double
+dl_median(double *a, size_t m)
 {
 	size_t		lo = (m - 1) / 2;
 
+	dl_sort_doubles(a, m);
 	if (m % 2 == 1)
 		return a[lo];
 	return a[lo] + 0.5 * (a[lo + 1] - a[lo]);
 }
 
 dl_status
-dl_fit_imputer_rows(const float *x, size_t n_rows, int d,
-					const uint32_t *rows, size_t n,
-					dl_impute_strategy strategy, dl_scaler *out)
+dl_prep_fit_end_pass(dl_prep_fit *f)
 {
-	dl_status	st;
-	double	   *vals;
-	double		nmax = 0.0;
-
-	if (strategy != DL_IMPUTE_MEAN && strategy != DL_IMPUTE_MEDIAN)
-		return dl_error(DL_EINVAL, "an imputer fitted on training rows uses the mean or the median");
-	if ((st = dl_scaler_alloc(out, DL_SCALER_IMPUTER, d)) != DL_OK)
-		return st;
-	out->strategy = strategy;
-	if (strategy == DL_IMPUTE_MEAN)
-		return fit_from_moments(x, n_rows, d, rows, n, out);
-
-	vals = dl_alloc(sizeof(double) * (n ? n : 1));
-	for (int j = 0; j < d; j++)
+	if (f->stage == 2)
+		return DL_OK;
+	if (f->n_rows != f->n_train)
+		return dl_error(DL_EINVAL, "a pass over the training rows gave %zu rows, expected %zu",
+						f->n_rows, f->n_train);
+	if (f->stage == 0 && f->impute == DL_IMPUTE_MEDIAN)
 	{
-		size_t		m = 0;
-
-		dl_check_interrupts();
-		for (size_t i = 0; i < n; i++)
+		for (int j = f->col_lo; j < f->col_hi; j++)
 		{
-			size_t		r = rows ? rows[i] : i;
-			float		v;
+			size_t		m = f->n_vals[j];
 
-			if (r >= n_rows)
-			{
-				dl_free(vals);
-				dl_free(out->center);
-				return dl_error(DL_EINVAL, "row index %zu is out of range (%zu rows)", r, n_rows);
-			}
-			v = x[r * d + j];
-			if (!isnan(v))
-				vals[m++] = v;
+			dl_check_interrupts();
+			/* a feature without values: scaler.c's empty feature, filled with 0 */
+			f->imputer->fill[j] = m == 0 ? 0.0 :
+				dl_median(f->vals + (size_t) (j - f->col_lo) * f->n_train, m);
+			if ((double) m > f->imputer->n)
+				f->imputer->n = (double) m;
 		}
-		if (m == 0)
-			out->fill[j] = 0.0; /* no value: scaler.c's empty feature */
+		if (f->col_hi < f->d)
+			next_block(f, f->col_hi);
 		else
 		{
-			dl_sort_doubles(vals, m);
-			out->fill[j] = median_sorted(vals, m);
+			dl_free(f->vals);
+			f->vals = NULL;
+			f->stage = 1;
 		}
-		if ((double) m > nmax)
-			nmax = (double) m;
 	}
-	out->n = nmax;
-	dl_free(vals);
-	return DL_OK;
+	else if (f->stage == 0)
+	{
+		dl_scaler_fit_moments(f->imputer, &f->m);
+		f->stage = 1;
+	}
+	else
+	{
+		dl_status	st = alloc_scaler(&f->scaler, DL_SCALER_STANDARD, f->d);
+
+		if (st != DL_OK)
+			return st;
+		dl_scaler_fit_moments(f->scaler, &f->m);
+		f->stage = 2;
+	}
+	return start_pass(f);
+}
+
+void
+dl_prep_fit_free(dl_prep_fit *f)
+{
+	free_scaler(&f->imputer);
+	free_scaler(&f->scaler);
+	dl_free(f->vals);
+	dl_free(f->slots);
+	dl_free(f->row);
+	dl_free(f->isnull);
+	dl_free(f->n_vals);
+	f->vals = f->slots = f->row = NULL;
+	f->isnull = NULL;
+	f->n_vals = NULL;
 }
 
 void
