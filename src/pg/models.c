@@ -647,7 +647,7 @@ check_imported_string(const char *s, const char *what)
 				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
 				 errmsg("invalid byte sequence for encoding \"%s\" in %s of the model",
 						GetDatabaseEncodingName(), what),
-				 errdetail("Byte %d of %d (0x%02x) does not make a valid character; every string in a model must be valid in the database's encoding.",
+				 errdetail("Byte %d of %d (0x%02x) does not start a valid character; every string in a model must be valid in the database's encoding.",
 						   valid + 1, len, (unsigned char) s[valid])));
 }
 
