@@ -96,7 +96,7 @@ CORE_SRCS = $(CORE_OBJS:.o=.c)
 UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -fno-math-errno -Isrc/core -Itest/unit \
 	-I/usr/include/x86_64-linux-gnu/openblas-pthread
 
-UNIT_DEPS = $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h src/core/*.h src/core/nn/*.h)
+UNIT_DEPS = $(UNIT_SRCS) $(CORE_SRCS) $(wildcard test/unit/*.h test/fuzz/*.h src/core/*.h src/core/nn/*.h)
 
 test/unit/run_tests: $(UNIT_DEPS)
 	$(CC) $(UNIT_CFLAGS) $(OPTFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lopenblas -lm
@@ -153,7 +153,7 @@ fuzz:
 		if ./$$bin -max_total_time=$(FUZZ_SECONDS) -timeout=30 -print_final_stats=1 \
 			-artifact_prefix=$$crashes/ $$dict $$new test/fuzz/corpus/$$name \
 			>$$new.log 2>&1; then \
-			grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|cov: .*ft:' $$new.log | tail -n 4; \
+			grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb|fuzz_[a-z]+: )|cov: .*ft:' $$new.log | tail -n 6; \
 			echo "fuzz: fuzz_$$name ok ($$(ls $$new | wc -l) new inputs in $$new)"; \
 		else \
 			tail -n 60 $$new.log; \

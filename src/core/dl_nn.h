@@ -558,6 +558,13 @@ extern dl_status dl_model_write(const dl_model *m, uint8_t **out, size_t *len);
 extern uint32_t dl_crc32c(const uint8_t *p, size_t n);
 extern dl_status dl_model_read(const uint8_t *data, size_t len, size_t max_params,
 							   dl_model *m);
+/*
+ * Whether the network of a model read from bytes predicts finite values for
+ * an input of zeros (DL_EFORMAT otherwise).  Finite parameters can still
+ * overflow float32 on the way (a bias of 3e38 added to itself): import
+ * refuses such a model rather than store one that can only answer NaN.
+ */
+extern dl_status dl_model_probe(const dl_model *m);
 /* frees everything dl_model_read allocated (the host may instead drop its memory context) */
 extern void dl_model_free(dl_model *m);
 

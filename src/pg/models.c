@@ -25,6 +25,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
@@ -628,15 +629,67 @@ pgdl_export_model(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(w);
 }
 
+/*
+ * One string of an imported model, which the registry's text, text[] and
+ * jsonb columns will hold and model_info, predict_label and the views
+ * return: it must be valid in the database's encoding, or pg_dump writes
+ * text that the restore refuses.  (The engine refuses a NUL byte, which no
+ * encoding allows.)
+ */
+static void
+check_imported_string(const char *s, const char *what)
+{
+	int			len = (int) strlen(s);
+	int			valid = pg_encoding_verifymbstr(GetDatabaseEncoding(), s, len);
+
+	if (valid < len)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("invalid byte sequence for encoding \"%s\" in %s of the model",
+						GetDatabaseEncodingName(), what),
+				 errdetail("Byte %d of %d (0x%02x) does not start a valid character; every string in a model must be valid in the database's encoding.",
+						   valid + 1, len, (unsigned char) s[valid])));
+}
+
+static void
+check_imported_strings(const dl_model *m)
+{
+	char		what[64];
+
+	check_imported_string(m->target, "the target name");
+	for (int i = 0; i < m->n_labels; i++)
+	{
+		snprintf(what, sizeof(what), "label %d", i + 1);
+		check_imported_string(m->labels[i], what);
+	}
+	for (int i = 0; i < m->n_features; i++)
+	{
+		const dl_feature *f = &m->features[i];
+
+		snprintf(what, sizeof(what), "the name of feature %d", i + 1);
+		check_imported_string(f->name, what);
+		for (int c = 0; c < f->n_categories; c++)
+		{
+			snprintf(what, sizeof(what), "category %d of feature %d", c + 1, i + 1);
+			check_imported_string(f->categories[c], what);
+		}
+	}
+	if (m->options_json)
+		check_imported_string(m->options_json, "the options");
+}
+
 Datum
 pgdl_import_model(PG_FUNCTION_ARGS)
 {
-	text	   *model = pgdl_required_text(fcinfo, 0, "model");
+	text	   *model;
 	PgdlModelRef ref;
 	bytea	   *data;
 	dl_model	m;
 	PgdlSave	s;
 
+	/* as the other writers of the registry: refuse before reading the bytes */
+	PreventCommandIfReadOnly("pgdl.import_model()");
+	model = pgdl_required_text(fcinfo, 0, "model");
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -648,6 +701,8 @@ pgdl_import_model(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_NAME),
 				 errmsg("import_model takes a plain model name: the version is assigned")));
 	pgdl_model_from_bytes(data, &m);
+	check_imported_strings(&m);
+	pgdl_check_status(dl_model_probe(&m));
 	memset(&s, 0, sizeof(s));
 	s.name = ref.name;
 	s.model = &m;

@@ -4,12 +4,21 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION pgtap;
-SELECT plan(20);
+SELECT plan(25);
 -- pgTAP's bookkeeping is written under SET ROLE too
 GRANT ALL ON ALL TABLES IN SCHEMA pg_temp TO PUBLIC;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA pg_temp TO PUBLIC;
 
-SELECT is((SELECT count(*) FROM pgdl.models), 3::bigint, 'the three model versions came back');
+SELECT is((SELECT count(*) FROM pgdl.models WHERE name NOT LIKE 'dump\_fuzz\_%'), 4::bigint, 'the four model versions came back');
+SELECT is((SELECT count(*) FROM public.fuzz_outcomes), 300::bigint, 'the fuzz campaign imported 300 mutants');
+SELECT is((SELECT string_agg(DISTINCT state, ', ') FROM public.fuzz_outcomes WHERE state NOT IN ('ok', '22P03', '22021', '54000')),
+          NULL, 'each was accepted or refused with 22P03, 22021 or 54000 (no XX000)');
+SELECT cmp_ok((SELECT count(*) FROM public.fuzz_outcomes WHERE state = 'ok'), '>', 0::bigint, 'some were accepted');
+SELECT is((SELECT count(*) FROM pgdl.models WHERE name LIKE 'dump\_fuzz\_%'),
+          (SELECT count(*) FROM public.fuzz_outcomes WHERE state = 'ok'), 'every accepted mutant came back');
+SELECT set_eq($$SELECT m.name, pgdl.model_info(m.name), public.fuzz_prediction(m.name)
+               FROM pgdl.models m WHERE m.name LIKE 'dump\_fuzz\_%'$$,
+              'SELECT * FROM public.fuzz_before', 'with the same model_info and the same prediction');
 SELECT set_eq($$SELECT name, version, task, owner::text, created_at, deployed, description, layers, options, features,
                       labels, parameters, size_bytes, metrics, target, trained_by::text,
                       md5(pgdl.export_model(name || '@' || version))

@@ -1,7 +1,8 @@
 -- test/dump/setup.sql: the database that scripts/run_tests.sh section (e)
 -- dumps with pg_dump -Fc and restores with pg_restore (serially and with
 -- -j): two models with versions, a deployment, a dropped version, grants
--- and a second owner, plus what test/dump/check.sql compares the restored
+-- and a second owner, the models an import_model fuzz campaign let in,
+-- plus what test/dump/check.sql compares the restored
 -- database with (predictions and the registry as they were; plain tables,
 -- so they travel in the same dump).
 \set ON_ERROR_STOP 1
@@ -32,6 +33,41 @@ SELECT version FROM pgdl.train_model('dump_reg', 'public.dump_src', 'yr', '[{"ty
 	ARRAY['a', 'b'], '{"epochs":5,"impute":"mean","description":"a regression that survives a dump"}');
 SELECT pgdl.grant_model('dump_reg', '-');
 RESET ROLE;
+
+-- an import_model fuzz campaign (test/pgtap/lib/model_blobs.sql): 300
+-- mutants of three exported models (labels, categories, an imputer),
+-- their length and checksum fixed, imported with every error caught.  The
+-- accepted ones must all survive the dump: nothing the registry accepts may
+-- break a restore (invalid UTF-8 in a label once did).
+\ir ../pgtap/lib/model_blobs.sql
+CREATE TABLE public.dump_text AS
+SELECT i AS id, (i % 10) / 10.0 AS a, CASE WHEN i % 3 = 0 THEN 'rouge' ELSE 'vert' END AS colour,
+       CASE WHEN i % 10 >= 5 THEN 'été' ELSE 'hiver' END AS season
+FROM generate_series(1, 60) i;
+SELECT version FROM pgdl.train_model('dump_text', 'public.dump_text', 'season', '[{"type":"dense","units":3}]',
+	ARRAY['a', 'colour'], '{"epochs":2,"categorical":["colour"],"description":"catégorie"}');
+CREATE TABLE public.fuzz_outcomes (i int PRIMARY KEY, state text NOT NULL);
+SELECT setseed(0.5);
+DO $$
+DECLARE
+    blobs bytea[] := ARRAY[pgdl.export_model('dump_cls@1'), pgdl.export_model('dump_reg'), pgdl.export_model('dump_text')];
+BEGIN
+    FOR i IN 1..300 LOOP
+        BEGIN
+            PERFORM pgdl.import_model('dump_fuzz_' || i, pg_temp.mutant(blobs[1 + i % 3], 400));
+            INSERT INTO public.fuzz_outcomes VALUES (i, 'ok');
+        EXCEPTION WHEN OTHERS THEN
+            INSERT INTO public.fuzz_outcomes VALUES (i, SQLSTATE);
+        END;
+    END LOOP;
+END $$;
+-- a model's answer for every input 0.5 (a function of the dumped schema, so check.sql has it too)
+CREATE FUNCTION public.fuzz_prediction(m text) RETURNS float8[] LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN pgdl.model_info(m) ->> 'task' = 'regression' THEN ARRAY[pgdl.predict(m, x)] ELSE pgdl.predict_proba(m, x) END
+    FROM (SELECT array_fill(0.5::float8, ARRAY[(pgdl.model_info(m) -> 'input_shape' ->> 0)::int]) x) s $$;
+CREATE TABLE public.fuzz_before AS
+SELECT m.name, pgdl.model_info(m.name) AS info, public.fuzz_prediction(m.name) AS prediction
+FROM pgdl.models m WHERE m.name LIKE 'dump\_fuzz\_%';
 
 -- what the restored database must give again
 CREATE TABLE public.expected AS

@@ -22,24 +22,15 @@
 
 #include "harness.h"
 #include "nn_testing.h"
+#include "../fuzz/layer_models.h"
 
 #define NO_LIMIT ((size_t) 1 << 40)
-
-static char *
-dup(const char *s)
-{
-	size_t		n = strlen(s) + 1;
-	char	   *p = dl_alloc(n);
-
-	memcpy(p, s, n);
-	return p;
-}
 
 static void
 set_feature(dl_feature *f, const char *name, dl_feature_kind kind, int length, int rows, int cols)
 {
 	memset(f, 0, sizeof(*f));
-	f->name = dup(name);
+	f->name = model_strdup(name);
 	f->kind = kind;
 	f->length = length;
 	f->rows = rows;
@@ -63,11 +54,11 @@ build_full(dl_model *m)
 	memset(m, 0, sizeof(*m));
 	m->task = DL_TASK_CLASSIFICATION;
 	m->loss = DL_LOSS_CE;
-	m->target = dup("species");
+	m->target = model_strdup("species");
 	m->n_labels = 3;
 	m->labels = dl_alloc(3 * sizeof(char *));
 	for (int i = 0; i < 3; i++)
-		m->labels[i] = dup(labels[i]);
+		m->labels[i] = model_strdup(labels[i]);
 	m->n_features = 5;
 	m->features = dl_alloc(5 * sizeof(dl_feature));
 	set_feature(&m->features[0], "age", DL_FEATURE_NUMBER, 1, 0, 0);
@@ -77,7 +68,7 @@ build_full(dl_model *m)
 	m->features[3].n_categories = 3;
 	m->features[3].categories = dl_alloc(3 * sizeof(char *));
 	for (int i = 0; i < 3; i++)
-		m->features[3].categories[i] = dup(colors[i]);
+		m->features[3].categories[i] = model_strdup(colors[i]);
 	set_feature(&m->features[4], "never", DL_FEATURE_CATEGORICAL, 0, 0, 0);
 	m->n_inputs = 11;
 
@@ -96,7 +87,7 @@ build_full(dl_model *m)
 	}
 	m->scaler->scale[3] = NAN;	/* a scaler fitted on NaN keeps it */
 	m->scaler->hi[3] = NAN;
-	m->options_json = dup("{\"epochs\": 5, \"description\": \"caf\xC3\xA9\"}");
+	m->options_json = model_strdup("{\"epochs\": 5, \"description\": \"caf\xC3\xA9\"}");
 
 	CHECK_STATUS(dl_parse_layers(
 								 "[{\"type\":\"dense\",\"units\":8,\"activation\":\"relu\"},"
@@ -107,12 +98,12 @@ build_full(dl_model *m)
 	CHECK_STATUS(dl_complete_output(&specs, &n, DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE), DL_OK);
 	CHECK_STATUS(dl_network_init(&m->net, specs, n, &in), DL_OK);
 	dl_network_init_params(&m->net, 7);
-	/* odd bit patterns travel too: a negative zero and a NaN with a payload */
+	/* odd bit patterns travel too: a negative zero and the smallest subnormal */
 	m->net.params[0] = -0.0f;
 	{
-		uint32_t	nan_bits = 0x7FC12345u;
+		uint32_t	subnormal_bits = 0x00000001u;
 
-		memcpy(&m->net.params[1], &nan_bits, 4);
+		memcpy(&m->net.params[1], &subnormal_bits, 4);
 	}
 	dl_free(specs);
 }
@@ -128,11 +119,11 @@ build_cnn(dl_model *m)
 	memset(m, 0, sizeof(*m));
 	m->task = DL_TASK_CLASSIFICATION;
 	m->loss = DL_LOSS_CE;
-	m->target = dup("digit");
+	m->target = model_strdup("digit");
 	m->n_labels = 3;
 	m->labels = dl_alloc(3 * sizeof(char *));
 	for (int i = 0; i < 3; i++)
-		m->labels[i] = dup(i == 0 ? "0" : i == 1 ? "1" : "2");
+		m->labels[i] = model_strdup(i == 0 ? "0" : i == 1 ? "1" : "2");
 	m->n_features = 1;
 	m->features = dl_alloc(sizeof(dl_feature));
 	set_feature(&m->features[0], "pixels", DL_FEATURE_ARRAY, 72, 0, 0);
@@ -162,7 +153,7 @@ build_small(dl_model *m, bool with_scaler)
 	memset(m, 0, sizeof(*m));
 	m->task = DL_TASK_REGRESSION;
 	m->loss = DL_LOSS_MSE;
-	m->target = dup("y");
+	m->target = model_strdup("y");
 	m->n_features = 1;
 	m->features = dl_alloc(sizeof(dl_feature));
 	set_feature(&m->features[0], "x", DL_FEATURE_NUMBER, 1, 0, 0);
@@ -265,17 +256,18 @@ read_copy(const uint8_t *blob, size_t len, size_t max_params, dl_model *m)
 
 /*
  * With PGDL_MODEL_CORPUS set to a directory, the blobs of the round-trip
- * tests are also written there as fuzz seeds, each twice: after mode byte 0
- * (read as is) and 1 (fuzz_model.c fixes the length and checksum first).
+ * tests are also written there as fuzz seeds: after mode byte 0 (read as
+ * is) and 1 (fuzz_model.c fixes the length and checksum first), for the
+ * modes from first_mode on.
  */
 static void
-save_seed(const char *name, const uint8_t *blob, size_t len)
+save_seed_modes(const char *name, int first_mode, const uint8_t *blob, size_t len)
 {
 	const char *dir = getenv("PGDL_MODEL_CORPUS");
 
 	if (dir == NULL)
 		return;
-	for (int mode = 0; mode < 2; mode++)
+	for (int mode = first_mode; mode < 2; mode++)
 	{
 		char		path[1024];
 		FILE	   *f;
@@ -285,6 +277,12 @@ save_seed(const char *name, const uint8_t *blob, size_t len)
 		if (f == NULL || fputc(mode, f) == EOF || fwrite(blob, 1, len, f) != len || fclose(f) != 0)
 			th_fail(__FILE__, __LINE__, "cannot write %s", path);
 	}
+}
+
+static void
+save_seed(const char *name, const uint8_t *blob, size_t len)
+{
+	save_seed_modes(name, 0, blob, len);
 }
 
 static void
@@ -674,8 +672,8 @@ test_round_trip(void)
 	m.loss = DL_LOSS_BCE;
 	m.n_labels = 2;
 	m.labels = dl_alloc(2 * sizeof(char *));
-	m.labels[0] = dup("false");
-	m.labels[1] = dup("");		/* an empty text label is a label */
+	m.labels[0] = model_strdup("false");
+	m.labels[1] = model_strdup("");		/* an empty text label is a label */
 	m.net.layers[0].spec.activation = DL_ACT_SIGMOID;
 	m.net.layers[0].spec.activation_given = true;
 	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
@@ -735,7 +733,7 @@ test_scaler_kinds(void)
 			}
 			m.scaler = s;
 		}
-		m.options_json = dup("");
+		m.options_json = model_strdup("{}");
 		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
 		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
 		check_same_model(&m, &back);
@@ -1137,6 +1135,258 @@ test_writer_checks(void)
 	th_end();
 }
 
+
+/*
+ * One model per layer type (test/fuzz/layer_models.h, fuzz_model.c's
+ * templates): each reads back as it was, predicts finite values on an
+ * input of zeros (dl_model_probe) and, with PGDL_MODEL_CORPUS set, is
+ * written as the seed seed-layer-<name>-1.
+ */
+static void
+test_layer_models(void)
+{
+	bool		covered[DL_LAYER_LAST + 1] = {false};
+
+	th_begin("model: one model per layer type round-trips, scores an input of zeros and seeds the fuzzer");
+	for (int t = 0; t < N_LAYER_MODELS; t++)
+	{
+		const layer_model *lm = &layer_models[t];
+		dl_model	m,
+					back;
+		uint8_t    *blob;
+		size_t		len;
+		char		name[64];
+		bool		has_type = false;
+
+		th_clear_error();
+		if (build_layer_model(lm, &m) != DL_OK)
+		{
+			th_fail(__FILE__, __LINE__, "template %s: %s", lm->name, th_last_message);
+			dl_model_free(&m);
+			continue;
+		}
+		for (int i = 0; i < m.net.n_layers; i++)
+			has_type |= m.net.layers[i].spec.type == lm->type;
+		CHECK(has_type);
+		covered[lm->type] = true;
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+		check_same_model(&m, &back);
+		CHECK_STATUS(dl_model_probe(&back), DL_OK);
+		snprintf(name, sizeof(name), "layer-%s", lm->name);
+		save_seed_modes(name, 1, blob, len);
+		dl_model_free(&back);
+		dl_free(blob);
+		dl_model_free(&m);
+	}
+	for (int type = DL_LAYER_DENSE; type <= DL_LAYER_LAST; type++)
+		if (!covered[type])
+			th_fail(__FILE__, __LINE__, "no template for layer type %d (%s)", type,
+					dl_layer_type_name((dl_layer_type) type));
+	th_end();
+}
+
+/* the blob of m with parameter i set to the float bits given, the checksum fixed */
+static uint8_t *
+blob_with_param(const dl_model *m, size_t i, uint32_t bits, size_t *len)
+{
+	uint8_t    *blob;
+
+	CHECK_STATUS(dl_model_write(m, &blob, len), DL_OK);
+	store32(blob + *len - 4 - 4 * (m->net.n_params - i), bits);
+	fix_crc(blob, *len);
+	return blob;
+}
+
+static void
+test_nonfinite_params(void)
+{
+	static const struct
+	{
+		const char *tmpl;
+		size_t		param;		/* index into the parameter buffer */
+		uint32_t	bits;
+		const char *needle;
+	}			cases[] = {
+		{"dense", 0, 0x7FC00000u, "layer 1 (dense) has a non-finite parameter: number 1 of its 12 is nan"},
+		{"dense", 11, 0xFF800000u, "layer 1 (dense) has a non-finite parameter: number 12 of its 12 is -inf"},
+		{"dense", 12, 0x7F800000u, "layer 3 (dense) has a non-finite parameter: number 1 of its 12 is inf"},
+		{"dense", 2, 0x7F812345u, "layer 1 (dense) has a non-finite parameter: number 3 of its 12 is nan"},	/* a signalling NaN */
+		{"batchnorm", 7, 0x7FC00000u, "layer 1 (batchnorm) has a non-finite parameter: number 8 of its 12 is nan"},
+		{"batchnorm", 9, 0xBF800000u, "layer 1 (batchnorm) has a negative running variance: -1 for channel 1"},
+		{"batchnorm", 11, 0x80000001u, "layer 1 (batchnorm) has a negative running variance"},
+		{"positional_encoding", 5, 0x7F800000u, "layer 1 (positional_encoding) has a non-finite parameter: number 6 of its 12 is inf"},
+		{"lstm-bidirectional", 60, 0x7FC00000u, "layer 1 (lstm) has a non-finite parameter"},
+		{"transformer_encoder", 3, 0xFFC00000u, "layer 1 (transformer_encoder) has a non-finite parameter: number 4 of"},
+		{"embedding", 9, 0x7F800000u, "layer 1 (embedding) has a non-finite parameter: number 10 of its 10 is inf"},
+	};
+
+	th_begin("model: a non-finite parameter or a negative running variance is refused by the reader and the writer, naming the layer");
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+	{
+		dl_model	m,
+					back;
+		uint8_t    *blob;
+		size_t		len;
+		float		saved;
+		int			t = 0;
+		dl_status	st;
+
+		while (t < N_LAYER_MODELS && strcmp(layer_models[t].name, cases[c].tmpl) != 0)
+			t++;
+		CHECK_STATUS(build_layer_model(&layer_models[t], &m), DL_OK);
+		/* the reader: a blob whose checksum is right */
+		blob = blob_with_param(&m, cases[c].param, cases[c].bits, &len);
+		st = read_copy(blob, len, NO_LIMIT, &back);
+		if (st != DL_EFORMAT || strstr(th_last_message, "invalid model: ") == NULL ||
+			strstr(th_last_message, cases[c].needle) == NULL || !model_is_zero(&back))
+			th_fail(__FILE__, __LINE__, "case %zu: status %d, \"%s\", expected DL_EFORMAT with \"%s\"",
+					c, (int) st, th_last_message, cases[c].needle);
+		if (st == DL_OK)
+			dl_model_free(&back);
+		dl_free(blob);
+		/* the writer never writes what the reader refuses */
+		saved = m.net.params[cases[c].param];
+		memcpy(&m.net.params[cases[c].param], &cases[c].bits, 4);
+		th_clear_error();
+		blob = NULL;
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+		CHECK(blob == NULL && strstr(th_last_message, "cannot write the model") != NULL &&
+			  strstr(th_last_message, cases[c].needle) != NULL);
+		m.net.params[cases[c].param] = saved;
+		dl_model_free(&m);
+	}
+	th_end();
+}
+
+static void
+test_options_text(void)
+{
+	static const struct
+	{
+		const char *text;
+		dl_status	want;
+		const char *needle;
+	}			cases[] = {
+		{"{}", DL_OK, NULL},
+		{" {\"epochs\": 5, \"description\": \"caf\xC3\xA9 \\u00e9\", \"layers\": [1, {\"a\": null}]} ", DL_OK, NULL},
+		{"", DL_EFORMAT, "the options are not JSON: "},
+		{"[1]", DL_EFORMAT, "the options are not a JSON object"},
+		{"\"{}\"", DL_EFORMAT, "the options are not a JSON object"},
+		{"{\"a\": 1} {}", DL_EFORMAT, "the options are not JSON: "},
+		{"{\"a\": 1, \"a\": 2}", DL_EFORMAT, "the options are not JSON: "},
+		{"{\"a\": \"x\\u0000y\"}", DL_EFORMAT, "the options hold a \\u0000, which no text can hold"},
+		{"{\"a\\u0000\": 1}", DL_EFORMAT, "the options hold a \\u0000"},
+		{"{\"a\": [[\"\\u0000\"]]}", DL_EFORMAT, "the options hold a \\u0000"},
+		{"{\"a\": \"\\ud800\"}", DL_EFORMAT, "the options are not JSON: "},
+	};
+
+	th_begin("model: the options are one JSON object without \\u0000, for the reader and the writer");
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+	{
+		dl_model	m,
+					back;
+		uint8_t    *blob = NULL;
+		size_t		len;
+		dl_status	st;
+
+		/* the writer */
+		build_small(&m, false);
+		m.options_json = model_strdup(cases[c].text);
+		th_clear_error();
+		st = dl_model_write(&m, &blob, &len);
+		if (st != (cases[c].want == DL_OK ? DL_OK : DL_EINVAL) ||
+			(cases[c].needle && strstr(th_last_message, cases[c].needle) == NULL))
+			th_fail(__FILE__, __LINE__, "writing case %zu: status %d, \"%s\"", c, (int) st, th_last_message);
+		dl_free(blob);
+		blob = NULL;
+		/* the reader: the options of "{}" replaced with the text, lengths and checksum fixed */
+		dl_free(m.options_json);
+		m.options_json = model_strdup("{}");
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+		{
+			size_t		n = strlen(cases[c].text);
+			size_t		at = len - 4 - 8 - 4 * m.net.n_params - 2;	/* the 2 bytes "{}" */
+			size_t		len2 = len - 2 + n;
+			uint8_t    *b2 = malloc(len2);
+
+			CHECK(memcmp(blob + at, "{}", 2) == 0);
+			memcpy(b2, blob, at - 4);
+			store32(b2 + at - 4, (uint32_t) n);
+			memcpy(b2 + at, cases[c].text, n);
+			memcpy(b2 + at + n, blob + at + 2, len - at - 2);
+			store32(b2 + 20, (uint32_t) len2);
+			fix_crc(b2, len2);
+			st = read_copy(b2, len2, NO_LIMIT, &back);
+			if (st != cases[c].want || (cases[c].needle && strstr(th_last_message, cases[c].needle) == NULL))
+				th_fail(__FILE__, __LINE__, "reading case %zu: status %d, \"%s\"", c, (int) st, th_last_message);
+			if (st == DL_OK)
+			{
+				CHECK(strcmp(back.options_json, cases[c].text) == 0);
+				dl_model_free(&back);
+			}
+			free(b2);
+		}
+		dl_free(blob);
+		dl_model_free(&m);
+	}
+	th_end();
+}
+
+static void
+test_probe(void)
+{
+	dl_model	m;
+	int			t = 0;
+
+	th_begin("model: dl_model_probe refuses a network that overflows on an input of zeros, with finite parameters");
+	build_small(&m, false);
+	CHECK_STATUS(dl_model_probe(&m), DL_OK);
+	m.net.params[1] = 3e38f;	/* the bias: finite, and the output is finite */
+	CHECK_STATUS(dl_model_probe(&m), DL_OK);
+	dl_model_free(&m);
+
+	/* dense 3 (gelu, no bias) on 4 inputs, flatten, output dense 3 (softmax): biases of 3e38 on zeros */
+	while (strcmp(layer_models[t].name, "dense") != 0)
+		t++;
+	CHECK_STATUS(build_layer_model(&layer_models[t], &m), DL_OK);
+	CHECK(m.net.n_params == 12 + 12);
+	/* the output's W (3 x 3) and bias: logits of 3e38 + 3e38 overflow, and softmax makes NaN */
+	m.net.params[12 + 9] = 3e38f;
+	m.net.params[12 + 10] = 3e38f;
+	CHECK_STATUS(dl_model_probe(&m), DL_OK);	/* 3e38 each: finite, softmax is fine */
+	m.net.layers[0].spec.activation = DL_ACT_LINEAR;
+	for (int i = 0; i < 12; i++)
+		m.net.params[i] = 0.0f;
+	for (int i = 0; i < 9; i++)
+		m.net.params[12 + i] = 3e38f;
+	/* zeros stay zeros through the first layer: still finite */
+	CHECK_STATUS(dl_model_probe(&m), DL_OK);
+	dl_model_free(&m);
+
+	/* a regression whose output is the sum of two biases of 3e38 through weights of 3e38 */
+	{
+		dl_layer_spec specs[2];
+		dl_shape	in = {1, {1}};
+
+		build_small(&m, false);
+		dl_network_free(&m.net);
+		dl_layer_spec_defaults(&specs[0], DL_LAYER_DENSE);
+		specs[0].units = 2;
+		dl_layer_spec_defaults(&specs[1], DL_LAYER_DENSE);
+		specs[1].units = 1;
+		CHECK_STATUS(dl_network_init(&m.net, specs, 2, &in), DL_OK);
+		CHECK(m.net.n_params == 4 + 3);
+		for (int i = 0; i < 7; i++)
+			m.net.params[i] = 3e38f;
+		th_clear_error();
+		CHECK_STATUS(dl_model_probe(&m), DL_EFORMAT);
+		CHECK(strstr(th_last_message, "invalid model: it predicts inf for output 1 of 1 on an input of zeros") != NULL);
+		dl_model_free(&m);
+	}
+	th_end();
+}
+
 void
 suite_model_io(void)
 {
@@ -1149,4 +1399,8 @@ suite_model_io(void)
 	test_hostile_fields();
 	test_max_params();
 	test_writer_checks();
+	test_layer_models();
+	test_nonfinite_params();
+	test_options_text();
+	test_probe();
 }

@@ -11,8 +11,10 @@
  * The reader treats the bytes as hostile (pgdl.import_model takes any
  * bytea): every count and length is compared with the bytes that remain
  * before anything is allocated, with overflow-safe arithmetic, so a few
- * bytes can never ask for a large allocation; strings must hold no NUL;
- * enums must be known; the network is rebuilt with dl_network_plan, which
+ * bytes can never ask for a large allocation; strings must hold no NUL
+ * (which encoding they are in is the host's to check: the core does not
+ * know the database's); enums must be known; parameters must be finite;
+ * the options must be one JSON object; the network is rebuilt with dl_network_plan, which
  * validates the layers and shapes, and its parameter count must equal the
  * stored one and stay within max_params before the parameters are
  * allocated.  What the model says about its inputs (features, scaler,
@@ -32,6 +34,7 @@
 #include <string.h>
 
 #include "dl_nn.h"
+#include "json.h"
 
 #define HEADER_LEN 28			/* magic, version, flags, header length, total length */
 #define CHECKSUM_LEN 4
@@ -252,6 +255,87 @@ check_scaler(const dl_scaler *s, bool imputer, int n_inputs, dl_status bad)
 }
 
 /*
+ * No layer type stores an infinity or a NaN by design: batchnorm's running
+ * statistics are averages of finite batches and a sinusoidal positional
+ * table holds sines and cosines.  So a non-finite parameter is damage or a
+ * forgery, and it would make every prediction NaN; so would a negative
+ * running variance (its square root is taken), which no training gives.
+ */
+static dl_status
+check_params(const dl_network *net, dl_status bad)
+{
+	for (int i = 0; i < net->n_layers; i++)
+	{
+		const dl_layer *l = &net->layers[i];
+		const float *p = net->params + l->param_offset;
+
+		for (size_t j = 0; j < l->n_params; j++)
+		{
+			if (!isfinite(p[j]))
+				return model_error(bad, "layer %d (%s) has a non-finite parameter: number %zu of its %zu is %g",
+								   i + 1, dl_layer_type_name(l->spec.type), j + 1, l->n_params, (double) p[j]);
+			if ((j & 0xFFFFF) == 0xFFFFF)
+				dl_check_interrupts();
+		}
+		if (l->spec.type == DL_LAYER_BATCHNORM)
+		{
+			/* gamma, beta, running mean, running variance: c each */
+			size_t		c = l->n_params / 4;
+
+			for (size_t j = 0; j < c; j++)
+				if (p[3 * c + j] < 0.0f)
+					return model_error(bad, "layer %d (batchnorm) has a negative running variance: %g for channel %zu",
+									   i + 1, (double) p[3 * c + j], j + 1);
+		}
+	}
+	return DL_OK;
+}
+
+/* a decoded string of the options with a NUL (\u0000), which no text can hold */
+static bool
+json_has_nul(const dl_json *v)
+{
+	if (v->type == DL_JSON_STRING)
+		return !dl_json_plain_string(v);
+	for (int i = 0; v->type == DL_JSON_ARRAY && i < v->n; i++)
+		if (json_has_nul(&v->elems[i]))
+			return true;
+	for (int i = 0; v->type == DL_JSON_OBJECT && i < v->n; i++)
+		if (strlen(v->members[i].key) != v->members[i].key_len ||
+			json_has_nul(&v->members[i].value))
+			return true;
+	return false;
+}
+
+/*
+ * The options go into the registry's jsonb column and, as they are, into
+ * the object model_info returns: they must be one JSON object that text
+ * can hold.
+ */
+static dl_status
+check_options(const char *text, dl_status bad)
+{
+	dl_json_doc *doc = NULL;
+	dl_json_error err;
+	const dl_json *root;
+	dl_status	st = DL_OK;
+
+	if (dl_json_parse_quiet(text, SIZE_MAX, 0, &doc, &err) != DL_OK)
+	{
+		if (doc)
+			dl_json_free(doc);
+		return model_error(bad, "the options are not JSON: %s at character %d", err.message, err.pos);
+	}
+	root = dl_json_root(doc);
+	if (root->type != DL_JSON_OBJECT)
+		st = model_error(bad, "the options are not a JSON object");
+	else if (json_has_nul(root))
+		st = model_error(bad, "the options hold a \\u0000, which no text can hold");
+	dl_json_free(doc);
+	return st;
+}
+
+/*
  * Everything the prediction path relies on.  n_inputs has been set (the
  * reader sets it from the features).
  */
@@ -314,7 +398,9 @@ check_model(const dl_model *m, dl_status bad)
 		return st;
 	if (m->scaler && (st = check_scaler(m->scaler, false, m->n_inputs, bad)) != DL_OK)
 		return st;
-	return DL_OK;
+	if (m->options_json && (st = check_options(m->options_json, bad)) != DL_OK)
+		return st;
+	return check_params(net, bad);
 }
 
 /* ---- writing ---- */
@@ -1203,6 +1289,32 @@ dl_model_read(const uint8_t *data, size_t len, size_t max_params, dl_model *out)
 	}
 	*out = m;
 	return DL_OK;
+}
+
+dl_status
+dl_model_probe(const dl_model *m)
+{
+	size_t		n_in = dl_shape_size(&m->net.input_shape);
+	size_t		n_out = dl_shape_size(&m->net.output_shape);
+	dl_workspace *ws;
+	float	   *x,
+			   *y;
+	dl_status	st = dl_workspace_create(&m->net, 1, false, &ws);
+
+	if (st != DL_OK)
+		return st;
+	x = dl_alloc(sizeof(float) * n_in);
+	y = dl_alloc(sizeof(float) * n_out);
+	memset(x, 0, sizeof(float) * n_in);
+	dl_network_predict(&m->net, ws, x, 1, y);
+	for (size_t k = 0; k < n_out && st == DL_OK; k++)
+		if (!isfinite(y[k]))
+			st = dl_error(DL_EFORMAT, "invalid model: it predicts %g for output %zu of %zu on an input of zeros",
+						  (double) y[k], k + 1, n_out);
+	dl_free(y);
+	dl_free(x);
+	dl_workspace_free(ws);
+	return st;
 }
 
 static void

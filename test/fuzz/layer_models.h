@@ -1,0 +1,114 @@
+/*-------------------------------------------------------------------------
+ *
+ * layer_models.h
+ *	  One small model per layer type (and per variant the weights format
+ *	  stores differently), built in memory: the templates fuzz_model.c
+ *	  mutates, and the models test/unit/test_model_io.c round-trips and
+ *	  writes as seeds of test/fuzz/corpus/model (see its README).
+ *
+ * Each is a 3-class classification (labels "a", "b", "c", target "y") on
+ * one feature "x" that gives the template's input: a number array for a
+ * vector or an image, a matrix for a sequence (rows x cols).  The layers
+ * are completed with the output layer as training does, the parameters
+ * initialised from a fixed seed.  The engine's hooks must be installed.
+ *
+ * test/fuzz/layer_models.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGDL_LAYER_MODELS_H
+#define PGDL_LAYER_MODELS_H
+
+#include <string.h>
+
+#include "dl_nn.h"
+
+typedef struct layer_model
+{
+	const char *name;			/* the layer type, and the variant */
+	dl_layer_type type;			/* the type it is there for */
+	const char *layers;			/* JSON, before the output layer */
+	dl_shape	input;
+} layer_model;
+
+/* every type of dl_layer_type, in its order; a flatten where the output needs a vector */
+static const layer_model layer_models[] = {
+	{"dense", DL_LAYER_DENSE, "[{\"type\":\"dense\",\"units\":3,\"activation\":\"gelu\",\"use_bias\":false},{\"type\":\"flatten\"}]", {1, {4}}},
+	{"dropout", DL_LAYER_DROPOUT, "[{\"type\":\"dropout\",\"rate\":0.25}]", {1, {4}}},
+	{"flatten", DL_LAYER_FLATTEN, "[{\"type\":\"flatten\"}]", {2, {2, 3}}},
+	{"reshape", DL_LAYER_RESHAPE, "[{\"type\":\"reshape\",\"target_shape\":[3,-1]},{\"type\":\"flatten\"}]", {1, {6}}},
+	{"batchnorm", DL_LAYER_BATCHNORM, "[{\"type\":\"batchnorm\",\"momentum\":0.2,\"epsilon\":1e-3}]", {1, {3}}},
+	{"layernorm", DL_LAYER_LAYERNORM, "[{\"type\":\"layernorm\"},{\"type\":\"flatten\"}]", {2, {2, 3}}},
+	{"activation", DL_LAYER_ACTIVATION, "[{\"type\":\"activation\",\"activation\":\"leaky_relu\",\"alpha\":0.2}]", {1, {4}}},
+	{"conv2d", DL_LAYER_CONV2D, "[{\"type\":\"conv2d\",\"filters\":2,\"kernel\":[2,3],\"padding\":\"same\",\"activation\":\"relu\"},{\"type\":\"flatten\"}]", {3, {1, 3, 4}}},
+	{"conv1d", DL_LAYER_CONV1D, "[{\"type\":\"conv1d\",\"filters\":2,\"kernel\":2,\"dilation\":2},{\"type\":\"flatten\"}]", {2, {4, 2}}},
+	{"maxpool2d", DL_LAYER_MAXPOOL2D, "[{\"type\":\"maxpool2d\",\"pool\":[2,2],\"stride\":1},{\"type\":\"flatten\"}]", {3, {2, 3, 3}}},
+	{"avgpool2d", DL_LAYER_AVGPOOL2D, "[{\"type\":\"avgpool2d\",\"pool\":[2,1]},{\"type\":\"flatten\"}]", {3, {1, 4, 2}}},
+	{"maxpool1d", DL_LAYER_MAXPOOL1D, "[{\"type\":\"maxpool1d\",\"pool\":2},{\"type\":\"flatten\"}]", {2, {4, 2}}},
+	{"global_avgpool", DL_LAYER_GLOBAL_AVGPOOL, "[{\"type\":\"global_avgpool\"}]", {3, {2, 2, 2}}},
+	{"embedding", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"input_dim\":5,\"output_dim\":2},{\"type\":\"flatten\"}]", {1, {3}}},
+	{"lstm", DL_LAYER_LSTM, "[{\"type\":\"lstm\",\"units\":2}]", {2, {3, 2}}},
+	{"lstm-bidirectional", DL_LAYER_LSTM, "[{\"type\":\"lstm\",\"units\":2,\"bidirectional\":true,\"return_sequences\":true},{\"type\":\"flatten\"}]", {2, {3, 2}}},
+	{"gru", DL_LAYER_GRU, "[{\"type\":\"gru\",\"units\":2,\"return_sequences\":true},{\"type\":\"flatten\"}]", {2, {3, 2}}},
+	{"gru-bidirectional", DL_LAYER_GRU, "[{\"type\":\"gru\",\"units\":2,\"bidirectional\":true}]", {2, {3, 2}}},
+	{"attention", DL_LAYER_ATTENTION, "[{\"type\":\"attention\",\"heads\":2,\"key_dim\":2,\"causal\":true},{\"type\":\"flatten\"}]", {2, {3, 4}}},
+	{"transformer_encoder", DL_LAYER_TRANSFORMER_ENCODER, "[{\"type\":\"transformer_encoder\",\"heads\":2,\"ff_dim\":6,\"norm_first\":true},{\"type\":\"global_avgpool\"}]", {2, {3, 4}}},
+	{"positional_encoding", DL_LAYER_POSITIONAL_ENCODING, "[{\"type\":\"positional_encoding\"},{\"type\":\"flatten\"}]", {2, {3, 4}}},
+	{"positional_encoding-learned", DL_LAYER_POSITIONAL_ENCODING, "[{\"type\":\"positional_encoding\",\"encoding\":\"learned\"},{\"type\":\"flatten\"}]", {2, {3, 4}}},
+};
+
+#define N_LAYER_MODELS ((int) (sizeof(layer_models) / sizeof(layer_models[0])))
+
+/* a copy of s in the engine's memory (dl_model_free frees it) */
+static char *
+model_strdup(const char *s)
+{
+	size_t		n = strlen(s) + 1;
+	char	   *p = dl_alloc(n);
+
+	memcpy(p, s, n);
+	return p;
+}
+
+/* builds template lm into *m (freed with dl_model_free); DL_OK or the engine's error */
+static dl_status
+build_layer_model(const layer_model *lm, dl_model *m)
+{
+	static const char *const labels[] = {"a", "b", "c"};
+	dl_layer_spec *specs;
+	int			n;
+	dl_feature *f;
+	dl_status	st;
+
+	memset(m, 0, sizeof(*m));
+	m->task = DL_TASK_CLASSIFICATION;
+	m->loss = DL_LOSS_CE;
+	m->target = model_strdup("y");
+	m->labels = dl_alloc(3 * sizeof(char *));
+	for (int i = 0; i < 3; i++)
+		m->labels[i] = model_strdup(labels[i]);
+	m->n_labels = 3;
+	m->features = f = dl_alloc(sizeof(dl_feature));
+	memset(f, 0, sizeof(*f));
+	m->n_features = 1;
+	f->name = model_strdup("x");
+	f->length = m->n_inputs = (int) dl_shape_size(&lm->input);
+	f->kind = lm->input.ndim == 2 ? DL_FEATURE_MATRIX : DL_FEATURE_ARRAY;
+	if (lm->input.ndim == 2)
+	{
+		f->rows = lm->input.dim[0];
+		f->cols = lm->input.dim[1];
+	}
+	m->options_json = model_strdup("{\"epochs\": 1}");
+	if ((st = dl_parse_layers(lm->layers, &specs, &n)) != DL_OK)
+		return st;
+	st = dl_complete_output(&specs, &n, DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE);
+	if (st == DL_OK)
+		st = dl_network_init(&m->net, specs, n, &lm->input);
+	dl_free(specs);
+	if (st == DL_OK)
+		dl_network_init_params(&m->net, 11);
+	return st;
+}
+
+#endif							/* PGDL_LAYER_MODELS_H */
