@@ -16,7 +16,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(193);
+SELECT plan(208);
 
 CREATE ROLE hj_hostile NOLOGIN;
 CREATE ROLE hj_victim NOLOGIN;
@@ -147,14 +147,16 @@ SELECT is((SELECT count(*) FROM pgdl.train_kmeans('hj_km', 'public.hj_src', 2, A
           'the victim trains hj_km (k-means)');
 SELECT is((SELECT count(*) FROM pgdl.train_pca('hj_pca', 'public.hj_src', 2, ARRAY['a', 'b'])), 2::bigint,
           'the victim trains hj_pca (PCA)');
+SELECT lives_ok($$SELECT pgdl.grant_model('hj_lab', 'hj_hostile')$$, 'the victim grants hj_lab to the hostile role');
 RESET ROLE;
 
--- What q returns (its rows as text) when role r runs it with search_path p,
--- undone afterwards; or the SQLSTATE and message of its error.  The query
--- text is built before search_path changes: nothing here but q runs under p.
+-- What q (a query, or a statement with RETURNING) returns, its rows as
+-- text, when role r runs it with search_path p, undone afterwards; or the
+-- SQLSTATE and message of its error.  The statement is built before
+-- search_path changes: nothing here but q runs under p.
 CREATE FUNCTION pg_temp.hj_run(r text, p text, q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
-    sql text := 'SELECT pg_catalog.string_agg(x::pg_catalog.text, '' | '') FROM (' || q || ') x';
+    sql text := 'WITH x AS (' || q || ') SELECT pg_catalog.string_agg(x::pg_catalog.text, '' | '') FROM x';
     setrole text := pg_catalog.format('SET LOCAL ROLE %I', r);
     res text;
 BEGIN
@@ -170,8 +172,10 @@ BEGIN
     RETURN res;
 END $$;
 
--- every pgdl function that reads a source or the registry, or writes it
-CREATE TEMP TABLE hj_cases (ord serial, what text, q text);
+-- every pgdl function that reads a source or the registry, or writes it;
+-- and the registry's trigger, which runs pgdl's code when a superuser
+-- changes a key column directly (by the victims in the order of hj_victims)
+CREATE TEMP TABLE hj_cases (ord serial, what text, q text, victims int[] DEFAULT '{1,2}');
 INSERT INTO hj_cases (what, q) VALUES
     ('train_model (a new name)', $$SELECT version, epochs, train_loss FROM pgdl.train_model('hj_new', 'public.hj_src', 'y',
         '[{"type":"dense","units":3}]', ARRAY['a', 'b', 'c'], '{"epochs":2,"seed":3,"categorical":["c"],"description":"d"}')$$),
@@ -230,6 +234,15 @@ INSERT INTO hj_cases (what, q) VALUES
         pgdl.is_outlier(sc, ARRAY[0.5, 2]) FROM (SELECT pgdl.standard_scaler(ARRAY[a, b]) AS sc FROM public.hj_src) t$$),
     ('classification_metrics, regression_metrics, roc_auc', $$SELECT pgdl.classification_metrics(c, c), pgdl.regression_metrics(a, b),
         pgdl.roc_auc(y, b) FROM public.hj_src$$);
+INSERT INTO hj_cases (what, q, victims) VALUES
+    ('UPDATE of a name in pgdl.model_names (its trigger)',
+     $$UPDATE pgdl.model_names SET name = name WHERE name OPERATOR(pg_catalog.=) 'hj_net' RETURNING name$$, '{2}'),
+    ('UPDATE of the keys in pgdl.model_versions (its trigger)',
+     $$UPDATE pgdl.model_versions SET name = name, version = version WHERE name OPERATOR(pg_catalog.=) 'hj_net' RETURNING name, version$$, '{2}'),
+    ('UPDATE of a name in pgdl.model_grants (its trigger)',
+     $$UPDATE pgdl.model_grants SET name = name WHERE name OPERATOR(pg_catalog.=) 'hj_lab' RETURNING name$$, '{2}'),
+    ('UPDATE of the keys in pgdl.model_epochs (its trigger)',
+     $$UPDATE pgdl.model_epochs SET name = name, version = version WHERE name OPERATOR(pg_catalog.=) 'hj_net' RETURNING name, epoch$$, '{2}');
 
 -- the reference: each case as each victim with a clean search_path
 CREATE TEMP TABLE hj_victims (ord int, label text, role text);
@@ -238,12 +251,12 @@ CREATE TEMP TABLE hj_paths (ord int, path text);
 INSERT INTO hj_paths VALUES (1, 'hj, pg_catalog, public'), (2, 'hj, public');
 CREATE TEMP TABLE hj_clean AS
 SELECT c.ord AS case_ord, v.ord AS victim_ord, pg_temp.hj_run(v.role, 'public', c.q) AS result
-FROM hj_cases c CROSS JOIN hj_victims v;
+FROM hj_cases c JOIN hj_victims v ON v.ord = ANY (c.victims);
 
 SELECT is((SELECT array_agg(c.what || ': ' || coalesce(k.result, 'no rows') ORDER BY c.ord)
            FROM hj_clean k JOIN hj_cases c ON c.ord = k.case_ord
            WHERE k.result IS NULL OR k.result LIKE 'ERROR %'), NULL,
-          'with a clean search_path every case runs and returns rows, for both victims');
+          'with a clean search_path every case runs and returns rows, for its victims');
 SELECT is(pg_temp.hj_run('hj_victim', 'hj, pg_catalog, public', 'SELECT 1 = 1'),
           'ERROR HJ001: search_path hijack: pgdl called an operator on integer, integer',
           'the trap works: the victim''s own "1 = 1" calls the hostile operator with hj before pg_catalog');
@@ -253,9 +266,25 @@ ALTER SEQUENCE pg_temp.hj_ran RESTART;
 -- the trial: one assertion per case, victim and search_path
 SELECT is(pg_temp.hj_run(v.role, p.path, c.q), k.result,
           format('%s, search_path %s: %s as with a clean search_path', v.label, p.path, c.what))
-FROM hj_cases c CROSS JOIN hj_victims v CROSS JOIN hj_paths p
+FROM hj_cases c JOIN hj_victims v ON v.ord = ANY (c.victims) CROSS JOIN hj_paths p
 JOIN hj_clean k ON k.case_ord = c.ord AND k.victim_ord = v.ord
 ORDER BY c.ord, v.ord, p.ord;
+
+-- the trigger still refuses what it refused, whatever the search_path
+SELECT is(pg_temp.hj_run('hj_root', p.path, $$UPDATE pgdl.model_names SET name = 'hj_renamed'
+                                               WHERE name OPERATOR(pg_catalog.=) 'hj_net' RETURNING name$$),
+          'ERROR 23503: a model cannot be renamed', format('search_path %s: a superuser cannot rename a model', p.path))
+FROM hj_paths p ORDER BY p.ord;
+SELECT is(pg_temp.hj_run('hj_root', p.path, $$UPDATE pgdl.model_versions SET version = 7
+                                               WHERE name OPERATOR(pg_catalog.=) 'hj_net' RETURNING name$$),
+          'ERROR 23503: the name and version of a model version cannot be changed',
+          format('search_path %s: nor renumber a version', p.path))
+FROM hj_paths p ORDER BY p.ord;
+SELECT is(pg_temp.hj_run('hj_root', p.path, $$UPDATE pgdl.model_epochs SET name = NULL
+                                               WHERE name OPERATOR(pg_catalog.=) 'hj_net' RETURNING name$$),
+          'ERROR 23503: the name and version of a model version cannot be changed',
+          format('search_path %s: nor set the name of a history row to NULL', p.path))
+FROM hj_paths p ORDER BY p.ord;
 
 SELECT is((SELECT is_called FROM pg_temp.hj_ran), false, 'no hostile object ran, not even one whose error was caught');
 
