@@ -23,9 +23,17 @@
 #            databases, each checked by test/dump/check.sql (pgTAP: the same
 #            predictions, versions, owners, grants and history); one count per
 #            assertion, plus one per dump or restore that fails
-# regress, pgtap and dump run against one throwaway cluster (scripts/cluster.sh),
-# stopped on any exit.  A section that cannot run at all (a build fails, the
-# cluster does not start, no test files) counts as failed, never as zero.
+#   crash    kill -9 of a backend in the middle of import_model and of
+#            train_model saving a 4 MB model (test/crash/kill_save.sh, in the
+#            database made by test/crash/setup.sql), then the recovered
+#            registry checked by test/crash/check.sql (amcheck, no trace of the
+#            killed saves, everything else bit for bit, new versions saved);
+#            one count per assertion of each.  It comes last: the kills
+#            restart every session of the cluster
+# regress, pgtap, dump and crash run against one throwaway cluster
+# (scripts/cluster.sh), stopped on any exit.  A section that cannot run at
+# all (a build fails, the cluster does not start, no test files) counts as
+# failed, never as zero.
 #
 # Output: a summary per section and the details of what failed (TAP lines,
 # regression.diffs, sanitizer reports); the full logs go to a temporary
@@ -117,7 +125,7 @@ tap() {
 	fi
 	sec_pass=$((sec_pass + pass))
 	sec_fail=$((sec_fail + fail + extra))
-	printf '  %-32s %5d passed, %d failed\n' "$label" "$pass" $((fail + extra))
+	printf '  %-36s %5d passed, %d failed\n' "$label" "$pass" $((fail + extra))
 	if [ $((fail + extra)) -gt 0 ]; then
 		[ -z "$why" ] || echo "    $why"
 		# everything but the passing lines: failures, diagnostics, sanitizer reports
@@ -174,7 +182,7 @@ for h in "${harnesses[@]}"; do
 	find "$corpus" -type f -print0 | sort -z | xargs -0 "$bin" >"$bin.log" 2>&1 || status=$?
 	if [ "$status" -eq 0 ]; then
 		sec_pass=$((sec_pass + 1))
-		printf '  %-32s ok (%d inputs)\n' "fuzz_$name" "$files"
+		printf '  %-36s ok (%d inputs)\n' "fuzz_$name" "$files"
 	else
 		fail 1 "fuzz_$name replaying $files inputs from $corpus/ (exit status $status)"
 		# name the first input that fails on its own
@@ -186,7 +194,7 @@ for h in "${harnesses[@]}"; do
 done
 end_section
 
-# --- the cluster for (c), (d) and (e) --------------------------------------------
+# --- the cluster for (c), (d), (e) and (f) ----------------------------------------
 
 cluster=$(mktemp -d /tmp/pgdl-cluster.XXXXXX)
 cluster_ok=1
@@ -238,7 +246,7 @@ else
 			*) sec_fail=$((sec_fail + 1)); failed_names+=("$t (${result[$t]:-did not run})") ;;
 		esac
 	done
-	printf '  %-32s %5d passed, %d failed\n' "sql/*.sql" "$sec_pass" "$sec_fail"
+	printf '  %-36s %5d passed, %d failed\n' "sql/*.sql" "$sec_pass" "$sec_fail"
 	if [ "$status" -ne 0 ] && [ "$sec_fail" -eq 0 ]; then
 		fail 1 "pg_regress exit status $status"
 	fi
@@ -323,7 +331,27 @@ else
 fi
 end_section
 
-# --- (f) stop the cluster, (g) the summary --------------------------------------------
+# --- (f) kill -9 in the middle of a save ----------------------------------------------
+
+begin_section crash "kill -9 of a backend saving a model, then the registry (test/crash)"
+if [ "$cluster_ok" -eq 0 ]; then
+	fail 2 "the test cluster did not start"
+elif ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS pgdl_crash' \
+		-c 'CREATE DATABASE pgdl_crash' >"$logs/crash-setup.log" 2>&1 </dev/null \
+	|| ! psql -X -q -v ON_ERROR_STOP=1 -d pgdl_crash -f test/crash/setup.sql >>"$logs/crash-setup.log" 2>&1 </dev/null; then
+	fail 2 "setting up the database pgdl_crash (test/crash/setup.sql)"
+	show "$logs/crash-setup.log" 30
+else
+	status=0
+	bash test/crash/kill_save.sh "$cluster/log" >"$logs/crash-kill.tap" 2>&1 </dev/null || status=$?
+	tap "test/crash/kill_save.sh" "$logs/crash-kill.tap" "$status"
+	status=0
+	psql -X -q -At -v ON_ERROR_STOP=1 -d pgdl_crash -f test/crash/check.sql >"$logs/crash-check.tap" 2>&1 </dev/null || status=$?
+	tap "test/crash/check.sql" "$logs/crash-check.tap" "$status"
+fi
+end_section
+
+# --- (g) stop the cluster, (h) the summary --------------------------------------------
 
 stop_cluster
 if [ "$total_fail" -eq 0 ] && [ -z "${PGDL_KEEP_LOGS:-}" ]; then

@@ -373,14 +373,15 @@ dl_pca_parse_options(const char *json, bool *correlation)
 	{
 		const dl_json_member *m = &root->members[i];
 
-		if (strcmp(m->key, "matrix") != 0)
+		/* lengths too: a decoded NUL ("matrix\u0000x") must not end a key or a value early */
+		if (m->key_len != strlen("matrix") || strcmp(m->key, "matrix") != 0)
 			st = dl_error(DL_EINVAL, "unknown option \"%s\"; accepted options: matrix",
 						  dl_json_printable(m->key, m->key_len, buf, sizeof(buf)));
 		else if (m->value.type == DL_JSON_NULL)
 			 /* the default */ ;
-		else if (m->value.type == DL_JSON_STRING && strcmp(m->value.str, "covariance") == 0)
+		else if (dl_json_plain_string(&m->value) && strcmp(m->value.str, "covariance") == 0)
 			*correlation = false;
-		else if (m->value.type == DL_JSON_STRING && strcmp(m->value.str, "correlation") == 0)
+		else if (dl_json_plain_string(&m->value) && strcmp(m->value.str, "correlation") == 0)
 			*correlation = true;
 		else
 			st = dl_error(DL_EINVAL, "option \"matrix\" must be \"covariance\" or \"correlation\", got %s",

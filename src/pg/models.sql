@@ -90,13 +90,16 @@ BEGIN
 		END IF;
 		RETURN OLD;
 	END IF;
-	-- UPDATE: the keys stay
+	-- UPDATE: the keys stay.  Not IS DISTINCT FROM, which finds its = through
+	-- the caller's search_path; the keys of OLD are never NULL, so "<> is not
+	-- false" is "distinct from" (a NULL NEW key included).
 	IF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'model_versions' OR TG_TABLE_NAME OPERATOR(pg_catalog.=) 'model_epochs' THEN
-		IF NEW.name IS DISTINCT FROM OLD.name OR NEW.version IS DISTINCT FROM OLD.version THEN
+		IF (NEW.name OPERATOR(pg_catalog.<>) OLD.name) IS NOT FALSE
+		   OR (NEW.version OPERATOR(pg_catalog.<>) OLD.version) IS NOT FALSE THEN
 			RAISE EXCEPTION 'the name and version of a model version cannot be changed'
 				USING ERRCODE = 'foreign_key_violation';
 		END IF;
-	ELSIF NEW.name IS DISTINCT FROM OLD.name THEN
+	ELSIF (NEW.name OPERATOR(pg_catalog.<>) OLD.name) IS NOT FALSE THEN
 		RAISE EXCEPTION 'a model cannot be renamed' USING ERRCODE = 'foreign_key_violation',
 			HINT = 'Export it, import it under the new name and drop the old one.';
 	END IF;

@@ -3,28 +3,35 @@
  * fuzz_spec.c
  *	  libFuzzer harness for the layers and options parsers
  *	  (dl_parse_layers, dl_parse_options, dl_layers_to_json,
- *	  dl_complete_output).
+ *	  dl_complete_output, dl_pca_parse_options).
  *
- * Each input is parsed, as layers and as options, from a NUL-terminated
- * copy in an exact-size block, so ASan catches a read past the NUL.  The
- * harness traps when a property breaks: a failure comes with exactly one
- * error report carrying the returned status (DL_ETEXT for malformed JSON,
- * DL_EINVAL otherwise) and leaves no result behind; parsed layers print as
- * JSON that parses back to identical specs and prints identically (the
- * registry stores that text); completing the output either fails with
- * DL_EINVAL or ends in a dense layer of the requested size; parsed options
- * are within their documented ranges.
+ * Each input is parsed, as layers, as train_model options and as pca
+ * options, from a NUL-terminated copy in an exact-size block, so ASan
+ * catches a read past the NUL.  The harness traps when a property breaks: a
+ * failure comes with exactly one error report carrying the returned status
+ * (DL_ETEXT for malformed JSON, DL_EINVAL otherwise) and leaves no result
+ * behind; parsed layers print as JSON that parses back to identical specs
+ * and prints identically (the registry stores that text); completing the
+ * output either fails with DL_EINVAL or ends in a dense layer of the
+ * requested size; parsed options are finite and within their documented
+ * ranges, and, written back as JSON by the harness, parse to the same
+ * options; pca options are accepted only when the document, read by the
+ * JSON parser alone, is an object whose keys are all exactly "matrix" with
+ * null, "covariance" or "correlation" (no byte more: a decoded NUL does not
+ * end a key or a value), and the result is the last of those.
  *
  * test/fuzz/fuzz_spec.c
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dl_nn.h"
+#include "json.h"
 
 #define FUZZ_NAME "fuzz_spec"
 #include "fuzz_common.h"
@@ -114,6 +121,8 @@ fuzz_layers(const char *text)
 	dl_free(specs);
 }
 
+static void check_options_round_trip(const dl_options *o);
+
 static void
 fuzz_options(const char *text)
 {
@@ -141,7 +150,191 @@ fuzz_options(const char *text)
 	for (int i = 0; i < o.n_categorical; i++)
 		if (strlen(o.categorical[i]) < 1 || strlen(o.categorical[i]) > DL_MAX_NAME)
 			__builtin_trap();
+	if (!isfinite(o.train.learning_rate) || !isfinite(o.train.weight_decay) || !isfinite(o.train.l1) ||
+		!isfinite(o.train.clip_norm) || !isfinite(o.train.huber_delta) || !isfinite(o.train.momentum) ||
+		!(o.train.momentum >= 0 && o.train.momentum < 1) || o.train.weight_decay < 0 ||
+		o.train.l1 < 0 || o.train.clip_norm < 0)
+		__builtin_trap();
+	check_options_round_trip(&o);
 	dl_options_free(&o);
+}
+
+/* a JSON string of the bytes s[0..len) (an independent writer: not the engine's) */
+static void
+put_string(char **p, const char *s, size_t len)
+{
+	*(*p)++ = '"';
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (c == '"' || c == '\\')
+		{
+			*(*p)++ = '\\';
+			*(*p)++ = (char) c;
+		}
+		else if (c < 0x20)
+			*p += sprintf(*p, "\\u%04x", c);
+		else
+			*(*p)++ = (char) c;
+	}
+	*(*p)++ = '"';
+}
+
+static bool
+same_string(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * Writes parsed options back as JSON (every key the parse set, numbers with
+ * 17 significant digits, so each float and double reads back exactly) and
+ * parses that: the same options must come out.  An option read one way and
+ * kept another (a value rounded, a flag lost, a string cut) breaks it.
+ */
+static void
+check_options_round_trip(const dl_options *o)
+{
+	static const char *const impute_names[] = {NULL, "mean", "median", "drop_row"};
+	const dl_train_options *t = &o->train;
+	size_t		cap = 4096 + (o->description ? 6 * strlen(o->description) : 0) +
+		(o->warm_start ? 6 * strlen(o->warm_start) : 0);
+	char	   *json;
+	char	   *p;
+	dl_options	b;
+
+	for (int i = 0; i < o->n_categorical; i++)
+		cap += 6 * strlen(o->categorical[i]) + 4;
+	json = p = malloc(cap);
+	p += sprintf(p, "{\"learning_rate\": %.17g, \"batch_size\": %d, \"epochs\": %d, \"weight_decay\": %.17g, "
+				 "\"l1\": %.17g, \"clip_norm\": %.17g, \"validation_fraction\": %.17g, "
+				 "\"early_stopping_patience\": %d, \"standardize\": %s, \"momentum\": %.17g, \"nesterov\": %s, "
+				 "\"beta1\": %.17g, \"beta2\": %.17g, \"huber_delta\": %.17g, \"optimizer\": \"%s\"",
+				 (double) t->learning_rate, t->batch_size, t->epochs, (double) t->weight_decay,
+				 (double) t->l1, (double) t->clip_norm, o->validation_fraction, t->patience,
+				 o->standardize ? "true" : "false", (double) t->momentum, t->nesterov ? "true" : "false",
+				 (double) t->beta1, (double) t->beta2, (double) t->huber_delta, dl_optimizer_name(t->optimizer));
+	if (o->task != 0)
+		p += sprintf(p, ", \"task\": \"%s\"", dl_task_name(o->task));
+	if (o->loss_given)
+		p += sprintf(p, ", \"loss\": \"%s\"", dl_loss_name(t->loss));
+	if (o->seed_given)
+		p += sprintf(p, ", \"seed\": %llu", (unsigned long long) t->seed);
+	if (o->impute != DL_MISSING_ERROR)
+		p += sprintf(p, ", \"impute\": \"%s\"", impute_names[o->impute]);
+	if (o->max_memory_kb > 0)
+		p += sprintf(p, ", \"max_memory\": %lld", (long long) o->max_memory_kb);
+	if (o->has_input_shape)
+	{
+		p += sprintf(p, ", \"input_shape\": [");
+		for (int i = 0; i < o->input_shape.ndim; i++)
+			p += sprintf(p, "%s%d", i ? ", " : "", o->input_shape.dim[i]);
+		*p++ = ']';
+	}
+	if (o->n_categorical > 0)
+	{
+		p += sprintf(p, ", \"categorical\": [");
+		for (int i = 0; i < o->n_categorical; i++)
+		{
+			if (i)
+				*p++ = ',';
+			put_string(&p, o->categorical[i], strlen(o->categorical[i]));
+		}
+		*p++ = ']';
+	}
+	if (o->warm_start)
+	{
+		p += sprintf(p, ", \"warm_start\": ");
+		put_string(&p, o->warm_start, strlen(o->warm_start));
+	}
+	if (o->description)
+	{
+		p += sprintf(p, ", \"description\": ");
+		put_string(&p, o->description, strlen(o->description));
+	}
+	*p++ = '}';
+	*p = '\0';
+
+	n_errors = 0;
+	if (dl_parse_options(json, &b) != DL_OK || n_errors != 0)
+		__builtin_trap();
+	if (b.train.loss != t->loss || b.train.huber_delta != t->huber_delta || b.train.optimizer != t->optimizer ||
+		b.train.learning_rate != t->learning_rate || b.train.momentum != t->momentum ||
+		b.train.nesterov != t->nesterov || b.train.beta1 != t->beta1 || b.train.beta2 != t->beta2 ||
+		b.train.adam_epsilon != t->adam_epsilon || b.train.weight_decay != t->weight_decay ||
+		b.train.l1 != t->l1 || b.train.clip_norm != t->clip_norm || b.train.batch_size != t->batch_size ||
+		b.train.epochs != t->epochs || b.train.patience != t->patience || b.train.seed != t->seed ||
+		b.task != o->task || b.loss_given != o->loss_given ||
+		b.has_input_shape != o->has_input_shape || b.validation_fraction != o->validation_fraction ||
+		b.standardize != o->standardize || b.n_categorical != o->n_categorical || b.impute != o->impute ||
+		!same_string(b.warm_start, o->warm_start) || !same_string(b.description, o->description) ||
+		b.max_memory_kb != o->max_memory_kb || b.seed_given != o->seed_given)
+		__builtin_trap();
+	if (o->has_input_shape &&
+		(b.input_shape.ndim != o->input_shape.ndim ||
+		 memcmp(b.input_shape.dim, o->input_shape.dim, sizeof(int) * (size_t) o->input_shape.ndim) != 0))
+		__builtin_trap();
+	for (int i = 0; i < o->n_categorical; i++)
+		if (strcmp(b.categorical[i], o->categorical[i]) != 0)
+			__builtin_trap();
+	dl_options_free(&b);
+	free(json);
+}
+
+/*
+ * pca's options, against what the JSON parser alone makes of the text: the
+ * verdict and the result must follow from the document.
+ */
+static void
+fuzz_pca_options(const char *text)
+{
+	bool		correlation = true;
+	bool		want = false;
+	bool		valid = true;
+	dl_json_doc *doc = NULL;
+	dl_json_error err;
+	dl_status	st;
+
+	n_errors = 0;
+	st = dl_pca_parse_options(text, &correlation);
+	if (dl_json_parse_quiet(text, 1 << 20, 0, &doc, &err) != DL_OK)
+		valid = false;
+	else
+	{
+		const dl_json *root = dl_json_root(doc);
+
+		valid = root->type == DL_JSON_OBJECT;
+		for (int i = 0; valid && i < root->n; i++)
+		{
+			const dl_json_member *m = &root->members[i];
+			const dl_json *v = &m->value;
+
+			if (m->key_len != 6 || memcmp(m->key, "matrix", 6) != 0)
+				valid = false;
+			else if (v->type == DL_JSON_NULL)
+				continue;
+			else if (v->type == DL_JSON_STRING && v->len == 10 && memcmp(v->str, "covariance", 10) == 0)
+				want = false;
+			else if (v->type == DL_JSON_STRING && v->len == 11 && memcmp(v->str, "correlation", 11) == 0)
+				want = true;
+			else
+				valid = false;
+		}
+	}
+	if (doc)
+		dl_json_free(doc);
+	if (st == DL_OK)
+	{
+		if (!valid || n_errors != 0 || correlation != want)
+			__builtin_trap();
+	}
+	else
+	{
+		check_failure(st);
+		if (valid)
+			__builtin_trap();
+	}
 }
 
 int
@@ -154,6 +347,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	fuzz_layers(text);
 	fuzz_options(text);
+	fuzz_pca_options(text);
 	free(text);
 	return 0;
 }

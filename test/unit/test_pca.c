@@ -350,6 +350,12 @@ test_options(void)
 	CHECK_STATUS(dl_pca_parse_options("{\"whiten\": true}", &corr), DL_EINVAL);
 	CHECK(strstr(th_last_message, "whiten") != NULL);
 	CHECK_STATUS(dl_pca_parse_options("[]", &corr), DL_EINVAL);
+	/* a decoded NUL ends neither the key nor the value (found by fuzz_spec) */
+	corr = false;
+	CHECK_STATUS(dl_pca_parse_options("{\"matrix\\u0000x\": \"correlation\"}", &corr), DL_EINVAL);
+	CHECK(strstr(th_last_message, "unknown option") != NULL);
+	CHECK_STATUS(dl_pca_parse_options("{\"matrix\": \"correlation\\u0000!\"}", &corr), DL_EINVAL);
+	CHECK(!corr);
 	th_clear_error();
 	th_end();
 }
