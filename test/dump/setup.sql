@@ -61,10 +61,20 @@ BEGIN
         END;
     END LOOP;
 END $$;
--- a model's answer for every input 0.5 (a function of the dumped schema, so check.sql has it too)
-CREATE FUNCTION public.fuzz_prediction(m text) RETURNS float8[] LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN pgdl.model_info(m) ->> 'task' = 'regression' THEN ARRAY[pgdl.predict(m, x)] ELSE pgdl.predict_proba(m, x) END
-    FROM (SELECT array_fill(0.5::float8, ARRAY[(pgdl.model_info(m) -> 'input_shape' ->> 0)::int]) x) s $$;
+-- a model's answer for every input 0.5, or its error's SQLSTATE (a mutant's
+-- scaler may send 0.5 beyond float32: 22003); a function of the dumped
+-- schema, so check.sql has it too
+CREATE FUNCTION public.fuzz_prediction(m text) RETURNS text LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    x float8[] := array_fill(0.5::float8, ARRAY[(pgdl.model_info(m) -> 'input_shape' ->> 0)::int]);
+BEGIN
+    IF pgdl.model_info(m) ->> 'task' = 'regression' THEN
+        RETURN ARRAY[pgdl.predict(m, x)]::text;
+    END IF;
+    RETURN pgdl.predict_proba(m, x)::text;
+EXCEPTION WHEN OTHERS THEN
+    RETURN 'error ' || SQLSTATE;
+END $$;
 CREATE TABLE public.fuzz_before AS
 SELECT m.name, pgdl.model_info(m.name) AS info, public.fuzz_prediction(m.name) AS prediction
 FROM pgdl.models m WHERE m.name LIKE 'dump\_fuzz\_%';

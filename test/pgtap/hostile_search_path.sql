@@ -209,9 +209,11 @@ INSERT INTO hj_cases (what, q) VALUES
     ('revoke_model', $$SELECT pgdl.revoke_model('hj_net', 'public')$$),
     ('drop_model of name@1', $$SELECT pgdl.drop_model('hj_net@1')$$),
     ('drop_model of the name', $$SELECT pgdl.drop_model('hj_net')$$),
-    ('the registry views', $$SELECT name, version, task, metrics FROM pgdl.models WHERE name OPERATOR(pg_catalog.~~) 'hj_%'
+    -- ORDER BY takes the types' default btree order, whatever the search_path
+    ('the registry views', $$SELECT * FROM (SELECT name, version, task, metrics FROM pgdl.models WHERE name OPERATOR(pg_catalog.~~) 'hj_%'
         UNION ALL SELECT name, version, metric, NULL FROM pgdl.model_metrics WHERE name OPERATOR(pg_catalog.~~) 'hj_%'
-        UNION ALL SELECT name, version, metric, NULL FROM pgdl.training_history WHERE name OPERATOR(pg_catalog.~~) 'hj_%'$$),
+        UNION ALL SELECT name, version, metric, NULL FROM pgdl.training_history WHERE name OPERATOR(pg_catalog.~~) 'hj_%') u
+        ORDER BY 1, 2, 3$$),
     ('kmeans', $$SELECT * FROM pgdl.kmeans('public.hj_src', 2, ARRAY['a', 'b'], '{"seed":1}')$$),
     ('train_kmeans', $$SELECT * FROM pgdl.train_kmeans('hj_km', 'public.hj_src', 3, ARRAY['a', 'b', 'id'], '{"seed":1}')$$),
     ('silhouette', $$SELECT pgdl.silhouette('hj_km', 'public.hj_src', ARRAY['a', 'b'])$$),
