@@ -17,7 +17,7 @@ CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
 	src/core/nn/optim.o src/core/nn/forward.o src/core/nn/train.o src/core/nn/preprocess.o \
 	src/core/nn/spec.o src/core/nn/model_io.o src/core/nn/conv.o src/core/nn/rnn.o src/core/nn/attention.o \
 	src/core/specfun.o src/core/featsel.o src/core/kmeans.o
-PG_OBJS = src/pg/pgdl.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
+PG_OBJS = src/pg/pgdl.o src/pg/budget.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o \
 	src/pg/metrics.o src/pg/models.o src/pg/features.o src/pg/dataset.o src/pg/train.o src/pg/predict.o \
 	src/pg/progress.o src/pg/evaluate.o src/pg/featsel.o src/pg/pca.o src/pg/cluster.o

@@ -117,8 +117,7 @@ pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVector *out,
 	Oid			elemtype = ARR_ELEMTYPE(arr);
 	int			ndim = ARR_NDIM(arr);
 	int			d;
-	bits8	   *bitmap = ARR_NULLBITMAP(arr);
-	bool		any_null = false;
+	int			n_null;
 
 	if (!pgdl_numeric_type(elemtype) && OidIsValid(pgdl_numeric_base_type(elemtype)))
 		elemtype = pgdl_numeric_base_type(elemtype);	/* an array of a domain */
@@ -142,59 +141,72 @@ pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVector *out,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s has %d elements, more than the limit of %d", what, d, PGDL_MAX_DIM)));
 	out->d = d;
-
-	if (elemtype == FLOAT8OID && bitmap == NULL)
-	{
-		out->x = (const double *) ARR_DATA_PTR(arr);
-		out->isnull = NULL;
-		return;
-	}
-
 	ensure_capacity(scratch, d);
+	out->x = pgdl_array_doubles(arr, elemtype, d, scratch->buf, scratch->nulls, &n_null);
+	out->isnull = n_null > 0 ? scratch->nulls : NULL;
+}
+
+/*
+ * The one decoder of numeric arrays: the n elements of arr (of elemtype, a
+ * numeric type: a domain's base already resolved) as doubles.  Returns a
+ * pointer into the array itself for float8 without NULLs, else buf, filled;
+ * a NULL element is NaN there with nulls[i] set (nulls may be NULL when the
+ * array has none).  *n_null gets the number of NULL elements.
+ */
+const double *
+pgdl_array_doubles(ArrayType *arr, Oid elemtype, int n, double *buf, bool *nulls, int *n_null)
+{
+	bits8	   *bitmap = ARR_NULLBITMAP(arr);
+
+	*n_null = 0;
+	if (elemtype == FLOAT8OID && bitmap == NULL)
+		return (const double *) ARR_DATA_PTR(arr);
 	if (elemtype == NUMERICOID)
 	{
 		array_iter	it;
 
 		array_iter_setup(&it, (AnyArrayType *) arr);
-		for (int i = 0; i < d; i++)
+		for (int i = 0; i < n; i++)
 		{
 			bool		isnull;
 			Datum		v = array_iter_next(&it, &isnull, i, -1, false, TYPALIGN_INT);
 
-			scratch->nulls[i] = isnull;
-			any_null |= isnull;
-			scratch->buf[i] = isnull ? 0.0 : pgdl_datum_to_double(v, NUMERICOID);
+			if (nulls)
+				nulls[i] = isnull;
+			*n_null += isnull;
+			buf[i] = isnull ? NAN : pgdl_datum_to_double(v, NUMERICOID);
 		}
 	}
 	else if (bitmap == NULL)
 	{
 		/* the common case: one tight loop per element type */
 		const char *p = ARR_DATA_PTR(arr);
-		double	   *buf = scratch->buf;
 
 		switch (elemtype)
 		{
 			case FLOAT4OID:
-				for (int i = 0; i < d; i++)
+				for (int i = 0; i < n; i++)
 					buf[i] = ((const float *) p)[i];
 				break;
 			case INT8OID:
-				for (int i = 0; i < d; i++)
+				for (int i = 0; i < n; i++)
 					buf[i] = (double) ((const int64 *) p)[i];
 				break;
 			case INT4OID:
-				for (int i = 0; i < d; i++)
+				for (int i = 0; i < n; i++)
 					buf[i] = (double) ((const int32 *) p)[i];
 				break;
 			case INT2OID:
-				for (int i = 0; i < d; i++)
+				for (int i = 0; i < n; i++)
 					buf[i] = (double) ((const int16 *) p)[i];
 				break;
 			default:			/* bool */
-				for (int i = 0; i < d; i++)
+				for (int i = 0; i < n; i++)
 					buf[i] = ((const bool *) p)[i] ? 1.0 : 0.0;
 				break;
 		}
+		if (nulls)
+			memset(nulls, 0, sizeof(bool) * n);
 	}
 	else
 	{
@@ -204,15 +216,17 @@ pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVector *out,
 			(elemtype == FLOAT4OID || elemtype == INT4OID) ? 4 :
 			(elemtype == INT2OID) ? 2 : 1;
 
-		for (int i = 0; i < d; i++)
+		for (int i = 0; i < n; i++)
 		{
 			double		v;
+			bool		isnull = !(bitmap[i / 8] & (1 << (i % 8)));
 
-			if (!(bitmap[i / 8] & (1 << (i % 8))))
+			if (nulls)
+				nulls[i] = isnull;
+			if (isnull)
 			{
-				scratch->nulls[i] = true;
-				scratch->buf[i] = 0.0;
-				any_null = true;
+				buf[i] = NAN;
+				(*n_null)++;
 				continue;
 			}
 			switch (elemtype)
@@ -236,13 +250,11 @@ pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVector *out,
 					v = *(const bool *) p ? 1.0 : 0.0;
 					break;
 			}
-			scratch->buf[i] = v;
-			scratch->nulls[i] = false;
+			buf[i] = v;
 			p += typlen;
 		}
 	}
-	out->x = scratch->buf;
-	out->isnull = any_null ? scratch->nulls : NULL;
+	return buf;
 }
 
 ArrayType *

@@ -593,15 +593,12 @@ fit_source(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, Memory
 static char *
 source_features(text *source, ArrayType *requested, MemoryContext cxt, PgdlFeatureSet *fs)
 {
-	Oid			relid;
-	char	   *src = pgdl_source_sql_rel(source, &relid);
-	TupleDesc	desc;
+	PgdlDataset ds;
 
-	if (pgdl_source_execute(psprintf("%s LIMIT 0", src)) != SPI_OK_SELECT)
-		elog(ERROR, "pgdl: reading the columns of the source failed");
-	desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
-	pgdl_resolve_features(src, relid, desc, requested, NULL, NULL, 0, cxt, fs);
-	return src;
+	pgdl_dataset_open(&ds, source, NULL);
+	pgdl_dataset_features(&ds, requested, NULL, 0, cxt);
+	*fs = ds.fs;
+	return ds.src;
 }
 
 static void
@@ -648,6 +645,7 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 	Jsonb	   *options = PG_ARGISNULL(first + 3) ? NULL : PG_GETARG_JSONB_P(first + 3);
 	KmOptions	o;
 	MemoryContext cxt;
+	PgdlBudget	budget;
 	PgdlFeatureSet fs;
 	char	   *src;
 	KmFit		fit;
@@ -677,7 +675,8 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 					 errhint("pgdl.kmeans computes a single centroid without saving a model.")));
 	}
 
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl training", ALLOCSET_DEFAULT_SIZES);
+	cxt = pgdl_budget_begin(&budget, "k-means", (size_t) pgdl_max_training_memory_kb * 1024,
+							"pgdl.max_training_memory");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgdl: SPI_connect failed");
 	if (model_name)
@@ -742,7 +741,7 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 	}
 	SPI_finish();
 	put_rows(fcinfo, &fit);
-	MemoryContextDelete(cxt);
+	pgdl_budget_end(&budget);
 	return (Datum) 0;
 }
 
@@ -777,7 +776,9 @@ pgdl_silhouette(PG_FUNCTION_ARGS)
 	char	   *model_ref = text_to_cstring(pgdl_required_text(fcinfo, 0, "model"));
 	text	   *source = pgdl_required_text(fcinfo, 1, "source");
 	ArrayType  *requested = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl training", ALLOCSET_DEFAULT_SIZES);
+	PgdlBudget	budget;
+	MemoryContext cxt = pgdl_budget_begin(&budget, "the silhouette", (size_t) pgdl_max_training_memory_kb * 1024,
+										  "pgdl.max_training_memory");
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	PgdlModel  *pm;
 	const dl_model *m;
@@ -879,6 +880,6 @@ pgdl_silhouette(PG_FUNCTION_ARGS)
 				 errmsg("the silhouette needs at least two rows, the source has %zu", sp.rs.n)));
 	pgdl_check_status(dl_silhouette(xd, sp.rs.n, d, labels, m->n_labels, &score));
 	MemoryContextSwitchTo(old);
-	MemoryContextDelete(cxt);
+	pgdl_budget_end(&budget);
 	PG_RETURN_FLOAT8(score);
 }

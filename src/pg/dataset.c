@@ -37,12 +37,17 @@
 #include "pgdl_glue.h"
 
 #define MAX_CATEGORIES 10000	/* per categorical column */
+
+static void resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requested,
+							 const char *target, char **categorical, int n_categorical,
+							 MemoryContext cxt, PgdlFeatureSet *fs);
 #define FETCH_ROWS 1000
 
 /* ---- the source's columns ---------------------------------------------------- */
 
-TupleDesc
-pgdl_source_describe(text *source, char **src, Oid *relid)
+/* the SQL of a source argument (*relid: its relation, or InvalidOid) and its result's columns */
+static TupleDesc
+source_describe(text *source, char **src, Oid *relid)
 {
 	*src = pgdl_source_sql_rel(source, relid);
 	if (pgdl_source_execute(psprintf("%s LIMIT 0", *src)) != SPI_OK_SELECT)
@@ -50,8 +55,9 @@ pgdl_source_describe(text *source, char **src, Oid *relid)
 	return CreateTupleDescCopy(SPI_tuptable->tupdesc);
 }
 
-Oid
-pgdl_target_type(TupleDesc desc, const char *target)
+/* the type of column target of desc; 42703 naming it when it is not there */
+static Oid
+target_type(TupleDesc desc, const char *target)
 {
 	int			a = pgdl_find_attr(desc, target);
 
@@ -61,6 +67,59 @@ pgdl_target_type(TupleDesc desc, const char *target)
 				 errmsg("target column \"%s\" is not in the source", target),
 				 errhint("Column names are matched exactly, without case folding.")));
 	return TupleDescAttr(desc, a)->atttypid;
+}
+
+void
+pgdl_dataset_open(PgdlDataset *ds, text *source, const char *target)
+{
+	memset(ds, 0, sizeof(*ds));
+	ds->desc = source_describe(source, &ds->src, &ds->relid);
+	if (target)
+	{
+		ds->target.column = target;
+		ds->target.type = target_type(ds->desc, target);
+	}
+}
+
+void
+pgdl_dataset_features(PgdlDataset *ds, ArrayType *requested, char **categorical, int n_categorical,
+					  MemoryContext cxt)
+{
+	resolve_features(ds->src, ds->relid, ds->desc, requested, ds->target.column,
+						  categorical, n_categorical, cxt, &ds->fs);
+}
+
+bool
+pgdl_dataset_classes(PgdlDataset *ds, PgdlManyIntegers many)
+{
+	PgdlTarget *t = &ds->target;
+	Oid			base = getBaseType(t->type);
+	const char *qtarget = pgdl_quote_ident(t->column);
+
+	if (base == BOOLOID || pgdl_text_type(t->type))
+	{
+		t->labels = pgdl_read_labels(ds->src, qtarget, t->type, 0, &t->n_labels);
+		return true;
+	}
+	if (base == FLOAT4OID || base == FLOAT8OID || base == NUMERICOID)
+		return false;
+	if (!pgdl_integer_type(t->type))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("target column \"%s\" is %s: use a number, bool or text target",
+						t->column, format_type_be(t->type))));
+	t->labels = pgdl_read_labels(ds->src, qtarget, t->type, PGDL_MAX_INT_CLASSES, &t->n_labels);
+	if (t->n_labels <= PGDL_MAX_INT_CLASSES)
+		return true;
+	if (many == PGDL_MANY_INTEGERS_ERROR)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot tell whether integer target \"%s\" is a class or a quantity: it has more than %d distinct values",
+						t->column, PGDL_MAX_INT_CLASSES),
+				 errhint("Set the option \"task\" to 'classification' or 'regression'.")));
+	t->labels = NULL;
+	t->n_labels = 0;
+	return false;
 }
 
 /* ---- the feature columns ---------------------------------------------------- */
@@ -315,8 +374,15 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 }
 
 
-void
-pgdl_resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requested,
+/*
+ * The features of src (whose result is desc; relid its relation or
+ * InvalidOid): requested exactly, or by the default rule of the README's
+ * "Features" with a NOTICE; text columns named in categorical are one-hot.
+ * Reads the categories and the array shapes (first row) through SPI; the
+ * features are allocated in cxt.
+ */
+static void
+resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requested,
 					  const char *target, char **categorical, int n_categorical,
 					  MemoryContext cxt, PgdlFeatureSet *fs)
 {
@@ -519,15 +585,15 @@ grow(PgdlMatrix *td)
 	}
 	if (td->x == NULL)
 	{
-		td->x = MemoryContextAllocHuge(CurrentMemoryContext, cap * (size_t) td->d * sizeof(float));
+		td->x = pgdl_budget_alloc(CurrentMemoryContext, cap * (size_t) td->d * sizeof(float));
 		if (td->with_target)
-			td->y = MemoryContextAllocHuge(CurrentMemoryContext, cap * sizeof(float));
+			td->y = pgdl_budget_alloc(CurrentMemoryContext, cap * sizeof(float));
 	}
 	else
 	{
-		td->x = repalloc_huge(td->x, cap * (size_t) td->d * sizeof(float));
+		td->x = pgdl_budget_realloc(td->x, cap * (size_t) td->d * sizeof(float));
 		if (td->y)
-			td->y = repalloc_huge(td->y, cap * sizeof(float));
+			td->y = pgdl_budget_realloc(td->y, cap * sizeof(float));
 	}
 	td->capacity = cap;
 }
@@ -780,11 +846,8 @@ spool_row(PgdlScan *scan, HeapTuple tup, void *arg)
 				 errhint("Train on a sample (e.g. a query with TABLESAMPLE or LIMIT), use fewer features, or raise pgdl.max_training_memory (superuser).")));
 	if (r->n == r->y_capacity)
 	{
-		MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(r->y));
-
 		r->y_capacity *= 2;
-		r->y = repalloc_huge(r->y, sizeof(float) * r->y_capacity);
-		MemoryContextSwitchTo(old);
+		r->y = pgdl_budget_realloc(r->y, sizeof(float) * r->y_capacity);
 	}
 	r->y[r->n++] = yv;
 	ss->buf[0] = (double) scan->rowno;

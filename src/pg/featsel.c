@@ -11,7 +11,7 @@
  *   f_classif, chi2           a class target: text, bool or integer
  *   f_regression, pearson     a numeric target
  *   mutual_info, variance,    either: classes for text, bool and integers
- *   rfe                       with at most FS_MAX_INT_CLASSES values, a
+ *   rfe                       with at most PGDL_MAX_INT_CLASSES values, a
  *                             quantity for real, float8, numeric and other
  *                             integers (train_model's rule)
  *   auto                      f_classif for a class target, f_regression
@@ -43,7 +43,6 @@
 PG_FUNCTION_INFO_V1(pgdl_feature_scores);
 PG_FUNCTION_INFO_V1(pgdl_select_features);
 
-#define FS_MAX_INT_CLASSES 32	/* as train_model: integer targets up to this many values are classes */
 #define FS_METHODS "auto, pearson, f_classif, f_regression, chi2, mutual_info, variance"
 
 /* the name of every model input */
@@ -95,8 +94,8 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 	MemoryContext fs_cxt;
 	MemoryContext old;
 	char	   *src;
-	Oid			relid;
-	TupleDesc	desc;
+	PgdlDataset ds;
+	PgdlBudget	budget;
 	Oid			target_type;
 	Oid			base;
 	const char *qtarget;
@@ -140,12 +139,14 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 						 "Use one of: " FS_METHODS ".")));
 
 	InitMaterializedSRF(fcinfo, 0);
-	fs_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl feature selection", ALLOCSET_DEFAULT_SIZES);
+	fs_cxt = pgdl_budget_begin(&budget, "feature selection", (size_t) pgdl_max_training_memory_kb * 1024,
+							   "pgdl.max_training_memory");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgdl: SPI_connect failed");
 
-	desc = pgdl_source_describe(PG_GETARG_TEXT_PP(0), &src, &relid);
-	target_type = pgdl_target_type(desc, target);
+	pgdl_dataset_open(&ds, PG_GETARG_TEXT_PP(0), target);
+	src = ds.src;
+	target_type = ds.target.type;
 	base = getBaseType(target_type);
 	qtarget = pgdl_quote_ident(target);
 	class_type = base == BOOLOID || pgdl_text_type(target_type) || pgdl_integer_type(target_type);
@@ -178,17 +179,12 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 							 select ? " or rfe" : "")));
 		classes = false;
 	}
-	else if (base == BOOLOID || pgdl_text_type(target_type))
-		classes = true;
-	else if (pgdl_integer_type(target_type))
-	{
-		labels = pgdl_read_labels(src, qtarget, target_type, FS_MAX_INT_CLASSES, &nlabels);
-		classes = nlabels <= FS_MAX_INT_CLASSES;
-		if (!classes)
-			labels = NULL;
-	}
 	else
-		classes = false;
+	{
+		classes = pgdl_dataset_classes(&ds, PGDL_MANY_INTEGERS_QUANTITY);
+		labels = ds.target.labels;
+		nlabels = ds.target.n_labels;
+	}
 	if (is_auto)
 	{
 		method = classes ? DL_FS_F_CLASSIF : DL_FS_F_REGRESSION;
@@ -209,7 +205,8 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 							dl_fs_method_name(method), nlabels)));
 	}
 
-	pgdl_resolve_features(src, relid, desc, requested, target, NULL, 0, fs_cxt, &fs);
+	pgdl_dataset_features(&ds, requested, NULL, 0, fs_cxt);
+	fs = ds.fs;
 	if (select && k > fs.n_inputs)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -296,7 +293,7 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	SPI_finish();
-	MemoryContextDelete(fs_cxt);
+	pgdl_budget_end(&budget);
 }
 
 Datum

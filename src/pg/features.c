@@ -178,38 +178,12 @@ read_array(const PgdlBoundFeature *bf, Datum d, double *x, bool *nulls, int64 ro
 						rowno > 0 ? psprintf(" (the length in the first row; row %lld differs)", (long long) rowno) : "",
 						nitems)));
 
-	if (bf->elemtype == FLOAT4OID && !ARR_HASNULL(arr))
 	{
-		const float *v = (const float *) ARR_DATA_PTR(arr);
+		int			n_null;
+		const double *v = pgdl_array_doubles(arr, bf->elemtype, nitems, x, nulls, &n_null);
 
-		for (int i = 0; i < nitems; i++)
-			x[i] = v[i];
-	}
-	else if (bf->elemtype == FLOAT8OID && !ARR_HASNULL(arr))
-		memcpy(x, ARR_DATA_PTR(arr), sizeof(double) * nitems);
-	else
-	{
-		Datum	   *elems;
-		bool	   *enulls;
-		int16		typlen;
-		bool		typbyval;
-		char		typalign;
-		int			n;
-
-		get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
-		deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign, &elems, &enulls, &n);
-		for (int i = 0; i < n; i++)
-		{
-			if (enulls[i])
-			{
-				x[i] = NAN;
-				nulls[i] = true;
-			}
-			else
-				x[i] = pgdl_datum_to_double(elems[i], bf->elemtype);
-		}
-		pfree(elems);
-		pfree(enulls);
+		if (v != x)
+			memcpy(x, v, sizeof(double) * nitems);
 	}
 	for (int i = 0; i < nitems; i++)
 		if (!isfinite(x[i]))

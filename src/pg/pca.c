@@ -145,8 +145,8 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 	PgdlModelRef ref;
 	bool		correlation;
 	char	   *src;
-	Oid			relid;
-	TupleDesc	desc;
+	PgdlDataset ds;
+	PgdlBudget	budget;
 	PgdlFeatureSet fs;
 	MemoryContext cxt,
 				old;
@@ -165,7 +165,8 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 					(errcode(ERRCODE_INVALID_NAME),
 					 errmsg("train_pca takes a plain model name: each training creates the next version")));
 	}
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl training", ALLOCSET_DEFAULT_SIZES);
+	cxt = pgdl_budget_begin(&budget, "PCA", (size_t) pgdl_max_training_memory_kb * 1024,
+							"pgdl.max_training_memory");
 	old = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgdl: SPI_connect failed");
@@ -173,11 +174,10 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 	if (a->model)
 		pgdl_check_model_writer(ref.name, false);
 
-	src = pgdl_source_sql_rel(a->source, &relid);
-	if (pgdl_source_execute(psprintf("%s LIMIT 0", src)) != SPI_OK_SELECT)
-		elog(ERROR, "pgdl: reading the columns of the source failed");
-	desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
-	pgdl_resolve_features(src, relid, desc, a->requested, NULL, NULL, 0, cxt, &fs);
+	pgdl_dataset_open(&ds, a->source, NULL);
+	pgdl_dataset_features(&ds, a->requested, NULL, 0, cxt);
+	src = ds.src;
+	fs = ds.fs;
 	d = fs.n_inputs;
 	if (a->k < 1 || a->k > d)
 		ereport(ERROR,
@@ -232,7 +232,7 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 		values[3] = PointerGetDatum(pgdl_float8_array(p.components + (size_t) c * d, NULL, d));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	MemoryContextDelete(cxt);
+	pgdl_budget_end(&budget);
 	return (Datum) 0;
 }
 

@@ -81,6 +81,8 @@ pgdl_check_status(dl_status status)
 static void *
 hook_alloc(size_t size)
 {
+	/* charged to the memory budget of the work in progress, if any (budget.c) */
+	pgdl_budget_charge(size);
 	return palloc_extended(size, MCXT_ALLOC_HUGE);
 }
 

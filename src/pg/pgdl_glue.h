@@ -55,6 +55,33 @@ extern text *pgdl_required_text(FunctionCallInfo fcinfo, int arg, const char *na
 /* raises the core's last error if status is not DL_OK (a hook normally did) */
 extern void pgdl_check_status(dl_status status);
 
+/* ---- memory budgets (budget.c) ------------------------------------------------ */
+
+/*
+ * A memory context whose total may not pass limit: the engine's allocations
+ * in it (through the allocation hook) and the glue's large buffers
+ * (pgdl_budget_alloc) are charged before they are made, 54000 past it.
+ */
+typedef struct PgdlBudget
+{
+	MemoryContext cxt;
+	size_t		limit;
+	const char *what;			/* "the training", for the message */
+	const char *limit_name;		/* "pgdl.max_training_memory", for the message */
+	struct PgdlBudget *outer;
+	MemoryContextCallback callback;
+} PgdlBudget;
+
+/* a budget's context, a child of the current one, active until it is deleted */
+extern MemoryContext pgdl_budget_begin(PgdlBudget *b, const char *what, size_t limit,
+									   const char *limit_name);
+extern void pgdl_budget_end(PgdlBudget *b);
+/* 54000 unless size more bytes fit the active budget (when the current context is in it) */
+extern void pgdl_budget_charge(size_t size);
+/* MemoryContextAllocHuge / repalloc_huge, charged first when in the active budget */
+extern void *pgdl_budget_alloc(MemoryContext cxt, size_t size);
+extern void *pgdl_budget_realloc(void *ptr, size_t size);
+
 /* ---- aggregate states (aggstate.c) -------------------------------------- */
 
 #define PGDL_STATE_MAGIC	0x5047444Cu /* "PGDL" */
@@ -205,6 +232,12 @@ extern PgdlVectorScratch *pgdl_vector_scratch(FunctionCallInfo fcinfo);
 extern void pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVector *out,
 							 const char *what);
 /* true if element type can be a feature (float8, real, int2/4/8, numeric, bool) */
+/*
+ * the one decoder of numeric arrays: n elements as doubles, a pointer into
+ * arr for float8 without NULLs, else buf (NULL elements NaN, nulls[i] set)
+ */
+extern const double *pgdl_array_doubles(ArrayType *arr, Oid elemtype, int n, double *buf,
+										bool *nulls, int *n_null);
 extern bool pgdl_numeric_type(Oid typid);
 /* that type, or the base of a domain over it; InvalidOid if not numeric */
 extern Oid	pgdl_numeric_base_type(Oid typid);
@@ -424,22 +457,48 @@ typedef struct PgdlMatrix
 	size_t		limit_bytes;	/* x and y never grow past it (54000) */
 } PgdlMatrix;
 
-/* the SQL of a source argument (*relid: its relation, or InvalidOid) and its result's columns */
-extern TupleDesc pgdl_source_describe(text *source, char **src, Oid *relid);
-/* the type of column target of desc; 42703 naming it when it is not there */
-extern Oid	pgdl_target_type(TupleDesc desc, const char *target);
+/*
+ * A source as data, the one way every function that reads rows of a source
+ * for the engine starts (train_model, cross_validate, feature_scores,
+ * select_features, kmeans, train_kmeans, silhouette, pca, train_pca): its
+ * SQL, its result's columns, the target's type, then the features by the
+ * one column rule (pgdl_dataset_features) and, with a target, whether it
+ * holds classes and which (pgdl_dataset_classes).
+ */
+typedef struct PgdlDataset
+{
+	char	   *src;			/* the source's SQL (a relation as SELECT *) */
+	Oid			relid;			/* its relation, or InvalidOid for a query */
+	TupleDesc	desc;			/* its result's columns */
+	PgdlFeatureSet fs;			/* after pgdl_dataset_features */
+	PgdlTarget	target;			/* column NULL without a target */
+} PgdlDataset;
+
+/* ds from the source argument and the target column (NULL: none; 42703 when missing) */
+extern void pgdl_dataset_open(PgdlDataset *ds, text *source, const char *target);
+/* ds->fs: the requested features, or the default rule's, with categorical ones */
+extern void pgdl_dataset_features(PgdlDataset *ds, ArrayType *requested, char **categorical,
+								  int n_categorical, MemoryContext cxt);
+
+/* what an integer target with more than PGDL_MAX_INT_CLASSES distinct values is */
+typedef enum PgdlManyIntegers
+{
+	PGDL_MANY_INTEGERS_ERROR,	/* 22023 asking for the option "task" (train_model) */
+	PGDL_MANY_INTEGERS_QUANTITY /* a quantity (feature scores) */
+} PgdlManyIntegers;
+
+#define PGDL_MAX_INT_CLASSES 32	/* integer targets up to this many values are classes */
+
+/*
+ * The one rule for what a target holds: bool and text are classes,
+ * real/float8/numeric quantities, integers classes when they have at most
+ * PGDL_MAX_INT_CLASSES distinct values.  Classes get their labels in
+ * ds->target (pgdl_read_labels); a target of another type is 42804.
+ */
+extern bool pgdl_dataset_classes(PgdlDataset *ds, PgdlManyIntegers many);
+
 /* a column of desc by exact name, or -1 */
 extern int	pgdl_find_attr(TupleDesc desc, const char *name);
-/*
- * The features of src (whose result is desc; relid its relation or
- * InvalidOid): requested exactly, or by the default rule of API.md §0 with a
- * NOTICE; text columns named in categorical are one-hot.  Reads the
- * categories and the array shapes (first row) through SPI; the features are
- * allocated in cxt.
- */
-extern void pgdl_resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requested,
-								  const char *target, char **categorical, int n_categorical,
-								  MemoryContext cxt, PgdlFeatureSet *fs);
 extern bool pgdl_integer_type(Oid typid);
 /* the distinct labels of a column in its type's order (limit > 0: stops after limit + 1) */
 extern char **pgdl_read_labels(const char *src, const char *quoted_column, Oid typid, int limit,

@@ -111,41 +111,19 @@ read_input_array(PgdlModel *pm, ArrayType *arr)
 							pm->name, rows, cols, ARR_DIMS(arr)[0], ARR_DIMS(arr)[1]),
 					 errhint("A flat array of the %d values is read step by step.", pm->m.n_inputs)));
 	}
-	if (elemtype == FLOAT4OID && !ARR_HASNULL(arr))
 	{
-		const float *v = (const float *) ARR_DATA_PTR(arr);
+		int			n_null;
+		const double *v = pgdl_array_doubles(arr, elemtype, n, x, pm->nulls, &n_null);
 
-		for (int i = 0; i < n; i++)
-			x[i] = v[i];
-	}
-	else if (elemtype == FLOAT8OID && !ARR_HASNULL(arr))
-		memcpy(x, ARR_DATA_PTR(arr), sizeof(double) * n);
-	else
-	{
-		array_iter	it;
-		int16		typlen;
-		bool		typbyval;
-		char		typalign;
-
-		get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
-		array_iter_setup(&it, (AnyArrayType *) arr);
-		for (int i = 0; i < n; i++)
-		{
-			bool		isnull;
-			Datum		d = array_iter_next(&it, &isnull, i, typlen, typbyval, typalign);
-
-			if (isnull)
-			{
-				if (!pm->m.imputer)
+		if (v != x)
+			memcpy(x, v, sizeof(double) * n);
+		if (n_null > 0 && !pm->m.imputer)
+			for (int i = 0; i < n; i++)
+				if (pm->nulls[i])
 					ereport(ERROR,
 							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 							 errmsg("element %d of the feature vector is NULL", i + 1),
 							 errdetail("Model \"%s\" was trained without an imputer.", pm->name)));
-				x[i] = NAN;
-			}
-			else
-				x[i] = pgdl_datum_to_double(d, elemtype);
-		}
 	}
 	for (int i = 0; i < n; i++)
 		if (!isfinite(x[i]))

@@ -39,7 +39,6 @@
 PG_FUNCTION_INFO_V1(pgdl_train_model);
 PG_FUNCTION_INFO_V1(pgdl_cross_validate);
 
-#define MAX_INT_CLASSES 32		/* integer targets up to this many values are classes */
 
 /* ---- the columns of the source ------------------------------------------- */
 
@@ -417,10 +416,10 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cross-validation needs at least as many rows as folds: %zu rows, %d folds", n, folds)));
 	InitMaterializedSRF(fcinfo, 0);
-	order = MemoryContextAllocHuge(train_cxt, sizeof(uint32) * n);
-	fold_of = MemoryContextAllocHuge(train_cxt, sizeof(int) * n);
+	order = pgdl_budget_alloc(train_cxt, sizeof(uint32) * n);
+	fold_of = pgdl_budget_alloc(train_cxt, sizeof(int) * n);
 	/* each fold prepares every row with its own preprocessing, into the same matrix */
-	work = MemoryContextAllocHuge(train_cxt, sizeof(float) * n * (size_t) data->n_features);
+	work = pgdl_budget_alloc(train_cxt, sizeof(float) * n * (size_t) data->n_features);
 	for (size_t i = 0; i < n; i++)
 		order[i] = (uint32) i;
 	dl_rng_seed(&rng, opts->train.seed);
@@ -547,8 +546,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	dl_layer_spec *specs;
 	int			nspecs;
 	char	   *src;
-	Oid			relid;
-	TupleDesc	desc;
+	PgdlDataset ds;
 	Oid			target_type;
 	dl_model	model;
 	char	  **labels = NULL;
@@ -559,6 +557,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	PgdlFeatureSet fs;
 	PgdlTarget	tg;
 	MemoryContext train_cxt;
+	PgdlBudget	budget;
 	MemoryContext old;
 	dl_dataset	data;
 	dl_split	split;
@@ -567,7 +566,6 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	int			version;
 	TimestampTz started = GetCurrentTimestamp();
 	char	   *metrics_json;
-	const char *qtarget;
 
 	/*
 	 * A read-only transaction (or a hot standby) could only refuse to save
@@ -597,7 +595,9 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 				 errmsg("option \"max_memory\" (%lld kB) may only lower pgdl.max_training_memory (%d kB)",
 						(long long) opts.max_memory_kb, pgdl_max_training_memory_kb)));
 
-	train_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl training", ALLOCSET_DEFAULT_SIZES);
+	/* everything the training holds is charged to the budget (budget.c) */
+	train_cxt = pgdl_budget_begin(&budget, cv_folds > 0 ? "cross-validation" : "the training",
+								  training_limit(&opts), training_limit_name(&opts));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgdl: SPI_connect failed");
@@ -605,39 +605,19 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	if (model_arg)
 		pgdl_check_model_writer(ref.name, false);
 
-	desc = pgdl_source_describe(source, &src, &relid);
-	target_type = pgdl_target_type(desc, target);
-	qtarget = pgdl_quote_ident(target);
-	pgdl_resolve_features(src, relid, desc, requested, target, opts.categorical, opts.n_categorical,
-						  train_cxt, &fs);
+	pgdl_dataset_open(&ds, source, target);
+	src = ds.src;
+	target_type = ds.target.type;
+	pgdl_dataset_features(&ds, requested, opts.categorical, opts.n_categorical, train_cxt);
+	fs = ds.fs;
 
 	/* the task, from the option or the target's type */
 	memset(&model, 0, sizeof(model));
 	model.task = opts.task;
 	if (model.task == 0)
 	{
-		Oid			base = getBaseType(target_type);
-
-		if (base == BOOLOID || pgdl_text_type(target_type))
-			model.task = DL_TASK_CLASSIFICATION;
-		else if (base == FLOAT4OID || base == FLOAT8OID || base == NUMERICOID)
-			model.task = DL_TASK_REGRESSION;
-		else if (pgdl_integer_type(target_type))
-		{
-			labels = pgdl_read_labels(src, qtarget, target_type, MAX_INT_CLASSES, &nlabels);
-			if (nlabels > MAX_INT_CLASSES)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("cannot tell whether integer target \"%s\" is a class or a quantity: it has more than %d distinct values",
-								target, MAX_INT_CLASSES),
-						 errhint("Set the option \"task\" to 'classification' or 'regression'.")));
-			model.task = DL_TASK_CLASSIFICATION;
-		}
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("target column \"%s\" is %s: use a number, bool or text target",
-							target, format_type_be(target_type))));
+		model.task = pgdl_dataset_classes(&ds, PGDL_MANY_INTEGERS_ERROR) ?
+			DL_TASK_CLASSIFICATION : DL_TASK_REGRESSION;
 		ereport(NOTICE,
 				(errmsg("task: %s (target \"%s\" is %s)",
 						dl_task_name(model.task),
@@ -655,8 +635,12 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 				 errhint("A bool target is a classification task.") : 0));
 	if (model.task == DL_TASK_CLASSIFICATION)
 	{
-		if (labels == NULL)
-			labels = pgdl_read_labels(src, qtarget, target_type, 0, &nlabels);
+		/* an explicit classification: any type's distinct values are the labels */
+		if (ds.target.labels == NULL)
+			ds.target.labels = pgdl_read_labels(src, pgdl_quote_ident(target), target_type, 0,
+												&ds.target.n_labels);
+		labels = ds.target.labels;
+		nlabels = ds.target.n_labels;
 		if (nlabels < 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -722,7 +706,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 				 errmsg("more than %u training rows", UINT32_MAX)));
 
 	/* the split, then the model fitted on its training rows */
-	x = MemoryContextAllocHuge(train_cxt, sizeof(float) * rows.n * (size_t) rows.d);
+	x = pgdl_budget_alloc(train_cxt, sizeof(float) * rows.n * (size_t) rows.d);
 	data.x = x;
 	data.y = rows.y;
 	data.n = rows.n;
@@ -736,7 +720,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		cross_validate(fcinfo, &model, &opts, specs, nspecs, &data, &rows, cv_folds, &progress, train_cxt);
 		pgdl_rows_close(&rows);
 		SPI_finish();
-		MemoryContextDelete(train_cxt);
+		pgdl_budget_end(&budget);
 		return (Datum) 0;
 	}
 	old = MemoryContextSwitchTo(train_cxt);
@@ -792,7 +776,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		values[9] = Float8GetDatum((double) (GetCurrentTimestamp() - started) / 1e6);
 		tuplestore_putvalues(rsinfo->setResult, rdesc, values, nulls);
 	}
-	MemoryContextDelete(train_cxt);
+	pgdl_budget_end(&budget);
 	return (Datum) 0;
 }
 

@@ -11,7 +11,7 @@ SET client_min_messages = warning;
 SET statement_timeout = '120s';
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(33);
+SELECT plan(35);
 
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -86,6 +86,19 @@ SELECT throws_like($$SELECT * FROM pgdl.train_model('hi_big', 'small', 'y',
     '% more than the option "max_memory" %', 'the option max_memory is named when it is the limit');
 RESET pgdl.max_training_memory;
 SELECT is((SELECT count(*) FROM pgdl.models WHERE name = 'hi_big'), 0::bigint, 'no version was saved');
+
+-- one memory budget: the rows, the network and its working memory together
+-- (0.1.0 checked the rows and a batch's workspace each against the limit
+-- alone, so a training could hold nearly twice the limit)
+CREATE TEMP TABLE budget_rows AS
+SELECT i AS id, array_fill((i % 5)::real, ARRAY[300]) AS v, (i % 2 = 0) AS y FROM generate_series(1, 1000) i;
+SELECT throws_like($$SELECT * FROM pgdl.train_model('hi_budget', 'budget_rows', 'y',
+    '[{"type":"dense","units":256}]', ARRAY['v'], '{"epochs":1,"max_memory":"2MB"}')$$,
+    'the training needs more memory than the option "max_memory" (2048 kB): % kB held, % kB more asked for',
+    'rows (1.2 MB) and a network (1.2 MB with its gradients and moments) that each fit 2 MB but not together: 54000');
+SELECT lives_ok($$SELECT * FROM pgdl.train_model('hi_budget', 'budget_rows', 'y',
+    '[{"type":"dense","units":256}]', ARRAY['v'], '{"epochs":1,"max_memory":"4MB"}')$$,
+    'the same training within a 4 MB budget');
 
 ------------------------------------------------------------------------------
 -- 4. finite values beyond float32: 22003 naming the column, the row and the
