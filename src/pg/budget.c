@@ -40,19 +40,28 @@ budget_gone(void *arg)
 		active = b->outer;
 }
 
-MemoryContext
-pgdl_budget_begin(PgdlBudget *b, const char *what, size_t limit, const char *limit_name)
+PgdlBudget *
+pgdl_budget_begin(const char *what, size_t limit, const char *limit_name)
 {
-	b->cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl budget", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl budget", ALLOCSET_DEFAULT_SIZES);
+
+	/*
+	 * The budget lives in its own context: an error unwinds the caller's
+	 * stack before the transaction's abort deletes the context, and the
+	 * reset callback still finds the budget there.
+	 */
+	PgdlBudget *b = MemoryContextAllocZero(cxt, sizeof(PgdlBudget));
+
+	b->cxt = cxt;
 	b->what = what;
 	b->limit = limit;
 	b->limit_name = limit_name;
 	b->outer = active;
 	b->callback.func = budget_gone;
 	b->callback.arg = b;
-	MemoryContextRegisterResetCallback(b->cxt, &b->callback);
+	MemoryContextRegisterResetCallback(cxt, &b->callback);
 	active = b;
-	return b->cxt;
+	return b;
 }
 
 void

@@ -645,7 +645,7 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 	Jsonb	   *options = PG_ARGISNULL(first + 3) ? NULL : PG_GETARG_JSONB_P(first + 3);
 	KmOptions	o;
 	MemoryContext cxt;
-	PgdlBudget	budget;
+	PgdlBudget *budget;
 	PgdlFeatureSet fs;
 	char	   *src;
 	KmFit		fit;
@@ -675,8 +675,9 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 					 errhint("pgdl.kmeans computes a single centroid without saving a model.")));
 	}
 
-	cxt = pgdl_budget_begin(&budget, "k-means", (size_t) pgdl_max_training_memory_kb * 1024,
-							"pgdl.max_training_memory");
+	budget = pgdl_budget_begin("k-means", (size_t) pgdl_max_training_memory_kb * 1024,
+							   "pgdl.max_training_memory");
+	cxt = budget->cxt;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgdl: SPI_connect failed");
 	if (model_name)
@@ -741,7 +742,7 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 	}
 	SPI_finish();
 	put_rows(fcinfo, &fit);
-	pgdl_budget_end(&budget);
+	pgdl_budget_end(budget);
 	return (Datum) 0;
 }
 
@@ -776,9 +777,9 @@ pgdl_silhouette(PG_FUNCTION_ARGS)
 	char	   *model_ref = text_to_cstring(pgdl_required_text(fcinfo, 0, "model"));
 	text	   *source = pgdl_required_text(fcinfo, 1, "source");
 	ArrayType  *requested = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
-	PgdlBudget	budget;
-	MemoryContext cxt = pgdl_budget_begin(&budget, "the silhouette", (size_t) pgdl_max_training_memory_kb * 1024,
-										  "pgdl.max_training_memory");
+	PgdlBudget *budget = pgdl_budget_begin("the silhouette", (size_t) pgdl_max_training_memory_kb * 1024,
+										   "pgdl.max_training_memory");
+	MemoryContext cxt = budget->cxt;
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	PgdlModel  *pm;
 	const dl_model *m;
@@ -880,6 +881,6 @@ pgdl_silhouette(PG_FUNCTION_ARGS)
 				 errmsg("the silhouette needs at least two rows, the source has %zu", sp.rs.n)));
 	pgdl_check_status(dl_silhouette(xd, sp.rs.n, d, labels, m->n_labels, &score));
 	MemoryContextSwitchTo(old);
-	pgdl_budget_end(&budget);
+	pgdl_budget_end(budget);
 	PG_RETURN_FLOAT8(score);
 }

@@ -95,7 +95,7 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 	MemoryContext old;
 	char	   *src;
 	PgdlDataset ds;
-	PgdlBudget	budget;
+	PgdlBudget *budget;
 	Oid			target_type;
 	Oid			base;
 	const char *qtarget;
@@ -139,8 +139,9 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 						 "Use one of: " FS_METHODS ".")));
 
 	InitMaterializedSRF(fcinfo, 0);
-	fs_cxt = pgdl_budget_begin(&budget, "feature selection", (size_t) pgdl_max_training_memory_kb * 1024,
+	budget = pgdl_budget_begin("feature selection", (size_t) pgdl_max_training_memory_kb * 1024,
 							   "pgdl.max_training_memory");
+	fs_cxt = budget->cxt;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgdl: SPI_connect failed");
 
@@ -293,7 +294,7 @@ feature_selection(FunctionCallInfo fcinfo, bool select)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	SPI_finish();
-	pgdl_budget_end(&budget);
+	pgdl_budget_end(budget);
 }
 
 Datum

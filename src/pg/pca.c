@@ -146,7 +146,7 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 	bool		correlation;
 	char	   *src;
 	PgdlDataset ds;
-	PgdlBudget	budget;
+	PgdlBudget *budget;
 	PgdlFeatureSet fs;
 	MemoryContext cxt,
 				old;
@@ -165,8 +165,9 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 					(errcode(ERRCODE_INVALID_NAME),
 					 errmsg("train_pca takes a plain model name: each training creates the next version")));
 	}
-	cxt = pgdl_budget_begin(&budget, "PCA", (size_t) pgdl_max_training_memory_kb * 1024,
-							"pgdl.max_training_memory");
+	budget = pgdl_budget_begin("PCA", (size_t) pgdl_max_training_memory_kb * 1024,
+							   "pgdl.max_training_memory");
+	cxt = budget->cxt;
 	old = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgdl: SPI_connect failed");
@@ -232,7 +233,7 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 		values[3] = PointerGetDatum(pgdl_float8_array(p.components + (size_t) c * d, NULL, d));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	pgdl_budget_end(&budget);
+	pgdl_budget_end(budget);
 	return (Datum) 0;
 }
 

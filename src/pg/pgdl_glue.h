@@ -72,9 +72,8 @@ typedef struct PgdlBudget
 	MemoryContextCallback callback;
 } PgdlBudget;
 
-/* a budget's context, a child of the current one, active until it is deleted */
-extern MemoryContext pgdl_budget_begin(PgdlBudget *b, const char *what, size_t limit,
-									   const char *limit_name);
+/* a budget (b->cxt a child of the current context), active until its context is deleted */
+extern PgdlBudget *pgdl_budget_begin(const char *what, size_t limit, const char *limit_name);
 extern void pgdl_budget_end(PgdlBudget *b);
 /* 54000 unless size more bytes fit the active budget (when the current context is in it) */
 extern void pgdl_budget_charge(size_t size);

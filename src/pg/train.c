@@ -557,7 +557,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	PgdlFeatureSet fs;
 	PgdlTarget	tg;
 	MemoryContext train_cxt;
-	PgdlBudget	budget;
+	PgdlBudget *budget;
 	MemoryContext old;
 	dl_dataset	data;
 	dl_split	split;
@@ -596,8 +596,9 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 						(long long) opts.max_memory_kb, pgdl_max_training_memory_kb)));
 
 	/* everything the training holds is charged to the budget (budget.c) */
-	train_cxt = pgdl_budget_begin(&budget, cv_folds > 0 ? "cross-validation" : "the training",
-								  training_limit(&opts), training_limit_name(&opts));
+	budget = pgdl_budget_begin(cv_folds > 0 ? "cross-validation" : "the training",
+							   training_limit(&opts), training_limit_name(&opts));
+	train_cxt = budget->cxt;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgdl: SPI_connect failed");
@@ -720,7 +721,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		cross_validate(fcinfo, &model, &opts, specs, nspecs, &data, &rows, cv_folds, &progress, train_cxt);
 		pgdl_rows_close(&rows);
 		SPI_finish();
-		pgdl_budget_end(&budget);
+		pgdl_budget_end(budget);
 		return (Datum) 0;
 	}
 	old = MemoryContextSwitchTo(train_cxt);
@@ -776,7 +777,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		values[9] = Float8GetDatum((double) (GetCurrentTimestamp() - started) / 1e6);
 		tuplestore_putvalues(rsinfo->setResult, rdesc, values, nulls);
 	}
-	pgdl_budget_end(&budget);
+	pgdl_budget_end(budget);
 	return (Datum) 0;
 }
 
