@@ -125,12 +125,12 @@ SELECT rv_error($$SELECT * FROM pgdl.train_model('rv_long', 'rv_long', 'b', '[{"
 
 -- cross_validate copied the rows for each fold's scaler, a copy not counted
 -- against max_training_memory / the max_memory option (twice the limit); now
--- each fold prepares the spooled rows into one matrix, which is counted
--- (10,000 rows x 21 floats: 840 kB)
+-- each fold prepares the spooled rows into one matrix, and all the memory
+-- it holds (rows, folds, the network) is charged to one budget
 CREATE TABLE rv_wide AS
 SELECT i, array_fill((i % 2)::float8, ARRAY[20]) AS v, (i % 2 = 0) AS y FROM generate_series(1, 10000) i;
 SELECT rv_error($$SELECT * FROM pgdl.cross_validate('rv_wide', 'y', '[{"type":"dense","units":2}]', 2, ARRAY['v'], '{"epochs":1,"max_memory":"512kB"}')$$);
-SELECT count(*) > 0 AS fits_in_1mb FROM pgdl.cross_validate('rv_wide', 'y', '[{"type":"dense","units":2}]', 2, ARRAY['v'], '{"epochs":1,"max_memory":"1MB"}');
+SELECT count(*) > 0 AS fits_in_2mb FROM pgdl.cross_validate('rv_wide', 'y', '[{"type":"dense","units":2}]', 2, ARRAY['v'], '{"epochs":1,"max_memory":"2MB"}');
 
 -- after a training, pg_stat_activity.query kept "pgdl: training ... epoch"
 -- for the rest of the statement and while the session sat idle

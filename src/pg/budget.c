@@ -43,7 +43,14 @@ budget_gone(void *arg)
 PgdlBudget *
 pgdl_budget_begin(const char *what, size_t limit, const char *limit_name)
 {
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl budget", ALLOCSET_DEFAULT_SIZES);
+	/*
+	 * Blocks of at most 64 kB: what the context holds is then what was asked
+	 * for plus little (the default sizes grow blocks to 8 MB, most of it
+	 * unused, and the charge would count it)
+	 */
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl budget",
+											  ALLOCSET_DEFAULT_MINSIZE, ALLOCSET_DEFAULT_INITSIZE,
+											  64 * 1024);
 
 	/*
 	 * The budget lives in its own context: an error unwinds the caller's

@@ -419,23 +419,28 @@ fit_streaming(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, siz
 	int			d = fs->n_inputs;
 	int			k = o->km.k;
 	size_t		row_bytes = (size_t) d * sizeof(float);
-	size_t		block_rows = Max((size_t) 1, Min((size_t) 16384, limit / 4 / row_bytes));
-	float	   *buf = MemoryContextAllocHuge(CurrentMemoryContext, block_rows * row_bytes);
+	size_t		block_rows = Max((size_t) 1, Min((size_t) 16384, limit / 8 / row_bytes));
+	float	   *buf = pgdl_budget_alloc(CurrentMemoryContext, block_rows * row_bytes);
 	FirstPass	fp;
 	int64		dropped;
 	size_t		n;
 	dl_kmeans	km;
 	double		tol_abs;
 	int			trials = 2 + (int) log((double) k);
-	size_t		cap = (limit / 2) / (row_bytes + sizeof(double) * (trials + 2));
+	size_t		cap = (limit / 4) / (row_bytes + sizeof(double) * (trials + 2));
 
 	cap = Min(cap, (size_t) KM_SAMPLE_MAX);
-	/* the block takes a quarter of the limit, the sample half, the centres the rest */
+	/*
+	 * The block takes an eighth of the limit, the sample and k-means++'s
+	 * distances over it a quarter, the centres at most a quarter; the
+	 * engine's own buffers for the sample's fit take the rest (all of it is
+	 * charged to the budget as it is allocated).
+	 */
 	if (cap < (size_t) k || kmeans_state_bytes(k, d) > (double) (limit / 4))
 		centres_too_large(k, d, limit);
 	memset(&fp, 0, sizeof(fp));
 	pgdl_check_status(dl_colstats_create(&fp.cs, d));
-	fp.rs.x = MemoryContextAllocHuge(CurrentMemoryContext, cap * row_bytes);
+	fp.rs.x = pgdl_budget_alloc(CurrentMemoryContext, cap * row_bytes);
 	fp.rs.cap = cap;
 	fp.rs.d = d;
 	dl_rng_seed(&fp.rs.rng, o->km.seed ^ UINT64_C(0x5851F42D4C957F2D));

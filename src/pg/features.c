@@ -26,6 +26,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "pgdl_glue.h"
 
@@ -200,6 +201,19 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 	int			pos = 0;
 	int			missing = 0;
 
+	/*
+	 * Reading a row leaves garbage (a numeric with a short header is copied
+	 * to be read, a text value is cast): it goes to a context reset per row,
+	 * not to the caller's, where a scan of millions of rows would pile it up
+	 * (and a memory budget would count it).
+	 */
+	static MemoryContext read_cxt = NULL;
+	MemoryContext caller;
+
+	if (read_cxt == NULL)
+		read_cxt = AllocSetContextCreate(TopMemoryContext, "pgdl row reading", ALLOCSET_SMALL_SIZES);
+	caller = MemoryContextSwitchTo(read_cxt);
+
 	for (int i = 0; i < n; i++)
 	{
 		const dl_feature *f = bf[i].f;
@@ -273,6 +287,8 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 		}
 		pos += f->length;
 	}
+	MemoryContextSwitchTo(caller);
+	MemoryContextReset(read_cxt);
 	return missing;
 }
 

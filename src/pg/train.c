@@ -707,8 +707,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 				 errmsg("more than %u training rows", UINT32_MAX)));
 
 	/* the split, then the model fitted on its training rows */
-	x = pgdl_budget_alloc(train_cxt, sizeof(float) * rows.n * (size_t) rows.d);
-	data.x = x;
+	data.x = NULL;				/* prepared by fit_model, fold by fold for cross-validation */
 	data.y = rows.y;
 	data.n = rows.n;
 	data.n_features = rows.d;
@@ -724,6 +723,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		pgdl_budget_end(budget);
 		return (Datum) 0;
 	}
+	x = pgdl_budget_alloc(train_cxt, sizeof(float) * rows.n * (size_t) rows.d);
 	old = MemoryContextSwitchTo(train_cxt);
 	pgdl_check_status(dl_split_rows(&data, opts.validation_fraction, opts.train.seed,
 									model.task == DL_TASK_CLASSIFICATION, &split));
