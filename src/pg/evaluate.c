@@ -369,6 +369,12 @@ run_evaluation(FunctionCallInfo fcinfo, bool want_scores, EvalArgs *a)
 					 errmsg("%s must not be NULL", i == 0 ? "model" : "source")));
 	pm = pgdl_model_load(text_to_cstring(PG_GETARG_TEXT_PP(0)), CurrentMemoryContext);
 	s->pm = pm;
+	/* k-means and PCA models have no target to compare with (they crashed the backend) */
+	if (pm->m.task != DL_TASK_CLASSIFICATION && pm->m.task != DL_TASK_REGRESSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" is a %s model: only classification and regression models are evaluated against a target",
+						pm->name, dl_task_name(pm->m.task))));
 	target = PG_ARGISNULL(2) ? pm->m.target : text_to_cstring(PG_GETARG_TEXT_PP(2));
 	if (target == NULL)
 		ereport(ERROR,

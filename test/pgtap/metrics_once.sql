@@ -25,7 +25,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(21);
+SELECT plan(24);
 
 ------------------------------------------------------------------------------
 -- 1. a binary classifier: evaluate against the aggregates and by hand
@@ -183,6 +183,18 @@ SELECT is((SELECT array_agg(ARRAY[m.value, a.value] ORDER BY m.value) FROM mo_l_
 SELECT is((SELECT count(*) FROM mo_l_cv WHERE metric = 'r2' AND value IS NULL)
           + (SELECT count(*) FROM mo_l_rows WHERE metric = 'r2' AND value IS NULL), 12::bigint,
           'r2 of one row is NULL in a fold and in evaluate');
+
+------------------------------------------------------------------------------
+-- 4. models without labels or a target: an error, not a crash
+------------------------------------------------------------------------------
+INSERT INTO mo_models SELECT 'mo_km' FROM pgdl.train_kmeans('mo_km', 'mo_b', 2, ARRAY['x1', 'x2']) LIMIT 1;
+INSERT INTO mo_models SELECT 'mo_pca' FROM pgdl.train_pca('mo_pca', 'mo_b', 1, ARRAY['x1', 'x2']) LIMIT 1;
+SELECT throws_ok($$SELECT * FROM pgdl.evaluate('mo_km', 'mo_b', 'y')$$, '42809', NULL,
+                 'evaluate of a k-means model is 42809 (the backend crashed)');
+SELECT throws_ok($$SELECT * FROM pgdl.confusion_matrix('mo_km', 'mo_b', 'y')$$, '42809', NULL,
+                 'confusion_matrix of a k-means model is 42809 (the backend crashed)');
+SELECT throws_ok($$SELECT * FROM pgdl.roc_curve('mo_pca', 'mo_b', 'y')$$, '42809', NULL,
+                 'roc_curve of a PCA model is 42809 (the backend crashed)');
 
 SELECT * FROM finish();
 ROLLBACK;
