@@ -2,7 +2,8 @@
  *
  * confusion.c
  *	  Confusion tables: row counts per (actual, predicted) label pair, in one
- *	  flat block that grows by doubling (the state of classification_metrics).
+ *	  flat block that grows by doubling (the state of classification_metrics,
+ *	  and the table pgdl.evaluate and cross_validate count a model's rows in).
  *
  * Layout (see pgdl_core.h): header, label entries, label hash slots, pair
  * counts, pair keys, pair hash slots, label text.  Lookups are open
@@ -30,6 +31,12 @@
  * These make every lookup terminate and every index in range, and make the
  * metrics of any accepted block those of some real set of rows.
  *
+ * A table its caller keeps to itself (dl_confusion_add_label/_add_pair:
+ * pgdl.evaluate registers a model's labels before any row) is never
+ * validated: its labels need not be in a pair, and only the 32-bit indexes
+ * bound it, since a model with a thousand classes can meet more than the
+ * stored table's 100,000 pairs.
+ *
  * src/core/confusion.c
  *
  *-------------------------------------------------------------------------
@@ -50,7 +57,10 @@
 #define MAX_PAIR_CAP (1u << 17)
 #define MAX_TEXT_CAP ((uint32_t) DL_CONFUSION_MAX_TEXT)
 #define MAX_COUNT 9007199254740992.0
-#define NONE UINT32_MAX
+#define NONE DL_CONFUSION_NONE
+/* a table its caller keeps (dl_confusion_add_label/_pair): 32-bit indexes */
+#define LOCAL_MAX_ENTRIES (1u << 30)
+#define LOCAL_MAX_TEXT ((size_t) 1 << 31)
 
 _Static_assert(sizeof(dl_confusion) % 8 == 0, "sections must start 8-byte aligned");
 _Static_assert(MAX_PAIR_CAP >= DL_CONFUSION_MAX_PAIRS, "pair capacity bound");
@@ -254,22 +264,28 @@ insert_pair(dl_confusion *c, const sections *sec, uint32_t a, uint32_t p, double
 
 /*
  * Checks the limits for a table that gets new_labels labels, new_pairs pairs
- * and new_text bytes more, and sets *grow to the capacities it needs when
- * this block has not the room (grow->label_cap = 0 when it has).
+ * and new_text bytes more (a stored table's, or with local those of one
+ * its caller keeps), and sets *grow to the capacities it needs when this
+ * block has not the room (grow->label_cap = 0 when it has).
  */
 static dl_status
 check_room(const dl_confusion *c, uint32_t new_labels, uint32_t new_pairs, size_t new_text,
-		   dl_confusion_caps *grow)
+		   bool local, dl_confusion_caps *grow)
 {
 	size_t		labels = (size_t) c->nlabels + new_labels;
 	size_t		pairs = (size_t) c->npairs + new_pairs;
 	size_t		text = (size_t) c->text_used + new_text;
 
 	grow->label_cap = 0;
-	if (pairs > DL_CONFUSION_MAX_PAIRS)
+	if (local)
+	{
+		if (labels > LOCAL_MAX_ENTRIES || pairs > LOCAL_MAX_ENTRIES || text > LOCAL_MAX_TEXT)
+			return dl_error(DL_ELIMIT, "a confusion table holds at most 2^30 labels and pairs and 2 GB of label text");
+	}
+	else if (pairs > DL_CONFUSION_MAX_PAIRS)
 		return dl_error(DL_ELIMIT, "more than %d distinct (actual, predicted) label pairs",
 						DL_CONFUSION_MAX_PAIRS);
-	if (text > DL_CONFUSION_MAX_TEXT)
+	else if (text > DL_CONFUSION_MAX_TEXT)
 		return dl_error(DL_ELIMIT, "distinct labels longer than %d bytes in all",
 						DL_CONFUSION_MAX_TEXT);
 	if (labels <= c->label_cap && pairs <= c->pair_cap && text <= c->text_cap)
@@ -328,7 +344,7 @@ dl_confusion_add(dl_confusion *c, const char *a, uint32_t alen, const char *p, u
 		new_labels++;
 		new_text += plen;
 	}
-	if (check_room(c, new_labels, 1, new_text, grow) != DL_OK)
+	if (check_room(c, new_labels, 1, new_text, false, grow) != DL_OK)
 		return DL_ELIMIT;
 	if (grow->label_cap != 0)
 		return DL_OK;
@@ -341,6 +357,76 @@ dl_confusion_add(dl_confusion *c, const char *a, uint32_t alen, const char *p, u
 	insert_pair(c, &sec, ia, ip, count);
 	c->n += count;
 	return DL_OK;
+}
+
+uint32_t
+dl_confusion_find_label(const dl_confusion *c, const char *s, uint32_t len)
+{
+	sections	sec;
+	uint32_t	slot;
+
+	bind(&sec, c);
+	return find_label(c, &sec, s, len, &slot);
+}
+
+dl_status
+dl_confusion_add_label(dl_confusion *c, const char *s, uint32_t len, uint32_t *index,
+					   dl_confusion_caps *grow)
+{
+	sections	sec;
+	uint32_t	slot;
+
+	grow->label_cap = 0;
+	bind(&sec, c);
+	*index = find_label(c, &sec, s, len, &slot);
+	if (*index != NONE)
+		return DL_OK;
+	if (check_room(c, 1, 0, len, true, grow) != DL_OK)
+		return DL_ELIMIT;
+	if (grow->label_cap == 0)
+		*index = insert_label(c, &sec, s, len);
+	return DL_OK;
+}
+
+dl_status
+dl_confusion_add_pair(dl_confusion *c, uint32_t actual, uint32_t predicted, double count,
+					  dl_confusion_caps *grow)
+{
+	sections	sec;
+	uint32_t	slot,
+				k;
+
+	grow->label_cap = 0;
+	if (actual >= c->nlabels || predicted >= c->nlabels)
+		return dl_error(DL_EINTERNAL, "confusion table: label %u or %u does not exist", actual, predicted);
+	if (c->n + count > MAX_COUNT)
+		return dl_error(DL_ELIMIT, "more than 2^53 rows counted");
+	bind(&sec, c);
+	k = find_pair(c, &sec, actual, predicted, &slot);
+	if (k != NONE)
+		sec.counts[k] += count;
+	else
+	{
+		if (check_room(c, 0, 1, 0, true, grow) != DL_OK)
+			return DL_ELIMIT;
+		if (grow->label_cap != 0)
+			return DL_OK;
+		insert_pair(c, &sec, actual, predicted, count);
+	}
+	c->n += count;
+	return DL_OK;
+}
+
+double
+dl_confusion_count(const dl_confusion *c, uint32_t actual, uint32_t predicted)
+{
+	sections	sec;
+	uint32_t	slot,
+				k;
+
+	bind(&sec, c);
+	k = find_pair(c, &sec, actual, predicted, &slot);
+	return k == NONE ? 0.0 : sec.counts[k];
 }
 
 void
@@ -411,7 +497,7 @@ dl_confusion_merge(dl_confusion *into, const dl_confusion *from, dl_confusion_ca
 		if (ka == NONE || kp == NONE || find_pair(into, &a, ka, kp, &slot) == NONE)
 			new_pairs++;
 	}
-	st = check_room(into, new_labels, new_pairs, new_text, grow);
+	st = check_room(into, new_labels, new_pairs, new_text, false, grow);
 	if (st != DL_OK || grow->label_cap != 0)
 	{
 		dl_free(map);

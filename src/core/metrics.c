@@ -1,15 +1,19 @@
 /*-------------------------------------------------------------------------
  *
  * metrics.c
- *	  Model metrics from aggregated counts: classification metrics from a
- *	  confusion table, regression metrics from moments, ROC AUC from the
- *	  sorted scores of positives and negatives.
+ *	  Every model metric, computed once: classification metrics from a
+ *	  confusion table, log loss, regression metrics from moments, ROC AUC
+ *	  and the ROC curve from scores.  pgdl.evaluate, confusion_matrix,
+ *	  roc_curve, cross_validate and the metric aggregates (classification_
+ *	  metrics, regression_metrics, roc_auc) all fill the structures these
+ *	  read (see pgdl_core.h) and differ only in where their rows come from.
  *
  * Classification follows scikit-learn's precision_recall_fscore_support
- * with average='macro' and zero_division=0.  Per-class values are summed in
- * ascending order (sorted first), so the macro averages do not depend on
- * the order in which labels were first seen: a parallel plan gives the
- * serial result bit for bit.
+ * with average='macro' and zero_division=0; f1 is 2 tp / (actual +
+ * predicted), one rounding of exact counts (scikit-learn 1.3 computes it
+ * so too).  Per-class values are summed in ascending order (sorted first),
+ * so the macro averages do not depend on the order in which labels were
+ * first seen: a parallel plan gives the serial result bit for bit.
  *
  * Regression uses the moments of the actual values, of the errors and of
  * their absolute values (moments.c: shifted Welford updates in blocks,
@@ -17,7 +21,9 @@
  * mse = mean(e)^2 + var_pop(e), both terms >= 0; SST / n = var_pop(actual).
  *
  * ROC AUC is the Mann-Whitney statistic: the weight of (positive, negative)
- * pairs whose positive scores higher, plus half the tied ones, over P N.
+ * pairs whose positive scores higher, plus half the tied ones, over P N,
+ * summed over a tally of the distinct scores from the highest down (the
+ * trapezoids under the ROC curve, whose points come from the same tally).
  * With two quantile sketches (sketch.c) it is exact while both are, since
  * they then hold every score.  Beyond, each sketch counts the scores <= x
  * and < x within its rank bound e for every x.  Writing
@@ -35,9 +41,13 @@
  *-------------------------------------------------------------------------
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pgdl_core.h"
+
+/* how many rows a walk takes between checks for a cancel */
+#define INTERRUPT_EVERY 1024
 
 /* the sum of x[0..n) in ascending order (x is sorted in place) */
 static double
@@ -51,8 +61,11 @@ sorted_sum(double *x, size_t n)
 	return s;
 }
 
+/* ---- classification ------------------------------------------------------ */
+
 void
-dl_classification_metrics(const dl_confusion *c, dl_class_metrics *out)
+dl_classification_report(const dl_confusion *c, uint32_t nclasses, uint32_t positive,
+						 dl_class_metrics *out, dl_class_score *per_class)
 {
 	uint32_t	L = c->nlabels;
 	double	   *buf;
@@ -66,18 +79,18 @@ dl_classification_metrics(const dl_confusion *c, dl_class_metrics *out)
 
 	memset(out, 0, sizeof(*out));
 	out->n = c->n;
-	out->classes = L;
-	if (L == 0 || c->n == 0)
+	out->classes = nclasses;
+	if (L == 0 || c->n == 0 || nclasses == 0 || nclasses > L)
 		return;
 	out->defined = true;
-	buf = dl_alloc((size_t) L * 6 * sizeof(double));
+	buf = dl_alloc(((size_t) L * 3 + (size_t) nclasses * 3) * sizeof(double));
 	memset(buf, 0, (size_t) L * 3 * sizeof(double));
 	tp = buf;
 	act = tp + L;
 	pred = act + L;
 	prec = pred + L;
-	rec = prec + L;
-	f1 = rec + L;
+	rec = prec + nclasses;
+	f1 = rec + nclasses;
 
 	for (uint32_t i = 0; i < c->npairs; i++)
 	{
@@ -92,23 +105,80 @@ dl_classification_metrics(const dl_confusion *c, dl_class_metrics *out)
 			tp[a] += k;
 	}
 	for (uint32_t j = 0; j < L; j++)
+		correct += tp[j];
+	for (uint32_t j = 0; j < nclasses; j++)
 	{
 		/* counts are exact integers: these do not depend on any order */
 		prec[j] = pred[j] > 0 ? tp[j] / pred[j] : 0.0;
 		rec[j] = act[j] > 0 ? tp[j] / act[j] : 0.0;
 		f1[j] = act[j] + pred[j] > 0 ? 2.0 * tp[j] / (act[j] + pred[j]) : 0.0;
-		correct += tp[j];
+		if (per_class)
+		{
+			per_class[j].support = act[j];
+			per_class[j].predicted = pred[j];
+			per_class[j].tp = tp[j];
+			per_class[j].precision = prec[j];
+			per_class[j].recall = rec[j];
+			per_class[j].f1 = f1[j];
+		}
+	}
+	if (positive < nclasses)
+	{
+		out->has_positive = true;
+		out->precision = prec[positive];
+		out->recall = rec[positive];
+		out->f1 = f1[positive];
 	}
 	out->accuracy = correct / c->n;
-	out->precision_macro = sorted_sum(prec, L) / L;
-	out->recall_macro = sorted_sum(rec, L) / L;
-	out->f1_macro = sorted_sum(f1, L) / L;
+	out->precision_macro = sorted_sum(prec, nclasses) / nclasses;
+	out->recall_macro = sorted_sum(rec, nclasses) / nclasses;
+	out->f1_macro = sorted_sum(f1, nclasses) / nclasses;
 	dl_free(buf);
 }
 
-dl_status
-dl_regression_metrics(const dl_moments *actual, const dl_moments *err, const dl_moments *abserr,
-					  dl_reg_metrics *out)
+void
+dl_classification_metrics(const dl_confusion *c, dl_class_metrics *out)
+{
+	dl_classification_report(c, c->nlabels, DL_CONFUSION_NONE, out, NULL);
+}
+
+/* ---- log loss ---------------------------------------------------------------- */
+
+#define LOG_LOSS_EPS 1e-15
+
+void
+dl_log_loss_add(dl_log_loss *l, double p)
+{
+	double		q = p > LOG_LOSS_EPS ? p : LOG_LOSS_EPS;
+
+	q = q < 1.0 - LOG_LOSS_EPS ? q : 1.0 - LOG_LOSS_EPS;
+	l->sum -= log(q);
+	l->n += 1;
+}
+
+double
+dl_log_loss_value(const dl_log_loss *l)
+{
+	return l->n > 0 ? l->sum / l->n : NAN;
+}
+
+/* ---- regression ---------------------------------------------------------------- */
+
+bool
+dl_regression_row(double actual, double predicted, double x[DL_REGRESSION_NVARS])
+{
+	double		e = actual - predicted;
+
+	x[0] = actual;
+	x[1] = e;
+	x[2] = fabs(e);
+	/* as float8mi: finite operands whose difference overflows */
+	return !(isinf(e) && !isinf(actual) && !isinf(predicted));
+}
+
+void
+dl_regression_report(const dl_moments *actual, const dl_moments *err, const dl_moments *abserr,
+					 dl_reg_metrics *out)
 {
 	double		n = dl_moments_count(err);
 
@@ -117,7 +187,7 @@ dl_regression_metrics(const dl_moments *actual, const dl_moments *err, const dl_
 	if (n == 0)
 	{
 		out->mse = out->rmse = out->mae = out->r2 = NAN;
-		return DL_OK;
+		return;
 	}
 	/* avg(abs(e)): |e| >= 0, so NaN if a NaN, Infinity if an infinity */
 	out->mae = dl_moments_mean(abserr);
@@ -135,7 +205,10 @@ dl_regression_metrics(const dl_moments *actual, const dl_moments *err, const dl_
 		 */
 		out->mse = mean * mean + dl_moments_pop_variance(err);
 		if (dl_moments_overflowed(err) || !isfinite(out->mse))
-			return dl_error(DL_ERANGE, "value out of range: overflow");
+		{
+			out->overflow = true;
+			out->mse = INFINITY;
+		}
 	}
 	out->rmse = sqrt(out->mse);
 	if (n >= 2)
@@ -149,49 +222,173 @@ dl_regression_metrics(const dl_moments *actual, const dl_moments *err, const dl_
 			out->r2_defined = true;
 		}
 	}
+}
+
+dl_status
+dl_regression_metrics(const dl_moments *actual, const dl_moments *err, const dl_moments *abserr,
+					  dl_reg_metrics *out)
+{
+	dl_regression_report(actual, err, abserr, out);
+	if (out->overflow)
+		return dl_error(DL_ERANGE, "value out of range: overflow");
 	return DL_OK;
+}
+
+/* ---- ROC AUC and the ROC curve ------------------------------------------------ */
+
+/* highest first, NaN above every number and equal to NaN (PostgreSQL's order) */
+static int
+score_cmp_desc(double x, double y)
+{
+	if (isnan(x) || isnan(y))
+		return isnan(x) ? (isnan(y) ? 0 : -1) : 1;
+	return x > y ? -1 : x < y ? 1 : 0;
+}
+
+static int
+scored_cmp_desc(const void *a, const void *b)
+{
+	return score_cmp_desc(((const dl_scored *) a)->score, ((const dl_scored *) b)->score);
+}
+
+static bool
+same_score(double x, double y)
+{
+	return x == y || (isnan(x) && isnan(y));
+}
+
+size_t
+dl_roc_tally(dl_scored *rows, size_t n)
+{
+	size_t		k = 0;
+
+	qsort(rows, n, sizeof(dl_scored), scored_cmp_desc);
+	for (size_t i = 0; i < n;)
+	{
+		dl_scored	g = rows[i];
+		size_t		first = i;
+
+		/* the group always takes its first row: it cannot stall on a NaN */
+		for (i++; i < n && same_score(rows[i].score, g.score); i++)
+		{
+			g.pos += rows[i].pos;
+			g.neg += rows[i].neg;
+		}
+		if (first == 0 || first / INTERRUPT_EVERY != i / INTERRUPT_EVERY)
+			dl_check_interrupts();
+		rows[k++] = g;
+	}
+	return k;
+}
+
+size_t
+dl_roc_tally_sorted(const double *pv, const double *pw, size_t np, double p_nan,
+					const double *nv, const double *nw, size_t nn, double n_nan, dl_scored *t)
+{
+	size_t		k = 0,
+				i = np,
+				j = nn;
+
+	if (p_nan > 0 || n_nan > 0)
+		t[k++] = (dl_scored) {NAN, p_nan, n_nan};
+	/* both runs from their highest value down */
+	while (i > 0 || j > 0)
+	{
+		dl_scored	g = {0, 0, 0};
+
+		/* the group takes at least one value: one equal to nothing cannot stall it */
+		if (j == 0 || (i > 0 && score_cmp_desc(pv[i - 1], nv[j - 1]) <= 0))
+		{
+			g.score = pv[--i];
+			g.pos = pw[i];
+		}
+		else
+		{
+			g.score = nv[--j];
+			g.neg = nw[j];
+		}
+		while (i > 0 && same_score(pv[i - 1], g.score))
+			g.pos += pw[--i];
+		while (j > 0 && same_score(nv[j - 1], g.score))
+			g.neg += nw[--j];
+		if (k % INTERRUPT_EVERY == 0)
+			dl_check_interrupts();
+		t[k++] = g;
+	}
+	return k;
+}
+
+bool
+dl_roc_auc(const dl_scored *t, size_t n, double *auc)
+{
+	double		P = 0,
+				N = 0,
+				above = 0,
+				area = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		P += t[i].pos;
+		N += t[i].neg;
+	}
+	if (!(P > 0 && N > 0))
+		return false;
+	/* from the highest score down, each distinct score adds a trapezoid */
+	for (size_t i = 0; i < n; i++)
+	{
+		if (i % INTERRUPT_EVERY == 0)
+			dl_check_interrupts();
+		area += t[i].neg * (above + t[i].pos / 2.0);
+		above += t[i].pos;
+	}
+	*auc = area / (P * N);
+	return true;
+}
+
+void
+dl_roc_walk_begin(dl_roc_walk *w, const dl_scored *t, size_t n)
+{
+	memset(w, 0, sizeof(*w));
+	w->t = t;
+	w->n = n;
+	for (size_t i = 0; i < n; i++)
+	{
+		w->P += t[i].pos;
+		w->N += t[i].neg;
+	}
+}
+
+bool
+dl_roc_walk_next(dl_roc_walk *w, dl_roc_point *p)
+{
+	const dl_scored *g;
+
+	if (w->i >= w->n)
+		return false;
+	if (w->i % INTERRUPT_EVERY == 0)
+		dl_check_interrupts();
+	g = &w->t[w->i++];
+	w->tp += g->pos;
+	w->fp += g->neg;
+	p->threshold = g->score;
+	p->tp = w->tp;
+	p->fp = w->fp;
+	p->tpr = w->P > 0 ? w->tp / w->P : NAN;
+	p->fpr = w->N > 0 ? w->fp / w->N : NAN;
+	p->precision = w->tp / (w->tp + w->fp);
+	return true;
 }
 
 bool
 dl_auc_weighted(const double *pv, const double *pw, size_t np, double p_nan,
 				const double *nv, const double *nw, size_t nn, double n_nan, double *auc)
 {
-	double		P = p_nan,
-				N = n_nan,
-				num = 0,
-				below = 0;
-	size_t		i = 0,
-				j = 0;
+	dl_scored  *t = dl_alloc((np + nn + 1) * sizeof(dl_scored));
+	size_t		k = dl_roc_tally_sorted(pv, pw, np, p_nan, nv, nw, nn, n_nan, t);
+	bool		defined = dl_roc_auc(t, k, auc);
 
-	for (size_t k = 0; k < np; k++)
-		P += pw[k];
-	for (size_t k = 0; k < nn; k++)
-		N += nw[k];
-	if (!(P > 0 && N > 0))
-		return false;
-
-	/* one merge walk over both ascending runs, a distinct score at a time */
-	while (i < np)
-	{
-		double		v = pv[i],
-					wp = 0,
-					tie = 0;
-		size_t		t;
-
-		/* the first value always counts: a NaN (never passed) cannot stall the walk */
-		do
-			wp += pw[i++];
-		while (i < np && pv[i] == v);
-		while (j < nn && nv[j] < v)
-			below += nw[j++];
-		for (t = j; t < nn && nv[t] == v; t++)
-			tie += nw[t];
-		num += wp * (below + 0.5 * tie);
-	}
-	/* NaN positives rank above every number and tie with NaN negatives */
-	num += p_nan * ((N - n_nan) + 0.5 * n_nan);
-	*auc = num / P / N;
-	return true;
+	dl_free(t);
+	return defined;
 }
 
 bool

@@ -435,12 +435,48 @@ extern void dl_confusion_pair(const dl_confusion *c, uint32_t i, uint32_t *actua
 							  uint32_t *predicted, double *count);
 
 /*
+ * Labels and pairs by index, for a table its caller keeps to itself and
+ * never stores (pgdl.evaluate's, cross_validate's): the caller registers
+ * labels first (a model's, in the model's order, so its classes are the
+ * table's first labels) and then counts rows by label index.  Such a table
+ * is bounded only by its 32-bit indexes (DL_ELIMIT past 2^30 labels or
+ * pairs or 2 GB of label text), not by DL_CONFUSION_MAX_*; a label need not
+ * be in any pair, so dl_confusion_validate may refuse it.  Both follow
+ * dl_confusion_add's protocol: when the block has no room nothing changes
+ * and *grow says how large it must become.
+ */
+#define DL_CONFUSION_NONE UINT32_MAX
+/* the index of label s, or DL_CONFUSION_NONE */
+extern uint32_t dl_confusion_find_label(const dl_confusion *c, const char *s, uint32_t len);
+/* *index: label s's index, found or added (DL_CONFUSION_NONE while the block must grow) */
+extern dl_status dl_confusion_add_label(dl_confusion *c, const char *s, uint32_t len,
+										uint32_t *index, dl_confusion_caps *grow);
+extern dl_status dl_confusion_add_pair(dl_confusion *c, uint32_t actual, uint32_t predicted,
+									   double count, dl_confusion_caps *grow);
+/* the rows counted for (actual, predicted): 0 for a pair never seen */
+extern double dl_confusion_count(const dl_confusion *c, uint32_t actual, uint32_t predicted);
+
+/*
+ * Every model metric is computed here, once: pgdl.evaluate, cross_validate
+ * and the metric aggregates fill the structures below (a confusion table,
+ * a log-loss sum, the moments of the errors, scores with their classes)
+ * and call these finalizers.  See docs/architecture.md, "Adding a metric".
+ *
  * Classification metrics of a confusion table, as scikit-learn computes
- * them: classes are the labels seen as actual or predicted; per class,
- * precision = tp / predicted, recall = tp / actual, f1 = 2 tp / (predicted
- * + actual), each 0 when its denominator is 0 (zero_division = 0); macro
- * averages are unweighted means over the classes.  Undefined (defined =
- * false) for an empty table.
+ * them: per class, precision = tp / predicted, recall = tp / actual, f1 =
+ * 2 tp / (predicted + actual), each 0 when its denominator is 0
+ * (zero_division = 0); macro averages are unweighted means over the
+ * classes, summed in ascending order so that they do not depend on the
+ * order rows arrived in.  Accuracy counts every row.
+ *
+ * dl_classification_report averages over the table's first nclasses
+ * labels (scikit-learn's labels= argument: a model's labels, registered
+ * first; rows of other labels still count where they were predicted), and
+ * gives the precision, recall and f1 of the class `positive` (a label index
+ * below nclasses, or DL_CONFUSION_NONE) and, when per_class is not NULL,
+ * every class's (nclasses entries).  dl_classification_metrics averages
+ * over every label, actual or predicted (the aggregate's classes).  Both
+ * leave defined false for an empty table.
  */
 typedef struct dl_class_metrics
 {
@@ -451,19 +487,58 @@ typedef struct dl_class_metrics
 	double		recall_macro;
 	double		f1_macro;
 	double		classes;
+	bool		has_positive;	/* the positive class's, when one was named */
+	double		precision;
+	double		recall;
+	double		f1;
 } dl_class_metrics;
 
+typedef struct dl_class_score
+{
+	double		support;		/* rows of the class */
+	double		predicted;		/* rows predicted as it */
+	double		tp;
+	double		precision;
+	double		recall;
+	double		f1;
+} dl_class_score;
+
+extern void dl_classification_report(const dl_confusion *c, uint32_t nclasses, uint32_t positive,
+									 dl_class_metrics *out, dl_class_score *per_class);
 extern void dl_classification_metrics(const dl_confusion *c, dl_class_metrics *out);
 
 /*
- * Regression metrics from the moments of the actual values, of the errors
- * e = actual - predicted and of |e|.  NaN and infinities follow PostgreSQL's
- * float8 arithmetic, as avg(e ^ 2), avg(abs(e)) and 1 - sum(e ^ 2) / (n *
- * var_pop(actual)) would: a NaN error makes mse, rmse and mae NaN; an infinite
- * one makes them Infinity; r2 is NaN when an actual value is not finite.
- * r2 is undefined when n < 2 or SST = 0.  DL_ERANGE when finite errors give
- * an infinite sum of squares (PostgreSQL's "value out of range: overflow").
+ * Log loss: the mean of -log p over rows, p the probability given to the
+ * row's actual class clipped to [1e-15, 1 - 1e-15] (scikit-learn's eps).
+ * Start from a zeroed struct; the value is NaN for no row.
  */
+typedef struct dl_log_loss
+{
+	double		sum;
+	double		n;
+} dl_log_loss;
+
+extern void dl_log_loss_add(dl_log_loss *l, double p);
+extern double dl_log_loss_value(const dl_log_loss *l);
+
+/*
+ * Regression metrics from the moments of the actual values, of the errors
+ * e = actual - predicted and of |e|: dl_regression_row gives the three
+ * values of a row (false when finite values give an infinite difference,
+ * which float8 subtraction calls an overflow), kept as the moments of
+ * DL_REGRESSION_NVARS variables.  mse = mean(e)^2 + var_pop(e), so nothing
+ * is a difference of large sums.  NaN and infinities follow PostgreSQL's
+ * float8 arithmetic, as avg(e ^ 2), avg(abs(e)) and 1 - sum(e ^ 2) / (n *
+ * var_pop(actual)) would: a NaN error makes mse, rmse and mae NaN; an
+ * infinite one makes them Infinity; r2 is NaN when an actual value is not
+ * finite.  r2 is undefined when n < 2 or SST = 0.
+ *
+ * dl_regression_report flags finite errors whose mean square overflows
+ * (overflow, mse = +Infinity); dl_regression_metrics reports them as
+ * DL_ERANGE (PostgreSQL's "value out of range: overflow"), as SQL would.
+ */
+#define DL_REGRESSION_NVARS 3
+
 typedef struct dl_reg_metrics
 {
 	double		n;
@@ -472,17 +547,76 @@ typedef struct dl_reg_metrics
 	double		mae;
 	double		r2;
 	bool		r2_defined;
+	bool		overflow;
 } dl_reg_metrics;
 
+extern bool dl_regression_row(double actual, double predicted, double x[DL_REGRESSION_NVARS]);
+extern void dl_regression_report(const dl_moments *actual, const dl_moments *err,
+								 const dl_moments *abserr, dl_reg_metrics *out);
 extern dl_status dl_regression_metrics(const dl_moments *actual, const dl_moments *err,
 									   const dl_moments *abserr, dl_reg_metrics *out);
 
 /*
- * AUC = P(score of a positive > score of a negative) + P(tie) / 2 of two
- * weighted samples, each given as values in ascending order with their
- * weights, plus a weight of NaN scores (which rank above every number and
- * tie with each other, as PostgreSQL sorts them).  Returns false when either
- * side has no weight.
+ * ROC AUC and the ROC curve from scores.  A tally is the scores, highest
+ * first, each with the weight of the positives and of the negatives that
+ * have it; NaN ranks above every number and ties with NaN, as PostgreSQL
+ * sorts it.  dl_roc_tally makes one in place from rows (one dl_scored per
+ * row, weights 1 and 0), dl_roc_tally_sorted from two ascending weighted
+ * samples (the sketches of pgdl.roc_auc), with the weight of NaN scores
+ * apart; both take at least one value per distinct score, so a value that
+ * equals nothing cannot stall them.
+ *
+ * dl_roc_auc = P(score of a positive > score of a negative) + P(tie) / 2,
+ * the trapezoids under the curve: false when either side has no weight.
+ * Its sums are exact for counts below 2^53, and it divides once, so with P
+ * N below 2^53 the result is the correctly rounded quotient.  The ROC walk
+ * gives one point per tallied score: cumulative tp and fp, tpr = tp / P,
+ * fpr = fp / N (NaN when P or N is 0) and precision = tp / (tp + fp).
+ */
+typedef struct dl_scored
+{
+	double		score;
+	double		pos;			/* weight of positives with this score */
+	double		neg;			/* and of negatives */
+} dl_scored;
+
+/* sorts and merges rows in place: returns the number of distinct scores */
+extern size_t dl_roc_tally(dl_scored *rows, size_t n);
+/* t has room for np + nn + 1 entries: returns how many it holds */
+extern size_t dl_roc_tally_sorted(const double *pv, const double *pw, size_t np, double p_nan,
+								  const double *nv, const double *nw, size_t nn, double n_nan,
+								  dl_scored *t);
+extern bool dl_roc_auc(const dl_scored *t, size_t n, double *auc);
+
+typedef struct dl_roc_point
+{
+	double		threshold;
+	double		tp;
+	double		fp;
+	double		tpr;
+	double		fpr;
+	double		precision;
+} dl_roc_point;
+
+typedef struct dl_roc_walk
+{
+	const dl_scored *t;
+	size_t		n;
+	size_t		i;
+	double		P;
+	double		N;
+	double		tp;
+	double		fp;
+} dl_roc_walk;
+
+extern void dl_roc_walk_begin(dl_roc_walk *w, const dl_scored *t, size_t n);
+/* the next point, or false past the last */
+extern bool dl_roc_walk_next(dl_roc_walk *w, dl_roc_point *p);
+
+/*
+ * The AUC of two weighted samples, each given as values in ascending order
+ * with their weights, plus a weight of NaN scores (dl_roc_tally_sorted then
+ * dl_roc_auc).  Returns false when either side has no weight.
  */
 extern bool dl_auc_weighted(const double *pv, const double *pw, size_t np, double p_nan,
 							const double *nv, const double *nw, size_t nn, double n_nan,

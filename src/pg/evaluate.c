@@ -15,7 +15,9 @@
  * class for binary tasks (labels[2], or options.positive_label), macro
  * averages over the model's labels with 0 for an undefined ratio, log loss
  * with probabilities clipped to [1e-15, 1 - 1e-15], ROC AUC with ties
- * counted as one half.
+ * counted as one half.  This file only counts (PgdlEvalCounts, which
+ * cross_validate uses for its folds too): every metric is a finalizer in
+ * src/core/metrics.c, the one the metric aggregates call.
  *
  * src/pg/evaluate.c
  *
@@ -86,102 +88,183 @@ pgdl_label_text(Datum d, Oid typid)
 	}
 }
 
+/* ---- the counts behind every metric of evaluate and cross_validate ---- */
+
+static void
+counts_grow(PgdlEvalCounts *c, const dl_confusion_caps *caps)
+{
+	dl_confusion *t = MemoryContextAllocExtended(c->cxt, dl_confusion_caps_bytes(caps),
+												 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+	dl_confusion_move(t, c->conf, caps);
+	pfree(c->conf);
+	c->conf = t;
+}
+
+static uint32
+counts_label(PgdlEvalCounts *c, const char *label, uint32 len)
+{
+	uint32		i;
+	dl_confusion_caps grow;
+
+	for (;;)
+	{
+		pgdl_check_status(dl_confusion_add_label(c->conf, label, len, &i, &grow));
+		if (grow.label_cap == 0)
+			return i;
+		counts_grow(c, &grow);
+	}
+}
+
+/*
+ * positive: the model's class whose scores are kept (for AUC and the ROC
+ * curve) and whose precision, recall and f1 are reported, or -1.
+ */
+void
+pgdl_eval_begin(PgdlEvalCounts *c, const dl_model *m, int positive, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	memset(c, 0, sizeof(*c));
+	c->m = m;
+	c->cxt = cxt;
+	c->positive = positive;
+	if (m->task == DL_TASK_CLASSIFICATION)
+	{
+		c->conf = palloc0(dl_confusion_init_bytes());
+		dl_confusion_init(c->conf);
+		c->label = palloc(sizeof(uint32) * Max(m->n_labels, 1));
+		c->model_class = palloc(sizeof(int) * Max(m->n_labels, 1));
+		/* the model's labels first, in its order (an imported model may repeat one) */
+		for (int k = 0; k < m->n_labels; k++)
+		{
+			c->label[k] = counts_label(c, m->labels[k], strlen(m->labels[k]));
+			if (c->label[k] == c->n_classes)
+				c->model_class[c->n_classes++] = k;
+		}
+	}
+	else
+	{
+		c->moments_buf = palloc(sizeof(double) * dl_moments_soa_nslots(DL_REGRESSION_NVARS));
+		dl_moments_soa_init(&c->moments, c->moments_buf, DL_REGRESSION_NVARS);
+	}
+	MemoryContextSwitchTo(old);
+}
+
+uint32
+pgdl_eval_class(PgdlEvalCounts *c, const char *label)
+{
+	uint32		len = strlen(label);
+	uint32		i = dl_confusion_find_label(c->conf, label, len);
+
+	if (i != DL_CONFUSION_NONE)
+		return i;
+	/* a value the model never saw: a class of its own */
+	if (c->conf->nlabels >= DL_MAX_LABELS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the target has more than %d distinct values", DL_MAX_LABELS)));
+	return counts_label(c, label, len);
+}
+
+double
+pgdl_output_prob(const dl_model *m, const float *out, int k)
+{
+	if (m->loss == DL_LOSS_BCE)
+		return k == 1 ? (double) out[0] : 1.0 - out[0];
+	return out[k];
+}
+
+void
+pgdl_eval_add_class(PgdlEvalCounts *c, uint32 actual, int predicted, const float *out)
+{
+	dl_confusion_caps grow;
+
+	for (;;)
+	{
+		pgdl_check_status(dl_confusion_add_pair(c->conf, actual, c->label[predicted], 1, &grow));
+		if (grow.label_cap == 0)
+			break;
+		counts_grow(c, &grow);
+	}
+	c->n++;
+	/* a value the model never saw has no probability: no log loss */
+	if (actual < c->n_classes)
+		dl_log_loss_add(&c->log_loss, pgdl_output_prob(c->m, out, c->model_class[actual]));
+	if (c->positive >= 0)
+	{
+		bool		is_positive = actual == c->label[c->positive];
+		dl_scored  *row;
+
+		if (c->n_scored == c->cap_scored)
+		{
+			size_t		cap = Max(1024, c->cap_scored * 2);
+
+			c->scored = c->scored ? repalloc_huge(c->scored, sizeof(dl_scored) * cap)
+				: MemoryContextAllocHuge(c->cxt, sizeof(dl_scored) * cap);
+			c->cap_scored = cap;
+		}
+		row = &c->scored[c->n_scored++];
+		row->score = pgdl_output_prob(c->m, out, c->positive);
+		row->pos = is_positive;
+		row->neg = !is_positive;
+	}
+}
+
+void
+pgdl_eval_add_value(PgdlEvalCounts *c, double actual, double predicted)
+{
+	double		x[DL_REGRESSION_NVARS];
+
+	/* a float32 prediction cannot make a finite difference overflow */
+	(void) dl_regression_row(actual, predicted, x);
+	dl_moments_soa_add(&c->moments, x, NULL);
+	c->n++;
+}
+
+void
+pgdl_eval_class_metrics(const PgdlEvalCounts *c, dl_class_metrics *out)
+{
+	dl_classification_report(c->conf, c->n_classes,
+							 c->positive >= 0 ? c->label[c->positive] : DL_CONFUSION_NONE, out, NULL);
+}
+
+void
+pgdl_eval_reg_metrics(const PgdlEvalCounts *c, dl_reg_metrics *out)
+{
+	dl_moments	m[DL_REGRESSION_NVARS];
+
+	for (int i = 0; i < DL_REGRESSION_NVARS; i++)
+		dl_moments_soa_get(&c->moments, i, &m[i]);
+	dl_regression_report(&m[0], &m[1], &m[2], out);
+}
+
+/* ---- evaluate, confusion_matrix, roc_curve ---------------------------------- */
+
 /* what the scoring callback collects */
 typedef struct EvalState
 {
 	PgdlModel  *pm;
-	int			n_classes;		/* the model's labels, then unseen ones */
-	int			capacity_classes;
-	char	  **classes;
-	/*
-	 * [actual][predicted], capacity_classes x n_labels: only the actual side
-	 * grows (a prediction is always one of the model's labels)
-	 */
-	int64	   *confusion;
-	int			n_labels;
-	int64		n;
-	/* per row, for log loss and ROC: actual class and the positive score */
+	PgdlEvalCounts counts;
+	/* binary: the class predicted when its probability reaches threshold */
 	int			positive;
-	double		threshold;		/* binary: predicted positive when its probability reaches it */
-	double	   *score;
-	bool	   *is_positive;
-	int64		capacity_rows;
-	double		log_loss;
-	int64		log_loss_n;
+	double		threshold;
 	/* regression */
 	const char *target;
 	Oid			target_base;	/* numeric base type of the target, once seen */
-	double		sse;
-	double		sae;
-	dl_moments	actual;
-	double	   *p;
-	MemoryContext mcxt;
-	int		   *by_label;		/* the model's labels sorted bytewise: indexes into classes */
 } EvalState;
-
-static const char *const *sort_classes;	/* qsort's context: classes being sorted */
-
-static int
-compare_by_label(const void *a, const void *b)
-{
-	return strcmp(sort_classes[*(const int *) a], sort_classes[*(const int *) b]);
-}
-
-static int
-class_index(EvalState *s, const char *label)
-{
-	int			lo = 0,
-				hi = s->n_labels - 1;
-
-	/* a model label: binary search (training's labels follow the type's order, not bytes) */
-	while (lo <= hi)
-	{
-		int			mid = (lo + hi) / 2;
-		int			c = strcmp(s->classes[s->by_label[mid]], label);
-
-		if (c == 0)
-			return s->by_label[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	/* values the model never saw are few in practice: a linear search among them */
-	for (int k = s->n_labels; k < s->n_classes; k++)
-		if (strcmp(s->classes[k], label) == 0)
-			return k;
-	/* a value the model never saw: a class of its own */
-	if (s->n_classes == s->capacity_classes)
-	{
-		int			cap = s->capacity_classes * 2;
-
-		if (s->n_classes >= DL_MAX_LABELS)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("the target has more than %d distinct values", DL_MAX_LABELS)));
-		s->confusion = repalloc_huge(s->confusion, sizeof(int64) * cap * s->n_labels);
-		memset(s->confusion + (int64) s->capacity_classes * s->n_labels, 0,
-			   sizeof(int64) * (cap - s->capacity_classes) * s->n_labels);
-		s->classes = repalloc(s->classes, sizeof(char *) * cap);
-		s->capacity_classes = cap;
-	}
-	s->classes[s->n_classes] = MemoryContextStrdup(s->mcxt, label);
-	return s->n_classes++;
-}
 
 static void
 collect(PgdlModel *pm, const float *out, Datum extra, bool extra_null, Oid extra_type, void *arg)
 {
 	EvalState  *s = arg;
 	const dl_model *m = &pm->m;
+	int			predicted;
 
 	if (extra_null)
 		return;
 	if (m->task == DL_TASK_REGRESSION)
 	{
-		double		a;
-		double		e;
-
 		if (!OidIsValid(s->target_base))
 		{
 			s->target_base = pgdl_numeric_base_type(extra_type);
@@ -191,57 +274,15 @@ collect(PgdlModel *pm, const float *out, Datum extra, bool extra_null, Oid extra
 						 errmsg("target column \"%s\" is %s; model \"%s\" is a regression model and needs a numeric target",
 								s->target, format_type_be(extra_type), pm->name)));
 		}
-		a = pgdl_datum_to_double(extra, s->target_base);
-		e = (double) out[0] - a;
-
-		s->sse += e * e;
-		s->sae += fabs(e);
-		dl_moments_add(&s->actual, a);
-		s->n++;
+		pgdl_eval_add_value(&s->counts, pgdl_datum_to_double(extra, s->target_base), out[0]);
 		return;
 	}
-	{
-		char	   *label = pgdl_label_text(extra, extra_type);
-		int			actual = class_index(s, label);
-		int			predicted;
-		double		p_actual;
-
-		if (m->loss == DL_LOSS_BCE)
-		{
-			s->p[0] = 1.0 - out[0];
-			s->p[1] = out[0];
-		}
-		else
-			for (int k = 0; k < m->n_labels; k++)
-				s->p[k] = out[k];
-		if (m->n_labels == 2 && s->positive >= 0)
-			predicted = s->p[s->positive] >= s->threshold ? s->positive : 1 - s->positive;
-		else
-			predicted = pgdl_output_class(m, out);
-		s->confusion[(int64) actual * s->n_labels + predicted]++;
-		s->n++;
-		if (actual < m->n_labels)
-		{
-			p_actual = Min(Max(s->p[actual], 1e-15), 1.0 - 1e-15);
-			s->log_loss -= log(p_actual);
-			s->log_loss_n++;
-		}
-		if (s->positive >= 0)
-		{
-			if (s->n > s->capacity_rows)
-			{
-				int64		cap = Max(1024, s->capacity_rows * 2);
-
-				s->score = s->score ? repalloc_huge(s->score, sizeof(double) * cap)
-					: MemoryContextAllocHuge(s->mcxt, sizeof(double) * cap);
-				s->is_positive = s->is_positive ? repalloc_huge(s->is_positive, sizeof(bool) * cap)
-					: MemoryContextAllocHuge(s->mcxt, sizeof(bool) * cap);
-				s->capacity_rows = cap;
-			}
-			s->score[s->n - 1] = s->p[s->positive];
-			s->is_positive[s->n - 1] = actual == s->positive;
-		}
-	}
+	if (m->n_labels == 2 && s->positive >= 0)
+		predicted = pgdl_output_prob(m, out, s->positive) >= s->threshold ? s->positive : 1 - s->positive;
+	else
+		predicted = pgdl_output_class(m, out);
+	pgdl_eval_add_class(&s->counts, pgdl_eval_class(&s->counts, pgdl_label_text(extra, extra_type)),
+						predicted, out);
 }
 
 typedef struct EvalArgs
@@ -328,34 +369,22 @@ run_evaluation(FunctionCallInfo fcinfo, bool want_scores, EvalArgs *a)
 					 errmsg("%s must not be NULL", i == 0 ? "model" : "source")));
 	pm = pgdl_model_load(text_to_cstring(PG_GETARG_TEXT_PP(0)), CurrentMemoryContext);
 	s->pm = pm;
-	s->mcxt = CurrentMemoryContext;
+	/* k-means and PCA models have no target to compare with (they crashed the backend) */
+	if (pm->m.task != DL_TASK_CLASSIFICATION && pm->m.task != DL_TASK_REGRESSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" is a %s model: only classification and regression models are evaluated against a target",
+						pm->name, dl_task_name(pm->m.task))));
 	target = PG_ARGISNULL(2) ? pm->m.target : text_to_cstring(PG_GETARG_TEXT_PP(2));
 	if (target == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("model \"%s\" does not record its target column: pass target", pm->name)));
 	s->target = target;
-	dl_moments_init(&s->actual);
 	s->positive = -1;
 	s->threshold = a->threshold;
 	if (pm->m.task == DL_TASK_CLASSIFICATION)
 	{
-		s->capacity_classes = pm->m.n_labels + 4;
-		s->classes = palloc(sizeof(char *) * s->capacity_classes);
-		for (int k = 0; k < pm->m.n_labels; k++)
-			s->classes[k] = pm->m.labels[k];
-		s->n_classes = pm->m.n_labels;
-		s->n_labels = pm->m.n_labels;
-		s->by_label = palloc(sizeof(int) * Max(s->n_labels, 1));
-		for (int k = 0; k < s->n_labels; k++)
-			s->by_label[k] = k;
-		sort_classes = (const char *const *) s->classes;
-		qsort(s->by_label, s->n_labels, sizeof(int), compare_by_label);
-		sort_classes = NULL;
-		s->confusion = MemoryContextAllocHuge(CurrentMemoryContext,
-											  sizeof(int64) * s->capacity_classes * s->n_labels);
-		memset(s->confusion, 0, sizeof(int64) * s->capacity_classes * s->n_labels);
-		s->p = palloc(sizeof(double) * pm->m.n_labels);
 		if (a->positive_label)
 		{
 			for (int k = 0; k < pm->m.n_labels; k++)
@@ -368,9 +397,9 @@ run_evaluation(FunctionCallInfo fcinfo, bool want_scores, EvalArgs *a)
 		}
 		else if (pm->m.n_labels == 2)
 			s->positive = 1;
-		if (!want_scores && pm->m.n_labels != 2)
-			s->positive = -1;
 	}
+	/* scores (and the positive class's metrics) only where they are reported */
+	pgdl_eval_begin(&s->counts, &pm->m, want_scores ? s->positive : -1, CurrentMemoryContext);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgdl: SPI_connect failed");
 	src = pgdl_source_sql(PG_GETARG_TEXT_PP(1));
@@ -380,102 +409,16 @@ run_evaluation(FunctionCallInfo fcinfo, bool want_scores, EvalArgs *a)
 }
 
 /*
- * ROC AUC from (score, positive) pairs: ranks with ties as one half.  Scores
- * are finite (pgdl_score_source refuses a row whose outputs are not), but
- * the order and the tie groups below still treat NaN as one value above
- * every number, as PostgreSQL sorts it: a group always takes at least its
- * first row, so no walk can stall on a value that equals nothing.
+ * The distinct scores with their positives and negatives, highest first:
+ * scores are finite (pgdl_score_source refuses a row whose outputs are
+ * not), but the order and the tie groups still treat NaN as one value above
+ * every number, as PostgreSQL sorts it, and a group always takes its first
+ * row (dl_roc_tally).
  */
-static int
-cmp_score_desc(const void *a, const void *b)
+static size_t
+scores_tally(EvalState *s)
 {
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	if (isnan(x) || isnan(y))
-		return isnan(x) ? (isnan(y) ? 0 : -1) : 1;
-	return x > y ? -1 : x < y ? 1 : 0;
-}
-
-static bool
-same_score(double x, double y)
-{
-	return x == y || (isnan(x) && isnan(y));
-}
-
-typedef struct ScoredRow
-{
-	double		score;
-	bool		positive;
-} ScoredRow;
-
-static int
-cmp_scored_desc(const void *a, const void *b)
-{
-	return cmp_score_desc(&((const ScoredRow *) a)->score, &((const ScoredRow *) b)->score);
-}
-
-static ScoredRow *
-sorted_scores(EvalState *s)
-{
-	ScoredRow  *r = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(ScoredRow) * Max(s->n, 1));
-
-	for (int64 i = 0; i < s->n; i++)
-	{
-		r[i].score = s->score[i];
-		r[i].positive = s->is_positive[i];
-	}
-	qsort(r, s->n, sizeof(ScoredRow), cmp_scored_desc);
-	return r;
-}
-
-/*
- * The rows from i on that share r[i]'s score (at least r[i] itself): their
- * positives and negatives are added to *dp and *dn; returns the next group's
- * first row.
- */
-static int64
-tie_group(const ScoredRow *r, int64 n, int64 i, double *dp, double *dn)
-{
-	int64		j = i;
-
-	CHECK_FOR_INTERRUPTS();
-	do
-	{
-		if (r[j].positive)
-			(*dp)++;
-		else
-			(*dn)++;
-		j++;
-	} while (j < n && same_score(r[j].score, r[i].score));
-	return j;
-}
-
-static double
-roc_auc(EvalState *s)
-{
-	ScoredRow  *r;
-	double		pos = 0,
-				neg = 0,
-				area = 0;
-
-	if (s->positive < 0 || s->n == 0)
-		return NAN;
-	r = sorted_scores(s);
-	/* walk thresholds from high to low; each tie group adds a trapezoid */
-	for (int64 i = 0; i < s->n;)
-	{
-		double		dp = 0,
-					dn = 0;
-
-		i = tie_group(r, s->n, i, &dp, &dn);
-		area += dn * (pos + dp / 2.0);
-		pos += dp;
-		neg += dn;
-	}
-	if (pos == 0 || neg == 0)
-		return NAN;
-	return area / (pos * neg);
+	return dl_roc_tally(s->counts.scored, s->counts.n_scored);
 }
 
 static void
@@ -490,12 +433,6 @@ put_metric(ReturnSetInfo *rsinfo, const char *name, double v)
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
-static double
-ratio(double a, double b)
-{
-	return b > 0 ? a / b : 0.0;
-}
-
 Datum
 pgdl_evaluate(PG_FUNCTION_ARGS)
 {
@@ -508,63 +445,45 @@ pgdl_evaluate(PG_FUNCTION_ARGS)
 	read_eval_options(fcinfo, 3, &a);
 	s = run_evaluation(fcinfo, true, &a);
 	m = &s->pm->m;
-	if (s->n == 0)
+	if (s->counts.n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the source has no row with a non-NULL target to evaluate on")));
 	if (m->task == DL_TASK_REGRESSION)
 	{
-		double		mse = s->sse / s->n;
-		double		var = dl_moments_pop_variance(&s->actual);
+		dl_reg_metrics r;
 
-		put_metric(rsinfo, "mse", mse);
-		put_metric(rsinfo, "rmse", sqrt(mse));
-		put_metric(rsinfo, "mae", s->sae / s->n);
-		put_metric(rsinfo, "r2", var > 0 ? 1.0 - mse / var : NAN);
-		put_metric(rsinfo, "n", (double) s->n);
+		pgdl_eval_reg_metrics(&s->counts, &r);
+		put_metric(rsinfo, "mse", r.mse);
+		put_metric(rsinfo, "rmse", r.rmse);
+		put_metric(rsinfo, "mae", r.mae);
+		put_metric(rsinfo, "r2", r.r2_defined ? r.r2 : NAN);
+		put_metric(rsinfo, "n", (double) s->counts.n);
 		return (Datum) 0;
 	}
 	{
-		int			C = s->n_labels;
-		int64		correct = 0;
-		double		p_sum = 0,
-					r_sum = 0,
-					f_sum = 0;
+		dl_class_metrics c;
+		double		auc = NAN;
 
-		for (int k = 0; k < m->n_labels; k++)
-			correct += s->confusion[(int64) k * C + k];
-		put_metric(rsinfo, "accuracy", (double) correct / s->n);
-		for (int k = 0; k < m->n_labels; k++)
+		pgdl_eval_class_metrics(&s->counts, &c);
+		put_metric(rsinfo, "accuracy", c.accuracy);
+		if (c.has_positive)
 		{
-			int64		tp = s->confusion[(int64) k * C + k];
-			int64		pred = 0,
-						act = 0;
-			double		p,
-						r;
-
-			for (int j = 0; j < s->n_classes; j++)
-				pred += s->confusion[(int64) j * C + k];
-			for (int j = 0; j < m->n_labels; j++)
-				act += s->confusion[(int64) k * C + j];
-			p = ratio(tp, pred);
-			r = ratio(tp, act);
-			p_sum += p;
-			r_sum += r;
-			f_sum += p + r > 0 ? 2 * p * r / (p + r) : 0.0;
-			if (k == s->positive)
-			{
-				put_metric(rsinfo, "precision", p);
-				put_metric(rsinfo, "recall", r);
-				put_metric(rsinfo, "f1", p + r > 0 ? 2 * p * r / (p + r) : 0.0);
-			}
+			put_metric(rsinfo, "precision", c.precision);
+			put_metric(rsinfo, "recall", c.recall);
+			put_metric(rsinfo, "f1", c.f1);
 		}
-		put_metric(rsinfo, "precision_macro", p_sum / m->n_labels);
-		put_metric(rsinfo, "recall_macro", r_sum / m->n_labels);
-		put_metric(rsinfo, "f1_macro", f_sum / m->n_labels);
-		put_metric(rsinfo, "log_loss", s->log_loss_n > 0 ? s->log_loss / s->log_loss_n : NAN);
-		if (s->positive >= 0)
-			put_metric(rsinfo, "roc_auc", roc_auc(s));
-		put_metric(rsinfo, "n", (double) s->n);
+		put_metric(rsinfo, "precision_macro", c.precision_macro);
+		put_metric(rsinfo, "recall_macro", c.recall_macro);
+		put_metric(rsinfo, "f1_macro", c.f1_macro);
+		put_metric(rsinfo, "log_loss", dl_log_loss_value(&s->counts.log_loss));
+		if (s->counts.positive >= 0)
+		{
+			if (!dl_roc_auc(s->counts.scored, scores_tally(s), &auc))
+				auc = NAN;
+			put_metric(rsinfo, "roc_auc", auc);
+		}
+		put_metric(rsinfo, "n", (double) s->counts.n);
 	}
 	return (Datum) 0;
 }
@@ -575,6 +494,7 @@ pgdl_confusion_matrix(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	EvalArgs	a;
 	EvalState  *s;
+	const dl_confusion *c;
 
 	InitMaterializedSRF(fcinfo, 0);
 	memset(&a, 0, sizeof(a));
@@ -584,15 +504,21 @@ pgdl_confusion_matrix(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("model \"%s\" is a regression model: it has no confusion matrix", s->pm->name)));
-	for (int i = 0; i < s->n_classes; i++)
-		for (int j = 0; j < s->pm->m.n_labels; j++)
+	c = s->counts.conf;
+	/* the model's classes, then the values it never saw, as they came */
+	for (uint32 i = 0; i < c->nlabels; i++)
+		for (uint32 j = 0; j < s->counts.n_classes; j++)
 		{
 			Datum		values[3];
 			bool		nulls[3] = {0};
+			uint32		len;
+			const char *label;
 
-			values[0] = CStringGetTextDatum(s->classes[i]);
-			values[1] = CStringGetTextDatum(s->classes[j]);
-			values[2] = Int64GetDatum(s->confusion[(int64) i * s->n_labels + j]);
+			label = dl_confusion_label(c, i, &len);
+			values[0] = PointerGetDatum(cstring_to_text_with_len(label, len));
+			label = dl_confusion_label(c, j, &len);
+			values[1] = PointerGetDatum(cstring_to_text_with_len(label, len));
+			values[2] = Int64GetDatum((int64) dl_confusion_count(c, i, j));
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	return (Datum) 0;
@@ -604,11 +530,8 @@ pgdl_roc_curve(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	EvalArgs	a;
 	EvalState  *s;
-	ScoredRow  *r;
-	double		P = 0,
-				N = 0,
-				tp = 0,
-				fp = 0;
+	dl_roc_walk w;
+	dl_roc_point p;
 
 	InitMaterializedSRF(fcinfo, 0);
 	read_eval_options(fcinfo, 3, &a);
@@ -622,28 +545,19 @@ pgdl_roc_curve(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model \"%s\" has %d classes: name the positive one with the option \"positive_label\"",
 						s->pm->name, s->pm->m.n_labels)));
-	r = sorted_scores(s);
-	for (int64 i = 0; i < s->n; i++)
-	{
-		if (r[i].positive)
-			P++;
-		else
-			N++;
-	}
 	/* one point per distinct score, highest first (as scikit-learn's roc_curve without dropping) */
-	for (int64 i = 0; i < s->n;)
+	dl_roc_walk_begin(&w, s->counts.scored, scores_tally(s));
+	while (dl_roc_walk_next(&w, &p))
 	{
-		double		score = r[i].score;
 		Datum		values[5];
 		bool		nulls[5] = {0};
 
-		i = tie_group(r, s->n, i, &tp, &fp);
-		values[0] = Float8GetDatum(score);
-		values[1] = Float8GetDatum(N > 0 ? fp / N : NAN);
-		nulls[1] = N == 0;
-		values[2] = Float8GetDatum(P > 0 ? tp / P : NAN);
-		nulls[2] = P == 0;
-		values[3] = Float8GetDatum(tp / (tp + fp));
+		values[0] = Float8GetDatum(p.threshold);
+		values[1] = Float8GetDatum(p.fpr);
+		nulls[1] = isnan(p.fpr);
+		values[2] = Float8GetDatum(p.tpr);
+		nulls[2] = isnan(p.tpr);
+		values[3] = Float8GetDatum(p.precision);
 		values[4] = values[2];
 		nulls[4] = nulls[2];
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

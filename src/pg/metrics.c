@@ -16,6 +16,9 @@
  * negatives), so the shared combine function, validation and I/O serve
  * them unchanged.
  *
+ * The metrics themselves are the core's finalizers (src/core/metrics.c),
+ * the ones pgdl.evaluate and cross_validate call.
+ *
  * src/pg/metrics.c
  *
  *-------------------------------------------------------------------------
@@ -326,21 +329,12 @@ pgdl_regression_accum(PG_FUNCTION_ARGS)
 									PGDL_HAS_MOMENTS, PGDL_REGRESSION_DIM, &state);
 	dl_moments_soa v;
 	double		x[PGDL_REGRESSION_DIM];
-	double		a,
-				p,
-				e;
 
 	if (s == NULL)
 		PG_RETURN_POINTER(state);
-	a = PG_GETARG_FLOAT8(1);
-	p = PG_GETARG_FLOAT8(2);
-	e = a - p;
 	/* as float8mi: finite operands whose difference overflows are an error */
-	if (unlikely(isinf(e)) && !isinf(a) && !isinf(p))
+	if (unlikely(!dl_regression_row(PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2), x)))
 		float_overflow_error();
-	x[0] = a;
-	x[1] = e;
-	x[2] = fabs(e);
 	pgdl_state_moments(s, &v);
 	dl_moments_soa_add(&v, x, NULL);
 	PG_RETURN_POINTER(s);

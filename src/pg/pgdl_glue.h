@@ -107,7 +107,7 @@ typedef enum PgdlPurpose
 } PgdlPurpose;
 
 /* the fixed number of variables of the metrics states (metrics.c) */
-#define PGDL_REGRESSION_DIM 3
+#define PGDL_REGRESSION_DIM DL_REGRESSION_NVARS
 #define PGDL_ROC_AUC_DIM 2
 
 #define PGDL_HAS_MOMENTS	0x01
@@ -422,6 +422,46 @@ extern void pgdl_score_source(PgdlModel *pm, const char *source_sql, const char 
 
 /* a target value as label text, as training normalises it (evaluate.c) */
 extern char *pgdl_label_text(Datum d, Oid typid);
+
+/*
+ * What pgdl.evaluate and cross_validate count while they score rows
+ * (evaluate.c), for the core's metric finalizers (src/core/metrics.c), the
+ * ones the metric aggregates call: a classifier's rows in a confusion table
+ * whose first labels are the model's (then target values it never saw),
+ * their log loss and, with a positive class, their scores; a regression
+ * model's rows in the moments regression_metrics keeps.
+ */
+typedef struct PgdlEvalCounts
+{
+	const dl_model *m;
+	MemoryContext cxt;
+	int64		n;				/* rows counted */
+	/* classification */
+	dl_confusion *conf;
+	uint32	   *label;			/* the model's label k is conf's label[k] */
+	uint32		n_classes;		/* conf's first n_classes labels are the model's, */
+	int		   *model_class;	/* label i the model's model_class[i] */
+	int			positive;		/* the model's positive class, or -1 */
+	dl_log_loss log_loss;
+	dl_scored  *scored;			/* a row each, when there is a positive class */
+	size_t		n_scored;
+	size_t		cap_scored;
+	/* regression: actual, error, |error| */
+	double	   *moments_buf;
+	dl_moments_soa moments;
+} PgdlEvalCounts;
+
+extern void pgdl_eval_begin(PgdlEvalCounts *c, const dl_model *m, int positive, MemoryContext cxt);
+/* the confusion table's index of an actual label (54000 past DL_MAX_LABELS classes) */
+extern uint32 pgdl_eval_class(PgdlEvalCounts *c, const char *label);
+/* a classifier's row: actual a table index, predicted one of the model's classes */
+extern void pgdl_eval_add_class(PgdlEvalCounts *c, uint32 actual, int predicted, const float *out);
+extern void pgdl_eval_add_value(PgdlEvalCounts *c, double actual, double predicted);
+extern void pgdl_eval_class_metrics(const PgdlEvalCounts *c, dl_class_metrics *out);
+/* an overflowing mean square is +Infinity here, as the sum of squares was */
+extern void pgdl_eval_reg_metrics(const PgdlEvalCounts *c, dl_reg_metrics *out);
+/* the probability a classifier's outputs give its class k */
+extern double pgdl_output_prob(const dl_model *m, const float *out, int k);
 
 /* ---- a source as data (dataset.c) -------------------------------------------- */
 

@@ -442,11 +442,7 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 		dl_train_result result;
 		dl_workspace *ws;
 		float	   *out;
-		double		loss_sum = 0,
-					se = 0,
-					ae = 0;
-		int64		correct = 0;
-		dl_moments	actual;
+		PgdlEvalCounts counts;
 		MemoryContext fold_cxt = AllocSetContextCreate(train_cxt, "pgdl fold", ALLOCSET_DEFAULT_SIZES);
 		MemoryContext old = MemoryContextSwitchTo(fold_cxt);
 		int			n_out;
@@ -466,12 +462,12 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 		MemoryContextSwitchTo(old);
 		fit_model(&m, opts, specs, nspecs, data, rows, work, &split, progress, &result, fold_cxt);
 
-		/* the fold's own rows, scored with the fold's model */
+		/* the fold's own rows, scored with the fold's model, counted as evaluate counts */
 		old = MemoryContextSwitchTo(fold_cxt);
 		pgdl_check_status(dl_workspace_create(&m.net, 1, false, &ws));
 		n_out = (int) dl_shape_size(&m.net.output_shape);
 		out = palloc(sizeof(float) * n_out);
-		dl_moments_init(&actual);
+		pgdl_eval_begin(&counts, &m, -1, fold_cxt);
 		for (size_t k = 0; k < split.n_validation; k++)
 		{
 			uint32		r = split.validation[k];
@@ -481,36 +477,27 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 				CHECK_FOR_INTERRUPTS();
 			dl_network_predict(&m.net, ws, work + (size_t) r * data->n_features, 1, out);
 			if (m.task == DL_TASK_CLASSIFICATION)
-			{
-				int			cls = pgdl_output_class(&m, out);
-				double		p = m.loss == DL_LOSS_BCE ? ((int) y == 1 ? out[0] : 1.0 - out[0]) : out[(int) y];
-
-				correct += cls == (int) y;
-				loss_sum -= log(Min(Max(p, 1e-15), 1.0 - 1e-15));
-			}
+				pgdl_eval_add_class(&counts, counts.label[(int) y], pgdl_output_class(&m, out), out);
 			else
-			{
-				double		e = (double) out[0] - y;
-
-				se += e * e;
-				ae += fabs(e);
-				dl_moments_add(&actual, y);
-			}
+				pgdl_eval_add_value(&counts, y, out[0]);
 		}
 		if (m.task == DL_TASK_CLASSIFICATION)
 		{
-			put_fold_metric(rsinfo, f + 1, "accuracy", (double) correct / split.n_validation);
-			put_fold_metric(rsinfo, f + 1, "log_loss", loss_sum / split.n_validation);
+			dl_class_metrics c;
+
+			pgdl_eval_class_metrics(&counts, &c);
+			put_fold_metric(rsinfo, f + 1, "accuracy", c.accuracy);
+			put_fold_metric(rsinfo, f + 1, "log_loss", dl_log_loss_value(&counts.log_loss));
 		}
 		else
 		{
-			double		mse = se / split.n_validation;
-			double		var = dl_moments_pop_variance(&actual);
+			dl_reg_metrics reg;
 
-			put_fold_metric(rsinfo, f + 1, "mse", mse);
-			put_fold_metric(rsinfo, f + 1, "rmse", sqrt(mse));
-			put_fold_metric(rsinfo, f + 1, "mae", ae / split.n_validation);
-			put_fold_metric(rsinfo, f + 1, "r2", var > 0 ? 1.0 - mse / var : NAN);
+			pgdl_eval_reg_metrics(&counts, &reg);
+			put_fold_metric(rsinfo, f + 1, "mse", reg.mse);
+			put_fold_metric(rsinfo, f + 1, "rmse", reg.rmse);
+			put_fold_metric(rsinfo, f + 1, "mae", reg.mae);
+			put_fold_metric(rsinfo, f + 1, "r2", reg.r2_defined ? reg.r2 : NAN);
 		}
 		put_fold_metric(rsinfo, f + 1, "train_loss", result.train_loss);
 		put_fold_metric(rsinfo, f + 1, "rows", (double) split.n_validation);

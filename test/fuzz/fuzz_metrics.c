@@ -2,8 +2,10 @@
  *
  * fuzz_metrics.c
  *	  libFuzzer harness for the loops that walk scores and values: the
- *	  weighted AUC's tie groups (dl_auc_weighted), the sort under the
- *	  sketches and quantiles (dl_sort_doubles), and the metrics finalizers
+ *	  weighted AUC's tie groups (dl_auc_weighted), the tally of scored rows
+ *	  and the ROC walk over it (dl_roc_tally, dl_roc_auc, dl_roc_walk: what
+ *	  pgdl.evaluate and roc_curve run), the sort under the sketches and
+ *	  quantiles (dl_sort_doubles), and the metrics finalizers
  *	  (dl_regression_metrics over moments).
  *
  * pgdl.evaluate and pgdl.roc_curve once looped forever on a NaN score: a
@@ -16,6 +18,8 @@
  *	- stays inside its arrays (ASan);
  *	- gives an AUC in [0, 1] whenever the values and weights are finite
  *	  and both sides have weight, whatever order or ties the values have;
+ *	- tallies rows, NaN included, into distinct scores holding every row,
+ *	  and walks one ROC point per score up to tpr = fpr = 1;
  *	- sorts any finite values into a nondecreasing permutation of them, and
  *	  stays within the array on NaN (which its callers never pass);
  *	- gives regression metrics that obey mae <= rmse and rmse = sqrt(mse)
@@ -103,6 +107,43 @@ check_auc(const double *v, size_t n, size_t cut, double scale, bool sort)
 	free(nw);
 }
 
+/* rows scored v, positive below cut: the tally, its AUC and its ROC points */
+static void
+check_roc_rows(const double *v, size_t n, size_t cut)
+{
+	dl_scored  *t = fuzz_alloc(sizeof(dl_scored) * (n + 1));
+	dl_roc_walk w;
+	dl_roc_point p;
+	size_t		k,
+				points = 0;
+	double		auc = -1,
+				tp = 0,
+				fp = 0;
+
+	for (size_t i = 0; i < n; i++)
+		t[i] = (dl_scored) {v[i], i < cut, i >= cut};
+	k = dl_roc_tally(t, n);
+	if (k > n || (n > 0 && k == 0))
+		__builtin_trap();
+	if (dl_roc_auc(t, k, &auc) != (cut > 0 && cut < n))
+		__builtin_trap();
+	if (cut > 0 && cut < n && !(auc >= 0 && auc <= 1))
+		__builtin_trap();
+	dl_roc_walk_begin(&w, t, k);
+	while (dl_roc_walk_next(&w, &p))
+	{
+		/* every distinct score holds a row: the counts grow at each point */
+		if (!(p.tp + p.fp > tp + fp) || p.tp < tp || p.fp < fp)
+			__builtin_trap();
+		tp = p.tp;
+		fp = p.fp;
+		points++;
+	}
+	if (points != k || tp != (double) cut || fp != (double) (n - cut))
+		__builtin_trap();
+	free(t);
+}
+
 static void
 check_sort(const double *v, size_t n)
 {
@@ -184,6 +225,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_auc(v, n, cut, scale, true);
 	check_auc(v, n, cut, scale, false);
+	check_roc_rows(v, n, cut);
 	check_sort(v, n);
 	check_regression(v, n);
 	return 0;

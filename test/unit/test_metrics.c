@@ -520,6 +520,429 @@ test_auc_nan_progress(void)
 	th_end();
 }
 
+/* ---- the finalizers evaluate, cross_validate and the aggregates share ---- */
+
+/* a table the caller keeps: labels registered first, rows counted by index */
+static uint32_t
+lt_label(dl_confusion **c, const char *s)
+{
+	dl_confusion_caps grow;
+	uint32_t	i;
+
+	while (dl_confusion_add_label(*c, s, strlen(s), &i, &grow) == DL_OK && grow.label_cap != 0)
+		*c = cf_move(*c, &grow);
+	return i;
+}
+
+static dl_status
+lt_pair(dl_confusion **c, uint32_t a, uint32_t p)
+{
+	dl_confusion_caps grow;
+	dl_status	st;
+
+	while ((st = dl_confusion_add_pair(*c, a, p, 1, &grow)) == DL_OK && grow.label_cap != 0)
+		*c = cf_move(*c, &grow);
+	return st;
+}
+
+/*
+ * A model's view: its labels {cat, dog, bird, fish, owl, emu} registered
+ * first (emu never occurs), then rows whose actual values include two the
+ * model never saw ("ant", "bee").  Every per-class value, the macro
+ * averages over the model's classes and the positive class's are checked
+ * against counts taken from the row arrays themselves.
+ */
+static void
+test_classification_report(void)
+{
+	const char *const model[6] = {"cat", "dog", "bird", "fish", "owl", "emu"};
+	const char *const at[14] = {"cat", "dog", "dog", "bird", "cat", "ant", "fish", "dog", "cat", "bird",
+	"bee", "ant", "owl", "cat"};
+	const char *const pt[14] = {"cat", "dog", "cat", "bird", "dog", "cat", "cat", "dog", "cat", "owl",
+	"dog", "owl", "owl", "fish"};
+	dl_confusion *c = cf_new();
+	dl_class_metrics m;
+	dl_class_score per[6];
+	double		psum = 0,
+				rsum = 0,
+				fsum = 0,
+				correct = 0;
+
+	th_begin("metrics: classification report over a model's classes equals counts from the rows");
+	for (int k = 0; k < 6; k++)
+		CHECK(lt_label(&c, model[k]) == (uint32_t) k);
+	for (int i = 0; i < 14; i++)
+		CHECK_STATUS(lt_pair(&c, lt_label(&c, at[i]), lt_label(&c, pt[i])), DL_OK);
+	CHECK(c->nlabels == 8 && c->n == 14);
+	CHECK(dl_confusion_find_label(c, "bee", 3) == 7 && dl_confusion_find_label(c, "gnu", 3) == DL_CONFUSION_NONE);
+	CHECK(dl_confusion_count(c, 0, 0) == 2 && dl_confusion_count(c, 5, 5) == 0);
+	dl_classification_report(c, 6, 1, &m, per);
+	CHECK(m.defined && m.n == 14 && m.classes == 6 && m.has_positive);
+	for (int k = 0; k < 6; k++)
+	{
+		double		tp = 0,
+					act = 0,
+					pred = 0,
+					p,
+					r,
+					f;
+
+		for (int i = 0; i < 14; i++)
+		{
+			bool		a = strcmp(at[i], model[k]) == 0,
+						q = strcmp(pt[i], model[k]) == 0;
+
+			tp += a && q;
+			act += a;
+			pred += q;
+		}
+		p = pred > 0 ? tp / pred : 0;
+		r = act > 0 ? tp / act : 0;
+		/* the harmonic mean of p and r, computed the other way */
+		f = p + r > 0 ? 2 * p * r / (p + r) : 0;
+		CHECK(per[k].tp == tp && per[k].support == act && per[k].predicted == pred);
+		CHECK(per[k].precision == p && per[k].recall == r);
+		CHECK_NEAR(per[k].f1, f, 1e-15);
+		psum += p;
+		rsum += r;
+		fsum += f;
+	}
+	for (int i = 0; i < 14; i++)
+		correct += strcmp(at[i], pt[i]) == 0;
+	CHECK(m.accuracy == correct / 14);
+	CHECK_NEAR(m.precision_macro, psum / 6, 1e-15);
+	CHECK_NEAR(m.recall_macro, rsum / 6, 1e-15);
+	CHECK_NEAR(m.f1_macro, fsum / 6, 1e-15);
+	/* dog: tp 2 of 4 predicted, of 3 actual */
+	CHECK(m.precision == 0.5 && m.recall == 2.0 / 3 && m.f1 == 4.0 / 7);
+	CHECK(m.accuracy == 6.0 / 14);
+	CHECK(per[5].support == 0 && per[5].f1 == 0);	/* emu: never seen, 0 in the means */
+
+	/* over every label, as the aggregate: the same as dl_classification_metrics */
+	{
+		dl_class_metrics all,
+					agg;
+
+		dl_classification_report(c, c->nlabels, DL_CONFUSION_NONE, &all, NULL);
+		dl_classification_metrics(c, &agg);
+		CHECK(!all.has_positive && all.classes == 8);
+		CHECK(all.accuracy == agg.accuracy && all.precision_macro == agg.precision_macro &&
+			  all.recall_macro == agg.recall_macro && all.f1_macro == agg.f1_macro);
+	}
+	/* a registered label need not be in a pair: such a table is not a stored one */
+	th_clear_error();
+	CHECK(dl_confusion_validate(c, dl_confusion_bytes(c)) == DL_EFORMAT);
+	th_clear_error();
+	CHECK_STATUS(dl_confusion_add_pair(c, 9, 0, 1, &(dl_confusion_caps) {0}), DL_EINTERNAL);
+	th_clear_error();
+	free(c);
+	th_end();
+}
+
+/* a table its caller keeps is not bound by the aggregate's 100,000 pairs */
+static void
+test_confusion_local_limit(void)
+{
+	dl_confusion *c = cf_new();
+	uint32_t	x;
+	int			n = DL_CONFUSION_MAX_PAIRS + 5000;
+	double		total = 0;
+
+	th_begin("metrics: a table kept by its caller grows past the aggregate's pair limit");
+	x = lt_label(&c, "x");
+	for (int i = 0; i < n; i++)
+	{
+		char		a[32];
+
+		snprintf(a, sizeof(a), "v%d", i);
+		CHECK_STATUS(lt_pair(&c, lt_label(&c, a), x), DL_OK);
+	}
+	CHECK(c->npairs == (uint32_t) n && c->nlabels == (uint32_t) n + 1 && c->n == n);
+	for (uint32_t i = 1; i <= (uint32_t) n; i += 997)
+		total += dl_confusion_count(c, i, x);
+	CHECK(total == (n + 996) / 997);
+	free(c);
+	th_end();
+}
+
+static void
+test_log_loss(void)
+{
+	const double p[6] = {0.9, 0.25, 1.0, 0.0, 0.5, 1e-20};
+	dl_log_loss l = {0};
+	long double ref = 0;
+
+	th_begin("metrics: log loss is the mean of -log p, p clipped to [1e-15, 1 - 1e-15]");
+	CHECK(isnan(dl_log_loss_value(&l)));
+	for (int i = 0; i < 6; i++)
+	{
+		long double q = p[i] < 1e-15 ? 1e-15L : p[i] > 1 - 1e-15 ? (long double) (1 - 1e-15) : p[i];
+
+		dl_log_loss_add(&l, p[i]);
+		ref -= logl(q);
+	}
+	CHECK(l.n == 6);
+	CHECK_REL(dl_log_loss_value(&l), (double) (ref / 6), 1e-15);
+	/* log(1e-15) = -34.5...: a certain miss is finite */
+	l = (dl_log_loss) {0};
+	dl_log_loss_add(&l, 0.0);
+	CHECK_NEAR(dl_log_loss_value(&l), 15 * log(10), 1e-12);
+	th_end();
+}
+
+static void
+test_regression_report(void)
+{
+	const double a[5] = {3.0, -0.5, 2.0, 7.0, 4.5};
+	const double p[5] = {2.5, 0.0, 2.0, 8.0, 3.0};
+	const double huge_a[2] = {1e300, -1e300};
+	const double huge_p[2] = {-1e300, 1e300};
+	double		buf[64];
+	dl_moments_soa v;
+	dl_moments	m[DL_REGRESSION_NVARS];
+	dl_reg_metrics r;
+	double		x[DL_REGRESSION_NVARS];
+	long double sse = 0,
+				sae = 0,
+				mean = 0,
+				sst = 0;
+
+	th_begin("metrics: regression report from rows equals sums taken the other way; overflow is flagged");
+	CHECK(dl_moments_soa_nslots(DL_REGRESSION_NVARS) <= 64);
+	dl_moments_soa_init(&v, buf, DL_REGRESSION_NVARS);
+	for (int i = 0; i < 5; i++)
+	{
+		CHECK(dl_regression_row(a[i], p[i], x));
+		CHECK(x[0] == a[i] && x[1] == a[i] - p[i] && x[2] == fabs(a[i] - p[i]));
+		dl_moments_soa_add(&v, x, NULL);
+		sse += ((long double) a[i] - p[i]) * ((long double) a[i] - p[i]);
+		sae += fabsl((long double) a[i] - p[i]);
+		mean += a[i];
+	}
+	mean /= 5;
+	for (int i = 0; i < 5; i++)
+		sst += (a[i] - mean) * (a[i] - mean);
+	for (int i = 0; i < DL_REGRESSION_NVARS; i++)
+		dl_moments_soa_get(&v, i, &m[i]);
+	dl_regression_report(&m[0], &m[1], &m[2], &r);
+	CHECK(r.n == 5 && !r.overflow && r.r2_defined);
+	CHECK_REL(r.mse, (double) (sse / 5), 1e-15);
+	CHECK_REL(r.rmse, sqrt((double) (sse / 5)), 1e-15);
+	CHECK_REL(r.mae, (double) (sae / 5), 1e-15);
+	CHECK_REL(r.r2, (double) (1 - sse / sst), 1e-15);
+
+	/* a finite difference that overflows, as float8 subtraction calls it */
+	CHECK(!dl_regression_row(1.5e308, -1.5e308, x));
+	CHECK(dl_regression_row(INFINITY, 1, x) && isinf(x[1]));
+
+	/* squares that overflow: flagged (+Infinity) by the report, DL_ERANGE by the metrics */
+	dl_moments_soa_init(&v, buf, DL_REGRESSION_NVARS);
+	for (int i = 0; i < 2; i++)
+	{
+		CHECK(dl_regression_row(huge_a[i], huge_p[i], x));
+		dl_moments_soa_add(&v, x, NULL);
+	}
+	for (int i = 0; i < DL_REGRESSION_NVARS; i++)
+		dl_moments_soa_get(&v, i, &m[i]);
+	th_clear_error();
+	dl_regression_report(&m[0], &m[1], &m[2], &r);
+	CHECK(r.overflow && isinf(r.mse) && r.mse > 0 && isinf(r.rmse) && th_last_error == DL_OK);
+	CHECK_STATUS(dl_regression_metrics(&m[0], &m[1], &m[2], &r), DL_ERANGE);
+	th_clear_error();
+	th_end();
+}
+
+/* rows with few distinct scores (many ties), some NaN: as arrays and as dl_scored rows */
+static void
+roc_rows(uint64_t seed, int n, double *s, bool *y, dl_scored *t)
+{
+	for (int i = 0; i < n; i++)
+	{
+		y[i] = th_rand_uniform(&seed) < 0.4;
+		s[i] = floor(th_rand_uniform(&seed) * 40) / 8 + (y[i] ? 1.0 : 0);
+		if (i % 61 == 0)
+			s[i] = NAN;
+		t[i] = (dl_scored) {s[i], y[i], !y[i]};
+	}
+}
+
+static int
+cmp_desc_nan_first(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	if (isnan(x) || isnan(y))
+		return isnan(y) - isnan(x);
+	return (x < y) - (x > y);
+}
+
+static void
+test_roc_auc_rows(void)
+{
+	int			n = 2500;
+	double	   *s = malloc(n * sizeof(double));
+	bool	   *y = malloc(n * sizeof(bool));
+	dl_scored  *t = malloc(n * sizeof(dl_scored));
+	double	   *pv = malloc(n * sizeof(double)),
+			   *nv = malloc(n * sizeof(double)),
+			   *w = malloc(n * sizeof(double));
+	dl_scored  *t2 = malloc((n + 1) * sizeof(dl_scored));
+	size_t		k,
+				k2,
+				np = 0,
+				nn = 0;
+	double		auc,
+				auc2,
+				p_nan = 0,
+				n_nan = 0;
+	int64_t		area2 = 0,
+				P = 0,
+				N = 0;
+
+	th_begin("metrics: AUC of rows equals the pairs counted one by one, exactly rounded; both tallies agree");
+	roc_rows(3, n, s, y, t);
+	k = dl_roc_tally(t, n);
+	CHECK(dl_roc_auc(t, k, &auc));
+	CHECK_NEAR(auc, auc_brute(s, y, n), 1e-14);
+	/* twice the Mann-Whitney count, in integers: the result is that ratio correctly rounded */
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++)
+		{
+			int			c;
+
+			if (!y[i] || y[j])
+				continue;
+			c = isnan(s[i]) ? (isnan(s[j]) ? 0 : 1) : isnan(s[j]) ? -1 : (s[i] > s[j]) - (s[i] < s[j]);
+			area2 += c + 1;
+		}
+	for (int i = 0; i < n; i++)
+	{
+		P += y[i];
+		N += !y[i];
+	}
+	CHECK(auc == (double) ((long double) area2 / (2.0L * P * N)));
+
+	/* the tally: distinct scores, highest first, NaN above all, weights summed */
+	CHECK(isnan(t[0].score));
+	for (size_t i = 1; i < k; i++)
+		CHECK(!isnan(t[i].score) && (i == 1 || t[i].score < t[i - 1].score));
+
+	/* the same AUC from two sorted weighted samples (the sketches' form) */
+	for (int i = 0; i < n; i++)
+	{
+		if (isnan(s[i]))
+			*(y[i] ? &p_nan : &n_nan) += 1;
+		else if (y[i])
+			pv[np++] = s[i];
+		else
+			nv[nn++] = s[i];
+		w[i] = 1;
+	}
+	qsort(pv, np, sizeof(double), cmp_double);
+	qsort(nv, nn, sizeof(double), cmp_double);
+	k2 = dl_roc_tally_sorted(pv, w, np, p_nan, nv, w, nn, n_nan, t2);
+	CHECK(k2 == k);
+	for (size_t i = 0; i < k && i < k2; i++)
+		CHECK((t2[i].score == t[i].score || (isnan(t2[i].score) && isnan(t[i].score))) &&
+			  t2[i].pos == t[i].pos && t2[i].neg == t[i].neg);
+	CHECK(dl_roc_auc(t2, k2, &auc2) && auc2 == auc);
+	CHECK(dl_auc_weighted(pv, w, np, p_nan, nv, w, nn, n_nan, &auc2) && auc2 == auc);
+
+	/* rows that are all NaN: one group, a tie; all positive: undefined */
+	for (int i = 0; i < 4; i++)
+		t[i] = (dl_scored) {NAN, i % 2, 1 - i % 2};
+	k = dl_roc_tally(t, 4);
+	CHECK(k == 1 && t[0].pos == 2 && t[0].neg == 2);
+	CHECK(dl_roc_auc(t, k, &auc) && auc == 0.5);
+	t[0] = (dl_scored) {1, 1, 0};
+	t[1] = (dl_scored) {2, 1, 0};
+	CHECK(!dl_roc_auc(t, dl_roc_tally(t, 2), &auc));
+	free(s);
+	free(y);
+	free(t);
+	free(t2);
+	free(pv);
+	free(nv);
+	free(w);
+	th_end();
+}
+
+static void
+test_roc_points(void)
+{
+	int			n = 1500;
+	double	   *s = malloc(n * sizeof(double));
+	double	   *d = malloc(n * sizeof(double));
+	bool	   *y = malloc(n * sizeof(bool));
+	dl_scored  *t = malloc(n * sizeof(dl_scored));
+	dl_roc_walk w;
+	dl_roc_point pt;
+	size_t		k,
+				nd = 0,
+				npoints = 0;
+	double		P = 0,
+				N = 0,
+				prev_fpr = 0,
+				prev_tpr = 0,
+				trapezoids = 0,
+				auc;
+
+	th_begin("metrics: the ROC walk gives, per distinct score, the rates counted one by one");
+	roc_rows(17, n, s, y, t);
+	for (int i = 0; i < n; i++)
+	{
+		P += y[i];
+		N += !y[i];
+	}
+	/* the distinct scores, highest first */
+	memcpy(d, s, n * sizeof(double));
+	qsort(d, n, sizeof(double), cmp_desc_nan_first);
+	for (int i = 0; i < n; i++)
+		if (i == 0 || !(d[i] == d[nd - 1] || (isnan(d[i]) && isnan(d[nd - 1]))))
+			d[nd++] = d[i];
+	k = dl_roc_tally(t, n);
+	CHECK(k == nd);
+	th_interrupt_checks = 0;
+	dl_roc_walk_begin(&w, t, k);
+	while (dl_roc_walk_next(&w, &pt))
+	{
+		double		th = d[npoints],
+					tp = 0,
+					fp = 0;
+
+		/* the rows at or above the threshold, NaN above every number */
+		for (int i = 0; i < n; i++)
+			if (cmp_desc_nan_first(&s[i], &th) <= 0)
+			{
+				tp += y[i];
+				fp += !y[i];
+			}
+		CHECK(pt.threshold == th || (isnan(pt.threshold) && isnan(th)));
+		CHECK(pt.tp == tp && pt.fp == fp);
+		CHECK(pt.tpr == tp / P && pt.fpr == fp / N && pt.precision == tp / (tp + fp));
+		trapezoids += (pt.fpr - prev_fpr) * (pt.tpr + prev_tpr) / 2;
+		prev_fpr = pt.fpr;
+		prev_tpr = pt.tpr;
+		npoints++;
+	}
+	CHECK(npoints == nd && prev_fpr == 1 && prev_tpr == 1);
+	CHECK(th_interrupt_checks > 0);
+	CHECK(dl_roc_auc(t, k, &auc));
+	CHECK_NEAR(auc, trapezoids, 1e-14);
+
+	/* no negative: fpr is undefined (NaN), tpr and precision are not */
+	t[0] = (dl_scored) {0.5, 1, 0};
+	dl_roc_walk_begin(&w, t, 1);
+	CHECK(dl_roc_walk_next(&w, &pt) && isnan(pt.fpr) && pt.tpr == 1 && pt.precision == 1);
+	CHECK(!dl_roc_walk_next(&w, &pt));
+	free(s);
+	free(d);
+	free(y);
+	free(t);
+	th_end();
+}
+
 void
 suite_metrics(void)
 {
@@ -532,4 +955,10 @@ suite_metrics(void)
 	test_auc_exact();
 	test_auc_sketch();
 	test_auc_nan_progress();
+	test_classification_report();
+	test_confusion_local_limit();
+	test_log_loss();
+	test_regression_report();
+	test_roc_auc_rows();
+	test_roc_points();
 }
