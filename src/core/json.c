@@ -938,8 +938,15 @@ dl_json_buf_string(dl_json_buf *b, const char *s, size_t len)
 			case '\r':
 				dl_json_buf_append(b, "\\r", 2);
 				break;
+			case '\b':
+				dl_json_buf_append(b, "\\b", 2);
+				break;
+			case '\f':
+				dl_json_buf_append(b, "\\f", 2);
+				break;
 			default:
-				snprintf(esc, sizeof(esc), "\\u%04X", c);
+				/* as PostgreSQL's escape_json, so that dl_json_write prints as jsonb does */
+				snprintf(esc, sizeof(esc), "\\u%04x", c);
 				dl_json_buf_append(b, esc, 6);
 				break;
 		}
@@ -966,4 +973,56 @@ dl_json_buf_float(dl_json_buf *b, float f)
 			break;
 	}
 	dl_json_buf_puts(b, num);
+}
+
+static void
+write_value(dl_json_buf *b, const dl_json *v)
+{
+	switch (v->type)
+	{
+		case DL_JSON_NULL:
+			dl_json_buf_puts(b, "null");
+			break;
+		case DL_JSON_BOOL:
+			dl_json_buf_puts(b, v->boolean ? "true" : "false");
+			break;
+		case DL_JSON_NUMBER:
+			dl_json_buf_append(b, v->str, v->len);
+			break;
+		case DL_JSON_STRING:
+			dl_json_buf_string(b, v->str, v->len);
+			break;
+		case DL_JSON_ARRAY:
+			dl_json_buf_puts(b, "[");
+			for (int i = 0; i < v->n; i++)
+			{
+				if (i > 0)
+					dl_json_buf_puts(b, ", ");
+				write_value(b, &v->elems[i]);
+			}
+			dl_json_buf_puts(b, "]");
+			break;
+		case DL_JSON_OBJECT:
+			dl_json_buf_puts(b, "{");
+			for (int i = 0; i < v->n; i++)
+			{
+				if (i > 0)
+					dl_json_buf_puts(b, ", ");
+				dl_json_buf_string(b, v->members[i].key, v->members[i].key_len);
+				dl_json_buf_puts(b, ": ");
+				write_value(b, &v->members[i].value);
+			}
+			dl_json_buf_puts(b, "}");
+			break;
+	}
+}
+
+char *
+dl_json_write(const dl_json *v)
+{
+	dl_json_buf b;
+
+	dl_json_buf_init(&b);
+	write_value(&b, v);
+	return b.data;
 }

@@ -41,6 +41,7 @@
 
 #include "pgdl_core.h"
 #include "dl_nn.h"
+#include "options.h"
 
 /* ---- errors and settings (pgdl.c) --------------------------------------- */
 
@@ -54,6 +55,18 @@ extern int	pgdl_sqlstate(dl_status status);
 extern text *pgdl_required_text(FunctionCallInfo fcinfo, int arg, const char *name);
 /* raises the core's last error if status is not DL_OK (a hook normally did) */
 extern void pgdl_check_status(dl_status status);
+
+/* ---- options (options.c) ------------------------------------------------ */
+
+/*
+ * Reads the jsonb argument arg (absent or NULL: {}) against the function's
+ * schema into out (22023 in the schema's style for a mistake); returns the
+ * options as text, for the models that keep them.
+ */
+extern char *pgdl_read_options(FunctionCallInfo fcinfo, int arg, const dl_option_schema *schema,
+							   void *out);
+/* a jsonb value as the engine's JSON tree, in the current memory context */
+extern const dl_json *pgdl_jsonb_tree(Datum jsonb);
 
 /* ---- aggregate states (aggstate.c) -------------------------------------- */
 
@@ -302,8 +315,7 @@ typedef struct PgdlModelCache
 typedef struct PgdlSave
 {
 	const char *name;
-	const dl_model *model;
-	const char *options_json;
+	const dl_model *model;		/* its options_json (NULL: {}) is the options column */
 	const char *description;
 	const char *metrics_json;
 	const dl_epoch_report *epochs;
