@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * json.c
- *	  A small strict JSON reader into a read-only tree (RFC 8259), and a
- *	  growing text buffer for writing JSON.
+ *	  A small strict JSON reader into a read-only tree (RFC 8259), a
+ *	  growing text buffer for writing JSON, and the writer of a tree.
  *
- * Options and layers reach the engine as the text of a jsonb value, so in
+ * Layers reach the engine as the text of a jsonb value (options as a tree
+ * the glue walks from the jsonb value, see src/pg/options.c), so in
  * practice the text is well formed; the reader is strict anyway because the
  * unit tests and the fuzzers feed it anything.  It accepts exactly RFC 8259:
  * no comments, trailing commas, leading zeros, NaN or single quotes; control

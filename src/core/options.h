@@ -159,7 +159,7 @@ extern const dl_option_schema dl_pca_schema;
 typedef struct dl_evaluate_sql_options
 {
 	double		threshold;		/* of the positive class's probability */
-	char	   *positive_label; /* NULL: the model's second label */
+	char	   *positive_label; /* NULL: the second of a model's two labels */
 } dl_evaluate_sql_options;
 
 extern const dl_option_schema dl_evaluate_schema;
