@@ -15,12 +15,12 @@ CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
 	src/core/nn/network.o src/core/nn/gemm.o src/core/nn/activations.o \
 	src/core/nn/dense.o src/core/nn/norm.o src/core/nn/shape.o src/core/nn/loss.o \
 	src/core/nn/optim.o src/core/nn/forward.o src/core/nn/train.o src/core/nn/preprocess.o \
-	src/core/nn/spec.o src/core/nn/model_io.o src/core/nn/conv.o src/core/nn/rnn.o src/core/nn/attention.o \
+	src/core/nn/spec.o src/core/options.o src/core/nn/model_io.o src/core/nn/conv.o src/core/nn/rnn.o src/core/nn/attention.o \
 	src/core/specfun.o src/core/featsel.o src/core/kmeans.o
 PG_OBJS = src/pg/pgdl.o src/pg/budget.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o \
 	src/pg/metrics.o src/pg/models.o src/pg/features.o src/pg/dataset.o src/pg/train.o src/pg/predict.o \
-	src/pg/progress.o src/pg/evaluate.o src/pg/featsel.o src/pg/pca.o src/pg/cluster.o
+	src/pg/progress.o src/pg/options.o src/pg/evaluate.o src/pg/featsel.o src/pg/pca.o src/pg/cluster.o
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 
 # The install script is the SQL fragments beside the glue, in this order.
@@ -56,7 +56,7 @@ endif
 
 # PGXS does not track headers: every object depends on the shared ones.
 $(CORE_OBJS): $(wildcard src/core/*.h src/core/nn/*.h)
-$(PG_OBJS): src/core/pgdl_core.h src/core/dl_nn.h src/pg/pgdl_glue.h
+$(PG_OBJS): src/core/pgdl_core.h src/core/dl_nn.h src/core/json.h src/core/options.h src/pg/pgdl_glue.h
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 	cat $^ > $@

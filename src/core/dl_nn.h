@@ -488,6 +488,8 @@ typedef struct dl_options
  * Layers: a JSON array of objects with a "type" and that type's keys.
  * Options: a JSON object; unknown keys and wrong types or ranges are
  * DL_EINVAL naming the key and the accepted values.  Results are dl_alloc'd.
+ * The options are read by their schema, dl_train_schema (options.h); the
+ * glue hands it a tree walked from jsonb, dl_parse_options takes text.
  */
 extern dl_status dl_parse_layers(const char *json, dl_layer_spec **specs, int *n);
 extern dl_status dl_parse_options(const char *json, dl_options *o);

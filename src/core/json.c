@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * json.c
- *	  A small strict JSON reader into a read-only tree (RFC 8259), and a
- *	  growing text buffer for writing JSON.
+ *	  A small strict JSON reader into a read-only tree (RFC 8259), a
+ *	  growing text buffer for writing JSON, and the writer of a tree.
  *
- * Options and layers reach the engine as the text of a jsonb value, so in
+ * Layers reach the engine as the text of a jsonb value (options as a tree
+ * the glue walks from the jsonb value, see src/pg/options.c), so in
  * practice the text is well formed; the reader is strict anyway because the
  * unit tests and the fuzzers feed it anything.  It accepts exactly RFC 8259:
  * no comments, trailing commas, leading zeros, NaN or single quotes; control
@@ -938,8 +939,15 @@ dl_json_buf_string(dl_json_buf *b, const char *s, size_t len)
 			case '\r':
 				dl_json_buf_append(b, "\\r", 2);
 				break;
+			case '\b':
+				dl_json_buf_append(b, "\\b", 2);
+				break;
+			case '\f':
+				dl_json_buf_append(b, "\\f", 2);
+				break;
 			default:
-				snprintf(esc, sizeof(esc), "\\u%04X", c);
+				/* as PostgreSQL's escape_json, so that dl_json_write prints as jsonb does */
+				snprintf(esc, sizeof(esc), "\\u%04x", c);
 				dl_json_buf_append(b, esc, 6);
 				break;
 		}
@@ -966,4 +974,56 @@ dl_json_buf_float(dl_json_buf *b, float f)
 			break;
 	}
 	dl_json_buf_puts(b, num);
+}
+
+static void
+write_value(dl_json_buf *b, const dl_json *v)
+{
+	switch (v->type)
+	{
+		case DL_JSON_NULL:
+			dl_json_buf_puts(b, "null");
+			break;
+		case DL_JSON_BOOL:
+			dl_json_buf_puts(b, v->boolean ? "true" : "false");
+			break;
+		case DL_JSON_NUMBER:
+			dl_json_buf_append(b, v->str, v->len);
+			break;
+		case DL_JSON_STRING:
+			dl_json_buf_string(b, v->str, v->len);
+			break;
+		case DL_JSON_ARRAY:
+			dl_json_buf_puts(b, "[");
+			for (int i = 0; i < v->n; i++)
+			{
+				if (i > 0)
+					dl_json_buf_puts(b, ", ");
+				write_value(b, &v->elems[i]);
+			}
+			dl_json_buf_puts(b, "]");
+			break;
+		case DL_JSON_OBJECT:
+			dl_json_buf_puts(b, "{");
+			for (int i = 0; i < v->n; i++)
+			{
+				if (i > 0)
+					dl_json_buf_puts(b, ", ");
+				dl_json_buf_string(b, v->members[i].key, v->members[i].key_len);
+				dl_json_buf_puts(b, ": ");
+				write_value(b, &v->members[i].value);
+			}
+			dl_json_buf_puts(b, "}");
+			break;
+	}
+}
+
+char *
+dl_json_write(const dl_json *v)
+{
+	dl_json_buf b;
+
+	dl_json_buf_init(&b);
+	write_value(&b, v);
+	return b.data;
 }

@@ -1,9 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * json.h
- *	  A small strict JSON reader into a read-only tree, and a growing text
- *	  buffer for writing JSON.  Private to the engine (not part of the
- *	  interface the glue sees).
+ *	  A small strict JSON reader into a read-only tree, a growing text
+ *	  buffer for writing JSON, and the writer of a tree.  The glue sees the
+ *	  tree too: it walks a jsonb value into one (src/pg/options.c) so that
+ *	  options reach the engine's validator without a round trip through
+ *	  text.
  *
  * Usage:
  *
@@ -43,9 +45,14 @@ typedef struct dl_json_member dl_json_member;
 struct dl_json
 {
 	dl_json_type type;
-	int			pos;			/* 1-based byte offset of the value in the text */
+	int			pos;			/* 1-based byte offset of the value in the text; 0 from jsonb */
 	bool		boolean;
-	double		number;			/* finite */
+
+	/*
+	 * Finite when read from text; a tree walked from jsonb, whose numerics
+	 * have no such bound, holds +-HUGE_VAL for a literal beyond double.
+	 */
+	double		number;
 	/* string: the decoded bytes; number: the literal as written */
 	const char *str;			/* NUL-terminated */
 	size_t		len;			/* bytes of str: a decoded \u0000 may be inside */
@@ -152,5 +159,13 @@ extern void dl_json_buf_int(dl_json_buf *b, int64_t v);
 extern void dl_json_buf_string(dl_json_buf *b, const char *s, size_t len);
 /* the shortest decimal that reads back as the same float; null when not finite */
 extern void dl_json_buf_float(dl_json_buf *b, float f);
+
+/*
+ * A tree as text, in the layout PostgreSQL prints a jsonb value with
+ * ({"a": 1, "b": [true, null]}; numbers as their literal, strings escaped
+ * as PostgreSQL escapes them), so that a tree walked from a jsonb value
+ * prints as that value does.  Returns the dl_alloc'd text.
+ */
+extern char *dl_json_write(const dl_json *v);
 
 #endif							/* PGDL_JSON_H */

@@ -38,7 +38,6 @@
 
 #include <cblas.h>
 
-#include "json.h"
 #include "pgdl_core.h"
 
 /* LAPACK (Fortran calling convention, hidden string lengths last) */
@@ -352,41 +351,4 @@ dl_pca_free(dl_pca *p)
 	if (p->mean)
 		dl_free(p->mean);
 	memset(p, 0, sizeof(*p));
-}
-
-dl_status
-dl_pca_parse_options(const char *json, bool *correlation)
-{
-	dl_json_doc *doc;
-	const dl_json *root;
-	dl_status	st = DL_OK;
-	char		buf[64];
-
-	*correlation = false;
-	if ((st = dl_json_parse(json, 1 << 20, "options", &doc)) != DL_OK)
-		return st;
-	root = dl_json_root(doc);
-	if (root->type != DL_JSON_OBJECT)
-		st = dl_error(DL_EINVAL, "options must be a JSON object, got %s",
-					  dl_json_describe(root, buf, sizeof(buf)));
-	for (int i = 0; st == DL_OK && i < root->n; i++)
-	{
-		const dl_json_member *m = &root->members[i];
-
-		/* lengths too: a decoded NUL ("matrix\u0000x") must not end a key or a value early */
-		if (m->key_len != strlen("matrix") || strcmp(m->key, "matrix") != 0)
-			st = dl_error(DL_EINVAL, "unknown option \"%s\"; accepted options: matrix",
-						  dl_json_printable(m->key, m->key_len, buf, sizeof(buf)));
-		else if (m->value.type == DL_JSON_NULL)
-			 /* the default */ ;
-		else if (dl_json_plain_string(&m->value) && strcmp(m->value.str, "covariance") == 0)
-			*correlation = false;
-		else if (dl_json_plain_string(&m->value) && strcmp(m->value.str, "correlation") == 0)
-			*correlation = true;
-		else
-			st = dl_error(DL_EINVAL, "option \"matrix\" must be \"covariance\" or \"correlation\", got %s",
-						  dl_json_describe(&m->value, buf, sizeof(buf)));
-	}
-	dl_json_free(doc);
-	return st;
 }

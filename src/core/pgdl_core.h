@@ -753,7 +753,7 @@ typedef struct dl_pca
  */
 extern dl_status dl_pca_fit(dl_scatter *s, int k, bool correlation, dl_pca *out);
 extern void dl_pca_free(dl_pca *p);
-/* options of pgdl.pca: {"matrix": "covariance" (default) | "correlation"} */
+/* options text of pgdl.pca (the schema of src/core/options.c, for direct callers) */
 extern dl_status dl_pca_parse_options(const char *json, bool *correlation);
 
 /* ------------------------------------------------------------------------

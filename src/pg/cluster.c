@@ -48,9 +48,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/jsonb.h"
 #include "utils/memutils.h"
-#include "utils/numeric.h"
 #include "utils/timestamp.h"
 
 #include "pgdl_glue.h"
@@ -64,131 +62,8 @@ PG_FUNCTION_INFO_V1(pgdl_silhouette);
 #define SIL_SEED 42				/* of the silhouette's sample beyond that */
 #define FETCH_ROWS 1000
 
-/* ---- options ---------------------------------------------------------------- */
-
-typedef struct KmOptions
-{
-	dl_kmeans_options km;
-	bool		standardize;
-	bool		drop_missing;
-	char	   *description;
-} KmOptions;
-
-static double
-numeric_value(const JsonbValue *v)
-{
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
-}
-
-static void
-bad_option(const char *key, const char *accepted)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("option \"%s\" has an invalid value", key),
-			 errdetail("%s", accepted)));
-}
-
-static void
-read_options(Jsonb *j, bool saving, KmOptions *o)
-{
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	char	   *key = NULL;
-
-	memset(o, 0, sizeof(*o));
-	dl_kmeans_options_defaults(&o->km);
-	if (j == NULL)
-		return;
-	if (!JB_ROOT_IS_OBJECT(j))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("options must be a JSON object")));
-	it = JsonbIteratorInit(&j->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		if (tok == WJB_KEY)
-		{
-			key = pnstrdup(v.val.string.val, v.val.string.len);
-			continue;
-		}
-		if (tok != WJB_VALUE)
-			continue;
-		if (strcmp(key, "init") == 0)
-		{
-			char	   *s;
-
-			if (v.type != jbvString)
-				bad_option(key, "init is 'k-means++' or 'random'.");
-			s = pnstrdup(v.val.string.val, v.val.string.len);
-			if (strcmp(s, "k-means++") == 0)
-				o->km.init = DL_KMEANS_PLUSPLUS;
-			else if (strcmp(s, "random") == 0)
-				o->km.init = DL_KMEANS_RANDOM;
-			else
-				bad_option(key, "init is 'k-means++' or 'random'.");
-		}
-		else if (strcmp(key, "max_iter") == 0 || strcmp(key, "n_init") == 0)
-		{
-			double		x = v.type == jbvNumeric ? numeric_value(&v) : NAN;
-			int			hi = strcmp(key, "max_iter") == 0 ? 100000 : 1000;
-
-			if (!(x >= 1 && x <= hi && x == floor(x)))
-				bad_option(key, strcmp(key, "max_iter") == 0 ? "max_iter is an integer from 1 to 100000."
-						   : "n_init is an integer from 1 to 1000.");
-			if (strcmp(key, "max_iter") == 0)
-				o->km.max_iter = (int) x;
-			else
-				o->km.n_init = (int) x;
-		}
-		else if (strcmp(key, "tol") == 0)
-		{
-			double		x = v.type == jbvNumeric ? numeric_value(&v) : NAN;
-
-			if (!(x >= 0 && isfinite(x)))
-				bad_option(key, "tol is a number >= 0 (relative to the mean feature variance).");
-			o->km.tol = x;
-		}
-		else if (strcmp(key, "seed") == 0)
-		{
-			double		x = v.type == jbvNumeric ? numeric_value(&v) : NAN;
-
-			if (!(x >= 0 && x <= 9007199254740992.0 && x == floor(x)))
-				bad_option(key, "seed is an integer from 0 to 2^53.");
-			o->km.seed = (uint64_t) x;
-		}
-		else if (strcmp(key, "standardize") == 0)
-		{
-			if (v.type != jbvBool)
-				bad_option(key, "standardize is true or false.");
-			o->standardize = v.val.boolean;
-		}
-		else if (strcmp(key, "impute") == 0)
-		{
-			char	   *s = v.type == jbvString ? pnstrdup(v.val.string.val, v.val.string.len) : "";
-
-			if (strcmp(s, "drop_row") == 0)
-				o->drop_missing = true;
-			else if (strcmp(s, "error") == 0)
-				o->drop_missing = false;
-			else
-				bad_option(key, "impute is 'error' (the default) or 'drop_row'.");
-		}
-		else if (saving && strcmp(key, "description") == 0)
-		{
-			if (v.type != jbvString)
-				bad_option(key, "description is a string.");
-			o->description = pnstrdup(v.val.string.val, v.val.string.len);
-		}
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown option \"%s\"", key),
-					 errdetail("Accepted options: init, max_iter, tol, n_init, seed, standardize, impute%s.",
-							   saving ? ", description" : "")));
-	}
-}
+/* the options: the schemas of src/core/options.c */
+typedef dl_kmeans_sql_options KmOptions;
 
 /* ---- reading a source block by block -------------------------------------------- */
 
@@ -403,7 +278,7 @@ lloyd_scan(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, float 
 		   size_t block_rows, LloydPass *lp, size_t n, KmFit *fit)
 {
 	int64		dropped;
-	size_t		n2 = stream_source(src, fs, o->drop_missing, buf, block_rows, lloyd_pass_block, lp, &dropped);
+	size_t		n2 = stream_source(src, fs, o->impute == DL_MISSING_DROP_ROW, buf, block_rows, lloyd_pass_block, lp, &dropped);
 
 	fit->passes++;
 	if (n2 != n)
@@ -444,7 +319,7 @@ fit_streaming(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, siz
 	fp.rs.cap = cap;
 	fp.rs.d = d;
 	dl_rng_seed(&fp.rs.rng, o->km.seed ^ UINT64_C(0x5851F42D4C957F2D));
-	n = stream_source(src, fs, o->drop_missing, buf, block_rows, first_pass_block, &fp, &dropped);
+	n = stream_source(src, fs, o->impute == DL_MISSING_DROP_ROW, buf, block_rows, first_pass_block, &fp, &dropped);
 	fit->passes = 1;
 	if (dropped > 0)
 		ereport(NOTICE,
@@ -544,7 +419,7 @@ fit_in_memory(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, siz
 	m.d = d;
 	m.with_target = false;
 	m.limit_bytes = limit;
-	pgdl_load_matrix(&m, src, fs, NULL, o->drop_missing ? DL_MISSING_DROP_ROW : DL_MISSING_ERROR, cxt);
+	pgdl_load_matrix(&m, src, fs, NULL, o->impute, cxt);
 	/* its SPI calls left the SPI procedure's context current, which SPI_finish deletes */
 	MemoryContextSwitchTo(cxt);
 	fit->passes = 1;
@@ -647,8 +522,8 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 {
 	text	   *source = pgdl_required_text(fcinfo, first, "source");
 	ArrayType  *requested = PG_ARGISNULL(first + 2) ? NULL : PG_GETARG_ARRAYTYPE_P(first + 2);
-	Jsonb	   *options = PG_ARGISNULL(first + 3) ? NULL : PG_GETARG_JSONB_P(first + 3);
 	KmOptions	o;
+	char	   *options_json;
 	MemoryContext cxt;
 	PgdlBudget *budget;
 	PgdlFeatureSet fs;
@@ -660,7 +535,8 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("k must not be NULL")));
-	read_options(options, model_name != NULL, &o);
+	options_json = pgdl_read_options(fcinfo, first + 3,
+									 model_name ? &dl_train_kmeans_schema : &dl_kmeans_schema, &o);
 	o.km.k = PG_GETARG_INT32(first + 1);
 	if (o.km.k < 1 || o.km.k > DL_KMEANS_MAX_K)
 		ereport(ERROR,
@@ -697,7 +573,6 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 		int			k = o.km.k;
 		int			d = fs.n_inputs;
 		PgdlSave	s;
-		Jsonb	   *opts = options;
 		MemoryContext old = MemoryContextSwitchTo(cxt);
 
 		memset(&m, 0, sizeof(m));
@@ -712,7 +587,7 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 		m.features = fs.features;
 		m.n_inputs = d;
 		m.scaler = fit.scaler;
-		m.options_json = opts ? JsonbToCString(NULL, &opts->root, VARSIZE(opts)) : pstrdup("{}");
+		m.options_json = options_json;
 		pgdl_check_status(dl_network_init_linear(&m.net, d, k));
 		/* W (d x k) = 2 C^T, then the bias -||c||^2 (as float, what predict computes with) */
 		{
@@ -736,7 +611,6 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 		memset(&s, 0, sizeof(s));
 		s.name = ref.name;
 		s.model = &m;
-		s.options_json = m.options_json;
 		s.description = o.description;
 		s.metrics_json = psprintf("{\"sse\": %.17g, \"iterations\": %d, \"k\": %d, \"rows\": %zu, \"converged\": %s, \"reseeded\": %d, \"best_init\": %d, \"streamed\": %s}",
 								  fit.r.total_sse, fit.r.iterations, k, fit.rows,

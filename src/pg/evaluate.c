@@ -34,7 +34,6 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
-#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -294,63 +293,15 @@ typedef struct EvalArgs
 	char	   *positive_label;
 } EvalArgs;
 
+/* the options argument arg (absent: the defaults), against evaluate's schema */
 static void
 read_eval_options(FunctionCallInfo fcinfo, int arg, EvalArgs *a)
 {
-	Jsonb	   *j;
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	char	   *key = NULL;
+	dl_evaluate_sql_options o;
 
-	a->threshold = 0.5;
-	a->positive_label = NULL;
-	if (PG_NARGS() <= arg || PG_ARGISNULL(arg))
-		return;
-	j = PG_GETARG_JSONB_P(arg);
-	if (!JB_ROOT_IS_OBJECT(j))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("options must be a JSON object")));
-	it = JsonbIteratorInit(&j->root);
-	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-	{
-		if (tok == WJB_KEY)
-			key = pnstrdup(v.val.string.val, v.val.string.len);
-		else if (tok == WJB_VALUE)
-		{
-			if (strcmp(key, "threshold") == 0)
-			{
-				if (v.type != jbvNumeric)
-					goto bad;
-				a->threshold = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v.val.numeric)));
-				if (!(a->threshold >= 0 && a->threshold <= 1))
-					goto bad;
-			}
-			else if (strcmp(key, "positive_label") == 0)
-			{
-				if (v.type == jbvString)
-					a->positive_label = pnstrdup(v.val.string.val, v.val.string.len);
-				else if (v.type == jbvNumeric)
-					a->positive_label = DatumGetCString(DirectFunctionCall1(numeric_out,
-																			DirectFunctionCall1(numeric_trim_scale, NumericGetDatum(v.val.numeric))));
-				else if (v.type == jbvBool)
-					a->positive_label = pstrdup(v.val.boolean ? "true" : "false");
-				else
-					goto bad;
-			}
-			else
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unknown option \"%s\"; accepted options: threshold, positive_label", key)));
-		}
-	}
-	return;
-bad:
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("option \"%s\" has an invalid value", key),
-			 errdetail("threshold is a number in [0, 1]; positive_label is one of the model's labels.")));
+	(void) pgdl_read_options(fcinfo, arg, &dl_evaluate_schema, &o);
+	a->threshold = o.threshold;
+	a->positive_label = o.positive_label;
 }
 
 /* scores the source against the target; returns the state */
@@ -498,7 +449,8 @@ pgdl_confusion_matrix(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	memset(&a, 0, sizeof(a));
-	a.threshold = 0.5;
+	/* it takes no options: evaluate's defaults */
+	read_eval_options(fcinfo, PG_NARGS(), &a);
 	s = run_evaluation(fcinfo, false, &a);
 	if (s->pm->m.task != DL_TASK_CLASSIFICATION)
 		ereport(ERROR,

@@ -438,7 +438,7 @@ pgdl_save_model(const PgdlSave *s)
 		else
 			n[5] = 'n';
 		a[6] = jsonb_datum(layers_json);
-		a[7] = jsonb_datum(s->options_json ? s->options_json : "{}");
+		a[7] = jsonb_datum(s->model->options_json ? s->model->options_json : "{}");
 		a[8] = text_array_datum(fnames, s->model->n_features);
 		if (s->model->task == DL_TASK_CLASSIFICATION)
 			a[9] = text_array_datum(s->model->labels, s->model->n_labels);
@@ -706,7 +706,6 @@ pgdl_import_model(PG_FUNCTION_ARGS)
 	memset(&s, 0, sizeof(s));
 	s.name = ref.name;
 	s.model = &m;
-	s.options_json = m.options_json;
 	s.description = "imported";
 	PG_RETURN_INT32(pgdl_save_model(&s));
 }

@@ -40,7 +40,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/jsonb.h"
 #include "utils/memutils.h"
 
 #include "pgdl_glue.h"
@@ -56,7 +55,7 @@ typedef struct PcaArgs
 	text	   *source;
 	int			k;
 	ArrayType  *requested;
-	char	   *options_json;
+	int			options_arg;	/* of the jsonb options */
 } PcaArgs;
 
 /* every row of src through the scatter matrix (pgdl_scan_source: read-only, in physical order) */
@@ -130,7 +129,6 @@ save_model(const char *name, const PgdlFeatureSet *fs, const dl_pca *p, bool cor
 	memset(&s, 0, sizeof(s));
 	s.name = name;
 	s.model = &model;
-	s.options_json = options_json;
 	s.metrics_json = psprintf("{\"rows\": %.0f, \"n_components\": %d, \"matrix\": \"%s\", "
 							  "\"total_variance\": %.17g, \"explained_variance_ratio_sum\": %.17g}",
 							  p->n, k, correlation ? "correlation" : "covariance",
@@ -143,6 +141,8 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PgdlModelRef ref;
+	dl_pca_sql_options opts;
+	char	   *options_json;
 	bool		correlation;
 	char	   *src;
 	PgdlDataset ds;
@@ -156,7 +156,8 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 				limit;
 	int			d;
 
-	pgdl_check_status(dl_pca_parse_options(a->options_json, &correlation));
+	options_json = pgdl_read_options(fcinfo, a->options_arg, &dl_pca_schema, &opts);
+	correlation = opts.matrix == DL_PCA_CORRELATION;
 	if (a->model)
 	{
 		pgdl_parse_model_ref(a->model, &ref);
@@ -215,7 +216,7 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 	dl_scatter_free(&s);
 
 	if (a->model)
-		(void) save_model(ref.name, &fs, &p, correlation, a->options_json);
+		(void) save_model(ref.name, &fs, &p, correlation, options_json);
 	SPI_finish();
 
 	MemoryContextSwitchTo(old);
@@ -251,14 +252,7 @@ read_args(FunctionCallInfo fcinfo, int first, PcaArgs *a)
 	a->source = PG_GETARG_TEXT_PP(first);
 	a->k = PG_GETARG_INT32(first + 1);
 	a->requested = PG_ARGISNULL(first + 2) ? NULL : PG_GETARG_ARRAYTYPE_P(first + 2);
-	if (PG_ARGISNULL(first + 3))
-		a->options_json = "{}";
-	else
-	{
-		Jsonb	   *j = PG_GETARG_JSONB_P(first + 3);
-
-		a->options_json = JsonbToCString(NULL, &j->root, VARSIZE(j));
-	}
+	a->options_arg = first + 3;
 }
 
 Datum

@@ -41,6 +41,7 @@
 
 #include "pgdl_core.h"
 #include "dl_nn.h"
+#include "options.h"
 
 /* ---- errors and settings (pgdl.c) --------------------------------------- */
 
@@ -80,6 +81,18 @@ extern void pgdl_budget_charge(size_t size);
 /* MemoryContextAllocHuge / repalloc_huge, charged first when in the active budget */
 extern void *pgdl_budget_alloc(MemoryContext cxt, size_t size);
 extern void *pgdl_budget_realloc(void *ptr, size_t size);
+
+/* ---- options (options.c) ------------------------------------------------ */
+
+/*
+ * Reads the jsonb argument arg (absent or NULL: {}) against the function's
+ * schema into out (22023 in the schema's style for a mistake); returns the
+ * options as text, for the models that keep them.
+ */
+extern char *pgdl_read_options(FunctionCallInfo fcinfo, int arg, const dl_option_schema *schema,
+							   void *out);
+/* a jsonb value as the engine's JSON tree, in the current memory context */
+extern const dl_json *pgdl_jsonb_tree(Datum jsonb);
 
 /* ---- aggregate states (aggstate.c) -------------------------------------- */
 
@@ -334,8 +347,7 @@ typedef struct PgdlModelCache
 typedef struct PgdlSave
 {
 	const char *name;
-	const dl_model *model;
-	const char *options_json;
+	const dl_model *model;		/* its options_json (NULL: {}) is the options column */
 	const char *description;
 	const char *metrics_json;
 	const dl_epoch_report *epochs;

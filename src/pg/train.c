@@ -513,7 +513,7 @@ typedef struct TrainArgs
 	char	   *target;
 	char	   *layers_json;
 	ArrayType  *requested;
-	char	   *options_json;
+	int			options_arg;	/* of the jsonb options */
 	int			cv_folds;		/* 0: train_model */
 } TrainArgs;
 
@@ -526,7 +526,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	char	   *target = a->target;
 	ArrayType  *requested = a->requested;
 	char	   *layers_json = a->layers_json;
-	char	   *options_json = a->options_json;
+	char	   *options_json;
 	int			cv_folds = a->cv_folds;
 	PgdlModelRef ref;
 	dl_options	opts;
@@ -574,7 +574,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	/* the version is saved last: in a read-only transaction, fail before training */
 	if (model_arg)
 		PreventCommandIfReadOnly("pgdl.train_model()");
-	pgdl_check_status(dl_parse_options(options_json, &opts));
+	options_json = pgdl_read_options(fcinfo, a->options_arg, &dl_train_schema, &opts);
 	pgdl_check_status(dl_parse_layers(layers_json, &specs, &nspecs));
 	if (opts.max_memory_kb > 0 && opts.max_memory_kb > pgdl_max_training_memory_kb)
 		ereport(ERROR,
@@ -733,7 +733,6 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		memset(&s, 0, sizeof(s));
 		s.name = ref.name;
 		s.model = &model;
-		s.options_json = options_json;
 		s.description = opts.description;
 		s.metrics_json = metrics_json;
 		s.epochs = progress.epochs;
@@ -783,7 +782,7 @@ pgdl_train_model(PG_FUNCTION_ARGS)
 	a.target = text_to_cstring(pgdl_required_text(fcinfo, 2, "target"));
 	a.layers_json = jsonb_arg_text(fcinfo, 3, "[]");
 	a.requested = PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4);
-	a.options_json = jsonb_arg_text(fcinfo, 5, "{}");
+	a.options_arg = 5;
 	a.cv_folds = 0;
 	return train_entry(fcinfo, &a);
 }
@@ -807,6 +806,6 @@ pgdl_cross_validate(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("folds must be between 2 and 1000, got %d", a.cv_folds)));
 	a.requested = PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4);
-	a.options_json = jsonb_arg_text(fcinfo, 5, "{}");
+	a.options_arg = 5;
 	return train_entry(fcinfo, &a);
 }
