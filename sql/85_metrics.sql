@@ -1,4 +1,4 @@
--- Model metrics aggregates (API.md §6): each compared with the same metric
+-- Model metrics aggregates (see the README): each compared with the same metric
 -- computed another way in plain SQL; GROUP BY, NULLs, NaN/Infinity, a
 -- forced parallel plan, and the states' text round trip.
 -- (Cross-checked once against scikit-learn 1.2 on 400 rows: see

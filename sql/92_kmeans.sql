@@ -1,4 +1,4 @@
--- k-means, train_kmeans + predict, silhouette (API.md §3).  Small fixed
+-- k-means, train_kmeans + predict, silhouette (see the README).  Small fixed
 -- data and seeds; numbers rounded so they do not depend on the last bits.
 SET extra_float_digits = 0;
 SET client_min_messages = warning;

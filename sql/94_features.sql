@@ -1,4 +1,4 @@
--- Feature scores and selection (API.md §3): every method on a small
+-- Feature scores and selection (see the README): every method on a small
 -- deterministic table, rounded; the scores are cross-checked against
 -- scikit-learn 1.2 in test/pgtap/features.sql.
 SET extra_float_digits = 0;

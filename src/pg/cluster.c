@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * cluster.c
- *	  pgdl.kmeans, pgdl.train_kmeans and pgdl.silhouette (API.md §3).
+ *	  pgdl.kmeans, pgdl.train_kmeans and pgdl.silhouette (see the README).
  *
  * In memory.  When the rows fit in pgdl.max_training_memory (a count(*)
  * of the source decides, before anything is read) they are loaded with
@@ -469,7 +469,7 @@ fit_source(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, Memory
 
 /* ---- the SQL functions -------------------------------------------------------------- */
 
-/* the features of the source's result, by the API.md §0 rule */
+/* the features of the source's result, by the README's rule */
 static char *
 source_features(text *source, ArrayType *requested, MemoryContext cxt, PgdlFeatureSet *fs)
 {

@@ -1,4 +1,4 @@
--- src/pg/cluster.sql: k-means and the silhouette score (API.md §3).
+-- src/pg/cluster.sql: k-means and the silhouette score (see the README).
 
 CREATE TYPE pgdl.kmeans_row AS (cluster integer, centroid float8[], size bigint, sse float8);
 COMMENT ON TYPE pgdl.kmeans_row IS 'one cluster of pgdl.kmeans: its 0-based id, centroid (in the features'' units), row count and sum of squared distances';

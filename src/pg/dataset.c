@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * dataset.c
- *	  A source as data: which columns are the features (API.md §0), their
+ *	  A source as data: which columns are the features (see the README), their
  *	  shapes and categories, and the rows as one float32 matrix.
  *
  * Every function that reads rows of a source for the engine goes through
@@ -239,7 +239,7 @@ numeric_array_type(Oid typid)
 	return OidIsValid(elem) && OidIsValid(pgdl_numeric_base_type(elem));
 }
 
-/* the feature columns: requested, or the default rule of API.md §0 */
+/* the feature columns: requested, or the default rule of the README */
 static TrainColumn *
 resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *target,
 				char **categorical, int n_categorical, int *ncols)

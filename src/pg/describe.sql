@@ -1,4 +1,4 @@
--- src/pg/describe.sql: whole-source summaries (API.md §1).
+-- src/pg/describe.sql: whole-source summaries (see the README).
 
 CREATE TYPE pgdl.describe_row AS (
 	column_name text, n bigint, nulls bigint, mean float8, stddev float8, min float8,

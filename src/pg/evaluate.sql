@@ -1,4 +1,4 @@
--- src/pg/evaluate.sql: evaluation (API.md §4 Evaluation).
+-- src/pg/evaluate.sql: evaluation (see the README).
 -- STABLE: they read the registry and run the source read-only; RESTRICTED:
 -- they run SPI queries, which parallel workers may not start.
 

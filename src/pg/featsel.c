@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * featsel.c
- *	  pgdl.feature_scores and pgdl.select_features (API.md §3).
+ *	  pgdl.feature_scores and pgdl.select_features (see the README).
  *
- * A source's features (API.md §0) and target are read through dataset.c
+ * A source's features (see the README) and target are read through dataset.c
  * into one bounded float32 matrix (pgdl.max_training_memory, 54000 beyond),
  * read-only and as the caller; the engine's featsel.c scores the columns.
  * The methods and what they need of the target:

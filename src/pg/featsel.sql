@@ -1,4 +1,4 @@
--- src/pg/featsel.sql: feature scores and selection (API.md §3).
+-- src/pg/featsel.sql: feature scores and selection (see the README).
 
 CREATE TYPE pgdl.feature_score_row AS (feature text, score float8, p_value float8, rank int);
 COMMENT ON TYPE pgdl.feature_score_row IS 'one row of pgdl.feature_scores';

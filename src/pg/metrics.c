@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * metrics.c
- *	  Model metrics aggregates for BI tools (API.md §6):
+ *	  Model metrics aggregates for BI tools (see the README):
  *	  classification_metrics, regression_metrics, roc_auc.
  *
  * classification_metrics keeps a confusion table of string labels

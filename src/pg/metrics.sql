@@ -1,4 +1,4 @@
--- src/pg/metrics.sql: model metrics aggregates for BI tools (API.md §6).
+-- src/pg/metrics.sql: model metrics aggregates for BI tools (see the README).
 
 -- pgdl.confusion_state: the state of classification_metrics, row counts per
 -- (actual, predicted) label pair (see src/pg/metrics.c).  Text form

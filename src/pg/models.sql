@@ -1,4 +1,4 @@
--- src/pg/models.sql: the model registry (API.md §4 "Evaluation and management", §5).
+-- src/pg/models.sql: the model registry (see the README).
 --
 -- Four tables hold the models: names (with their owners), versions (with the
 -- weights), grants and per-epoch history.  Row-level security is enabled and

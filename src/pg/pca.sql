@@ -1,4 +1,4 @@
--- src/pg/pca.sql: principal component analysis (API.md §3).
+-- src/pg/pca.sql: principal component analysis (see the README).
 
 CREATE TYPE pgdl.pca_row AS (
 	component int, explained_variance float8, explained_variance_ratio float8, loadings float8[]

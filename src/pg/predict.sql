@@ -1,4 +1,4 @@
--- src/pg/predict.sql: scoring (API.md §4 Prediction, §6 long-format companions).
+-- src/pg/predict.sql: scoring (see the README).
 -- STABLE: they read the registry; the model is resolved once per statement.
 
 CREATE FUNCTION pgdl.predict(model text, x anyarray) RETURNS float8

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * progress.c
- *	  Training progress visible from other connections (API.md §7).
+ *	  Training progress visible from other connections (see the README).
  *
  * With pgdl in shared_preload_libraries, each backend owns one slot of a
  * small shared array (indexed by its backend id) and rewrites it after

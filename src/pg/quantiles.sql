@@ -1,4 +1,4 @@
--- src/pg/quantiles.sql: quantiles, quantile sketches, histogram (API.md §1).
+-- src/pg/quantiles.sql: quantiles, quantile sketches, histogram (see the README).
 
 -- pgdl.sketch: a stored, re-aggregable quantile sketch (same binary and text
 -- form as pgdl.aggstate; its input functions check it is a sketch).

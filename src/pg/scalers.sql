@@ -1,4 +1,4 @@
--- src/pg/scalers.sql: normalization (API.md §2).
+-- src/pg/scalers.sql: normalization (see the README).
 
 CREATE TYPE pgdl.scaler;
 CREATE FUNCTION pgdl.scaler_in(cstring) RETURNS pgdl.scaler

@@ -1,4 +1,4 @@
--- src/pg/stats.sql: streaming statistics aggregates (API.md §1).
+-- src/pg/stats.sql: streaming statistics aggregates (see the README).
 
 CREATE TYPE pgdl.stats_summary AS (
 	n bigint, nulls bigint, mean float8, variance float8, stddev float8,

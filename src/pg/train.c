@@ -3,8 +3,8 @@
  * train.c
  *	  pgdl.train_model: from a source to a new model version.
  *
- * The path (DESIGN.md "Training"): resolve the features and the target
- * (API.md §0, §4) -> read the source through a read-only SPI cursor, as the
+ * The path (docs/architecture.md, "Data paths"): resolve the features and the target
+ * (see the README) -> read the source through a read-only SPI cursor, as the
  * caller, into one float32 matrix in a "pgdl training" memory context whose
  * size is checked against pgdl.max_training_memory before each growth ->
  * seeded split -> imputer / scaler fitted on the training rows -> the

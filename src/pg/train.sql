@@ -1,4 +1,4 @@
--- src/pg/train.sql: training (API.md §4 Training, §7 progress).
+-- src/pg/train.sql: training (see the README).
 
 CREATE TYPE pgdl.train_result AS (
 	model text, version integer, task text, parameters bigint, epochs integer,

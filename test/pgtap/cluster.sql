@@ -1,5 +1,5 @@
 -- test/pgtap/cluster.sql: pgdl.kmeans, pgdl.train_kmeans, pgdl.silhouette
--- (API.md §3) — agreement with scikit-learn, predict against the k-means
+-- (see the README) — agreement with scikit-learn, predict against the k-means
 -- assignment, the streaming path, and every error path with its SQLSTATE.
 BEGIN;
 SET client_min_messages = warning;

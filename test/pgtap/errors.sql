@@ -1,5 +1,5 @@
 -- test/pgtap/errors.sql: every user-input error path of §1/§2 raises its
--- exact SQLSTATE (API.md §0 "Errors"), plus a few happy paths.
+-- exact SQLSTATE (see the README), plus a few happy paths.
 -- Needs a role that may CREATE ROLE (the runner connects as a superuser); the
 -- role and the tables it creates are rolled back at the end.
 BEGIN;

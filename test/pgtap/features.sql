@@ -1,5 +1,5 @@
 -- test/pgtap/features.sql: pgdl.feature_scores / pgdl.select_features
--- (API.md §3) — agreement with scikit-learn, READ ONLY transactions, and
+-- (see the README) — agreement with scikit-learn, READ ONLY transactions, and
 -- the error paths with their SQLSTATEs.
 BEGIN;
 SET client_min_messages = warning;

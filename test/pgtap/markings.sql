@@ -1,11 +1,11 @@
 -- test/pgtap/markings.sql: catalog markings of everything in schema pgdl
--- (API.md §0 "Markings", "Aggregates", grants and comments).
+-- (see the README).
 --
 -- Two kinds of checks:
 --   * catalog-wide ones that scan pg_proc / pg_type / pg_aggregate for the
 --     whole schema, so that an object added later without its markings,
 --     comment or grant makes this file fail;
---   * the API.md markings table hard-coded for the public functions, so that
+--   * the README's markings table hard-coded for the public functions, so that
 --     a change of one public signature or marking is caught by name.
 BEGIN;
 SET client_min_messages = warning;
@@ -26,7 +26,7 @@ SELECT p.oid, p.oid::regprocedure::text AS sig, p.proname::text AS name, p.proki
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = 'pgdl';
 
--- The API.md markings table, by function name (the names of later sections
+-- The README's markings table, by function name (the names of later sections
 -- are listed too, so that they are checked as soon as they exist).
 CREATE TEMP TABLE api_markings (name text PRIMARY KEY, volatility "char", strict bool, parallel "char");
 INSERT INTO api_markings
@@ -59,14 +59,14 @@ SELECT is_empty($$
     SELECT sig FROM pgdl_procs
     WHERE prokind <> 'a' AND NOT is_type_io AND NOT is_agg_support
       AND name NOT IN (SELECT name FROM api_markings)
-$$, 'every pgdl function is an aggregate, an aggregate support function, a type I/O function or a function of the API.md markings table');
+$$, 'every pgdl function is an aggregate, an aggregate support function, a type I/O function or a function of the README's markings table');
 
 SELECT is_empty($$
     SELECT sig, provolatile, proisstrict, proparallel, m.volatility, m.strict, m.parallel
     FROM pgdl_procs p JOIN api_markings m USING (name)
     WHERE p.prokind = 'f' AND NOT p.is_type_io AND NOT p.is_agg_support
       AND (p.provolatile, p.proisstrict, p.proparallel) IS DISTINCT FROM (m.volatility, m.strict, m.parallel)
-$$, 'every public pgdl function has the volatility, strictness and parallel marking of the API.md table');
+$$, 'every public pgdl function has the volatility, strictness and parallel marking of the README's table');
 
 SELECT is_empty($$
     SELECT sig FROM pgdl_procs WHERE prosecdef
@@ -210,7 +210,7 @@ SELECT is((SELECT format('default=%s schema=%s relocatable=%s', a.default_versio
           'the control file: default_version 0.1.0, schema pgdl, relocatable = false');
 
 ------------------------------------------------------------------------------
--- 3. The API.md markings, hard-coded for the public functions
+-- 3. The README's markings, hard-coded for the public functions
 ------------------------------------------------------------------------------
 
 -- Aggregates (§1, §2, §6 and the internal ones behind describe/correlations).

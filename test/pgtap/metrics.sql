@@ -1,4 +1,4 @@
--- test/pgtap/metrics.sql: the model metrics aggregates of API.md §6 —
+-- test/pgtap/metrics.sql: the model metrics aggregates of the README —
 -- agreement with scikit-learn, result types, and every error path with its
 -- SQLSTATE (malformed or corrupt states, limits, overflow, misuse).
 BEGIN;
@@ -40,7 +40,7 @@ SELECT ok((SELECT abs(pgdl.roc_auc(lab, score) - 0.7961950549450549) < 1e-12 FRO
           'roc_auc equals scikit-learn''s roc_auc_score on 400 rows with tied scores');
 
 ------------------------------------------------------------------------------
--- result types: named composites, API.md column order
+-- result types: named composites, the README column order
 ------------------------------------------------------------------------------
 SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
            FROM pg_attribute WHERE attrelid = 'pgdl.classification_metrics_row'::regclass AND attnum > 0),

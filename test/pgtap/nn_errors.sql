@@ -1,5 +1,5 @@
 -- test/pgtap/nn_errors.sql: every bad input of the neural-network functions
--- (API.md §4, §5) raises its exact SQLSTATE with a message naming the
+-- (see the README) raises its exact SQLSTATE with a message naming the
 -- problem, and every form of predict works on the happy path.
 -- Everything (tables, models, settings) is rolled back at the end.
 BEGIN;

@@ -1,4 +1,4 @@
--- test/pgtap/nn_privileges.sql: who may use, change and see a model (API.md
+-- test/pgtap/nn_privileges.sql: who may use, change and see a model (the README
 -- §5 "Privacy"), and that a training source is read as the caller.
 -- Three roles, created here and rolled back at the end: an owner, a member
 -- of the owner and a stranger.  Needs a superuser connection (the runner's).

@@ -1,5 +1,5 @@
 -- test/pgtap/nn_readonly.sql: cancelling a training (statement_timeout)
--- and the neural-network functions in a READ ONLY transaction (API.md §0:
+-- and the neural-network functions in a READ ONLY transaction (the README:
 -- "Long-running functions honour query cancel and statement_timeout";
 -- "Everything not VOLATILE works in a READ ONLY transaction").
 BEGIN;

@@ -1,4 +1,4 @@
--- test/pgtap/pca.sql: pgdl.pca and pgdl.train_pca (API.md §3) — agreement
+-- test/pgtap/pca.sql: pgdl.pca and pgdl.train_pca (see the README) — agreement
 -- with scikit-learn, transform_model against the loadings, wide array
 -- features, every error path with its SQLSTATE, and read-only use.
 BEGIN;
