@@ -59,14 +59,14 @@ SELECT is_empty($$
     SELECT sig FROM pgdl_procs
     WHERE prokind <> 'a' AND NOT is_type_io AND NOT is_agg_support
       AND name NOT IN (SELECT name FROM api_markings)
-$$, 'every pgdl function is an aggregate, an aggregate support function, a type I/O function or a function of the README's markings table');
+$$, 'every pgdl function is an aggregate, an aggregate support function, a type I/O function or a function of the README''s reference table');
 
 SELECT is_empty($$
     SELECT sig, provolatile, proisstrict, proparallel, m.volatility, m.strict, m.parallel
     FROM pgdl_procs p JOIN api_markings m USING (name)
     WHERE p.prokind = 'f' AND NOT p.is_type_io AND NOT p.is_agg_support
       AND (p.provolatile, p.proisstrict, p.proparallel) IS DISTINCT FROM (m.volatility, m.strict, m.parallel)
-$$, 'every public pgdl function has the volatility, strictness and parallel marking of the README's table');
+$$, 'every public pgdl function has the volatility, strictness and parallel marking of the README''s reference table');
 
 SELECT is_empty($$
     SELECT sig FROM pgdl_procs WHERE prosecdef
