@@ -252,26 +252,27 @@ valid_count(double c)
 	return c >= 0.0 && c <= 9007199254740992.0 && c == floor(c);
 }
 
-bool
-dl_comoments_valid(const dl_comoments *c)
+dl_status
+dl_comoments_check(const dl_comoments *c, dl_detail *why)
 {
 	int			d = c->d;
 	const double *cm = CM_C(c);
 
 	if (!valid_count(CM_N(c)))
-		return false;
+		return dl_detail_set(why, DL_EFORMAT, "the row count of the complete rows is not a count");
 	for (int i = 0; i < d; i++)
 		if (cm[tri_index(d, i, i)] < 0.0)
-			return false;
+			return dl_detail_set(why, DL_EFORMAT, "the sum of squares of variable %d is negative",
+								 i + 1);
 	if (c->has_pairs)
 	{
 		const double *p = CM_PAIRS(c);
 
 		for (size_t k = 0; k < tri_count(d); k++, p += PAIR_SLOTS)
 			if (!valid_count(p[0]) || p[5] < 0.0 || p[6] < 0.0)
-				return false;
+				return dl_detail_set(why, DL_EFORMAT, "a pair accumulator is not valid");
 	}
-	return true;
+	return DL_OK;
 }
 
 bool

@@ -31,6 +31,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -199,30 +200,40 @@ is_count(double c)
 	return c >= 0.0 && c <= 9007199254740992.0 && c == floor(c);
 }
 
-bool
-dl_moments_valid(const dl_moments *m)
+dl_status
+dl_moments_check(const dl_moments *m, dl_detail *why)
 {
 	if (!is_count(m->n) || !is_count(m->n_nan) ||
 		!is_count(m->n_posinf) || !is_count(m->n_neginf) ||
 		!is_count(m->bn) || m->bn >= DL_MOMENTS_BLOCK)
-		return false;
+		return dl_detail_set(why, DL_EFORMAT, "a count is not a count");
 	if (m->bn == 0.0 && (m->s1 != 0.0 || m->s2 != 0.0 || m->s3 != 0.0 || m->s4 != 0.0))
-		return false;
+		return dl_detail_set(why, DL_EFORMAT, "the pending block has sums but no values");
 	if (isnan(m->s1) || isnan(m->s2) || isnan(m->s3) || isnan(m->s4) ||
 		m->s2 < 0.0 || m->s4 < 0.0)
-		return false;
+		return dl_detail_set(why, DL_EFORMAT, "the sums of the pending block are not valid");
 	/* an empty variable keeps the +Inf/-Inf sentinels of dl_moments_init */
 	if (m->n + m->bn == 0.0)
-		return m->shift == 0.0 && m->mean == 0.0 && m->m2 == 0.0 && m->m3 == 0.0 && m->m4 == 0.0 &&
-			m->min == INFINITY && m->max == -INFINITY;
+	{
+		if (m->shift == 0.0 && m->mean == 0.0 && m->m2 == 0.0 && m->m3 == 0.0 && m->m4 == 0.0 &&
+			m->min == INFINITY && m->max == -INFINITY)
+			return DL_OK;
+		return dl_detail_set(why, DL_EFORMAT, "a variable without finite values has moments");
+	}
 	/* an overflowed accumulator may be infinite, never NaN or negative */
 	if (!isfinite(m->shift) || isnan(m->mean) || isnan(m->m2) || isnan(m->m3) || isnan(m->m4))
-		return false;
+		return dl_detail_set(why, DL_EFORMAT, "a moment is not a number");
 	if (m->m2 < 0.0 || m->m4 < 0.0)
-		return false;
+		return dl_detail_set(why, DL_EFORMAT, "an even central moment is negative");
 	if (!isfinite(m->min) || !isfinite(m->max) || m->min > m->max)
-		return false;
-	return true;
+		return dl_detail_set(why, DL_EFORMAT, "the minimum and maximum are not valid");
+	return DL_OK;
+}
+
+double
+dl_moments_tolerance(double n)
+{
+	return 512.0 * DBL_EPSILON * (n + 64.0);
 }
 
 bool
@@ -521,16 +532,17 @@ dl_moments_soa_merge(dl_moments_soa *into, const dl_moments_soa *from)
 	}
 }
 
-bool
-dl_moments_soa_valid(const dl_moments_soa *v)
+dl_status
+dl_moments_soa_check(const dl_moments_soa *v, dl_detail *why)
 {
 	for (int i = 0; i < v->d; i++)
 	{
 		dl_moments	m;
+		dl_detail	what;
 
 		dl_moments_soa_get(v, i, &m);
-		if (!dl_moments_valid(&m))
-			return false;
+		if (dl_moments_check(&m, &what) != DL_OK)
+			return dl_detail_set(why, DL_EFORMAT, "variable %d: %s", i + 1, what.text);
 	}
-	return true;
+	return DL_OK;
 }

@@ -424,6 +424,12 @@ dl_scaler_validate(const dl_scaler *s)
 	return scaler_check(s, DL_EFORMAT, "invalid scaler");
 }
 
+dl_status
+dl_scaler_validate_fitted(const dl_scaler *s)
+{
+	return scaler_check(s, DL_EFORMAT, "invalid scaler");
+}
+
 void
 dl_scaler_transform(const dl_scaler *s, const double *x, bool *isnull, double *y)
 {
