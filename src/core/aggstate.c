@@ -140,22 +140,108 @@ columns_flags(const dl_aggstate *s)
 	}
 }
 
-/* regression states count every row in each of their variables */
+/*
+ * describe's moments and sketch of one variable hold the same values: the
+ * sketch counts NaN apart as the moments do, holds the infinities the
+ * moments only count, and its minimum and maximum (over everything but NaN)
+ * follow from theirs.
+ */
 static bool
-same_counts(const dl_moments_soa *v)
+same_values(const dl_moments *m, const dl_sketch *sk)
 {
-	dl_moments	m;
-	double		n;
+	double		finite = m->n + m->bn;
+	double		lo = m->n_neginf > 0 ? -INFINITY : finite > 0 ? m->min : INFINITY;
+	double		hi = m->n_posinf > 0 ? INFINITY : finite > 0 ? m->max : -INFINITY;
 
-	dl_moments_soa_get(v, 0, &m);
-	n = dl_moments_count(&m);
-	for (int i = 1; i < v->d; i++)
+	return sk->n_nan == m->n_nan && sk->n == finite + m->n_posinf + m->n_neginf &&
+		sk->min == lo && sk->max == hi;
+}
+
+/*
+ * regression_metrics keeps the moments of the actual values, of the errors
+ * e = actual - predicted and of |e|.  |e| is finite exactly when e is, and
+ * e only when the actual value is (an infinite or NaN actual value gives an
+ * infinite or NaN error); the moments of |e| and e are those of the same
+ * values (dl_moments_check_abs), which makes mae <= rmse.
+ */
+static dl_status
+check_regression(const dl_moments_soa *v, dl_detail *why)
+{
+	dl_moments	a,
+				e,
+				ae;
+	dl_detail	what;
+	dl_status	st;
+
+	dl_moments_soa_get(v, 0, &a);
+	dl_moments_soa_get(v, 1, &e);
+	dl_moments_soa_get(v, 2, &ae);
+	if (a.n + a.bn < e.n + e.bn || a.n_nan > e.n_nan ||
+		a.n_posinf > e.n_posinf + e.n_nan || a.n_neginf > e.n_neginf + e.n_nan)
+		return BAD("the actual values and the errors of a regression state do not match");
+	if ((st = dl_moments_check_abs(&e, &ae, &what)) != DL_OK)
+		return dl_detail_set(why, st, "regression errors: %s", what.text);
+	return DL_OK;
+}
+
+/*
+ * The relations between the sections of a COLUMNS state and its header,
+ * each section being valid on its own.  Every non-NULL row reaches the
+ * accumulators (NULL elements of an array are skipped per variable), so a
+ * variable counts at most rows - nulls values, and exactly that many where
+ * every row counts in it: the one sketch of a quantile state, the three
+ * variables of a regression state, the two sketches of a ROC state
+ * between them.  describe keeps moments and a sketch of the same values.
+ */
+static dl_status
+check_columns_relations(dl_aggstate *s, dl_detail *why)
+{
+	double		nonnull = s->rows - s->nulls;
+	double		sketched = 0;
+	dl_moments_soa v;
+	dl_sketch  *sk;
+
+	if (s->flags & DL_HAS_MOMENTS)
 	{
-		dl_moments_soa_get(v, i, &m);
-		if (dl_moments_count(&m) != n)
-			return false;
+		dl_aggstate_moments(s, &v);
+		for (int i = 0; i < s->dim; i++)
+		{
+			dl_moments	m;
+
+			dl_moments_soa_get(&v, i, &m);
+			if (s->purpose == DL_PURPOSE_REGRESSION ? dl_moments_count(&m) != nonnull :
+				dl_moments_count(&m) > nonnull)
+				return BAD("variable %d counts %.0f values of %.0f rows that were not NULL",
+						   i + 1, dl_moments_count(&m), nonnull);
+		}
 	}
-	return true;
+	if (s->flags & DL_HAS_SKETCHES)
+	{
+		sk = dl_aggstate_first_sketch(s);
+		for (int i = 0; i < s->dim; i++, sk = dl_aggstate_next_sketch(sk))
+		{
+			if (dl_sketch_count(sk) > nonnull)
+				return BAD("the sketch of variable %d counts %.0f values of %.0f rows that were not NULL",
+						   i + 1, dl_sketch_count(sk), nonnull);
+			sketched += dl_sketch_count(sk);
+			if (s->purpose == DL_PURPOSE_DESCRIBE)
+			{
+				dl_moments	m;
+
+				dl_moments_soa_get(&v, i, &m);
+				if (!same_values(&m, sk))
+					return BAD("the moments and the sketch of variable %d describe different values",
+							   i + 1);
+			}
+		}
+		if ((s->purpose == DL_PURPOSE_QUANTILES || s->purpose == DL_PURPOSE_SKETCH ||
+			 s->purpose == DL_PURPOSE_ROC_AUC) && sketched != nonnull)
+			return BAD("the sketches count %.0f values of %.0f rows that were not NULL",
+					   sketched, nonnull);
+	}
+	if (s->purpose == DL_PURPOSE_REGRESSION)
+		return check_regression(&v, why);
+	return DL_OK;
 }
 
 static dl_status
@@ -181,8 +267,6 @@ check_columns(dl_aggstate *s, size_t nslots, dl_detail *why)
 		dl_aggstate_moments(s, &v);
 		if ((st = dl_moments_soa_check(&v, why)) != DL_OK)
 			return st;
-		if (s->purpose == DL_PURPOSE_REGRESSION && !same_counts(&v))
-			return BAD("the variables of a regression state have different counts");
 	}
 	if (s->flags & DL_HAS_Q)
 	{
@@ -219,7 +303,7 @@ check_columns(dl_aggstate *s, size_t nslots, dl_detail *why)
 	}
 	if (used != nslots)
 		return BAD("the size does not match the sections");
-	return DL_OK;
+	return check_columns_relations(s, why);
 }
 
 static dl_status
@@ -234,9 +318,9 @@ check_comoments(dl_aggstate *s, size_t nslots, dl_detail *why)
 	if (nslots != (s->dim == 0 ? 0 : dl_comoments_nslots(s->dim, (s->flags & DL_HAS_PAIRS) != 0)))
 		return BAD("the size does not match the number of variables");
 	if (s->dim == 0)
-		return DL_OK;
+		return s->flags == 0 ? DL_OK : BAD("a state without variables has pairs");
 	dl_aggstate_comoments(s, &c);
-	return dl_comoments_check(&c, why);
+	return dl_comoments_check(&c, s->rows - s->nulls, why);
 }
 
 static dl_status
@@ -246,6 +330,8 @@ check_histogram(dl_aggstate *s, size_t nslots, dl_detail *why)
 				hi = s->params[1],
 				bins = s->params[2];
 	const double *counts = DL_STATE_SLOTS(s);
+	double		nonnull = s->rows - s->nulls;
+	double		counted = 0;
 
 	if (s->purpose != DL_PURPOSE_HISTOGRAM || s->flags != 0 || s->dim != 1)
 		return BAD("the purpose does not match the layout");
@@ -254,8 +340,34 @@ check_histogram(dl_aggstate *s, size_t nslots, dl_detail *why)
 		nslots != (size_t) bins)
 		return BAD("the histogram parameters are not valid");
 	for (size_t i = 0; i < nslots; i++)
+	{
 		if (!valid_count(counts[i]))
 			return BAD("a histogram count is not a count");
+		/* bins count rows that were not NULL (nor NaN); sums stay exact */
+		if (counts[i] > nonnull - counted)
+			return BAD("the bins count more values than the %.0f rows that were not NULL",
+					   nonnull);
+		counted += counts[i];
+	}
+	return DL_OK;
+}
+
+/*
+ * The parameters a purpose uses (histogram: lo, hi, bins; scaler: kind,
+ * strategy, constant, checked with the sections) and zeros elsewhere.  Only
+ * the constant imputer has a constant.
+ */
+static dl_status
+check_params(const dl_aggstate *s, dl_detail *why)
+{
+	int			used = s->purpose == DL_PURPOSE_HISTOGRAM || s->purpose == DL_PURPOSE_SCALER ? 3 : 0;
+
+	for (int i = used; i < 4; i++)
+		if (s->params[i] != 0.0)
+			return BAD("parameter %d is not used by this kind of state, yet it is not zero", i + 1);
+	if (s->purpose == DL_PURPOSE_SCALER && s->params[2] != 0.0 &&
+		!(s->params[0] == DL_SCALER_IMPUTER && s->params[1] == DL_IMPUTE_CONSTANT))
+		return BAD("a scaler fit has a constant but not the constant imputer's strategy");
 	return DL_OK;
 }
 
@@ -265,6 +377,7 @@ dl_aggstate_check(const dl_aggstate *state, size_t nbytes, dl_detail *why)
 	/* nothing here writes: the sections are found through the mutable getters */
 	dl_aggstate *s = (dl_aggstate *) state;
 	size_t		nslots;
+	dl_status	st;
 
 	if (nbytes < DL_STATE_HDRSZ)
 		return BAD("the value is shorter than the state header");
@@ -284,6 +397,15 @@ dl_aggstate_check(const dl_aggstate *state, size_t nbytes, dl_detail *why)
 		return BAD("the number of variables is out of range");
 	if (!valid_count(s->nulls) || !valid_count(s->rows) || s->nulls > s->rows)
 		return BAD("the row or NULL count is not a count");
+	if (s->pad != 0 || s->pad2 != 0)
+		return BAD("the padding of the header is not zero");
+	if ((st = check_params(s, why)) != DL_OK)
+		return st;
+	/* variables come with the first row that is not NULL */
+	if (s->dim == 0 && s->rows != s->nulls)
+		return BAD("a state without variables counts rows that were not NULL");
+	if (s->purpose == DL_PURPOSE_DESCRIBE && s->nulls != 0)
+		return BAD("describe counts no NULL rows: its NULLs are per column");
 	nslots = (nbytes - DL_STATE_HDRSZ) / sizeof(double);
 
 	switch (s->layout)

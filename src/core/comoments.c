@@ -25,7 +25,9 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pgdl_core.h"
@@ -252,25 +254,130 @@ valid_count(double c)
 	return c >= 0.0 && c <= 9007199254740992.0 && c == floor(c);
 }
 
+/*
+ * Two results of the same operations on the same values: equal up to
+ * rounding (-march=native may contract one of them into a fused
+ * multiply-add and not the other), or both NaN.
+ */
+static bool
+same_result(double a, double b, double tau)
+{
+	return a == b || fabs(a - b) <= tau * fmax(fabs(a), fabs(b)) || (isnan(a) && isnan(b));
+}
+
+/*
+ * The relations of one accumulator of n rows: shift and mean of x - shift
+ * of variables i and j, their sums of squares cii, cjj and co-moment cij.
+ *
+ * With n = 0 everything is 0; with n = 1 the row is its own shift, so the
+ * means and sums are 0.  The shift is one of the rows, whose deviation from
+ * the mean is at most sqrt(cii (n - 1) / n): that bounds the mean of
+ * x - shift.  Cauchy-Schwarz bounds cij by sqrt(cii cjj).  Rounding: each
+ * row's update and each merge adds errors of a few units in the last place
+ * of quantities bounded by these square roots (the shift being one of the
+ * rows keeps the means of x - shift within them), so the slack is
+ * dl_moments_tolerance(n) of the bound (see moments.c); and products of
+ * deviations below about 1e-154 underflow, each losing at most one
+ * subnormal unit, so cii counts 4 n of those more.  Values that are not
+ * finite (NaN or infinite data) are left alone: the state keeps no count
+ * of them.
+ */
+static dl_status
+check_accumulator(double n, const double *mean, const double *c, dl_detail *why,
+				  const char *what)
+{
+	double		tau = dl_moments_tolerance(n);
+	double		si,
+				sj;
+
+	if (n == 0 || n == 1)
+	{
+		if (mean[0] != 0 || mean[1] != 0 || c[0] != 0 || c[1] != 0 || c[2] != 0)
+			return dl_detail_set(why, DL_EFORMAT, "%s has means or sums without rows to make them",
+								 what);
+		return DL_OK;
+	}
+	if (!isfinite(c[0]) || !isfinite(c[1]))
+		return DL_OK;
+	si = sqrt(c[0] + 4 * n * DBL_TRUE_MIN);
+	sj = sqrt(c[1] + 4 * n * DBL_TRUE_MIN);
+	if (fabs(mean[0]) > si * sqrt((n - 1) / n) * (1 + 2 * tau) ||
+		fabs(mean[1]) > sj * sqrt((n - 1) / n) * (1 + 2 * tau))
+		return dl_detail_set(why, DL_EFORMAT,
+							 "%s has a mean farther from its first row than the sum of squares allows",
+							 what);
+	if (fabs(c[2]) > si * sj * (1 + tau))
+		return dl_detail_set(why, DL_EFORMAT, "%s has a co-moment beyond Cauchy-Schwarz", what);
+	return DL_OK;
+}
+
 dl_status
-dl_comoments_check(const dl_comoments *c, dl_detail *why)
+dl_comoments_check(const dl_comoments *c, double rows, dl_detail *why)
 {
 	int			d = c->d;
 	const double *cm = CM_C(c);
+	double		n = CM_N(c);
+	char		what[96];
+	dl_status	st;
 
-	if (!valid_count(CM_N(c)))
-		return dl_detail_set(why, DL_EFORMAT, "the row count of the complete rows is not a count");
+	if (!valid_count(n))
+		return dl_detail_set(why, DL_EFORMAT, "the count of complete rows is not a count");
+	if (n > rows || (!c->has_pairs && n != rows))
+		return dl_detail_set(why, DL_EFORMAT,
+							 "%.0f complete rows do not match the %.0f rows that were not NULL",
+							 n, rows);
 	for (int i = 0; i < d; i++)
 		if (cm[tri_index(d, i, i)] < 0.0)
 			return dl_detail_set(why, DL_EFORMAT, "the sum of squares of variable %d is negative",
 								 i + 1);
+	if (n == 0)
+		for (int i = 0; i < d; i++)
+			if (CM_SHIFT(c)[i] != 0)
+				return dl_detail_set(why, DL_EFORMAT, "a first row without rows");
+	for (int i = 0; i < d; i++)
+		for (int j = i; j < d; j++)
+		{
+			double		mean[2] = {CM_MEAN(c)[i], CM_MEAN(c)[j]};
+			double		cc[3] = {cm[tri_index(d, i, i)], cm[tri_index(d, j, j)],
+			cm[tri_index(d, i, j)]};
+
+			snprintf(what, sizeof(what), "the pair of variables %d and %d", i + 1, j + 1);
+			if ((st = check_accumulator(n, mean, cc, why, what)) != DL_OK)
+				return st;
+		}
 	if (c->has_pairs)
 	{
-		const double *p = CM_PAIRS(c);
+		const double *pairs = CM_PAIRS(c);
 
-		for (size_t k = 0; k < tri_count(d); k++, p += PAIR_SLOTS)
-			if (!valid_count(p[0]) || p[5] < 0.0 || p[6] < 0.0)
-				return dl_detail_set(why, DL_EFORMAT, "a pair accumulator is not valid");
+		for (int i = 0; i < d; i++)
+			for (int j = i; j < d; j++)
+			{
+				const double *p = pairs + PAIR_SLOTS * tri_index(d, i, j);
+				const double *pi = pairs + PAIR_SLOTS * tri_index(d, i, i);
+				const double *pj = pairs + PAIR_SLOTS * tri_index(d, j, j);
+				double		mean[2] = {p[3], p[4]};
+				double		cc[3] = {p[5], p[6], p[7]};
+
+				snprintf(what, sizeof(what), "the pair of variables %d and %d in rows with NULLs",
+						 i + 1, j + 1);
+				if (!valid_count(p[0]) || p[5] < 0.0 || p[6] < 0.0)
+					return dl_detail_set(why, DL_EFORMAT, "%s is not valid", what);
+				/* rows where both are present are rows where each one is */
+				if (p[0] > pi[0] || p[0] > pj[0] || p[0] > rows - n)
+					return dl_detail_set(why, DL_EFORMAT,
+										 "%s counts more rows than one of the variables", what);
+				if (p[0] == 0 && (p[1] != 0 || p[2] != 0))
+					return dl_detail_set(why, DL_EFORMAT, "%s has a first row without rows",
+										 what);
+				/* a variable paired with itself: the same operations twice */
+				if (i == j && !(same_result(p[1], p[2], 0) &&
+								same_result(p[3], p[4], dl_moments_tolerance(p[0])) &&
+								same_result(p[5], p[6], dl_moments_tolerance(p[0])) &&
+								same_result(p[5], p[7], dl_moments_tolerance(p[0]))))
+					return dl_detail_set(why, DL_EFORMAT, "%s differs from itself", what);
+				if ((st = check_accumulator(p[0], mean, cc, why, what)) != DL_OK)
+					return st;
+			}
 	}
 	return DL_OK;
 }

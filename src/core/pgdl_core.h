@@ -138,6 +138,12 @@ extern void dl_moments_merge(dl_moments *into, const dl_moments *from);
  */
 extern dl_status dl_moments_check(const dl_moments *m, dl_detail *why);
 /*
+ * Checks that ax holds the moments of the absolute values of the values
+ * whose moments x holds (both passed dl_moments_check): DL_OK, or
+ * DL_EFORMAT and *why.
+ */
+extern dl_status dl_moments_check_abs(const dl_moments *x, const dl_moments *ax, dl_detail *why);
+/*
  * The relative rounding slack the relation checks of dl_moments_check allow
  * for a variable of n finite values (see moments.c): 2^-43 (n + 64).
  */
@@ -221,8 +227,11 @@ extern void dl_comoments_add(dl_comoments *c, const double *x);
 /* the row has NULL elements: needs has_pairs */
 extern void dl_comoments_add_nulls(dl_comoments *c, const double *x, const bool *isnull);
 extern void dl_comoments_merge(dl_comoments *into, const dl_comoments *from);
-/* checks co-moments that arrived from outside: DL_OK, or DL_EFORMAT and *why */
-extern dl_status dl_comoments_check(const dl_comoments *c, dl_detail *why);
+/*
+ * Checks co-moments that arrived from outside, made from `rows` rows that
+ * were not NULL: DL_OK, or DL_EFORMAT and *why (see comoments.c).
+ */
+extern dl_status dl_comoments_check(const dl_comoments *c, double rows, dl_detail *why);
 /* pairwise-complete statistics of pair (i, j); false if n_ij < 2 */
 extern bool dl_comoments_pair(const dl_comoments *c, int i, int j,
 							  double *n, double *cov, double *var_i, double *var_j);

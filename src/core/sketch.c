@@ -945,6 +945,23 @@ dl_sketch_check(const dl_sketch *s, size_t nbytes, dl_detail *why)
 				return dl_detail_set(why, DL_EFORMAT, "quantile sketch level %d is not sorted", h);
 		}
 	}
+
+	/* an exact sketch holds every value: its minimum and maximum among them */
+	if (top == 0)
+	{
+		const double *items = level_items_const(s, 0);
+		bool		has_min = false,
+					has_max = false;
+
+		for (uint32_t i = 0; i < s->count[0]; i++)
+		{
+			has_min |= items[i] == s->min;
+			has_max |= items[i] == s->max;
+		}
+		if (!has_min || !has_max)
+			return dl_detail_set(why, DL_EFORMAT,
+								 "quantile sketch holds every value but not its minimum or maximum");
+	}
 	return DL_OK;
 }
 

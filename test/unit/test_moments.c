@@ -348,7 +348,7 @@ test_comoments_pairwise(void)
 		}
 	}
 	dl_comoments_merge(&c1, &c2);
-	CHECK(dl_comoments_check(&c1, &why) == DL_OK);
+	CHECK(dl_comoments_check(&c1, N, &why) == DL_OK);
 	for (int a = 0; a < D; a++)
 		for (int b = 0; b < D; b++)
 		{

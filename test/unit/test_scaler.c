@@ -616,6 +616,43 @@ static const double awkward[] = {
 };
 #define NAWKWARD ((int) (sizeof(awkward) / sizeof(awkward[0])))
 
+/*
+ * Feature j of s as a fit of data around a could give it: a the mean or
+ * minimum (or median between quartiles -|a| and |a|), |a| the spread; a
+ * NaN or infinite a as data with such values fits it.
+ */
+static void
+fitted_feature(dl_scaler *s, int j, double a)
+{
+	double		spread = isfinite(a) ? fabs(a) : NAN;
+
+	switch (s->kind)
+	{
+		case DL_SCALER_STANDARD:
+			s->center[j] = s->lo[j] = a;
+			s->hi[j] = spread;
+			s->scale[j] = spread == 0 ? 1 : spread;
+			break;
+		case DL_SCALER_MINMAX:
+			s->center[j] = a;
+			s->scale[j] = a == -INFINITY ? INFINITY : isfinite(a) && a != 0 ? fabs(a) : isfinite(a) ? 0.5 : NAN;
+			break;
+		case DL_SCALER_MAXABS:
+			s->center[j] = 0;
+			s->scale[j] = isnan(a) || isinf(a) ? fabs(a) : a != 0 ? fabs(a) : 1;
+			break;
+		case DL_SCALER_ROBUST:
+			s->center[j] = a;
+			s->lo[j] = isnan(a) ? a : -fabs(a);
+			s->hi[j] = isnan(a) ? a : fabs(a);
+			s->scale[j] = s->hi[j] - s->lo[j] == 0 ? 1 : s->hi[j] - s->lo[j];
+			break;
+		case DL_SCALER_IMPUTER:
+			s->fill[j] = a;
+			break;
+	}
+}
+
 static void
 test_json_round_trip(void)
 {
@@ -631,37 +668,14 @@ test_json_round_trip(void)
 		CHECK_STATUS(dl_scaler_alloc(&s, kinds[k], NAWKWARD), DL_OK);
 		s.n = 9007199254740992.0;
 		for (int j = 0; j < NAWKWARD; j++)
-		{
-			double		a = awkward[j];
-
-			if (kinds[k] != DL_SCALER_MAXABS)
-				s.center[j] = a;
-			s.scale[j] = isnan(a) || a == INFINITY ? a : fabs(a) > 0 ? fabs(a) : 0.5;
-			if (kinds[k] == DL_SCALER_STANDARD || kinds[k] == DL_SCALER_ROBUST)
-			{
-				/* lo <= hi (robust), hi >= 0 or NaN (standard) */
-				s.hi[j] = isnan(a) ? a : fabs(a);
-				s.lo[j] = isnan(a) ? a : -fabs(a);
-			}
-		}
-		CHECK_STATUS(dl_scaler_validate(&s), DL_OK);
+			fitted_feature(&s, j, awkward[j]);
+		CHECK_STATUS(dl_scaler_validate_fitted(&s), DL_OK);
 		check_round_trip(&s);
 
 		/* random doubles of every magnitude */
 		for (int j = 0; j < NAWKWARD; j++)
-		{
-			double		a = ldexp(th_rand_normal(&st), (int) (th_rand_u64(&st) % 2000) - 1000);
-
-			if (kinds[k] != DL_SCALER_MAXABS)
-				s.center[j] = a;
-			s.scale[j] = fabs(a) > 0 ? fabs(a) : 1;
-			if (kinds[k] == DL_SCALER_STANDARD || kinds[k] == DL_SCALER_ROBUST)
-			{
-				s.hi[j] = fabs(a);
-				s.lo[j] = -fabs(a);
-			}
-		}
-		s.n = 0;
+			fitted_feature(&s, j, ldexp(th_rand_normal(&st), (int) (th_rand_u64(&st) % 2000) - 1000));
+		s.n = 7;
 		check_round_trip(&s);
 		dl_free(s.center);
 	}
