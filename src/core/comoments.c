@@ -27,7 +27,6 @@
  */
 #include <float.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "pgdl_core.h"
@@ -280,11 +279,10 @@ same_result(double a, double b, double tau)
  * deviations below about 1e-154 underflow, each losing at most one
  * subnormal unit, so cii counts 4 n of those more.  Values that are not
  * finite (NaN or infinite data) are left alone: the state keeps no count
- * of them.
+ * of them.  Returns what is wrong, or NULL.
  */
-static dl_status
-check_accumulator(double n, const double *mean, const double *c, dl_detail *why,
-				  const char *what)
+static const char *
+check_accumulator(double n, const double *mean, const double *c)
 {
 	double		tau = dl_moments_tolerance(n);
 	double		si,
@@ -293,22 +291,19 @@ check_accumulator(double n, const double *mean, const double *c, dl_detail *why,
 	if (n == 0 || n == 1)
 	{
 		if (mean[0] != 0 || mean[1] != 0 || c[0] != 0 || c[1] != 0 || c[2] != 0)
-			return dl_detail_set(why, DL_EFORMAT, "%s has means or sums without rows to make them",
-								 what);
-		return DL_OK;
+			return "has means or sums without rows to make them";
+		return NULL;
 	}
 	if (!isfinite(c[0]) || !isfinite(c[1]))
-		return DL_OK;
+		return NULL;
 	si = sqrt(c[0] + 4 * n * DBL_TRUE_MIN);
 	sj = sqrt(c[1] + 4 * n * DBL_TRUE_MIN);
 	if (fabs(mean[0]) > si * sqrt((n - 1) / n) * (1 + 2 * tau) ||
 		fabs(mean[1]) > sj * sqrt((n - 1) / n) * (1 + 2 * tau))
-		return dl_detail_set(why, DL_EFORMAT,
-							 "%s has a mean farther from its first row than the sum of squares allows",
-							 what);
+		return "has a mean farther from its first row than the sum of squares allows";
 	if (fabs(c[2]) > si * sj * (1 + tau))
-		return dl_detail_set(why, DL_EFORMAT, "%s has a co-moment beyond Cauchy-Schwarz", what);
-	return DL_OK;
+		return "has a co-moment beyond Cauchy-Schwarz";
+	return NULL;
 }
 
 dl_status
@@ -317,8 +312,7 @@ dl_comoments_check(const dl_comoments *c, double rows, dl_detail *why)
 	int			d = c->d;
 	const double *cm = CM_C(c);
 	double		n = CM_N(c);
-	char		what[96];
-	dl_status	st;
+	const char *wrong;
 
 	if (!valid_count(n))
 		return dl_detail_set(why, DL_EFORMAT, "the count of complete rows is not a count");
@@ -335,21 +329,27 @@ dl_comoments_check(const dl_comoments *c, double rows, dl_detail *why)
 			if (CM_SHIFT(c)[i] != 0)
 				return dl_detail_set(why, DL_EFORMAT, "a first row without rows");
 	for (int i = 0; i < d; i++)
+	{
+		/* d(d+1)/2 pairs: up to 8 million, so let a cancel in */
+		dl_check_interrupts();
 		for (int j = i; j < d; j++)
 		{
 			double		mean[2] = {CM_MEAN(c)[i], CM_MEAN(c)[j]};
 			double		cc[3] = {cm[tri_index(d, i, i)], cm[tri_index(d, j, j)],
 			cm[tri_index(d, i, j)]};
 
-			snprintf(what, sizeof(what), "the pair of variables %d and %d", i + 1, j + 1);
-			if ((st = check_accumulator(n, mean, cc, why, what)) != DL_OK)
-				return st;
+			if ((wrong = check_accumulator(n, mean, cc)) != NULL)
+				return dl_detail_set(why, DL_EFORMAT, "the pair of variables %d and %d %s",
+									 i + 1, j + 1, wrong);
 		}
+	}
 	if (c->has_pairs)
 	{
 		const double *pairs = CM_PAIRS(c);
 
 		for (int i = 0; i < d; i++)
+		{
+			dl_check_interrupts();
 			for (int j = i; j < d; j++)
 			{
 				const double *p = pairs + PAIR_SLOTS * tri_index(d, i, j);
@@ -358,26 +358,27 @@ dl_comoments_check(const dl_comoments *c, double rows, dl_detail *why)
 				double		mean[2] = {p[3], p[4]};
 				double		cc[3] = {p[5], p[6], p[7]};
 
-				snprintf(what, sizeof(what), "the pair of variables %d and %d in rows with NULLs",
-						 i + 1, j + 1);
 				if (!valid_count(p[0]) || p[5] < 0.0 || p[6] < 0.0)
-					return dl_detail_set(why, DL_EFORMAT, "%s is not valid", what);
+					wrong = "is not valid";
 				/* rows where both are present are rows where each one is */
-				if (p[0] > pi[0] || p[0] > pj[0] || p[0] > rows - n)
-					return dl_detail_set(why, DL_EFORMAT,
-										 "%s counts more rows than one of the variables", what);
-				if (p[0] == 0 && (p[1] != 0 || p[2] != 0))
-					return dl_detail_set(why, DL_EFORMAT, "%s has a first row without rows",
-										 what);
+				else if (p[0] > pi[0] || p[0] > pj[0] || p[0] > rows - n)
+					wrong = "counts more rows than one of the variables";
+				else if (p[0] == 0 && (p[1] != 0 || p[2] != 0))
+					wrong = "has a first row without rows";
 				/* a variable paired with itself: the same operations twice */
-				if (i == j && !(same_result(p[1], p[2], 0) &&
-								same_result(p[3], p[4], dl_moments_tolerance(p[0])) &&
-								same_result(p[5], p[6], dl_moments_tolerance(p[0])) &&
-								same_result(p[5], p[7], dl_moments_tolerance(p[0]))))
-					return dl_detail_set(why, DL_EFORMAT, "%s differs from itself", what);
-				if ((st = check_accumulator(p[0], mean, cc, why, what)) != DL_OK)
-					return st;
+				else if (i == j && !(same_result(p[1], p[2], 0) &&
+									 same_result(p[3], p[4], dl_moments_tolerance(p[0])) &&
+									 same_result(p[5], p[6], dl_moments_tolerance(p[0])) &&
+									 same_result(p[5], p[7], dl_moments_tolerance(p[0]))))
+					wrong = "differs from itself";
+				else
+					wrong = check_accumulator(p[0], mean, cc);
+				if (wrong != NULL)
+					return dl_detail_set(why, DL_EFORMAT,
+										 "the pair of variables %d and %d in rows with NULLs %s",
+										 i + 1, j + 1, wrong);
 			}
+		}
 	}
 	return DL_OK;
 }
