@@ -216,11 +216,12 @@ is_count(double c)
  *	  finite values are all equal (min = max) has no deviation at all: its
  *	  mean of x - shift and its moments are exactly 0;
  *	- mean within [min, max];
- *	- with R = max - min and mu_k = M_k / n: 0 <= mu_2 <= R^2 / 4
- *	  (Popoviciu), |mu_3| <= R mu_2, mu_4 <= R^2 mu_2 (every deviation is at
- *	  most R), and Pearson's inequality mu_4 mu_2 >= mu_3^2 + mu_2^3 (so
- *	  kurtosis >= skewness^2 + 1; it implies mu_4 >= mu_2^2, also checked
- *	  alone);
+ *	- with R = max - min and mu_k = M_k / n: R^2 / (2 n) <= mu_2 <= R^2 / 4
+ *	  (the minimum and the maximum are values; Popoviciu), |mu_3| <= R mu_2,
+ *	  mu_4 <= R^2 mu_2 (every deviation is at most R), and Pearson's
+ *	  inequality mu_4 mu_2 >= mu_3^2 + mu_2^3 (so kurtosis >= skewness^2 + 1;
+ *	  it implies mu_4 >= mu_2^2, also checked alone); M_2 and M_4 are never
+ *	  negative, before the pending block is merged or after;
  *	- the pending block's sums keep Cauchy-Schwarz: s1^2 <= bn s2 and
  *	  s2^2 <= bn s4.
  *
@@ -228,15 +229,19 @@ is_count(double c)
  * question is how far rounding can move the stored ones.  Every step of
  * the accumulators (Welford/Youngs-Cramer blocks, Chan et al.'s and
  * Pebay's merges) works on deviations from the running mean, each bounded
- * by about R, and adds an error of a few units in the last place of
- * quantities bounded by n R^k; the errors of successive steps add up
- * (merging weights the means' errors by n_a / n and n_b / n, which does not
- * grow them), and there are at most n steps.  The slack is therefore
- * tau R^k per unit of mu_k with tau = 2^-43 (n + 64), dl_moments_tolerance:
+ * by about R, and adds an error of a few units in the last place of its
+ * terms; a term of M_k is at most R^(k-2) times one of M_2 (Pebay's cross
+ * terms too: delta^2 n_a n_b / n is part of M_2 and |M_3| <= R M_2), so
+ * the error of mu_k is a few units of R^(k-2) mu_2 (of R for the mean);
+ * the errors of successive steps add up (merging weights the means' errors
+ * by n_a / n and n_b / n, which does not grow them), and there are at most
+ * n steps.  The slack is therefore tau R^(k-2) mu_2 for mu_k (tau R^2 for
+ * mu_2, tau R for the mean) with tau = 2^-43 (n + 64), dl_moments_tolerance:
  * 1024 units of 2^-53 per value, a margin of hundreds over that analysis,
  * and never below 64 values' worth.  The mean also gets 4 units in the last
- * place of max(|min|, |max|) for the final shift + mean, and (n + 64) 4
- * subnormal units: denormal data rounds in absolute terms.  At a million
+ * place of max(|min|, |max|) for the final shift + mean, and n + 64
+ * subnormal units: denormal data rounds in absolute terms, half a unit at
+ * each of at most n + n / 64 merges of blocks and states.  At a million
  * values the slack is 2.3e-7 of the range, far below anything a forged
  * state would need to mislead.  The relations are checked in units of
  * 2^ilogb(R), so neither huge nor tiny ranges overflow the check itself.
@@ -300,7 +305,7 @@ check_relations(const dl_moments *f, double range, dl_detail *why)
 
 	if (isfinite(mean) && isfinite(range))
 	{
-		double		slack = tau * range + 4 * DBL_EPSILON * mag + (n + 64.0) * 4 * DBL_TRUE_MIN;
+		double		slack = tau * range + 4 * DBL_EPSILON * mag + (n + 64.0) * DBL_TRUE_MIN;
 
 		if (!(mean >= f->min - slack && mean <= f->max + slack))
 			return BAD("the mean is outside the minimum and maximum");
@@ -322,14 +327,17 @@ check_relations(const dl_moments *f, double range, dl_detail *why)
 
 	if (ok2 && !(mu2 <= r * r * (0.25 + tau)))
 		return BAD("the variance is above (max - min)^2 / 4");
-	if (ok2 && ok3 && !(fabs(mu3) <= r * mu2 + 2 * tau * r * r * r))
+	/* the minimum and the maximum are values: m2 >= R^2 / 2 */
+	if (ok2 && !(mu2 >= r * r / (2 * n) * (1 - tau)))
+		return BAD("the variance is below what the minimum and maximum alone give");
+	if (ok2 && ok3 && !(fabs(mu3) <= r * mu2 * (1 + 2 * tau)))
 		return BAD("the third central moment is above (max - min) times the second");
-	if (ok2 && ok4 && !(mu4 <= r * r * mu2 + 2 * tau * r * r * r * r))
+	if (ok2 && ok4 && !(mu4 <= r * r * mu2 * (1 + 2 * tau)))
 		return BAD("the fourth central moment is above (max - min)^2 times the second");
-	if (ok2 && ok4 && !(mu4 >= mu2 * mu2 - 4 * tau * r * r * r * r))
+	if (ok2 && ok4 && !(mu4 >= mu2 * mu2 - 4 * tau * r * r * mu2))
 		return BAD("the fourth central moment is below the square of the second");
 	if (ok2 && ok3 && ok4 &&
-		!(mu4 * mu2 >= mu3 * mu3 + mu2 * mu2 * mu2 - 16 * tau * r * r * r * r * r * r))
+		!(mu4 * mu2 >= mu3 * mu3 + mu2 * mu2 * mu2 - 16 * tau * r * r * mu2 * mu2))
 		return BAD("the moments break Pearson's inequality (kurtosis >= skewness^2 + 1)");
 	return DL_OK;
 }
@@ -424,6 +432,9 @@ dl_moments_check(const dl_moments *m, dl_detail *why)
 	if (check_block(m, range, why) != DL_OK)
 		return DL_EFORMAT;
 	f = flushed(m);
+	/* what the getters read, and what a merge stores */
+	if (f.m2 < 0.0 || f.m4 < 0.0)
+		return BAD("a sum of even powers of deviations is negative once the pending block is merged");
 	return check_relations(&f, range, why);
 }
 
@@ -466,7 +477,7 @@ dl_moments_check_abs(const dl_moments *x, const dl_moments *ax, dl_detail *why)
 	ma = fa.shift + fa.mean;
 	if (!isfinite(mx) || !isfinite(ma) || !isfinite(big))
 		return DL_OK;
-	if (!(fabs(mx) <= ma + 4 * tau * big + 8 * DBL_EPSILON * big + (n + 64.0) * 8 * DBL_TRUE_MIN))
+	if (!(fabs(mx) <= ma + 4 * tau * big + 8 * DBL_EPSILON * big + (n + 64.0) * 2 * DBL_TRUE_MIN))
 		return BAD("the mean absolute value is below the absolute value of the mean");
 	if (big > 0 && isfinite(fx.m2) && isfinite(fa.m2) && !near_underflow(2, big))
 	{

@@ -17,7 +17,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(67);
+SELECT plan(68);
 
 -- the little-endian hex of a float8 and of an int4, as the state holds them
 CREATE FUNCTION pg_temp.le8(x float8) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -90,6 +90,8 @@ SELECT throws_ok(format('SELECT %L::pgdl.aggstate', pg_temp.mom(s, 1, 3, 0, -1))
                  'a negative sum of squares is 22P03') FROM real WHERE kind = 'stats';
 SELECT throws_ok(format('SELECT %L::pgdl.aggstate', pg_temp.mom(s, 1, 3, 0, 1e6)), '22P03', NULL,
                  'a variance above (max - min)^2 / 4 is 22P03') FROM real WHERE kind = 'stats';
+SELECT throws_ok(format('SELECT %L::pgdl.aggstate', pg_temp.mom(s, 1, 3, 0, 1)), '22P03', NULL,
+                 'a variance below what the minimum and maximum alone give is 22P03') FROM real WHERE kind = 'stats';
 SELECT throws_ok(format('SELECT %L::pgdl.aggstate', pg_temp.mom(s, 1, 5, 0, 1)), '22P03', NULL,
                  'a fourth moment below m2^2 / n is 22P03') FROM real WHERE kind = 'stats';
 SELECT throws_ok(format('SELECT %L::pgdl.aggstate', pg_temp.mom(s, 1, 5, 0, -1)), '22P03', NULL,

@@ -442,6 +442,7 @@ test_forged_moments(void)
 	forge_field(&b, F_MIN, 0, 2, "first value is outside", "minimum above the first value");
 	forge_field(&b, F_M2, 0, -1, "negative", "negative m2");
 	forge_field(&b, F_M2, 0, 1e6, "above (max - min)^2 / 4", "m2 above Popoviciu's bound");
+	forge_field(&b, F_M2, 0, 1, "below what the minimum and maximum alone give", "m2 below (max - min)^2 / 2");
 	forge_field(&b, F_M3, 0, 1e12, "third central moment is above", "m3 above R m2");
 	forge_field(&b, F_M4, 0, 1e12, "fourth central moment is above", "m4 above R^2 m2");
 	forge_field(&b, F_M4, 0, 1, "below the square of the second", "m4 below m2^2 / n");
