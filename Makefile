@@ -9,7 +9,7 @@ EXTENSION = pgdl
 EXTVERSION = 0.1.0
 
 MODULE_big = pgdl
-CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
+CORE_OBJS = src/core/util.o src/core/aggstate.o src/core/moments.o src/core/comoments.o \
 	src/core/sketch.o src/core/sort.o src/core/scaler.o src/core/histogram.o \
 	src/core/confusion.o src/core/metrics.o src/core/json.o src/core/pca.o \
 	src/core/nn/network.o src/core/nn/gemm.o src/core/nn/activations.o \

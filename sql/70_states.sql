@@ -40,7 +40,7 @@ SELECT (pgdl.stats_vector_final(s)).n, (pgdl.stats_vector_final(s)).mean FROM ra
 -- ... and refuses a state of another kind, or one that does not hold what it says
 SELECT pgdl.stats_final(s) FROM raw_states;
 SELECT pgdl.histogram_final(s) FROM raw_states;
-SELECT pgdl.stats_final('pgdl:4c444750010001000100010000000000000000000000000000000000000000000000f03f00000000000000000000000000000000000000000000000000000000000000000000000000000000'::pgdl.aggstate);
+SELECT pgdl.stats_final('pgdl:4c444750010001000100010000000000000000000000000000000000000000000000f03f000000000000f03f0000000000000000000000000000000000000000000000000000000000000000'::pgdl.aggstate);
 -- an INITCOND that does not hold what it claims is refused when the
 -- aggregate is created; a valid one of another kind when it is used
 CREATE AGGREGATE evil(float8[]) (SFUNC = pgdl.stats_vector_accum, STYPE = pgdl.aggstate,
@@ -52,7 +52,7 @@ BEGIN
 END $$;
 SELECT evil(ARRAY[1.0, 2.0]) FROM generate_series(1, 3);
 CREATE AGGREGATE evil_sketch(float8) (SFUNC = pgdl.sketch_accum, STYPE = pgdl.aggstate,
-  INITCOND = 'pgdl:4c444750010001000100010000000000000000000000000000000000000000000000f03f00000000000000000000000000000000000000000000000000000000000000000000000000000000');
+  INITCOND = 'pgdl:4c444750010001000100010000000000000000000000000000000000000000000000f03f000000000000f03f0000000000000000000000000000000000000000000000000000000000000000');
 SELECT evil_sketch(x) FROM generate_series(1, 3) x;
 -- overflow in the array forms is an error, as in the scalar form and var_samp
 SELECT (pgdl.stats(ARRAY[x])).* FROM (VALUES (1e308::float8), (-1e308)) v(x);

@@ -25,6 +25,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -252,26 +253,134 @@ valid_count(double c)
 	return c >= 0.0 && c <= 9007199254740992.0 && c == floor(c);
 }
 
-bool
-dl_comoments_valid(const dl_comoments *c)
+/*
+ * Two results of the same operations on the same values: equal up to
+ * rounding (-march=native may contract one of them into a fused
+ * multiply-add and not the other), or both NaN.
+ */
+static bool
+same_result(double a, double b, double tau)
+{
+	return a == b || fabs(a - b) <= tau * fmax(fabs(a), fabs(b)) || (isnan(a) && isnan(b));
+}
+
+/*
+ * The relations of one accumulator of n rows: shift and mean of x - shift
+ * of variables i and j, their sums of squares cii, cjj and co-moment cij.
+ *
+ * With n = 0 everything is 0; with n = 1 the row is its own shift, so the
+ * means and sums are 0.  The shift is one of the rows, whose deviation from
+ * the mean is at most sqrt(cii (n - 1) / n): that bounds the mean of
+ * x - shift.  Cauchy-Schwarz bounds cij by sqrt(cii cjj).  Rounding: each
+ * row's update and each merge adds errors of a few units in the last place
+ * of quantities bounded by these square roots (the shift being one of the
+ * rows keeps the means of x - shift within them), so the slack is
+ * dl_moments_tolerance(n) of the bound (see moments.c); and products of
+ * deviations below about 1e-154 underflow, each losing at most one
+ * subnormal unit, so cii counts 4 n of those more.  Values that are not
+ * finite (NaN or infinite data) are left alone: the state keeps no count
+ * of them.  Returns what is wrong, or NULL.
+ */
+static const char *
+check_accumulator(double n, const double *mean, const double *c)
+{
+	double		tau = dl_moments_tolerance(n);
+	double		si,
+				sj;
+
+	if (n == 0 || n == 1)
+	{
+		if (mean[0] != 0 || mean[1] != 0 || c[0] != 0 || c[1] != 0 || c[2] != 0)
+			return "has means or sums without rows to make them";
+		return NULL;
+	}
+	if (!isfinite(c[0]) || !isfinite(c[1]))
+		return NULL;
+	si = sqrt(c[0] + 4 * n * DBL_TRUE_MIN);
+	sj = sqrt(c[1] + 4 * n * DBL_TRUE_MIN);
+	if (fabs(mean[0]) > si * sqrt((n - 1) / n) * (1 + 2 * tau) ||
+		fabs(mean[1]) > sj * sqrt((n - 1) / n) * (1 + 2 * tau))
+		return "has a mean farther from its first row than the sum of squares allows";
+	if (fabs(c[2]) > si * sj * (1 + tau))
+		return "has a co-moment beyond Cauchy-Schwarz";
+	return NULL;
+}
+
+dl_status
+dl_comoments_check(const dl_comoments *c, double rows, dl_detail *why)
 {
 	int			d = c->d;
 	const double *cm = CM_C(c);
+	double		n = CM_N(c);
+	const char *wrong;
 
-	if (!valid_count(CM_N(c)))
-		return false;
+	if (!valid_count(n))
+		return dl_detail_set(why, DL_EFORMAT, "the count of complete rows is not a count");
+	if (n > rows || (!c->has_pairs && n != rows))
+		return dl_detail_set(why, DL_EFORMAT,
+							 "%.0f complete rows do not match the %.0f rows that were not NULL",
+							 n, rows);
 	for (int i = 0; i < d; i++)
 		if (cm[tri_index(d, i, i)] < 0.0)
-			return false;
+			return dl_detail_set(why, DL_EFORMAT, "the sum of squares of variable %d is negative",
+								 i + 1);
+	if (n == 0)
+		for (int i = 0; i < d; i++)
+			if (CM_SHIFT(c)[i] != 0)
+				return dl_detail_set(why, DL_EFORMAT, "a first row without rows");
+	for (int i = 0; i < d; i++)
+	{
+		/* d(d+1)/2 pairs: up to 8 million, so let a cancel in */
+		dl_check_interrupts();
+		for (int j = i; j < d; j++)
+		{
+			double		mean[2] = {CM_MEAN(c)[i], CM_MEAN(c)[j]};
+			double		cc[3] = {cm[tri_index(d, i, i)], cm[tri_index(d, j, j)],
+			cm[tri_index(d, i, j)]};
+
+			if ((wrong = check_accumulator(n, mean, cc)) != NULL)
+				return dl_detail_set(why, DL_EFORMAT, "the pair of variables %d and %d %s",
+									 i + 1, j + 1, wrong);
+		}
+	}
 	if (c->has_pairs)
 	{
-		const double *p = CM_PAIRS(c);
+		const double *pairs = CM_PAIRS(c);
 
-		for (size_t k = 0; k < tri_count(d); k++, p += PAIR_SLOTS)
-			if (!valid_count(p[0]) || p[5] < 0.0 || p[6] < 0.0)
-				return false;
+		for (int i = 0; i < d; i++)
+		{
+			dl_check_interrupts();
+			for (int j = i; j < d; j++)
+			{
+				const double *p = pairs + PAIR_SLOTS * tri_index(d, i, j);
+				const double *pi = pairs + PAIR_SLOTS * tri_index(d, i, i);
+				const double *pj = pairs + PAIR_SLOTS * tri_index(d, j, j);
+				double		mean[2] = {p[3], p[4]};
+				double		cc[3] = {p[5], p[6], p[7]};
+
+				if (!valid_count(p[0]) || p[5] < 0.0 || p[6] < 0.0)
+					wrong = "is not valid";
+				/* rows where both are present are rows where each one is */
+				else if (p[0] > pi[0] || p[0] > pj[0] || p[0] > rows - n)
+					wrong = "counts more rows than one of the variables";
+				else if (p[0] == 0 && (p[1] != 0 || p[2] != 0))
+					wrong = "has a first row without rows";
+				/* a variable paired with itself: the same operations twice */
+				else if (i == j && !(same_result(p[1], p[2], 0) &&
+									 same_result(p[3], p[4], dl_moments_tolerance(p[0])) &&
+									 same_result(p[5], p[6], dl_moments_tolerance(p[0])) &&
+									 same_result(p[5], p[7], dl_moments_tolerance(p[0]))))
+					wrong = "differs from itself";
+				else
+					wrong = check_accumulator(p[0], mean, cc);
+				if (wrong != NULL)
+					return dl_detail_set(why, DL_EFORMAT,
+										 "the pair of variables %d and %d in rows with NULLs %s",
+										 i + 1, j + 1, wrong);
+			}
+		}
 	}
-	return true;
+	return DL_OK;
 }
 
 bool

@@ -165,7 +165,7 @@ dl_log_loss_value(const dl_log_loss *l)
 /* ---- regression ---------------------------------------------------------------- */
 
 bool
-dl_regression_row(double actual, double predicted, double x[DL_REGRESSION_NVARS])
+dl_regression_row(double actual, double predicted, double x[DL_REGRESSION_DIM])
 {
 	double		e = actual - predicted;
 

@@ -31,6 +31,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -193,36 +194,310 @@ dl_moments_merge(dl_moments *a, const dl_moments *bin)
 	a->n_neginf += b->n_neginf;
 }
 
+/* largest integer a double counts exactly */
+#define MAX_EXACT_COUNT 9007199254740992.0
+
 static bool
 is_count(double c)
 {
-	return c >= 0.0 && c <= 9007199254740992.0 && c == floor(c);
+	return c >= 0.0 && c <= MAX_EXACT_COUNT && c == floor(c);
 }
 
-bool
-dl_moments_valid(const dl_moments *m)
+/* ---- validation -------------------------------------------------------------
+ *
+ * A record from outside must be one that some finite values, NaNs and
+ * infinities could have produced, so that no final function returns what no
+ * data gives.  Besides its structure (counts, the sentinels of an empty
+ * record, an empty pending block without sums), dl_moments_check holds it
+ * to the relations the accumulators keep, on the record with its pending
+ * block merged (what every getter reads):
+ *
+ *	- the first value (the shift) lies within [min, max], and a record whose
+ *	  finite values are all equal (min = max) has no deviation at all: its
+ *	  mean of x - shift and its moments are exactly 0;
+ *	- mean within [min, max];
+ *	- with R = max - min and mu_k = M_k / n: R^2 / (2 n) <= mu_2 <= R^2 / 4
+ *	  (the minimum and the maximum are values; Popoviciu), |mu_3| <= R mu_2,
+ *	  mu_4 <= R^2 mu_2 (every deviation is at most R), and Pearson's
+ *	  inequality mu_4 mu_2 >= mu_3^2 + mu_2^3 (so kurtosis >= skewness^2 + 1;
+ *	  it implies mu_4 >= mu_2^2, also checked alone); M_2 and M_4 are never
+ *	  negative, before the pending block is merged or after;
+ *	- the pending block's sums keep Cauchy-Schwarz: s1^2 <= bn s2 and
+ *	  s2^2 <= bn s4.
+ *
+ * Rounding.  Each relation holds exactly for the exact values, so the
+ * question is how far rounding can move the stored ones.  Every step of
+ * the accumulators (Welford/Youngs-Cramer blocks, Chan et al.'s and
+ * Pebay's merges) works on deviations from the running mean, each bounded
+ * by about R, and adds an error of a few units in the last place of its
+ * terms; a term of M_k is at most R^(k-2) times one of M_2 (Pebay's cross
+ * terms too: delta^2 n_a n_b / n is part of M_2 and |M_3| <= R M_2), so
+ * the error of mu_k is a few units of R^(k-2) mu_2 (of R for the mean);
+ * the errors of successive steps add up (merging weights the means' errors
+ * by n_a / n and n_b / n, which does not grow them), and there are at most
+ * n steps.  The slack is therefore tau R^(k-2) mu_2 for mu_k (tau R^2 for
+ * mu_2, tau R for the mean) with tau = 2^-43 (n + 64), dl_moments_tolerance:
+ * 1024 units of 2^-53 per value, a margin of hundreds over that analysis,
+ * and never below 64 values' worth.  The mean also gets 4 units in the last
+ * place of max(|min|, |max|) for the final shift + mean, and n + 64
+ * subnormal units: denormal data rounds in absolute terms, half a unit at
+ * each of at most n + n / 64 merges of blocks and states.  At a million
+ * values the slack is 2.3e-7 of the range, far below anything a forged
+ * state would need to mislead.  The relations are checked in units of
+ * 2^ilogb(R), so neither huge nor tiny ranges overflow the check itself.
+ * (With no slack at all, the unit tests' states of outliers, +-1e100 and
+ * two-point data are refused: it is needed.)
+ *
+ * Overflow and underflow.  An accumulator of the k-th power of deviations
+ * (the mean and s1: k = 1; m2 and s2: 2; ...) overflows when R^k times the
+ * count and Pebay's factors passes the float8 range; then the state holds
+ * Infinity or NaN there (the final functions raise 22003, or, for the third
+ * and fourth moments, return NaN skewness and kurtosis, as the built-in
+ * aggregates' own overflow does).  So an accumulator that is not finite is
+ * refused unless R^k n^4 is within 2^24 of the float8 limit, and a finite
+ * one keeps its relations (once infinite, no step makes it finite again).
+ * Where R^k is within 2^60 of the subnormal range, products of deviations
+ * lose their digits, and the relations of that power are not checked.
+ */
+
+/* can accumulators of the k-th power of deviations of n values within range have overflowed? */
+static bool
+may_overflow(int k, double range, double n)
 {
+	if (range == 0.0)
+		return false;
+	/* intermediates reach about range^k n^4 (Pebay's merge terms) */
+	return !(k * log2(range) + 4.0 * log2(n + 64.0) + 24.0 < DBL_MAX_EXP);
+}
+
+/* are the k-th powers of deviations within range near the subnormal range? */
+static bool
+near_underflow(int k, double range)
+{
+	return k * log2(range) < DBL_MIN_EXP + 60;
+}
+
+/* x / 2^(k e), the k-th power of the range's unit taken out */
+static inline double
+unit(double x, int k, int e)
+{
+	return ldexp(x, -k * e);
+}
+
+#define BAD(...) dl_detail_set(why, DL_EFORMAT, __VA_ARGS__)
+
+/* the relations of a record with no pending block, n > 0 finite values, range > 0 */
+static dl_status
+check_relations(const dl_moments *f, double range, dl_detail *why)
+{
+	double		n = f->n;
+	double		tau = dl_moments_tolerance(n);
+	double		mag = fmax(fabs(f->min), fabs(f->max));
+	double		mean = f->shift + f->mean;
+	int			e;
+	double		r,
+				mu2 = 0,
+				mu3 = 0,
+				mu4 = 0;
+	bool		ok2,
+				ok3,
+				ok4;
+
+	if (isfinite(mean) && isfinite(range))
+	{
+		double		slack = tau * range + 4 * DBL_EPSILON * mag + (n + 64.0) * DBL_TRUE_MIN;
+
+		if (!(mean >= f->min - slack && mean <= f->max + slack))
+			return BAD("the mean is outside the minimum and maximum");
+	}
+	if (!isfinite(range))
+		return DL_OK;
+
+	e = ilogb(range);
+	r = unit(range, 1, e);
+	ok2 = isfinite(f->m2) && !near_underflow(2, range);
+	ok3 = isfinite(f->m3) && !near_underflow(3, range);
+	ok4 = isfinite(f->m4) && !near_underflow(4, range);
+	if (ok2)
+		mu2 = unit(f->m2, 2, e) / n;
+	if (ok3)
+		mu3 = unit(f->m3, 3, e) / n;
+	if (ok4)
+		mu4 = unit(f->m4, 4, e) / n;
+
+	if (ok2 && !(mu2 <= r * r * (0.25 + tau)))
+		return BAD("the variance is above (max - min)^2 / 4");
+	/* the minimum and the maximum are values: m2 >= R^2 / 2 */
+	if (ok2 && !(mu2 >= r * r / (2 * n) * (1 - tau)))
+		return BAD("the variance is below what the minimum and maximum alone give");
+	if (ok2 && ok3 && !(fabs(mu3) <= r * mu2 * (1 + 2 * tau)))
+		return BAD("the third central moment is above (max - min) times the second");
+	if (ok2 && ok4 && !(mu4 <= r * r * mu2 * (1 + 2 * tau)))
+		return BAD("the fourth central moment is above (max - min)^2 times the second");
+	if (ok2 && ok4 && !(mu4 >= mu2 * mu2 - 4 * tau * r * r * mu2))
+		return BAD("the fourth central moment is below the square of the second");
+	if (ok2 && ok3 && ok4 &&
+		!(mu4 * mu2 >= mu3 * mu3 + mu2 * mu2 * mu2 - 16 * tau * r * r * mu2 * mu2))
+		return BAD("the moments break Pearson's inequality (kurtosis >= skewness^2 + 1)");
+	return DL_OK;
+}
+
+/* the pending block's power sums keep Cauchy-Schwarz */
+static dl_status
+check_block(const dl_moments *m, double range, dl_detail *why)
+{
+	double		tau = dl_moments_tolerance(m->n + m->bn);
+	int			e;
+	double		r;
+
+	if (m->bn == 0.0 || range == 0.0 || !isfinite(range))
+		return DL_OK;
+	e = ilogb(range);
+	r = unit(range, 1, e);
+	if (isfinite(m->s1) && isfinite(m->s2) && !near_underflow(2, range))
+	{
+		double		a = unit(m->s1, 1, e) / m->bn,
+					b = unit(m->s2, 2, e) / m->bn;
+
+		if (!(a * a <= b * (1 + tau) + tau * r * r))
+			return BAD("the sums of the pending block break Cauchy-Schwarz");
+	}
+	if (isfinite(m->s2) && isfinite(m->s4) && !near_underflow(4, range))
+	{
+		double		b = unit(m->s2, 2, e) / m->bn,
+					d = unit(m->s4, 4, e) / m->bn;
+
+		if (!(b * b <= d * (1 + tau) + tau * r * r * r * r))
+			return BAD("the sums of the pending block break Cauchy-Schwarz");
+	}
+	return DL_OK;
+}
+
+dl_status
+dl_moments_check(const dl_moments *m, dl_detail *why)
+{
+	static const char *const names[8] = {
+		"mean", "second central moment", "third central moment", "fourth central moment",
+		"sum of the pending block", "sum of squares of the pending block",
+		"sum of cubes of the pending block", "sum of fourth powers of the pending block"
+	};
+	double		acc[8] = {m->mean, m->m2, m->m3, m->m4, m->s1, m->s2, m->s3, m->s4};
+	double		range,
+				finite;
+	dl_moments	f;
+
 	if (!is_count(m->n) || !is_count(m->n_nan) ||
 		!is_count(m->n_posinf) || !is_count(m->n_neginf) ||
 		!is_count(m->bn) || m->bn >= DL_MOMENTS_BLOCK)
-		return false;
+		return BAD("a count is not a count");
+	if (m->n + m->bn + m->n_nan + m->n_posinf + m->n_neginf > MAX_EXACT_COUNT)
+		return BAD("the counts add up to more than 2^53 values");
 	if (m->bn == 0.0 && (m->s1 != 0.0 || m->s2 != 0.0 || m->s3 != 0.0 || m->s4 != 0.0))
-		return false;
-	if (isnan(m->s1) || isnan(m->s2) || isnan(m->s3) || isnan(m->s4) ||
-		m->s2 < 0.0 || m->s4 < 0.0)
-		return false;
+		return BAD("the pending block has sums but no values");
+	/* sums of even powers: never negative (NaN only from an overflow, below) */
+	if (m->s2 < 0.0 || m->s4 < 0.0 || m->m2 < 0.0 || m->m4 < 0.0)
+		return BAD("a sum of even powers of deviations is negative");
+	finite = m->n + m->bn;
 	/* an empty variable keeps the +Inf/-Inf sentinels of dl_moments_init */
-	if (m->n + m->bn == 0.0)
-		return m->shift == 0.0 && m->mean == 0.0 && m->m2 == 0.0 && m->m3 == 0.0 && m->m4 == 0.0 &&
-			m->min == INFINITY && m->max == -INFINITY;
-	/* an overflowed accumulator may be infinite, never NaN or negative */
-	if (!isfinite(m->shift) || isnan(m->mean) || isnan(m->m2) || isnan(m->m3) || isnan(m->m4))
-		return false;
-	if (m->m2 < 0.0 || m->m4 < 0.0)
-		return false;
+	if (finite == 0.0)
+	{
+		if (m->shift == 0.0 && m->mean == 0.0 && m->m2 == 0.0 && m->m3 == 0.0 && m->m4 == 0.0 &&
+			m->min == INFINITY && m->max == -INFINITY)
+			return DL_OK;
+		return BAD("a variable without finite values has moments");
+	}
+	/* nothing was merged yet: the block is centred on a mean of 0 */
+	if (m->n == 0.0 && (m->mean != 0.0 || m->m2 != 0.0 || m->m3 != 0.0 || m->m4 != 0.0))
+		return BAD("moments without merged values");
 	if (!isfinite(m->min) || !isfinite(m->max) || m->min > m->max)
-		return false;
-	return true;
+		return BAD("the minimum and maximum are not valid");
+	if (!(m->shift >= m->min && m->shift <= m->max))
+		return BAD("the first value is outside the minimum and maximum");
+	range = m->max - m->min;
+
+	/* infinite or NaN only where values within the range can overflow */
+	for (int i = 0; i < 8; i++)
+		if (!isfinite(acc[i]) && !may_overflow(i % 4 + 1, range, finite))
+			return BAD("the %s is not finite, yet values within the minimum and maximum cannot overflow it",
+					   names[i]);
+
+	/* all finite values equal the first: no deviation anywhere */
+	if (range == 0.0)
+	{
+		for (int i = 0; i < 8; i++)
+			if (acc[i] != 0.0)
+				return BAD("the %s is not 0, yet every value equals the minimum and maximum", names[i]);
+		return DL_OK;
+	}
+	if (check_block(m, range, why) != DL_OK)
+		return DL_EFORMAT;
+	f = flushed(m);
+	/* what the getters read, and what a merge stores */
+	if (f.m2 < 0.0 || f.m4 < 0.0)
+		return BAD("a sum of even powers of deviations is negative once the pending block is merged");
+	return check_relations(&f, range, why);
+}
+
+/*
+ * The moments of |x| (ax) and of x, for the same values (regression
+ * metrics keep both for the errors): the same counts, |x| never negative,
+ * the largest |x| that of the minimum or maximum of x, mean |x| >= |mean x|
+ * and, above all, the same mean square: var(|x|) + mean(|x|)^2 = var(x) +
+ * mean(x)^2, which is what makes mae <= rmse.  Both records have passed
+ * dl_moments_check; the slack is that of its relations (the mean of x^2
+ * compounds two means and a variance: 128 tau of max |x|^2).
+ */
+dl_status
+dl_moments_check_abs(const dl_moments *x, const dl_moments *ax, dl_detail *why)
+{
+	dl_moments	fx,
+				fa;
+	double		n,
+				big,
+				tau,
+				mx,
+				ma;
+
+	if (ax->n != x->n || ax->bn != x->bn || ax->n_nan != x->n_nan ||
+		ax->n_posinf != x->n_posinf + x->n_neginf || ax->n_neginf != 0)
+		return BAD("the absolute values count other values than the values");
+	if (x->n + x->bn == 0)
+		return DL_OK;
+	big = fmax(fabs(x->min), fabs(x->max));
+	if (!(ax->min >= 0) || ax->max != big ||
+		(x->min >= 0 && ax->min != x->min) ||
+		(x->max <= 0 && ax->min != -x->max) ||
+		ax->min > fmin(fabs(x->min), fabs(x->max)))
+		return BAD("the minimum and maximum absolute values are not those of the values");
+	fx = flushed(x);
+	fa = flushed(ax);
+	n = fx.n;
+	tau = dl_moments_tolerance(n);
+	mx = fx.shift + fx.mean;
+	ma = fa.shift + fa.mean;
+	if (!isfinite(mx) || !isfinite(ma) || !isfinite(big))
+		return DL_OK;
+	if (!(fabs(mx) <= ma + 4 * tau * big + 8 * DBL_EPSILON * big + (n + 64.0) * 2 * DBL_TRUE_MIN))
+		return BAD("the mean absolute value is below the absolute value of the mean");
+	if (big > 0 && isfinite(fx.m2) && isfinite(fa.m2) && !near_underflow(2, big))
+	{
+		int			e = ilogb(big);
+		double		b = unit(big, 1, e),
+					sx = unit(mx, 1, e),
+					sa = unit(ma, 1, e);
+		double		sq_x = sx * sx + unit(fx.m2, 2, e) / n,
+					sq_a = sa * sa + unit(fa.m2, 2, e) / n;
+
+		if (!(fabs(sq_x - sq_a) <= 128 * tau * b * b))
+			return BAD("the mean squares of the values and of their absolute values differ");
+	}
+	return DL_OK;
+}
+
+double
+dl_moments_tolerance(double n)
+{
+	return 512.0 * DBL_EPSILON * (n + 64.0);
 }
 
 bool
@@ -521,16 +796,17 @@ dl_moments_soa_merge(dl_moments_soa *into, const dl_moments_soa *from)
 	}
 }
 
-bool
-dl_moments_soa_valid(const dl_moments_soa *v)
+dl_status
+dl_moments_soa_check(const dl_moments_soa *v, dl_detail *why)
 {
 	for (int i = 0; i < v->d; i++)
 	{
 		dl_moments	m;
+		dl_detail	what;
 
 		dl_moments_soa_get(v, i, &m);
-		if (!dl_moments_valid(&m))
-			return false;
+		if (dl_moments_check(&m, &what) != DL_OK)
+			return dl_detail_set(why, DL_EFORMAT, "variable %d: %s", i + 1, what.text);
 	}
-	return true;
+	return DL_OK;
 }

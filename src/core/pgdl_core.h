@@ -73,6 +73,23 @@ extern dl_status dl_error(dl_status status, const char *fmt,...)
 /* a * b + c without overflow of size_t, or DL_ELIMIT reported */
 extern dl_status dl_size_mul_add(size_t a, size_t b, size_t c, size_t *result);
 
+/*
+ * What a validator of bytes from outside found wrong, as a phrase in the
+ * style of an error message ("the mean of variable 2 is outside its minimum
+ * and maximum").  The validators of aggregate states report through one of
+ * these instead of the error hook, so that the host can say what it was
+ * reading first (the glue: "invalid pgdl aggregate state", then this as
+ * the detail) and a fuzzer can call them without an error hook in the way.
+ */
+typedef struct dl_detail
+{
+	char		text[256];
+} dl_detail;
+
+/* formats into why and returns status, for "return dl_detail_set(...)" */
+extern dl_status dl_detail_set(dl_detail *why, dl_status status, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+
 /* ------------------------------------------------------------------------
  * Moments: count, mean, central moments 2..4, min, max of one variable.
  *
@@ -115,8 +132,22 @@ typedef struct dl_moments
 extern void dl_moments_init(dl_moments *m);
 extern void dl_moments_add(dl_moments *m, double x);
 extern void dl_moments_merge(dl_moments *into, const dl_moments *from);
-/* checks the invariants of a moments record that arrived from outside */
-extern bool dl_moments_valid(const dl_moments *m);
+/*
+ * Checks a moments record that arrived from outside: DL_OK, or DL_EFORMAT
+ * with the broken rule in *why (see moments.c).
+ */
+extern dl_status dl_moments_check(const dl_moments *m, dl_detail *why);
+/*
+ * Checks that ax holds the moments of the absolute values of the values
+ * whose moments x holds (both passed dl_moments_check): DL_OK, or
+ * DL_EFORMAT and *why.
+ */
+extern dl_status dl_moments_check_abs(const dl_moments *x, const dl_moments *ax, dl_detail *why);
+/*
+ * The relative rounding slack the relation checks of dl_moments_check allow
+ * for a variable of n finite values (see moments.c): 2^-43 (n + 64).
+ */
+extern double dl_moments_tolerance(double n);
 /* true if the finite accumulators overflowed (the glue raises 22003) */
 extern bool dl_moments_overflowed(const dl_moments *m);
 
@@ -166,7 +197,8 @@ extern void dl_moments_soa_init(dl_moments_soa *v, double *buf, int d);
 extern void dl_moments_soa_add(dl_moments_soa *v, const double *x, const bool *isnull);
 extern void dl_moments_soa_merge(dl_moments_soa *into, const dl_moments_soa *from);
 extern void dl_moments_soa_get(const dl_moments_soa *v, int i, dl_moments *out);
-extern bool dl_moments_soa_valid(const dl_moments_soa *v);
+/* dl_moments_check of each variable; *why names the first that fails */
+extern dl_status dl_moments_soa_check(const dl_moments_soa *v, dl_detail *why);
 
 /* ------------------------------------------------------------------------
  * Co-moments of d variables, pairwise complete (a pair uses the rows where
@@ -195,7 +227,11 @@ extern void dl_comoments_add(dl_comoments *c, const double *x);
 /* the row has NULL elements: needs has_pairs */
 extern void dl_comoments_add_nulls(dl_comoments *c, const double *x, const bool *isnull);
 extern void dl_comoments_merge(dl_comoments *into, const dl_comoments *from);
-extern bool dl_comoments_valid(const dl_comoments *c);
+/*
+ * Checks co-moments that arrived from outside, made from `rows` rows that
+ * were not NULL: DL_OK, or DL_EFORMAT and *why (see comoments.c).
+ */
+extern dl_status dl_comoments_check(const dl_comoments *c, double rows, dl_detail *why);
 /* pairwise-complete statistics of pair (i, j); false if n_ij < 2 */
 extern bool dl_comoments_pair(const dl_comoments *c, int i, int j,
 							  double *n, double *cov, double *var_i, double *var_j);
@@ -254,8 +290,13 @@ extern dl_status dl_sketch_merge(dl_sketch *into, const dl_sketch *from);
 extern bool dl_sketch_needs_grow(const dl_sketch *s);
 /* copies s into dst, which has dl_sketch_size(nlevels) bytes, nlevels > s->nlevels */
 extern void dl_sketch_grow(dl_sketch *dst, const dl_sketch *s, uint32_t nlevels);
-/* checks a sketch of nbytes that arrived from outside */
+/*
+ * Checks a sketch of nbytes that arrived from outside (DL_EFORMAT, or
+ * DL_EVERSION for a newer format): reported through the error hook, or,
+ * by dl_sketch_check, in *why.
+ */
 extern dl_status dl_sketch_validate(const dl_sketch *s, size_t nbytes);
+extern dl_status dl_sketch_check(const dl_sketch *s, size_t nbytes, dl_detail *why);
 extern double dl_sketch_count(const dl_sketch *s); /* n + n_nan */
 extern bool dl_sketch_is_exact(const dl_sketch *s);
 /* the documented worst-case rank error for this sketch, in ranks */
@@ -289,6 +330,111 @@ extern size_t dl_sketch_grow_bytes(const dl_sketch *s);
 extern size_t dl_sketch_merge_bytes(const dl_sketch *into, const dl_sketch *from);
 extern void dl_sketch_move(dl_sketch *dst, const dl_sketch *s, size_t bytes);
 extern dl_status dl_sketch_validate_block(const dl_sketch *s, size_t avail, size_t *bytes);
+extern dl_status dl_sketch_check_block(const dl_sketch *s, size_t avail, size_t *bytes,
+									   dl_detail *why);
+
+/* ------------------------------------------------------------------------
+ * Aggregate states (src/core/aggstate.c).
+ *
+ * Every pgdl aggregate but classification_metrics keeps its transition
+ * state in one flat block (the SQL type pgdl.aggstate; pgdl.sketch shares
+ * it): the header below followed by float8 slots.  Layouts:
+ *	 COLUMNS	d variables; sections, in this order, as the flags say:
+ *				moments (dl_moments_soa, d * DL_MOMENTS_NFIELDS slots), q
+ *				(nq slots: the quantiles asked for), sketches (d consecutive
+ *				dl_sketch blocks, each of its own size; they come last
+ *				because they grow)
+ *	 COMOMENTS	dl_comoments of d variables (flag: has pairs)
+ *	 HISTOGRAM	bins counts; lo, hi and bins in params
+ * The purpose says which aggregate built the state, so that a combine
+ * function never mixes, say, a histogram into a scaler fit, and so that
+ * the validator knows which relations between the sections hold.
+ *
+ * A state that arrives from outside (text or binary input, the second
+ * argument of a combine function, a direct call of a final function) is
+ * checked by dl_aggstate_check before anything reads it: the layout, every
+ * section, and the relations between the parts that the aggregates keep
+ * (see aggstate.c), so that an accepted state gives only results some
+ * real data could give.  The block is little-endian as the host writes it.
+ * ------------------------------------------------------------------------
+ */
+#define DL_STATE_MAGIC		0x5047444Cu /* "PGDL" */
+#define DL_STATE_VERSION	1
+
+typedef enum dl_state_layout
+{
+	DL_LAYOUT_COLUMNS = 1,
+	DL_LAYOUT_COMOMENTS = 2,
+	DL_LAYOUT_HISTOGRAM = 3
+} dl_state_layout;
+
+typedef enum dl_state_purpose
+{
+	DL_PURPOSE_STATS = 1,		/* stats(float8), stats(anyarray), stats_columns */
+	DL_PURPOSE_QUANTILES,		/* quantiles(float8, float8[]) */
+	DL_PURPOSE_SKETCH,			/* quantile_sketch; the pgdl.sketch type */
+	DL_PURPOSE_DESCRIBE,		/* describe's internal aggregate */
+	DL_PURPOSE_COMOMENTS,		/* covariance/correlation matrices */
+	DL_PURPOSE_HISTOGRAM,
+	DL_PURPOSE_SCALER,			/* scaler fits; params: kind, strategy, constant */
+	DL_PURPOSE_REGRESSION,		/* regression_metrics: actual, error, |error| */
+	DL_PURPOSE_ROC_AUC			/* roc_auc: scores of positives, of negatives */
+} dl_state_purpose;
+
+/* the fixed number of variables of the metrics states */
+#define DL_REGRESSION_DIM	3
+#define DL_ROC_AUC_DIM		2
+
+#define DL_HAS_MOMENTS		0x01
+#define DL_HAS_Q			0x02
+#define DL_HAS_SKETCHES		0x04
+#define DL_HAS_PAIRS		0x08
+#define DL_STATE_KNOWN_FLAGS 0x0F
+
+#define DL_STATE_MAX_DIM	100000	/* variables in one state */
+#define DL_STATE_MAX_Q		10000	/* quantiles asked in one call */
+#define DL_STATE_MAX_BINS	1000000
+
+typedef struct dl_aggstate
+{
+	uint32_t	host_header;	/* the host's length word (PostgreSQL's varlena
+								 * header): never read here */
+	uint32_t	magic;
+	uint16_t	version;
+	uint16_t	layout;			/* dl_state_layout */
+	uint16_t	purpose;		/* dl_state_purpose */
+	uint16_t	flags;			/* DL_HAS_* */
+	int32_t		dim;			/* d (0 until the first non-NULL row) */
+	int32_t		nq;				/* quantiles in the q section */
+	int32_t		pad;			/* zero */
+	int32_t		pad2;			/* zero */
+	double		rows;			/* rows seen, NULL inputs included */
+	double		nulls;			/* NULL inputs skipped */
+	double		params[4];		/* purpose-specific constants */
+	/* double slots[] follow */
+} dl_aggstate;
+
+#define DL_STATE_HDRSZ		sizeof(dl_aggstate)
+#define DL_STATE_SLOTS(s)	((double *) ((char *) (s) + DL_STATE_HDRSZ))
+
+/* slots of a COLUMNS state of d variables with these sections and fresh sketches */
+extern size_t dl_aggstate_columns_nslots(int flags, int dim, int nq);
+/* the sections of a COLUMNS state (the flags say which exist) */
+extern void dl_aggstate_moments(dl_aggstate *s, dl_moments_soa *v);
+extern double *dl_aggstate_q(dl_aggstate *s);
+extern dl_sketch *dl_aggstate_first_sketch(dl_aggstate *s);
+/* sketch i + 1 follows sketch i */
+extern dl_sketch *dl_aggstate_next_sketch(dl_sketch *sk);
+extern dl_sketch *dl_aggstate_sketch(dl_aggstate *s, int i);
+/* the co-moments of a COMOMENTS state */
+extern void dl_aggstate_comoments(dl_aggstate *s, dl_comoments *c);
+
+/*
+ * Checks a state of nbytes (the host header included) that arrived from
+ * outside: DL_OK, DL_EFORMAT, or DL_EVERSION for a newer format, with what
+ * is wrong in *why.  Nothing is reported through the error hook.
+ */
+extern dl_status dl_aggstate_check(const dl_aggstate *s, size_t nbytes, dl_detail *why);
 
 /* ------------------------------------------------------------------------
  * Scalers: per-feature affine maps fitted from moments or sketches.
@@ -344,6 +490,12 @@ extern void dl_scaler_fit_moments(dl_scaler *s, const dl_moments_soa *m);
 /* robust and median imputer: one sketch per feature */
 extern dl_status dl_scaler_fit_sketches(dl_scaler *s, const dl_sketch *const *sk);
 extern dl_status dl_scaler_validate(const dl_scaler *s);
+/*
+ * dl_scaler_validate and the relations every scaler fitted by the
+ * aggregates keeps (see scaler.c): the check of a pgdl.scaler value.  A
+ * model's scalers are not all fitted that way and use dl_scaler_validate.
+ */
+extern dl_status dl_scaler_validate_fitted(const dl_scaler *s);
 /* x and y of length d; isnull in/out may be NULL; y may alias x */
 extern void dl_scaler_transform(const dl_scaler *s, const double *x, bool *isnull, double *y);
 extern dl_status dl_scaler_inverse(const dl_scaler *s, const double *y, const bool *isnull, double *x);
@@ -526,7 +678,7 @@ extern double dl_log_loss_value(const dl_log_loss *l);
  * e = actual - predicted and of |e|: dl_regression_row gives the three
  * values of a row (false when finite values give an infinite difference,
  * which float8 subtraction calls an overflow), kept as the moments of
- * DL_REGRESSION_NVARS variables.  mse = mean(e)^2 + var_pop(e), so nothing
+ * DL_REGRESSION_DIM variables.  mse = mean(e)^2 + var_pop(e), so nothing
  * is a difference of large sums.  NaN and infinities follow PostgreSQL's
  * float8 arithmetic, as avg(e ^ 2), avg(abs(e)) and 1 - sum(e ^ 2) / (n *
  * var_pop(actual)) would: a NaN error makes mse, rmse and mae NaN; an
@@ -536,8 +688,8 @@ extern double dl_log_loss_value(const dl_log_loss *l);
  * dl_regression_report flags finite errors whose mean square overflows
  * (overflow, mse = +Infinity); dl_regression_metrics reports them as
  * DL_ERANGE (PostgreSQL's "value out of range: overflow"), as SQL would.
+ * (DL_REGRESSION_DIM, with the state layout above, is the 3 variables.)
  */
-#define DL_REGRESSION_NVARS 3
 
 typedef struct dl_reg_metrics
 {
@@ -550,7 +702,7 @@ typedef struct dl_reg_metrics
 	bool		overflow;
 } dl_reg_metrics;
 
-extern bool dl_regression_row(double actual, double predicted, double x[DL_REGRESSION_NVARS]);
+extern bool dl_regression_row(double actual, double predicted, double x[DL_REGRESSION_DIM]);
 extern void dl_regression_report(const dl_moments *actual, const dl_moments *err,
 								 const dl_moments *abserr, dl_reg_metrics *out);
 extern dl_status dl_regression_metrics(const dl_moments *actual, const dl_moments *err,

@@ -38,6 +38,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -193,12 +194,26 @@ fit_empty(dl_scaler *s, int i)
 		s->fill[i] = s->strategy == DL_IMPUTE_CONSTANT ? canon(s->constant) : 0.0;
 }
 
+/*
+ * The scale of a range (max - min, Q3 - Q1, a standard deviation): a zero
+ * one becomes 1 (scikit-learn's _handle_zeros_in_scale); NaN is not zero
+ * and stays; a negative one is NaN.  Only quartiles that overflowed in
+ * percentile_cont's interpolation (Q1 = Infinity from -1e308 and 1e308,
+ * above a finite Q3) give one: no data has a negative spread.
+ */
+static double
+scale_of(double range)
+{
+	if (range == 0.0)
+		return 1.0;
+	return range > 0.0 ? range : NAN;
+}
+
 static void
 set_affine(dl_scaler *s, int i, double center, double scale)
 {
 	s->center[i] = canon(center);
-	/* scikit-learn's _handle_zeros_in_scale; NaN is not zero and stays */
-	s->scale[i] = scale == 0.0 ? 1.0 : canon(scale);
+	s->scale[i] = scale_of(scale);
 }
 
 /*
@@ -388,7 +403,8 @@ scaler_check(const dl_scaler *s, dl_status bad, const char *what)
 									what, feature);
 				break;
 			case DL_SCALER_ROBUST:
-				if (lo > hi)
+				/* infinite quartiles may come from an interpolation that overflowed */
+				if (isfinite(lo) && isfinite(hi) && lo > hi)
 					return dl_error(bad, "%s: Q1 of feature %d is above its Q3",
 									what, feature);
 				break;
@@ -418,10 +434,111 @@ scaler_check(const dl_scaler *s, dl_status bad, const char *what)
 	return DL_OK;
 }
 
+/* the form of a feature fitted on no value (fit_empty) */
+static bool
+is_empty_fit(const dl_scaler *s, int i)
+{
+	double		c = s->center[i],
+				sc = s->scale[i],
+				f = s->fill[i];
+
+	switch (s->kind)
+	{
+		case DL_SCALER_STANDARD:
+		case DL_SCALER_ROBUST:
+			return c == 0.0 && sc == 1.0 && isnan(s->lo[i]) && isnan(s->hi[i]);
+		case DL_SCALER_MINMAX:
+		case DL_SCALER_MAXABS:
+			return c == 0.0 && sc == 1.0;
+		case DL_SCALER_IMPUTER:
+			return s->strategy == DL_IMPUTE_CONSTANT ? same_value(f, s->constant) : f == 0.0;
+	}
+	return false;
+}
+
+/*
+ * The relations every scaler the aggregates fit keeps (after scaler_check),
+ * so that a pgdl.scaler from outside is one some data could have given.
+ * Per feature, as the fits above compute it:
+ *	- a feature fitted on no value has the form fit_empty gives it, and a
+ *	  scaler fitted on no row (n = 0) has only such features;
+ *	- standard: lo is the mean (center) and hi the population standard
+ *	  deviation, the scale hi (1 for 0); a finite mean comes with a finite
+ *	  deviation (an overflow is an error of the fit), a mean that is not
+ *	  finite (NaN or infinite data) with a NaN one;
+ *	- minmax: the center is the minimum and the scale max - min (1 for 0):
+ *	  a NaN minimum (every value NaN) or +Infinity gives a NaN range, -Infinity
+ *	  an infinite or NaN one, and a finite range ends at a float8 maximum;
+ *	- robust: lo and hi are Q1 and Q3, the center the median, the scale
+ *	  Q3 - Q1 to the bit (1 for 0, NaN for NaN or negative: scale_of), and
+ *	  Q1 <= median <= Q3 when the three are finite (percentile_cont's
+ *	  interpolation is monotone until it overflows).
+ * A model's scalers are fitted in other ways (a clustering model's scaler
+ * may only center) and are held to scaler_check alone.
+ */
+static dl_status
+fitted_check(const dl_scaler *s, dl_status bad, const char *what)
+{
+	for (int i = 0; i < s->d; i++)
+	{
+		double		c = s->center[i],
+					sc = s->scale[i],
+					lo = s->lo[i],
+					hi = s->hi[i];
+		int			feature = i + 1;
+
+		if (is_empty_fit(s, i))
+			continue;
+		if (s->n == 0)
+			return dl_error(bad, "%s: feature %d is fitted but n is 0", what, feature);
+		switch (s->kind)
+		{
+			case DL_SCALER_STANDARD:
+				if (!same_value(lo, c))
+					return dl_error(bad, "%s: the outlier base of feature %d is not its mean",
+									what, feature);
+				if (!same_value(sc, scale_of(hi)))
+					return dl_error(bad, "%s: the scale of feature %d is not its standard deviation",
+									what, feature);
+				if (isfinite(c) ? !isfinite(hi) : !isnan(hi))
+					return dl_error(bad, "%s: the mean and standard deviation of feature %d are not both finite or both undefined",
+									what, feature);
+				break;
+			case DL_SCALER_MINMAX:
+				if ((isnan(c) || c == INFINITY) ? !isnan(sc) :
+					c == -INFINITY ? !(isnan(sc) || sc == INFINITY) :
+					isfinite(sc) && !(0.5 * c + 0.5 * sc <= 0.5 * DBL_MAX * (1 + 4 * DBL_EPSILON)))
+					return dl_error(bad, "%s: the minimum and range of feature %d are not those of any data",
+									what, feature);
+				break;
+			case DL_SCALER_ROBUST:
+				if (!same_value(sc, scale_of(hi - lo)))
+					return dl_error(bad, "%s: the scale of feature %d is not Q3 - Q1",
+									what, feature);
+				if (isfinite(lo) && isfinite(c) && isfinite(hi) && !(lo <= c && c <= hi))
+					return dl_error(bad, "%s: the median of feature %d is outside [Q1, Q3]",
+									what, feature);
+				break;
+			case DL_SCALER_MAXABS:
+			case DL_SCALER_IMPUTER:
+				break;
+		}
+	}
+	return DL_OK;
+}
+
 dl_status
 dl_scaler_validate(const dl_scaler *s)
 {
 	return scaler_check(s, DL_EFORMAT, "invalid scaler");
+}
+
+dl_status
+dl_scaler_validate_fitted(const dl_scaler *s)
+{
+	dl_status	st = scaler_check(s, DL_EFORMAT, "invalid scaler");
+
+	return st != DL_OK ? st : fitted_check(s, DL_EFORMAT, "invalid scaler");
 }
 
 void
@@ -1025,6 +1142,8 @@ build_scaler(parsed_scaler *ps, dl_scaler *s)
 		copy_array(ps->val[K_FILL], s->fill);
 
 	st = scaler_check(s, DL_ETEXT, "scaler text");
+	if (st == DL_OK)
+		st = fitted_check(s, DL_ETEXT, "scaler text");
 	if (st != DL_OK)
 	{
 		dl_free(s->center);

@@ -872,27 +872,27 @@ valid_count(double x)
 
 /* the header fields that fix the block's size; *bytes gets that size */
 static dl_status
-check_layout(const dl_sketch *s, size_t *bytes)
+check_layout(const dl_sketch *s, size_t *bytes, dl_detail *why)
 {
 	uint32_t	version = s->magic & 0xFFu;
 
 	if ((s->magic & ~0xFFu) != SKETCH_MAGIC_BASE || version == 0)
-		return dl_error(DL_EFORMAT, "not a quantile sketch (bad magic number)");
+		return dl_detail_set(why, DL_EFORMAT, "not a quantile sketch (bad magic number)");
 	if (version > SKETCH_VERSION)
-		return dl_error(DL_EVERSION,
-						"quantile sketch format version %u is newer than this pgdl reads (%u)",
-						(unsigned) version, SKETCH_VERSION);
+		return dl_detail_set(why, DL_EVERSION,
+							 "quantile sketch format version %u is newer than this pgdl reads (%u)",
+							 (unsigned) version, SKETCH_VERSION);
 	if (s->nlevels < 2 || s->nlevels > DL_SKETCH_MAX_LEVELS)
-		return dl_error(DL_EFORMAT, "quantile sketch has %u levels", (unsigned) s->nlevels);
+		return dl_detail_set(why, DL_EFORMAT, "quantile sketch has %u levels", (unsigned) s->nlevels);
 	if (!(s->cap0 == E_CAP || (is_small_cap(s->cap0) && s->nlevels == 2)) ||
 		s->reserved != 0)
-		return dl_error(DL_EFORMAT, "quantile sketch has an invalid layout");
+		return dl_detail_set(why, DL_EFORMAT, "quantile sketch has an invalid layout");
 	*bytes = dl_sketch_bytes(s);
 	return DL_OK;
 }
 
 dl_status
-dl_sketch_validate(const dl_sketch *s, size_t nbytes)
+dl_sketch_check(const dl_sketch *s, size_t nbytes, dl_detail *why)
 {
 	uint64_t	weight = 0;
 	size_t		bytes = 0;
@@ -900,14 +900,14 @@ dl_sketch_validate(const dl_sketch *s, size_t nbytes)
 	int			top;
 
 	if (nbytes < sizeof(dl_sketch))
-		return dl_error(DL_EFORMAT, "quantile sketch is truncated: %zu bytes", nbytes);
-	if ((status = check_layout(s, &bytes)) != DL_OK)
+		return dl_detail_set(why, DL_EFORMAT, "quantile sketch is truncated: %zu bytes", nbytes);
+	if ((status = check_layout(s, &bytes, why)) != DL_OK)
 		return status;
 	if (nbytes != bytes)
-		return dl_error(DL_EFORMAT, "quantile sketch has %zu bytes, its header says %zu",
-						nbytes, bytes);
+		return dl_detail_set(why, DL_EFORMAT, "quantile sketch has %zu bytes, its header says %zu",
+							 nbytes, bytes);
 	if (!valid_count(s->n) || !valid_count(s->n_nan))
-		return dl_error(DL_EFORMAT, "quantile sketch has invalid counts");
+		return dl_detail_set(why, DL_EFORMAT, "quantile sketch has invalid counts");
 
 	/* count <= E < 2^14 and h < 48: the weighted sum stays below 2^62 */
 	for (uint32_t h = 0; h < DL_SKETCH_MAX_LEVELS; h++)
@@ -915,22 +915,22 @@ dl_sketch_validate(const dl_sketch *s, size_t nbytes)
 		uint32_t	c = s->count[h];
 
 		if (h >= s->nlevels ? c != 0 : c > level_capacity(s, h))
-			return dl_error(DL_EFORMAT, "quantile sketch level %u holds %u items",
-							(unsigned) h, (unsigned) c);
+			return dl_detail_set(why, DL_EFORMAT, "quantile sketch level %u holds %u items",
+								 (unsigned) h, (unsigned) c);
 		weight += (uint64_t) c << h;
 	}
 	/* n is an integer below 2^53 here, so the conversion is exact */
 	if ((uint64_t) s->n != weight)
-		return dl_error(DL_EFORMAT, "quantile sketch's items do not add up to its count");
+		return dl_detail_set(why, DL_EFORMAT, "quantile sketch's items do not add up to its count");
 
 	/* a level has compacted only if a higher one holds items */
 	top = highest_level(s);
 	if (top < 0 ? s->parity != 0 : (s->parity >> top) != 0)
-		return dl_error(DL_EFORMAT,
-						"quantile sketch has parity bits for levels that never compacted");
+		return dl_detail_set(why, DL_EFORMAT,
+							 "quantile sketch has parity bits for levels that never compacted");
 
 	if (s->n > 0 ? !(s->min <= s->max) : !(s->min == INFINITY && s->max == -INFINITY))
-		return dl_error(DL_EFORMAT, "quantile sketch has an invalid minimum or maximum");
+		return dl_detail_set(why, DL_EFORMAT, "quantile sketch has an invalid minimum or maximum");
 
 	/* items: numbers within [min, max] (so no NaN); levels >= 1 sorted */
 	for (int h = 0; h <= top; h++)
@@ -940,29 +940,64 @@ dl_sketch_validate(const dl_sketch *s, size_t nbytes)
 		for (uint32_t i = 0; i < s->count[h]; i++)
 		{
 			if (!(items[i] >= s->min && items[i] <= s->max))
-				return dl_error(DL_EFORMAT, "quantile sketch holds an invalid item");
+				return dl_detail_set(why, DL_EFORMAT, "quantile sketch holds an invalid item");
 			if (h > 0 && i > 0 && items[i] < items[i - 1])
-				return dl_error(DL_EFORMAT, "quantile sketch level %d is not sorted", h);
+				return dl_detail_set(why, DL_EFORMAT, "quantile sketch level %d is not sorted", h);
 		}
+	}
+
+	/* an exact sketch holds every value: its minimum and maximum among them */
+	if (top == 0)
+	{
+		const double *items = level_items_const(s, 0);
+		bool		has_min = false,
+					has_max = false;
+
+		for (uint32_t i = 0; i < s->count[0]; i++)
+		{
+			has_min |= items[i] == s->min;
+			has_max |= items[i] == s->max;
+		}
+		if (!has_min || !has_max)
+			return dl_detail_set(why, DL_EFORMAT,
+								 "quantile sketch holds every value but not its minimum or maximum");
 	}
 	return DL_OK;
 }
 
 dl_status
-dl_sketch_validate_block(const dl_sketch *s, size_t avail, size_t *bytes)
+dl_sketch_check_block(const dl_sketch *s, size_t avail, size_t *bytes, dl_detail *why)
 {
 	size_t		claimed = 0;
 	dl_status	status;
 
 	if (avail < sizeof(dl_sketch))
-		return dl_error(DL_EFORMAT, "quantile sketch is truncated: %zu bytes", avail);
-	if ((status = check_layout(s, &claimed)) != DL_OK)
+		return dl_detail_set(why, DL_EFORMAT, "quantile sketch is truncated: %zu bytes", avail);
+	if ((status = check_layout(s, &claimed, why)) != DL_OK)
 		return status;
 	if (claimed > avail)
-		return dl_error(DL_EFORMAT, "quantile sketch of %zu bytes has only %zu",
-						claimed, avail);
-	if ((status = dl_sketch_validate(s, claimed)) != DL_OK)
+		return dl_detail_set(why, DL_EFORMAT, "quantile sketch of %zu bytes has only %zu",
+							 claimed, avail);
+	if ((status = dl_sketch_check(s, claimed, why)) != DL_OK)
 		return status;
 	*bytes = claimed;
 	return DL_OK;
+}
+
+dl_status
+dl_sketch_validate(const dl_sketch *s, size_t nbytes)
+{
+	dl_detail	why;
+	dl_status	status = dl_sketch_check(s, nbytes, &why);
+
+	return status == DL_OK ? DL_OK : dl_error(status, "%s", why.text);
+}
+
+dl_status
+dl_sketch_validate_block(const dl_sketch *s, size_t avail, size_t *bytes)
+{
+	dl_detail	why;
+	dl_status	status = dl_sketch_check_block(s, avail, bytes, &why);
+
+	return status == DL_OK ? DL_OK : dl_error(status, "%s", why.text);
 }

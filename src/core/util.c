@@ -55,6 +55,17 @@ dl_error(dl_status status, const char *fmt,...)
 }
 
 dl_status
+dl_detail_set(dl_detail *why, dl_status status, const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why->text, sizeof(why->text), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+dl_status
 dl_size_mul_add(size_t a, size_t b, size_t c, size_t *result)
 {
 	size_t		prod;

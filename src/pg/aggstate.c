@@ -1,13 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * aggstate.c
- *	  The pgdl.aggstate varlena: layout, validation, merging and I/O.
+ *	  The pgdl.aggstate varlena: allocation, growth, merging and I/O.
  *
- * See pgdl_glue.h for the layout.  The text form is "pgdl:" followed by the
- * hex of the binary form, which round-trips every bit (Citus ships partial
- * states between nodes as text).  The binary form is the in-memory layout,
- * little-endian; a state from a machine of the other byte order fails the
- * magic check.
+ * The layout, the sections and the validation of a state are the core's
+ * (src/core/aggstate.c); this file turns what the validator finds into an
+ * error.  The text form is "pgdl:" followed by the hex of the binary form,
+ * which round-trips every bit (Citus ships partial states between nodes as
+ * text).  The binary form is the in-memory layout, little-endian; a state
+ * from a machine of the other byte order fails the magic check.
  *
  * src/pg/aggstate.c
  *
@@ -36,20 +37,6 @@ PG_FUNCTION_INFO_V1(pgdl_sketch_recv);
 
 #define STATE_TEXT_PREFIX "pgdl:"
 
-size_t
-pgdl_columns_nslots(int flags, int dim, int nq)
-{
-	size_t		n = 0;
-
-	if (flags & PGDL_HAS_MOMENTS)
-		n += dl_moments_soa_nslots(dim);
-	if (flags & PGDL_HAS_Q)
-		n += nq;
-	if (flags & PGDL_HAS_SKETCHES)
-		n += (size_t) dim * (dl_sketch_init_bytes() / sizeof(double));
-	return n;
-}
-
 /* a state must fit in one value (1GB) */
 static void
 check_state_size(Size size)
@@ -77,55 +64,6 @@ pgdl_state_alloc(PgdlLayout layout, PgdlPurpose purpose, int flags, int dim, siz
 	s->flags = flags;
 	s->dim = dim;
 	return s;
-}
-
-size_t
-pgdl_state_nslots(const PgdlAggState *s)
-{
-	return (VARSIZE(s) - PGDL_STATE_HDRSZ) / sizeof(double);
-}
-
-void
-pgdl_state_moments(PgdlAggState *s, dl_moments_soa *v)
-{
-	Assert(s->flags & PGDL_HAS_MOMENTS);
-	dl_moments_soa_bind(v, PGDL_STATE_SLOTS(s), s->dim);
-}
-
-double *
-pgdl_state_q(PgdlAggState *s)
-{
-	double	   *p = PGDL_STATE_SLOTS(s);
-
-	if (s->flags & PGDL_HAS_MOMENTS)
-		p += dl_moments_soa_nslots(s->dim);
-	return p;
-}
-
-dl_sketch *
-pgdl_state_first_sketch(PgdlAggState *s)
-{
-	double	   *p = pgdl_state_q(s);
-
-	if (s->flags & PGDL_HAS_Q)
-		p += s->nq;
-	return (dl_sketch *) p;
-}
-
-dl_sketch *
-pgdl_state_next_sketch(dl_sketch *sk)
-{
-	return (dl_sketch *) ((char *) sk + dl_sketch_bytes(sk));
-}
-
-dl_sketch *
-pgdl_state_sketch(PgdlAggState *s, int i)
-{
-	dl_sketch  *sk = pgdl_state_first_sketch(s);
-
-	while (i-- > 0)
-		sk = pgdl_state_next_sketch(sk);
-	return sk;
 }
 
 void
@@ -231,86 +169,6 @@ pgdl_state_sketches_add(PgdlAggState *s, const double *x, const bool *isnull)
 }
 
 void
-pgdl_state_comoments(PgdlAggState *s, dl_comoments *c)
-{
-	c->d = s->dim;
-	c->has_pairs = (s->flags & PGDL_HAS_PAIRS) != 0;
-	c->buf = PGDL_STATE_SLOTS(s);
-}
-
-static void
-corrupt(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid pgdl aggregate state"),
-			 errdetail("%s", detail)));
-}
-
-/*
- * The sections a COLUMNS state of this purpose has (and so must have), or
- * -1 for a purpose that is not a COLUMNS one.  A scaler's kind and strategy
- * (params) decide between moments and sketches.
- */
-static int
-columns_flags(const PgdlAggState *s)
-{
-	switch (s->purpose)
-	{
-		case PGDL_PURPOSE_STATS:
-			return PGDL_HAS_MOMENTS;
-		case PGDL_PURPOSE_QUANTILES:
-			return PGDL_HAS_Q | PGDL_HAS_SKETCHES;
-		case PGDL_PURPOSE_SKETCH:
-			return PGDL_HAS_SKETCHES;
-		case PGDL_PURPOSE_DESCRIBE:
-			return PGDL_HAS_MOMENTS | PGDL_HAS_SKETCHES;
-		case PGDL_PURPOSE_REGRESSION:
-			return PGDL_HAS_MOMENTS;
-		case PGDL_PURPOSE_ROC_AUC:
-			return PGDL_HAS_SKETCHES;
-		case PGDL_PURPOSE_SCALER:
-			{
-				double		kind = s->params[0],
-							strategy = s->params[1];
-
-				if (!isfinite(s->params[2]) || s->params[3] != 0.0)
-					return -1;
-				if (kind >= DL_SCALER_STANDARD && kind <= DL_SCALER_MAXABS && strategy == DL_IMPUTE_NONE)
-					return PGDL_HAS_MOMENTS;
-				if (kind == DL_SCALER_ROBUST && strategy == DL_IMPUTE_NONE)
-					return PGDL_HAS_SKETCHES;
-				if (kind == DL_SCALER_IMPUTER &&
-					(strategy == DL_IMPUTE_MEAN || strategy == DL_IMPUTE_CONSTANT))
-					return PGDL_HAS_MOMENTS;
-				if (kind == DL_SCALER_IMPUTER && strategy == DL_IMPUTE_MEDIAN)
-					return PGDL_HAS_SKETCHES;
-				return -1;
-			}
-		default:
-			return -1;
-	}
-}
-
-/* regression states count every row in each of their variables */
-static bool
-same_counts(const dl_moments_soa *v)
-{
-	dl_moments	m;
-	double		n;
-
-	dl_moments_soa_get(v, 0, &m);
-	n = dl_moments_count(&m);
-	for (int i = 1; i < v->d; i++)
-	{
-		dl_moments_soa_get(v, i, &m);
-		if (dl_moments_count(&m) != n)
-			return false;
-	}
-	return true;
-}
-
-void
 pgdl_state_expect(const PgdlAggState *s, PgdlPurpose purpose, int dim)
 {
 	if (s->purpose != purpose || (dim >= 0 && s->dim != dim))
@@ -343,141 +201,33 @@ pgdl_moments_get_checked(const dl_moments_soa *v, int i, dl_moments *out)
 				 errdetail("The sum of squared deviations of element %d overflows float8.", i + 1)));
 }
 
-static bool
-valid_count(double c)
+/* the detail of an error: the core's phrase as a sentence */
+static char *
+sentence(const char *phrase)
 {
-	return c >= 0.0 && c <= 9007199254740992.0 && c == floor(c);
+	char	   *out = psprintf("%s.", phrase);
+
+	out[0] = pg_toupper((unsigned char) out[0]);
+	return out;
 }
 
 void
 pgdl_state_validate(const PgdlAggState *s, size_t nbytes)
 {
-	size_t		nslots;
+	dl_detail	why;
+	dl_status	st = dl_aggstate_check(s, nbytes, &why);
 
-	if (nbytes < PGDL_STATE_HDRSZ)
-		corrupt("The value is shorter than the state header.");
-	if (s->magic != PGDL_STATE_MAGIC)
-		corrupt("The magic number does not match.");
-	if (s->version > PGDL_STATE_VERSION)
+	if (st == DL_OK)
+		return;
+	if (st == DL_EVERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("pgdl aggregate state version %d is newer than this pgdl understands (%d)",
-						s->version, PGDL_STATE_VERSION),
+				 errmsg_internal("%s", why.text),
 				 errhint("Upgrade the pgdl extension on this server.")));
-	if (s->version < 1)
-		corrupt("The format version is not valid.");
-	if ((nbytes - PGDL_STATE_HDRSZ) % sizeof(double) != 0)
-		corrupt("The size is not a whole number of slots.");
-	if (s->flags & ~PGDL_KNOWN_FLAGS)
-		corrupt("Unknown flags are set.");
-	if (s->dim < 0 || s->dim > PGDL_MAX_DIM)
-		corrupt("The number of variables is out of range.");
-	if (!valid_count(s->nulls) || !valid_count(s->rows) || s->nulls > s->rows)
-		corrupt("The row or NULL count is not a count.");
-	nslots = (nbytes - PGDL_STATE_HDRSZ) / sizeof(double);
-
-	switch (s->layout)
-	{
-		case PGDL_LAYOUT_COLUMNS:
-			{
-				size_t		used = 0;
-				PgdlAggState *ms = (PgdlAggState *) s;
-
-				if (s->flags != columns_flags(s))
-					corrupt("The sections do not match the purpose.");
-				if ((s->purpose == PGDL_PURPOSE_QUANTILES || s->purpose == PGDL_PURPOSE_SKETCH) &&
-					s->dim != 1)
-					corrupt("A quantile state has one variable.");
-				if ((s->purpose == PGDL_PURPOSE_REGRESSION && s->dim != PGDL_REGRESSION_DIM) ||
-					(s->purpose == PGDL_PURPOSE_ROC_AUC && s->dim != PGDL_ROC_AUC_DIM))
-					corrupt("A metrics state has a fixed number of variables.");
-				if (s->flags & PGDL_HAS_MOMENTS)
-				{
-					dl_moments_soa v;
-
-					used += dl_moments_soa_nslots(s->dim);
-					if (used > nslots)
-						corrupt("The moments section is truncated.");
-					pgdl_state_moments(ms, &v);
-					if (!dl_moments_soa_valid(&v))
-						corrupt("The moments are not consistent.");
-					if (s->purpose == PGDL_PURPOSE_REGRESSION && !same_counts(&v))
-						corrupt("The variables of a regression state have different counts.");
-				}
-				if (s->flags & PGDL_HAS_Q)
-				{
-					double	   *q;
-
-					if (s->nq < 1 || s->nq > PGDL_MAX_Q)
-						corrupt("The number of quantiles is out of range.");
-					used += s->nq;
-					if (used > nslots)
-						corrupt("The quantile list is truncated.");
-					q = pgdl_state_q(ms);
-					for (int i = 0; i < s->nq; i++)
-						if (!(q[i] >= 0.0 && q[i] <= 1.0))
-							corrupt("A quantile is outside [0, 1].");
-				}
-				else if (s->nq != 0)
-					corrupt("A quantile count without quantiles.");
-				if (s->flags & PGDL_HAS_SKETCHES)
-				{
-					dl_sketch  *sk = pgdl_state_first_sketch(ms);
-
-					for (int i = 0; i < s->dim; i++)
-					{
-						size_t		left = (nslots - used) * sizeof(double);
-
-						/* the sketch checks its own claimed size against what is left */
-						if (dl_sketch_validate_block(sk, left, &left) != DL_OK)
-							corrupt("A quantile sketch is not valid.");
-						used += left / sizeof(double);
-						sk = (dl_sketch *) ((char *) sk + left);
-					}
-				}
-				if (used != nslots)
-					corrupt("The size does not match the sections.");
-				break;
-			}
-		case PGDL_LAYOUT_COMOMENTS:
-			{
-				dl_comoments c;
-
-				if (s->purpose != PGDL_PURPOSE_COMOMENTS)
-					corrupt("The purpose does not match the layout.");
-				if (s->flags & ~PGDL_HAS_PAIRS)
-					corrupt("Flags do not match the layout.");
-				if (nslots != (s->dim == 0 ? 0 : dl_comoments_nslots(s->dim, (s->flags & PGDL_HAS_PAIRS) != 0)))
-					corrupt("The size does not match the number of variables.");
-				if (s->dim > 0)
-				{
-					pgdl_state_comoments((PgdlAggState *) s, &c);
-					if (!dl_comoments_valid(&c))
-						corrupt("The co-moments are not consistent.");
-				}
-				break;
-			}
-		case PGDL_LAYOUT_HISTOGRAM:
-			{
-				double		lo = s->params[0],
-							hi = s->params[1],
-							bins = s->params[2];
-				const double *counts = PGDL_STATE_SLOTS((PgdlAggState *) s);
-
-				if (s->purpose != PGDL_PURPOSE_HISTOGRAM || s->flags != 0 || s->dim != 1)
-					corrupt("The purpose does not match the layout.");
-				if (!isfinite(lo) || !isfinite(hi) || !(lo < hi) ||
-					!(bins >= 1 && bins <= PGDL_MAX_BINS && bins == floor(bins)) ||
-					nslots != (size_t) bins)
-					corrupt("The histogram parameters are not valid.");
-				for (size_t i = 0; i < nslots; i++)
-					if (!valid_count(counts[i]))
-						corrupt("A histogram count is not a count.");
-				break;
-			}
-		default:
-			corrupt("The layout is unknown.");
-	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid pgdl aggregate state"),
+			 errdetail_internal("%s", sentence(why.text))));
 }
 
 /* the merged result must have the same shape and constants */
@@ -667,7 +417,10 @@ state_from_bytes(const char *data, size_t len)
 	PgdlAggState *s;
 
 	if (len < PGDL_STATE_HDRSZ - VARHDRSZ || len > MaxAllocSize - VARHDRSZ)
-		corrupt("The value has an impossible length.");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid pgdl aggregate state"),
+				 errdetail("The value has an impossible length.")));
 	s = palloc(len + VARHDRSZ);
 	SET_VARSIZE(s, len + VARHDRSZ);
 	memcpy((char *) s + VARHDRSZ, data, len);

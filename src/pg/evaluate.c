@@ -144,8 +144,8 @@ pgdl_eval_begin(PgdlEvalCounts *c, const dl_model *m, int positive, MemoryContex
 	}
 	else
 	{
-		c->moments_buf = palloc(sizeof(double) * dl_moments_soa_nslots(DL_REGRESSION_NVARS));
-		dl_moments_soa_init(&c->moments, c->moments_buf, DL_REGRESSION_NVARS);
+		c->moments_buf = palloc(sizeof(double) * dl_moments_soa_nslots(DL_REGRESSION_DIM));
+		dl_moments_soa_init(&c->moments, c->moments_buf, DL_REGRESSION_DIM);
 	}
 	MemoryContextSwitchTo(old);
 }
@@ -213,7 +213,7 @@ pgdl_eval_add_class(PgdlEvalCounts *c, uint32 actual, int predicted, const float
 void
 pgdl_eval_add_value(PgdlEvalCounts *c, double actual, double predicted)
 {
-	double		x[DL_REGRESSION_NVARS];
+	double		x[DL_REGRESSION_DIM];
 
 	/* a float32 prediction cannot make a finite difference overflow */
 	(void) dl_regression_row(actual, predicted, x);
@@ -231,9 +231,9 @@ pgdl_eval_class_metrics(const PgdlEvalCounts *c, dl_class_metrics *out)
 void
 pgdl_eval_reg_metrics(const PgdlEvalCounts *c, dl_reg_metrics *out)
 {
-	dl_moments	m[DL_REGRESSION_NVARS];
+	dl_moments	m[DL_REGRESSION_DIM];
 
-	for (int i = 0; i < DL_REGRESSION_NVARS; i++)
+	for (int i = 0; i < DL_REGRESSION_DIM; i++)
 		dl_moments_soa_get(&c->moments, i, &m[i]);
 	dl_regression_report(&m[0], &m[1], &m[2], out);
 }

@@ -15,16 +15,8 @@
  * that every state arriving from outside (input, receive, the second
  * argument of a combine function) is validated before use.
  *
- * Layout kinds:
- *	 COLUMNS	d variables; sections, in this order, as the flags say:
- *				moments (dl_moments_soa, d * 11 slots), q (nq slots: the
- *				quantiles asked for), sketches (d consecutive dl_sketch
- *				blocks, each of its own size; they come last because they
- *				grow)
- *	 COMOMENTS	dl_comoments of d variables (flag: has pairs)
- *	 HISTOGRAM	bins counts; lo, hi and bins in params
- * The "purpose" says which aggregate built the state so that a combine
- * function never mixes, say, a histogram into a scaler fit.
+ * The layout of a state and its validation are the core's: see the
+ * aggregate-states section of pgdl_core.h and src/core/aggstate.c.
  *
  * src/pg/pgdl_glue.h
  *
@@ -96,62 +88,42 @@ extern const dl_json *pgdl_jsonb_tree(Datum jsonb);
 
 /* ---- aggregate states (aggstate.c) -------------------------------------- */
 
-#define PGDL_STATE_MAGIC	0x5047444Cu /* "PGDL" */
-#define PGDL_STATE_VERSION	1
+/*
+ * The state block, its sections and its validation are the core's
+ * (pgdl_core.h, src/core/aggstate.c); these are the glue's names for them.
+ */
+typedef dl_aggstate PgdlAggState;
+typedef dl_state_layout PgdlLayout;
+typedef dl_state_purpose PgdlPurpose;
 
-typedef enum PgdlLayout
-{
-	PGDL_LAYOUT_COLUMNS = 1,
-	PGDL_LAYOUT_COMOMENTS = 2,
-	PGDL_LAYOUT_HISTOGRAM = 3
-} PgdlLayout;
+#define PGDL_STATE_MAGIC	DL_STATE_MAGIC
+#define PGDL_STATE_VERSION	DL_STATE_VERSION
+#define PGDL_LAYOUT_COLUMNS		DL_LAYOUT_COLUMNS
+#define PGDL_LAYOUT_COMOMENTS	DL_LAYOUT_COMOMENTS
+#define PGDL_LAYOUT_HISTOGRAM	DL_LAYOUT_HISTOGRAM
+#define PGDL_PURPOSE_STATS		DL_PURPOSE_STATS
+#define PGDL_PURPOSE_QUANTILES	DL_PURPOSE_QUANTILES
+#define PGDL_PURPOSE_SKETCH		DL_PURPOSE_SKETCH
+#define PGDL_PURPOSE_DESCRIBE	DL_PURPOSE_DESCRIBE
+#define PGDL_PURPOSE_COMOMENTS	DL_PURPOSE_COMOMENTS
+#define PGDL_PURPOSE_HISTOGRAM	DL_PURPOSE_HISTOGRAM
+#define PGDL_PURPOSE_SCALER		DL_PURPOSE_SCALER
+#define PGDL_PURPOSE_REGRESSION DL_PURPOSE_REGRESSION
+#define PGDL_PURPOSE_ROC_AUC	DL_PURPOSE_ROC_AUC
+#define PGDL_REGRESSION_DIM DL_REGRESSION_DIM
+#define PGDL_ROC_AUC_DIM	DL_ROC_AUC_DIM
+#define PGDL_HAS_MOMENTS	DL_HAS_MOMENTS
+#define PGDL_HAS_Q			DL_HAS_Q
+#define PGDL_HAS_SKETCHES	DL_HAS_SKETCHES
+#define PGDL_HAS_PAIRS		DL_HAS_PAIRS
+#define PGDL_MAX_DIM		DL_STATE_MAX_DIM
+#define PGDL_MAX_Q			DL_STATE_MAX_Q
+#define PGDL_MAX_BINS		DL_STATE_MAX_BINS
+#define PGDL_STATE_HDRSZ	DL_STATE_HDRSZ
+#define PGDL_STATE_SLOTS(s) DL_STATE_SLOTS(s)
 
-typedef enum PgdlPurpose
-{
-	PGDL_PURPOSE_STATS = 1,		/* stats(float8), stats(anyarray), stats_columns */
-	PGDL_PURPOSE_QUANTILES,		/* quantiles(float8, float8[]) */
-	PGDL_PURPOSE_SKETCH,		/* quantile_sketch; the pgdl.sketch type */
-	PGDL_PURPOSE_DESCRIBE,		/* describe's internal aggregate */
-	PGDL_PURPOSE_COMOMENTS,		/* covariance/correlation matrices */
-	PGDL_PURPOSE_HISTOGRAM,
-	PGDL_PURPOSE_SCALER,		/* scaler fits; params[0] = dl_scaler_kind */
-	PGDL_PURPOSE_REGRESSION,	/* regression_metrics: actual, error, |error| */
-	PGDL_PURPOSE_ROC_AUC		/* roc_auc: scores of positives, of negatives */
-} PgdlPurpose;
-
-/* the fixed number of variables of the metrics states (metrics.c) */
-#define PGDL_REGRESSION_DIM DL_REGRESSION_NVARS
-#define PGDL_ROC_AUC_DIM 2
-
-#define PGDL_HAS_MOMENTS	0x01
-#define PGDL_HAS_Q			0x02
-#define PGDL_HAS_SKETCHES	0x04
-#define PGDL_HAS_PAIRS		0x08
-#define PGDL_KNOWN_FLAGS	0x0F
-
-#define PGDL_MAX_DIM		100000	/* variables in one state */
-#define PGDL_MAX_Q			10000	/* quantiles asked in one call */
-#define PGDL_MAX_BINS		1000000
-
-typedef struct PgdlAggState
-{
-	int32		vl_len_;		/* varlena header (do not touch directly) */
-	uint32		magic;
-	uint16		version;
-	uint16		layout;			/* PgdlLayout */
-	uint16		purpose;		/* PgdlPurpose */
-	uint16		flags;			/* PGDL_HAS_* */
-	int32		dim;			/* d (0 until the first non-NULL row) */
-	int32		nq;				/* quantiles in the q section */
-	int32		pad;
-	double		rows;			/* rows seen, NULL inputs included */
-	double		nulls;			/* NULL inputs skipped */
-	double		params[4];		/* purpose-specific constants */
-	/* double slots[] follow, MAXALIGNed */
-} PgdlAggState;
-
-#define PGDL_STATE_HDRSZ	sizeof(PgdlAggState)
-#define PGDL_STATE_SLOTS(s) ((double *) ((char *) (s) + PGDL_STATE_HDRSZ))
+StaticAssertDecl(offsetof(dl_aggstate, magic) == VARHDRSZ,
+				 "the state header starts with room for the varlena header");
 
 #define DatumGetPgdlAggState(d)	((PgdlAggState *) PG_DETOAST_DATUM(d))
 #define PG_GETARG_PGDL_AGGSTATE(n) DatumGetPgdlAggState(PG_GETARG_DATUM(n))
@@ -159,28 +131,26 @@ typedef struct PgdlAggState
 /* allocates a zeroed state with the given header and room for nslots */
 extern PgdlAggState *pgdl_state_alloc(PgdlLayout layout, PgdlPurpose purpose,
 									  int flags, int dim, size_t nslots);
-extern size_t pgdl_state_nslots(const PgdlAggState *s);
 
-/* COLUMNS sections */
-extern void pgdl_state_moments(PgdlAggState *s, dl_moments_soa *v);
-extern double *pgdl_state_q(PgdlAggState *s);
-extern dl_sketch *pgdl_state_sketch(PgdlAggState *s, int i);
-/* sketches start here; sketch i+1 follows sketch i */
-extern dl_sketch *pgdl_state_first_sketch(PgdlAggState *s);
-extern dl_sketch *pgdl_state_next_sketch(dl_sketch *sk);
+/* COLUMNS sections; sketches start at the first, sketch i+1 follows sketch i */
+#define pgdl_state_moments(s, v)	dl_aggstate_moments((s), (v))
+#define pgdl_state_q(s)				dl_aggstate_q(s)
+#define pgdl_state_sketch(s, i)		dl_aggstate_sketch((s), (i))
+#define pgdl_state_first_sketch(s)	dl_aggstate_first_sketch(s)
+#define pgdl_state_next_sketch(sk)	dl_aggstate_next_sketch(sk)
 /* adds a row to the sketches (see aggstate.c); returns s or a grown copy */
 extern PgdlAggState *pgdl_state_sketches_add(PgdlAggState *s, const double *x, const bool *isnull);
 /* size of a COLUMNS state of d variables with fresh sketches */
-extern size_t pgdl_columns_nslots(int flags, int dim, int nq);
+#define pgdl_columns_nslots(flags, dim, nq) dl_aggstate_columns_nslots((flags), (dim), (nq))
 /* initializes the sections of a fresh COLUMNS state */
 extern void pgdl_columns_init(PgdlAggState *s);
 
 /* COMOMENTS */
-extern void pgdl_state_comoments(PgdlAggState *s, dl_comoments *c);
+#define pgdl_state_comoments(s, c)	dl_aggstate_comoments((s), (c))
 
 /*
- * Checks a state of nbytes that arrived from outside: header, sizes,
- * section contents.  Raises 22P03 (or 0A000 for a newer version).
+ * Checks a state of nbytes that arrived from outside (dl_aggstate_check):
+ * raises 22P03 (or 0A000 for a newer version) naming what is wrong.
  */
 extern void pgdl_state_validate(const PgdlAggState *s, size_t nbytes);
 

@@ -103,7 +103,7 @@ scaler_view(const PgdlScalerData *v, Size nbytes, dl_scaler *s)
 	s->lo = a + 2 * (Size) v->d;
 	s->hi = a + 3 * (Size) v->d;
 	s->fill = a + 4 * (Size) v->d;
-	if (dl_scaler_validate(s) != DL_OK)
+	if (dl_scaler_validate_fitted(s) != DL_OK)
 		bad_scaler("The scaler's parameters are not consistent.");
 }
 

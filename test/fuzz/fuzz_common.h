@@ -7,7 +7,7 @@
  * A harness defines FUZZ_NAME, includes this after pgdl_core.h and calls
  * install_hooks() first in LLVMFuzzerTestOneInput.  The hooks count the
  * errors reported (n_errors, reset by the harness) and keep the last status
- * and message length, so a harness can check that a failing call reported
+ * and message, so a harness can check that a failing call reported
  * exactly one error of the status it returned.
  *
  * With -DPGDL_FUZZ_REPLAY a harness builds without libFuzzer (gcc is fine)
@@ -34,6 +34,7 @@ int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int	n_errors;
 static dl_status last_status;
 static size_t last_message_len;
+static char last_message[512];
 
 static void *
 fuzz_alloc(size_t size)
@@ -51,6 +52,7 @@ fuzz_error(dl_status status, const char *message)
 	n_errors++;
 	last_status = status;
 	last_message_len = strlen(message);
+	snprintf(last_message, sizeof(last_message), "%s", message);
 }
 
 static void

@@ -2,6 +2,7 @@
 SUITE(suite_moments)
 SUITE(suite_comoments)
 SUITE(suite_sketch)
+SUITE(suite_aggstate)
 SUITE(suite_scaler)
 SUITE(suite_metrics)
 SUITE(suite_nn)

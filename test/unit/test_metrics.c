@@ -699,17 +699,17 @@ test_regression_report(void)
 	const double huge_p[2] = {-1e300, 1e300};
 	double		buf[64];
 	dl_moments_soa v;
-	dl_moments	m[DL_REGRESSION_NVARS];
+	dl_moments	m[DL_REGRESSION_DIM];
 	dl_reg_metrics r;
-	double		x[DL_REGRESSION_NVARS];
+	double		x[DL_REGRESSION_DIM];
 	long double sse = 0,
 				sae = 0,
 				mean = 0,
 				sst = 0;
 
 	th_begin("metrics: regression report from rows equals sums taken the other way; overflow is flagged");
-	CHECK(dl_moments_soa_nslots(DL_REGRESSION_NVARS) <= 64);
-	dl_moments_soa_init(&v, buf, DL_REGRESSION_NVARS);
+	CHECK(dl_moments_soa_nslots(DL_REGRESSION_DIM) <= 64);
+	dl_moments_soa_init(&v, buf, DL_REGRESSION_DIM);
 	for (int i = 0; i < 5; i++)
 	{
 		CHECK(dl_regression_row(a[i], p[i], x));
@@ -722,7 +722,7 @@ test_regression_report(void)
 	mean /= 5;
 	for (int i = 0; i < 5; i++)
 		sst += (a[i] - mean) * (a[i] - mean);
-	for (int i = 0; i < DL_REGRESSION_NVARS; i++)
+	for (int i = 0; i < DL_REGRESSION_DIM; i++)
 		dl_moments_soa_get(&v, i, &m[i]);
 	dl_regression_report(&m[0], &m[1], &m[2], &r);
 	CHECK(r.n == 5 && !r.overflow && r.r2_defined);
@@ -736,13 +736,13 @@ test_regression_report(void)
 	CHECK(dl_regression_row(INFINITY, 1, x) && isinf(x[1]));
 
 	/* squares that overflow: flagged (+Infinity) by the report, DL_ERANGE by the metrics */
-	dl_moments_soa_init(&v, buf, DL_REGRESSION_NVARS);
+	dl_moments_soa_init(&v, buf, DL_REGRESSION_DIM);
 	for (int i = 0; i < 2; i++)
 	{
 		CHECK(dl_regression_row(huge_a[i], huge_p[i], x));
 		dl_moments_soa_add(&v, x, NULL);
 	}
-	for (int i = 0; i < DL_REGRESSION_NVARS; i++)
+	for (int i = 0; i < DL_REGRESSION_DIM; i++)
 		dl_moments_soa_get(&v, i, &m[i]);
 	th_clear_error();
 	dl_regression_report(&m[0], &m[1], &m[2], &r);

@@ -170,6 +170,7 @@ static void
 test_special_values(void)
 {
 	dl_moments	m;
+	dl_detail	why;
 	bool		def;
 
 	th_begin("moments: NaN and Infinity as the built-in aggregates");
@@ -190,7 +191,7 @@ test_special_values(void)
 	dl_moments_add(&m, NAN);
 	CHECK(isnan(dl_moments_max(&m)));
 	CHECK(dl_moments_count(&m) == 4);
-	CHECK(dl_moments_valid(&m));
+	CHECK(dl_moments_check(&m, &why) == DL_OK);
 
 	dl_moments_init(&m);
 	dl_moments_add(&m, NAN);
@@ -207,14 +208,14 @@ test_special_values(void)
 
 	/* corrupt records are refused */
 	m.n = -1;
-	CHECK(!dl_moments_valid(&m));
+	CHECK(dl_moments_check(&m, &why) == DL_EFORMAT);
 	dl_moments_init(&m);
 	dl_moments_add(&m, 1);
 	m.m2 = NAN;
-	CHECK(!dl_moments_valid(&m));
+	CHECK(dl_moments_check(&m, &why) == DL_EFORMAT);
 	dl_moments_init(&m);
 	m.n = 2.5;
-	CHECK(!dl_moments_valid(&m));
+	CHECK(dl_moments_check(&m, &why) == DL_EFORMAT);
 	th_end();
 }
 
@@ -230,6 +231,7 @@ test_soa(void)
 	dl_moments_soa v,
 				v2;
 	dl_moments	ref[D];
+	dl_detail	why;
 	uint64_t	st = 5;
 
 	th_begin("moments SoA: row updates with NULLs and specials equal per-variable updates");
@@ -259,7 +261,7 @@ test_soa(void)
 		dl_moments_soa_add(i % 2 ? &v2 : &v, x, any_null ? nulls : NULL);
 	}
 	dl_moments_soa_merge(&v, &v2);
-	CHECK(dl_moments_soa_valid(&v));
+	CHECK(dl_moments_soa_check(&v, &why) == DL_OK);
 	for (int j = 0; j < D; j++)
 	{
 		dl_moments	got;
@@ -313,6 +315,7 @@ test_comoments_pairwise(void)
 	double	   *b2p = malloc(dl_comoments_nslots(D, true) * sizeof(double));
 	dl_comoments c1,
 				c2;
+	dl_detail	why;
 	uint64_t	st = 11;
 
 	th_begin("comoments: pairwise-complete covariance vs two-pass per pair");
@@ -345,7 +348,7 @@ test_comoments_pairwise(void)
 		}
 	}
 	dl_comoments_merge(&c1, &c2);
-	CHECK(dl_comoments_valid(&c1));
+	CHECK(dl_comoments_check(&c1, N, &why) == DL_OK);
 	for (int a = 0; a < D; a++)
 		for (int b = 0; b < D; b++)
 		{

@@ -616,6 +616,43 @@ static const double awkward[] = {
 };
 #define NAWKWARD ((int) (sizeof(awkward) / sizeof(awkward[0])))
 
+/*
+ * Feature j of s as a fit of data around a could give it: a the mean or
+ * minimum (or median between quartiles -|a| and |a|), |a| the spread; a
+ * NaN or infinite a as data with such values fits it.
+ */
+static void
+fitted_feature(dl_scaler *s, int j, double a)
+{
+	double		spread = isfinite(a) ? fabs(a) : NAN;
+
+	switch (s->kind)
+	{
+		case DL_SCALER_STANDARD:
+			s->center[j] = s->lo[j] = a;
+			s->hi[j] = spread;
+			s->scale[j] = spread == 0 ? 1 : spread;
+			break;
+		case DL_SCALER_MINMAX:
+			s->center[j] = a;
+			s->scale[j] = a == -INFINITY ? INFINITY : isfinite(a) && a != 0 ? fabs(a) : isfinite(a) ? 0.5 : NAN;
+			break;
+		case DL_SCALER_MAXABS:
+			s->center[j] = 0;
+			s->scale[j] = isnan(a) || isinf(a) ? fabs(a) : a != 0 ? fabs(a) : 1;
+			break;
+		case DL_SCALER_ROBUST:
+			s->center[j] = a;
+			s->lo[j] = isnan(a) ? a : -fabs(a);
+			s->hi[j] = isnan(a) ? a : fabs(a);
+			s->scale[j] = s->hi[j] - s->lo[j] == 0 ? 1 : s->hi[j] - s->lo[j];
+			break;
+		case DL_SCALER_IMPUTER:
+			s->fill[j] = a;
+			break;
+	}
+}
+
 static void
 test_json_round_trip(void)
 {
@@ -631,37 +668,14 @@ test_json_round_trip(void)
 		CHECK_STATUS(dl_scaler_alloc(&s, kinds[k], NAWKWARD), DL_OK);
 		s.n = 9007199254740992.0;
 		for (int j = 0; j < NAWKWARD; j++)
-		{
-			double		a = awkward[j];
-
-			if (kinds[k] != DL_SCALER_MAXABS)
-				s.center[j] = a;
-			s.scale[j] = isnan(a) || a == INFINITY ? a : fabs(a) > 0 ? fabs(a) : 0.5;
-			if (kinds[k] == DL_SCALER_STANDARD || kinds[k] == DL_SCALER_ROBUST)
-			{
-				/* lo <= hi (robust), hi >= 0 or NaN (standard) */
-				s.hi[j] = isnan(a) ? a : fabs(a);
-				s.lo[j] = isnan(a) ? a : -fabs(a);
-			}
-		}
-		CHECK_STATUS(dl_scaler_validate(&s), DL_OK);
+			fitted_feature(&s, j, awkward[j]);
+		CHECK_STATUS(dl_scaler_validate_fitted(&s), DL_OK);
 		check_round_trip(&s);
 
 		/* random doubles of every magnitude */
 		for (int j = 0; j < NAWKWARD; j++)
-		{
-			double		a = ldexp(th_rand_normal(&st), (int) (th_rand_u64(&st) % 2000) - 1000);
-
-			if (kinds[k] != DL_SCALER_MAXABS)
-				s.center[j] = a;
-			s.scale[j] = fabs(a) > 0 ? fabs(a) : 1;
-			if (kinds[k] == DL_SCALER_STANDARD || kinds[k] == DL_SCALER_ROBUST)
-			{
-				s.hi[j] = fabs(a);
-				s.lo[j] = -fabs(a);
-			}
-		}
-		s.n = 0;
+			fitted_feature(&s, j, ldexp(th_rand_normal(&st), (int) (th_rand_u64(&st) % 2000) - 1000));
+		s.n = 7;
 		check_round_trip(&s);
 		dl_free(s.center);
 	}
@@ -1033,6 +1047,141 @@ test_histogram(void)
 	th_end();
 }
 
+/* ---- the relations of a fitted scaler (pgdl.scaler) ------------------------------ */
+
+/* one feature fitted by kind from n values, as the aggregates fit it */
+static void
+fit_one(dl_scaler *s, dl_scaler_kind kind, const double *x, int n)
+{
+	CHECK_STATUS(dl_scaler_alloc(s, kind, 1), DL_OK);
+	if (kind == DL_SCALER_ROBUST)
+	{
+		dl_sketch  *k = th_sketch_new();
+		const dl_sketch *one[1];
+		int			failures = 0;
+
+		for (int i = 0; i < n; i++)
+			k = th_sketch_add(k, x[i], &failures);
+		one[0] = k;
+		CHECK_STATUS(dl_scaler_fit_sketches(s, one), DL_OK);
+		free(k);
+	}
+	else
+	{
+		dl_moments_soa v;
+		double	   *buf = moments_of(&v, 1, n, x, NULL);
+
+		dl_scaler_fit_moments(s, &v);
+		free(buf);
+	}
+	s->n = n;
+}
+
+typedef struct bad_fit
+{
+	const char *text;
+	const char *message;
+} bad_fit;
+
+static const bad_fit bad_fits[] = {
+	{"{\"version\": 1, \"kind\": \"standard\", \"n\": 3, \"center\": [1], \"scale\": [\"NaN\"], \"lo\": [1], \"hi\": [\"NaN\"]}",
+	"not both finite or both undefined"},
+	{"{\"version\": 1, \"kind\": \"standard\", \"n\": 3, \"center\": [\"NaN\"], \"scale\": [2], \"lo\": [\"NaN\"], \"hi\": [2]}",
+	"not both finite or both undefined"},
+	{"{\"version\": 1, \"kind\": \"standard\", \"n\": 3, \"center\": [1], \"scale\": [\"Infinity\"], \"lo\": [1], \"hi\": [\"Infinity\"]}",
+	"not both finite or both undefined"},
+	{"{\"version\": 1, \"kind\": \"standard\", \"n\": 3, \"center\": [1], \"scale\": [2], \"lo\": [5], \"hi\": [2]}",
+	"outlier base of feature 1 is not its mean"},
+	{"{\"version\": 1, \"kind\": \"standard\", \"n\": 3, \"center\": [1], \"scale\": [3], \"lo\": [1], \"hi\": [2]}",
+	"not its standard deviation"},
+	{"{\"version\": 1, \"kind\": \"standard\", \"n\": 3, \"center\": [1], \"scale\": [1], \"lo\": [1], \"hi\": [0.5]}",
+	"not its standard deviation"},
+	{"{\"version\": 1, \"kind\": \"minmax\", \"n\": 3, \"center\": [\"NaN\"], \"scale\": [2]}",
+	"not those of any data"},
+	{"{\"version\": 1, \"kind\": \"minmax\", \"n\": 3, \"center\": [\"Infinity\"], \"scale\": [1]}",
+	"not those of any data"},
+	{"{\"version\": 1, \"kind\": \"minmax\", \"n\": 3, \"center\": [\"-Infinity\"], \"scale\": [2]}",
+	"not those of any data"},
+	{"{\"version\": 1, \"kind\": \"minmax\", \"n\": 3, \"center\": [1e308], \"scale\": [1e308]}",
+	"not those of any data"},
+	{"{\"version\": 1, \"kind\": \"robust\", \"n\": 3, \"center\": [2], \"scale\": [5], \"lo\": [1], \"hi\": [3]}",
+	"not Q3 - Q1"},
+	{"{\"version\": 1, \"kind\": \"robust\", \"n\": 3, \"center\": [1], \"scale\": [2], \"lo\": [1], \"hi\": [1]}",
+	"not Q3 - Q1"},
+	{"{\"version\": 1, \"kind\": \"robust\", \"n\": 3, \"center\": [9], \"scale\": [2], \"lo\": [1], \"hi\": [3]}",
+	"outside [Q1, Q3]"},
+	{"{\"version\": 1, \"kind\": \"robust\", \"n\": 3, \"center\": [0], \"scale\": [2], \"lo\": [\"NaN\"], \"hi\": [\"NaN\"]}",
+	"not Q3 - Q1"},
+	{"{\"version\": 1, \"kind\": \"maxabs\", \"n\": 0, \"center\": [0], \"scale\": [2]}",
+	"fitted but n is 0"},
+};
+
+static void
+test_fitted_relations(void)
+{
+	static const double data[][5] = {
+		{1, 2, 3, 4, 5},
+		{0.1, 0.1, 0.1, 0.1, 0.1},
+		{4.9406564584124654e-324, 0, 1e-323, 0, 4.9406564584124654e-324},
+		{1e100, -1e100, 1e100, -1e100, 1e100},
+		{1e9, 1e9 + 1e-6, 1e9, 1e9 + 2e-6, 1e9},
+		{NAN, 1, 2, 3, 4},
+		{INFINITY, 1, 2, 3, 4},
+		{-INFINITY, 0, 1, 2, 3},
+		{INFINITY, -INFINITY, 1, 2, 3},
+		{NAN, NAN, NAN, NAN, NAN},
+		{-DBL_MAX, DBL_MAX, 0, 1, 2},
+	};
+	static const dl_scaler_kind kinds[] = {
+		DL_SCALER_STANDARD, DL_SCALER_MINMAX, DL_SCALER_MAXABS, DL_SCALER_ROBUST
+	};
+	static const double overflow[3] = {-1e308, 1e308, 1e308};
+	dl_scaler	s;
+
+	th_begin("scaler: fits of hostile data keep the relations a pgdl.scaler is held to; forged ones are refused");
+	for (size_t d = 0; d < sizeof(data) / sizeof(data[0]); d++)
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		{
+			fit_one(&s, kinds[k], data[d], 5);
+			th_clear_error();
+			if (dl_scaler_validate_fitted(&s) != DL_OK)
+				th_fail(__FILE__, __LINE__, "data %zu, kind %d: %s", d, (int) kinds[k], th_last_message);
+			else
+				check_round_trip(&s);
+			dl_free(s.center);
+		}
+
+	/* quartiles that overflow (percentile_cont: Q1 = Infinity above Q3 = 1e308) */
+	fit_one(&s, DL_SCALER_ROBUST, overflow, 3);
+	CHECK(s.lo[0] == INFINITY && s.center[0] == 1e308 && s.hi[0] == 1e308);
+	CHECK(isnan(s.scale[0]));
+	CHECK_STATUS(dl_scaler_validate_fitted(&s), DL_OK);
+	check_round_trip(&s);
+	dl_free(s.center);
+
+	for (size_t i = 0; i < sizeof(bad_fits) / sizeof(bad_fits[0]); i++)
+	{
+		th_clear_error();
+		if (parse_exact(bad_fits[i].text, strlen(bad_fits[i].text), &s) != DL_ETEXT ||
+			strstr(th_last_message, bad_fits[i].message) == NULL)
+			th_fail(__FILE__, __LINE__, "case %zu: \"%s\", not \"%s\"", i, th_last_message,
+					bad_fits[i].message);
+	}
+
+	/* binary: the same relations (22P03), which a model's scaler is not held to */
+	CHECK_STATUS(dl_scaler_alloc(&s, DL_SCALER_STANDARD, 1), DL_OK);
+	s.n = 10;
+	s.center[0] = s.lo[0] = 5;
+	s.scale[0] = 1;				/* k-means without standardize: centers only */
+	s.hi[0] = 2;
+	th_clear_error();
+	CHECK_STATUS(dl_scaler_validate(&s), DL_OK);
+	CHECK_STATUS(dl_scaler_validate_fitted(&s), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "not its standard deviation") != NULL);
+	dl_free(s.center);
+	th_end();
+}
+
 void
 suite_scaler(void)
 {
@@ -1046,6 +1195,7 @@ suite_scaler(void)
 	test_outlier();
 	test_alloc_validate();
 	test_json_round_trip();
+	test_fitted_relations();
 	test_json_format();
 	test_json_malformed();
 	test_json_limits();
