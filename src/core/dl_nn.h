@@ -41,7 +41,9 @@
 #ifndef PGDL_DL_NN_H
 #define PGDL_DL_NN_H
 
+#include "blas.h"
 #include "pgdl_core.h"
+#include "rng.h"
 
 #define DL_MAX_DIMS 4			/* dimensions of a shape, batch excluded */
 #define DL_MAX_LAYERS 256
@@ -50,52 +52,6 @@
 #define DL_MAX_FEATURES 1000000 /* model inputs after expansion */
 #define DL_MAX_NAME 63			/* bytes of a feature name (NAMEDATALEN - 1) */
 #define DL_MAX_VALUE 4096		/* bytes of a label or a category */
-
-/* ------------------------------------------------------------------------
- * Random numbers: every random path takes a seed (xoshiro256**).
- * ------------------------------------------------------------------------
- */
-typedef struct dl_rng
-{
-	uint64_t	s[4];
-} dl_rng;
-
-extern void dl_rng_seed(dl_rng *r, uint64_t seed);
-
-/* inline: dropout masks draw millions per epoch */
-static inline uint64_t
-dl_rng_next(dl_rng *r)
-{
-	uint64_t   *s = r->s;
-	uint64_t	x = s[1] * 5;
-	uint64_t	result = ((x << 7) | (x >> 57)) * 9;
-	uint64_t	t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = (s[3] << 45) | (s[3] >> 19);
-	return result;
-}
-
-extern double dl_rng_uniform(dl_rng *r);	/* [0, 1) */
-extern double dl_rng_normal(dl_rng *r);		/* N(0, 1) */
-extern uint64_t dl_rng_below(dl_rng *r, uint64_t n);	/* [0, n), unbiased */
-extern void dl_rng_shuffle(dl_rng *r, uint32_t *a, size_t n);
-
-/* ------------------------------------------------------------------------
- * GEMM: C = alpha op(A) op(B) + beta C, row-major, float32.  dl_sgemm is
- * cblas_sgemm; dl_sgemm_ref the naive triple loop the tests compare it to.
- * ------------------------------------------------------------------------
- */
-extern void dl_sgemm(bool trans_a, bool trans_b, int m, int n, int k,
-					 float alpha, const float *a, int lda, const float *b, int ldb,
-					 float beta, float *c, int ldc);
-extern void dl_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k,
-						 float alpha, const float *a, int lda, const float *b, int ldb,
-						 float beta, float *c, int ldc);
 
 /* ------------------------------------------------------------------------
  * Layers
