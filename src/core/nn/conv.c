@@ -15,12 +15,13 @@
  * is a copy, cheap next to the products, and one image's matrix is all the
  * workspace holds.  A layer with one input channel at unit stride (the
  * first layer on images) has only kh kw taps: its product is too thin for
- * sgemm, and it runs as a direct convolution instead (see conv_direct).
+ * sgemm, and it runs as a direct convolution instead (conv_direct.c).
  * conv1d is channels-last, (t, c): its unrolled batch (n ot, k c) times
  * the (k c, f) weights is already its (n, ot, f) output, one sgemm.
- * conv2d's backward pass takes a sparse path for images whose output
- * gradient is mostly zeros (after relu and max pooling), and runs the
- * backward pass of a max pool that follows it in the same image loop
+ * conv2d's backward pass chooses image by image: the sparse path for an
+ * image whose output gradient is mostly zeros (after relu and max
+ * pooling: conv_sparse.c), else im2col; it runs the backward pass of a
+ * max pool that follows it in the same image loop
  * (dl_conv2d_maxpool_backward), a fusion the plan chooses.
  *
  * The weights record: filters (u32), kernel, stride (two u32 each),
@@ -35,15 +36,12 @@
 #include <float.h>
 #include <string.h>
 
-#include "layers.h"
+#include "conv.h"
 
-static inline bool conv_direct(const dl_conv_geom *g);
 static void conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 							const dl_conv_geom *pg, const float *x, const float *y,
 							const float *z, const float *w, float *col, int n,
 							const dl_conv_geom *g, dl_activation a, float alpha);
-static inline bool conv_sparse_ok(const dl_conv_geom *g);
-static inline void sparse_plane(const dl_conv_geom *g, int *hp, int *wp);
 
 /* im2col's chunked copies (see there) */
 #define COPY_CHUNK 16
@@ -117,21 +115,21 @@ dl_conv_col_size(const dl_layer *l, size_t rows)
 		return __builtin_mul_overflow(cols, rows, &cols) ? SIZE_MAX : cols;
 	/* conv2d: one image at a time, and im2col's slack */
 	cols += COL_SLACK;
-	if (conv_direct(&g))
+	if (dl_conv_direct_ok(&g))
 	{
 		/* the direct path's padded image, wide gradient and padded input gradient */
 		size_t		planes = 3 * (size_t) (g.oh + g.kh - 1) * (g.ow + g.kw - 1);
 
 		cols = planes > cols ? planes : cols;
 	}
-	else if (conv_sparse_ok(&g))
+	else if (dl_conv_sparse_ok(&g))
 	{
 		/* the sparse path's two channels-last planes, then its two weight layouts */
 		int			hp,
 					wp;
 		size_t		planes;
 
-		sparse_plane(&g, &hp, &wp);
+		dl_conv_sparse_plane(&g, &hp, &wp);
 		planes = 2 * (size_t) hp * wp * g.c;
 		cols = planes > cols ? planes : cols;
 		cols += 2 * (size_t) g.f * g.c * g.kh * g.kw;
@@ -285,314 +283,6 @@ col2im(float *restrict dx, const float *restrict col, int rows, const dl_conv_ge
 	}
 }
 
-/*
- * The direct path: one input channel, unit stride and dilation (a first
- * layer on images).  There im2col's matrix has only kh kw rows, so the
- * product is thin and im2col, the product and the layout pass all stream
- * memory; a direct convolution reads the image from cache instead.
- *
- * The image is seen in its padded plane (hp, wp) = (oh + kh - 1, ow + kw
- * - 1).  Output (oy, ox) at flat position i = oy wp + ox of a "wide"
- * output then reads tap (ki, kj) at i + ki wp + kj: each tap is a shift of
- * one contiguous range, so the loops run over L = (oh - 1) wp + ow floats
- * without row boundaries, and the wp - ow positions past each output row
- * are computed and dropped (forward) or given a zero gradient (backward).
- * Those extra terms read pixels of the same padded plane, all of which the
- * convolution reads at unit stride and dilation, so they change nothing
- * unless an input is not finite, and then the output is not finite anyway.
- */
-static inline bool
-conv_direct(const dl_conv_geom *g)
-{
-	return g->c == 1 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1;
-}
-
-/* the padded plane of the direct path, and whether the image needs copying into it */
-static inline bool
-direct_plane(const dl_conv_geom *g, int *hp, int *wp)
-{
-	*hp = g->oh + g->kh - 1;
-	*wp = g->ow + g->kw - 1;
-	return g->pad_h != 0 || g->pad_w != 0 || *hp != g->h || *wp != g->w;
-}
-
-/* copies image x (h, w) into the zeroed padded plane xp (hp, wp) */
-static void
-pad_plane(float *restrict xp, const float *restrict x, int hp, int wp, const dl_conv_geom *g)
-{
-	memset(xp, 0, sizeof(float) * (size_t) hp * wp);
-	for (int iy = 0; iy < g->h && iy + g->pad_h < hp; iy++)
-	{
-		float	   *restrict d = xp + (size_t) (iy + g->pad_h) * wp + g->pad_w;
-		const float *restrict s = x + (size_t) iy * g->w;
-		int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
-
-		for (int j = 0; j < cols; j++)
-			d[j] = s[j];
-	}
-}
-
-/*
- * wide (L) = b + the taps w (kh, kw) over xp (hp, wp): one multiply-add
- * pass over the wide output per tap, all of it in the L1 cache.
- */
-static void
-direct_forward_plane(float *restrict wide, const float *restrict xp, const float *restrict w,
-					 float bias, size_t L, int wp, const dl_conv_geom *g)
-{
-	for (size_t i = 0; i < L; i++)
-		wide[i] = bias;
-	for (int ki = 0; ki < g->kh; ki++)
-		for (int kj = 0; kj < g->kw; kj++)
-		{
-			const float *restrict s = xp + (size_t) ki * wp + kj;
-			float		wt = w[ki * g->kw + kj];
-
-			for (size_t i = 0; i < L; i++)
-				wide[i] += wt * s[i];
-		}
-}
-
-/*
- * Sums in a fixed order that vectorizes: LANES running sums (independent
- * chains, so the adds overlap), added pairwise at the end.  A single
- * running sum would be one long chain of dependent adds, which the
- * compiler may not reorder without -ffast-math.
- */
-#define LANES 64
-
-static float
-dot_lanes(const float *restrict a, const float *restrict b, size_t n)
-{
-	float		acc[LANES] = {0};
-	float		tail = 0.0f;
-	size_t		i = 0;
-
-	for (; i + LANES <= n; i += LANES)
-		for (int j = 0; j < LANES; j++)
-			acc[j] += a[i + j] * b[i + j];
-	for (; i < n; i++)
-		tail += a[i] * b[i];
-	for (int width = LANES / 2; width > 0; width /= 2)
-		for (int j = 0; j < width; j++)
-			acc[j] += acc[j + width];
-	return acc[0] + tail;
-}
-
-static float
-sum_lanes(const float *restrict a, size_t n)
-{
-	float		acc[LANES] = {0};
-	float		tail = 0.0f;
-	size_t		i = 0;
-
-	for (; i + LANES <= n; i += LANES)
-		for (int j = 0; j < LANES; j++)
-			acc[j] += a[i + j];
-	for (; i < n; i++)
-		tail += a[i];
-	for (int width = LANES / 2; width > 0; width /= 2)
-		for (int j = 0; j < width; j++)
-			acc[j] += acc[j + width];
-	return acc[0] + tail;
-}
-
-/*
- * The nine dot products of a 3x3 filter's weight gradient at once: each
- * block of the gradient is loaded once for the nine shifts of the image,
- * where nine dot_lanes calls load it nine times (6 % of the benchmark's
- * epoch).  Each tap sums in TAP_LANES running sums, one vector (GCC's
- * vector extension: the compiler did not keep a 9 x 16 array of sums in
- * registers, and was then slower), added pairwise at the end, a fixed
- * order.
- */
-#define TAP_LANES 16
-
-typedef float tap_vec __attribute__((vector_size(TAP_LANES * sizeof(float))));
-
-static void
-dot_taps_3x3(float *restrict dwf, const float *restrict dz, const float *restrict img,
-			 size_t L, int wp)
-{
-	tap_vec		acc[9];
-	float		tail[9] = {0};
-	size_t		offs[9];
-	size_t		i = 0;
-
-	for (int t = 0; t < 9; t++)
-	{
-		offs[t] = (size_t) (t / 3) * wp + t % 3;
-		acc[t] = (tap_vec) {0};
-	}
-	for (; i + TAP_LANES <= L; i += TAP_LANES)
-	{
-		tap_vec		d;
-
-		memcpy(&d, dz + i, sizeof(d));
-#pragma GCC unroll 9
-		for (int t = 0; t < 9; t++)
-		{
-			tap_vec		x;
-
-			memcpy(&x, img + offs[t] + i, sizeof(x));
-			acc[t] += d * x;
-		}
-	}
-	for (; i < L; i++)
-		for (int t = 0; t < 9; t++)
-			tail[t] += dz[i] * img[offs[t] + i];
-	for (int t = 0; t < 9; t++)
-	{
-		float		lanes[TAP_LANES];
-
-		memcpy(lanes, &acc[t], sizeof(lanes));
-		for (int width = TAP_LANES / 2; width > 0; width /= 2)
-			for (int j = 0; j < width; j++)
-				lanes[j] += lanes[j + width];
-		dwf[t] += lanes[0] + tail[t];
-	}
-}
-
-static void
-conv2d_direct_forward(float *y, float *dst, const float *x, const float *w,
-					  const float *b, float *scratch, int n, const dl_conv_geom *g,
-					  dl_activation a, float alpha, bool fuse_relu)
-{
-	int			hp,
-				wp;
-	bool		pad = direct_plane(g, &hp, &wp);
-	size_t		L = (size_t) (g->oh - 1) * wp + g->ow;
-	size_t		ohw = (size_t) g->oh * g->ow;
-	int			taps = g->kh * g->kw;
-	float	   *xp = scratch;
-	float	   *wide = scratch + (pad ? (size_t) hp * wp : 0);
-
-	for (int r = 0; r < n; r++)
-	{
-		const float *xr = x + (size_t) r * g->h * g->w;
-
-		if (pad)
-			pad_plane(xp, xr, hp, wp, g);
-		for (int f = 0; f < g->f; f++)
-		{
-			float	   *restrict d = dst + ((size_t) r * g->f + f) * ohw;
-
-			direct_forward_plane(wide, pad ? xp : xr, w + (size_t) f * taps,
-								 b ? b[f] : 0.0f, L, wp, g);
-			for (int oy = 0; oy < g->oh; oy++)
-			{
-				const float *restrict s = wide + (size_t) oy * wp;
-				float	   *restrict dr = d + (size_t) oy * g->ow;
-
-				if (fuse_relu)
-					for (int ox = 0; ox < g->ow; ox++)
-						dr[ox] = s[ox] > 0.0f ? s[ox] : 0.0f;
-				else
-					for (int ox = 0; ox < g->ow; ox++)
-						dr[ox] = s[ox];
-			}
-		}
-	}
-	if (!fuse_relu && (a != DL_ACT_LINEAR || dst != y))
-		dl_act_forward(y, dst, (size_t) n * g->f * g->oh, g->ow, a, alpha);
-}
-
-/*
- * dy (n, f, oh, ow) already holds the pre-activation gradient.  Per image
- * and filter the gradient is laid out wide (zeros past each row), and then
- * each tap's weight gradient is its dot product with a shift of the padded
- * image, and the input gradient gets each tap's shifted multiple of it.
- */
-static void
-conv2d_direct_backward(float *dx, float *dw, const float *dy, const float *x,
-					   const float *w, float *scratch, int n, const dl_conv_geom *g)
-{
-	int			hp,
-				wp;
-	bool		pad = direct_plane(g, &hp, &wp);
-	size_t		L = (size_t) (g->oh - 1) * wp + g->ow;
-	size_t		ohw = (size_t) g->oh * g->ow;
-	size_t		plane = (size_t) hp * wp;
-	int			taps = g->kh * g->kw;
-	float	   *xp = scratch;
-	float	   *dzw = scratch + plane;
-	float	   *dxp = dzw + plane;
-	bool		taps3x3 = g->kh == 3 && g->kw == 3;
-
-	for (int r = 0; r < n; r++)
-	{
-		const float *xr = x + (size_t) r * g->h * g->w;
-		const float *img = xr;
-
-		if (pad)
-		{
-			pad_plane(xp, xr, hp, wp, g);
-			img = xp;
-		}
-		if (dx)
-			memset(dxp, 0, sizeof(float) * plane);
-		for (int f = 0; f < g->f; f++)
-		{
-			const float *dz = dy + ((size_t) r * g->f + f) * ohw;
-			float	   *dwf = dw + (size_t) f * taps;
-
-			for (int oy = 0; oy < g->oh; oy++)
-			{
-				float	   *restrict d = dzw + (size_t) oy * wp;
-				const float *restrict s = dz + (size_t) oy * g->ow;
-
-				for (int ox = 0; ox < g->ow; ox++)
-					d[ox] = s[ox];
-				for (int ox = g->ow; ox < wp; ox++)
-					d[ox] = 0.0f;
-			}
-			if (taps3x3)
-				dot_taps_3x3(dwf, dzw, img, L, wp);
-			for (int ki = 0; ki < g->kh; ki++)
-				for (int kj = 0; kj < g->kw; kj++)
-				{
-					size_t		off = (size_t) ki * wp + kj;
-
-					if (!taps3x3)
-						dwf[ki * g->kw + kj] += dot_lanes(dzw, img + off, L);
-					if (dx)
-					{
-						float	   *restrict d = dxp + off;
-						const float *restrict s = dzw;
-						float		wt = w[(size_t) f * taps + ki * g->kw + kj];
-
-						for (size_t i = 0; i < L; i++)
-							d[i] += wt * s[i];
-					}
-				}
-		}
-		if (dx)
-		{
-			float	   *dxr = dx + (size_t) r * g->h * g->w;
-
-			/* the image's part of the padded plane; pixels outside it (none at unit stride) get 0 */
-			memset(dxr, 0, sizeof(float) * g->h * g->w);
-			for (int iy = 0; iy < g->h && iy + g->pad_h < hp; iy++)
-			{
-				const float *restrict s = dxp + (size_t) (iy + g->pad_h) * wp + g->pad_w;
-				float	   *restrict d = dxr + (size_t) iy * g->w;
-				int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
-
-				for (int j = 0; j < cols; j++)
-					d[j] = s[j];
-			}
-		}
-	}
-}
-
-/*
- * The general path, image by image: col (c kh kw, oh ow) of one image, and
- * y_r (f, oh ow) = w (f, c kh kw) col is that image's output already in its
- * (f, oh, ow) layout, so no pass rearranges the batch.  One image's col
- * stays in the cache between its unrolling and its product; OpenBLAS
- * reaches the same speed on these products (K = c kh kw) image by image as
- * on the whole batch at once.
- */
 void
 dl_conv2d_forward(float *y, float *z, const float *x, const float *w,
 				  const float *b, float *col, int n,
@@ -606,9 +296,9 @@ dl_conv2d_forward(float *y, float *z, const float *x, const float *w,
 	/* relu needs no pre-activation: applied as the bias is added */
 	bool		fuse_relu = a == DL_ACT_RELU && !z;
 
-	if (conv_direct(g))
+	if (dl_conv_direct_ok(g))
 	{
-		conv2d_direct_forward(y, dst, x, w, b, col, n, g, a, alpha, fuse_relu);
+		dl_conv2d_direct_forward(y, dst, x, w, b, col, n, g, a, alpha, fuse_relu);
 		return;
 	}
 	for (int r = 0; r < n; r++)
@@ -642,34 +332,29 @@ dl_conv2d_forward(float *y, float *z, const float *x, const float *w,
 }
 
 /*
- * The sparse backward path.  After a max pool most of a convolution's
- * output gradient is 0 (a 2x2 pool passes at most one of each window's
- * four, and relu zeroes more): the dense products spend most of their work
- * multiplying zeros.  This path visits only the nonzero dz[f, oy, ox], and
- * for each adds its multiple of the input patch to the filter's weight
- * gradient and of the filter's weights to the input gradient's patch.
- *
- * To make those additions contiguous, the image and its input gradient are
- * laid out channels-last, (hp, wp, c), in a plane padded as the
- * convolution sees it, and the weights and their gradient as (f, kh, kw,
- * c): one row ki of a patch is then kw c consecutive floats in both (at
- * unit dilation along the width), kh vector multiply-adds per nonzero
- * each way.  No im2col matrix, no col2im.  The sums run in a fixed order
- * (filters, then positions, as dz is laid out), so results are
- * reproducible; they differ from the dense path's in rounding only.
+ * Sums in a fixed order that vectorizes: LANES running sums (independent
+ * chains, so the adds overlap), added pairwise at the end.  A single
+ * running sum would be one long chain of dependent adds, which the
+ * compiler may not reorder without -ffast-math.
  */
-static inline bool
-conv_sparse_ok(const dl_conv_geom *g)
-{
-	return !conv_direct(g) && g->dw == 1;
-}
+#define LANES 64
 
-/* the padded plane the sparse path lays the image out in: every pixel a patch reads */
-static inline void
-sparse_plane(const dl_conv_geom *g, int *hp, int *wp)
+static float
+sum_lanes(const float *restrict a, size_t n)
 {
-	*hp = (g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1;
-	*wp = (g->ow - 1) * g->sw + g->kw;
+	float		acc[LANES] = {0};
+	float		tail = 0.0f;
+	size_t		i = 0;
+
+	for (; i + LANES <= n; i += LANES)
+		for (int j = 0; j < LANES; j++)
+			acc[j] += a[i + j];
+	for (; i < n; i++)
+		tail += a[i];
+	for (int width = LANES / 2; width > 0; width /= 2)
+		for (int j = 0; j < width; j++)
+			acc[j] += acc[j + width];
+	return acc[0] + tail;
 }
 
 /*
@@ -682,131 +367,6 @@ sparse_plane(const dl_conv_geom *g, int *hp, int *wp)
  * most.
  */
 float		dl_conv2d_sparse_limit = 0.35f;
-
-/* image x (c, h, w) into xt (hp, wp, c), 0 where the plane is outside the image */
-static void
-to_channels_last(float *restrict xt, const float *restrict x, int hp, int wp,
-				 const dl_conv_geom *g)
-{
-	int			rows = g->h < hp - g->pad_h ? g->h : hp - g->pad_h;
-	int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
-
-	memset(xt, 0, sizeof(float) * (size_t) hp * wp * g->c);
-	for (int ci = 0; ci < g->c; ci++)
-		for (int iy = 0; iy < rows; iy++)
-		{
-			const float *restrict s = x + ((size_t) ci * g->h + iy) * g->w;
-			float	   *restrict d = xt + ((size_t) (iy + g->pad_h) * wp + g->pad_w) * g->c + ci;
-
-			for (int ix = 0; ix < cols; ix++)
-				d[(size_t) ix * g->c] = s[ix];
-		}
-}
-
-/* dx (c, h, w) = the image's part of dxt (hp, wp, c); pixels no patch reaches get 0 */
-static void
-from_channels_last(float *restrict dx, const float *restrict dxt, int hp, int wp,
-				   const dl_conv_geom *g)
-{
-	int			rows = g->h < hp - g->pad_h ? g->h : hp - g->pad_h;
-	int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
-
-	if (rows < g->h || cols < g->w)
-		memset(dx, 0, sizeof(float) * (size_t) g->c * g->h * g->w);
-	for (int ci = 0; ci < g->c; ci++)
-		for (int iy = 0; iy < rows; iy++)
-		{
-			const float *restrict s = dxt + ((size_t) (iy + g->pad_h) * wp + g->pad_w) * g->c + ci;
-			float	   *restrict d = dx + ((size_t) ci * g->h + iy) * g->w;
-
-			for (int ix = 0; ix < cols; ix++)
-				d[ix] = s[(size_t) ix * g->c];
-		}
-}
-
-/* w (f, c, kh, kw) -> wt (f, kh, kw, c) */
-static void
-weights_channels_last(float *restrict wt, const float *restrict w, const dl_conv_geom *g)
-{
-	int			taps = g->kh * g->kw;
-
-	for (int f = 0; f < g->f; f++)
-		for (int ci = 0; ci < g->c; ci++)
-			for (int t = 0; t < taps; t++)
-				wt[((size_t) f * taps + t) * g->c + ci] = w[((size_t) f * g->c + ci) * taps + t];
-}
-
-/* dw (f, c, kh, kw) += dwt (f, kh, kw, c) */
-static void
-add_weights_channels_first(float *restrict dw, const float *restrict dwt, const dl_conv_geom *g)
-{
-	int			taps = g->kh * g->kw;
-
-	for (int f = 0; f < g->f; f++)
-		for (int ci = 0; ci < g->c; ci++)
-			for (int t = 0; t < taps; t++)
-				dw[((size_t) f * g->c + ci) * taps + t] += dwt[((size_t) f * taps + t) * g->c + ci];
-}
-
-/*
- * One image's products over its nonzero gradients: dwt += and, unless dxt
- * is NULL, dxt += (both channels-last, see above), xt the image's plane.
- * Each filter's nonzeros are first listed in off (their patch's offset in
- * the plane) and val, oh ow entries each, without a branch: whether a
- * gradient is 0 is close to random, and a branch on it mispredicted cost
- * more than the multiply-adds.
- */
-static void
-conv2d_sparse_image(float *restrict dxt, float *restrict dwt, const float *restrict dz,
-					const float *restrict xt, const float *restrict wt, int *restrict off,
-					float *restrict val, int rows, int wp, const dl_conv_geom *g)
-{
-	size_t		ohw = (size_t) g->oh * g->ow;
-	int			kwc = g->kw * g->c;
-	size_t		ckk = (size_t) g->kh * kwc;
-	size_t		row_step = (size_t) g->dh * wp * g->c;
-
-	for (int f = 0; f < g->f; f++)
-	{
-		const float *dzf = dz + (size_t) f * ohw;
-		float	   *dwf = dwt + (size_t) f * ckk;
-		const float *wf = wt + (size_t) f * ckk;
-		int			m = 0;
-
-		for (int oy = 0; oy < rows; oy++)
-			for (int ox = 0; ox < g->ow; ox++)
-			{
-				float		v = dzf[(size_t) oy * g->ow + ox];
-
-				/* written always, kept when nonzero */
-				off[m] = (oy * g->sh * wp + ox * g->sw) * g->c;
-				val[m] = v;
-				m += v != 0.0f;
-			}
-		for (int t = 0; t < m; t++)
-		{
-			float		v = val[t];
-
-			for (int ki = 0; ki < g->kh; ki++)
-			{
-				size_t		at = off[t] + ki * row_step;
-				float	   *restrict dwr = dwf + (size_t) ki * kwc;
-				const float *restrict xr = xt + at;
-
-				for (int j = 0; j < kwc; j++)
-					dwr[j] += v * xr[j];
-				if (dxt)
-				{
-					float	   *restrict dxr = dxt + at;
-					const float *restrict wr = wf + (size_t) ki * kwc;
-
-					for (int j = 0; j < kwc; j++)
-						dxr[j] += v * wr[j];
-				}
-			}
-		}
-	}
-}
 
 /* the nonzeros of dz (f, oh, ow) in its first rows output rows */
 static size_t
@@ -887,7 +447,7 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 	size_t		out_size = (size_t) g->f * ohw;
 	size_t		pool_size = pg ? (size_t) pg->f * pg->oh * pg->ow : 0;
 	float	   *dzimg = NULL;
-	bool		sparse_ok = conv_sparse_ok(g);
+	bool		sparse_ok = dl_conv_sparse_ok(g);
 	bool		sparse_used = false;
 	int			hp = 0,
 				wp = 0;
@@ -911,7 +471,7 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 		size_t		plane;
 		size_t		cols = (size_t) ckk * ohw + COL_SLACK;
 
-		sparse_plane(g, &hp, &wp);
+		dl_conv_sparse_plane(g, &hp, &wp);
 		plane = (size_t) hp * wp * g->c;
 		dxt = xt + plane;
 		wt = col + (2 * plane > cols ? 2 * plane : cols);
@@ -919,7 +479,7 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 		off = (int *) (dwt + (size_t) g->f * ckk);
 		val = dwt + (size_t) g->f * ckk + ohw;
 		if (dx)
-			weights_channels_last(wt, w, g);
+			dl_conv_weights_channels_last(wt, w, g);
 		memset(dwt, 0, sizeof(float) * (size_t) g->f * ckk);
 	}
 
@@ -940,9 +500,9 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 		if (db)
 			for (int f = 0; f < g->f; f++)
 				db[f] += sum_lanes(dz + (size_t) f * ohw, ohw);
-		if (conv_direct(g))
+		if (dl_conv_direct_ok(g))
 		{
-			conv2d_direct_backward(dxr, dw, dz, xr, w, col, 1, g);
+			dl_conv2d_direct_backward(dxr, dw, dz, xr, w, col, 1, g);
 			continue;
 		}
 		rows = rows_with_gradient(dz, g);
@@ -951,12 +511,12 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 			(double) count_nonzero(dz, rows, g) < (double) dl_conv2d_sparse_limit * g->f * used)
 		{
 			sparse_used = true;
-			to_channels_last(xt, xr, hp, wp, g);
+			dl_conv_to_channels_last(xt, xr, hp, wp, g);
 			if (dxr)
 				memset(dxt, 0, sizeof(float) * (size_t) hp * wp * g->c);
-			conv2d_sparse_image(dxr ? dxt : NULL, dwt, dz, xt, wt, off, val, rows, wp, g);
+			dl_conv2d_sparse_image(dxr ? dxt : NULL, dwt, dz, xt, wt, off, val, rows, wp, g);
 			if (dxr)
-				from_channels_last(dxr, dxt, hp, wp, g);
+				dl_conv_from_channels_last(dxr, dxt, hp, wp, g);
 			continue;
 		}
 		if (dxr)
@@ -973,7 +533,7 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 		col2im(dxr, col, rows, g);
 	}
 	if (sparse_used)
-		add_weights_channels_first(dw, dwt, g);
+		dl_conv_add_weights_channels_first(dw, dwt, g);
 }
 
 void
