@@ -9,13 +9,15 @@ EXTENSION = pgdl
 EXTVERSION = 0.1.0
 
 MODULE_big = pgdl
-CORE_OBJS = src/core/util.o src/core/aggstate.o src/core/moments.o src/core/comoments.o \
+CORE_OBJS = src/core/util.o src/core/aggstate.o src/core/rng.o src/core/blas.o src/core/linalg.o src/core/moments.o src/core/comoments.o \
 	src/core/sketch.o src/core/sort.o src/core/scaler.o src/core/histogram.o \
 	src/core/confusion.o src/core/metrics.o src/core/json.o src/core/pca.o \
-	src/core/nn/network.o src/core/nn/gemm.o src/core/nn/activations.o \
-	src/core/nn/dense.o src/core/nn/norm.o src/core/nn/shape.o src/core/nn/loss.o \
-	src/core/nn/optim.o src/core/nn/forward.o src/core/nn/train.o src/core/nn/preprocess.o \
-	src/core/nn/spec.o src/core/options.o src/core/nn/model_io.o src/core/nn/conv.o src/core/nn/rnn.o src/core/nn/attention.o \
+	src/core/nn/layers.o src/core/nn/spec_values.o src/core/nn/network.o src/core/nn/forward.o \
+	src/core/nn/activations.o src/core/nn/dense.o src/core/nn/shape.o src/core/nn/norm.o \
+	src/core/nn/conv.o src/core/nn/conv_direct.o src/core/nn/conv_sparse.o src/core/nn/pool.o \
+	src/core/nn/embedding.o src/core/nn/rnn.o src/core/nn/attention.o src/core/nn/positional.o \
+	src/core/nn/loss.o src/core/nn/optim.o src/core/nn/train.o src/core/nn/preprocess.o \
+	src/core/options.o src/core/nn/model_fields.o src/core/nn/model_io.o \
 	src/core/specfun.o src/core/featsel.o src/core/kmeans.o
 PG_OBJS = src/pg/pgdl.o src/pg/budget.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o \
@@ -56,7 +58,7 @@ endif
 
 # PGXS does not track headers: every object depends on the shared ones.
 $(CORE_OBJS): $(wildcard src/core/*.h src/core/nn/*.h)
-$(PG_OBJS): src/core/pgdl_core.h src/core/dl_nn.h src/core/json.h src/core/options.h src/pg/pgdl_glue.h
+$(PG_OBJS): $(wildcard src/core/*.h) src/pg/pgdl_glue.h
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 	cat $^ > $@
@@ -111,7 +113,7 @@ unit: test/unit/run_tests test/unit/run_tests_asan
 
 # --- the engine's training speed, without SQL (bench/engine_nn.c) ----------
 
-bench/engine_%: bench/engine_%.c bench/engine_hooks.h $(CORE_SRCS) src/core/pgdl_core.h src/core/dl_nn.h src/core/nn/nn_kernels.h
+bench/engine_%: bench/engine_%.c bench/engine_hooks.h $(CORE_SRCS) $(wildcard src/core/*.h src/core/nn/*.h)
 	$(CC) -std=gnu11 -O3 -g $(OPTFLAGS) -fno-math-errno -Wall -Wextra -Wno-unused-parameter \
 		-Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
 		-o $@ $< $(CORE_SRCS) -lopenblas -lm

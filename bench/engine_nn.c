@@ -64,8 +64,8 @@ main(int argc, char **argv)
 		int			fan_in = i == 0 ? d : units[i - 1];
 
 		dl_layer_spec_defaults(&specs[i], DL_LAYER_DENSE);
-		specs[i].units = units[i];
-		specs[i].activation = i == 2 ? DL_ACT_SOFTMAX : DL_ACT_RELU;
+		specs[i].dense.units = units[i];
+		specs[i].dense.activation = i == 2 ? DL_ACT_SOFTMAX : DL_ACT_RELU;
 		/* forward, weight gradient, and input gradient but for the first layer */
 		flop_per_row += 2.0 * fan_in * units[i] * (i == 0 ? 2 : 3);
 	}

@@ -41,7 +41,9 @@
 #ifndef PGDL_DL_NN_H
 #define PGDL_DL_NN_H
 
+#include "blas.h"
 #include "pgdl_core.h"
+#include "rng.h"
 
 #define DL_MAX_DIMS 4			/* dimensions of a shape, batch excluded */
 #define DL_MAX_LAYERS 256
@@ -50,52 +52,6 @@
 #define DL_MAX_FEATURES 1000000 /* model inputs after expansion */
 #define DL_MAX_NAME 63			/* bytes of a feature name (NAMEDATALEN - 1) */
 #define DL_MAX_VALUE 4096		/* bytes of a label or a category */
-
-/* ------------------------------------------------------------------------
- * Random numbers: every random path takes a seed (xoshiro256**).
- * ------------------------------------------------------------------------
- */
-typedef struct dl_rng
-{
-	uint64_t	s[4];
-} dl_rng;
-
-extern void dl_rng_seed(dl_rng *r, uint64_t seed);
-
-/* inline: dropout masks draw millions per epoch */
-static inline uint64_t
-dl_rng_next(dl_rng *r)
-{
-	uint64_t   *s = r->s;
-	uint64_t	x = s[1] * 5;
-	uint64_t	result = ((x << 7) | (x >> 57)) * 9;
-	uint64_t	t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = (s[3] << 45) | (s[3] >> 19);
-	return result;
-}
-
-extern double dl_rng_uniform(dl_rng *r);	/* [0, 1) */
-extern double dl_rng_normal(dl_rng *r);		/* N(0, 1) */
-extern uint64_t dl_rng_below(dl_rng *r, uint64_t n);	/* [0, n), unbiased */
-extern void dl_rng_shuffle(dl_rng *r, uint32_t *a, size_t n);
-
-/* ------------------------------------------------------------------------
- * GEMM: C = alpha op(A) op(B) + beta C, row-major, float32.  dl_sgemm is
- * cblas_sgemm; dl_sgemm_ref the naive triple loop the tests compare it to.
- * ------------------------------------------------------------------------
- */
-extern void dl_sgemm(bool trans_a, bool trans_b, int m, int n, int k,
-					 float alpha, const float *a, int lda, const float *b, int ldb,
-					 float beta, float *c, int ldc);
-extern void dl_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k,
-						 float alpha, const float *a, int lda, const float *b, int ldb,
-						 float beta, float *c, int ldc);
 
 /* ------------------------------------------------------------------------
  * Layers
@@ -125,40 +81,46 @@ typedef enum dl_activation
 #define DL_ACT_LAST DL_ACT_SOFTMAX
 extern const char *dl_activation_name(dl_activation a);
 
+/*
+ * Layer types: each is one row of the layer table (nn/layers.c), whose
+ * operations record, in the type's family file under nn/, reads and
+ * writes its JSON and weights record, plans its shapes, initialises its
+ * parameters and runs its passes.  The keys of each type are those of its
+ * spec below; docs/architecture.md says how to add one.
+ */
 typedef enum dl_layer_type
 {
-	DL_LAYER_DENSE = 1,			/* units, activation, use_bias */
-	DL_LAYER_DROPOUT = 2,		/* rate; inverted; identity at predict */
-	DL_LAYER_FLATTEN = 3,
-	DL_LAYER_RESHAPE = 4,		/* target (one dim may be -1) */
-	DL_LAYER_BATCHNORM = 5,		/* epsilon, momentum */
-	DL_LAYER_LAYERNORM = 6,		/* epsilon */
-	DL_LAYER_ACTIVATION = 7,	/* activation, alpha */
-	DL_LAYER_CONV2D = 8,		/* (C, H, W) -> (filters, OH, OW): filters, kernel, stride,
-								 * padding, dilation, activation, alpha, use_bias */
-	DL_LAYER_CONV1D = 9,		/* (T, F) channels-last -> (OT, filters): as conv2d, [0] only */
-	DL_LAYER_MAXPOOL2D = 10,	/* (C, H, W) -> (C, OH, OW): pool, stride; no padding */
-	DL_LAYER_AVGPOOL2D = 11,	/* as maxpool2d */
-	DL_LAYER_MAXPOOL1D = 12,	/* (T, F) -> (OT, F): pool[0], stride[0] */
-	DL_LAYER_GLOBAL_AVGPOOL = 13,	/* (C, H, W) -> (C) over H, W; (T, F) -> (F) over T */
-	DL_LAYER_EMBEDDING = 14,	/* (T) token ids -> (T, output_dim): input_dim (the
-								 * vocabulary), output_dim; the first layer only */
-	DL_LAYER_LSTM = 15,			/* (T, F) -> (units), or (T, units) with
+	DL_LAYER_DENSE = 1,			/* dense.c */
+	DL_LAYER_DROPOUT = 2,		/* shape.c: inverted; identity at predict */
+	DL_LAYER_FLATTEN = 3,		/* shape.c */
+	DL_LAYER_RESHAPE = 4,		/* shape.c */
+	DL_LAYER_BATCHNORM = 5,		/* norm.c */
+	DL_LAYER_LAYERNORM = 6,		/* norm.c */
+	DL_LAYER_ACTIVATION = 7,	/* activations.c */
+	DL_LAYER_CONV2D = 8,		/* conv.c: (C, H, W) -> (filters, OH, OW) */
+	DL_LAYER_CONV1D = 9,		/* conv.c: (T, F) channels-last -> (OT, filters) */
+	DL_LAYER_MAXPOOL2D = 10,	/* pool.c: (C, H, W) -> (C, OH, OW); no padding */
+	DL_LAYER_AVGPOOL2D = 11,	/* pool.c: as maxpool2d */
+	DL_LAYER_MAXPOOL1D = 12,	/* pool.c: (T, F) -> (OT, F) */
+	DL_LAYER_GLOBAL_AVGPOOL = 13,	/* pool.c: (C, H, W) -> (C) over H, W; (T, F) -> (F) over T */
+	DL_LAYER_EMBEDDING = 14,	/* embedding.c: (T) token ids -> (T, output_dim); the first
+								 * layer only */
+	DL_LAYER_LSTM = 15,			/* rnn.c: (T, F) -> (units), or (T, units) with
 								 * return_sequences: Keras's layout, W (F, 4U), U (U, 4U),
 								 * b (4U), gates i, f, c, o; sigmoid gates, tanh cell */
-	DL_LAYER_GRU = 16,			/* as lstm: Keras's GRU with reset_after (PyTorch's
+	DL_LAYER_GRU = 16,			/* rnn.c: as lstm: Keras's GRU with reset_after (PyTorch's
 								 * equations), W (F, 3U), U (U, 3U), b_x (3U), b_h (3U),
 								 * gates z, r, n */
-	DL_LAYER_ATTENTION = 17,	/* (T, D) -> (T, D) multi-head scaled dot-product
-								 * self-attention: heads, key_dim, causal, rate (on the
-								 * attention weights), use_bias; W_qkv (D, 3 H K), b_qkv,
-								 * W_o (H K, D), b_o (attention.c) */
-	DL_LAYER_TRANSFORMER_ENCODER = 18,	/* (T, D) -> (T, D): attention, feed-forward
-										 * (ff_dim, activation), residuals, layernorms
-										 * (epsilon), post-norm or norm_first; rate is
-										 * every dropout, as PyTorch's */
-	DL_LAYER_POSITIONAL_ENCODING = 19	/* (T, D) -> (T, D): x + a (T, D) table,
-										 * sinusoidal (stored, not trained) or learned */
+	DL_LAYER_ATTENTION = 17,	/* attention.c: (T, D) -> (T, D) multi-head scaled
+								 * dot-product self-attention; W_qkv (D, 3 H K), b_qkv,
+								 * W_o (H K, D), b_o */
+	DL_LAYER_TRANSFORMER_ENCODER = 18,	/* attention.c: (T, D) -> (T, D): attention,
+										 * feed-forward, residuals, layernorms, post-norm
+										 * or norm_first; rate is every dropout, as
+										 * PyTorch's */
+	DL_LAYER_POSITIONAL_ENCODING = 19	/* positional.c: (T, D) -> (T, D): x + a (T, D)
+										 * table, sinusoidal (stored, not trained) or
+										 * learned */
 } dl_layer_type;
 
 #define DL_LAYER_LAST DL_LAYER_POSITIONAL_ENCODING
@@ -171,48 +133,144 @@ typedef enum dl_padding
 } dl_padding;
 extern const char *dl_layer_type_name(dl_layer_type t);
 
+/* ---- the parameters of each type (defaults after the colons) ---- */
+
+typedef struct dl_dense_spec
+{
+	int			units;			/* 0 = "from the task" (the last layer only) */
+	dl_activation activation;	/* linear */
+	float		alpha;			/* leaky_relu's slope below 0: 0.01 */
+	bool		use_bias;		/* true */
+	bool		activation_given;	/* false = "from the task" */
+} dl_dense_spec;
+
+typedef struct dl_dropout_spec
+{
+	float		rate;			/* in [0, 1): 0 */
+} dl_dropout_spec;
+
+typedef struct dl_reshape_spec
+{
+	dl_shape	target;			/* one dimension may be -1 */
+} dl_reshape_spec;
+
+/* batchnorm and layernorm */
+typedef struct dl_norm_spec
+{
+	float		epsilon;		/* 1e-5 */
+	float		momentum;		/* batchnorm: running = (1 - m) running + m batch; 0.1 */
+} dl_norm_spec;
+
+/* the activation layer */
+typedef struct dl_act_spec
+{
+	dl_activation activation;	/* required */
+	float		alpha;			/* 0.01 */
+} dl_act_spec;
+
+/* conv2d, conv1d: 1-D layers use [0] of the pairs ([1] stays 1) */
+typedef struct dl_conv_spec
+{
+	int			filters;		/* output channels: required */
+	int			kernel[2];		/* [kh, kw]: required */
+	int			stride[2];		/* 1 */
+	dl_padding	padding;		/* valid */
+	int			dilation[2];	/* 1 */
+	dl_activation activation;	/* linear */
+	float		alpha;			/* 0.01 */
+	bool		use_bias;		/* true */
+} dl_conv_spec;
+
+/* maxpool2d, avgpool2d, maxpool1d (which uses [0]; [1] stays 1) */
+typedef struct dl_pool_spec
+{
+	int			pool[2];		/* 2 */
+	int			stride[2];		/* the pool size */
+} dl_pool_spec;
+
+typedef struct dl_embedding_spec
+{
+	int			input_dim;		/* the vocabulary size: required */
+	int			output_dim;		/* the vector size: required */
+} dl_embedding_spec;
+
+/* lstm, gru */
+typedef struct dl_rnn_spec
+{
+	int			units;			/* required */
+	bool		return_sequences;	/* every step's state, not the last one: false */
+	bool		bidirectional;	/* a second pass from the last step, outputs side by side:
+								 * false */
+} dl_rnn_spec;
+
+/* attention, transformer_encoder (attention.c has the parameter layouts) */
+typedef struct dl_attention_spec
+{
+	int			heads;			/* 1 */
+	int			key_dim;		/* size per head: 0 = D / heads, resolved by the plan */
+	bool		causal;			/* step t attends to steps <= t only: false */
+	float		rate;			/* dropout: attention 0, transformer_encoder 0.1 */
+	bool		use_bias;		/* attention: true; a transformer_encoder always has biases */
+	int			ff_dim;			/* transformer_encoder's feed-forward: 0 = 4 D, resolved */
+	dl_activation activation;	/* transformer_encoder's feed-forward: relu */
+	float		alpha;			/* 0.01 */
+	bool		norm_first;		/* transformer_encoder: pre-norm: false (post-norm) */
+	float		epsilon;		/* transformer_encoder's layernorms: 1e-5 */
+} dl_attention_spec;
+
+typedef struct dl_posenc_spec
+{
+	bool		learned;		/* a trained table, not the sinusoids: false */
+} dl_posenc_spec;
+
+/* a layer: its type and that type's parameters */
 typedef struct dl_layer_spec
 {
 	dl_layer_type type;
-	dl_activation activation;	/* dense, activation */
-	float		alpha;			/* leaky_relu slope: 0.01 */
-	int			units;			/* dense (0 = "from the task", last layer only); lstm, gru */
-	bool		use_bias;		/* dense: true */
-	bool		activation_given;	/* dense: false = "from the task" */
-	float		rate;			/* dropout, attention, transformer_encoder: in [0, 1) */
-	dl_shape	target;			/* reshape */
-	float		epsilon;		/* norms: 1e-5 */
-	float		momentum;		/* batchnorm: running = (1 - m) running + m batch; 0.1 */
-	int			filters;		/* conv: output channels */
-	int			kernel[2];		/* conv: [kh, kw]; 1-D layers use [0] ([1] stays 1) */
-	int			stride[2];		/* conv: 1; pools: the pool size */
-	dl_padding	padding;		/* conv: valid */
-	int			dilation[2];	/* conv: 1 */
-	int			pool[2];		/* pools: 2 */
-	int			input_dim;		/* embedding: vocabulary size */
-	int			output_dim;		/* embedding: vector size */
-	bool		return_sequences;	/* lstm, gru: every step's state, not the last one: false */
-	bool		bidirectional;	/* lstm, gru: a second pass from the last step, outputs side by side */
-	int			heads;			/* attention, transformer_encoder: 1 */
-	int			key_dim;		/* their size per head: 0 = D / heads, resolved by the plan */
-	bool		causal;			/* step t attends to steps <= t only: false */
-	int			ff_dim;			/* transformer_encoder's feed-forward: 0 = 4 D, resolved */
-	bool		norm_first;		/* transformer_encoder: pre-norm: false (post-norm) */
-	bool		learned;		/* positional_encoding: a trained table, not sinusoids */
+	union
+	{
+		dl_dense_spec dense;
+		dl_dropout_spec dropout;
+		dl_reshape_spec reshape;
+		dl_norm_spec norm;		/* batchnorm, layernorm */
+		dl_act_spec act;		/* activation */
+		dl_conv_spec conv;		/* conv2d, conv1d */
+		dl_pool_spec pool;		/* maxpool2d, avgpool2d, maxpool1d */
+		dl_embedding_spec embedding;
+		dl_rnn_spec rnn;		/* lstm, gru */
+		dl_attention_spec attention;	/* attention, transformer_encoder */
+		dl_posenc_spec posenc;	/* positional_encoding */
+	};
 } dl_layer_spec;
 
-/* the defaults above for a layer of type t */
+/* the defaults above for a layer of type t (a valid type) */
 extern void dl_layer_spec_defaults(dl_layer_spec *s, dl_layer_type t);
+
+struct dl_layer_ops;
 
 typedef struct dl_layer
 {
 	dl_layer_spec spec;
+	const struct dl_layer_ops *ops; /* its type's row of the layer table */
 	dl_shape	in_shape;
 	dl_shape	out_shape;
 	size_t		param_offset;	/* into dl_network.params */
 	size_t		n_params;		/* trainable + non-trainable */
 	size_t		n_trainable;
+	/* fusions chosen by the plan: this layer's backward pass runs the next one's too */
+	bool		fuses_next;
+	bool		fused_into_prev;	/* its backward pass runs inside the previous layer's */
 } dl_layer;
+
+/*
+ * Whether a warm start may copy layer a's parameters into layer b: the
+ * same type, shapes and counts, and the same sizes where equal counts can
+ * hide a different layout (kernel 3x1 or 1x3; 2 heads of 4 or 4 of 2).
+ * The trainable count too: a learned positional table is not a sinusoidal
+ * one, which would keep the learned values frozen.  Rates, epsilons and
+ * the like may differ.
+ */
+extern bool dl_layer_same_layout(const dl_layer *a, const dl_layer *b);
 
 typedef struct dl_network
 {

@@ -43,8 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
-
+#include "blas.h"
+#include "linalg.h"
 #include "pgdl_core.h"
 
 static const char *const method_names[] = {
@@ -485,60 +485,6 @@ dl_fs_rank(const double *score, int d, bool by_abs, int *rank)
 	dl_free(k);
 }
 
-/* ---- a small dense SPD solver ------------------------------------------- */
-
-bool
-dl_cholesky(double *a, int n)
-{
-	for (int j = 0; j < n; j++)
-	{
-		double		s = a[(size_t) j * n + j];
-
-		/* O(n^3): rfe factors thousands of columns, many times over */
-		if ((j & 63) == 0)
-			dl_check_interrupts();
-
-		for (int k = 0; k < j; k++)
-			s -= a[(size_t) j * n + k] * a[(size_t) j * n + k];
-		if (!(s > 0))
-			return false;
-		s = sqrt(s);
-		a[(size_t) j * n + j] = s;
-		for (int i = j + 1; i < n; i++)
-		{
-			double		t = a[(size_t) i * n + j];
-
-			for (int k = 0; k < j; k++)
-				t -= a[(size_t) i * n + k] * a[(size_t) j * n + k];
-			a[(size_t) i * n + j] = t / s;
-		}
-		for (int i = 0; i < j; i++)
-			a[(size_t) i * n + j] = 0;	/* keep the upper part clean */
-	}
-	return true;
-}
-
-void
-dl_cholesky_solve(const double *l, int n, double *b)
-{
-	for (int i = 0; i < n; i++)
-	{
-		double		s = b[i];
-
-		for (int k = 0; k < i; k++)
-			s -= l[(size_t) i * n + k] * b[k];
-		b[i] = s / l[(size_t) i * n + i];
-	}
-	for (int i = n - 1; i >= 0; i--)
-	{
-		double		s = b[i];
-
-		for (int k = i + 1; k < n; k++)
-			s -= l[(size_t) k * n + i] * b[k];
-		b[i] = s / l[(size_t) i * n + i];
-	}
-}
-
 /* ---- recursive feature elimination --------------------------------------- */
 
 /*
@@ -773,8 +719,8 @@ rfe(const float *x, const float *y, size_t n, int d, int n_classes, int k,
 				zb[(size_t) r * d + j] = sd[j] > 0 ? (row[j] - mu[j]) / sd[j] : 0;
 			yb[r] = y[i0 + r] - ymean;
 		}
-		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, bn, 1.0, zb, d, 1.0, G, d);
-		cblas_dgemv(CblasRowMajor, CblasTrans, bn, d, 1.0, zb, d, yb, 1, 1.0, c, 1);
+		dl_dsyrk(d, bn, 1.0, zb, d, 1.0, G, d);
+		dl_dgemv(true, bn, d, 1.0, zb, d, yb, 1.0, c);
 	}
 	for (int a = 0; a < d; a++)
 		for (int b = 0; b < a; b++)

@@ -47,10 +47,9 @@
 #include <math.h>
 #include <string.h>
 
-#include <cblas.h>
-
+#include "blas.h"
 #include "pgdl_core.h"
-#include "dl_nn.h"
+#include "rng.h"
 
 /*
  * Sums over a row in eight independent accumulators: a single running sum
@@ -883,8 +882,7 @@ dl_silhouette(const double *x, size_t n, int d, const int32_t *labels, int k, do
 
 		dl_check_interrupts();
 		/* g (nb x n) = x[start..] (nb x d) x^T (d x n) */
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, (int) n, d, 1.0,
-					x + start * d, d, x, d, 0.0, g, (int) n);
+		dl_dgemm(false, true, nb, (int) n, d, 1.0, x + start * d, d, x, d, 0.0, g, (int) n);
 		for (int i = 0; i < nb; i++)
 		{
 			size_t		row = start + i;

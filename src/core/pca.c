@@ -1,13 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * pca.c
- *	  Principal component analysis: a blocked scatter matrix, the top
- *	  eigenpairs of a symmetric matrix through LAPACK, and the fit.
+ *	  Principal component analysis: a blocked scatter matrix and the fit
+ *	  from the top eigenpairs of the covariance (linalg.c).
  *
  * The scatter matrix (sum of (x - mean)(x - mean)^T) is accumulated over
  * blocks of DL_SCATTER_BLOCK rows.  Each block is centered on its own mean
  * (two passes over the block, the second correcting the first's rounding)
- * and its scatter added with one cblas_dsyrk; the blocks are merged with
+ * and its scatter added with one dsyrk; the blocks are merged with
  * Chan et al.'s update, a rank-one dsyr of the difference of the means.
  * Rows are stored minus the first row (a shift, as comoments.c does), so
  * the means stay small and keep their digits.
@@ -18,16 +18,8 @@
  * (784 features: 2.4 MB streamed once per row), the blocked one is a
  * level-3 kernel.
  *
- * The eigenpairs come from LAPACK's dsyevr (MRRR; OpenBLAS exports the
- * Fortran symbol, there is no LAPACKE here, so the prototype is declared
- * below), asked for the k largest only.  A symmetric matrix is its own
- * transpose, so row- and column-major storage give the same problem; the
- * eigenvectors come back column-major, i.e. one contiguous vector each.
- *
- * Sign convention: each eigenvector is flipped so that its element of
- * largest absolute value is positive (the first such element on a tie).
- * This is scikit-learn's svd_flip(u_based_decision=False), which PCA uses
- * since scikit-learn 1.5, applied to the components.
+ * The components are the eigenvectors of the k largest eigenvalues
+ * (dl_sym_eigen_top: LAPACK's dsyevr, signs as scikit-learn's svd_flip).
  *
  * src/core/pca.c
  *
@@ -36,18 +28,10 @@
 #include <math.h>
 #include <string.h>
 
-#include <cblas.h>
-
+#include "blas.h"
+#include "json.h"
+#include "linalg.h"
 #include "pgdl_core.h"
-
-/* LAPACK (Fortran calling convention, hidden string lengths last) */
-extern void dsyevr_(const char *jobz, const char *range, const char *uplo,
-					const int *n, double *a, const int *lda,
-					const double *vl, const double *vu, const int *il, const int *iu,
-					const double *abstol, int *m, double *w, double *z, const int *ldz,
-					int *isuppz, double *work, const int *lwork, int *iwork,
-					const int *liwork, int *info,
-					size_t jobz_len, size_t range_len, size_t uplo_len);
 
 size_t
 dl_scatter_bytes(int d)
@@ -134,8 +118,7 @@ dl_scatter_flush(dl_scatter *s)
 			x[j] -= e[j];
 	}
 	/* scatter (upper triangle, row-major) += B^T B */
-	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, nb, 1.0, s->block, d,
-				1.0, s->scatter, d);
+	dl_dsyrk(d, nb, 1.0, s->block, d, 1.0, s->scatter, d);
 	n = na + nb;
 	if (na > 0)
 	{
@@ -144,7 +127,7 @@ dl_scatter_flush(dl_scatter *s)
 		/* bm becomes the difference of the means */
 		for (int j = 0; j < d; j++)
 			bm[j] -= s->mean[j];
-		cblas_dsyr(CblasRowMajor, CblasUpper, d, f, bm, 1, s->scatter, d);
+		dl_dsyr(d, f, bm, s->scatter, d);
 		for (int j = 0; j < d; j++)
 			s->mean[j] += bm[j] * nb / n;
 	}
@@ -195,95 +178,6 @@ dl_scatter_covariance(dl_scatter *s, double *cov)
 			cov[(size_t) i * d + j] = c;
 			cov[(size_t) j * d + i] = c;
 		}
-	return DL_OK;
-}
-
-/* flips v so that its largest-magnitude element (the first on a tie) is positive */
-static void
-fix_sign(double *v, int d)
-{
-	int			best = 0;
-
-	for (int j = 1; j < d; j++)
-		if (fabs(v[j]) > fabs(v[best]))
-			best = j;
-	if (v[best] < 0.0)
-		for (int j = 0; j < d; j++)
-			v[j] = -v[j];
-	/* no -0.0 in the results */
-	for (int j = 0; j < d; j++)
-		if (v[j] == 0.0)
-			v[j] = 0.0;
-}
-
-dl_status
-dl_sym_eigen_top(int d, double *a, int k, double *values, double *vectors)
-{
-	int			n = d,
-				il = d - k + 1,
-				iu = d,
-				m = 0,
-				info = 0,
-				lwork = -1,
-				liwork = -1,
-				iwork_query = 0;
-	double		vl = 0.0,
-				vu = 0.0,
-				abstol = 0.0,
-				work_query = 0.0;
-	int		   *isuppz;
-	double	   *work;
-	double	   *w;
-	int		   *iwork;
-
-	if (d < 1 || k < 1 || k > d)
-		return dl_error(DL_EINVAL, "the number of eigenpairs must be between 1 and %d, not %d", d, k);
-	for (size_t i = 0; i < (size_t) d * d; i++)
-		if (!isfinite(a[i]))
-			return dl_error(DL_ERANGE, "the matrix has a non-finite element: the data overflow double precision");
-	/* workspace query (W is n long whatever the range: LAPACK uses all of it) */
-	w = dl_alloc(sizeof(double) * (size_t) d);
-	dsyevr_("V", "I", "U", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, w, vectors, &n,
-			NULL, &work_query, &lwork, &iwork_query, &liwork, &info, 1, 1, 1);
-	if (info != 0)
-	{
-		dl_free(w);
-		return dl_error(DL_EINTERNAL, "LAPACK dsyevr workspace query failed (INFO = %d)", info);
-	}
-	lwork = (int) work_query;
-	liwork = iwork_query;
-	work = dl_alloc(sizeof(double) * (size_t) (lwork > 1 ? lwork : 1));
-	iwork = dl_alloc(sizeof(int) * (size_t) (liwork > 1 ? liwork : 1));
-	isuppz = dl_alloc(sizeof(int) * 2 * (size_t) k);
-	dl_check_interrupts();
-	dsyevr_("V", "I", "U", &n, a, &n, &vl, &vu, &il, &iu, &abstol, &m, w, vectors, &n,
-			isuppz, work, &lwork, iwork, &liwork, &info, 1, 1, 1);
-	dl_free(isuppz);
-	dl_free(iwork);
-	dl_free(work);
-	if (info == 0 && m == k)
-		memcpy(values, w, sizeof(double) * (size_t) k);
-	dl_free(w);
-	if (info != 0 || m != k)
-		return dl_error(DL_EINTERNAL, "LAPACK dsyevr failed (INFO = %d, %d of %d eigenvalues)", info, m, k);
-
-	/* ascending from LAPACK: reverse to descending, vectors with them */
-	for (int i = 0, j = k - 1; i < j; i++, j--)
-	{
-		double		t = values[i];
-
-		values[i] = values[j];
-		values[j] = t;
-		for (int c = 0; c < d; c++)
-		{
-			double		u = vectors[(size_t) i * d + c];
-
-			vectors[(size_t) i * d + c] = vectors[(size_t) j * d + c];
-			vectors[(size_t) j * d + c] = u;
-		}
-	}
-	for (int i = 0; i < k; i++)
-		fix_sign(vectors + (size_t) i * d, d);
 	return DL_OK;
 }
 

@@ -838,15 +838,11 @@ extern dl_status dl_rfe(const float *x, const float *y, size_t n, int d, int n_c
 						double *score, int *rank);
 /* ranks 1..d by descending score (|score| when by_abs), NaN last, ties in column order */
 extern void dl_fs_rank(const double *score, int d, bool by_abs, int *rank);
-/* Cholesky of the SPD n x n matrix a in place (lower); false when not positive definite */
-extern bool dl_cholesky(double *a, int n);
-/* solves L L^T x = b in place with the factor of dl_cholesky */
-extern void dl_cholesky_solve(const double *l, int n, double *b);
 
 /* ------------------------------------------------------------------------
  * PCA (pca.c): a scatter matrix accumulated over blocks of rows with
- * dsyrk, the top eigenpairs of a symmetric matrix with LAPACK's dsyevr,
- * and the fit.  Components are sorted by variance, descending, each
+ * dsyrk, and the fit from the top eigenpairs of the covariance
+ * (dl_sym_eigen_top, linalg.h: LAPACK's dsyevr).  Components are sorted by variance, descending, each
  * flipped so that its largest-magnitude element (the first on a tie) is
  * positive.
  * ------------------------------------------------------------------------
@@ -877,13 +873,6 @@ extern void dl_scatter_flush(dl_scatter *s);
 extern void dl_scatter_mean(const dl_scatter *s, double *mean);
 /* the sample covariance (n - 1) as a full d x d matrix; cov may be s->scatter */
 extern dl_status dl_scatter_covariance(dl_scatter *s, double *cov);
-
-/*
- * The k largest eigenvalues of the symmetric d x d matrix a (destroyed),
- * descending, and their eigenvectors as the rows of vectors (k x d), signs
- * fixed as above.
- */
-extern dl_status dl_sym_eigen_top(int d, double *a, int k, double *values, double *vectors);
 
 typedef struct dl_pca
 {

@@ -241,37 +241,6 @@ jsonb_arg_text(FunctionCallInfo fcinfo, int i, const char *dflt)
 	return JsonbToCString(NULL, &j->root, VARSIZE(j));
 }
 
-/*
- * Whether warm_start may copy layer a's parameters into layer b: the same
- * type, shapes and counts, and the same sizes where equal counts can hide a
- * different layout (kernel 3x1 or 1x3; 2 heads of 4 or 4 of 2).  The
- * trainable count too: a learned positional table is not a sinusoidal one,
- * which would keep the learned values frozen.  Rates, epsilons and the
- * like may change.
- */
-/* the dimensions past ndim are not meaningful */
-static bool
-same_shape(const dl_shape *a, const dl_shape *b)
-{
-	return a->ndim == b->ndim && memcmp(a->dim, b->dim, sizeof(int) * a->ndim) == 0;
-}
-
-static bool
-same_weights_layout(const dl_layer *a, const dl_layer *b)
-{
-	const dl_layer_spec *x = &a->spec;
-	const dl_layer_spec *y = &b->spec;
-
-	return x->type == y->type && a->n_params == b->n_params &&
-		a->n_trainable == b->n_trainable &&
-		same_shape(&a->in_shape, &b->in_shape) && same_shape(&a->out_shape, &b->out_shape) &&
-		x->units == y->units && x->filters == y->filters &&
-		memcmp(x->kernel, y->kernel, sizeof(x->kernel)) == 0 &&
-		x->heads == y->heads && x->key_dim == y->key_dim && x->ff_dim == y->ff_dim &&
-		x->input_dim == y->input_dim && x->output_dim == y->output_dim &&
-		x->use_bias == y->use_bias;
-}
-
 /* feeds the training rows of the spool to a preprocessing fit */
 typedef struct PrepPass
 {
@@ -363,7 +332,7 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 					 errmsg("warm_start model \"%s\" has a different architecture (%zu parameters, this one %zu)",
 							opts->warm_start, ws->m.net.n_params, model->net.n_params)));
 		for (int i = 0; i < model->net.n_layers; i++)
-			if (!same_weights_layout(&ws->m.net.layers[i], &model->net.layers[i]))
+			if (!dl_layer_same_layout(&ws->m.net.layers[i], &model->net.layers[i]))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("warm_start model \"%s\" differs from this one at layer %d", opts->warm_start, i + 1)));

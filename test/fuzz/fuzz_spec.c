@@ -89,7 +89,7 @@ check_complete(const dl_layer_spec *specs, int n, dl_task task, int n_out, dl_lo
 		const dl_layer_spec *last = &copy[nc - 1];
 
 		if (n_errors != 0 || nc < n || nc > n + 1 || nc > DL_MAX_LAYERS ||
-			last->type != DL_LAYER_DENSE || last->units != n_out || !last->activation_given)
+			last->type != DL_LAYER_DENSE || last->dense.units != n_out || !last->dense.activation_given)
 			__builtin_trap();
 		check_round_trip(copy, nc);
 	}

@@ -23,9 +23,9 @@ spec_dense(int units, dl_activation a)
 	dl_layer_spec s;
 
 	dl_layer_spec_defaults(&s, DL_LAYER_DENSE);
-	s.units = units;
-	s.activation = a;
-	s.activation_given = true;
+	s.dense.units = units;
+	s.dense.activation = a;
+	s.dense.activation_given = true;
 	return s;
 }
 
@@ -43,8 +43,8 @@ spec_act(dl_activation a, float alpha)
 {
 	dl_layer_spec s = spec_of(DL_LAYER_ACTIVATION);
 
-	s.activation = a;
-	s.alpha = alpha;
+	s.act.activation = a;
+	s.act.alpha = alpha;
 	return s;
 }
 
@@ -53,7 +53,7 @@ spec_dropout(float rate)
 {
 	dl_layer_spec s = spec_of(DL_LAYER_DROPOUT);
 
-	s.rate = rate;
+	s.dropout.rate = rate;
 	return s;
 }
 
@@ -63,15 +63,15 @@ spec_conv2d(int filters, int kh, int kw, int sh, int sw, dl_padding pad, int dh,
 {
 	dl_layer_spec s = spec_of(DL_LAYER_CONV2D);
 
-	s.filters = filters;
-	s.kernel[0] = kh;
-	s.kernel[1] = kw;
-	s.stride[0] = sh;
-	s.stride[1] = sw;
-	s.padding = pad;
-	s.dilation[0] = dh;
-	s.dilation[1] = dw;
-	s.activation = a;
+	s.conv.filters = filters;
+	s.conv.kernel[0] = kh;
+	s.conv.kernel[1] = kw;
+	s.conv.stride[0] = sh;
+	s.conv.stride[1] = sw;
+	s.conv.padding = pad;
+	s.conv.dilation[0] = dh;
+	s.conv.dilation[1] = dw;
+	s.conv.activation = a;
 	return s;
 }
 
@@ -80,12 +80,12 @@ spec_conv1d(int filters, int k, int stride, dl_padding pad, int dilation, dl_act
 {
 	dl_layer_spec s = spec_of(DL_LAYER_CONV1D);
 
-	s.filters = filters;
-	s.kernel[0] = k;
-	s.stride[0] = stride;
-	s.padding = pad;
-	s.dilation[0] = dilation;
-	s.activation = a;
+	s.conv.filters = filters;
+	s.conv.kernel[0] = k;
+	s.conv.stride[0] = stride;
+	s.conv.padding = pad;
+	s.conv.dilation[0] = dilation;
+	s.conv.activation = a;
 	return s;
 }
 
@@ -95,10 +95,10 @@ spec_pool(dl_layer_type t, int p0, int p1, int s0, int s1)
 {
 	dl_layer_spec s = spec_of(t);
 
-	s.pool[0] = p0;
-	s.pool[1] = p1;
-	s.stride[0] = s0;
-	s.stride[1] = s1;
+	s.pool.pool[0] = p0;
+	s.pool.pool[1] = p1;
+	s.pool.stride[0] = s0;
+	s.pool.stride[1] = s1;
 	return s;
 }
 
@@ -108,8 +108,8 @@ spec_rnn(dl_layer_type t, int units, bool return_sequences)
 {
 	dl_layer_spec s = spec_of(t);
 
-	s.units = units;
-	s.return_sequences = return_sequences;
+	s.rnn.units = units;
+	s.rnn.return_sequences = return_sequences;
 	return s;
 }
 

@@ -1,4 +1,5 @@
 /* test/unit/suites.h — the unit-test suites, one line each, run in this order */
+SUITE(suite_blas)
 SUITE(suite_moments)
 SUITE(suite_comoments)
 SUITE(suite_sketch)

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "linalg.h"
 
 /* data set A: 24 rows, 3 classes of 8; columns: informative, noise,
  * constant 5, constant within classes, all zero, weakly informative */

@@ -159,7 +159,7 @@ build_small(dl_model *m, bool with_scaler)
 	set_feature(&m->features[0], "x", DL_FEATURE_NUMBER, 1, 0, 0);
 	m->n_inputs = 1;
 	dl_layer_spec_defaults(&spec, DL_LAYER_DENSE);
-	spec.units = 1;
+	spec.dense.units = 1;
 	CHECK_STATUS(dl_network_init(&m->net, &spec, 1, &in), DL_OK);
 	m->net.params[0] = 2.0f;
 	m->net.params[1] = -1.0f;
@@ -430,7 +430,7 @@ test_round_trip(void)
 		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
 		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
 		check_same_model(&m, &back);
-		CHECK(back.net.layers[0].spec.return_sequences && !back.net.layers[1].spec.return_sequences);
+		CHECK(back.net.layers[0].spec.rnn.return_sequences && !back.net.layers[1].spec.rnn.return_sequences);
 		save_seed("rnn", blob, len);
 		for (int i = 0; i < 36; i++)
 			x[i] = (float) th_rand_normal(&st);
@@ -471,7 +471,7 @@ test_round_trip(void)
 		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
 		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
 		check_same_model(&m, &back);
-		CHECK(back.net.layers[0].spec.bidirectional && back.net.layers[0].spec.return_sequences);
+		CHECK(back.net.layers[0].spec.rnn.bidirectional && back.net.layers[0].spec.rnn.return_sequences);
 		dl_model_free(&back);
 		/* the record: type 15, units 5, flags 3 */
 		for (size_t i = 0; i + 9 <= len && !at; i++)
@@ -530,9 +530,10 @@ test_round_trip(void)
 		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
 		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
 		check_same_model(&m, &back);
-		CHECK(back.net.layers[3].spec.key_dim == 2 && back.net.layers[3].spec.ff_dim == 24 &&
-			  back.net.layers[3].spec.norm_first && back.net.layers[1].spec.causal &&
-			  !back.net.layers[1].spec.use_bias && back.net.layers[2].spec.learned);
+		CHECK(back.net.layers[3].spec.attention.key_dim == 2 &&
+			  back.net.layers[3].spec.attention.ff_dim == 24 &&
+			  back.net.layers[3].spec.attention.norm_first && back.net.layers[1].spec.attention.causal &&
+			  !back.net.layers[1].spec.attention.use_bias && back.net.layers[2].spec.posenc.learned);
 		/* the planned specs print their resolved sizes */
 		json = dl_layers_to_json(&back.net.layers[3].spec, 1);
 		CHECK(strstr(json, "\"key_dim\":2") && strstr(json, "\"ff_dim\":24"));
@@ -653,7 +654,7 @@ test_round_trip(void)
 			}
 		}
 		dl_free(blob);
-		m.net.layers[1].spec.key_dim = 0;
+		m.net.layers[1].spec.attention.key_dim = 0;
 		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
 		CHECK(strstr(th_last_message, "not resolved sizes") != NULL);
 		dl_model_free(&m);
@@ -674,8 +675,8 @@ test_round_trip(void)
 	m.labels = dl_alloc(2 * sizeof(char *));
 	m.labels[0] = model_strdup("false");
 	m.labels[1] = model_strdup("");		/* an empty text label is a label */
-	m.net.layers[0].spec.activation = DL_ACT_SIGMOID;
-	m.net.layers[0].spec.activation_given = true;
+	m.net.layers[0].spec.dense.activation = DL_ACT_SIGMOID;
+	m.net.layers[0].spec.dense.activation_given = true;
 	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
 	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
 	check_same_model(&m, &back);
@@ -1116,9 +1117,9 @@ test_writer_checks(void)
 	m.features[0].name[0] = '\0';
 	WRITE_FAILS("the name of feature 1 has 0 bytes");
 	m.features[0].name[0] = 'a';
-	m.net.layers[6].spec.alpha = NAN;
+	m.net.layers[6].spec.act.alpha = NAN;
 	WRITE_FAILS("layer 7 (activation) has alpha nan");
-	m.net.layers[6].spec.alpha = 0.3f;
+	m.net.layers[6].spec.act.alpha = 0.3f;
 	{
 		dl_scaler  *s = m.scaler;
 
@@ -1355,7 +1356,7 @@ test_probe(void)
 	m.net.params[12 + 9] = 3e38f;
 	m.net.params[12 + 10] = 3e38f;
 	CHECK_STATUS(dl_model_probe(&m), DL_OK);	/* 3e38 each: finite, softmax is fine */
-	m.net.layers[0].spec.activation = DL_ACT_LINEAR;
+	m.net.layers[0].spec.dense.activation = DL_ACT_LINEAR;
 	for (int i = 0; i < 12; i++)
 		m.net.params[i] = 0.0f;
 	for (int i = 0; i < 9; i++)
@@ -1372,9 +1373,9 @@ test_probe(void)
 		build_small(&m, false);
 		dl_network_free(&m.net);
 		dl_layer_spec_defaults(&specs[0], DL_LAYER_DENSE);
-		specs[0].units = 2;
+		specs[0].dense.units = 2;
 		dl_layer_spec_defaults(&specs[1], DL_LAYER_DENSE);
-		specs[1].units = 1;
+		specs[1].dense.units = 1;
 		CHECK_STATUS(dl_network_init(&m.net, specs, 2, &in), DL_OK);
 		CHECK(m.net.n_params == 4 + 3);
 		for (int i = 0; i < 7; i++)

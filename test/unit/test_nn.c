@@ -330,9 +330,9 @@ test_grad_dense(void)
 	{
 		dl_layer_spec s[2] = {spec_dense(4, DL_ACT_TANH), spec_dense(3, DL_ACT_LINEAR)};
 
-		s[0].use_bias = false;
+		s[0].dense.use_bias = false;
 		gradcheck_net("no bias", s, 2, shape1(3), 4, 0, 0, 2e-3, 210);
-		s[0].use_bias = true;
+		s[0].dense.use_bias = true;
 		gradcheck_net("sequence", s, 2, shape2(3, 2), 4, 0, 0, 2e-3, 211);
 	}
 	th_end();
@@ -378,7 +378,7 @@ test_grad_shape_layers(void)
 		dl_layer_spec s[4] = {spec_of(DL_LAYER_RESHAPE), spec_dense(2, DL_ACT_SIGMOID),
 		spec_of(DL_LAYER_FLATTEN), spec_dense(1, DL_ACT_LINEAR)};
 
-		s[0].target = shape2(-1, 3);
+		s[0].reshape.target = shape2(-1, 3);
 		gradcheck_net("reshape, flatten", s, 4, shape1(6), 3, 0, 0, 2e-3, 410);
 	}
 	th_end();
@@ -449,7 +449,7 @@ test_grad_conv(void)
 		{
 			dl_layer_spec s[1] = {spec_conv2d(2, 3, 3, 1, 1, DL_PAD_SAME, 2, 2, DL_ACT_LINEAR)};
 
-			s[0].use_bias = false;
+			s[0].conv.use_bias = false;
 			gradcheck_net("conv2d dilation 2 same no bias", s, 1, shape3(2, 7, 6), 2, 0, 0, 2e-3, 702);
 		}
 		{
@@ -474,7 +474,7 @@ test_grad_conv(void)
 		s[0] = spec_conv2d(2, 4, 3, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_GELU);
 		gradcheck_net("conv2d one channel same even kernel", s, 1, shape3(1, 5, 6), 2, 0, 0, 2e-3, 706);
 		s[0] = spec_conv2d(2, 3, 5, 1, 1, DL_PAD_SAME, 1, 1, DL_ACT_LINEAR);
-		s[0].use_bias = false;
+		s[0].conv.use_bias = false;
 		gradcheck_net("conv2d one channel same, kernel wider than the image", s, 1, shape3(1, 4, 3), 2, 0, 0,
 					  2e-3, 707);
 	}
@@ -487,7 +487,7 @@ test_grad_conv(void)
 		dl_layer_spec s[2] = {spec_conv1d(4, 2, 1, DL_PAD_VALID, 1, DL_ACT_GELU),
 		spec_conv1d(2, 3, 1, DL_PAD_SAME, 1, DL_ACT_LINEAR)};
 
-		s[1].use_bias = false;
+		s[1].conv.use_bias = false;
 		gradcheck_net("conv1d stacked", s, 2, shape2(6, 2), 2, 0, 0, 2e-3, 711);
 	}
 	th_end();
@@ -589,7 +589,7 @@ test_grad_rnn(void)
 		dl_layer_spec seq = spec_rnn(types[i], 2, true);
 		char		name[64];
 
-		last.bidirectional = seq.bidirectional = true;
+		last.rnn.bidirectional = seq.rnn.bidirectional = true;
 		snprintf(name, sizeof(name), "bidirectional %s last", dl_layer_type_name(types[i]));
 		gradcheck_net(name, &last, 1, shape2(4, 2), 3, 0, 0, 2e-3, 850 + i);
 		snprintf(name, sizeof(name), "bidirectional %s sequences, stacked, ce", dl_layer_type_name(types[i]));
@@ -812,8 +812,8 @@ test_embedding(void)
 	dl_workspace *ws;
 
 	th_begin("embedding: lookup, gradients into the rows used, ids checked with their row and the vocabulary");
-	e.input_dim = 5;
-	e.output_dim = 2;
+	e.embedding.input_dim = 5;
+	e.embedding.output_dim = 2;
 	{
 		/* repeated ids accumulate; dense and conv1d after it see (T, D) */
 		dl_layer_spec s[3] = {e, spec_conv1d(3, 2, 1, DL_PAD_SAME, 1, DL_ACT_TANH),
@@ -893,13 +893,13 @@ conv_matches_ref(dl_layer_spec spec, dl_shape in, int n, uint64_t *st)
 		return false;
 	dl_network_predict(&net, ws, x, n, y);
 	dl_conv_geometry(&net.layers[0], &g);
-	nw = net.n_params - (spec.use_bias ? spec.filters : 0);
+	nw = net.n_params - (spec.conv.use_bias ? spec.conv.filters : 0);
 	if (spec.type == DL_LAYER_CONV2D)
-		dl_conv2d_ref(ref, x, net.params, spec.use_bias ? net.params + nw : NULL, n, &g);
+		dl_conv2d_ref(ref, x, net.params, spec.conv.use_bias ? net.params + nw : NULL, n, &g);
 	else
-		dl_conv1d_ref(ref, x, net.params, spec.use_bias ? net.params + nw : NULL, n, &g);
+		dl_conv1d_ref(ref, x, net.params, spec.conv.use_bias ? net.params + nw : NULL, n, &g);
 	/* the references have no activation; relu is the one fused into the convolution */
-	if (spec.activation == DL_ACT_RELU)
+	if (spec.conv.activation == DL_ACT_RELU)
 		for (size_t i = 0; i < nout; i++)
 			ref[i] = ref[i] > 0.0f ? ref[i] : 0.0f;
 	for (size_t i = 0; i < nout; i++)
@@ -915,9 +915,9 @@ conv_matches_ref(dl_layer_spec spec, dl_shape in, int n, uint64_t *st)
 
 		dl_shape_format(&in, buf, sizeof(buf));
 		th_fail(__FILE__, __LINE__, "%s on %s x %d: kernel [%d,%d] stride [%d,%d] dilation [%d,%d] %s differs by %g",
-				dl_layer_type_name(spec.type), buf, n, spec.kernel[0], spec.kernel[1], spec.stride[0],
-				spec.stride[1], spec.dilation[0], spec.dilation[1],
-				spec.padding == DL_PAD_SAME ? "same" : "valid", worst);
+				dl_layer_type_name(spec.type), buf, n, spec.conv.kernel[0], spec.conv.kernel[1],
+				spec.conv.stride[0], spec.conv.stride[1], spec.conv.dilation[0], spec.conv.dilation[1],
+				spec.conv.padding == DL_PAD_SAME ? "same" : "valid", worst);
 		return false;
 	}
 	return true;
@@ -958,7 +958,7 @@ test_conv_reference(void)
 							1 + (int) (th_rand_u64(&st) % 3), DL_ACT_LINEAR);
 			in = shape2(h, c);
 		}
-		s.use_bias = trial % 5 != 0;
+		s.conv.use_bias = trial % 5 != 0;
 		if (!conv_matches_ref(s, in, n, &st))
 			break;
 		compared++;
@@ -1101,7 +1101,7 @@ conv_pool_matches(dl_layer_spec conv, dl_layer_spec pool, dl_shape in, int n, fl
 	for (size_t i = 0; i < net.n_params; i++)
 		net.params[i] = (float) th_rand_normal(st);
 	dl_conv_geometry(&net.layers[0], &g);
-	dl_conv_geometry(&net.layers[1], &pg);
+	dl_pool_geometry(&net.layers[1], &pg);
 	nin = dl_shape_size(&in) * n;
 	nconv = dl_shape_size(&net.layers[0].out_shape) * n;
 	npool = dl_shape_size(&net.output_shape) * n;
@@ -1111,7 +1111,7 @@ conv_pool_matches(dl_layer_spec conv, dl_layer_spec pool, dl_shape in, int n, fl
 	dz = malloc(sizeof(float) * nconv);
 	dpool = random_floats(npool, 1.0, st);
 	col = malloc(sizeof(float) * dl_conv_col_size(&net.layers[0], n));
-	dl_conv2d_forward(y, NULL, x, net.params, net.params + nw, col, n, &g, conv.activation, 0.0f);
+	dl_conv2d_forward(y, NULL, x, net.params, net.params + nw, col, n, &g, conv.conv.activation, 0.0f);
 	dl_conv2d_sparse_limit = limit;
 	for (int pass = 0; pass < 2; pass++)
 	{
@@ -1121,9 +1121,9 @@ conv_pool_matches(dl_layer_spec conv, dl_layer_spec pool, dl_shape in, int n, fl
 	}
 	dl_maxpool2d_backward(dz, dpool, y, n, &pg);
 	dl_conv2d_backward(grads[0][0], grads[0][1], grads[0][2], dz, x, y, NULL, net.params, col, n,
-					   &g, conv.activation, 0.0f);
+					   &g, conv.conv.activation, 0.0f);
 	dl_conv2d_maxpool_backward(grads[1][0], grads[1][1], grads[1][2], dpool, &pg, x, y, NULL,
-							   net.params, col, n, &g, conv.activation, 0.0f);
+							   net.params, col, n, &g, conv.conv.activation, 0.0f);
 	same = memcmp(grads[0][0], grads[1][0], sizeof(float) * nin) == 0 &&
 		memcmp(grads[0][1], grads[1][1], sizeof(float) * nw) == 0 &&
 		memcmp(grads[0][2], grads[1][2], sizeof(float) * g.f) == 0;
@@ -1398,10 +1398,10 @@ spec_attn(dl_layer_type t, int heads, int key_dim, bool causal, float rate)
 {
 	dl_layer_spec s = spec_of(t);
 
-	s.heads = heads;
-	s.key_dim = key_dim;
-	s.causal = causal;
-	s.rate = rate;
+	s.attention.heads = heads;
+	s.attention.key_dim = key_dim;
+	s.attention.causal = causal;
+	s.attention.rate = rate;
 	return s;
 }
 
@@ -1410,9 +1410,9 @@ spec_transformer(int heads, int ff, dl_activation a, bool norm_first, bool causa
 {
 	dl_layer_spec s = spec_attn(DL_LAYER_TRANSFORMER_ENCODER, heads, 0, causal, rate);
 
-	s.ff_dim = ff;
-	s.activation = a;
-	s.norm_first = norm_first;
+	s.attention.ff_dim = ff;
+	s.attention.activation = a;
+	s.attention.norm_first = norm_first;
 	return s;
 }
 
@@ -1440,7 +1440,7 @@ test_birnn_reference(void)
 					fwd[3 * 5 * 4],
 					bwd[3 * 5 * 4];
 
-		bi.bidirectional = true;
+		bi.rnn.bidirectional = true;
 		if (!build_net(&net, &bi, 1, shape2(T, F), 31 + k) ||
 			!build_net(&single, &one, 1, shape2(T, F), 1))
 			continue;
@@ -1493,7 +1493,7 @@ test_grad_attention(void)
 	dl_layer_spec pe = spec_of(DL_LAYER_POSITIONAL_ENCODING);
 	dl_layer_spec learned = spec_of(DL_LAYER_POSITIONAL_ENCODING);
 
-	learned.learned = true;
+	learned.posenc.learned = true;
 	th_begin("gradients: attention (heads, causal mask, dropout, no bias), transformer_encoder (post-norm, norm_first), positional encodings");
 	gradcheck_net("attention 1 head", (dl_layer_spec[]) {spec_attn(DL_LAYER_ATTENTION, 1, 2, false, 0)},
 				  1, shape2(4, 3), 2, 0, 0, 2e-3, 1100);
@@ -1502,7 +1502,7 @@ test_grad_attention(void)
 	{
 		dl_layer_spec a = spec_attn(DL_LAYER_ATTENTION, 3, 0, false, 0);
 
-		a.use_bias = false;
+		a.attention.use_bias = false;
 		gradcheck_net("attention no bias, key_dim D / heads", &a, 1, shape2(3, 6), 2, 0, 0, 2e-3, 1102);
 	}
 	gradcheck_net("attention dropout 0.3 causal", (dl_layer_spec[]) {spec_attn(DL_LAYER_ATTENTION, 2, 2, true, 0.3f)},
@@ -1641,10 +1641,10 @@ test_attention_reference(void)
 				   *y,
 				   *ref;
 
-		s.use_bias = cases[c][5] != 0;
+		s.attention.use_bias = cases[c][5] != 0;
 		if (!build_net(&net, &s, 1, shape2(T, D), 7 + c))
 			continue;
-		CHECK(net.n_params == (size_t) 4 * D * H * K + (s.use_bias ? (size_t) 3 * H * K + D : 0));
+		CHECK(net.n_params == (size_t) 4 * D * H * K + (s.attention.use_bias ? (size_t) 3 * H * K + D : 0));
 		for (size_t i = 0; i < net.n_params; i++)
 			net.params[i] += (float) (0.2 * th_rand_normal(&st));
 		x = random_floats((size_t) n * T * D, 1.0, &st);
@@ -1655,8 +1655,8 @@ test_attention_reference(void)
 		dl_workspace_free(ws);
 		for (int r = 0; r < n; r++)
 		{
-			dl_attention_ref(ref, x + (size_t) r * T * D, net.params, T, D, H, K, s.causal,
-							 s.use_bias);
+			dl_attention_ref(ref, x + (size_t) r * T * D, net.params, T, D, H, K, s.attention.causal,
+							 s.attention.use_bias);
 			for (int i = 0; i < T * D; i++)
 				if (fabs(y[(size_t) r * T * D + i] - ref[i]) > 2e-5 * (1 + fabs(ref[i])))
 				{
@@ -1665,7 +1665,7 @@ test_attention_reference(void)
 					break;
 				}
 		}
-		if (s.causal)
+		if (s.attention.causal)
 		{
 			/* the first step attends to itself only: changing later steps leaves it alone */
 			float	   *x2 = malloc(sizeof(float) * T * D);
@@ -1673,7 +1673,7 @@ test_attention_reference(void)
 			memcpy(x2, x, sizeof(float) * T * D);
 			for (int i = D; i < T * D; i++)
 				x2[i] += 1.0f;
-			dl_attention_ref(ref, x2, net.params, T, D, H, K, true, s.use_bias);
+			dl_attention_ref(ref, x2, net.params, T, D, H, K, true, s.attention.use_bias);
 			for (int i = 0; i < D; i++)
 				CHECK_NEAR(ref[i], y[i], 2e-5 * (1 + fabs(y[i])));
 			free(x2);
@@ -1702,7 +1702,7 @@ test_attention_reference(void)
 
 		if (!build_net(&net, &s, 1, shape2(T, D), 11 + k))
 			continue;
-		CHECK(net.layers[0].spec.key_dim == D / H);
+		CHECK(net.layers[0].spec.attention.key_dim == D / H);
 		for (size_t i = 0; i < net.n_params; i++)
 			net.params[i] += (float) (0.2 * th_rand_normal(&st));
 		x = random_floats((size_t) n * T * D, 1.0, &st);
@@ -1759,22 +1759,23 @@ test_attention_shapes(void)
 	CHECK(strstr(th_last_message, "the model dimension 5 is not a multiple of heads (2); set key_dim") != NULL);
 	dl_network_free(&net);
 	/* heads and key_dim are each in range, their product is not: a range error as theirs */
-	s.heads = 1024;
-	s.key_dim = 1025;
+	s.attention.heads = 1024;
+	s.attention.key_dim = 1025;
 	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {4, 5}}), DL_EINVAL);
 	CHECK(strstr(th_last_message, "heads x key_dim is above 1048576") != NULL);
 	dl_network_free(&net);
-	s.heads = 2;
-	s.key_dim = 3;
+	s.attention.heads = 2;
+	s.attention.key_dim = 3;
 	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {4, 5}}), DL_OK);
 	CHECK(net.n_params == (size_t) 5 * 18 + 18 + 6 * 5 + 5);
 	CHECK(net.output_shape.ndim == 2 && net.output_shape.dim[0] == 4 && net.output_shape.dim[1] == 5);
 	dl_network_free(&net);
 	/* the encoder: ff_dim 4 D by default; relu and dropout 0.1 as PyTorch */
 	s = spec_of(DL_LAYER_TRANSFORMER_ENCODER);
-	CHECK(s.activation == DL_ACT_RELU && s.rate == 0.1f && s.heads == 1 && !s.norm_first);
+	CHECK(s.attention.activation == DL_ACT_RELU && s.attention.rate == 0.1f && s.attention.heads == 1 &&
+		  !s.attention.norm_first);
 	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {3, 8}}), DL_OK);
-	CHECK(net.layers[0].spec.ff_dim == 32 && net.layers[0].spec.key_dim == 8);
+	CHECK(net.layers[0].spec.attention.ff_dim == 32 && net.layers[0].spec.attention.key_dim == 8);
 	CHECK(net.n_params == (size_t) (4 * 64 + 3 * 8 + 8) + 4 * 8 + 2 * 8 * 32 + 32 + 8);
 	dl_network_free(&net);
 	/* the sinusoidal table is stored, not trained; a learned one is trained */
@@ -1784,7 +1785,7 @@ test_attention_shapes(void)
 	dl_network_init_params(&net, 1);
 	CHECK_NEAR(net.params[4], sin(1.0), 1e-7);
 	dl_network_free(&net);
-	s.learned = true;
+	s.posenc.learned = true;
 	CHECK_STATUS(dl_network_init(&net, &s, 1, &(dl_shape) {2, {3, 4}}), DL_OK);
 	CHECK(net.layers[0].n_trainable == 12);
 	dl_network_free(&net);
@@ -1839,9 +1840,9 @@ test_attention_buffers(void)
 
 		if (cases[c].type == DL_LAYER_TRANSFORMER_ENCODER)
 		{
-			s.ff_dim = cases[c].FF;
-			s.activation = cases[c].act;
-			s.norm_first = cases[c].norm_first;
+			s.attention.ff_dim = cases[c].FF;
+			s.attention.activation = cases[c].act;
+			s.attention.norm_first = cases[c].norm_first;
 		}
 		if (!build_net(&net, &s, 1, shape2(cases[c].T, cases[c].D), 300 + c))
 			continue;

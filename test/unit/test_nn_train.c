@@ -12,6 +12,7 @@
 #include <cblas.h>
 
 #include "nn_test_util.h"
+#include "../fuzz/layer_models.h"
 
 /* classification accuracy of net on data (argmax, or probability > 0.5) */
 static double
@@ -407,16 +408,16 @@ train_once(uint64_t seed, size_t *n_params, det_net kind, bool dropout)
 	dl_train_result res;
 	float	   *params = NULL;
 
-	emb[0].input_dim = 10;
-	emb[0].output_dim = 4;
-	tf[0].learned = true;
-	tf[1].heads = 2;
-	tf[1].ff_dim = 8;
-	tf[2].heads = 4;
-	tf[2].ff_dim = 5;
-	tf[2].causal = true;
-	tf[2].norm_first = true;
-	tf[1].rate = tf[2].rate = dropout ? 0.3f : 0.0f;
+	emb[0].embedding.input_dim = 10;
+	emb[0].embedding.output_dim = 4;
+	tf[0].posenc.learned = true;
+	tf[1].attention.heads = 2;
+	tf[1].attention.ff_dim = 8;
+	tf[2].attention.heads = 4;
+	tf[2].attention.ff_dim = 5;
+	tf[2].attention.causal = true;
+	tf[2].attention.norm_first = true;
+	tf[1].attention.rate = tf[2].attention.rate = dropout ? 0.3f : 0.0f;
 	data = (dl_dataset) {x, y, n, f, 3};
 	if (dl_split_rows(&data, 0.2, seed, true, &split) == DL_OK &&
 		build_net(&net, specs[kind], counts[kind], shapes[kind], seed))
@@ -565,8 +566,8 @@ test_init_interruptible(void)
 		CHECK(th_interrupt_checks >= 12);
 		dl_network_free(&net);
 	}
-	tokens[0].input_dim = 100000;
-	tokens[0].output_dim = 8;
+	tokens[0].embedding.input_dim = 100000;
+	tokens[0].embedding.output_dim = 8;
 	th_interrupt_checks = 0;
 	if (build_net(&net, tokens, 1, shape1(4), 1))
 	{
@@ -666,7 +667,7 @@ test_sinusoids_not_trained(void)
 		dl_train_result res;
 		float		before[5 * 4];
 
-		pos.learned = learned == 1;
+		pos.posenc.learned = learned == 1;
 		layers[0] = pos;
 		layers[1] = spec_of(DL_LAYER_ATTENTION);
 		layers[2] = spec_of(DL_LAYER_GLOBAL_AVGPOOL);
@@ -1201,8 +1202,8 @@ test_embedding_tokens(void)
 	dl_train_result res;
 
 	th_begin("train: embedding + global_avgpool learns whether a token occurs; a bad id is an error");
-	s[0].input_dim = 12;
-	s[0].output_dim = 8;
+	s[0].embedding.input_dim = 12;
+	s[0].embedding.output_dim = 8;
 	for (size_t i = 0; i < n; i++)
 	{
 		bool		has = false;
@@ -1365,11 +1366,11 @@ test_transformer_tasks(void)
 			make_first_last(x, y, n, 3);
 			make_first_last(xt, yt, nt, 4);
 		}
-		enc.heads = 2;
-		enc.ff_dim = 32;
-		enc.rate = 0.0f;
-		enc.norm_first = k == 1;
-		pos.learned = k == 1;
+		enc.attention.heads = 2;
+		enc.attention.ff_dim = 32;
+		enc.attention.rate = 0.0f;
+		enc.attention.norm_first = k == 1;
+		pos.posenc.learned = k == 1;
 		layers[0] = spec_dense(16, DL_ACT_LINEAR);
 		layers[1] = pos;
 		layers[2] = enc;
@@ -1398,6 +1399,64 @@ test_transformer_tasks(void)
 	th_end();
 }
 
+/*
+ * Every layer type (the fuzzer's templates) through dl_train with
+ * validation rows: the training workspace runs the prediction passes of
+ * the validation loss too, so it must hold each layer's prediction
+ * scratch as well as its training buffers (layernorm's and batchnorm's
+ * statistics live there when predicting).  Then the trained network
+ * predicts finite values through a one-row workspace.
+ */
+static void
+test_every_layer_trains(void)
+{
+	uint64_t	st = 77;
+
+	th_begin("train: every layer type trains with validation rows and predicts after");
+	for (int t = 0; t < N_LAYER_MODELS; t++)
+	{
+		const layer_model *lm = &layer_models[t];
+		dl_model	m;
+		size_t		n = 40;
+		int			d = (int) dl_shape_size(&lm->input);
+		float	   *x = malloc(sizeof(float) * n * d);
+		float	   *y = malloc(sizeof(float) * n);
+		float		out[3];
+		dl_dataset	data;
+		dl_split	split;
+		dl_train_options o;
+		dl_train_result res;
+		dl_workspace *ws;
+
+		CHECK_STATUS(build_layer_model(lm, &m), DL_OK);
+		for (size_t i = 0; i < n * d; i++)
+			x[i] = lm->type == DL_LAYER_EMBEDDING ? (float) (th_rand_u64(&st) % 5) :
+				(float) th_rand_normal(&st);
+		for (size_t i = 0; i < n; i++)
+			y[i] = (float) (i % 3);
+		data = (dl_dataset) {x, y, n, d, 3};
+		CHECK_STATUS(dl_split_rows(&data, 0.25, 5, true, &split), DL_OK);
+		CHECK(split.n_validation > 0);
+		dl_train_options_defaults(&o);
+		o.loss = DL_LOSS_CE;
+		o.batch_size = 8;
+		o.epochs = 2;
+		CHECK_STATUS(dl_train(&m.net, &o, &data, &split, NULL, NULL, &res), DL_OK);
+		if (!isfinite(res.validation_loss))
+			th_fail(__FILE__, __LINE__, "%s: validation loss %g", lm->name, res.validation_loss);
+		CHECK_STATUS(dl_workspace_create(&m.net, 1, false, &ws), DL_OK);
+		dl_network_predict(&m.net, ws, x, 1, out);
+		if (!(isfinite(out[0]) && isfinite(out[1]) && isfinite(out[2])))
+			th_fail(__FILE__, __LINE__, "%s: predicts %g %g %g", lm->name, out[0], out[1], out[2]);
+		dl_workspace_free(ws);
+		dl_split_free(&split);
+		dl_model_free(&m);
+		free(x);
+		free(y);
+	}
+	th_end();
+}
+
 void
 suite_nn_train(void)
 {
@@ -1420,6 +1479,7 @@ suite_nn_train(void)
 	test_sinusoids_not_trained();
 	test_split();
 	test_predict_paths();
+	test_every_layer_trains();
 	test_preprocess();
 	test_preprocess_large_offset();
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "linalg.h"
 
 static const double pca_x[10][4] = {
 	{2.5, 2.4, 1.0, 10.0},

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * test_spec.c
- *	  Parsing layers and options, the canonical layers JSON, and completing
- *	  the output layer (src/core/nn/spec.c).
+ *	  Parsing layers (the layer table: src/core/nn/layers.c and the family
+ *	  files) and options (spec.c), the canonical layers JSON, and completing
+ *	  the output layer (dense.c).
  *
  * Error tests check the status and what the message names (layer, key,
  * accepted values), since the message is the whole user interface here.
@@ -110,40 +111,40 @@ test_layers_each_key(void)
 	if (n == 10)
 	{
 		dl_layer_spec_defaults(&d, DL_LAYER_DENSE);
-		d.units = 64;
-		d.activation = DL_ACT_RELU;
-		d.activation_given = true;
+		d.dense.units = 64;
+		d.dense.activation = DL_ACT_RELU;
+		d.dense.activation_given = true;
 		CHECK(th_same_spec(&s[0], &d));
-		d.units = 8;
-		d.activation = DL_ACT_LEAKY_RELU;
-		d.alpha = 0.2f;
-		d.use_bias = false;
+		d.dense.units = 8;
+		d.dense.activation = DL_ACT_LEAKY_RELU;
+		d.dense.alpha = 0.2f;
+		d.dense.use_bias = false;
 		CHECK(th_same_spec(&s[1], &d));
 		dl_layer_spec_defaults(&d, DL_LAYER_DROPOUT);
-		d.rate = 0.25f;
+		d.dropout.rate = 0.25f;
 		CHECK(th_same_spec(&s[2], &d));
 		dl_layer_spec_defaults(&d, DL_LAYER_BATCHNORM);
-		d.epsilon = 0.001f;
-		d.momentum = 0.5f;
+		d.norm.epsilon = 0.001f;
+		d.norm.momentum = 0.5f;
 		CHECK(th_same_spec(&s[3], &d));
 		dl_layer_spec_defaults(&d, DL_LAYER_LAYERNORM);
-		d.epsilon = 1e-6f;
+		d.norm.epsilon = 1e-6f;
 		CHECK(th_same_spec(&s[4], &d));
 		dl_layer_spec_defaults(&d, DL_LAYER_RESHAPE);
-		d.target.ndim = 2;
-		d.target.dim[0] = 2;
-		d.target.dim[1] = -1;
+		d.reshape.target.ndim = 2;
+		d.reshape.target.dim[0] = 2;
+		d.reshape.target.dim[1] = -1;
 		CHECK(th_same_spec(&s[5], &d));
 		dl_layer_spec_defaults(&d, DL_LAYER_FLATTEN);
 		CHECK(th_same_spec(&s[6], &d));
 		dl_layer_spec_defaults(&d, DL_LAYER_ACTIVATION);
-		d.activation = DL_ACT_GELU;
+		d.act.activation = DL_ACT_GELU;
 		CHECK(th_same_spec(&s[7], &d));
 		dl_layer_spec_defaults(&d, DL_LAYER_BATCHNORM);
 		CHECK(th_same_spec(&s[8], &d));
 		/* the last dense may leave units and activation to the task */
 		dl_layer_spec_defaults(&d, DL_LAYER_DENSE);
-		CHECK(th_same_spec(&s[9], &d) && s[9].units == 0 && !s[9].activation_given);
+		CHECK(th_same_spec(&s[9], &d) && s[9].dense.units == 0 && !s[9].dense.activation_given);
 	}
 	dl_free(s);
 
@@ -157,14 +158,14 @@ test_layers_each_key(void)
 
 			snprintf(json, sizeof(json), "[{\"type\":\"activation\",\"activation\":\"%s\"}]", names[a]);
 			CHECK_STATUS(dl_parse_layers(json, &s, &n), DL_OK);
-			CHECK(n == 1 && s[0].activation == (dl_activation) a);
+			CHECK(n == 1 && s[0].act.activation == (dl_activation) a);
 			CHECK(strcmp(dl_activation_name((dl_activation) a), names[a]) == 0);
 			dl_free(s);
 		}
 	}
 	/* 10.0 is an integer; 256 layers are fine */
 	CHECK_STATUS(dl_parse_layers("[{\"type\":\"dense\",\"units\":10.0}]", &s, &n), DL_OK);
-	CHECK(n == 1 && s[0].units == 10);
+	CHECK(n == 1 && s[0].dense.units == 10);
 	dl_free(s);
 	{
 		size_t		cap = 256 * 24 + 8;
@@ -343,48 +344,48 @@ test_layers_conv(void)
 	if (n == 6)
 	{
 		dl_layer_spec_defaults(&d, DL_LAYER_CONV2D);
-		d.filters = 16;
-		d.kernel[0] = 3;
-		d.kernel[1] = 5;
-		d.stride[0] = d.stride[1] = 2;
-		d.padding = DL_PAD_SAME;
-		d.dilation[1] = 2;
-		d.activation = DL_ACT_RELU;
-		d.use_bias = false;
+		d.conv.filters = 16;
+		d.conv.kernel[0] = 3;
+		d.conv.kernel[1] = 5;
+		d.conv.stride[0] = d.conv.stride[1] = 2;
+		d.conv.padding = DL_PAD_SAME;
+		d.conv.dilation[1] = 2;
+		d.conv.activation = DL_ACT_RELU;
+		d.conv.use_bias = false;
 		CHECK(th_same_spec(&s[0], &d));
 		dl_layer_spec_defaults(&d, DL_LAYER_CONV1D);
-		d.filters = 4;
-		d.kernel[0] = 3;
-		CHECK(th_same_spec(&s[1], &d) && d.kernel[1] == 1 && d.stride[0] == 1);
+		d.conv.filters = 4;
+		d.conv.kernel[0] = 3;
+		CHECK(th_same_spec(&s[1], &d) && d.conv.kernel[1] == 1 && d.conv.stride[0] == 1);
 		dl_layer_spec_defaults(&d, DL_LAYER_MAXPOOL2D);
-		CHECK(th_same_spec(&s[2], &d) && d.pool[0] == 2 && d.pool[1] == 2 && d.stride[1] == 2);
+		CHECK(th_same_spec(&s[2], &d) && d.pool.pool[0] == 2 && d.pool.pool[1] == 2 && d.pool.stride[1] == 2);
 		dl_layer_spec_defaults(&d, DL_LAYER_AVGPOOL2D);
-		d.pool[0] = 3;
-		d.stride[0] = d.stride[1] = 1;
+		d.pool.pool[0] = 3;
+		d.pool.stride[0] = d.pool.stride[1] = 1;
 		CHECK(th_same_spec(&s[3], &d));
 		dl_layer_spec_defaults(&d, DL_LAYER_MAXPOOL1D);
-		d.pool[0] = 3;
-		d.stride[0] = 3;
-		CHECK(th_same_spec(&s[4], &d) && d.pool[1] == 1 && d.stride[1] == 1);
+		d.pool.pool[0] = 3;
+		d.pool.stride[0] = 3;
+		CHECK(th_same_spec(&s[4], &d) && d.pool.pool[1] == 1 && d.pool.stride[1] == 1);
 		dl_layer_spec_defaults(&d, DL_LAYER_GLOBAL_AVGPOOL);
 		CHECK(th_same_spec(&s[5], &d));
 	}
 	dl_free(s);
 	CHECK_STATUS(dl_parse_layers("[{\"type\":\"embedding\",\"input_dim\":50,\"output_dim\":8}]", &s, &n), DL_OK);
 	dl_layer_spec_defaults(&d, DL_LAYER_EMBEDDING);
-	d.input_dim = 50;
-	d.output_dim = 8;
+	d.embedding.input_dim = 50;
+	d.embedding.output_dim = 8;
 	CHECK(n == 1 && th_same_spec(&s[0], &d));
 	dl_free(s);
 	CHECK_STATUS(dl_parse_layers("[{\"type\":\"lstm\",\"units\":5,\"return_sequences\":true},"
 								 "{\"type\":\"gru\",\"units\":3}]", &s, &n), DL_OK);
 	dl_layer_spec_defaults(&d, DL_LAYER_LSTM);
-	d.units = 5;
-	d.return_sequences = true;
+	d.rnn.units = 5;
+	d.rnn.return_sequences = true;
 	CHECK(n == 2 && th_same_spec(&s[0], &d));
 	dl_layer_spec_defaults(&d, DL_LAYER_GRU);
-	d.units = 3;
-	CHECK(n == 2 && th_same_spec(&s[1], &d) && !s[1].return_sequences);
+	d.rnn.units = 3;
+	CHECK(n == 2 && th_same_spec(&s[1], &d) && !s[1].rnn.return_sequences);
 	dl_free(s);
 	CHECK_STATUS(dl_parse_layers("[{\"type\":\"positional_encoding\",\"encoding\":\"learned\"},"
 								 "{\"type\":\"attention\",\"heads\":4,\"key_dim\":8,\"causal\":true,"
@@ -397,24 +398,24 @@ test_layers_conv(void)
 	if (n == 4)
 	{
 		dl_layer_spec_defaults(&d, DL_LAYER_POSITIONAL_ENCODING);
-		d.learned = true;
+		d.posenc.learned = true;
 		CHECK(th_same_spec(&s[0], &d));
 		dl_layer_spec_defaults(&d, DL_LAYER_ATTENTION);
-		d.heads = 4;
-		d.key_dim = 8;
-		d.causal = true;
-		d.rate = 0.25f;
-		d.use_bias = false;
+		d.attention.heads = 4;
+		d.attention.key_dim = 8;
+		d.attention.causal = true;
+		d.attention.rate = 0.25f;
+		d.attention.use_bias = false;
 		CHECK(th_same_spec(&s[1], &d));
 		dl_layer_spec_defaults(&d, DL_LAYER_TRANSFORMER_ENCODER);
-		CHECK(th_same_spec(&s[2], &d) && d.rate == 0.1f && d.activation == DL_ACT_RELU &&
-			  d.heads == 1 && d.key_dim == 0 && d.ff_dim == 0);
-		d.heads = 2;
-		d.ff_dim = 64;
-		d.activation = DL_ACT_GELU;
-		d.norm_first = true;
-		d.rate = 0.0f;
-		d.epsilon = 1e-6f;
+		CHECK(th_same_spec(&s[2], &d) && d.attention.rate == 0.1f && d.attention.activation == DL_ACT_RELU &&
+			  d.attention.heads == 1 && d.attention.key_dim == 0 && d.attention.ff_dim == 0);
+		d.attention.heads = 2;
+		d.attention.ff_dim = 64;
+		d.attention.activation = DL_ACT_GELU;
+		d.attention.norm_first = true;
+		d.attention.rate = 0.0f;
+		d.attention.epsilon = 1e-6f;
 		CHECK(th_same_spec(&s[3], &d));
 	}
 	dl_free(s);
@@ -529,52 +530,57 @@ test_complete_output(void)
 	/* fill units and softmax for cross entropy */
 	s = layers("[{\"type\":\"dense\",\"units\":8,\"activation\":\"relu\"},{\"type\":\"dense\"}]", &n);
 	CHECK_STATUS(dl_complete_output(&s, &n, DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE), DL_OK);
-	CHECK(n == 2 && s[1].units == 3 && s[1].activation == DL_ACT_SOFTMAX && s[1].activation_given);
-	CHECK(s[0].units == 8 && s[0].activation == DL_ACT_RELU);
+	CHECK(n == 2 && s[1].dense.units == 3 && s[1].dense.activation == DL_ACT_SOFTMAX &&
+		  s[1].dense.activation_given);
+	CHECK(s[0].dense.units == 8 && s[0].dense.activation == DL_ACT_RELU);
 	dl_free(s);
 
 	/* sigmoid for BCE, linear for regression losses */
 	s = layers("[{\"type\":\"dense\"}]", &n);
 	CHECK_STATUS(dl_complete_output(&s, &n, DL_TASK_CLASSIFICATION, 1, DL_LOSS_BCE), DL_OK);
-	CHECK(n == 1 && s[0].units == 1 && s[0].activation == DL_ACT_SIGMOID);
+	CHECK(n == 1 && s[0].dense.units == 1 && s[0].dense.activation == DL_ACT_SIGMOID);
 	dl_free(s);
 	for (dl_loss l = DL_LOSS_MSE; l <= DL_LOSS_HUBER; l++)
 	{
 		s = layers("[{\"type\":\"dense\"}]", &n);
 		CHECK_STATUS(dl_complete_output(&s, &n, DL_TASK_REGRESSION, 1, l), DL_OK);
-		CHECK(n == 1 && s[0].units == 1 && s[0].activation == DL_ACT_LINEAR && s[0].activation_given);
+		CHECK(n == 1 && s[0].dense.units == 1 && s[0].dense.activation == DL_ACT_LINEAR &&
+			  s[0].dense.activation_given);
 		dl_free(s);
 	}
 
 	/* a last layer that is not dense gets a dense one after it */
 	s = layers("[{\"type\":\"dense\",\"units\":8,\"activation\":\"relu\"},{\"type\":\"dropout\",\"rate\":0.5}]", &n);
 	CHECK_STATUS(dl_complete_output(&s, &n, DL_TASK_CLASSIFICATION, 4, DL_LOSS_CE), DL_OK);
-	CHECK(n == 3 && s[2].type == DL_LAYER_DENSE && s[2].units == 4 && s[2].activation == DL_ACT_SOFTMAX);
-	CHECK(s[2].use_bias && s[1].type == DL_LAYER_DROPOUT);
+	CHECK(n == 3 && s[2].type == DL_LAYER_DENSE && s[2].dense.units == 4 &&
+		  s[2].dense.activation == DL_ACT_SOFTMAX);
+	CHECK(s[2].dense.use_bias && s[1].type == DL_LAYER_DROPOUT);
 	dl_free(s);
 
 	/* given values that agree are kept; sigmoid is fine for a regression */
 	s = layers("[{\"type\":\"dense\",\"units\":3,\"activation\":\"softmax\"}]", &n);
 	CHECK_STATUS(dl_complete_output(&s, &n, DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE), DL_OK);
-	CHECK(n == 1 && s[0].units == 3);
+	CHECK(n == 1 && s[0].dense.units == 3);
 	dl_free(s);
 	s = layers("[{\"type\":\"dense\",\"units\":1,\"activation\":\"sigmoid\"}]", &n);
 	CHECK_STATUS(dl_complete_output(&s, &n, DL_TASK_REGRESSION, 1, DL_LOSS_MSE), DL_OK);
-	CHECK(s[0].activation == DL_ACT_SIGMOID);
+	CHECK(s[0].dense.activation == DL_ACT_SIGMOID);
 	dl_free(s);
 
 	/* a last dense layer that contradicts the task is hidden: the output follows it */
 	s = layers("[{\"type\":\"dense\",\"units\":5}]", &n);
 	CHECK_STATUS(dl_complete_output(&s, &n, DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE), DL_OK);
-	CHECK(n == 2 && s[0].units == 5 && s[1].units == 3 && s[1].activation == DL_ACT_SOFTMAX);
+	CHECK(n == 2 && s[0].dense.units == 5 && s[1].dense.units == 3 &&
+		  s[1].dense.activation == DL_ACT_SOFTMAX);
 	dl_free(s);
 	s = layers("[{\"type\":\"dense\",\"units\":3,\"activation\":\"relu\"}]", &n);
 	CHECK_STATUS(dl_complete_output(&s, &n, DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE), DL_OK);
-	CHECK(n == 2 && s[0].activation == DL_ACT_RELU && s[1].units == 3 && s[1].activation == DL_ACT_SOFTMAX);
+	CHECK(n == 2 && s[0].dense.activation == DL_ACT_RELU && s[1].dense.units == 3 &&
+		  s[1].dense.activation == DL_ACT_SOFTMAX);
 	dl_free(s);
 	s = layers("[{\"type\":\"dense\",\"units\":8,\"activation\":\"tanh\"}]", &n);
 	CHECK_STATUS(dl_complete_output(&s, &n, DL_TASK_REGRESSION, 1, DL_LOSS_MSE), DL_OK);
-	CHECK(n == 2 && s[1].units == 1 && s[1].activation == DL_ACT_LINEAR);
+	CHECK(n == 2 && s[1].dense.units == 1 && s[1].dense.activation == DL_ACT_LINEAR);
 	dl_free(s);
 	COMPLETE_FAIL("[{\"type\":\"dense\",\"activation\":\"relu\"}]", DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE,
 				  "output layer of a cross_entropy model (one per class) and must use softmax, not relu");
@@ -596,7 +602,7 @@ test_complete_output(void)
 
 	/* a hidden dense without units (specs not from the parser) */
 	s = layers("[{\"type\":\"dense\",\"units\":2},{\"type\":\"dense\"}]", &n);
-	s[0].units = 0;
+	s[0].dense.units = 0;
 	th_clear_error();
 	CHECK_STATUS(dl_complete_output(&s, &n, DL_TASK_REGRESSION, 1, DL_LOSS_MSE), DL_EINVAL);
 	CHECK_MESSAGE("layer 1 (dense): \"units\" is required");
@@ -614,7 +620,7 @@ test_complete_output(void)
 		CHECK_MESSAGE("the layers end with a flatten layer, so a dense output layer is added", "makes 257 layers; at most 256");
 		many[DL_MAX_LAYERS - 1].type = DL_LAYER_DENSE;
 		CHECK_STATUS(dl_complete_output(&many, &n, DL_TASK_REGRESSION, 1, DL_LOSS_MSE), DL_OK);
-		CHECK(n == DL_MAX_LAYERS && many[n - 1].units == 1);
+		CHECK(n == DL_MAX_LAYERS && many[n - 1].dense.units == 1);
 		dl_free(many);
 	}
 	th_end();

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * activations.c
- *	  Element-wise activations and softmax: forward and backward passes,
- *	  and the bias + activation pass that follows a dense layer's sgemm.
+ *	  Element-wise activations and softmax: their names, forward and
+ *	  backward passes, the bias + activation pass that follows a dense
+ *	  layer's sgemm, and the activation layer.
  *
  * Backward passes use the output y = f(x) whenever the derivative can be
  * written with it (relu, sigmoid, tanh, softmax, leaky_relu with a
@@ -18,7 +19,7 @@
  */
 #include <math.h>
 
-#include "nn_kernels.h"
+#include "layers.h"
 
 #define GELU_K 0.7978845608028654f	/* sqrt(2 / pi) */
 #define GELU_C 0.044715f
@@ -216,3 +217,160 @@ dl_bias_act_forward(float *y, const float *b, size_t rows, int cols,
 	if (a != DL_ACT_LINEAR)
 		dl_act_forward(y, y, rows, cols, a, alpha);
 }
+
+/* ---- names ---- */
+
+static const dl_name_value activations[] = {
+	{"linear", DL_ACT_LINEAR},
+	{"relu", DL_ACT_RELU},
+	{"leaky_relu", DL_ACT_LEAKY_RELU},
+	{"sigmoid", DL_ACT_SIGMOID},
+	{"tanh", DL_ACT_TANH},
+	{"gelu", DL_ACT_GELU},
+	{"softmax", DL_ACT_SOFTMAX}
+};
+
+const char *
+dl_activation_name(dl_activation a)
+{
+	return dl_name_of(activations, DL_LENGTH(activations), (int) a);
+}
+
+const char *
+dl_activation_names(char *buf, size_t size)
+{
+	return dl_list_names(activations, DL_LENGTH(activations), buf, size);
+}
+
+dl_status
+dl_parse_activation(const dl_json *v, const char *subject, dl_activation *a)
+{
+	int			act;
+	dl_status	st = dl_want_name(v, subject, activations, DL_LENGTH(activations), &act);
+
+	if (st == DL_OK)
+		*a = (dl_activation) act;
+	return st;
+}
+
+/* ---- the activation layer ---- */
+
+enum
+{
+	K_ACTIVATION,
+	K_ALPHA
+};
+
+static const char *const activation_keys[] = {"activation", "alpha"};
+
+static void
+activation_defaults(dl_layer_spec *s)
+{
+	s->act.activation = DL_ACT_LINEAR;
+	s->act.alpha = 0.01f;
+}
+
+static dl_status
+activation_parse_key(dl_layer_spec *s, int key, const dl_json *v, const char *subject)
+{
+	if (key == K_ACTIVATION)
+		return dl_parse_activation(v, subject, &s->act.activation);
+	return dl_parse_alpha(v, subject, &s->act.alpha);
+}
+
+static dl_status
+activation_parse_done(dl_layer_spec *s, unsigned given, int pos, bool last)
+{
+	char		names[256];
+
+	if (!(given & (1u << K_ACTIVATION)))
+		return dl_error(DL_EINVAL, "layer %d (activation): \"activation\" is required; accepted values: %s",
+						pos, dl_activation_names(names, sizeof(names)));
+	return dl_parse_check_alpha(given & (1u << K_ALPHA), true, s->act.activation, pos,
+								"activation");
+}
+
+static void
+activation_to_json(dl_json_buf *b, const dl_layer_spec *s)
+{
+	dl_json_put_activation(b, s->act.activation, s->act.alpha);
+}
+
+/* the weights record: activation (u32), alpha (f32) */
+static void
+activation_write(dl_writer *w, const dl_layer_spec *s)
+{
+	dl_put_u32(w, (uint32_t) s->act.activation);
+	dl_put_f32(w, s->act.alpha);
+}
+
+static dl_status
+activation_read(dl_reader *r, dl_layer_spec *s)
+{
+	dl_status	st = dl_get_activation(r, &s->act.activation);
+
+	return st == DL_OK ? dl_get_f32(r, &s->act.alpha) : st;
+}
+
+static dl_status
+activation_check(const dl_layer_spec *s, int pos, dl_status bad)
+{
+	return dl_check_activation(s->act.activation, s->act.alpha, pos, "activation", bad);
+}
+
+static dl_status
+activation_plan(dl_layer *l, int pos, dl_status bad)
+{
+	return dl_plan_activation(l->spec.act.activation, pos, "activation", bad);
+}
+
+static dl_activation
+activation_activation(const dl_layer_spec *s, float *alpha)
+{
+	*alpha = s->act.alpha;
+	return s->act.activation;
+}
+
+static const float *
+activation_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
+{
+	int			cols = dl_last_dim(&l->out_shape);
+	dl_activation act = dl_pass_activation(c, l->spec.act.activation);
+
+	if (act == DL_ACT_LINEAR)
+		return x;
+	dl_act_forward(y, x, (size_t) c->n * dl_shape_size(&l->out_shape) / cols, cols, act,
+				   l->spec.act.alpha);
+	return y;
+}
+
+static float *
+activation_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx)
+{
+	int			cols = dl_last_dim(&l->out_shape);
+	dl_activation act = dl_pass_activation(c, l->spec.act.activation);
+
+	if (c->need_dx && act != DL_ACT_LINEAR)
+		dl_act_backward(dy, dy, c->lw->in, c->lw->out,
+						(size_t) c->n * dl_shape_size(&l->out_shape) / cols, cols, act,
+						l->spec.act.alpha);
+	return dy;
+}
+
+const dl_layer_ops dl_activation_ops = {
+	.name = "activation",
+	.keys = activation_keys,
+	.n_keys = DL_LENGTH(activation_keys),
+	.defaults = activation_defaults,
+	.parse_key = activation_parse_key,
+	.parse_done = activation_parse_done,
+	.to_json = activation_to_json,
+	.write = activation_write,
+	.read = activation_read,
+	.check = activation_check,
+	.plan = activation_plan,
+	.activation = activation_activation,
+	.loss_fuses = true,
+	.forward = activation_forward,
+	.backward = activation_backward
+};

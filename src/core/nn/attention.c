@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * attention.c
- *	  Multi-head self-attention, the transformer encoder layer and the
- *	  positional encodings, on sequences x (n, T, D).
+ *	  Multi-head self-attention and the transformer encoder layer, on
+ *	  sequences x (n, T, D).
  *
  * Parameter layouts (the weights format stores them):
  *
@@ -23,16 +23,19 @@
  *	  with ff(v) = W_2 drop(act(W_1 v + b_1)) + b_2 and the same dropout
  *	  rate everywhere, the attention weights included.
  *
- *	positional_encoding: a (T, D) table added to every row: learned
- *	  (trainable), or the sinusoids of "Attention is all you need", stored
- *	  with the model as non-trainable parameters (like batchnorm's running
- *	  statistics) so that prediction is a plain addition.
- *
  * Everything runs on sgemm: the projections over the whole batch (n T
  * rows), the two products of each head over its T steps.  The training
  * pass keeps what the backward pass needs in the layer's saved buffer
  * (attn_bufs below); prediction lays the same buffers out in the shared
  * scratch.
+ *
+ * The projections start Glorot-uniform each on its own (as Keras's
+ * MultiHeadAttention), the feed-forward as dense layers, the layernorms 1
+ * and 0.  The sizes left to the input (key_dim, ff_dim) are resolved by
+ * the plan and stored.  The weights record: heads, key_dim (u32 each),
+ * causal (u8), the dropout rate (f32); then attention use_bias (u8);
+ * transformer_encoder ff_dim, activation (u32 each), alpha (f32),
+ * norm_first (u8), epsilon (f32).
  *
  * src/core/nn/attention.c
  *
@@ -41,7 +44,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "nn_kernels.h"
+#include "layers.h"
 
 /* the dimensions of an attention or transformer layer */
 typedef struct attn_dims
@@ -64,19 +67,21 @@ typedef struct attn_dims
 static void
 dims_of(const dl_layer *l, attn_dims *d)
 {
+	const dl_attention_spec *s = &l->spec.attention;
+
 	d->T = l->in_shape.dim[0];
 	d->D = l->in_shape.dim[1];
-	d->H = l->spec.heads;
-	d->K = l->spec.key_dim;
+	d->H = s->heads;
+	d->K = s->key_dim;
 	d->transformer = l->spec.type == DL_LAYER_TRANSFORMER_ENCODER;
-	d->FF = d->transformer ? l->spec.ff_dim : 0;
-	d->causal = l->spec.causal;
-	d->bias = d->transformer || l->spec.use_bias;
-	d->norm_first = l->spec.norm_first;
-	d->rate = l->spec.rate;
-	d->epsilon = l->spec.epsilon;
-	d->act = l->spec.activation;
-	d->alpha = l->spec.alpha;
+	d->FF = d->transformer ? s->ff_dim : 0;
+	d->causal = s->causal;
+	d->bias = d->transformer || s->use_bias;
+	d->norm_first = s->norm_first;
+	d->rate = s->rate;
+	d->epsilon = s->epsilon;
+	d->act = s->activation;
+	d->alpha = s->alpha;
 }
 
 /*
@@ -186,8 +191,6 @@ dl_attn_saved_size(const dl_layer *l)
 	attn_dims	d;
 	attn_bufs	b;
 
-	if (l->spec.type != DL_LAYER_ATTENTION && l->spec.type != DL_LAYER_TRANSFORMER_ENCODER)
-		return 0;
 	dims_of(l, &d);
 	return carve_bufs(&b, NULL, 1, &d, d.rate > 0.0f, true);
 }
@@ -200,8 +203,6 @@ dl_attn_scratch_size(const dl_layer *l, bool training)
 	size_t		predict,
 				back;
 
-	if (l->spec.type != DL_LAYER_ATTENTION && l->spec.type != DL_LAYER_TRANSFORMER_ENCODER)
-		return 0;
 	dims_of(l, &d);
 	predict = carve_bufs(&b, NULL, 1, &d, false, false);
 	if (!training)
@@ -601,35 +602,6 @@ dl_attn_backward(const dl_layer *l, float *dx, float *dp, const float *dy,
 	}
 }
 
-/* ---- positional encoding ---- */
-
-void
-dl_sinusoids(float *table, int T, int D)
-{
-	for (int t = 0; t < T; t++)
-		for (int i = 0; i < D; i += 2)
-		{
-			double		w = pow(10000.0, -(double) i / D);
-
-			table[(size_t) t * D + i] = (float) sin(t * w);
-			if (i + 1 < D)
-				table[(size_t) t * D + i + 1] = (float) cos(t * w);
-		}
-}
-
-void
-dl_posenc_forward(float *y, const float *x, const float *table, int n, size_t size)
-{
-	for (int r = 0; r < n; r++)
-	{
-		const float *restrict xr = x + (size_t) r * size;
-		float	   *yr = y + (size_t) r * size;
-
-		for (size_t i = 0; i < size; i++)
-			yr[i] = xr[i] + table[i];
-	}
-}
-
 /* ---- the naive reference ---- */
 
 void
@@ -712,3 +684,418 @@ dl_attention_ref(float *y, const float *x, const float *p, int T, int D, int H, 
 			y[(size_t) i * D + e] = (float) acc;
 		}
 }
+
+/* ---- the layers ---- */
+
+enum
+{
+	K_ACTIVATION,
+	K_USE_BIAS,
+	K_ALPHA,
+	K_EPSILON,
+	K_HEADS,
+	K_KEY_DIM,
+	K_CAUSAL,
+	K_DROPOUT,
+	K_FF_DIM,
+	K_NORM_FIRST
+};
+
+/* every key, in the order messages list them; each type takes a subset */
+static const char *const all_keys[] = {
+	"activation", "use_bias", "alpha", "epsilon", "heads", "key_dim", "causal", "dropout",
+	"ff_dim", "norm_first"
+};
+
+static const char *const attention_keys[] = {"use_bias", "heads", "key_dim", "causal", "dropout"};
+static const char *const transformer_keys[] = {
+	"activation", "alpha", "epsilon", "heads", "key_dim", "causal", "dropout", "ff_dim",
+	"norm_first"
+};
+
+static void
+attention_defaults(dl_layer_spec *s)
+{
+	dl_attention_spec *a = &s->attention;
+
+	a->heads = 1;
+	a->use_bias = true;
+	a->activation = DL_ACT_LINEAR;
+	a->alpha = 0.01f;
+	a->epsilon = 1e-5f;
+}
+
+/* as PyTorch's nn.TransformerEncoderLayer */
+static void
+transformer_defaults(dl_layer_spec *s)
+{
+	attention_defaults(s);
+	s->attention.activation = DL_ACT_RELU;
+	s->attention.rate = 0.1f;
+}
+
+/* the value of key (of all_keys) */
+static dl_status
+attention_parse(dl_layer_spec *s, int key, const dl_json *v, const char *subject)
+{
+	dl_attention_spec *a = &s->attention;
+
+	switch (key)
+	{
+		case K_ACTIVATION:
+			return dl_parse_activation(v, subject, &a->activation);
+		case K_USE_BIAS:
+			return dl_want_bool(v, subject, &a->use_bias);
+		case K_ALPHA:
+			return dl_parse_alpha(v, subject, &a->alpha);
+		case K_EPSILON:
+			return dl_parse_epsilon(v, subject, &a->epsilon);
+		case K_HEADS:
+			return dl_want_int(v, subject, 1, DL_MAX_UNITS, &a->heads);
+		case K_KEY_DIM:
+			return dl_want_int(v, subject, 1, DL_MAX_UNITS, &a->key_dim);
+		case K_CAUSAL:
+			return dl_want_bool(v, subject, &a->causal);
+		case K_DROPOUT:
+			return dl_parse_rate(v, subject, &a->rate);
+		case K_FF_DIM:
+			return dl_want_int(v, subject, 1, DL_MAX_UNITS, &a->ff_dim);
+	}
+	return dl_want_bool(v, subject, &a->norm_first);
+}
+
+/* keys[key] as an index of all_keys */
+static int
+key_index(const char *const *keys, int key)
+{
+	for (int k = 0; k < DL_LENGTH(all_keys); k++)
+		if (strcmp(all_keys[k], keys[key]) == 0)
+			return k;
+	return -1;
+}
+
+static dl_status
+attention_parse_key(dl_layer_spec *s, int key, const dl_json *v, const char *subject)
+{
+	return attention_parse(s, key_index(attention_keys, key), v, subject);
+}
+
+static dl_status
+transformer_parse_key(dl_layer_spec *s, int key, const dl_json *v, const char *subject)
+{
+	return attention_parse(s, key_index(transformer_keys, key), v, subject);
+}
+
+/* transformer_keys: activation 0, alpha 1 */
+static dl_status
+transformer_parse_done(dl_layer_spec *s, unsigned given, int pos, bool last)
+{
+	return dl_parse_check_alpha(given & (1u << 1), given & (1u << 0), s->attention.activation,
+								pos, "transformer_encoder");
+}
+
+/* the keys both types write */
+static void
+attention_common_to_json(dl_json_buf *b, const dl_attention_spec *a)
+{
+	dl_json_put_int(b, "heads", a->heads);
+	/* 0: D / heads, from the input; a planned network's specs hold the size */
+	if (a->key_dim > 0)
+		dl_json_put_int(b, "key_dim", a->key_dim);
+	dl_json_put_bool(b, "causal", a->causal);
+	dl_json_put_float(b, "dropout", a->rate);
+}
+
+static void
+attention_to_json(dl_json_buf *b, const dl_layer_spec *s)
+{
+	attention_common_to_json(b, &s->attention);
+	dl_json_put_bool(b, "use_bias", s->attention.use_bias);
+}
+
+static void
+transformer_to_json(dl_json_buf *b, const dl_layer_spec *s)
+{
+	const dl_attention_spec *a = &s->attention;
+
+	attention_common_to_json(b, a);
+	if (a->ff_dim > 0)
+		dl_json_put_int(b, "ff_dim", a->ff_dim);
+	dl_json_put_activation(b, a->activation, a->alpha);
+	dl_json_put_bool(b, "norm_first", a->norm_first);
+	dl_json_put_float(b, "epsilon", a->epsilon);
+}
+
+static void
+attention_common_write(dl_writer *w, const dl_attention_spec *a)
+{
+	dl_put_u32(w, (uint32_t) a->heads);
+	dl_put_u32(w, (uint32_t) a->key_dim);
+	dl_put_bool(w, a->causal);
+	dl_put_f32(w, a->rate);
+}
+
+static void
+attention_write(dl_writer *w, const dl_layer_spec *s)
+{
+	attention_common_write(w, &s->attention);
+	dl_put_bool(w, s->attention.use_bias);
+}
+
+static void
+transformer_write(dl_writer *w, const dl_layer_spec *s)
+{
+	const dl_attention_spec *a = &s->attention;
+
+	attention_common_write(w, a);
+	dl_put_u32(w, (uint32_t) a->ff_dim);
+	dl_put_u32(w, (uint32_t) a->activation);
+	dl_put_f32(w, a->alpha);
+	dl_put_bool(w, a->norm_first);
+	dl_put_f32(w, a->epsilon);
+}
+
+static dl_status
+attention_common_read(dl_reader *r, dl_attention_spec *a)
+{
+	dl_status	st;
+
+	/* ranges below 1 and rates are dl_network_plan's to report */
+	if ((st = dl_get_count(r, DL_MAX_UNITS, "an attention's heads", &a->heads)) != DL_OK ||
+		(st = dl_get_count(r, DL_MAX_UNITS, "an attention's key_dim", &a->key_dim)) != DL_OK ||
+		(st = dl_get_bool(r, &a->causal)) != DL_OK ||
+		(st = dl_get_f32(r, &a->rate)) != DL_OK)
+		return st;
+	/* sizes are stored resolved (by the plan): 0 would be a second encoding */
+	if (a->key_dim == 0)
+		return dl_error(DL_EFORMAT, "invalid model: an attention's key_dim is 0");
+	return DL_OK;
+}
+
+static dl_status
+attention_read(dl_reader *r, dl_layer_spec *s)
+{
+	dl_status	st = attention_common_read(r, &s->attention);
+
+	return st == DL_OK ? dl_get_bool(r, &s->attention.use_bias) : st;
+}
+
+static dl_status
+transformer_read(dl_reader *r, dl_layer_spec *s)
+{
+	dl_attention_spec *a = &s->attention;
+	dl_status	st;
+
+	if ((st = attention_common_read(r, a)) != DL_OK ||
+		(st = dl_get_count(r, DL_MAX_UNITS, "a transformer's ff_dim", &a->ff_dim)) != DL_OK)
+		return st;
+	if (a->ff_dim == 0)
+		return dl_error(DL_EFORMAT, "invalid model: a transformer's ff_dim is 0");
+	if ((st = dl_get_activation(r, &a->activation)) != DL_OK ||
+		(st = dl_get_f32(r, &a->alpha)) != DL_OK ||
+		(st = dl_get_bool(r, &a->norm_first)) != DL_OK)
+		return st;
+	return dl_get_f32(r, &a->epsilon);
+}
+
+/* sizes are stored resolved (by the plan), so that a model has one encoding */
+static dl_status
+check_resolved(const dl_layer_spec *s, int pos, dl_status bad, bool transformer)
+{
+	const dl_attention_spec *a = &s->attention;
+
+	if (a->key_dim < 1 || (transformer && a->ff_dim < 1))
+		return dl_model_error(bad, "layer %d (%s) has key_dim %d and ff_dim %d, not resolved sizes",
+							  pos, dl_layer_type_name(s->type), a->key_dim, a->ff_dim);
+	return DL_OK;
+}
+
+static dl_status
+attention_check(const dl_layer_spec *s, int pos, dl_status bad)
+{
+	return check_resolved(s, pos, bad, false);
+}
+
+static dl_status
+transformer_check(const dl_layer_spec *s, int pos, dl_status bad)
+{
+	const dl_attention_spec *a = &s->attention;
+	dl_status	st;
+
+	if ((st = dl_check_activation(a->activation, a->alpha, pos, "transformer_encoder", bad)) != DL_OK ||
+		(st = check_resolved(s, pos, bad, true)) != DL_OK)
+		return st;
+	return dl_check_epsilon(a->epsilon, pos, "transformer_encoder", bad);
+}
+
+/*
+ * On (T, D), the output is the input's shape; key_dim 0 becomes D / heads
+ * and ff_dim 0 becomes 4 D in l->spec, so that the weights record the
+ * sizes used.  The parameters: W_qkv, W_o, their biases; the transformer's
+ * two layernorms and feed-forward after them.
+ */
+static dl_status
+attention_plan(dl_layer *l, int pos, dl_status bad)
+{
+	dl_attention_spec *s = &l->spec.attention;
+	const char *name = dl_layer_type_name(l->spec.type);
+	bool		tf = l->spec.type == DL_LAYER_TRANSFORMER_ENCODER;
+	size_t		d,
+				hk,
+				n;
+	dl_status	st;
+
+	if ((st = dl_plan_sequence(l, pos, bad)) != DL_OK)
+		return st;
+	d = (size_t) l->in_shape.dim[1];
+	if (s->heads < 1 || s->heads > DL_MAX_UNITS)
+		return dl_error(bad, "layer %d (%s): heads must be between 1 and %d", pos, name, DL_MAX_UNITS);
+	if (s->key_dim == 0)
+	{
+		if (d % s->heads != 0)
+			return dl_error(bad, "layer %d (%s): the model dimension %zu is not a multiple of heads (%d); set key_dim",
+							pos, name, d, s->heads);
+		s->key_dim = (int) d / s->heads;
+	}
+	if (s->key_dim < 1 || s->key_dim > DL_MAX_UNITS)
+		return dl_error(bad, "layer %d (%s): key_dim must be between 1 and %d", pos, name, DL_MAX_UNITS);
+	if (!(s->rate >= 0.0f && s->rate < 1.0f))
+		return dl_error(bad, "layer %d (%s): dropout must be at least 0 and below 1", pos, name);
+	hk = (size_t) s->heads * s->key_dim;
+	if (hk > DL_MAX_UNITS)
+		return dl_error(bad, "layer %d (%s): heads x key_dim is above %d", pos, name, DL_MAX_UNITS);
+	/* W_qkv, W_o and their biases */
+	n = d * 3 * hk + hk * d;
+	if (!tf)
+	{
+		if (s->activation != DL_ACT_LINEAR)
+			return dl_error(bad, "layer %d (attention): takes no activation", pos);
+		n += s->use_bias ? 3 * hk + d : 0;
+	}
+	else
+	{
+		if (s->ff_dim == 0)
+			s->ff_dim = d * 4 > DL_MAX_UNITS ? DL_MAX_UNITS : (int) d * 4;
+		if (s->ff_dim < 1 || s->ff_dim > DL_MAX_UNITS)
+			return dl_error(bad, "layer %d (transformer_encoder): ff_dim must be between 1 and %d",
+							pos, DL_MAX_UNITS);
+		if (!(s->epsilon > 0.0f))
+			return dl_error(bad, "layer %d (transformer_encoder): epsilon must be positive", pos);
+		if (!s->use_bias)
+			return dl_error(bad, "layer %d (transformer_encoder): always has biases", pos);
+		/* attention's biases, two layernorms, the feed-forward's two layers */
+		n += 3 * hk + d + 4 * d + 2 * d * (size_t) s->ff_dim + (size_t) s->ff_dim + d;
+	}
+	l->n_trainable = l->n_params = n;
+	return dl_plan_activation(s->activation, pos, name, bad);
+}
+
+static bool
+attention_same_layout(const dl_layer_spec *a, const dl_layer_spec *b)
+{
+	return a->attention.heads == b->attention.heads &&
+		a->attention.key_dim == b->attention.key_dim &&
+		a->attention.ff_dim == b->attention.ff_dim &&
+		a->attention.use_bias == b->attention.use_bias;
+}
+
+/*
+ * The query, key, value and output projections Glorot-uniform each on its
+ * own (as Keras's MultiHeadAttention; PyTorch draws Q, K and V as one
+ * matrix), biases 0; the feed-forward as dense layers (He before relu);
+ * layernorms 1 and 0.
+ */
+static void
+attention_init(const dl_network *net, int i, float *p, dl_rng *rng)
+{
+	const dl_layer *l = &net->layers[i];
+	attn_dims	dims;
+	int			d = l->in_shape.dim[1];
+	size_t		hk;
+	int			ff;
+	float	   *q = p;
+
+	dims_of(l, &dims);
+	hk = (size_t) dims.H * dims.K;
+	ff = dims.FF;
+	memset(p, 0, sizeof(float) * l->n_params);
+	for (int block = 0; block < 3; block++)
+		for (int e = 0; e < d; e++)
+			dl_init_weights(q + (size_t) e * 3 * hk + block * hk, hk, d, (double) hk,
+							DL_ACT_LINEAR, rng);
+	q += (size_t) d * 3 * hk + (dims.bias ? 3 * hk : 0);
+	dl_init_weights(q, hk * d, (double) hk, d, DL_ACT_LINEAR, rng);
+	q += hk * d + (dims.bias ? (size_t) d : 0);
+	if (!dims.transformer)
+		return;
+	for (int k = 0; k < d; k++)
+		q[k] = 1.0f;
+	q += 2 * (size_t) d;
+	dl_init_weights(q, (size_t) d * ff, d, ff, dims.act, rng);
+	q += (size_t) d * ff + ff;
+	dl_init_weights(q, (size_t) ff * d, ff, d, DL_ACT_LINEAR, rng);
+	q += (size_t) ff * d + d;
+	for (int k = 0; k < d; k++)
+		q[k] = 1.0f;
+}
+
+/* the scratch of a pass; kept for the backward pass: dl_attn_saved_size floats a row */
+static void
+attention_memory(const dl_layer *l, size_t max_batch, bool training, dl_layer_mem *m)
+{
+	m->scratch = dl_times(max_batch, dl_attn_scratch_size(l, training));
+	m->keep[0] = dl_times(max_batch, dl_attn_saved_size(l));
+}
+
+static const float *
+attention_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
+{
+	dl_attn_forward(l, y, c->lw ? c->lw->keep[0] : NULL, c->ws->scratch, x, c->p, c->n,
+					c->lw ? &c->ws->rng : NULL);
+	return y;
+}
+
+static float *
+attention_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx)
+{
+	dl_attn_backward(l, c->need_dx ? dx : NULL, c->g, dy, c->lw->in, c->p, c->lw->keep[0],
+					 c->ws->scratch, c->n);
+	return dx;
+}
+
+const dl_layer_ops dl_attention_ops = {
+	.name = "attention",
+	.keys = attention_keys,
+	.n_keys = DL_LENGTH(attention_keys),
+	.defaults = attention_defaults,
+	.parse_key = attention_parse_key,
+	.to_json = attention_to_json,
+	.write = attention_write,
+	.read = attention_read,
+	.check = attention_check,
+	.plan = attention_plan,
+	.same_layout = attention_same_layout,
+	.init = attention_init,
+	.memory = attention_memory,
+	.forward = attention_forward,
+	.backward = attention_backward
+};
+
+const dl_layer_ops dl_transformer_encoder_ops = {
+	.name = "transformer_encoder",
+	.keys = transformer_keys,
+	.n_keys = DL_LENGTH(transformer_keys),
+	.defaults = transformer_defaults,
+	.parse_key = transformer_parse_key,
+	.parse_done = transformer_parse_done,
+	.to_json = transformer_to_json,
+	.write = transformer_write,
+	.read = transformer_read,
+	.check = transformer_check,
+	.plan = attention_plan,
+	.same_layout = attention_same_layout,
+	.init = attention_init,
+	.memory = attention_memory,
+	.forward = attention_forward,
+	.backward = attention_backward
+};

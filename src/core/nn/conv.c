@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * conv.c
- *	  Convolution and pooling layers: conv2d (channels-first), conv1d
- *	  (channels-last), max and average pooling, global average pooling.
+ *	  Convolution layers, conv2d (channels-first) and conv1d
+ *	  (channels-last), with the strategies of conv2d's passes; and the
+ *	  window (kernel or pool) geometry and plan the pools share (pool.c).
  *
  * conv2d runs image by image: the image is unrolled (im2col) into a
  * (c kh kw, oh ow) matrix, and the product with the (f, c kh kw) weights
@@ -14,9 +15,19 @@
  * is a copy, cheap next to the products, and one image's matrix is all the
  * workspace holds.  A layer with one input channel at unit stride (the
  * first layer on images) has only kh kw taps: its product is too thin for
- * sgemm, and it runs as a direct convolution instead (see conv_direct).
+ * sgemm, and it runs as a direct convolution instead (conv_direct.c).
  * conv1d is channels-last, (t, c): its unrolled batch (n ot, k c) times
  * the (k c, f) weights is already its (n, ot, f) output, one sgemm.
+ * conv2d's backward pass chooses image by image: the sparse path for an
+ * image whose output gradient is mostly zeros (after relu and max
+ * pooling: conv_sparse.c), else im2col; it runs the backward pass of a
+ * max pool that follows it in the same image loop
+ * (dl_conv2d_maxpool_backward), a fusion the plan chooses.
+ *
+ * The weights record: filters (u32), kernel, stride (two u32 each),
+ * padding (u32), dilation (two u32), activation (u32), alpha (f32),
+ * use_bias (u8).  The weights are (f, c, kh, kw) for conv2d (PyTorch's
+ * layout), (k, c, f) for conv1d (Keras's), the bias (f) after them.
  *
  * src/core/nn/conv.c
  *
@@ -25,28 +36,21 @@
 #include <float.h>
 #include <string.h>
 
-#include "nn_kernels.h"
+#include "conv.h"
 
-static inline bool conv_direct(const dl_conv_geom *g);
 static void conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 							const dl_conv_geom *pg, const float *x, const float *y,
 							const float *z, const float *w, float *col, int n,
 							const dl_conv_geom *g, dl_activation a, float alpha);
-static inline bool conv_sparse_ok(const dl_conv_geom *g);
-static inline void sparse_plane(const dl_conv_geom *g, int *hp, int *wp);
 
 /* im2col's chunked copies (see there) */
 #define COPY_CHUNK 16
 #define COL_SLACK COPY_CHUNK
 
 void
-dl_conv_geometry(const dl_layer *l, dl_conv_geom *g)
+dl_window_geometry(dl_conv_geom *g, const dl_shape *in, const dl_shape *out,
+				   const int k[2], const int stride[2], const int dilation[2], dl_padding pad)
 {
-	const dl_layer_spec *s = &l->spec;
-	const dl_shape *in = &l->in_shape;
-	const dl_shape *out = &l->out_shape;
-	bool		pool = s->type != DL_LAYER_CONV2D && s->type != DL_LAYER_CONV1D;
-	const int  *k = pool ? s->pool : s->kernel;
 	long		total;
 
 	memset(g, 0, sizeof(*g));
@@ -60,10 +64,10 @@ dl_conv_geometry(const dl_layer *l, dl_conv_geom *g)
 		g->ow = out->dim[2];
 		g->kh = k[0];
 		g->kw = k[1];
-		g->sh = s->stride[0];
-		g->sw = s->stride[1];
-		g->dh = pool ? 1 : s->dilation[0];
-		g->dw = pool ? 1 : s->dilation[1];
+		g->sh = stride[0];
+		g->sw = stride[1];
+		g->dh = dilation[0];
+		g->dw = dilation[1];
 	}
 	else
 	{
@@ -76,10 +80,10 @@ dl_conv_geometry(const dl_layer *l, dl_conv_geom *g)
 		g->ow = out->dim[0];
 		g->kh = g->sh = g->dh = 1;
 		g->kw = k[0];
-		g->sw = s->stride[0];
-		g->dw = pool ? 1 : s->dilation[0];
+		g->sw = stride[0];
+		g->dw = dilation[0];
 	}
-	if (!pool && s->padding == DL_PAD_SAME)
+	if (pad == DL_PAD_SAME)
 	{
 		/* TensorFlow's split: the smaller half of the zeros goes before */
 		total = (long) (g->oh - 1) * g->sh + (long) g->dh * (g->kh - 1) + 1 - g->h;
@@ -89,35 +93,43 @@ dl_conv_geometry(const dl_layer *l, dl_conv_geom *g)
 	}
 }
 
+void
+dl_conv_geometry(const dl_layer *l, dl_conv_geom *g)
+{
+	const dl_conv_spec *s = &l->spec.conv;
+
+	dl_window_geometry(g, &l->in_shape, &l->out_shape, s->kernel, s->stride, s->dilation,
+					   s->padding);
+}
+
 size_t
 dl_conv_col_size(const dl_layer *l, size_t rows)
 {
 	dl_conv_geom g;
 	size_t		cols;
 
-	if (l->spec.type != DL_LAYER_CONV2D && l->spec.type != DL_LAYER_CONV1D)
-		return 0;
 	dl_conv_geometry(l, &g);
 	cols = (size_t) g.c * g.kh * g.kw * g.oh * g.ow;
-	if (l->spec.type == DL_LAYER_CONV1D)
+	/* conv1d (channels-last (T, F)) unrolls the whole batch */
+	if (l->in_shape.ndim == 2)
 		return __builtin_mul_overflow(cols, rows, &cols) ? SIZE_MAX : cols;
 	/* conv2d: one image at a time, and im2col's slack */
 	cols += COL_SLACK;
-	if (conv_direct(&g))
+	if (dl_conv_direct_ok(&g))
 	{
 		/* the direct path's padded image, wide gradient and padded input gradient */
 		size_t		planes = 3 * (size_t) (g.oh + g.kh - 1) * (g.ow + g.kw - 1);
 
 		cols = planes > cols ? planes : cols;
 	}
-	else if (conv_sparse_ok(&g))
+	else if (dl_conv_sparse_ok(&g))
 	{
 		/* the sparse path's two channels-last planes, then its two weight layouts */
 		int			hp,
 					wp;
 		size_t		planes;
 
-		sparse_plane(&g, &hp, &wp);
+		dl_conv_sparse_plane(&g, &hp, &wp);
 		planes = 2 * (size_t) hp * wp * g.c;
 		cols = planes > cols ? planes : cols;
 		cols += 2 * (size_t) g.f * g.c * g.kh * g.kw;
@@ -271,314 +283,6 @@ col2im(float *restrict dx, const float *restrict col, int rows, const dl_conv_ge
 	}
 }
 
-/*
- * The direct path: one input channel, unit stride and dilation (a first
- * layer on images).  There im2col's matrix has only kh kw rows, so the
- * product is thin and im2col, the product and the layout pass all stream
- * memory; a direct convolution reads the image from cache instead.
- *
- * The image is seen in its padded plane (hp, wp) = (oh + kh - 1, ow + kw
- * - 1).  Output (oy, ox) at flat position i = oy wp + ox of a "wide"
- * output then reads tap (ki, kj) at i + ki wp + kj: each tap is a shift of
- * one contiguous range, so the loops run over L = (oh - 1) wp + ow floats
- * without row boundaries, and the wp - ow positions past each output row
- * are computed and dropped (forward) or given a zero gradient (backward).
- * Those extra terms read pixels of the same padded plane, all of which the
- * convolution reads at unit stride and dilation, so they change nothing
- * unless an input is not finite, and then the output is not finite anyway.
- */
-static inline bool
-conv_direct(const dl_conv_geom *g)
-{
-	return g->c == 1 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1;
-}
-
-/* the padded plane of the direct path, and whether the image needs copying into it */
-static inline bool
-direct_plane(const dl_conv_geom *g, int *hp, int *wp)
-{
-	*hp = g->oh + g->kh - 1;
-	*wp = g->ow + g->kw - 1;
-	return g->pad_h != 0 || g->pad_w != 0 || *hp != g->h || *wp != g->w;
-}
-
-/* copies image x (h, w) into the zeroed padded plane xp (hp, wp) */
-static void
-pad_plane(float *restrict xp, const float *restrict x, int hp, int wp, const dl_conv_geom *g)
-{
-	memset(xp, 0, sizeof(float) * (size_t) hp * wp);
-	for (int iy = 0; iy < g->h && iy + g->pad_h < hp; iy++)
-	{
-		float	   *restrict d = xp + (size_t) (iy + g->pad_h) * wp + g->pad_w;
-		const float *restrict s = x + (size_t) iy * g->w;
-		int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
-
-		for (int j = 0; j < cols; j++)
-			d[j] = s[j];
-	}
-}
-
-/*
- * wide (L) = b + the taps w (kh, kw) over xp (hp, wp): one multiply-add
- * pass over the wide output per tap, all of it in the L1 cache.
- */
-static void
-direct_forward_plane(float *restrict wide, const float *restrict xp, const float *restrict w,
-					 float bias, size_t L, int wp, const dl_conv_geom *g)
-{
-	for (size_t i = 0; i < L; i++)
-		wide[i] = bias;
-	for (int ki = 0; ki < g->kh; ki++)
-		for (int kj = 0; kj < g->kw; kj++)
-		{
-			const float *restrict s = xp + (size_t) ki * wp + kj;
-			float		wt = w[ki * g->kw + kj];
-
-			for (size_t i = 0; i < L; i++)
-				wide[i] += wt * s[i];
-		}
-}
-
-/*
- * Sums in a fixed order that vectorizes: LANES running sums (independent
- * chains, so the adds overlap), added pairwise at the end.  A single
- * running sum would be one long chain of dependent adds, which the
- * compiler may not reorder without -ffast-math.
- */
-#define LANES 64
-
-static float
-dot_lanes(const float *restrict a, const float *restrict b, size_t n)
-{
-	float		acc[LANES] = {0};
-	float		tail = 0.0f;
-	size_t		i = 0;
-
-	for (; i + LANES <= n; i += LANES)
-		for (int j = 0; j < LANES; j++)
-			acc[j] += a[i + j] * b[i + j];
-	for (; i < n; i++)
-		tail += a[i] * b[i];
-	for (int width = LANES / 2; width > 0; width /= 2)
-		for (int j = 0; j < width; j++)
-			acc[j] += acc[j + width];
-	return acc[0] + tail;
-}
-
-static float
-sum_lanes(const float *restrict a, size_t n)
-{
-	float		acc[LANES] = {0};
-	float		tail = 0.0f;
-	size_t		i = 0;
-
-	for (; i + LANES <= n; i += LANES)
-		for (int j = 0; j < LANES; j++)
-			acc[j] += a[i + j];
-	for (; i < n; i++)
-		tail += a[i];
-	for (int width = LANES / 2; width > 0; width /= 2)
-		for (int j = 0; j < width; j++)
-			acc[j] += acc[j + width];
-	return acc[0] + tail;
-}
-
-/*
- * The nine dot products of a 3x3 filter's weight gradient at once: each
- * block of the gradient is loaded once for the nine shifts of the image,
- * where nine dot_lanes calls load it nine times (6 % of the benchmark's
- * epoch).  Each tap sums in TAP_LANES running sums, one vector (GCC's
- * vector extension: the compiler did not keep a 9 x 16 array of sums in
- * registers, and was then slower), added pairwise at the end, a fixed
- * order.
- */
-#define TAP_LANES 16
-
-typedef float tap_vec __attribute__((vector_size(TAP_LANES * sizeof(float))));
-
-static void
-dot_taps_3x3(float *restrict dwf, const float *restrict dz, const float *restrict img,
-			 size_t L, int wp)
-{
-	tap_vec		acc[9];
-	float		tail[9] = {0};
-	size_t		offs[9];
-	size_t		i = 0;
-
-	for (int t = 0; t < 9; t++)
-	{
-		offs[t] = (size_t) (t / 3) * wp + t % 3;
-		acc[t] = (tap_vec) {0};
-	}
-	for (; i + TAP_LANES <= L; i += TAP_LANES)
-	{
-		tap_vec		d;
-
-		memcpy(&d, dz + i, sizeof(d));
-#pragma GCC unroll 9
-		for (int t = 0; t < 9; t++)
-		{
-			tap_vec		x;
-
-			memcpy(&x, img + offs[t] + i, sizeof(x));
-			acc[t] += d * x;
-		}
-	}
-	for (; i < L; i++)
-		for (int t = 0; t < 9; t++)
-			tail[t] += dz[i] * img[offs[t] + i];
-	for (int t = 0; t < 9; t++)
-	{
-		float		lanes[TAP_LANES];
-
-		memcpy(lanes, &acc[t], sizeof(lanes));
-		for (int width = TAP_LANES / 2; width > 0; width /= 2)
-			for (int j = 0; j < width; j++)
-				lanes[j] += lanes[j + width];
-		dwf[t] += lanes[0] + tail[t];
-	}
-}
-
-static void
-conv2d_direct_forward(float *y, float *dst, const float *x, const float *w,
-					  const float *b, float *scratch, int n, const dl_conv_geom *g,
-					  dl_activation a, float alpha, bool fuse_relu)
-{
-	int			hp,
-				wp;
-	bool		pad = direct_plane(g, &hp, &wp);
-	size_t		L = (size_t) (g->oh - 1) * wp + g->ow;
-	size_t		ohw = (size_t) g->oh * g->ow;
-	int			taps = g->kh * g->kw;
-	float	   *xp = scratch;
-	float	   *wide = scratch + (pad ? (size_t) hp * wp : 0);
-
-	for (int r = 0; r < n; r++)
-	{
-		const float *xr = x + (size_t) r * g->h * g->w;
-
-		if (pad)
-			pad_plane(xp, xr, hp, wp, g);
-		for (int f = 0; f < g->f; f++)
-		{
-			float	   *restrict d = dst + ((size_t) r * g->f + f) * ohw;
-
-			direct_forward_plane(wide, pad ? xp : xr, w + (size_t) f * taps,
-								 b ? b[f] : 0.0f, L, wp, g);
-			for (int oy = 0; oy < g->oh; oy++)
-			{
-				const float *restrict s = wide + (size_t) oy * wp;
-				float	   *restrict dr = d + (size_t) oy * g->ow;
-
-				if (fuse_relu)
-					for (int ox = 0; ox < g->ow; ox++)
-						dr[ox] = s[ox] > 0.0f ? s[ox] : 0.0f;
-				else
-					for (int ox = 0; ox < g->ow; ox++)
-						dr[ox] = s[ox];
-			}
-		}
-	}
-	if (!fuse_relu && (a != DL_ACT_LINEAR || dst != y))
-		dl_act_forward(y, dst, (size_t) n * g->f * g->oh, g->ow, a, alpha);
-}
-
-/*
- * dy (n, f, oh, ow) already holds the pre-activation gradient.  Per image
- * and filter the gradient is laid out wide (zeros past each row), and then
- * each tap's weight gradient is its dot product with a shift of the padded
- * image, and the input gradient gets each tap's shifted multiple of it.
- */
-static void
-conv2d_direct_backward(float *dx, float *dw, const float *dy, const float *x,
-					   const float *w, float *scratch, int n, const dl_conv_geom *g)
-{
-	int			hp,
-				wp;
-	bool		pad = direct_plane(g, &hp, &wp);
-	size_t		L = (size_t) (g->oh - 1) * wp + g->ow;
-	size_t		ohw = (size_t) g->oh * g->ow;
-	size_t		plane = (size_t) hp * wp;
-	int			taps = g->kh * g->kw;
-	float	   *xp = scratch;
-	float	   *dzw = scratch + plane;
-	float	   *dxp = dzw + plane;
-	bool		taps3x3 = g->kh == 3 && g->kw == 3;
-
-	for (int r = 0; r < n; r++)
-	{
-		const float *xr = x + (size_t) r * g->h * g->w;
-		const float *img = xr;
-
-		if (pad)
-		{
-			pad_plane(xp, xr, hp, wp, g);
-			img = xp;
-		}
-		if (dx)
-			memset(dxp, 0, sizeof(float) * plane);
-		for (int f = 0; f < g->f; f++)
-		{
-			const float *dz = dy + ((size_t) r * g->f + f) * ohw;
-			float	   *dwf = dw + (size_t) f * taps;
-
-			for (int oy = 0; oy < g->oh; oy++)
-			{
-				float	   *restrict d = dzw + (size_t) oy * wp;
-				const float *restrict s = dz + (size_t) oy * g->ow;
-
-				for (int ox = 0; ox < g->ow; ox++)
-					d[ox] = s[ox];
-				for (int ox = g->ow; ox < wp; ox++)
-					d[ox] = 0.0f;
-			}
-			if (taps3x3)
-				dot_taps_3x3(dwf, dzw, img, L, wp);
-			for (int ki = 0; ki < g->kh; ki++)
-				for (int kj = 0; kj < g->kw; kj++)
-				{
-					size_t		off = (size_t) ki * wp + kj;
-
-					if (!taps3x3)
-						dwf[ki * g->kw + kj] += dot_lanes(dzw, img + off, L);
-					if (dx)
-					{
-						float	   *restrict d = dxp + off;
-						const float *restrict s = dzw;
-						float		wt = w[(size_t) f * taps + ki * g->kw + kj];
-
-						for (size_t i = 0; i < L; i++)
-							d[i] += wt * s[i];
-					}
-				}
-		}
-		if (dx)
-		{
-			float	   *dxr = dx + (size_t) r * g->h * g->w;
-
-			/* the image's part of the padded plane; pixels outside it (none at unit stride) get 0 */
-			memset(dxr, 0, sizeof(float) * g->h * g->w);
-			for (int iy = 0; iy < g->h && iy + g->pad_h < hp; iy++)
-			{
-				const float *restrict s = dxp + (size_t) (iy + g->pad_h) * wp + g->pad_w;
-				float	   *restrict d = dxr + (size_t) iy * g->w;
-				int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
-
-				for (int j = 0; j < cols; j++)
-					d[j] = s[j];
-			}
-		}
-	}
-}
-
-/*
- * The general path, image by image: col (c kh kw, oh ow) of one image, and
- * y_r (f, oh ow) = w (f, c kh kw) col is that image's output already in its
- * (f, oh, ow) layout, so no pass rearranges the batch.  One image's col
- * stays in the cache between its unrolling and its product; OpenBLAS
- * reaches the same speed on these products (K = c kh kw) image by image as
- * on the whole batch at once.
- */
 void
 dl_conv2d_forward(float *y, float *z, const float *x, const float *w,
 				  const float *b, float *col, int n,
@@ -592,9 +296,9 @@ dl_conv2d_forward(float *y, float *z, const float *x, const float *w,
 	/* relu needs no pre-activation: applied as the bias is added */
 	bool		fuse_relu = a == DL_ACT_RELU && !z;
 
-	if (conv_direct(g))
+	if (dl_conv_direct_ok(g))
 	{
-		conv2d_direct_forward(y, dst, x, w, b, col, n, g, a, alpha, fuse_relu);
+		dl_conv2d_direct_forward(y, dst, x, w, b, col, n, g, a, alpha, fuse_relu);
 		return;
 	}
 	for (int r = 0; r < n; r++)
@@ -628,34 +332,29 @@ dl_conv2d_forward(float *y, float *z, const float *x, const float *w,
 }
 
 /*
- * The sparse backward path.  After a max pool most of a convolution's
- * output gradient is 0 (a 2x2 pool passes at most one of each window's
- * four, and relu zeroes more): the dense products spend most of their work
- * multiplying zeros.  This path visits only the nonzero dz[f, oy, ox], and
- * for each adds its multiple of the input patch to the filter's weight
- * gradient and of the filter's weights to the input gradient's patch.
- *
- * To make those additions contiguous, the image and its input gradient are
- * laid out channels-last, (hp, wp, c), in a plane padded as the
- * convolution sees it, and the weights and their gradient as (f, kh, kw,
- * c): one row ki of a patch is then kw c consecutive floats in both (at
- * unit dilation along the width), kh vector multiply-adds per nonzero
- * each way.  No im2col matrix, no col2im.  The sums run in a fixed order
- * (filters, then positions, as dz is laid out), so results are
- * reproducible; they differ from the dense path's in rounding only.
+ * Sums in a fixed order that vectorizes: LANES running sums (independent
+ * chains, so the adds overlap), added pairwise at the end.  A single
+ * running sum would be one long chain of dependent adds, which the
+ * compiler may not reorder without -ffast-math.
  */
-static inline bool
-conv_sparse_ok(const dl_conv_geom *g)
-{
-	return !conv_direct(g) && g->dw == 1;
-}
+#define LANES 64
 
-/* the padded plane the sparse path lays the image out in: every pixel a patch reads */
-static inline void
-sparse_plane(const dl_conv_geom *g, int *hp, int *wp)
+static float
+sum_lanes(const float *restrict a, size_t n)
 {
-	*hp = (g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1;
-	*wp = (g->ow - 1) * g->sw + g->kw;
+	float		acc[LANES] = {0};
+	float		tail = 0.0f;
+	size_t		i = 0;
+
+	for (; i + LANES <= n; i += LANES)
+		for (int j = 0; j < LANES; j++)
+			acc[j] += a[i + j];
+	for (; i < n; i++)
+		tail += a[i];
+	for (int width = LANES / 2; width > 0; width /= 2)
+		for (int j = 0; j < width; j++)
+			acc[j] += acc[j + width];
+	return acc[0] + tail;
 }
 
 /*
@@ -668,131 +367,6 @@ sparse_plane(const dl_conv_geom *g, int *hp, int *wp)
  * most.
  */
 float		dl_conv2d_sparse_limit = 0.35f;
-
-/* image x (c, h, w) into xt (hp, wp, c), 0 where the plane is outside the image */
-static void
-to_channels_last(float *restrict xt, const float *restrict x, int hp, int wp,
-				 const dl_conv_geom *g)
-{
-	int			rows = g->h < hp - g->pad_h ? g->h : hp - g->pad_h;
-	int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
-
-	memset(xt, 0, sizeof(float) * (size_t) hp * wp * g->c);
-	for (int ci = 0; ci < g->c; ci++)
-		for (int iy = 0; iy < rows; iy++)
-		{
-			const float *restrict s = x + ((size_t) ci * g->h + iy) * g->w;
-			float	   *restrict d = xt + ((size_t) (iy + g->pad_h) * wp + g->pad_w) * g->c + ci;
-
-			for (int ix = 0; ix < cols; ix++)
-				d[(size_t) ix * g->c] = s[ix];
-		}
-}
-
-/* dx (c, h, w) = the image's part of dxt (hp, wp, c); pixels no patch reaches get 0 */
-static void
-from_channels_last(float *restrict dx, const float *restrict dxt, int hp, int wp,
-				   const dl_conv_geom *g)
-{
-	int			rows = g->h < hp - g->pad_h ? g->h : hp - g->pad_h;
-	int			cols = g->w < wp - g->pad_w ? g->w : wp - g->pad_w;
-
-	if (rows < g->h || cols < g->w)
-		memset(dx, 0, sizeof(float) * (size_t) g->c * g->h * g->w);
-	for (int ci = 0; ci < g->c; ci++)
-		for (int iy = 0; iy < rows; iy++)
-		{
-			const float *restrict s = dxt + ((size_t) (iy + g->pad_h) * wp + g->pad_w) * g->c + ci;
-			float	   *restrict d = dx + ((size_t) ci * g->h + iy) * g->w;
-
-			for (int ix = 0; ix < cols; ix++)
-				d[ix] = s[(size_t) ix * g->c];
-		}
-}
-
-/* w (f, c, kh, kw) -> wt (f, kh, kw, c) */
-static void
-weights_channels_last(float *restrict wt, const float *restrict w, const dl_conv_geom *g)
-{
-	int			taps = g->kh * g->kw;
-
-	for (int f = 0; f < g->f; f++)
-		for (int ci = 0; ci < g->c; ci++)
-			for (int t = 0; t < taps; t++)
-				wt[((size_t) f * taps + t) * g->c + ci] = w[((size_t) f * g->c + ci) * taps + t];
-}
-
-/* dw (f, c, kh, kw) += dwt (f, kh, kw, c) */
-static void
-add_weights_channels_first(float *restrict dw, const float *restrict dwt, const dl_conv_geom *g)
-{
-	int			taps = g->kh * g->kw;
-
-	for (int f = 0; f < g->f; f++)
-		for (int ci = 0; ci < g->c; ci++)
-			for (int t = 0; t < taps; t++)
-				dw[((size_t) f * g->c + ci) * taps + t] += dwt[((size_t) f * taps + t) * g->c + ci];
-}
-
-/*
- * One image's products over its nonzero gradients: dwt += and, unless dxt
- * is NULL, dxt += (both channels-last, see above), xt the image's plane.
- * Each filter's nonzeros are first listed in off (their patch's offset in
- * the plane) and val, oh ow entries each, without a branch: whether a
- * gradient is 0 is close to random, and a branch on it mispredicted cost
- * more than the multiply-adds.
- */
-static void
-conv2d_sparse_image(float *restrict dxt, float *restrict dwt, const float *restrict dz,
-					const float *restrict xt, const float *restrict wt, int *restrict off,
-					float *restrict val, int rows, int wp, const dl_conv_geom *g)
-{
-	size_t		ohw = (size_t) g->oh * g->ow;
-	int			kwc = g->kw * g->c;
-	size_t		ckk = (size_t) g->kh * kwc;
-	size_t		row_step = (size_t) g->dh * wp * g->c;
-
-	for (int f = 0; f < g->f; f++)
-	{
-		const float *dzf = dz + (size_t) f * ohw;
-		float	   *dwf = dwt + (size_t) f * ckk;
-		const float *wf = wt + (size_t) f * ckk;
-		int			m = 0;
-
-		for (int oy = 0; oy < rows; oy++)
-			for (int ox = 0; ox < g->ow; ox++)
-			{
-				float		v = dzf[(size_t) oy * g->ow + ox];
-
-				/* written always, kept when nonzero */
-				off[m] = (oy * g->sh * wp + ox * g->sw) * g->c;
-				val[m] = v;
-				m += v != 0.0f;
-			}
-		for (int t = 0; t < m; t++)
-		{
-			float		v = val[t];
-
-			for (int ki = 0; ki < g->kh; ki++)
-			{
-				size_t		at = off[t] + ki * row_step;
-				float	   *restrict dwr = dwf + (size_t) ki * kwc;
-				const float *restrict xr = xt + at;
-
-				for (int j = 0; j < kwc; j++)
-					dwr[j] += v * xr[j];
-				if (dxt)
-				{
-					float	   *restrict dxr = dxt + at;
-					const float *restrict wr = wf + (size_t) ki * kwc;
-
-					for (int j = 0; j < kwc; j++)
-						dxr[j] += v * wr[j];
-				}
-			}
-		}
-	}
-}
 
 /* the nonzeros of dz (f, oh, ow) in its first rows output rows */
 static size_t
@@ -873,7 +447,7 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 	size_t		out_size = (size_t) g->f * ohw;
 	size_t		pool_size = pg ? (size_t) pg->f * pg->oh * pg->ow : 0;
 	float	   *dzimg = NULL;
-	bool		sparse_ok = conv_sparse_ok(g);
+	bool		sparse_ok = dl_conv_sparse_ok(g);
 	bool		sparse_used = false;
 	int			hp = 0,
 				wp = 0;
@@ -897,7 +471,7 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 		size_t		plane;
 		size_t		cols = (size_t) ckk * ohw + COL_SLACK;
 
-		sparse_plane(g, &hp, &wp);
+		dl_conv_sparse_plane(g, &hp, &wp);
 		plane = (size_t) hp * wp * g->c;
 		dxt = xt + plane;
 		wt = col + (2 * plane > cols ? 2 * plane : cols);
@@ -905,7 +479,7 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 		off = (int *) (dwt + (size_t) g->f * ckk);
 		val = dwt + (size_t) g->f * ckk + ohw;
 		if (dx)
-			weights_channels_last(wt, w, g);
+			dl_conv_weights_channels_last(wt, w, g);
 		memset(dwt, 0, sizeof(float) * (size_t) g->f * ckk);
 	}
 
@@ -926,9 +500,9 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 		if (db)
 			for (int f = 0; f < g->f; f++)
 				db[f] += sum_lanes(dz + (size_t) f * ohw, ohw);
-		if (conv_direct(g))
+		if (dl_conv_direct_ok(g))
 		{
-			conv2d_direct_backward(dxr, dw, dz, xr, w, col, 1, g);
+			dl_conv2d_direct_backward(dxr, dw, dz, xr, w, col, 1, g);
 			continue;
 		}
 		rows = rows_with_gradient(dz, g);
@@ -937,12 +511,12 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 			(double) count_nonzero(dz, rows, g) < (double) dl_conv2d_sparse_limit * g->f * used)
 		{
 			sparse_used = true;
-			to_channels_last(xt, xr, hp, wp, g);
+			dl_conv_to_channels_last(xt, xr, hp, wp, g);
 			if (dxr)
 				memset(dxt, 0, sizeof(float) * (size_t) hp * wp * g->c);
-			conv2d_sparse_image(dxr ? dxt : NULL, dwt, dz, xt, wt, off, val, rows, wp, g);
+			dl_conv2d_sparse_image(dxr ? dxt : NULL, dwt, dz, xt, wt, off, val, rows, wp, g);
 			if (dxr)
-				from_channels_last(dxr, dxt, hp, wp, g);
+				dl_conv_from_channels_last(dxr, dxt, hp, wp, g);
 			continue;
 		}
 		if (dxr)
@@ -959,7 +533,7 @@ conv2d_backward(float *dx, float *dw, float *db, float *dy, const float *dpool,
 		col2im(dxr, col, rows, g);
 	}
 	if (sparse_used)
-		add_weights_channels_first(dw, dwt, g);
+		dl_conv_add_weights_channels_first(dw, dwt, g);
 }
 
 void
@@ -1091,277 +665,464 @@ dl_conv1d_ref(float *y, const float *x, const float *w, const float *b, int n,
 			}
 }
 
-/* ---- pooling ---- */
-
-/* the common 2x2 pool of stride 2 */
-static inline bool
-pool_2x2(const dl_conv_geom *g)
-{
-	return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2;
-}
+/* ---- the window plan (conv and pool layers) ---- */
 
 /*
- * The max of each 2x2 window: straight-line code the compiler vectorizes,
- * where the general loop spends most of a small CNN's time on loop control.
+ * Output length of a convolution or pool along one axis: 0 when the
+ * (dilated) kernel does not fit.  int64 so that huge kernels cannot wrap.
  */
+static int64_t
+conv_out(int64_t in, int64_t k, int64_t stride, int64_t dilation, dl_padding pad)
+{
+	int64_t		span = dilation * (k - 1) + 1;
+
+	if (pad == DL_PAD_SAME)
+		return (in + stride - 1) / stride;
+	if (span > in)
+		return 0;
+	return (in - span) / stride + 1;
+}
+
+/* a spatial parameter pair (kernel, stride, dilation, pool) in 1..DL_MAX_UNITS */
+static bool
+pair_valid(const int *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] < 1 || v[i] > DL_MAX_UNITS)
+			return false;
+	return true;
+}
+
+dl_status
+dl_plan_window(dl_layer *l, int pos, dl_status bad, bool two, const int k[2],
+			   const int stride[2], const int *dilation, dl_padding pad, int filters)
+{
+	const dl_shape *in = &l->in_shape;
+	dl_shape   *out = &l->out_shape;
+	const char *name = dl_layer_type_name(l->spec.type);
+	bool		conv = dilation != NULL;
+	int			nd = two ? 2 : 1;
+	int64_t		o[2];
+	char		buf[64];
+
+	dl_shape_format(in, buf, sizeof(buf));
+	if (in->ndim != (two ? 3 : 2))
+		return dl_error(bad, "layer %d (%s): needs an input of shape %s, got %s (set the input_shape option)",
+						pos, name, two ? "[C, H, W]" : "[T, F]", buf);
+	if (conv && (filters < 1 || filters > DL_MAX_UNITS))
+		return dl_error(bad, "layer %d (%s): filters must be between 1 and %d", pos, name,
+						DL_MAX_UNITS);
+	if (!pair_valid(k, nd) || !pair_valid(stride, nd) || (conv && !pair_valid(dilation, nd)))
+		return dl_error(bad, "layer %d (%s): %s, stride%s must be between 1 and %d",
+						pos, name, conv ? "kernel" : "pool", conv ? " and dilation" : "",
+						DL_MAX_UNITS);
+	if (pad != DL_PAD_VALID && pad != DL_PAD_SAME)
+		return dl_error(bad, "layer %d (%s): unknown padding %d", pos, name, (int) pad);
+	for (int i = 0; i < nd; i++)
+	{
+		int64_t		len = two ? in->dim[1 + i] : in->dim[0];
+
+		o[i] = conv_out(len, k[i], stride[i], conv ? dilation[i] : 1, pad);
+		if (o[i] < 1)
+			return dl_error(bad, "layer %d (%s): the %s does not fit the input %s",
+							pos, name, conv ? "kernel" : "pool", buf);
+	}
+	if (two)
+	{
+		out->ndim = 3;
+		out->dim[0] = conv ? filters : in->dim[0];
+		out->dim[1] = (int) o[0];
+		out->dim[2] = (int) o[1];
+	}
+	else
+	{
+		out->ndim = 2;
+		out->dim[0] = (int) o[0];
+		out->dim[1] = conv ? filters : in->dim[1];
+	}
+	return DL_OK;
+}
+
+/* ---- the conv layers ---- */
+
+enum
+{
+	K_ACTIVATION,
+	K_USE_BIAS,
+	K_ALPHA,
+	K_FILTERS,
+	K_KERNEL,
+	K_STRIDE,
+	K_PADDING,
+	K_DILATION
+};
+
+static const char *const conv_keys[] = {
+	"activation", "use_bias", "alpha", "filters", "kernel", "stride", "padding", "dilation"
+};
+
+static const dl_name_value paddings[] = {
+	{"valid", DL_PAD_VALID},
+	{"same", DL_PAD_SAME}
+};
+
 static void
-maxpool_2x2_forward(float *restrict y, const float *restrict x, size_t planes,
-					const dl_conv_geom *g)
+conv_defaults(dl_layer_spec *s)
 {
-	for (size_t p = 0; p < planes; p++)
-		for (int oy = 0; oy < g->oh; oy++)
-		{
-			const float *restrict r0 = x + (p * g->h + 2 * (size_t) oy) * g->w;
-			const float *restrict r1 = r0 + g->w;
-			float	   *restrict d = y + (p * g->oh + oy) * g->ow;
+	dl_conv_spec *c = &s->conv;
 
-			for (int ox = 0; ox < g->ow; ox++)
-			{
-				float		a = r0[2 * ox] > r0[2 * ox + 1] ? r0[2 * ox] : r0[2 * ox + 1];
-				float		b = r1[2 * ox] > r1[2 * ox + 1] ? r1[2 * ox] : r1[2 * ox + 1];
-
-				d[ox] = a > b ? a : b;
-			}
-		}
+	c->kernel[0] = c->kernel[1] = 1;
+	c->stride[0] = c->stride[1] = 1;
+	c->dilation[0] = c->dilation[1] = 1;
+	c->padding = DL_PAD_VALID;
+	c->activation = DL_ACT_LINEAR;
+	c->alpha = 0.01f;
+	c->use_bias = true;
 }
 
-/*
- * The 2x2 backward pass: each gradient to the first maximum of its window
- * (ties are common after relu: a later value wins only when strictly
- * larger).  The window is read as two rows of pairs and the choice made
- * with masks, so the loop has no data-dependent branch to mispredict.
- */
+/* 1-D layers take one integer where 2-D ones take a pair */
+static dl_status
+conv_parse_key(dl_layer_spec *s, int key, const dl_json *v, const char *subject, bool one_d)
+{
+	dl_conv_spec *c = &s->conv;
+	int			pad;
+	dl_status	st = DL_OK;
+
+	switch (key)
+	{
+		case K_ACTIVATION:
+			return dl_parse_activation(v, subject, &c->activation);
+		case K_USE_BIAS:
+			return dl_want_bool(v, subject, &c->use_bias);
+		case K_ALPHA:
+			return dl_parse_alpha(v, subject, &c->alpha);
+		case K_FILTERS:
+			return dl_want_int(v, subject, 1, DL_MAX_UNITS, &c->filters);
+		case K_KERNEL:
+			return dl_want_pair(v, subject, one_d, c->kernel);
+		case K_STRIDE:
+			return dl_want_pair(v, subject, one_d, c->stride);
+		case K_PADDING:
+			if ((st = dl_want_name(v, subject, paddings, DL_LENGTH(paddings), &pad)) == DL_OK)
+				c->padding = (dl_padding) pad;
+			return st;
+		case K_DILATION:
+			return dl_want_pair(v, subject, one_d, c->dilation);
+	}
+	return st;
+}
+
+static dl_status
+conv2d_parse_key(dl_layer_spec *s, int key, const dl_json *v, const char *subject)
+{
+	return conv_parse_key(s, key, v, subject, false);
+}
+
+static dl_status
+conv1d_parse_key(dl_layer_spec *s, int key, const dl_json *v, const char *subject)
+{
+	return conv_parse_key(s, key, v, subject, true);
+}
+
+static dl_status
+conv_parse_done(dl_layer_spec *s, unsigned given, int pos, const char *name,
+				const char *kernel_example)
+{
+	if (!(given & (1u << K_FILTERS)))
+		return dl_error(DL_EINVAL, "layer %d (%s): \"filters\" is required (the number of output channels)",
+						pos, name);
+	if (!(given & (1u << K_KERNEL)))
+		return dl_error(DL_EINVAL, "layer %d (%s): \"kernel\" is required, e.g. %s",
+						pos, name, kernel_example);
+	return dl_parse_check_alpha(given & (1u << K_ALPHA), given & (1u << K_ACTIVATION),
+								s->conv.activation, pos, name);
+}
+
+static dl_status
+conv2d_parse_done(dl_layer_spec *s, unsigned given, int pos, bool last)
+{
+	return conv_parse_done(s, given, pos, "conv2d", "3 or [3, 3]");
+}
+
+static dl_status
+conv1d_parse_done(dl_layer_spec *s, unsigned given, int pos, bool last)
+{
+	return conv_parse_done(s, given, pos, "conv1d", "3");
+}
+
 static void
-maxpool_2x2_backward(float *restrict dx, const float *restrict dy, const float *restrict x,
-					 size_t planes, const dl_conv_geom *g)
+conv_to_json(dl_json_buf *b, const dl_layer_spec *s, bool one_d)
 {
-	for (size_t p = 0; p < planes; p++)
-		for (int oy = 0; oy < g->oh; oy++)
-		{
-			size_t		off = (p * g->h + 2 * (size_t) oy) * g->w;
-			const float *restrict r0 = x + off;
-			const float *restrict r1 = r0 + g->w;
-			float	   *restrict d0 = dx + off;
-			float	   *restrict d1 = d0 + g->w;
-			const float *restrict s = dy + (p * g->oh + oy) * g->ow;
+	const dl_conv_spec *c = &s->conv;
 
-			for (int ox = 0; ox < g->ow; ox++)
-			{
-				float		a = r0[2 * ox],
-							b = r0[2 * ox + 1],
-							c = r1[2 * ox],
-							e = r1[2 * ox + 1];
-				float		mt = b > a ? b : a;
-				float		mb = e > c ? e : c;
-				uint32_t	v;
-				uint32_t	out[4];
-
-				memcpy(&v, &s[ox], sizeof(v));
-				out[0] = v & -(uint32_t) ((a >= b) & (a >= mb));
-				out[1] = v & -(uint32_t) ((b > a) & (b >= mb));
-				out[2] = v & -(uint32_t) ((c > mt) & (c >= e));
-				out[3] = v & -(uint32_t) ((e > mt) & (e > c));
-				memcpy(&d0[2 * ox], &out[0], 2 * sizeof(float));
-				memcpy(&d1[2 * ox], &out[2], 2 * sizeof(float));
-			}
-		}
+	dl_json_put_int(b, "filters", c->filters);
+	dl_json_put_pair(b, "kernel", c->kernel, one_d);
+	dl_json_put_pair(b, "stride", c->stride, one_d);
+	dl_json_put_name(b, "padding", dl_name_of(paddings, DL_LENGTH(paddings), (int) c->padding));
+	dl_json_put_pair(b, "dilation", c->dilation, one_d);
+	dl_json_put_activation(b, c->activation, c->alpha);
+	dl_json_put_bool(b, "use_bias", c->use_bias);
 }
 
-/* the max or the mean of each pool window of (n, c, h, w) */
 static void
-pool2d_forward(float *y, const float *x, int n, const dl_conv_geom *g, bool max)
+conv2d_to_json(dl_json_buf *b, const dl_layer_spec *s)
 {
-	size_t		planes = (size_t) n * g->c;
-	float		scale = 1.0f / (float) (g->kh * g->kw);
+	conv_to_json(b, s, false);
+}
 
-	if (max && pool_2x2(g))
+static void
+conv1d_to_json(dl_json_buf *b, const dl_layer_spec *s)
+{
+	conv_to_json(b, s, true);
+}
+
+static void
+conv_write(dl_writer *w, const dl_layer_spec *s)
+{
+	const dl_conv_spec *c = &s->conv;
+
+	dl_put_u32(w, (uint32_t) c->filters);
+	dl_put_pair(w, c->kernel);
+	dl_put_pair(w, c->stride);
+	dl_put_u32(w, (uint32_t) c->padding);
+	dl_put_pair(w, c->dilation);
+	dl_put_u32(w, (uint32_t) c->activation);
+	dl_put_f32(w, c->alpha);
+	dl_put_bool(w, c->use_bias);
+}
+
+static dl_status
+conv_read(dl_reader *r, dl_layer_spec *s)
+{
+	dl_conv_spec *c = &s->conv;
+	int			pad = 0;
+	dl_status	st;
+
+	/* ranges below 1 are dl_network_plan's to report */
+	if ((st = dl_get_count(r, DL_MAX_UNITS, "conv filters", &c->filters)) != DL_OK ||
+		(st = dl_get_pair(r, "a conv kernel", c->kernel)) != DL_OK ||
+		(st = dl_get_pair(r, "a conv stride", c->stride)) != DL_OK ||
+		(st = dl_get_count(r, DL_PAD_SAME, "a conv padding", &pad)) != DL_OK ||
+		(st = dl_get_pair(r, "a conv dilation", c->dilation)) != DL_OK ||
+		(st = dl_get_activation(r, &c->activation)) != DL_OK ||
+		(st = dl_get_f32(r, &c->alpha)) != DL_OK ||
+		(st = dl_get_bool(r, &c->use_bias)) != DL_OK)
+		return st;
+	c->padding = (dl_padding) pad;
+	return DL_OK;
+}
+
+static dl_status
+conv_check(const dl_layer_spec *s, int pos, dl_status bad)
+{
+	return dl_check_activation(s->conv.activation, s->conv.alpha, pos,
+							   dl_layer_type_name(s->type), bad);
+}
+
+static dl_status
+conv_plan(dl_layer *l, int pos, dl_status bad, bool two)
+{
+	const dl_conv_spec *s = &l->spec.conv;
+	const dl_shape *in = &l->in_shape;
+	const char *name = dl_layer_type_name(l->spec.type);
+	/* weights: filters x C x kh x kw (conv2d), k x F x filters (conv1d) */
+	size_t		c,
+				taps,
+				nw;
+	dl_status	st = dl_plan_window(l, pos, bad, two, s->kernel, s->stride, s->dilation,
+									s->padding, s->filters);
+
+	if (st != DL_OK)
+		return st;
+	c = (size_t) (two ? in->dim[0] : in->dim[1]);
+	taps = two ? (size_t) s->kernel[0] * s->kernel[1] : (size_t) s->kernel[0];
+	if (__builtin_mul_overflow(c, taps, &nw) || __builtin_mul_overflow(nw, (size_t) s->filters, &nw) ||
+		nw > ((size_t) 1 << 40))
+		return dl_error(DL_ELIMIT, "layer %d (%s): too many weights", pos, name);
+	l->n_trainable = l->n_params = nw + (s->use_bias ? (size_t) s->filters : 0);
+	return dl_plan_activation(s->activation, pos, name, bad);
+}
+
+static dl_status
+conv2d_plan(dl_layer *l, int pos, dl_status bad)
+{
+	return conv_plan(l, pos, bad, true);
+}
+
+static dl_status
+conv1d_plan(dl_layer *l, int pos, dl_status bad)
+{
+	return conv_plan(l, pos, bad, false);
+}
+
+/* a max pool after a conv2d: both backward passes at once, image by image */
+static bool
+conv2d_fuses(const dl_layer *l, const dl_layer *next)
+{
+	return next->spec.type == DL_LAYER_MAXPOOL2D;
+}
+
+static bool
+conv_same_layout(const dl_layer_spec *a, const dl_layer_spec *b)
+{
+	return a->conv.filters == b->conv.filters &&
+		memcmp(a->conv.kernel, b->conv.kernel, sizeof(a->conv.kernel)) == 0 &&
+		a->conv.use_bias == b->conv.use_bias;
+}
+
+static dl_activation
+conv_activation(const dl_layer_spec *s, float *alpha)
+{
+	*alpha = s->conv.alpha;
+	return s->conv.activation;
+}
+
+/* as dense, with a kernel's taps: fan_in = C kh kw, fan_out = filters kh kw */
+static void
+conv_init(const dl_network *net, int i, float *p, dl_rng *rng)
+{
+	const dl_layer *l = &net->layers[i];
+	const dl_conv_spec *s = &l->spec.conv;
+	size_t		nb = s->use_bias ? (size_t) s->filters : 0;
+	size_t		nw = l->n_trainable - nb;
+	double		fan_in = (double) nw / s->filters;
+	double		fan_out = (double) nw / (l->in_shape.ndim == 3 ? l->in_shape.dim[0] : l->in_shape.dim[1]);
+
+	dl_init_weights(p, nw, fan_in, fan_out, dl_following_activation(net, i), rng);
+	memset(p + nw, 0, sizeof(float) * nb);
+}
+
+/* the unrolled input (col) in the scratch; the pre-activation when its derivative needs it */
+static void
+conv_memory(const dl_layer *l, size_t max_batch, bool training, dl_layer_mem *m)
+{
+	m->scratch = dl_conv_col_size(l, max_batch);
+	if (dl_act_needs_input(l->spec.conv.activation, l->spec.conv.alpha))
+		m->keep[0] = dl_times(max_batch, dl_shape_size(&l->out_shape));
+}
+
+/* the weights count, and the bias after the weights (NULL without) */
+static size_t
+conv_weights(const dl_layer *l, float *p, float **b)
+{
+	size_t		nw = l->n_trainable - (l->spec.conv.use_bias ? l->spec.conv.filters : 0);
+
+	*b = l->spec.conv.use_bias ? p + nw : NULL;
+	return nw;
+}
+
+/* dl_conv2d_forward or dl_conv1d_forward (the same arguments) */
+typedef void (*conv_forward_fn) (float *y, float *z, const float *x, const float *w,
+								 const float *b, float *col, int n, const dl_conv_geom *g,
+								 dl_activation a, float alpha);
+
+static const float *
+conv_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y, conv_forward_fn kernel)
+{
+	dl_activation act = dl_pass_activation(c, l->spec.conv.activation);
+	float	   *z = c->lw && dl_act_needs_input(act, l->spec.conv.alpha) ? c->lw->keep[0] : NULL;
+	float	   *b;
+	dl_conv_geom g;
+
+	conv_weights(l, c->p, &b);
+	dl_conv_geometry(l, &g);
+	kernel(y, z, x, c->p, b, c->ws->scratch, c->n, &g, act, l->spec.conv.alpha);
+	return y;
+}
+
+static const float *
+conv2d_layer_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
+{
+	return conv_forward(l, c, x, y, dl_conv2d_forward);
+}
+
+static const float *
+conv1d_layer_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
+{
+	return conv_forward(l, c, x, y, dl_conv1d_forward);
+}
+
+static float *
+conv2d_layer_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx)
+{
+	dl_activation act = dl_pass_activation(c, l->spec.conv.activation);
+	const dl_layer_ws *lw = c->lw;
+	float	   *db;
+	dl_conv_geom g;
+
+	conv_weights(l, c->g, &db);
+	dl_conv_geometry(l, &g);
+	if (c->next)
 	{
-		maxpool_2x2_forward(y, x, planes, g);
-		return;
+		/*
+		 * The max pool after it, from the pool's output gradient dy: the
+		 * conv's output gradient is made image by image and never written
+		 * for the batch.
+		 */
+		dl_conv_geom pg;
+
+		dl_pool_geometry(c->next, &pg);
+		dl_conv2d_maxpool_backward(c->need_dx ? dx : NULL, c->g, db, dy, &pg, lw->in, lw->out,
+								   lw->keep[0], c->p, c->ws->scratch, c->n, &g, act,
+								   l->spec.conv.alpha);
 	}
-
-	for (size_t p = 0; p < planes; p++)
-	{
-		const float *xp = x + p * g->h * g->w;
-		float	   *yp = y + p * g->oh * g->ow;
-
-		for (int oy = 0; oy < g->oh; oy++)
-			for (int ox = 0; ox < g->ow; ox++)
-			{
-				const float *s = xp + (size_t) oy * g->sh * g->w + (size_t) ox * g->sw;
-				float		m = s[0];
-				float		sum = 0.0f;
-
-				for (int i = 0; i < g->kh; i++)
-					for (int j = 0; j < g->kw; j++)
-					{
-						float		v = s[(size_t) i * g->w + j];
-
-						m = v > m ? v : m;
-						sum += v;
-					}
-				yp[(size_t) oy * g->ow + ox] = max ? m : sum * scale;
-			}
-	}
+	else
+		dl_conv2d_backward(c->need_dx ? dx : NULL, c->g, db, dy, lw->in, lw->out, lw->keep[0],
+						   c->p, c->ws->scratch, c->n, &g, act, l->spec.conv.alpha);
+	return dx;
 }
 
-void
-dl_maxpool2d_forward(float *y, const float *x, int n, const dl_conv_geom *g)
+static float *
+conv1d_layer_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx)
 {
-	pool2d_forward(y, x, n, g, true);
+	dl_activation act = dl_pass_activation(c, l->spec.conv.activation);
+	float	   *db;
+	dl_conv_geom g;
+
+	conv_weights(l, c->g, &db);
+	dl_conv_geometry(l, &g);
+	dl_conv1d_backward(c->need_dx ? dx : NULL, c->g, db, dy, c->lw->in, c->lw->out,
+					   c->lw->keep[0], c->p, c->ws->scratch, c->n, &g, act, l->spec.conv.alpha);
+	return dx;
 }
 
-void
-dl_maxpool2d_backward(float *dx, const float *dy, const float *x, int n, const dl_conv_geom *g)
-{
-	size_t		planes = (size_t) n * g->c;
+const dl_layer_ops dl_conv2d_ops = {
+	.name = "conv2d",
+	.keys = conv_keys,
+	.n_keys = DL_LENGTH(conv_keys),
+	.defaults = conv_defaults,
+	.parse_key = conv2d_parse_key,
+	.parse_done = conv2d_parse_done,
+	.to_json = conv2d_to_json,
+	.write = conv_write,
+	.read = conv_read,
+	.check = conv_check,
+	.plan = conv2d_plan,
+	.fuses = conv2d_fuses,
+	.same_layout = conv_same_layout,
+	.activation = conv_activation,
+	.init = conv_init,
+	.memory = conv_memory,
+	.forward = conv2d_layer_forward,
+	.backward = conv2d_layer_backward
+};
 
-	/* 2x2 windows that tile the input write every dx; otherwise what no window covers stays 0 */
-	if (!(pool_2x2(g) && g->h == 2 * g->oh && g->w == 2 * g->ow))
-		memset(dx, 0, sizeof(float) * planes * g->h * g->w);
-	if (pool_2x2(g))
-	{
-		maxpool_2x2_backward(dx, dy, x, planes, g);
-		return;
-	}
-	for (size_t p = 0; p < planes; p++)
-	{
-		const float *xp = x + p * g->h * g->w;
-		float	   *dxp = dx + p * g->h * g->w;
-		const float *dyp = dy + p * g->oh * g->ow;
-
-		for (int oy = 0; oy < g->oh; oy++)
-			for (int ox = 0; ox < g->ow; ox++)
-			{
-				size_t		base = (size_t) oy * g->sh * g->w + (size_t) ox * g->sw;
-				size_t		best = base;
-
-				for (int i = 0; i < g->kh; i++)
-					for (int j = 0; j < g->kw; j++)
-					{
-						size_t		at = base + (size_t) i * g->w + j;
-
-						if (xp[at] > xp[best])
-							best = at;
-					}
-				dxp[best] += dyp[(size_t) oy * g->ow + ox];
-			}
-	}
-}
-
-void
-dl_avgpool2d_forward(float *y, const float *x, int n, const dl_conv_geom *g)
-{
-	pool2d_forward(y, x, n, g, false);
-}
-
-void
-dl_avgpool2d_backward(float *dx, const float *dy, int n, const dl_conv_geom *g)
-{
-	size_t		planes = (size_t) n * g->c;
-	float		scale = 1.0f / (float) (g->kh * g->kw);
-
-	memset(dx, 0, sizeof(float) * planes * g->h * g->w);
-	for (size_t p = 0; p < planes; p++)
-	{
-		float	   *dxp = dx + p * g->h * g->w;
-		const float *dyp = dy + p * g->oh * g->ow;
-
-		for (int oy = 0; oy < g->oh; oy++)
-			for (int ox = 0; ox < g->ow; ox++)
-			{
-				float	   *d = dxp + (size_t) oy * g->sh * g->w + (size_t) ox * g->sw;
-				float		v = dyp[(size_t) oy * g->ow + ox] * scale;
-
-				for (int i = 0; i < g->kh; i++)
-					for (int j = 0; j < g->kw; j++)
-						d[(size_t) i * g->w + j] += v;
-			}
-	}
-}
-
-void
-dl_maxpool1d_forward(float *y, const float *x, int n, const dl_conv_geom *g)
-{
-	for (int r = 0; r < n; r++)
-		for (int o = 0; o < g->ow; o++)
-		{
-			const float *s = x + ((size_t) r * g->w + (size_t) o * g->sw) * g->c;
-			float	   *d = y + ((size_t) r * g->ow + o) * g->c;
-
-			memcpy(d, s, sizeof(float) * g->c);
-			for (int k = 1; k < g->kw; k++)
-				for (int ci = 0; ci < g->c; ci++)
-					d[ci] = s[(size_t) k * g->c + ci] > d[ci] ? s[(size_t) k * g->c + ci] : d[ci];
-		}
-}
-
-void
-dl_maxpool1d_backward(float *dx, const float *dy, const float *x, int n, const dl_conv_geom *g)
-{
-	memset(dx, 0, sizeof(float) * (size_t) n * g->w * g->c);
-	for (int r = 0; r < n; r++)
-		for (int o = 0; o < g->ow; o++)
-		{
-			size_t		base = ((size_t) r * g->w + (size_t) o * g->sw) * g->c;
-
-			for (int ci = 0; ci < g->c; ci++)
-			{
-				size_t		best = base + ci;
-
-				for (int k = 1; k < g->kw; k++)
-					if (x[base + (size_t) k * g->c + ci] > x[best])
-						best = base + (size_t) k * g->c + ci;
-				dx[best] += dy[((size_t) r * g->ow + o) * g->c + ci];
-			}
-		}
-}
-
-void
-dl_global_avgpool_forward(float *y, const float *x, int n, int c, int inner, bool channels_last)
-{
-	float		scale = 1.0f / (float) inner;
-
-	for (int r = 0; r < n; r++)
-	{
-		const float *xr = x + (size_t) r * c * inner;
-		float	   *yr = y + (size_t) r * c;
-
-		if (channels_last)
-		{
-			/* (inner, c): row by row so the inner loop is contiguous */
-			memset(yr, 0, sizeof(float) * c);
-			for (int t = 0; t < inner; t++)
-				for (int ci = 0; ci < c; ci++)
-					yr[ci] += xr[(size_t) t * c + ci];
-			for (int ci = 0; ci < c; ci++)
-				yr[ci] *= scale;
-		}
-		else
-			for (int ci = 0; ci < c; ci++)
-			{
-				float		sum = 0.0f;
-
-				for (int i = 0; i < inner; i++)
-					sum += xr[(size_t) ci * inner + i];
-				yr[ci] = sum * scale;
-			}
-	}
-}
-
-void
-dl_global_avgpool_backward(float *dx, const float *dy, int n, int c, int inner,
-						   bool channels_last)
-{
-	float		scale = 1.0f / (float) inner;
-
-	for (int r = 0; r < n; r++)
-	{
-		float	   *dxr = dx + (size_t) r * c * inner;
-		const float *dyr = dy + (size_t) r * c;
-
-		for (int i = 0; i < inner; i++)
-			for (int ci = 0; ci < c; ci++)
-				dxr[channels_last ? (size_t) i * c + ci : (size_t) ci * inner + i] = dyr[ci] * scale;
-	}
-}
+const dl_layer_ops dl_conv1d_ops = {
+	.name = "conv1d",
+	.keys = conv_keys,
+	.n_keys = DL_LENGTH(conv_keys),
+	.defaults = conv_defaults,
+	.parse_key = conv1d_parse_key,
+	.parse_done = conv1d_parse_done,
+	.to_json = conv1d_to_json,
+	.write = conv_write,
+	.read = conv_read,
+	.check = conv_check,
+	.plan = conv1d_plan,
+	.same_layout = conv_same_layout,
+	.activation = conv_activation,
+	.init = conv_init,
+	.memory = conv_memory,
+	.forward = conv1d_layer_forward,
+	.backward = conv1d_layer_backward
+};

@@ -166,3 +166,22 @@ dl_metric_sum(const float *out, const float *y, int rows, int k, dl_loss loss)
 	}
 	return total;
 }
+
+const char *
+dl_loss_name(dl_loss l)
+{
+	switch (l)
+	{
+		case DL_LOSS_MSE:
+			return "mse";
+		case DL_LOSS_MAE:
+			return "mae";
+		case DL_LOSS_HUBER:
+			return "huber";
+		case DL_LOSS_BCE:
+			return "binary_cross_entropy";
+		case DL_LOSS_CE:
+			return "cross_entropy";
+	}
+	return "?";
+}

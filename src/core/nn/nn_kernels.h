@@ -100,10 +100,10 @@ extern void dl_layernorm_backward(float *dx, float *grads, const float *dy, cons
 								  const float *mean, const float *rstd, const float *params,
 								  size_t rows, int f);
 
-/* ---- convolution and pooling (conv.c) ---- */
+/* ---- convolution (conv.c) ---- */
 
 /*
- * The geometry of a conv or pool layer, from its spec and shapes.  2-D
+ * The geometry of a conv or pool layer, from its window and shapes.  2-D
  * layers are channels-first (C, H, W); 1-D layers channels-last (T, F) and
  * are described with h = 1: w is T, c is F, and the [0] entries of the
  * spec land in the w fields (kw, sw, dw, pw).  pad_* are the zeros before
@@ -127,13 +127,22 @@ typedef struct dl_conv_geom
 				ow;
 } dl_conv_geom;
 
-/* the geometry of layer l (conv2d, conv1d, maxpool2d, avgpool2d, maxpool1d) */
+/*
+ * The geometry of a window of k (kernel or pool), stride and dilation
+ * (pad as conv's padding) from input shape in to output shape out, both
+ * (C, H, W) or both (T, F)
+ */
+extern void dl_window_geometry(dl_conv_geom *g, const dl_shape *in, const dl_shape *out,
+							   const int k[2], const int stride[2], const int dilation[2],
+							   dl_padding pad);
+
+/* the geometry of a conv2d or conv1d layer */
 extern void dl_conv_geometry(const dl_layer *l, dl_conv_geom *g);
 
 /*
- * The scratch (col) a conv layer needs for passes of up to rows rows, in
- * floats: conv1d unrolls the batch, conv2d one image at a time (0 for
- * other layers; SIZE_MAX when the count overflows).
+ * The scratch (col) a conv2d or conv1d layer needs for passes of up to
+ * rows rows, in floats: conv1d unrolls the batch, conv2d one image at a
+ * time (SIZE_MAX when the count overflows).
  */
 extern size_t dl_conv_col_size(const dl_layer *l, size_t rows);
 
@@ -194,6 +203,11 @@ extern void dl_conv2d_ref(float *y, const float *x, const float *w, const float 
 extern void dl_conv1d_ref(float *y, const float *x, const float *w, const float *b, int n,
 						  const dl_conv_geom *g);
 
+/* ---- pooling (pool.c) ---- */
+
+/* the geometry of a maxpool2d, avgpool2d or maxpool1d layer */
+extern void dl_pool_geometry(const dl_layer *l, dl_conv_geom *g);
+
 /*
  * Pools.  2-D on (n, c, h, w) -> (n, c, oh, ow); 1-D on (n, t, c) ->
  * (n, ot, c).  Backward passes overwrite dx (the input's shape) from dy;
@@ -218,7 +232,7 @@ extern void dl_global_avgpool_forward(float *y, const float *x, int n, int c, in
 extern void dl_global_avgpool_backward(float *dx, const float *dy, int n, int c, int inner,
 									   bool channels_last);
 
-/* ---- embedding (shape.c) ---- */
+/* ---- embedding (embedding.c) ---- */
 
 /*
  * y (rows, d) = the rows of table (vocab, d) that ids (rows) name.  ids
@@ -236,7 +250,7 @@ extern void dl_embedding_backward(float *dtable, const float *dy, const float *i
 /* the gate columns of an lstm (4 units) or gru (3 units) layer */
 extern int	dl_rnn_gates(const dl_layer *l);
 
-/* the scratch an lstm or gru layer needs per row, in floats (0 for other layers) */
+/* the scratch an lstm or gru layer needs per row, in floats */
 extern size_t dl_rnn_scratch_size(const dl_layer *l);
 
 /* the gates' sigmoid and tanh (rnn.c: vectorizable, within 1e-6 of libm) */
@@ -272,15 +286,28 @@ extern void dl_gru_backward(float *dx, float *dp, const float *dy, const float *
 							const float *h, float *scratch, int n, int T, int F, int U,
 							bool seq);
 
+/*
+ * A bidirectional lstm or gru (rnn.c): the parameters hold the forward
+ * direction's set, then the backward one's (which reads the steps last to
+ * first).  y (n, 2U) is both last states, or (n, T, 2U) every step's
+ * forward state beside the backward state of the same step.  gates,
+ * cells and h hold both directions (2 n T G, 2 n T U, 2 n T U); scratch is
+ * n * dl_rnn_scratch_size floats.
+ */
+extern void dl_birnn_forward(const dl_layer *l, float *y, float *gates, float *cells,
+							 float *h, float *scratch, const float *x, const float *p, int n);
+extern void dl_birnn_backward(const dl_layer *l, float *dx, float *dp, const float *dy,
+							  const float *x, const float *p, const float *gates,
+							  const float *cells, const float *h, float *scratch, int n);
+
 /* ---- attention (attention.c) ---- */
 
 /*
- * attention, transformer_encoder and positional_encoding on sequences
- * x (n, T, D).  The parameter layouts (attention.c) are part of the
- * weights format.
+ * attention and transformer_encoder on sequences x (n, T, D).  The
+ * parameter layouts (attention.c) are part of the weights format.
  */
 
-/* floats per row a training pass keeps for the backward pass (0: none) */
+/* floats per row a training pass keeps for the backward pass */
 extern size_t dl_attn_saved_size(const dl_layer *l);
 
 /*
@@ -308,29 +335,17 @@ extern void dl_attn_backward(const dl_layer *l, float *dx, float *dp, const floa
 							 const float *x, const float *p, const float *saved,
 							 float *scratch, int n);
 
+/* the naive attention of the tests: softmax(q k^T / sqrt(K)) v per head, on one row */
+extern void dl_attention_ref(float *y, const float *x, const float *p, int T, int D,
+							 int H, int K, bool causal, bool bias);
+
+/* ---- positional encodings (positional.c) ---- */
+
 /* the sinusoidal table (T, D): sin(t w_i) at 2i, cos(t w_i) at 2i + 1, w_i = 10000^(-2i/D) */
 extern void dl_sinusoids(float *table, int T, int D);
 
 /* y = x + table on each of n rows of size (T D); y may alias x */
 extern void dl_posenc_forward(float *y, const float *x, const float *table, int n, size_t size);
-
-/* the naive attention of the tests: softmax(q k^T / sqrt(K)) v per head, on one row */
-extern void dl_attention_ref(float *y, const float *x, const float *p, int T, int D,
-							 int H, int K, bool causal, bool bias);
-
-/*
- * A bidirectional lstm or gru (rnn.c): the parameters hold the forward
- * direction's set, then the backward one's (which reads the steps last to
- * first).  y (n, 2U) is both last states, or (n, T, 2U) every step's
- * forward state beside the backward state of the same step.  gates,
- * cells and h hold both directions (2 n T G, 2 n T U, 2 n T U); scratch is
- * n * dl_rnn_scratch_size floats.
- */
-extern void dl_birnn_forward(const dl_layer *l, float *y, float *gates, float *cells,
-							 float *h, float *scratch, const float *x, const float *p, int n);
-extern void dl_birnn_backward(const dl_layer *l, float *dx, float *dp, const float *dy,
-							  const float *x, const float *p, const float *gates,
-							  const float *cells, const float *h, float *scratch, int n);
 
 /* ---- dropout (shape.c) ---- */
 
@@ -371,20 +386,17 @@ extern void dl_optim_step(float *p, const float *g, float *m, float *v, size_t n
 
 /* ---- the network passes (forward.c), for train.c ---- */
 
-/* per-layer buffers of a workspace */
+/* the buffers a layer keeps from its forward to its backward pass, at most */
+#define DL_LAYER_KEEP 3
+
+/* per-layer buffers of a training workspace */
 typedef struct dl_layer_ws
 {
 	const float *in;			/* the layer's input in the last training pass */
 	const float *out;			/* its output: buf, or in for pass-through layers */
 	float	   *buf;			/* (max_batch, out size) unless pass-through */
-	float	   *z;				/* dense: pre-activation, when its derivative needs it */
-	float	   *mask;			/* dropout: (max_batch, size) */
-	float	   *mean;			/* norms: batchnorm (c), layernorm (rows) */
-	float	   *invstd;
-	float	   *gates;			/* lstm, gru: (max_batch, T, G) activated gates */
-	float	   *cells;			/* (max_batch, T, U): lstm cells, gru candidates */
-	float	   *hseq;			/* (max_batch, T, U) states: buf with return_sequences */
-	float	   *saved;			/* attention, transformer_encoder: what backward needs */
+	/* what its backward pass needs, as its family lays it out (NULL: none) */
+	float	   *keep[DL_LAYER_KEEP];
 } dl_layer_ws;
 
 typedef enum dl_ws_mode
@@ -402,12 +414,7 @@ struct dl_workspace
 	dl_layer_ws *layer;			/* n_layers (training) */
 	float	   *ping;			/* prediction alternates between ping and pong */
 	float	   *pong;
-	float	   *stat_a;			/* prediction's norm scratch */
-	float	   *stat_b;
-	double	   *acc;			/* batchnorm sums: 2 x the widest batchnorm */
-	float	   *col;			/* conv: im2col scratch, the largest conv layer's */
-	float	   *rnn;			/* lstm, gru: prediction's states, training's BPTT scratch */
-	float	   *attn;			/* attention, transformer_encoder: their scratch */
+	float	   *scratch;		/* what one layer's pass needs while it runs: the largest */
 	/* evaluate and train */
 	float	   *x;				/* (max_batch, inputs): gathered rows */
 	float	   *y;				/* (max_batch): their targets */

@@ -2,7 +2,7 @@
  *
  * norm.c
  *	  Batch normalization (Ioffe & Szegedy 2015) and layer normalization
- *	  (Ba et al. 2016): forward and backward passes.
+ *	  (Ba et al. 2016): forward and backward passes, and the two layers.
  *
  * Batch normalization sees its input as (outer, c, inner) and normalizes
  * each channel c over its outer * inner values: a vector (F) is
@@ -13,6 +13,11 @@
  * are taken in double and the variance in a second pass over the
  * deviations, so a feature with a large mean does not lose its variance.
  *
+ * Parameters: gamma and beta (c each; batchnorm then the running mean and
+ * variance, c each, not trainable); gamma starts at 1, the running
+ * variance at 1, the rest at 0.  The weights records: batchnorm epsilon
+ * and momentum (f32 each), layernorm epsilon (f32).
+ *
  * src/core/nn/norm.c
  *
  *-------------------------------------------------------------------------
@@ -20,7 +25,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "nn_kernels.h"
+#include "layers.h"
+
+/* ---- kernels ---- */
 
 void
 dl_batchnorm_forward(float *y, float *mean, float *invstd, double *acc,
@@ -234,3 +241,300 @@ dl_layernorm_backward(float *dx, float *grads, const float *dy, const float *x,
 		}
 	}
 }
+
+/* ---- the layers ---- */
+
+enum
+{
+	K_EPSILON,
+	K_MOMENTUM
+};
+
+/* batchnorm takes both, layernorm the first */
+static const char *const norm_keys[] = {"epsilon", "momentum"};
+
+static void
+norm_defaults(dl_layer_spec *s)
+{
+	s->norm.epsilon = 1e-5f;
+	s->norm.momentum = 0.1f;
+}
+
+static dl_status
+norm_parse_key(dl_layer_spec *s, int key, const dl_json *v, const char *subject)
+{
+	if (key == K_EPSILON)
+		return dl_parse_epsilon(v, subject, &s->norm.epsilon);
+	return dl_want_float(v, subject, 0, 1, DL_OPEN_LO, "a number above 0 and at most 1",
+						 &s->norm.momentum);
+}
+
+static void
+layernorm_to_json(dl_json_buf *b, const dl_layer_spec *s)
+{
+	dl_json_put_float(b, "epsilon", s->norm.epsilon);
+}
+
+static void
+batchnorm_to_json(dl_json_buf *b, const dl_layer_spec *s)
+{
+	layernorm_to_json(b, s);
+	dl_json_put_float(b, "momentum", s->norm.momentum);
+}
+
+static void
+layernorm_write(dl_writer *w, const dl_layer_spec *s)
+{
+	dl_put_f32(w, s->norm.epsilon);
+}
+
+static void
+batchnorm_write(dl_writer *w, const dl_layer_spec *s)
+{
+	layernorm_write(w, s);
+	dl_put_f32(w, s->norm.momentum);
+}
+
+static dl_status
+layernorm_read(dl_reader *r, dl_layer_spec *s)
+{
+	return dl_get_f32(r, &s->norm.epsilon);
+}
+
+static dl_status
+batchnorm_read(dl_reader *r, dl_layer_spec *s)
+{
+	dl_status	st = layernorm_read(r, s);
+
+	return st == DL_OK ? dl_get_f32(r, &s->norm.momentum) : st;
+}
+
+static dl_status
+norm_check(const dl_layer_spec *s, int pos, dl_status bad)
+{
+	return dl_check_epsilon(s->norm.epsilon, pos, dl_layer_type_name(s->type), bad);
+}
+
+/* gamma 1, beta 0 */
+static void
+layernorm_init(const dl_network *net, int i, float *p, dl_rng *rng)
+{
+	size_t		c = net->layers[i].n_trainable / 2;
+
+	for (size_t k = 0; k < c; k++)
+	{
+		p[k] = 1.0f;
+		p[c + k] = 0.0f;
+	}
+}
+
+/* and the running mean 0, the running variance 1 */
+static void
+batchnorm_init(const dl_network *net, int i, float *p, dl_rng *rng)
+{
+	size_t		c = net->layers[i].n_trainable / 2;
+
+	layernorm_init(net, i, p, rng);
+	for (size_t k = 0; k < c; k++)
+	{
+		p[2 * c + k] = 0.0f;
+		p[3 * c + k] = 1.0f;
+	}
+}
+
+/* floats rounded up to whole 64-byte lines, for buffers laid out one after another */
+static size_t
+lines(size_t floats)
+{
+	return (floats + 15) & ~(size_t) 15;
+}
+
+/* ---- batchnorm ---- */
+
+/*
+ * Its view of the input as (outer, c, inner) for n rows: per feature of a
+ * vector or of the last axis of a sequence; per channel of (C, H, W)
+ */
+static void
+bn_view(const dl_layer *l, size_t n, size_t *outer, int *c, size_t *inner)
+{
+	const dl_shape *s = &l->in_shape;
+	size_t		size = dl_shape_size(s);
+
+	if (s->ndim == 3)
+	{
+		*c = s->dim[0];
+		*inner = size / s->dim[0];
+		*outer = n;
+	}
+	else
+	{
+		*c = dl_last_dim(s);
+		*inner = 1;
+		*outer = n * (size / *c);
+	}
+}
+
+static dl_status
+batchnorm_plan(dl_layer *l, int pos, dl_status bad)
+{
+	const dl_norm_spec *s = &l->spec.norm;
+	size_t		outer,
+				inner;
+	int			c;
+
+	if (!(s->epsilon > 0.0f) || !(s->momentum > 0.0f && s->momentum <= 1.0f))
+		return dl_error(bad, "layer %d (batchnorm): epsilon must be positive and momentum in (0, 1]",
+						pos);
+	bn_view(l, 1, &outer, &c, &inner);
+	l->n_trainable = 2 * (size_t) c;	/* gamma, beta */
+	l->n_params = 4 * (size_t) c;	/* + running mean, running variance */
+	return DL_OK;
+}
+
+/*
+ * No training gives a negative running variance (its square root is
+ * taken): in stored parameters it is damage or a forgery.
+ */
+static dl_status
+batchnorm_check_params(const dl_layer *l, const float *p, int pos, dl_status bad)
+{
+	/* gamma, beta, running mean, running variance: c each */
+	size_t		c = l->n_params / 4;
+
+	for (size_t j = 0; j < c; j++)
+		if (p[3 * c + j] < 0.0f)
+			return dl_model_error(bad, "layer %d (batchnorm) has a negative running variance: %g for channel %zu",
+								  pos, (double) p[3 * c + j], j + 1);
+	return DL_OK;
+}
+
+/*
+ * The scratch: the sums (2 c doubles), then prediction's mean and 1/std
+ * (c each), which training keeps instead
+ */
+static void
+batchnorm_memory(const dl_layer *l, size_t max_batch, bool training, dl_layer_mem *m)
+{
+	size_t		outer,
+				inner;
+	int			c;
+
+	bn_view(l, 1, &outer, &c, &inner);
+	m->scratch = lines(4 * (size_t) c) + (training ? 0 : 2 * lines(c));
+	if (training)
+		m->keep[0] = m->keep[1] = (size_t) c;
+}
+
+static const float *
+batchnorm_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
+{
+	size_t		outer,
+				inner;
+	int			ch;
+	double	   *acc = (double *) c->ws->scratch;
+	float	   *mean,
+			   *invstd;
+
+	bn_view(l, c->n, &outer, &ch, &inner);
+	mean = c->lw ? c->lw->keep[0] : c->ws->scratch + lines(4 * (size_t) ch);
+	invstd = c->lw ? c->lw->keep[1] : mean + lines(ch);
+	dl_batchnorm_forward(y, mean, invstd, acc, c->p, c->lw ? c->p + 2 * (size_t) ch : NULL,
+						 x, outer, ch, inner, l->spec.norm.epsilon, l->spec.norm.momentum);
+	return y;
+}
+
+static float *
+batchnorm_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx)
+{
+	size_t		outer,
+				inner;
+	int			ch;
+
+	bn_view(l, c->n, &outer, &ch, &inner);
+	dl_batchnorm_backward(dy, c->g, (double *) c->ws->scratch, dy, c->lw->in, c->lw->keep[0],
+						  c->lw->keep[1], c->p, outer, ch, inner);
+	return dy;
+}
+
+const dl_layer_ops dl_batchnorm_ops = {
+	.name = "batchnorm",
+	.keys = norm_keys,
+	.n_keys = 2,
+	.defaults = norm_defaults,
+	.parse_key = norm_parse_key,
+	.to_json = batchnorm_to_json,
+	.write = batchnorm_write,
+	.read = batchnorm_read,
+	.check = norm_check,
+	.check_params = batchnorm_check_params,
+	.plan = batchnorm_plan,
+	.init_see_through = true,
+	.init = batchnorm_init,
+	.memory = batchnorm_memory,
+	.forward = batchnorm_forward,
+	.backward = batchnorm_backward
+};
+
+/* ---- layernorm ---- */
+
+static dl_status
+layernorm_plan(dl_layer *l, int pos, dl_status bad)
+{
+	if (!(l->spec.norm.epsilon > 0.0f))
+		return dl_error(bad, "layer %d (layernorm): epsilon must be positive", pos);
+	l->n_trainable = l->n_params = 2 * (size_t) dl_last_dim(&l->in_shape);
+	return DL_OK;
+}
+
+/* the mean and 1/std of each row: kept by training, prediction's in the scratch */
+static void
+layernorm_memory(const dl_layer *l, size_t max_batch, bool training, dl_layer_mem *m)
+{
+	size_t		rows = dl_times(max_batch, dl_shape_size(&l->out_shape) / dl_last_dim(&l->out_shape));
+
+	if (training)
+		m->keep[0] = m->keep[1] = rows;
+	else
+		m->scratch = rows == SIZE_MAX ? SIZE_MAX : 2 * lines(rows);
+}
+
+static const float *
+layernorm_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
+{
+	int			f = dl_last_dim(&l->out_shape);
+	size_t		rows = (size_t) c->n * dl_shape_size(&l->out_shape) / f;
+	float	   *mean = c->lw ? c->lw->keep[0] : c->ws->scratch;
+	float	   *rstd = c->lw ? c->lw->keep[1] : c->ws->scratch + lines(rows);
+
+	dl_layernorm_forward(y, mean, rstd, x, c->p, rows, f, l->spec.norm.epsilon);
+	return y;
+}
+
+static float *
+layernorm_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx)
+{
+	int			f = dl_last_dim(&l->out_shape);
+
+	dl_layernorm_backward(dy, c->g, dy, c->lw->in, c->lw->keep[0], c->lw->keep[1], c->p,
+						  (size_t) c->n * dl_shape_size(&l->out_shape) / f, f);
+	return dy;
+}
+
+const dl_layer_ops dl_layernorm_ops = {
+	.name = "layernorm",
+	.keys = norm_keys,
+	.n_keys = 1,
+	.defaults = norm_defaults,
+	.parse_key = norm_parse_key,
+	.to_json = layernorm_to_json,
+	.write = layernorm_write,
+	.read = layernorm_read,
+	.check = norm_check,
+	.plan = layernorm_plan,
+	.init_see_through = true,
+	.init = layernorm_init,
+	.memory = layernorm_memory,
+	.forward = layernorm_forward,
+	.backward = layernorm_backward
+};

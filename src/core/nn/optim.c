@@ -97,3 +97,20 @@ dl_optim_step(float *restrict p, const float *restrict g, float *restrict m,
 			}
 	}
 }
+
+const char *
+dl_optimizer_name(dl_optimizer o)
+{
+	switch (o)
+	{
+		case DL_OPT_SGD:
+			return "sgd";
+		case DL_OPT_MOMENTUM:
+			return "momentum";
+		case DL_OPT_ADAM:
+			return "adam";
+		case DL_OPT_ADAMW:
+			return "adamw";
+	}
+	return "?";
+}

@@ -29,6 +29,12 @@
  * backward pass walks the steps back, accumulating the pre-activation
  * gradients of all steps, so dW, db and dx are again one sgemm each.
  *
+ * A bidirectional layer holds a second set of parameters for a pass from
+ * the last step to the first, and puts both directions' states side by
+ * side.  W starts Glorot-uniform, U orthogonal, the biases 0 but the
+ * lstm's forget gate 1 (Keras's initialisers).  The weights record: units
+ * (u32), flags (u8: 1 return_sequences, 2 bidirectional).
+ *
  * src/core/nn/rnn.c
  *
  *-------------------------------------------------------------------------
@@ -37,7 +43,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "nn_kernels.h"
+#include "layers.h"
 
 /*
  * The gates' exp, sigmoid and tanh, written as plain arithmetic (selects
@@ -111,7 +117,7 @@ dl_rnn_tanh(float v)
 int
 dl_rnn_gates(const dl_layer *l)
 {
-	return (l->spec.type == DL_LAYER_LSTM ? 4 : 3) * l->spec.units;
+	return (l->spec.type == DL_LAYER_LSTM ? 4 : 3) * l->spec.rnn.units;
 }
 
 size_t
@@ -121,13 +127,11 @@ dl_rnn_scratch_size(const dl_layer *l)
 				u,
 				g;
 
-	if (l->spec.type != DL_LAYER_LSTM && l->spec.type != DL_LAYER_GRU)
-		return 0;
 	t = (size_t) l->in_shape.dim[0];
-	u = (size_t) l->spec.units;
+	u = (size_t) l->spec.rnn.units;
 	g = (size_t) dl_rnn_gates(l);
 	/* prediction: gates, cells, states (T each) and one step's recurrent product */
-	if (!l->spec.bidirectional)
+	if (!l->spec.rnn.bidirectional)
 		return t * g + 2 * t * u + g;
 	/*
 	 * both directions' gates, cells and states (prediction), one step's
@@ -511,7 +515,7 @@ direction_forward(const dl_layer *l, float *gates, float *cells, float *h, float
 {
 	int			T = l->in_shape.dim[0],
 				F = l->in_shape.dim[1],
-				U = l->spec.units;
+				U = l->spec.rnn.units;
 
 	/* every state, in h: y may be h with return_sequences */
 	if (l->spec.type == DL_LAYER_LSTM)
@@ -526,7 +530,7 @@ dl_birnn_forward(const dl_layer *l, float *y, float *gates, float *cells, float 
 {
 	int			T = l->in_shape.dim[0],
 				F = l->in_shape.dim[1],
-				U = l->spec.units;
+				U = l->spec.rnn.units;
 	size_t		ntg = (size_t) n * T * dl_rnn_gates(l);
 	size_t		ntu = (size_t) n * T * U;
 	float	   *tmp = scratch;	/* (n, G): the gru's recurrent product */
@@ -542,7 +546,7 @@ dl_birnn_forward(const dl_layer *l, float *y, float *gates, float *cells, float 
 		const float *hf = h + (size_t) b * T * U;
 		const float *hb = h + ntu + (size_t) b * T * U;
 
-		if (!l->spec.return_sequences)
+		if (!l->spec.rnn.return_sequences)
 		{
 			/* each direction's last state: the backward one has read step 1 last */
 			memcpy(y + (size_t) b * 2 * U, hf + (size_t) (T - 1) * U, sizeof(float) * U);
@@ -566,9 +570,9 @@ dl_birnn_backward(const dl_layer *l, float *dx, float *dp, const float *dy, cons
 {
 	int			T = l->in_shape.dim[0],
 				F = l->in_shape.dim[1],
-				U = l->spec.units,
+				U = l->spec.rnn.units,
 				G = dl_rnn_gates(l);
-	bool		seq = l->spec.return_sequences;
+	bool		seq = l->spec.rnn.return_sequences;
 	size_t		ntg = (size_t) n * T * G;
 	size_t		ntu = (size_t) n * T * U;
 	size_t		half = l->n_params / 2;
@@ -622,3 +626,321 @@ dl_birnn_backward(const dl_layer *l, float *dx, float *dp, const float *dy, cons
 					d[k] += e[k];
 			}
 }
+
+/* ---- the layers ---- */
+
+enum
+{
+	K_UNITS,
+	K_RETURN_SEQUENCES,
+	K_BIDIRECTIONAL
+};
+
+static const char *const rnn_keys[] = {"units", "return_sequences", "bidirectional"};
+
+static dl_status
+rnn_parse_key(dl_layer_spec *s, int key, const dl_json *v, const char *subject)
+{
+	switch (key)
+	{
+		case K_UNITS:
+			return dl_want_int(v, subject, 1, DL_MAX_UNITS, &s->rnn.units);
+		case K_RETURN_SEQUENCES:
+			return dl_want_bool(v, subject, &s->rnn.return_sequences);
+	}
+	return dl_want_bool(v, subject, &s->rnn.bidirectional);
+}
+
+static dl_status
+rnn_parse_done(dl_layer_spec *s, unsigned given, int pos, bool last)
+{
+	if (!(given & (1u << K_UNITS)))
+		return dl_error(DL_EINVAL, "layer %d (%s): \"units\" is required (the size of the state)",
+						pos, dl_layer_type_name(s->type));
+	return DL_OK;
+}
+
+static void
+rnn_to_json(dl_json_buf *b, const dl_layer_spec *s)
+{
+	dl_json_put_int(b, "units", s->rnn.units);
+	dl_json_put_bool(b, "return_sequences", s->rnn.return_sequences);
+	/* only when set: the layers of unidirectional models read as before */
+	if (s->rnn.bidirectional)
+		dl_json_put_bool(b, "bidirectional", true);
+}
+
+static void
+rnn_write(dl_writer *w, const dl_layer_spec *s)
+{
+	dl_put_u32(w, (uint32_t) s->rnn.units);
+	/* bit 0 return_sequences, bit 1 bidirectional (older models: 0 or 1) */
+	dl_put_u8(w, (s->rnn.return_sequences ? 1 : 0) | (s->rnn.bidirectional ? 2 : 0));
+}
+
+static dl_status
+rnn_read(dl_reader *r, dl_layer_spec *s)
+{
+	uint8_t		flags = 0;
+	dl_status	st;
+
+	if ((st = dl_get_count(r, DL_MAX_UNITS, "a recurrent layer's units", &s->rnn.units)) != DL_OK ||
+		(st = dl_get_u8(r, &flags)) != DL_OK)
+		return st;
+	if (flags > 3)
+		return dl_error(DL_EFORMAT, "invalid model: a recurrent layer's flags are %u", flags);
+	s->rnn.return_sequences = (flags & 1) != 0;
+	s->rnn.bidirectional = (flags & 2) != 0;
+	return DL_OK;
+}
+
+/* W (F, G), U (U, G), biases: lstm b (G), gru b_x and b_h (G each); twice when bidirectional */
+static dl_status
+rnn_plan(dl_layer *l, int pos, dl_status bad, int gates, int biases)
+{
+	const dl_rnn_spec *s = &l->spec.rnn;
+	const dl_shape *in = &l->in_shape;
+	dl_shape   *out = &l->out_shape;
+	const char *name = dl_layer_type_name(l->spec.type);
+	size_t		g = (size_t) gates * (size_t) s->units;
+	int			dirs = s->bidirectional ? 2 : 1;
+	char		buf[64];
+
+	if (in->ndim != 2)
+	{
+		dl_shape_format(in, buf, sizeof(buf));
+		return dl_error(bad, "layer %d (%s): needs a sequence of shape [T, F], got %s (set the input_shape option, or return_sequences on the layer before)",
+						pos, name, buf);
+	}
+	if (s->units < 1 || s->units > DL_MAX_UNITS)
+		return dl_error(bad, "layer %d (%s): units must be between 1 and %d",
+						pos, name, DL_MAX_UNITS);
+	if ((size_t) in->dim[1] + s->units > ((size_t) 1 << 40) / g)
+		return dl_error(DL_ELIMIT, "layer %d (%s): too many weights", pos, name);
+	l->n_trainable = l->n_params = dirs * g * ((size_t) in->dim[1] + s->units + biases);
+	if (s->return_sequences)
+		out->dim[1] = s->units * dirs;
+	else
+	{
+		out->ndim = 1;
+		out->dim[0] = s->units * dirs;
+	}
+	return DL_OK;
+}
+
+static dl_status
+lstm_plan(dl_layer *l, int pos, dl_status bad)
+{
+	return rnn_plan(l, pos, bad, 4, 1);
+}
+
+static dl_status
+gru_plan(dl_layer *l, int pos, dl_status bad)
+{
+	return rnn_plan(l, pos, bad, 3, 2);
+}
+
+static bool
+rnn_same_layout(const dl_layer_spec *a, const dl_layer_spec *b)
+{
+	return a->rnn.units == b->rnn.units;
+}
+
+/* as Keras: W Glorot-uniform, U orthogonal, biases 0 but (forget_bias) lstm's forget gate 1 */
+static void
+rnn_init(const dl_network *net, int i, float *p, dl_rng *rng, bool forget_bias)
+{
+	const dl_layer *l = &net->layers[i];
+	int			f = l->in_shape.dim[1];
+	int			u = l->spec.rnn.units;
+	int			g = dl_rnn_gates(l);
+	int			dirs = l->spec.rnn.bidirectional ? 2 : 1;
+	size_t		set = l->n_params / dirs;
+
+	for (int d = 0; d < dirs; d++)
+	{
+		float	   *w = p + d * set;
+		float	   *uw = w + (size_t) f * g;
+		float	   *b = uw + (size_t) u * g;
+
+		dl_init_weights(w, (size_t) f * g, f, g, DL_ACT_TANH, rng);
+		dl_init_orthogonal(uw, u, g, rng);
+		memset(b, 0, sizeof(float) * (set - (size_t) (f + u) * g));
+		if (forget_bias)
+			for (int k = 0; k < u; k++)
+				b[u + k] = 1.0f;
+	}
+}
+
+static void
+lstm_init(const dl_network *net, int i, float *p, dl_rng *rng)
+{
+	rnn_init(net, i, p, rng, true);
+}
+
+static void
+gru_init(const dl_network *net, int i, float *p, dl_rng *rng)
+{
+	rnn_init(net, i, p, rng, false);
+}
+
+/*
+ * The scratch: prediction's states, training's BPTT; kept: the gates, the
+ * cells (gru: candidates) and, unless they are the output, the states
+ */
+enum
+{
+	KEEP_GATES,
+	KEEP_CELLS,
+	KEEP_STATES
+};
+
+static void
+rnn_memory(const dl_layer *l, size_t max_batch, bool training, dl_layer_mem *m)
+{
+	/* a bidirectional layer keeps both directions, and its states apart from y */
+	size_t		dirs = l->spec.rnn.bidirectional ? 2 : 1;
+	size_t		tu = dl_times(dirs * max_batch, dl_times(l->in_shape.dim[0], l->spec.rnn.units));
+
+	m->scratch = dl_times(max_batch, dl_rnn_scratch_size(l));
+	m->keep[KEEP_GATES] = dl_times(dirs * max_batch,
+								   dl_times(l->in_shape.dim[0], dl_rnn_gates(l)));
+	m->keep[KEEP_CELLS] = tu;
+	if (!l->spec.rnn.return_sequences || l->spec.rnn.bidirectional)
+		m->keep[KEEP_STATES] = tu;
+}
+
+/* the passes of one direction of an lstm or a gru (the same arguments) */
+typedef void (*rnn_forward_fn) (float *y, float *gates, float *cells, float *h, float *tmp,
+								const float *x, const float *p, int n, int T, int F, int U,
+								bool seq);
+typedef void (*rnn_backward_fn) (float *dx, float *dp, const float *dy, const float *x,
+								 const float *p, const float *gates, const float *cells,
+								 const float *h, float *scratch, int n, int T, int F, int U,
+								 bool seq);
+
+static const float *
+rnn_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y, rnn_forward_fn cell)
+{
+	int			n = c->n;
+	int			T = l->in_shape.dim[0];
+	int			F = l->in_shape.dim[1];
+	int			U = l->spec.rnn.units;
+	bool		seq = l->spec.rnn.return_sequences;
+	size_t		ntu = (size_t) n * T * U;
+	float	   *scratch = c->ws->scratch;
+	float	   *gates,
+			   *cells,
+			   *h,
+			   *tmp;
+
+	if (l->spec.rnn.bidirectional)
+	{
+		if (c->lw)
+			dl_birnn_forward(l, y, c->lw->keep[KEEP_GATES], c->lw->keep[KEEP_CELLS],
+							 c->lw->keep[KEEP_STATES], scratch, x, c->p, n);
+		else
+		{
+			/* scratch: both directions' gates, cells and states, then the rest */
+			gates = scratch;
+			cells = gates + 2 * (size_t) n * T * dl_rnn_gates(l);
+			h = cells + 2 * ntu;
+			dl_birnn_forward(l, y, gates, cells, h, h + 2 * ntu, x, c->p, n);
+		}
+		return y;
+	}
+	if (c->lw)
+	{
+		gates = c->lw->keep[KEEP_GATES];
+		cells = c->lw->keep[KEEP_CELLS];
+		h = seq ? y : c->lw->keep[KEEP_STATES];
+		tmp = scratch;
+	}
+	else
+	{
+		/* scratch: gates, cells, states, one step's product */
+		gates = scratch;
+		cells = gates + (size_t) n * T * dl_rnn_gates(l);
+		h = seq ? y : cells + ntu;
+		tmp = cells + 2 * ntu;
+	}
+	cell(y, gates, cells, h, tmp, x, c->p, n, T, F, U, seq);
+	return y;
+}
+
+static float *
+rnn_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx, rnn_backward_fn cell)
+{
+	const dl_layer_ws *lw = c->lw;
+	int			T = l->in_shape.dim[0];
+	int			F = l->in_shape.dim[1];
+	bool		seq = l->spec.rnn.return_sequences;
+	const float *h = seq ? lw->buf : lw->keep[KEEP_STATES];
+	float	   *dxo = c->need_dx ? dx : NULL;
+
+	if (l->spec.rnn.bidirectional)
+		dl_birnn_backward(l, dxo, c->g, dy, lw->in, c->p, lw->keep[KEEP_GATES],
+						  lw->keep[KEEP_CELLS], lw->keep[KEEP_STATES], c->ws->scratch, c->n);
+	else
+		cell(dxo, c->g, dy, lw->in, c->p, lw->keep[KEEP_GATES], lw->keep[KEEP_CELLS], h,
+			 c->ws->scratch, c->n, T, F, l->spec.rnn.units, seq);
+	return dx;
+}
+
+static const float *
+lstm_layer_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
+{
+	return rnn_forward(l, c, x, y, dl_lstm_forward);
+}
+
+static float *
+lstm_layer_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx)
+{
+	return rnn_backward(l, c, dy, dx, dl_lstm_backward);
+}
+
+static const float *
+gru_layer_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
+{
+	return rnn_forward(l, c, x, y, dl_gru_forward);
+}
+
+static float *
+gru_layer_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx)
+{
+	return rnn_backward(l, c, dy, dx, dl_gru_backward);
+}
+
+const dl_layer_ops dl_lstm_ops = {
+	.name = "lstm",
+	.keys = rnn_keys,
+	.n_keys = DL_LENGTH(rnn_keys),
+	.parse_key = rnn_parse_key,
+	.parse_done = rnn_parse_done,
+	.to_json = rnn_to_json,
+	.write = rnn_write,
+	.read = rnn_read,
+	.plan = lstm_plan,
+	.same_layout = rnn_same_layout,
+	.init = lstm_init,
+	.memory = rnn_memory,
+	.forward = lstm_layer_forward,
+	.backward = lstm_layer_backward
+};
+
+const dl_layer_ops dl_gru_ops = {
+	.name = "gru",
+	.keys = rnn_keys,
+	.n_keys = DL_LENGTH(rnn_keys),
+	.parse_key = rnn_parse_key,
+	.parse_done = rnn_parse_done,
+	.to_json = rnn_to_json,
+	.write = rnn_write,
+	.read = rnn_read,
+	.plan = gru_plan,
+	.same_layout = rnn_same_layout,
+	.init = gru_init,
+	.memory = rnn_memory,
+	.forward = gru_layer_forward,
+	.backward = gru_layer_backward
+};

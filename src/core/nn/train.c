@@ -185,6 +185,22 @@ dl_split_free(dl_split *split)
 	split->n_train = split->n_validation = 0;
 }
 
+void
+dl_train_options_defaults(dl_train_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->loss = DL_LOSS_MSE;
+	o->huber_delta = 1.0f;
+	o->optimizer = DL_OPT_ADAM;
+	o->learning_rate = 0.001f;
+	o->momentum = 0.9f;
+	o->beta1 = 0.9f;
+	o->beta2 = 0.999f;
+	o->adam_epsilon = 1e-8f;
+	o->batch_size = 64;
+	o->epochs = 10;
+}
+
 /* ---- checks shared by training and evaluation ---- */
 
 static dl_status
