@@ -20,8 +20,11 @@
 #   dump     pg_dump -Fc of a database with models (test/dump/setup.sql),
 #            restored with pg_restore serially and with -j 4 into fresh
 #            databases, each checked by test/dump/check.sql (pgTAP: the same
-#            predictions, versions, owners, grants and history); one count per
-#            assertion, plus one per dump or restore that fails
+#            predictions, stored states, versions, owners, grants and
+#            history); one count per assertion, plus one per dump or restore
+#            that fails.  With PGDL_DUMP_FROM=<file> (make test-versions: a
+#            dump of the same setup made by another PostgreSQL major), that
+#            dump is restored and checked too (PGDL_DUMP_FROM_LABEL names it)
 # regress, pgtap and dump run against one throwaway cluster (scripts/cluster.sh),
 # stopped on any exit.  A section that cannot run at all (a build fails, the
 # cluster does not start, no test files) counts as failed, never as zero.
@@ -225,11 +228,15 @@ else
 		EXTRA_REGRESS_OPTS="--host=$PGHOST --port=$PGPORT --user=postgres --outputdir=$out" \
 		>"$logs/regress.log" 2>&1 </dev/null || status=$?
 	# PostgreSQL 15 prints "test NAME ... ok  12 ms" (or "     NAME ... ok" in
-	# a parallel group) and FAILED / "failed (ignored)" for failures.
+	# a parallel group) and FAILED / "failed (ignored)" for failures; 16 and
+	# later print TAP: "ok 1  - NAME  12 ms" ("+" in a parallel group) and
+	# "not ok 2  - NAME ...".
 	declare -A result=()
 	while read -r t r; do
 		result[$t]=$r
-	done < <(sed -nE 's/^(test )? *([^ ]+) +\.\.\. +(ok|FAILED|failed)( .*)?$/\2 \3/p' "$logs/regress.log")
+	done < <(sed -nE -e 's/^(test )? *([^ ]+) +\.\.\. +(ok|FAILED|failed)( .*)?$/\2 \3/p' \
+		-e 's/^ok [0-9]+ +[-+] +([^ ]+)( .*)?$/\1 ok/p' \
+		-e 's/^not ok [0-9]+ +[-+] +([^ ]+)( .*)?$/\1 FAILED/p' "$logs/regress.log")
 	failed_names=()
 	for t in "${regress_tests[@]}"; do
 		case ${result[$t]:-missing} in
@@ -288,36 +295,50 @@ end_section
 # --- (e) dump and restore -------------------------------------------------------------
 
 begin_section dump "pg_dump -Fc / pg_restore of the model registry (test/dump)"
-pgbin=${PGDL_PGBIN:-/usr/lib/postgresql/15/bin}
-restores=(serial parallel)
+pgbin=${PGDL_PGBIN:-$("${PG_CONFIG:-pg_config}" --bindir)}
+
+# restore_and_check LABEL DB DUMP [pg_restore options] — restores DUMP into a
+# fresh database DB and runs test/dump/check.sql there
+restore_and_check() {
+	local label=$1 db=$2 dump=$3 log=$logs/dump-$2 status=0
+	shift 3
+	if ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
+		>"$log.restore.log" 2>&1 </dev/null \
+		|| ! "$pgbin/pg_restore" --exit-on-error "$@" -d "$db" "$dump" >>"$log.restore.log" 2>&1 </dev/null; then
+		fail 1 "$label into $db"
+		show "$log.restore.log" 30
+	fi
+	# checked even when the restore failed: the assertions say what is missing
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -f test/dump/check.sql >"$log.tap" 2>&1 </dev/null || status=$?
+	tap "$label" "$log.tap" "$status"
+}
+
+restores=2
+[ -z "${PGDL_DUMP_FROM:-}" ] || restores=3
 if [ "$cluster_ok" -eq 0 ]; then
-	fail ${#restores[@]} "the test cluster did not start"
-elif ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS pgdl_dump' \
-		-c 'CREATE DATABASE pgdl_dump' >"$logs/dump-setup.log" 2>&1 </dev/null \
-	|| ! psql -X -q -v ON_ERROR_STOP=1 -d pgdl_dump -f test/dump/setup.sql >>"$logs/dump-setup.log" 2>&1 </dev/null; then
-	fail ${#restores[@]} "setting up the database to dump (test/dump/setup.sql)"
-	show "$logs/dump-setup.log" 30
-elif ! "$pgbin/pg_dump" -Fc -d pgdl_dump -f "$logs/pgdl_dump.dump" >"$logs/pg_dump.log" 2>&1 </dev/null; then
-	fail ${#restores[@]} "pg_dump -Fc of the database pgdl_dump"
-	show "$logs/pg_dump.log" 30
+	fail $restores "the test cluster did not start"
 else
-	for mode in "${restores[@]}"; do
-		db=pgdl_restored_$mode
-		jobs=()
-		[ "$mode" = serial ] || jobs=(-j 4)
-		log=$logs/dump-$mode
-		if ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
-			>"$log.restore.log" 2>&1 </dev/null \
-			|| ! "$pgbin/pg_restore" --exit-on-error "${jobs[@]}" -d "$db" "$logs/pgdl_dump.dump" \
-				>>"$log.restore.log" 2>&1 </dev/null; then
-			fail 1 "pg_restore ${jobs[*]} into $db"
-			show "$log.restore.log" 30
+	if ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS pgdl_dump' \
+			-c 'CREATE DATABASE pgdl_dump' >"$logs/dump-setup.log" 2>&1 </dev/null \
+		|| ! psql -X -q -v ON_ERROR_STOP=1 -d pgdl_dump -f test/dump/setup.sql >>"$logs/dump-setup.log" 2>&1 </dev/null; then
+		fail 2 "setting up the database to dump (test/dump/setup.sql)"
+		show "$logs/dump-setup.log" 30
+	elif ! "$pgbin/pg_dump" -Fc -d pgdl_dump -f "$logs/pgdl_dump.dump" >"$logs/pg_dump.log" 2>&1 </dev/null; then
+		fail 2 "pg_dump -Fc of the database pgdl_dump"
+		show "$logs/pg_dump.log" 30
+	else
+		restore_and_check "pg_restore (serial)" pgdl_restored_serial "$logs/pgdl_dump.dump"
+		restore_and_check "pg_restore -j 4" pgdl_restored_parallel "$logs/pgdl_dump.dump" -j 4
+	fi
+	# A dump of the same setup made elsewhere (make test-versions: by the
+	# host's PostgreSQL 15), restored here.
+	if [ -n "${PGDL_DUMP_FROM:-}" ]; then
+		if [ -s "$PGDL_DUMP_FROM" ]; then
+			restore_and_check "pg_restore of ${PGDL_DUMP_FROM_LABEL:-$PGDL_DUMP_FROM}" pgdl_restored_from "$PGDL_DUMP_FROM"
+		else
+			fail 1 "the dump to restore, $PGDL_DUMP_FROM, is missing or empty (the dump on the host failed)"
 		fi
-		# checked even when the restore failed: the assertions say what is missing
-		status=0
-		psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -f test/dump/check.sql >"$log.tap" 2>&1 </dev/null || status=$?
-		tap "pg_restore ${jobs[*]:-(serial)}" "$log.tap" "$status"
-	done
+	fi
 	[ "$sec_fail" -eq 0 ] || server_crashes
 fi
 end_section

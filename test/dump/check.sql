@@ -4,12 +4,12 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION pgtap;
-SELECT plan(20);
+SELECT plan(24);
 -- pgTAP's bookkeeping is written under SET ROLE too
 GRANT ALL ON ALL TABLES IN SCHEMA pg_temp TO PUBLIC;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA pg_temp TO PUBLIC;
 
-SELECT is((SELECT count(*) FROM pgdl.models), 3::bigint, 'the three model versions came back');
+SELECT is((SELECT count(*) FROM pgdl.models), 4::bigint, 'the four model versions came back');
 SELECT set_eq($$SELECT name, version, task, owner::text, created_at, deployed, description, layers, options, features,
                       labels, parameters, size_bytes, metrics, target, trained_by::text,
                       md5(pgdl.export_model(name || '@' || version))
@@ -35,6 +35,18 @@ SELECT is((SELECT count(*) FROM public.expected e JOIN public.dump_src s USING (
 SELECT is((SELECT count(*) FROM public.expected e JOIN public.dump_src s USING (id)
            WHERE e.reg IS DISTINCT FROM pgdl.predict('dump_reg', ARRAY[s.a, s.b])),
           0::bigint, 'the regression of the other owner predicts the same values, its imputer included');
+
+SELECT is((SELECT count(*) FROM public.expected_seq e JOIN public.dump_steps s USING (seq_id)
+           WHERE e.p IS DISTINCT FROM pgdl.predict('dump_seq', s.x)
+              OR e.proba IS DISTINCT FROM pgdl.predict_proba('dump_seq', s.x)),
+          0::bigint, 'the lstm predicts the same values and probabilities');
+
+SELECT is((SELECT count(*) FROM public.states_before), 16::bigint, 'the finalized states and stored bytes were recorded');
+SELECT results_eq('SELECT what, value FROM public.states_now ORDER BY what',
+                  'SELECT what, value FROM public.states_before ORDER BY what',
+                  'the stored scalers, sketches and states hold the same bytes and finalize to the same values');
+SELECT is((SELECT array_agg(kind ORDER BY kind) FROM public.stored_scalers WHERE s IS NOT NULL),
+          ARRAY['imputer', 'robust', 'standard'], 'the stored scalers came back');
 
 SELECT is((SELECT count(*) FROM pg_class
            WHERE oid IN ('pgdl.model_names'::regclass, 'pgdl.model_versions'::regclass,

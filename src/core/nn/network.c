@@ -334,7 +334,7 @@ plan_spatial(dl_layer *l, int pos, dl_status bad)
 	int			nd = two ? 2 : 1;
 	const int  *k = conv ? s->kernel : s->pool;
 	dl_padding	pad = conv ? s->padding : DL_PAD_VALID;
-	int64_t		o[2];
+	int64_t		o[2] = {0, 0};	/* both set below when two; gcc 16 cannot tell */
 	char		buf[64];
 
 	dl_shape_format(in, buf, sizeof(buf));
