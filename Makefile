@@ -6,7 +6,7 @@
 # Everything else here is the ordinary PGXS build.
 
 EXTENSION = pgdl
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = pgdl
 CORE_OBJS = src/core/util.o src/core/moments.o src/core/comoments.o \
@@ -29,6 +29,8 @@ SQL_FRAGMENTS = src/pg/pgdl.sql src/pg/stats.sql src/pg/quantiles.sql \
 	src/pg/train.sql src/pg/predict.sql src/pg/evaluate.sql src/pg/featsel.sql src/pg/pca.sql \
 	src/pg/cluster.sql src/pg/grants.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+# upgrade steps, and the install scripts of earlier releases they start from
+DATA = $(wildcard src/upgrade/$(EXTENSION)--*.sql)
 EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan bench/engine_nn bench/engine_layers
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
@@ -85,7 +87,8 @@ deps:
 # installed files are already this build's, and otherwise say so plainly.
 INSTALL_OR_EXPLAIN = lib=$$($(PG_CONFIG) --pkglibdir); share=$$($(PG_CONFIG) --sharedir)/extension; \
 	if cmp -s $(MODULE_big).so $$lib/$(MODULE_big).so && cmp -s $(EXTENSION).control $$share/$(EXTENSION).control \
-	   && cmp -s sql/$(EXTENSION)--$(EXTVERSION).sql $$share/$(EXTENSION)--$(EXTVERSION).sql; then \
+	   && cmp -s sql/$(EXTENSION)--$(EXTVERSION).sql $$share/$(EXTENSION)--$(EXTVERSION).sql \
+	   $(foreach f,$(DATA),&& cmp -s $(f) $$share/$(notdir $(f))); then \
 		echo "pgdl: the installed extension is this build"; \
 	else $(MAKE) install || { echo; \
 		echo "Installing pgdl into PostgreSQL's directories failed (they belong to root)."; \

@@ -25,7 +25,15 @@
 #            that fails.  With PGDL_DUMP_FROM=<file> (make test-versions: a
 #            dump of the same setup made by another PostgreSQL major), that
 #            dump is restored and checked too (PGDL_DUMP_FROM_LABEL names it)
-# regress, pgtap and dump run against one throwaway cluster (scripts/cluster.sh),
+#   upgrade  for every earlier release whose install script is in src/upgrade/
+#            (pgdl--<version>.sql): a database created with that version
+#            holding models and stored states (test/dump/setup.sql), then
+#            ALTER EXTENSION pgdl UPDATE; test/upgrade/check.sql compares its
+#            catalog with a fresh install's (test/upgrade/catalog.sql: every
+#            function, aggregate, type, table, ... and its definition) and
+#            test/dump/check.sql checks that nothing stored was lost and the
+#            models predict the same; one count per assertion
+# regress, pgtap, dump and upgrade run against one throwaway cluster (scripts/cluster.sh),
 # stopped on any exit.  A section that cannot run at all (a build fails, the
 # cluster does not start, no test files) counts as failed, never as zero.
 #
@@ -343,7 +351,56 @@ else
 fi
 end_section
 
-# --- (f) stop the cluster, (g) the summary --------------------------------------------
+# --- (f) upgrades ---------------------------------------------------------------------
+
+begin_section upgrade "ALTER EXTENSION pgdl UPDATE from every earlier release (test/upgrade)"
+# The install scripts of earlier releases (src/upgrade/pgdl--<version>.sql,
+# installed with the current one)
+shopt -s nullglob
+olds=()
+for f in src/upgrade/pgdl--*.sql; do
+	v=${f#src/upgrade/pgdl--}
+	v=${v%.sql}
+	case $v in *--*) ;; *) olds+=("$v") ;; esac
+done
+shopt -u nullglob
+# each old version counts two suites: the catalog and the data
+if [ ${#olds[@]} -eq 0 ]; then
+	fail 1 "no install script of an earlier release in src/upgrade/"
+elif [ "$cluster_ok" -eq 0 ]; then
+	fail $((2 * ${#olds[@]})) "the test cluster did not start"
+elif ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS pgdl_upgrade_fresh' \
+		-c 'CREATE DATABASE pgdl_upgrade_fresh' >"$logs/upgrade-fresh.log" 2>&1 </dev/null \
+	|| ! psql -X -q -v ON_ERROR_STOP=1 -d pgdl_upgrade_fresh -c 'CREATE EXTENSION pgdl' -f test/upgrade/catalog.sql \
+		-c 'COPY (SELECT * FROM pg_temp.pgdl_catalog) TO STDOUT' >"$logs/fresh_catalog.copy" 2>>"$logs/upgrade-fresh.log" </dev/null; then
+	fail $((2 * ${#olds[@]})) "a fresh install to compare with (test/upgrade/catalog.sql)"
+	show "$logs/upgrade-fresh.log" 30
+else
+	for v in "${olds[@]}"; do
+		db=pgdl_upgrade_from_${v//[^0-9a-zA-Z]/_}
+		log=$logs/upgrade-$v
+		if ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
+				>"$log.setup.log" 2>&1 </dev/null \
+			|| ! psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "CREATE EXTENSION pgdl VERSION '$v'" \
+				-f test/dump/setup.sql -c 'ALTER EXTENSION pgdl UPDATE' \
+				-c 'CREATE TABLE public.fresh_catalog (kind text, object text, definition text)' \
+				-c 'COPY public.fresh_catalog FROM STDIN' <"$logs/fresh_catalog.copy" >>"$log.setup.log" 2>&1; then
+			fail 2 "a database created with pgdl $v (test/dump/setup.sql), then ALTER EXTENSION pgdl UPDATE"
+			show "$log.setup.log" 30
+			continue
+		fi
+		status=0
+		psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -f test/upgrade/check.sql >"$log.catalog.tap" 2>&1 </dev/null || status=$?
+		tap "from $v: the catalog" "$log.catalog.tap" "$status"
+		status=0
+		psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -f test/dump/check.sql >"$log.data.tap" 2>&1 </dev/null || status=$?
+		tap "from $v: models, states" "$log.data.tap" "$status"
+	done
+	[ "$sec_fail" -eq 0 ] || server_crashes
+fi
+end_section
+
+# --- (g) stop the cluster, (h) the summary --------------------------------------------
 
 stop_cluster
 if [ "$total_fail" -eq 0 ] && [ -z "${PGDL_KEEP_LOGS:-}" ]; then
