@@ -11,8 +11,11 @@
 #   scripts/rootfs.sh run <suite> <command> [args...]
 #         runs a command in the root (as root, a clean environment), with
 #         /proc, /dev and a fresh /dev/shm (PostgreSQL's shared memory)
-#         mounted for the command's duration only (a caller that holds the
-#         root's lock, <cache>/.<suite>.lock, sets PGDL_ROOTFS_LOCKED=<suite>)
+#         mounted for the command's duration only, in a network namespace
+#         of its own (a server listening on localhost:5432 there is not the
+#         host's; PGDL_ROOTFS_NET=host shares the host's network, for apt).
+#         A caller that holds the root's lock, <cache>/.<suite>.lock, sets
+#         PGDL_ROOTFS_LOCKED=<suite>
 #   scripts/rootfs.sh remove <suite>
 #         deletes the cached root
 #
@@ -35,7 +38,7 @@ CHROOT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 die() { echo "rootfs.sh: $*" >&2; exit 1; }
 
 usage() {
-	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -103,13 +106,18 @@ cmd_run() {
 		exec 9>"$CACHE/.$suite.lock"
 		flock 9
 	fi
-	PGDL_ROOTFS_INNER=1 exec unshare --mount --propagation private "$0" _inner "$root" "$@"
+	local net=--net
+	[ "${PGDL_ROOTFS_NET:-}" != host ] || net=
+	PGDL_ROOTFS_INNER=1 exec unshare --mount $net --propagation private "$0" _inner "$root" "$@"
 }
 
 cmd_inner() {
 	local root=$1
 	shift
 	trap unmount_all EXIT
+	# in a network namespace of its own, only the loopback (best effort:
+	# the tests' clusters listen on Unix sockets)
+	[ "${PGDL_ROOTFS_NET:-}" = host ] || ip link set lo up 2>/dev/null || true
 	mount_all "$root"
 	local status=0
 	in_root "$root" "$@" || status=$?
@@ -152,7 +160,7 @@ cmd_ensure() {
 	mkdir -p "$root/root/pgdl-deps"
 	cp "$worktree/Makefile" "$root/root/pgdl-deps/"
 	cp -r "$worktree/scripts" "$root/root/pgdl-deps/"
-	PGDL_ROOTFS_INNER=1 unshare --mount --propagation private "$0" _inner "$root" \
+	PGDL_ROOTFS_NET=host PGDL_ROOTFS_INNER=1 unshare --mount --propagation private "$0" _inner "$root" \
 		sh -c 'cd /root/pgdl-deps && make --no-print-directory deps && apt-get clean' >&2 \
 		|| die "installing pgdl's dependencies in $root failed"
 	rm -rf "$root/root/pgdl-deps"
