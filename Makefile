@@ -31,7 +31,7 @@ SQL_FRAGMENTS = src/pg/pgdl.sql src/pg/stats.sql src/pg/quantiles.sql \
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 # upgrade steps, and the install scripts of earlier releases they start from
 DATA = $(wildcard src/upgrade/$(EXTENSION)--*.sql)
-EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan bench/engine_nn bench/engine_layers
+EXTRA_CLEAN = $(EXTENSION)-*.zip test/unit/run_tests test/unit/run_tests_asan bench/engine_nn bench/engine_layers
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
@@ -78,7 +78,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 
 # --- the README's two commands -------------------------------------------
 
-.PHONY: deps demo test test-versions unit layering fuzz bench-engine bench-cnn bench-seq
+.PHONY: deps demo test test-versions dist unit layering fuzz bench-engine bench-cnn bench-seq
 
 deps:
 	@PG_CONFIG='$(PG_CONFIG)' bash scripts/deps.sh
@@ -113,6 +113,17 @@ test-versions: deps
 	$(MAKE) all
 	@$(INSTALL_OR_EXPLAIN)
 	@PG_CONFIG='$(PG_CONFIG)' bash scripts/test_versions.sh
+
+# --- PGXN -------------------------------------------------------------------
+
+# The PGXN archive of the committed tree (git archive HEAD; .gitattributes
+# leaves out what only CI needs), after checking that META.json,
+# pgdl.control, src/upgrade and debian/ agree on EXTVERSION.
+DIST = $(EXTENSION)-$(EXTVERSION).zip
+dist:
+	python3 scripts/check_release.py '$(EXTVERSION)' '$(PG_SUPPORTED)'
+	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ --output $(DIST) HEAD
+	@echo "dist: $(DIST) ($$(du -k $(DIST) | cut -f1) kB)"
 
 # --- engine unit tests (no server), plain and with ASan + UBSan ----------
 
