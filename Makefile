@@ -6,7 +6,7 @@
 # Everything else here is the ordinary PGXS build.
 
 EXTENSION = pgdl
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = pgdl
 CORE_OBJS = src/core/util.o src/core/aggstate.o src/core/rng.o src/core/blas.o src/core/linalg.o src/core/moments.o src/core/comoments.o \
@@ -31,7 +31,9 @@ SQL_FRAGMENTS = src/pg/pgdl.sql src/pg/stats.sql src/pg/quantiles.sql \
 	src/pg/train.sql src/pg/predict.sql src/pg/evaluate.sql src/pg/featsel.sql src/pg/pca.sql \
 	src/pg/cluster.sql src/pg/grants.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-EXTRA_CLEAN = test/unit/run_tests test/unit/run_tests_asan bench/engine_nn bench/engine_layers
+# upgrade steps, and the install scripts of earlier releases they start from
+DATA = $(wildcard src/upgrade/$(EXTENSION)--*.sql)
+EXTRA_CLEAN = $(EXTENSION)-*.zip test/unit/run_tests test/unit/run_tests_asan bench/engine_nn bench/engine_layers
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
@@ -46,10 +48,23 @@ PG_CFLAGS = -std=gnu11 -O3 -Wall -Wextra -Wno-unused-parameter -Wno-missing-fiel
 SHLINK_LIB = -lopenblas -lm
 SHLIB_LINK = $(SHLINK_LIB)
 
-# PostgreSQL 15 (Debian 12's server) when installed, whatever else is
-PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+# The PostgreSQL majors pgdl builds against (scripts/deps.sh reads this line;
+# the README's version table says which are tested).  Debian's pg_config picks
+# the newest installed postgresql-server-dev-NN; make PG_CONFIG=... picks another.
+PG_SUPPORTED = 15 16 17 18
+comma := ,
+empty :=
+PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+PG_MAJOR := $(shell $(PG_CONFIG) --version 2>/dev/null | sed -nE 's/^PostgreSQL ([0-9]+).*/\1/p')
+# goals that need no server headers: the version check does not apply to them
+NO_SERVER_GOALS = deps unit layering fuzz bench-engine bench-cnn bench-seq dist clean
 ifneq ($(PGXS),)
+ifneq ($(filter-out $(NO_SERVER_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifeq ($(filter $(PG_MAJOR),$(PG_SUPPORTED)),)
+$(error pgdl builds against PostgreSQL $(subst $(empty) ,$(comma) ,$(PG_SUPPORTED)); $(PG_CONFIG) is PostgreSQL $(or $(PG_MAJOR),of an unknown version))
+endif
+endif
 include $(PGXS)
 else
 all:
@@ -58,23 +73,24 @@ endif
 
 # PGXS does not track headers: every object depends on the shared ones.
 $(CORE_OBJS): $(wildcard src/core/*.h src/core/nn/*.h)
-$(PG_OBJS): $(wildcard src/core/*.h) src/pg/pgdl_glue.h
+$(PG_OBJS): $(wildcard src/core/*.h) src/pg/pgdl_glue.h src/pg/pg_compat.h
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 	cat $^ > $@
 
 # --- the README's two commands -------------------------------------------
 
-.PHONY: deps demo test unit layering fuzz bench-engine bench-cnn bench-seq
+.PHONY: deps demo test test-versions dist unit layering fuzz bench-engine bench-cnn bench-seq
 
 deps:
-	@bash scripts/deps.sh
+	@PG_CONFIG='$(PG_CONFIG)' bash scripts/deps.sh
 
 # Installing into PostgreSQL's directories needs root: skip it when the
 # installed files are already this build's, and otherwise say so plainly.
 INSTALL_OR_EXPLAIN = lib=$$($(PG_CONFIG) --pkglibdir); share=$$($(PG_CONFIG) --sharedir)/extension; \
 	if cmp -s $(MODULE_big).so $$lib/$(MODULE_big).so && cmp -s $(EXTENSION).control $$share/$(EXTENSION).control \
-	   && cmp -s sql/$(EXTENSION)--$(EXTVERSION).sql $$share/$(EXTENSION)--$(EXTVERSION).sql; then \
+	   && cmp -s sql/$(EXTENSION)--$(EXTVERSION).sql $$share/$(EXTENSION)--$(EXTVERSION).sql \
+	   $(foreach f,$(DATA),&& cmp -s $(f) $$share/$(notdir $(f))); then \
 		echo "pgdl: the installed extension is this build"; \
 	else $(MAKE) install || { echo; \
 		echo "Installing pgdl into PostgreSQL's directories failed (they belong to root)."; \
@@ -83,13 +99,33 @@ INSTALL_OR_EXPLAIN = lib=$$($(PG_CONFIG) --pkglibdir); share=$$($(PG_CONFIG) --s
 demo: deps
 	$(MAKE) all
 	@$(INSTALL_OR_EXPLAIN)
-	@bash scripts/demo.sh
+	@PG_CONFIG='$(PG_CONFIG)' bash scripts/demo.sh
 
 test: deps
 	$(MAKE) layering
 	$(MAKE) all
 	@$(INSTALL_OR_EXPLAIN)
-	@bash scripts/run_tests.sh
+	@PG_CONFIG='$(PG_CONFIG)' bash scripts/run_tests.sh
+
+# The suite on the other tested majors, each in a cached Debian root file
+# system (scripts/test_versions.sh; root only): PostgreSQL 17 (Debian 13)
+# and 18 (Debian testing), with a dump of this host's PostgreSQL restored
+# into each.
+test-versions: deps
+	$(MAKE) all
+	@$(INSTALL_OR_EXPLAIN)
+	@PG_CONFIG='$(PG_CONFIG)' bash scripts/test_versions.sh
+
+# --- PGXN -------------------------------------------------------------------
+
+# The PGXN archive of the committed tree (git archive HEAD; .gitattributes
+# leaves out what only CI needs), after checking that META.json,
+# pgdl.control, src/upgrade and debian/ agree on EXTVERSION.
+DIST = $(EXTENSION)-$(EXTVERSION).zip
+dist:
+	python3 scripts/check_release.py '$(EXTVERSION)' '$(PG_SUPPORTED)'
+	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ --output $(DIST) HEAD
+	@echo "dist: $(DIST) ($$(du -k $(DIST) | cut -f1) kB)"
 
 # --- engine unit tests (no server), plain and with ASan + UBSan ----------
 
@@ -136,12 +172,12 @@ bench-seq: bench/engine_layers
 # crash inputs are kept in test/fuzz/bin/crashes/fuzz_<name>/.
 
 FUZZ_SECONDS ?= 60
-FUZZ_CC ?= clang-14
+FUZZ_CC ?= clang
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core \
 	-I/usr/include/x86_64-linux-gnu/openblas-pthread
 
 fuzz:
-	@bash scripts/deps.sh --fuzz
+	@PG_CONFIG='$(PG_CONFIG)' bash scripts/deps.sh --fuzz
 	@mkdir -p test/fuzz/bin; failed=""; \
 	for h in test/fuzz/fuzz_*.c; do \
 		name=$${h#test/fuzz/fuzz_}; name=$${name%.c}; \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/cluster.sh — the one place that makes throwaway PostgreSQL 15
+# scripts/cluster.sh — the one place that makes throwaway PostgreSQL
 # clusters, for the demo, the tests and the benchmarks.
 #
 #   scripts/cluster.sh start   <dir>   create (if needed) and start a cluster in <dir>;
@@ -26,10 +26,11 @@
 #   PGDL_SHARED_BUFFERS  shared_buffers (default 1GB: the stats benchmark keeps a
 #                        10M-row x 10 float8 table cached)
 #   PGDL_EXTRA_CONF      extra postgresql.conf lines, appended when the cluster is made
-#   PGDL_PGBIN           PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
+#   PGDL_PGBIN           PostgreSQL binaries (default: the bindir of $PG_CONFIG, or of
+#                        pg_config: on Debian the newest installed server)
 set -euo pipefail
 
-PGBIN=${PGDL_PGBIN:-/usr/lib/postgresql/15/bin}
+PGBIN=${PGDL_PGBIN:-$("${PG_CONFIG:-pg_config}" --bindir 2>/dev/null || true)}
 PORT=${PGDL_PORT:-54329}
 SHARED_BUFFERS=${PGDL_SHARED_BUFFERS:-1GB}
 MARKER=.pgdl-cluster
@@ -64,7 +65,7 @@ env_line() {
 
 cmd_start() {
 	local dir=$1
-	[ -x "$PGBIN/initdb" ] || die "PostgreSQL 15 is not installed ($PGBIN/initdb missing): run 'make deps'"
+	[ -x "$PGBIN/initdb" ] || die "no PostgreSQL server found (${PGBIN:-pg_config}/initdb missing): run 'make deps'"
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd -P)
 
@@ -73,7 +74,7 @@ cmd_start() {
 	[ ${#sock} -le 107 ] || die "socket path too long (${#sock} > 107 bytes): $sock; use a shorter directory"
 
 	if [ "$(id -u)" -eq 0 ]; then
-		id postgres >/dev/null 2>&1 || die "no 'postgres' system user (is postgresql-15 installed?)"
+		id postgres >/dev/null 2>&1 || die "no 'postgres' system user (is the postgresql-NN package installed?)"
 		chown -R postgres:postgres "$dir"
 		runuser -u postgres -- test -w "$dir" -a -x "$dir" \
 			|| die "user postgres cannot reach $dir (a parent directory is closed to it); use a directory under /tmp"

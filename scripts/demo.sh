@@ -19,7 +19,7 @@ if [ -z "${PGDL_DEMO_KEEP:-}" ]; then
 	trap 'scripts/cluster.sh destroy "$dir"' EXIT
 fi
 
-echo "== Starting a throwaway PostgreSQL 15 cluster in $dir (Unix socket only)"
+echo "== Starting a throwaway PostgreSQL cluster in $dir (Unix socket only)"
 eval "$(scripts/cluster.sh start "$dir")"
 
 echo "== Loading Fashion-MNIST: 60,000 training images (id, label, pixels real[784])"

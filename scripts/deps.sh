@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/deps.sh — installs the Debian 12 packages pgdl needs to build, test
+# scripts/deps.sh — installs the Debian packages pgdl needs to build, test
 # and demo, when some are missing (called by `make deps`, `make test`,
 # `make demo`).
 #
@@ -7,24 +7,74 @@
 #   missing, as root     apt-get update + apt-get install (non-interactive)
 #   missing, not root    prints the one sudo command to run and exits 1
 #
+# The PostgreSQL major NN is the one pgdl is being built for: that of
+# $PG_CONFIG when it names an installed server's pg_config (make passes its
+# own), otherwise the distribution's own server (what the `postgresql`
+# package depends on: 15 on Debian 12, 17 on Debian 13, 18 on Debian
+# testing).  A major that is not in the Makefile's PG_SUPPORTED stops here.
+#
 # The packages:
-#   postgresql-15, postgresql-server-dev-15   the server, psql, pg_regress, PGXS
+#   postgresql-NN, postgresql-server-dev-NN   the server, psql, pg_regress, PGXS
 #   libopenblas-dev                           BLAS for the engine
-#   postgresql-15-pgtap                       pgTAP, for test/pgtap
+#   postgresql-NN-pgtap                       pgTAP, for test/pgtap
 #   libtap-parser-sourcehandler-pgtap-perl    pg_prove
 #   dataset-fashion-mnist                     the demo's data (/usr/share/datasets/fashion-mnist)
 #   python3                                   scripts/load_fashion_mnist.py (standard library only)
 #   gcc, libc6-dev, make                      the build and the C tests (gcc brings the ASan/UBSan runtimes)
 # Clang/libFuzzer are not needed by `make test`, which replays the fuzz corpora
 # with gcc; `make fuzz` calls this script with --fuzz to add them:
-#   clang-14, libclang-rt-14-dev              libFuzzer and its sanitizer runtimes
+#   clang, libclang-rt-dev                    libFuzzer and its sanitizer runtimes
 set -euo pipefail
 
+here=$(cd "$(dirname "$0")/.." && pwd)
+supported=$(sed -n 's/^PG_SUPPORTED[[:space:]]*=[[:space:]]*//p' "$here/Makefile")
+[ -n "$supported" ] || { echo "deps: no PG_SUPPORTED line in $here/Makefile" >&2; exit 1; }
+
+export DEBIAN_FRONTEND=noninteractive
+updated=0
+apt_update() {
+	[ "$updated" -eq 0 ] || return 0
+	apt-get update </dev/null
+	updated=1
+}
+
+# The major of a pg_config that belongs to an installed server (its PGXS
+# makefile exists; libpq-dev's pg_config has none).
+pg_config_major() {
+	local pgxs
+	pgxs=$("$1" --pgxs 2>/dev/null) && [ -f "$pgxs" ] || return 1
+	"$1" --version | sed -nE 's/^PostgreSQL ([0-9]+).*/\1/p'
+}
+
+distribution_major() {
+	apt-cache depends postgresql 2>/dev/null | sed -nE 's/^ *Depends: postgresql-([0-9]+)$/\1/p' | head -n 1
+}
+
+major=""
+if [ -n "${PG_CONFIG:-}" ]; then
+	major=$(pg_config_major "$PG_CONFIG" || true)
+fi
+if [ -z "$major" ]; then
+	major=$(distribution_major)
+	if [ -z "$major" ] && [ "$(id -u)" -eq 0 ]; then
+		apt_update
+		major=$(distribution_major)
+	fi
+	if [ -z "$major" ]; then
+		echo "deps: apt knows no 'postgresql' package; run: sudo apt-get update, then the make command again" >&2
+		exit 1
+	fi
+fi
+if ! [[ " $supported " == *" $major "* ]]; then
+	echo "deps: pgdl supports PostgreSQL ${supported// /, }; this is PostgreSQL $major" >&2
+	exit 1
+fi
+
 PACKAGES=(
-	postgresql-15
-	postgresql-server-dev-15
+	"postgresql-$major"
+	"postgresql-server-dev-$major"
 	libopenblas-dev
-	postgresql-15-pgtap
+	"postgresql-$major-pgtap"
 	libtap-parser-sourcehandler-pgtap-perl
 	dataset-fashion-mnist
 	python3
@@ -33,21 +83,8 @@ PACKAGES=(
 	make
 )
 if [ "${1:-}" = --fuzz ]; then
-	PACKAGES+=(clang-14 libclang-rt-14-dev)
+	PACKAGES+=(clang libclang-rt-dev)
 fi
-
-# The build uses PostgreSQL 15's PGXS; say so plainly if another pg_config
-# would win (the Makefile calls plain pg_config unless PG_CONFIG is given).
-check_pg_config() {
-	local pgc=/usr/lib/postgresql/15/bin/pg_config
-	if ! "$pgc" --version >/dev/null 2>&1; then
-		echo "deps: $pgc does not run" >&2
-		exit 1
-	fi
-	if [ "$(pg_config --version 2>/dev/null)" != "$("$pgc" --version)" ]; then
-		echo "deps: note: 'pg_config' on PATH is not PostgreSQL 15's; build with make PG_CONFIG=$pgc" >&2
-	fi
-}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -56,8 +93,7 @@ for p in "${PACKAGES[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-	check_pg_config
-	echo "deps: all ${#PACKAGES[@]} packages present"
+	echo "deps: all ${#PACKAGES[@]} packages present (PostgreSQL $major)"
 	exit 0
 fi
 
@@ -68,9 +104,6 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
-export DEBIAN_FRONTEND=noninteractive
-apt-get update </dev/null
+apt_update
 apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
-
-check_pg_config
 echo "deps: installed ${missing[*]}"

@@ -21,8 +21,23 @@
 #            the models a 300-mutant import_model fuzz campaign let in),
 #            restored with pg_restore serially and with -j 4 into fresh
 #            databases, each checked by test/dump/check.sql (pgTAP: the same
-#            predictions, versions, owners, grants and history); one count per
-#            assertion, plus one per dump or restore that fails
+#            predictions, stored states, versions, owners, grants and
+#            history); one count per assertion, plus one per dump or restore
+#            that fails.  A second database (test/dump/fuzz_setup.sql: the
+#            models an import_model fuzz campaign let in) is dumped and
+#            restored too, checked by test/dump/fuzz_check.sql.  With PGDL_DUMP_FROM=<file> (make test-versions: a
+#            dump of the same setup made by another PostgreSQL major), that
+#            dump is restored and checked too (PGDL_DUMP_FROM_LABEL names it;
+#            PGDL_DUMP_FROM_TOLERANCE is the relative difference allowed in
+#            its predictions when another build of pgdl made it, default 0)
+#   upgrade  for every earlier release whose install script is in src/upgrade/
+#            (pgdl--<version>.sql): a database created with that version
+#            holding models and stored states (test/dump/setup.sql), then
+#            ALTER EXTENSION pgdl UPDATE; test/upgrade/check.sql compares its
+#            catalog with a fresh install's (test/upgrade/catalog.sql: every
+#            function, aggregate, type, table, ... and its definition) and
+#            test/dump/check.sql checks that nothing stored was lost and the
+#            models predict the same; one count per assertion
 #   crash    kill -9 of a backend in the middle of import_model and of
 #            train_model saving a 4 MB model (test/crash/kill_save.sh, in the
 #            database made by test/crash/setup.sql), then the recovered
@@ -30,10 +45,9 @@
 #            killed saves, everything else bit for bit, new versions saved);
 #            one count per assertion of each.  It comes last: the kills
 #            restart every session of the cluster
-# regress, pgtap, dump and crash run against one throwaway cluster
-# (scripts/cluster.sh), stopped on any exit.  A section that cannot run at
-# all (a build fails, the cluster does not start, no test files) counts as
-# failed, never as zero.
+# regress, pgtap, dump, upgrade and crash run against one throwaway cluster (scripts/cluster.sh),
+# stopped on any exit.  A section that cannot run at all (a build fails, the
+# cluster does not start, no test files) counts as failed, never as zero.
 #
 # Output: a summary per section and the details of what failed (TAP lines,
 # regression.diffs, sanitizer reports); the full logs go to a temporary
@@ -234,11 +248,15 @@ else
 		EXTRA_REGRESS_OPTS="--host=$PGHOST --port=$PGPORT --user=postgres --outputdir=$out" \
 		>"$logs/regress.log" 2>&1 </dev/null || status=$?
 	# PostgreSQL 15 prints "test NAME ... ok  12 ms" (or "     NAME ... ok" in
-	# a parallel group) and FAILED / "failed (ignored)" for failures.
+	# a parallel group) and FAILED / "failed (ignored)" for failures; 16 and
+	# later print TAP: "ok 1  - NAME  12 ms" ("+" in a parallel group) and
+	# "not ok 2  - NAME ...".
 	declare -A result=()
 	while read -r t r; do
 		result[$t]=$r
-	done < <(sed -nE 's/^(test )? *([^ ]+) +\.\.\. +(ok|FAILED|failed)( .*)?$/\2 \3/p' "$logs/regress.log")
+	done < <(sed -nE -e 's/^(test )? *([^ ]+) +\.\.\. +(ok|FAILED|failed)( .*)?$/\2 \3/p' \
+		-e 's/^ok [0-9]+ +[-+] +([^ ]+)( .*)?$/\1 ok/p' \
+		-e 's/^not ok [0-9]+ +[-+] +([^ ]+)( .*)?$/\1 FAILED/p' "$logs/regress.log")
 	failed_names=()
 	for t in "${regress_tests[@]}"; do
 		case ${result[$t]:-missing} in
@@ -297,41 +315,130 @@ end_section
 # --- (e) dump and restore -------------------------------------------------------------
 
 begin_section dump "pg_dump -Fc / pg_restore of the model registry (test/dump)"
-pgbin=${PGDL_PGBIN:-/usr/lib/postgresql/15/bin}
-restores=(serial parallel)
+pgbin=${PGDL_PGBIN:-$("${PG_CONFIG:-pg_config}" --bindir)}
+
+# restore_and_check LABEL DB DUMP TOLERANCE [pg_restore options] — restores
+# DUMP into a fresh database DB and runs test/dump/check.sql there, its
+# predictions compared to the relative TOLERANCE (0: bit for bit)
+restore_and_check() {
+	local label=$1 db=$2 dump=$3 tolerance=$4 log=$logs/dump-$2 status=0
+	shift 4
+	if ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
+		>"$log.restore.log" 2>&1 </dev/null \
+		|| ! "$pgbin/pg_restore" --exit-on-error "$@" -d "$db" "$dump" >>"$log.restore.log" 2>&1 </dev/null; then
+		fail 1 "$label into $db"
+		show "$log.restore.log" 30
+	fi
+	# checked even when the restore failed: the assertions say what is missing
+	psql -X -q -At -v ON_ERROR_STOP=1 -v float_tolerance="$tolerance" -d "$db" -f test/dump/check.sql \
+		>"$log.tap" 2>&1 </dev/null || status=$?
+	tap "$label" "$log.tap" "$status"
+}
+
+restores=2
+[ -z "${PGDL_DUMP_FROM:-}" ] || restores=3
 if [ "$cluster_ok" -eq 0 ]; then
-	fail ${#restores[@]} "the test cluster did not start"
-elif ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS pgdl_dump' \
-		-c 'CREATE DATABASE pgdl_dump' >"$logs/dump-setup.log" 2>&1 </dev/null \
-	|| ! psql -X -q -v ON_ERROR_STOP=1 -d pgdl_dump -f test/dump/setup.sql >>"$logs/dump-setup.log" 2>&1 </dev/null; then
-	fail ${#restores[@]} "setting up the database to dump (test/dump/setup.sql)"
-	show "$logs/dump-setup.log" 30
-elif ! "$pgbin/pg_dump" -Fc -d pgdl_dump -f "$logs/pgdl_dump.dump" >"$logs/pg_dump.log" 2>&1 </dev/null; then
-	fail ${#restores[@]} "pg_dump -Fc of the database pgdl_dump"
-	show "$logs/pg_dump.log" 30
+	fail $restores "the test cluster did not start"
 else
-	for mode in "${restores[@]}"; do
-		db=pgdl_restored_$mode
-		jobs=()
-		[ "$mode" = serial ] || jobs=(-j 4)
-		log=$logs/dump-$mode
-		if ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
-			>"$log.restore.log" 2>&1 </dev/null \
-			|| ! "$pgbin/pg_restore" --exit-on-error "${jobs[@]}" -d "$db" "$logs/pgdl_dump.dump" \
-				>>"$log.restore.log" 2>&1 </dev/null; then
-			fail 1 "pg_restore ${jobs[*]} into $db"
-			show "$log.restore.log" 30
+	if ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS pgdl_dump' \
+			-c 'CREATE DATABASE pgdl_dump' >"$logs/dump-setup.log" 2>&1 </dev/null \
+		|| ! psql -X -q -v ON_ERROR_STOP=1 -d pgdl_dump -f test/dump/setup.sql >>"$logs/dump-setup.log" 2>&1 </dev/null; then
+		fail 2 "setting up the database to dump (test/dump/setup.sql)"
+		show "$logs/dump-setup.log" 30
+	elif ! "$pgbin/pg_dump" -Fc -d pgdl_dump -f "$logs/pgdl_dump.dump" >"$logs/pg_dump.log" 2>&1 </dev/null; then
+		fail 2 "pg_dump -Fc of the database pgdl_dump"
+		show "$logs/pg_dump.log" 30
+	else
+		restore_and_check "pg_restore (serial)" pgdl_restored_serial "$logs/pgdl_dump.dump" 0
+		restore_and_check "pg_restore -j 4" pgdl_restored_parallel "$logs/pgdl_dump.dump" 0 -j 4
+	fi
+	# A dump of the same setup made elsewhere (make test-versions: by the
+	# host's PostgreSQL 15), restored here; made by another build of pgdl,
+	# its predictions may differ in the last float32 bit (test/dump/check.sql)
+	if [ -n "${PGDL_DUMP_FROM:-}" ]; then
+		if [ -s "$PGDL_DUMP_FROM" ]; then
+			restore_and_check "restore ${PGDL_DUMP_FROM_LABEL:-$PGDL_DUMP_FROM}" pgdl_restored_from "$PGDL_DUMP_FROM" \
+				"${PGDL_DUMP_FROM_TOLERANCE:-0}"
+		else
+			fail 1 "the dump to restore, $PGDL_DUMP_FROM, is missing or empty (the dump on the host failed)"
 		fi
-		# checked even when the restore failed: the assertions say what is missing
+	fi
+	# the import_model fuzz campaign's models, in a database of their own
+	if ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS pgdl_dump_fuzz' \
+			-c 'CREATE DATABASE pgdl_dump_fuzz' >"$logs/dump-fuzz-setup.log" 2>&1 </dev/null \
+		|| ! psql -X -q -v ON_ERROR_STOP=1 -d pgdl_dump_fuzz -f test/dump/fuzz_setup.sql >>"$logs/dump-fuzz-setup.log" 2>&1 </dev/null; then
+		fail 1 "setting up the fuzz campaign's database (test/dump/fuzz_setup.sql)"
+		show "$logs/dump-fuzz-setup.log" 30
+	elif ! "$pgbin/pg_dump" -Fc -d pgdl_dump_fuzz -f "$logs/pgdl_dump_fuzz.dump" >"$logs/pg_dump_fuzz.log" 2>&1 </dev/null; then
+		fail 1 "pg_dump -Fc of the database pgdl_dump_fuzz"
+		show "$logs/pg_dump_fuzz.log" 30
+	else
 		status=0
-		psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -f test/dump/check.sql >"$log.tap" 2>&1 </dev/null || status=$?
-		tap "pg_restore ${jobs[*]:-(serial)}" "$log.tap" "$status"
+		if ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS pgdl_restored_fuzz" \
+				-c "CREATE DATABASE pgdl_restored_fuzz" >"$logs/dump-fuzz-restore.log" 2>&1 </dev/null \
+			|| ! "$pgbin/pg_restore" --exit-on-error -d pgdl_restored_fuzz "$logs/pgdl_dump_fuzz.dump" \
+				>>"$logs/dump-fuzz-restore.log" 2>&1 </dev/null; then
+			fail 1 "pg_restore of the fuzz campaign's database"
+			show "$logs/dump-fuzz-restore.log" 30
+		fi
+		psql -X -q -At -v ON_ERROR_STOP=1 -d pgdl_restored_fuzz -f test/dump/fuzz_check.sql \
+			>"$logs/dump-fuzz.tap" 2>&1 </dev/null || status=$?
+		tap "pg_restore of the fuzz campaign" "$logs/dump-fuzz.tap" "$status"
+	fi
+	[ "$sec_fail" -eq 0 ] || server_crashes
+fi
+end_section
+
+# --- (f) upgrades ---------------------------------------------------------------------
+
+begin_section upgrade "ALTER EXTENSION pgdl UPDATE from every earlier release (test/upgrade)"
+# The install scripts of earlier releases (src/upgrade/pgdl--<version>.sql,
+# installed with the current one)
+shopt -s nullglob
+olds=()
+for f in src/upgrade/pgdl--*.sql; do
+	v=${f#src/upgrade/pgdl--}
+	v=${v%.sql}
+	case $v in *--*) ;; *) olds+=("$v") ;; esac
+done
+shopt -u nullglob
+# each old version counts two suites: the catalog and the data
+if [ ${#olds[@]} -eq 0 ]; then
+	fail 1 "no install script of an earlier release in src/upgrade/"
+elif [ "$cluster_ok" -eq 0 ]; then
+	fail $((2 * ${#olds[@]})) "the test cluster did not start"
+elif ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS pgdl_upgrade_fresh' \
+		-c 'CREATE DATABASE pgdl_upgrade_fresh' >"$logs/upgrade-fresh.log" 2>&1 </dev/null \
+	|| ! psql -X -q -v ON_ERROR_STOP=1 -d pgdl_upgrade_fresh -c 'CREATE EXTENSION pgdl' -f test/upgrade/catalog.sql \
+		-c 'COPY (SELECT * FROM pg_temp.pgdl_catalog) TO STDOUT' >"$logs/fresh_catalog.copy" 2>>"$logs/upgrade-fresh.log" </dev/null; then
+	fail $((2 * ${#olds[@]})) "a fresh install to compare with (test/upgrade/catalog.sql)"
+	show "$logs/upgrade-fresh.log" 30
+else
+	for v in "${olds[@]}"; do
+		db=pgdl_upgrade_from_${v//[^0-9a-zA-Z]/_}
+		log=$logs/upgrade-$v
+		if ! psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
+				>"$log.setup.log" 2>&1 </dev/null \
+			|| ! psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "CREATE EXTENSION pgdl VERSION '$v'" \
+				-f test/dump/setup.sql -c 'ALTER EXTENSION pgdl UPDATE' \
+				-c 'CREATE TABLE public.fresh_catalog (kind text, object text, definition text)' \
+				-c 'COPY public.fresh_catalog FROM STDIN' <"$logs/fresh_catalog.copy" >>"$log.setup.log" 2>&1; then
+			fail 2 "a database created with pgdl $v (test/dump/setup.sql), then ALTER EXTENSION pgdl UPDATE"
+			show "$log.setup.log" 30
+			continue
+		fi
+		status=0
+		psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -f test/upgrade/check.sql >"$log.catalog.tap" 2>&1 </dev/null || status=$?
+		tap "from $v: the catalog" "$log.catalog.tap" "$status"
+		status=0
+		psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -f test/dump/check.sql >"$log.data.tap" 2>&1 </dev/null || status=$?
+		tap "from $v: models, states" "$log.data.tap" "$status"
 	done
 	[ "$sec_fail" -eq 0 ] || server_crashes
 fi
 end_section
 
-# --- (f) kill -9 in the middle of a save ----------------------------------------------
+# --- (g) kill -9 in the middle of a save ----------------------------------------------
 
 begin_section crash "kill -9 of a backend saving a model, then the registry (test/crash)"
 if [ "$cluster_ok" -eq 0 ]; then
@@ -351,7 +458,7 @@ else
 fi
 end_section
 
-# --- (g) stop the cluster, (h) the summary --------------------------------------------
+# --- (h) stop the cluster, (i) the summary --------------------------------------------
 
 stop_cluster
 if [ "$total_fail" -eq 0 ] && [ -z "${PGDL_KEEP_LOGS:-}" ]; then

@@ -24,13 +24,13 @@
 #include "catalog/pg_authid.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "storage/backendid.h"
 #include "storage/ipc.h"
 #include "storage/shmem.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
+#include "pg_compat.h"
 #include "pgdl_glue.h"
 
 PG_FUNCTION_INFO_V1(pgdl_training_progress);
@@ -89,9 +89,11 @@ pgdl_progress_init(void)
 static ProgressSlot *
 my_slot(void)
 {
-	if (slots == NULL || MyBackendId < 1 || MyBackendId > nslots)
+	int			i = PGDL_MY_BACKEND_INDEX;
+
+	if (slots == NULL || i < 0 || i >= nslots)
 		return NULL;
-	return &slots[MyBackendId - 1];
+	return &slots[i];
 }
 
 #define BEGIN_WRITE(s)	do { (s)->changecount++; pg_write_barrier(); } while (0)

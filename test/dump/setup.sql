@@ -1,16 +1,29 @@
 -- test/dump/setup.sql: the database that scripts/run_tests.sh section (e)
 -- dumps with pg_dump -Fc and restores with pg_restore (serially and with
--- -j): two models with versions, a deployment, a dropped version, grants
--- and a second owner, the models an import_model fuzz campaign let in,
--- plus what test/dump/check.sql compares the restored
--- database with (predictions and the registry as they were; plain tables,
--- so they travel in the same dump).
+-- -j), that section (f) brings up to date from an older pgdl, and that
+-- `make test-versions` dumps with the host's PostgreSQL and
+-- restores into the other majors: two dense models with versions, a
+-- deployment, a dropped version, grants and a second owner, a sequence
+-- model (lstm), stored pgdl.scaler, pgdl.sketch and pgdl.aggstate values
+-- (one through an aggregate of the user's own), plus what
+-- test/dump/check.sql compares the restored database with (predictions,
+-- finalized states and the registry as they were; plain tables, so they
+-- travel in the same dump).
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
-CREATE EXTENSION pgdl;
-CREATE ROLE pgdl_dump_owner NOLOGIN;
-CREATE ROLE pgdl_dump_reader NOLOGIN;
-CREATE ROLE pgdl_dump_stranger NOLOGIN;
+-- (the upgrade test creates an older version first; the roles are the
+-- cluster's and may exist from an earlier database)
+CREATE EXTENSION IF NOT EXISTS pgdl;
+DO $$
+DECLARE
+	r text;
+BEGIN
+	FOREACH r IN ARRAY ARRAY['pgdl_dump_owner', 'pgdl_dump_reader', 'pgdl_dump_stranger'] LOOP
+		IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+			EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+		END IF;
+	END LOOP;
+END $$;
 
 CREATE TABLE public.dump_src AS
 SELECT i AS id, (i % 10) / 10.0 AS a, (i % 7)::float8 AS b, (i % 10) >= 5 AS y,
@@ -34,50 +47,39 @@ SELECT version FROM pgdl.train_model('dump_reg', 'public.dump_src', 'yr', '[{"ty
 SELECT pgdl.grant_model('dump_reg', '-');
 RESET ROLE;
 
--- an import_model fuzz campaign (test/pgtap/lib/model_blobs.sql): 300
--- mutants of three exported models (labels, categories, an imputer),
--- their length and checksum fixed, imported with every error caught.  The
--- accepted ones must all survive the dump: nothing the registry accepts may
--- break a restore (invalid UTF-8 in a label once did).
-\ir ../pgtap/lib/model_blobs.sql
-CREATE TABLE public.dump_text AS
-SELECT i AS id, (i % 10) / 10.0 AS a, CASE WHEN i % 3 = 0 THEN 'rouge' ELSE 'vert' END AS colour,
-       CASE WHEN i % 10 >= 5 THEN 'été' ELSE 'hiver' END AS season
-FROM generate_series(1, 60) i;
-SELECT version FROM pgdl.train_model('dump_text', 'public.dump_text', 'season', '[{"type":"dense","units":3}]',
-	ARRAY['a', 'colour'], '{"epochs":2,"categorical":["colour"],"description":"catégorie"}');
-CREATE TABLE public.fuzz_outcomes (i int PRIMARY KEY, state text NOT NULL);
-SELECT setseed(0.5);
-DO $$
-DECLARE
-    blobs bytea[] := ARRAY[pgdl.export_model('dump_cls@1'), pgdl.export_model('dump_reg'), pgdl.export_model('dump_text')];
-BEGIN
-    FOR i IN 1..300 LOOP
-        BEGIN
-            PERFORM pgdl.import_model('dump_fuzz_' || i, pg_temp.mutant(blobs[1 + i % 3], 400));
-            INSERT INTO public.fuzz_outcomes VALUES (i, 'ok');
-        EXCEPTION WHEN OTHERS THEN
-            INSERT INTO public.fuzz_outcomes VALUES (i, SQLSTATE);
-        END;
-    END LOOP;
-END $$;
--- a model's answer for every input 0.5, or its error's SQLSTATE (a mutant's
--- scaler may send 0.5 beyond float32: 22003); a function of the dumped
--- schema, so check.sql has it too
-CREATE FUNCTION public.fuzz_prediction(m text) RETURNS text LANGUAGE plpgsql STABLE AS $$
-DECLARE
-    x float8[] := array_fill(0.5::float8, ARRAY[(pgdl.model_info(m) -> 'input_shape' ->> 0)::int]);
-BEGIN
-    IF pgdl.model_info(m) ->> 'task' = 'regression' THEN
-        RETURN ARRAY[pgdl.predict(m, x)]::text;
-    END IF;
-    RETURN pgdl.predict_proba(m, x)::text;
-EXCEPTION WHEN OTHERS THEN
-    RETURN 'error ' || SQLSTATE;
-END $$;
-CREATE TABLE public.fuzz_before AS
-SELECT m.name, pgdl.model_info(m.name) AS info, public.fuzz_prediction(m.name) AS prediction
-FROM pgdl.models m WHERE m.name LIKE 'dump\_fuzz\_%';
+-- dump_seq: an lstm over sequences of 6 steps of 2 values (a real[][] feature)
+CREATE TABLE public.dump_steps AS
+SELECT s AS seq_id, array_agg(ARRAY[((s * 7 + t * 3) % 11) / 10.0, ((s * 5 + t) % 13) / 12.0]::real[] ORDER BY t) AS x,
+	   sum((s * 7 + t * 3) % 11) > 30 AS y
+FROM generate_series(1, 120) s, generate_series(1, 6) t GROUP BY s;
+SELECT version FROM pgdl.train_model('dump_seq', 'SELECT * FROM public.dump_steps ORDER BY seq_id', 'y',
+	'[{"type":"lstm","units":6}]', ARRAY['x'], '{"epochs":3,"batch_size":16,"seed":4}');
+
+-- stored states, and what they finalize to
+CREATE TABLE public.stored_scalers AS
+SELECT 'standard' AS kind, pgdl.standard_scaler(ARRAY[a, b]) AS s FROM public.dump_src
+UNION ALL SELECT 'robust', pgdl.robust_scaler(ARRAY[a, b]) FROM public.dump_src
+UNION ALL SELECT 'imputer', pgdl.imputer(ARRAY[a, b], 'median') FROM public.dump_src;
+CREATE TABLE public.stored_sketches AS
+SELECT id % 2 AS part, pgdl.quantile_sketch(yr) AS s FROM public.dump_src GROUP BY id % 2;
+CREATE AGGREGATE public.stats_state(float8[]) (SFUNC = pgdl.stats_vector_accum, STYPE = pgdl.aggstate);
+CREATE TABLE public.stored_states AS
+SELECT 'stats' AS kind, public.stats_state(ARRAY[a, b, yr]) AS s FROM public.dump_src
+UNION ALL SELECT 'comoments', pgdl.comoments_state(ARRAY[a, b, yr]) FROM public.dump_src;
+-- a view, so that the restored database computes it again
+CREATE VIEW public.states_now AS
+SELECT 'scaler ' || kind AS what, (SELECT array_agg(pgdl.transform(s, ARRAY[a, b]) ORDER BY id) FROM public.dump_src)::text AS value
+FROM public.stored_scalers
+UNION ALL SELECT 'sketch ' || part, pgdl.quantiles(s, ARRAY[0, 0.1, 0.5, 0.9, 1])::text FROM public.stored_sketches
+UNION ALL SELECT 'merged sketches', pgdl.quantiles(pgdl.quantile_sketch(s), ARRAY[0.25, 0.5, 0.75])::text FROM public.stored_sketches
+UNION ALL SELECT 'stats', pgdl.stats_vector_final(s)::text FROM public.stored_states WHERE kind = 'stats'
+UNION ALL SELECT 'covariance', pgdl.covariance_final(s)::text FROM public.stored_states WHERE kind = 'comoments'
+UNION ALL SELECT 'correlation', pgdl.correlation_final(s)::text FROM public.stored_states WHERE kind = 'comoments'
+-- and the stored bytes themselves
+UNION ALL SELECT 'bytes of scaler ' || kind, md5(s::text) FROM public.stored_scalers
+UNION ALL SELECT 'bytes of sketch ' || part, md5(s::text) FROM public.stored_sketches
+UNION ALL SELECT 'bytes of state ' || kind, md5(s::text) FROM public.stored_states;
+CREATE TABLE public.states_before AS SELECT * FROM public.states_now;
 
 -- what the restored database must give again
 CREATE TABLE public.expected AS
@@ -86,6 +88,8 @@ SELECT id, pgdl.predict('dump_cls', ARRAY[a, b]) AS cls, pgdl.predict('dump_cls@
 FROM public.dump_src WHERE a IS NOT NULL
 UNION ALL
 SELECT id, NULL, NULL, NULL, pgdl.predict('dump_reg', ARRAY[a, b]) FROM public.dump_src WHERE a IS NULL;
+CREATE TABLE public.expected_seq AS
+SELECT seq_id, pgdl.predict('dump_seq', x) AS p, pgdl.predict_proba('dump_seq', x) AS proba FROM public.dump_steps;
 CREATE TABLE public.models_before AS
 SELECT name, version, task, owner::text AS owner, created_at, deployed, description, layers, options, features,
 	   labels, parameters, size_bytes, metrics, target, trained_by::text AS trained_by,

@@ -201,13 +201,13 @@ SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extna
           'the extension lives in schema pgdl');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'pgdl'), false,
           'the extension is not relocatable');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'pgdl'), '0.1.0',
-          'the installed version is 0.1.0');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'pgdl'), '0.2.0',
+          'the installed version is 0.2.0');
 SELECT is((SELECT format('default=%s schema=%s relocatable=%s', a.default_version, v.schema, v.relocatable)
            FROM pg_available_extensions a JOIN pg_available_extension_versions v USING (name)
            WHERE a.name = 'pgdl' AND v.version = a.default_version),
-          'default=0.1.0 schema=pgdl relocatable=f',
-          'the control file: default_version 0.1.0, schema pgdl, relocatable = false');
+          'default=0.2.0 schema=pgdl relocatable=f',
+          'the control file: default_version 0.2.0, schema pgdl, relocatable = false');
 
 ------------------------------------------------------------------------------
 -- 3. The README's markings, hard-coded for the public functions

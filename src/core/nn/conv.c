@@ -702,7 +702,7 @@ dl_plan_window(dl_layer *l, int pos, dl_status bad, bool two, const int k[2],
 	const char *name = dl_layer_type_name(l->spec.type);
 	bool		conv = dilation != NULL;
 	int			nd = two ? 2 : 1;
-	int64_t		o[2];
+	int64_t		o[2] = {0, 0};	/* both set below when two; gcc 16 cannot tell */
 	char		buf[64];
 
 	dl_shape_format(in, buf, sizeof(buf));
