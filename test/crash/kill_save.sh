@@ -89,7 +89,7 @@ for kind in import_model train_model; do
 	# every session ends as the postmaster reinitializes
 	for p in "${kids[@]}"; do wait "$p" 2>/dev/null; done
 	kids=()
-	if wait_for 'SELECT 1' >/dev/null && grep -q "server process (PID $pid) was terminated by signal 9" "$server_log"; then
+	if wait_for 'SELECT 1' >/dev/null && grep -Eq "(server process|client backend) \(PID $pid\) was terminated by signal 9" "$server_log"; then
 		pass "$kind: backend $pid killed with SIGKILL, and the server recovered"
 	else
 		flunk "$kind: backend $pid killed with SIGKILL, and the server recovered" \
