@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "nn/layers.h"
 #include "nn_testing.h"
 
 /* fails the test unless the last message holds every needle (NULL-terminated) */
@@ -811,9 +812,72 @@ test_options_errors(void)
 	th_end();
 }
 
+/*
+ * The layer table: a record for every type, named as the type, with what
+ * every type needs (a plan; a reader for each key it accepts, at most
+ * DL_LAYER_MAX_KEYS of them, no two alike), and a spec of each type's
+ * defaults that plans on some input and writes back as JSON that reads
+ * back to the same spec.
+ */
+static void
+test_layer_table(void)
+{
+	static const dl_shape inputs[] = {{1, {6}}, {2, {4, 6}}, {3, {2, 6, 6}}};
+
+	th_begin("layers: one record per type in the table, each complete and consistent");
+	CHECK(dl_layer_ops_of(0) == NULL && dl_layer_ops_of(DL_LAYER_LAST + 1) == NULL);
+	for (int t = 1; t <= DL_LAYER_LAST; t++)
+	{
+		const dl_layer_ops *ops = dl_layer_ops_of(t);
+		dl_layer_spec d;
+		bool		planned = false;
+
+		if (ops == NULL)
+		{
+			th_fail(__FILE__, __LINE__, "type %d has no record", t);
+			continue;
+		}
+		CHECK(strcmp(ops->name, dl_layer_type_name((dl_layer_type) t)) == 0);
+		CHECK(ops->plan != NULL && ops->n_keys >= 0 && ops->n_keys <= DL_LAYER_MAX_KEYS);
+		CHECK(ops->n_keys == 0 || (ops->keys != NULL && ops->parse_key != NULL));
+		CHECK(ops->loss_fuses ? ops->activation != NULL : true);
+		for (int a = 0; a < ops->n_keys; a++)
+			for (int b = 0; b < a; b++)
+				CHECK(strcmp(ops->keys[a], ops->keys[b]) != 0);
+		/* the types whose keys are all optional: their defaults plan and round-trip */
+		dl_layer_spec_defaults(&d, (dl_layer_type) t);
+		CHECK(d.type == (dl_layer_type) t);
+		for (int i = 0; i < (int) (sizeof(inputs) / sizeof(inputs[0])) && !planned; i++)
+		{
+			dl_network	net;
+
+			th_clear_error();
+			if (dl_network_plan(&net, &d, 1, &inputs[i], DL_EINVAL) == DL_OK)
+			{
+				char	   *json = dl_layers_to_json(&net.layers[0].spec, 1);
+				dl_layer_spec *back;
+				int			n;
+
+				planned = true;
+				CHECK(net.layers[0].ops == ops);
+				CHECK_STATUS(dl_parse_layers(json, &back, &n), DL_OK);
+				CHECK(n == 1 && th_same_spec(&back[0], &net.layers[0].spec));
+				dl_free(back);
+				dl_free(json);
+				dl_network_free(&net);
+			}
+		}
+		/* the others need a key (units, filters, ...): their plan refuses the defaults */
+		if (!planned)
+			CHECK(th_last_error == DL_EINVAL);
+	}
+	th_end();
+}
+
 void
 suite_spec(void)
 {
+	test_layer_table();
 	test_layers_each_key();
 	test_layers_errors();
 	test_layers_conv();

@@ -4,9 +4,11 @@
  *	  The weights format: writing a model to bytes and reading it back
  *	  (docs/model-format.md is the manual; keep the two in step).
  *
- * Bytes are little-endian and written field by field, never as a memcpy of
- * a struct, so the format does not depend on the compiler's layout or the
- * machine.  Everything is covered by a CRC-32C at the end.
+ * Bytes are little-endian and written field by field (model_fields.c),
+ * never as a memcpy of a struct, so the format does not depend on the
+ * compiler's layout or the machine.  Everything is covered by a CRC-32C at
+ * the end.  Each layer's record is written, read and checked by its type's
+ * operations in the layer table (layers.h).
  *
  * The reader treats the bytes as hostile (pgdl.import_model takes any
  * bytea): every count and length is compared with the bytes that remain
@@ -29,7 +31,6 @@
  *-------------------------------------------------------------------------
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
