@@ -45,7 +45,7 @@ CREATE FUNCTION pgdl.aggstate_combine(pgdl.aggstate, pgdl.aggstate) RETURNS pgdl
 	AS 'MODULE_PATHNAME', 'pgdl_aggstate_combine' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 COMMENT ON FUNCTION pgdl.aggstate_combine(pgdl.aggstate, pgdl.aggstate) IS
 	'combine function of the pgdl aggregates (validates the partial state it receives)';
--- src/pg/stats.sql: streaming statistics aggregates (API.md §1).
+-- src/pg/stats.sql: streaming statistics aggregates (see the README).
 
 CREATE TYPE pgdl.stats_summary AS (
 	n bigint, nulls bigint, mean float8, variance float8, stddev float8,
@@ -126,7 +126,7 @@ CREATE AGGREGATE pgdl.correlation_matrix(x anyarray) (
 );
 COMMENT ON AGGREGATE pgdl.correlation_matrix(anyarray) IS
 	'Pearson correlation matrix, pairwise complete; NULL where a variance is zero, as corr()';
--- src/pg/quantiles.sql: quantiles, quantile sketches, histogram (API.md §1).
+-- src/pg/quantiles.sql: quantiles, quantile sketches, histogram (see the README).
 
 -- pgdl.sketch: a stored, re-aggregable quantile sketch (same binary and text
 -- form as pgdl.aggstate; its input functions check it is a sketch).
@@ -208,7 +208,7 @@ CREATE AGGREGATE pgdl.histogram(x float8, lo float8, hi float8, bins int) (
 );
 COMMENT ON AGGREGATE pgdl.histogram(float8, float8, float8, int) IS
 	'counts of x in bins equal-width bins over [lo, hi); below lo counts in the first, >= hi in the last; NULL/NaN skipped';
--- src/pg/describe.sql: whole-source summaries (API.md §1).
+-- src/pg/describe.sql: whole-source summaries (see the README).
 
 CREATE TYPE pgdl.describe_row AS (
 	column_name text, n bigint, nulls bigint, mean float8, stddev float8, min float8,
@@ -246,7 +246,7 @@ CREATE FUNCTION pgdl.correlations(source text, columns text[] DEFAULT NULL)
 	AS 'MODULE_PATHNAME', 'pgdl_correlations' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION pgdl.correlations(text, text[]) IS
 	'Pearson r for every ordered pair of numeric columns (diagonal included), pairwise complete, in one scan';
--- src/pg/scalers.sql: normalization (API.md §2).
+-- src/pg/scalers.sql: normalization (see the README).
 
 CREATE TYPE pgdl.scaler;
 CREATE FUNCTION pgdl.scaler_in(cstring) RETURNS pgdl.scaler
@@ -330,7 +330,7 @@ CREATE FUNCTION pgdl.is_outlier(s pgdl.scaler, x anyarray, threshold float8 DEFA
 	AS 'MODULE_PATHNAME', 'pgdl_is_outlier' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pgdl.is_outlier(pgdl.scaler, anyarray, float8) IS
 	'true if any element lies outside mean ± k·sd (standard scaler) or Q1 − k·IQR .. Q3 + k·IQR (robust scaler)';
--- src/pg/metrics.sql: model metrics aggregates for BI tools (API.md §6).
+-- src/pg/metrics.sql: model metrics aggregates for BI tools (see the README).
 
 -- pgdl.confusion_state: the state of classification_metrics, row counts per
 -- (actual, predicted) label pair (see src/pg/metrics.c).  Text form
@@ -423,7 +423,7 @@ CREATE AGGREGATE pgdl.roc_auc(actual bool, score float8) (
 );
 COMMENT ON AGGREGATE pgdl.roc_auc(bool, float8) IS
 	'area under the ROC curve, P(score of a positive > of a negative) + P(tie)/2: exact up to 10,000 rows per class, within a stated bound beyond; NULL without both classes';
--- src/pg/models.sql: the model registry (API.md §4 "Evaluation and management", §5).
+-- src/pg/models.sql: the model registry (see the README).
 --
 -- Four tables hold the models: names (with their owners), versions (with the
 -- weights), grants and per-epoch history.  Row-level security is enabled and
@@ -673,7 +673,7 @@ COMMENT ON FUNCTION pgdl.revoke_model(text, text) IS 'pgdl.revoke_model with the
 CREATE FUNCTION pgdl.revoke_model(model text, grantee regrole) RETURNS void
 	AS 'MODULE_PATHNAME', 'pgdl_revoke_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgdl.revoke_model(text, regrole) IS 'takes back what pgdl.grant_model gave (VOLATILE: writes the registry)';
--- src/pg/train.sql: training (API.md §4 Training, §7 progress).
+-- src/pg/train.sql: training (see the README).
 
 CREATE TYPE pgdl.train_result AS (
 	model text, version integer, task text, parameters bigint, epochs integer,
@@ -707,7 +707,7 @@ CREATE FUNCTION pgdl.cross_validate(source text, target text, layers jsonb, fold
 	RETURNS SETOF pgdl.fold_metric_row
 	AS 'MODULE_PATHNAME', 'pgdl_cross_validate' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION pgdl.cross_validate(text, text, jsonb, integer, text[], jsonb) IS 'k-fold cross-validation: trains one model per fold on the other folds and measures it on the fold; saves nothing (STABLE: the source runs read-only and nothing is written)';
--- src/pg/predict.sql: scoring (API.md §4 Prediction, §6 long-format companions).
+-- src/pg/predict.sql: scoring (see the README).
 -- STABLE: they read the registry; the model is resolved once per statement.
 
 CREATE FUNCTION pgdl.predict(model text, x anyarray) RETURNS float8
@@ -745,7 +745,7 @@ COMMENT ON FUNCTION pgdl.predict_batch(text, text, text) IS 'scores every row of
 CREATE FUNCTION pgdl.transform_model(model text, x anyarray) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'pgdl_transform_model' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pgdl.transform_model(text, anyarray) IS 'every output of the model for one feature vector: the projection of a PCA model, the network outputs of others (STABLE: reads the registry)';
--- src/pg/evaluate.sql: evaluation (API.md §4 Evaluation).
+-- src/pg/evaluate.sql: evaluation (see the README).
 -- STABLE: they read the registry and run the source read-only; RESTRICTED:
 -- they run SPI queries, which parallel workers may not start.
 
@@ -769,7 +769,7 @@ CREATE FUNCTION pgdl.roc_curve(model text, source text, target text DEFAULT NULL
 	RETURNS SETOF pgdl.roc_row
 	AS 'MODULE_PATHNAME', 'pgdl_roc_curve' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION pgdl.roc_curve(text, text, text, jsonb) IS 'ROC and precision-recall points, one per distinct score of the positive class (STABLE: reads the registry; the source runs read-only)';
--- src/pg/featsel.sql: feature scores and selection (API.md §3).
+-- src/pg/featsel.sql: feature scores and selection (see the README).
 
 CREATE TYPE pgdl.feature_score_row AS (feature text, score float8, p_value float8, rank int);
 COMMENT ON TYPE pgdl.feature_score_row IS 'one row of pgdl.feature_scores';
@@ -792,7 +792,7 @@ CREATE FUNCTION pgdl.select_features(source text, target text, k int, method tex
 	AS 'MODULE_PATHNAME', 'pgdl_select_features' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION pgdl.select_features(text, text, int, text, text[]) IS
 	'the k best features by a feature_scores method or by recursive feature elimination (rfe) with a ridge or logistic model';
--- src/pg/pca.sql: principal component analysis (API.md §3).
+-- src/pg/pca.sql: principal component analysis (see the README).
 
 CREATE TYPE pgdl.pca_row AS (
 	component int, explained_variance float8, explained_variance_ratio float8, loadings float8[]
@@ -815,7 +815,7 @@ CREATE FUNCTION pgdl.train_pca(model text, source text, n_components int, featur
 	AS 'MODULE_PATHNAME', 'pgdl_train_pca' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgdl.train_pca(text, text, int, text[], jsonb) IS
 	'pgdl.pca, saved as a new version of a projection model: pgdl.transform_model(model, x) projects a row';
--- src/pg/cluster.sql: k-means and the silhouette score (API.md §3).
+-- src/pg/cluster.sql: k-means and the silhouette score (see the README).
 
 CREATE TYPE pgdl.kmeans_row AS (cluster integer, centroid float8[], size bigint, sse float8);
 COMMENT ON TYPE pgdl.kmeans_row IS 'one cluster of pgdl.kmeans: its 0-based id, centroid (in the features'' units), row count and sum of squared distances';
@@ -836,7 +836,7 @@ CREATE FUNCTION pgdl.silhouette(model text, source text, features text[] DEFAULT
 	AS 'MODULE_PATHNAME', 'pgdl_silhouette' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION pgdl.silhouette(text, text, text[]) IS 'mean silhouette coefficient of the rows of source clustered by a k-means model: exact up to 10,000 rows, else on a seeded uniform sample of 10,000 (STABLE: reads the registry; the source runs read-only)';
 -- src/pg/grants.sql: privileges, last in the install script.
--- USAGE on the schema and EXECUTE on every function for everyone (API.md).
+-- USAGE on the schema and EXECUTE on every function for everyone (the README).
 
 GRANT USAGE ON SCHEMA pgdl TO PUBLIC;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgdl TO PUBLIC;
