@@ -27,7 +27,7 @@ OBJS = $(CORE_OBJS) $(PG_OBJS)
 
 # The install script is the SQL fragments beside the glue, in this order.
 SQL_FRAGMENTS = src/pg/pgdl.sql src/pg/stats.sql src/pg/quantiles.sql \
-	src/pg/describe.sql src/pg/scalers.sql src/pg/metrics.sql src/pg/models.sql \
+	src/pg/describe.sql src/pg/scalers.sql src/pg/array_aggregates.sql src/pg/metrics.sql src/pg/models.sql \
 	src/pg/train.sql src/pg/predict.sql src/pg/evaluate.sql src/pg/featsel.sql src/pg/pca.sql \
 	src/pg/cluster.sql src/pg/grants.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql

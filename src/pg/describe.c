@@ -6,9 +6,10 @@
  * Both build one aggregate query over the source and run it read-only
  * through SPI, so the scan is PostgreSQL's own (parallel when the planner
  * likes), the rows never cross SPI one by one, and the source is read once
- * whatever the number of columns.  describe passes the columns to a
- * VARIADIC "any" aggregate, in chunks of at most 99 (a function takes at
- * most 100 arguments) all in the same SELECT.
+ * whatever the number of columns.  Both aggregates take one float8[] per
+ * row (the columns cast to float8), a concrete type that Citus can run on
+ * its workers; describe makes one array per 99 columns, all in the same
+ * SELECT, so that each state stays of moderate size.
  *
  * src/pg/describe.c
  *
@@ -30,37 +31,67 @@
 #include "pgdl_glue.h"
 
 PG_FUNCTION_INFO_V1(pgdl_describe_accum);
+PG_FUNCTION_INFO_V1(pgdl_describe_vector_accum);
 PG_FUNCTION_INFO_V1(pgdl_describe);
 PG_FUNCTION_INFO_V1(pgdl_correlations);
 
 #define DESCRIBE_CHUNK 99
 
-/* pgdl.describe_state(VARIADIC "any"): moments and a sketch per column */
+/* adds one row of columns to a describe state, allocating it on the first */
+static PgdlAggState *
+describe_add(PgdlAggState *s, const PgdlVector *row)
+{
+	dl_moments_soa v;
+
+	if (s == NULL)
+	{
+		int			flags = PGDL_HAS_MOMENTS | PGDL_HAS_SKETCHES;
+
+		s = pgdl_state_alloc(PGDL_LAYOUT_COLUMNS, PGDL_PURPOSE_DESCRIBE, flags, row->d,
+							 pgdl_columns_nslots(flags, row->d, 0));
+		pgdl_columns_init(s);
+	}
+	else
+		pgdl_state_expect(s, PGDL_PURPOSE_DESCRIBE, row->d);
+	s->rows += 1;
+	pgdl_state_moments(s, &v);
+	dl_moments_soa_add(&v, row->x, row->isnull);
+
+	return pgdl_state_sketches_add(s, row->x, row->isnull);
+}
+
+/* pgdl.describe_state(float8[]): moments and a sketch per element */
+Datum
+pgdl_describe_vector_accum(PG_FUNCTION_ARGS)
+{
+	PgdlAggState *s = PG_ARGISNULL(0) ? NULL : (PgdlAggState *) PG_GETARG_POINTER(0);
+	PgdlVector	row;
+
+	pgdl_agg_context(fcinfo, "pgdl.describe_state");
+	if (PG_ARGISNULL(1))
+	{
+		/* describe never passes one; aggregates skip NULL rows */
+		if (s == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s);
+	}
+	pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(1), pgdl_vector_scratch(fcinfo), &row, "row");
+	PG_RETURN_POINTER(describe_add(s, &row));
+}
+
+/*
+ * pgdl.describe_state(VARIADIC "any"), pgdl 0.1.0's declaration: what a
+ * database not yet updated with ALTER EXTENSION pgdl UPDATE calls.
+ */
 Datum
 pgdl_describe_accum(PG_FUNCTION_ARGS)
 {
 	PgdlAggState *s = PG_ARGISNULL(0) ? NULL : (PgdlAggState *) PG_GETARG_POINTER(0);
 	PgdlVector	row;
-	dl_moments_soa v;
 
 	pgdl_agg_context(fcinfo, "pgdl.describe_state");
 	pgdl_read_variadic(fcinfo, 1, &row, "pgdl.describe_state");
-	if (s == NULL)
-	{
-		int			flags = PGDL_HAS_MOMENTS | PGDL_HAS_SKETCHES;
-
-		s = pgdl_state_alloc(PGDL_LAYOUT_COLUMNS, PGDL_PURPOSE_DESCRIBE, flags, row.d,
-							 pgdl_columns_nslots(flags, row.d, 0));
-		pgdl_columns_init(s);
-	}
-	else
-		pgdl_state_expect(s, PGDL_PURPOSE_DESCRIBE, row.d);
-	s->rows += 1;
-	pgdl_state_moments(s, &v);
-	dl_moments_soa_add(&v, row.x, row.isnull);
-
-	s = pgdl_state_sketches_add(s, row.x, row.isnull);
-	PG_RETURN_POINTER(s);
+	PG_RETURN_POINTER(describe_add(s, &row));
 }
 
 /* runs one aggregate query through SPI and returns its single row's datums */
@@ -131,14 +162,15 @@ pgdl_describe(PG_FUNCTION_ARGS)
 	appendStringInfoString(&sql, "SELECT ");
 	for (int c = 0; c < nchunks; c++)
 	{
-		appendStringInfo(&sql, "%spgdl.describe_state(", c ? ", " : "");
+		appendStringInfo(&sql, "%spgdl.describe_state(ARRAY[", c ? ", " : "");
 		for (int i = c * DESCRIBE_CHUNK; i < Min(ncols, (c + 1) * DESCRIBE_CHUNK); i++)
 		{
 			if (i > c * DESCRIBE_CHUNK)
 				appendStringInfoString(&sql, ", ");
 			append_column(&sql, &cols[i]);
+			appendStringInfoString(&sql, "::pg_catalog.float8");
 		}
-		appendStringInfoChar(&sql, ')');
+		appendStringInfoString(&sql, "])");
 	}
 	appendStringInfo(&sql, " FROM (%s) AS s", source_sql);
 	states = run_aggregate_query(sql.data, nchunks);

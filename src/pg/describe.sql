@@ -9,20 +9,22 @@ COMMENT ON TYPE pgdl.describe_row IS 'one row of pgdl.describe';
 CREATE TYPE pgdl.correlation_row AS (column_a text, column_b text, r float8, n bigint);
 COMMENT ON TYPE pgdl.correlation_row IS 'one row of pgdl.correlations';
 
--- Internal aggregates behind describe/correlations: they return the state itself.
-CREATE FUNCTION pgdl.describe_accum(pgdl.aggstate, VARIADIC "any") RETURNS pgdl.aggstate
-	AS 'MODULE_PATHNAME', 'pgdl_describe_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-COMMENT ON FUNCTION pgdl.describe_accum(pgdl.aggstate, "any") IS 'transition function of pgdl.describe_state';
-CREATE AGGREGATE pgdl.describe_state(VARIADIC "any") (
-	SFUNC = pgdl.describe_accum, STYPE = pgdl.aggstate,
+-- Internal aggregates behind describe/correlations: they return the state
+-- itself.  Each takes one float8[] per row (the columns cast to float8): a
+-- concrete argument type, which Citus needs to run an aggregate on its workers.
+CREATE FUNCTION pgdl.describe_vector_accum(pgdl.aggstate, float8[]) RETURNS pgdl.aggstate
+	AS 'MODULE_PATHNAME', 'pgdl_describe_vector_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.describe_vector_accum(pgdl.aggstate, float8[]) IS 'transition function of pgdl.describe_state';
+CREATE AGGREGATE pgdl.describe_state(float8[]) (
+	SFUNC = pgdl.describe_vector_accum, STYPE = pgdl.aggstate,
 	COMBINEFUNC = pgdl.aggstate_combine, PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE pgdl.describe_state("any") IS 'internal: moments and quantile sketches of columns, used by pgdl.describe';
-CREATE AGGREGATE pgdl.comoments_state(anyarray) (
+COMMENT ON AGGREGATE pgdl.describe_state(float8[]) IS 'internal: moments and quantile sketches of columns, used by pgdl.describe';
+CREATE AGGREGATE pgdl.comoments_state(float8[]) (
 	SFUNC = pgdl.comoments_accum, STYPE = pgdl.aggstate,
 	COMBINEFUNC = pgdl.aggstate_combine, PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE pgdl.comoments_state(anyarray) IS 'internal: pairwise co-moments, used by pgdl.correlations';
+COMMENT ON AGGREGATE pgdl.comoments_state(float8[]) IS 'internal: pairwise co-moments, used by pgdl.correlations';
 
 -- STABLE: the result depends on the source's contents; the source runs read-only.
 CREATE FUNCTION pgdl.describe(source text, columns text[] DEFAULT NULL)
