@@ -80,7 +80,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 
 # --- the README's two commands -------------------------------------------
 
-.PHONY: deps demo test test-versions dist unit layering fuzz bench-engine bench-cnn bench-seq
+.PHONY: deps demo test test-versions test-citus dist unit layering fuzz bench-engine bench-cnn bench-seq
 
 deps:
 	@PG_CONFIG='$(PG_CONFIG)' bash scripts/deps.sh
@@ -115,6 +115,15 @@ test-versions: deps
 	$(MAKE) all
 	@$(INSTALL_OR_EXPLAIN)
 	@PG_CONFIG='$(PG_CONFIG)' bash scripts/test_versions.sh
+
+# pgdl on a Citus cluster (scripts/citus.sh; the README's "Citus"): Citus
+# built once from its source tarball and cached under /var/cache/pgdl/citus,
+# a coordinator and two workers on 127.0.0.1, the suites in test/citus.  Not
+# part of `make test`, which needs no Citus.
+test-citus: deps
+	$(MAKE) all
+	@$(INSTALL_OR_EXPLAIN)
+	@PG_CONFIG='$(PG_CONFIG)' bash scripts/citus.sh
 
 # --- PGXN -------------------------------------------------------------------
 
