@@ -1,6 +1,6 @@
 -- Aggregate states from outside are validated: exact text round trip, corrupt bytes refused.
 CREATE TABLE states AS
-SELECT 'describe' AS kind, pgdl.describe_state(ARRAY[y, z]) AS s FROM t
+SELECT 'describe' AS kind, pgdl.describe_state(y, z) AS s FROM t
 UNION ALL SELECT 'comoments', pgdl.comoments_state(ARRAY[x, y]) FROM t;
 SELECT kind, s::text::pgdl.aggstate::text = s::text AS roundtrip, left(s::text, 13) AS prefix FROM states ORDER BY kind;
 -- binary send/receive round trip (COPY BINARY uses them), through a file in

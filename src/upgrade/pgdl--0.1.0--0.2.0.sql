@@ -57,17 +57,15 @@ COMMENT ON FUNCTION pgdl.source_inputs(text, text) IS 'what the network sees for
 GRANT EXECUTE ON FUNCTION pgdl.model_inputs(text, anyarray), pgdl.source_inputs(text, text) TO PUBLIC;
 
 -- describe and correlations: their states over float8[] (src/pg/describe.sql)
-DROP AGGREGATE pgdl.describe_state("any");
-DROP FUNCTION pgdl.describe_accum(pgdl.aggstate, "any");
 DROP AGGREGATE pgdl.comoments_state(anyarray);
 CREATE FUNCTION pgdl.describe_vector_accum(pgdl.aggstate, float8[]) RETURNS pgdl.aggstate
 	AS 'MODULE_PATHNAME', 'pgdl_describe_vector_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-COMMENT ON FUNCTION pgdl.describe_vector_accum(pgdl.aggstate, float8[]) IS 'transition function of pgdl.describe_state';
+COMMENT ON FUNCTION pgdl.describe_vector_accum(pgdl.aggstate, float8[]) IS 'transition function of pgdl.describe_state(float8[])';
 CREATE AGGREGATE pgdl.describe_state(float8[]) (
 	SFUNC = pgdl.describe_vector_accum, STYPE = pgdl.aggstate,
 	COMBINEFUNC = pgdl.aggstate_combine, PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE pgdl.describe_state(float8[]) IS 'internal: moments and quantile sketches of columns, used by pgdl.describe';
+COMMENT ON AGGREGATE pgdl.describe_state(float8[]) IS 'internal: moments and quantile sketches of the elements of a float8[], used by pgdl.describe in a database with Citus';
 CREATE AGGREGATE pgdl.comoments_state(float8[]) (
 	SFUNC = pgdl.comoments_accum, STYPE = pgdl.aggstate,
 	COMBINEFUNC = pgdl.aggstate_combine, PARALLEL = SAFE

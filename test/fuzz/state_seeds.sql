@@ -54,8 +54,8 @@ UNION ALL SELECT 'quantiles-small', pg_temp.st_quantiles(x, '{0, 0.25, 0.5, 0.9,
 UNION ALL SELECT 'quantiles-special', pg_temp.st_quantiles(special, '{0.5}')::text FROM d
 UNION ALL SELECT 'sketch-small', pgdl.quantile_sketch(y)::text FROM d
 UNION ALL SELECT 'sketch-compacted', pgdl.quantile_sketch(sin(g) * 1000)::text FROM generate_series(1, 12000) g
-UNION ALL SELECT 'describe', pgdl.describe_state(ARRAY[x, y, special])::text FROM d
-UNION ALL SELECT 'describe-huge', pgdl.describe_state(ARRAY[huge, denormal])::text FROM d
+UNION ALL SELECT 'describe', pgdl.describe_state(x, y, special)::text FROM d
+UNION ALL SELECT 'describe-huge', pgdl.describe_state(huge, denormal)::text FROM d
 UNION ALL SELECT 'histogram', pg_temp.st_histogram(x, -100, 100, 8)::text FROM d
 UNION ALL SELECT 'scaler-standard', pg_temp.st_standard(ARRAY[x, y, same])::text FROM d
 UNION ALL SELECT 'scaler-standard-special', pg_temp.st_standard(ARRAY[special])::text FROM d

@@ -20,7 +20,7 @@ UNION ALL SELECT 'maxabs',  pgdl.maxabs_scaler(ARRAY[y, z]) FROM t
 UNION ALL SELECT 'robust',  pgdl.robust_scaler(ARRAY[y, z]) FROM t
 UNION ALL SELECT 'imputer', pgdl.imputer(ARRAY[y, z], 'mean') FROM t;
 CREATE TEMP TABLE states AS
-SELECT 'describe' AS kind, pgdl.describe_state(ARRAY[y, z])::text AS s FROM t
+SELECT 'describe' AS kind, pgdl.describe_state(y, z)::text AS s FROM t
 UNION ALL SELECT 'sketch',    pgdl.quantile_sketch(y)::text FROM t
 UNION ALL SELECT 'comoments', pgdl.comoments_state(ARRAY[y, z])::text FROM t;
 -- A regular table: PostgreSQL lets a read-only transaction write temp tables.

@@ -63,7 +63,7 @@ UNION ALL SELECT 'nullrows', pg_temp.st_vector(NULL::float8[])::text FROM genera
 UNION ALL SELECT 'regression', pg_temp.st_regression(((g + 1) % 2) * 10, 0)::text FROM generate_series(1, 128) g
 UNION ALL SELECT 'roc', pg_temp.st_roc(g % 3 = 0, g)::text FROM generate_series(1, 128) g
 UNION ALL SELECT 'sketch', pgdl.quantile_sketch(g)::text FROM generate_series(1, 100) g
-UNION ALL SELECT 'describe', pgdl.describe_state(ARRAY[g])::text FROM generate_series(1, 128) g
+UNION ALL SELECT 'describe', pgdl.describe_state(g)::text FROM generate_series(1, 128) g
 UNION ALL SELECT 'comoments', pgdl.comoments_state(ARRAY[g, 2 * g])::text FROM generate_series(1, 128) g
 UNION ALL SELECT 'pairs', pgdl.comoments_state(ARRAY[g, CASE WHEN g % 4 = 0 THEN NULL ELSE g END])::text
   FROM generate_series(1, 128) g
@@ -223,7 +223,8 @@ DECLARE
     'regression|pg_temp.st_regression(x, x / 4)', 'regression_negated|pg_temp.st_regression(x, -x)',
     'roc|pg_temp.st_roc(x > 0, x)', 'sketch|pgdl.quantile_sketch(x)',
     'standard|pg_temp.st_standard(ARRAY[x])', 'robust|pg_temp.st_robust(ARRAY[x])',
-    'describe|pgdl.describe_state(ARRAY[x, x / 2])', 'comoments|pgdl.comoments_state(ARRAY[x, x / 2, -x])'];
+    'describe|pgdl.describe_state(x, x / 2)', 'describe_array|pgdl.describe_state(ARRAY[x, x / 2])',
+    'comoments|pgdl.comoments_state(ARRAY[x, x / 2, -x])'];
 BEGIN
   FOR kk IN SELECT DISTINCT k FROM hostile ORDER BY 1 LOOP
     FOREACH ag IN ARRAY aggs LOOP
@@ -247,7 +248,7 @@ SELECT is(count(*) FILTER (WHERE s::pgdl.aggstate::text <> s), 0::bigint,
 FROM hostile_states WHERE pg_temp.try_state(s) = 'ok';
 SELECT is(string_agg(k || '/' || a || ': ' || pg_temp.try_state(s), '; ' ORDER BY k, a), NULL,
           'the same data in another order gives states that are accepted too')
-FROM (SELECT k, 'describe' AS a, pgdl.describe_state(ARRAY[x])::text AS s
+FROM (SELECT k, 'describe' AS a, pgdl.describe_state(x)::text AS s
       FROM (SELECT k, x FROM hostile ORDER BY k, x DESC) h GROUP BY k) t
 WHERE pg_temp.try_state(s) <> 'ok';
 -- the states the validator refused before it knew overflow, by name

@@ -11,7 +11,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(73 + 8 * 8 + 4);
+SELECT plan(74 + 8 * 8 + 4);
 
 -- Every function of schema pgdl, classified by how it is used.
 CREATE TEMP VIEW pgdl_procs AS
@@ -236,6 +236,7 @@ FROM unnest(ARRAY[
     'pgdl.maxabs_scaler(anyarray)',
     'pgdl.robust_scaler(anyarray)',
     'pgdl.imputer(anyarray, text)',
+    'pgdl.describe_state("any")',
     'pgdl.describe_state(float8[])',
     'pgdl.comoments_state(float8[])',
     'pgdl.regression_metrics(float8, float8)',
