@@ -346,8 +346,9 @@ ORDER BY a.i, f.i;
 
 SELECT is(pg_temp.resolves_to('pgdl.stats(t)'), 'pgdl.stats(anyarray)',
           'a text[] argument takes pgdl.stats(anyarray) (42804 naming the type)');
-SELECT is(pg_temp.resolves_to('pgdl.stats_columns(i, n, r[1])'), 'pgdl.stats_columns(double precision[])',
-          'pgdl.stats_columns over integer, numeric and real columns resolves to stats_columns(VARIADIC float8[])');
+SELECT is(pg_temp.resolves_to('pgdl.stats_columns(i, n, r[1])'),
+          'pgdl.stats_columns(double precision,double precision,double precision)',
+          'pgdl.stats_columns over integer, numeric and real columns resolves to stats_columns(float8, float8, float8)');
 SELECT is(pg_temp.resolves_to('pgdl.stats_columns(i, b)'), 'pgdl.stats_columns("any")',
           'pgdl.stats_columns with a bool column takes stats_columns(VARIADIC "any")');
 SELECT is(pg_temp.resolves_to('pgdl.stats(i)'), 'pgdl.stats(double precision)',
