@@ -71,13 +71,13 @@ INSERT INTO public.cases (label, expr, tbl) VALUES
 -- The helpers exist on the coordinator only: they read results, never shards.
 SET citus.enable_ddl_propagation = off;
 
--- the plan of SELECT expr FROM tbl, as one text
-CREATE FUNCTION pg_temp.plan(expr text, tbl text) RETURNS text LANGUAGE plpgsql AS $$
+-- the EXPLAIN VERBOSE of a query, as one text
+CREATE FUNCTION pg_temp.plan(query text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
 	line text;
 	plan text := '';
 BEGIN
-	FOR line IN EXECUTE format('EXPLAIN (VERBOSE, COSTS OFF) SELECT %s FROM public.%I', expr, tbl) LOOP
+	FOR line IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || query LOOP
 		plan := plan || line || E'\n';
 	END LOOP;
 	RETURN plan;
@@ -160,7 +160,7 @@ END $$;
 
 RESET citus.enable_ddl_propagation;
 
-SELECT plan(2 * (SELECT count(*)::int FROM public.cases) + 7);
+SELECT plan(2 * (SELECT count(*)::int FROM public.cases) + 10);
 
 SELECT is((SELECT count(*)::int FROM pg_dist_node WHERE noderole = 'primary' AND nodeport <> current_setting('port')::int),
           2, 'the coordinator has two workers');
@@ -172,17 +172,28 @@ SELECT is((SELECT count(DISTINCT nodeport)::int FROM pg_dist_shard_placement p
            JOIN pg_dist_shard s USING (shardid) WHERE s.logicalrelid = 'public.dist'::regclass),
           2, 'the table''s shards lie on both workers');
 
-SELECT matches(pg_temp.plan(c.expr, c.tbl), 'worker_partial_agg\(.*coord_combine_agg|coord_combine_agg\(.*worker_partial_agg',
+SELECT matches(pg_temp.plan(format('SELECT %s FROM public.%I', c.expr, c.tbl)), 'worker_partial_agg\(.*coord_combine_agg|coord_combine_agg\(.*worker_partial_agg',
                c.label || ': runs on the workers (worker_partial_agg, coord_combine_agg)')
 FROM public.cases c ORDER BY c.i;
 
 SELECT is(pg_temp.compare(c.expr, c.tbl, c.tol), 'ok', c.label || ': equal to the result on the local copy')
 FROM public.cases c ORDER BY c.i;
 
+-- GROUP BY: by another column the workers make one partial state per group;
+-- by the distribution column each group is aggregated on one worker entirely
+SELECT matches(pg_temp.plan('SELECT i % 5, pgdl.stats(f) FROM public.dist GROUP BY 1'), 'worker_partial_agg',
+               'grouped by another column: partial states per group on the workers');
+SELECT ok(pg_temp.close(pg_temp.rows_json($$SELECT i % 5 AS g, pgdl.stats(f), pgdl.standard_scaler(r)::text::jsonb AS s FROM public.dist GROUP BY 1$$),
+                        pg_temp.rows_json($$SELECT i % 5 AS g, pgdl.stats(f), pgdl.standard_scaler(r)::text::jsonb AS s FROM public.local_copy GROUP BY 1$$), 1e-9),
+          'grouped by another column: equal to the local result');
+SELECT ok(pg_temp.close(pg_temp.rows_json($$SELECT id, pgdl.stats(ARRAY[i, n]), pgdl.covariance_matrix(r) FROM public.dist WHERE id <= 50 GROUP BY id$$),
+                        pg_temp.rows_json($$SELECT id, pgdl.stats(ARRAY[i, n]), pgdl.covariance_matrix(r) FROM public.local_copy WHERE id <= 50 GROUP BY id$$), 1e-9),
+          'grouped by the distribution column: equal to the local result');
+
 -- describe and correlations read the source through aggregates that distribute
-SELECT matches(pg_temp.plan('pgdl.describe_state(ARRAY[i::float8, n::float8, x])', 'dist'),
+SELECT matches(pg_temp.plan('SELECT pgdl.describe_state(ARRAY[i::float8, n::float8, x]) FROM public.dist'),
                'worker_partial_agg', 'the aggregate behind describe runs on the workers');
-SELECT matches(pg_temp.plan('pgdl.comoments_state(ARRAY[i::float8, n::float8, x])', 'dist'),
+SELECT matches(pg_temp.plan('SELECT pgdl.comoments_state(ARRAY[i::float8, n::float8, x]) FROM public.dist'),
                'worker_partial_agg', 'the aggregate behind correlations runs on the workers');
 SELECT ok(pg_temp.close(pg_temp.rows_json($$SELECT * FROM pgdl.describe('public.dist', ARRAY['i', 'n', 'x', 'y'])$$),
                         pg_temp.rows_json($$SELECT * FROM pgdl.describe('public.local_copy', ARRAY['i', 'n', 'x', 'y'])$$), 1e-9),
