@@ -27,7 +27,7 @@ OBJS = $(CORE_OBJS) $(PG_OBJS)
 
 # The install script is the SQL fragments beside the glue, in this order.
 SQL_FRAGMENTS = src/pg/pgdl.sql src/pg/stats.sql src/pg/quantiles.sql \
-	src/pg/describe.sql src/pg/scalers.sql src/pg/metrics.sql src/pg/models.sql \
+	src/pg/describe.sql src/pg/scalers.sql src/pg/array_aggregates.sql src/pg/metrics.sql src/pg/models.sql \
 	src/pg/train.sql src/pg/predict.sql src/pg/evaluate.sql src/pg/featsel.sql src/pg/pca.sql \
 	src/pg/cluster.sql src/pg/grants.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
@@ -80,7 +80,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 
 # --- the README's two commands -------------------------------------------
 
-.PHONY: deps demo test test-versions dist unit layering fuzz bench-engine bench-cnn bench-seq
+.PHONY: deps demo test test-versions test-citus dist unit layering fuzz bench-engine bench-cnn bench-seq
 
 deps:
 	@PG_CONFIG='$(PG_CONFIG)' bash scripts/deps.sh
@@ -115,6 +115,15 @@ test-versions: deps
 	$(MAKE) all
 	@$(INSTALL_OR_EXPLAIN)
 	@PG_CONFIG='$(PG_CONFIG)' bash scripts/test_versions.sh
+
+# pgdl on a Citus cluster (scripts/citus.sh; the README's "Citus"): Citus
+# built once from its source tarball and cached under /var/cache/pgdl/citus,
+# a coordinator and two workers on 127.0.0.1, the suites in test/citus.  Not
+# part of `make test`, which needs no Citus.
+test-citus: deps
+	$(MAKE) all
+	@$(INSTALL_OR_EXPLAIN)
+	@PG_CONFIG='$(PG_CONFIG)' bash scripts/citus.sh
 
 # --- PGXN -------------------------------------------------------------------
 

@@ -44,5 +44,8 @@ CREATE TABLE shop (p price, s score, note text);
 INSERT INTO shop VALUES (1.5, 10, 'a'), (2.5, 20, 'b'), (4, 30, 'c');
 SELECT column_name, n, mean, median FROM pgdl.describe('shop');
 SELECT column_a, column_b, r FROM pgdl.correlations('shop') ORDER BY 1, 2;
-SELECT (pgdl.stats_columns(p, s)).mean, (pgdl.stats(ARRAY[p, p])).mean FROM shop;
+SELECT (pgdl.stats_columns(p, s)).mean, (pgdl.stats(ARRAY[p, p]::numeric[])).mean FROM shop;
+SELECT (pgdl.stats(ARRAY[s]::float8[])).mean FROM shop;
+-- an array of a domain matches none of the array aggregates' overloads
+-- exactly and can be cast to several: it needs a cast to its base array type
 SELECT (pgdl.stats(ARRAY[s]::score[])).mean FROM shop;

@@ -19,7 +19,8 @@ FROM unnest(ARRAY['pgdl.stats(a)', 'pgdl.stats(ARRAY[a, b, c])', 'pgdl.stats_col
                   'pgdl.covariance_matrix(ARRAY[a, b])', 'pgdl.quantiles(b, ARRAY[0.5])',
                   'pgdl.quantile_sketch(b)', 'pgdl.histogram(b, -1, 1, 10)',
                   'pgdl.standard_scaler(ARRAY[a, b])', 'pgdl.robust_scaler(ARRAY[a, b])',
-                  'pgdl.imputer(ARRAY[a, b], ''median'')', 'pgdl.describe_state(a, b)']) f;
+                  'pgdl.imputer(ARRAY[a, b], ''median'')', 'pgdl.describe_state(a, b)',
+                  'pgdl.describe_state(ARRAY[a, b])']) f;
 EXPLAIN (COSTS OFF) SELECT pgdl.stats(ARRAY[a, b, c]) FROM big;
 EXPLAIN (COSTS OFF) SELECT pgdl.quantiles(b, ARRAY[0.5]) FROM big;
 

@@ -29,6 +29,7 @@
 PG_FUNCTION_INFO_V1(pgdl_stats_accum);
 PG_FUNCTION_INFO_V1(pgdl_stats_vector_accum);
 PG_FUNCTION_INFO_V1(pgdl_stats_columns_accum);
+PG_FUNCTION_INFO_V1(pgdl_stats_columns_float8_accum);
 PG_FUNCTION_INFO_V1(pgdl_stats_final);
 PG_FUNCTION_INFO_V1(pgdl_stats_vector_final);
 PG_FUNCTION_INFO_V1(pgdl_comoments_accum);
@@ -159,6 +160,33 @@ pgdl_stats_columns_accum(PG_FUNCTION_ARGS)
 	pgdl_read_variadic(fcinfo, 1, &row, "pgdl.stats_columns");
 	s = accum_vector(s, PGDL_PURPOSE_STATS, row.x, row.isnull, row.d);
 	PG_RETURN_POINTER(s);
+}
+
+/*
+ * pgdl.stats_columns(float8, ..., float8): the same over 1 to 99 float8
+ * arguments, declared once per count (src/pg/array_aggregates.sql says why).
+ * The argument types are known, so nothing is read from fn_expr, which Citus
+ * does not set when it calls a transition function on a worker.
+ */
+Datum
+pgdl_stats_columns_float8_accum(PG_FUNCTION_ARGS)
+{
+	PgdlAggState *s = PG_ARGISNULL(0) ? NULL : (PgdlAggState *) PG_GETARG_POINTER(0);
+	int			d = PG_NARGS() - 1;
+	double		x[FUNC_MAX_ARGS];
+	bool		isnull[FUNC_MAX_ARGS];
+	bool		any_null = false;
+
+	pgdl_agg_context(fcinfo, "pgdl.stats_columns");
+	if (d < 1)
+		elog(ERROR, "pgdl.stats_columns: declared without a column");
+	for (int i = 0; i < d; i++)
+	{
+		isnull[i] = PG_ARGISNULL(i + 1);
+		x[i] = isnull[i] ? 0.0 : PG_GETARG_FLOAT8(i + 1);
+		any_null |= isnull[i];
+	}
+	PG_RETURN_POINTER(accum_vector(s, PGDL_PURPOSE_STATS, x, any_null ? isnull : NULL, d));
 }
 
 /* the statistics of variable i as nullable float8 fields */

@@ -5,7 +5,10 @@
 -- on PGXN.  Its SQL objects are those of 0.1.0 and: pgdl.model_inputs and
 -- pgdl.source_inputs (what the network sees, in prediction and as training
 -- reads its rows), and the registry trigger without a search_path lookup of
--- "=".  A change to a src/pg/*.sql fragment goes here too (or into the next
+-- "=", and the aggregates Citus runs on its workers: the array aggregates
+-- over each numeric array type (src/pg/array_aggregates.sql) and the states
+-- behind describe and correlations over float8[].  A change to a
+-- src/pg/*.sql fragment goes here too (or into the next
 -- release's step): the upgrade test (scripts/run_tests.sh, section upgrade)
 -- compares the catalog of an upgraded database with a fresh install's.
 
@@ -52,3 +55,82 @@ CREATE FUNCTION pgdl.source_inputs(model text, source text) RETURNS SETOF pgdl.s
 COMMENT ON FUNCTION pgdl.source_inputs(text, text) IS 'what the network sees for every row of source, read as training reads its rows; equal to model_inputs row by row (STABLE: reads the registry; the source runs read-only)';
 
 GRANT EXECUTE ON FUNCTION pgdl.model_inputs(text, anyarray), pgdl.source_inputs(text, text) TO PUBLIC;
+
+-- describe and correlations: their states over float8[] (src/pg/describe.sql)
+DROP AGGREGATE pgdl.comoments_state(anyarray);
+CREATE FUNCTION pgdl.describe_vector_accum(pgdl.aggstate, float8[]) RETURNS pgdl.aggstate
+	AS 'MODULE_PATHNAME', 'pgdl_describe_vector_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.describe_vector_accum(pgdl.aggstate, float8[]) IS 'transition function of pgdl.describe_state(float8[])';
+CREATE AGGREGATE pgdl.describe_state(float8[]) (
+	SFUNC = pgdl.describe_vector_accum, STYPE = pgdl.aggstate,
+	COMBINEFUNC = pgdl.aggstate_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pgdl.describe_state(float8[]) IS 'internal: moments and quantile sketches of the elements of a float8[], used by pgdl.describe in a database with Citus';
+CREATE AGGREGATE pgdl.comoments_state(float8[]) (
+	SFUNC = pgdl.comoments_accum, STYPE = pgdl.aggstate,
+	COMBINEFUNC = pgdl.aggstate_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pgdl.comoments_state(float8[]) IS 'internal: pairwise co-moments, used by pgdl.correlations';
+
+-- the array aggregates over each numeric array type (src/pg/array_aggregates.sql)
+DO $$
+DECLARE
+	agg record;
+	elem text;
+BEGIN
+	FOR agg IN SELECT * FROM (VALUES
+		('stats', 'pgdl.stats_vector_accum', 'pgdl.stats_vector_final', '', ''),
+		('covariance_matrix', 'pgdl.comoments_accum', 'pgdl.covariance_final', '', ''),
+		('correlation_matrix', 'pgdl.comoments_accum', 'pgdl.correlation_final', '', ''),
+		('standard_scaler', 'pgdl.standard_scaler_accum', 'pgdl.scaler_final', '', ''),
+		('minmax_scaler', 'pgdl.minmax_scaler_accum', 'pgdl.scaler_final', '', ''),
+		('maxabs_scaler', 'pgdl.maxabs_scaler_accum', 'pgdl.scaler_final', '', ''),
+		('robust_scaler', 'pgdl.robust_scaler_accum', 'pgdl.scaler_final', '', ''),
+		('imputer', 'pgdl.imputer_accum', 'pgdl.scaler_final', ', strategy text', ', text')
+	) AS a(name, sfunc, finalfunc, more_args, more_types)
+	LOOP
+		FOREACH elem IN ARRAY ARRAY['float8', 'real', 'numeric', 'int8', 'int4', 'int2', 'bool']
+		LOOP
+			EXECUTE pg_catalog.format(
+				'CREATE AGGREGATE pgdl.%I(x %s[]%s) (SFUNC = %s, STYPE = pgdl.aggstate, '
+				'COMBINEFUNC = pgdl.aggstate_combine, FINALFUNC = %s, PARALLEL = SAFE)',
+				agg.name, elem, agg.more_args, agg.sfunc, agg.finalfunc);
+			EXECUTE pg_catalog.format('COMMENT ON AGGREGATE pgdl.%I(%s[]%s) IS %L',
+				agg.name, elem, agg.more_types,
+				pg_catalog.obj_description(pg_catalog.to_regprocedure(
+					pg_catalog.format('pgdl.%I(anyarray%s)', agg.name, agg.more_types)), 'pg_proc'));
+		END LOOP;
+	END LOOP;
+END
+$$;
+
+-- pgdl.stats_columns(a, b, c) over columns that convert to float8 (integers,
+-- numeric, real, float8): one declaration per number of columns, 1 to 99 (a
+-- function takes at most 100 arguments, the state included), so that Citus
+-- sees concrete argument types.  Not VARIADIC float8[]: building an array per
+-- row made stats_columns half again as slow.  The VARIADIC "any" declaration
+-- in stats.sql still takes bool and other columns.
+DO $$
+DECLARE
+	args text;
+BEGIN
+	FOR k IN 1..99 LOOP
+		args := pg_catalog.array_to_string(pg_catalog.array_fill('float8'::text, ARRAY[k]), ', ');
+		EXECUTE pg_catalog.format(
+			'CREATE FUNCTION pgdl.stats_columns_float8_accum(pgdl.aggstate, %s) RETURNS pgdl.aggstate '
+			'AS %L, %L LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE',
+			args, 'MODULE_PATHNAME', 'pgdl_stats_columns_float8_accum');
+		EXECUTE pg_catalog.format('COMMENT ON FUNCTION pgdl.stats_columns_float8_accum(pgdl.aggstate, %s) IS %L',
+			args, 'transition function of pgdl.stats_columns over float8 columns');
+		EXECUTE pg_catalog.format(
+			'CREATE AGGREGATE pgdl.stats_columns(%s) (SFUNC = pgdl.stats_columns_float8_accum, '
+			'STYPE = pgdl.aggstate, COMBINEFUNC = pgdl.aggstate_combine, '
+			'FINALFUNC = pgdl.stats_vector_final, PARALLEL = SAFE)', args);
+		EXECUTE pg_catalog.format('COMMENT ON AGGREGATE pgdl.stats_columns(%s) IS %L', args,
+			'pgdl.stats over numeric columns given directly: pgdl.stats_columns(a, b, c)');
+	END LOOP;
+END
+$$;
+
+-- as the install script's last step (src/pg/grants.sql) does for the new ones
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgdl TO PUBLIC;

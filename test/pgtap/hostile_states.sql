@@ -223,7 +223,8 @@ DECLARE
     'regression|pg_temp.st_regression(x, x / 4)', 'regression_negated|pg_temp.st_regression(x, -x)',
     'roc|pg_temp.st_roc(x > 0, x)', 'sketch|pgdl.quantile_sketch(x)',
     'standard|pg_temp.st_standard(ARRAY[x])', 'robust|pg_temp.st_robust(ARRAY[x])',
-    'describe|pgdl.describe_state(x, x / 2)', 'comoments|pgdl.comoments_state(ARRAY[x, x / 2, -x])'];
+    'describe|pgdl.describe_state(x, x / 2)', 'describe_array|pgdl.describe_state(ARRAY[x, x / 2])',
+    'comoments|pgdl.comoments_state(ARRAY[x, x / 2, -x])'];
 BEGIN
   FOR kk IN SELECT DISTINCT k FROM hostile ORDER BY 1 LOOP
     FOREACH ag IN ARRAY aggs LOOP

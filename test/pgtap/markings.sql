@@ -11,7 +11,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(73);
+SELECT plan(74 + 8 * 8 + 4);
 
 -- Every function of schema pgdl, classified by how it is used.
 CREATE TEMP VIEW pgdl_procs AS
@@ -237,7 +237,8 @@ FROM unnest(ARRAY[
     'pgdl.robust_scaler(anyarray)',
     'pgdl.imputer(anyarray, text)',
     'pgdl.describe_state("any")',
-    'pgdl.comoments_state(anyarray)',
+    'pgdl.describe_state(float8[])',
+    'pgdl.comoments_state(float8[])',
     'pgdl.regression_metrics(float8, float8)',
     'pgdl.roc_auc(bool, float8)']) WITH ORDINALITY AS e(sig, i)
 ORDER BY e.i;
@@ -303,6 +304,55 @@ FROM (VALUES (1, 'pgdl.describe(text, text[])', 'NULL::text[]'),
              (2, 'pgdl.correlations(text, text[])', 'NULL::text[]'),
              (3, 'pgdl.is_outlier(pgdl.scaler, anyarray, float8)', '3')) AS e(i, sig, expected)
 ORDER BY e.i;
+
+------------------------------------------------------------------------------
+-- 4. The array aggregates resolve every numeric call form, without a cast, to
+--    an overload over a concrete type (Citus runs only those on its workers):
+--    the function that a view of the call depends on.  Other arrays take the
+--    anyarray declaration.
+------------------------------------------------------------------------------
+
+CREATE TABLE pg_temp.call_forms (i int, n numeric, r real[], f float8[], ia int[], bi bigint[],
+                                 si smallint[], ba bool[], b bool, t text[]);
+
+CREATE FUNCTION pg_temp.resolves_to(call text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	result text;
+BEGIN
+	EXECUTE format('CREATE TEMP VIEW call_form AS SELECT %s FROM pg_temp.call_forms', call);
+	SELECT string_agg(d.refobjid::regprocedure::text, ', ') INTO result
+	FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid AND d.classid = 'pg_rewrite'::regclass
+	JOIN pg_proc p ON p.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass
+	WHERE w.ev_class = 'pg_temp.call_form'::regclass AND p.pronamespace = 'pgdl'::regnamespace;
+	DROP VIEW pg_temp.call_form;
+	RETURN result;
+END $$;
+
+SELECT is(pg_temp.resolves_to(format('pgdl.%s(%s%s)', a.name, f.arg, a.more)),
+          format('pgdl.%s(%s%s)', a.name, f.resolved, a.more_type),
+          format('pgdl.%s(%s%s) resolves to pgdl.%s(%s%s)', a.name, f.arg, a.more, a.name, f.resolved, a.more_type))
+FROM (VALUES (1, 'stats', '', ''), (2, 'covariance_matrix', '', ''), (3, 'correlation_matrix', '', ''),
+             (4, 'standard_scaler', '', ''), (5, 'minmax_scaler', '', ''), (6, 'maxabs_scaler', '', ''),
+             (7, 'robust_scaler', '', ''), (8, 'imputer', ', ''mean''', ',text')) AS a(i, name, more, more_type)
+CROSS JOIN (VALUES (1, 'ARRAY[1.5, 2]', 'numeric[]'),
+                   (2, 'ARRAY[i, n]', 'numeric[]'),
+                   (3, 'ARRAY[1, 2]', 'integer[]'),
+                   (4, 'r', 'real[]'),
+                   (5, 'f', 'double precision[]'),
+                   (6, 'bi', 'bigint[]'),
+                   (7, 'si', 'smallint[]'),
+                   (8, 'ba', 'boolean[]')) AS f(i, arg, resolved)
+ORDER BY a.i, f.i;
+
+SELECT is(pg_temp.resolves_to('pgdl.stats(t)'), 'pgdl.stats(anyarray)',
+          'a text[] argument takes pgdl.stats(anyarray) (42804 naming the type)');
+SELECT is(pg_temp.resolves_to('pgdl.stats_columns(i, n, r[1])'),
+          'pgdl.stats_columns(double precision,double precision,double precision)',
+          'pgdl.stats_columns over integer, numeric and real columns resolves to stats_columns(float8, float8, float8)');
+SELECT is(pg_temp.resolves_to('pgdl.stats_columns(i, b)'), 'pgdl.stats_columns("any")',
+          'pgdl.stats_columns with a bool column takes stats_columns(VARIADIC "any")');
+SELECT is(pg_temp.resolves_to('pgdl.stats(i)'), 'pgdl.stats(double precision)',
+          'pgdl.stats over an integer column is still pgdl.stats(float8)');
 
 SELECT * FROM finish();
 ROLLBACK;
