@@ -73,7 +73,7 @@ endif
 
 # PGXS does not track headers: every object depends on the shared ones.
 $(CORE_OBJS): $(wildcard src/core/*.h src/core/nn/*.h)
-$(PG_OBJS): $(wildcard src/core/*.h) src/pg/pgdl_glue.h src/pg/pg_compat.h
+$(PG_OBJS): $(wildcard src/core/*.h src/pg/*.h)
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FRAGMENTS)
 	cat $^ > $@
@@ -202,7 +202,8 @@ fuzz:
 	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi
 
 # The engine must not know PostgreSQL: no server header, no palloc/ereport/elog
-# call.  Comments are stripped first (gcc -fpreprocessed) so that only code
+# call; and the glue's modules must not include each other in a cycle
+# (scripts/check_glue_deps.sh; a made-up cycle shows that it can fail).  Comments are stripped first (gcc -fpreprocessed) so that only code
 # counts, and only files that exist are read (a grep over a glob that matches
 # nothing exits 2 and would hide every finding).
 CORE_FILES = $(wildcard src/core/*.[ch] src/core/*/*.[ch])
@@ -213,3 +214,7 @@ layering:
 	done; \
 	if [ $$bad -ne 0 ]; then echo "layering violation: src/core must not use PostgreSQL headers or calls"; exit 1; fi; \
 	echo "layering: src/core is free of PostgreSQL ($(words $(CORE_FILES)) files)"
+	@bash scripts/check_glue_deps.sh
+	@t=$$(mktemp -d); echo '#include "b.h"' >$$t/a.c; echo '#include "a.h"' >$$t/b.h; touch $$t/a.h; \
+	if bash scripts/check_glue_deps.sh $$t >/dev/null; then rm -rf $$t; echo "check_glue_deps.sh missed a cycle"; exit 1; fi; \
+	rm -rf $$t
