@@ -11,15 +11,15 @@ PGFILEDESC = "pgdl - analytics and deep learning inside PostgreSQL"
 
 MODULE_big = pgdl
 CORE_OBJS = src/core/util.o src/core/aggstate.o src/core/rng.o src/core/blas.o src/core/linalg.o src/core/moments.o src/core/comoments.o \
-	src/core/sketch.o src/core/sort.o src/core/scaler.o src/core/histogram.o \
+	src/core/sketch.o src/core/sort.o src/core/scaler.o src/core/scaler_text.o src/core/histogram.o \
 	src/core/confusion.o src/core/metrics.o src/core/json.o src/core/pca.o \
 	src/core/nn/layers.o src/core/nn/spec_values.o src/core/nn/network.o src/core/nn/forward.o \
 	src/core/nn/activations.o src/core/nn/dense.o src/core/nn/shape.o src/core/nn/norm.o \
-	src/core/nn/conv.o src/core/nn/conv_direct.o src/core/nn/conv_sparse.o src/core/nn/pool.o \
+	src/core/nn/window.o src/core/nn/conv.o src/core/nn/conv_direct.o src/core/nn/conv_sparse.o src/core/nn/pool.o \
 	src/core/nn/embedding.o src/core/nn/rnn.o src/core/nn/attention.o src/core/nn/positional.o \
 	src/core/nn/loss.o src/core/nn/optim.o src/core/nn/train.o src/core/nn/preprocess.o \
 	src/core/options.o src/core/nn/model_fields.o src/core/nn/model_io.o \
-	src/core/specfun.o src/core/featsel.o src/core/kmeans.o
+	src/core/specfun.o src/core/featsel.o src/core/rfe.o src/core/kmeans.o
 PG_OBJS = src/pg/pgdl.o src/pg/budget.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o \
 	src/pg/metrics.o src/pg/models.o src/pg/features.o src/pg/dataset.o src/pg/train.o src/pg/predict.o \
