@@ -135,6 +135,9 @@ shopt -s nullglob
 harnesses=(test/fuzz/fuzz_*.c)
 core_srcs=(src/core/*.c src/core/*/*.c)
 shopt -u nullglob
+# OpenBLAS as the Makefile found it (make test passes it), else Debian's paths
+read -ra blas_cflags <<<"${BLAS_CFLAGS:--I/usr/include/x86_64-linux-gnu/openblas-pthread}"
+read -ra blas_libs <<<"${BLAS_LIBS:--lopenblas}"
 if [ ${#harnesses[@]} -eq 0 ]; then
 	echo "  (no harnesses in test/fuzz)"
 fi
@@ -145,8 +148,8 @@ for h in "${harnesses[@]}"; do
 	corpus=test/fuzz/corpus/$name
 	if ! gcc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer -DPGDL_FUZZ_REPLAY -DPGDL_SANITIZE \
-		-Isrc/core -I/usr/include/x86_64-linux-gnu/openblas-pthread \
-		-o "$bin" "$h" "${core_srcs[@]}" -lopenblas -lm >"$bin.build.log" 2>&1 </dev/null; then
+		-Isrc/core "${blas_cflags[@]}" \
+		-o "$bin" "$h" "${core_srcs[@]}" "${blas_libs[@]}" -lm >"$bin.build.log" 2>&1 </dev/null; then
 		fail 1 "building $h"
 		show "$bin.build.log" 40
 		continue

@@ -788,7 +788,7 @@ extern bool dl_sketch_auc(const dl_sketch *pos, const dl_sketch *neg, double *au
 extern void dl_sort_doubles(double *a, size_t n);
 
 /* ------------------------------------------------------------------------
- * Feature selection (specfun.c, featsel.c; issue 5 §3)
+ * Feature selection (specfun.c, featsel.c, rfe.c; issue 5 §3)
  * ------------------------------------------------------------------------
  */
 
@@ -830,7 +830,7 @@ extern dl_status dl_feature_scores(dl_fs_method m, const float *x, const float *
 /* equal-frequency bins of mutual_info for n rows */
 extern int	dl_fs_mi_bins(size_t n);
 /*
- * Recursive feature elimination down to k columns (featsel.c): score is
+ * Recursive feature elimination down to k columns (rfe.c): score is
  * |weight| (the root of the sum of squares over classes) in the fit that
  * eliminated the column, or in the final fit; rank 1..k are kept.
  */

@@ -25,7 +25,9 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-#include "pgdl_glue.h"
+#include "aggstate.h"
+#include "pg_compat.h"
+#include "pgdl.h"
 
 PG_FUNCTION_INFO_V1(pgdl_aggstate_in);
 PG_FUNCTION_INFO_V1(pgdl_aggstate_out);

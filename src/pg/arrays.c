@@ -24,7 +24,8 @@
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 
-#include "pgdl_glue.h"
+#include "arrays.h"
+#include "pgdl_core.h"
 
 bool
 pgdl_numeric_type(Oid typid)
@@ -136,10 +137,10 @@ pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVector *out,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("%s must be a one-dimensional array, got %d dimensions", what, ndim)));
 	d = ARR_DIMS(arr)[0];
-	if (d > PGDL_MAX_DIM)
+	if (d > DL_STATE_MAX_DIM)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s has %d elements, more than the limit of %d", what, d, PGDL_MAX_DIM)));
+				 errmsg("%s has %d elements, more than the limit of %d", what, d, DL_STATE_MAX_DIM)));
 	out->d = d;
 	ensure_capacity(scratch, d);
 	out->x = pgdl_array_doubles(arr, elemtype, d, scratch->buf, scratch->nulls, &n_null);

@@ -26,7 +26,7 @@
 
 #include "utils/memutils.h"
 
-#include "pgdl_glue.h"
+#include "budget.h"
 
 /* the innermost active budget; cleared when its context goes (also on error) */
 static PgdlBudget *active;

@@ -51,7 +51,15 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "pgdl_glue.h"
+#include "arrays.h"
+#include "budget.h"
+#include "dataset.h"
+#include "features.h"
+#include "models.h"
+#include "options.h"
+#include "pgdl.h"
+#include "predict.h"
+#include "source.h"
 
 PG_FUNCTION_INFO_V1(pgdl_kmeans);
 PG_FUNCTION_INFO_V1(pgdl_train_kmeans);

@@ -24,6 +24,7 @@
 #include "access/xact.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -34,7 +35,11 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "pgdl_glue.h"
+#include "arrays.h"
+#include "budget.h"
+#include "dataset.h"
+#include "features.h"
+#include "source.h"
 
 #define MAX_CATEGORIES 10000	/* per categorical column */
 
@@ -485,6 +490,50 @@ pgdl_integer_type(Oid typid)
 	Oid			base = getBaseType(typid);
 
 	return base == INT2OID || base == INT4OID || base == INT8OID;
+}
+
+char *
+pgdl_label_text(Datum d, Oid typid)
+{
+	Oid			base = getBaseType(typid);
+
+	switch (base)
+	{
+		case BOOLOID:
+			return pstrdup(DatumGetBool(d) ? "true" : "false");
+		case NUMERICOID:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   DirectFunctionCall1(numeric_trim_scale, d)));
+		case FLOAT4OID:
+		case FLOAT8OID:
+			{
+				/*
+				 * The shortest text that reads back exactly (float8out's form
+				 * with the default extra_float_digits, whatever the setting);
+				 * -0 and 0 are one class, as DISTINCT sees them.
+				 */
+				double		v = base == FLOAT4OID ? (double) DatumGetFloat4(d) : DatumGetFloat8(d);
+				char	   *buf = palloc(DOUBLE_SHORTEST_DECIMAL_LEN);
+
+				if (v == 0)
+					v = 0.0;
+				double_to_shortest_decimal_buf(v, buf);
+				return buf;
+			}
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+		case NAMEOID:
+			return pgdl_text_value(d, base);
+		default:
+			{
+				Oid			out;
+				bool		isvarlena;
+
+				getTypeOutputInfo(typid, &out, &isvarlena);
+				return OidOutputFunctionCall(out, d);
+			}
+	}
 }
 
 /*

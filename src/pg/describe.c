@@ -32,7 +32,10 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "pgdl_glue.h"
+#include "aggstate.h"
+#include "arrays.h"
+#include "pgdl.h"
+#include "source.h"
 
 PG_FUNCTION_INFO_V1(pgdl_describe_accum);
 PG_FUNCTION_INFO_V1(pgdl_describe_vector_accum);

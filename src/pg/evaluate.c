@@ -5,7 +5,7 @@
  *
  * Each scores the source in blocks (pgdl_score_source) and compares the
  * outputs with the target column, whose values are turned into label text
- * by pgdl_label_text, the function training uses (bool 'true'/'false',
+ * by pgdl_label_text (dataset.c), the function training uses (bool 'true'/'false',
  * numerics without trailing zeros, floats in their shortest exact form,
  * char(n) without padding), so 1 and 1.0 are one class.  A target value the model never saw
  * is a class of its own: it counts as an error and appears in the
@@ -28,64 +28,25 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
-#include "common/shortest_dec.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "pgdl_glue.h"
+#include "arrays.h"
+#include "dataset.h"
+#include "evaluate.h"
+#include "models.h"
+#include "options.h"
+#include "pgdl.h"
+#include "predict.h"
+#include "source.h"
 
 PG_FUNCTION_INFO_V1(pgdl_evaluate);
 PG_FUNCTION_INFO_V1(pgdl_confusion_matrix);
 PG_FUNCTION_INFO_V1(pgdl_roc_curve);
-
-char *
-pgdl_label_text(Datum d, Oid typid)
-{
-	Oid			base = getBaseType(typid);
-
-	switch (base)
-	{
-		case BOOLOID:
-			return pstrdup(DatumGetBool(d) ? "true" : "false");
-		case NUMERICOID:
-			return DatumGetCString(DirectFunctionCall1(numeric_out,
-													   DirectFunctionCall1(numeric_trim_scale, d)));
-		case FLOAT4OID:
-		case FLOAT8OID:
-			{
-				/*
-				 * The shortest text that reads back exactly (float8out's form
-				 * with the default extra_float_digits, whatever the setting);
-				 * -0 and 0 are one class, as DISTINCT sees them.
-				 */
-				double		v = base == FLOAT4OID ? (double) DatumGetFloat4(d) : DatumGetFloat8(d);
-				char	   *buf = palloc(DOUBLE_SHORTEST_DECIMAL_LEN);
-
-				if (v == 0)
-					v = 0.0;
-				double_to_shortest_decimal_buf(v, buf);
-				return buf;
-			}
-		case TEXTOID:
-		case VARCHAROID:
-		case BPCHAROID:
-		case NAMEOID:
-			return pgdl_text_value(d, base);
-		default:
-			{
-				Oid			out;
-				bool		isvarlena;
-
-				getTypeOutputInfo(typid, &out, &isvarlena);
-				return OidOutputFunctionCall(out, d);
-			}
-	}
-}
 
 /* ---- the counts behind every metric of evaluate and cross_validate ---- */
 

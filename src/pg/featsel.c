@@ -38,7 +38,12 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "pgdl_glue.h"
+#include "arrays.h"
+#include "budget.h"
+#include "dataset.h"
+#include "features.h"
+#include "pgdl.h"
+#include "source.h"
 
 PG_FUNCTION_INFO_V1(pgdl_feature_scores);
 PG_FUNCTION_INFO_V1(pgdl_select_features);

@@ -28,7 +28,9 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "pgdl_glue.h"
+#include "arrays.h"
+#include "features.h"
+#include "pgdl.h"
 
 bool
 pgdl_text_type(Oid typid)

@@ -35,7 +35,8 @@
 #include "utils/float.h"
 #include "utils/memutils.h"
 
-#include "pgdl_glue.h"
+#include "aggstate.h"
+#include "pgdl.h"
 
 PG_FUNCTION_INFO_V1(pgdl_confusion_state_in);
 PG_FUNCTION_INFO_V1(pgdl_confusion_state_out);

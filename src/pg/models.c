@@ -36,7 +36,8 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "pgdl_glue.h"
+#include "models.h"
+#include "pgdl.h"
 
 PG_FUNCTION_INFO_V1(pgdl_model_info);
 PG_FUNCTION_INFO_V1(pgdl_export_model);

@@ -28,7 +28,7 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-#include "pgdl_glue.h"
+#include "options.h"
 
 static void walk_value(JsonbIterator **it, JsonbIteratorToken tok, JsonbValue *v, int depth,
 					   dl_json *out);

@@ -42,7 +42,13 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-#include "pgdl_glue.h"
+#include "arrays.h"
+#include "budget.h"
+#include "dataset.h"
+#include "features.h"
+#include "models.h"
+#include "options.h"
+#include "pgdl.h"
 
 PG_FUNCTION_INFO_V1(pgdl_pca);
 PG_FUNCTION_INFO_V1(pgdl_train_pca);

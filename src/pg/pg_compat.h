@@ -27,4 +27,12 @@
 #define PGDL_MY_BACKEND_INDEX	((int) MyBackendId - 1)
 #endif
 
+/*
+ * The varlena macros (VARSIZE, SET_VARSIZE, VARDATA, ...) moved from
+ * postgres.h to varatt.h in PostgreSQL 16.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
 #endif							/* PGDL_PG_COMPAT_H */

@@ -28,7 +28,9 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
-#include "pgdl_glue.h"
+#include "budget.h"
+#include "pgdl.h"
+#include "progress.h"
 
 PG_MODULE_MAGIC;
 

@@ -4,7 +4,7 @@
 \echo Use "CREATE EXTENSION pgdl" to load this file. \quit
 
 -- pgdl.aggstate: the transition state of every pgdl aggregate (see
--- src/pg/pgdl_glue.h).  A concrete varlena rather than "internal", so that
+-- src/pg/aggstate.h).  A concrete varlena rather than "internal", so that
 -- parallel query and Citus can ship partial states; its input functions
 -- validate every byte they accept.
 CREATE TYPE pgdl.aggstate;

@@ -31,7 +31,13 @@
 #include "utils/memutils.h"
 #include "utils/typcache.h"
 
-#include "pgdl_glue.h"
+#include "arrays.h"
+#include "dataset.h"
+#include "features.h"
+#include "models.h"
+#include "pgdl.h"
+#include "predict.h"
+#include "source.h"
 
 PG_FUNCTION_INFO_V1(pgdl_predict);
 PG_FUNCTION_INFO_V1(pgdl_predict_record);

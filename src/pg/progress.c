@@ -31,7 +31,7 @@
 #include "utils/timestamp.h"
 
 #include "pg_compat.h"
-#include "pgdl_glue.h"
+#include "progress.h"
 
 PG_FUNCTION_INFO_V1(pgdl_training_progress);
 

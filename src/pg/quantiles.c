@@ -22,7 +22,9 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "pgdl_glue.h"
+#include "aggstate.h"
+#include "arrays.h"
+#include "pgdl.h"
 
 PG_FUNCTION_INFO_V1(pgdl_quantiles_accum);
 PG_FUNCTION_INFO_V1(pgdl_quantiles_final);

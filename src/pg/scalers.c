@@ -25,7 +25,9 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "pgdl_glue.h"
+#include "aggstate.h"
+#include "arrays.h"
+#include "pgdl.h"
 
 PG_FUNCTION_INFO_V1(pgdl_scaler_in);
 PG_FUNCTION_INFO_V1(pgdl_scaler_out);

@@ -35,7 +35,8 @@
 #include "utils/lsyscache.h"
 #include "utils/varlena.h"
 
-#include "pgdl_glue.h"
+#include "arrays.h"
+#include "source.h"
 
 int
 pgdl_source_execute(const char *sql)

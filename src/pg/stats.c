@@ -24,7 +24,8 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "pgdl_glue.h"
+#include "aggstate.h"
+#include "arrays.h"
 
 PG_FUNCTION_INFO_V1(pgdl_stats_accum);
 PG_FUNCTION_INFO_V1(pgdl_stats_vector_accum);

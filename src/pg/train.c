@@ -34,7 +34,16 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "pgdl_glue.h"
+#include "arrays.h"
+#include "budget.h"
+#include "dataset.h"
+#include "evaluate.h"
+#include "models.h"
+#include "options.h"
+#include "pgdl.h"
+#include "predict.h"
+#include "progress.h"
+#include "source.h"
 
 PG_FUNCTION_INFO_V1(pgdl_train_model);
 PG_FUNCTION_INFO_V1(pgdl_cross_validate);

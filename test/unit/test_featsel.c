@@ -2,7 +2,7 @@
  *
  * test_featsel.c
  *	  Unit tests of the special functions (specfun.c) and the feature
- *	  scores and recursive feature elimination (featsel.c).
+ *	  scores (featsel.c) and recursive feature elimination (rfe.c).
  *
  * Reference values: scipy 1.10 (stats.f.sf, stats.chi2.sf, 2 * stats.t.sf)
  * and scikit-learn 1.2 (f_classif, chi2, f_regression, r_regression,

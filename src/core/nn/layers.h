@@ -204,7 +204,7 @@ extern dl_status dl_plan_sequence(const dl_layer *l, int pos, dl_status bad);
 /*
  * plan: the output shape of a conv (dilation given, filters output
  * channels) or pool (dilation NULL) layer, 2-D on (C, H, W) or 1-D on
- * (T, F) channels-last; or status bad naming what does not fit
+ * (T, F) channels-last; or status bad naming what does not fit (window.c)
  */
 extern dl_status dl_plan_window(dl_layer *l, int pos, dl_status bad, bool two, const int k[2],
 								const int stride[2], const int *dilation, dl_padding pad,

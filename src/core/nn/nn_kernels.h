@@ -130,7 +130,7 @@ typedef struct dl_conv_geom
 /*
  * The geometry of a window of k (kernel or pool), stride and dilation
  * (pad as conv's padding) from input shape in to output shape out, both
- * (C, H, W) or both (T, F)
+ * (C, H, W) or both (T, F) (window.c)
  */
 extern void dl_window_geometry(dl_conv_geom *g, const dl_shape *in, const dl_shape *out,
 							   const int k[2], const int stride[2], const int dilation[2],

@@ -405,70 +405,72 @@ pool1d_plan(dl_layer *l, int pos, dl_status bad)
 						  DL_PAD_VALID, 0);
 }
 
+/* a pool's pass: its geometry, then its kernel */
+typedef void (*pool_forward_fn) (float *y, const float *x, int n, const dl_conv_geom *g);
+typedef void (*pool_backward_fn) (float *dx, const float *dy, const float *x, int n,
+								  const dl_conv_geom *g);
+
 static const float *
-maxpool2d_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
+pool_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y, pool_forward_fn kernel)
 {
 	dl_conv_geom g;
 
 	dl_pool_geometry(l, &g);
-	dl_maxpool2d_forward(y, x, c->n, &g);
+	kernel(y, x, c->n, &g);
 	return y;
+}
+
+/* max_kernel finds each window's maximum again in the input; NULL: average */
+static float *
+pool_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx,
+			  pool_backward_fn max_kernel)
+{
+	dl_conv_geom g;
+
+	if (!c->need_dx)
+		return dy;
+	dl_pool_geometry(l, &g);
+	if (max_kernel)
+		max_kernel(dx, dy, c->lw->in, c->n, &g);
+	else
+		dl_avgpool2d_backward(dx, dy, c->n, &g);
+	return dx;
+}
+
+static const float *
+maxpool2d_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
+{
+	return pool_forward(l, c, x, y, dl_maxpool2d_forward);
 }
 
 static float *
 maxpool2d_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx)
 {
-	dl_conv_geom g;
-
-	if (!c->need_dx)
-		return dy;
-	dl_pool_geometry(l, &g);
-	dl_maxpool2d_backward(dx, dy, c->lw->in, c->n, &g);
-	return dx;
+	return pool_backward(l, c, dy, dx, dl_maxpool2d_backward);
 }
 
 static const float *
 avgpool2d_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
 {
-	dl_conv_geom g;
-
-	dl_pool_geometry(l, &g);
-	dl_avgpool2d_forward(y, x, c->n, &g);
-	return y;
+	return pool_forward(l, c, x, y, dl_avgpool2d_forward);
 }
 
 static float *
 avgpool2d_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx)
 {
-	dl_conv_geom g;
-
-	if (!c->need_dx)
-		return dy;
-	dl_pool_geometry(l, &g);
-	dl_avgpool2d_backward(dx, dy, c->n, &g);
-	return dx;
+	return pool_backward(l, c, dy, dx, NULL);
 }
 
 static const float *
 maxpool1d_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
 {
-	dl_conv_geom g;
-
-	dl_pool_geometry(l, &g);
-	dl_maxpool1d_forward(y, x, c->n, &g);
-	return y;
+	return pool_forward(l, c, x, y, dl_maxpool1d_forward);
 }
 
 static float *
 maxpool1d_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx)
 {
-	dl_conv_geom g;
-
-	if (!c->need_dx)
-		return dy;
-	dl_pool_geometry(l, &g);
-	dl_maxpool1d_backward(dx, dy, c->lw->in, c->n, &g);
-	return dx;
+	return pool_backward(l, c, dy, dx, dl_maxpool1d_backward);
 }
 
 const dl_layer_ops dl_maxpool2d_ops = {

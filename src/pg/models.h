@@ -1,0 +1,83 @@
+/*-------------------------------------------------------------------------
+ *
+ * models.h
+ *	  The model registry (models.c): model references, loading a model once
+ *	  per statement, and saving a new version.
+ *
+ * src/pg/models.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGDL_PG_MODELS_H
+#define PGDL_PG_MODELS_H
+
+#include "fmgr.h"
+
+#include "dl_nn.h"
+
+#define PGDL_VERSION_DEFAULT	0	/* the deployed version, else the highest */
+#define PGDL_VERSION_LATEST		(-1)
+
+typedef struct PgdlModelRef
+{
+	char	   *name;
+	int			version;		/* > 0, or PGDL_VERSION_DEFAULT / _LATEST */
+} PgdlModelRef;
+
+/* a model loaded for scoring: buffers for one row, no allocation per row */
+typedef struct PgdlModel
+{
+	MemoryContext mcxt;			/* holds everything below */
+	char	   *name;
+	int			version;
+	dl_model	m;
+	dl_workspace *ws;			/* batch of 1 */
+	int			n_outputs;
+	float	   *in;				/* n_inputs */
+	float	   *out;			/* n_outputs */
+	double	   *xd;				/* n_inputs, for the imputer and scaler */
+	bool	   *nulls;			/* n_inputs */
+} PgdlModel;
+
+typedef struct PgdlModelCache
+{
+	char	   *key;			/* the model argument's bytes as given */
+	int			keylen;
+	PgdlModel  *model;
+	/* the statement it was loaded for: the user and the active snapshot */
+	Oid			userid;
+	TransactionId snap_xmin;
+	TransactionId snap_xmax;
+	CommandId	snap_curcid;
+	uint64		snap_completions;
+	Oid			record_type;	/* predict(model, record): record_bound is for this row type */
+	int32		record_typmod;
+	struct PgdlBoundFeature *record_bound;	/* per model feature (features.h), in the
+											 * model's context */
+} PgdlModelCache;
+
+/* what pgdl_save_model stores */
+typedef struct PgdlSave
+{
+	const char *name;
+	const dl_model *model;		/* its options_json (NULL: {}) is the options column */
+	const char *description;
+	const char *metrics_json;
+	const dl_epoch_report *epochs;
+	int			n_epochs;
+} PgdlSave;
+
+/* 42602 for a malformed name, name@N or name@latest */
+extern void pgdl_parse_model_ref(const char *ref, PgdlModelRef *out);
+/* loads (through SPI, as the caller) into a new child context of mcxt */
+extern PgdlModel *pgdl_model_load(const char *ref, MemoryContext mcxt);
+extern void pgdl_model_release(PgdlModel *pm);
+/* once per statement: cached in fn_extra */
+extern PgdlModel *pgdl_model_cached(FunctionCallInfo fcinfo, text *ref);
+extern void pgdl_model_from_bytes(const bytea *b, dl_model *m);
+/* 42501 unless the caller is a member of the name's owner (inside SPI) */
+extern void pgdl_check_model_writer(const char *name, bool must_exist);
+/* saves a new version; returns its number */
+extern int	pgdl_save_model(const PgdlSave *s);
+
+#endif							/* PGDL_PG_MODELS_H */
