@@ -220,6 +220,12 @@ extern void pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVec
  */
 extern const double *pgdl_array_doubles(ArrayType *arr, Oid elemtype, int n, double *buf,
 										bool *nulls, int *n_null);
+/*
+ * arr's n elements as float32, equal to pgdl_array_doubles then a cast;
+ * false (out garbage) when it has a NULL bitmap, is numeric[] or holds a
+ * value not finite in float32: then take the double path
+ */
+extern bool pgdl_array_float32(ArrayType *arr, Oid elemtype, int n, float *out);
 extern bool pgdl_numeric_type(Oid typid);
 /* that type, or the base of a domain over it; InvalidOid if not numeric */
 extern Oid	pgdl_numeric_base_type(Oid typid);
@@ -374,6 +380,14 @@ extern int	pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple
 extern void pgdl_preprocess_row(const dl_model *m, double *x, bool *nulls, float *out, int64 rowno);
 /* pgdl_preprocess_row, then bad token ids are 22023 (m's network is built) */
 extern void pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out, int64 rowno);
+/*
+ * One row of a result as m's inputs in out: pgdl_read_features, then
+ * pgdl_prepare_inputs (xd and nulls: n_inputs of scratch).  Without imputer
+ * and scaler the common row takes one fused pass with the same result, bit
+ * for bit, and anything else (NULLs, NaN, numeric, text) the general way.
+ */
+extern void pgdl_row_inputs(const dl_model *m, const PgdlBoundFeature *bf, HeapTuple tuple,
+							TupleDesc desc, double *xd, bool *nulls, float *out, int64 rowno);
 /*
  * d inputs (the concatenation of features; scaled: by a model's scaler) as
  * float32: a value beyond float32's range is 22003 naming the feature and

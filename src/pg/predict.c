@@ -136,12 +136,19 @@ read_input_array(PgdlModel *pm, ArrayType *arr)
 		}
 }
 
+/* pm->in through the network into pm->out */
+static void
+forward_row(PgdlModel *pm)
+{
+	dl_network_predict(&pm->m.net, pm->ws, pm->in, 1, pm->out);
+	pgdl_check_outputs(pm->name, pm->out, pm->n_outputs, 0);
+}
+
 static void
 run_row(PgdlModel *pm)
 {
 	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, pm->in, 0);
-	dl_network_predict(&pm->m.net, pm->ws, pm->in, 1, pm->out);
-	pgdl_check_outputs(pm->name, pm->out, pm->n_outputs, 0);
+	forward_row(pm);
 }
 
 static PgdlModel *
@@ -180,10 +187,9 @@ score_record(FunctionCallInfo fcinfo)
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = rec;
-	pgdl_read_features(c->record_bound, pm->m.n_features, &tuple, desc,
-					   pm->xd, 0, pm->m.imputer != NULL);
+	pgdl_row_inputs(&pm->m, c->record_bound, &tuple, desc, pm->xd, pm->nulls, pm->in, 0);
 	ReleaseTupleDesc(desc);
-	run_row(pm);
+	forward_row(pm);
 	return pm;
 }
 
@@ -473,10 +479,8 @@ score_row(PgdlScan *scan, HeapTuple tuple, void *arg)
 	ScoreState *st = arg;
 	PgdlModel  *pm = st->pm;
 
-	pgdl_read_features(scan->bound, pm->m.n_features, tuple, scan->desc, pm->xd, scan->rowno,
-					   pm->m.imputer != NULL);
-	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, st->xb + (size_t) st->n++ * pm->m.n_inputs,
-						scan->rowno);
+	pgdl_row_inputs(&pm->m, scan->bound, tuple, scan->desc, pm->xd, pm->nulls,
+					st->xb + (size_t) st->n++ * pm->m.n_inputs, scan->rowno);
 }
 
 /* the batch's rows through the network at once, then each row's outputs to the callback */
