@@ -48,7 +48,12 @@ PG_FUNCTION_INFO_V1(pgdl_source_inputs);
 
 /* ---- one row ---------------------------------------------------------------- */
 
-/* reads x (any numeric array whose elements number the model's inputs) into pm->xd */
+/*
+ * x (any numeric array whose elements number the model's inputs) as the
+ * network's inputs in pm->in: through pm->xd and the one preprocessing path
+ * (pgdl_prepare_inputs), or, for a model without imputer and scaler and an
+ * array pgdl_array_float32 takes, straight to float32 with the same result
+ */
 static void
 read_input_array(PgdlModel *pm, ArrayType *arr)
 {
@@ -111,6 +116,12 @@ read_input_array(PgdlModel *pm, ArrayType *arr)
 							pm->name, rows, cols, ARR_DIMS(arr)[0], ARR_DIMS(arr)[1]),
 					 errhint("A flat array of the %d values is read step by step.", pm->m.n_inputs)));
 	}
+	if (pm->m.imputer == NULL && pm->m.scaler == NULL &&
+		pgdl_array_float32(arr, elemtype, n, pm->in))
+	{
+		pgdl_check_status(dl_network_check_input(&pm->m.net, pm->in, 1));
+		return;
+	}
 	{
 		int			n_null;
 		const double *v = pgdl_array_doubles(arr, elemtype, n, x, pm->nulls, &n_null);
@@ -134,6 +145,7 @@ read_input_array(PgdlModel *pm, ArrayType *arr)
 						 errmsg("element %d of the feature vector is %s", i + 1,
 								isnan(x[i]) ? "NaN" : "infinite")));
 		}
+	pgdl_prepare_inputs(&pm->m, x, pm->nulls, pm->in, 0);
 }
 
 /* pm->in through the network into pm->out */
@@ -144,13 +156,6 @@ forward_row(PgdlModel *pm)
 	pgdl_check_outputs(pm->name, pm->out, pm->n_outputs, 0);
 }
 
-static void
-run_row(PgdlModel *pm)
-{
-	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, pm->in, 0);
-	forward_row(pm);
-}
-
 static PgdlModel *
 score_array(FunctionCallInfo fcinfo)
 {
@@ -158,7 +163,7 @@ score_array(FunctionCallInfo fcinfo)
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
 
 	read_input_array(pm, arr);
-	run_row(pm);
+	forward_row(pm);
 	return pm;
 }
 
@@ -399,7 +404,6 @@ pgdl_model_inputs(PG_FUNCTION_ARGS)
 	PgdlModel  *pm = pgdl_model_cached(fcinfo, PG_GETARG_TEXT_PP(0));
 
 	read_input_array(pm, PG_GETARG_ARRAYTYPE_P(1));
-	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, pm->in, 0);
 	PG_RETURN_ARRAYTYPE_P(real_array(pm->in, pm->m.n_inputs));
 }
 

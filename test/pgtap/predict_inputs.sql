@@ -13,7 +13,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(16);
+SELECT plan(19);
 
 SET LOCAL pgdl.blas_threads = 1;
 -- 120 rows of 5 values, three classes; x4 holds float32 values, x8 doubles float32 cannot hold
@@ -71,6 +71,16 @@ SELECT is((SELECT string_agg(metric || '=' || value, ' ' ORDER BY metric) FROM p
 SELECT is((SELECT string_agg(pgdl.predict('pi_cols', t)::text, ' ' ORDER BY id) FROM pi_src t),
           (SELECT string_agg(pgdl.predict('pi_cols', ARRAY[a, b, c, d::int]::numeric[])::text, ' ' ORDER BY id) FROM pi_src),
           'predict(model, row) equals predict(model, numeric array) of the same values');
+
+SELECT is((SELECT string_agg(pgdl.predict_proba('pi_arr', x4)::text || pgdl.predict_proba('pi_arr', x8)::text, ' ' ORDER BY id) FROM pi_src),
+          (SELECT string_agg(pgdl.predict_proba('pi_arr', x4::float8[]::numeric[])::text || pgdl.predict_proba('pi_arr', x8::numeric[])::text, ' ' ORDER BY id) FROM pi_src),
+          'predict_proba(model, array): real[] and float8[] score as numeric[] of the same values');
+SELECT is((SELECT string_agg(pgdl.model_inputs('pi_int', xi)::text || pgdl.model_inputs('pi_int', xi::bigint[])::text, ' ' ORDER BY id) FROM pi_src),
+          (SELECT string_agg(pgdl.model_inputs('pi_int', xi::numeric[])::text || pgdl.model_inputs('pi_int', xi::numeric[])::text, ' ' ORDER BY id) FROM pi_src),
+          'model_inputs: integer[] and bigint[] give the network what numeric[] gives');
+SELECT throws_ok($$SELECT pgdl.predict('pi_arr', ARRAY[1, 2, 3, 4, 1e39]::float8[])$$,
+                 '22003', 'feature "x" element 5 is 1e+39, beyond the float32 range of the network (magnitudes up to 3.40282e+38)',
+                 'predict(model, float8[]): a value beyond float32''s range is 22003 naming it');
 
 ------------------------------------------------------------------------------
 -- what the fused pass does not take is reported as before, naming row and element
