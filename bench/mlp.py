@@ -11,7 +11,6 @@ Connects with the PG* environment bench/mlp sets up; the tables
 fashion_mnist and fashion_mnist_test (id, label, pixels real[784] in [0,1])
 must be loaded.  Progress goes to stderr, the report to stdout.
 """
-import argparse
 import ctypes
 import io
 import json
@@ -25,6 +24,8 @@ import time
 import numpy as np
 import psycopg2
 import psycopg2.extras
+
+import benchlib
 
 SEED = 1
 BATCH = 128
@@ -407,14 +408,20 @@ def run(args, torch_half=torch_half, pgdl_half=pgdl_half, say=say):
     # once more at the end: the peak is the best the machine gave this run
     res["peak_openblas"] = max(res["peak_openblas"], sgemm_peak(lib, args.threads))
     res["peak_torch_mm"] = max(res["peak_torch_mm"], torch_mm_peak(torch))
-    # what the rest of the machine used meanwhile: other users' work slows
-    # both halves and makes the figures noisy
+    record_other_load(res, wall0, busy0, ours0, backend, say)
+    with open(args.out, "w") as f:
+        json.dump(res, f, indent=1)
+
+
+def record_other_load(res, wall0, busy0, ours0, backend, say):
+    """res["other_load"]: what the rest of the machine used since wall0
+    (busy0: busy_seconds() then; ours0: this process's and the backend's
+    CPU seconds then): other users' work slows both halves and makes the
+    figures noisy"""
     wall = time.perf_counter() - wall0
     others = busy_seconds() - busy0 - (process_seconds(os.getpid()) + process_seconds(backend) - ours0)
     res["other_load"] = {"cpu_seconds": max(others, 0.0), "wall": wall}
     say(f"other processes used {max(others, 0.0):.1f} CPU-s during these {wall:.0f} s")
-    with open(args.out, "w") as f:
-        json.dump(res, f, indent=1)
 
 
 # --- the report ---------------------------------------------------------------
@@ -545,22 +552,9 @@ def report(files):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run")
-    r.add_argument("--threads", type=int, required=True)
-    r.add_argument("--epochs", type=int, default=10)
-    r.add_argument("--runs", type=int, default=3)
-    r.add_argument("--torch-only", action="store_true")
-    r.add_argument("--fetchall", action="store_true", help="also time cursor.fetchall() of the training table")
-    r.add_argument("--out", required=True)
-    p = sub.add_parser("report")
-    p.add_argument("files", nargs="+")
-    args = ap.parse_args()
-    if args.cmd == "run":
-        run(args)
-    else:
-        report(args.files)
+    benchlib.run_report_cli(__doc__.split("\n")[0], run, report, epochs=10, runs=3,
+                            extra=lambda r: r.add_argument("--fetchall", action="store_true",
+                                                           help="also time cursor.fetchall() of the training table"))
 
 
 if __name__ == "__main__":

@@ -258,6 +258,76 @@ pgdl_array_doubles(ArrayType *arr, Oid elemtype, int n, double *buf, bool *nulls
 	return buf;
 }
 
+/*
+ * The n elements of arr (of elemtype, a numeric type) straight to float32,
+ * for inputs that need no double stage (a model without imputer and
+ * scaler): each element is the float cast of its double value, which is what
+ * pgdl_array_doubles followed by a cast gives, bit for bit (an integer is
+ * exact in double; a float4 round-trips through double unchanged).  Returns
+ * false, with out partly written, for an array with a NULL bitmap, a numeric
+ * array, or any element that is not finite in float32 (NaN, infinite, or a
+ * float8 beyond float32's range): the caller then takes the double path,
+ * which accepts or reports each of those exactly as before.
+ */
+/*
+ * true when the n floats of x are all finite: a float is NaN or infinite
+ * exactly when its exponent bits are all ones, the largest exponent, so the
+ * test is one maximum over the exponents (which vectorizes; isfinite in the
+ * loop does not)
+ */
+static inline bool
+all_finite_float32(const float *x, int n)
+{
+	uint32		max_exp = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		uint32		bits;
+
+		memcpy(&bits, &x[i], sizeof(bits));
+		max_exp = Max(max_exp, bits & 0x7f800000);
+	}
+	return max_exp != 0x7f800000;
+}
+
+bool
+pgdl_array_float32(ArrayType *arr, Oid elemtype, int n, float *out)
+{
+	const char *p = ARR_DATA_PTR(arr);
+
+	if (ARR_HASNULL(arr))
+		return false;
+	switch (elemtype)
+	{
+		case FLOAT4OID:
+			memcpy(out, p, sizeof(float) * n);
+			return all_finite_float32(out, n);
+		case FLOAT8OID:
+			/* NaN, infinities and overflow all end as non-finite floats */
+			for (int i = 0; i < n; i++)
+				out[i] = (float) ((const double *) p)[i];
+			return all_finite_float32(out, n);
+		case INT8OID:
+			for (int i = 0; i < n; i++)
+				out[i] = (float) (double) ((const int64 *) p)[i];
+			return true;
+		case INT4OID:
+			for (int i = 0; i < n; i++)
+				out[i] = (float) (double) ((const int32 *) p)[i];
+			return true;
+		case INT2OID:
+			for (int i = 0; i < n; i++)
+				out[i] = (float) (double) ((const int16 *) p)[i];
+			return true;
+		case BOOLOID:
+			for (int i = 0; i < n; i++)
+				out[i] = ((const bool *) p)[i] ? 1.0f : 0.0f;
+			return true;
+		default:				/* numeric: the double path converts it */
+			return false;
+	}
+}
+
 ArrayType *
 pgdl_float8_array(const double *x, const bool *nulls, int n)
 {

@@ -46,6 +46,12 @@ extern void pgdl_read_vector(ArrayType *arr, PgdlVectorScratch *scratch, PgdlVec
  */
 extern const double *pgdl_array_doubles(ArrayType *arr, Oid elemtype, int n, double *buf,
 										bool *nulls, int *n_null);
+/*
+ * arr's n elements as float32, equal to pgdl_array_doubles then a cast;
+ * false (out garbage) when it has a NULL bitmap, is numeric[] or holds a
+ * value not finite in float32: then take the double path
+ */
+extern bool pgdl_array_float32(ArrayType *arr, Oid elemtype, int n, float *out);
 /* true if element type can be a feature (float8, real, int2/4/8, numeric, bool) */
 extern bool pgdl_numeric_type(Oid typid);
 /* that type, or the base of a domain over it; InvalidOid if not numeric */

@@ -196,6 +196,24 @@ read_array(const PgdlBoundFeature *bf, Datum d, double *x, bool *nulls, int64 ro
 	return missing;
 }
 
+/*
+ * Reading a row leaves garbage (a detoasted array, a numeric with a short
+ * header copied to be read, a text value cast): it goes to this context,
+ * reset per row, not to the caller's, where a scan of millions of rows would
+ * pile it up (and a memory budget would count it).  Default sizes: its first
+ * block (8 kB, kept across resets) holds the detoasted array of a few
+ * hundred float8 inputs, so a row mallocs nothing.
+ */
+static MemoryContext
+row_context(void)
+{
+	static MemoryContext read_cxt = NULL;
+
+	if (read_cxt == NULL)
+		read_cxt = AllocSetContextCreate(TopMemoryContext, "pgdl row reading", ALLOCSET_DEFAULT_SIZES);
+	return read_cxt;
+}
+
 int
 pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc desc,
 				   double *x, int64 rowno, bool allow_missing)
@@ -203,18 +221,8 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 	int			pos = 0;
 	int			missing = 0;
 
-	/*
-	 * Reading a row leaves garbage (a numeric with a short header is copied
-	 * to be read, a text value is cast): it goes to a context reset per row,
-	 * not to the caller's, where a scan of millions of rows would pile it up
-	 * (and a memory budget would count it).
-	 */
-	static MemoryContext read_cxt = NULL;
-	MemoryContext caller;
-
-	if (read_cxt == NULL)
-		read_cxt = AllocSetContextCreate(TopMemoryContext, "pgdl row reading", ALLOCSET_SMALL_SIZES);
-	caller = MemoryContextSwitchTo(read_cxt);
+	MemoryContext read_cxt = row_context();
+	MemoryContext caller = MemoryContextSwitchTo(read_cxt);
 
 	for (int i = 0; i < n; i++)
 	{
@@ -339,6 +347,69 @@ pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out, int64
 	pgdl_preprocess_row(m, x, nulls, out, rowno);
 	/* token ids of an embedding: the kernels cannot refuse a bad one */
 	pgdl_check_status(dl_network_check_input(&m->net, out, 1));
+}
+
+/*
+ * The common row of a model without imputer and scaler, in one pass: every
+ * feature a float4/float8/integer/bool column or an array of those without
+ * NULLs, every value finite in float32.  Each value is the float cast of its
+ * double value, as pgdl_read_features and pgdl_preprocess_row make it, bit
+ * for bit (pgdl_array_float32).  Returns false (out partly written) at the
+ * first thing it does not take: the caller then reads the row the general
+ * way, which gives the same inputs or the error that row deserves.
+ */
+static bool
+read_features_float32(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc desc,
+					  float *out)
+{
+	MemoryContext caller = MemoryContextSwitchTo(row_context());
+	bool		ok = true;
+	int			pos = 0;
+
+	for (int i = 0; i < n && ok; i++)
+	{
+		const dl_feature *f = bf[i].f;
+		bool		isnull;
+		Datum		d = heap_getattr(tuple, bf[i].attno, desc, &isnull);
+
+		if (isnull || bf[i].elemtype == NUMERICOID)
+			ok = false;
+		else if (f->kind == DL_FEATURE_NUMBER)
+		{
+			out[pos] = (float) pgdl_datum_to_double(d, bf[i].elemtype);
+			ok = isfinite(out[pos]);
+		}
+		else if (f->kind == DL_FEATURE_ARRAY || f->kind == DL_FEATURE_MATRIX)
+		{
+			ArrayType  *arr = DatumGetArrayTypeP(d);
+			int			ndim = ARR_NDIM(arr);
+
+			ok = f->kind == DL_FEATURE_MATRIX ?
+				(ndim == 2 && ARR_DIMS(arr)[0] == f->rows && ARR_DIMS(arr)[1] == f->cols) :
+				(ndim == 1 && ARR_DIMS(arr)[0] == f->length);
+			ok = ok && pgdl_array_float32(arr, bf[i].elemtype, f->length, out + pos);
+		}
+		else
+			ok = false;			/* categorical: text to look up */
+		pos += f->length;
+	}
+	MemoryContextSwitchTo(caller);
+	MemoryContextReset(row_context());
+	return ok;
+}
+
+void
+pgdl_row_inputs(const dl_model *m, const PgdlBoundFeature *bf, HeapTuple tuple, TupleDesc desc,
+				double *xd, bool *nulls, float *out, int64 rowno)
+{
+	if (m->imputer == NULL && m->scaler == NULL &&
+		read_features_float32(bf, m->n_features, tuple, desc, out))
+		pgdl_check_status(dl_network_check_input(&m->net, out, 1));
+	else
+	{
+		pgdl_read_features(bf, m->n_features, tuple, desc, xd, rowno, m->imputer != NULL);
+		pgdl_prepare_inputs(m, xd, nulls, out, rowno);
+	}
 }
 
 /*

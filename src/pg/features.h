@@ -52,6 +52,14 @@ extern void pgdl_preprocess_row(const dl_model *m, double *x, bool *nulls, float
 /* pgdl_preprocess_row, then bad token ids are 22023 (m's network is built) */
 extern void pgdl_prepare_inputs(const dl_model *m, double *x, bool *nulls, float *out, int64 rowno);
 /*
+ * One row of a result as m's inputs in out: pgdl_read_features, then
+ * pgdl_prepare_inputs (xd and nulls: n_inputs of scratch).  Without imputer
+ * and scaler the common row takes one fused pass with the same result, bit
+ * for bit, and anything else (NULLs, NaN, numeric, text) the general way.
+ */
+extern void pgdl_row_inputs(const dl_model *m, const PgdlBoundFeature *bf, HeapTuple tuple,
+							TupleDesc desc, double *xd, bool *nulls, float *out, int64 rowno);
+/*
  * d inputs (the concatenation of features; scaled: by a model's scaler) as
  * float32: a value beyond float32's range is 22003 naming the feature and
  * rowno (> 0)

@@ -54,7 +54,12 @@ PG_FUNCTION_INFO_V1(pgdl_source_inputs);
 
 /* ---- one row ---------------------------------------------------------------- */
 
-/* reads x (any numeric array whose elements number the model's inputs) into pm->xd */
+/*
+ * x (any numeric array whose elements number the model's inputs) as the
+ * network's inputs in pm->in: through pm->xd and the one preprocessing path
+ * (pgdl_prepare_inputs), or, for a model without imputer and scaler and an
+ * array pgdl_array_float32 takes, straight to float32 with the same result
+ */
 static void
 read_input_array(PgdlModel *pm, ArrayType *arr)
 {
@@ -117,6 +122,12 @@ read_input_array(PgdlModel *pm, ArrayType *arr)
 							pm->name, rows, cols, ARR_DIMS(arr)[0], ARR_DIMS(arr)[1]),
 					 errhint("A flat array of the %d values is read step by step.", pm->m.n_inputs)));
 	}
+	if (pm->m.imputer == NULL && pm->m.scaler == NULL &&
+		pgdl_array_float32(arr, elemtype, n, pm->in))
+	{
+		pgdl_check_status(dl_network_check_input(&pm->m.net, pm->in, 1));
+		return;
+	}
 	{
 		int			n_null;
 		const double *v = pgdl_array_doubles(arr, elemtype, n, x, pm->nulls, &n_null);
@@ -140,12 +151,13 @@ read_input_array(PgdlModel *pm, ArrayType *arr)
 						 errmsg("element %d of the feature vector is %s", i + 1,
 								isnan(x[i]) ? "NaN" : "infinite")));
 		}
+	pgdl_prepare_inputs(&pm->m, x, pm->nulls, pm->in, 0);
 }
 
+/* pm->in through the network into pm->out */
 static void
-run_row(PgdlModel *pm)
+forward_row(PgdlModel *pm)
 {
-	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, pm->in, 0);
 	dl_network_predict(&pm->m.net, pm->ws, pm->in, 1, pm->out);
 	pgdl_check_outputs(pm->name, pm->out, pm->n_outputs, 0);
 }
@@ -157,7 +169,7 @@ score_array(FunctionCallInfo fcinfo)
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
 
 	read_input_array(pm, arr);
-	run_row(pm);
+	forward_row(pm);
 	return pm;
 }
 
@@ -186,10 +198,9 @@ score_record(FunctionCallInfo fcinfo)
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = rec;
-	pgdl_read_features(c->record_bound, pm->m.n_features, &tuple, desc,
-					   pm->xd, 0, pm->m.imputer != NULL);
+	pgdl_row_inputs(&pm->m, c->record_bound, &tuple, desc, pm->xd, pm->nulls, pm->in, 0);
 	ReleaseTupleDesc(desc);
-	run_row(pm);
+	forward_row(pm);
 	return pm;
 }
 
@@ -399,7 +410,6 @@ pgdl_model_inputs(PG_FUNCTION_ARGS)
 	PgdlModel  *pm = pgdl_model_cached(fcinfo, PG_GETARG_TEXT_PP(0));
 
 	read_input_array(pm, PG_GETARG_ARRAYTYPE_P(1));
-	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, pm->in, 0);
 	PG_RETURN_ARRAYTYPE_P(real_array(pm->in, pm->m.n_inputs));
 }
 
@@ -479,10 +489,8 @@ score_row(PgdlScan *scan, HeapTuple tuple, void *arg)
 	ScoreState *st = arg;
 	PgdlModel  *pm = st->pm;
 
-	pgdl_read_features(scan->bound, pm->m.n_features, tuple, scan->desc, pm->xd, scan->rowno,
-					   pm->m.imputer != NULL);
-	pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, st->xb + (size_t) st->n++ * pm->m.n_inputs,
-						scan->rowno);
+	pgdl_row_inputs(&pm->m, scan->bound, tuple, scan->desc, pm->xd, pm->nulls,
+					st->xb + (size_t) st->n++ * pm->m.n_inputs, scan->rowno);
 }
 
 /* the batch's rows through the network at once, then each row's outputs to the callback */

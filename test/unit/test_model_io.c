@@ -307,6 +307,31 @@ test_crc(void)
 	CHECK(dl_crc32c((const uint8_t *) "123456789", 9) == 0xE3069283u);
 	CHECK(dl_crc32c((const uint8_t *) "", 0) == 0);
 	th_end();
+
+	/* the sliced loop against the definition, bit by bit: every length and offset around its steps */
+	th_begin("model: CRC-32C by 8-byte slices equals the bitwise definition (lengths 0-299, 8 offsets)");
+	{
+		uint8_t		buf[320];
+		bool		all_equal = true;
+
+		for (int i = 0; i < (int) sizeof(buf); i++)
+			buf[i] = (uint8_t) (i * 167 + 13 + (i >> 3));
+		for (int off = 0; off < 8; off++)
+			for (size_t n = 0; n < 300; n++)
+			{
+				uint32_t	c = 0xFFFFFFFFu;
+
+				for (size_t i = 0; i < n; i++)
+				{
+					c ^= buf[off + i];
+					for (int k = 0; k < 8; k++)
+						c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+				}
+				all_equal &= dl_crc32c(buf + off, n) == (c ^ 0xFFFFFFFFu);
+			}
+		CHECK(all_equal);
+	}
+	th_end();
 }
 
 static void
