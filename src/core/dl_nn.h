@@ -605,6 +605,14 @@ typedef enum dl_missing
 	DL_MISSING_DROP_ROW = 3
 } dl_missing;
 
+/* how train_model holds its rows (the option "data") */
+typedef enum dl_data_mode
+{
+	DL_DATA_AUTO = 0,			/* in memory when they fit the budget, otherwise streamed */
+	DL_DATA_MEMORY = 1,			/* one matrix in memory; 54000 past the budget */
+	DL_DATA_STREAM = 2			/* blocks streamed from a temporary file each epoch */
+} dl_data_mode;
+
 typedef struct dl_options
 {
 	dl_train_options train;
@@ -621,6 +629,8 @@ typedef struct dl_options
 	char	   *description;	/* NULL or text */
 	int64_t		max_memory_kb;	/* 0 = the setting */
 	bool		seed_given;
+	dl_data_mode data;
+	int			shuffle_buffer; /* rows; 0 = what a share of the budget holds */
 } dl_options;
 
 /*

@@ -814,14 +814,14 @@ load_row(PgdlScan *scan, HeapTuple tup, void *arg)
 
 /* ---- rows spooled in double precision ------------------------------------------ */
 
-/* the bytes of one spooled row: its row number, then d doubles */
-#define SPOOL_ROW_BYTES(d) (sizeof(double) * ((size_t) (d) + 1))
+/* the bytes of one spooled row: its row number, its target, then d doubles */
+#define SPOOL_ROW_BYTES(d) (sizeof(double) * ((size_t) (d) + 2))
 
 typedef struct SpoolState
 {
 	PgdlRows   *r;
 	LoadTarget	t;
-	double	   *buf;			/* the row number, then the features */
+	double	   *buf;			/* the row number, the target, then the features */
 } SpoolState;
 
 static void
@@ -831,26 +831,38 @@ spool_row(PgdlScan *scan, HeapTuple tup, void *arg)
 	PgdlRows   *r = ss->r;
 	float		yv = 0;
 
-	if (!read_row(&ss->t, scan, tup, ss->buf + 1, &yv, &r->null_targets, &r->dropped_rows))
+	if (!read_row(&ss->t, scan, tup, ss->buf + 2, &yv, &r->null_targets, &r->dropped_rows))
 		return;
 	/*
 	 * The float32 rows prepared from these, and the targets, are what
 	 * training holds in memory: refuse the row that would not fit, now,
-	 * rather than after spooling the rest of a large source.
+	 * rather than after spooling the rest of a large source - unless the
+	 * rows may be streamed instead, which keeps the targets in the file only.
 	 */
-	if ((r->n + 1) * (((size_t) r->d + 1) * sizeof(float)) > r->limit_bytes)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("the rows of the source need more than pgdl.max_training_memory (%zu kB) after %zu rows of %d features",
-						r->limit_bytes / 1024, r->n, r->d),
-				 errhint("Train on a sample (e.g. a query with TABLESAMPLE or LIMIT), use fewer features, or raise pgdl.max_training_memory (superuser).")));
-	if (r->n == r->y_capacity)
+	if (r->y && (r->n + 1) * (((size_t) r->d + 1) * sizeof(float)) > r->limit_bytes)
+	{
+		if (r->stream_past_limit)
+		{
+			pfree(r->y);
+			r->y = NULL;
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("the rows of the source need more than pgdl.max_training_memory (%zu kB) after %zu rows of %d features",
+							r->limit_bytes / 1024, r->n, r->d),
+					 errhint("Train on a sample (e.g. a query with TABLESAMPLE or LIMIT), use fewer features, or raise pgdl.max_training_memory (superuser).")));
+	}
+	if (r->y && r->n == r->y_capacity)
 	{
 		r->y_capacity *= 2;
 		r->y = pgdl_budget_realloc(r->y, sizeof(float) * r->y_capacity);
 	}
-	r->y[r->n++] = yv;
+	if (r->y)
+		r->y[r->n] = yv;
+	r->n++;
 	ss->buf[0] = (double) scan->rowno;
+	ss->buf[1] = yv;
 	BufFileWrite(r->file, ss->buf, SPOOL_ROW_BYTES(r->d));
 }
 
@@ -896,7 +908,7 @@ pgdl_rows_foreach(PgdlRows *r, pgdl_rows_fn fn, void *arg)
 			ereport(ERROR,
 					(errcode_for_file_access(),
 					 errmsg("could not read row %zu of %zu from the temporary file of the training rows", i + 1, r->n)));
-		fn(i, (int64) buf[0], buf + 1, arg);
+		fn(i, (int64) buf[0], (float) buf[1], buf + 2, arg);
 	}
 	pfree(buf);
 }
@@ -911,7 +923,7 @@ typedef struct PrepareState
 } PrepareState;
 
 static void
-prepare_row(size_t i, int64 rowno, double *x, void *arg)
+prepare_row(size_t i, int64 rowno, float y, double *x, void *arg)
 {
 	PrepareState *ps = arg;
 

@@ -63,6 +63,7 @@ typedef struct PgdlBudget
 	const char *limit_name;		/* "pgdl.max_training_memory", for the message */
 	struct PgdlBudget *outer;
 	MemoryContextCallback callback;
+	size_t		peak;			/* the most the context held with a charged request */
 } PgdlBudget;
 
 /* a budget (b->cxt a child of the current context), active until its context is deleted */
@@ -568,12 +569,13 @@ extern void pgdl_load_matrix(PgdlMatrix *m, const char *src, const PgdlFeatureSe
  */
 typedef struct PgdlRows
 {
-	BufFile    *file;			/* per row: its row number in the source, then d doubles */
+	BufFile    *file;			/* per row: its row number in the source, its target, then d doubles */
 	int			d;
 	size_t		n;
-	float	   *y;				/* n targets (class index or value) */
+	float	   *y;				/* n targets (class index or value); NULL once streamed */
 	size_t		y_capacity;
 	size_t		limit_bytes;	/* the prepared float32 rows and targets must fit it (54000) */
+	bool		stream_past_limit;	/* past limit_bytes: drop y (the rows will be streamed), no error */
 	int64		null_targets;	/* rows skipped: NULL target */
 	int64		dropped_rows;	/* rows skipped: impute drop_row */
 } PgdlRows;
@@ -581,8 +583,8 @@ typedef struct PgdlRows
 /* reads every row of src into r (set limit_bytes first), as pgdl_load_matrix does into a matrix */
 extern void pgdl_spool_rows(PgdlRows *r, const char *src, const PgdlFeatureSet *fs,
 							const PgdlTarget *target, dl_missing impute, MemoryContext cxt);
-/* calls fn for every row of r in order: its index, its source row number, its d values (clobberable) */
-typedef void (*pgdl_rows_fn) (size_t i, int64 rowno, double *x, void *arg);
+/* calls fn for every row of r in order: its index, its source row number, its target, its d values (clobberable) */
+typedef void (*pgdl_rows_fn) (size_t i, int64 rowno, float y, double *x, void *arg);
 extern void pgdl_rows_foreach(PgdlRows *r, pgdl_rows_fn fn, void *arg);
 /*
  * every row of r through m's preprocessing (pgdl_preprocess_row, as
@@ -591,6 +593,45 @@ extern void pgdl_rows_foreach(PgdlRows *r, pgdl_rows_fn fn, void *arg);
  */
 extern void pgdl_rows_prepare(const dl_model *m, PgdlRows *r, float *x, int64 *rowno);
 extern void pgdl_rows_close(PgdlRows *r);
+
+/* ---- streamed training rows (stream.c) ------------------------------------------ */
+
+/* the validation split of a streamed training: a seeded hash of each row's number */
+typedef struct PgdlStreamSplit
+{
+	uint64		seed;
+	double		fraction;
+	bool		active;			/* false: every row trains */
+	size_t		n_train;
+	size_t		n_validation;
+	const char *skipped_reason; /* static text when validation is skipped */
+} PgdlStreamSplit;
+
+extern void pgdl_stream_split(PgdlStreamSplit *sp, size_t n, double fraction, uint64 seed);
+extern bool pgdl_stream_validates(const PgdlStreamSplit *sp, size_t i);
+
+typedef struct PgdlStreamData
+{
+	int			d;
+	size_t		n_train;
+	size_t		n_validation;
+	size_t		block_rows;
+	BufFile    *train_file;		/* rows of d float32 inputs, then the target */
+	BufFile    *validation_file;	/* NULL without validation */
+	dl_stream	train;
+	dl_stream	validation;
+	dl_batch_source train_src;
+	dl_batch_source validation_src; /* n_rows 0 without validation */
+} PgdlStreamData;
+
+/* every row of rows through m's preprocessing (m's network built) into sd's two files */
+extern void pgdl_stream_write(PgdlStreamData *sd, const dl_model *m, PgdlRows *rows,
+							  const PgdlStreamSplit *sp);
+/* the rows a shuffle buffer holds by default: a quarter of limit bytes */
+extern size_t pgdl_stream_default_buffer(int d, size_t limit);
+/* the batch sources over the files, shuffling shuffle_rows rows at a time */
+extern void pgdl_stream_open(PgdlStreamData *sd, size_t shuffle_rows);
+extern void pgdl_stream_close(PgdlStreamData *sd);
 
 /* ---- training progress (progress.c) ------------------------------------------ */
 
