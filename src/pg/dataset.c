@@ -615,6 +615,7 @@ pgdl_scan_source(const char *src, const PgdlFeatureSet *fs, const char *extra_sq
 	MemoryContext caller = CurrentMemoryContext;
 	PgdlScan	scan;
 	StringInfoData sql;
+	char	   *query;
 	bool		was_read_only = XactReadOnly;
 	int			guc_level = NewGUCNestLevel();
 
@@ -625,17 +626,17 @@ pgdl_scan_source(const char *src, const PgdlFeatureSet *fs, const char *extra_sq
 	(void) set_config_option("synchronize_seqscans", "off", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT ");
 	for (int i = 0; i < fs->n; i++)
 		appendStringInfo(&sql, "%s%s", i ? ", " : "", pgdl_quote_ident(fs->features[i].name));
 	if (extra_sql)
 		appendStringInfo(&sql, "%s%s", fs->n ? ", " : "", extra_sql);
-	appendStringInfo(&sql, " FROM (%s) AS s", src);
+	/* in the source's own query, so that its ORDER BY orders the rows (source.c) */
+	query = pgdl_source_select(src, sql.data);
 
 	XactReadOnly = true;
 	PG_TRY();
 	{
-		SPIPlanPtr	plan = SPI_prepare(sql.data, 0, NULL);
+		SPIPlanPtr	plan = SPI_prepare(query, 0, NULL);
 		Portal		portal;
 
 		if (plan == NULL)

@@ -642,5 +642,7 @@ extern void pgdl_progress_end(void);
 
 /* like pgdl_source_sql; *relid is the relation, or InvalidOid for a query */
 extern char *pgdl_source_sql_rel(text *source, Oid *relid);
+/* SELECT select_list over src (from pgdl_source_sql), keeping its ORDER BY last */
+extern char *pgdl_source_select(const char *src, const char *select_list);
 
 #endif							/* PGDL_GLUE_H */
