@@ -110,6 +110,18 @@ charge_in(MemoryContext cxt, size_t size)
 		check(active, size);
 }
 
+bool
+pgdl_budget_fits(void *ptr, size_t size)
+{
+	MemoryContext cxt = GetMemoryChunkContext(ptr);
+	Size		held;
+
+	if (!active || !within(cxt, active->cxt))
+		return true;
+	held = MemoryContextMemAllocated(active->cxt, true);
+	return size <= active->limit && held <= active->limit - size;
+}
+
 void
 pgdl_budget_charge(size_t size)
 {

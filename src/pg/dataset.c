@@ -856,8 +856,17 @@ spool_row(PgdlScan *scan, HeapTuple tup, void *arg)
 	}
 	if (r->y && r->n == r->y_capacity)
 	{
-		r->y_capacity *= 2;
-		r->y = pgdl_budget_realloc(r->y, sizeof(float) * r->y_capacity);
+		if (r->stream_past_limit && !pgdl_budget_fits(r->y, sizeof(float) * r->y_capacity * 2))
+		{
+			/* the targets alone pass the budget: the rows will be streamed */
+			pfree(r->y);
+			r->y = NULL;
+		}
+		else
+		{
+			r->y_capacity *= 2;
+			r->y = pgdl_budget_realloc(r->y, sizeof(float) * r->y_capacity);
+		}
 	}
 	if (r->y)
 		r->y[r->n] = yv;

@@ -74,6 +74,8 @@ extern void pgdl_budget_charge(size_t size);
 /* MemoryContextAllocHuge / repalloc_huge, charged first when in the active budget */
 extern void *pgdl_budget_alloc(MemoryContext cxt, size_t size);
 extern void *pgdl_budget_realloc(void *ptr, size_t size);
+/* whether pgdl_budget_realloc(ptr, size) would fit the active budget (no error) */
+extern bool pgdl_budget_fits(void *ptr, size_t size);
 
 /* ---- options (options.c) ------------------------------------------------ */
 

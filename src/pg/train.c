@@ -623,6 +623,11 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"max_memory\" (%lld kB) may only lower pgdl.max_training_memory (%d kB)",
 						(long long) opts.max_memory_kb, pgdl_max_training_memory_kb)));
+	if (cv_folds == 0 && opts.data == DL_DATA_MEMORY && opts.shuffle_buffer > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"shuffle_buffer\" is for streamed rows, but \"data\" is \"memory\""),
+				 errhint("Leave out shuffle_buffer, or set \"data\" to \"stream\" or \"auto\".")));
 	if (cv_folds > 0 && (opts.data == DL_DATA_STREAM || opts.shuffle_buffer > 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -9,7 +9,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(29);
+SELECT plan(31);
 
 -- 80,000 rows of 8 features (2.9 MB as float32 rows with their target), the
 -- label from a fixed linear teacher: stored in label order, and shuffled
@@ -45,6 +45,8 @@ SELECT throws_ok($$SELECT pg_temp.train('st_bad', 'st_shuffled', '{"shuffle_buff
                  'a fractional shuffle_buffer is 22023');
 SELECT throws_ok($$SELECT pg_temp.train('st_bad', 'st_shuffled', '{"shuffle_buffer": 1000000001}')$$, '22023', NULL,
                  'a shuffle_buffer above 1000000000 is 22023');
+SELECT throws_ok($$SELECT pg_temp.train('st_bad', 'st_shuffled', '{"data": "memory", "shuffle_buffer": 100}')$$, '22023',
+                 'option "shuffle_buffer" is for streamed rows, but "data" is "memory"', 'shuffle_buffer with data "memory" is 22023');
 SELECT throws_ok($$SELECT * FROM pgdl.cross_validate('st_shuffled', 'y', '[{"type":"dense","units":2}]', 2, NULL, '{"data": "stream"}')$$,
                  '22023', NULL, 'cross_validate does not stream: data "stream" is 22023');
 
@@ -75,6 +77,14 @@ SELECT is((pg_temp.train('st_auto', 'st_shuffled', '{"max_memory": "512kB"}')).d
           'data "auto" streams rows that do not fit the budget');
 SELECT is((SELECT array_agg(DISTINCT data) FROM pgdl.training_history WHERE name = 'st_memory'), ARRAY['memory'],
           'pgdl.training_history says the rows were in memory');
+
+-- one feature: the targets, kept while the rows are read in case they fit,
+-- would outgrow 640 kB (a doubling of 256 kB) before the rows are seen not to
+-- fit; they are dropped and the rows streamed instead of failing with 54000
+CREATE TEMP TABLE st_one AS SELECT sin(i)::float8 AS a, sin(i) > 0 AS y FROM generate_series(1, 100000) i;
+SELECT is((SELECT data FROM pgdl.train_model('st_one', 'st_one', 'y', '[{"type":"dense","units":4}]', NULL,
+                                             '{"epochs": 1, "max_memory": "640kB"}')), 'stream',
+          'data "auto" streams when the targets alone would pass the budget while the rows are read');
 
 -- quality: streaming trains as well as memory, and a table stored in label
 -- order as well as a shuffled one
