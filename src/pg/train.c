@@ -5,10 +5,12 @@
  *
  * The path (docs/architecture.md, "Data paths"): resolve the features and the target
  * (see the README) -> read the source through a read-only SPI cursor, as the
- * caller, into one float32 matrix in a "pgdl training" memory context whose
- * size is checked against pgdl.max_training_memory before each growth ->
- * seeded split -> imputer / scaler fitted on the training rows -> the
- * engine's dl_train (which checks for interrupts every batch) -> one new
+ * caller, into a temporary file of rows in double precision, with the
+ * memory budget (budget.c) charged for all that is held -> seeded split ->
+ * imputer / scaler fitted on the training rows -> the rows prepared into one
+ * float32 matrix, or into temporary files streamed each epoch when they do
+ * not fit the budget or the option "data" says so (stream.c) -> the
+ * engine's training loop (which checks for interrupts every batch) -> one new
  * version in the registry with its per-epoch history.  An error or a cancel
  * at any point writes nothing: the registry rows are inserted last, in the
  * caller's transaction.
@@ -191,15 +193,7 @@ network_input_shape(const dl_model *model, const dl_options *opts)
 	return in;
 }
 
-/*
- * The network planned (shapes and parameter counts, nothing allocated) and
- * its size checked before a row is read or a parameter allocated: the
- * parameters against pgdl.max_model_size (the model must be storable), and
- * the parameters with one row's training workspace (gradients and the
- * optimizer's moments included) against the training memory.  A network of
- * billions of parameters is then a prompt 54000, not gigabytes allocated and
- * initialised first.
- */
+/* the working memory of the planned network on batches of batch rows, and its parameters */
 static size_t
 network_bytes(const dl_model *model, const dl_options *opts, const dl_layer_spec *specs,
 			  int nspecs, int batch, size_t *n_params, size_t *param_bytes)
@@ -216,6 +210,15 @@ network_bytes(const dl_model *model, const dl_options *opts, const dl_layer_spec
 	return ws;
 }
 
+/*
+ * The network planned (shapes and parameter counts, nothing allocated) and
+ * its size checked before a row is read or a parameter allocated: the
+ * parameters against pgdl.max_model_size (the model must be storable), and
+ * the parameters with one row's training workspace (gradients and the
+ * optimizer's moments included) against the training memory.  A network of
+ * billions of parameters is then a prompt 54000, not gigabytes allocated and
+ * initialised first.
+ */
 static void
 check_network_size(const dl_model *model, const dl_options *opts, const dl_layer_spec *specs,
 				   int nspecs)
