@@ -450,6 +450,87 @@ extern dl_status dl_train(dl_network *net, const dl_train_options *o,
 						  const dl_dataset *data, const dl_split *split,
 						  dl_epoch_callback cb, void *cb_arg, dl_train_result *result);
 
+/*
+ * Where the training loop gets its rows: an epoch begins (rng: shuffle
+ * with it; NULL: in order), then next() copies up to max rows into x
+ * (rows x n_features) and y, setting *got, 0 once the epoch has given its
+ * n_rows.  The two sources (stream.c): the rows of a matrix in memory, and
+ * blocks of rows streamed from storage.  rows_checked: every row was
+ * checked before training (targets and the network's inputs); otherwise
+ * dl_train checks each batch as it arrives.
+ */
+typedef struct dl_batch_source
+{
+	size_t		n_rows;			/* rows per epoch */
+	bool		rows_checked;
+	dl_status	(*begin) (void *self, dl_rng *rng);
+	dl_status	(*next) (void *self, float *x, float *y, int max, int *got);
+	void	   *self;
+} dl_batch_source;
+
+/* the rows (NULL: 0 .. n - 1) of data in memory, in a seeded random order per epoch */
+typedef struct dl_memory_rows
+{
+	const dl_dataset *data;
+	const uint32_t *rows;		/* NULL: every row in order */
+	uint32_t   *order;			/* this epoch's order, when shuffled */
+	size_t		n;
+	size_t		pos;
+} dl_memory_rows;
+
+extern dl_status dl_memory_rows_init(dl_memory_rows *m, const dl_dataset *data,
+									 const uint32_t *rows, size_t n, dl_batch_source *src);
+extern void dl_memory_rows_free(dl_memory_rows *m);
+
+/*
+ * Rows streamed in blocks, with the two-level shuffle of CorgiPile (Xu et
+ * al., SIGMOD 2022): each epoch visits the blocks in a seeded random order
+ * and fills a buffer of several blocks, whose rows are then shuffled
+ * together.  Storage holds rows as n_features floats followed by the
+ * target; read() copies rows [first, first + count) there into dst.
+ */
+typedef dl_status (*dl_stream_read_fn) (void *arg, size_t first, size_t count, float *dst);
+
+typedef struct dl_stream
+{
+	size_t		n_rows;
+	int			n_features;
+	size_t		block_rows;		/* rows per block (the last may hold fewer) */
+	size_t		n_blocks;
+	size_t		buffer_blocks;	/* blocks the shuffle buffer holds */
+	dl_stream_read_fn read;
+	void	   *arg;
+	/* state of the epoch */
+	uint32_t   *block_order;
+	float	   *buffer;			/* buffer_blocks * block_rows rows of n_features + 1 */
+	uint32_t   *perm;			/* the buffer's rows in the order they are given */
+	size_t		next_block;		/* in block_order */
+	size_t		in_buffer;
+	size_t		buffer_pos;
+	size_t		given;
+	dl_rng	   *rng;			/* NULL: in order */
+} dl_stream;
+
+/*
+ * block_rows >= 1; buffer_rows >= block_rows (rounded down to whole
+ * blocks, and to no more blocks than there are).  Allocates the buffer and
+ * the block order (dl_alloc: the glue's budget sees it).
+ */
+extern dl_status dl_stream_init(dl_stream *s, size_t n_rows, int n_features, size_t block_rows,
+								size_t buffer_rows, dl_stream_read_fn read, void *arg,
+								dl_batch_source *src);
+extern void dl_stream_free(dl_stream *s);
+
+/*
+ * dl_train on batch sources: train (shuffled each epoch with the seed's
+ * generator) and validation (NULL or no rows: no validation, in order).
+ * n_features and n_classes describe the rows both give.
+ */
+extern dl_status dl_train_source(dl_network *net, const dl_train_options *o, int n_features,
+								 int n_classes, dl_batch_source *train,
+								 dl_batch_source *validation, dl_epoch_callback cb,
+								 void *cb_arg, dl_train_result *result);
+
 /* mean loss of the network on rows (NULL = all), as dl_train measures it */
 extern dl_status dl_evaluate_loss(const dl_network *net, const dl_train_options *o,
 								  const dl_dataset *data, const uint32_t *rows, size_t n,
@@ -524,6 +605,14 @@ typedef enum dl_missing
 	DL_MISSING_DROP_ROW = 3
 } dl_missing;
 
+/* how train_model holds its rows (the option "data") */
+typedef enum dl_data_mode
+{
+	DL_DATA_AUTO = 0,			/* in memory when they fit the budget, otherwise streamed */
+	DL_DATA_MEMORY = 1,			/* one matrix in memory; 54000 past the budget */
+	DL_DATA_STREAM = 2			/* blocks streamed from a temporary file each epoch */
+} dl_data_mode;
+
 typedef struct dl_options
 {
 	dl_train_options train;
@@ -540,6 +629,8 @@ typedef struct dl_options
 	char	   *description;	/* NULL or text */
 	int64_t		max_memory_kb;	/* 0 = the setting */
 	bool		seed_given;
+	dl_data_mode data;
+	int			shuffle_buffer; /* rows; 0 = what a share of the budget holds */
 } dl_options;
 
 /*

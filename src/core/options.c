@@ -42,7 +42,8 @@
 /* enums are stored through an int */
 _Static_assert(sizeof(dl_task) == sizeof(int) && sizeof(dl_loss) == sizeof(int) &&
 			   sizeof(dl_optimizer) == sizeof(int) && sizeof(dl_missing) == sizeof(int) &&
-			   sizeof(dl_kmeans_init_method) == sizeof(int) && sizeof(dl_pca_matrix) == sizeof(int),
+			   sizeof(dl_kmeans_init_method) == sizeof(int) && sizeof(dl_pca_matrix) == sizeof(int) &&
+			   sizeof(dl_data_mode) == sizeof(int),
 			   "an enum option is stored as an int");
 
 /* ---- the values of enum options ---- */
@@ -71,6 +72,12 @@ static const dl_option_name imputes[] = {
 	{"mean", DL_MISSING_MEAN},
 	{"median", DL_MISSING_MEDIAN},
 	{"drop_row", DL_MISSING_DROP_ROW}
+};
+
+static const dl_option_name data_modes[] = {
+	{"auto", DL_DATA_AUTO},
+	{"memory", DL_DATA_MEMORY},
+	{"stream", DL_DATA_STREAM}
 };
 
 static const dl_option_name kmeans_inits[] = {
@@ -131,6 +138,8 @@ static const dl_option train_options[] = {
 	T(warm_start)},
 	{"description", DL_OPT_STRING, 0, DL_OPTIONS_MAX_BYTES, .accepted = "a string", T(description)},
 	{"max_memory", DL_OPT_MEMORY, T(max_memory_kb)},
+	{"data", DL_OPT_ENUM, NAMES(data_modes), .dflt = "\"auto\"", T(data)},
+	{"shuffle_buffer", DL_OPT_INT, 1, 1000000000, T(shuffle_buffer)},
 	{"momentum", DL_OPT_FLOAT, 0, 1, DL_OPT_OPEN_HI, .accepted = "a number from 0 to below 1",
 	.dflt = "0.9", T(train.momentum)},
 	{"nesterov", DL_OPT_BOOL, .dflt = "false", T(train.nesterov)},

@@ -99,6 +99,7 @@ check(PgdlBudget *b, size_t size)
 				 errmsg("%s needs more memory than %s (%zu kB): %zu kB held, %zu kB more asked for",
 						b->what, b->limit_name, b->limit / 1024, held / 1024, (size + 1023) / 1024),
 				 errhint("Use fewer rows (e.g. a query with TABLESAMPLE or LIMIT), fewer features or a smaller network, or raise pgdl.max_training_memory (superuser).")));
+	b->peak = Max(b->peak, held + size);
 }
 
 /* the active budget's check, for an allocation of size bytes in cxt */
@@ -107,6 +108,18 @@ charge_in(MemoryContext cxt, size_t size)
 {
 	if (active && within(cxt, active->cxt))
 		check(active, size);
+}
+
+bool
+pgdl_budget_fits(void *ptr, size_t size)
+{
+	MemoryContext cxt = GetMemoryChunkContext(ptr);
+	Size		held;
+
+	if (!active || !within(cxt, active->cxt))
+		return true;
+	held = MemoryContextMemAllocated(active->cxt, true);
+	return size <= active->limit && held <= active->limit - size;
 }
 
 void

@@ -24,6 +24,7 @@ typedef struct PgdlBudget
 	const char *limit_name;		/* "pgdl.max_training_memory", for the message */
 	struct PgdlBudget *outer;
 	MemoryContextCallback callback;
+	size_t		peak;			/* the most the context held with a charged request */
 } PgdlBudget;
 
 /* a budget (b->cxt a child of the current context), active until its context is deleted */
@@ -34,5 +35,7 @@ extern void pgdl_budget_charge(size_t size);
 /* MemoryContextAllocHuge / repalloc_huge, charged first when in the active budget */
 extern void *pgdl_budget_alloc(MemoryContext cxt, size_t size);
 extern void *pgdl_budget_realloc(void *ptr, size_t size);
+/* whether pgdl_budget_realloc(ptr, size) would fit the active budget (no error) */
+extern bool pgdl_budget_fits(void *ptr, size_t size);
 
 #endif							/* PGDL_PG_BUDGET_H */

@@ -664,6 +664,7 @@ pgdl_scan_source(const char *src, const PgdlFeatureSet *fs, const char *extra_sq
 	MemoryContext caller = CurrentMemoryContext;
 	PgdlScan	scan;
 	StringInfoData sql;
+	char	   *query;
 	bool		was_read_only = XactReadOnly;
 	int			guc_level = NewGUCNestLevel();
 
@@ -674,17 +675,17 @@ pgdl_scan_source(const char *src, const PgdlFeatureSet *fs, const char *extra_sq
 	(void) set_config_option("synchronize_seqscans", "off", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT ");
 	for (int i = 0; i < fs->n; i++)
 		appendStringInfo(&sql, "%s%s", i ? ", " : "", pgdl_quote_ident(fs->features[i].name));
 	if (extra_sql)
 		appendStringInfo(&sql, "%s%s", fs->n ? ", " : "", extra_sql);
-	appendStringInfo(&sql, " FROM (%s) AS s", src);
+	/* in the source's own query, so that its ORDER BY orders the rows (source.c) */
+	query = pgdl_source_select(src, sql.data);
 
 	XactReadOnly = true;
 	PG_TRY();
 	{
-		SPIPlanPtr	plan = SPI_prepare(sql.data, 0, NULL);
+		SPIPlanPtr	plan = SPI_prepare(query, 0, NULL);
 		Portal		portal;
 
 		if (plan == NULL)
@@ -863,14 +864,14 @@ load_row(PgdlScan *scan, HeapTuple tup, void *arg)
 
 /* ---- rows spooled in double precision ------------------------------------------ */
 
-/* the bytes of one spooled row: its row number, then d doubles */
-#define SPOOL_ROW_BYTES(d) (sizeof(double) * ((size_t) (d) + 1))
+/* the bytes of one spooled row: its row number, its target, then d doubles */
+#define SPOOL_ROW_BYTES(d) (sizeof(double) * ((size_t) (d) + 2))
 
 typedef struct SpoolState
 {
 	PgdlRows   *r;
 	LoadTarget	t;
-	double	   *buf;			/* the row number, then the features */
+	double	   *buf;			/* the row number, the target, then the features */
 } SpoolState;
 
 static void
@@ -880,26 +881,47 @@ spool_row(PgdlScan *scan, HeapTuple tup, void *arg)
 	PgdlRows   *r = ss->r;
 	float		yv = 0;
 
-	if (!read_row(&ss->t, scan, tup, ss->buf + 1, &yv, &r->null_targets, &r->dropped_rows))
+	if (!read_row(&ss->t, scan, tup, ss->buf + 2, &yv, &r->null_targets, &r->dropped_rows))
 		return;
 	/*
 	 * The float32 rows prepared from these, and the targets, are what
 	 * training holds in memory: refuse the row that would not fit, now,
-	 * rather than after spooling the rest of a large source.
+	 * rather than after spooling the rest of a large source - unless the
+	 * rows may be streamed instead, which keeps the targets in the file only.
 	 */
-	if ((r->n + 1) * (((size_t) r->d + 1) * sizeof(float)) > r->limit_bytes)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("the rows of the source need more than pgdl.max_training_memory (%zu kB) after %zu rows of %d features",
-						r->limit_bytes / 1024, r->n, r->d),
-				 errhint("Train on a sample (e.g. a query with TABLESAMPLE or LIMIT), use fewer features, or raise pgdl.max_training_memory (superuser).")));
-	if (r->n == r->y_capacity)
+	if (r->y && (r->n + 1) * (((size_t) r->d + 1) * sizeof(float)) > r->limit_bytes)
 	{
-		r->y_capacity *= 2;
-		r->y = pgdl_budget_realloc(r->y, sizeof(float) * r->y_capacity);
+		if (r->stream_past_limit)
+		{
+			pfree(r->y);
+			r->y = NULL;
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("the rows of the source need more than pgdl.max_training_memory (%zu kB) after %zu rows of %d features",
+							r->limit_bytes / 1024, r->n, r->d),
+					 errhint("Train on a sample (e.g. a query with TABLESAMPLE or LIMIT), use fewer features, or raise pgdl.max_training_memory (superuser).")));
 	}
-	r->y[r->n++] = yv;
+	if (r->y && r->n == r->y_capacity)
+	{
+		if (r->stream_past_limit && !pgdl_budget_fits(r->y, sizeof(float) * r->y_capacity * 2))
+		{
+			/* the targets alone pass the budget: the rows will be streamed */
+			pfree(r->y);
+			r->y = NULL;
+		}
+		else
+		{
+			r->y_capacity *= 2;
+			r->y = pgdl_budget_realloc(r->y, sizeof(float) * r->y_capacity);
+		}
+	}
+	if (r->y)
+		r->y[r->n] = yv;
+	r->n++;
 	ss->buf[0] = (double) scan->rowno;
+	ss->buf[1] = yv;
 	BufFileWrite(r->file, ss->buf, SPOOL_ROW_BYTES(r->d));
 }
 
@@ -945,7 +967,7 @@ pgdl_rows_foreach(PgdlRows *r, pgdl_rows_fn fn, void *arg)
 			ereport(ERROR,
 					(errcode_for_file_access(),
 					 errmsg("could not read row %zu of %zu from the temporary file of the training rows", i + 1, r->n)));
-		fn(i, (int64) buf[0], buf + 1, arg);
+		fn(i, (int64) buf[0], (float) buf[1], buf + 2, arg);
 	}
 	pfree(buf);
 }
@@ -960,7 +982,7 @@ typedef struct PrepareState
 } PrepareState;
 
 static void
-prepare_row(size_t i, int64 rowno, double *x, void *arg)
+prepare_row(size_t i, int64 rowno, float y, double *x, void *arg)
 {
 	PrepareState *ps = arg;
 

@@ -146,12 +146,13 @@ extern void pgdl_load_matrix(PgdlMatrix *m, const char *src, const PgdlFeatureSe
  */
 typedef struct PgdlRows
 {
-	BufFile    *file;			/* per row: its row number in the source, then d doubles */
+	BufFile    *file;			/* per row: its row number in the source, its target, then d doubles */
 	int			d;
 	size_t		n;
-	float	   *y;				/* n targets (class index or value) */
+	float	   *y;				/* n targets (class index or value); NULL once streamed */
 	size_t		y_capacity;
 	size_t		limit_bytes;	/* the prepared float32 rows and targets must fit it (54000) */
+	bool		stream_past_limit;	/* past limit_bytes: drop y (the rows will be streamed), no error */
 	int64		null_targets;	/* rows skipped: NULL target */
 	int64		dropped_rows;	/* rows skipped: impute drop_row */
 } PgdlRows;
@@ -159,8 +160,8 @@ typedef struct PgdlRows
 /* reads every row of src into r (set limit_bytes first), as pgdl_load_matrix does into a matrix */
 extern void pgdl_spool_rows(PgdlRows *r, const char *src, const PgdlFeatureSet *fs,
 							const PgdlTarget *target, dl_missing impute, MemoryContext cxt);
-/* calls fn for every row of r in order: its index, its source row number, its d values (clobberable) */
-typedef void (*pgdl_rows_fn) (size_t i, int64 rowno, double *x, void *arg);
+/* calls fn for every row of r in order: its index, its source row number, its target, its d values (clobberable) */
+typedef void (*pgdl_rows_fn) (size_t i, int64 rowno, float y, double *x, void *arg);
 extern void pgdl_rows_foreach(PgdlRows *r, pgdl_rows_fn fn, void *arg);
 /*
  * every row of r through m's preprocessing (pgdl_preprocess_row, as

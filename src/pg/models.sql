@@ -208,9 +208,12 @@ WHERE pg_catalog.jsonb_typeof(m.value) OPERATOR(pg_catalog.=) 'number';
 COMMENT ON VIEW pgdl.model_metrics IS 'the final metrics of each model version you may read, one row per metric';
 
 CREATE VIEW pgdl.training_history WITH (security_invoker = true) AS
-SELECT name, version, epoch, train_loss, validation_loss, metric, validation_metric, seconds
-FROM pgdl.model_epochs;
-COMMENT ON VIEW pgdl.training_history IS 'one row per training epoch of each model version you may read';
+SELECT e.name, e.version, e.epoch, e.train_loss, e.validation_loss, e.metric, e.validation_metric,
+       e.seconds, v.metrics OPERATOR(pg_catalog.->>) 'data' AS data
+FROM pgdl.model_epochs e
+LEFT JOIN pgdl.model_versions v
+  ON v.name OPERATOR(pg_catalog.=) e.name AND v.version OPERATOR(pg_catalog.=) e.version;
+COMMENT ON VIEW pgdl.training_history IS 'one row per training epoch of each model version you may read, with how its rows were read (data: memory or stream)';
 
 GRANT SELECT ON pgdl.models, pgdl.model_metrics, pgdl.training_history TO PUBLIC;
 

@@ -14,6 +14,16 @@
  * query cannot write (SPI's own read_only check sees only the top-level
  * statement).
  *
+ * A query's ORDER BY is the order pgdl reads its rows in (a seed then
+ * reproduces a training, on a distributed table too): the query becomes a
+ * subquery, and PostgreSQL keeps a subquery's order in practice but does
+ * not promise it, and a distributed planner (Citus) does not keep it.  So
+ * the ORDER BY is repeated around the subquery, where the query's
+ * result columns can be named - whenever its keys are result columns,
+ * by name or position - and the scans of the rows (pgdl_source_select)
+ * select their columns in that outer query itself, so the ORDER BY stays
+ * the last word of what runs.
+ *
  * src/pg/source.c
  *
  *-------------------------------------------------------------------------
@@ -129,6 +139,92 @@ source_error_callback(void *arg)
 	}
 }
 
+/* the one result column named name, or NULL (none, or several) */
+static const char *
+unique_column(char **names, int n, const char *name)
+{
+	const char *found = NULL;
+
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+		{
+			if (found)
+				return NULL;
+			found = names[i];
+		}
+	return found;
+}
+
+/*
+ * The ORDER BY of stmt written over the result columns of wrapped (the
+ * query as the subquery pgdl_source), or NULL when stmt has none or a key
+ * is not a result column by name or position (an expression, a column of
+ * the query's input, USING, COLLATE): the subquery's own order then
+ * stands alone.
+ */
+static char *
+outer_order_by(SelectStmt *stmt, const char *wrapped)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	char	  **names;
+	int			n;
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (stmt->sortClause == NIL)
+		return NULL;
+	/* the result's column names, as the query's own ORDER BY sees them */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "pgdl: SPI_connect failed");
+	if (pgdl_source_execute(psprintf("%s LIMIT 0", wrapped)) != SPI_OK_SELECT)
+		elog(ERROR, "pgdl: reading the columns of the source failed");
+	n = SPI_tuptable->tupdesc->natts;
+	names = MemoryContextAlloc(caller, sizeof(char *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		names[i] = MemoryContextStrdup(caller, NameStr(TupleDescAttr(SPI_tuptable->tupdesc, i)->attname));
+	SPI_finish();
+
+	initStringInfo(&buf);
+	foreach(lc, stmt->sortClause)
+	{
+		SortBy	   *sb = lfirst_node(SortBy, lc);
+		const char *name = NULL;
+
+		if (sb->sortby_dir == SORTBY_USING)
+			return NULL;
+		if (IsA(sb->node, ColumnRef) && list_length(((ColumnRef *) sb->node)->fields) == 1 &&
+			IsA(linitial(((ColumnRef *) sb->node)->fields), String))
+			name = unique_column(names, n, strVal(linitial(((ColumnRef *) sb->node)->fields)));
+		else if (IsA(sb->node, A_Const) && !((A_Const *) sb->node)->isnull &&
+				 IsA(&((A_Const *) sb->node)->val, Integer))
+		{
+			int			pos = intVal(&((A_Const *) sb->node)->val);
+
+			if (pos >= 1 && pos <= n)
+				name = unique_column(names, n, names[pos - 1]);
+		}
+		if (name == NULL)
+			return NULL;
+		appendStringInfo(&buf, "%s pgdl_source.%s%s%s", buf.len ? "," : " ORDER BY",
+						 quote_identifier(name),
+						 sb->sortby_dir == SORTBY_DESC ? " DESC" : sb->sortby_dir == SORTBY_ASC ? " ASC" : "",
+						 sb->sortby_nulls == SORTBY_NULLS_FIRST ? " NULLS FIRST" :
+						 sb->sortby_nulls == SORTBY_NULLS_LAST ? " NULLS LAST" : "");
+	}
+	return buf.data;
+}
+
+char *
+pgdl_source_select(const char *src, const char *select_list)
+{
+	static const char star[] = "SELECT * FROM ";
+
+	/* both forms of pgdl_source_sql_rel: select in the source's own query */
+	if (strncmp(src, star, sizeof(star) - 1) == 0)
+		return psprintf("SELECT %s FROM %s", select_list, src + sizeof(star) - 1);
+	return psprintf("SELECT %s FROM (%s) AS s", select_list, src);
+}
+
 /* names: the plain C strings SplitIdentifierString produced */
 static char *
 relation_sql(List *names, const char *given, Oid *relid_out)
@@ -211,7 +307,12 @@ pgdl_source_sql_rel(text *source, Oid *relid)
 		*relid = InvalidOid;
 	len = raw->stmt_len > 0 ? raw->stmt_len : (int) strlen(str) - raw->stmt_location;
 	body = pnstrdup(str + raw->stmt_location, len);
-	return psprintf("SELECT * FROM (%s\n) AS pgdl_source", body);
+	{
+		char	   *wrapped = psprintf("SELECT * FROM (%s\n) AS pgdl_source", body);
+		char	   *order = outer_order_by((SelectStmt *) raw->stmt, wrapped);
+
+		return order ? psprintf("%s%s", wrapped, order) : wrapped;
+	}
 }
 
 PgdlColumn *

@@ -21,6 +21,8 @@
 extern char *pgdl_source_sql(text *source);
 /* like pgdl_source_sql; *relid is the relation, or InvalidOid for a query */
 extern char *pgdl_source_sql_rel(text *source, Oid *relid);
+/* SELECT select_list over src (from pgdl_source_sql), keeping its ORDER BY last */
+extern char *pgdl_source_select(const char *src, const char *select_list);
 
 /* runs SQL built on a source through SPI, read-only (see source.c) */
 extern int	pgdl_source_execute(const char *sql);

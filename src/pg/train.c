@@ -5,10 +5,12 @@
  *
  * The path (docs/architecture.md, "Data paths"): resolve the features and the target
  * (see the README) -> read the source through a read-only SPI cursor, as the
- * caller, into one float32 matrix in a "pgdl training" memory context whose
- * size is checked against pgdl.max_training_memory before each growth ->
- * seeded split -> imputer / scaler fitted on the training rows -> the
- * engine's dl_train (which checks for interrupts every batch) -> one new
+ * caller, into a temporary file of rows in double precision, with the
+ * memory budget (budget.c) charged for all that is held -> seeded split ->
+ * imputer / scaler fitted on the training rows -> the rows prepared into one
+ * float32 matrix, or into temporary files streamed each epoch when they do
+ * not fit the budget or the option "data" says so (stream.c) -> the
+ * engine's training loop (which checks for interrupts every batch) -> one new
  * version in the registry with its per-epoch history.  An error or a cancel
  * at any point writes nothing: the registry rows are inserted last, in the
  * caller's transaction.
@@ -44,6 +46,7 @@
 #include "predict.h"
 #include "progress.h"
 #include "source.h"
+#include "stream.h"
 
 PG_FUNCTION_INFO_V1(pgdl_train_model);
 PG_FUNCTION_INFO_V1(pgdl_cross_validate);
@@ -98,14 +101,20 @@ on_epoch(const dl_epoch_report *r, void *arg)
 	pgdl_progress_update(p->name, r);
 }
 
+/* trains on the split of data in memory, or on the rows of sd (not NULL) */
 static void
 run_training(dl_network *net, const dl_train_options *o, const dl_dataset *data,
-			 const dl_split *split, TrainProgress *progress, dl_train_result *result)
+			 const dl_split *split, PgdlStreamData *sd, TrainProgress *progress,
+			 dl_train_result *result)
 {
 	pgdl_progress_start(progress->name, o->epochs);
 	PG_TRY();
 	{
-		pgdl_check_status(dl_train(net, o, data, split, on_epoch, progress, result));
+		if (sd)
+			pgdl_check_status(dl_train_source(net, o, sd->d, data->n_classes, &sd->train_src,
+											  &sd->validation_src, on_epoch, progress, result));
+		else
+			pgdl_check_status(dl_train(net, o, data, split, on_epoch, progress, result));
 	}
 	PG_FINALLY();
 	{
@@ -194,6 +203,23 @@ network_input_shape(const dl_model *model, const dl_options *opts)
 	return in;
 }
 
+/* the working memory of the planned network on batches of batch rows, and its parameters */
+static size_t
+network_bytes(const dl_model *model, const dl_options *opts, const dl_layer_spec *specs,
+			  int nspecs, int batch, size_t *n_params, size_t *param_bytes)
+{
+	dl_shape	in = network_input_shape(model, opts);
+	dl_network	plan;
+	size_t		ws;
+
+	pgdl_check_status(dl_network_plan(&plan, specs, nspecs, &in, DL_EINVAL));
+	*n_params = plan.n_params;
+	*param_bytes = plan.n_params * sizeof(float);
+	ws = dl_workspace_bytes(&plan, batch, true);
+	dl_network_free(&plan);
+	return ws;
+}
+
 /*
  * The network planned (shapes and parameter counts, nothing allocated) and
  * its size checked before a row is read or a parameter allocated: the
@@ -207,22 +233,18 @@ static void
 check_network_size(const dl_model *model, const dl_options *opts, const dl_layer_spec *specs,
 				   int nspecs)
 {
-	dl_shape	in = network_input_shape(model, opts);
-	dl_network	plan;
+	size_t		n_params;
 	size_t		param_bytes;
 	size_t		model_limit = (size_t) pgdl_max_model_size_kb * 1024;
 	size_t		limit = training_limit(opts);
-	size_t		ws;
+	size_t		ws = network_bytes(model, opts, specs, nspecs, 1, &n_params, &param_bytes);
 	size_t		need;
 
-	pgdl_check_status(dl_network_plan(&plan, specs, nspecs, &in, DL_EINVAL));
-	param_bytes = plan.n_params * sizeof(float);
-	ws = dl_workspace_bytes(&plan, 1, true);
 	if (param_bytes > model_limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("the network has %zu parameters (%zu kB as float32), more than pgdl.max_model_size (%zu kB)",
-						plan.n_params, (param_bytes + 1023) / 1024, model_limit / 1024),
+						n_params, (param_bytes + 1023) / 1024, model_limit / 1024),
 				 errhint("Use fewer or smaller layers, or raise pgdl.max_model_size (superuser).")));
 	if (ws == SIZE_MAX || __builtin_add_overflow(param_bytes, ws, &need))
 		need = SIZE_MAX;
@@ -232,9 +254,36 @@ check_network_size(const dl_model *model, const dl_options *opts, const dl_layer
 				 need == SIZE_MAX ?
 				 errmsg("training this network needs more memory than can be addressed") :
 				 errmsg("training this network needs at least %zu kB (%zu parameters with their gradients and optimizer state, and one row's activations), more than %s (%zu kB)",
-						(need + 1023) / 1024, plan.n_params, training_limit_name(opts), limit / 1024),
+						(need + 1023) / 1024, n_params, training_limit_name(opts), limit / 1024),
 				 errhint("Use a smaller network or shorter sequences, or raise pgdl.max_training_memory (superuser).")));
-	dl_network_free(&plan);
+}
+
+/*
+ * data "auto": whether n prepared rows fit in memory with what the budget
+ * holds already - the float32 matrix, the split's row indexes, the network
+ * and a batch's workspace; otherwise they are streamed (stream.c).  A
+ * network whose workspace alone does not fit stays in memory: streaming
+ * would not help, and check_workspace says why.
+ */
+static bool
+rows_fit_memory(const dl_model *model, const dl_options *opts, const dl_layer_spec *specs,
+				int nspecs, const PgdlRows *rows, const PgdlBudget *budget)
+{
+	size_t		limit = training_limit(opts);
+	size_t		held = MemoryContextMemAllocated(budget->cxt, true);
+	size_t		n_params;
+	size_t		param_bytes;
+	int			batch = rows->n < (size_t) opts->train.batch_size ? (int) rows->n : opts->train.batch_size;
+	size_t		ws = network_bytes(model, opts, specs, nspecs, Max(batch, 1), &n_params, &param_bytes);
+	double		need;
+
+	if (rows->y == NULL)
+		return false;			/* past the limit while spooling */
+	/* x, then the split's indexes, the epoch's order and the preprocessing's row flags */
+	need = (double) rows->n * ((double) rows->d * sizeof(float) + 2 * sizeof(uint32) + 1);
+	if (held >= limit || ws == SIZE_MAX || (double) param_bytes + ws >= (double) (limit - held))
+		return true;
+	return need <= (double) (limit - held) - (double) param_bytes - (double) ws;
 }
 
 /* ---- the function --------------------------------------------------------------- */
@@ -254,43 +303,52 @@ jsonb_arg_text(FunctionCallInfo fcinfo, int i, const char *dflt)
 typedef struct PrepPass
 {
 	dl_prep_fit *fit;
-	const bool *is_train;
+	const bool *is_train;		/* in memory; NULL: streamed, split by sp */
+	const PgdlStreamSplit *sp;
 } PrepPass;
 
 static void
-prep_pass_row(size_t i, int64 rowno, double *x, void *arg)
+prep_pass_row(size_t i, int64 rowno, float y, double *x, void *arg)
 {
 	PrepPass   *p = arg;
 
-	if (p->is_train[i])
+	if (p->is_train ? p->is_train[i] : !pgdl_stream_validates(p->sp, i))
 		dl_prep_fit_row(p->fit, x);
 }
 
 /*
- * The model's imputer and scaler fitted, in double precision, on split's
- * training rows as they were read (the spool), then every row prepared
- * into x (n x n_inputs float32) by pgdl_preprocess_row: the function
- * pgdl.predict calls, so training and prediction see the same inputs bit
- * for bit.
+ * The model's imputer and scaler fitted, in double precision, on the
+ * training rows as they were read (the spool) - split's, or those sp does
+ * not keep for validation when the rows are streamed - then, with x, every
+ * row prepared into x (n x n_inputs float32) by pgdl_preprocess_row: the
+ * function pgdl.predict calls, so training and prediction see the same
+ * inputs bit for bit.  (Streamed rows are prepared as they are written:
+ * pgdl_stream_write.)
  */
 static void
 fit_preprocessing(dl_model *model, const dl_options *opts, bool standardize, PgdlRows *rows,
-				  const dl_split *split, float *x, MemoryContext cxt)
+				  const dl_split *split, const PgdlStreamSplit *sp, float *x, MemoryContext cxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	dl_prep_fit fit;
 	PrepPass	pass;
-	bool	   *is_train = palloc0(sizeof(bool) * Max(rows->n, 1));
+	bool	   *is_train = NULL;
 	dl_impute_strategy impute = opts->impute == DL_MISSING_MEAN ? DL_IMPUTE_MEAN :
 		opts->impute == DL_MISSING_MEDIAN ? DL_IMPUTE_MEDIAN : DL_IMPUTE_NONE;
 
-	for (size_t k = 0; k < split->n_train; k++)
-		is_train[split->train[k]] = true;
+	if (split)
+	{
+		is_train = palloc0(sizeof(bool) * Max(rows->n, 1));
+		for (size_t k = 0; k < split->n_train; k++)
+			is_train[split->train[k]] = true;
+	}
 	/* a median imputer's passes hold a block of columns' values: a share of the budget */
-	pgdl_check_status(dl_prep_fit_begin(&fit, rows->d, impute, standardize, split->n_train,
+	pgdl_check_status(dl_prep_fit_begin(&fit, rows->d, impute, standardize,
+										split ? split->n_train : sp->n_train,
 										Max(training_limit(opts) / 4, (size_t) 1 << 20)));
 	pass.fit = &fit;
 	pass.is_train = is_train;
+	pass.sp = sp;
 	while (dl_prep_fit_wants_pass(&fit))
 	{
 		pgdl_rows_foreach(rows, prep_pass_row, &pass);
@@ -300,27 +358,33 @@ fit_preprocessing(dl_model *model, const dl_options *opts, bool standardize, Pgd
 	model->scaler = fit.scaler;
 	fit.imputer = fit.scaler = NULL;
 	dl_prep_fit_free(&fit);
-	pfree(is_train);
+	if (is_train)
+		pfree(is_train);
 
-	pgdl_rows_prepare(model, rows, x, NULL);
+	if (x)
+		pgdl_rows_prepare(model, rows, x, NULL);
 	MemoryContextSwitchTo(old);
 }
 
 /*
  * Fits model (its network built from specs) on split's training rows:
  * its preprocessing fitted on them, every row of the spool prepared into
- * data->x, then the network trained.
+ * data->x, then the network trained.  Without x, the rows are streamed
+ * instead: split by sp, prepared into the temporary files of sd, and read
+ * from there each epoch.
  */
 static void
 fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, int nspecs,
-		  dl_dataset *data, PgdlRows *rows, float *x, const dl_split *split, TrainProgress *progress,
-		  dl_train_result *result, MemoryContext train_cxt)
+		  dl_dataset *data, PgdlRows *rows, float *x, const dl_split *split,
+		  const PgdlStreamSplit *sp, TrainProgress *progress, dl_train_result *result,
+		  MemoryContext train_cxt)
 {
 	MemoryContext old;
+	PgdlStreamData sd;
 
 	/* token ids are not scaled: an embedding reads them as they are */
 	fit_preprocessing(model, opts, opts->standardize && !(nspecs > 0 && specs[0].type == DL_LAYER_EMBEDDING),
-					  rows, split, x, train_cxt);
+					  rows, split, sp, x, train_cxt);
 	data->x = x;
 	old = MemoryContextSwitchTo(train_cxt);
 
@@ -350,11 +414,20 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 	MemoryContextSwitchTo(old);
 
 	/* train */
-	check_workspace(&model->net, opts, split->n_train);
+	check_workspace(&model->net, opts, x ? split->n_train : sp->n_train);
 	old = MemoryContextSwitchTo(train_cxt);
-	run_training(&model->net, &opts->train, data, split, progress, result);
+	if (x)
+		run_training(&model->net, &opts->train, data, split, NULL, progress, result);
+	else
+	{
+		pgdl_stream_write(&sd, model, rows, sp);
+		pgdl_rows_close(rows);	/* the prepared rows are all the epochs read */
+		pgdl_stream_open(&sd, opts->shuffle_buffer > 0 ? (size_t) opts->shuffle_buffer :
+						 pgdl_stream_default_buffer(sd.d, training_limit(opts)));
+		run_training(&model->net, &opts->train, data, NULL, &sd, progress, result);
+		pgdl_stream_close(&sd);
+	}
 	MemoryContextSwitchTo(old);
-
 }
 
 /*
@@ -438,7 +511,7 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 		m.imputer = m.scaler = NULL;
 		memset(&m.net, 0, sizeof(m.net));
 		MemoryContextSwitchTo(old);
-		fit_model(&m, opts, specs, nspecs, data, rows, work, &split, progress, &result, fold_cxt);
+		fit_model(&m, opts, specs, nspecs, data, rows, work, &split, NULL, progress, &result, fold_cxt);
 
 		/* the fold's own rows, scored with the fold's model, counted as evaluate counts */
 		old = MemoryContextSwitchTo(fold_cxt);
@@ -526,6 +599,10 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	MemoryContext old;
 	dl_dataset	data;
 	dl_split	split;
+	PgdlStreamSplit sp;
+	bool		stream = false;
+	size_t		n_train,
+				n_validation;
 	dl_train_result result;
 	TrainProgress progress;
 	int			version;
@@ -559,6 +636,15 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"max_memory\" (%lld kB) may only lower pgdl.max_training_memory (%d kB)",
 						(long long) opts.max_memory_kb, pgdl_max_training_memory_kb)));
+	if (cv_folds == 0 && opts.data == DL_DATA_MEMORY && opts.shuffle_buffer > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"shuffle_buffer\" is for streamed rows, but \"data\" is \"memory\""),
+				 errhint("Leave out shuffle_buffer, or set \"data\" to \"stream\" or \"auto\".")));
+	if (cv_folds > 0 && (opts.data == DL_DATA_STREAM || opts.shuffle_buffer > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cross_validate holds its rows in memory: the options \"data\": \"stream\" and \"shuffle_buffer\" are for train_model")));
 
 	/* everything the training holds is charged to the budget (budget.c) */
 	budget = pgdl_budget_begin(cv_folds > 0 ? "cross-validation" : "the training",
@@ -651,6 +737,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	/* read the rows, once, into the spool */
 	memset(&rows, 0, sizeof(rows));
 	rows.limit_bytes = training_limit(&opts);
+	/* past the budget, data "auto" and "stream" stream the rows rather than fail */
+	rows.stream_past_limit = cv_folds == 0 && opts.data != DL_DATA_MEMORY;
 	tg.column = target;
 	tg.type = target_type;
 	tg.n_labels = nlabels;
@@ -666,7 +754,22 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the source has no row to train on")));
-	if (rows.n > UINT32_MAX)
+	if (cv_folds == 0 && opts.data != DL_DATA_MEMORY)
+	{
+		stream = opts.data == DL_DATA_STREAM ||
+			!rows_fit_memory(&model, &opts, specs, nspecs, &rows, budget);
+		if (stream && opts.data == DL_DATA_AUTO)
+			ereport(NOTICE,
+					(errmsg("streaming the training rows: %zu rows of %d inputs do not fit %s (%zu kB) in memory",
+							rows.n, rows.d, training_limit_name(&opts), training_limit(&opts) / 1024),
+					 errhint("Each epoch reads them from a temporary file; set the option \"data\" to choose.")));
+		if (stream && rows.y)
+		{
+			pfree(rows.y);
+			rows.y = NULL;
+		}
+	}
+	if (!stream && rows.n > UINT32_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("more than %u training rows", UINT32_MAX)));
@@ -688,20 +791,38 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		pgdl_budget_end(budget);
 		return (Datum) 0;
 	}
-	x = pgdl_budget_alloc(train_cxt, sizeof(float) * rows.n * (size_t) rows.d);
-	old = MemoryContextSwitchTo(train_cxt);
-	pgdl_check_status(dl_split_rows(&data, opts.validation_fraction, opts.train.seed,
-									model.task == DL_TASK_CLASSIFICATION, &split));
-	MemoryContextSwitchTo(old);
-	if (split.n_validation == 0 && opts.validation_fraction > 0 && split.skipped_reason)
-		ereport(NOTICE,
-				(errmsg("validation skipped: %s", split.skipped_reason)));
-	fit_model(&model, &opts, specs, nspecs, &data, &rows, x, &split, &progress, &result, train_cxt);
+	if (stream)
+	{
+		pgdl_stream_split(&sp, rows.n, opts.validation_fraction, opts.train.seed);
+		if (sp.n_validation == 0 && opts.validation_fraction > 0 && sp.skipped_reason)
+			ereport(NOTICE,
+					(errmsg("validation skipped: %s", sp.skipped_reason)));
+		fit_model(&model, &opts, specs, nspecs, &data, &rows, NULL, NULL, &sp, &progress, &result,
+				  train_cxt);
+		n_train = sp.n_train;
+		n_validation = sp.n_validation;
+	}
+	else
+	{
+		x = pgdl_budget_alloc(train_cxt, sizeof(float) * rows.n * (size_t) rows.d);
+		old = MemoryContextSwitchTo(train_cxt);
+		pgdl_check_status(dl_split_rows(&data, opts.validation_fraction, opts.train.seed,
+										model.task == DL_TASK_CLASSIFICATION, &split));
+		MemoryContextSwitchTo(old);
+		if (split.n_validation == 0 && opts.validation_fraction > 0 && split.skipped_reason)
+			ereport(NOTICE,
+					(errmsg("validation skipped: %s", split.skipped_reason)));
+		fit_model(&model, &opts, specs, nspecs, &data, &rows, x, &split, NULL, &progress, &result,
+				  train_cxt);
+		n_train = split.n_train;
+		n_validation = split.n_validation;
+	}
 	pgdl_rows_close(&rows);
 
 	/* save */
-	metrics_json = psprintf("{\"train_loss\": %.17g, \"rows\": %zu, \"validation_rows\": %zu, \"epochs\": %d, \"best_epoch\": %d%s}",
-							result.train_loss, split.n_train, split.n_validation, result.epochs_run, result.best_epoch,
+	metrics_json = psprintf("{\"train_loss\": %.17g, \"rows\": %zu, \"validation_rows\": %zu, \"epochs\": %d, \"best_epoch\": %d, \"data\": \"%s\", \"peak_memory_kb\": %zu%s}",
+							result.train_loss, n_train, n_validation, result.epochs_run, result.best_epoch,
+							stream ? "stream" : "memory", (budget->peak + 1023) / 1024,
 							isnan(result.validation_loss) ? "" :
 							psprintf(", \"validation_loss\": %.17g, \"validation_%s\": %.17g",
 									 result.validation_loss, result.metric, result.validation_metric));
@@ -722,8 +843,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	/* the result row */
 	{
 		TupleDesc	rdesc;
-		Datum		values[10];
-		bool		nulls[10] = {0};
+		Datum		values[11];
+		bool		nulls[11] = {0};
 
 		InitMaterializedSRF(fcinfo, 0);
 		rdesc = rsinfo->setDesc;
@@ -739,6 +860,9 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		values[8] = Float8GetDatum(result.validation_metric);
 		nulls[8] = isnan(result.validation_metric);
 		values[9] = Float8GetDatum((double) (GetCurrentTimestamp() - started) / 1e6);
+		/* how the rows were read; not in the result type of a database still at 0.1.0 */
+		if (rdesc->natts > 10)
+			values[10] = CStringGetTextDatum(stream ? "stream" : "memory");
 		tuplestore_putvalues(rsinfo->setResult, rdesc, values, nulls);
 	}
 	pgdl_budget_end(budget);

@@ -3,9 +3,9 @@
 CREATE TYPE pgdl.train_result AS (
 	model text, version integer, task text, parameters bigint, epochs integer,
 	train_loss float8, validation_loss float8, metric text, validation_metric float8,
-	seconds float8
+	seconds float8, data text
 );
-COMMENT ON TYPE pgdl.train_result IS 'what pgdl.train_model returns: the new version and its final losses';
+COMMENT ON TYPE pgdl.train_result IS 'what pgdl.train_model returns: the new version, its final losses and how the rows were read (data: memory or stream)';
 
 CREATE FUNCTION pgdl.train_model(model text, source text, target text, layers jsonb,
 								 features text[] DEFAULT NULL, options jsonb DEFAULT '{}')

@@ -4,11 +4,13 @@
 -- 0.2.0 builds against PostgreSQL 15 to 18 and ships as a Debian package and
 -- on PGXN.  Its SQL objects are those of 0.1.0 and: pgdl.model_inputs and
 -- pgdl.source_inputs (what the network sees, in prediction and as training
--- reads its rows), and the registry trigger without a search_path lookup of
--- "=", and the aggregates Citus runs on its workers: the array aggregates
--- over each numeric array type (src/pg/array_aggregates.sql) and the states
--- behind describe and correlations over float8[].  A change to a
--- src/pg/*.sql fragment goes here too (or into the next
+-- reads its rows), the registry trigger without a search_path lookup of
+-- "=", the aggregates Citus runs on its workers (the array aggregates over
+-- each numeric array type, src/pg/array_aggregates.sql, and the states
+-- behind describe and correlations over float8[]), and how a training read
+-- its rows (memory or stream) in the result of train_model and in
+-- pgdl.training_history.  A change to a src/pg/*.sql fragment goes here too
+-- (or into the next
 -- release's step): the upgrade test (scripts/run_tests.sh, section upgrade)
 -- compares the catalog of an upgraded database with a fresh install's.
 
@@ -131,6 +133,19 @@ BEGIN
 	END LOOP;
 END
 $$;
+
+-- how a training read its rows (the option "data"): in the result of
+-- train_model and in the history, from the version's metrics (NULL for
+-- trainings of 0.1.0)
+ALTER TYPE pgdl.train_result ADD ATTRIBUTE data text;
+COMMENT ON TYPE pgdl.train_result IS 'what pgdl.train_model returns: the new version, its final losses and how the rows were read (data: memory or stream)';
+CREATE OR REPLACE VIEW pgdl.training_history WITH (security_invoker = true) AS
+SELECT e.name, e.version, e.epoch, e.train_loss, e.validation_loss, e.metric, e.validation_metric,
+       e.seconds, v.metrics OPERATOR(pg_catalog.->>) 'data' AS data
+FROM pgdl.model_epochs e
+LEFT JOIN pgdl.model_versions v
+  ON v.name OPERATOR(pg_catalog.=) e.name AND v.version OPERATOR(pg_catalog.=) e.version;
+COMMENT ON VIEW pgdl.training_history IS 'one row per training epoch of each model version you may read, with how its rows were read (data: memory or stream)';
 
 -- as the install script's last step (src/pg/grants.sql) does for the new ones
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgdl TO PUBLIC;

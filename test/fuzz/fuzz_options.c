@@ -48,7 +48,9 @@ allowed(const dl_option *o, const void *out, const void *dflt)
 	switch (o->type)
 	{
 		case DL_OPT_INT:
-			return *AT(out, o->offset, int) >= o->lo && *AT(out, o->offset, int) <= o->hi;
+			/* or, without a default in the table, what init set (shuffle_buffer's 0: from the budget) */
+			return (*AT(out, o->offset, int) >= o->lo && *AT(out, o->offset, int) <= o->hi) ||
+				(o->dflt == NULL && *AT(out, o->offset, int) == *AT(dflt, o->offset, int));
 		case DL_OPT_UINT64:
 			return (double) *AT(out, o->offset, uint64_t) <= o->hi;
 		case DL_OPT_DOUBLE:

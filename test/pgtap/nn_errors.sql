@@ -301,10 +301,10 @@ SELECT throws_ok($$SELECT pgdl.train_model('m', 't', 'y', '[{"type":"dense","uni
 CREATE TEMP TABLE wide AS
 SELECT i AS id, array_fill((i % 3)::real, ARRAY[300]) AS v, i % 2 = 0 AS y FROM generate_series(1, 1000) i;
 SET LOCAL pgdl.max_training_memory = '1MB';
-SELECT throws_like($$SELECT pgdl.train_model('m', 'wide', 'y', '[{"type":"dense","units":2}]', ARRAY['v'])$$,
+SELECT throws_like($$SELECT pgdl.train_model('m', 'wide', 'y', '[{"type":"dense","units":2}]', ARRAY['v'], '{"data": "memory"}')$$,
                    '% more than pgdl.max_training_memory (1024 kB) after % rows of 300 features',
-                   'training data above pgdl.max_training_memory is an error naming the setting');
-SELECT alike(pg_temp.err($$SELECT pgdl.train_model('m', 'wide', 'y', '[{"type":"dense","units":2}]', ARRAY['v'])$$),
+                   'training data above pgdl.max_training_memory is an error naming the setting (data "memory")');
+SELECT alike(pg_temp.err($$SELECT pgdl.train_model('m', 'wide', 'y', '[{"type":"dense","units":2}]', ARRAY['v'], '{"data": "memory"}')$$),
             '54000: % | % | %sample%pgdl.max_training_memory%', 'it is 54000 with a hint (sample, or raise the setting)');
 SELECT lives_ok($$SELECT pgdl.train_model('tap_wide', 'select * from wide limit 500', 'y', '[{"type":"dense","units":2}]', ARRAY['v'], '{"epochs": 1}')$$,
                 'half the rows fit in 1MB and train');

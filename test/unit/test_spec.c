@@ -644,6 +644,7 @@ test_options_defaults(void)
 	CHECK(o.standardize && o.n_categorical == 0 && o.categorical == NULL);
 	CHECK(o.impute == DL_MISSING_ERROR && o.warm_start == NULL && o.description == NULL);
 	CHECK(o.max_memory_kb == 0 && !o.seed_given && o.train.seed == 42);
+	CHECK(o.data == DL_DATA_AUTO && o.shuffle_buffer == 0);
 	CHECK(o.train.learning_rate == 0.001f && o.train.batch_size == 64 && o.train.epochs == 10);
 	dl_options_free(&o);
 
@@ -666,6 +667,7 @@ test_options_each_key(void)
 								  "\"early_stopping_patience\":3,\"standardize\":false,\"categorical\":[\"color\",\"size\"],"
 								  "\"impute\":\"median\",\"seed\":9007199254740992,\"warm_start\":\"m@3\","
 								  "\"description\":\"first try \\u00e9\",\"max_memory\":\"512MB\",\"momentum\":0.8,"
+								  "\"data\":\"stream\",\"shuffle_buffer\":5000,"
 								  "\"nesterov\":true,\"beta1\":0.8,\"beta2\":0.99,\"huber_delta\":2.5}", &o), DL_OK);
 	CHECK(o.task == DL_TASK_CLASSIFICATION);
 	CHECK(o.has_input_shape && o.input_shape.ndim == 3 && o.input_shape.dim[0] == 1 &&
@@ -682,6 +684,7 @@ test_options_each_key(void)
 	CHECK(strcmp(o.warm_start, "m@3") == 0);
 	CHECK(strcmp(o.description, "first try \xC3\xA9") == 0);
 	CHECK(o.max_memory_kb == 512 * 1024);
+	CHECK(o.data == DL_DATA_STREAM && o.shuffle_buffer == 5000);
 	CHECK(o.train.momentum == 0.8f && o.train.nesterov);
 	CHECK(o.train.beta1 == 0.8f && o.train.beta2 == 0.99f && o.train.huber_delta == 2.5f);
 	dl_options_free(&o);
@@ -756,7 +759,7 @@ test_options_errors(void)
 	OPTIONS_FAIL("{", DL_ETEXT, "options: invalid JSON at character 2");
 	OPTIONS_FAIL("[]", DL_EINVAL, "options must be a JSON object, got an array");
 	OPTIONS_FAIL("{\"epoch\":3}", DL_EINVAL,
-				 "unknown option \"epoch\"; accepted options: task, input_shape, loss, optimizer, learning_rate, batch_size, epochs, weight_decay, l1, clip_norm, validation_fraction, early_stopping_patience, standardize, categorical, impute, seed, warm_start, description, max_memory, momentum, nesterov, beta1, beta2, huber_delta");
+				 "unknown option \"epoch\"; accepted options: task, input_shape, loss, optimizer, learning_rate, batch_size, epochs, weight_decay, l1, clip_norm, validation_fraction, early_stopping_patience, standardize, categorical, impute, seed, warm_start, description, max_memory, data, shuffle_buffer, momentum, nesterov, beta1, beta2, huber_delta");
 	OPTIONS_FAIL("{\"task\":\"clustering\"}", DL_EINVAL,
 				 "option \"task\" must be one of classification, regression, got \"clustering\"");
 	OPTIONS_FAIL("{\"input_shape\":[0]}", DL_EINVAL, "option \"input_shape\" must be an array of 1 to 4 integers", "got 0");

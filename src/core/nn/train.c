@@ -4,9 +4,11 @@
  *	  Splitting rows into training and validation, the training loop and
  *	  measuring a network's loss.
  *
- * An epoch shuffles the training rows with a generator seeded from the
- * options' seed, gathers each mini-batch into one contiguous buffer (so
- * every layer runs on whole-batch sgemm), and runs forward, loss, backward,
+ * An epoch takes its mini-batches from a batch source (stream.c: the rows
+ * of a matrix in memory, shuffled with a generator seeded from the
+ * options' seed, or blocks of rows streamed from storage with a two-level
+ * shuffle from the same generator), each gathered into one contiguous
+ * buffer (so every layer runs on whole-batch sgemm), and runs forward, loss, backward,
  * gradient clipping and the optimizer step.  Nothing in the loop depends on
  * time or addresses, so a seed, the data and the split fix the weights bit
  * for bit (with one BLAS thread: OpenBLAS splits sums differently across
@@ -204,7 +206,7 @@ dl_train_options_defaults(dl_train_options *o)
 /* ---- checks shared by training and evaluation ---- */
 
 static dl_status
-check_setup(const dl_network *net, const dl_train_options *o, const dl_dataset *data)
+check_network(const dl_network *net, const dl_train_options *o, int n_features, int n_classes)
 {
 	size_t		k = dl_shape_size(&net->output_shape);
 
@@ -219,64 +221,86 @@ check_setup(const dl_network *net, const dl_train_options *o, const dl_dataset *
 		return dl_error(DL_EDIM, "the network's output has shape %s, not a vector: put a flatten or global_avgpool layer before the output layer",
 						buf);
 	}
-	if ((size_t) data->n_features != dl_shape_size(&net->input_shape))
+	if ((size_t) n_features != dl_shape_size(&net->input_shape))
 		return dl_error(DL_EDIM, "the network takes %zu inputs but the data has %d features",
-						dl_shape_size(&net->input_shape), data->n_features);
+						dl_shape_size(&net->input_shape), n_features);
 	if (o->loss == DL_LOSS_CE)
 	{
-		if (data->n_classes < 2 || k != (size_t) data->n_classes)
+		if (n_classes < 2 || k != (size_t) n_classes)
 			return dl_error(DL_EDIM, "cross_entropy needs one output per class: the network has %zu outputs for %d classes",
-							k, data->n_classes);
+							k, n_classes);
 		if (!dl_output_fused(net, o->loss))
 			return dl_error(DL_EINVAL, "cross_entropy needs a softmax output layer");
 	}
 	if (o->loss == DL_LOSS_BCE)
 	{
-		if (k != 1 || data->n_classes > 2)
+		if (k != 1 || n_classes > 2)
 			return dl_error(DL_EDIM, "binary_cross_entropy needs one output and two classes, got %zu outputs and %d classes",
-							k, data->n_classes);
+							k, n_classes);
 		if (!dl_output_fused(net, o->loss))
 			return dl_error(DL_EINVAL, "binary_cross_entropy needs a sigmoid output layer");
 	}
-	/* every row, once: the kernels cannot refuse a bad token id */
-	return dl_network_check_input(net, data->x, data->n);
+	return DL_OK;
+}
+
+/* the network and the rows of data in memory, every row once: the kernels cannot refuse a bad token id */
+static dl_status
+check_setup(const dl_network *net, const dl_train_options *o, const dl_dataset *data)
+{
+	dl_status	st = check_network(net, o, data->n_features, data->n_classes);
+
+	return st != DL_OK ? st : dl_network_check_input(net, data->x, data->n);
+}
+
+/* y must be a class index for the classification losses (r: the row's number, for the message) */
+static dl_status
+check_target(const dl_train_options *o, int n_classes, float y, size_t r)
+{
+	int			k = o->loss == DL_LOSS_BCE ? 2 : n_classes;
+
+	if ((o->loss == DL_LOSS_CE || o->loss == DL_LOSS_BCE) &&
+		(!(y >= 0.0f && y < (float) k) || y != floorf(y)))
+		return dl_error(DL_EINVAL, "target of row %zu is %g, not a class index below %d",
+						r + 1, (double) y, k);
+	return DL_OK;
 }
 
 /* rows (NULL: 0 .. n - 1) must be rows of data, with class targets for the classification losses */
 static dl_status
 check_rows(const dl_train_options *o, const dl_dataset *data, const uint32_t *rows, size_t n)
 {
-	bool		classes = o->loss == DL_LOSS_CE || o->loss == DL_LOSS_BCE;
-	int			k = o->loss == DL_LOSS_BCE ? 2 : data->n_classes;
-
 	for (size_t i = 0; i < n; i++)
 	{
 		size_t		r = rows ? rows[i] : i;
-		float		y;
+		dl_status	st;
 
 		if (r >= data->n)
 			return dl_error(DL_EINVAL, "row index %zu is out of range (%zu rows)", r, data->n);
-		y = data->y[r];
-		if (classes && (!(y >= 0.0f && y < (float) k) || y != floorf(y)))
-			return dl_error(DL_EINVAL, "target of row %zu is %g, not a class index below %d",
-							r + 1, (double) y, k);
+		if ((st = check_target(o, data->n_classes, data->y[r], r)) != DL_OK)
+			return st;
 	}
 	return DL_OK;
 }
 
-/* ---- evaluation ---- */
-
-static void
-gather(dl_workspace *ws, const dl_dataset *data, const uint32_t *rows, size_t n)
+/*
+ * The next batch of src into the workspace: *b rows (0 at the end of the
+ * epoch), checked here when the source did not check its rows before
+ */
+static dl_status
+next_batch(const dl_network *net, const dl_train_options *o, int n_classes, dl_batch_source *src,
+		   dl_workspace *ws, int max, int *b)
 {
-	size_t		d = (size_t) data->n_features;
+	dl_status	st = src->next(src->self, ws->x, ws->y, max, b);
 
-	for (size_t i = 0; i < n; i++)
-	{
-		memcpy(ws->x + i * d, data->x + rows[i] * d, sizeof(float) * d);
-		ws->y[i] = data->y[rows[i]];
-	}
+	if (st != DL_OK || src->rows_checked || *b == 0)
+		return st;
+	for (int i = 0; i < *b; i++)
+		if ((st = check_target(o, n_classes, ws->y[i], (size_t) i)) != DL_OK)
+			return st;
+	return dl_network_check_input(net, ws->x, (size_t) *b);
 }
+
+/* ---- evaluation ---- */
 
 static const char *
 metric_name(dl_loss loss)
@@ -284,46 +308,44 @@ metric_name(dl_loss loss)
 	return loss == DL_LOSS_CE || loss == DL_LOSS_BCE ? "accuracy" : "rmse";
 }
 
-/* mean loss and the metric over rows (NULL: the first n rows), in chunks of ws->max_batch */
-static void
-evaluate(const dl_network *net, dl_workspace *ws, const dl_train_options *o,
-		 const dl_dataset *data, const uint32_t *rows, size_t n, double *loss, double *metric)
+/* mean loss and the metric over the rows of src, in order, in chunks of ws->max_batch */
+static dl_status
+evaluate(const dl_network *net, dl_workspace *ws, const dl_train_options *o, int n_classes,
+		 dl_batch_source *src, double *loss, double *metric)
 {
 	size_t		k = dl_shape_size(&net->output_shape);
 	bool		fused = dl_output_fused(net, o->loss);
 	double		loss_sum = 0.0,
 				metric_sum = 0.0;
+	size_t		n = 0;
+	dl_status	st;
 
-	for (size_t done = 0; done < n; done += ws->max_batch)
+	*loss = *metric = NAN;
+	if ((st = src->begin(src->self, NULL)) != DL_OK)
+		return st;
+	for (;;)
 	{
-		int			b = n - done < (size_t) ws->max_batch ? (int) (n - done) : ws->max_batch;
-		const float *x,
-				   *y;
+		int			b;
 
 		dl_check_interrupts();
-		if (rows)
-		{
-			gather(ws, data, rows + done, b);
-			x = ws->x;
-			y = ws->y;
-		}
-		else
-		{
-			x = data->x + done * data->n_features;
-			y = data->y + done;
-		}
-		dl_forward_infer(net, ws, x, b, ws->logits, fused);
-		loss_sum += b * dl_loss_forward_backward(NULL, ws->logits, y, b, (int) k,
+		if ((st = next_batch(net, o, n_classes, src, ws, ws->max_batch, &b)) != DL_OK)
+			return st;
+		if (b == 0)
+			break;
+		dl_forward_infer(net, ws, ws->x, b, ws->logits, fused);
+		loss_sum += b * dl_loss_forward_backward(NULL, ws->logits, ws->y, b, (int) k,
 												 o->loss, o->huber_delta);
-		metric_sum += dl_metric_sum(ws->logits, y, b, (int) k, o->loss);
+		metric_sum += dl_metric_sum(ws->logits, ws->y, b, (int) k, o->loss);
+		n += b;
 	}
-	*loss = n ? loss_sum / n : NAN;
 	if (n == 0)
-		*metric = NAN;
-	else if (o->loss == DL_LOSS_CE || o->loss == DL_LOSS_BCE)
+		return DL_OK;
+	*loss = loss_sum / n;
+	if (o->loss == DL_LOSS_CE || o->loss == DL_LOSS_BCE)
 		*metric = metric_sum / n;
 	else
 		*metric = sqrt(metric_sum / ((double) n * k));
+	return DL_OK;
 }
 
 dl_status
@@ -332,6 +354,8 @@ dl_evaluate_loss(const dl_network *net, const dl_train_options *o,
 				 double *loss, double *metric)
 {
 	dl_workspace *ws;
+	dl_memory_rows m;
+	dl_batch_source src;
 	dl_status	st;
 
 	if (!rows)
@@ -345,9 +369,12 @@ dl_evaluate_loss(const dl_network *net, const dl_train_options *o,
 		return DL_OK;
 	if ((st = dl_workspace_create_mode(net, n < 256 ? (int) n : 256, DL_WS_EVALUATE, &ws)) != DL_OK)
 		return st;
-	evaluate(net, ws, o, data, rows, n, loss, metric);
+	dl_memory_rows_init(&m, data, rows, n, &src);
+	src.rows_checked = true;
+	st = evaluate(net, ws, o, data->n_classes, &src, loss, metric);
+	dl_memory_rows_free(&m);
 	dl_workspace_free(ws);
-	return DL_OK;
+	return st;
 }
 
 /* ---- training ---- */
@@ -436,13 +463,43 @@ dl_status
 dl_train(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 		 const dl_split *split, dl_epoch_callback cb, void *cb_arg, dl_train_result *result)
 {
-	size_t		n_train = split->n_train;
+	dl_memory_rows train_rows,
+				validation_rows;
+	dl_batch_source train,
+				validation;
+	dl_status	st;
+
+	memset(result, 0, sizeof(*result));
+	result->metric = metric_name(o->loss);
+	result->train_loss = result->validation_loss = result->validation_metric = NAN;
+	if ((st = check_options(o)) != DL_OK || (st = check_setup(net, o, data)) != DL_OK)
+		return st;
+	if (split->n_train == 0)
+		return dl_error(DL_EINVAL, "there are no training rows");
+	if ((st = check_rows(o, data, split->train, split->n_train)) != DL_OK ||
+		(st = check_rows(o, data, split->validation, split->n_validation)) != DL_OK)
+		return st;
+	dl_memory_rows_init(&train_rows, data, split->train, split->n_train, &train);
+	dl_memory_rows_init(&validation_rows, data, split->validation, split->n_validation, &validation);
+	train.rows_checked = validation.rows_checked = true;
+	st = dl_train_source(net, o, data->n_features, data->n_classes, &train, &validation, cb, cb_arg,
+						 result);
+	dl_memory_rows_free(&train_rows);
+	dl_memory_rows_free(&validation_rows);
+	return st;
+}
+
+dl_status
+dl_train_source(dl_network *net, const dl_train_options *o, int n_features, int n_classes,
+				dl_batch_source *train, dl_batch_source *validation, dl_epoch_callback cb,
+				void *cb_arg, dl_train_result *result)
+{
+	size_t		n_train = train->n_rows;
 	size_t		k = dl_shape_size(&net->output_shape);
 	bool		fused = dl_output_fused(net, o->loss);
-	bool		validate = split->n_validation > 0;
+	bool		validate = validation && validation->n_rows > 0;
 	int			batch;
 	dl_workspace *ws;
-	uint32_t   *order;
 	float	   *best = NULL;
 	double		best_loss = INFINITY;
 	dl_rng		rng;
@@ -453,13 +510,10 @@ dl_train(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 	memset(result, 0, sizeof(*result));
 	result->metric = metric_name(o->loss);
 	result->train_loss = result->validation_loss = result->validation_metric = NAN;
-	if ((st = check_options(o)) != DL_OK || (st = check_setup(net, o, data)) != DL_OK)
+	if ((st = check_options(o)) != DL_OK || (st = check_network(net, o, n_features, n_classes)) != DL_OK)
 		return st;
 	if (n_train == 0)
 		return dl_error(DL_EINVAL, "there are no training rows");
-	if ((st = check_rows(o, data, split->train, n_train)) != DL_OK ||
-		(st = check_rows(o, data, split->validation, split->n_validation)) != DL_OK)
-		return st;
 
 	batch = n_train < (size_t) o->batch_size ? (int) n_train : o->batch_size;
 	if ((st = dl_workspace_create_mode(net, batch, DL_WS_TRAIN, &ws)) != DL_OK)
@@ -467,8 +521,6 @@ dl_train(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 	/* the dropout stream is its own, so adding dropout does not change the shuffles */
 	dl_rng_seed(&ws->rng, o->seed ^ UINT64_C(0xD1B54A32D192ED03));
 	dl_rng_seed(&rng, o->seed);
-	order = dl_alloc(sizeof(uint32_t) * n_train);
-	memcpy(order, split->train, sizeof(uint32_t) * n_train);
 	if (o->patience > 0)
 		best = dl_alloc(sizeof(float) * (net->n_params ? net->n_params : 1));
 
@@ -476,18 +528,24 @@ dl_train(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 	{
 		double		t0 = now_seconds();
 		double		loss_sum = 0.0;
+		size_t		seen = 0;
 		dl_epoch_report r;
 		double		monitored;
 
-		dl_rng_shuffle(&rng, order, n_train);
-		for (size_t done = 0; done < n_train; done += batch)
+		if ((st = train->begin(train->self, &rng)) != DL_OK)
+			goto done;
+		for (;;)
 		{
-			int			b = n_train - done < (size_t) batch ? (int) (n_train - done) : batch;
+			int			b;
 			const float *out;
 			double		loss;
 
 			dl_check_interrupts();
-			gather(ws, data, order + done, b);
+			if ((st = next_batch(net, o, n_classes, train, ws, batch, &b)) != DL_OK)
+				goto done;
+			if (b == 0)
+				break;
+			seen += b;
 			out = dl_forward_train(net, ws, ws->x, b, fused);
 			loss = dl_loss_forward_backward(ws->d0, out, ws->y, b, (int) k, o->loss, o->huber_delta);
 			if (!isfinite(loss))
@@ -511,6 +569,11 @@ dl_train(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 								  l->n_trainable, o, step);
 			}
 		}
+		if (seen != n_train)
+		{
+			st = dl_error(DL_EINTERNAL, "an epoch gave %zu rows, not %zu", seen, n_train);
+			goto done;
+		}
 		if (!params_finite(net))
 		{
 			st = diverged(o, epoch);
@@ -523,9 +586,10 @@ dl_train(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 		r.train_loss = loss_sum / n_train;
 		r.metric = result->metric;
 		r.validation_loss = r.validation_metric = NAN;
-		if (validate)
-			evaluate(net, ws, o, data, split->validation, split->n_validation,
-					 &r.validation_loss, &r.validation_metric);
+		if (validate &&
+			(st = evaluate(net, ws, o, n_classes, validation, &r.validation_loss,
+						   &r.validation_metric)) != DL_OK)
+			goto done;
 		r.seconds = now_seconds() - t0;
 		r.rows_per_second = r.seconds > 0.0 ? n_train / r.seconds : 0.0;
 		monitored = validate ? r.validation_loss : r.train_loss;
@@ -555,7 +619,6 @@ dl_train(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 done:
 	result->seconds = now_seconds() - start;
 	dl_free(best);
-	dl_free(order);
 	dl_workspace_free(ws);
 	return st;
 }
