@@ -23,7 +23,7 @@ CORE_OBJS = src/core/util.o src/core/aggstate.o src/core/rng.o src/core/blas.o s
 PG_OBJS = src/pg/pgdl.o src/pg/budget.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o \
 	src/pg/metrics.o src/pg/models.o src/pg/features.o src/pg/dataset.o src/pg/train.o src/pg/predict.o \
-	src/pg/progress.o src/pg/options.o src/pg/evaluate.o src/pg/featsel.o src/pg/pca.o src/pg/cluster.o
+	src/pg/progress.o src/pg/train_parallel.o src/pg/options.o src/pg/evaluate.o src/pg/featsel.o src/pg/pca.o src/pg/cluster.o
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 
 # The install script is the SQL fragments beside the glue, in this order.

@@ -540,6 +540,7 @@ typedef struct dl_options
 	char	   *description;	/* NULL or text */
 	int64_t		max_memory_kb;	/* 0 = the setting */
 	bool		seed_given;
+	int			parallel_workers;	/* 0: serial; n: data-parallel on up to n parallel workers */
 } dl_options;
 
 /*

@@ -35,6 +35,7 @@
 #include "utils/timestamp.h"
 
 #include "pgdl_glue.h"
+#include "train_parallel.h"
 
 PG_FUNCTION_INFO_V1(pgdl_train_model);
 PG_FUNCTION_INFO_V1(pgdl_cross_validate);
@@ -90,13 +91,23 @@ on_epoch(const dl_epoch_report *r, void *arg)
 }
 
 static void
-run_training(dl_network *net, const dl_train_options *o, const dl_dataset *data,
-			 const dl_split *split, TrainProgress *progress, dl_train_result *result)
+run_training(dl_model *model, const dl_options *opts, const dl_dataset *data,
+			 const dl_split *split, TrainProgress *progress, dl_train_result *result,
+			 PgdlParallelRun *par)
 {
+	const dl_train_options *o = &opts->train;
+
 	pgdl_progress_start(progress->name, o->epochs);
 	PG_TRY();
 	{
-		pgdl_check_status(dl_train(net, o, data, split, on_epoch, progress, result));
+		if (par)
+		{
+			par->on_epoch = on_epoch;
+			par->on_epoch_arg = progress;
+			pgdl_train_parallel(model, opts, par, result);
+		}
+		else
+			pgdl_check_status(dl_train(&model->net, o, data, split, on_epoch, progress, result));
 	}
 	PG_FINALLY();
 	{
@@ -293,7 +304,8 @@ fit_preprocessing(dl_model *model, const dl_options *opts, bool standardize, Pgd
 	dl_prep_fit_free(&fit);
 	pfree(is_train);
 
-	pgdl_rows_prepare(model, rows, x, NULL);
+	if (x)						/* data-parallel training prepares rows as it reads them */
+		pgdl_rows_prepare(model, rows, x, NULL);
 	MemoryContextSwitchTo(old);
 }
 
@@ -305,7 +317,7 @@ fit_preprocessing(dl_model *model, const dl_options *opts, bool standardize, Pgd
 static void
 fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, int nspecs,
 		  dl_dataset *data, PgdlRows *rows, float *x, const dl_split *split, TrainProgress *progress,
-		  dl_train_result *result, MemoryContext train_cxt)
+		  dl_train_result *result, MemoryContext train_cxt, PgdlParallelRun *par)
 {
 	MemoryContext old;
 
@@ -343,7 +355,7 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 	/* train */
 	check_workspace(&model->net, opts, split->n_train);
 	old = MemoryContextSwitchTo(train_cxt);
-	run_training(&model->net, &opts->train, data, split, progress, result);
+	run_training(model, opts, data, split, progress, result, par);
 	MemoryContextSwitchTo(old);
 
 }
@@ -429,7 +441,7 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 		m.imputer = m.scaler = NULL;
 		memset(&m.net, 0, sizeof(m.net));
 		MemoryContextSwitchTo(old);
-		fit_model(&m, opts, specs, nspecs, data, rows, work, &split, progress, &result, fold_cxt);
+		fit_model(&m, opts, specs, nspecs, data, rows, work, &split, progress, &result, fold_cxt, NULL);
 
 		/* the fold's own rows, scored with the fold's model, counted as evaluate counts */
 		old = MemoryContextSwitchTo(fold_cxt);
@@ -522,6 +534,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	int			version;
 	TimestampTz started = GetCurrentTimestamp();
 	char	   *metrics_json;
+	PgdlParallelRun par;
+	const char *data_read;
 
 	/*
 	 * A read-only transaction (or a hot standby) could only refuse to save
@@ -544,6 +558,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	if (model_arg)
 		PreventCommandIfReadOnly("pgdl.train_model()");
 	options_json = pgdl_read_options(fcinfo, a->options_arg, &dl_train_schema, &opts);
+	if (cv_folds > 0)
+		pgdl_parallel_refuse(&opts, "cross_validate");
 	pgdl_check_status(dl_parse_layers(layers_json, &specs, &nspecs));
 	if (opts.max_memory_kb > 0 && opts.max_memory_kb > pgdl_max_training_memory_kb)
 		ereport(ERROR,
@@ -641,7 +657,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 
 	/* read the rows, once, into the spool */
 	memset(&rows, 0, sizeof(rows));
-	rows.limit_bytes = training_limit(&opts);
+	/* data-parallel training keeps only the targets: the rounds read the rows */
+	rows.limit_bytes = opts.parallel_workers > 0 ? SIZE_MAX : training_limit(&opts);
 	tg.column = target;
 	tg.type = target_type;
 	tg.n_labels = nlabels;
@@ -679,20 +696,31 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		pgdl_budget_end(budget);
 		return (Datum) 0;
 	}
-	x = pgdl_budget_alloc(train_cxt, sizeof(float) * rows.n * (size_t) rows.d);
+	memset(&par, 0, sizeof(par));
+	par.src = src;
+	par.fs = &fs;
+	par.tg = &tg;
+	x = opts.parallel_workers > 0 ? NULL :
+		pgdl_budget_alloc(train_cxt, sizeof(float) * rows.n * (size_t) rows.d);
 	old = MemoryContextSwitchTo(train_cxt);
-	pgdl_check_status(dl_split_rows(&data, opts.validation_fraction, opts.train.seed,
-									model.task == DL_TASK_CLASSIFICATION, &split));
+	if (opts.parallel_workers > 0)
+		pgdl_parallel_split(&opts, &rows, &split, &par);
+	else
+		pgdl_check_status(dl_split_rows(&data, opts.validation_fraction, opts.train.seed,
+										model.task == DL_TASK_CLASSIFICATION, &split));
 	MemoryContextSwitchTo(old);
 	if (split.n_validation == 0 && opts.validation_fraction > 0 && split.skipped_reason)
 		ereport(NOTICE,
 				(errmsg("validation skipped: %s", split.skipped_reason)));
-	fit_model(&model, &opts, specs, nspecs, &data, &rows, x, &split, &progress, &result, train_cxt);
+	fit_model(&model, &opts, specs, nspecs, &data, &rows, x, &split, &progress, &result, train_cxt,
+			  opts.parallel_workers > 0 ? &par : NULL);
 	pgdl_rows_close(&rows);
 
 	/* save */
-	metrics_json = psprintf("{\"train_loss\": %.17g, \"rows\": %zu, \"validation_rows\": %zu, \"epochs\": %d, \"best_epoch\": %d%s}",
+	data_read = opts.parallel_workers > 0 ? par.data : "memory";
+	metrics_json = psprintf("{\"train_loss\": %.17g, \"rows\": %zu, \"validation_rows\": %zu, \"epochs\": %d, \"best_epoch\": %d, \"data\": \"%s\"%s}",
 							result.train_loss, split.n_train, split.n_validation, result.epochs_run, result.best_epoch,
+							data_read,
 							isnan(result.validation_loss) ? "" :
 							psprintf(", \"validation_loss\": %.17g, \"validation_%s\": %.17g",
 									 result.validation_loss, result.metric, result.validation_metric));
@@ -713,8 +741,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	/* the result row */
 	{
 		TupleDesc	rdesc;
-		Datum		values[10];
-		bool		nulls[10] = {0};
+		Datum		values[11];
+		bool		nulls[11] = {0};
 
 		InitMaterializedSRF(fcinfo, 0);
 		rdesc = rsinfo->setDesc;
@@ -730,6 +758,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		values[8] = Float8GetDatum(result.validation_metric);
 		nulls[8] = isnan(result.validation_metric);
 		values[9] = Float8GetDatum((double) (GetCurrentTimestamp() - started) / 1e6);
+		values[10] = CStringGetTextDatum(data_read);
 		tuplestore_putvalues(rsinfo->setResult, rdesc, values, nulls);
 	}
 	pgdl_budget_end(budget);
