@@ -429,11 +429,22 @@ static dl_tstate *
 trained_copy(FunctionCallInfo fcinfo, const dl_tstate *s, MemoryContext cxt)
 {
 	dl_tstate  *t = state_alloc(cxt, dl_tstate_bytes(s->model_len, s->n_params, s->n_moments,
-													 s->n_inputs, s->pending));
+													 s->n_inputs, 0));
 
-	dl_tstate_copy(t, s, s->pending);
-	if (t->pending > 0)
-		train_buffer(train_cache(fcinfo, t), t);
+	if (s->pending > 0)
+	{
+		/* trained in a scratch copy: s may be a worker's, read-only */
+		dl_tstate  *w = state_alloc(CurrentMemoryContext,
+									dl_tstate_bytes(s->model_len, s->n_params, s->n_moments,
+													s->n_inputs, s->pending));
+
+		dl_tstate_copy(w, s, s->pending);
+		train_buffer(train_cache(fcinfo, w), w);
+		dl_tstate_copy(t, w, 0);
+		pfree(varlena_of(w));
+	}
+	else
+		dl_tstate_copy(t, s, 0);
 	return t;
 }
 

@@ -7,7 +7,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(35);
+SELECT plan(38);
 
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
@@ -91,6 +91,17 @@ SELECT is((SELECT count(*)::int FROM pgdl_par_points
 SELECT is((SELECT h1.train_loss FROM pgdl.training_history h1 WHERE h1.name = 'par_one_a' AND epoch = 3),
 		  (SELECT h2.train_loss FROM pgdl.training_history h2 WHERE h2.name = 'par_one_b' AND epoch = 3),
 		  'and the same losses');
+
+-- early stopping: the epoch's validation loss arrives with the next round
+INSERT INTO par_results
+SELECT * FROM pgdl.train_model('par_stop', 'pgdl_par_points', 'y', '[{"type":"dense","units":16,"activation":"relu"}]',
+							   ARRAY['a', 'b'], '{"epochs": 60, "learning_rate": 0.05, "early_stopping_patience": 2, "parallel_workers": 1}');
+SELECT cmp_ok((SELECT epochs FROM par_results WHERE model = 'par_stop'), '<', 60, 'early stopping stops a parallel training');
+SELECT is((SELECT validation_loss FROM par_results WHERE model = 'par_stop'),
+		  (SELECT min(validation_loss) FROM pgdl.training_history WHERE name = 'par_stop'),
+		  'and keeps the best epoch');
+SELECT is((SELECT count(*)::int FROM pgdl.training_history WHERE name = 'par_stop'),
+		  (SELECT epochs FROM par_results WHERE model = 'par_stop'), 'the history ends at the epoch it stopped');
 
 -- one epoch without validation: the aggregate in one process is serial training
 INSERT INTO par_results

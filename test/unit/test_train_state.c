@@ -187,6 +187,12 @@ test_check(void)
 	((dl_tstate *) copy)->learning_rate = -1;
 	CHECK_STATUS(dl_tstate_check(copy, len, &why), DL_EFORMAT);
 	memcpy(copy, s, len);
+	((dl_tstate *) copy)->rows = INT64_C(1) << 60;	/* merges could overflow the sum */
+	CHECK_STATUS(dl_tstate_check(copy, len, &why), DL_EFORMAT);
+	memcpy(copy, s, len);
+	((dl_tstate *) copy)->partials = 1 << 30;
+	CHECK_STATUS(dl_tstate_check(copy, len, &why), DL_EFORMAT);
+	memcpy(copy, s, len);
 	((dl_tstate *) copy)->loss_sum = NAN;
 	CHECK_STATUS(dl_tstate_check(copy, len, &why), DL_EFORMAT);
 	/* a copy with a larger buffer keeps everything and checks */

@@ -28,6 +28,10 @@ _Static_assert(sizeof(dl_tstate) % 8 == 0, "the state's header keeps its parts 8
 
 #define ALIGN8(n) (((n) + 7) & ~(size_t) 7)
 
+/* counts exact in a double; partial states: far more than any cluster has processes */
+#define DL_TSTATE_MAX_COUNT (INT64_C(1) << 53)
+#define DL_TSTATE_MAX_PARTIALS (1 << 24)
+
 int
 dl_tstate_moments(dl_optimizer opt)
 {
@@ -228,8 +232,12 @@ dl_tstate_check(const void *p, size_t len, const char **why)
 	if (!layout(h.model_len, h.n_params, h.n_moments, h.n_inputs, h.buffer_rows, &l) ||
 		l.total != h.total_bytes || l.total != len)
 		return bad(why, "its size does not match its counts");
-	if (h.step < 0 || h.rows < 0 || h.validation_rows < 0 || h.skipped_rows < 0)
-		return bad(why, "a count is negative");
+	/* merges add counts up: bounded so that no sum can overflow */
+	if (h.step < 0 || h.rows < 0 || h.validation_rows < 0 || h.skipped_rows < 0 ||
+		h.step > DL_TSTATE_MAX_COUNT || h.rows > DL_TSTATE_MAX_COUNT ||
+		h.validation_rows > DL_TSTATE_MAX_COUNT || h.skipped_rows > DL_TSTATE_MAX_COUNT ||
+		h.partials > DL_TSTATE_MAX_PARTIALS)
+		return bad(why, "a count is negative or too large");
 	if (!isfinite(h.loss_sum) || h.loss_sum < 0 || !isfinite(h.validation_loss_sum) ||
 		h.validation_loss_sum < 0 || !isfinite(h.validation_metric_sum) || h.validation_metric_sum < 0)
 		return bad(why, "a sum of losses is not a finite non-negative number");
