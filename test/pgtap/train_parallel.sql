@@ -7,7 +7,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(38);
+SELECT plan(39);
 
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
@@ -139,6 +139,11 @@ SELECT is((SELECT (pgdl.train_state_info(st) ->> 'rows')::int FROM par_state), 1
 		  'every row is trained once, however the workers shared them');
 SELECT cmp_ok((SELECT (pgdl.train_state_info(st) ->> 'partials')::int FROM par_state), '>=', 1,
 			  'the state counts the partial states merged into it');
+-- one process (LIMIT keeps the plan serial): the final function trains the buffered rows
+SELECT is((SELECT (pgdl.train_state_info(pgdl.train_state_agg((SELECT pgdl.train_state_init('par_two')), s)) ->> 'bytes')::bigint
+		   FROM (SELECT a, b, y FROM pgdl_par_points LIMIT 500) s),
+		  (SELECT (pgdl.train_state_info(pgdl.train_state_init('par_two')) ->> 'bytes')::bigint),
+		  'the result holds no row buffer: it is the size of the state it started from');
 SELECT is((SELECT st::text::pgdl.train_state::text = st::text FROM par_state), true,
 		  'the text form round-trips exactly');
 SELECT throws_ok($$SELECT 'pgdl:00'::pgdl.train_state$$, '22P03', NULL, 'a truncated state is 22P03');
