@@ -510,23 +510,26 @@ Datum
 pgdl_train_state_info(PG_FUNCTION_ARGS)
 {
 	dl_tstate  *s = arg_state(fcinfo, 0);
-	double		vloss = NAN,
-				vmetric = NAN;
+	StringInfoData b;
 
+	initStringInfo(&b);
+	appendStringInfo(&b, "{\"parameters\": %llu, \"rows\": %lld, \"partials\": %d, \"step\": %lld, \"pending\": %d, \"skipped_rows\": %lld, \"validation_rows\": %lld",
+					 (unsigned long long) s->n_params, (long long) s->rows, s->partials,
+					 (long long) s->step, s->pending, (long long) s->skipped_rows,
+					 (long long) s->validation_rows);
+	/* the mean losses; null without rows */
+	if (s->rows > 0)
+		appendStringInfo(&b, ", \"train_loss\": %.17g", s->loss_sum / (double) s->rows);
+	else
+		appendStringInfoString(&b, ", \"train_loss\": null");
 	if (s->validation_rows > 0)
-	{
-		vloss = s->validation_loss_sum / (double) s->validation_rows;
-		vmetric = s->validation_metric_sum / (double) s->validation_rows;
-	}
-	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(
-																 psprintf("{\"parameters\": %llu, \"rows\": %lld, \"partials\": %d, \"step\": %lld, \"pending\": %d, \"skipped_rows\": %lld, \"validation_rows\": %lld, \"train_loss\": %s, \"validation_loss\": %s, \"validation_metric_mean\": %s, \"bytes\": %llu}",
-																		  (unsigned long long) s->n_params, (long long) s->rows, s->partials,
-																		  (long long) s->step, s->pending, (long long) s->skipped_rows,
-																		  (long long) s->validation_rows,
-																		  s->rows > 0 ? psprintf("%.17g", s->loss_sum / (double) s->rows) : "null",
-																		  isnan(vloss) ? "null" : psprintf("%.17g", vloss),
-																		  isnan(vmetric) ? "null" : psprintf("%.17g", vmetric),
-																		  (unsigned long long) s->total_bytes))));
+		appendStringInfo(&b, ", \"validation_loss\": %.17g, \"validation_metric_mean\": %.17g",
+						 s->validation_loss_sum / (double) s->validation_rows,
+						 s->validation_metric_sum / (double) s->validation_rows);
+	else
+		appendStringInfoString(&b, ", \"validation_loss\": null, \"validation_metric_mean\": null");
+	appendStringInfo(&b, ", \"bytes\": %llu}", (unsigned long long) s->total_bytes);
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(b.data)));
 }
 
 /* ---- the driver ------------------------------------------------------------------ */
