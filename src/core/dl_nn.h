@@ -631,6 +631,7 @@ typedef struct dl_options
 	bool		seed_given;
 	dl_data_mode data;
 	int			shuffle_buffer; /* rows; 0 = what a share of the budget holds */
+	int			parallel_workers;	/* 0: serial; n: data-parallel on up to n parallel workers */
 } dl_options;
 
 /*

@@ -150,7 +150,9 @@ static const dl_option train_options[] = {
 		.accepted = "a number between 0 and 1 (both excluded)",
 	.dflt = "0.999", T(train.beta2)},
 	{"huber_delta", DL_OPT_FLOAT, 0, INFINITY, DL_OPT_OPEN_LO, .accepted = "a positive number",
-	.dflt = "1", T(train.huber_delta)}
+	.dflt = "1", T(train.huber_delta)},
+	/* PostgreSQL's max_parallel_workers_per_gather stops at 1024 */
+	{"parallel_workers", DL_OPT_INT, 0, 1024, .dflt = "0", T(parallel_workers)}
 };
 #undef T
 

@@ -213,7 +213,7 @@ SELECT e.name, e.version, e.epoch, e.train_loss, e.validation_loss, e.metric, e.
 FROM pgdl.model_epochs e
 LEFT JOIN pgdl.model_versions v
   ON v.name OPERATOR(pg_catalog.=) e.name AND v.version OPERATOR(pg_catalog.=) e.version;
-COMMENT ON VIEW pgdl.training_history IS 'one row per training epoch of each model version you may read, with how its rows were read (data: memory or stream)';
+COMMENT ON VIEW pgdl.training_history IS 'one row per training epoch of each model version you may read, with how its rows were read (data: memory, stream or parallel n)';
 
 GRANT SELECT ON pgdl.models, pgdl.model_metrics, pgdl.training_history TO PUBLIC;
 

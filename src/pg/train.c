@@ -47,6 +47,7 @@
 #include "progress.h"
 #include "source.h"
 #include "stream.h"
+#include "train_parallel.h"
 
 PG_FUNCTION_INFO_V1(pgdl_train_model);
 PG_FUNCTION_INFO_V1(pgdl_cross_validate);
@@ -103,18 +104,26 @@ on_epoch(const dl_epoch_report *r, void *arg)
 
 /* trains on the split of data in memory, or on the rows of sd (not NULL) */
 static void
-run_training(dl_network *net, const dl_train_options *o, const dl_dataset *data,
+run_training(dl_model *model, const dl_options *opts, const dl_dataset *data,
 			 const dl_split *split, PgdlStreamData *sd, TrainProgress *progress,
-			 dl_train_result *result)
+			 dl_train_result *result, PgdlParallelRun *par)
 {
+	const dl_train_options *o = &opts->train;
+
 	pgdl_progress_start(progress->name, o->epochs);
 	PG_TRY();
 	{
-		if (sd)
-			pgdl_check_status(dl_train_source(net, o, sd->d, data->n_classes, &sd->train_src,
+		if (par)
+		{
+			par->on_epoch = on_epoch;
+			par->on_epoch_arg = progress;
+			pgdl_train_parallel(model, opts, par, result);
+		}
+		else if (sd)
+			pgdl_check_status(dl_train_source(&model->net, o, sd->d, data->n_classes, &sd->train_src,
 											  &sd->validation_src, on_epoch, progress, result));
 		else
-			pgdl_check_status(dl_train(net, o, data, split, on_epoch, progress, result));
+			pgdl_check_status(dl_train(&model->net, o, data, split, on_epoch, progress, result));
 	}
 	PG_FINALLY();
 	{
@@ -361,7 +370,7 @@ fit_preprocessing(dl_model *model, const dl_options *opts, bool standardize, Pgd
 	if (is_train)
 		pfree(is_train);
 
-	if (x)
+	if (x)						/* streamed and data-parallel rows are prepared as they are read */
 		pgdl_rows_prepare(model, rows, x, NULL);
 	MemoryContextSwitchTo(old);
 }
@@ -377,7 +386,7 @@ static void
 fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, int nspecs,
 		  dl_dataset *data, PgdlRows *rows, float *x, const dl_split *split,
 		  const PgdlStreamSplit *sp, TrainProgress *progress, dl_train_result *result,
-		  MemoryContext train_cxt)
+		  MemoryContext train_cxt, PgdlParallelRun *par)
 {
 	MemoryContext old;
 	PgdlStreamData sd;
@@ -414,17 +423,17 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 	MemoryContextSwitchTo(old);
 
 	/* train */
-	check_workspace(&model->net, opts, x ? split->n_train : sp->n_train);
+	check_workspace(&model->net, opts, split ? split->n_train : sp->n_train);
 	old = MemoryContextSwitchTo(train_cxt);
-	if (x)
-		run_training(&model->net, &opts->train, data, split, NULL, progress, result);
+	if (x || par)
+		run_training(model, opts, data, split, NULL, progress, result, par);
 	else
 	{
 		pgdl_stream_write(&sd, model, rows, sp);
 		pgdl_rows_close(rows);	/* the prepared rows are all the epochs read */
 		pgdl_stream_open(&sd, opts->shuffle_buffer > 0 ? (size_t) opts->shuffle_buffer :
 						 pgdl_stream_default_buffer(sd.d, training_limit(opts)));
-		run_training(&model->net, &opts->train, data, NULL, &sd, progress, result);
+		run_training(model, opts, data, NULL, &sd, progress, result, NULL);
 		pgdl_stream_close(&sd);
 	}
 	MemoryContextSwitchTo(old);
@@ -511,7 +520,7 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 		m.imputer = m.scaler = NULL;
 		memset(&m.net, 0, sizeof(m.net));
 		MemoryContextSwitchTo(old);
-		fit_model(&m, opts, specs, nspecs, data, rows, work, &split, NULL, progress, &result, fold_cxt);
+		fit_model(&m, opts, specs, nspecs, data, rows, work, &split, NULL, progress, &result, fold_cxt, NULL);
 
 		/* the fold's own rows, scored with the fold's model, counted as evaluate counts */
 		old = MemoryContextSwitchTo(fold_cxt);
@@ -608,6 +617,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	int			version;
 	TimestampTz started = GetCurrentTimestamp();
 	char	   *metrics_json;
+	PgdlParallelRun par;
+	const char *data_read;
 
 	/*
 	 * A read-only transaction (or a hot standby) could only refuse to save
@@ -630,6 +641,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	if (model_arg)
 		PreventCommandIfReadOnly("pgdl.train_model()");
 	options_json = pgdl_read_options(fcinfo, a->options_arg, &dl_train_schema, &opts);
+	if (cv_folds > 0)
+		pgdl_parallel_refuse(&opts, "cross_validate");
 	pgdl_check_status(dl_parse_layers(layers_json, &specs, &nspecs));
 	if (opts.max_memory_kb > 0 && opts.max_memory_kb > pgdl_max_training_memory_kb)
 		ereport(ERROR,
@@ -645,6 +658,11 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cross_validate holds its rows in memory: the options \"data\": \"stream\" and \"shuffle_buffer\" are for train_model")));
+	if (opts.parallel_workers > 0 && (opts.data != DL_DATA_AUTO || opts.shuffle_buffer > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("data-parallel training reads the source in every round: the options \"data\" and \"shuffle_buffer\" do not apply with \"parallel_workers\""),
+				 errhint("Leave out \"data\" and \"shuffle_buffer\", or set \"parallel_workers\" to 0.")));
 
 	/* everything the training holds is charged to the budget (budget.c) */
 	budget = pgdl_budget_begin(cv_folds > 0 ? "cross-validation" : "the training",
@@ -736,9 +754,10 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 
 	/* read the rows, once, into the spool */
 	memset(&rows, 0, sizeof(rows));
-	rows.limit_bytes = training_limit(&opts);
+	/* data-parallel training keeps only the targets: the rounds read the rows */
+	rows.limit_bytes = opts.parallel_workers > 0 ? SIZE_MAX : training_limit(&opts);
 	/* past the budget, data "auto" and "stream" stream the rows rather than fail */
-	rows.stream_past_limit = cv_folds == 0 && opts.data != DL_DATA_MEMORY;
+	rows.stream_past_limit = cv_folds == 0 && opts.data != DL_DATA_MEMORY && opts.parallel_workers == 0;
 	tg.column = target;
 	tg.type = target_type;
 	tg.n_labels = nlabels;
@@ -754,7 +773,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the source has no row to train on")));
-	if (cv_folds == 0 && opts.data != DL_DATA_MEMORY)
+	if (cv_folds == 0 && opts.data != DL_DATA_MEMORY && opts.parallel_workers == 0)
 	{
 		stream = opts.data == DL_DATA_STREAM ||
 			!rows_fit_memory(&model, &opts, specs, nspecs, &rows, budget);
@@ -798,31 +817,43 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 			ereport(NOTICE,
 					(errmsg("validation skipped: %s", sp.skipped_reason)));
 		fit_model(&model, &opts, specs, nspecs, &data, &rows, NULL, NULL, &sp, &progress, &result,
-				  train_cxt);
+				  train_cxt, NULL);
 		n_train = sp.n_train;
 		n_validation = sp.n_validation;
+		data_read = "stream";
 	}
 	else
 	{
-		x = pgdl_budget_alloc(train_cxt, sizeof(float) * rows.n * (size_t) rows.d);
+		bool		parallel = opts.parallel_workers > 0;
+
+		memset(&par, 0, sizeof(par));
+		par.src = src;
+		par.fs = &fs;
+		par.tg = &tg;
+		x = parallel ? NULL :
+			pgdl_budget_alloc(train_cxt, sizeof(float) * rows.n * (size_t) rows.d);
 		old = MemoryContextSwitchTo(train_cxt);
-		pgdl_check_status(dl_split_rows(&data, opts.validation_fraction, opts.train.seed,
-										model.task == DL_TASK_CLASSIFICATION, &split));
+		if (parallel)
+			pgdl_parallel_split(&opts, &rows, &split, &par);
+		else
+			pgdl_check_status(dl_split_rows(&data, opts.validation_fraction, opts.train.seed,
+											model.task == DL_TASK_CLASSIFICATION, &split));
 		MemoryContextSwitchTo(old);
 		if (split.n_validation == 0 && opts.validation_fraction > 0 && split.skipped_reason)
 			ereport(NOTICE,
 					(errmsg("validation skipped: %s", split.skipped_reason)));
 		fit_model(&model, &opts, specs, nspecs, &data, &rows, x, &split, NULL, &progress, &result,
-				  train_cxt);
+				  train_cxt, parallel ? &par : NULL);
 		n_train = split.n_train;
 		n_validation = split.n_validation;
+		data_read = parallel ? par.data : "memory";
 	}
 	pgdl_rows_close(&rows);
 
 	/* save */
 	metrics_json = psprintf("{\"train_loss\": %.17g, \"rows\": %zu, \"validation_rows\": %zu, \"epochs\": %d, \"best_epoch\": %d, \"data\": \"%s\", \"peak_memory_kb\": %zu%s}",
 							result.train_loss, n_train, n_validation, result.epochs_run, result.best_epoch,
-							stream ? "stream" : "memory", (budget->peak + 1023) / 1024,
+							data_read, (budget->peak + 1023) / 1024,
 							isnan(result.validation_loss) ? "" :
 							psprintf(", \"validation_loss\": %.17g, \"validation_%s\": %.17g",
 									 result.validation_loss, result.metric, result.validation_metric));
@@ -862,7 +893,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		values[9] = Float8GetDatum((double) (GetCurrentTimestamp() - started) / 1e6);
 		/* how the rows were read; not in the result type of a database still at 0.1.0 */
 		if (rdesc->natts > 10)
-			values[10] = CStringGetTextDatum(stream ? "stream" : "memory");
+			values[10] = CStringGetTextDatum(data_read);
 		tuplestore_putvalues(rsinfo->setResult, rdesc, values, nulls);
 	}
 	pgdl_budget_end(budget);

@@ -8,9 +8,10 @@
 -- "=", the aggregates Citus runs on its workers (the array aggregates over
 -- each numeric array type, src/pg/array_aggregates.sql, and the states
 -- behind describe and correlations over float8[]), and how a training read
--- its rows (memory or stream) in the result of train_model and in
--- pgdl.training_history.  A change to a src/pg/*.sql fragment goes here too
--- (or into the next
+-- its rows (memory, stream or parallel n) in the result of train_model and
+-- in pgdl.training_history, and data-parallel training (the type
+-- pgdl.train_state and the aggregate pgdl.train_state_agg).  A change to a
+-- src/pg/*.sql fragment goes here too (or into the next
 -- release's step): the upgrade test (scripts/run_tests.sh, section upgrade)
 -- compares the catalog of an upgraded database with a fresh install's.
 
@@ -138,14 +139,74 @@ $$;
 -- train_model and in the history, from the version's metrics (NULL for
 -- trainings of 0.1.0)
 ALTER TYPE pgdl.train_result ADD ATTRIBUTE data text;
-COMMENT ON TYPE pgdl.train_result IS 'what pgdl.train_model returns: the new version, its final losses and how the rows were read (data: memory or stream)';
+COMMENT ON TYPE pgdl.train_result IS 'what pgdl.train_model returns: the new version, its final losses and how the rows were read (data: memory, stream or parallel n)';
 CREATE OR REPLACE VIEW pgdl.training_history WITH (security_invoker = true) AS
 SELECT e.name, e.version, e.epoch, e.train_loss, e.validation_loss, e.metric, e.validation_metric,
        e.seconds, v.metrics OPERATOR(pg_catalog.->>) 'data' AS data
 FROM pgdl.model_epochs e
 LEFT JOIN pgdl.model_versions v
   ON v.name OPERATOR(pg_catalog.=) e.name AND v.version OPERATOR(pg_catalog.=) e.version;
-COMMENT ON VIEW pgdl.training_history IS 'one row per training epoch of each model version you may read, with how its rows were read (data: memory or stream)';
+COMMENT ON VIEW pgdl.training_history IS 'one row per training epoch of each model version you may read, with how its rows were read (data: memory, stream or parallel n)';
+
+
+-- Data-parallel training (the option "parallel_workers"; the README): the
+-- state is a model being trained, the aggregate trains on the rows it is
+-- given and merges partial models by rows.
+CREATE TYPE pgdl.train_state;
+CREATE FUNCTION pgdl.train_state_in(cstring) RETURNS pgdl.train_state
+	AS 'MODULE_PATHNAME', 'pgdl_train_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION pgdl.train_state_out(pgdl.train_state) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'pgdl_train_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION pgdl.train_state_recv(internal) RETURNS pgdl.train_state
+	AS 'MODULE_PATHNAME', 'pgdl_train_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION pgdl.train_state_send(pgdl.train_state) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'pgdl_train_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE pgdl.train_state (
+	INPUT = pgdl.train_state_in,
+	OUTPUT = pgdl.train_state_out,
+	RECEIVE = pgdl.train_state_recv,
+	SEND = pgdl.train_state_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+COMMENT ON TYPE pgdl.train_state IS 'a model being trained data-parallel: weights, optimizer state and buffered rows (text form: pgdl: and the hex of its bytes)';
+COMMENT ON FUNCTION pgdl.train_state_in(cstring) IS 'text input of pgdl.train_state (validated)';
+COMMENT ON FUNCTION pgdl.train_state_out(pgdl.train_state) IS 'text output of pgdl.train_state';
+COMMENT ON FUNCTION pgdl.train_state_recv(internal) IS 'binary input of pgdl.train_state (validated)';
+COMMENT ON FUNCTION pgdl.train_state_send(pgdl.train_state) IS 'binary output of pgdl.train_state';
+
+-- STABLE: the model's size is checked against pgdl.max_model_size
+CREATE FUNCTION pgdl.train_state_step(state pgdl.train_state, init pgdl.train_state, r record)
+	RETURNS pgdl.train_state
+	AS 'MODULE_PATHNAME', 'pgdl_train_state_step' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.train_state_step(pgdl.train_state, pgdl.train_state, record) IS 'transition of pgdl.train_state_agg: trains the round''s model on one row (its features, then the target) in mini-batches (STABLE: reads pgdl.max_model_size)';
+CREATE FUNCTION pgdl.train_state_combine(a pgdl.train_state, b pgdl.train_state)
+	RETURNS pgdl.train_state
+	AS 'MODULE_PATHNAME', 'pgdl_train_state_combine' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.train_state_combine(pgdl.train_state, pgdl.train_state) IS 'combine of pgdl.train_state_agg: partial models averaged weighted by their rows (STABLE: reads pgdl.max_model_size)';
+CREATE FUNCTION pgdl.train_state_final(state pgdl.train_state) RETURNS pgdl.train_state
+	AS 'MODULE_PATHNAME', 'pgdl_train_state_final' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.train_state_final(pgdl.train_state) IS 'final function of pgdl.train_state_agg: trains the buffered rows (STABLE: reads pgdl.max_model_size)';
+CREATE AGGREGATE pgdl.train_state_agg(init pgdl.train_state, r record) (
+	SFUNC = pgdl.train_state_step, STYPE = pgdl.train_state,
+	COMBINEFUNC = pgdl.train_state_combine, FINALFUNC = pgdl.train_state_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pgdl.train_state_agg(pgdl.train_state, record) IS 'one round of data-parallel training: init''s model trained on the rows, partial models merged by rows (train_model runs it; the README)';
+CREATE FUNCTION pgdl.train_state_info(state pgdl.train_state) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'pgdl_train_state_info' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.train_state_info(pgdl.train_state) IS 'what a training state holds: parameters, rows trained, partial states merged, optimizer step, losses';
+-- STABLE: reads the registry
+CREATE FUNCTION pgdl.train_state_init(model text) RETURNS pgdl.train_state
+	AS 'MODULE_PATHNAME', 'pgdl_train_state_init' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.train_state_init(text) IS 'a training state starting from a stored model version (its weights and options), for running pgdl.train_state_agg by hand (STABLE: reads the registry)';
+GRANT EXECUTE ON FUNCTION pgdl.train_state_init(text), pgdl.train_state_in(cstring), pgdl.train_state_out(pgdl.train_state),
+	pgdl.train_state_recv(internal), pgdl.train_state_send(pgdl.train_state),
+	pgdl.train_state_step(pgdl.train_state, pgdl.train_state, record),
+	pgdl.train_state_combine(pgdl.train_state, pgdl.train_state),
+	pgdl.train_state_final(pgdl.train_state), pgdl.train_state_info(pgdl.train_state),
+	pgdl.train_state_agg(pgdl.train_state, record) TO PUBLIC;
 
 -- as the install script's last step (src/pg/grants.sql) does for the new ones
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgdl TO PUBLIC;

@@ -31,10 +31,11 @@ WHERE n.nspname = 'pgdl';
 CREATE TEMP TABLE api_markings (name text PRIMARY KEY, volatility "char", strict bool, parallel "char");
 INSERT INTO api_markings
 SELECT unnest(ARRAY['transform', 'inverse_transform', 'is_outlier',
-                    'quantiles']),                         'i', true,  's'  -- per-row; quantiles(sketch, q)
+                    'quantiles', 'train_state_info']),     'i', true,  's'  -- per-row; quantiles(sketch, q)
 UNION ALL
 SELECT unnest(ARRAY['predict', 'predict_label', 'predict_proba', 'transform_model',
-                    'model_info', 'export_model', 'class_probabilities', 'model_inputs']), 's', true, 's'
+                    'model_info', 'export_model', 'class_probabilities', 'model_inputs',
+                    'train_state_init']), 's', true, 's'
 UNION ALL
 SELECT unnest(ARRAY['describe', 'correlations', 'feature_scores', 'select_features', 'kmeans',
                     'pca', 'silhouette', 'evaluate', 'confusion_matrix', 'roc_curve',

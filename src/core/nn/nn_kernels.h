@@ -462,4 +462,16 @@ extern const float *dl_forward_train(dl_network *net, dl_workspace *ws, const fl
 extern void dl_backward(const dl_network *net, dl_workspace *ws, int n, bool skip_last_act,
 						float *dx);
 
+/* ---- the training step (train.c) ---- */
+
+/*
+ * One optimizer step on the b rows gathered in ws->x and ws->y (a training
+ * workspace): returns the batch's mean loss, not finite when it diverged
+ * (nothing updated then).  step is the update's 1-based number.
+ */
+extern double dl_train_step(dl_network *net, dl_workspace *ws, const dl_train_options *o,
+							int b, long step);
+/* what dl_train would refuse in the optimizer settings, or NULL */
+extern const char *dl_train_options_problem(const dl_train_options *o);
+
 #endif							/* PGDL_NN_KERNELS_H */

@@ -426,30 +426,71 @@ params_finite(const dl_network *net)
 	return true;
 }
 
-static dl_status
-check_options(const dl_train_options *o)
+/*
+ * One optimizer step on the b rows gathered in ws->x and ws->y: forward,
+ * loss, backward, clipping and the update (step is its 1-based number).
+ * Returns the batch's mean loss; when that is not finite nothing is updated.
+ * dl_train and the data-parallel state (train_state.c) train through it.
+ */
+double
+dl_train_step(dl_network *net, dl_workspace *ws, const dl_train_options *o, int b, long step)
+{
+	size_t		k = dl_shape_size(&net->output_shape);
+	bool		fused = dl_output_fused(net, o->loss);
+	const float *out = dl_forward_train(net, ws, ws->x, b, fused);
+	double		loss = dl_loss_forward_backward(ws->d0, out, ws->y, b, (int) k, o->loss, o->huber_delta);
+
+	if (!isfinite(loss))
+		return loss;
+	memset(ws->grads, 0, sizeof(float) * net->n_params);
+	dl_backward(net, ws, b, fused, NULL);
+	if (o->clip_norm > 0.0f)
+		clip_gradients(net, ws->grads, o->clip_norm);
+	for (int i = 0; i < net->n_layers; i++)
+	{
+		const dl_layer *l = &net->layers[i];
+
+		if (l->n_trainable > 0)
+			dl_optim_step(net->params + l->param_offset, ws->grads + l->param_offset,
+						  ws->m + l->param_offset, ws->v + l->param_offset,
+						  l->n_trainable, o, step);
+	}
+	return loss;
+}
+
+/* what is wrong with the optimizer settings, or NULL */
+const char *
+dl_train_options_problem(const dl_train_options *o)
 {
 	if (o->optimizer < DL_OPT_SGD || o->optimizer > DL_OPT_ADAMW)
-		return dl_error(DL_EINVAL, "unknown optimizer %d", (int) o->optimizer);
+		return "unknown optimizer";
 	if (!(o->learning_rate > 0.0f) || !isfinite(o->learning_rate))
-		return dl_error(DL_EINVAL, "learning_rate must be positive and finite");
+		return "learning_rate must be positive and finite";
 	if (o->batch_size < 1)
-		return dl_error(DL_EINVAL, "batch_size must be at least 1");
+		return "batch_size must be at least 1";
 	if (o->epochs < 1)
-		return dl_error(DL_EINVAL, "epochs must be at least 1");
+		return "epochs must be at least 1";
 	if (o->patience < 0)
-		return dl_error(DL_EINVAL, "patience must not be negative");
+		return "patience must not be negative";
 	if (!(o->weight_decay >= 0.0f) || !(o->l1 >= 0.0f) || !(o->clip_norm >= 0.0f))
-		return dl_error(DL_EINVAL, "weight_decay, l1 and clip_norm must not be negative");
+		return "weight_decay, l1 and clip_norm must not be negative";
 	if (o->loss == DL_LOSS_HUBER && !(o->huber_delta > 0.0f))
-		return dl_error(DL_EINVAL, "huber_delta must be positive");
+		return "huber_delta must be positive";
 	if (o->optimizer == DL_OPT_MOMENTUM && !(o->momentum >= 0.0f && o->momentum < 1.0f))
-		return dl_error(DL_EINVAL, "momentum must be at least 0 and below 1");
+		return "momentum must be at least 0 and below 1";
 	if ((o->optimizer == DL_OPT_ADAM || o->optimizer == DL_OPT_ADAMW) &&
 		(!(o->beta1 >= 0.0f && o->beta1 < 1.0f) || !(o->beta2 >= 0.0f && o->beta2 < 1.0f) ||
 		 !(o->adam_epsilon > 0.0f)))
-		return dl_error(DL_EINVAL, "beta1 and beta2 must be at least 0 and below 1, adam_epsilon positive");
-	return DL_OK;
+		return "beta1 and beta2 must be at least 0 and below 1, adam_epsilon positive";
+	return NULL;
+}
+
+static dl_status
+check_options(const dl_train_options *o)
+{
+	const char *problem = dl_train_options_problem(o);
+
+	return problem ? dl_error(DL_EINVAL, "%s", problem) : DL_OK;
 }
 
 static dl_status
@@ -495,8 +536,6 @@ dl_train_source(dl_network *net, const dl_train_options *o, int n_features, int 
 				void *cb_arg, dl_train_result *result)
 {
 	size_t		n_train = train->n_rows;
-	size_t		k = dl_shape_size(&net->output_shape);
-	bool		fused = dl_output_fused(net, o->loss);
 	bool		validate = validation && validation->n_rows > 0;
 	int			batch;
 	dl_workspace *ws;
@@ -537,7 +576,6 @@ dl_train_source(dl_network *net, const dl_train_options *o, int n_features, int 
 		for (;;)
 		{
 			int			b;
-			const float *out;
 			double		loss;
 
 			dl_check_interrupts();
@@ -546,28 +584,14 @@ dl_train_source(dl_network *net, const dl_train_options *o, int n_features, int 
 			if (b == 0)
 				break;
 			seen += b;
-			out = dl_forward_train(net, ws, ws->x, b, fused);
-			loss = dl_loss_forward_backward(ws->d0, out, ws->y, b, (int) k, o->loss, o->huber_delta);
+			loss = dl_train_step(net, ws, o, b, step + 1);
 			if (!isfinite(loss))
 			{
 				st = diverged(o, epoch);
 				goto done;
 			}
 			loss_sum += loss * b;
-			memset(ws->grads, 0, sizeof(float) * net->n_params);
-			dl_backward(net, ws, b, fused, NULL);
-			if (o->clip_norm > 0.0f)
-				clip_gradients(net, ws->grads, o->clip_norm);
 			step++;
-			for (int i = 0; i < net->n_layers; i++)
-			{
-				const dl_layer *l = &net->layers[i];
-
-				if (l->n_trainable > 0)
-					dl_optim_step(net->params + l->param_offset, ws->grads + l->param_offset,
-								  ws->m + l->param_offset, ws->v + l->param_offset,
-								  l->n_trainable, o, step);
-			}
 		}
 		if (seen != n_train)
 		{

@@ -1,0 +1,943 @@
+/*-------------------------------------------------------------------------
+ *
+ * train_parallel.c
+ *	  Data-parallel training: the pgdl.train_state type, the aggregate
+ *	  pgdl.train_state_agg that trains on the rows it is given, and the
+ *	  driver train_model runs when the option "parallel_workers" is above 0.
+ *
+ * The aggregate's state is a model being trained (dl_train_state.h): the
+ * model's bytes (architecture, preprocessing, the round's starting
+ * weights), its parameters, the optimizer's moments and a buffer of rows.
+ * The transition reads a row (the source row as a record) the way serial
+ * training does - pgdl_read_features, then pgdl_prepare_inputs, the
+ * function prediction uses - and appends it to the buffer; a full buffer is
+ * shuffled and trained in mini-batches.  The combine function trains what
+ * each side still buffers and averages the two partial models weighted by
+ * the rows each trained (average.c); the final function trains the last
+ * rows.  The state is a concrete varlena type with an exact text form (the
+ * hex of its bytes, as pgdl.aggstate), so the aggregate is PARALLEL SAFE
+ * without serialize functions.
+ *
+ * The driver runs one aggregate query per epoch over the source, with a
+ * parallel plan forced for that query only (parallel costs 0, the leader
+ * not participating, max_parallel_workers_per_gather lowered to the
+ * option) so that each of the n workers trains on the blocks PostgreSQL's
+ * parallel scan hands it; the merged model starts the next round.  Each
+ * round also measures the validation rows (chosen by a seeded hash of each
+ * row) with the round's starting weights: the previous epoch's model; one
+ * last round measures the final model.  The README says what this does and
+ * does not reproduce.
+ *
+ * src/pg/train_parallel.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "nodes/execnodes.h"
+#include "nodes/params.h"
+#include "nodes/parsenodes.h"
+#include "optimizer/cost.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+
+#include "aggstate.h"
+#include "dataset.h"
+#include "dl_train_state.h"
+#include "features.h"
+#include "models.h"
+#include "pgdl.h"
+#include "source.h"
+#include "train_parallel.h"
+
+PG_FUNCTION_INFO_V1(pgdl_train_state_in);
+PG_FUNCTION_INFO_V1(pgdl_train_state_out);
+PG_FUNCTION_INFO_V1(pgdl_train_state_recv);
+PG_FUNCTION_INFO_V1(pgdl_train_state_send);
+PG_FUNCTION_INFO_V1(pgdl_train_state_step);
+PG_FUNCTION_INFO_V1(pgdl_train_state_combine);
+PG_FUNCTION_INFO_V1(pgdl_train_state_final);
+PG_FUNCTION_INFO_V1(pgdl_train_state_info);
+PG_FUNCTION_INFO_V1(pgdl_train_state_init);
+
+/*
+ * The varlena: the length word, 4 bytes of padding, then the state, so
+ * that its doubles are 8-byte aligned (the type is ALIGNMENT = double).
+ */
+#define TS_OFFSET 8
+#define TS_STATE(v) ((dl_tstate *) ((char *) (v) + TS_OFFSET))
+
+/* a buffer of about this many bytes of rows: a few thousand rows shuffled together */
+#define TS_BUFFER_BYTES (4 * 1024 * 1024)
+
+static dl_tstate *
+arg_state(FunctionCallInfo fcinfo, int i)
+{
+	return PG_ARGISNULL(i) ? NULL : TS_STATE(PG_DETOAST_DATUM(PG_GETARG_DATUM(i)));
+}
+
+static struct varlena *
+varlena_of(dl_tstate *s)
+{
+	return (struct varlena *) ((char *) s - TS_OFFSET);
+}
+
+/* a new varlena of a state of bytes bytes, in cxt */
+static dl_tstate *
+state_alloc(MemoryContext cxt, size_t bytes)
+{
+	struct varlena *v;
+
+	if (bytes == SIZE_MAX || bytes > MaxAllocSize - TS_OFFSET)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a data-parallel training state of this model would exceed 1 GB"),
+				 errhint("Use a smaller network or batch_size, or train serially (parallel_workers 0).")));
+	v = MemoryContextAllocZero(cxt, bytes + TS_OFFSET);
+	SET_VARSIZE(v, bytes + TS_OFFSET);
+	return TS_STATE(v);
+}
+
+static void
+state_check(const dl_tstate *s, size_t len)
+{
+	const char *why;
+	dl_status	st = dl_tstate_check(s, len, &why);
+
+	if (st == DL_EVERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("invalid pgdl training state: %s", why),
+				 errhint("Upgrade the pgdl extension on this server.")));
+	if (st != DL_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid pgdl training state: %s", why)));
+}
+
+/* a state from bytes that arrived from outside, checked */
+static Datum
+state_from_bytes(const char *bytes, size_t len)
+{
+	dl_tstate  *s;
+
+	if (len < sizeof(dl_tstate) || len > MaxAllocSize - TS_OFFSET)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid pgdl training state: its length (%zu bytes) is impossible", len)));
+	s = state_alloc(CurrentMemoryContext, len);
+	memcpy(s, bytes, len);
+	state_check(s, len);
+	return PointerGetDatum(varlena_of(s));
+}
+
+Datum
+pgdl_train_state_in(PG_FUNCTION_ARGS)
+{
+	size_t		len;
+	char	   *bytes = pgdl_state_text_decode(PG_GETARG_CSTRING(0), &len);
+
+	return state_from_bytes(bytes, len);
+}
+
+Datum
+pgdl_train_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			len = buf->len - buf->cursor;
+
+	return state_from_bytes(pq_getmsgbytes(buf, len), len);
+}
+
+Datum
+pgdl_train_state_send(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, (const char *) v + TS_OFFSET, VARSIZE(v) - TS_OFFSET);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+pgdl_train_state_out(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+
+	PG_RETURN_CSTRING(pgdl_state_text_encode((const char *) v + TS_OFFSET, VARSIZE(v) - TS_OFFSET));
+}
+
+/* ---- the model a process trains ------------------------------------------------ */
+
+/* a target label and its class, sorted bytewise by label for a binary search */
+typedef struct LabelClass
+{
+	const char *label;
+	int			k;
+} LabelClass;
+
+static int
+label_class_cmp(const void *a, const void *b)
+{
+	return strcmp(((const LabelClass *) a)->label, ((const LabelClass *) b)->label);
+}
+
+/*
+ * What a process keeps across the calls of one aggregate (in fn_extra):
+ * the model read from a state's bytes, its workspaces, and for the
+ * transition the binding of the row type's columns.
+ */
+typedef struct TrainCache
+{
+	MemoryContext cxt;
+	uint8_t    *model_bytes;	/* a copy: which model this is */
+	size_t		model_len;
+	dl_model	model;			/* its network holds the round's starting weights */
+	dl_workspace *train_ws;
+	dl_workspace *eval_ws;
+	LabelClass *labels;			/* classification: sorted */
+	int			buffer_rows;
+	/* the rows: bound to this row type */
+	Oid			rowtype;
+	int32		rowtypmod;
+	TupleDesc	desc;
+	PgdlBoundFeature *bound;
+	double	   *x;
+	bool	   *nulls;
+	float	   *row;
+	int64		rows_read;
+} TrainCache;
+
+static TrainCache *
+train_cache(FunctionCallInfo fcinfo, const dl_tstate *s)
+{
+	TrainCache *c = fcinfo->flinfo->fn_extra;
+	MemoryContext old;
+
+	if (c && c->model_len == s->model_len &&
+		memcmp(c->model_bytes, dl_tstate_model(s), s->model_len) == 0)
+		return c;
+	if (c)
+		MemoryContextDelete(c->cxt);
+	{
+		MemoryContext cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "pgdl parallel training",
+												  ALLOCSET_DEFAULT_SIZES);
+
+		old = MemoryContextSwitchTo(cxt);
+		c = palloc0(sizeof(TrainCache));
+		c->cxt = cxt;
+	}
+	c->model_len = s->model_len;
+	c->model_bytes = palloc(s->model_len);
+	memcpy(c->model_bytes, dl_tstate_model(s), s->model_len);
+	pgdl_check_status(dl_model_read(c->model_bytes, c->model_len,
+									(size_t) pgdl_max_model_size_kb * 1024 / sizeof(float), &c->model));
+	if (c->model.net.n_params != s->n_params || c->model.n_inputs != s->n_inputs)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid pgdl training state: its model has %zu parameters and %d inputs, the state %llu and %d",
+						c->model.net.n_params, c->model.n_inputs,
+						(unsigned long long) s->n_params, s->n_inputs)));
+	pgdl_check_status(dl_tstate_workspaces(s, &c->model.net, &c->train_ws, &c->eval_ws));
+	if (c->model.n_labels > 0)
+	{
+		c->labels = palloc(sizeof(LabelClass) * c->model.n_labels);
+		for (int k = 0; k < c->model.n_labels; k++)
+		{
+			c->labels[k].label = c->model.labels[k];
+			c->labels[k].k = k;
+		}
+		qsort(c->labels, c->model.n_labels, sizeof(LabelClass), label_class_cmp);
+	}
+	/* whole batches, at least one */
+	c->buffer_rows = TS_BUFFER_BYTES / (int) (sizeof(float) * (s->n_inputs + 1));
+	c->buffer_rows = Max(s->batch_size, c->buffer_rows - c->buffer_rows % s->batch_size);
+	c->x = palloc(sizeof(double) * s->n_inputs);
+	c->nulls = palloc(sizeof(bool) * s->n_inputs);
+	c->row = palloc(sizeof(float) * s->n_inputs);
+	MemoryContextSwitchTo(old);
+	fcinfo->flinfo->fn_extra = c;
+	return c;
+}
+
+/* trains s on its buffered rows with the network of c */
+static void
+train_buffer(TrainCache *c, dl_tstate *s)
+{
+	dl_network	net = c->model.net;
+
+	net.params = dl_tstate_params(s);
+	pgdl_check_status(dl_tstate_train_pending(s, &net, c->train_ws));
+}
+
+/* the row's class or value; false for a NULL target */
+static bool
+row_target(TrainCache *c, HeapTuple tup, float *y)
+{
+	int			att = c->desc->natts;
+	bool		isnull;
+	Datum		d = heap_getattr(tup, att, c->desc, &isnull);
+
+	if (isnull)
+		return false;
+	if (c->model.n_labels > 0)
+	{
+		char	   *lt = pgdl_label_text(d, TupleDescAttr(c->desc, att - 1)->atttypid);
+		LabelClass	key = {lt, -1};
+		LabelClass *hit = bsearch(&key, c->labels, c->model.n_labels, sizeof(LabelClass),
+								  label_class_cmp);
+
+		if (!hit)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("target value \"%s\" was not among the labels read before: the source changed during training",
+							lt)));
+		pfree(lt);
+		*y = (float) hit->k;
+	}
+	else
+	{
+		double		v = DatumGetFloat8(d);
+
+		if (!isfinite(v))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("target \"%s\" is %s", c->model.target, isnan(v) ? "NaN" : "infinite")));
+		*y = (float) v;
+	}
+	return true;
+}
+
+/*
+ * pgdl.train_state_step(state, init, row): the round's model init (the same
+ * every row) trained on row, a record of the model's features and, last,
+ * the target (a class label, or float8).
+ */
+Datum
+pgdl_train_state_step(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	dl_tstate  *s = arg_state(fcinfo, 0);
+	dl_tstate  *init;
+	TrainCache *c;
+	HeapTupleHeader th;
+	HeapTupleData tup;
+	float		y;
+	int			missing;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("pgdl.train_state_step can only be called as the transition of pgdl.train_state_agg")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the initial training state must not be NULL")));
+	init = arg_state(fcinfo, 1);
+	c = fcinfo->flinfo->fn_extra;
+	if (c == NULL || s == NULL)
+	{
+		/* once per process and group: the model read and the init state checked */
+		state_check(init, VARSIZE(varlena_of(init)) - TS_OFFSET);
+		if (init->pending != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the initial training state must hold no buffered rows")));
+		c = train_cache(fcinfo, init);
+	}
+	if (s == NULL)
+	{
+		s = state_alloc(aggcxt, dl_tstate_bytes(init->model_len, init->n_params, init->n_moments,
+												init->n_inputs, c->buffer_rows));
+		dl_tstate_copy(s, init, c->buffer_rows);
+	}
+	if (PG_ARGISNULL(2))
+	{
+		s->skipped_rows++;
+		PG_RETURN_POINTER(varlena_of(s));
+	}
+
+	/* the row, bound to its type once */
+	th = PG_GETARG_HEAPTUPLEHEADER(2);
+	if (c->desc == NULL || HeapTupleHeaderGetTypeId(th) != c->rowtype ||
+		HeapTupleHeaderGetTypMod(th) != c->rowtypmod)
+	{
+		MemoryContext old = MemoryContextSwitchTo(c->cxt);
+		TupleDesc	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th),
+												  HeapTupleHeaderGetTypMod(th));
+
+		c->desc = CreateTupleDescCopy(desc);
+		ReleaseTupleDesc(desc);
+		c->rowtype = HeapTupleHeaderGetTypeId(th);
+		c->rowtypmod = HeapTupleHeaderGetTypMod(th);
+		if (c->desc->natts != c->model.n_features + 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("the rows have %d columns, the model needs its %d features and the target",
+							c->desc->natts, c->model.n_features)));
+		c->bound = palloc(sizeof(PgdlBoundFeature) * Max(c->model.n_features, 1));
+		pgdl_bind_features(c->model.features, c->model.n_features, c->desc, c->bound);
+		MemoryContextSwitchTo(old);
+	}
+	if ((++c->rows_read & 1023) == 0)
+		CHECK_FOR_INTERRUPTS();
+	tup.t_len = HeapTupleHeaderGetDatumLength(th);
+	ItemPointerSetInvalid(&tup.t_self);
+	tup.t_tableOid = InvalidOid;
+	tup.t_data = th;
+
+	if (!row_target(c, &tup, &y))
+	{
+		s->skipped_rows++;
+		PG_RETURN_POINTER(varlena_of(s));
+	}
+	missing = pgdl_read_features(c->bound, c->model.n_features, &tup, c->desc, c->x, 0,
+								 c->model.imputer != NULL || (s->flags & DL_TSTATE_DROP_ROW));
+	if (missing > 0 && (s->flags & DL_TSTATE_DROP_ROW))
+	{
+		s->skipped_rows++;
+		PG_RETURN_POINTER(varlena_of(s));
+	}
+	if (dl_tstate_is_validation(s, c->x, s->n_inputs, y))
+	{
+		pgdl_prepare_inputs(&c->model, c->x, c->nulls, c->row, 0);
+		dl_tstate_evaluate_row(s, &c->model.net, c->eval_ws, c->row, y);
+	}
+	else if (s->flags & DL_TSTATE_TRAIN)
+	{
+		pgdl_prepare_inputs(&c->model, c->x, c->nulls, c->row, 0);
+		if (dl_tstate_add_row(s, c->row, y))
+			train_buffer(c, s);
+	}
+	PG_RETURN_POINTER(varlena_of(s));
+}
+
+/* a copy of s in cxt with its buffered rows trained and no buffer left */
+static dl_tstate *
+trained_copy(FunctionCallInfo fcinfo, const dl_tstate *s, MemoryContext cxt)
+{
+	dl_tstate  *t = state_alloc(cxt, dl_tstate_bytes(s->model_len, s->n_params, s->n_moments,
+													 s->n_inputs, 0));
+
+	if (s->pending > 0)
+	{
+		/* trained in a scratch copy: s may be a worker's, read-only */
+		dl_tstate  *w = state_alloc(CurrentMemoryContext,
+									dl_tstate_bytes(s->model_len, s->n_params, s->n_moments,
+													s->n_inputs, s->pending));
+
+		dl_tstate_copy(w, s, s->pending);
+		train_buffer(train_cache(fcinfo, w), w);
+		dl_tstate_copy(t, w, 0);
+		pfree(varlena_of(w));
+	}
+	else
+		dl_tstate_copy(t, s, 0);
+	return t;
+}
+
+/*
+ * pgdl.train_state_combine(a, b): both partial models with their buffers
+ * trained, averaged by rows into a (the aggregate's own copy).
+ */
+Datum
+pgdl_train_state_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	dl_tstate  *a = arg_state(fcinfo, 0);
+	dl_tstate  *b = arg_state(fcinfo, 1);
+	const char *why;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("pgdl.train_state_combine can only be called as the combine function of pgdl.train_state_agg")));
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(varlena_of(a));
+	}
+	state_check(b, VARSIZE(varlena_of(b)) - TS_OFFSET);
+	if (a == NULL)
+		PG_RETURN_POINTER(varlena_of(trained_copy(fcinfo, b, aggcxt)));
+	if (dl_tstate_compatible(a, b, &why) != DL_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("cannot merge pgdl training states: %s", why)));
+	if (a->pending > 0)
+		train_buffer(train_cache(fcinfo, a), a);
+	if (b->pending > 0)
+	{
+		dl_tstate  *t = trained_copy(fcinfo, b, CurrentMemoryContext);
+
+		dl_tstate_merge(a, t);
+		pfree(varlena_of(t));
+	}
+	else
+		dl_tstate_merge(a, b);
+	PG_RETURN_POINTER(varlena_of(a));
+}
+
+/* pgdl.train_state_final(state): the buffered rows trained, the buffer dropped */
+Datum
+pgdl_train_state_final(PG_FUNCTION_ARGS)
+{
+	dl_tstate  *s = arg_state(fcinfo, 0);
+
+	if (s == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(varlena_of(trained_copy(fcinfo, s, CurrentMemoryContext)));
+}
+
+/*
+ * pgdl.train_state_info(state): what a state holds, as jsonb (rows,
+ * partials, losses): for tests and for looking at a round by hand.
+ */
+Datum
+pgdl_train_state_info(PG_FUNCTION_ARGS)
+{
+	dl_tstate  *s = arg_state(fcinfo, 0);
+	StringInfoData b;
+
+	initStringInfo(&b);
+	appendStringInfo(&b, "{\"parameters\": %llu, \"rows\": %lld, \"partials\": %d, \"step\": %lld, \"pending\": %d, \"skipped_rows\": %lld, \"validation_rows\": %lld",
+					 (unsigned long long) s->n_params, (long long) s->rows, s->partials,
+					 (long long) s->step, s->pending, (long long) s->skipped_rows,
+					 (long long) s->validation_rows);
+	/* the mean losses; null without rows */
+	if (s->rows > 0)
+		appendStringInfo(&b, ", \"train_loss\": %.17g", s->loss_sum / (double) s->rows);
+	else
+		appendStringInfoString(&b, ", \"train_loss\": null");
+	if (s->validation_rows > 0)
+		appendStringInfo(&b, ", \"validation_loss\": %.17g, \"validation_metric_mean\": %.17g",
+						 s->validation_loss_sum / (double) s->validation_rows,
+						 s->validation_metric_sum / (double) s->validation_rows);
+	else
+		appendStringInfoString(&b, ", \"validation_loss\": null, \"validation_metric_mean\": null");
+	appendStringInfo(&b, ", \"bytes\": %llu}", (unsigned long long) s->total_bytes);
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(b.data)));
+}
+
+/* ---- the driver ------------------------------------------------------------------ */
+
+void
+pgdl_parallel_refuse(const dl_options *opts, const char *function)
+{
+	if (opts->parallel_workers > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"parallel_workers\" is not supported by %s", function),
+				 errhint("Only train_model trains data-parallel; leave the option out or set it to 0.")));
+}
+
+typedef struct SplitPass
+{
+	const dl_options *opts;
+	double		fraction;
+	PgdlRows   *rows;
+	dl_split   *split;
+} SplitPass;
+
+static void
+split_row(size_t i, int64 rowno, float y, double *x, void *arg)
+{
+	SplitPass  *p = arg;
+
+	if (dl_row_is_validation(p->opts->train.seed, p->fraction, x, p->rows->d, y))
+		p->split->validation[p->split->n_validation++] = (uint32) i;
+	else
+		p->split->train[p->split->n_train++] = (uint32) i;
+}
+
+void
+pgdl_parallel_split(const dl_options *opts, PgdlRows *rows, dl_split *split, PgdlParallelRun *run)
+{
+	SplitPass	p;
+
+	memset(split, 0, sizeof(*split));
+	split->train = palloc(sizeof(uint32) * Max(rows->n, 1));
+	split->validation = palloc(sizeof(uint32) * Max(rows->n, 1));
+	p.opts = opts;
+	p.fraction = rows->n < 10 ? 0 : opts->validation_fraction;
+	p.rows = rows;
+	p.split = split;
+	pgdl_rows_foreach(rows, split_row, &p);
+	if (split->n_validation == 0 || split->n_train == 0)
+	{
+		/* every row trains: the rounds then measure none */
+		split->skipped_reason = opts->validation_fraction == 0 ? "validation_fraction is 0" :
+			rows->n < 10 ? "fewer than 10 rows: every row is used for training" :
+			"validation_fraction selects no row";
+		p.fraction = 0;
+		split->n_train = split->n_validation = 0;
+		for (size_t i = 0; i < rows->n; i++)
+			split->train[split->n_train++] = (uint32) i;
+	}
+	run->validation_fraction = p.fraction;
+}
+
+/* the state type's OID (the schema is pinned: pgdl) */
+static Oid
+train_state_type(void)
+{
+	Oid			nsp = get_namespace_oid("pgdl", false);
+
+	return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("train_state"),
+						   ObjectIdGetDatum(nsp));
+}
+
+/* the aggregate query of a round: the source's rows as records of the features and the target */
+static char *
+round_sql(const PgdlParallelRun *run, const dl_model *model)
+{
+	StringInfoData sql;
+	const char *qt = pgdl_quote_ident(run->tg->column);
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT pgdl.train_state_agg($1, s) FROM (SELECT ");
+	for (int i = 0; i < run->fs->n; i++)
+		appendStringInfo(&sql, "%s, ", pgdl_quote_ident(run->fs->features[i].name));
+	if (model->n_labels > 0)
+		appendStringInfo(&sql, "%s AS \"pgdl target\"", qt);
+	else
+		appendStringInfo(&sql, "(%s)::pg_catalog.float8 AS \"pgdl target\"", qt);
+	appendStringInfo(&sql, " FROM (%s) AS s0) AS s", run->src);
+	return sql.data;
+}
+
+static void
+set_local(const char *name, const char *value)
+{
+	(void) set_config_option(name, value, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+/* the starting state of a round: the model's current weights, the optimizer's moments and step */
+static Datum
+round_state(dl_model *model, const dl_options *opts, const float *moments, int64 step,
+			double fraction, int round, bool train)
+{
+	uint8_t    *bytes;
+	size_t		len;
+	dl_tstate  *s;
+	int			nm = dl_tstate_moments(opts->train.optimizer);
+	uint32		flags = (train ? DL_TSTATE_TRAIN : 0) |
+		(opts->impute == DL_MISSING_DROP_ROW ? DL_TSTATE_DROP_ROW : 0);
+
+	pgdl_check_status(dl_model_write(model, &bytes, &len));
+	s = state_alloc(CurrentMemoryContext, dl_tstate_bytes(len, model->net.n_params, nm, model->n_inputs, 0));
+	/* round 1 shuffles with the seed itself, as serial training's first epoch */
+	dl_tstate_init(s, bytes, len, model->net.n_params, model->net.params, moments, step,
+				   model->n_inputs, 0, &opts->train, fraction,
+				   opts->train.seed + (uint64) (round - 1) * UINT64_C(0x9E3779B97F4A7C15), flags);
+	pfree(bytes);
+	return PointerGetDatum(varlena_of(s));
+}
+
+/*
+ * pgdl.train_state_init(model): a state to start a round from a stored
+ * model version: its weights, its training options, no optimizer history,
+ * every row training (no validation).
+ */
+Datum
+pgdl_train_state_init(PG_FUNCTION_ARGS)
+{
+	PgdlModel  *pm = pgdl_model_load(text_to_cstring(PG_GETARG_TEXT_PP(0)), CurrentMemoryContext);
+	dl_options	opts;
+
+	if (pm->m.task != DL_TASK_CLASSIFICATION && pm->m.task != DL_TASK_REGRESSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" was not trained by train_model", pm->name)));
+	pgdl_check_status(dl_parse_options(pm->m.options_json ? pm->m.options_json : "{}", &opts));
+	opts.train.loss = pm->m.loss;
+	return round_state(&pm->m, &opts, NULL, 0, 0, 1, true);
+}
+
+/* receives the one row of a round: its state, copied into cxt */
+typedef struct RoundReceiver
+{
+	DestReceiver pub;
+	MemoryContext cxt;
+	dl_tstate  *state;
+	bool		got_row;
+} RoundReceiver;
+
+static bool
+round_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	RoundReceiver *r = (RoundReceiver *) self;
+	bool		isnull;
+	Datum		d = slot_getattr(slot, 1, &isnull);
+
+	r->got_row = true;
+	if (!isnull)
+	{
+		struct varlena *v = PG_DETOAST_DATUM(d);
+
+		r->state = state_alloc(r->cxt, VARSIZE(v) - TS_OFFSET);
+		memcpy(r->state, TS_STATE(v), VARSIZE(v) - TS_OFFSET);
+	}
+	return true;
+}
+
+static void
+round_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+round_shutdown(DestReceiver *self)
+{
+}
+
+/* the workers PostgreSQL started for the plan's Gather, or -1 without one */
+static int
+workers_launched(PlanState *ps)
+{
+	int			n;
+
+	if (ps == NULL)
+		return -1;
+	if (IsA(ps, GatherState))
+		return ((GatherState *) ps)->nworkers_launched;
+	n = workers_launched(ps->lefttree);
+	return n >= 0 ? n : workers_launched(ps->righttree);
+}
+
+/*
+ * Runs one round (the executor driven here rather than through SPI, to
+ * see how many workers the Gather got); returns its merged state in cxt.
+ */
+static dl_tstate *
+run_round(SPIPlanPtr plan, const char *sql, Datum init, MemoryContext cxt, int *launched)
+{
+	CachedPlan *cplan = SPI_plan_get_cached_plan(plan);
+	PlannedStmt *stmt;
+	ParamListInfo params = makeParamList(1);
+	RoundReceiver rr;
+	QueryDesc  *qd;
+
+	if (cplan == NULL || list_length(cplan->stmt_list) != 1)
+		elog(ERROR, "pgdl: the training round has no plan");
+	stmt = linitial_node(PlannedStmt, cplan->stmt_list);
+	params->params[0].value = init;
+	params->params[0].isnull = false;
+	params->params[0].pflags = PARAM_FLAG_CONST;
+	params->params[0].ptype = SPI_getargtypeid(plan, 0);
+	params->numParams = 1;
+	memset(&rr, 0, sizeof(rr));
+	rr.pub.receiveSlot = round_receive;
+	rr.pub.rStartup = round_startup;
+	rr.pub.rShutdown = round_shutdown;
+	rr.pub.rDestroy = round_shutdown;
+	rr.pub.mydest = DestNone;
+	rr.cxt = cxt;
+	qd = CreateQueryDesc(stmt, sql, GetActiveSnapshot(), InvalidSnapshot, &rr.pub, params, NULL, 0);
+	ExecutorStart(qd, 0);
+	ExecutorRun(qd, ForwardScanDirection, 0, true);
+	*launched = workers_launched(qd->planstate);
+	ExecutorFinish(qd);
+	ExecutorEnd(qd);
+	FreeQueryDesc(qd);
+	ReleaseCachedPlan(cplan, NULL);
+	if (!rr.got_row)
+		elog(ERROR, "pgdl: the training round returned no row");
+	if (rr.state == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the source has no row to train on")));
+	return rr.state;
+}
+
+/* what the epochs of a parallel training keep: the best weights for early stopping */
+typedef struct EpochProgress
+{
+	dl_model   *model;
+	const dl_options *opts;
+	PgdlParallelRun *run;
+	dl_train_result *result;
+	bool		validate;
+	float	   *best;			/* early stopping: the best epoch's weights */
+	double		best_loss;
+} EpochProgress;
+
+/*
+ * Records an epoch whose model is the current one (as dl_train does: the
+ * result follows the best epoch under early stopping, else the last) and
+ * reports it; true when early stopping ends the training.
+ */
+static bool
+finish_epoch(dl_epoch_report *r, EpochProgress *p)
+{
+	dl_train_result *result = p->result;
+	double		monitored = p->validate ? r->validation_loss : r->train_loss;
+	int			patience = p->opts->train.patience;
+
+	r->improved = monitored < p->best_loss;
+	result->epochs_run = r->epoch;
+	if (r->improved || patience == 0)
+	{
+		if (r->improved)
+			p->best_loss = monitored;
+		result->best_epoch = r->epoch;
+		result->train_loss = r->train_loss;
+		result->validation_loss = r->validation_loss;
+		result->validation_metric = r->validation_metric;
+		if (p->best)
+			memcpy(p->best, p->model->net.params, sizeof(float) * p->model->net.n_params);
+	}
+	if (p->run->on_epoch)
+		p->run->on_epoch(r, p->run->on_epoch_arg);
+	return patience > 0 && r->epoch - result->best_epoch >= patience;
+}
+
+void
+pgdl_train_parallel(dl_model *model, const dl_options *opts, PgdlParallelRun *run,
+					dl_train_result *result)
+{
+	const dl_train_options *o = &opts->train;
+	bool		validate = run->validation_fraction > 0;
+	size_t		np = model->net.n_params;
+	int			nm = dl_tstate_moments(o->optimizer);
+	float	   *moments = nm > 0 ? palloc0(sizeof(float) * np * nm) : NULL;
+	int64		step = 0;
+	int			asked = Min(opts->parallel_workers, max_parallel_workers_per_gather);
+	int			fewest = INT_MAX;	/* workers launched, in the round that got fewest */
+	char	   *sql;
+	Oid			argtypes[1] = {train_state_type()};
+	SPIPlanPtr	plan;
+	int			guc_level = NewGUCNestLevel();
+	bool		was_read_only = XactReadOnly;
+	dl_epoch_report report;
+	bool		have_pending = false;
+	EpochProgress progress;
+	bool		stop = false;
+	MemoryContext round_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl training round",
+													ALLOCSET_DEFAULT_SIZES);
+	TimestampTz start = GetCurrentTimestamp();
+
+	memset(result, 0, sizeof(*result));
+	memset(&progress, 0, sizeof(progress));
+	progress.model = model;
+	progress.opts = opts;
+	progress.run = run;
+	progress.result = result;
+	progress.validate = validate;
+	progress.best = o->patience > 0 ? palloc(sizeof(float) * Max(np, 1)) : NULL;
+	progress.best_loss = INFINITY;
+	result->metric = model->loss == DL_LOSS_CE || model->loss == DL_LOSS_BCE ? "accuracy" : "rmse";
+	result->train_loss = result->validation_loss = result->validation_metric = NAN;
+	if (!OidIsValid(argtypes[0]))
+		elog(ERROR, "pgdl: type pgdl.train_state is missing");
+
+	/* a parallel plan for the rounds, within what the session allows */
+	set_local("parallel_setup_cost", "0");
+	set_local("parallel_tuple_cost", "0");
+	set_local("min_parallel_table_scan_size", "0");
+	set_local("min_parallel_index_scan_size", "0");
+	set_local("parallel_leader_participation", "off");
+	set_local("synchronize_seqscans", "off");
+	set_local("max_parallel_workers_per_gather", psprintf("%d", asked));
+
+	XactReadOnly = true;
+	PG_TRY();
+	{
+		sql = round_sql(run, model);
+		plan = SPI_prepare_cursor(sql, 1, argtypes, CURSOR_OPT_PARALLEL_OK);
+		if (plan == NULL)
+			elog(ERROR, "pgdl: preparing the training round failed: %s",
+				 SPI_result_code_string(SPI_result));
+
+		/* round e trains epoch e and measures epoch e - 1; one more round measures the last */
+		for (int round = 1; !stop && round <= o->epochs + (validate ? 1 : 0); round++)
+		{
+			bool		train = round <= o->epochs;
+			TimestampTz t0 = GetCurrentTimestamp();
+			MemoryContext old = MemoryContextSwitchTo(round_cxt);
+			int			launched;
+			dl_tstate  *s = run_round(plan, sql, round_state(model, opts, moments, step,
+															run->validation_fraction, round, train),
+									  round_cxt, &launched);
+
+			MemoryContextSwitchTo(old);
+			if (have_pending)
+			{
+				/* the previous epoch's model (this round's start), measured now */
+				dl_tstate_validation(s, &model->net, &report.validation_loss, &report.validation_metric);
+				stop = finish_epoch(&report, &progress);
+				have_pending = false;
+			}
+			if (train && !stop)
+			{
+				if (s->rows == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("there are no training rows")));
+				fewest = Min(fewest, Max(launched, 0));
+				for (size_t i = 0; i < np; i++)
+					if (!isfinite(dl_tstate_params(s)[i]))
+						ereport(ERROR,
+								(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+								 errmsg("training diverged at epoch %d (a parameter is not finite); lower learning_rate (now %g), set clip_norm, or standardize the features",
+										round, (double) o->learning_rate)));
+				memcpy(model->net.params, dl_tstate_params(s), sizeof(float) * np);
+				/* the optimizer's state goes on from its average (the README says why) */
+				for (int i = 0; i < nm; i++)
+					memcpy(moments + (size_t) i * np, dl_tstate_moment(s, i), sizeof(float) * np);
+				step = s->step;
+				memset(&report, 0, sizeof(report));
+				report.epoch = round;
+				report.epochs = o->epochs;
+				report.train_loss = s->loss_sum / (double) s->rows;
+				report.metric = result->metric;
+				report.validation_loss = report.validation_metric = NAN;
+				report.seconds = (double) (GetCurrentTimestamp() - t0) / 1e6;
+				report.rows_per_second = report.seconds > 0 ? (double) s->rows / report.seconds : 0;
+				have_pending = validate;
+				if (!validate)
+					stop = finish_epoch(&report, &progress);
+			}
+			MemoryContextReset(round_cxt);
+		}
+		SPI_freeplan(plan);
+	}
+	PG_FINALLY();
+	{
+		XactReadOnly = was_read_only;
+	}
+	PG_END_TRY();
+	AtEOXact_GUC(true, guc_level);
+	MemoryContextDelete(round_cxt);
+
+	if (progress.best && result->best_epoch > 0 && result->best_epoch != result->epochs_run)
+		memcpy(model->net.params, progress.best, sizeof(float) * np);
+	result->seconds = (double) (GetCurrentTimestamp() - start) / 1e6;
+	if (fewest == INT_MAX)
+		fewest = 0;
+	run->data = psprintf("parallel %d", fewest);
+	if (fewest < opts->parallel_workers)
+		ereport(NOTICE,
+				(errmsg("data-parallel training got %d of the %d parallel workers asked for%s", fewest,
+						opts->parallel_workers, fewest == 0 ? "; one process trained" : ""),
+				 errdetail("max_parallel_workers_per_gather is %d and max_parallel_workers %d; PostgreSQL plans fewer workers for a small table, and starts fewer when worker slots are busy.",
+						   max_parallel_workers_per_gather, max_parallel_workers)));
+}
