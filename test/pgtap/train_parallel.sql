@@ -7,7 +7,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(39);
+SELECT plan(41);
 
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
@@ -42,6 +42,12 @@ SELECT throws_ok($$SELECT * FROM pgdl.cross_validate('pgdl_par_points', 'y', '[{
 				 'cross_validate refuses parallel_workers (22023)');
 SELECT lives_ok($$SELECT * FROM pgdl.cross_validate('pgdl_par_points', 'y', '[{"type":"dense","units":4}]', 2, ARRAY['a', 'b'], '{"parallel_workers": 0, "epochs": 1}')$$,
 				'cross_validate takes parallel_workers 0');
+SELECT throws_ok($$SELECT * FROM pgdl.train_model('par_bad', 'pgdl_par_points', 'y', '[{"type":"dense","units":4}]', ARRAY['a', 'b'], '{"parallel_workers": 2, "data": "stream"}')$$,
+				 '22023', 'data-parallel training reads the source in every round: the options "data" and "shuffle_buffer" do not apply with "parallel_workers"',
+				 'data "stream" with parallel_workers is 22023');
+SELECT throws_ok($$SELECT * FROM pgdl.train_model('par_bad', 'pgdl_par_points', 'y', '[{"type":"dense","units":4}]', ARRAY['a', 'b'], '{"parallel_workers": 2, "shuffle_buffer": 100}')$$,
+				 '22023', 'data-parallel training reads the source in every round: the options "data" and "shuffle_buffer" do not apply with "parallel_workers"',
+				 'shuffle_buffer with parallel_workers is 22023');
 
 -- ---- training on two workers --------------------------------------------------
 CREATE TEMP TABLE par_results AS
