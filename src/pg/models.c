@@ -37,6 +37,7 @@
 #include "utils/syscache.h"
 
 #include "pgdl_glue.h"
+#include "citus_ship.h"
 
 PG_FUNCTION_INFO_V1(pgdl_model_info);
 PG_FUNCTION_INFO_V1(pgdl_export_model);
@@ -197,7 +198,9 @@ fetch_weights(const PgdlModelRef *ref, int *version)
 		if (!OidIsValid(owner))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("model \"%s\" does not exist", ref->name)));
+					 errmsg("model \"%s\" does not exist", ref->name),
+					 pgdl_in_citus_shard_query() ?
+					 errhint("This is a Citus worker, whose registry is not the coordinator's: put pgdl in shared_preload_libraries on the coordinator (after citus) so that it sends the model with the query.") : 0));
 		if (ref->version > 0)
 		{
 			/* a version that exists but is hidden is reported as not allowed below */
@@ -241,28 +244,39 @@ pgdl_model_from_bytes(const bytea *b, dl_model *m)
 	pgdl_check_status(dl_model_read((const uint8_t *) VARDATA_ANY(b), len, max_params(), m));
 }
 
-PgdlModel *
-pgdl_model_load(const char *refstr, MemoryContext mcxt)
+/*
+ * The weights ref resolves to for the current user (row-level security and
+ * the errors of fetch_weights), copied into the caller's memory context;
+ * *name and *version say which model they are.
+ */
+bytea *
+pgdl_model_fetch(const char *refstr, char **name, int *version)
 {
 	PgdlModelRef ref;
-	PgdlModel  *pm;
-	MemoryContext cxt;
-	MemoryContext old;
-	bytea	   *weights;
-	int			version;
+	bytea	   *w;
 
 	pgdl_parse_model_ref(refstr, &ref);
-	cxt = AllocSetContextCreate(mcxt, "pgdl model", ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(cxt);
-	pm = palloc0(sizeof(PgdlModel));
-	pm->mcxt = cxt;
-	pm->name = pstrdup(ref.name);
-	MemoryContextSwitchTo(old);
-
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgdl: SPI_connect failed");
-	weights = fetch_weights(&ref, &version);
-	old = MemoryContextSwitchTo(cxt);
+	w = fetch_weights(&ref, version);
+	/* out of SPI's memory, which SPI_finish frees */
+	w = memcpy(SPI_palloc(VARSIZE(w)), w, VARSIZE(w));
+	SPI_finish();
+	if (name)
+		*name = ref.name;
+	return w;
+}
+
+/* a model ready to score, in a context of its own under mcxt, from its bytes */
+PgdlModel *
+pgdl_model_from_weights(const char *name, int version, const bytea *weights, MemoryContext mcxt)
+{
+	MemoryContext cxt = AllocSetContextCreate(mcxt, "pgdl model", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	PgdlModel  *pm = palloc0(sizeof(PgdlModel));
+
+	pm->mcxt = cxt;
+	pm->name = pstrdup(name);
 	pm->version = version;
 	pgdl_model_from_bytes(weights, &pm->m);
 	pgdl_check_status(dl_workspace_create(&pm->m.net, 1, false, &pm->ws));
@@ -272,7 +286,18 @@ pgdl_model_load(const char *refstr, MemoryContext mcxt)
 	pm->xd = palloc0(sizeof(double) * Max(pm->m.n_inputs, 1));
 	pm->nulls = palloc0(sizeof(bool) * Max(pm->m.n_inputs, 1));
 	MemoryContextSwitchTo(old);
-	SPI_finish();
+	return pm;
+}
+
+PgdlModel *
+pgdl_model_load(const char *refstr, MemoryContext mcxt)
+{
+	char	   *name;
+	int			version;
+	bytea	   *weights = pgdl_model_fetch(refstr, &name, &version);
+	PgdlModel  *pm = pgdl_model_from_weights(name, version, weights, mcxt);
+
+	pfree(weights);
 	return pm;
 }
 
@@ -299,8 +324,12 @@ pgdl_model_cached(FunctionCallInfo fcinfo, text *ref)
 	PgdlModelCache *c = (PgdlModelCache *) fcinfo->flinfo->fn_extra;
 	const char *key = VARDATA_ANY(ref);
 	int			keylen = VARSIZE_ANY_EXHDR(ref);
-	Snapshot	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
+	Snapshot	snap;
 
+	/* the variants the coordinator ships to Citus workers carry the model's bytes (citus_ship.c) */
+	if (fcinfo->flinfo->fn_nargs == 3)
+		return pgdl_shipped_model_cached(fcinfo);
+	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
 	if (c == NULL)
 	{
 		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PgdlModelCache));
@@ -481,6 +510,7 @@ pgdl_save_model(const PgdlSave *s)
 			elog(ERROR, "pgdl: saving the training history failed");
 	}
 	SPI_finish();
+	pgdl_registry_changed();
 	return version;
 }
 
@@ -615,18 +645,9 @@ pgdl_model_info(PG_FUNCTION_ARGS)
 Datum
 pgdl_export_model(PG_FUNCTION_ARGS)
 {
-	PgdlModelRef ref;
-	bytea	   *w;
 	int			version;
 
-	pgdl_parse_model_ref(text_to_cstring(PG_GETARG_TEXT_PP(0)), &ref);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pgdl: SPI_connect failed");
-	w = fetch_weights(&ref, &version);
-	/* out of SPI's memory, which SPI_finish frees */
-	w = memcpy(SPI_palloc(VARSIZE(w)), w, VARSIZE(w));
-	SPI_finish();
-	PG_RETURN_BYTEA_P(w);
+	PG_RETURN_BYTEA_P(pgdl_model_fetch(text_to_cstring(PG_GETARG_TEXT_PP(0)), NULL, &version));
 }
 
 /*
@@ -762,6 +783,7 @@ pgdl_drop_model(PG_FUNCTION_ARGS)
 			elog(ERROR, "pgdl: dropping the model failed");
 	}
 	SPI_finish();
+	pgdl_registry_changed();
 	PG_RETURN_INT32(dropped);
 }
 
@@ -803,6 +825,7 @@ pgdl_deploy_model(PG_FUNCTION_ARGS)
 		DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) :
 		PG_GETARG_INT32(1);
 	SPI_finish();
+	pgdl_registry_changed();
 	PG_RETURN_INT32(result);
 }
 
@@ -850,6 +873,7 @@ change_grant(FunctionCallInfo fcinfo, bool grant)
 							  2, t, a, NULL, false, 0) < 0)
 		elog(ERROR, "pgdl: changing the model's grants failed");
 	SPI_finish();
+	pgdl_registry_changed();
 }
 
 Datum

@@ -29,6 +29,7 @@
 #include "utils/guc.h"
 
 #include "pgdl_glue.h"
+#include "citus_ship.h"
 
 PG_MODULE_MAGIC;
 
@@ -168,6 +169,7 @@ _PG_init(void)
 							NULL, assign_blas_threads, NULL);
 	MarkGUCPrefixReserved("pgdl");
 	pgdl_progress_init();
+	pgdl_citus_ship_init();
 
 	/* the assign hook ran for the default already, but be explicit */
 	restart_blas_threads(pgdl_blas_threads);
