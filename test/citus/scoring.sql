@@ -13,6 +13,7 @@
 \pset pager off
 SET client_min_messages = warning;
 
+CREATE EXTENSION IF NOT EXISTS dblink;
 CREATE TABLE public.sc_dist (id int, x float8[], y int, note text);
 -- three classes, separable by the features' signs; the same rows on every run
 INSERT INTO public.sc_dist
@@ -78,7 +79,7 @@ END $$;
 
 RESET citus.enable_ddl_propagation;
 
-SELECT plan(38);
+SELECT plan(40);
 
 SELECT ok(current_setting('shared_preload_libraries') ~ 'citus.*pgdl',
           'pgdl is preloaded after citus on the coordinator');
@@ -149,6 +150,15 @@ SELECT matches(pg_temp.plan('SELECT pgdl.predict(''sm'', x) FROM public.sc_dist'
                'EXPLAIN VERBOSE names the deployed version, sm@1');
 SELECT is(pgdl.deploy_model('sm', NULL), 3, 'deployment cleared: the highest version again');
 
+-- a retrain committed by another session: the next execution here uses it
+SELECT is((SELECT v FROM dblink(format('host=127.0.0.1 port=%s dbname=%s user=%s', current_setting('port'), current_database(), current_user),
+                                $$SELECT version FROM pgdl.train_model('sm', 'public.sc_local', 'y', '[{"type":"dense","units":8,"activation":"tanh"}]',
+                                  ARRAY['x'], '{"epochs": 3, "seed": 4, "validation_fraction": 0}')$$) AS t(v int)), 4,
+          'another session retrains: version 4');
+CREATE TEMP TABLE sc_other AS EXECUTE sc_prepared;
+SELECT is((SELECT * FROM sc_other), pg_temp.scores('pgdl.predict_proba(''sm@4'', x)', 'sc_local'),
+          'the prepared statement is replanned after another session''s retrain: version 4');
+
 -- 6. privacy: a role that may not read the model cannot score with it on the workers
 SET ROLE sc_stranger;
 SELECT throws_ok('SELECT pgdl.predict(''sm'', x) FROM public.sc_local', '42501',
@@ -160,7 +170,7 @@ SELECT throws_ok('EXECUTE sc_prepared', '42501', 'permission denied for model "s
 RESET ROLE;
 SELECT pgdl.grant_model('sm', 'sc_friend');
 SET ROLE sc_friend;
-SELECT is(pg_temp.scores('pgdl.predict_proba(''sm'', x)', 'sc_dist'), pg_temp.scores('pgdl.predict_proba(''sm@3'', x)', 'sc_local'),
+SELECT is(pg_temp.scores('pgdl.predict_proba(''sm'', x)', 'sc_dist'), pg_temp.scores('pgdl.predict_proba(''sm@4'', x)', 'sc_local'),
           'a role the model is granted to scores with it on the workers');
 RESET ROLE;
 SELECT pgdl.revoke_model('sm', 'sc_friend');
@@ -180,3 +190,4 @@ RESET plan_cache_mode;
 SELECT pgdl.drop_model('sm');
 DROP TABLE public.sc_dist, public.sc_local;
 DROP ROLE sc_stranger, sc_friend;
+DROP EXTENSION dblink;
