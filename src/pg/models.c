@@ -200,7 +200,7 @@ fetch_weights(const PgdlModelRef *ref, int *version)
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("model \"%s\" does not exist", ref->name),
 					 pgdl_in_citus_shard_query() ?
-					 errhint("This is a Citus worker, whose registry is not the coordinator's: put pgdl in shared_preload_libraries on the coordinator (after citus) so that it sends the model with the query.") : 0));
+					 errhint("This is a Citus worker, whose registry is not the coordinator's. The coordinator sends the model with the query when pgdl is in its shared_preload_libraries (after citus) and the call, with a constant model, is written in the query itself.") : 0));
 		if (ref->version > 0)
 		{
 			/* a version that exists but is hidden is reported as not allowed below */

@@ -181,7 +181,7 @@ RESET ROLE;
 
 -- 7. a Citus shard query that names a model the worker's registry lacks says what to do
 SELECT matches(pg_temp.error_hint('citus_internal gpid=1', $$SELECT pgdl.predict('sc_absent', ARRAY[1, 2, 3])$$),
-               'shared_preload_libraries on the coordinator', 'a missing model in a Citus shard query: the hint says to preload pgdl on the coordinator');
+               'pgdl is in its shared_preload_libraries', 'a missing model in a Citus shard query: the hint says to preload pgdl on the coordinator');
 
 SELECT * FROM finish();
 
