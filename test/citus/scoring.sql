@@ -22,11 +22,15 @@ FROM generate_series(1, 400) g;
 CREATE TABLE public.sc_local AS SELECT * FROM public.sc_dist;
 SELECT create_distributed_table('public.sc_dist', 'id', shard_count := 4);
 SELECT truncate_local_data_after_distributing_table('public.sc_dist');
+-- a reference table (a copy on every node) of some of the rows
+CREATE TABLE public.sc_ref AS SELECT * FROM public.sc_local WHERE id <= 50;
+SELECT create_reference_table('public.sc_ref');
+SELECT truncate_local_data_after_distributing_table('public.sc_ref');
 
 -- a role that may not read the model, and one it is granted to (Citus creates them on the workers)
 CREATE ROLE sc_stranger LOGIN;
 CREATE ROLE sc_friend LOGIN;
-GRANT SELECT ON public.sc_dist, public.sc_local TO sc_stranger, sc_friend;
+GRANT SELECT ON public.sc_dist, public.sc_local, public.sc_ref TO sc_stranger, sc_friend;
 
 -- version 1 and 2 of one model, trained on the coordinator's local copy
 SELECT version FROM pgdl.train_model('sm', 'public.sc_local', 'y', '[{"type":"dense","units":8,"activation":"tanh"}]',
@@ -79,7 +83,7 @@ END $$;
 
 RESET citus.enable_ddl_propagation;
 
-SELECT plan(40);
+SELECT plan(43);
 
 SELECT ok(current_setting('shared_preload_libraries') ~ 'citus.*pgdl',
           'pgdl is preloaded after citus on the coordinator');
@@ -110,6 +114,15 @@ SELECT matches(pg_temp.plan('WITH s AS (SELECT id, pgdl.predict(''sm'', x) AS p 
 SELECT is((SELECT string_agg(id || ':' || p::text, ' ' ORDER BY id) FROM (SELECT id, pgdl.predict('sm', x) AS p FROM public.sc_dist WHERE id IN (SELECT id FROM public.sc_dist WHERE y = 1)) s),
           (SELECT string_agg(id || ':' || p::text, ' ' ORDER BY id) FROM (SELECT id, pgdl.predict('sm', x) AS p FROM public.sc_local WHERE y = 1) s),
           'in a query with a subquery: equal to the local copy');
+
+SELECT is((SELECT string_agg(q::text, ' ' ORDER BY q::text) FROM (SELECT d.id, c.* FROM public.sc_dist d, LATERAL pgdl.class_probabilities('sm', d.x) c) q),
+          (SELECT string_agg(q::text, ' ' ORDER BY q::text) FROM (SELECT d.id, c.* FROM public.sc_local d, LATERAL pgdl.class_probabilities('sm', d.x) c) q),
+          'class_probabilities in a LATERAL join: equal to the local copy');
+SELECT is(pg_temp.scores('pgdl.predict_label(''sm'', x)', 'sc_ref'),
+          (SELECT string_agg(id || ':' || pgdl.predict_label('sm', x), ' ' ORDER BY id) FROM public.sc_local WHERE id <= 50),
+          'on a reference table: equal to the local copy');
+SELECT matches(pg_temp.plan('SELECT pgdl.predict_label(''sm'', x) FROM public.sc_ref'), 'predict_label_shipped',
+               'on a reference table the task calls predict_label_shipped');
 
 -- 3. a non-constant model argument is refused, clearly
 SELECT throws_ok('SELECT pgdl.predict(note, x) FROM public.sc_dist', '0A000',
@@ -188,6 +201,6 @@ SELECT * FROM finish();
 DEALLOCATE sc_prepared;
 RESET plan_cache_mode;
 SELECT pgdl.drop_model('sm');
-DROP TABLE public.sc_dist, public.sc_local;
+DROP TABLE public.sc_dist, public.sc_local, public.sc_ref;
 DROP ROLE sc_stranger, sc_friend;
 DROP EXTENSION dblink;
