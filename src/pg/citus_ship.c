@@ -141,6 +141,17 @@ ship_func_index(Oid funcid)
 	return -1;
 }
 
+/* whether funcid is one of the _shipped twins (which models.c hands over to this file) */
+bool
+pgdl_is_shipped_twin(Oid funcid)
+{
+	lookup_oids();
+	for (int i = 0; i < (int) N_SHIP_FUNCS; i++)
+		if (oids.twin[i] == funcid && OidIsValid(funcid))
+			return true;
+	return false;
+}
+
 /* ---- which queries ------------------------------------------------------------ */
 
 typedef struct ScanContext

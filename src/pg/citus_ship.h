@@ -18,6 +18,7 @@
 
 /* citus_ship.c */
 extern void pgdl_citus_ship_init(void);
+extern bool pgdl_is_shipped_twin(Oid funcid);
 extern PgdlModel *pgdl_shipped_model_cached(FunctionCallInfo fcinfo);
 extern void pgdl_registry_changed(void);
 extern bool pgdl_in_citus_shard_query(void);

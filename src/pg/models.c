@@ -326,8 +326,8 @@ pgdl_model_cached(FunctionCallInfo fcinfo, text *ref)
 	int			keylen = VARSIZE_ANY_EXHDR(ref);
 	Snapshot	snap;
 
-	/* the variants the coordinator ships to Citus workers carry the model's bytes (citus_ship.c) */
-	if (fcinfo->flinfo->fn_nargs == 3)
+	/* the twins the coordinator ships to Citus workers carry the model's bytes (citus_ship.c) */
+	if (fcinfo->flinfo->fn_nargs == 3 && pgdl_is_shipped_twin(fcinfo->flinfo->fn_oid))
 		return pgdl_shipped_model_cached(fcinfo);
 	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
 	if (c == NULL)
