@@ -83,7 +83,7 @@ END $$;
 
 RESET citus.enable_ddl_propagation;
 
-SELECT plan(43);
+SELECT plan(46);
 
 SELECT ok(current_setting('shared_preload_libraries') ~ 'citus.*pgdl',
           'pgdl is preloaded after citus on the coordinator');
@@ -140,6 +140,11 @@ SELECT is((SELECT pg_temp.cached_scores()), pg_temp.scores('pgdl.predict(''sm@2'
 CREATE TEMP TABLE sc_before AS EXECUTE sc_prepared;
 SELECT is((SELECT * FROM sc_before), pg_temp.scores('pgdl.predict_proba(''sm@2'', x)', 'sc_local'),
           'a prepared statement (generic plan): version 2');
+-- a single-shard query with a parameter (Citus's fast path, the shard chosen at execution)
+PREPARE sc_one(int) AS SELECT pgdl.predict_proba('sm', x)::text FROM public.sc_dist WHERE id = $1;
+CREATE TEMP TABLE sc_one_before AS EXECUTE sc_one(7);
+SELECT is((SELECT * FROM sc_one_before), (SELECT pgdl.predict_proba('sm@2', x)::text FROM public.sc_local WHERE id = 7),
+          'a single-shard prepared statement with a parameter: version 2');
 SELECT is((SELECT version FROM pgdl.train_model('sm', 'public.sc_local', 'y', '[{"type":"dense","units":8,"activation":"tanh"}]',
                                                 ARRAY['x'], '{"epochs": 3, "seed": 3, "validation_fraction": 0}')), 3,
           'a retrain: version 3');
@@ -149,6 +154,11 @@ CREATE TEMP TABLE sc_after AS EXECUTE sc_prepared;
 SELECT is((SELECT * FROM sc_after), pg_temp.scores('pgdl.predict_proba(''sm@3'', x)', 'sc_local'),
           'the prepared statement is replanned: version 3');
 SELECT isnt((SELECT * FROM sc_after), (SELECT * FROM sc_before), 'and its result changed');
+CREATE TEMP TABLE sc_one_after AS EXECUTE sc_one(7);
+SELECT is((SELECT * FROM sc_one_after), (SELECT pgdl.predict_proba('sm@3', x)::text FROM public.sc_local WHERE id = 7),
+          'the single-shard prepared statement is replanned: version 3');
+SELECT is((SELECT pgdl.predict_label('sm', x) FROM public.sc_dist WHERE id = 11), (SELECT pgdl.predict_label('sm@3', x) FROM public.sc_local WHERE id = 11),
+          'a single-shard query (router): equal to the local copy');
 SELECT is((SELECT pg_temp.cached_scores()), pg_temp.scores('pgdl.predict(''sm@3'', x)', 'sc_local'),
           'the PL/pgSQL function''s cached plan is replanned: version 3');
 
@@ -199,6 +209,7 @@ SELECT matches(pg_temp.error_hint('citus_internal gpid=1', $$SELECT pgdl.predict
 SELECT * FROM finish();
 
 DEALLOCATE sc_prepared;
+DEALLOCATE sc_one;
 RESET plan_cache_mode;
 SELECT pgdl.drop_model('sm');
 DROP TABLE public.sc_dist, public.sc_local, public.sc_ref;
