@@ -13,7 +13,9 @@
 #      when missing (root), and one line of the Citus source is fixed at
 #      build time (fix_citus_source below).
 #   2. a coordinator and two workers on 127.0.0.1 (scripts/cluster.sh, ports
-#      $PGDL_PORT, +1, +2; shared_preload_libraries = 'citus', wal_level =
+#      $PGDL_PORT, +1, +2; shared_preload_libraries = 'citus,pgdl' (pgdl
+#      after citus, so that its planner hook sends models to the workers;
+#      the README's Citus section), wal_level =
 #      logical, trust for 127.0.0.1), CREATE EXTENSION citus on each, the
 #      workers added to the coordinator, then CREATE EXTENSION pgtap and pgdl
 #      on the coordinator (Citus propagates them to the workers);
@@ -185,13 +187,13 @@ echo "citus: ready in $((SECONDS - t0))s"
 # --- 2. a coordinator and two workers ----------------------------------------------
 
 # start_node NAME PORT — a throwaway cluster (scripts/cluster.sh) that also
-# listens on 127.0.0.1:PORT, with Citus preloaded
+# listens on 127.0.0.1:PORT, with Citus and pgdl preloaded
 start_node() {
 	local dir
 	dir=$(mktemp -d "/tmp/pgdl-citus-$1.XXXXXX")
 	nodes+=("$dir")
 	PGDL_PORT=$2 PGDL_EXTRA_CONF="listen_addresses = '127.0.0.1'
-shared_preload_libraries = 'citus'
+shared_preload_libraries = 'citus,pgdl'
 wal_level = logical
 max_prepared_transactions = 20" scripts/cluster.sh start "$dir" >/dev/null 2>"$logs/start-$1.log" \
 		|| { show "$logs/start-$1.log" 20; return 1; }

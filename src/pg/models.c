@@ -21,6 +21,7 @@
 
 #include <math.h>
 
+#include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -30,7 +31,10 @@
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/json.h"
+#include "utils/lsyscache.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -159,6 +163,85 @@ pgdl_check_model_writer(const char *name, bool must_exist)
 				 errdetail("Only members of the owner may train new versions of a model, drop, deploy or grant it.")));
 }
 
+/* ---- after a change of the registry ------------------------------------------- */
+
+/*
+ * Plans that shipped a model to Citus workers (citus_ship.c) list the
+ * registry among their relations: a relcache invalidation of it, sent at
+ * commit to every backend, has them replanned with the current model.
+ */
+static void
+registry_changed(void)
+{
+	Oid			nsp = get_namespace_oid("pgdl", true);
+	Oid			registry = OidIsValid(nsp) ? get_relname_relid("model_versions", nsp) : InvalidOid;
+
+	/* sent at commit to every backend: the plans that shipped a model are replanned */
+	if (OidIsValid(registry))
+		CacheInvalidateRelcacheByRelid(registry);
+}
+
+/* ---- on a Citus worker ------------------------------------------------------------- */
+
+/* Citus's connections to its workers name themselves "citus_internal gpid=..." */
+static bool
+in_citus_shard_query(void)
+{
+	return application_name != NULL &&
+		strncmp(application_name, "citus_internal", strlen("citus_internal")) == 0;
+}
+
+/*
+ * The model cache of a _shipped twin (src/pg/citus_ship.sql: a scoring
+ * function called with the model's bytes, name@version third), PgdlModelCache
+ * first, as predict.c reads fn_extra.
+ */
+typedef struct ShippedCache
+{
+	PgdlModelCache base;
+	const char *source;			/* where the bytes were, when they are a constant */
+	bool		from_const;
+} ShippedCache;
+
+static PgdlModel *
+shipped_model_cached(FunctionCallInfo fcinfo)
+{
+	ShippedCache *c = (ShippedCache *) fcinfo->flinfo->fn_extra;
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	const char *data = VARDATA_ANY(b);
+	int			len = VARSIZE_ANY_EXHDR(b);
+	PgdlModelRef ref;
+
+	if (c == NULL)
+	{
+		Node	   *expr = fcinfo->flinfo->fn_expr;
+
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ShippedCache));
+		/* a constant's bytes stay where they are for as long as this FmgrInfo */
+		c->from_const = expr && IsA(expr, FuncExpr) &&
+			IsA(linitial(((FuncExpr *) expr)->args), Const);
+		fcinfo->flinfo->fn_extra = c;
+	}
+	if (c->base.model && c->base.keylen == len &&
+		((c->from_const && c->source == data) || memcmp(c->base.key, data, len) == 0))
+		return c->base.model;
+	if (c->base.model)
+	{
+		pgdl_model_release(c->base.model);
+		c->base.model = NULL;
+		pfree(c->base.key);
+	}
+	pgdl_parse_model_ref(text_to_cstring(PG_GETARG_TEXT_PP(2)), &ref);
+	c->base.model = pgdl_model_from_weights(ref.name, Max(ref.version, 0), b, fcinfo->flinfo->fn_mcxt);
+	c->base.key = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(len, 1));
+	memcpy(c->base.key, data, len);
+	c->base.keylen = len;
+	c->source = data;
+	c->base.record_type = InvalidOid;
+	c->base.record_bound = NULL;	/* it lived in the released model's context */
+	return c->base.model;
+}
+
 /*
  * The version ref resolves to and its weights (detoasted into the current
  * memory context), or an error saying why there is none: no such model, not
@@ -198,7 +281,9 @@ fetch_weights(const PgdlModelRef *ref, int *version)
 		if (!OidIsValid(owner))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("model \"%s\" does not exist", ref->name)));
+					 errmsg("model \"%s\" does not exist", ref->name),
+					 in_citus_shard_query() ?
+					 errhint("This is a Citus worker, whose registry is not the coordinator's. The coordinator sends the model with the query when pgdl is in its shared_preload_libraries (after citus) and the call, with a constant model, is written in the query itself.") : 0));
 		if (ref->version > 0)
 		{
 			/* a version that exists but is hidden is reported as not allowed below */
@@ -242,28 +327,39 @@ pgdl_model_from_bytes(const bytea *b, dl_model *m)
 	pgdl_check_status(dl_model_read((const uint8_t *) VARDATA_ANY(b), len, max_params(), m));
 }
 
-PgdlModel *
-pgdl_model_load(const char *refstr, MemoryContext mcxt)
+/*
+ * The weights ref resolves to for the current user (row-level security and
+ * the errors of fetch_weights), copied into the caller's memory context;
+ * *name and *version say which model they are.
+ */
+bytea *
+pgdl_model_fetch(const char *refstr, char **name, int *version)
 {
 	PgdlModelRef ref;
-	PgdlModel  *pm;
-	MemoryContext cxt;
-	MemoryContext old;
-	bytea	   *weights;
-	int			version;
+	bytea	   *w;
 
 	pgdl_parse_model_ref(refstr, &ref);
-	cxt = AllocSetContextCreate(mcxt, "pgdl model", ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(cxt);
-	pm = palloc0(sizeof(PgdlModel));
-	pm->mcxt = cxt;
-	pm->name = pstrdup(ref.name);
-	MemoryContextSwitchTo(old);
-
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "pgdl: SPI_connect failed");
-	weights = fetch_weights(&ref, &version);
-	old = MemoryContextSwitchTo(cxt);
+	w = fetch_weights(&ref, version);
+	/* out of SPI's memory, which SPI_finish frees */
+	w = memcpy(SPI_palloc(VARSIZE(w)), w, VARSIZE(w));
+	SPI_finish();
+	if (name)
+		*name = ref.name;
+	return w;
+}
+
+/* a model ready to score, in a context of its own under mcxt, from its bytes */
+PgdlModel *
+pgdl_model_from_weights(const char *name, int version, const bytea *weights, MemoryContext mcxt)
+{
+	MemoryContext cxt = AllocSetContextCreate(mcxt, "pgdl model", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	PgdlModel  *pm = palloc0(sizeof(PgdlModel));
+
+	pm->mcxt = cxt;
+	pm->name = pstrdup(name);
 	pm->version = version;
 	pgdl_model_from_bytes(weights, &pm->m);
 	pgdl_check_status(dl_workspace_create(&pm->m.net, 1, false, &pm->ws));
@@ -273,7 +369,18 @@ pgdl_model_load(const char *refstr, MemoryContext mcxt)
 	pm->xd = palloc0(sizeof(double) * Max(pm->m.n_inputs, 1));
 	pm->nulls = palloc0(sizeof(bool) * Max(pm->m.n_inputs, 1));
 	MemoryContextSwitchTo(old);
-	SPI_finish();
+	return pm;
+}
+
+PgdlModel *
+pgdl_model_load(const char *refstr, MemoryContext mcxt)
+{
+	char	   *name;
+	int			version;
+	bytea	   *weights = pgdl_model_fetch(refstr, &name, &version);
+	PgdlModel  *pm = pgdl_model_from_weights(name, version, weights, mcxt);
+
+	pfree(weights);
 	return pm;
 }
 
@@ -300,8 +407,12 @@ pgdl_model_cached(FunctionCallInfo fcinfo, text *ref)
 	PgdlModelCache *c = (PgdlModelCache *) fcinfo->flinfo->fn_extra;
 	const char *key = VARDATA_ANY(ref);
 	int			keylen = VARSIZE_ANY_EXHDR(ref);
-	Snapshot	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
+	Snapshot	snap;
 
+	/* the twins the coordinator ships to Citus workers carry the model's bytes (citus_ship.c) */
+	if (fcinfo->flinfo->fn_nargs == 3 && get_fn_expr_argtype(fcinfo->flinfo, 0) == BYTEAOID)
+		return shipped_model_cached(fcinfo);
+	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
 	if (c == NULL)
 	{
 		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PgdlModelCache));
@@ -482,6 +593,7 @@ pgdl_save_model(const PgdlSave *s)
 			elog(ERROR, "pgdl: saving the training history failed");
 	}
 	SPI_finish();
+	registry_changed();
 	return version;
 }
 
@@ -616,18 +728,9 @@ pgdl_model_info(PG_FUNCTION_ARGS)
 Datum
 pgdl_export_model(PG_FUNCTION_ARGS)
 {
-	PgdlModelRef ref;
-	bytea	   *w;
 	int			version;
 
-	pgdl_parse_model_ref(text_to_cstring(PG_GETARG_TEXT_PP(0)), &ref);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "pgdl: SPI_connect failed");
-	w = fetch_weights(&ref, &version);
-	/* out of SPI's memory, which SPI_finish frees */
-	w = memcpy(SPI_palloc(VARSIZE(w)), w, VARSIZE(w));
-	SPI_finish();
-	PG_RETURN_BYTEA_P(w);
+	PG_RETURN_BYTEA_P(pgdl_model_fetch(text_to_cstring(PG_GETARG_TEXT_PP(0)), NULL, &version));
 }
 
 /*
@@ -763,6 +866,7 @@ pgdl_drop_model(PG_FUNCTION_ARGS)
 			elog(ERROR, "pgdl: dropping the model failed");
 	}
 	SPI_finish();
+	registry_changed();
 	PG_RETURN_INT32(dropped);
 }
 
@@ -804,6 +908,7 @@ pgdl_deploy_model(PG_FUNCTION_ARGS)
 		DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) :
 		PG_GETARG_INT32(1);
 	SPI_finish();
+	registry_changed();
 	PG_RETURN_INT32(result);
 }
 
@@ -851,6 +956,7 @@ change_grant(FunctionCallInfo fcinfo, bool grant)
 							  2, t, a, NULL, false, 0) < 0)
 		elog(ERROR, "pgdl: changing the model's grants failed");
 	SPI_finish();
+	registry_changed();
 }
 
 Datum

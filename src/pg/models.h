@@ -70,6 +70,15 @@ typedef struct PgdlSave
 /* 42602 for a malformed name, name@N or name@latest */
 extern void pgdl_parse_model_ref(const char *ref, PgdlModelRef *out);
 /* loads (through SPI, as the caller) into a new child context of mcxt */
+/*
+ * The weights ref resolves to for the current user (row-level security and
+ * the registry's errors), in the caller's memory context; *name and *version
+ * (name may be NULL) say which model they are.
+ */
+extern bytea *pgdl_model_fetch(const char *refstr, char **name, int *version);
+/* a model ready to score, in a context of its own under mcxt, from its bytes */
+extern PgdlModel *pgdl_model_from_weights(const char *name, int version, const bytea *weights,
+										  MemoryContext mcxt);
 extern PgdlModel *pgdl_model_load(const char *ref, MemoryContext mcxt);
 extern void pgdl_model_release(PgdlModel *pm);
 /* once per statement: cached in fn_extra */

@@ -9,10 +9,12 @@
 -- each numeric array type, src/pg/array_aggregates.sql, and the states
 -- behind describe and correlations over float8[]), and how a training read
 -- its rows (memory, stream or parallel n) in the result of train_model and
--- in pgdl.training_history, and data-parallel training (the type
--- pgdl.train_state and the aggregate pgdl.train_state_agg).  A change to a
--- src/pg/*.sql fragment goes here too (or into the next
--- release's step): the upgrade test (scripts/run_tests.sh, section upgrade)
+-- in pgdl.training_history, data-parallel training (the type
+-- pgdl.train_state and the aggregate pgdl.train_state_agg), and the
+-- scoring functions' _shipped twins that Citus workers run with the
+-- coordinator's model (src/pg/citus_ship.sql).  A change to a
+-- src/pg/*.sql fragment goes here too (or into the next release's step):
+-- the upgrade test (scripts/run_tests.sh, section upgrade)
 -- compares the catalog of an upgraded database with a fresh install's.
 
 \echo Use "ALTER EXTENSION pgdl UPDATE" to load this file. \quit
@@ -207,6 +209,45 @@ GRANT EXECUTE ON FUNCTION pgdl.train_state_init(text), pgdl.train_state_in(cstri
 	pgdl.train_state_combine(pgdl.train_state, pgdl.train_state),
 	pgdl.train_state_final(pgdl.train_state), pgdl.train_state_info(pgdl.train_state),
 	pgdl.train_state_agg(pgdl.train_state, record) TO PUBLIC;
+
+-- (src/pg/citus_ship.sql) The per-row scoring functions' twins that take the
+-- model's bytes (see the README's Citus section and src/pg/citus_ship.c).
+-- On a query over a Citus table, the coordinator replaces
+-- pgdl.predict('m', x) by pgdl.predict_shipped(<m's bytes>, x, 'm@N'), so the
+-- workers score with the coordinator's model and never read their registry.
+-- IMMUTABLE: they read nothing but their arguments; the caller had the bytes.
+
+CREATE FUNCTION pgdl.predict_shipped(model bytea, x anyarray, model_ref text) RETURNS float8
+	AS 'MODULE_PATHNAME', 'pgdl_predict' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_shipped(bytea, anyarray, text) IS 'pgdl.predict with the model''s bytes, as the coordinator sends it to Citus workers (model_ref, name@version, names it in messages)';
+
+CREATE FUNCTION pgdl.predict_shipped(model bytea, r record, model_ref text) RETURNS float8
+	AS 'MODULE_PATHNAME', 'pgdl_predict_record' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_shipped(bytea, record, text) IS 'pgdl.predict of a row with the model''s bytes, as the coordinator sends it to Citus workers';
+
+CREATE FUNCTION pgdl.predict_label_shipped(model bytea, x anyarray, model_ref text) RETURNS text
+	AS 'MODULE_PATHNAME', 'pgdl_predict_label' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_label_shipped(bytea, anyarray, text) IS 'pgdl.predict_label with the model''s bytes, as the coordinator sends it to Citus workers';
+
+CREATE FUNCTION pgdl.predict_label_shipped(model bytea, r record, model_ref text) RETURNS text
+	AS 'MODULE_PATHNAME', 'pgdl_predict_label_record' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_label_shipped(bytea, record, text) IS 'pgdl.predict_label of a row with the model''s bytes, as the coordinator sends it to Citus workers';
+
+CREATE FUNCTION pgdl.predict_proba_shipped(model bytea, x anyarray, model_ref text) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'pgdl_predict_proba' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_proba_shipped(bytea, anyarray, text) IS 'pgdl.predict_proba with the model''s bytes, as the coordinator sends it to Citus workers';
+
+CREATE FUNCTION pgdl.transform_model_shipped(model bytea, x anyarray, model_ref text) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'pgdl_transform_model' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.transform_model_shipped(bytea, anyarray, text) IS 'pgdl.transform_model with the model''s bytes, as the coordinator sends it to Citus workers';
+
+CREATE FUNCTION pgdl.class_probabilities_shipped(model bytea, x anyarray, model_ref text) RETURNS SETOF pgdl.class_probability_row
+	AS 'MODULE_PATHNAME', 'pgdl_class_probabilities' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION pgdl.class_probabilities_shipped(bytea, anyarray, text) IS 'pgdl.class_probabilities with the model''s bytes, as the coordinator sends it to Citus workers';
+
+CREATE FUNCTION pgdl.model_inputs_shipped(model bytea, x anyarray, model_ref text) RETURNS real[]
+	AS 'MODULE_PATHNAME', 'pgdl_model_inputs' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.model_inputs_shipped(bytea, anyarray, text) IS 'pgdl.model_inputs with the model''s bytes, as the coordinator sends it to Citus workers';
 
 -- as the install script's last step (src/pg/grants.sql) does for the new ones
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgdl TO PUBLIC;

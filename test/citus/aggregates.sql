@@ -69,19 +69,8 @@ INSERT INTO public.cases (label, expr, tbl) VALUES
 	 'pgdl.quantiles(pgdl.quantile_sketch(s), ARRAY[0, 0.25, 0.5, 0.75, 1])', 'sketches');
 
 -- The helpers exist on the coordinator only: they read results, never shards.
+\ir lib/plan.sql
 SET citus.enable_ddl_propagation = off;
-
--- the EXPLAIN VERBOSE of a query, as one text
-CREATE FUNCTION pg_temp.plan(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-	plan text := '';
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || query LOOP
-		plan := plan || line || E'\n';
-	END LOOP;
-	RETURN plan;
-END $$;
 
 -- true if two JSON values are equal, numbers within tol relative (1e-12 absolute
 -- near zero); strings that hold JSON (a scaler's text form) are compared as JSON

@@ -37,6 +37,10 @@ SELECT unnest(ARRAY['predict', 'predict_label', 'predict_proba', 'transform_mode
                     'model_info', 'export_model', 'class_probabilities', 'model_inputs',
                     'train_state_init']), 's', true, 's'
 UNION ALL
+-- the twins the coordinator sends to Citus workers: they score the bytes they are given
+SELECT unnest(ARRAY['predict_shipped', 'predict_label_shipped', 'predict_proba_shipped',
+                    'transform_model_shipped', 'class_probabilities_shipped', 'model_inputs_shipped']), 'i', true, 's'
+UNION ALL
 SELECT unnest(ARRAY['describe', 'correlations', 'feature_scores', 'select_features', 'kmeans',
                     'pca', 'silhouette', 'evaluate', 'confusion_matrix', 'roc_curve',
                     'predict_batch', 'cross_validate', 'source_inputs']), 's', false, 'r'
