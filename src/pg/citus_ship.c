@@ -48,7 +48,9 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/planner.h"
+#include "parser/analyze.h"
 #include "parser/parse_func.h"
+#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -199,6 +201,27 @@ reads_citus_table(List *relids)
 	}
 	table_close(rel, AccessShareLock);
 	return found;
+}
+
+/*
+ * Whether the query sql reads a Citus table: for what does not run on
+ * Citus yet, so that it can say so rather than fail in Citus's planner.
+ */
+bool
+pgdl_sql_reads_citus_table(const char *sql)
+{
+	ScanContext cx = {false, NIL};
+	ListCell   *lc;
+
+	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return false;
+	foreach(lc, pg_parse_query(sql))
+	{
+		RawStmt    *raw = lfirst_node(RawStmt, lc);
+
+		(void) scan_walker((Node *) parse_analyze_fixedparams(raw, sql, NULL, 0, NULL), &cx);
+	}
+	return reads_citus_table(cx.relids);
 }
 
 /* ---- the rewrite ---------------------------------------------------------------- */

@@ -14,5 +14,7 @@
 
 /* installs the planner hook (_PG_init) */
 extern void pgdl_citus_ship_init(void);
+/* whether the query sql reads a Citus table (distributed, reference or local) */
+extern bool pgdl_sql_reads_citus_table(const char *sql);
 
 #endif							/* PGDL_CITUS_SHIP_H */
