@@ -270,8 +270,8 @@ check_network_size(const dl_model *model, const dl_options *opts, const dl_layer
 
 /*
  * data "auto": whether n prepared rows fit in memory with what the budget
- * holds already - the float32 matrix, the split's row indexes, the network
- * and a batch's workspace; otherwise they are streamed (stream.c).  A
+ * holds already - the float32 matrix, the split's row indexes, a median
+ * imputer's block, the network and a batch's workspace; otherwise they are streamed (stream.c).  A
  * network whose workspace alone does not fit stays in memory: streaming
  * would not help, and check_workspace says why.
  */
@@ -291,6 +291,9 @@ rows_fit_memory(const dl_model *model, const dl_options *opts, const dl_layer_sp
 		return false;			/* past the limit while spooling */
 	/* x, then the split's indexes, the epoch's order and the preprocessing's row flags */
 	need = (double) rows->n * ((double) rows->d * sizeof(float) + 2 * sizeof(uint32) + 1);
+	/* a median imputer's passes hold a block of columns while x is held (fit_preprocessing) */
+	if (opts->impute == DL_MISSING_MEDIAN)
+		need += Min((double) Max(limit / 4, (size_t) 1 << 20), (double) rows->n * rows->d * sizeof(double));
 	if (held >= limit || ws == SIZE_MAX || (double) param_bytes + ws >= (double) (limit - held))
 		return true;
 	return need <= (double) (limit - held) - (double) param_bytes - (double) ws;

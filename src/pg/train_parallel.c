@@ -58,6 +58,7 @@
 #include "utils/typcache.h"
 
 #include "aggstate.h"
+#include "budget.h"
 #include "dataset.h"
 #include "dl_train_state.h"
 #include "features.h"
@@ -223,6 +224,7 @@ typedef struct TrainCache
 	bool	   *nulls;
 	float	   *row;
 	int64		rows_read;
+	const void *checked;		/* the last running state found to be of this model */
 } TrainCache;
 
 static TrainCache *
@@ -367,6 +369,27 @@ pgdl_train_state_step(PG_FUNCTION_ARGS)
 		s = state_alloc(aggcxt, dl_tstate_bytes(init->model_len, init->n_params, init->n_moments,
 												init->n_inputs, c->buffer_rows));
 		dl_tstate_copy(s, init, c->buffer_rows);
+		c->checked = s;
+	}
+	else if (s != c->checked)
+	{
+		/*
+		 * Another running state than last time (another group, or an initial
+		 * condition of the user's own aggregate): the cache must be its
+		 * model's, whose rows and parameters it reads and writes.
+		 */
+		c = train_cache(fcinfo, s);
+		if (s->buffer_rows == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("pgdl.train_state_step continues only the states it made: this one has no row buffer"),
+					 errhint("Run pgdl.train_state_agg; a training state cannot be an aggregate's initial condition.")));
+		if (s->pending < 0 || s->pending >= s->buffer_rows)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid pgdl training state: %d buffered rows in a buffer of %d",
+							s->pending, s->buffer_rows)));
+		c->checked = s;
 	}
 	if (PG_ARGISNULL(2))
 	{
@@ -574,8 +597,9 @@ pgdl_parallel_split(const dl_options *opts, PgdlRows *rows, dl_split *split, Pgd
 	SplitPass	p;
 
 	memset(split, 0, sizeof(*split));
-	split->train = palloc(sizeof(uint32) * Max(rows->n, 1));
-	split->validation = palloc(sizeof(uint32) * Max(rows->n, 1));
+	/* charged to the training's budget, as dl_split_rows's are at the engine's hook */
+	split->train = pgdl_budget_alloc(CurrentMemoryContext, sizeof(uint32) * Max(rows->n, 1));
+	split->validation = pgdl_budget_alloc(CurrentMemoryContext, sizeof(uint32) * Max(rows->n, 1));
 	p.opts = opts;
 	p.fraction = rows->n < 10 ? 0 : opts->validation_fraction;
 	p.rows = rows;

@@ -9,7 +9,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(31);
+SELECT plan(33);
 
 -- 80,000 rows of 8 features (2.9 MB as float32 rows with their target), the
 -- label from a fixed linear teacher: stored in label order, and shuffled
@@ -49,6 +49,16 @@ SELECT throws_ok($$SELECT pg_temp.train('st_bad', 'st_shuffled', '{"data": "memo
                  'option "shuffle_buffer" is for streamed rows, but "data" is "memory"', 'shuffle_buffer with data "memory" is 22023');
 SELECT throws_ok($$SELECT * FROM pgdl.cross_validate('st_shuffled', 'y', '[{"type":"dense","units":2}]', 2, NULL, '{"data": "stream"}')$$,
                  '22023', NULL, 'cross_validate does not stream: data "stream" is 22023');
+
+-- data "auto" counts a median imputer's working block with the rows: these
+-- fit 4 MB alone, not with the block, so they are streamed (they stayed in
+-- memory and the imputer's pass failed with 54000)
+CREATE TEMP TABLE st_nulls AS
+SELECT id, CASE WHEN id % 10 = 0 THEN NULL ELSE x1 END AS x1, x2, x3, x4, x5, x6, x7, x8, y FROM st_shuffled;
+CREATE TEMP TABLE st_median (data text);
+SELECT lives_ok($$INSERT INTO st_median SELECT (pg_temp.train('st_median', 'st_nulls', '{"impute": "median", "max_memory": "4096kB"}')).data$$,
+                'data "auto" with a median imputer trains rows that do not fit beside its working block');
+SELECT is((SELECT data FROM st_median), 'stream', '... by streaming them');
 
 -- in memory, the rows do not fit 512 kB
 SELECT throws_like($$SELECT pg_temp.train('st_bad', 'st_shuffled', '{"data": "memory", "max_memory": "512kB"}')$$,

@@ -7,7 +7,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(41);
+SELECT plan(42);
 
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
@@ -152,6 +152,22 @@ SELECT is((SELECT (pgdl.train_state_info(pgdl.train_state_agg((SELECT pgdl.train
 		  'the result holds no row buffer: it is the size of the state it started from');
 SELECT is((SELECT st::text::pgdl.train_state::text = st::text FROM par_state), true,
 		  'the text form round-trips exactly');
+-- a running state of another model than the round's (a user's aggregate with
+-- an initial condition, or groups started from different models) is trained
+-- with its own model, never with the cached one (which wrote past the state);
+-- one the transition did not make is refused
+SELECT * FROM pgdl.train_model('par_small', 'pgdl_par_points', 'y', '[{"type":"dense","units":4}]',
+							   ARRAY['a'], '{"epochs": 1, "seed": 1}');
+DO $$
+BEGIN
+	EXECUTE pg_catalog.format('CREATE AGGREGATE pg_temp.par_foreign(pgdl.train_state, record) '
+							  '(SFUNC = pgdl.train_state_step, STYPE = pgdl.train_state, INITCOND = %L)',
+							  (SELECT pgdl.train_state_init('par_small')::text));
+END $$;
+SELECT throws_ok($$SELECT pg_temp.par_foreign((SELECT pgdl.train_state_init('par_two')), s)
+				   FROM (SELECT a, b, y FROM pgdl_par_points) s$$,
+				 '22023', 'pgdl.train_state_step continues only the states it made: this one has no row buffer',
+				 'a running state that the transition did not make is refused (it was trained with the cached model, past its end)');
 SELECT throws_ok($$SELECT 'pgdl:00'::pgdl.train_state$$, '22P03', NULL, 'a truncated state is 22P03');
 SELECT throws_ok($$SELECT (SELECT overlay(st::text placing 'ff' from 7 for 2) FROM par_state)::pgdl.train_state$$,
 				 '22P03', NULL, 'a state with a damaged magic is 22P03');
