@@ -86,6 +86,16 @@ dl_comoments_enable_pairs(dl_comoments *c, double *newbuf)
 }
 
 void
+dl_comoments_complete(const dl_comoments *c, double *n, const double **shift,
+					  const double **mean, const double **tri)
+{
+	*n = CM_N(c);
+	*shift = CM_SHIFT(c);
+	*mean = CM_MEAN(c);
+	*tri = CM_C(c);
+}
+
+void
 dl_comoments_add(dl_comoments *c, const double *restrict x)
 {
 	int			d = c->d;

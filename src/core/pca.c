@@ -156,6 +156,25 @@ dl_scatter_add(dl_scatter *s, const double *x)
 }
 
 void
+dl_scatter_set_comoments(dl_scatter *s, const dl_comoments *c)
+{
+	int			d = s->d;
+	size_t		k = 0;
+	const double *shift,
+			   *mean,
+			   *tri;
+
+	dl_comoments_complete(c, &s->n, &shift, &mean, &tri);
+	s->n_block = 0;
+	memcpy(s->shift, shift, sizeof(double) * d);
+	memcpy(s->mean, mean, sizeof(double) * d);
+	/* packed upper triangle, row by row, into the upper triangle of the d x d matrix */
+	for (int i = 0; i < d; i++)
+		for (int j = i; j < d; j++)
+			s->scatter[(size_t) i * d + j] = tri[k++];
+}
+
+void
 dl_scatter_mean(const dl_scatter *s, double *mean)
 {
 	for (int j = 0; j < s->d; j++)

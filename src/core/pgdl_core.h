@@ -223,6 +223,12 @@ extern size_t dl_comoments_nslots(int d, bool has_pairs);
 extern void dl_comoments_init(dl_comoments *c, double *buf, int d, bool has_pairs);
 /* moves c into newbuf (nslots(d, true) doubles) with a zeroed pair block */
 extern void dl_comoments_enable_pairs(dl_comoments *c, double *newbuf);
+/*
+ * The complete-case block: its rows, shift, mean of x - shift and packed
+ * upper triangle C (pointers into c)
+ */
+extern void dl_comoments_complete(const dl_comoments *c, double *n, const double **shift,
+								  const double **mean, const double **tri);
 extern void dl_comoments_add(dl_comoments *c, const double *x);
 /* the row has NULL elements: needs has_pairs */
 extern void dl_comoments_add_nulls(dl_comoments *c, const double *x, const bool *isnull);
@@ -869,6 +875,12 @@ extern void dl_scatter_free(dl_scatter *s);
 /* adds one row of d finite values (checks for interrupts every block) */
 extern void dl_scatter_add(dl_scatter *s, const double *x);
 extern void dl_scatter_flush(dl_scatter *s);
+/*
+ * s (initialized for c's d, no row added yet) becomes the complete-case
+ * block of c: the same rows' shift, mean and scatter, as if they had been
+ * added here (PCA of a state aggregated elsewhere: on Citus workers)
+ */
+extern void dl_scatter_set_comoments(dl_scatter *s, const dl_comoments *c);
 /* the mean of the rows merged so far (flush first) */
 extern void dl_scatter_mean(const dl_scatter *s, double *mean);
 /* the sample covariance (n - 1) as a full d x d matrix; cov may be s->scatter */

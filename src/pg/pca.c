@@ -13,6 +13,18 @@
  * row); the blocked update is a level-3 BLAS kernel, tens of times faster,
  * which matters more than parallel reading for wide data.
  *
+ * On a Citus table (distributed, reference or local) the co-moments are
+ * computed where the rows are: one pgdl.comoments_state query over the
+ * features as a float8[] row (pushdown_sql), which Citus runs on the
+ * workers, the coordinator merging their partial states and finishing the
+ * eigen-decomposition from the combined one.  Welford's row-by-row update
+ * is slower per row than the blocked one, but runs on every worker at once
+ * and moves d(d + 1)/2 doubles a shard instead of every row.  A feature
+ * without a float8[] form in SQL (a 2-D or boolean array) keeps the
+ * coordinator's scan, with a NOTICE; so does a state that saw a missing or
+ * non-finite value, so that the error names the row as it does on an
+ * ordinary table.
+ *
  * A NULL, NaN or infinite feature is an error naming the column and the
  * row (scikit-learn refuses NaN too): a pairwise-complete covariance need
  * not be positive semi-definite, and its components would describe no
@@ -38,17 +50,22 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
+#include "catalog/pg_type.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "aggstate.h"
 #include "arrays.h"
 #include "budget.h"
+#include "citus_ship.h"
 #include "dataset.h"
 #include "features.h"
 #include "models.h"
 #include "options.h"
 #include "pgdl.h"
+#include "source.h"
 
 PG_FUNCTION_INFO_V1(pgdl_pca);
 PG_FUNCTION_INFO_V1(pgdl_train_pca);
@@ -91,10 +108,108 @@ scan_rows(const char *src, const PgdlFeatureSet *fs, dl_scatter *s)
 	pfree(st.xrow);
 }
 
+/* the most inputs pgdl.comoments_state takes (pgdl.covariance_matrix's limit) */
+#define PUSHDOWN_MAX_D 4096
+
+/*
+ * On a Citus table: one aggregate, pgdl.comoments_state over the features
+ * as one float8[] a row, that Citus runs on its workers
+ * (worker_partial_agg), so that only the partial co-moment states reach
+ * the coordinator.  NULL, with *why, when a feature has no float8[] form in
+ * SQL (a 2-D array, a boolean array) or the row is longer than the
+ * aggregate takes.  An array of the wrong length becomes NULL elements, so
+ * that the coordinator's scan names it (pushdown_scatter).
+ */
+static char *
+pushdown_sql(const char *src, const PgdlFeatureSet *fs, TupleDesc desc, const char **why)
+{
+	StringInfoData sql;
+
+	if (fs->n_inputs > PUSHDOWN_MAX_D)
+	{
+		*why = psprintf("%d inputs, more than the %d of pgdl.comoments_state", fs->n_inputs,
+						PUSHDOWN_MAX_D);
+		return NULL;
+	}
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT pgdl.comoments_state(");
+	for (int i = 0; i < fs->n; i++)
+	{
+		const dl_feature *f = &fs->features[i];
+		int			a = pgdl_find_attr(desc, f->name);
+		Oid			typid = a >= 0 ? getBaseType(TupleDescAttr(desc, a)->atttypid) : InvalidOid;
+		const char *col = quote_identifier(f->name);
+
+		if (i > 0)
+			appendStringInfoString(&sql, " || ");
+		if (f->kind == DL_FEATURE_NUMBER && OidIsValid(pgdl_numeric_base_type(typid)))
+			appendStringInfo(&sql, "ARRAY[%s%s::pg_catalog.float8]", col,
+							 typid == BOOLOID ? "::pg_catalog.int4" : "");
+		else if (f->kind == DL_FEATURE_ARRAY && OidIsValid(get_element_type(typid)) &&
+				 OidIsValid(pgdl_numeric_base_type(get_element_type(typid))) &&
+				 getBaseType(get_element_type(typid)) != BOOLOID)
+			appendStringInfo(&sql,
+							 "(CASE WHEN pg_catalog.array_ndims(%s) = 1 AND pg_catalog.cardinality(%s) = %d "
+							 "THEN %s::pg_catalog.float8[] "
+							 "ELSE pg_catalog.array_fill(NULL::pg_catalog.float8, ARRAY[%d]) END)",
+							 col, col, f->length, col, f->length);
+		else
+		{
+			*why = psprintf("feature \"%s\" is %s", f->name,
+							f->kind == DL_FEATURE_MATRIX ? "a 2-D array" :
+							f->kind == DL_FEATURE_ARRAY ? "a boolean array" : "not a number");
+			pfree(sql.data);
+			return NULL;
+		}
+	}
+	appendStringInfo(&sql, ") FROM (%s) AS s", src);
+	return sql.data;
+}
+
+/*
+ * Runs sql (pushdown_sql) and sets s, initialized for d inputs, from the
+ * combined state.  False when a row had a missing or non-finite input: the
+ * state cannot say which, so the caller scans the rows on the coordinator,
+ * which reports the first such row as on an ordinary table.
+ */
+static bool
+pushdown_scatter(const char *sql, dl_scatter *s)
+{
+	bool		isnull;
+	Datum		d;
+	PgdlAggState *st;
+	dl_comoments c;
+	double		n;
+	const double *shift,
+			   *mean,
+			   *tri;
+
+	if (pgdl_source_execute(sql) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "pgdl: the PCA aggregate query failed");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return true;			/* no row: s stays empty */
+	st = DatumGetPgdlAggState(d);
+	pgdl_state_validate(st, VARSIZE(st));
+	pgdl_state_expect(st, PGDL_PURPOSE_COMOMENTS, s->d);
+	if ((st->flags & PGDL_HAS_PAIRS) || st->nulls > 0)
+		return false;
+	pgdl_state_comoments(st, &c);
+	dl_comoments_complete(&c, &n, &shift, &mean, &tri);
+	for (int j = 0; j < s->d; j++)
+		if (!isfinite(shift[j]) || !isfinite(mean[j]))
+			return false;
+	for (size_t k = 0; k < (size_t) s->d * (s->d + 1) / 2; k++)
+		if (!isfinite(tri[k]))
+			return false;
+	dl_scatter_set_comoments(s, &c);
+	return true;
+}
+
 /* the model: a scaler that centers (and standardizes), then x W with W = components^T */
 static int
 save_model(const char *name, const PgdlFeatureSet *fs, const dl_pca *p, bool correlation,
-		   const char *options_json)
+		   const char *options_json, bool distributed)
 {
 	dl_model	model;
 	PgdlSave	s;
@@ -135,10 +250,12 @@ save_model(const char *name, const PgdlFeatureSet *fs, const dl_pca *p, bool cor
 	memset(&s, 0, sizeof(s));
 	s.name = name;
 	s.model = &model;
+	/* "data": "distributed" when the Citus workers aggregated the rows */
 	s.metrics_json = psprintf("{\"rows\": %.0f, \"n_components\": %d, \"matrix\": \"%s\", "
-							  "\"total_variance\": %.17g, \"explained_variance_ratio_sum\": %.17g}",
+							  "\"total_variance\": %.17g, \"explained_variance_ratio_sum\": %.17g%s}",
 							  p->n, k, correlation ? "correlation" : "covariance",
-							  p->total_variance, ratio_sum);
+							  p->total_variance, ratio_sum,
+							  distributed ? ", \"data\": \"distributed\"" : "");
 	return pgdl_save_model(&s);
 }
 
@@ -161,6 +278,7 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 	size_t		need,
 				limit;
 	int			d;
+	char	   *pushdown = NULL;
 
 	options_json = pgdl_read_options(fcinfo, a->options_arg, &dl_pca_schema, &opts);
 	correlation = opts.matrix == DL_PCA_CORRELATION;
@@ -195,8 +313,24 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("PCA takes at most %d features, the source gives %d", DL_PCA_MAX_D, d)));
-	/* the scatter state, then the fit's eigenvectors and LAPACK's workspace (about 40 d) */
+	/* on a Citus table: the aggregate that runs on the workers, if the features allow */
+	if (pgdl_sql_reads_citus_table(src))
+	{
+		const char *why = NULL;
+
+		pushdown = pushdown_sql(src, &fs, ds.desc, &why);
+		if (pushdown == NULL)
+			ereport(NOTICE,
+					(errmsg("PCA reads every row of the Citus table on the coordinator: %s", why),
+					 errhint("Numeric columns and 1-D numeric arrays are aggregated on the workers.")));
+	}
+	/*
+	 * The scatter state, then the fit's eigenvectors and LAPACK's workspace
+	 * (about 40 d); with the pushdown, also the combined co-moment state
+	 */
 	need = dl_scatter_bytes(d) + sizeof(double) * ((size_t) a->k * d + 64 * (size_t) d);
+	if (pushdown)
+		need += sizeof(double) * dl_comoments_nslots(d, false);
 	limit = (size_t) pgdl_max_training_memory_kb * 1024;
 	if (need > limit)
 		ereport(ERROR,
@@ -211,7 +345,11 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 	 */
 	MemoryContextSwitchTo(cxt);
 	pgdl_check_status(dl_scatter_init(&s, d));
-	scan_rows(src, &fs, &s);
+	/* a missing value on a Citus table: the scan names its row */
+	if (pushdown != NULL && !pushdown_scatter(pushdown, &s))
+		pushdown = NULL;
+	if (pushdown == NULL)
+		scan_rows(src, &fs, &s);
 	MemoryContextSwitchTo(cxt);
 	dl_scatter_flush(&s);
 	if (s.n < 2)
@@ -222,7 +360,7 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 	dl_scatter_free(&s);
 
 	if (a->model)
-		(void) save_model(ref.name, &fs, &p, correlation, options_json);
+		(void) save_model(ref.name, &fs, &p, correlation, options_json, pushdown != NULL);
 	SPI_finish();
 
 	MemoryContextSwitchTo(old);

@@ -361,6 +361,57 @@ test_options(void)
 	th_end();
 }
 
+/*
+ * The co-moments of two halves of the rows (as two Citus workers aggregate
+ * them), merged and turned into a scatter, give the blocked fit: the
+ * distributed PCA of src/pg/pca.c
+ */
+static void
+test_fit_from_comoments(void)
+{
+	double		bufa[64],
+				bufb[64];
+	dl_comoments a,
+				b;
+	dl_scatter	s1,
+				s2;
+	dl_pca		p1,
+				p2;
+
+	th_begin("pca: the fit from merged co-moments of two halves equals the blocked fit (1e-12)");
+	CHECK((int) dl_comoments_nslots(4, false) <= 64);
+	dl_comoments_init(&a, bufa, 4, false);
+	dl_comoments_init(&b, bufb, 4, false);
+	CHECK_STATUS(dl_scatter_init(&s1, 4), DL_OK);
+	CHECK_STATUS(dl_scatter_init(&s2, 4), DL_OK);
+	for (int r = 0; r < 10; r++)
+	{
+		dl_comoments_add(r % 3 == 0 ? &a : &b, pca_x[r]);
+		dl_scatter_add(&s1, pca_x[r]);
+	}
+	dl_comoments_merge(&a, &b);
+	dl_scatter_set_comoments(&s2, &a);
+	CHECK_NEAR(s2.n, 10.0, 0.0);
+	CHECK_STATUS(dl_pca_fit(&s1, 3, true, &p1), DL_OK);
+	CHECK_STATUS(dl_pca_fit(&s2, 3, true, &p2), DL_OK);
+	CHECK_NEAR(p2.total_variance, p1.total_variance, 1e-12);
+	for (int c = 0; c < 3; c++)
+	{
+		CHECK_NEAR(p2.variance[c], p1.variance[c], 1e-12 * p1.variance[0]);
+		CHECK_NEAR(abs_dot(p1.components + c * 4, p2.components + c * 4, 4), 1.0, 1e-12);
+	}
+	for (int j = 0; j < 4; j++)
+	{
+		CHECK_NEAR(p2.mean[j], p1.mean[j], 1e-12);
+		CHECK_NEAR(p2.sd[j], p1.sd[j], 1e-12);
+	}
+	dl_pca_free(&p1);
+	dl_pca_free(&p2);
+	dl_scatter_free(&s1);
+	dl_scatter_free(&s2);
+	th_end();
+}
+
 void
 suite_pca(void)
 {
@@ -369,4 +420,5 @@ suite_pca(void)
 	test_eigen_known();
 	test_scatter();
 	test_fit_sklearn();
+	test_fit_from_comoments();
 }
