@@ -22,7 +22,7 @@ SELECT truncate_local_data_after_distributing_table('public.km_dist');
 
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(10);
+SELECT plan(12);
 
 -- an iteration's query, as pgdl.kmeans writes it (over the source query, its ORDER BY
 -- included): pushed down to the workers, which send partial states
@@ -58,6 +58,19 @@ CREATE TEMP TABLE p_dist AS SELECT id, pgdl.predict('km_d', ARRAY[a, b] || v) AS
 CREATE TEMP TABLE p_local AS SELECT id, pgdl.predict('km_l', ARRAY[a, b] || v) AS c FROM public.km_local;
 SELECT is((SELECT count(*) FROM p_dist d JOIN p_local l USING (id) WHERE d.c = l.c), 600::bigint,
           'the same assignments for every row, scored on the workers');
+
+-- rows with a NULL feature: impute drop_row skips them on the workers as on an ordinary table
+CREATE TEMP TABLE n_dist AS
+SELECT * FROM pgdl.kmeans('SELECT id, CASE WHEN id % 10 = 0 THEN NULL ELSE a END AS a, b FROM public.km_dist ORDER BY id',
+                          3, ARRAY['a', 'b'], '{"seed": 3, "impute": "drop_row"}');
+CREATE TEMP TABLE n_local AS
+SELECT * FROM pgdl.kmeans('SELECT id, CASE WHEN id % 10 = 0 THEN NULL ELSE a END AS a, b FROM public.km_local ORDER BY id',
+                          3, ARRAY['a', 'b'], '{"seed": 3, "impute": "drop_row"}');
+SELECT is((SELECT sum(size) FROM n_dist), 540::numeric, 'drop_row on the workers skips the 60 rows with a NULL');
+SELECT ok((SELECT bool_and(d.size = l.size
+                           AND (SELECT max(abs(u - w)) FROM unnest(d.centroid, l.centroid) t(u, w)) < 1e-9)
+           FROM n_dist d JOIN n_local l USING (cluster)),
+          'and clusters as on an ordinary table');
 
 -- a two-dimensional array feature (a matrix) is not one float8[] row in SQL: k-means reads the rows
 -- through the coordinator, as on an ordinary table
