@@ -22,7 +22,7 @@ SELECT truncate_local_data_after_distributing_table('public.km_dist');
 
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(12);
+SELECT plan(13);
 
 -- an iteration's query, as pgdl.kmeans writes it (over the source query, its ORDER BY
 -- included): pushed down to the workers, which send partial states
@@ -58,6 +58,15 @@ CREATE TEMP TABLE p_dist AS SELECT id, pgdl.predict('km_d', ARRAY[a, b] || v) AS
 CREATE TEMP TABLE p_local AS SELECT id, pgdl.predict('km_l', ARRAY[a, b] || v) AS c FROM public.km_local;
 SELECT is((SELECT count(*) FROM p_dist d JOIN p_local l USING (id) WHERE d.c = l.c), 600::bigint,
           'the same assignments for every row, scored on the workers');
+
+-- standardize: the workers scale the rows with the coordinator's statistics
+SELECT ok((SELECT bool_and(d.size = l.size
+                           AND (SELECT max(abs(u - w)) FROM unnest(d.centroid, l.centroid) t(u, w)) < 1e-9
+                           AND abs(d.sse - l.sse) <= 1e-9 * greatest(1, l.sse))
+           FROM pgdl.kmeans('SELECT id, a, b, v FROM public.km_dist ORDER BY id', 4, ARRAY['a', 'b', 'v'], '{"seed": 11, "standardize": true}') d
+           JOIN pgdl.kmeans('SELECT id, a, b, v FROM public.km_local ORDER BY id', 4, ARRAY['a', 'b', 'v'], '{"seed": 11, "standardize": true}') l
+           USING (cluster)),
+          'standardize: the same clusters as on an ordinary table');
 
 -- rows with a NULL feature: impute drop_row skips them on the workers as on an ordinary table
 CREATE TEMP TABLE n_dist AS
