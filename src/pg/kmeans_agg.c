@@ -143,7 +143,9 @@ ks_cache(FunctionCallInfo fcinfo, ArrayType *pa)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("malformed k-means parameters: value %d (%g) is out of range", i + 1, p[i])));
-	if ((double) k * d * 32 > (double) pgdl_max_training_memory_kb * 1024)
+	/* the centres in double and float, and dl_kmeans_create's other k x d and per-centre buffers */
+	if ((double) k * ((double) d * 40 + DL_KMEANS_BLOCK * sizeof(float) + 64) >
+		(double) pgdl_max_training_memory_kb * 1024)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("k-means cannot hold %d centres of %d features in pgdl.max_training_memory", k, d)));

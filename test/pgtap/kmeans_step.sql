@@ -7,7 +7,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(15);
+SELECT plan(16);
 
 CREATE FUNCTION pg_temp.maxdiff(a float8[], b float8[]) RETURNS float8 LANGUAGE sql AS
 $$ SELECT max(abs(u - v)) FROM unnest(a, b) AS t(u, v) $$;
@@ -90,6 +90,12 @@ SELECT throws_ok($$SELECT pgdl.kmeans_step(ARRAY[1, 2, 3]::float8[], p) FROM kp$
                  'a row of the wrong length is 22000');
 SELECT throws_ok($$SELECT pgdl.kmeans_step_combine('{1,1,1,1,1,0,0}'::pgdl.kmeans_state, '{1,2,1,1,1,1,0,0,0,0}'::pgdl.kmeans_state)$$, '22P03', NULL,
                  'states of different shapes are 22P03');
+
+-- the centres and their buffers are held within pgdl.max_training_memory: 1000 centres take more than 1 MB
+SET LOCAL pgdl.max_training_memory = '1MB';
+SELECT throws_ok($$SELECT pgdl.kmeans_step(ARRAY[1]::float8[], ARRAY[1000, 1, 0]::float8[] || array_fill(0::float8, ARRAY[1000]) || ARRAY[0, 1]::float8[])$$,
+                 '54000', NULL, 'centres beyond pgdl.max_training_memory are 54000');
+RESET pgdl.max_training_memory;
 
 SELECT * FROM finish();
 ROLLBACK;
