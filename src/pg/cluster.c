@@ -305,25 +305,26 @@ lloyd_scan(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, float 
 		   size_t block_rows, LloydPass *lp, size_t n, KmFit *fit, const char *row_sql)
 {
 	int64		dropped;
-	size_t		n2;
+	size_t		n2 = 0;
+	bool		coordinator = true;
 
 	fit->passes++;
 	if (row_sql)
 	{
-		bool		empty = false;
-
 		n2 = (size_t) pgdl_kmeans_agg_pass(src, row_sql, lp->km, lp->scaler->center,
 										   lp->scaler->scale, lp->final);
 		fit->worker_passes++;
-		for (int j = 0; j < lp->km->k && !lp->final; j++)
-			empty |= lp->km->counts[j] == 0;
-		if (!empty || n2 != n)
-			goto check;
-		dl_kmeans_pass_begin(lp->km);
-		fit->passes++;
+		coordinator = false;
+		for (int j = 0; j < lp->km->k && !lp->final && n2 == n; j++)
+			coordinator |= lp->km->counts[j] == 0;
+		if (coordinator)
+		{
+			dl_kmeans_pass_begin(lp->km);
+			fit->passes++;
+		}
 	}
-	n2 = stream_source(src, fs, o->impute == DL_MISSING_DROP_ROW, buf, block_rows, lloyd_pass_block, lp, &dropped);
-check:
+	if (coordinator)
+		n2 = stream_source(src, fs, o->impute == DL_MISSING_DROP_ROW, buf, block_rows, lloyd_pass_block, lp, &dropped);
 	if (n2 != n)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
