@@ -21,9 +21,9 @@
  * must come back in the same order each time for a seed to reproduce a
  * result: tables are read in physical order (synchronize_seqscans off).
  *
- * On Citus.  When the source reads a Citus table and every feature is a
- * number or a one-dimensional array, the path is the streaming one, but
- * each Lloyd pass and the last one are one query of the aggregate
+ * On Citus.  When the rows do not fit the budget (the streaming path), the
+ * source reads a Citus table and every feature is a number or a
+ * one-dimensional array, each Lloyd pass and the last one are one query of the aggregate
  * pgdl.kmeans_step (kmeans_agg.c) with the centres as a literal: Citus runs
  * it on the workers and only partial sums travel.  The first pass (count, column
  * statistics, the sample k-means++ starts from) still reads the rows
@@ -508,22 +508,28 @@ fit_source(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, Memory
 		elog(ERROR, "pgdl: counting the rows of the source failed");
 	rows = (double) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	old = MemoryContextSwitchTo(cxt);
-	/* on Citus, the Lloyd passes on the workers when the rows can be float8[] there */
-	if (pgdl_sql_reads_citus_table(src))
-	{
-		row_sql = pgdl_kmeans_row_sql(src, fs->features, fs->n);
-		if (row_sql == NULL)
-			ereport(NOTICE,
-					(errmsg("k-means reads the Citus table through the coordinator: only numbers and one-dimensional arrays make rows the workers can cluster")));
-	}
-	/* else the matrix (grown by doubling), k-means++'s per-row distances and the centres */
-	if (row_sql)
-		fit_streaming(src, fs, o, limit, row_sql, fit);
-	else if (rows * ((double) d * sizeof(float) + sizeof(double) * (trials + 2)) * 1.25 +
-			 kmeans_state_bytes(o->km.k, d) <= (double) limit)
+	/* the matrix (grown by doubling), k-means++'s per-row distances and the centres */
+	if (rows * ((double) d * sizeof(float) + sizeof(double) * (trials + 2)) * 1.25 +
+		kmeans_state_bytes(o->km.k, d) <= (double) limit)
 		fit_in_memory(src, fs, o, limit, cxt, fit);
 	else
-		fit_streaming(src, fs, o, limit, NULL, fit);
+	{
+		/*
+		 * Streamed: one scan per pass.  On Citus the passes run on the
+		 * workers when the rows can be float8[] there, so only partial sums
+		 * travel instead of every row at every pass.  (Rows that fit are read
+		 * once into memory: on the 3-node test cluster, 200,000 rows x 8,
+		 * that took 1.4 s against 6.0 s for passes on the workers.)
+		 */
+		if (pgdl_sql_reads_citus_table(src))
+		{
+			row_sql = pgdl_kmeans_row_sql(src, fs->features, fs->n);
+			if (row_sql == NULL)
+				ereport(NOTICE,
+						(errmsg("k-means reads the Citus table through the coordinator: only numbers and one-dimensional arrays make rows the workers can cluster")));
+		}
+		fit_streaming(src, fs, o, limit, row_sql, fit);
+	}
 	MemoryContextSwitchTo(old);
 }
 
