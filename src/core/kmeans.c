@@ -278,6 +278,30 @@ far_offer(dl_kmeans *km, const float *x, double dist, int label)
 	far_sift_down(km, 0);
 }
 
+/*
+ * The nearest centre of a row from g = x . centers_f (k values): the lowest
+ * ||c||^2 - 2 x.c, ties to the lowest id; that value in *bv
+ */
+static inline int
+nearest_center(const dl_kmeans *km, const float *g, double *bv)
+{
+	int			best = 0;
+	double		b = km->cnorm[0] - 2.0 * (double) g[0];
+
+	for (int j = 1; j < km->k; j++)
+	{
+		double		v = km->cnorm[j] - 2.0 * (double) g[j];
+
+		if (v < b)
+		{
+			b = v;
+			best = j;
+		}
+	}
+	*bv = b;
+	return best;
+}
+
 void
 dl_kmeans_pass_block(dl_kmeans *km, const float *x, size_t n, bool final, int32_t *labels)
 {
@@ -295,20 +319,9 @@ dl_kmeans_pass_block(dl_kmeans *km, const float *x, size_t n, bool final, int32_
 		for (int i = 0; i < nb; i++)
 		{
 			const float *xi = xb + (size_t) i * d;
-			const float *g = km->gbuf + (size_t) i * k;
-			int			best = 0;
-			double		bv = km->cnorm[0] - 2.0 * (double) g[0];
+			double		bv;
+			int			best = nearest_center(km, km->gbuf + (size_t) i * k, &bv);
 
-			for (int j = 1; j < k; j++)
-			{
-				double		v = km->cnorm[j] - 2.0 * (double) g[j];
-
-				if (v < bv)
-				{
-					bv = v;
-					best = j;
-				}
-			}
 			km->counts[best] += 1.0;
 			if (labels)
 				labels[start + i] = best;
@@ -331,6 +344,33 @@ dl_kmeans_pass_block(dl_kmeans *km, const float *x, size_t n, bool final, int32_
 			}
 		}
 	}
+}
+
+int
+dl_kmeans_add_row(dl_kmeans *km, const float *x, bool final, double *sums, double *counts,
+				  double *sse)
+{
+	int			k = km->k;
+	int			d = km->d;
+	int			best;
+	double		bv;
+
+	/* the assignment of dl_kmeans_pass_block, for one row */
+	dl_sgemm(false, true, 1, k, d, 1.0f, x, d, km->centers_f, d, 0.0f, km->gbuf, k);
+	best = nearest_center(km, km->gbuf, &bv);
+	counts[best] += 1.0;
+	if (final)
+		sse[best] += dist2_row_center(x, km->centers + (size_t) best * d, d);
+	else
+	{
+		double	   *sum = sums + (size_t) best * d;
+		double		dist = row_norm2(x, d) + bv;
+
+		for (int t = 0; t < d; t++)
+			sum[t] += (double) x[t];
+		sse[best] += dist < 0 ? 0 : dist;
+	}
+	return best;
 }
 
 void

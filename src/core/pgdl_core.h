@@ -988,6 +988,14 @@ extern void dl_kmeans_pass_begin(dl_kmeans *km);
 extern void dl_kmeans_pass_block(dl_kmeans *km, const float *x, size_t n, bool final,
 								 int32_t *labels);
 /*
+ * One row through a Lloyd pass (final: the exact squared distance) into
+ * caller-held sums (k x d), counts and sse (k), as dl_kmeans_pass_block
+ * assigns it but without the farthest rows: the step of the k-means
+ * aggregate that Citus runs on its workers.  Returns the row's cluster.
+ */
+extern int	dl_kmeans_add_row(dl_kmeans *km, const float *x, bool final, double *sums,
+							  double *counts, double *sse);
+/*
  * Ends a Lloyd pass: re-seeds empty clusters, moves the centres to the
  * means and returns the sum of squared movements in *shift.
  */

@@ -21,6 +21,16 @@
  * must come back in the same order each time for a seed to reproduce a
  * result: tables are read in physical order (synchronize_seqscans off).
  *
+ * On Citus.  When the rows do not fit the budget (the streaming path), the
+ * source reads a Citus table and every feature is a number or a
+ * one-dimensional array, each Lloyd pass and the last one are one query of the aggregate
+ * pgdl.kmeans_step (kmeans_agg.c) with the centres as a literal: Citus runs
+ * it on the workers and only partial sums travel.  The first pass (count, column
+ * statistics, the sample k-means++ starts from) still reads the rows
+ * through the coordinator once, and so does a pass that left a cluster
+ * empty (re-seeding it takes the farthest rows, which the aggregate does
+ * not keep).
+ *
  * Cluster ids are 0-based, as scikit-learn's labels_: kmeans_row.cluster,
  * the model's labels and pgdl.predict agree.
  *
@@ -53,8 +63,10 @@
 
 #include "arrays.h"
 #include "budget.h"
+#include "citus_ship.h"
 #include "dataset.h"
 #include "features.h"
+#include "kmeans_agg.h"
 #include "models.h"
 #include "options.h"
 #include "pgdl.h"
@@ -247,6 +259,7 @@ typedef struct KmFit
 	size_t		rows;
 	bool		streamed;
 	int			passes;			/* scans of the source */
+	int			worker_passes;	/* of them, run as pgdl.kmeans_step on Citus workers */
 } KmFit;
 
 /*
@@ -280,15 +293,38 @@ no_rows_error(int64 dropped)
 					dropped > 0 ? " left after dropping rows with a missing feature" : "")));
 }
 
-/* one more scan of the source through a Lloyd pass; it must still have n rows */
+/*
+ * One more scan of the source through a Lloyd pass (after
+ * dl_kmeans_pass_begin); it must still have n rows.  With row_sql it is the
+ * aggregate on the workers, except a Lloyd pass that leaves a cluster
+ * empty: that one is read again through the coordinator for the farthest
+ * rows.
+ */
 static void
 lloyd_scan(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, float *buf,
-		   size_t block_rows, LloydPass *lp, size_t n, KmFit *fit)
+		   size_t block_rows, LloydPass *lp, size_t n, KmFit *fit, const char *row_sql)
 {
 	int64		dropped;
-	size_t		n2 = stream_source(src, fs, o->impute == DL_MISSING_DROP_ROW, buf, block_rows, lloyd_pass_block, lp, &dropped);
+	size_t		n2 = 0;
+	bool		coordinator = true;
 
 	fit->passes++;
+	if (row_sql)
+	{
+		n2 = (size_t) pgdl_kmeans_agg_pass(src, row_sql, lp->km, lp->scaler->center,
+										   lp->scaler->scale, lp->final);
+		fit->worker_passes++;
+		coordinator = false;
+		for (int j = 0; j < lp->km->k && !lp->final && n2 == n; j++)
+			coordinator |= lp->km->counts[j] == 0;
+		if (coordinator)
+		{
+			dl_kmeans_pass_begin(lp->km);
+			fit->passes++;
+		}
+	}
+	if (coordinator)
+		n2 = stream_source(src, fs, o->impute == DL_MISSING_DROP_ROW, buf, block_rows, lloyd_pass_block, lp, &dropped);
 	if (n2 != n)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -297,7 +333,7 @@ lloyd_scan(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, float 
 
 static void
 fit_streaming(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, size_t limit,
-			  KmFit *fit)
+			  const char *row_sql, KmFit *fit)
 {
 	int			d = fs->n_inputs;
 	int			k = o->km.k;
@@ -338,9 +374,14 @@ fit_streaming(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, siz
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k (%d) is larger than the number of rows (%zu)", k, n)));
-	ereport(NOTICE,
-			(errmsg("k-means streams the source: %zu rows of %d features exceed pgdl.max_training_memory; one scan per iteration, centres initialised on a sample of %zu rows",
-					n, d, fp.rs.n)));
+	if (row_sql)
+		ereport(NOTICE,
+				(errmsg("k-means runs its iterations on the Citus workers: %zu rows of %d features, centres initialised on a sample of %zu rows",
+						n, d, fp.rs.n)));
+	else
+		ereport(NOTICE,
+				(errmsg("k-means streams the source: %zu rows of %d features exceed pgdl.max_training_memory; one scan per iteration, centres initialised on a sample of %zu rows",
+						n, d, fp.rs.n)));
 	fit->rows = n;
 	fit->streamed = true;
 	fit->scaler = scaler_from_colstats(&fp.cs, o->standardize);
@@ -386,7 +427,7 @@ fit_streaming(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, siz
 			double		shift;
 
 			dl_kmeans_pass_begin(&km);
-			lloyd_scan(src, fs, o, buf, block_rows, &lp, n, fit);
+			lloyd_scan(src, fs, o, buf, block_rows, &lp, n, fit, row_sql);
 			dl_kmeans_pass_end(&km, &shift);
 			it++;
 			if (shift <= tol_abs)
@@ -397,7 +438,7 @@ fit_streaming(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, siz
 		}
 		lp.final = true;
 		dl_kmeans_pass_begin(&km);
-		lloyd_scan(src, fs, o, buf, block_rows, &lp, n, fit);
+		lloyd_scan(src, fs, o, buf, block_rows, &lp, n, fit, row_sql);
 		for (int j = 0; j < k; j++)
 			total += km.sse[j];
 		if (total < fit->r.total_sse)
@@ -459,6 +500,7 @@ fit_source(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, Memory
 	double		rows;
 	bool		isnull;
 	MemoryContext old;
+	char	   *row_sql = NULL;
 
 	memset(fit, 0, sizeof(*fit));
 	/* how many rows: decides between memory and streaming before reading any */
@@ -466,12 +508,28 @@ fit_source(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, Memory
 		elog(ERROR, "pgdl: counting the rows of the source failed");
 	rows = (double) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	old = MemoryContextSwitchTo(cxt);
-	/* the matrix (grown by doubling), plus k-means++'s per-row distances, and the centres */
+	/* the matrix (grown by doubling), k-means++'s per-row distances and the centres */
 	if (rows * ((double) d * sizeof(float) + sizeof(double) * (trials + 2)) * 1.25 +
 		kmeans_state_bytes(o->km.k, d) <= (double) limit)
 		fit_in_memory(src, fs, o, limit, cxt, fit);
 	else
-		fit_streaming(src, fs, o, limit, fit);
+	{
+		/*
+		 * Streamed: one scan per pass.  On Citus the passes run on the
+		 * workers when the rows can be float8[] there, so only partial sums
+		 * travel instead of every row at every pass.  (Rows that fit are read
+		 * once into memory: on the 3-node test cluster, 200,000 rows x 8,
+		 * that took 1.4 s against 6.0 s for passes on the workers.)
+		 */
+		if (pgdl_sql_reads_citus_table(src))
+		{
+			row_sql = pgdl_kmeans_row_sql(src, fs->features, fs->n);
+			if (row_sql == NULL)
+				ereport(NOTICE,
+						(errmsg("k-means reads the Citus table through the coordinator: only numbers and one-dimensional arrays make rows the workers can cluster")));
+		}
+		fit_streaming(src, fs, o, limit, row_sql, fit);
+	}
 	MemoryContextSwitchTo(old);
 }
 
@@ -620,10 +678,10 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 		s.name = ref.name;
 		s.model = &m;
 		s.description = o.description;
-		s.metrics_json = psprintf("{\"sse\": %.17g, \"iterations\": %d, \"k\": %d, \"rows\": %zu, \"converged\": %s, \"reseeded\": %d, \"best_init\": %d, \"streamed\": %s}",
+		s.metrics_json = psprintf("{\"sse\": %.17g, \"iterations\": %d, \"k\": %d, \"rows\": %zu, \"converged\": %s, \"reseeded\": %d, \"best_init\": %d, \"streamed\": %s, \"worker_passes\": %d}",
 								  fit.r.total_sse, fit.r.iterations, k, fit.rows,
 								  fit.r.converged ? "true" : "false", fit.r.reseeded, fit.r.best_init,
-								  fit.streamed ? "true" : "false");
+								  fit.streamed ? "true" : "false", fit.worker_passes);
 		MemoryContextSwitchTo(old);
 		(void) pgdl_save_model(&s);
 	}

@@ -249,5 +249,21 @@ CREATE FUNCTION pgdl.model_inputs_shipped(model bytea, x anyarray, model_ref tex
 	AS 'MODULE_PATHNAME', 'pgdl_model_inputs' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pgdl.model_inputs_shipped(bytea, anyarray, text) IS 'pgdl.model_inputs with the model''s bytes, as the coordinator sends it to Citus workers';
 
+-- one Lloyd pass as an aggregate over concrete types, which Citus pushes down (src/pg/kmeans_agg.c)
+CREATE DOMAIN pgdl.kmeans_state AS float8[];
+COMMENT ON DOMAIN pgdl.kmeans_state IS 'the state of pgdl.kmeans_step: [1, k, d, rows, counts (k), sse (k), sums (k x d)], exact through its text form, checked by the functions that read it (22P03)';
+CREATE FUNCTION pgdl.kmeans_step_sfunc(state pgdl.kmeans_state, x float8[], params float8[]) RETURNS pgdl.kmeans_state
+	AS 'MODULE_PATHNAME', 'pgdl_kmeans_step_sfunc' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.kmeans_step_sfunc(pgdl.kmeans_state, float8[], float8[]) IS 'transition of pgdl.kmeans_step: adds a row to the sums, count and SSE of its nearest centre (STABLE: reads pgdl.max_training_memory)';
+CREATE FUNCTION pgdl.kmeans_step_combine(a pgdl.kmeans_state, b pgdl.kmeans_state) RETURNS pgdl.kmeans_state
+	AS 'MODULE_PATHNAME', 'pgdl_kmeans_step_combine' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.kmeans_step_combine(pgdl.kmeans_state, pgdl.kmeans_state) IS 'combine of pgdl.kmeans_step: adds two partial states';
+CREATE AGGREGATE pgdl.kmeans_step(x float8[], params float8[]) (
+	SFUNC = pgdl.kmeans_step_sfunc, STYPE = pgdl.kmeans_state,
+	COMBINEFUNC = pgdl.kmeans_step_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pgdl.kmeans_step(float8[], float8[]) IS 'one Lloyd pass of k-means over float8[] rows: params [k, d, final, centres (k x d), center (d), scale (d)], the state a pgdl.kmeans_state (pgdl.kmeans runs it on Citus workers; the README)';
+
 -- as the install script's last step (src/pg/grants.sql) does for the new ones
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgdl TO PUBLIC;

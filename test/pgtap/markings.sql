@@ -101,14 +101,17 @@ SELECT is_empty($$
 $$, 'no pgdl aggregate has a serial or deserial function');
 
 -- pgdl.aggstate, or a pgdl.*_state type of its own where float8 slots do
--- not fit (pgdl.confusion_state counts string labels); never internal.
+-- not fit (pgdl.confusion_state counts string labels), or a pgdl.*_state
+-- domain over float8[] (pgdl.kmeans_state: k-means sums, exact in text);
+-- never internal.
 SELECT is_empty($$
     SELECT a.aggfnoid::regprocedure, a.aggtranstype::regtype
     FROM pg_aggregate a JOIN pgdl_procs p ON p.oid = a.aggfnoid
     WHERE a.aggtranstype NOT IN (
         SELECT t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-        WHERE n.nspname = 'pgdl' AND t.typtype = 'b'
-          AND (t.typname = 'aggstate' OR t.typname LIKE '%\_state'))
+        WHERE n.nspname = 'pgdl'
+          AND ((t.typtype = 'b' AND (t.typname = 'aggstate' OR t.typname LIKE '%\_state'))
+               OR (t.typtype = 'd' AND t.typbasetype = 'float8[]'::regtype AND t.typname LIKE '%\_state')))
 $$, 'every pgdl aggregate has a concrete pgdl state type (pgdl.aggstate or pgdl.*_state), not internal');
 
 SELECT is_empty($$

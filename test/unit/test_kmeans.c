@@ -9,6 +9,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,6 +247,61 @@ test_gemm_vs_naive(void)
 	th_end();
 }
 
+/*
+ * dl_kmeans_add_row, the aggregate's step, row by row into separate sums
+ * (split in two parts and added, as a combine does) gives what a block pass
+ * gives: the same clusters, sums and SSE to rounding
+ */
+static void
+test_add_row(void)
+{
+	int			m = 300,
+				n = 3 * m,
+				d = 2,
+				k = 3;
+	float	   *x = make_blobs(m, 77, NULL);
+	dl_kmeans	km;
+	double	   *sums = calloc((size_t) 2 * k * d, sizeof(double));
+	double	   *counts = calloc(2 * k, sizeof(double));
+	double	   *sse = calloc(2 * k, sizeof(double));
+	int32_t    *lab = malloc(sizeof(int32_t) * n);
+	static const double start[6] = {1, 1, 9, 9, -9, 9};
+
+	th_begin("kmeans: one row at a time equals a block pass");
+	CHECK_STATUS(dl_kmeans_create(&km, k, d), DL_OK);
+	for (int final = 0; final <= 1; final++)
+	{
+		dl_kmeans_set_centers(&km, start);
+		memset(sums, 0, sizeof(double) * 2 * k * d);
+		memset(counts, 0, sizeof(double) * 2 * k);
+		memset(sse, 0, sizeof(double) * 2 * k);
+		dl_kmeans_pass_begin(&km);
+		dl_kmeans_pass_block(&km, x, n, final, lab);
+		for (int i = 0; i < n; i++)
+		{
+			int			part = i % 2;	/* two partial states */
+
+			CHECK(dl_kmeans_add_row(&km, x + (size_t) i * d, final, sums + part * k * d,
+									counts + part * k, sse + part * k) == lab[i]);
+		}
+		for (int j = 0; j < k; j++)
+		{
+			CHECK(counts[j] + counts[k + j] == km.counts[j]);
+			CHECK_NEAR(sse[j] + sse[k + j], km.sse[j], 1e-9 * (1 + km.sse[j]));
+			for (int t = 0; t < d && !final; t++)
+				CHECK_NEAR(sums[j * d + t] + sums[k * d + j * d + t], km.sums[j * d + t],
+						   1e-9 * (1 + fabs(km.sums[j * d + t])));
+		}
+	}
+	dl_kmeans_free(&km);
+	free(x);
+	free(sums);
+	free(counts);
+	free(sse);
+	free(lab);
+	th_end();
+}
+
 static void
 test_empty_cluster(void)
 {
@@ -345,6 +401,7 @@ suite_kmeans(void)
 	test_blobs(DL_KMEANS_RANDOM);
 	test_determinism();
 	test_gemm_vs_naive();
+	test_add_row();
 	test_empty_cluster();
 	test_errors();
 	test_silhouette();
