@@ -35,4 +35,11 @@
 #include "varatt.h"
 #endif
 
+/* ExecutorRun lost its execute_once argument in PostgreSQL 18 */
+#if PG_VERSION_NUM >= 180000
+#define PGDL_EXECUTOR_RUN(qd, dir, count)	ExecutorRun((qd), (dir), (count))
+#else
+#define PGDL_EXECUTOR_RUN(qd, dir, count)	ExecutorRun((qd), (dir), (count), true)
+#endif
+
 #endif							/* PGDL_PG_COMPAT_H */

@@ -63,6 +63,7 @@
 #include "dl_train_state.h"
 #include "features.h"
 #include "models.h"
+#include "pg_compat.h"
 #include "pgdl.h"
 #include "source.h"
 #include "train_parallel.h"
@@ -777,7 +778,7 @@ run_round(SPIPlanPtr plan, const char *sql, Datum init, MemoryContext cxt, int *
 	rr.cxt = cxt;
 	qd = CreateQueryDesc(stmt, sql, GetActiveSnapshot(), InvalidSnapshot, &rr.pub, params, NULL, 0);
 	ExecutorStart(qd, 0);
-	ExecutorRun(qd, ForwardScanDirection, 0, true);
+	PGDL_EXECUTOR_RUN(qd, ForwardScanDirection, 0);
 	*launched = workers_launched(qd->planstate);
 	ExecutorFinish(qd);
 	ExecutorEnd(qd);

@@ -56,6 +56,7 @@ layout(size_t model_len, size_t n_params, int n_moments, int d, int buffer_rows,
 				xbytes,
 				ybytes;
 
+	memset(l, 0, sizeof(*l));	/* defined on failure too */
 	if (model_len > SIZE_MAX / 2 || n_params > SIZE_MAX / 16 || n_moments < 0 || n_moments > 2 ||
 		d < 0 || buffer_rows < 0)
 		return false;
