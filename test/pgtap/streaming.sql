@@ -9,7 +9,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(33);
+SELECT plan(35);
 
 -- 80,000 rows of 8 features (2.9 MB as float32 rows with their target), the
 -- label from a fixed linear teacher: stored in label order, and shuffled
@@ -59,6 +59,14 @@ CREATE TEMP TABLE st_median (data text);
 SELECT lives_ok($$INSERT INTO st_median SELECT (pg_temp.train('st_median', 'st_nulls', '{"impute": "median", "max_memory": "4096kB"}')).data$$,
                 'data "auto" with a median imputer trains rows that do not fit beside its working block');
 SELECT is((SELECT data FROM st_median), 'stream', '... by streaming them');
+
+-- without validation rows there is no validation loss, in memory or streamed
+-- (the in-memory batch source took a split without validation rows for all
+-- the rows, and "validated" on the training rows every epoch)
+SELECT is((SELECT validation_loss FROM pg_temp.train('st_noval', 'st_shuffled', '{"validation_fraction": 0, "epochs": 1}')),
+          NULL::float8, 'validation_fraction 0 in memory: no validation loss');
+SELECT is((SELECT validation_loss FROM pg_temp.train('st_noval', 'st_shuffled', '{"validation_fraction": 0, "epochs": 1, "data": "stream"}')),
+          NULL::float8, 'validation_fraction 0 streamed: no validation loss');
 
 -- in memory, the rows do not fit 512 kB
 SELECT throws_like($$SELECT pg_temp.train('st_bad', 'st_shuffled', '{"data": "memory", "max_memory": "512kB"}')$$,

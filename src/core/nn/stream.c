@@ -78,7 +78,8 @@ dl_memory_rows_init(dl_memory_rows *m, const dl_dataset *data, const uint32_t *r
 	memset(m, 0, sizeof(*m));
 	m->data = data;
 	m->rows = rows;
-	m->n = rows ? n : data->n;
+	/* rows NULL: the first n (a split without validation rows has none, not all) */
+	m->n = n;
 	src->n_rows = m->n;
 	src->rows_checked = false;
 	src->begin = memory_begin;
