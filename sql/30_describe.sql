@@ -22,6 +22,10 @@ SELECT column_name, n, mean FROM pgdl.describe('VALUES (1.0::float8), (3.0)');
 SELECT * FROM pgdl.describe('empty_t', ARRAY['x']);
 -- many columns (more than one function call's 100 arguments), one scan
 SELECT count(*), sum(n) FROM pgdl.describe('SELECT ' || (SELECT string_agg('id + ' || i || ' AS c' || i, ', ') FROM generate_series(1, 150) i) || ' FROM t');
+-- bool columns are 0/1, as training reads them among features (default columns too)
+SELECT d.column_name, d.n, abs(d.mean - avg(t.b::int)) < 1e-12 AS mean_ok, d.min, d.max
+FROM pgdl.describe('t', ARRAY['b']) d, t GROUP BY d.column_name, d.n, d.mean, d.min, d.max;
+SELECT column_name, n, min, max FROM pgdl.describe('SELECT b, y FROM t WHERE id <= 10');
 -- errors
 SELECT * FROM pgdl.describe('no_such_table');
 SELECT * FROM pgdl.describe('t', ARRAY['nope']);

@@ -155,12 +155,6 @@ pgdl_describe(PG_FUNCTION_ARGS)
 	static const double q[3] = {0.25, 0.5, 0.75};
 
 	cols = open_source(fcinfo, &source_sql, &ncols);
-	for (int i = 0; i < ncols; i++)
-		if (cols[i].typid == BOOLOID)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("column \"%s\" is boolean; describe summarizes numbers", cols[i].name),
-					 errhint("Cast it: (%s)::int.", cols[i].name)));
 
 	nchunks = (ncols + DESCRIBE_CHUNK - 1) / DESCRIBE_CHUNK;
 	as_array = OidIsValid(get_extension_oid("citus", true));
@@ -174,6 +168,9 @@ pgdl_describe(PG_FUNCTION_ARGS)
 			if (i > c * DESCRIBE_CHUNK)
 				appendStringInfoString(&sql, ", ");
 			append_column(&sql, &cols[i]);
+			/* bool as 0/1, as training reads it: its mean is the share of true */
+			if (cols[i].typid == BOOLOID)
+				appendStringInfoString(&sql, "::pg_catalog.int4");
 			if (as_array)
 				appendStringInfoString(&sql, "::pg_catalog.float8");
 		}

@@ -341,8 +341,9 @@ pgdl_source_columns(const char *source_sql, ArrayType *requested, int *ncolumns)
 
 			if (att->attisdropped)
 				continue;
+			/* bool as 0/1, as training reads it among features */
 			base = pgdl_numeric_base_type(att->atttypid);
-			if (OidIsValid(base) && base != BOOLOID)
+			if (OidIsValid(base))
 			{
 				cols[n].name = pstrdup(NameStr(att->attname));
 				cols[n].typid = base;
