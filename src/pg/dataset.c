@@ -867,6 +867,21 @@ load_row(PgdlScan *scan, HeapTuple tup, void *arg)
 /* the bytes of one spooled row: its row number, its target, then d doubles */
 #define SPOOL_ROW_BYTES(d) (sizeof(double) * ((size_t) (d) + 2))
 
+/* widens r's per-input range by a kept row (NaN = missing) */
+static void
+note_range(PgdlRows *r, const double *x)
+{
+	for (int i = 0; i < r->d; i++)
+	{
+		if (isnan(x[i]))
+			continue;
+		if (isnan(r->lo[i]) || x[i] < r->lo[i])
+			r->lo[i] = x[i];
+		if (isnan(r->hi[i]) || x[i] > r->hi[i])
+			r->hi[i] = x[i];
+	}
+}
+
 typedef struct SpoolState
 {
 	PgdlRows   *r;
@@ -883,6 +898,7 @@ spool_row(PgdlScan *scan, HeapTuple tup, void *arg)
 
 	if (!read_row(&ss->t, scan, tup, ss->buf + 2, &yv, &r->null_targets, &r->dropped_rows))
 		return;
+	note_range(r, ss->buf + 2);
 	/*
 	 * The float32 rows prepared from these, and the targets, are what
 	 * training holds in memory: refuse the row that would not fit, now,
@@ -937,6 +953,8 @@ pgdl_spool_rows(PgdlRows *r, const char *src, const PgdlFeatureSet *fs, const Pg
 	r->n = 0;
 	r->y_capacity = 1024;
 	r->y = palloc(sizeof(float) * r->y_capacity);
+	r->file_d = r->d;
+	r->keep = NULL;
 	/* a temporary file of this transaction: deleted at its end, or by pgdl_rows_close */
 	r->file = BufFileCreateTemp(false);
 	MemoryContextSwitchTo(old);
@@ -944,6 +962,11 @@ pgdl_spool_rows(PgdlRows *r, const char *src, const PgdlFeatureSet *fs, const Pg
 	ss.r = r;
 	extra = load_target_begin(&ss.t, tg, impute);
 	ss.buf = palloc(SPOOL_ROW_BYTES(r->d));
+	/* the first pass's statistics, the size of a row buffer: with it, in the caller's context */
+	r->lo = palloc(sizeof(double) * Max(r->d, 1));
+	r->hi = palloc(sizeof(double) * Max(r->d, 1));
+	for (int i = 0; i < r->d; i++)
+		r->lo[i] = r->hi[i] = NAN;
 	pgdl_scan_source(src, fs, extra, FETCH_ROWS, spool_row, NULL, &ss);
 	load_target_end(&ss.t);
 	pfree(ss.buf);
@@ -952,7 +975,7 @@ pgdl_spool_rows(PgdlRows *r, const char *src, const PgdlFeatureSet *fs, const Pg
 void
 pgdl_rows_foreach(PgdlRows *r, pgdl_rows_fn fn, void *arg)
 {
-	size_t		row_bytes = SPOOL_ROW_BYTES(r->d);
+	size_t		row_bytes = SPOOL_ROW_BYTES(r->file_d);
 	double	   *buf = palloc(row_bytes);
 
 	if (BufFileSeek(r->file, 0, 0, SEEK_SET) != 0)
@@ -967,6 +990,10 @@ pgdl_rows_foreach(PgdlRows *r, pgdl_rows_fn fn, void *arg)
 			ereport(ERROR,
 					(errcode_for_file_access(),
 					 errmsg("could not read row %zu of %zu from the temporary file of the training rows", i + 1, r->n)));
+		/* the inputs kept, in place: keep is increasing, so keep[j] >= j */
+		if (r->keep)
+			for (int j = 0; j < r->d; j++)
+				buf[2 + j] = buf[2 + r->keep[j]];
 		fn(i, (int64) buf[0], (float) buf[1], buf + 2, arg);
 	}
 	pfree(buf);
@@ -1038,3 +1065,74 @@ pgdl_load_matrix(PgdlMatrix *td, const char *src, const PgdlFeatureSet *fs,
 	pfree(ls.xrow);
 }
 
+
+/* ---- constant features ---------------------------------------------------------- */
+
+int
+pgdl_rows_drop_constant(PgdlRows *r, PgdlFeatureSet *fs, bool drop, MemoryContext cxt)
+{
+	StringInfoData names;
+	bool	   *constant = palloc0(sizeof(bool) * Max(fs->n, 1));
+	int			n_constant = 0;
+	int			pos = 0;
+
+	initStringInfo(&names);
+	for (int i = 0; i < fs->n; i++)
+	{
+		const dl_feature *f = &fs->features[i];
+
+		/* whole scalar columns only: an array's or a one-hot column's inputs stay together */
+		if (f->kind == DL_FEATURE_NUMBER && r->lo && !isnan(r->lo[pos]) && r->lo[pos] == r->hi[pos])
+		{
+			constant[i] = true;
+			n_constant++;
+			appendStringInfo(&names, "%s%s (always %g)", names.len ? ", " : "", f->name, r->lo[pos]);
+		}
+		pos += f->length;
+	}
+	if (n_constant == 0)
+		return 0;
+	if (!drop || n_constant == fs->n)
+	{
+		ereport(WARNING,
+				(errmsg("%s constant in every training row: %s",
+						n_constant == fs->n ? "every feature is" : "features", names.data),
+				 errdetail("A feature with one value gives the network nothing to learn, and another value at prediction shifts every prediction."),
+				 errhint("%s", drop ? "Check the source's rows." :
+						 "Name the feature columns in \"features\" without them: they are kept.")));
+		return 0;
+	}
+	ereport(NOTICE,
+			(errmsg("features left out, constant in every training row: %s", names.data),
+			 errdetail("A feature with one value gives the network nothing to learn, and another value at prediction shifts every prediction (a split column such as is_test)."),
+			 errhint("List the columns in \"features\" to keep them.")));
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+		dl_feature *kept = palloc0(sizeof(dl_feature) * fs->n);
+		int		   *keep = palloc(sizeof(int) * Max(fs->n_inputs, 1));
+		int			n = 0,
+					d = 0;
+
+		pos = 0;
+		for (int i = 0; i < fs->n; i++)
+		{
+			const dl_feature *f = &fs->features[i];
+
+			if (!constant[i])
+			{
+				kept[n++] = *f;
+				for (int k = 0; k < f->length; k++)
+					keep[d++] = pos + k;
+			}
+			pos += f->length;
+		}
+		MemoryContextSwitchTo(old);
+		fs->features = kept;
+		fs->n = n;
+		fs->n_inputs = d;
+		r->keep = keep;
+		r->d = d;
+	}
+	pfree(constant);
+	return n_constant;
+}

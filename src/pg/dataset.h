@@ -155,6 +155,11 @@ typedef struct PgdlRows
 	bool		stream_past_limit;	/* past limit_bytes: drop y (the rows will be streamed), no error */
 	int64		null_targets;	/* rows skipped: NULL target */
 	int64		dropped_rows;	/* rows skipped: impute drop_row */
+	/* statistics of the first pass, for pgdl_rows_drop_constant */
+	double	   *lo;				/* per input: the smallest and largest value of */
+	double	   *hi;				/* the rows kept, missing ones aside (NaN: none) */
+	int			file_d;			/* the inputs of a row in the file (d until some are dropped) */
+	int		   *keep;			/* NULL, or the d inputs of file_d that rows pass on */
 } PgdlRows;
 
 /* reads every row of src into r (set limit_bytes first), as pgdl_load_matrix does into a matrix */
@@ -170,5 +175,15 @@ extern void pgdl_rows_foreach(PgdlRows *r, pgdl_rows_fn fn, void *arg);
  */
 extern void pgdl_rows_prepare(const dl_model *m, PgdlRows *r, float *x, int64 *rowno);
 extern void pgdl_rows_close(PgdlRows *r);
+
+/*
+ * Scalar features (numbers and bool) with one value in every row of r,
+ * missing values aside: the feature choice of the README.  With drop (the
+ * default feature choice) they leave fs and the rows r passes on, with a
+ * NOTICE naming them - unless every feature would go; otherwise (listed in
+ * "features") they stay, with a WARNING.  fs's features are reallocated in
+ * cxt.  Returns how many were dropped.
+ */
+extern int	pgdl_rows_drop_constant(PgdlRows *r, PgdlFeatureSet *fs, bool drop, MemoryContext cxt);
 
 #endif							/* PGDL_PG_DATASET_H */

@@ -782,6 +782,18 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the source has no row to train on")));
+	/*
+	 * Constant features, from the first pass's statistics: a helper column
+	 * (a split flag) constant in the training rows is left out of the
+	 * default choice; the model records the features it uses.  An
+	 * input_shape counts the inputs: then they stay, with a warning.
+	 */
+	if (pgdl_rows_drop_constant(&rows, &fs, requested == NULL && !opts.has_input_shape, train_cxt) > 0)
+	{
+		model.n_features = fs.n;
+		model.features = fs.features;
+		model.n_inputs = fs.n_inputs;
+	}
 	if (cv_folds == 0 && opts.data != DL_DATA_MEMORY && opts.parallel_workers == 0)
 	{
 		stream = opts.data == DL_DATA_STREAM ||
