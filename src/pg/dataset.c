@@ -260,10 +260,10 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("categorical column \"%s\" is not in the source", categorical[c])));
-		if (!pgdl_text_type(TupleDescAttr(desc, a)->atttypid))
+		if (!pgdl_categorical_type(TupleDescAttr(desc, a)->atttypid))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("categorical column \"%s\" is %s, not text", categorical[c],
+					 errmsg("categorical column \"%s\" is %s, not text, an integer or bool", categorical[c],
 							format_type_be(TupleDescAttr(desc, a)->atttypid))));
 	}
 
@@ -282,12 +282,13 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 
 			if (att->attisdropped || (target && strcmp(name, target) == 0))
 				continue;
-			if (OidIsValid(pgdl_numeric_base_type(att->atttypid)))
+			/* listed first: an integer or bool code may be categorical */
+			if (listed(categorical, n_categorical, name))
+				kind = DL_FEATURE_CATEGORICAL;
+			else if (OidIsValid(pgdl_numeric_base_type(att->atttypid)))
 				kind = DL_FEATURE_NUMBER;
 			else if (numeric_array_type(att->atttypid))
 				kind = DL_FEATURE_ARRAY;
-			else if (listed(categorical, n_categorical, name))
-				kind = DL_FEATURE_CATEGORICAL;
 			else
 			{
 				appendStringInfo(&skipped, "%s%s (%s)", skipped.len ? ", " : "", name,
@@ -355,12 +356,12 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 							(errcode(ERRCODE_DUPLICATE_COLUMN),
 							 errmsg("feature column \"%s\" is listed twice", want)));
 			typid = TupleDescAttr(desc, a)->atttypid;
-			if (OidIsValid(pgdl_numeric_base_type(typid)))
+			if (listed(categorical, n_categorical, want))
+				cols[n].kind = DL_FEATURE_CATEGORICAL;
+			else if (OidIsValid(pgdl_numeric_base_type(typid)))
 				cols[n].kind = DL_FEATURE_NUMBER;
 			else if (numeric_array_type(typid))
 				cols[n].kind = DL_FEATURE_ARRAY;
-			else if (listed(categorical, n_categorical, want))
-				cols[n].kind = DL_FEATURE_CATEGORICAL;
 			else
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -421,7 +422,9 @@ resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requeste
 			if (SPI_processed > MAX_CATEGORIES)
 				ereport(ERROR,
 						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("categorical column \"%s\" has more than %d distinct values", f->name, MAX_CATEGORIES)));
+						 errmsg("categorical column \"%s\" has more than %d distinct values", f->name, MAX_CATEGORIES),
+						 errdetail("A model one-hot encodes at most %d categories per column.", MAX_CATEGORIES),
+						 errhint("Group rare values into one category (a CASE in a query source).")));
 			if (SPI_processed == 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

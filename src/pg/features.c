@@ -8,8 +8,8 @@
  * functions all read rows this one way, so a feature means the same thing
  * everywhere: a numeric or bool column is one input, a 1-D array its
  * elements, a 2-D array (a sequence) its elements row by row, a categorical
- * text column one input per category seen in training (one-hot; NULL or an
- * unseen value is all zeros).
+ * text, integer or bool column one input per category seen in training
+ * (one-hot; NULL or an unseen value is all zeros).
  *
  * src/pg/features.c
  *
@@ -59,6 +59,38 @@ pgdl_text_value(Datum d, Oid typid)
 			s[--len] = '\0';
 	}
 	return s;
+}
+
+bool
+pgdl_categorical_type(Oid typid)
+{
+	Oid			base = getBaseType(typid);
+
+	return pgdl_text_type(base) || base == INT2OID || base == INT4OID || base == INT8OID ||
+		base == BOOLOID;
+}
+
+/*
+ * A categorical value as its category: the text the cast to text gives, as
+ * training reads the categories (SELECT DISTINCT col::text); base is the
+ * column's base type
+ */
+static char *
+category_text(Datum d, Oid base)
+{
+	switch (base)
+	{
+		case INT2OID:
+			return psprintf("%d", (int) DatumGetInt16(d));
+		case INT4OID:
+			return psprintf("%d", DatumGetInt32(d));
+		case INT8OID:
+			return psprintf(INT64_FORMAT, DatumGetInt64(d));
+		case BOOLOID:
+			return pstrdup(DatumGetBool(d) ? "true" : "false");
+		default:
+			return pgdl_text_value(d, base);
+	}
 }
 
 void
@@ -112,12 +144,13 @@ pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
 					break;
 				}
 			case DL_FEATURE_CATEGORICAL:
-				if (!pgdl_text_type(typid))
+				/* a category is matched by its text: an integer code may come as text too */
+				if (!pgdl_categorical_type(typid))
 					ereport(ERROR,
 							(errcode(ERRCODE_DATATYPE_MISMATCH),
-							 errmsg("column \"%s\" is %s; the model needs text (a categorical feature)",
+							 errmsg("column \"%s\" is %s; the model needs text, an integer or bool (a categorical feature)",
 									f->name, format_type_be(typid))));
-				/* the base type: pgdl_text_value reads name and char(n) differently */
+				/* the base type: category_text reads name, char(n), integers and bool differently */
 				out[i].elemtype = getBaseType(typid);
 				break;
 		}
@@ -285,7 +318,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 					x[pos + k] = 0.0;
 				if (!isnull)
 				{
-					char	   *s = pgdl_text_value(d, bf[i].elemtype);
+					char	   *s = category_text(d, bf[i].elemtype);
 					char	  **hit = bsearch(&s, f->categories, f->n_categories, sizeof(char *),
 											  compare_cstr);
 

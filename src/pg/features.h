@@ -33,6 +33,8 @@ extern bool pgdl_text_type(Oid typid);
  * labels with that cast, so rows must be read the same way.
  */
 extern char *pgdl_text_value(Datum d, Oid typid);
+/* a type a categorical feature may have: text-like, integer or bool (or a domain over one) */
+extern bool pgdl_categorical_type(Oid typid);
 /* finds each feature by name in desc (42703, 42804 when missing or of the wrong type) */
 extern void pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
 							   PgdlBoundFeature *out);

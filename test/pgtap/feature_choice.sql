@@ -1,12 +1,13 @@
 -- test/pgtap/feature_choice.sql: which columns train_model takes as features
 -- (see the README, "Features and target"): constant columns such as a split
 -- flag are left out of the default choice, in memory, streamed and
--- data-parallel, and the model records the features it uses.
+-- data-parallel, and the model records the features it uses; integer and
+-- bool codes as categorical features.
 BEGIN;
 SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(10);
+SELECT plan(17);
 
 CREATE TEMP TABLE fc_rows AS
 SELECT i AS id, (i % 7)::float8 AS a, ((i * 13) % 11)::float8 AS b, i > 160 AS is_test, 5 AS five,
@@ -50,6 +51,35 @@ SELECT is(pg_temp.trained_features('fc_listed', 'fc_train', ARRAY['a', 'b', 'is_
 -- every default feature constant: kept, the training runs
 SELECT is(pg_temp.trained_features('fc_all', 'SELECT five, y FROM fc_train', NULL, '{"epochs":1}'),
           '{five}'::text[], 'when every feature is constant they are kept');
+
+-- integer and bool codes one-hot encoded (option categorical)
+CREATE TEMP TABLE fc_days AS
+SELECT i AS id, (i % 7)::int2 AS dow, i % 3 = 0 AS flag, (i % 7 IN (0, 6))::int AS weekend,
+       ((i * 7) % 5)::float8 AS noise
+FROM generate_series(1, 300) i;
+SELECT lives_ok($$SELECT pgdl.train_model('fc_dow', 'fc_days', 'weekend', '[{"type":"dense","units":8,"activation":"relu"}]',
+                                          NULL, '{"epochs":60,"learning_rate":0.05,"seed":1,"categorical":["dow","flag"]}')$$,
+                'an int2 and a bool column are categorical');
+SELECT is((SELECT jsonb_agg(f->'categories') FROM jsonb_array_elements(pgdl.model_info('fc_dow')->'features') f
+           WHERE f->>'kind' = 'categorical'),
+          '[["0","1","2","3","4","5","6"],["false","true"]]'::jsonb, 'their categories are their values as text');
+SELECT is((SELECT value FROM pgdl.evaluate('fc_dow', 'fc_days') WHERE metric = 'accuracy'), 1::float8,
+          'one-hot days of the week learn the weekend exactly');
+-- an unseen code is all zeros, as NULL and as an unseen text category
+SELECT is(pgdl.predict('fc_dow', r1), pgdl.predict('fc_dow', r2), 'an unseen integer code predicts as a NULL code')
+FROM (SELECT 9::int2 AS dow, true AS flag, 1::float8 AS noise) r1, (SELECT NULL::int2 AS dow, true AS flag, 1::float8 AS noise) r2;
+-- a code is matched by its text: the same code held in a text column
+SELECT is(pgdl.predict('fc_dow', r1), pgdl.predict('fc_dow', r2), 'a code read from text matches the integer category')
+FROM (SELECT 6::int4 AS dow, false AS flag, 1::float8 AS noise) r1, (SELECT '6'::text AS dow, false AS flag, 1::float8 AS noise) r2;
+-- the limit: 10,000 distinct values per column
+SELECT throws_ok($$SELECT pgdl.train_model('fc_many', 'SELECT i AS code, (i % 2)::float8 AS y FROM generate_series(1, 10001) i', 'y',
+                                           '[{"type":"dense","units":2}]', NULL, '{"epochs":1,"categorical":["code"]}')$$,
+                 '54000', 'categorical column "code" has more than 10000 distinct values',
+                 'more than 10,000 distinct codes is 54000');
+SELECT throws_ok($$SELECT pgdl.train_model('fc_float', 'fc_days', 'weekend', '[{"type":"dense","units":2}]', NULL,
+                                           '{"epochs":1,"categorical":["noise"]}')$$,
+                 '42804', 'categorical column "noise" is double precision, not text, an integer or bool',
+                 'a float column is not categorical');
 
 SELECT * FROM finish();
 ROLLBACK;
