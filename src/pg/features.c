@@ -23,6 +23,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -157,11 +158,58 @@ pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
 	}
 }
 
+/*
+ * "The row's values: a = 1.5, b = NULL, y = 'pos'." - the first columns of
+ * a row as read (the features, then the target or the id): a row number
+ * counts rows in the source's order, which the user cannot look up, but
+ * these values find the row
+ */
+static char *
+row_values(HeapTuple tuple, TupleDesc desc)
+{
+	StringInfoData b;
+	int			shown = 0;
+
+	initStringInfo(&b);
+	appendStringInfoString(&b, "The row's values:");
+	for (int a = 0; a < desc->natts && shown < 5; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+		bool		isnull;
+		Datum		d;
+
+		if (att->attisdropped)
+			continue;
+		d = heap_getattr(tuple, a + 1, desc, &isnull);
+		appendStringInfo(&b, "%s %s = ", shown ? "," : "", NameStr(att->attname));
+		if (isnull)
+			appendStringInfoString(&b, "NULL");
+		else
+		{
+			Oid			out;
+			bool		isvarlena;
+			char	   *v;
+
+			getTypeOutputInfo(att->atttypid, &out, &isvarlena);
+			v = OidOutputFunctionCall(out, d);
+			if (strlen(v) > 40)
+				appendStringInfo(&b, "%.*s...", pg_mbcliplen(v, strlen(v), 40), v);
+			else
+				appendStringInfoString(&b, v);
+		}
+		shown++;
+	}
+	appendStringInfoString(&b, shown < desc->natts ? ", ..." : ".");
+	return b.data;
+}
+
 static void
-missing_error(const dl_feature *f, int64 rowno, int element, bool is_null, double v)
+missing_error(const dl_feature *f, int64 rowno, int element, bool is_null, double v,
+			  HeapTuple tuple, TupleDesc desc)
 {
 	char		where[64];
 	char		elem[32] = "";
+	char	   *detail = rowno > 0 ? row_values(tuple, desc) : NULL;
 
 	if (rowno > 0)
 		snprintf(where, sizeof(where), " in row %lld", (long long) rowno);
@@ -173,11 +221,13 @@ missing_error(const dl_feature *f, int64 rowno, int element, bool is_null, doubl
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("feature \"%s\"%s is NULL%s", f->name, elem, where),
+				 detail ? errdetail_internal("%s", detail) : 0,
 				 errhint("Filter such rows out, or use the option \"impute\" (train_model: \"mean\", \"median\" or \"drop_row\"; kmeans: \"drop_row\").")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("feature \"%s\"%s is %s%s", f->name, elem,
 					isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"), where),
+			 detail ? errdetail_internal("%s", detail) : 0,
 			 errhint("Filter such rows out, or use the option \"impute\" (train_model: \"mean\", \"median\" or \"drop_row\"; kmeans: \"drop_row\").")));
 }
 
@@ -269,7 +319,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 				if (isnull)
 				{
 					if (!allow_missing)
-						missing_error(f, rowno, 0, true, 0);
+						missing_error(f, rowno, 0, true, 0, tuple, desc);
 					x[pos] = NAN;
 					missing++;
 				}
@@ -279,7 +329,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 					if (!isfinite(x[pos]))
 					{
 						if (!allow_missing)
-							missing_error(f, rowno, 0, false, x[pos]);
+							missing_error(f, rowno, 0, false, x[pos], tuple, desc);
 						x[pos] = NAN;
 						missing++;
 					}
@@ -290,7 +340,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 				if (isnull)
 				{
 					if (!allow_missing)
-						missing_error(f, rowno, 0, true, 0);
+						missing_error(f, rowno, 0, true, 0, tuple, desc);
 					for (int k = 0; k < f->length; k++)
 						x[pos + k] = NAN;
 					missing += f->length;
@@ -304,7 +354,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 					if (m > 0 && !allow_missing)
 						for (int k = 0; k < f->length; k++)
 							if (!isfinite(x[pos + k]))
-								missing_error(f, rowno, k + 1, nulls[k], x[pos + k]);
+								missing_error(f, rowno, k + 1, nulls[k], x[pos + k], tuple, desc);
 					for (int k = 0; k < f->length; k++)
 						if (!isfinite(x[pos + k]))
 							x[pos + k] = NAN;

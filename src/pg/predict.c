@@ -477,6 +477,10 @@ typedef struct ScoreState
 	float	   *xb;				/* batch_rows x n_inputs */
 	float	   *ob;				/* batch_rows x n_outputs */
 	int			n;				/* rows gathered in this batch */
+	int			seen;			/* rows of the fetched batch seen */
+	int		   *at;				/* per row gathered: its index in the fetched batch */
+	bool		drop_row;		/* trained with impute drop_row: skip rows so */
+	int64		dropped;		/* rows skipped so */
 	bool		with_extra;
 	pgdl_score_callback cb;
 	void	   *arg;
@@ -488,9 +492,23 @@ score_row(PgdlScan *scan, HeapTuple tuple, void *arg)
 {
 	ScoreState *st = arg;
 	PgdlModel  *pm = st->pm;
+	float	   *out = st->xb + (size_t) st->n * pm->m.n_inputs;
 
-	pgdl_row_inputs(&pm->m, scan->bound, tuple, scan->desc, pm->xd, pm->nulls,
-					st->xb + (size_t) st->n++ * pm->m.n_inputs, scan->rowno);
+	st->seen++;
+	if (st->drop_row)
+	{
+		/* a row with a missing feature is skipped, as training skipped it */
+		if (pgdl_read_features(scan->bound, pm->m.n_features, tuple, scan->desc, pm->xd,
+							   scan->rowno, true) > 0)
+		{
+			st->dropped++;
+			return;
+		}
+		pgdl_prepare_inputs(&pm->m, pm->xd, pm->nulls, out, scan->rowno);
+	}
+	else
+		pgdl_row_inputs(&pm->m, scan->bound, tuple, scan->desc, pm->xd, pm->nulls, out, scan->rowno);
+	st->at[st->n++] = st->seen - 1;
 }
 
 /* the batch's rows through the network at once, then each row's outputs to the callback */
@@ -503,7 +521,7 @@ score_batch(PgdlScan *scan, void *arg)
 	dl_network_predict(&pm->m.net, st->ws, st->xb, st->n, st->ob);
 	for (int r = 0; r < st->n; r++)
 		pgdl_check_outputs(pm->name, st->ob + (size_t) r * pm->n_outputs, pm->n_outputs,
-						   scan->rowno - st->n + 1 + r);
+						   scan->rowno - (int64) scan->batch_rows + 1 + st->at[r]);
 	for (int r = 0; r < st->n; r++)
 	{
 		bool		isnull = true;
@@ -511,7 +529,7 @@ score_batch(PgdlScan *scan, void *arg)
 		MemoryContext old = MemoryContextSwitchTo(st->row_cxt);
 
 		if (st->with_extra)
-			extra = heap_getattr(scan->batch[r], scan->extra_att, scan->desc, &isnull);
+			extra = heap_getattr(scan->batch[st->at[r]], scan->extra_att, scan->desc, &isnull);
 		st->cb(pm, st->ob + (size_t) r * pm->n_outputs, extra, isnull,
 			   st->with_extra ? TupleDescAttr(scan->desc, scan->extra_att - 1)->atttypid : InvalidOid,
 			   st->arg);
@@ -519,6 +537,21 @@ score_batch(PgdlScan *scan, void *arg)
 		MemoryContextReset(st->row_cxt);
 	}
 	st->n = 0;
+	st->seen = 0;
+}
+
+/* whether m was trained with the option impute drop_row (its rows with a missing feature skipped) */
+static bool
+trained_with_drop_row(const dl_model *m)
+{
+	dl_options	opts;
+	bool		drop_row;
+
+	if (m->options_json == NULL || dl_parse_options(m->options_json, &opts) != DL_OK)
+		return false;
+	drop_row = opts.impute == DL_MISSING_DROP_ROW;
+	dl_options_free(&opts);
+	return drop_row;
 }
 
 void
@@ -560,6 +593,8 @@ pgdl_score_source(PgdlModel *pm, const char *source_sql, const char *extra_colum
 	while (batch_rows > 1 &&
 		   dl_workspace_bytes(&pm->m.net, batch_rows, false) > (size_t) pgdl_max_training_memory_kb * 1024)
 		batch_rows /= 2;
+	st.drop_row = trained_with_drop_row(&pm->m);
+	st.at = palloc(sizeof(int) * batch_rows);
 	st.xb = palloc(sizeof(float) * (size_t) batch_rows * Max(pm->m.n_inputs, 1));
 	st.ob = palloc(sizeof(float) * (size_t) batch_rows * Max(pm->n_outputs, 1));
 	st.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl scoring row", ALLOCSET_DEFAULT_SIZES);
@@ -569,6 +604,10 @@ pgdl_score_source(PgdlModel *pm, const char *source_sql, const char *extra_colum
 	fs.n_inputs = pm->m.n_inputs;
 	pgdl_scan_source(source_sql, &fs, extra_column ? pgdl_quote_ident(extra_column) : NULL,
 					 batch_rows, score_row, score_batch, &st);
+	if (st.dropped > 0)
+		ereport(NOTICE,
+				(errmsg("skipped %lld rows with a missing feature, as training did (impute: drop_row)",
+						(long long) st.dropped)));
 	dl_workspace_free(st.ws);
 	MemoryContextDelete(st.row_cxt);
 }

@@ -2,12 +2,13 @@
 -- (see the README, "Features and target"): constant columns such as a split
 -- flag are left out of the default choice, in memory, streamed and
 -- data-parallel, and the model records the features it uses; integer and
--- bool codes as categorical features.
+-- bool codes as categorical features; scoring a source with a model trained
+-- with impute drop_row.
 BEGIN;
 SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(17);
+SELECT plan(23);
 
 CREATE TEMP TABLE fc_rows AS
 SELECT i AS id, (i % 7)::float8 AS a, ((i * 13) % 11)::float8 AS b, i > 160 AS is_test, 5 AS five,
@@ -80,6 +81,37 @@ SELECT throws_ok($$SELECT pgdl.train_model('fc_float', 'fc_days', 'weekend', '[{
                                            '{"epochs":1,"categorical":["noise"]}')$$,
                  '42804', 'categorical column "noise" is double precision, not text, an integer or bool',
                  'a float column is not categorical');
+
+-- a model trained with impute drop_row skips such rows when it scores a source
+CREATE TEMP TABLE fc_gaps AS
+SELECT i AS id, CASE WHEN i % 10 = 4 THEN NULL ELSE (i % 5)::float8 END AS a, (i % 3)::float8 AS b, i % 5 > 1 AS y
+FROM generate_series(1, 200) i;
+SELECT lives_ok($$SELECT pgdl.train_model('fc_gap', 'fc_gaps', 'y', '[{"type":"dense","units":8,"activation":"relu"}]', NULL,
+                                          '{"epochs":10,"learning_rate":0.05,"impute":"drop_row","seed":1}')$$,
+                'a model trained with drop_row');
+SELECT is((SELECT array_agg(value ORDER BY metric) FROM pgdl.evaluate('fc_gap', 'fc_gaps')),
+          (SELECT array_agg(value ORDER BY metric) FROM pgdl.evaluate('fc_gap', 'SELECT * FROM fc_gaps WHERE a IS NOT NULL')),
+          'evaluate skips the rows with a missing feature, as training did');
+SELECT is((SELECT array_agg(n ORDER BY actual, predicted) FROM pgdl.confusion_matrix('fc_gap', 'fc_gaps')),
+          (SELECT array_agg(n ORDER BY actual, predicted) FROM pgdl.confusion_matrix('fc_gap', 'SELECT * FROM fc_gaps WHERE a IS NOT NULL')),
+          'confusion_matrix too');
+SELECT is((SELECT count(*) FROM pgdl.roc_curve('fc_gap', 'fc_gaps')),
+          (SELECT count(*) FROM pgdl.roc_curve('fc_gap', 'SELECT * FROM fc_gaps WHERE a IS NOT NULL')), 'roc_curve too');
+SELECT is((SELECT array_agg(id::int ORDER BY id::int) FROM pgdl.predict_batch('fc_gap', 'fc_gaps', 'id')),
+          (SELECT array_agg(id ORDER BY id) FROM fc_gaps WHERE a IS NOT NULL),
+          'predict_batch scores the other rows, each with its own id');
+-- without drop_row, the error says which row by its values (the id, when predict_batch reads it)
+CREATE FUNCTION pg_temp.detail(sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE d text;
+BEGIN
+    EXECUTE sql;
+    RETURN NULL;
+EXCEPTION WHEN null_value_not_allowed THEN
+    GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+    RETURN d;
+END $$;
+SELECT is(pg_temp.detail($$SELECT count(*) FROM pgdl.predict_batch('fc_mem', 'SELECT id, a, b, y FROM fc_rows UNION ALL SELECT 999, NULL, 2, 1', 'id')$$),
+          'The row''s values: a = NULL, b = 2, id = 999.', 'a NULL feature is named with the row''s values');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,0 +1,23 @@
+-- The messages of the feature choice (see the README, "Features and target"
+-- and "Missing values"): a constant column listed as a feature, and a model
+-- trained with impute drop_row scored on rows with a missing feature.
+-- Behaviour is tested in test/pgtap/feature_choice.sql.
+SET extra_float_digits = 0;
+SET client_min_messages = warning;
+CREATE TABLE fc_msg AS
+SELECT i AS id, CASE WHEN i % 10 = 4 THEN NULL ELSE (i % 5)::float8 END AS a, (i % 3)::float8 AS b,
+       false AS is_test, i % 5 > 1 AS y
+FROM generate_series(1, 200) i;
+-- listed, a constant column stays, with a WARNING
+SELECT model, version FROM pgdl.train_model('fc_listed', 'SELECT * FROM fc_msg WHERE a IS NOT NULL', 'y',
+	'[{"type":"dense","units":4}]', ARRAY['a', 'b', 'is_test'], '{"epochs":1,"seed":1}');
+SELECT model, version FROM pgdl.train_model('fc_drop', 'fc_msg', 'y', '[{"type":"dense","units":8,"activation":"relu"}]',
+	NULL, '{"epochs":40,"learning_rate":0.05,"impute":"drop_row","seed":1}');
+SET client_min_messages = notice;
+-- the rows training dropped are skipped, with a NOTICE counting them
+SELECT metric, round(value::numeric, 3) AS value FROM pgdl.evaluate('fc_drop', 'fc_msg') WHERE metric IN ('accuracy', 'n');
+SELECT sum(n) FROM pgdl.confusion_matrix('fc_drop', 'fc_msg');
+SELECT count(*) FROM pgdl.predict_batch('fc_drop', 'fc_msg', 'id');
+-- a model without drop_row: the error names the row by its values
+SELECT * FROM pgdl.evaluate('fc_listed', 'fc_msg');
+SELECT count(*) FROM pgdl.predict_batch('fc_listed', 'fc_msg', 'id');
