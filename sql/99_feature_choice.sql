@@ -21,3 +21,6 @@ SELECT count(*) FROM pgdl.predict_batch('fc_drop', 'fc_msg', 'id');
 -- a model without drop_row: the error names the row by its values
 SELECT * FROM pgdl.evaluate('fc_listed', 'fc_msg');
 SELECT count(*) FROM pgdl.predict_batch('fc_listed', 'fc_msg', 'id');
+-- so does an array of another length, in training too
+SELECT * FROM pgdl.train_model('fc_arr', 'VALUES (ARRAY[1.5, 2], true), (ARRAY[1.5, 2], false), (ARRAY[3.0], true)',
+	'column2', '[{"type":"dense","units":2}]');

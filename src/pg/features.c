@@ -239,7 +239,8 @@ compare_cstr(const void *a, const void *b)
 
 /* reads a numeric array's elements as doubles into x; NULL elements as NaN with nulls set */
 static int
-read_array(const PgdlBoundFeature *bf, Datum d, double *x, bool *nulls, int64 rowno)
+read_array(const PgdlBoundFeature *bf, Datum d, double *x, bool *nulls, int64 rowno,
+		   HeapTuple tuple, TupleDesc desc)
 {
 	ArrayType  *arr = DatumGetArrayTypeP(d);
 	const dl_feature *f = bf->f;
@@ -255,14 +256,16 @@ read_array(const PgdlBoundFeature *bf, Datum d, double *x, bool *nulls, int64 ro
 					 errmsg("feature \"%s\" must be a %d x %d array%s, got %d dimensions with %d elements",
 							f->name, f->rows, f->cols,
 							rowno > 0 ? psprintf(" (row %lld)", (long long) rowno) : "",
-							ndim, nitems)));
+							ndim, nitems),
+					 rowno > 0 ? errdetail_internal("%s", row_values(tuple, desc)) : 0));
 	}
 	else if (ndim != 1 || nitems != f->length)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("feature \"%s\" must have %d elements%s, got %d", f->name, f->length,
 						rowno > 0 ? psprintf(" (the length in the first row; row %lld differs)", (long long) rowno) : "",
-						nitems)));
+						nitems),
+				 rowno > 0 ? errdetail_internal("%s", row_values(tuple, desc)) : 0));
 
 	{
 		int			n_null;
@@ -349,7 +352,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 				{
 					bool		stack_nulls[1] = {false};
 					bool	   *nulls = f->length <= 1 ? stack_nulls : palloc0(sizeof(bool) * f->length);
-					int			m = read_array(&bf[i], d, x + pos, nulls, rowno);
+					int			m = read_array(&bf[i], d, x + pos, nulls, rowno, tuple, desc);
 
 					if (m > 0 && !allow_missing)
 						for (int k = 0; k < f->length; k++)
