@@ -8,7 +8,7 @@ BEGIN;
 SET client_min_messages = error;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(23);
+SELECT plan(24);
 
 CREATE TEMP TABLE fc_rows AS
 SELECT i AS id, (i % 7)::float8 AS a, ((i * 13) % 11)::float8 AS b, i > 160 AS is_test, 5 AS five,
@@ -49,6 +49,9 @@ SELECT ok(pg_temp.unshifted('fc_par'), 'data-parallel: the split column does not
 -- listed explicitly: kept (with a warning)
 SELECT is(pg_temp.trained_features('fc_listed', 'fc_train', ARRAY['a', 'b', 'is_test'], '{"epochs":1}'),
           '{a,b,is_test}'::text[], 'a constant column listed in features is kept');
+-- an input_shape counts the inputs: they stay
+SELECT is(pg_temp.trained_features('fc_shaped', 'fc_train', NULL, '{"epochs":1,"input_shape":[4]}'),
+          '{a,b,is_test,five}'::text[], 'with input_shape the constant columns are kept');
 -- every default feature constant: kept, the training runs
 SELECT is(pg_temp.trained_features('fc_all', 'SELECT five, y FROM fc_train', NULL, '{"epochs":1}'),
           '{five}'::text[], 'when every feature is constant they are kept');
