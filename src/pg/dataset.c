@@ -1068,7 +1068,6 @@ pgdl_load_matrix(PgdlMatrix *td, const char *src, const PgdlFeatureSet *fs,
 	pfree(ls.xrow);
 }
 
-
 /* ---- constant features ---------------------------------------------------------- */
 
 int

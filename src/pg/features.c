@@ -159,7 +159,7 @@ pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
 }
 
 /*
- * "The row's values: a = 1.5, b = NULL, y = 'pos'." - the first columns of
+ * "The row's values: a = 1.5, b = NULL, y = pos." - the first columns of
  * a row as read (the features, then the target or the id): a row number
  * counts rows in the source's order, which the user cannot look up, but
  * these values find the row
