@@ -159,21 +159,23 @@ pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
 }
 
 /*
- * "The row's values: a = 1.5, b = NULL, y = pos." - the first columns of
- * a row as read (the features, then the target or the id): a row number
- * counts rows in the source's order, which the user cannot look up, but
- * these values find the row
+ * "The row's values: id = 7, y = pos, a = 1.5, b = NULL." - a row as read,
+ * the columns after its n_features features first (the target, an id or
+ * key column), then the features, five at most: a row number counts rows in
+ * the source's order, which the user cannot look up, but these values find
+ * the row
  */
 static char *
-row_values(HeapTuple tuple, TupleDesc desc)
+row_values(HeapTuple tuple, TupleDesc desc, int n_features)
 {
 	StringInfoData b;
 	int			shown = 0;
 
 	initStringInfo(&b);
 	appendStringInfoString(&b, "The row's values:");
-	for (int a = 0; a < desc->natts && shown < 5; a++)
+	for (int k = 0; k < desc->natts && shown < 5; k++)
 	{
+		int			a = (k + Min(n_features, desc->natts)) % desc->natts;
 		Form_pg_attribute att = TupleDescAttr(desc, a);
 		bool		isnull;
 		Datum		d;
@@ -205,11 +207,11 @@ row_values(HeapTuple tuple, TupleDesc desc)
 
 static void
 missing_error(const dl_feature *f, int64 rowno, int element, bool is_null, double v,
-			  HeapTuple tuple, TupleDesc desc)
+			  HeapTuple tuple, TupleDesc desc, int n_features)
 {
 	char		where[64];
 	char		elem[32] = "";
-	char	   *detail = rowno > 0 ? row_values(tuple, desc) : NULL;
+	char	   *detail = rowno > 0 ? row_values(tuple, desc, n_features) : NULL;
 
 	if (rowno > 0)
 		snprintf(where, sizeof(where), " in row %lld", (long long) rowno);
@@ -240,7 +242,7 @@ compare_cstr(const void *a, const void *b)
 /* reads a numeric array's elements as doubles into x; NULL elements as NaN with nulls set */
 static int
 read_array(const PgdlBoundFeature *bf, Datum d, double *x, bool *nulls, int64 rowno,
-		   HeapTuple tuple, TupleDesc desc)
+		   HeapTuple tuple, TupleDesc desc, int n_features)
 {
 	ArrayType  *arr = DatumGetArrayTypeP(d);
 	const dl_feature *f = bf->f;
@@ -257,7 +259,7 @@ read_array(const PgdlBoundFeature *bf, Datum d, double *x, bool *nulls, int64 ro
 							f->name, f->rows, f->cols,
 							rowno > 0 ? psprintf(" (row %lld)", (long long) rowno) : "",
 							ndim, nitems),
-					 rowno > 0 ? errdetail_internal("%s", row_values(tuple, desc)) : 0));
+					 rowno > 0 ? errdetail_internal("%s", row_values(tuple, desc, n_features)) : 0));
 	}
 	else if (ndim != 1 || nitems != f->length)
 		ereport(ERROR,
@@ -265,7 +267,7 @@ read_array(const PgdlBoundFeature *bf, Datum d, double *x, bool *nulls, int64 ro
 				 errmsg("feature \"%s\" must have %d elements%s, got %d", f->name, f->length,
 						rowno > 0 ? psprintf(" (the length in the first row; row %lld differs)", (long long) rowno) : "",
 						nitems),
-				 rowno > 0 ? errdetail_internal("%s", row_values(tuple, desc)) : 0));
+				 rowno > 0 ? errdetail_internal("%s", row_values(tuple, desc, n_features)) : 0));
 
 	{
 		int			n_null;
@@ -322,7 +324,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 				if (isnull)
 				{
 					if (!allow_missing)
-						missing_error(f, rowno, 0, true, 0, tuple, desc);
+						missing_error(f, rowno, 0, true, 0, tuple, desc, n);
 					x[pos] = NAN;
 					missing++;
 				}
@@ -332,7 +334,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 					if (!isfinite(x[pos]))
 					{
 						if (!allow_missing)
-							missing_error(f, rowno, 0, false, x[pos], tuple, desc);
+							missing_error(f, rowno, 0, false, x[pos], tuple, desc, n);
 						x[pos] = NAN;
 						missing++;
 					}
@@ -343,7 +345,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 				if (isnull)
 				{
 					if (!allow_missing)
-						missing_error(f, rowno, 0, true, 0, tuple, desc);
+						missing_error(f, rowno, 0, true, 0, tuple, desc, n);
 					for (int k = 0; k < f->length; k++)
 						x[pos + k] = NAN;
 					missing += f->length;
@@ -352,12 +354,12 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 				{
 					bool		stack_nulls[1] = {false};
 					bool	   *nulls = f->length <= 1 ? stack_nulls : palloc0(sizeof(bool) * f->length);
-					int			m = read_array(&bf[i], d, x + pos, nulls, rowno, tuple, desc);
+					int			m = read_array(&bf[i], d, x + pos, nulls, rowno, tuple, desc, n);
 
 					if (m > 0 && !allow_missing)
 						for (int k = 0; k < f->length; k++)
 							if (!isfinite(x[pos + k]))
-								missing_error(f, rowno, k + 1, nulls[k], x[pos + k], tuple, desc);
+								missing_error(f, rowno, k + 1, nulls[k], x[pos + k], tuple, desc, n);
 					for (int k = 0; k < f->length; k++)
 						if (!isfinite(x[pos + k]))
 							x[pos + k] = NAN;

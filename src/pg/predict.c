@@ -554,6 +554,34 @@ trained_with_drop_row(const dl_model *m)
 	return drop_row;
 }
 
+/*
+ * What a scan reads after the features: the id or target column, then the
+ * source's first column that is not an array when it is neither - its key,
+ * usually, read so that an error about a row names it (features.c)
+ */
+static const char *
+score_extra_sql(TupleDesc desc, const dl_model *m, const char *extra_column)
+{
+	const char *extra = extra_column ? pgdl_quote_ident(extra_column) : NULL;
+
+	for (int a = 0; a < desc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+		const char *name = NameStr(att->attname);
+
+		if (att->attisdropped || OidIsValid(get_element_type(getBaseType(att->atttypid))))
+			continue;
+		if (extra_column && strcmp(name, extra_column) == 0)
+			return extra;
+		for (int i = 0; i < m->n_features; i++)
+			if (strcmp(name, m->features[i].name) == 0)
+				return extra;
+		/* after the extra column: score_batch reads that one at the scan's extra_att */
+		return extra ? psprintf("%s, %s", extra, pgdl_quote_ident(name)) : pgdl_quote_ident(name);
+	}
+	return extra;
+}
+
 void
 pgdl_score_source(PgdlModel *pm, const char *source_sql, const char *extra_column,
 				  pgdl_score_callback cb, void *arg)
@@ -561,6 +589,7 @@ pgdl_score_source(PgdlModel *pm, const char *source_sql, const char *extra_colum
 	ScoreState	st;
 	PgdlFeatureSet fs;
 	int			batch_rows = BATCH_ROWS;
+	const char *extra_sql;
 
 	/*
 	 * The model's columns and the id or target column, checked on the
@@ -581,6 +610,7 @@ pgdl_score_source(PgdlModel *pm, const char *source_sql, const char *extra_colum
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" is not in the source", extra_column),
 				 errhint("Column names are matched exactly, without case folding.")));
+	extra_sql = score_extra_sql(SPI_tuptable->tupdesc, &pm->m, extra_column);
 	memset(&st, 0, sizeof(st));
 	st.pm = pm;
 	st.cb = cb;
@@ -602,8 +632,7 @@ pgdl_score_source(PgdlModel *pm, const char *source_sql, const char *extra_colum
 	fs.n = pm->m.n_features;
 	fs.features = pm->m.features;
 	fs.n_inputs = pm->m.n_inputs;
-	pgdl_scan_source(source_sql, &fs, extra_column ? pgdl_quote_ident(extra_column) : NULL,
-					 batch_rows, score_row, score_batch, &st);
+	pgdl_scan_source(source_sql, &fs, extra_sql, batch_rows, score_row, score_batch, &st);
 	if (st.dropped > 0)
 		ereport(NOTICE,
 				(errmsg("skipped %lld rows with a missing feature, as training did (impute: drop_row)",

@@ -114,7 +114,7 @@ EXCEPTION WHEN null_value_not_allowed THEN
     RETURN d;
 END $$;
 SELECT is(pg_temp.detail($$SELECT count(*) FROM pgdl.predict_batch('fc_mem', 'SELECT id, a, b, y FROM fc_rows UNION ALL SELECT 999, NULL, 2, 1', 'id')$$),
-          'The row''s values: a = NULL, b = 2, id = 999.', 'a NULL feature is named with the row''s values');
+          'The row''s values: id = 999, a = NULL, b = 2.', 'a NULL feature is named with the row''s values');
 
 SELECT * FROM finish();
 ROLLBACK;
