@@ -8,6 +8,12 @@ CREATE TABLE fc_msg AS
 SELECT i AS id, CASE WHEN i % 10 = 4 THEN NULL ELSE (i % 5)::float8 END AS a, (i % 3)::float8 AS b,
        false AS is_test, i % 5 > 1 AS y
 FROM generate_series(1, 200) i;
+-- by default, a constant column is left out with a NOTICE (the missing
+-- warm_start model stops the training before its epochs' NOTICEs)
+SET client_min_messages = notice;
+SELECT * FROM pgdl.train_model('fc_notice', 'SELECT * FROM fc_msg WHERE a IS NOT NULL', 'y',
+	'[{"type":"dense","units":1,"activation":"sigmoid"}]', NULL, '{"task":"classification","warm_start":"fc_none@1"}');
+SET client_min_messages = warning;
 -- listed, a constant column stays, with a WARNING
 SELECT model, version FROM pgdl.train_model('fc_listed', 'SELECT * FROM fc_msg WHERE a IS NOT NULL', 'y',
 	'[{"type":"dense","units":4}]', ARRAY['a', 'b', 'is_test'], '{"epochs":1,"seed":1}');
@@ -22,5 +28,6 @@ SELECT count(*) FROM pgdl.predict_batch('fc_drop', 'fc_msg', 'id');
 SELECT * FROM pgdl.evaluate('fc_listed', 'fc_msg');
 SELECT count(*) FROM pgdl.predict_batch('fc_listed', 'fc_msg', 'id');
 -- so does an array of another length, in training too
+SET client_min_messages = warning;
 SELECT * FROM pgdl.train_model('fc_arr', 'VALUES (ARRAY[1.5, 2], true), (ARRAY[1.5, 2], false), (ARRAY[3.0], true)',
 	'column2', '[{"type":"dense","units":2}]');
