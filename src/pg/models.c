@@ -193,12 +193,14 @@ in_citus_shard_query(void)
 
 /*
  * The model cache of a _shipped twin (src/pg/citus_ship.sql: a scoring
- * function called with the model's bytes, name@version third), PgdlModelCache
- * first, as predict.c reads fn_extra.
+ * function called with the model's bytes, name@version third): one model,
+ * as a shard query carries one constant.
  */
 typedef struct ShippedCache
 {
-	PgdlModelCache base;
+	char	   *key;			/* the bytes the model was decoded from */
+	int			keylen;
+	PgdlModel  *model;
 	const char *source;			/* where the bytes were, when they are a constant */
 	bool		from_const;
 } ShippedCache;
@@ -222,24 +224,22 @@ shipped_model_cached(FunctionCallInfo fcinfo)
 			IsA(linitial(((FuncExpr *) expr)->args), Const);
 		fcinfo->flinfo->fn_extra = c;
 	}
-	if (c->base.model && c->base.keylen == len &&
-		((c->from_const && c->source == data) || memcmp(c->base.key, data, len) == 0))
-		return c->base.model;
-	if (c->base.model)
+	if (c->model && c->keylen == len &&
+		((c->from_const && c->source == data) || memcmp(c->key, data, len) == 0))
+		return c->model;
+	if (c->model)
 	{
-		pgdl_model_release(c->base.model);
-		c->base.model = NULL;
-		pfree(c->base.key);
+		pgdl_model_release(c->model);
+		c->model = NULL;
+		pfree(c->key);
 	}
 	pgdl_parse_model_ref(text_to_cstring(PG_GETARG_TEXT_PP(2)), &ref);
-	c->base.model = pgdl_model_from_weights(ref.name, Max(ref.version, 0), b, fcinfo->flinfo->fn_mcxt);
-	c->base.key = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(len, 1));
-	memcpy(c->base.key, data, len);
-	c->base.keylen = len;
+	c->model = pgdl_model_from_weights(ref.name, Max(ref.version, 0), b, fcinfo->flinfo->fn_mcxt);
+	c->key = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(len, 1));
+	memcpy(c->key, data, len);
+	c->keylen = len;
 	c->source = data;
-	c->base.record_type = InvalidOid;
-	c->base.record_bound = NULL;	/* it lived in the released model's context */
-	return c->base.model;
+	return c->model;
 }
 
 /*
@@ -392,22 +392,71 @@ pgdl_model_release(PgdlModel *pm)
 }
 
 /*
- * The model of a per-row function, cached in fn_extra for the statement.  A
- * different model text in a later row replaces the cached one.  The FmgrInfo
- * can outlive the statement: PL/pgSQL keeps the state of a simple expression
- * such as "p := pgdl.predict('m', x)" for the whole transaction.  So the
- * cache also remembers the statement it was loaded for, by its snapshot (a
- * new statement that may see a new version has another snapshot; every row
- * of one statement, parallel workers included, has the same) and the user
- * (row-level security decided what was read).
+ * The models of a per-row function's call site, cached in fn_extra for the
+ * statement: every model text the statement passes (a query comparing
+ * versions row by row, "'m@' || v", uses several), most recently used
+ * first.  They may hold pgdl.model_cache_size together; past it the least
+ * recently used are released, never the one in use, so one model of any
+ * size stays as before.  Each load is logged at DEBUG1 (the tests count
+ * them).
+ *
+ * The FmgrInfo can outlive the statement: PL/pgSQL keeps the state of a
+ * simple expression such as "p := pgdl.predict('m', x)" for the whole
+ * transaction.  So the cache also remembers the statement its models were
+ * loaded for, by its snapshot (a new statement that may see a new version
+ * has another snapshot; every row of one statement, parallel workers
+ * included, has the same) and the user (row-level security decided what was
+ * read), and starts empty for another.
  */
+typedef struct CachedModel
+{
+	struct CachedModel *next;
+	char	   *key;			/* the model argument's bytes as given */
+	int			keylen;
+	size_t		bytes;			/* what the model's context holds */
+	PgdlModel  *model;
+} CachedModel;
+
+typedef struct ModelCache
+{
+	CachedModel *models;		/* most recently used first */
+	size_t		bytes;
+	/* the statement they were loaded for: the user and the active snapshot */
+	Oid			userid;
+	TransactionId snap_xmin;
+	TransactionId snap_xmax;
+	CommandId	snap_curcid;
+	uint64		snap_completions;
+} ModelCache;
+
+static void
+cache_release(ModelCache *c, CachedModel *e)
+{
+	c->bytes -= e->bytes;
+	pgdl_model_release(e->model);
+	pfree(e->key);
+	pfree(e);
+}
+
+/* whether the cached models were loaded for the statement of snap (and this user) */
+static bool
+cache_same_statement(const ModelCache *c, Snapshot snap)
+{
+	return snap != NULL && c->userid == GetUserId() &&
+		c->snap_xmin == snap->xmin && c->snap_xmax == snap->xmax &&
+		c->snap_curcid == snap->curcid && c->snap_completions == snap->snapXactCompletionCount;
+}
+
 PgdlModel *
 pgdl_model_cached(FunctionCallInfo fcinfo, text *ref)
 {
-	PgdlModelCache *c = (PgdlModelCache *) fcinfo->flinfo->fn_extra;
+	ModelCache *c = (ModelCache *) fcinfo->flinfo->fn_extra;
 	const char *key = VARDATA_ANY(ref);
 	int			keylen = VARSIZE_ANY_EXHDR(ref);
 	Snapshot	snap;
+	CachedModel *e;
+	CachedModel **prev;
+	size_t		limit;
 
 	/* the twins the coordinator ships to Citus workers carry the model's bytes (citus_ship.c) */
 	if (fcinfo->flinfo->fn_nargs == 3 && get_fn_expr_argtype(fcinfo->flinfo, 0) == BYTEAOID)
@@ -415,36 +464,65 @@ pgdl_model_cached(FunctionCallInfo fcinfo, text *ref)
 	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
 	if (c == NULL)
 	{
-		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PgdlModelCache));
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
 		fcinfo->flinfo->fn_extra = c;
 	}
-	/* the same model text, user and statement as the last row: no allocation, no lookup */
-	if (c->model && c->keylen == keylen && memcmp(c->key, key, keylen) == 0 &&
-		c->userid == GetUserId() && snap != NULL &&
-		c->snap_xmin == snap->xmin && c->snap_xmax == snap->xmax &&
-		c->snap_curcid == snap->curcid && c->snap_completions == snap->snapXactCompletionCount)
-		return c->model;
-	if (c->model)
+	if (cache_same_statement(c, snap))
 	{
-		pgdl_model_release(c->model);
-		c->model = NULL;
-		pfree(c->key);
+		/* the same model text as the last row: no allocation, no lookup */
+		for (prev = &c->models; (e = *prev) != NULL; prev = &e->next)
+			if (e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+			{
+				*prev = e->next;
+				e->next = c->models;
+				c->models = e;
+				return e->model;
+			}
 	}
-	c->model = pgdl_model_load(text_to_cstring(ref), fcinfo->flinfo->fn_mcxt);
-	c->key = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(keylen, 1));
-	memcpy(c->key, key, keylen);
-	c->keylen = keylen;
-	c->record_type = InvalidOid;
-	c->record_bound = NULL;		/* it lived in the released model's context */
-	c->userid = GetUserId();
-	if (snap)
+	else
 	{
-		c->snap_xmin = snap->xmin;
-		c->snap_xmax = snap->xmax;
-		c->snap_curcid = snap->curcid;
-		c->snap_completions = snap->snapXactCompletionCount;
+		while (c->models)
+		{
+			e = c->models;
+			c->models = e->next;
+			cache_release(c, e);
+		}
+		c->userid = GetUserId();
+		if (snap)
+		{
+			c->snap_xmin = snap->xmin;
+			c->snap_xmax = snap->xmax;
+			c->snap_curcid = snap->curcid;
+			c->snap_completions = snap->snapXactCompletionCount;
+		}
 	}
-	return c->model;
+
+	e = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CachedModel));
+	e->model = pgdl_model_load(text_to_cstring(ref), fcinfo->flinfo->fn_mcxt);
+	e->key = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(keylen, 1));
+	memcpy(e->key, key, keylen);
+	e->keylen = keylen;
+	e->bytes = MemoryContextMemAllocated(e->model->mcxt, true);
+	e->next = c->models;
+	c->models = e;
+	c->bytes += e->bytes;
+	ereport(DEBUG1,
+			(errmsg_internal("pgdl: model \"%s\" version %d loaded for this statement",
+							 e->model->name, e->model->version)));
+
+	/* past the limit: the least recently used go, the model just loaded stays */
+	limit = (size_t) pgdl_model_cache_size_kb * 1024;
+	while (c->bytes > limit && c->models->next != NULL)
+	{
+		for (prev = &c->models->next; (*prev)->next != NULL; prev = &(*prev)->next)
+			;
+		ereport(DEBUG1,
+				(errmsg_internal("pgdl: model \"%s\" version %d leaves the statement's model cache (pgdl.model_cache_size)",
+								 (*prev)->model->name, (*prev)->model->version)));
+		cache_release(c, *prev);
+		*prev = NULL;
+	}
+	return e->model;
 }
 
 /* ---- saving a version ------------------------------------------------------ */

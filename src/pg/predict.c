@@ -178,27 +178,26 @@ static PgdlModel *
 score_record(FunctionCallInfo fcinfo)
 {
 	PgdlModel  *pm = pgdl_model_cached(fcinfo, PG_GETARG_TEXT_PP(0));
-	PgdlModelCache *c = (PgdlModelCache *) fcinfo->flinfo->fn_extra;
 	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(1);
 	Oid			type = HeapTupleHeaderGetTypeId(rec);
 	int32		typmod = HeapTupleHeaderGetTypMod(rec);
 	TupleDesc	desc = lookup_rowtype_tupdesc(type, typmod);
 	HeapTupleData tuple;
 
-	if (c->record_bound == NULL || c->record_type != type || c->record_typmod != typmod)
+	if (pm->record_bound == NULL || pm->record_type != type || pm->record_typmod != typmod)
 	{
 		PgdlBoundFeature *bf = MemoryContextAlloc(pm->mcxt, sizeof(PgdlBoundFeature) * Max(pm->m.n_features, 1));
 
 		pgdl_bind_features(pm->m.features, pm->m.n_features, desc, bf);
-		c->record_bound = bf;
-		c->record_type = type;
-		c->record_typmod = typmod;
+		pm->record_bound = bf;
+		pm->record_type = type;
+		pm->record_typmod = typmod;
 	}
 	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = rec;
-	pgdl_row_inputs(&pm->m, c->record_bound, &tuple, desc, pm->xd, pm->nulls, pm->in, 0);
+	pgdl_row_inputs(&pm->m, pm->record_bound, &tuple, desc, pm->xd, pm->nulls, pm->in, 0);
 	ReleaseTupleDesc(desc);
 	forward_row(pm);
 	return pm;
