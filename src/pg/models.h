@@ -51,6 +51,8 @@ typedef struct PgdlSave
 	const char *metrics_json;
 	const dl_epoch_report *epochs;
 	int			n_epochs;
+	bool		guard_meaning;	/* refuse other features, task or labels (train, import) */
+	bool		replace;		/* ... unless the caller said so */
 } PgdlSave;
 
 /* 42602 for a malformed name, name@N or name@latest */
@@ -75,6 +77,11 @@ extern PgdlModel *pgdl_model_cached(FunctionCallInfo fcinfo, text *ref);
 extern void pgdl_model_from_bytes(const bytea *b, dl_model *m);
 /* 42501 unless the caller is a member of the name's owner (inside SPI) */
 extern void pgdl_check_model_writer(const char *name, bool must_exist);
+/*
+ * 55000 unless model keeps the features, task and labels of the version
+ * the plain name means (nothing to keep for a new name), or replace
+ */
+extern void pgdl_check_model_meaning(const char *name, const dl_model *model, bool replace);
 /* saves a new version; returns its number */
 extern int	pgdl_save_model(const PgdlSave *s);
 

@@ -230,6 +230,9 @@ COMMENT ON FUNCTION pgdl.export_model(text) IS 'the model''s bytes in the docume
 CREATE FUNCTION pgdl.import_model(model text, data bytea) RETURNS integer
 	AS 'MODULE_PATHNAME', 'pgdl_import_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgdl.import_model(text, bytea) IS 'checks exported model bytes and saves them as a new version of model; returns the version (VOLATILE: writes the registry)';
+CREATE FUNCTION pgdl.import_model(model text, data bytea, options jsonb) RETURNS integer
+	AS 'MODULE_PATHNAME', 'pgdl_import_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgdl.import_model(text, bytea, jsonb) IS 'import_model with options: {"replace": true} saves a version whose features, task or labels differ from those of the version the plain name means; returns the version (VOLATILE: writes the registry)';
 
 CREATE FUNCTION pgdl.drop_model(model text) RETURNS integer
 	AS 'MODULE_PATHNAME', 'pgdl_drop_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;

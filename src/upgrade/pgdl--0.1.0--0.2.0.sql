@@ -265,5 +265,11 @@ CREATE AGGREGATE pgdl.kmeans_step(x float8[], params float8[]) (
 );
 COMMENT ON AGGREGATE pgdl.kmeans_step(float8[], float8[]) IS 'one Lloyd pass of k-means over float8[] rows: params [k, d, final, centres (k x d), center (d), scale (d)], the state a pgdl.kmeans_state (pgdl.kmeans runs it on Citus workers; the README)';
 
+-- import_model with options: {"replace": true} lets a version change what
+-- the plain name means (src/pg/models.sql)
+CREATE FUNCTION pgdl.import_model(model text, data bytea, options jsonb) RETURNS integer
+	AS 'MODULE_PATHNAME', 'pgdl_import_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgdl.import_model(text, bytea, jsonb) IS 'import_model with options: {"replace": true} saves a version whose features, task or labels differ from those of the version the plain name means; returns the version (VOLATILE: writes the registry)';
+
 -- as the install script's last step (src/pg/grants.sql) does for the new ones
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgdl TO PUBLIC;
