@@ -3,12 +3,13 @@
 -- (names, count, form), another task or other labels than the version the
 -- plain name resolves to are 55000 naming the difference, unless the option
 -- "replace" is true; a deployed version keeps serving until redeployed.
+-- And pgdl.models says which version is deployed and which serves.
 -- Everything is rolled back at the end.
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(24);
+SELECT plan(29);
 
 \ir lib/errors.sql
 -- the hint of a refusal
@@ -56,6 +57,12 @@ SELECT is(pg_temp.err($$SELECT pg_temp.train('mm_cls', 'SELECT * FROM mm WHERE c
           '55000: a new version of model "mm_cls" would change its labels | Version 1 has the labels mid, neg, pos; the new one neg, pos. Every query that scores with the plain name "mm_cls" would read the new version. | ' || pg_temp.hint('mm_cls'),
           'other labels: 55000 listing both sets');
 
+-- pgdl.models: deployed is what deploy_model set, serving what the plain name means
+SELECT is((SELECT array_agg(version ORDER BY version) FROM pgdl.models WHERE name = 'mm_reg' AND deployed), NULL,
+          'pgdl.models: no version is deployed before deploy_model');
+SELECT is((SELECT array_agg(version ORDER BY version) FROM pgdl.models WHERE name = 'mm_reg' AND serving), ARRAY[2],
+          'pgdl.models: the highest version serves the plain name');
+
 -- replace: true saves it; the plain name then means the new version
 SELECT is(pg_temp.train('mm_cls', 'SELECT * FROM mm WHERE cls <> ''mid''', 'cls', ARRAY['a', 'b'], '{"replace":true}'), 2,
           'with "replace": true the version with other labels is saved');
@@ -66,6 +73,8 @@ SELECT is(pg_temp.err($$SELECT pg_temp.train('mm_cls', 'mm', 'y', ARRAY['a', 'b'
 
 -- the comparison is with the version the plain name means: the deployed one
 SELECT is(pgdl.deploy_model('mm_reg', 1), 1, 'mm_reg version 1 deployed');
+SELECT is((SELECT array_agg(ROW(version, deployed, serving)::text ORDER BY version) FROM pgdl.models WHERE name = 'mm_reg'),
+          ARRAY['(1,t,t)', '(2,f,f)'], 'pgdl.models: the deployed version 1 is deployed and serving');
 SELECT is(pg_temp.train('mm_reg', 'mm', 'y', ARRAY['a', 'arr'], '{"replace":true}'), 3,
           'a replacing version 3 with other features');
 SELECT is(pgdl.predict('mm_reg', ARRAY[0.3, 0.2]), pgdl.predict('mm_reg@1', ARRAY[0.3, 0.2]),
@@ -75,6 +84,9 @@ SELECT is(pg_temp.train('mm_reg', 'mm', 'y', ARRAY['a', 'b'], '{"seed":3}'), 4,
 SELECT is(pg_temp.err($$SELECT pg_temp.train('mm_reg', 'mm', 'y', ARRAY['a', 'arr'])$$),
           '55000: a new version of model "mm_reg" would change its features | Feature 2 is "b" in version 1, "arr" in the new one. Every query that scores with the plain name "mm_reg" would read the new version. | ' || pg_temp.hint('mm_reg'),
           'one like the highest but not like the deployed one is refused');
+SELECT is(pgdl.deploy_model('mm_reg', NULL), 4, 'deploy_model(name, NULL): back to the highest');
+SELECT is((SELECT array_agg(ROW(version, deployed, serving)::text ORDER BY version) FROM pgdl.models WHERE name = 'mm_reg'),
+          ARRAY['(1,f,f)', '(2,f,f)', '(3,f,f)', '(4,f,t)'], 'pgdl.models: nothing deployed, the highest serving');
 
 -- import_model: the same rule, options as its third argument
 SELECT is(pg_temp.err($$SELECT pgdl.import_model('mm_cls', pgdl.export_model('mm_reg@3'))$$),
