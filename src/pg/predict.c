@@ -27,6 +27,7 @@
 #include "utils/array.h"
 #include "utils/arrayaccess.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/typcache.h"
@@ -162,11 +163,50 @@ forward_row(PgdlModel *pm)
 	pgdl_check_outputs(pm->name, pm->out, pm->n_outputs, 0);
 }
 
+/*
+ * A feature vector given as text: what a parameter or literal without a
+ * type becomes (predict, predict_label and predict_proba have a text
+ * overload, so that "PREPARE p AS SELECT pgdl.predict_label($1, $2)", as
+ * drivers send it, resolves instead of being "not unique" between the array
+ * and the record forms), read as the text of a float8[].
+ */
+static ArrayType *
+text_vector(text *t)
+{
+	char	   *s = text_to_cstring(t);
+	MemoryContext cxt = CurrentMemoryContext;
+	Datum		d = (Datum) 0;
+
+	PG_TRY();
+	{
+		d = OidInputFunctionCall(F_ARRAY_IN, s, FLOAT8OID, -1);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *e;
+
+		MemoryContextSwitchTo(cxt);
+		e = CopyErrorData();
+		/* not a malformed array (out of memory, a size limit): as it was */
+		if (ERRCODE_TO_CATEGORY(e->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			ReThrowError(e);
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(e->sqlerrcode),
+				 errmsg("feature vector given as text is not a numeric array: %s", e->message),
+				 e->detail ? errdetail_internal("%s", e->detail) : 0,
+				 errhint("Write the array as '{1.5,2}', or pass it as an array: ARRAY[1.5, 2], or a parameter cast to real[] or float8[] ($2::real[]).")));
+	}
+	PG_END_TRY();
+	return DatumGetArrayTypeP(d);
+}
+
 static PgdlModel *
 score_array(FunctionCallInfo fcinfo)
 {
 	PgdlModel  *pm = pgdl_model_cached(fcinfo, PG_GETARG_TEXT_PP(0));
-	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+	ArrayType  *arr = get_fn_expr_argtype(fcinfo->flinfo, 1) == TEXTOID ?
+		text_vector(PG_GETARG_TEXT_PP(1)) : PG_GETARG_ARRAYTYPE_P(1);
 
 	read_input_array(pm, arr);
 	forward_row(pm);
