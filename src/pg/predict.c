@@ -45,6 +45,9 @@ PG_FUNCTION_INFO_V1(pgdl_predict_record);
 PG_FUNCTION_INFO_V1(pgdl_predict_label);
 PG_FUNCTION_INFO_V1(pgdl_predict_label_record);
 PG_FUNCTION_INFO_V1(pgdl_predict_proba);
+PG_FUNCTION_INFO_V1(pgdl_predict_text);
+PG_FUNCTION_INFO_V1(pgdl_predict_label_text);
+PG_FUNCTION_INFO_V1(pgdl_predict_proba_text);
 PG_FUNCTION_INFO_V1(pgdl_class_probabilities);
 PG_FUNCTION_INFO_V1(pgdl_predict_batch);
 PG_FUNCTION_INFO_V1(pgdl_transform_model);
@@ -201,16 +204,28 @@ text_vector(text *t)
 	return DatumGetArrayTypeP(d);
 }
 
+/* the model (argument 0) applied to the vector arr */
 static PgdlModel *
-score_array(FunctionCallInfo fcinfo)
+score_vector(FunctionCallInfo fcinfo, ArrayType *arr)
 {
 	PgdlModel  *pm = pgdl_model_cached(fcinfo, PG_GETARG_TEXT_PP(0));
-	ArrayType  *arr = get_fn_expr_argtype(fcinfo->flinfo, 1) == TEXTOID ?
-		text_vector(PG_GETARG_TEXT_PP(1)) : PG_GETARG_ARRAYTYPE_P(1);
 
 	read_input_array(pm, arr);
 	forward_row(pm);
 	return pm;
+}
+
+static PgdlModel *
+score_array(FunctionCallInfo fcinfo)
+{
+	return score_vector(fcinfo, PG_GETARG_ARRAYTYPE_P(1));
+}
+
+/* the text overloads: entry points of their own, which a library older than they are lacks */
+static PgdlModel *
+score_text(FunctionCallInfo fcinfo)
+{
+	return score_vector(fcinfo, text_vector(PG_GETARG_TEXT_PP(1)));
 }
 
 /* predict(model, record): the record's columns bound by name once per row type */
@@ -332,6 +347,12 @@ pgdl_predict_record(PG_FUNCTION_ARGS)
 	return prediction_datum(score_record(fcinfo));
 }
 
+Datum
+pgdl_predict_text(PG_FUNCTION_ARGS)
+{
+	return prediction_datum(score_text(fcinfo));
+}
+
 static Datum
 label_datum(PgdlModel *pm)
 {
@@ -357,6 +378,12 @@ pgdl_predict_label_record(PG_FUNCTION_ARGS)
 	return label_datum(score_record(fcinfo));
 }
 
+Datum
+pgdl_predict_label_text(PG_FUNCTION_ARGS)
+{
+	return label_datum(score_text(fcinfo));
+}
+
 /* class probabilities in label order (BCE: [1 - p, p]) */
 static void
 probabilities(const PgdlModel *pm, const float *out, double *p)
@@ -380,16 +407,27 @@ require_classifier(const PgdlModel *pm)
 				 errmsg("model \"%s\" is a regression model: it has no class probabilities", pm->name)));
 }
 
-Datum
-pgdl_predict_proba(PG_FUNCTION_ARGS)
+static Datum
+proba_datum(PgdlModel *pm)
 {
-	PgdlModel  *pm = score_array(fcinfo);
 	double	   *p;
 
 	require_classifier(pm);
 	p = palloc(sizeof(double) * pm->m.n_labels);
 	probabilities(pm, pm->out, p);
 	PG_RETURN_ARRAYTYPE_P(pgdl_float8_array(p, NULL, pm->m.n_labels));
+}
+
+Datum
+pgdl_predict_proba(PG_FUNCTION_ARGS)
+{
+	return proba_datum(score_array(fcinfo));
+}
+
+Datum
+pgdl_predict_proba_text(PG_FUNCTION_ARGS)
+{
+	return proba_datum(score_text(fcinfo));
 }
 
 Datum
