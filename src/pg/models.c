@@ -555,22 +555,19 @@ append_feature_names(StringInfo b, const dl_model *m)
 	pfree(names);
 }
 
+static const char *feature_kind_name(dl_feature_kind k);
+
 /* what a query passes for a feature: "a number", "an array of 4 values", ... */
 static const char *
 feature_form(const dl_feature *f)
 {
-	switch (f->kind)
-	{
-		case DL_FEATURE_NUMBER:
-			return "a number";
-		case DL_FEATURE_ARRAY:
-			return psprintf("an array of %d values", f->length);
-		case DL_FEATURE_MATRIX:
-			return psprintf("a sequence of %d steps of %d values", f->rows, f->cols);
-		case DL_FEATURE_CATEGORICAL:
-			return "a category";
-	}
-	return "?";
+	if (f->kind == DL_FEATURE_ARRAY)
+		return psprintf("an array of %d values", f->length);
+	if (f->kind == DL_FEATURE_MATRIX)
+		return psprintf("a sequence of %d steps of %d values", f->rows, f->cols);
+	if (f->kind == DL_FEATURE_CATEGORICAL)
+		return "a category";
+	return psprintf("a %s", feature_kind_name(f->kind));
 }
 
 /* the first difference between the features of was (version v) and now, or NULL */
