@@ -37,7 +37,7 @@ SELECT * FROM pgdl.class_probabilities('shapes', ARRAY[0.2, 3, 1, 0]) WHERE prob
 SELECT actual, predicted, n FROM pgdl.confusion_matrix('shapes', 'blobs') ORDER BY 1, 2;
 SELECT count(*) AS rows, count(*) FILTER (WHERE label = kind) AS right_labels
 FROM pgdl.predict_batch('shapes', 'blobs', 'id') p JOIN blobs b ON b.id::text = p.id;
-SELECT name, version, task, description, features, labels, parameters, deployed
+SELECT name, version, task, description, features, labels, parameters, deployed, serving
 FROM pgdl.models WHERE name = 'shapes';
 SELECT count(*) AS epochs_recorded FROM pgdl.training_history WHERE name = 'shapes';
 
@@ -59,7 +59,7 @@ SELECT version FROM pgdl.train_model('lin', 'SELECT x1, x2, (2 * x1 - 3 * x2 + 1
 	'{"epochs":150,"learning_rate":0.01,"seed":3}');
 SELECT pgdl.export_model('lin@1') = pgdl.export_model('lin@2') AS same_seed_same_weights;
 SELECT pgdl.deploy_model('lin', 1) AS deployed;
-SELECT version, deployed FROM pgdl.models WHERE name = 'lin' ORDER BY version;
+SELECT version, deployed, serving FROM pgdl.models WHERE name = 'lin' ORDER BY version;
 SELECT pgdl.import_model('lin_copy', pgdl.export_model('lin')) AS imported_version;
 SELECT pgdl.predict('lin_copy', ARRAY[0.3, 0.9]) = pgdl.predict('lin@1', ARRAY[0.3, 0.9]) AS import_predicts_the_same;
 SELECT pgdl.drop_model('lin@2') AS dropped_one, pgdl.drop_model('lin_copy') AS dropped_all;

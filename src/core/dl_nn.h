@@ -632,6 +632,7 @@ typedef struct dl_options
 	dl_data_mode data;
 	int			shuffle_buffer; /* rows; 0 = what a share of the budget holds */
 	int			parallel_workers;	/* 0: serial; n: data-parallel on up to n parallel workers */
+	bool		replace;		/* a version may change the name's features, task or labels */
 } dl_options;
 
 /*

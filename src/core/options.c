@@ -152,7 +152,8 @@ static const dl_option train_options[] = {
 	{"huber_delta", DL_OPT_FLOAT, 0, INFINITY, DL_OPT_OPEN_LO, .accepted = "a positive number",
 	.dflt = "1", T(train.huber_delta)},
 	/* PostgreSQL's max_parallel_workers_per_gather stops at 1024 */
-	{"parallel_workers", DL_OPT_INT, 0, 1024, .dflt = "0", T(parallel_workers)}
+	{"parallel_workers", DL_OPT_INT, 0, 1024, .dflt = "0", T(parallel_workers)},
+	{"replace", DL_OPT_BOOL, .dflt = "false", T(replace)}
 };
 #undef T
 
@@ -225,8 +226,20 @@ const dl_option_schema dl_evaluate_schema = {
 	sizeof(dl_evaluate_sql_options), NULL, false
 };
 
+/* ---- import_model ---- */
+
+static const dl_option import_options[] = {
+	{"replace", DL_OPT_BOOL, .dflt = "false", FIELD(dl_import_sql_options, replace)}
+};
+
+const dl_option_schema dl_import_schema = {
+	"import_model", import_options, LENGTH(import_options),
+	sizeof(dl_import_sql_options), NULL, false
+};
+
 const dl_option_schema *const dl_option_schemas[] = {
-	&dl_train_schema, &dl_kmeans_schema, &dl_train_kmeans_schema, &dl_pca_schema, &dl_evaluate_schema
+	&dl_train_schema, &dl_kmeans_schema, &dl_train_kmeans_schema, &dl_pca_schema, &dl_evaluate_schema,
+	&dl_import_schema
 };
 const int	dl_n_option_schemas = LENGTH(dl_option_schemas);
 

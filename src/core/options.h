@@ -164,6 +164,14 @@ typedef struct dl_evaluate_sql_options
 
 extern const dl_option_schema dl_evaluate_schema;
 
+/* import_model */
+typedef struct dl_import_sql_options
+{
+	bool		replace;		/* the version may change the name's features, task or labels */
+} dl_import_sql_options;
+
+extern const dl_option_schema dl_import_schema;
+
 /* every schema above, for tests and documentation */
 extern const dl_option_schema *const dl_option_schemas[];
 extern const int dl_n_option_schemas;

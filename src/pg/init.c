@@ -121,6 +121,13 @@ _PG_init(void)
 							256 * 1024, 64, 1024 * 1024 * 1024 / 1024,
 							PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("pgdl.model_cache_size",
+							"Memory the models of one scoring call in one statement may hold together.",
+							"Past it the least recently used models are released (and loaded again when a later row needs them); the model in use always stays.",
+							&pgdl_model_cache_size_kb,
+							256 * 1024, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
 	DefineCustomIntVariable("pgdl.blas_threads",
 							"Threads OpenBLAS may use inside one backend.",
 							"1 makes results bit-reproducible and leaves cores to other sessions.",

@@ -41,6 +41,7 @@
 #include "utils/syscache.h"
 
 #include "models.h"
+#include "options.h"
 #include "pgdl.h"
 
 PG_FUNCTION_INFO_V1(pgdl_model_info);
@@ -193,12 +194,14 @@ in_citus_shard_query(void)
 
 /*
  * The model cache of a _shipped twin (src/pg/citus_ship.sql: a scoring
- * function called with the model's bytes, name@version third), PgdlModelCache
- * first, as predict.c reads fn_extra.
+ * function called with the model's bytes, name@version third): one model,
+ * as a shard query carries one constant.
  */
 typedef struct ShippedCache
 {
-	PgdlModelCache base;
+	char	   *key;			/* the bytes the model was decoded from */
+	int			keylen;
+	PgdlModel  *model;
 	const char *source;			/* where the bytes were, when they are a constant */
 	bool		from_const;
 } ShippedCache;
@@ -222,25 +225,30 @@ shipped_model_cached(FunctionCallInfo fcinfo)
 			IsA(linitial(((FuncExpr *) expr)->args), Const);
 		fcinfo->flinfo->fn_extra = c;
 	}
-	if (c->base.model && c->base.keylen == len &&
-		((c->from_const && c->source == data) || memcmp(c->base.key, data, len) == 0))
-		return c->base.model;
-	if (c->base.model)
+	if (c->model && c->keylen == len &&
+		((c->from_const && c->source == data) || memcmp(c->key, data, len) == 0))
+		return c->model;
+	if (c->model)
 	{
-		pgdl_model_release(c->base.model);
-		c->base.model = NULL;
-		pfree(c->base.key);
+		pgdl_model_release(c->model);
+		c->model = NULL;
+		pfree(c->key);
 	}
 	pgdl_parse_model_ref(text_to_cstring(PG_GETARG_TEXT_PP(2)), &ref);
-	c->base.model = pgdl_model_from_weights(ref.name, Max(ref.version, 0), b, fcinfo->flinfo->fn_mcxt);
-	c->base.key = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(len, 1));
-	memcpy(c->base.key, data, len);
-	c->base.keylen = len;
+	c->model = pgdl_model_from_weights(ref.name, Max(ref.version, 0), b, fcinfo->flinfo->fn_mcxt);
+	c->key = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(len, 1));
+	memcpy(c->key, data, len);
+	c->keylen = len;
 	c->source = data;
-	c->base.record_type = InvalidOid;
-	c->base.record_bound = NULL;	/* it lived in the released model's context */
-	return c->base.model;
+	return c->model;
 }
+
+/* the version a plain name means, $1: the deployed one, else the highest */
+static const char *const resolve_plain_name_sql =
+"SELECT v.version, v.weights FROM pgdl.model_versions v "
+"LEFT JOIN pgdl.model_names n ON n.name OPERATOR(pg_catalog.=) v.name "
+"WHERE v.name OPERATOR(pg_catalog.=) $1 "
+"ORDER BY (v.version OPERATOR(pg_catalog.=) n.deployed_version) DESC NULLS LAST, v.version DESC LIMIT 1";
 
 /*
  * The version ref resolves to and its weights (detoasted into the current
@@ -266,10 +274,7 @@ fetch_weights(const PgdlModelRef *ref, int *version)
 		sql = "SELECT version, weights FROM pgdl.model_versions "
 			"WHERE name OPERATOR(pg_catalog.=) $1 ORDER BY version DESC LIMIT 1";
 	else
-		sql = "SELECT v.version, v.weights FROM pgdl.model_versions v "
-			"LEFT JOIN pgdl.model_names n ON n.name OPERATOR(pg_catalog.=) v.name "
-			"WHERE v.name OPERATOR(pg_catalog.=) $1 "
-			"ORDER BY (v.version OPERATOR(pg_catalog.=) n.deployed_version) DESC NULLS LAST, v.version DESC LIMIT 1";
+		sql = resolve_plain_name_sql;
 	if (ref->version <= 0)
 		nulls[1] = 'n';
 	if (SPI_execute_with_args(sql, 2, argtypes, args, nulls, true, 1) != SPI_OK_SELECT)
@@ -392,22 +397,71 @@ pgdl_model_release(PgdlModel *pm)
 }
 
 /*
- * The model of a per-row function, cached in fn_extra for the statement.  A
- * different model text in a later row replaces the cached one.  The FmgrInfo
- * can outlive the statement: PL/pgSQL keeps the state of a simple expression
- * such as "p := pgdl.predict('m', x)" for the whole transaction.  So the
- * cache also remembers the statement it was loaded for, by its snapshot (a
- * new statement that may see a new version has another snapshot; every row
- * of one statement, parallel workers included, has the same) and the user
- * (row-level security decided what was read).
+ * The models of a per-row function's call site, cached in fn_extra for the
+ * statement: every model text the statement passes (a query comparing
+ * versions row by row, "'m@' || v", uses several), most recently used
+ * first.  They may hold pgdl.model_cache_size together; past it the least
+ * recently used are released, never the one in use, so one model of any
+ * size stays as before.  Each load is logged at DEBUG1 (the tests count
+ * them).
+ *
+ * The FmgrInfo can outlive the statement: PL/pgSQL keeps the state of a
+ * simple expression such as "p := pgdl.predict('m', x)" for the whole
+ * transaction.  So the cache also remembers the statement its models were
+ * loaded for, by its snapshot (a new statement that may see a new version
+ * has another snapshot; every row of one statement, parallel workers
+ * included, has the same) and the user (row-level security decided what was
+ * read), and starts empty for another.
  */
+typedef struct CachedModel
+{
+	struct CachedModel *next;
+	char	   *key;			/* the model argument's bytes as given */
+	int			keylen;
+	size_t		bytes;			/* what the model's context holds */
+	PgdlModel  *model;
+} CachedModel;
+
+typedef struct ModelCache
+{
+	CachedModel *models;		/* most recently used first */
+	size_t		bytes;
+	/* the statement they were loaded for: the user and the active snapshot */
+	Oid			userid;
+	TransactionId snap_xmin;
+	TransactionId snap_xmax;
+	CommandId	snap_curcid;
+	uint64		snap_completions;
+} ModelCache;
+
+static void
+cache_release(ModelCache *c, CachedModel *e)
+{
+	c->bytes -= e->bytes;
+	pgdl_model_release(e->model);
+	pfree(e->key);
+	pfree(e);
+}
+
+/* whether the cached models were loaded for the statement of snap (and this user) */
+static bool
+cache_same_statement(const ModelCache *c, Snapshot snap)
+{
+	return snap != NULL && c->userid == GetUserId() &&
+		c->snap_xmin == snap->xmin && c->snap_xmax == snap->xmax &&
+		c->snap_curcid == snap->curcid && c->snap_completions == snap->snapXactCompletionCount;
+}
+
 PgdlModel *
 pgdl_model_cached(FunctionCallInfo fcinfo, text *ref)
 {
-	PgdlModelCache *c = (PgdlModelCache *) fcinfo->flinfo->fn_extra;
+	ModelCache *c = (ModelCache *) fcinfo->flinfo->fn_extra;
 	const char *key = VARDATA_ANY(ref);
 	int			keylen = VARSIZE_ANY_EXHDR(ref);
 	Snapshot	snap;
+	CachedModel *e;
+	CachedModel **prev;
+	size_t		limit;
 
 	/* the twins the coordinator ships to Citus workers carry the model's bytes (citus_ship.c) */
 	if (fcinfo->flinfo->fn_nargs == 3 && get_fn_expr_argtype(fcinfo->flinfo, 0) == BYTEAOID)
@@ -415,36 +469,230 @@ pgdl_model_cached(FunctionCallInfo fcinfo, text *ref)
 	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
 	if (c == NULL)
 	{
-		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PgdlModelCache));
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
 		fcinfo->flinfo->fn_extra = c;
 	}
-	/* the same model text, user and statement as the last row: no allocation, no lookup */
-	if (c->model && c->keylen == keylen && memcmp(c->key, key, keylen) == 0 &&
-		c->userid == GetUserId() && snap != NULL &&
-		c->snap_xmin == snap->xmin && c->snap_xmax == snap->xmax &&
-		c->snap_curcid == snap->curcid && c->snap_completions == snap->snapXactCompletionCount)
-		return c->model;
-	if (c->model)
+	if (cache_same_statement(c, snap))
 	{
-		pgdl_model_release(c->model);
-		c->model = NULL;
-		pfree(c->key);
+		/* the same model text as the last row: no allocation, no lookup */
+		for (prev = &c->models; (e = *prev) != NULL; prev = &e->next)
+			if (e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+			{
+				*prev = e->next;
+				e->next = c->models;
+				c->models = e;
+				return e->model;
+			}
 	}
-	c->model = pgdl_model_load(text_to_cstring(ref), fcinfo->flinfo->fn_mcxt);
-	c->key = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(keylen, 1));
-	memcpy(c->key, key, keylen);
-	c->keylen = keylen;
-	c->record_type = InvalidOid;
-	c->record_bound = NULL;		/* it lived in the released model's context */
-	c->userid = GetUserId();
-	if (snap)
+	else
 	{
-		c->snap_xmin = snap->xmin;
-		c->snap_xmax = snap->xmax;
-		c->snap_curcid = snap->curcid;
-		c->snap_completions = snap->snapXactCompletionCount;
+		while (c->models)
+		{
+			e = c->models;
+			c->models = e->next;
+			cache_release(c, e);
+		}
+		c->userid = GetUserId();
+		if (snap)
+		{
+			c->snap_xmin = snap->xmin;
+			c->snap_xmax = snap->xmax;
+			c->snap_curcid = snap->curcid;
+			c->snap_completions = snap->snapXactCompletionCount;
+		}
 	}
-	return c->model;
+
+	e = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CachedModel));
+	e->model = pgdl_model_load(text_to_cstring(ref), fcinfo->flinfo->fn_mcxt);
+	e->key = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, Max(keylen, 1));
+	memcpy(e->key, key, keylen);
+	e->keylen = keylen;
+	e->bytes = MemoryContextMemAllocated(e->model->mcxt, true);
+	e->next = c->models;
+	c->models = e;
+	c->bytes += e->bytes;
+	ereport(DEBUG1,
+			(errmsg_internal("pgdl: model \"%s\" version %d loaded for this statement",
+							 e->model->name, e->model->version)));
+
+	/* past the limit: the least recently used go, the model just loaded stays */
+	limit = (size_t) pgdl_model_cache_size_kb * 1024;
+	while (c->bytes > limit && c->models->next != NULL)
+	{
+		for (prev = &c->models->next; (*prev)->next != NULL; prev = &(*prev)->next)
+			;
+		ereport(DEBUG1,
+				(errmsg_internal("pgdl: model \"%s\" version %d leaves the statement's model cache (pgdl.model_cache_size)",
+								 (*prev)->model->name, (*prev)->model->version)));
+		cache_release(c, *prev);
+		*prev = NULL;
+	}
+	return e->model;
+}
+
+/* ---- what a plain name means ------------------------------------------------- */
+
+/* "a, b, c" of up to 8 names, then how many more */
+static void
+append_name_list(StringInfo b, char *const *names, int n)
+{
+	for (int i = 0; i < n && i < 8; i++)
+		appendStringInfo(b, "%s%s", i ? ", " : "", names[i]);
+	if (n > 8)
+		appendStringInfo(b, " and %d more", n - 8);
+	if (n == 0)
+		appendStringInfoString(b, "none");
+}
+
+static void
+append_feature_names(StringInfo b, const dl_model *m)
+{
+	char	  **names = palloc(sizeof(char *) * Max(m->n_features, 1));
+
+	for (int i = 0; i < m->n_features; i++)
+		names[i] = m->features[i].name;
+	append_name_list(b, names, m->n_features);
+	pfree(names);
+}
+
+static const char *feature_kind_name(dl_feature_kind k);
+
+/* what a query passes for a feature: "a number", "an array of 4 values", ... */
+static const char *
+feature_form(const dl_feature *f)
+{
+	if (f->kind == DL_FEATURE_ARRAY)
+		return psprintf("an array of %d values", f->length);
+	if (f->kind == DL_FEATURE_MATRIX)
+		return psprintf("a sequence of %d steps of %d values", f->rows, f->cols);
+	if (f->kind == DL_FEATURE_CATEGORICAL)
+		return "a category";
+	return psprintf("a %s", feature_kind_name(f->kind));
+}
+
+/* the first difference between the features of was (version v) and now, or NULL */
+static char *
+features_differ(const dl_model *was, int v, const dl_model *now)
+{
+	StringInfoData b;
+
+	initStringInfo(&b);
+	if (was->n_features != now->n_features)
+	{
+		appendStringInfo(&b, "Version %d reads %d features (", v, was->n_features);
+		append_feature_names(&b, was);
+		appendStringInfo(&b, "), the new one %d (", now->n_features);
+		append_feature_names(&b, now);
+		appendStringInfoString(&b, ").");
+		return b.data;
+	}
+	for (int i = 0; i < now->n_features; i++)
+		if (strcmp(was->features[i].name, now->features[i].name) != 0)
+		{
+			appendStringInfo(&b, "Feature %d is \"%s\" in version %d, \"%s\" in the new one.",
+							 i + 1, was->features[i].name, v, now->features[i].name);
+			return b.data;
+		}
+	for (int i = 0; i < now->n_features; i++)
+	{
+		const dl_feature *f = &was->features[i];
+		const dl_feature *g = &now->features[i];
+
+		/* a category seen since changes the inputs, not what a query passes */
+		if (f->kind != g->kind ||
+			(f->kind != DL_FEATURE_CATEGORICAL &&
+			 (f->length != g->length || f->rows != g->rows || f->cols != g->cols)))
+		{
+			appendStringInfo(&b, "Feature \"%s\" is %s in version %d, %s in the new one.",
+							 f->name, feature_form(f), v, feature_form(g));
+			return b.data;
+		}
+	}
+	return NULL;
+}
+
+static bool
+labels_differ(const dl_model *was, const dl_model *now)
+{
+	if (was->n_labels != now->n_labels)
+		return true;
+	for (int i = 0; i < now->n_labels; i++)
+		if (strcmp(was->labels[i], now->labels[i]) != 0)
+			return true;
+	return false;
+}
+
+/*
+ * Refuses (55000) a new version of name whose features, task or labels
+ * differ from those of the version the plain name means (the deployed one,
+ * else the highest), unless replace: every query scoring with the plain
+ * name would then read rows differently, or fail.  Inside SPI, as a writer
+ * of the name (who reads all its versions).
+ */
+void
+pgdl_check_model_meaning(const char *name, const dl_model *m, bool replace)
+{
+	Oid			argtypes[2] = {TEXTOID, INT4OID};
+	Datum		args[2] = {CStringGetTextDatum(name), (Datum) 0};
+	char		nulls[2] = {' ', 'n'};
+	MemoryContext cxt;
+	MemoryContext old;
+	dl_model	was;
+	int			v;
+	bool		isnull;
+	char	   *features;
+	const char *what[3];
+	int			n_what = 0;
+	StringInfoData detail;
+
+	if (replace)
+		return;
+	if (SPI_execute_with_args(resolve_plain_name_sql, 2, argtypes, args, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "pgdl: reading the model registry failed");
+	if (SPI_processed == 0)
+		return;					/* a new name means nothing yet */
+	v = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "pgdl model meaning", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	pgdl_model_from_bytes(DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)),
+						  &was);
+
+	initStringInfo(&detail);
+	if (was.task != m->task)
+	{
+		what[n_what++] = "task";
+		appendStringInfo(&detail, "Version %d is a %s model, the new one %s.",
+						 v, dl_task_name(was.task), dl_task_name(m->task));
+	}
+	features = features_differ(&was, v, m);
+	if (features)
+	{
+		what[n_what++] = "features";
+		appendStringInfo(&detail, "%s%s", detail.len ? " " : "", features);
+	}
+	if (was.task == DL_TASK_CLASSIFICATION && m->task == DL_TASK_CLASSIFICATION &&
+		labels_differ(&was, m))
+	{
+		what[n_what++] = "labels";
+		appendStringInfo(&detail, "%sVersion %d has the labels ", detail.len ? " " : "", v);
+		append_name_list(&detail, was.labels, was.n_labels);
+		appendStringInfoString(&detail, "; the new one ");
+		append_name_list(&detail, m->labels, m->n_labels);
+		appendStringInfoChar(&detail, '.');
+	}
+	MemoryContextSwitchTo(old);
+	if (n_what > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a new version of model \"%s\" would change its %s", name,
+						n_what == 1 ? what[0] :
+						psprintf("%s%s%s and %s", what[0], n_what == 3 ? ", " : "",
+								 n_what == 3 ? what[1] : "", what[n_what - 1])),
+				 errdetail("%s Every query that scores with the plain name \"%s\" would read the new version.",
+						   detail.data, name),
+				 errhint("Save it under another name, or set the option \"replace\" to true to change what \"%s\" means (a deployed version keeps serving until another is deployed).",
+						 name)));
+	MemoryContextDelete(cxt);
 }
 
 /* ---- saving a version ------------------------------------------------------ */
@@ -515,6 +763,9 @@ pgdl_save_model(const PgdlSave *s)
 		}
 		version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
+	/* under the name's row lock: no other version is saved meanwhile */
+	if (s->guard_meaning)
+		pgdl_check_model_meaning(s->name, s->model, s->replace);
 
 	fnames = palloc(sizeof(char *) * Max(s->model->n_features, 1));
 	for (int i = 0; i < s->model->n_features; i++)
@@ -790,6 +1041,7 @@ pgdl_import_model(PG_FUNCTION_ARGS)
 	bytea	   *data;
 	dl_model	m;
 	PgdlSave	s;
+	dl_import_sql_options o;
 
 	/* as the other writers of the registry: refuse before reading the bytes */
 	PreventCommandIfReadOnly("pgdl.import_model()");
@@ -799,6 +1051,8 @@ pgdl_import_model(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("data must not be NULL")));
 	data = PG_GETARG_BYTEA_PP(1);
+	/* import_model(model, data, options) */
+	(void) pgdl_read_options(fcinfo, 2, &dl_import_schema, &o);
 	pgdl_parse_model_ref(text_to_cstring(model), &ref);
 	if (ref.version != PGDL_VERSION_DEFAULT)
 		ereport(ERROR,
@@ -811,6 +1065,8 @@ pgdl_import_model(PG_FUNCTION_ARGS)
 	s.name = ref.name;
 	s.model = &m;
 	s.description = "imported";
+	s.guard_meaning = true;
+	s.replace = o.replace;
 	PG_RETURN_INT32(pgdl_save_model(&s));
 }
 

@@ -37,24 +37,10 @@ typedef struct PgdlModel
 	float	   *out;			/* n_outputs */
 	double	   *xd;				/* n_inputs, for the imputer and scaler */
 	bool	   *nulls;			/* n_inputs */
-} PgdlModel;
-
-typedef struct PgdlModelCache
-{
-	char	   *key;			/* the model argument's bytes as given */
-	int			keylen;
-	PgdlModel  *model;
-	/* the statement it was loaded for: the user and the active snapshot */
-	Oid			userid;
-	TransactionId snap_xmin;
-	TransactionId snap_xmax;
-	CommandId	snap_curcid;
-	uint64		snap_completions;
 	Oid			record_type;	/* predict(model, record): record_bound is for this row type */
 	int32		record_typmod;
-	struct PgdlBoundFeature *record_bound;	/* per model feature (features.h), in the
-											 * model's context */
-} PgdlModelCache;
+	struct PgdlBoundFeature *record_bound;	/* per model feature (features.h), in mcxt */
+} PgdlModel;
 
 /* what pgdl_save_model stores */
 typedef struct PgdlSave
@@ -65,6 +51,8 @@ typedef struct PgdlSave
 	const char *metrics_json;
 	const dl_epoch_report *epochs;
 	int			n_epochs;
+	bool		guard_meaning;	/* refuse other features, task or labels (train, import) */
+	bool		replace;		/* ... unless the caller said so */
 } PgdlSave;
 
 /* 42602 for a malformed name, name@N or name@latest */
@@ -81,11 +69,19 @@ extern PgdlModel *pgdl_model_from_weights(const char *name, int version, const b
 										  MemoryContext mcxt);
 extern PgdlModel *pgdl_model_load(const char *ref, MemoryContext mcxt);
 extern void pgdl_model_release(PgdlModel *pm);
-/* once per statement: cached in fn_extra */
+/*
+ * Once per statement: every model a call site uses is cached in its
+ * fn_extra, within pgdl.model_cache_size (models.c)
+ */
 extern PgdlModel *pgdl_model_cached(FunctionCallInfo fcinfo, text *ref);
 extern void pgdl_model_from_bytes(const bytea *b, dl_model *m);
 /* 42501 unless the caller is a member of the name's owner (inside SPI) */
 extern void pgdl_check_model_writer(const char *name, bool must_exist);
+/*
+ * 55000 unless model keeps the features, task and labels of the version
+ * the plain name means (nothing to keep for a new name), or replace
+ */
+extern void pgdl_check_model_meaning(const char *name, const dl_model *model, bool replace);
 /* saves a new version; returns its number */
 extern int	pgdl_save_model(const PgdlSave *s);
 

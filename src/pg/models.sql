@@ -189,17 +189,20 @@ SELECT pg_catalog.pg_extension_config_dump('pgdl.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('pgdl.model_grants', '');
 SELECT pg_catalog.pg_extension_config_dump('pgdl.model_epochs', '');
 
+-- deployed: set with pgdl.deploy_model; serving: what the plain name means
+-- (the deployed version, else the highest)
 CREATE VIEW pgdl.models WITH (security_invoker = true) AS
 SELECT v.name, v.version, v.task, n.owner, v.created_at,
-	   v.version OPERATOR(pg_catalog.=) COALESCE(n.deployed_version,
-			(SELECT pg_catalog.max(v2.version) FROM pgdl.model_versions v2
-			 WHERE v2.name OPERATOR(pg_catalog.=) v.name)) AS deployed,
+	   COALESCE(v.version OPERATOR(pg_catalog.=) n.deployed_version, false) AS deployed,
 	   v.description, v.layers, v.options, v.features, v.labels, v.parameters,
 	   pg_catalog.octet_length(v.weights)::bigint AS size_bytes, v.metrics,
-	   v.target, v.trained_by
+	   v.target, v.trained_by,
+	   v.version OPERATOR(pg_catalog.=) COALESCE(n.deployed_version,
+			(SELECT pg_catalog.max(v2.version) FROM pgdl.model_versions v2
+			 WHERE v2.name OPERATOR(pg_catalog.=) v.name)) AS serving
 FROM pgdl.model_versions v
 JOIN pgdl.model_names n ON n.name OPERATOR(pg_catalog.=) v.name;
-COMMENT ON VIEW pgdl.models IS 'one row per model version you may read: name, version, task, owner, deployment, layers, options, features, labels, size and metrics (no weights: pgdl.export_model reads them)';
+COMMENT ON VIEW pgdl.models IS 'one row per model version you may read: name, version, task, owner, deployed (set with pgdl.deploy_model), layers, options, features, labels, size, metrics and serving (the version the plain name means: the deployed one, else the highest); no weights: pgdl.export_model reads them';
 
 CREATE VIEW pgdl.model_metrics WITH (security_invoker = true) AS
 SELECT v.name, v.version, m.key AS metric, (m.value OPERATOR(pg_catalog.#>>) '{}')::float8 AS value
@@ -230,6 +233,9 @@ COMMENT ON FUNCTION pgdl.export_model(text) IS 'the model''s bytes in the docume
 CREATE FUNCTION pgdl.import_model(model text, data bytea) RETURNS integer
 	AS 'MODULE_PATHNAME', 'pgdl_import_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION pgdl.import_model(text, bytea) IS 'checks exported model bytes and saves them as a new version of model; returns the version (VOLATILE: writes the registry)';
+CREATE FUNCTION pgdl.import_model(model text, data bytea, options jsonb) RETURNS integer
+	AS 'MODULE_PATHNAME', 'pgdl_import_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgdl.import_model(text, bytea, jsonb) IS 'import_model with options: {"replace": true} saves a version whose features, task or labels differ from those of the version the plain name means; returns the version (VOLATILE: writes the registry)';
 
 CREATE FUNCTION pgdl.drop_model(model text) RETURNS integer
 	AS 'MODULE_PATHNAME', 'pgdl_drop_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;

@@ -20,6 +20,7 @@ PG_MODULE_MAGIC;
 int			pgdl_max_training_memory_kb = 1024 * 1024;
 int			pgdl_max_model_size_kb = 256 * 1024;
 int			pgdl_blas_threads = 1;
+int			pgdl_model_cache_size_kb = 256 * 1024;
 
 int
 pgdl_sqlstate(dl_status status)

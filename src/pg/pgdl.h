@@ -18,6 +18,7 @@
 extern int	pgdl_max_training_memory_kb;
 extern int	pgdl_max_model_size_kb;
 extern int	pgdl_blas_threads;
+extern int	pgdl_model_cache_size_kb;
 
 /* SQLSTATE of a core status */
 extern int	pgdl_sqlstate(dl_status status);

@@ -27,6 +27,7 @@
 #include "utils/array.h"
 #include "utils/arrayaccess.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/typcache.h"
@@ -44,6 +45,9 @@ PG_FUNCTION_INFO_V1(pgdl_predict_record);
 PG_FUNCTION_INFO_V1(pgdl_predict_label);
 PG_FUNCTION_INFO_V1(pgdl_predict_label_record);
 PG_FUNCTION_INFO_V1(pgdl_predict_proba);
+PG_FUNCTION_INFO_V1(pgdl_predict_text);
+PG_FUNCTION_INFO_V1(pgdl_predict_label_text);
+PG_FUNCTION_INFO_V1(pgdl_predict_proba_text);
 PG_FUNCTION_INFO_V1(pgdl_class_probabilities);
 PG_FUNCTION_INFO_V1(pgdl_predict_batch);
 PG_FUNCTION_INFO_V1(pgdl_transform_model);
@@ -162,15 +166,66 @@ forward_row(PgdlModel *pm)
 	pgdl_check_outputs(pm->name, pm->out, pm->n_outputs, 0);
 }
 
+/*
+ * A feature vector given as text: what a parameter or literal without a
+ * type becomes (predict, predict_label and predict_proba have a text
+ * overload, so that "PREPARE p AS SELECT pgdl.predict_label($1, $2)", as
+ * drivers send it, resolves instead of being "not unique" between the array
+ * and the record forms), read as the text of a float8[].
+ */
+static ArrayType *
+text_vector(text *t)
+{
+	char	   *s = text_to_cstring(t);
+	MemoryContext cxt = CurrentMemoryContext;
+	Datum		d = (Datum) 0;
+
+	PG_TRY();
+	{
+		d = OidInputFunctionCall(F_ARRAY_IN, s, FLOAT8OID, -1);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *e;
+
+		MemoryContextSwitchTo(cxt);
+		e = CopyErrorData();
+		/* not a malformed array (out of memory, a size limit): as it was */
+		if (ERRCODE_TO_CATEGORY(e->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			ReThrowError(e);
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(e->sqlerrcode),
+				 errmsg("feature vector given as text is not a numeric array: %s", e->message),
+				 e->detail ? errdetail_internal("%s", e->detail) : 0,
+				 errhint("Write the array as '{1.5,2}', or pass it as an array: ARRAY[1.5, 2], or a parameter cast to real[] or float8[] ($2::real[]).")));
+	}
+	PG_END_TRY();
+	return DatumGetArrayTypeP(d);
+}
+
+/* the model (argument 0) applied to the vector arr */
 static PgdlModel *
-score_array(FunctionCallInfo fcinfo)
+score_vector(FunctionCallInfo fcinfo, ArrayType *arr)
 {
 	PgdlModel  *pm = pgdl_model_cached(fcinfo, PG_GETARG_TEXT_PP(0));
-	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
 
 	read_input_array(pm, arr);
 	forward_row(pm);
 	return pm;
+}
+
+static PgdlModel *
+score_array(FunctionCallInfo fcinfo)
+{
+	return score_vector(fcinfo, PG_GETARG_ARRAYTYPE_P(1));
+}
+
+/* the text overloads: entry points of their own, which a library older than they are lacks */
+static PgdlModel *
+score_text(FunctionCallInfo fcinfo)
+{
+	return score_vector(fcinfo, text_vector(PG_GETARG_TEXT_PP(1)));
 }
 
 /* predict(model, record): the record's columns bound by name once per row type */
@@ -178,27 +233,26 @@ static PgdlModel *
 score_record(FunctionCallInfo fcinfo)
 {
 	PgdlModel  *pm = pgdl_model_cached(fcinfo, PG_GETARG_TEXT_PP(0));
-	PgdlModelCache *c = (PgdlModelCache *) fcinfo->flinfo->fn_extra;
 	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(1);
 	Oid			type = HeapTupleHeaderGetTypeId(rec);
 	int32		typmod = HeapTupleHeaderGetTypMod(rec);
 	TupleDesc	desc = lookup_rowtype_tupdesc(type, typmod);
 	HeapTupleData tuple;
 
-	if (c->record_bound == NULL || c->record_type != type || c->record_typmod != typmod)
+	if (pm->record_bound == NULL || pm->record_type != type || pm->record_typmod != typmod)
 	{
 		PgdlBoundFeature *bf = MemoryContextAlloc(pm->mcxt, sizeof(PgdlBoundFeature) * Max(pm->m.n_features, 1));
 
 		pgdl_bind_features(pm->m.features, pm->m.n_features, desc, bf);
-		c->record_bound = bf;
-		c->record_type = type;
-		c->record_typmod = typmod;
+		pm->record_bound = bf;
+		pm->record_type = type;
+		pm->record_typmod = typmod;
 	}
 	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = rec;
-	pgdl_row_inputs(&pm->m, c->record_bound, &tuple, desc, pm->xd, pm->nulls, pm->in, 0);
+	pgdl_row_inputs(&pm->m, pm->record_bound, &tuple, desc, pm->xd, pm->nulls, pm->in, 0);
 	ReleaseTupleDesc(desc);
 	forward_row(pm);
 	return pm;
@@ -293,6 +347,12 @@ pgdl_predict_record(PG_FUNCTION_ARGS)
 	return prediction_datum(score_record(fcinfo));
 }
 
+Datum
+pgdl_predict_text(PG_FUNCTION_ARGS)
+{
+	return prediction_datum(score_text(fcinfo));
+}
+
 static Datum
 label_datum(PgdlModel *pm)
 {
@@ -318,6 +378,12 @@ pgdl_predict_label_record(PG_FUNCTION_ARGS)
 	return label_datum(score_record(fcinfo));
 }
 
+Datum
+pgdl_predict_label_text(PG_FUNCTION_ARGS)
+{
+	return label_datum(score_text(fcinfo));
+}
+
 /* class probabilities in label order (BCE: [1 - p, p]) */
 static void
 probabilities(const PgdlModel *pm, const float *out, double *p)
@@ -341,16 +407,27 @@ require_classifier(const PgdlModel *pm)
 				 errmsg("model \"%s\" is a regression model: it has no class probabilities", pm->name)));
 }
 
-Datum
-pgdl_predict_proba(PG_FUNCTION_ARGS)
+static Datum
+proba_datum(PgdlModel *pm)
 {
-	PgdlModel  *pm = score_array(fcinfo);
 	double	   *p;
 
 	require_classifier(pm);
 	p = palloc(sizeof(double) * pm->m.n_labels);
 	probabilities(pm, pm->out, p);
 	PG_RETURN_ARRAYTYPE_P(pgdl_float8_array(p, NULL, pm->m.n_labels));
+}
+
+Datum
+pgdl_predict_proba(PG_FUNCTION_ARGS)
+{
+	return proba_datum(score_array(fcinfo));
+}
+
+Datum
+pgdl_predict_proba_text(PG_FUNCTION_ARGS)
+{
+	return proba_datum(score_text(fcinfo));
 }
 
 Datum

@@ -21,6 +21,18 @@ CREATE FUNCTION pgdl.predict_proba(model text, x anyarray) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'pgdl_predict_proba' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pgdl.predict_proba(text, anyarray) IS 'class probabilities: element i is the probability of labels[i] (STABLE: reads the registry)';
 
+-- a parameter or literal without a type (drivers' prepared statements)
+-- resolves to these: the feature vector as the text of a numeric array
+CREATE FUNCTION pgdl.predict(model text, x text) RETURNS float8
+	AS 'MODULE_PATHNAME', 'pgdl_predict_text' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict(text, text) IS 'predict with the feature vector as the text of a numeric array, ''{1.5,2}'': what a parameter without a type resolves to (STABLE: reads the registry)';
+CREATE FUNCTION pgdl.predict_label(model text, x text) RETURNS text
+	AS 'MODULE_PATHNAME', 'pgdl_predict_label_text' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_label(text, text) IS 'predict_label with the feature vector as the text of a numeric array, ''{1.5,2}'': what a parameter without a type resolves to (STABLE: reads the registry)';
+CREATE FUNCTION pgdl.predict_proba(model text, x text) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'pgdl_predict_proba_text' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_proba(text, text) IS 'predict_proba with the feature vector as the text of a numeric array, ''{1.5,2}'': what a parameter without a type resolves to (STABLE: reads the registry)';
+
 CREATE TYPE pgdl.class_probability_row AS (label text, probability float8);
 COMMENT ON TYPE pgdl.class_probability_row IS 'one class and its probability';
 CREATE FUNCTION pgdl.class_probabilities(model text, x anyarray) RETURNS SETOF pgdl.class_probability_row

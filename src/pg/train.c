@@ -752,6 +752,10 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	model.options_json = options_json;
 	MemoryContextSwitchTo(old);
 
+	/* before a row is read: the same meaning as the plain name's version (checked again at saving) */
+	if (model_arg)
+		pgdl_check_model_meaning(ref.name, &model, opts.replace);
+
 	/* the network's size, before a row is read */
 	pgdl_check_status(dl_complete_output(&specs, &nspecs, model.task, n_outputs, model.loss));
 	check_network_size(&model, &opts, specs, nspecs);
@@ -888,6 +892,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		s.metrics_json = metrics_json;
 		s.epochs = progress.epochs;
 		s.n_epochs = progress.n_epochs;
+		s.guard_meaning = true;
+		s.replace = opts.replace;
 		version = pgdl_save_model(&s);
 	}
 	SPI_finish();

@@ -265,5 +265,39 @@ CREATE AGGREGATE pgdl.kmeans_step(x float8[], params float8[]) (
 );
 COMMENT ON AGGREGATE pgdl.kmeans_step(float8[], float8[]) IS 'one Lloyd pass of k-means over float8[] rows: params [k, d, final, centres (k x d), center (d), scale (d)], the state a pgdl.kmeans_state (pgdl.kmeans runs it on Citus workers; the README)';
 
+-- import_model with options: {"replace": true} lets a version change what
+-- the plain name means (src/pg/models.sql)
+CREATE FUNCTION pgdl.import_model(model text, data bytea, options jsonb) RETURNS integer
+	AS 'MODULE_PATHNAME', 'pgdl_import_model' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgdl.import_model(text, bytea, jsonb) IS 'import_model with options: {"replace": true} saves a version whose features, task or labels differ from those of the version the plain name means; returns the version (VOLATILE: writes the registry)';
+
+-- pgdl.models: deployed now means set with pgdl.deploy_model (it read true
+-- on the highest version when none was deployed); serving is what the
+-- plain name means (src/pg/models.sql)
+CREATE OR REPLACE VIEW pgdl.models WITH (security_invoker = true) AS
+SELECT v.name, v.version, v.task, n.owner, v.created_at,
+	   COALESCE(v.version OPERATOR(pg_catalog.=) n.deployed_version, false) AS deployed,
+	   v.description, v.layers, v.options, v.features, v.labels, v.parameters,
+	   pg_catalog.octet_length(v.weights)::bigint AS size_bytes, v.metrics,
+	   v.target, v.trained_by,
+	   v.version OPERATOR(pg_catalog.=) COALESCE(n.deployed_version,
+			(SELECT pg_catalog.max(v2.version) FROM pgdl.model_versions v2
+			 WHERE v2.name OPERATOR(pg_catalog.=) v.name)) AS serving
+FROM pgdl.model_versions v
+JOIN pgdl.model_names n ON n.name OPERATOR(pg_catalog.=) v.name;
+COMMENT ON VIEW pgdl.models IS 'one row per model version you may read: name, version, task, owner, deployed (set with pgdl.deploy_model), layers, options, features, labels, size, metrics and serving (the version the plain name means: the deployed one, else the highest); no weights: pgdl.export_model reads them';
+
+-- predict, predict_label and predict_proba over text: what an untyped
+-- parameter resolves to (src/pg/predict.sql)
+CREATE FUNCTION pgdl.predict(model text, x text) RETURNS float8
+	AS 'MODULE_PATHNAME', 'pgdl_predict_text' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict(text, text) IS 'predict with the feature vector as the text of a numeric array, ''{1.5,2}'': what a parameter without a type resolves to (STABLE: reads the registry)';
+CREATE FUNCTION pgdl.predict_label(model text, x text) RETURNS text
+	AS 'MODULE_PATHNAME', 'pgdl_predict_label_text' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_label(text, text) IS 'predict_label with the feature vector as the text of a numeric array, ''{1.5,2}'': what a parameter without a type resolves to (STABLE: reads the registry)';
+CREATE FUNCTION pgdl.predict_proba(model text, x text) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'pgdl_predict_proba_text' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_proba(text, text) IS 'predict_proba with the feature vector as the text of a numeric array, ''{1.5,2}'': what a parameter without a type resolves to (STABLE: reads the registry)';
+
 -- as the install script's last step (src/pg/grants.sql) does for the new ones
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgdl TO PUBLIC;

@@ -41,10 +41,10 @@ GRANT ALL ON ALL SEQUENCES IN SCHEMA pg_temp TO PUBLIC;
 SELECT is((SELECT count(*) FROM pgdl.models), 4::bigint, 'the four model versions came back');
 SELECT set_eq($$SELECT name, version, task, owner::text, created_at, deployed, description, layers, options, features,
                       labels, parameters, size_bytes, metrics, target, trained_by::text,
-                      md5(pgdl.export_model(name || '@' || version))
+                      md5(pgdl.export_model(name || '@' || version)), serving
                FROM pgdl.models$$,
               'SELECT * FROM public.models_before',
-              'every version with its owner, trainer, deployment, layers, options, labels, metrics and weights');
+              'every version with its owner, trainer, deployment, layers, options, labels, metrics, weights and whether it serves the plain name');
 SELECT set_eq('SELECT name, owner::text, deployed_version, last_version, created_at FROM pgdl.model_names',
               'SELECT * FROM public.names_before', 'the names with their owners, deployed and last versions');
 SELECT set_eq('SELECT name, grantee::text FROM pgdl.model_grants', 'SELECT * FROM public.grants_before',

@@ -91,10 +91,16 @@ SELECT id, NULL, NULL, NULL, pgdl.predict('dump_reg', ARRAY[a, b]) FROM public.d
 CREATE TABLE public.expected_seq AS
 SELECT seq_id, pgdl.predict('dump_seq', x) AS p, pgdl.predict_proba('dump_seq', x) AS proba FROM public.dump_steps;
 CREATE TABLE public.models_before AS
-SELECT name, version, task, owner::text AS owner, created_at, deployed, description, layers, options, features,
+-- deployed (set with deploy_model) and serving (what the plain name means),
+-- from the tables: 0.1.0's view had only deployed, which meant serving
+SELECT name, version, task, owner::text AS owner, created_at,
+	   COALESCE(version = (SELECT n.deployed_version FROM pgdl.model_names n WHERE n.name = m.name), false) AS deployed,
+	   description, layers, options, features,
 	   labels, parameters, size_bytes, metrics, target, trained_by::text AS trained_by,
-	   md5(pgdl.export_model(name || '@' || version)) AS weights_md5
-FROM pgdl.models;
+	   md5(pgdl.export_model(name || '@' || version)) AS weights_md5,
+	   version = COALESCE((SELECT n.deployed_version FROM pgdl.model_names n WHERE n.name = m.name),
+						  (SELECT max(m2.version) FROM pgdl.models m2 WHERE m2.name = m.name)) AS serving
+FROM pgdl.models m;
 CREATE TABLE public.names_before AS
 SELECT name, owner::text AS owner, deployed_version, last_version, created_at FROM pgdl.model_names;
 CREATE TABLE public.grants_before AS SELECT name, grantee::text AS grantee FROM pgdl.model_grants;

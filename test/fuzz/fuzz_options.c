@@ -122,6 +122,7 @@ fuzz_schema(const dl_option_schema *s, const dl_json *root)
 		dl_kmeans_sql_options b;
 		dl_pca_sql_options c;
 		dl_evaluate_sql_options d;
+		dl_import_sql_options e;
 	}			out, dflt;
 	dl_option_error err;
 	dl_status	st;

@@ -182,7 +182,7 @@ INSERT INTO hj_cases (what, q) VALUES
     ('train_model (a new version)', $$SELECT version, train_loss FROM pgdl.train_model('hj_net', 'public.hj_src', 'y',
         '[{"type":"dense","units":3}]', ARRAY['a', 'b', 'c'], '{"epochs":2,"seed":2,"categorical":["c"]}')$$),
     ('train_model (regression, imputed, all numeric columns)', $$SELECT version, train_loss FROM pgdl.train_model('hj_reg', 'public.hj_src', 'a',
-        '[{"type":"dense","units":3}]', NULL, '{"epochs":1,"seed":2,"impute":"mean"}')$$),
+        '[{"type":"dense","units":3}]', NULL, '{"epochs":1,"seed":2,"impute":"mean","replace":true}')$$),
     ('train_model (text labels, warm start)', $$SELECT version, train_loss FROM pgdl.train_model('hj_lab', 'public.hj_src', 'c',
         '[{"type":"dense","units":3}]', ARRAY['a', 'b'], '{"epochs":1,"seed":2,"warm_start":"hj_lab@1"}')$$),
     ('cross_validate', $$SELECT * FROM pgdl.cross_validate('public.hj_src', 'y', '[{"type":"dense","units":3}]', 2,

@@ -8,20 +8,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
 SELECT plan(173);
 
--- Runs q; returns 'ok' or 'SQLSTATE: message | detail | hint' of its error,
--- for the checks that look at DETAIL and HINT (throws_ok sees the message only).
-CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    m text;
-    d text;
-    h text;
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS m = MESSAGE_TEXT, d = PG_EXCEPTION_DETAIL, h = PG_EXCEPTION_HINT;
-    RETURN SQLSTATE || ': ' || m || ' | ' || coalesce(d, '') || ' | ' || coalesce(h, '');
-END $$;
+\ir lib/errors.sql
 
 -- Fixtures: 200 rows, two classes (bool y), three text classes (kind), a
 -- regression target (yr), an integer target with 50 values, a constant one.

@@ -25,6 +25,7 @@ typedef union any_options
 	dl_kmeans_sql_options kmeans;
 	dl_pca_sql_options pca;
 	dl_evaluate_sql_options evaluate;
+	dl_import_sql_options import;
 } any_options;
 
 /* reads text against schema, with the error handed back (nothing reported) */
