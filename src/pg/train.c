@@ -766,11 +766,6 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	tg.type = target_type;
 	tg.n_labels = nlabels;
 	tg.labels = labels;
-	if (opts.parallel_workers > 0 && pgdl_sql_reads_citus_table(src))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("data-parallel training does not run on a Citus table yet"),
-				 errhint("Set \"parallel_workers\" to 0: the coordinator then reads the rows and trains.")));
 	pgdl_spool_rows(&rows, src, &fs, &tg, opts.impute, train_cxt);
 	if (rows.null_targets > 0)
 		ereport(NOTICE,
