@@ -2,7 +2,8 @@
 -- query's ORDER BY is the order the rows are trained in, so a seeded
 -- training is reproducible bit for bit and equals the same training on an
 -- ordinary table; streamed training reads a distributed table too;
--- data-parallel training runs its rounds on the Citus workers.
+-- data-parallel training runs its rounds on the Citus workers; pgdl code
+-- runs on the workers only when their pgdl version is the coordinator's.
 -- Run by scripts/citus.sh (make test-citus) on the coordinator.
 \set ON_ERROR_STOP 1
 \pset format unaligned
@@ -25,7 +26,7 @@ INSERT INTO public.tr_side SELECT g, 1 FROM generate_series(1, 600) g;
 
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(16);
+SELECT plan(20);
 
 SELECT is((SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = 'public.tr_dist'::regclass), 1::bigint,
           'tr_dist is a distributed table');
@@ -116,5 +117,29 @@ RESET citus.enable_ddl_propagation;
 SELECT is(pg_temp.worker_trainings(), 0, 'and no shard query of it runs on the workers afterwards');
 ROLLBACK TO SAVEPOINT before_cancel;
 
+-- a worker whose pgdl version differs: 55000 naming the node and both versions, before any work
+SELECT run_command_on_workers($$UPDATE pg_catalog.pg_extension SET extversion = '0.0.1-test' WHERE extname = 'pgdl' AND pg_catalog.inet_server_port() = $$ ||
+       (SELECT max(nodeport) FROM pg_dist_node WHERE noderole = 'primary' AND groupid <> 0));
+-- a change of the node list makes the coordinator ask the workers again
+SELECT citus_set_node_property('127.0.0.1', (SELECT max(nodeport) FROM pg_dist_node WHERE groupid <> 0), 'shouldhaveshards', true);
+SELECT throws_like($$SELECT * FROM pgdl.train_model('tr_par', 'SELECT id, a, b, y FROM public.tr_dist', 'y',
+           '[{"type":"dense","units":8,"activation":"tanh"}]', ARRAY['a', 'b'], '{"epochs": 2, "seed": 5, "parallel_workers": 2}')$$,
+          '%pgdl version 0.0.1-test on Citus node 127.0.0.1:% differs from the coordinator''s version %',
+          'data-parallel training refuses a worker with another pgdl version');
+SELECT throws_ok($$SELECT count(*) FROM public.tr_dist t WHERE pgdl.predict_label('tr_par', ARRAY[t.a, t.b]) = t.y::text$$,
+          '55000', NULL, 'so does scoring on the workers (55000)');
+SELECT throws_ok($$SELECT * FROM pgdl.pca('SELECT a, b FROM public.tr_dist', 1)$$,
+          '55000', NULL, 'so does PCA''s aggregate on the workers');
+SELECT run_command_on_workers(format('UPDATE pg_catalog.pg_extension SET extversion = %L WHERE extname = ''pgdl''',
+       (SELECT extversion FROM pg_extension WHERE extname = 'pgdl')));
+-- a mismatch is never kept: the next statement asks the workers again
+-- (run by lives_ok: after citus_set_node_property in this transaction, Citus
+-- runs a top-level query with a subquery through a connection of its own)
+SELECT lives_ok($$SELECT count(*) FROM public.tr_dist t WHERE pgdl.predict_label('tr_par', ARRAY[t.a, t.b]) = t.y::text$$,
+          'with the versions equal again, scoring runs on the workers');
 SELECT * FROM finish();
 ROLLBACK;
+-- the workers' catalogs are not part of the transaction: restored in any case
+SELECT run_command_on_workers(format('UPDATE pg_catalog.pg_extension SET extversion = %L WHERE extname = ''pgdl''',
+       (SELECT extversion FROM pg_extension WHERE extname = 'pgdl')));
+
