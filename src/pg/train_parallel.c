@@ -872,9 +872,9 @@ run_round(SPIPlanPtr plan, const char *sql, Datum init, MemoryContext cxt, int *
 					 errdetail("Each epoch, every shard trains a copy of the model on its rows and the coordinator averages the copies weighted by their rows.")));
 		else
 			ereport(NOTICE,
-					(errmsg("data-parallel training runs on the coordinator: Citus cannot run this source's aggregate on its workers"),
-					 errdetail("Citus reads the source's rows to the coordinator first (a LIMIT, a window function or a join it cannot push down), and one process trains on them."),
-					 errhint("Give a source that reads the distributed table directly, or set \"parallel_workers\" to 0.")));
+					(errmsg("data-parallel training runs in one process: Citus does not split this source's aggregate over the shards"),
+					 errdetail("Citus runs such a source (a reference or local table, a LIMIT, a window function) in one place, and one process trains on its rows."),
+					 errhint("Give a source that reads a distributed table directly, or set \"parallel_workers\" to 0.")));
 	}
 	if (SPI_getargcount(plan) == 1)
 	{

@@ -21,12 +21,15 @@ SELECT truncate_local_data_after_distributing_table('public.tr_dist');
 
 CREATE TABLE public.tr_side (id int, w float8);
 INSERT INTO public.tr_side SELECT g, 1 FROM generate_series(1, 600) g;
+CREATE TABLE public.tr_ref (id int, a float8, b float8, y int);
+SELECT create_reference_table('public.tr_ref');
+INSERT INTO public.tr_ref SELECT * FROM public.tr_local;
 
 \ir lib/plan.sql
 
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(20);
+SELECT plan(21);
 
 SELECT is((SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = 'public.tr_dist'::regclass), 1::bigint,
           'tr_dist is a distributed table');
@@ -79,10 +82,13 @@ SELECT cmp_ok((SELECT count(*) FROM public.tr_local t WHERE pgdl.predict_label('
 SELECT is((SELECT data FROM pgdl.train_model('tr_join', 'SELECT d.a, d.b, d.y FROM public.tr_dist d JOIN public.tr_side l ON l.id = d.id', 'y',
            '[{"type":"dense","units":8,"activation":"tanh"}]', ARRAY['a', 'b'], '{"epochs": 2, "seed": 5, "parallel_workers": 2}')),
           'distributed', 'a source joining a distributed and a local table trains on the workers');
--- a source Citus cannot push down: one process on the coordinator, said in a NOTICE
+-- a source Citus cannot split over the shards: one process, said in a NOTICE
 SELECT is((SELECT data FROM pgdl.train_model('tr_limit', 'SELECT a, b, y FROM public.tr_dist ORDER BY id LIMIT 300', 'y',
            '[{"type":"dense","units":8,"activation":"tanh"}]', ARRAY['a', 'b'], '{"epochs": 2, "seed": 5, "parallel_workers": 2}')),
-          'parallel 0', 'a source with a LIMIT trains on the coordinator ("parallel 0")');
+          'parallel 0', 'a source with a LIMIT trains in one process ("parallel 0")');
+SELECT is((SELECT data FROM pgdl.train_model('tr_ref', 'public.tr_ref', 'y',
+           '[{"type":"dense","units":8,"activation":"tanh"}]', ARRAY['a', 'b'], '{"epochs": 2, "seed": 5, "parallel_workers": 2}')),
+          'parallel 0', 'so does a reference table, which Citus reads in one place');
 
 -- a cancelled data-parallel training leaves no query running on the workers
 SAVEPOINT before_cancel;
