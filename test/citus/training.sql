@@ -54,10 +54,10 @@ SELECT cmp_ok((SELECT count(*) FROM public.tr_dist t WHERE pgdl.predict_label('t
               '>', 0.9::numeric, 'and learns it');
 
 -- data-parallel training: each round's aggregate runs on the workers
-SELECT alike(pg_temp.plan(format('SELECT pgdl.train_state_agg(%L::pgdl.train_state, s) FROM (SELECT a, b, (y)::pg_catalog.float8 AS "pgdl target" FROM (SELECT * FROM public.tr_dist) AS s0) AS s',
+SELECT alike(pg_temp.plan(format('SELECT pgdl.train_state_agg_ref(pgdl.train_state_ref(%L::pgdl.train_state), s) FROM (SELECT a, b, (y)::pg_catalog.float8 AS "pgdl target" FROM (SELECT * FROM public.tr_dist) AS s0) AS s',
                                 pgdl.train_state_init('tr_local')::text)),
-            '%coord_combine_agg%worker_partial_agg(''pgdl.train_state_agg(pgdl.train_state,record)''::regprocedure, ROW(''pgdl:%',
-            'a round''s aggregate, its state a literal, is pushed down to the workers');
+            '%coord_combine_agg%worker_partial_agg(''pgdl.train_state_agg_ref(bytea,record)''::regprocedure, ROW(pgdl.train_state_ref(''pgdl:%',
+            'a round''s aggregate, its state a literal registered where it runs, is pushed down to the workers');
 -- a shard's partial state is written with its buffered rows trained (on the worker)
 SELECT is((pgdl.train_state_info(pg_catalog.worker_partial_agg('pgdl.train_state_agg(pgdl.train_state,record)'::regprocedure,
                ROW((SELECT pgdl.train_state_init('tr_local')), s))::text::pgdl.train_state) ->> 'pending')::int, 0,
