@@ -37,7 +37,10 @@
 /* flags */
 #define DL_TSTATE_TRAIN		0x1 /* train on the training rows (else evaluate only) */
 #define DL_TSTATE_DROP_ROW	0x2 /* a row with a missing feature is skipped */
-#define DL_TSTATE_FLAGS		0x3
+#define DL_TSTATE_BY_POSITION 0x4	/* a row's columns are the features in order, then
+									 * the target (as train_model builds them; Citus
+									 * sends rows to its workers without names) */
+#define DL_TSTATE_FLAGS		0x7
 
 /* the header; its size is a multiple of 8 and it has no padding */
 typedef struct dl_tstate

@@ -324,6 +324,9 @@ ship_planner(Query *parse, const char *query_string, int cursorOptions, ParamLis
 
 				(void) ship_walker((Node *) parse, &cx);
 				shipped = cx.models != NIL;
+				/* the twins run on the workers */
+				if (shipped)
+					pgdl_citus_check_versions();
 			}
 		}
 	}

@@ -17,4 +17,11 @@ extern void pgdl_citus_ship_init(void);
 /* whether the query sql reads a Citus table (distributed, reference or local) */
 extern bool pgdl_sql_reads_citus_table(const char *sql);
 
+/*
+ * 55000 unless every Citus worker has the coordinator's pgdl version
+ * (citus_version.c): before pgdl code runs on the workers.  Kept per
+ * backend until the node list or the coordinator's version changes.
+ */
+extern void pgdl_citus_check_versions(void);
+
 #endif							/* PGDL_CITUS_SHIP_H */

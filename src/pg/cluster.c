@@ -524,7 +524,9 @@ fit_source(const char *src, const PgdlFeatureSet *fs, const KmOptions *o, Memory
 		if (pgdl_sql_reads_citus_table(src))
 		{
 			row_sql = pgdl_kmeans_row_sql(src, fs->features, fs->n);
-			if (row_sql == NULL)
+			if (row_sql)
+				pgdl_citus_check_versions();
+			else
 				ereport(NOTICE,
 						(errmsg("k-means reads the Citus table through the coordinator: only numbers and one-dimensional arrays make rows the workers can cluster")));
 		}

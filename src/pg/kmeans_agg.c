@@ -30,6 +30,7 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -119,10 +120,27 @@ typedef struct KsCache
 	float	   *x;
 } KsCache;
 
+/*
+ * The cache of a transition whose fn_extra does not last: Citus's
+ * worker_partial_agg calls the transition through a new FmgrInfo at every
+ * row, which made the centres again at every row.  It lives in
+ * TopTransactionContext and is forgotten at the transaction's end.
+ */
+static KsCache *ks_loose;
+static bool ks_loose_registered;
+
+static void
+ks_forget(XactEvent event, void *arg)
+{
+	ks_loose = NULL;
+}
+
 static KsCache *
 ks_cache(FunctionCallInfo fcinfo, ArrayType *pa)
 {
-	KsCache    *c = fcinfo->flinfo->fn_extra;
+	/* a running state without a cache: fn_extra does not last (Citus) */
+	bool		loose = fcinfo->flinfo->fn_extra == NULL && !PG_ARGISNULL(0);
+	KsCache    *c = loose ? ks_loose : fcinfo->flinfo->fn_extra;
 	int			n,
 				k,
 				d;
@@ -149,7 +167,12 @@ ks_cache(FunctionCallInfo fcinfo, ArrayType *pa)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("k-means cannot hold %d centres of %d features in pgdl.max_training_memory", k, d)));
-	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	if (loose && !ks_loose_registered)
+	{
+		RegisterXactCallback(ks_forget, NULL);
+		ks_loose_registered = true;
+	}
+	old = MemoryContextSwitchTo(loose ? TopTransactionContext : fcinfo->flinfo->fn_mcxt);
 	if (c != NULL)
 		dl_kmeans_free(&c->km);
 	else
@@ -168,7 +191,10 @@ ks_cache(FunctionCallInfo fcinfo, ArrayType *pa)
 	c->scale = c->center + d;
 	c->x = palloc(sizeof(float) * d);
 	MemoryContextSwitchTo(old);
-	fcinfo->flinfo->fn_extra = c;
+	if (loose)
+		ks_loose = c;
+	else
+		fcinfo->flinfo->fn_extra = c;
 	return c;
 }
 

@@ -319,7 +319,9 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 		const char *why = NULL;
 
 		pushdown = pushdown_sql(src, &fs, ds.desc, &why);
-		if (pushdown == NULL)
+		if (pushdown)
+			pgdl_citus_check_versions();
+		else
 			ereport(NOTICE,
 					(errmsg("PCA reads every row of the Citus table on the coordinator: %s", why),
 					 errhint("Numeric columns and 1-D numeric arrays are aggregated on the workers.")));

@@ -770,11 +770,9 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	tg.type = target_type;
 	tg.n_labels = nlabels;
 	tg.labels = labels;
+	/* the rounds run pgdl on the Citus workers (train_parallel.c) */
 	if (opts.parallel_workers > 0 && pgdl_sql_reads_citus_table(src))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("data-parallel training does not run on a Citus table yet"),
-				 errhint("Set \"parallel_workers\" to 0: the coordinator then reads the rows and trains.")));
+		pgdl_citus_check_versions();
 	pgdl_spool_rows(&rows, src, &fs, &tg, opts.impute, train_cxt);
 	if (rows.null_targets > 0)
 		ereport(NOTICE,

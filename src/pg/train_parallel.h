@@ -23,7 +23,8 @@ typedef struct PgdlParallelRun
 	double		validation_fraction;	/* as pgdl_parallel_split chose it */
 	dl_epoch_callback on_epoch;
 	void	   *on_epoch_arg;
-	char	   *data;			/* set by pgdl_train_parallel: "parallel n" */
+	char	   *data;			/* set by pgdl_train_parallel: "parallel n", or
+								 * "distributed" on Citus workers */
 } PgdlParallelRun;
 
 /* 22023 when "parallel_workers" is given to a function that cannot use it */

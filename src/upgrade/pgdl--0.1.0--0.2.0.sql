@@ -203,6 +203,25 @@ COMMENT ON FUNCTION pgdl.train_state_info(pgdl.train_state) IS 'what a training 
 CREATE FUNCTION pgdl.train_state_init(model text) RETURNS pgdl.train_state
 	AS 'MODULE_PATHNAME', 'pgdl_train_state_init' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pgdl.train_state_init(text) IS 'a training state starting from a stored model version (its weights and options), for running pgdl.train_state_agg by hand (STABLE: reads the registry)';
+-- Data-parallel rounds on Citus workers (the README's Citus section): Citus
+-- packs an aggregate's arguments into one row per input row, which would
+-- copy the whole state at every row; pgdl.train_state_ref keeps the state in
+-- its process for the transaction and hands the aggregate a 16-byte reference.
+-- STABLE, not IMMUTABLE: evaluated where the aggregate runs, never folded
+-- into a constant on the coordinator.
+CREATE FUNCTION pgdl.train_state_ref(state pgdl.train_state) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'pgdl_train_state_ref' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.train_state_ref(pgdl.train_state) IS 'a reference to state, kept in this process until the end of the transaction, for pgdl.train_state_agg_ref (STABLE: evaluated where the aggregate runs)';
+CREATE FUNCTION pgdl.train_state_step_ref(state pgdl.train_state, ref bytea, r record)
+	RETURNS pgdl.train_state
+	AS 'MODULE_PATHNAME', 'pgdl_train_state_step_ref' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.train_state_step_ref(pgdl.train_state, bytea, record) IS 'transition of pgdl.train_state_agg_ref: as pgdl.train_state_step, the round''s model found by its reference (STABLE: reads pgdl.max_model_size)';
+CREATE AGGREGATE pgdl.train_state_agg_ref(ref bytea, r record) (
+	SFUNC = pgdl.train_state_step_ref, STYPE = pgdl.train_state,
+	COMBINEFUNC = pgdl.train_state_combine, FINALFUNC = pgdl.train_state_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pgdl.train_state_agg_ref(bytea, record) IS 'pgdl.train_state_agg with the round''s state given by pgdl.train_state_ref, as train_model runs it on Citus workers';
 GRANT EXECUTE ON FUNCTION pgdl.train_state_init(text), pgdl.train_state_in(cstring), pgdl.train_state_out(pgdl.train_state),
 	pgdl.train_state_recv(internal), pgdl.train_state_send(pgdl.train_state),
 	pgdl.train_state_step(pgdl.train_state, pgdl.train_state, record),

@@ -35,7 +35,7 @@ SELECT unnest(ARRAY['transform', 'inverse_transform', 'is_outlier',
 UNION ALL
 SELECT unnest(ARRAY['predict', 'predict_label', 'predict_proba', 'transform_model',
                     'model_info', 'export_model', 'class_probabilities', 'model_inputs',
-                    'train_state_init']), 's', true, 's'
+                    'train_state_init', 'train_state_ref']), 's', true, 's'
 UNION ALL
 -- the twins the coordinator sends to Citus workers: they score the bytes they are given
 SELECT unnest(ARRAY['predict_shipped', 'predict_label_shipped', 'predict_proba_shipped',

@@ -7,7 +7,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(42);
+SELECT plan(45);
 
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
@@ -152,6 +152,20 @@ SELECT is((SELECT (pgdl.train_state_info(pgdl.train_state_agg((SELECT pgdl.train
 		  'the result holds no row buffer: it is the size of the state it started from');
 SELECT is((SELECT st::text::pgdl.train_state::text = st::text FROM par_state), true,
 		  'the text form round-trips exactly');
+-- the state by reference (how train_model runs a round on Citus workers):
+-- the same training as by value, in one process (LIMIT keeps the plan serial)
+SELECT is((SELECT pgdl.train_state_agg_ref(pgdl.train_state_ref((SELECT pgdl.train_state_init('par_two'))), s)::text
+		   FROM (SELECT a, b, y FROM pgdl_par_points LIMIT 3000) s),
+		  (SELECT pgdl.train_state_agg((SELECT pgdl.train_state_init('par_two')), s)::text
+		   FROM (SELECT a, b, y FROM pgdl_par_points LIMIT 3000) s),
+		  'train_state_agg_ref with train_state_ref trains as train_state_agg does');
+SELECT throws_ok($$SELECT pgdl.train_state_agg_ref(pg_catalog.decode(pg_catalog.repeat('00', 16), 'hex'), s)
+				 FROM (SELECT a, b, y FROM pgdl_par_points LIMIT 10) s$$,
+				 '22023', 'no training state of this reference in this transaction',
+				 'a reference to no registered state is 22023');
+SELECT throws_ok($$SELECT pgdl.train_state_agg_ref('\x00'::bytea, s) FROM (SELECT a, b, y FROM pgdl_par_points LIMIT 10) s$$,
+				 '22023', 'a training state reference has 1 bytes, not 16',
+				 'a reference of the wrong length is 22023');
 -- a running state of another model than the round's (a user's aggregate with
 -- an initial condition, or groups started from different models) is trained
 -- with its own model, never with the cached one (which wrote past the state);
