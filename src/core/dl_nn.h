@@ -681,6 +681,21 @@ typedef struct dl_feature
 	char	  **categories;
 } dl_feature;
 
+/*
+ * What a classifier's target column held, so that predict returns the same
+ * kind of answer for every label: numbers for a numeric target, 0/1 for
+ * bool, and never a number for a text target, whatever its labels look
+ * like (the README, "Labels").  Appended to, never renumbered.
+ */
+typedef enum dl_label_kind
+{
+	DL_LABELS_UNRECORDED = 0,	/* models written before the kind was stored, and
+								 * every model that is not a classifier */
+	DL_LABELS_NUMBER = 1,		/* an integer or numeric target */
+	DL_LABELS_BOOL = 2,			/* 'false', 'true' */
+	DL_LABELS_TEXT = 3			/* text, or any other type read as its text */
+} dl_label_kind;
+
 typedef struct dl_model
 {
 	dl_task		task;
@@ -688,6 +703,7 @@ typedef struct dl_model
 	char	   *target;			/* target column name */
 	int			n_labels;		/* classification: labels in class order */
 	char	  **labels;
+	dl_label_kind label_kind;	/* classification: the target's kind (0: not recorded) */
 	int			n_features;
 	dl_feature *features;
 	int			n_inputs;		/* sum of feature lengths = network input size */
@@ -717,6 +733,15 @@ extern dl_status dl_model_read(const uint8_t *data, size_t len, size_t max_param
  * refuses such a model rather than store one that can only answer NaN.
  */
 extern dl_status dl_model_probe(const dl_model *m);
+/*
+ * The kind of m's labels (labels.c): the recorded one, or for a model
+ * written before it was recorded the one all its labels share (all
+ * 'false'/'true': bool; all plain decimal numbers: number; else text);
+ * DL_LABELS_UNRECORDED for a model without labels.
+ */
+extern dl_label_kind dl_model_label_kind(const dl_model *m);
+/* the number label k stands for (numbers: their value; bool: 0/1); false for text labels */
+extern bool dl_label_number(const dl_model *m, int k, double *v);
 /* frees everything dl_model_read allocated (the host may instead drop its memory context) */
 extern void dl_model_free(dl_model *m);
 

@@ -663,6 +663,13 @@ pgdl_model_info(PG_FUNCTION_ARGS)
 			append_json_string(&b, m->labels[i]);
 		}
 		appendStringInfoChar(&b, ']');
+		{
+			dl_label_kind kind = dl_model_label_kind(m);
+
+			/* what predict returns for them (src/core/nn/labels.c) */
+			appendStringInfo(&b, ", \"label_type\": \"%s\"",
+							 kind == DL_LABELS_BOOL ? "bool" : kind == DL_LABELS_NUMBER ? "number" : "text");
+		}
 	}
 	else
 		appendStringInfoString(&b, "null");

@@ -581,6 +581,21 @@ typedef struct TrainArgs
 	int			cv_folds;		/* 0: train_model */
 } TrainArgs;
 
+/*
+ * What the classes of a target of type typid stand for, stored in the model
+ * so that predict answers by the target's type, not by how the labels look
+ * (src/core/nn/labels.c)
+ */
+static dl_label_kind
+target_label_kind(Oid typid)
+{
+	Oid			base = pgdl_numeric_base_type(typid);
+
+	if (base == BOOLOID)
+		return DL_LABELS_BOOL;
+	return OidIsValid(base) ? DL_LABELS_NUMBER : DL_LABELS_TEXT;
+}
+
 static Datum
 train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 {
@@ -746,6 +761,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	model.target = pstrdup(target);
 	model.n_labels = nlabels;
 	model.labels = labels;
+	model.label_kind = model.task == DL_TASK_CLASSIFICATION ?
+		target_label_kind(target_type) : DL_LABELS_UNRECORDED;
 	model.n_features = fs.n;
 	model.features = fs.features;
 	model.n_inputs = fs.n_inputs;

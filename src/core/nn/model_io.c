@@ -43,7 +43,8 @@
 #define FLAG_IMPUTER 0x1u
 #define FLAG_SCALER 0x2u
 #define FLAG_OPTIONS 0x4u
-#define KNOWN_FLAGS (FLAG_IMPUTER | FLAG_SCALER | FLAG_OPTIONS)
+#define FLAG_LABEL_KIND 0x8u
+#define KNOWN_FLAGS (FLAG_IMPUTER | FLAG_SCALER | FLAG_OPTIONS | FLAG_LABEL_KIND)
 
 /* the fewest bytes a feature record takes: name length, kind, length, rows, cols, categories */
 #define MIN_FEATURE_BYTES 24
@@ -355,6 +356,10 @@ check_model(const dl_model *m, dl_status bad)
 		return st;
 	if (m->options_json && (st = check_options(m->options_json, bad)) != DL_OK)
 		return st;
+	if (m->label_kind != DL_LABELS_UNRECORDED &&
+		(m->task != DL_TASK_CLASSIFICATION || m->label_kind > DL_LABELS_TEXT))
+		return dl_model_error(bad, "label kind %d does not fit a %s model", (int) m->label_kind,
+							  dl_task_name(m->task));
 	return check_params(net, bad);
 }
 
@@ -456,6 +461,8 @@ put_model(dl_writer *w, const dl_model *m, uint32_t flags, size_t total)
 		put_scaler(w, m->scaler);
 	if (m->options_json)
 		dl_put_string(w, m->options_json);
+	if (m->label_kind != DL_LABELS_UNRECORDED)
+		dl_put_u32(w, (uint32_t) m->label_kind);
 	dl_put_u64(w, (uint64_t) net->n_params);
 	if (w->buf)
 	{
@@ -487,7 +494,8 @@ dl_model_write(const dl_model *m, uint8_t **out, size_t *len)
 	if (m->options_json && strlen(m->options_json) > UINT32_MAX)
 		return dl_model_error(DL_EINVAL, "the options text is too long");
 	flags = (m->imputer ? FLAG_IMPUTER : 0) | (m->scaler ? FLAG_SCALER : 0) |
-		(m->options_json ? FLAG_OPTIONS : 0);
+		(m->options_json ? FLAG_OPTIONS : 0) |
+		(m->label_kind != DL_LABELS_UNRECORDED ? FLAG_LABEL_KIND : 0);
 
 	put_model(&w, m, flags, 0);
 	total = w.pos + CHECKSUM_LEN;
@@ -694,6 +702,17 @@ read_sections(dl_reader *r, uint32_t flags, size_t max_params, dl_model *m)
 	{
 		r->section = "options";
 		st = dl_get_string(r, UINT32_MAX, "the options text", &m->options_json);
+	}
+	if (st == DL_OK && (flags & FLAG_LABEL_KIND))
+	{
+		r->section = "label kind";
+		if ((st = dl_get_u32(r, &u)) == DL_OK)
+		{
+			/* canonical: a recorded kind is never 0 */
+			if (u < DL_LABELS_NUMBER || u > DL_LABELS_TEXT)
+				st = dl_error(DL_EFORMAT, "invalid model: unknown label kind %u", u);
+			m->label_kind = (dl_label_kind) u;
+		}
 	}
 	if (st == DL_OK)
 	{
