@@ -624,6 +624,8 @@ typedef struct dl_options
 	bool		standardize;	/* true */
 	int			n_categorical;
 	char	  **categorical;	/* column names */
+	int			n_numeric_text;
+	char	  **numeric_text;	/* text column names read as numbers */
 	dl_missing	impute;
 	char	   *warm_start;		/* NULL or "name@N" text, checked by the glue */
 	char	   *description;	/* NULL or text */
@@ -667,7 +669,8 @@ typedef enum dl_feature_kind
 	DL_FEATURE_NUMBER = 1,		/* numeric or bool column: 1 input */
 	DL_FEATURE_ARRAY = 2,		/* 1-D array: length inputs */
 	DL_FEATURE_MATRIX = 3,		/* 2-D array (sequence): rows x cols inputs */
-	DL_FEATURE_CATEGORICAL = 4	/* text column one-hot: n_categories inputs */
+	DL_FEATURE_CATEGORICAL = 4,	/* text column one-hot: n_categories inputs */
+	DL_FEATURE_TEXT_NUMBER = 5	/* text column read as a number (option numeric_text): 1 input */
 } dl_feature_kind;
 
 typedef struct dl_feature

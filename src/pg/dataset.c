@@ -45,6 +45,7 @@
 
 static void resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requested,
 							 const char *target, char **categorical, int n_categorical,
+							 char **numeric_text, int n_numeric_text,
 							 MemoryContext cxt, PgdlFeatureSet *fs);
 #define FETCH_ROWS 1000
 
@@ -91,7 +92,7 @@ pgdl_dataset_features(PgdlDataset *ds, ArrayType *requested, char **categorical,
 					  MemoryContext cxt)
 {
 	resolve_features(ds->src, ds->relid, ds->desc, requested, ds->target.column,
-						  categorical, n_categorical, cxt, &ds->fs);
+					 categorical, n_categorical, ds->numeric_text, ds->n_numeric_text, cxt, &ds->fs);
 }
 
 bool
@@ -245,12 +246,46 @@ numeric_array_type(Oid typid)
 }
 
 /* the feature columns: requested, or the default rule of the README */
+/*
+ * The option numeric_text: text columns of the source, not the target, not
+ * also categorical (42703, 42804, 22023)
+ */
+static void
+check_numeric_text(TupleDesc desc, const char *target, char **numeric_text, int n_numeric_text,
+				   char **categorical, int n_categorical)
+{
+	for (int c = 0; c < n_numeric_text; c++)
+	{
+		int			a = pgdl_find_attr(desc, numeric_text[c]);
+
+		if (a < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("numeric_text column \"%s\" is not in the source", numeric_text[c])));
+		if (!pgdl_text_type(TupleDescAttr(desc, a)->atttypid))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("numeric_text column \"%s\" is %s, not text", numeric_text[c],
+							format_type_be(TupleDescAttr(desc, a)->atttypid)),
+					 errhint("The option \"numeric_text\" lists text columns that hold numbers.")));
+		if ((target && strcmp(numeric_text[c], target) == 0) ||
+			listed(categorical, n_categorical, numeric_text[c]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("numeric_text column \"%s\" is also %s", numeric_text[c],
+							target && strcmp(numeric_text[c], target) == 0 ? "the target" : "categorical")));
+	}
+}
+
 static TrainColumn *
 resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *target,
-				char **categorical, int n_categorical, int *ncols)
+				char **categorical, int n_categorical, char **numeric_text, int n_numeric_text,
+				int *ncols)
 {
 	TrainColumn *cols = palloc0(sizeof(TrainColumn) * Max(desc->natts, 1));
 	int			n = 0;
+
+	check_numeric_text(desc, target, numeric_text, n_numeric_text, categorical, n_categorical);
 
 	for (int c = 0; c < n_categorical; c++)
 	{
@@ -288,13 +323,16 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 				kind = DL_FEATURE_ARRAY;
 			else if (listed(categorical, n_categorical, name))
 				kind = DL_FEATURE_CATEGORICAL;
+			else if (listed(numeric_text, n_numeric_text, name))
+				kind = DL_FEATURE_TEXT_NUMBER;
 			else
 			{
 				appendStringInfo(&skipped, "%s%s (%s)", skipped.len ? ", " : "", name,
 								 format_type_be(att->atttypid));
 				continue;
 			}
-			if (kind != DL_FEATURE_CATEGORICAL && key_like_column(relid, name))
+			if (kind != DL_FEATURE_CATEGORICAL && kind != DL_FEATURE_TEXT_NUMBER &&
+				key_like_column(relid, name))
 			{
 				appendStringInfo(&skipped, "%s%s (an id or key)", skipped.len ? ", " : "", name);
 				continue;
@@ -361,17 +399,31 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 				cols[n].kind = DL_FEATURE_ARRAY;
 			else if (listed(categorical, n_categorical, want))
 				cols[n].kind = DL_FEATURE_CATEGORICAL;
+			else if (listed(numeric_text, n_numeric_text, want))
+				cols[n].kind = DL_FEATURE_TEXT_NUMBER;
 			else
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("feature column \"%s\" is %s, not a numeric, bool or numeric array column",
 								want, format_type_be(typid)),
 						 pgdl_text_type(typid) ?
-						 errhint("List text columns in the option \"categorical\" to one-hot encode them.") : 0));
+						 errhint("List text columns in the option \"categorical\" to one-hot encode them, or in \"numeric_text\" to read them as numbers.") : 0));
 			cols[n].name = want;
 			cols[n].attno = a + 1;
 			cols[n].typid = typid;
 			n++;
+		}
+		for (int c = 0; c < n_numeric_text; c++)
+		{
+			bool		among = false;
+
+			for (int j = 0; j < n; j++)
+				among |= strcmp(cols[j].name, numeric_text[c]) == 0;
+			if (!among)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("numeric_text column \"%s\" is not among the features", numeric_text[c]),
+						 errhint("List it in features too, or leave it out of numeric_text.")));
 		}
 	}
 	*ncols = n;
@@ -389,13 +441,15 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 static void
 resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requested,
 					  const char *target, char **categorical, int n_categorical,
+					  char **numeric_text, int n_numeric_text,
 					  MemoryContext cxt, PgdlFeatureSet *fs)
 {
 	TrainColumn *cols;
 	int			ncols;
 	MemoryContext old;
 
-	cols = resolve_columns(desc, relid, requested, target, categorical, n_categorical, &ncols);
+	cols = resolve_columns(desc, relid, requested, target, categorical, n_categorical,
+						   numeric_text, n_numeric_text, &ncols);
 	old = MemoryContextSwitchTo(cxt);
 	fs->n = ncols;
 	fs->features = palloc0(sizeof(dl_feature) * Max(ncols, 1));

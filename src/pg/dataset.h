@@ -65,6 +65,8 @@ typedef struct PgdlDataset
 	TupleDesc	desc;			/* its result's columns */
 	PgdlFeatureSet fs;			/* after pgdl_dataset_features */
 	PgdlTarget	target;			/* column NULL without a target */
+	char	  **numeric_text;	/* text columns read as numbers (set before pgdl_dataset_features) */
+	int			n_numeric_text;
 } PgdlDataset;
 
 /* ds from the source argument and the target column (NULL: none; 42703 when missing) */

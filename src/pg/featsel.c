@@ -64,6 +64,7 @@ input_names(const PgdlFeatureSet *fs)
 		switch (f->kind)
 		{
 			case DL_FEATURE_NUMBER:
+			case DL_FEATURE_TEXT_NUMBER:
 				names[p++] = f->name;
 				break;
 			case DL_FEATURE_ARRAY:

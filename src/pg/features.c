@@ -29,6 +29,7 @@
 #include "utils/memutils.h"
 
 #include "arrays.h"
+#include "coerce.h"
 #include "features.h"
 #include "pgdl.h"
 
@@ -111,6 +112,14 @@ pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
 										format_type_be(typid))));
 					break;
 				}
+			case DL_FEATURE_TEXT_NUMBER:
+				if (!pgdl_text_type(typid))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("column \"%s\" is %s; the model reads it as text holding numbers (numeric_text)",
+									f->name, format_type_be(typid))));
+				out[i].elemtype = getBaseType(typid);
+				break;
 			case DL_FEATURE_CATEGORICAL:
 				if (!pgdl_text_type(typid))
 					ereport(ERROR,
@@ -280,6 +289,22 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 						pfree(nulls);
 				}
 				break;
+			case DL_FEATURE_TEXT_NUMBER:
+				{
+					/* coerce.c: blank text is missing, as NULL; other text an error */
+					bool		blank = isnull;
+
+					x[pos] = isnull ? NAN :
+						pgdl_text_to_number(pgdl_text_value(d, bf[i].elemtype), f->name, rowno, &blank);
+					if (!isfinite(x[pos]))
+					{
+						if (!allow_missing)
+							missing_error(f, rowno, 0, blank, x[pos]);
+						x[pos] = NAN;
+						missing++;
+					}
+				}
+				break;
 			case DL_FEATURE_CATEGORICAL:
 				for (int k = 0; k < f->length; k++)
 					x[pos + k] = 0.0;
@@ -424,7 +449,8 @@ input_name(const dl_feature *features, int n_features, int i)
 		const dl_feature *f = &features[k];
 
 		if (i < f->length)
-			return f->kind == DL_FEATURE_NUMBER ? psprintf("feature \"%s\"", f->name) :
+			return f->kind == DL_FEATURE_NUMBER || f->kind == DL_FEATURE_TEXT_NUMBER ?
+				psprintf("feature \"%s\"", f->name) :
 				psprintf("feature \"%s\" element %d", f->name, i + 1);
 		i -= f->length;
 	}
@@ -462,7 +488,7 @@ pgdl_feature_list(const dl_model *m)
 		const dl_feature *f = &m->features[i];
 
 		appendStringInfo(&b, "%s%s", i ? ", " : "", f->name);
-		if (f->length != 1 || f->kind != DL_FEATURE_NUMBER)
+		if (f->length != 1 || (f->kind != DL_FEATURE_NUMBER && f->kind != DL_FEATURE_TEXT_NUMBER))
 			appendStringInfo(&b, " (%d values)", f->length);
 	}
 	return b.data;

@@ -697,6 +697,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	pgdl_dataset_open(&ds, source, target);
 	src = ds.src;
 	target_type = ds.target.type;
+	ds.numeric_text = opts.numeric_text;
+	ds.n_numeric_text = opts.n_numeric_text;
 	pgdl_dataset_features(&ds, requested, opts.categorical, opts.n_categorical, train_cxt);
 	fs = ds.fs;
 

@@ -1468,6 +1468,37 @@ test_label_kind(void)
 	th_end();
 }
 
+/* a text column read as numbers (numeric_text): one input, as a number, a kind of its own */
+static void
+test_text_number_feature(void)
+{
+	dl_model	m,
+				back;
+	uint8_t    *blob;
+	size_t		len;
+
+	th_begin("model: a numeric_text feature is stored as kind 5, read back; kind 6 is refused");
+	build_small(&m, true);
+	m.features[0].kind = DL_FEATURE_TEXT_NUMBER;
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	save_seed("text-number", blob, len);
+	CHECK(load32(blob + 54) == DL_FEATURE_TEXT_NUMBER);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+	check_same_model(&m, &back);
+	dl_model_free(&back);
+	store32(blob + 54, 6);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "feature 1 has unknown kind 6") != NULL);
+	dl_free(blob);
+	/* like a number: one input */
+	m.features[0].length = 2;
+	th_clear_error();
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+	dl_model_free(&m);
+	th_end();
+}
+
 static void
 test_probe(void)
 {
@@ -1538,5 +1569,6 @@ suite_model_io(void)
 	test_nonfinite_params();
 	test_options_text();
 	test_label_kind();
+	test_text_number_feature();
 	test_probe();
 }

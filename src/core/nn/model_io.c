@@ -167,6 +167,7 @@ check_feature(const dl_feature *f, int i, dl_status bad)
 	switch (f->kind)
 	{
 		case DL_FEATURE_NUMBER:
+		case DL_FEATURE_TEXT_NUMBER:
 			if (f->length != 1 || f->rows != 0 || f->cols != 0 || f->n_categories != 0)
 				return dl_model_error(bad, "feature %d (number) must have length 1 and no rows, columns or categories", i + 1);
 			return DL_OK;
@@ -584,7 +585,7 @@ get_feature(dl_reader *r, dl_feature *f, int i, size_t *sum)
 		(st = dl_get_count(r, DL_MAX_FEATURES, "a feature's rows", &f->rows)) != DL_OK ||
 		(st = dl_get_count(r, DL_MAX_FEATURES, "a feature's columns", &f->cols)) != DL_OK)
 		return st;
-	if (kind < DL_FEATURE_NUMBER || kind > DL_FEATURE_CATEGORICAL)
+	if (kind < DL_FEATURE_NUMBER || kind > DL_FEATURE_TEXT_NUMBER)
 		return dl_error(DL_EFORMAT, "invalid model: feature %d has unknown kind %u", i + 1, kind);
 	f->kind = (dl_feature_kind) kind;
 	*sum += (size_t) f->length;
