@@ -626,6 +626,10 @@ typedef struct dl_options
 	char	  **categorical;	/* column names */
 	int			n_numeric_text;
 	char	  **numeric_text;	/* text column names read as numbers */
+	int			n_dates;
+	char	  **dates;			/* date and timestamp column names used as features */
+	int			n_date_encodings;
+	char	  **date_encodings; /* names of DL_DATE_* encodings; NULL: days */
 	dl_missing	impute;
 	char	   *warm_start;		/* NULL or "name@N" text, checked by the glue */
 	char	   *description;	/* NULL or text */
@@ -670,8 +674,23 @@ typedef enum dl_feature_kind
 	DL_FEATURE_ARRAY = 2,		/* 1-D array: length inputs */
 	DL_FEATURE_MATRIX = 3,		/* 2-D array (sequence): rows x cols inputs */
 	DL_FEATURE_CATEGORICAL = 4,	/* text column one-hot: n_categories inputs */
-	DL_FEATURE_TEXT_NUMBER = 5	/* text column read as a number (option numeric_text): 1 input */
+	DL_FEATURE_TEXT_NUMBER = 5,	/* text column read as a number (option numeric_text): 1 input */
+	DL_FEATURE_DATE = 6			/* date or timestamp column (option dates): the inputs of its encodings */
 } dl_feature_kind;
+
+/*
+ * The encodings of a date feature (option date_encoding), a bit each; its
+ * inputs are theirs in this order.  Appended to, never renumbered.
+ */
+#define DL_DATE_DAYS			0x01u	/* days since 1970-01-01 (fractional for timestamps): 1 */
+#define DL_DATE_DOW				0x02u	/* day of the week one-hot, Monday first: 7 */
+#define DL_DATE_MONTH			0x04u	/* month one-hot, January first: 12 */
+#define DL_DATE_DOW_CYCLIC		0x08u	/* sin, cos of 2 pi (day of the week) / 7: 2 */
+#define DL_DATE_MONTH_CYCLIC	0x10u	/* sin, cos of 2 pi (month - 1) / 12: 2 */
+#define DL_DATE_ALL				0x1Fu
+
+/* the inputs a set of date encodings gives (0 for an empty or unknown set) */
+extern int	dl_date_inputs(unsigned encodings);
 
 typedef struct dl_feature
 {
@@ -682,6 +701,7 @@ typedef struct dl_feature
 	int			cols;
 	int			n_categories;	/* categorical, sorted bytewise (C collation) */
 	char	  **categories;
+	unsigned	encodings;		/* date: DL_DATE_* bits (stored in the rows field) */
 } dl_feature;
 
 /*

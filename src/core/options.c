@@ -133,6 +133,8 @@ static const dl_option train_options[] = {
 	{"standardize", DL_OPT_BOOL, .dflt = "true", T(standardize)},
 	{"categorical", DL_OPT_NAMES, 1, DL_MAX_NAME, T(categorical), .count = offsetof(dl_options, n_categorical)},
 	{"numeric_text", DL_OPT_NAMES, 1, DL_MAX_NAME, T(numeric_text), .count = offsetof(dl_options, n_numeric_text)},
+	{"dates", DL_OPT_NAMES, 1, DL_MAX_NAME, T(dates), .count = offsetof(dl_options, n_dates)},
+	{"date_encoding", DL_OPT_NAMES, 1, 32, T(date_encodings), .count = offsetof(dl_options, n_date_encodings)},
 	{"impute", DL_OPT_ENUM, NAMES(imputes), T(impute)},
 	{"seed", DL_OPT_UINT64, 0, MAX_SEED, .dflt = "42", T(train.seed), GIVEN(dl_options, seed_given)},
 	{"warm_start", DL_OPT_STRING, 1, 200, .accepted = "a model name with a version, \"name@N\"",

@@ -80,6 +80,10 @@ input_names(const PgdlFeatureSet *fs)
 				for (int k = 0; k < f->n_categories; k++)
 					names[p++] = psprintf("%s=%s", f->name, f->categories[k]);
 				break;
+			case DL_FEATURE_DATE:
+				for (int k = 0; k < f->length; k++)
+					names[p++] = psprintf("%s[%d]", f->name, k + 1);
+				break;
 		}
 	}
 	Assert(p == fs->n_inputs);

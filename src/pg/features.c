@@ -112,6 +112,14 @@ pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
 										format_type_be(typid))));
 					break;
 				}
+			case DL_FEATURE_DATE:
+				if (!pgdl_date_type(typid))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("column \"%s\" is %s; the model needs a date or timestamp", f->name,
+									format_type_be(typid))));
+				out[i].elemtype = getBaseType(typid);
+				break;
 			case DL_FEATURE_TEXT_NUMBER:
 				if (!pgdl_text_type(typid))
 					ereport(ERROR,
@@ -287,6 +295,17 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 					missing += m;
 					if (nulls != stack_nulls)
 						pfree(nulls);
+				}
+				break;
+			case DL_FEATURE_DATE:
+				/* coerce.c: NULL is missing; -infinity and infinity are infinite */
+				if (isnull || !pgdl_date_inputs(d, bf[i].elemtype, f->encodings, x + pos))
+				{
+					if (!allow_missing)
+						missing_error(f, rowno, 0, isnull, INFINITY);
+					for (int k = 0; k < f->length; k++)
+						x[pos + k] = NAN;
+					missing += f->length;
 				}
 				break;
 			case DL_FEATURE_TEXT_NUMBER:

@@ -629,6 +629,8 @@ feature_kind_name(dl_feature_kind k)
 			return "categorical";
 		case DL_FEATURE_TEXT_NUMBER:
 			return "numeric_text";
+		case DL_FEATURE_DATE:
+			return "date";
 	}
 	return "?";
 }

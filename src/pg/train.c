@@ -39,6 +39,7 @@
 #include "arrays.h"
 #include "budget.h"
 #include "citus_ship.h"
+#include "coerce.h"
 #include "dataset.h"
 #include "evaluate.h"
 #include "models.h"
@@ -697,8 +698,11 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	pgdl_dataset_open(&ds, source, target);
 	src = ds.src;
 	target_type = ds.target.type;
-	ds.numeric_text = opts.numeric_text;
-	ds.n_numeric_text = opts.n_numeric_text;
+	ds.coerce.numeric_text = opts.numeric_text;
+	ds.coerce.n_numeric_text = opts.n_numeric_text;
+	ds.coerce.dates = opts.dates;
+	ds.coerce.n_dates = opts.n_dates;
+	ds.coerce.date_encodings = pgdl_date_encodings(opts.date_encodings, opts.n_date_encodings);
 	pgdl_dataset_features(&ds, requested, opts.categorical, opts.n_categorical, train_cxt);
 	fs = ds.fs;
 

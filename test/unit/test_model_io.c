@@ -217,6 +217,8 @@ check_same_model(const dl_model *a, const dl_model *b)
 	CHECK(same_scaler(a->scaler, b->scaler));
 	CHECK(same_string(a->options_json, b->options_json));
 	CHECK(a->label_kind == b->label_kind);
+	for (int i = 0; i < a->n_features && i < b->n_features; i++)
+		CHECK(a->features[i].encodings == b->features[i].encodings);
 	CHECK(a->net.n_layers == b->net.n_layers && a->net.n_params == b->net.n_params);
 	CHECK(memcmp(&a->net.input_shape, &b->net.input_shape, sizeof(dl_shape)) == 0);
 	CHECK(memcmp(&a->net.output_shape, &b->net.output_shape, sizeof(dl_shape)) == 0);
@@ -1477,7 +1479,7 @@ test_text_number_feature(void)
 	uint8_t    *blob;
 	size_t		len;
 
-	th_begin("model: a numeric_text feature is stored as kind 5, read back; kind 6 is refused");
+	th_begin("model: a numeric_text feature is stored as kind 5, read back; kind 7 is refused");
 	build_small(&m, true);
 	m.features[0].kind = DL_FEATURE_TEXT_NUMBER;
 	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
@@ -1486,13 +1488,54 @@ test_text_number_feature(void)
 	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
 	check_same_model(&m, &back);
 	dl_model_free(&back);
-	store32(blob + 54, 6);
+	store32(blob + 54, 7);
 	fix_crc(blob, len);
 	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
-	CHECK(strstr(th_last_message, "feature 1 has unknown kind 6") != NULL);
+	CHECK(strstr(th_last_message, "feature 1 has unknown kind 7") != NULL);
 	dl_free(blob);
 	/* like a number: one input */
 	m.features[0].length = 2;
+	th_clear_error();
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+	dl_model_free(&m);
+	th_end();
+}
+
+/* a date feature (option dates): its encodings stored in the rows field, its inputs theirs */
+static void
+test_date_feature(void)
+{
+	dl_model	m,
+				back;
+	uint8_t    *blob;
+	size_t		len;
+
+	th_begin("model: a date feature stores its encodings; unknown or inconsistent ones are refused");
+	CHECK(dl_date_inputs(DL_DATE_DAYS) == 1 && dl_date_inputs(DL_DATE_DOW | DL_DATE_MONTH) == 19 &&
+		  dl_date_inputs(DL_DATE_ALL) == 24 && dl_date_inputs(0x20) == 0);
+	build_small(&m, false);
+	m.features[0].kind = DL_FEATURE_DATE;
+	m.features[0].encodings = DL_DATE_DAYS;
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	save_seed("date", blob, len);
+	CHECK(load32(blob + 54) == DL_FEATURE_DATE && load32(blob + 62) == DL_DATE_DAYS);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+	check_same_model(&m, &back);
+	CHECK(back.features[0].encodings == DL_DATE_DAYS && back.features[0].rows == 0);
+	dl_model_free(&back);
+	/* the encodings must give the feature's length, and be known */
+	store32(blob + 62, DL_DATE_DOW);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "feature 1 (date)") != NULL);
+	store32(blob + 62, 0x21);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	store32(blob + 62, 0);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	dl_free(blob);
+	m.features[0].encodings = 0;
 	th_clear_error();
 	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
 	dl_model_free(&m);
@@ -1570,5 +1613,6 @@ suite_model_io(void)
 	test_options_text();
 	test_label_kind();
 	test_text_number_feature();
+	test_date_feature();
 	test_probe();
 }

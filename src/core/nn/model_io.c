@@ -171,6 +171,13 @@ check_feature(const dl_feature *f, int i, dl_status bad)
 			if (f->length != 1 || f->rows != 0 || f->cols != 0 || f->n_categories != 0)
 				return dl_model_error(bad, "feature %d (number) must have length 1 and no rows, columns or categories", i + 1);
 			return DL_OK;
+		case DL_FEATURE_DATE:
+			if (f->encodings == 0 || (f->encodings & ~DL_DATE_ALL) != 0 ||
+				f->length != dl_date_inputs(f->encodings) || f->rows != 0 || f->cols != 0 ||
+				f->n_categories != 0)
+				return dl_model_error(bad, "feature %d (date) must have known encodings (0x%X) giving its %d inputs, and no rows, columns or categories",
+									  i + 1, f->encodings, f->length);
+			return DL_OK;
 		case DL_FEATURE_ARRAY:
 			if (f->length < 1 || f->length > DL_MAX_FEATURES || f->rows != 0 || f->cols != 0 ||
 				f->n_categories != 0)
@@ -446,7 +453,8 @@ put_model(dl_writer *w, const dl_model *m, uint32_t flags, size_t total)
 		dl_put_string(w, f->name);
 		dl_put_u32(w, (uint32_t) f->kind);
 		dl_put_u32(w, (uint32_t) f->length);
-		dl_put_u32(w, (uint32_t) f->rows);
+		/* a date feature's encodings take the rows field, which only matrices use */
+		dl_put_u32(w, (uint32_t) (f->kind == DL_FEATURE_DATE ? (int) f->encodings : f->rows));
 		dl_put_u32(w, (uint32_t) f->cols);
 		dl_put_u32(w, (uint32_t) f->n_categories);
 		for (int c = 0; c < f->n_categories; c++)
@@ -585,9 +593,14 @@ get_feature(dl_reader *r, dl_feature *f, int i, size_t *sum)
 		(st = dl_get_count(r, DL_MAX_FEATURES, "a feature's rows", &f->rows)) != DL_OK ||
 		(st = dl_get_count(r, DL_MAX_FEATURES, "a feature's columns", &f->cols)) != DL_OK)
 		return st;
-	if (kind < DL_FEATURE_NUMBER || kind > DL_FEATURE_TEXT_NUMBER)
+	if (kind < DL_FEATURE_NUMBER || kind > DL_FEATURE_DATE)
 		return dl_error(DL_EFORMAT, "invalid model: feature %d has unknown kind %u", i + 1, kind);
 	f->kind = (dl_feature_kind) kind;
+	if (f->kind == DL_FEATURE_DATE)
+	{
+		f->encodings = (unsigned) f->rows;
+		f->rows = 0;
+	}
 	*sum += (size_t) f->length;
 	if (*sum > DL_MAX_FEATURES)
 		return dl_error(DL_EFORMAT, "invalid model: the features give more than %d inputs",
