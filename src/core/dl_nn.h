@@ -624,6 +624,12 @@ typedef struct dl_options
 	bool		standardize;	/* true */
 	int			n_categorical;
 	char	  **categorical;	/* column names */
+	int			n_numeric_text;
+	char	  **numeric_text;	/* text column names read as numbers */
+	int			n_dates;
+	char	  **dates;			/* date and timestamp column names used as features */
+	int			n_date_encodings;
+	char	  **date_encodings; /* names of DL_DATE_* encodings; NULL: days */
 	dl_missing	impute;
 	char	   *warm_start;		/* NULL or "name@N" text, checked by the glue */
 	char	   *description;	/* NULL or text */
@@ -668,8 +674,24 @@ typedef enum dl_feature_kind
 	DL_FEATURE_NUMBER = 1,		/* numeric or bool column: 1 input */
 	DL_FEATURE_ARRAY = 2,		/* 1-D array: length inputs */
 	DL_FEATURE_MATRIX = 3,		/* 2-D array (sequence): rows x cols inputs */
-	DL_FEATURE_CATEGORICAL = 4	/* text column one-hot: n_categories inputs */
+	DL_FEATURE_CATEGORICAL = 4,	/* text column one-hot: n_categories inputs */
+	DL_FEATURE_TEXT_NUMBER = 5,	/* text column read as a number (option numeric_text): 1 input */
+	DL_FEATURE_DATE = 6			/* date or timestamp column (option dates): the inputs of its encodings */
 } dl_feature_kind;
+
+/*
+ * The encodings of a date feature (option date_encoding), a bit each; its
+ * inputs are theirs in this order.  Appended to, never renumbered.
+ */
+#define DL_DATE_DAYS			0x01u	/* days since 1970-01-01 (fractional for timestamps): 1 */
+#define DL_DATE_DOW				0x02u	/* day of the week one-hot, Monday first: 7 */
+#define DL_DATE_MONTH			0x04u	/* month one-hot, January first: 12 */
+#define DL_DATE_DOW_CYCLIC		0x08u	/* sin, cos of 2 pi (day of the week) / 7: 2 */
+#define DL_DATE_MONTH_CYCLIC	0x10u	/* sin, cos of 2 pi (month - 1) / 12: 2 */
+#define DL_DATE_ALL				0x1Fu
+
+/* the inputs a set of date encodings gives (0 for an empty or unknown set) */
+extern int	dl_date_inputs(unsigned encodings);
 
 typedef struct dl_feature
 {
@@ -680,7 +702,23 @@ typedef struct dl_feature
 	int			cols;
 	int			n_categories;	/* categorical, sorted bytewise (C collation) */
 	char	  **categories;
+	unsigned	encodings;		/* date: DL_DATE_* bits (stored in the rows field) */
 } dl_feature;
+
+/*
+ * What a classifier's target column held, so that predict returns the same
+ * kind of answer for every label: numbers for a numeric target, 0/1 for
+ * bool, and never a number for a text target, whatever its labels look
+ * like (the README, "Labels").  Appended to, never renumbered.
+ */
+typedef enum dl_label_kind
+{
+	DL_LABELS_UNRECORDED = 0,	/* models written before the kind was stored, and
+								 * every model that is not a classifier */
+	DL_LABELS_NUMBER = 1,		/* an integer or numeric target */
+	DL_LABELS_BOOL = 2,			/* 'false', 'true' */
+	DL_LABELS_TEXT = 3			/* text, or any other type read as its text */
+} dl_label_kind;
 
 typedef struct dl_model
 {
@@ -689,6 +727,7 @@ typedef struct dl_model
 	char	   *target;			/* target column name */
 	int			n_labels;		/* classification: labels in class order */
 	char	  **labels;
+	dl_label_kind label_kind;	/* classification: the target's kind (0: not recorded) */
 	int			n_features;
 	dl_feature *features;
 	int			n_inputs;		/* sum of feature lengths = network input size */
@@ -718,6 +757,15 @@ extern dl_status dl_model_read(const uint8_t *data, size_t len, size_t max_param
  * refuses such a model rather than store one that can only answer NaN.
  */
 extern dl_status dl_model_probe(const dl_model *m);
+/*
+ * The kind of m's labels (labels.c): the recorded one, or for a model
+ * written before it was recorded the one all its labels share (all
+ * 'false'/'true': bool; all plain decimal numbers: number; else text);
+ * DL_LABELS_UNRECORDED for a model without labels.
+ */
+extern dl_label_kind dl_model_label_kind(const dl_model *m);
+/* the number label k stands for (numbers: their value; bool: 0/1); false for text labels */
+extern bool dl_label_number(const dl_model *m, int k, double *v);
 /* frees everything dl_model_read allocated (the host may instead drop its memory context) */
 extern void dl_model_free(dl_model *m);
 

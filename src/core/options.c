@@ -132,6 +132,9 @@ static const dl_option train_options[] = {
 	{"early_stopping_patience", DL_OPT_INT, 0, 100000, .dflt = "0", T(train.patience)},
 	{"standardize", DL_OPT_BOOL, .dflt = "true", T(standardize)},
 	{"categorical", DL_OPT_NAMES, 1, DL_MAX_NAME, T(categorical), .count = offsetof(dl_options, n_categorical)},
+	{"numeric_text", DL_OPT_NAMES, 1, DL_MAX_NAME, T(numeric_text), .count = offsetof(dl_options, n_numeric_text)},
+	{"dates", DL_OPT_NAMES, 1, DL_MAX_NAME, T(dates), .count = offsetof(dl_options, n_dates)},
+	{"date_encoding", DL_OPT_NAMES, 1, 32, T(date_encodings), .count = offsetof(dl_options, n_date_encodings)},
 	{"impute", DL_OPT_ENUM, NAMES(imputes), T(impute)},
 	{"seed", DL_OPT_UINT64, 0, MAX_SEED, .dflt = "42", T(train.seed), GIVEN(dl_options, seed_given)},
 	{"warm_start", DL_OPT_STRING, 1, 200, .accepted = "a model name with a version, \"name@N\"",
@@ -661,7 +664,8 @@ static dl_status
 unknown_option(const dl_option_schema *s, const dl_json_member *m, dl_option_error *e)
 {
 	char		shown[72];
-	char		list[DL_OPTION_MESSAGE / 2];
+	/* what the message leaves for the list, past the key shown and the words around it */
+	char		list[DL_OPTION_MESSAGE - 128];
 	size_t		len = 0;
 
 	list[0] = '\0';

@@ -37,6 +37,7 @@
 
 #include "arrays.h"
 #include "budget.h"
+#include "coerce.h"
 #include "dataset.h"
 #include "features.h"
 #include "source.h"
@@ -45,7 +46,7 @@
 
 static void resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requested,
 							 const char *target, char **categorical, int n_categorical,
-							 MemoryContext cxt, PgdlFeatureSet *fs);
+							 const PgdlCoercions *co, MemoryContext cxt, PgdlFeatureSet *fs);
 #define FETCH_ROWS 1000
 
 /* ---- the source's columns ---------------------------------------------------- */
@@ -91,7 +92,7 @@ pgdl_dataset_features(PgdlDataset *ds, ArrayType *requested, char **categorical,
 					  MemoryContext cxt)
 {
 	resolve_features(ds->src, ds->relid, ds->desc, requested, ds->target.column,
-						  categorical, n_categorical, cxt, &ds->fs);
+					 categorical, n_categorical, &ds->coerce, cxt, &ds->fs);
 }
 
 bool
@@ -245,12 +246,64 @@ numeric_array_type(Oid typid)
 }
 
 /* the feature columns: requested, or the default rule of the README */
+/*
+ * The options numeric_text and dates: text (date or timestamp) columns of
+ * the source, not the target, not also categorical (42703, 42804, 22023)
+ */
+static void
+check_coerced(TupleDesc desc, const char *target, const PgdlCoercions *co,
+			  char **categorical, int n_categorical)
+{
+	for (int c = 0; c < co->n_dates; c++)
+	{
+		int			a = pgdl_find_attr(desc, co->dates[c]);
+
+		if (a < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("dates column \"%s\" is not in the source", co->dates[c])));
+		if (!pgdl_date_type(TupleDescAttr(desc, a)->atttypid))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("dates column \"%s\" is %s, not a date or timestamp", co->dates[c],
+							format_type_be(TupleDescAttr(desc, a)->atttypid))));
+		if (target && strcmp(co->dates[c], target) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("dates column \"%s\" is also the target", co->dates[c])));
+	}
+	for (int c = 0; c < co->n_numeric_text; c++)
+	{
+		const char *name = co->numeric_text[c];
+		int			a = pgdl_find_attr(desc, name);
+
+		if (a < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("numeric_text column \"%s\" is not in the source", name)));
+		if (!pgdl_text_type(TupleDescAttr(desc, a)->atttypid))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("numeric_text column \"%s\" is %s, not text", name,
+							format_type_be(TupleDescAttr(desc, a)->atttypid)),
+					 errhint("The option \"numeric_text\" lists text columns that hold numbers.")));
+		if ((target && strcmp(name, target) == 0) ||
+			listed(categorical, n_categorical, name))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("numeric_text column \"%s\" is also %s", name,
+							target && strcmp(name, target) == 0 ? "the target" : "categorical")));
+	}
+}
+
 static TrainColumn *
 resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *target,
-				char **categorical, int n_categorical, int *ncols)
+				char **categorical, int n_categorical, const PgdlCoercions *co, int *ncols)
 {
 	TrainColumn *cols = palloc0(sizeof(TrainColumn) * Max(desc->natts, 1));
 	int			n = 0;
+
+	check_coerced(desc, target, co, categorical, n_categorical);
 
 	for (int c = 0; c < n_categorical; c++)
 	{
@@ -289,13 +342,18 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 				kind = DL_FEATURE_NUMBER;
 			else if (numeric_array_type(att->atttypid))
 				kind = DL_FEATURE_ARRAY;
+			else if (listed(co->numeric_text, co->n_numeric_text, name))
+				kind = DL_FEATURE_TEXT_NUMBER;
+			else if (listed(co->dates, co->n_dates, name))
+				kind = DL_FEATURE_DATE;
 			else
 			{
 				appendStringInfo(&skipped, "%s%s (%s)", skipped.len ? ", " : "", name,
 								 format_type_be(att->atttypid));
 				continue;
 			}
-			if (kind != DL_FEATURE_CATEGORICAL && key_like_column(relid, name))
+			if (kind != DL_FEATURE_CATEGORICAL && kind != DL_FEATURE_TEXT_NUMBER &&
+				kind != DL_FEATURE_DATE && key_like_column(relid, name))
 			{
 				appendStringInfo(&skipped, "%s%s (an id or key)", skipped.len ? ", " : "", name);
 				continue;
@@ -362,17 +420,37 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 				cols[n].kind = DL_FEATURE_NUMBER;
 			else if (numeric_array_type(typid))
 				cols[n].kind = DL_FEATURE_ARRAY;
+			else if (listed(co->numeric_text, co->n_numeric_text, want))
+				cols[n].kind = DL_FEATURE_TEXT_NUMBER;
+			else if (listed(co->dates, co->n_dates, want))
+				cols[n].kind = DL_FEATURE_DATE;
 			else
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("feature column \"%s\" is %s, not a numeric, bool or numeric array column",
 								want, format_type_be(typid)),
 						 pgdl_text_type(typid) ?
-						 errhint("List text columns in the option \"categorical\" to one-hot encode them.") : 0));
+						 errhint("List text columns in the option \"categorical\" to one-hot encode them, or in \"numeric_text\" to read them as numbers.") :
+						 pgdl_date_type(typid) ?
+						 errhint("List date and timestamp columns in the option \"dates\" to encode them.") : 0));
 			cols[n].name = want;
 			cols[n].attno = a + 1;
 			cols[n].typid = typid;
 			n++;
+		}
+		for (int c = 0; c < co->n_numeric_text + co->n_dates; c++)
+		{
+			bool		text = c < co->n_numeric_text;
+			const char *name = text ? co->numeric_text[c] : co->dates[c - co->n_numeric_text];
+			bool		among = false;
+
+			for (int j = 0; j < n; j++)
+				among |= strcmp(cols[j].name, name) == 0;
+			if (!among)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s column \"%s\" is not among the features", text ? "numeric_text" : "dates", name),
+						 errhint("List it in features too, or leave it out of %s.", text ? "numeric_text" : "dates")));
 		}
 	}
 	*ncols = n;
@@ -390,13 +468,13 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 static void
 resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requested,
 					  const char *target, char **categorical, int n_categorical,
-					  MemoryContext cxt, PgdlFeatureSet *fs)
+					  const PgdlCoercions *co, MemoryContext cxt, PgdlFeatureSet *fs)
 {
 	TrainColumn *cols;
 	int			ncols;
 	MemoryContext old;
 
-	cols = resolve_columns(desc, relid, requested, target, categorical, n_categorical, &ncols);
+	cols = resolve_columns(desc, relid, requested, target, categorical, n_categorical, co, &ncols);
 	old = MemoryContextSwitchTo(cxt);
 	fs->n = ncols;
 	fs->features = palloc0(sizeof(dl_feature) * Max(ncols, 1));
@@ -410,6 +488,11 @@ resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requeste
 		f->name = cols[i].name;
 		f->kind = cols[i].kind;
 		f->length = 1;
+		if (f->kind == DL_FEATURE_DATE)
+		{
+			f->encodings = co->date_encodings;
+			f->length = dl_date_inputs(f->encodings);
+		}
 		if (f->kind == DL_FEATURE_CATEGORICAL)
 		{
 			const char *q = pgdl_quote_ident(f->name);

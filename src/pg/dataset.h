@@ -50,6 +50,16 @@ typedef struct PgdlMatrix
 	size_t		limit_bytes;	/* x and y never grow past it (54000) */
 } PgdlMatrix;
 
+/* columns read as another type for a model (the options numeric_text and dates; coerce.c) */
+typedef struct PgdlCoercions
+{
+	char	  **numeric_text;	/* text columns read as numbers */
+	int			n_numeric_text;
+	char	  **dates;			/* date and timestamp columns */
+	int			n_dates;
+	unsigned	date_encodings; /* DL_DATE_* */
+} PgdlCoercions;
+
 /*
  * A source as data, the one way every function that reads rows of a source
  * for the engine starts (train_model, cross_validate, feature_scores,
@@ -65,6 +75,7 @@ typedef struct PgdlDataset
 	TupleDesc	desc;			/* its result's columns */
 	PgdlFeatureSet fs;			/* after pgdl_dataset_features */
 	PgdlTarget	target;			/* column NULL without a target */
+	PgdlCoercions coerce;		/* set before pgdl_dataset_features */
 } PgdlDataset;
 
 /* ds from the source argument and the target column (NULL: none; 42703 when missing) */

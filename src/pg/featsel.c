@@ -64,6 +64,7 @@ input_names(const PgdlFeatureSet *fs)
 		switch (f->kind)
 		{
 			case DL_FEATURE_NUMBER:
+			case DL_FEATURE_TEXT_NUMBER:
 				names[p++] = f->name;
 				break;
 			case DL_FEATURE_ARRAY:
@@ -78,6 +79,10 @@ input_names(const PgdlFeatureSet *fs)
 			case DL_FEATURE_CATEGORICAL:
 				for (int k = 0; k < f->n_categories; k++)
 					names[p++] = psprintf("%s=%s", f->name, f->categories[k]);
+				break;
+			case DL_FEATURE_DATE:
+				for (int k = 0; k < f->length; k++)
+					names[p++] = psprintf("%s[%d]", f->name, k + 1);
 				break;
 		}
 	}

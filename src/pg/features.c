@@ -30,6 +30,7 @@
 #include "utils/memutils.h"
 
 #include "arrays.h"
+#include "coerce.h"
 #include "features.h"
 #include "pgdl.h"
 
@@ -144,6 +145,22 @@ pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
 										format_type_be(typid))));
 					break;
 				}
+			case DL_FEATURE_DATE:
+				if (!pgdl_date_type(typid))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("column \"%s\" is %s; the model needs a date or timestamp", f->name,
+									format_type_be(typid))));
+				out[i].elemtype = getBaseType(typid);
+				break;
+			case DL_FEATURE_TEXT_NUMBER:
+				if (!pgdl_text_type(typid))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("column \"%s\" is %s; the model reads it as text holding numbers (numeric_text)",
+									f->name, format_type_be(typid))));
+				out[i].elemtype = getBaseType(typid);
+				break;
 			case DL_FEATURE_CATEGORICAL:
 				/* a category is matched by its text: an integer code may come as text too */
 				if (!pgdl_categorical_type(typid))
@@ -368,6 +385,33 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 						pfree(nulls);
 				}
 				break;
+			case DL_FEATURE_DATE:
+				/* coerce.c: NULL is missing; -infinity and infinity are infinite */
+				if (isnull || !pgdl_date_inputs(d, bf[i].elemtype, f->encodings, x + pos))
+				{
+					if (!allow_missing)
+						missing_error(f, rowno, 0, isnull, INFINITY);
+					for (int k = 0; k < f->length; k++)
+						x[pos + k] = NAN;
+					missing += f->length;
+				}
+				break;
+			case DL_FEATURE_TEXT_NUMBER:
+				{
+					/* coerce.c: blank text is missing, as NULL; other text an error */
+					bool		blank = isnull;
+
+					x[pos] = isnull ? NAN :
+						pgdl_text_to_number(pgdl_text_value(d, bf[i].elemtype), f->name, rowno, &blank);
+					if (!isfinite(x[pos]))
+					{
+						if (!allow_missing)
+							missing_error(f, rowno, 0, blank, x[pos]);
+						x[pos] = NAN;
+						missing++;
+					}
+				}
+				break;
 			case DL_FEATURE_CATEGORICAL:
 				for (int k = 0; k < f->length; k++)
 					x[pos + k] = 0.0;
@@ -512,7 +556,8 @@ input_name(const dl_feature *features, int n_features, int i)
 		const dl_feature *f = &features[k];
 
 		if (i < f->length)
-			return f->kind == DL_FEATURE_NUMBER ? psprintf("feature \"%s\"", f->name) :
+			return f->kind == DL_FEATURE_NUMBER || f->kind == DL_FEATURE_TEXT_NUMBER ?
+				psprintf("feature \"%s\"", f->name) :
 				psprintf("feature \"%s\" element %d", f->name, i + 1);
 		i -= f->length;
 	}
@@ -550,7 +595,7 @@ pgdl_feature_list(const dl_model *m)
 		const dl_feature *f = &m->features[i];
 
 		appendStringInfo(&b, "%s%s", i ? ", " : "", f->name);
-		if (f->length != 1 || f->kind != DL_FEATURE_NUMBER)
+		if (f->length != 1 || (f->kind != DL_FEATURE_NUMBER && f->kind != DL_FEATURE_TEXT_NUMBER))
 			appendStringInfo(&b, " (%d values)", f->length);
 	}
 	return b.data;

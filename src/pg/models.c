@@ -878,6 +878,10 @@ feature_kind_name(dl_feature_kind k)
 			return "sequence";
 		case DL_FEATURE_CATEGORICAL:
 			return "categorical";
+		case DL_FEATURE_TEXT_NUMBER:
+			return "numeric_text";
+		case DL_FEATURE_DATE:
+			return "date";
 	}
 	return "?";
 }
@@ -914,6 +918,13 @@ pgdl_model_info(PG_FUNCTION_ARGS)
 			append_json_string(&b, m->labels[i]);
 		}
 		appendStringInfoChar(&b, ']');
+		{
+			dl_label_kind kind = dl_model_label_kind(m);
+
+			/* what predict returns for them (src/core/nn/labels.c) */
+			appendStringInfo(&b, ", \"label_type\": \"%s\"",
+							 kind == DL_LABELS_BOOL ? "bool" : kind == DL_LABELS_NUMBER ? "number" : "text");
+		}
 	}
 	else
 		appendStringInfoString(&b, "null");

@@ -291,31 +291,10 @@ pgdl_output_class(const dl_model *m, const float *out)
 	return best;
 }
 
-/* the number a label stands for: bool labels 0/1, numeric labels their value */
-bool
-pgdl_label_number(const char *label, double *v)
-{
-	char	   *end;
-
-	if (strcmp(label, "false") == 0 || strcmp(label, "true") == 0)
-	{
-		*v = label[0] == 't' ? 1.0 : 0.0;
-		return true;
-	}
-	/* a plain decimal number only: text labels such as "nan" or "0x1" stay text */
-	for (const char *p = label; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == '.' || *p == 'e' || *p == 'E'))
-			return false;
-	errno = 0;
-	*v = strtod(label, &end);
-	return end != label && *end == '\0' && errno == 0;
-}
-
 static Datum
 prediction_datum(PgdlModel *pm)
 {
 	const dl_model *m = &pm->m;
-	const char *label;
 	double		v;
 
 	if (m->task == DL_TASK_REGRESSION)
@@ -325,12 +304,13 @@ prediction_datum(PgdlModel *pm)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("model \"%s\" is a projection (PCA): it predicts no single value", pm->name),
 				 errhint("Use pgdl.transform_model.")));
-	label = m->labels[pgdl_output_class(m, pm->out)];
-	if (!pgdl_label_number(label, &v))
+	/* one rule for the whole model (labels.c): a text target's labels are text */
+	if (!dl_label_number(m, pgdl_output_class(m, pm->out), &v))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("model \"%s\" predicts text labels, which pgdl.predict cannot return as float8",
 						pm->name),
+				 errdetail("Labels of a text target are text, even when they look like numbers; a target cast to a number gives numeric labels."),
 				 errhint("Use pgdl.predict_label.")));
 	PG_RETURN_FLOAT8(v);
 }
@@ -757,7 +737,7 @@ emit_prediction(PgdlModel *pm, const float *out, Datum extra, bool extra_null, O
 		int			k = pgdl_output_class(m, out);
 		double		v;
 
-		if (pgdl_label_number(m->labels[k], &v))
+		if (dl_label_number(m, k, &v))
 			values[1] = Float8GetDatum(v);
 		else
 			nulls[1] = true;

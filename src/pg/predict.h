@@ -18,8 +18,6 @@
 extern int	pgdl_output_class(const dl_model *m, const float *out);
 /* 22003 unless a row's n outputs are all finite (naming rowno > 0) */
 extern void pgdl_check_outputs(const char *model, const float *out, int n, int64 rowno);
-/* bool labels as 0/1, numeric labels as their value; false for other text */
-extern bool pgdl_label_number(const char *label, double *v);
 
 typedef void (*pgdl_score_callback) (PgdlModel *pm, const float *out, Datum extra,
 									 bool extra_null, Oid extra_type, void *arg);

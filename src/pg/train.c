@@ -39,6 +39,7 @@
 #include "arrays.h"
 #include "budget.h"
 #include "citus_ship.h"
+#include "coerce.h"
 #include "dataset.h"
 #include "evaluate.h"
 #include "models.h"
@@ -581,6 +582,21 @@ typedef struct TrainArgs
 	int			cv_folds;		/* 0: train_model */
 } TrainArgs;
 
+/*
+ * What the classes of a target of type typid stand for, stored in the model
+ * so that predict answers by the target's type, not by how the labels look
+ * (src/core/nn/labels.c)
+ */
+static dl_label_kind
+target_label_kind(Oid typid)
+{
+	Oid			base = pgdl_numeric_base_type(typid);
+
+	if (base == BOOLOID)
+		return DL_LABELS_BOOL;
+	return OidIsValid(base) ? DL_LABELS_NUMBER : DL_LABELS_TEXT;
+}
+
 static Datum
 train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 {
@@ -682,6 +698,11 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	pgdl_dataset_open(&ds, source, target);
 	src = ds.src;
 	target_type = ds.target.type;
+	ds.coerce.numeric_text = opts.numeric_text;
+	ds.coerce.n_numeric_text = opts.n_numeric_text;
+	ds.coerce.dates = opts.dates;
+	ds.coerce.n_dates = opts.n_dates;
+	ds.coerce.date_encodings = pgdl_date_encodings(opts.date_encodings, opts.n_date_encodings);
 	pgdl_dataset_features(&ds, requested, opts.categorical, opts.n_categorical, train_cxt);
 	fs = ds.fs;
 
@@ -746,6 +767,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	model.target = pstrdup(target);
 	model.n_labels = nlabels;
 	model.labels = labels;
+	model.label_kind = model.task == DL_TASK_CLASSIFICATION ?
+		target_label_kind(target_type) : DL_LABELS_UNRECORDED;
 	model.n_features = fs.n;
 	model.features = fs.features;
 	model.n_inputs = fs.n_inputs;

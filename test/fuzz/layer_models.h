@@ -88,6 +88,7 @@ build_layer_model(const layer_model *lm, dl_model *m)
 	for (int i = 0; i < 3; i++)
 		m->labels[i] = model_strdup(labels[i]);
 	m->n_labels = 3;
+	m->label_kind = DL_LABELS_TEXT;
 	m->features = f = dl_alloc(sizeof(dl_feature));
 	memset(f, 0, sizeof(*f));
 	m->n_features = 1;

@@ -43,7 +43,7 @@ SELECT unnest(ARRAY['predict_shipped', 'predict_label_shipped', 'predict_proba_s
 UNION ALL
 SELECT unnest(ARRAY['describe', 'correlations', 'feature_scores', 'select_features', 'kmeans',
                     'pca', 'silhouette', 'evaluate', 'confusion_matrix', 'roc_curve',
-                    'predict_batch', 'cross_validate', 'source_inputs']), 's', false, 'r'
+                    'predict_batch', 'cross_validate', 'source_inputs', 'split']), 's', false, 'r'
 UNION ALL
 SELECT unnest(ARRAY['train_model', 'train_kmeans', 'train_pca', 'import_model', 'drop_model',
                     'deploy_model', 'grant_model', 'revoke_model']), 'v', false, 'u'

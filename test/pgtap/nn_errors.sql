@@ -423,7 +423,7 @@ SELECT is((SELECT array_agg(version ORDER BY version) FROM pgdl.models WHERE nam
 SELECT is((SELECT count(*) FROM pgdl.training_history WHERE name = 'tap_bool' AND version = 3), 0::bigint,
           'the history of the dropped version went with it');
 SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(pgdl.model_info('tap_text')) k),
-          ARRAY['features', 'imputer', 'input_shape', 'labels', 'layers', 'loss', 'name', 'options', 'output_shape',
+          ARRAY['features', 'imputer', 'input_shape', 'label_type', 'labels', 'layers', 'loss', 'name', 'options', 'output_shape',
                 'parameters', 'standardized', 'target', 'task', 'version'],
           'model_info has its documented keys');
 SELECT is(pgdl.model_info('tap_text') -> 'labels', '["circle", "square", "triangle"]'::jsonb, 'model_info labels in order');

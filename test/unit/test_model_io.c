@@ -59,6 +59,7 @@ build_full(dl_model *m)
 	m->labels = dl_alloc(3 * sizeof(char *));
 	for (int i = 0; i < 3; i++)
 		m->labels[i] = model_strdup(labels[i]);
+	m->label_kind = DL_LABELS_TEXT;
 	m->n_features = 5;
 	m->features = dl_alloc(5 * sizeof(dl_feature));
 	set_feature(&m->features[0], "age", DL_FEATURE_NUMBER, 1, 0, 0);
@@ -215,6 +216,9 @@ check_same_model(const dl_model *a, const dl_model *b)
 	CHECK(same_scaler(a->imputer, b->imputer));
 	CHECK(same_scaler(a->scaler, b->scaler));
 	CHECK(same_string(a->options_json, b->options_json));
+	CHECK(a->label_kind == b->label_kind);
+	for (int i = 0; i < a->n_features && i < b->n_features; i++)
+		CHECK(a->features[i].encodings == b->features[i].encodings);
 	CHECK(a->net.n_layers == b->net.n_layers && a->net.n_params == b->net.n_params);
 	CHECK(memcmp(&a->net.input_shape, &b->net.input_shape, sizeof(dl_shape)) == 0);
 	CHECK(memcmp(&a->net.output_shape, &b->net.output_shape, sizeof(dl_shape)) == 0);
@@ -292,6 +296,12 @@ store32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t) (v >> (8 * i));
 }
 
+static uint32_t
+load32(const uint8_t *p)
+{
+	return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
 static void
 fix_crc(uint8_t *blob, size_t len)
 {
@@ -348,7 +358,7 @@ test_round_trip(void)
 	build_full(&m);
 	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
 	CHECK(len > 28 && memcmp(blob, "PGDLMODL", 8) == 0);
-	CHECK(blob[8] == 1 && blob[9] == 0 && blob[12] == 7 && blob[16] == 28);
+	CHECK(blob[8] == 1 && blob[9] == 0 && blob[12] == 15 && blob[16] == 28);
 	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
 	check_same_model(&m, &back);
 	CHECK(back.n_inputs == 11);
@@ -933,10 +943,10 @@ test_header(void)
 	CHECK(strstr(th_last_message, "header length 32") != NULL);
 	store32(blob + 16, 28);
 
-	store32(blob + 12, 8);
+	store32(blob + 12, 0x100);
 	fix_crc(blob, len);
 	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
-	CHECK(strstr(th_last_message, "unknown flags 0x8") != NULL);
+	CHECK(strstr(th_last_message, "unknown flags 0x100") != NULL);
 	/* a flag whose section is missing */
 	store32(blob + 12, 4);
 	fix_crc(blob, len);
@@ -1359,6 +1369,179 @@ test_options_text(void)
 	th_end();
 }
 
+/*
+ * The label kind: a flagged section of one u32 after the options, written
+ * only for a classifier whose kind is recorded; models without it (those
+ * of 0.1.0) read as DL_LABELS_UNRECORDED.
+ */
+static void
+test_label_kind(void)
+{
+	dl_model	m,
+				back;
+	uint8_t    *blob,
+			   *blob2,
+			   *without;
+	size_t		len,
+				len2,
+				len0,
+				at;
+
+	th_begin("model: the label kind is stored, read back, checked, and absent from older models");
+	build_cnn(&m);
+	CHECK_STATUS(dl_model_write(&m, &without, &len0), DL_OK);
+	CHECK_STATUS(read_copy(without, len0, NO_LIMIT, &back), DL_OK);
+	CHECK(back.label_kind == DL_LABELS_UNRECORDED);
+	CHECK((load32(without + 12) & 0x8u) == 0);
+	dl_model_free(&back);
+
+	m.label_kind = DL_LABELS_NUMBER;
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	CHECK(len == len0 + 4);
+	CHECK((load32(blob + 12) & 0x8u) != 0);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+	CHECK(back.label_kind == DL_LABELS_NUMBER);
+	check_same_model(&m, &back);
+	CHECK_STATUS(dl_model_write(&back, &blob2, &len2), DL_OK);
+	CHECK(len2 == len && memcmp(blob, blob2, len) == 0);
+	dl_free(blob2);
+	dl_model_free(&back);
+
+	/* the kind's u32 sits before the parameter count and the parameters */
+	at = len - 4 - 4 * m.net.n_params - 8 - 4;
+	CHECK(load32(blob + at) == DL_LABELS_NUMBER);
+	store32(blob + at, 0);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "unknown label kind 0") != NULL);
+	store32(blob + at, 4);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "unknown label kind 4") != NULL);
+	store32(blob + at, DL_LABELS_TEXT);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+	CHECK(back.label_kind == DL_LABELS_TEXT);
+	dl_model_free(&back);
+	dl_free(blob);
+	dl_free(without);
+
+	/* what predict reads from the labels: the recorded kind, whatever the labels look like */
+	{
+		double		v = -1;
+
+		m.label_kind = DL_LABELS_TEXT;
+		CHECK(dl_model_label_kind(&m) == DL_LABELS_TEXT && !dl_label_number(&m, 1, &v));
+		m.label_kind = DL_LABELS_NUMBER;
+		CHECK(dl_label_number(&m, 2, &v) && v == 2.0);
+		/* unrecorded (models of 0.1.0): one kind inferred from all the labels */
+		m.label_kind = DL_LABELS_UNRECORDED;
+		CHECK(dl_model_label_kind(&m) == DL_LABELS_NUMBER);
+		CHECK(dl_label_number(&m, 1, &v) && v == 1.0);
+		dl_free(m.labels[2]);
+		m.labels[2] = model_strdup("x");
+		CHECK(dl_model_label_kind(&m) == DL_LABELS_TEXT);
+		CHECK(!dl_label_number(&m, 1, &v));		/* "1" among "x": text like the others */
+		dl_free(m.labels[2]);
+		m.labels[2] = model_strdup("nan");
+		CHECK(dl_model_label_kind(&m) == DL_LABELS_TEXT);
+		dl_free(m.labels[0]);
+		dl_free(m.labels[1]);
+		m.labels[0] = model_strdup("false");
+		m.labels[1] = model_strdup("true");
+		m.n_labels = 2;
+		CHECK(dl_model_label_kind(&m) == DL_LABELS_BOOL);
+		CHECK(dl_label_number(&m, 1, &v) && v == 1.0 && dl_label_number(&m, 0, &v) && v == 0.0);
+		m.n_labels = 3;
+	}
+
+	/* the writer: a known kind, and a classifier's only */
+	m.label_kind = (dl_label_kind) 9;
+	th_clear_error();
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+	CHECK(strstr(th_last_message, "label kind 9") != NULL);
+	dl_model_free(&m);
+	build_small(&m, false);
+	m.label_kind = DL_LABELS_NUMBER;
+	th_clear_error();
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+	CHECK(strstr(th_last_message, "does not fit a regression model") != NULL);
+	dl_model_free(&m);
+	th_end();
+}
+
+/* a text column read as numbers (numeric_text): one input, as a number, a kind of its own */
+static void
+test_text_number_feature(void)
+{
+	dl_model	m,
+				back;
+	uint8_t    *blob;
+	size_t		len;
+
+	th_begin("model: a numeric_text feature is stored as kind 5, read back; kind 7 is refused");
+	build_small(&m, true);
+	m.features[0].kind = DL_FEATURE_TEXT_NUMBER;
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	save_seed("text-number", blob, len);
+	CHECK(load32(blob + 54) == DL_FEATURE_TEXT_NUMBER);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+	check_same_model(&m, &back);
+	dl_model_free(&back);
+	store32(blob + 54, 7);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "feature 1 has unknown kind 7") != NULL);
+	dl_free(blob);
+	/* like a number: one input */
+	m.features[0].length = 2;
+	th_clear_error();
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+	dl_model_free(&m);
+	th_end();
+}
+
+/* a date feature (option dates): its encodings stored in the rows field, its inputs theirs */
+static void
+test_date_feature(void)
+{
+	dl_model	m,
+				back;
+	uint8_t    *blob;
+	size_t		len;
+
+	th_begin("model: a date feature stores its encodings; unknown or inconsistent ones are refused");
+	CHECK(dl_date_inputs(DL_DATE_DAYS) == 1 && dl_date_inputs(DL_DATE_DOW | DL_DATE_MONTH) == 19 &&
+		  dl_date_inputs(DL_DATE_ALL) == 24 && dl_date_inputs(0x20) == 0);
+	build_small(&m, false);
+	m.features[0].kind = DL_FEATURE_DATE;
+	m.features[0].encodings = DL_DATE_DAYS;
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	save_seed("date", blob, len);
+	CHECK(load32(blob + 54) == DL_FEATURE_DATE && load32(blob + 62) == DL_DATE_DAYS);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+	check_same_model(&m, &back);
+	CHECK(back.features[0].encodings == DL_DATE_DAYS && back.features[0].rows == 0);
+	dl_model_free(&back);
+	/* the encodings must give the feature's length, and be known */
+	store32(blob + 62, DL_DATE_DOW);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "feature 1 (date)") != NULL);
+	store32(blob + 62, 0x21);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	store32(blob + 62, 0);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	dl_free(blob);
+	m.features[0].encodings = 0;
+	th_clear_error();
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+	dl_model_free(&m);
+	th_end();
+}
+
 static void
 test_probe(void)
 {
@@ -1428,5 +1611,8 @@ suite_model_io(void)
 	test_layer_models();
 	test_nonfinite_params();
 	test_options_text();
+	test_label_kind();
+	test_text_number_feature();
+	test_date_feature();
 	test_probe();
 }

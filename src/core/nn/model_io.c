@@ -43,7 +43,8 @@
 #define FLAG_IMPUTER 0x1u
 #define FLAG_SCALER 0x2u
 #define FLAG_OPTIONS 0x4u
-#define KNOWN_FLAGS (FLAG_IMPUTER | FLAG_SCALER | FLAG_OPTIONS)
+#define FLAG_LABEL_KIND 0x8u
+#define KNOWN_FLAGS (FLAG_IMPUTER | FLAG_SCALER | FLAG_OPTIONS | FLAG_LABEL_KIND)
 
 /* the fewest bytes a feature record takes: name length, kind, length, rows, cols, categories */
 #define MIN_FEATURE_BYTES 24
@@ -166,8 +167,16 @@ check_feature(const dl_feature *f, int i, dl_status bad)
 	switch (f->kind)
 	{
 		case DL_FEATURE_NUMBER:
+		case DL_FEATURE_TEXT_NUMBER:
 			if (f->length != 1 || f->rows != 0 || f->cols != 0 || f->n_categories != 0)
 				return dl_model_error(bad, "feature %d (number) must have length 1 and no rows, columns or categories", i + 1);
+			return DL_OK;
+		case DL_FEATURE_DATE:
+			if (f->encodings == 0 || (f->encodings & ~DL_DATE_ALL) != 0 ||
+				f->length != dl_date_inputs(f->encodings) || f->rows != 0 || f->cols != 0 ||
+				f->n_categories != 0)
+				return dl_model_error(bad, "feature %d (date) must have known encodings (0x%X) giving its %d inputs, and no rows, columns or categories",
+									  i + 1, f->encodings, f->length);
 			return DL_OK;
 		case DL_FEATURE_ARRAY:
 			if (f->length < 1 || f->length > DL_MAX_FEATURES || f->rows != 0 || f->cols != 0 ||
@@ -355,6 +364,10 @@ check_model(const dl_model *m, dl_status bad)
 		return st;
 	if (m->options_json && (st = check_options(m->options_json, bad)) != DL_OK)
 		return st;
+	if (m->label_kind != DL_LABELS_UNRECORDED &&
+		(m->task != DL_TASK_CLASSIFICATION || m->label_kind > DL_LABELS_TEXT))
+		return dl_model_error(bad, "label kind %d does not fit a %s model", (int) m->label_kind,
+							  dl_task_name(m->task));
 	return check_params(net, bad);
 }
 
@@ -440,7 +453,8 @@ put_model(dl_writer *w, const dl_model *m, uint32_t flags, size_t total)
 		dl_put_string(w, f->name);
 		dl_put_u32(w, (uint32_t) f->kind);
 		dl_put_u32(w, (uint32_t) f->length);
-		dl_put_u32(w, (uint32_t) f->rows);
+		/* a date feature's encodings take the rows field, which only matrices use */
+		dl_put_u32(w, (uint32_t) (f->kind == DL_FEATURE_DATE ? (int) f->encodings : f->rows));
 		dl_put_u32(w, (uint32_t) f->cols);
 		dl_put_u32(w, (uint32_t) f->n_categories);
 		for (int c = 0; c < f->n_categories; c++)
@@ -456,6 +470,8 @@ put_model(dl_writer *w, const dl_model *m, uint32_t flags, size_t total)
 		put_scaler(w, m->scaler);
 	if (m->options_json)
 		dl_put_string(w, m->options_json);
+	if (m->label_kind != DL_LABELS_UNRECORDED)
+		dl_put_u32(w, (uint32_t) m->label_kind);
 	dl_put_u64(w, (uint64_t) net->n_params);
 	if (w->buf)
 	{
@@ -487,7 +503,8 @@ dl_model_write(const dl_model *m, uint8_t **out, size_t *len)
 	if (m->options_json && strlen(m->options_json) > UINT32_MAX)
 		return dl_model_error(DL_EINVAL, "the options text is too long");
 	flags = (m->imputer ? FLAG_IMPUTER : 0) | (m->scaler ? FLAG_SCALER : 0) |
-		(m->options_json ? FLAG_OPTIONS : 0);
+		(m->options_json ? FLAG_OPTIONS : 0) |
+		(m->label_kind != DL_LABELS_UNRECORDED ? FLAG_LABEL_KIND : 0);
 
 	put_model(&w, m, flags, 0);
 	total = w.pos + CHECKSUM_LEN;
@@ -576,9 +593,14 @@ get_feature(dl_reader *r, dl_feature *f, int i, size_t *sum)
 		(st = dl_get_count(r, DL_MAX_FEATURES, "a feature's rows", &f->rows)) != DL_OK ||
 		(st = dl_get_count(r, DL_MAX_FEATURES, "a feature's columns", &f->cols)) != DL_OK)
 		return st;
-	if (kind < DL_FEATURE_NUMBER || kind > DL_FEATURE_CATEGORICAL)
+	if (kind < DL_FEATURE_NUMBER || kind > DL_FEATURE_DATE)
 		return dl_error(DL_EFORMAT, "invalid model: feature %d has unknown kind %u", i + 1, kind);
 	f->kind = (dl_feature_kind) kind;
+	if (f->kind == DL_FEATURE_DATE)
+	{
+		f->encodings = (unsigned) f->rows;
+		f->rows = 0;
+	}
 	*sum += (size_t) f->length;
 	if (*sum > DL_MAX_FEATURES)
 		return dl_error(DL_EFORMAT, "invalid model: the features give more than %d inputs",
@@ -694,6 +716,17 @@ read_sections(dl_reader *r, uint32_t flags, size_t max_params, dl_model *m)
 	{
 		r->section = "options";
 		st = dl_get_string(r, UINT32_MAX, "the options text", &m->options_json);
+	}
+	if (st == DL_OK && (flags & FLAG_LABEL_KIND))
+	{
+		r->section = "label kind";
+		if ((st = dl_get_u32(r, &u)) == DL_OK)
+		{
+			/* canonical: a recorded kind is never 0 */
+			if (u < DL_LABELS_NUMBER || u > DL_LABELS_TEXT)
+				st = dl_error(DL_EFORMAT, "invalid model: unknown label kind %u", u);
+			m->label_kind = (dl_label_kind) u;
+		}
 	}
 	if (st == DL_OK)
 	{
