@@ -390,7 +390,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 				if (isnull || !pgdl_date_inputs(d, bf[i].elemtype, f->encodings, x + pos))
 				{
 					if (!allow_missing)
-						missing_error(f, rowno, 0, isnull, INFINITY);
+						missing_error(f, rowno, 0, isnull, INFINITY, tuple, desc, n);
 					for (int k = 0; k < f->length; k++)
 						x[pos + k] = NAN;
 					missing += f->length;
@@ -406,7 +406,7 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 					if (!isfinite(x[pos]))
 					{
 						if (!allow_missing)
-							missing_error(f, rowno, 0, blank, x[pos]);
+							missing_error(f, rowno, 0, blank, x[pos], tuple, desc, n);
 						x[pos] = NAN;
 						missing++;
 					}
