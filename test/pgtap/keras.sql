@@ -2,13 +2,14 @@
 -- first (see the README's "Layers" and "Options" reference): layers '[]' as
 -- a linear model, a 2-unit softmax as the output of a binary classifier,
 -- Keras spellings as aliases (model_info shows the canonical names), the
--- nearest accepted name as a HINT, and a channels-last input_shape.
+-- nearest accepted name as a HINT, a channels-last input_shape, and what
+-- standardize does to [0, 1] pixels.
 -- Everything is rolled back at the end.
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(34);
+SELECT plan(38);
 
 \ir lib/errors.sql
 
@@ -131,6 +132,18 @@ SELECT is(pg_temp.err($$SELECT * FROM pgdl.train_model('k_bad', 'img', 'y', '[{"
           'a channels-last input_shape for conv2d is 22023 saying what to write');
 SELECT lives_ok($$SELECT * FROM pgdl.train_model('k_img', 'img', 'y', '[{"type":"Conv2D","filters":2,"kernel_size":3},{"type":"Flatten"}]',
                   ARRAY['pixels'], '{"input_shape":[1,6,6],"epochs":1}')$$, 'the channels-first shape trains');
+
+-- ---- standardize on [0, 1] pixels (the README's "Pixels and tutorial learning rates") ----
+CREATE TEMP TABLE rare AS
+SELECT i AS id, i % 2 AS label, ARRAY[(i % 100 = 0)::int::real, (i % 2) * 0.5::real] AS pixels
+FROM generate_series(1, 1000) i;
+SELECT lives_ok($$SELECT * FROM pgdl.train_model('k_rare', 'rare', 'label', '[]', ARRAY['pixels'], '{"epochs":1}')$$,
+                'a model on pixels, standardized (the default)');
+SELECT cmp_ok((pgdl.model_inputs('k_rare', ARRAY[1, 0.5]::real[]))[1], '>', 9::real,
+              'with standardize, a pixel lit in 1 % of the images reaches the network as about 10');
+SELECT lives_ok($$SELECT * FROM pgdl.train_model('k_raw', 'rare', 'label', '[]', ARRAY['pixels'], '{"epochs":1,"standardize":false}')$$,
+                'the same with standardize false');
+SELECT is((pgdl.model_inputs('k_raw', ARRAY[1, 0.5]::real[]))[1], 1::real, 'without, as the pixel is');
 
 SELECT * FROM finish();
 ROLLBACK;
