@@ -180,6 +180,9 @@ test_layer_hints(void)
 	LAYERS_HINT("[{\"type\":\"MaxPoolin2D\"}]", "unknown type", "Did you mean \"maxpool2d\"?");
 	LAYERS_HINT("[{\"type\":\"BatchNormalisation\"}]", "unknown type", "Did you mean \"batchnorm\"?");
 	LAYERS_HINT("[{\"type\":\"SimpleRNN\"}]", "unknown type \"SimpleRNN\"; accepted types: dense", "");
+	/* another number of dimensions is not a misspelling */
+	LAYERS_HINT("[{\"type\":\"Conv3D\"}]", "unknown type \"Conv3D\"", "");
+	LAYERS_HINT("[{\"type\":\"AveragePooling1D\"}]", "unknown type \"AveragePooling1D\"", "");
 	LAYERS_HINT("[{\"type\":\"dense\",\"unit\":3}]", "unknown key \"unit\"", "Did you mean \"units\"?");
 	LAYERS_HINT("[{\"type\":\"dense\",\"Units\":3}]", "unknown key \"Units\"", "Did you mean \"units\"?");
 	LAYERS_HINT("[{\"type\":\"conv2d\",\"filters\":1,\"kernel_sise\":3}]", "unknown key \"kernel_sise\"",

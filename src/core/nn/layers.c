@@ -181,6 +181,15 @@ find_layer_type(const char *name, size_t len)
 	return 0;
 }
 
+/* the dimensions a type name ends with ("Conv3D": '3'), or 0 */
+static char
+name_dimensions(const char *s, size_t len)
+{
+	if (len >= 2 && (s[len - 1] == 'd' || s[len - 1] == 'D') && s[len - 2] >= '1' && s[len - 2] <= '9')
+		return s[len - 2];
+	return 0;
+}
+
 /* the type of layer pos, or an error naming what is accepted */
 static dl_status
 layer_type(const dl_json *v, int pos, dl_layer_type *t)
@@ -220,6 +229,10 @@ layer_type(const dl_json *v, int pos, dl_layer_type *t)
 		dl_suggest_offer(&sg, layer_table[k]->name);
 	for (int a = 0; a < dl_n_layer_type_aliases; a++)
 		dl_suggest_offer_as(&sg, dl_layer_type_aliases[a].alias, dl_layer_type_aliases[a].canonical);
+	/* Conv3D or AveragePooling1D is no misspelt conv2d or avgpool2d: pgdl has none */
+	if (sg.best && name_dimensions(type->str, type->len) &&
+		name_dimensions(sg.best, strlen(sg.best)) != name_dimensions(type->str, type->len))
+		sg.best = NULL;
 	dl_json_printable(type->str, type->len, shown, sizeof(shown));
 	return dl_error_hint(DL_EINVAL, dl_suggest_hint(&sg, hint, sizeof(hint)),
 						 "layer %d: unknown type \"%s\"; accepted types: %s",
