@@ -14,9 +14,12 @@ INSERT INTO nullx VALUES (NULL, 1, true, 2, 'c');
 SELECT * FROM pgdl.train_model('n', 'nullx', 'y', '[]', ARRAY['x1', 'x2']);
 SELECT * FROM pgdl.train_model('n', 'nullx', 'yr', '[]', ARRAY['x1', 'x2']);
 SELECT * FROM pgdl.train_model('n', 'nullx', 'kind', '[]', ARRAY['x1', 'x2']);
--- completed: units and activation from the task
+-- completed: units and activation from the task; a last dense(2) without
+-- activation on two classes stays a hidden layer (unless the loss is
+-- cross_entropy), and the output is appended after it
 SELECT * FROM pgdl.train_model('n', 'nullx', 'yr', '[{"type":"dense"}]', ARRAY['x1', 'x2']);
 SELECT * FROM pgdl.train_model('n', 'nullx', 'y', '[{"type":"Dense","units":2}]', ARRAY['x1', 'x2']);
+SELECT * FROM pgdl.train_model('n', 'nullx', 'y', '[{"type":"Dense","units":2}]', ARRAY['x1', 'x2'], '{"loss":"sparse_categorical_crossentropy"}');
 -- appended after a hidden layer
 SELECT * FROM pgdl.train_model('n', 'nullx', 'kind', '[{"type":"dense","units":8,"activation":"relu"}]', ARRAY['x1', 'x2']);
 SELECT * FROM pgdl.train_model('n', 'nullx', 'y', '[{"type":"flatten"}]', ARRAY['x1', 'x2']);

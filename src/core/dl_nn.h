@@ -678,8 +678,8 @@ extern dl_status dl_check_channels_first(const dl_layer_spec *specs, int n, cons
 /*
  * The loss when none is given: mse for regression, cross_entropy for more
  * than two classes; for two, cross_entropy over two outputs when the last
- * layer is dense with 2 units and softmax or no activation (Keras'
- * Dense(2, "softmax"), PyTorch's Linear(h, 2)), else binary_cross_entropy.
+ * layer is dense with 2 units and softmax (Keras' Dense(2, "softmax")),
+ * else binary_cross_entropy.
  */
 extern dl_loss dl_default_loss(dl_task task, int n_labels, const dl_layer_spec *specs, int n);
 

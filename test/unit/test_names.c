@@ -401,7 +401,7 @@ test_linear_and_binary_outputs(void)
 		}			cases[] = {
 			{"[{\"type\":\"dense\",\"units\":2,\"activation\":\"softmax\"}]", DL_LOSS_CE},
 			{"[{\"type\":\"Dense\",\"units\":2,\"activation\":\"Softmax\"}]", DL_LOSS_CE},
-			{"[{\"type\":\"dense\",\"units\":8},{\"type\":\"dense\",\"units\":2}]", DL_LOSS_CE},
+			{"[{\"type\":\"dense\",\"units\":8},{\"type\":\"dense\",\"units\":2}]", DL_LOSS_BCE},
 			{"[{\"type\":\"dense\",\"units\":2,\"activation\":\"relu\"}]", DL_LOSS_BCE},
 			{"[{\"type\":\"dense\",\"units\":1,\"activation\":\"sigmoid\"}]", DL_LOSS_BCE},
 			{"[{\"type\":\"dense\"}]", DL_LOSS_BCE},
@@ -427,6 +427,11 @@ test_linear_and_binary_outputs(void)
 	s = complete("[{\"type\":\"dense\",\"units\":2,\"activation\":\"softmax\"}]", DL_TASK_CLASSIFICATION, 2,
 				 DL_LOSS_CE, &n, note, sizeof(note));
 	CHECK(n == 1 && s[0].dense.units == 2 && s[0].dense.activation == DL_ACT_SOFTMAX && note[0] == '\0');
+	dl_free(s);
+	/* a dense(2) without activation is the output when cross_entropy is given (PyTorch's habit) */
+	s = complete("[{\"type\":\"dense\",\"units\":2}]", DL_TASK_CLASSIFICATION, 2, DL_LOSS_CE, &n,
+				 note, sizeof(note));
+	CHECK(n == 1 && s[0].dense.activation == DL_ACT_SOFTMAX && strstr(note, "its activation from the task") != NULL);
 	dl_free(s);
 	/* and with binary_cross_entropy asked for, a refusal saying what to write */
 	{

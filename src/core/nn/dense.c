@@ -298,9 +298,14 @@ dl_default_loss(dl_task task, int n_labels, const dl_layer_spec *specs, int n)
 		return DL_LOSS_CE;
 	if (n < 1 || specs[n - 1].type != DL_LAYER_DENSE)
 		return DL_LOSS_BCE;
-	/* Keras' Dense(2, "softmax") and PyTorch's Linear(h, 2): two classes as two outputs */
+	/*
+	 * Keras' Dense(2, "softmax"): two classes as two outputs.  A last
+	 * dense(2) without an activation stays a hidden layer, as it always
+	 * was (a model trained before keeps its meaning); with the loss
+	 * cross_entropy given it is the output, PyTorch's Linear(h, 2).
+	 */
 	d = &specs[n - 1].dense;
-	if (d->units == 2 && (!d->activation_given || d->activation == DL_ACT_SOFTMAX))
+	if (d->units == 2 && d->activation_given && d->activation == DL_ACT_SOFTMAX)
 		return DL_LOSS_CE;
 	return DL_LOSS_BCE;
 }
