@@ -19,7 +19,7 @@ CORE_OBJS = src/core/util.o src/core/aggstate.o src/core/rng.o src/core/blas.o s
 	src/core/nn/embedding.o src/core/nn/rnn.o src/core/nn/attention.o src/core/nn/positional.o \
 	src/core/nn/loss.o src/core/nn/optim.o src/core/nn/train.o src/core/nn/stream.o src/core/nn/train_state.o \
 	src/core/nn/average.o src/core/nn/preprocess.o src/core/nn/labels.o src/core/nn/dates.o \
-	src/core/options.o src/core/nn/model_fields.o src/core/nn/model_io.o \
+	src/core/options.o src/core/names.o src/core/nn/model_fields.o src/core/nn/model_io.o \
 	src/core/specfun.o src/core/featsel.o src/core/rfe.o src/core/kmeans.o
 PG_OBJS = src/pg/init.o src/pg/kmeans_agg.o src/pg/pgdl.o src/pg/budget.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o \

@@ -665,6 +665,31 @@ extern char *dl_layers_to_json(const dl_layer_spec *specs, int n);
 extern dl_status dl_complete_output(dl_layer_spec **specs, int *n, dl_task task,
 									int n_outputs, dl_loss loss);
 
+/*
+ * The same, and a sentence in note saying what was added or filled in
+ * ("added an output layer (dense, 1 unit, sigmoid) after layer 2 ..."),
+ * "" when the layers given were the output as they are.  No layers (n 0,
+ * specs NULL) is a linear model: one dense output layer.
+ */
+extern dl_status dl_complete_output_noted(dl_layer_spec **specs, int *n, dl_task task,
+										  int n_outputs, dl_loss loss, char *note,
+										  size_t note_size);
+
+/*
+ * DL_EINVAL when the input of a first conv2d or 2-D pool looks
+ * channels-last ([28,28,1], [32,32,3]: at most 4 last, more than 4 first),
+ * saying what to write instead; pgdl's images are [channels, height, width].
+ */
+extern dl_status dl_check_channels_first(const dl_layer_spec *specs, int n, const dl_shape *in);
+
+/*
+ * The loss when none is given: mse for regression, cross_entropy for more
+ * than two classes; for two, cross_entropy over two outputs when the last
+ * layer is dense with 2 units and softmax (Keras' Dense(2, "softmax")),
+ * else binary_cross_entropy.
+ */
+extern dl_loss dl_default_loss(dl_task task, int n_labels, const dl_layer_spec *specs, int n);
+
 /* ------------------------------------------------------------------------
  * Models: what pgdl stores per version and exports as bytes
  * ------------------------------------------------------------------------

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "options.h"
 
 /* PostgreSQL's MaxTupleAttributeNumber: no source has more columns */
@@ -37,6 +38,9 @@
 #define MAX_SEED 9007199254740992.0	/* 2^53 */
 
 #define LENGTH(a) ((int) (sizeof(a) / sizeof((a)[0])))
+
+/* more than any schema has (a unit test checks) */
+#define MAX_SCHEMA_OPTIONS 64
 #define AT(p, off, type) ((type *) ((char *) (p) + (off)))
 
 /* enums are stored through an int */
@@ -159,6 +163,8 @@ static const dl_option train_options[] = {
 	{"replace", DL_OPT_BOOL, .dflt = "false", T(replace)}
 };
 #undef T
+
+_Static_assert(LENGTH(train_options) <= MAX_SCHEMA_OPTIONS, "dl_schema_read marks each option seen");
 
 const dl_option_schema dl_train_schema = {
 	"train_model, cross_validate", train_options, LENGTH(train_options),
@@ -499,6 +505,46 @@ read_shape(const dl_option_schema *s, const dl_option *o, const char *accepted, 
 	return DL_OK;
 }
 
+/*
+ * The name an enum value stands for: the name itself in any case ("Adam"),
+ * or an alias of it ("binary_crossentropy"); NULL when none.
+ */
+static const dl_option_name *
+enum_name(const dl_option *o, const dl_json *v)
+{
+	const char *canonical;
+
+	if (!dl_json_plain_string(v))
+		return NULL;
+	canonical = dl_alias_lookup(dl_option_value_aliases, dl_n_option_value_aliases,
+								v->str, v->len, false);
+	for (int k = 0; k < o->n_names; k++)
+		if (canonical ? strcmp(o->names[k].name, canonical) == 0 :
+			dl_name_equal(v->str, v->len, o->names[k].name, false))
+			return &o->names[k];
+	return NULL;
+}
+
+/* the hint of an unknown enum value: the nearest name or alias */
+static dl_status
+suggest_value(const dl_option *o, const dl_json *v, dl_option_error *e)
+{
+	dl_suggest	sg;
+
+	if (v->type != DL_JSON_STRING)
+		return DL_EINVAL;
+	dl_suggest_init(&sg, v->str, v->len);
+	for (int k = 0; k < o->n_names; k++)
+	{
+		dl_suggest_offer(&sg, o->names[k].name);
+		for (int a = 0; a < dl_n_option_value_aliases; a++)
+			if (strcmp(dl_option_value_aliases[a].canonical, o->names[k].name) == 0)
+				dl_suggest_offer_as(&sg, dl_option_value_aliases[a].alias, o->names[k].name);
+	}
+	dl_suggest_hint(&sg, e->hint, sizeof(e->hint));
+	return DL_EINVAL;
+}
+
 /* checks v against o and stores it in out; nothing is stored on failure */
 static dl_status
 read_value(const dl_option_schema *s, const dl_option *o, const dl_json *v, void *out,
@@ -548,13 +594,17 @@ read_value(const dl_option_schema *s, const dl_option *o, const dl_json *v, void
 			*AT(out, o->offset, bool) = v->boolean;
 			return DL_OK;
 		case DL_OPT_ENUM:
-			for (int k = 0; k < o->n_names && dl_json_plain_string(v); k++)
-				if (strcmp(o->names[k].name, v->str) == 0)
+			{
+				const dl_option_name *name = enum_name(o, v);
+
+				if (name == NULL)
 				{
-					*AT(out, o->offset, int) = o->names[k].value;
-					return DL_OK;
+					bad_value(s, o, accepted, v, e);
+					return suggest_value(o, v, e);
 				}
-			return bad_value(s, o, accepted, v, e);
+				*AT(out, o->offset, int) = name->value;
+				return DL_OK;
+			}
 		case DL_OPT_STRING:
 		case DL_OPT_LABEL:
 			if (!(dl_json_plain_string(v) ||
@@ -651,11 +701,21 @@ dl_schema_free(const dl_option_schema *s, void *out)
 	(void) dl_schema_defaults(s, out);
 }
 
+/* the option a key names, itself or by an alias (validation_split) */
 static const dl_option *
 find_option(const dl_option_schema *s, const dl_json_member *m)
 {
+	const char *canonical = NULL;
+
 	for (int k = 0; k < s->n_options; k++)
 		if (strlen(s->options[k].key) == m->key_len && strcmp(s->options[k].key, m->key) == 0)
+			return &s->options[k];
+	for (int a = 0; a < dl_n_option_key_aliases && canonical == NULL; a++)
+		if (strlen(dl_option_key_aliases[a].alias) == m->key_len &&
+			strcmp(dl_option_key_aliases[a].alias, m->key) == 0)
+			canonical = dl_option_key_aliases[a].canonical;
+	for (int k = 0; canonical && k < s->n_options; k++)
+		if (strcmp(s->options[k].key, canonical) == 0)
 			return &s->options[k];
 	return NULL;
 }
@@ -667,10 +727,19 @@ unknown_option(const dl_option_schema *s, const dl_json_member *m, dl_option_err
 	/* what the message leaves for the list, past the key shown and the words around it */
 	char		list[DL_OPTION_MESSAGE - 128];
 	size_t		len = 0;
+	dl_suggest	sg;
 
 	list[0] = '\0';
+	dl_suggest_init(&sg, m->key, m->key_len);
 	for (int k = 0; k < s->n_options && len < sizeof(list); k++)
+	{
 		len += snprintf(list + len, sizeof(list) - len, "%s%s", k ? ", " : "", s->options[k].key);
+		dl_suggest_offer(&sg, s->options[k].key);
+		for (int a = 0; a < dl_n_option_key_aliases; a++)
+			if (strcmp(dl_option_key_aliases[a].canonical, s->options[k].key) == 0)
+				dl_suggest_offer_as(&sg, dl_option_key_aliases[a].alias, s->options[k].key);
+	}
+	dl_suggest_hint(&sg, e->hint, sizeof(e->hint));
 	dl_json_printable(m->key, m->key_len, shown, sizeof(shown));
 	if (s->detail)
 	{
@@ -704,6 +773,9 @@ dl_schema_read(const dl_option_schema *s, const dl_json *root, void *out, dl_opt
 	}
 	else
 	{
+		/* the key each option was given by, to refuse it given by two names */
+		const char *seen[MAX_SCHEMA_OPTIONS] = {NULL};
+
 		r = dl_alloc(s->size);
 		memcpy(r, out, s->size);
 		for (int i = 0; i < root->n && st == DL_OK; i++)
@@ -713,7 +785,15 @@ dl_schema_read(const dl_option_schema *s, const dl_json *root, void *out, dl_opt
 
 			if (o == NULL)
 				st = unknown_option(s, m, e);
-			else if (m->value.type == DL_JSON_NULL)
+			else if (seen[o - s->options])
+			{
+				/* jsonb keys are unique: only a key and its alias meet here */
+				snprintf(e->message, sizeof(e->message),
+						 "option \"%s\" is given twice, as \"%s\" and as \"%s\"; give it once",
+						 o->key, seen[o - s->options], m->key);
+				st = DL_EINVAL;
+			}
+			else if ((seen[o - s->options] = m->key) != NULL && m->value.type == DL_JSON_NULL)
 				continue;		/* the default */
 			else if ((st = read_value(s, o, &m->value, r, e)) == DL_OK && o->given)
 				*AT(r, o->given - 1, bool) = true;
@@ -725,8 +805,42 @@ dl_schema_read(const dl_option_schema *s, const dl_json *root, void *out, dl_opt
 		dl_free(r);
 	}
 	if (st == DL_EINVAL && err == NULL)
-		return e->detail[0] ? dl_error(st, "%s: %s", e->message, e->detail) : dl_error(st, "%s", e->message);
+		return e->detail[0] ?
+			dl_error_hint(st, e->hint[0] ? e->hint : NULL, "%s: %s", e->message, e->detail) :
+			dl_error_hint(st, e->hint[0] ? e->hint : NULL, "%s", e->message);
 	return st;
+}
+
+const dl_json *
+dl_schema_canonical(const dl_option_schema *s, const dl_json *root)
+{
+	dl_json    *copy;
+	dl_json_member *members;
+
+	if (root->type != DL_JSON_OBJECT || root->n == 0)
+		return root;
+	copy = dl_alloc(sizeof(dl_json));
+	members = dl_alloc(sizeof(dl_json_member) * (size_t) root->n);
+	*copy = *root;
+	memcpy(members, root->members, sizeof(dl_json_member) * (size_t) root->n);
+	for (int i = 0; i < root->n; i++)
+	{
+		dl_json_member *m = &members[i];
+		const dl_option *o = find_option(s, m);
+		const dl_option_name *name;
+
+		if (o == NULL)
+			continue;
+		m->key = o->key;
+		m->key_len = strlen(o->key);
+		if (o->type == DL_OPT_ENUM && (name = enum_name(o, &m->value)) != NULL)
+		{
+			m->value.str = name->name;
+			m->value.len = strlen(name->name);
+		}
+	}
+	copy->members = members;
+	return copy;
 }
 
 dl_status

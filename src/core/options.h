@@ -104,6 +104,7 @@ typedef struct dl_option_error
 {
 	char		message[DL_OPTION_MESSAGE];
 	char		detail[DL_OPTION_MESSAGE];	/* "" when the message says it all */
+	char		hint[DL_OPTION_MESSAGE / 4];	/* "Did you mean ...?", or "" */
 } dl_option_error;
 
 /* out (schema->size bytes) gets the defaults; DL_EINTERNAL if one is invalid */
@@ -120,6 +121,14 @@ extern dl_status dl_schema_read(const dl_option_schema *schema, const dl_json *r
 
 /* the same from JSON text (malformed text is DL_ETEXT, reported) */
 extern dl_status dl_schema_parse(const dl_option_schema *schema, const char *text, void *out);
+
+/*
+ * root with the canonical names of keys and enum values given by an alias
+ * or in another case (validation_split, "Adam"): a shallow copy when one
+ * differs, for the text a model stores (the copy and its members are
+ * dl_alloc'd).  Call it on options that dl_schema_read accepted.
+ */
+extern const dl_json *dl_schema_canonical(const dl_option_schema *schema, const dl_json *root);
 
 /* frees the strings dl_schema_read allocated; out is the defaults again */
 extern void dl_schema_free(const dl_option_schema *schema, void *out);

@@ -70,6 +70,15 @@ extern void dl_check_interrupts(void);
 extern dl_status dl_error(dl_status status, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));
 
+/*
+ * dl_error with a hint (a full sentence, e.g. "Did you mean \"dense\"?";
+ * NULL: none), which the error hook reads with dl_error_hint_text while it
+ * reports (the glue: errhint).
+ */
+extern dl_status dl_error_hint(dl_status status, const char *hint, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+extern const char *dl_error_hint_text(void);
+
 /* a * b + c without overflow of size_t, or DL_ELIMIT reported */
 extern dl_status dl_size_mul_add(size_t a, size_t b, size_t c, size_t *result);
 

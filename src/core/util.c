@@ -15,6 +15,9 @@
 
 static dl_hooks hooks;
 
+/* the hint of the error being reported, for the error hook; NULL: none */
+static const char *error_hint;
+
 void
 dl_set_hooks(const dl_hooks *h)
 {
@@ -41,17 +44,49 @@ dl_check_interrupts(void)
 		hooks.check_interrupts();
 }
 
+static dl_status report(dl_status status, const char *hint, const char *fmt, va_list ap)
+			__attribute__((format(printf, 3, 0)));
+
+/* formats the message and reports it with its hint (NULL: none) */
+static dl_status
+report(dl_status status, const char *hint, const char *fmt, va_list ap)
+{
+	char		buf[512];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* set on every report, so a hook that longjmps leaves no stale hint */
+	error_hint = hint;
+	hooks.error(status, buf);
+	error_hint = NULL;
+	return status;
+}
+
 dl_status
 dl_error(dl_status status, const char *fmt,...)
 {
-	char		buf[512];
 	va_list		ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	report(status, NULL, fmt, ap);
 	va_end(ap);
-	hooks.error(status, buf);
 	return status;
+}
+
+dl_status
+dl_error_hint(dl_status status, const char *hint, const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	report(status, hint, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+const char *
+dl_error_hint_text(void)
+{
+	return error_hint;
 }
 
 dl_status

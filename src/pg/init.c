@@ -57,13 +57,16 @@ hook_free(void *ptr)
 static void
 hook_error(dl_status status, const char *message)
 {
+	const char *hint = dl_error_hint_text();
+
 	if (status == DL_EINTERNAL)
 		elog(ERROR, "%s", message);
 	ereport(ERROR,
 			(errcode(pgdl_sqlstate(status)),
 			 errmsg_internal("%s", message),
 			 status == DL_EVERSION ?
-			 errhint("The data was written by a newer pgdl; upgrade the extension to read it.") : 0));
+			 errhint("The data was written by a newer pgdl; upgrade the extension to read it.") :
+			 hint ? errhint("%s", hint) : 0));
 }
 
 static void

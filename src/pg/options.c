@@ -176,6 +176,8 @@ pgdl_read_options(FunctionCallInfo fcinfo, int arg, const dl_option_schema *sche
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg_internal("%s", err.message),
-				 err.detail[0] ? errdetail_internal("%s", err.detail) : 0));
-	return dl_json_write(root);
+				 err.detail[0] ? errdetail_internal("%s", err.detail) : 0,
+				 err.hint[0] ? errhint("%s", err.hint) : 0));
+	/* a model keeps the canonical names, whatever aliases were typed */
+	return dl_json_write(dl_schema_canonical(schema, root));
 }

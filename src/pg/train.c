@@ -223,6 +223,7 @@ network_bytes(const dl_model *model, const dl_options *opts, const dl_layer_spec
 	dl_network	plan;
 	size_t		ws;
 
+	pgdl_check_status(dl_check_channels_first(specs, nspecs, &in));
 	pgdl_check_status(dl_network_plan(&plan, specs, nspecs, &in, DL_EINVAL));
 	*n_params = plan.n_params;
 	*param_bytes = plan.n_params * sizeof(float);
@@ -744,8 +745,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 
 	/* the loss and the output size */
 	model.loss = opts.loss_given ? opts.train.loss :
-		model.task == DL_TASK_REGRESSION ? DL_LOSS_MSE :
-		nlabels == 2 ? DL_LOSS_BCE : DL_LOSS_CE;
+		dl_default_loss(model.task, nlabels, specs, nspecs);
 	if (model.task == DL_TASK_CLASSIFICATION && model.loss != DL_LOSS_BCE && model.loss != DL_LOSS_CE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -780,7 +780,17 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		pgdl_check_model_meaning(ref.name, &model, opts.replace);
 
 	/* the network's size, before a row is read */
-	pgdl_check_status(dl_complete_output(&specs, &nspecs, model.task, n_outputs, model.loss));
+	{
+		char		note[512];
+		bool		linear = nspecs == 0;
+
+		pgdl_check_status(dl_complete_output_noted(&specs, &nspecs, model.task, n_outputs,
+												   model.loss, note, sizeof(note)));
+		if (note[0])
+			ereport(NOTICE,
+					(errmsg_internal("%s", note),
+					 linear ? 0 : errhint("End the layers with the output layer you mean, its \"units\" and \"activation\" given, to choose it yourself.")));
+	}
 	check_network_size(&model, &opts, specs, nspecs);
 
 	/* read the rows, once, into the spool */

@@ -11,7 +11,9 @@
  * and the options left byte for byte at the defaults; an acceptance holds
  * only values the schema's table allows (each checked from the table: the
  * range of a number, a name of an enum, the length of a string, the size
- * of a shape), and frees cleanly (ASan's leak check); the tree prints as
+ * of a shape), and frees cleanly (ASan's leak check); its canonical form
+ * (aliases and names in another case replaced, dl_schema_canonical) has
+ * only the schema's keys and is accepted too; the tree prints as
  * text that parses back and prints the same.
  *
  * test/fuzz/fuzz_options.c
@@ -145,6 +147,30 @@ fuzz_schema(const dl_option_schema *s, const dl_json *root)
 		if (!allowed(&s->options[k], &out, &dflt))
 			__builtin_trap();
 	dl_schema_free(s, &out);
+
+	/* the text a model keeps: every key canonical, and read as accepted as before */
+	{
+		const dl_json *c = dl_schema_canonical(s, root);
+
+		for (int i = 0; i < c->n; i++)
+		{
+			bool		known = false;
+
+			for (int k = 0; k < s->n_options && !known; k++)
+				known = strcmp(c->members[i].key, s->options[k].key) == 0 &&
+					c->members[i].key_len == strlen(s->options[k].key);
+			if (!known)
+				__builtin_trap();
+		}
+		if (dl_schema_read(s, c, &out, &err) != DL_OK || n_errors != 0)
+			__builtin_trap();
+		dl_schema_free(s, &out);
+		if (c != root)
+		{
+			dl_free((void *) c->members);
+			dl_free((void *) c);
+		}
+	}
 	if (memcmp(&out, &dflt, s->size) != 0)
 		__builtin_trap();
 }

@@ -17,8 +17,10 @@
  * ranges, and, written back as JSON by the harness, parse to the same
  * options; pca options are accepted only when the document, read by the
  * JSON parser alone, is an object whose keys are all exactly "matrix" with
- * null, "covariance" or "correlation" (no byte more: a decoded NUL does not
- * end a key or a value), and the result is the last of those.
+ * null, "covariance" or "correlation" in any case (no byte more: a decoded
+ * NUL does not end a key or a value), and the result is the last of those;
+ * layers [] complete to one dense layer (a linear model), and a completion
+ * notes what it added exactly when it added or filled in something.
  *
  * test/fuzz/fuzz_spec.c
  *
@@ -75,9 +77,12 @@ check_complete(const dl_layer_spec *specs, int n, dl_task task, int n_out, dl_lo
 	int			nc = n;
 	dl_status	st;
 
-	memcpy(copy, specs, sizeof(dl_layer_spec) * (size_t) n);
+	char		note[512];
+
+	if (n > 0)
+		memcpy(copy, specs, sizeof(dl_layer_spec) * (size_t) n);
 	n_errors = 0;
-	st = dl_complete_output(&copy, &nc, task, n_out, loss);
+	st = dl_complete_output_noted(&copy, &nc, task, n_out, loss, note, sizeof(note));
 	if (st != DL_OK)
 	{
 		check_failure(st);
@@ -90,6 +95,12 @@ check_complete(const dl_layer_spec *specs, int n, dl_task task, int n_out, dl_lo
 
 		if (n_errors != 0 || nc < n || nc > n + 1 || nc > DL_MAX_LAYERS ||
 			last->type != DL_LAYER_DENSE || last->dense.units != n_out || !last->dense.activation_given)
+			__builtin_trap();
+		/* something appended or units filled in is always noted */
+		if ((nc > n || specs[n - 1].dense.units == 0) && note[0] == '\0')
+			__builtin_trap();
+		if (nc == n && specs[n - 1].dense.units == n_out && specs[n - 1].dense.activation_given &&
+			note[0] != '\0')
 			__builtin_trap();
 		check_round_trip(copy, nc);
 	}
@@ -112,12 +123,22 @@ fuzz_layers(const char *text)
 			__builtin_trap();
 		return;
 	}
-	if (n_errors != 0 || n < 1 || n > DL_MAX_LAYERS)
+	if (n_errors != 0 || n < 0 || n > DL_MAX_LAYERS || (n == 0) != (specs == NULL))
 		__builtin_trap();
 	check_round_trip(specs, n);
 	check_complete(specs, n, DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE);
 	check_complete(specs, n, DL_TASK_CLASSIFICATION, 1, DL_LOSS_BCE);
 	check_complete(specs, n, DL_TASK_REGRESSION, 1, DL_LOSS_HUBER);
+	/* a binary target takes two outputs exactly when the loss chosen says so */
+	if (dl_default_loss(DL_TASK_CLASSIFICATION, 2, specs, n) == DL_LOSS_CE)
+		check_complete(specs, n, DL_TASK_CLASSIFICATION, 2, DL_LOSS_CE);
+	{
+		dl_shape	image = {3, {28, 28, 1}};
+
+		n_errors = 0;
+		if (dl_check_channels_first(specs, n, &image) != DL_OK)
+			check_failure(DL_EINVAL);
+	}
 	dl_free(specs);
 }
 
@@ -282,6 +303,22 @@ check_options_round_trip(const dl_options *o)
 	free(json);
 }
 
+/* len bytes s are name in any ASCII case (names are read so: "Adam", "SGD") */
+static bool
+same_name_any_case(const char *s, size_t len, const char *name)
+{
+	if (len != strlen(name))
+		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if ((c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c) != (unsigned char) name[i])
+			return false;
+	}
+	return true;
+}
+
 /*
  * pca's options, against what the JSON parser alone makes of the text: the
  * verdict and the result must follow from the document.
@@ -314,9 +351,9 @@ fuzz_pca_options(const char *text)
 				valid = false;
 			else if (v->type == DL_JSON_NULL)
 				continue;
-			else if (v->type == DL_JSON_STRING && v->len == 10 && memcmp(v->str, "covariance", 10) == 0)
+			else if (v->type == DL_JSON_STRING && same_name_any_case(v->str, v->len, "covariance"))
 				want = false;
-			else if (v->type == DL_JSON_STRING && v->len == 11 && memcmp(v->str, "correlation", 11) == 0)
+			else if (v->type == DL_JSON_STRING && same_name_any_case(v->str, v->len, "correlation"))
 				want = true;
 			else
 				valid = false;

@@ -145,7 +145,7 @@ SELECT throws_like($$SELECT pgdl.train_model('m', 't', 'y', '[{"type":"attention
 SELECT throws_like($$SELECT pgdl.train_model('m', 't', 'y', '[{"type":"wibble"}]')$$,
                    'layer 1: unknown type "wibble"; accepted types: dense%', 'an unknown layer type is 22023');
 SELECT throws_ok($$SELECT pgdl.train_model('m', 't', 'y', '{"type":"dense"}')$$,
-                 '22023', 'layers must be a JSON array of 1 to 256 layer objects, got an object', 'layers that are not an array are 22023');
+                 '22023', 'layers must be a JSON array of 0 to 256 layer objects, got an object', 'layers that are not an array are 22023');
 SELECT throws_ok($$SELECT pgdl.train_model('m', 't', 'y', '[{"type":"dense","units":2}]', NULL, '{"task": "clustering"}')$$,
                  '22023', 'option "task" must be one of classification, regression, got "clustering"', 'an unknown task is 22023');
 

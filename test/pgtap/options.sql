@@ -88,7 +88,7 @@ INSERT INTO style VALUES
  '{"matrix": "spearman"}', 'option "matrix" must be one of covariance, correlation, got "spearman"'),
 ('train_pca', false, 'matrix',
  '{"matrix": true}', 'option "matrix" must be one of covariance, correlation, got true',
- '{"matrix": "Covariance"}', 'option "matrix" must be one of covariance, correlation, got "Covariance"'),
+ '{"matrix": "Covarianse"}', 'option "matrix" must be one of covariance, correlation, got "Covarianse"'),
 ('evaluate', false, 'threshold, positive_label',
  '{"threshold": "high"}', 'option "threshold" must be a number from 0 to 1, got "high"',
  '{"threshold": 1.5}', 'option "threshold" must be a number from 0 to 1, got 1.5'),

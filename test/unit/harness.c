@@ -16,6 +16,7 @@
 int			th_checks_failed;
 dl_status	th_last_error;
 char		th_last_message[512];
+char		th_last_hint[512];
 size_t		th_alloc_max;
 
 static int	test_number;
@@ -57,6 +58,7 @@ th_clear_error(void)
 {
 	th_last_error = DL_OK;
 	th_last_message[0] = '\0';
+	th_last_hint[0] = '\0';
 }
 
 uint64_t
@@ -115,6 +117,8 @@ th_error(dl_status status, const char *message)
 {
 	th_last_error = status;
 	snprintf(th_last_message, sizeof(th_last_message), "%s", message);
+	snprintf(th_last_hint, sizeof(th_last_hint), "%s",
+			 dl_error_hint_text() ? dl_error_hint_text() : "");
 }
 
 /* suites, defined in test_*.c */

@@ -23,6 +23,7 @@
 extern int	th_checks_failed;
 extern dl_status th_last_error;
 extern char th_last_message[512];
+extern char th_last_hint[512];	/* the hint of the last error, "" when none */
 /* how often the engine has checked for interrupts (a counter any test may reset) */
 extern long th_interrupt_checks;
 /* the largest single allocation through the hooks since it was last set to 0 */

@@ -1001,3 +1001,32 @@ const dl_layer_ops dl_conv1d_ops = {
 	.forward = conv1d_layer_forward,
 	.backward = conv1d_layer_backward
 };
+
+/* ---- the input layout ---- */
+
+dl_status
+dl_check_channels_first(const dl_layer_spec *specs, int n, const dl_shape *in)
+{
+	dl_layer_type t;
+	char		shown[64];
+
+	if (n < 1 || in->ndim != 3)
+		return DL_OK;
+	t = specs[0].type;
+	if (t != DL_LAYER_CONV2D && t != DL_LAYER_MAXPOOL2D && t != DL_LAYER_AVGPOOL2D)
+		return DL_OK;
+
+	/*
+	 * [28, 28, 1] or [32, 32, 3] as Keras writes it: a few channels last
+	 * after an image's height and width.  As channels first it would be 28
+	 * channels of 28 x 1 images, which nobody means.
+	 */
+	if (in->dim[2] > 4 || in->dim[0] <= 4)
+		return DL_OK;
+	dl_shape_format(in, shown, sizeof(shown));
+	return dl_error_hint(DL_EINVAL,
+						 in->dim[2] == 1 ? NULL :
+						 "With more than one channel the feature array must hold the channels one after the other too (all of channel 1's pixels, then channel 2's, ...), as PyTorch lays out images.",
+						 "input_shape %s looks channels-last (height, width, channels); pgdl's %s expects channels first, [channels, height, width]: write [%d, %d, %d]",
+						 shown, dl_layer_type_name(t), in->dim[2], in->dim[0], in->dim[1]);
+}

@@ -17,6 +17,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "layers.h"
@@ -286,8 +287,46 @@ classification_loss(dl_loss l)
 	return l == DL_LOSS_CE || l == DL_LOSS_BCE;
 }
 
+dl_loss
+dl_default_loss(dl_task task, int n_labels, const dl_layer_spec *specs, int n)
+{
+	const dl_dense_spec *d;
+
+	if (task != DL_TASK_CLASSIFICATION)
+		return DL_LOSS_MSE;
+	if (n_labels != 2)
+		return DL_LOSS_CE;
+	if (n < 1 || specs[n - 1].type != DL_LAYER_DENSE)
+		return DL_LOSS_BCE;
+	/*
+	 * Keras' Dense(2, "softmax"): two classes as two outputs.  A last
+	 * dense(2) without an activation stays a hidden layer, as it always
+	 * was (a model trained before keeps its meaning); with the loss
+	 * cross_entropy given it is the output, PyTorch's Linear(h, 2).
+	 */
+	d = &specs[n - 1].dense;
+	if (d->units == 2 && d->activation_given && d->activation == DL_ACT_SOFTMAX)
+		return DL_LOSS_CE;
+	return DL_LOSS_BCE;
+}
+
+/* what the output layer is, for the note: "dense, 3 units, softmax" */
+static void
+describe_output(const dl_layer_spec *l, char *buf, size_t size)
+{
+	snprintf(buf, size, "dense, %d unit%s, %s", l->dense.units, l->dense.units == 1 ? "" : "s",
+			 dl_activation_name(l->dense.activation));
+}
+
 dl_status
 dl_complete_output(dl_layer_spec **specs, int *n, dl_task task, int n_outputs, dl_loss loss)
+{
+	return dl_complete_output_noted(specs, n, task, n_outputs, loss, NULL, 0);
+}
+
+dl_status
+dl_complete_output_noted(dl_layer_spec **specs, int *n, dl_task task, int n_outputs, dl_loss loss,
+						 char *note, size_t note_size)
 {
 	const dl_layer_spec *in = *specs;
 	int			count = *n;
@@ -299,13 +338,17 @@ dl_complete_output(dl_layer_spec **specs, int *n, dl_task task, int n_outputs, d
 	const char *lname = dl_loss_name(loss);
 	const char *why;
 	dl_activation want;
+	bool		units_filled;
+	bool		activation_filled = false;
 
 	if (task != DL_TASK_REGRESSION && task != DL_TASK_CLASSIFICATION)
 		return dl_error(DL_EINVAL, "unknown task %d", (int) task);
 	if (!loss_known((int) loss))
 		return dl_error(DL_EINVAL, "unknown loss %d", (int) loss);
-	if (count < 1 || count > DL_MAX_LAYERS || in == NULL)
-		return dl_error(DL_EINVAL, "a network needs 1 to %d layers, got %d", DL_MAX_LAYERS, count);
+	if (count < 0 || count > DL_MAX_LAYERS || (in == NULL && count > 0))
+		return dl_error(DL_EINVAL, "a network needs 0 to %d layers, got %d", DL_MAX_LAYERS, count);
+	if (note && note_size > 0)
+		note[0] = '\0';
 	if (task == DL_TASK_REGRESSION && classification_loss(loss))
 		return dl_error(DL_EINVAL, "loss %s is for classification, but the task is regression; use mse, mae or huber",
 						lname);
@@ -351,14 +394,19 @@ dl_complete_output(dl_layer_spec **specs, int *n, dl_task task, int n_outputs, d
 	 * out units make a layer the output, so there a contradiction is an
 	 * error.
 	 */
-	given = &in[count - 1];
-	append = given->type != DL_LAYER_DENSE;
+	given = count > 0 ? &in[count - 1] : NULL;
+	append = given == NULL || given->type != DL_LAYER_DENSE;
 	if (!append)
 	{
 		const dl_dense_spec *d = &given->dense;
 		bool		bad_activation = d->activation_given &&
 			(classification_loss(loss) ? d->activation != want : d->activation == DL_ACT_SOFTMAX);
 
+		/* a softmax over two classes is the output, not a hidden layer before a sigmoid */
+		if (loss == DL_LOSS_BCE && d->units == 2 && d->activation_given &&
+			d->activation == DL_ACT_SOFTMAX)
+			return dl_error(DL_EINVAL, "layer %d (dense) has 2 softmax units, the output of a two-class cross_entropy model, but the loss is binary_cross_entropy (one sigmoid output); leave the loss out or set it to cross_entropy, or end with \"units\": 1 and \"activation\": \"sigmoid\"",
+							count);
 		if (d->units != 0 && (d->units != n_outputs || bad_activation))
 			append = true;
 		else if (bad_activation && classification_loss(loss))
@@ -375,15 +423,36 @@ dl_complete_output(dl_layer_spec **specs, int *n, dl_task task, int n_outputs, d
 						dl_layer_type_name(given->type), total, DL_MAX_LAYERS);
 
 	out = dl_alloc(sizeof(dl_layer_spec) * (size_t) total);
-	memcpy(out, in, sizeof(dl_layer_spec) * (size_t) count);
+	if (count > 0)
+		memcpy(out, in, sizeof(dl_layer_spec) * (size_t) count);
 	if (append)
 		dl_layer_spec_defaults(&out[count], DL_LAYER_DENSE);
 	last = &out[total - 1];
+	units_filled = last->dense.units == 0;
 	last->dense.units = n_outputs;
 	if (!last->dense.activation_given)
 	{
 		last->dense.activation = want;
 		last->dense.activation_given = true;
+		activation_filled = want != DL_ACT_LINEAR;
+	}
+	if (note && note_size > 0)
+	{
+		char		shown[64];
+
+		describe_output(last, shown, note_size < sizeof(shown) ? note_size : sizeof(shown));
+		if (count == 0)
+			snprintf(note, note_size, "layers [] is a linear model (%s): one output layer (%s)",
+					 task == DL_TASK_REGRESSION ? "linear regression" :
+					 loss == DL_LOSS_BCE ? "logistic regression" : "softmax regression", shown);
+		else if (append)
+			snprintf(note, note_size, "added an output layer (%s) after layer %d (%s), for loss %s (%s)",
+					 shown, count, dl_layer_type_name(given->type), lname, why);
+		else if (units_filled || activation_filled)
+			snprintf(note, note_size, "layer %d is the output layer (%s): %s%s%s from the task (loss %s, %s)",
+					 count, shown, units_filled ? "its units" : "",
+					 units_filled && activation_filled ? " and " : "",
+					 activation_filled ? "its activation" : "", lname, why);
 	}
 	dl_free(*specs);
 	*specs = out;

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "layers.h"
+#include "names.h"
 
 /* far more than any real layers text */
 #define SPEC_MAX_JSON_BYTES (1 << 20)
@@ -118,17 +119,75 @@ unknown_layer_key(int pos, const dl_layer_ops *ops, const dl_json_member *m)
 {
 	char		shown[72];
 	char		list[256];
+	char		hint[128];
 	size_t		len = 0;
+	dl_suggest	sg;
 
 	list[0] = '\0';
+	dl_suggest_init(&sg, m->key, m->key_len);
+	dl_suggest_offer(&sg, "type");
 	for (int k = 0; k < ops->n_keys && len < sizeof(list); k++)
+	{
 		len += snprintf(list + len, sizeof(list) - len, "%s%s", k ? ", " : "", ops->keys[k]);
+		dl_suggest_offer(&sg, ops->keys[k]);
+	}
+	for (int a = 0; a < dl_n_layer_key_aliases; a++)
+		for (int k = 0; k < ops->n_keys; k++)
+			if (strcmp(dl_layer_key_aliases[a].canonical, ops->keys[k]) == 0)
+				dl_suggest_offer_as(&sg, dl_layer_key_aliases[a].alias, ops->keys[k]);
 	dl_json_printable(m->key, m->key_len, shown, sizeof(shown));
 	if (ops->n_keys == 0)
-		return dl_error(DL_EINVAL, "layer %d (%s): unknown key \"%s\"; a %s layer takes no keys besides \"type\"",
-						pos, ops->name, shown, ops->name);
-	return dl_error(DL_EINVAL, "layer %d (%s): unknown key \"%s\"; accepted keys: %s",
-					pos, ops->name, shown, list);
+		return dl_error_hint(DL_EINVAL, dl_suggest_hint(&sg, hint, sizeof(hint)),
+							 "layer %d (%s): unknown key \"%s\"; a %s layer takes no keys besides \"type\"",
+							 pos, ops->name, shown, ops->name);
+	return dl_error_hint(DL_EINVAL, dl_suggest_hint(&sg, hint, sizeof(hint)),
+						 "layer %d (%s): unknown key \"%s\"; accepted keys: %s",
+						 pos, ops->name, shown, list);
+}
+
+/*
+ * The index in ops->keys of a key or of its alias (kernel_size for
+ * kernel), or -1.
+ */
+static int
+layer_key(const dl_layer_ops *ops, const dl_json_member *m)
+{
+	const char *canonical = NULL;
+
+	for (int k = 0; k < ops->n_keys; k++)
+		if (strcmp(ops->keys[k], m->key) == 0 && strlen(ops->keys[k]) == m->key_len)
+			return k;
+	for (int a = 0; a < dl_n_layer_key_aliases && canonical == NULL; a++)
+		if (strlen(dl_layer_key_aliases[a].alias) == m->key_len &&
+			strcmp(dl_layer_key_aliases[a].alias, m->key) == 0)
+			canonical = dl_layer_key_aliases[a].canonical;
+	for (int k = 0; canonical && k < ops->n_keys; k++)
+		if (strcmp(ops->keys[k], canonical) == 0)
+			return k;
+	return -1;
+}
+
+/* the type a name or an alias names (case and '_' ignored), or 0 */
+static int
+find_layer_type(const char *name, size_t len)
+{
+	const char *canonical = dl_alias_lookup(dl_layer_type_aliases, dl_n_layer_type_aliases,
+											name, len, true);
+
+	for (int k = 1; k <= DL_LAYER_LAST; k++)
+		if (canonical ? strcmp(layer_table[k]->name, canonical) == 0 :
+			dl_name_equal(name, len, layer_table[k]->name, true))
+			return k;
+	return 0;
+}
+
+/* the dimensions a type name ends with ("Conv3D": '3'), or 0 */
+static char
+name_dimensions(const char *s, size_t len)
+{
+	if (len >= 2 && (s[len - 1] == 'd' || s[len - 1] == 'D') && s[len - 2] >= '1' && s[len - 2] <= '9')
+		return s[len - 2];
+	return 0;
 }
 
 /* the type of layer pos, or an error naming what is accepted */
@@ -137,7 +196,10 @@ layer_type(const dl_json *v, int pos, dl_layer_type *t)
 {
 	char		names[320];
 	char		shown[72];
+	char		hint[128];
 	const dl_json *type;
+	dl_suggest	sg;
+	int			k;
 
 	type_names(names, sizeof(names));
 	if (v->type != DL_JSON_OBJECT)
@@ -157,16 +219,24 @@ layer_type(const dl_json *v, int pos, dl_layer_type *t)
 		return dl_error(DL_EINVAL, "layer %d: \"type\" must be a string, one of %s; got %s",
 						pos, names, dl_json_describe(type, got, sizeof(got)));
 	}
-	if (dl_json_plain_string(type))
-		for (int k = 1; k <= DL_LAYER_LAST; k++)
-			if (strcmp(layer_table[k]->name, type->str) == 0)
-			{
-				*t = (dl_layer_type) k;
-				return DL_OK;
-			}
+	if (dl_json_plain_string(type) && (k = find_layer_type(type->str, type->len)) > 0)
+	{
+		*t = (dl_layer_type) k;
+		return DL_OK;
+	}
+	dl_suggest_init(&sg, type->str, type->len);
+	for (k = 1; k <= DL_LAYER_LAST; k++)
+		dl_suggest_offer(&sg, layer_table[k]->name);
+	for (int a = 0; a < dl_n_layer_type_aliases; a++)
+		dl_suggest_offer_as(&sg, dl_layer_type_aliases[a].alias, dl_layer_type_aliases[a].canonical);
+	/* Conv3D or AveragePooling1D is no misspelt conv2d or avgpool2d: pgdl has none */
+	if (sg.best && name_dimensions(type->str, type->len) &&
+		name_dimensions(sg.best, strlen(sg.best)) != name_dimensions(type->str, type->len))
+		sg.best = NULL;
 	dl_json_printable(type->str, type->len, shown, sizeof(shown));
-	return dl_error(DL_EINVAL, "layer %d: unknown type \"%s\"; accepted types: %s",
-					pos, shown, names);
+	return dl_error_hint(DL_EINVAL, dl_suggest_hint(&sg, hint, sizeof(hint)),
+						 "layer %d: unknown type \"%s\"; accepted types: %s",
+						 pos, shown, names);
 }
 
 static dl_status
@@ -175,6 +245,7 @@ parse_layer(const dl_json *v, int pos, bool last, dl_layer_spec *s)
 	dl_layer_type t = DL_LAYER_DENSE;
 	const dl_layer_ops *ops;
 	unsigned	given = 0;
+	unsigned	seen = 0;
 	char		subject[96];
 	dl_status	st;
 
@@ -191,11 +262,13 @@ parse_layer(const dl_json *v, int pos, bool last, dl_layer_spec *s)
 
 		if (strcmp(m->key, "type") == 0 && m->key_len == 4)
 			continue;
-		for (k = 0; k < ops->n_keys; k++)
-			if (strcmp(ops->keys[k], m->key) == 0 && strlen(ops->keys[k]) == m->key_len)
-				break;
-		if (k == ops->n_keys)
+		if ((k = layer_key(ops, m)) < 0)
 			return unknown_layer_key(pos, ops, m);
+		/* jsonb keys are unique: only a key and its alias meet here */
+		if (seen & (1u << k))
+			return dl_error(DL_EINVAL, "layer %d (%s): \"%s\" is given twice, by it and by its other name; give it once",
+							pos, ops->name, ops->keys[k]);
+		seen |= 1u << k;
 		if (val->type == DL_JSON_NULL)
 			continue;
 		given |= 1u << k;
@@ -219,7 +292,7 @@ dl_parse_layers(const char *json, dl_layer_spec **specs, int *n)
 	if ((st = dl_json_parse(json, SPEC_MAX_JSON_BYTES, "layers", &doc)) != DL_OK)
 		return st;
 	root = dl_json_root(doc);
-	if (root->type != DL_JSON_ARRAY || root->n < 1 || root->n > DL_MAX_LAYERS)
+	if (root->type != DL_JSON_ARRAY || root->n > DL_MAX_LAYERS)
 	{
 		char		got[64];
 
@@ -228,8 +301,14 @@ dl_parse_layers(const char *json, dl_layer_spec **specs, int *n)
 		else
 			dl_json_describe(root, got, sizeof(got));
 		dl_json_free(doc);
-		return dl_error(DL_EINVAL, "layers must be a JSON array of 1 to %d layer objects, got %s",
+		return dl_error(DL_EINVAL, "layers must be a JSON array of 0 to %d layer objects, got %s",
 						DL_MAX_LAYERS, got);
+	}
+	/* [] is a linear model: dl_complete_output adds its one dense layer */
+	if (root->n == 0)
+	{
+		dl_json_free(doc);
+		return DL_OK;
 	}
 	out = dl_alloc(sizeof(dl_layer_spec) * (size_t) root->n);
 	for (int i = 0; i < root->n; i++)

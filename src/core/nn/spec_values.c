@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "names.h"
 #include "spec_values.h"
 
 /* ---- tables of names ---- */
@@ -34,8 +35,9 @@ dl_lookup_name(const dl_name_value *t, int n, const dl_json *v)
 {
 	if (!dl_json_plain_string(v))
 		return -1;
+	/* in any case: Keras' "ReLU", "SAME" */
 	for (int i = 0; i < n; i++)
-		if (strcmp(t[i].name, v->str) == 0)
+		if (dl_name_equal(v->str, v->len, t[i].name, false))
 			return t[i].value;
 	return -1;
 }
@@ -147,14 +149,22 @@ dl_want_name(const dl_json *v, const char *subject, const dl_name_value *t, int 
 {
 	char		names[256];
 	char		accepted[300];
+	char		got[64];
+	char		hint[128];
+	dl_suggest	sg;
 
 	*out = dl_lookup_name(t, n, v);
-	if (*out < 0)
-	{
-		snprintf(accepted, sizeof(accepted), "one of %s", dl_list_names(t, n, names, sizeof(names)));
+	if (*out >= 0)
+		return DL_OK;
+	snprintf(accepted, sizeof(accepted), "one of %s", dl_list_names(t, n, names, sizeof(names)));
+	if (v->type != DL_JSON_STRING)
 		return dl_bad_value(subject, accepted, v);
-	}
-	return DL_OK;
+	dl_suggest_init(&sg, v->str, v->len);
+	for (int i = 0; i < n; i++)
+		dl_suggest_offer(&sg, t[i].name);
+	return dl_error_hint(DL_EINVAL, dl_suggest_hint(&sg, hint, sizeof(hint)),
+						 "%s must be %s, got %s", subject, accepted,
+						 dl_json_describe(v, got, sizeof(got)));
 }
 
 dl_status
