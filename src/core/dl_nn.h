@@ -329,6 +329,18 @@ extern size_t dl_workspace_bytes(const dl_network *net, int max_batch, bool trai
 extern void dl_network_predict(const dl_network *net, dl_workspace *ws,
 							   const float *x, int n, float *out);
 
+/*
+ * The representation a network computes before its output layer, as
+ * pgdl.embed returns it: the input of its last dense layer (a text model's
+ * pooled embedding; the network's input when that layer is the first).
+ * dl_network_embed writes n rows of dl_network_embed_size values (the
+ * input shape of layer dl_network_embed_layer, flat) into out, as
+ * dl_network_predict does its outputs.
+ */
+extern int	dl_network_embed_layer(const dl_network *net);
+extern size_t dl_network_embed_size(const dl_network *net);
+extern void dl_network_embed(const dl_network *net, dl_workspace *ws,
+							 const float *x, int n, float *out);
 
 /*
  * Checks n rows of network input for what the kernels cannot refuse: the

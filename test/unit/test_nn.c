@@ -2171,6 +2171,67 @@ test_grad_masks(void)
 	th_end();
 }
 
+static void
+test_embed(void)
+{
+	dl_network	net;
+	dl_workspace *ws;
+	float		x[2 * 6] = {0, 0, 3, 1, 6, 2, 5, 4, 0, 0, 0, 0};
+	float		emb[2 * 4],
+				out[2 * 3];
+	dl_layer_spec s[5] = {spec_embedding(MASK_VOCAB, MASK_D, true), spec_of(DL_LAYER_GLOBAL_AVGPOOL),
+	spec_dense(4, DL_ACT_TANH), spec_dropout(0.3f), spec_dense(3, DL_ACT_SOFTMAX)};
+
+	th_begin("embed: the input of the last dense layer, from which that layer gives the outputs");
+	if (build_net(&net, s, 5, shape1(6), 31))
+	{
+		const dl_layer *last = &net.layers[4];
+		const float *w = net.params + last->param_offset;
+
+		CHECK(dl_network_embed_layer(&net) == 4 && dl_network_embed_size(&net) == 4);
+		/* one row at a time through a one-row workspace: embed goes in chunks as predict */
+		CHECK_STATUS(dl_workspace_create(&net, 1, false, &ws), DL_OK);
+		dl_network_embed(&net, ws, x, 2, emb);
+		dl_network_predict(&net, ws, x, 2, out);
+		for (int r = 0; r < 2; r++)
+		{
+			double		z[3],
+						mx = -HUGE_VAL,
+						sum = 0.0;
+
+			/* softmax(emb W + b) */
+			for (int j = 0; j < 3; j++)
+			{
+				z[j] = w[4 * 3 + j];
+				for (int i = 0; i < 4; i++)
+					z[j] += (double) emb[r * 4 + i] * w[i * 3 + j];
+				mx = fmax(mx, z[j]);
+			}
+			for (int j = 0; j < 3; j++)
+				sum += exp(z[j] - mx);
+			for (int j = 0; j < 3; j++)
+				CHECK_NEAR(out[r * 3 + j], exp(z[j] - mx) / sum, 1e-6);
+			/* tanh: inside (-1, 1), and not all zero */
+			CHECK(fabs(emb[r * 4]) < 1.0f && (emb[r * 4] != 0.0f || emb[r * 4 + 1] != 0.0f));
+		}
+		dl_workspace_free(ws);
+		dl_network_free(&net);
+	}
+	/* a linear model: its input */
+	if (build_net(&net, (dl_layer_spec[]) {spec_dense(2, DL_ACT_LINEAR)}, 1, shape1(6), 32))
+	{
+		float		same[2 * 6];
+
+		CHECK(dl_network_embed_layer(&net) == 0 && dl_network_embed_size(&net) == 6);
+		CHECK_STATUS(dl_workspace_create(&net, 2, false, &ws), DL_OK);
+		dl_network_embed(&net, ws, x, 2, same);
+		CHECK(memcmp(same, x, sizeof(x)) == 0);
+		dl_workspace_free(ws);
+		dl_network_free(&net);
+	}
+	th_end();
+}
+
 void
 suite_nn(void)
 {
@@ -2200,6 +2261,7 @@ suite_nn(void)
 	test_mask_plan();
 	test_mask_invariance();
 	test_grad_masks();
+	test_embed();
 	test_loss_values();
 	test_optimizers();
 }

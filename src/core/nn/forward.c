@@ -256,21 +256,65 @@ build_mask(const dl_network *net, dl_workspace *ws, const float *x, int n)
 		dl_sequence_mask(ws->mask, x, dl_times(n, dl_shape_size(&net->input_shape)));
 }
 
-void
-dl_forward_infer(const dl_network *net, dl_workspace *ws, const float *x,
-				 int n, float *out, bool skip_last_act)
+/*
+ * Prediction passes of layers 0 .. upto - 1 over n rows of x, the last one
+ * into last (or, when NULL, the ping or pong buffer): returns their output
+ */
+static const float *
+infer_layers(const dl_network *net, dl_workspace *ws, const float *x, int n, int upto,
+			 float *last, bool skip_last_act)
 {
 	const float *cur = x;
 
 	build_mask(net, ws, x, n);
-	for (int i = 0; i < net->n_layers; i++)
+	for (int i = 0; i < upto; i++)
 	{
-		float	   *dst = i == net->n_layers - 1 ? out : (cur == ws->ping ? ws->pong : ws->ping);
+		float	   *dst = i == upto - 1 && last ? last : (cur == ws->ping ? ws->pong : ws->ping);
 
 		cur = layer_forward(net, ws, i, cur, dst, n, skip_last_act, false);
 	}
+	return cur;
+}
+
+void
+dl_forward_infer(const dl_network *net, dl_workspace *ws, const float *x,
+				 int n, float *out, bool skip_last_act)
+{
+	const float *cur = infer_layers(net, ws, x, n, net->n_layers, out, skip_last_act);
+
 	if (cur != out)
 		memcpy(out, cur, sizeof(float) * dl_shape_size(&net->output_shape) * n);
+}
+
+int
+dl_network_embed_layer(const dl_network *net)
+{
+	for (int i = net->n_layers - 1; i >= 0; i--)
+		if (net->layers[i].spec.type == DL_LAYER_DENSE)
+			return i;
+	return 0;
+}
+
+size_t
+dl_network_embed_size(const dl_network *net)
+{
+	return dl_shape_size(&net->layers[dl_network_embed_layer(net)].in_shape);
+}
+
+void
+dl_network_embed(const dl_network *net, dl_workspace *ws, const float *x, int n, float *out)
+{
+	int			k = dl_network_embed_layer(net);
+	size_t		size = dl_network_embed_size(net);
+
+	for (int done = 0; done < n; done += ws->max_batch)
+	{
+		int			rows = n - done < ws->max_batch ? n - done : ws->max_batch;
+		const float *cur = infer_layers(net, ws, x + (size_t) done * dl_shape_size(&net->input_shape),
+										rows, k, NULL, false);
+
+		memcpy(out + (size_t) done * size, cur, sizeof(float) * size * rows);
+	}
 }
 
 void
