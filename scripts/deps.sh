@@ -21,6 +21,9 @@
 #   dataset-fashion-mnist                     the demo's data (/usr/share/datasets/fashion-mnist)
 #   python3                                   scripts/load_fashion_mnist.py (standard library only)
 #   gcc, libc6-dev, make                      the build and the C tests (gcc brings the ASan/UBSan runtimes)
+#   postgresql-NN-pgvector                    only where the distribution packages it (Debian 13 and
+#                                             testing, not 12): test/pgtap/embed.sql casts pgdl.embed
+#                                             to its vector type there, and skips that elsewhere
 # Clang/libFuzzer are not needed by `make test`, which replays the fuzz corpora
 # with gcc; `make fuzz` calls this script with --fuzz to add them:
 #   clang, libclang-rt-dev                    libFuzzer and its sanitizer runtimes
@@ -84,6 +87,9 @@ PACKAGES=(
 )
 if [ "${1:-}" = --fuzz ]; then
 	PACKAGES+=(clang libclang-rt-dev)
+fi
+if apt-cache show "postgresql-$major-pgvector" >/dev/null 2>&1; then
+	PACKAGES+=("postgresql-$major-pgvector")
 fi
 
 missing=()

@@ -23,6 +23,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "arrays.h"
 #include "pgdl_core.h"
@@ -326,6 +327,27 @@ pgdl_array_float32(ArrayType *arr, Oid elemtype, int n, float *out)
 		default:				/* numeric: the double path converts it */
 			return false;
 	}
+}
+
+ArrayType *
+pgdl_real_array_to_fill(size_t n)
+{
+	Size		size;
+	ArrayType  *a;
+
+	if (n > (MaxAllocSize - ARR_OVERHEAD_NONULLS(1)) / sizeof(float4))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("an array of %zu real values is too large", n)));
+	size = ARR_OVERHEAD_NONULLS(1) + n * sizeof(float4);
+	a = palloc(size);
+	SET_VARSIZE(a, size);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = FLOAT4OID;
+	ARR_DIMS(a)[0] = (int) n;
+	ARR_LBOUND(a)[0] = 1;
+	return a;
 }
 
 ArrayType *

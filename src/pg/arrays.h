@@ -67,6 +67,8 @@ extern void pgdl_read_variadic(FunctionCallInfo fcinfo, int first, PgdlVector *o
 							   const char *fname);
 /* float8[] / bigint[] results; nulls may be NULL */
 extern ArrayType *pgdl_float8_array(const double *x, const bool *nulls, int n);
+/* a real[] of n elements (n >= 1; 54000 when too large) whose values the caller writes at ARR_DATA_PTR */
+extern ArrayType *pgdl_real_array_to_fill(size_t n);
 extern ArrayType *pgdl_int8_array(const double *x, const bool *nulls, int n);
 extern ArrayType *pgdl_float8_matrix(const double *x, const bool *nulls, int rows, int cols);
 /* reads a float8[] argument of plain constants (e.g. q) into a palloc'd buffer */

@@ -7,7 +7,8 @@
  * model registry is empty (or stale).  So the coordinator sends the model
  * with the query: a planner hook, chained in front of Citus's, finds each
  * call of a per-row scoring function (predict, predict_label,
- * predict_proba, transform_model, class_probabilities, model_inputs) in a
+ * predict_proba, transform_model, class_probabilities, model_inputs,
+ * embed) in a
  * query that reads a Citus table, resolves its model there as the current
  * user (row-level security and grants decide, with the errors of an
  * ordinary table), and replaces the call by its "_shipped" twin, which
@@ -78,6 +79,8 @@ static const ShipFunc ship_funcs[] = {
 	{"transform_model", "transform_model_shipped", ANYARRAYOID},
 	{"class_probabilities", "class_probabilities_shipped", ANYARRAYOID},
 	{"model_inputs", "model_inputs_shipped", ANYARRAYOID},
+	{"embed", "embed_shipped", ANYARRAYOID},
+	{"embed", "embed_shipped", RECORDOID},
 };
 
 #define N_SHIP_FUNCS lengthof(ship_funcs)

@@ -36,3 +36,11 @@ COMMENT ON FUNCTION pgdl.class_probabilities_shipped(bytea, anyarray, text) IS '
 CREATE FUNCTION pgdl.model_inputs_shipped(model bytea, x anyarray, model_ref text) RETURNS real[]
 	AS 'MODULE_PATHNAME', 'pgdl_model_inputs' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pgdl.model_inputs_shipped(bytea, anyarray, text) IS 'pgdl.model_inputs with the model''s bytes, as the coordinator sends it to Citus workers';
+
+CREATE FUNCTION pgdl.embed_shipped(model bytea, x anyarray, model_ref text) RETURNS real[]
+	AS 'MODULE_PATHNAME', 'pgdl_embed' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.embed_shipped(bytea, anyarray, text) IS 'pgdl.embed with the model''s bytes, as the coordinator sends it to Citus workers';
+
+CREATE FUNCTION pgdl.embed_shipped(model bytea, r record, model_ref text) RETURNS real[]
+	AS 'MODULE_PATHNAME', 'pgdl_embed_record' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.embed_shipped(bytea, record, text) IS 'pgdl.embed of a row with the model''s bytes, as the coordinator sends it to Citus workers';

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * predict.c
- *	  Scoring: predict, predict_label, predict_proba, class_probabilities
- *	  (one row at a time) and predict_batch (a whole source in blocks).
+ *	  Scoring: predict, predict_label, predict_proba, class_probabilities,
+ *	  embed (one row at a time) and predict_batch (a whole source in blocks).
  *
  * Per-row functions find their model in fn_extra (loaded and checked once
  * per statement, models.c) and reuse its preallocated buffers, so a row
@@ -53,6 +53,8 @@ PG_FUNCTION_INFO_V1(pgdl_predict_batch);
 PG_FUNCTION_INFO_V1(pgdl_transform_model);
 PG_FUNCTION_INFO_V1(pgdl_model_inputs);
 PG_FUNCTION_INFO_V1(pgdl_source_inputs);
+PG_FUNCTION_INFO_V1(pgdl_embed);
+PG_FUNCTION_INFO_V1(pgdl_embed_record);
 
 #define BATCH_ROWS 256
 
@@ -204,13 +206,22 @@ text_vector(text *t)
 	return DatumGetArrayTypeP(d);
 }
 
-/* the model (argument 0) applied to the vector arr */
+/* the model of argument 0 with the network inputs of the vector arr */
 static PgdlModel *
-score_vector(FunctionCallInfo fcinfo, ArrayType *arr)
+read_array_row(FunctionCallInfo fcinfo, ArrayType *arr)
 {
 	PgdlModel  *pm = pgdl_model_cached(fcinfo, PG_GETARG_TEXT_PP(0));
 
 	read_input_array(pm, arr);
+	return pm;
+}
+
+/* the model (argument 0) applied to the vector arr */
+static PgdlModel *
+score_vector(FunctionCallInfo fcinfo, ArrayType *arr)
+{
+	PgdlModel  *pm = read_array_row(fcinfo, arr);
+
 	forward_row(pm);
 	return pm;
 }
@@ -228,9 +239,12 @@ score_text(FunctionCallInfo fcinfo)
 	return score_vector(fcinfo, text_vector(PG_GETARG_TEXT_PP(1)));
 }
 
-/* predict(model, record): the record's columns bound by name once per row type */
+/*
+ * The model of argument 0 with the network inputs of the record in
+ * argument 1: its columns bound by name once per row type
+ */
 static PgdlModel *
-score_record(FunctionCallInfo fcinfo)
+read_record_row(FunctionCallInfo fcinfo)
 {
 	PgdlModel  *pm = pgdl_model_cached(fcinfo, PG_GETARG_TEXT_PP(0));
 	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(1);
@@ -254,6 +268,14 @@ score_record(FunctionCallInfo fcinfo)
 	tuple.t_data = rec;
 	pgdl_row_inputs(&pm->m, pm->record_bound, &tuple, desc, pm->xd, pm->nulls, pm->in, 0);
 	ReleaseTupleDesc(desc);
+	return pm;
+}
+
+static PgdlModel *
+score_record(FunctionCallInfo fcinfo)
+{
+	PgdlModel  *pm = read_record_row(fcinfo);
+
 	forward_row(pm);
 	return pm;
 }
@@ -449,11 +471,40 @@ pgdl_transform_model(PG_FUNCTION_ARGS)
 static ArrayType *
 real_array(const float *x, int n)
 {
-	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+	ArrayType  *a = pgdl_real_array_to_fill((size_t) n);
 
-	for (int i = 0; i < n; i++)
-		d[i] = Float4GetDatum(x[i]);
-	return construct_array(d, n, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT);
+	memcpy(ARR_DATA_PTR(a), x, sizeof(float) * n);
+	return a;
+}
+
+/*
+ * embed: what the network computes before its output layer (the input of
+ * its last dense layer, dl_network_embed), as real[].  The same model
+ * lookup, privileges and input path as predict; the forward pass stops
+ * one layer short, straight into the result array.
+ */
+static Datum
+embed_datum(PgdlModel *pm)
+{
+	size_t		size = dl_network_embed_size(&pm->m.net);
+	ArrayType  *result = pgdl_real_array_to_fill(size);
+	float	   *v = (float *) ARR_DATA_PTR(result);
+
+	dl_network_embed(&pm->m.net, pm->ws, pm->in, 1, v);
+	pgdl_check_outputs(pm->name, v, (int) size, 0);
+	PG_RETURN_ARRAYTYPE_P(result);
+}
+
+Datum
+pgdl_embed(PG_FUNCTION_ARGS)
+{
+	return embed_datum(read_array_row(fcinfo, PG_GETARG_ARRAYTYPE_P(1)));
+}
+
+Datum
+pgdl_embed_record(PG_FUNCTION_ARGS)
+{
+	return embed_datum(read_record_row(fcinfo));
 }
 
 /*
@@ -464,9 +515,8 @@ real_array(const float *x, int n)
 Datum
 pgdl_model_inputs(PG_FUNCTION_ARGS)
 {
-	PgdlModel  *pm = pgdl_model_cached(fcinfo, PG_GETARG_TEXT_PP(0));
+	PgdlModel  *pm = read_array_row(fcinfo, PG_GETARG_ARRAYTYPE_P(1));
 
-	read_input_array(pm, PG_GETARG_ARRAYTYPE_P(1));
 	PG_RETURN_ARRAYTYPE_P(real_array(pm->in, pm->m.n_inputs));
 }
 

@@ -58,3 +58,11 @@ COMMENT ON TYPE pgdl.source_inputs_row IS 'one row of pgdl.source_inputs: its nu
 CREATE FUNCTION pgdl.source_inputs(model text, source text) RETURNS SETOF pgdl.source_inputs_row
 	AS 'MODULE_PATHNAME', 'pgdl_source_inputs' LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION pgdl.source_inputs(text, text) IS 'what the network sees for every row of source, read as training reads its rows; equal to model_inputs row by row (STABLE: reads the registry; the source runs read-only)';
+
+CREATE FUNCTION pgdl.embed(model text, x anyarray) RETURNS real[]
+	AS 'MODULE_PATHNAME', 'pgdl_embed' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.embed(text, anyarray) IS 'the representation the model computes before its output layer (the input of its last dense layer: a text model''s pooled embedding), for one feature vector (STABLE: reads the registry)';
+
+CREATE FUNCTION pgdl.embed(model text, r record) RETURNS real[]
+	AS 'MODULE_PATHNAME', 'pgdl_embed_record' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.embed(text, record) IS 'the representation the model computes before its output layer, for a row, its features taken by the column names used in training (STABLE: reads the registry)';

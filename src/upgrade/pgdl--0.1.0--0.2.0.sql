@@ -318,6 +318,24 @@ CREATE FUNCTION pgdl.predict_proba(model text, x text) RETURNS float8[]
 	AS 'MODULE_PATHNAME', 'pgdl_predict_proba_text' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pgdl.predict_proba(text, text) IS 'predict_proba with the feature vector as the text of a numeric array, ''{1.5,2}'': what a parameter without a type resolves to (STABLE: reads the registry)';
 
+-- the representation before the output layer (src/pg/predict.sql), and its
+-- twins for Citus workers (src/pg/citus_ship.sql)
+CREATE FUNCTION pgdl.embed(model text, x anyarray) RETURNS real[]
+	AS 'MODULE_PATHNAME', 'pgdl_embed' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.embed(text, anyarray) IS 'the representation the model computes before its output layer (the input of its last dense layer: a text model''s pooled embedding), for one feature vector (STABLE: reads the registry)';
+
+CREATE FUNCTION pgdl.embed(model text, r record) RETURNS real[]
+	AS 'MODULE_PATHNAME', 'pgdl_embed_record' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.embed(text, record) IS 'the representation the model computes before its output layer, for a row, its features taken by the column names used in training (STABLE: reads the registry)';
+
+CREATE FUNCTION pgdl.embed_shipped(model bytea, x anyarray, model_ref text) RETURNS real[]
+	AS 'MODULE_PATHNAME', 'pgdl_embed' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.embed_shipped(bytea, anyarray, text) IS 'pgdl.embed with the model''s bytes, as the coordinator sends it to Citus workers';
+
+CREATE FUNCTION pgdl.embed_shipped(model bytea, r record, model_ref text) RETURNS real[]
+	AS 'MODULE_PATHNAME', 'pgdl_embed_record' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.embed_shipped(bytea, record, text) IS 'pgdl.embed of a row with the model''s bytes, as the coordinator sends it to Citus workers';
+
 -- as the install script's last step (src/pg/grants.sql) does for the new ones
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgdl TO PUBLIC;
 

@@ -83,7 +83,7 @@ END $$;
 
 RESET citus.enable_ddl_propagation;
 
-SELECT plan(46);
+SELECT plan(48);
 
 SELECT ok(current_setting('shared_preload_libraries') ~ 'citus.*pgdl',
           'pgdl is preloaded after citus on the coordinator');
@@ -92,6 +92,7 @@ SELECT ok(current_setting('shared_preload_libraries') ~ 'citus.*pgdl',
 SELECT is(pg_temp.scores(e, 'sc_dist'), pg_temp.scores(e, 'sc_local'), e || ': equal to the local copy')
 FROM unnest(ARRAY['pgdl.predict(''sm'', x)', 'pgdl.predict_label(''sm'', x)', 'pgdl.predict_proba(''sm'', x)',
                   'pgdl.transform_model(''sm'', x)', 'pgdl.model_inputs(''sm'', x)',
+                  'pgdl.embed(''sm'', x)', 'pgdl.embed(''sm'', t)',
                   'pgdl.predict(''sm'', t)', 'pgdl.predict_label(''sm'', t)',
                   'pgdl.predict(''sm@1'', x)', 'pgdl.predict(''s'' || ''m'', x)']) e;
 SELECT is(pg_temp.long_scores('sm', 'sc_dist'), pg_temp.long_scores('sm', 'sc_local'),

@@ -35,11 +35,12 @@ SELECT unnest(ARRAY['transform', 'inverse_transform', 'is_outlier',
 UNION ALL
 SELECT unnest(ARRAY['predict', 'predict_label', 'predict_proba', 'transform_model',
                     'model_info', 'export_model', 'class_probabilities', 'model_inputs',
-                    'train_state_init', 'train_state_ref']), 's', true, 's'
+                    'train_state_init', 'train_state_ref', 'embed']), 's', true, 's'
 UNION ALL
 -- the twins the coordinator sends to Citus workers: they score the bytes they are given
 SELECT unnest(ARRAY['predict_shipped', 'predict_label_shipped', 'predict_proba_shipped',
-                    'transform_model_shipped', 'class_probabilities_shipped', 'model_inputs_shipped']), 'i', true, 's'
+                    'transform_model_shipped', 'class_probabilities_shipped', 'model_inputs_shipped',
+                    'embed_shipped']), 'i', true, 's'
 UNION ALL
 SELECT unnest(ARRAY['describe', 'correlations', 'feature_scores', 'select_features', 'kmeans',
                     'pca', 'silhouette', 'evaluate', 'confusion_matrix', 'roc_curve',

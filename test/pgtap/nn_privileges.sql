@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(87);
+SELECT plan(88);
 
 -- 'ok', or 'SQLSTATE: message | detail' of the error q raises.
 CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -77,6 +77,7 @@ SELECT throws_ok($$SELECT pgdl.predict('tap_priv@1', ARRAY[1, 2])$$, '42501', NU
 SELECT throws_ok($$SELECT pgdl.predict('tap_priv@99', ARRAY[1, 2])$$, '42501', NULL,
                  'name@99 is 42501 too: a stranger does not learn which versions exist');
 SELECT throws_ok($$SELECT pgdl.predict_label('tap_priv@latest', ARRAY[1, 2])$$, '42501', NULL, 'a stranger cannot predict_label');
+SELECT throws_ok($$SELECT pgdl.embed('tap_priv', ARRAY[1, 2])$$, '42501', NULL, 'a stranger cannot embed');
 SELECT throws_ok($$SELECT pgdl.export_model('tap_priv')$$, '42501', NULL, 'a stranger cannot export');
 SELECT throws_ok($$SELECT pgdl.model_info('tap_priv')$$, '42501', NULL, 'a stranger cannot read model_info');
 SELECT throws_ok($$SELECT * FROM pgdl.predict_batch('tap_priv', 'public.pgdl_tap_src', 'id')$$, '42501', NULL,

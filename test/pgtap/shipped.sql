@@ -8,7 +8,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(13);
+SELECT plan(15);
 
 CREATE TEMP TABLE t AS
 SELECT i AS id, ARRAY[sin(i), cos(i * 0.7), (i % 5) - 2] AS x, (i % 3) AS y
@@ -32,10 +32,11 @@ CREATE TEMP TABLE blob AS SELECT pgdl.export_model('tap_ship') AS b;
 SELECT is(pg_temp.scores(format('pgdl.%s_shipped(%L::bytea, x, ''tap_ship@1'')', f, (SELECT b FROM blob))),
           pg_temp.scores(format('pgdl.%s(''tap_ship@1'', x)', f)),
           f || '_shipped with a constant model equals ' || f)
-FROM unnest(ARRAY['predict', 'predict_label', 'predict_proba', 'transform_model', 'model_inputs']) f;
-SELECT is(pg_temp.scores(format('pgdl.predict_shipped(%L::bytea, t, ''tap_ship@1'')', (SELECT b FROM blob))),
-          pg_temp.scores('pgdl.predict(''tap_ship'', t)'),
-          'predict_shipped of a row equals predict of the row');
+FROM unnest(ARRAY['predict', 'predict_label', 'predict_proba', 'transform_model', 'model_inputs', 'embed']) f;
+SELECT is(pg_temp.scores(format('pgdl.%s_shipped(%L::bytea, t, ''tap_ship@1'')', f, (SELECT b FROM blob))),
+          pg_temp.scores(format('pgdl.%s(''tap_ship'', t)', f)),
+          f || '_shipped of a row equals ' || f || ' of the row')
+FROM unnest(ARRAY['predict', 'embed']) f;
 -- not a constant: the bytes compared row by row instead of by address
 SELECT is(pg_temp.scores('pgdl.predict_proba_shipped((SELECT b FROM blob), x, ''tap_ship@1'')'),
           pg_temp.scores('pgdl.predict_proba(''tap_ship'', x)'),
