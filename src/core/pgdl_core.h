@@ -833,6 +833,23 @@ extern int	dl_fs_method_target(dl_fs_method m);
 extern dl_status dl_feature_scores(dl_fs_method m, const float *x, const float *y, size_t n, int d,
 								   int n_classes, const char *const *names,
 								   double *score, double *p_value);
+/*
+ * The same scores from sufficient statistics, as aggregates give them (the
+ * Citus pushdown, src/pg/featsel.c).  f_classif, chi2 and variance: for each
+ * class k (one class, n_classes 0, for variance) its row count, and per
+ * column the class mean (K x d) and sum of squared deviations from it
+ * (m2, K x d), and each column's minimum (minv, read by chi2).  pearson and
+ * f_regression: n, each column's centered sum of squares (vxx) and centered
+ * cross product with the target (sxy), the target's (syy).
+ */
+extern dl_status dl_fs_scores_from_class_moments(dl_fs_method m, int d, int n_classes,
+												 const double *count, const double *mean,
+												 const double *m2, const double *minv,
+												 const char *const *names,
+												 double *score, double *p_value);
+extern dl_status dl_fs_scores_from_comoments(dl_fs_method m, double n, int d, const double *vxx,
+											 const double *sxy, double syy,
+											 double *score, double *p_value);
 /* equal-frequency bins of mutual_info for n rows */
 extern int	dl_fs_mi_bins(size_t n);
 /*
