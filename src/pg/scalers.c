@@ -38,6 +38,14 @@ PG_FUNCTION_INFO_V1(pgdl_minmax_scaler_accum);
 PG_FUNCTION_INFO_V1(pgdl_maxabs_scaler_accum);
 PG_FUNCTION_INFO_V1(pgdl_robust_scaler_accum);
 PG_FUNCTION_INFO_V1(pgdl_imputer_accum);
+PG_FUNCTION_INFO_V1(pgdl_standard_scaler_accum1);
+PG_FUNCTION_INFO_V1(pgdl_minmax_scaler_accum1);
+PG_FUNCTION_INFO_V1(pgdl_maxabs_scaler_accum1);
+PG_FUNCTION_INFO_V1(pgdl_robust_scaler_accum1);
+PG_FUNCTION_INFO_V1(pgdl_imputer_accum1);
+PG_FUNCTION_INFO_V1(pgdl_transform1);
+PG_FUNCTION_INFO_V1(pgdl_inverse_transform1);
+PG_FUNCTION_INFO_V1(pgdl_is_outlier1);
 PG_FUNCTION_INFO_V1(pgdl_scaler_final);
 PG_FUNCTION_INFO_V1(pgdl_transform);
 PG_FUNCTION_INFO_V1(pgdl_inverse_transform);
@@ -190,12 +198,11 @@ kind_needs_sketches(dl_scaler_kind kind, dl_impute_strategy strategy)
 		(kind == DL_SCALER_IMPUTER && strategy == DL_IMPUTE_MEDIAN);
 }
 
-/* adds one feature vector (or a NULL row) to a scaler fit */
+/* adds one feature vector (vec NULL: a NULL row) to a scaler fit */
 static PgdlAggState *
-scaler_accum(FunctionCallInfo fcinfo, PgdlAggState *s, int argno, dl_scaler_kind kind,
+scaler_accum(PgdlAggState *s, const PgdlVector *vec, dl_scaler_kind kind,
 			 dl_impute_strategy strategy, double constant)
 {
-	PgdlVector	vec;
 	int			flags = kind_needs_sketches(kind, strategy) ? PGDL_HAS_SKETCHES : PGDL_HAS_MOMENTS;
 
 	if (s != NULL)
@@ -206,17 +213,11 @@ scaler_accum(FunctionCallInfo fcinfo, PgdlAggState *s, int argno, dl_scaler_kind
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("strategy must not change between rows")));
 	}
-	if (s == NULL || (s->dim == 0 && !PG_ARGISNULL(argno)))
+	if (s == NULL || (s->dim == 0 && vec != NULL))
 	{
 		double		nulls = s ? s->nulls : 0;
-		int			d = 0;
+		int			d = vec ? vec->d : 0;
 
-		if (!PG_ARGISNULL(argno))
-		{
-			pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(argno), pgdl_vector_scratch(fcinfo), &vec,
-							 "feature vector");
-			d = vec.d;
-		}
 		s = pgdl_state_alloc(PGDL_LAYOUT_COLUMNS, PGDL_PURPOSE_SCALER, flags, d,
 							 pgdl_columns_nslots(flags, d, 0));
 		s->params[0] = kind;
@@ -226,61 +227,109 @@ scaler_accum(FunctionCallInfo fcinfo, PgdlAggState *s, int argno, dl_scaler_kind
 		s->nulls = s->rows = nulls;
 	}
 	s->rows += 1;
-	if (PG_ARGISNULL(argno))
+	if (vec == NULL)
 	{
 		s->nulls += 1;
 		return s;
 	}
-	pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(argno), pgdl_vector_scratch(fcinfo), &vec,
-					 "feature vector");
-	if (vec.d != s->dim)
+	if (vec->d != s->dim)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("array of length %d does not match the length %d of the previous rows",
-						vec.d, s->dim)));
+						vec->d, s->dim)));
 	if (flags & PGDL_HAS_MOMENTS)
 	{
 		dl_moments_soa v;
 
 		pgdl_state_moments(s, &v);
-		dl_moments_soa_add(&v, vec.x, vec.isnull);
+		dl_moments_soa_add(&v, vec->x, vec->isnull);
 	}
 	else
-		s = pgdl_state_sketches_add(s, vec.x, vec.isnull);
+		s = pgdl_state_sketches_add(s, vec->x, vec->isnull);
 	return s;
 }
 
+/*
+ * Argument argno of a transition function as a feature vector: the array,
+ * or (single) one float8 value as a vector of one; NULL for a NULL
+ */
+static const PgdlVector *
+accum_input(FunctionCallInfo fcinfo, int argno, bool single, PgdlVector *vec, double *one)
+{
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	if (single)
+	{
+		*one = PG_GETARG_FLOAT8(argno);
+		vec->d = 1;
+		vec->x = one;
+		vec->isnull = NULL;
+	}
+	else
+		pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(argno), pgdl_vector_scratch(fcinfo), vec,
+						 "feature vector");
+	return vec;
+}
+
 static Datum
-fit_accum(FunctionCallInfo fcinfo, dl_scaler_kind kind, const char *fname)
+fit_accum(FunctionCallInfo fcinfo, dl_scaler_kind kind, bool single, const char *fname)
 {
 	PgdlAggState *s = PG_ARGISNULL(0) ? NULL : (PgdlAggState *) PG_GETARG_POINTER(0);
+	PgdlVector	vec;
+	double		one;
 
 	pgdl_agg_context(fcinfo, fname);
-	PG_RETURN_POINTER(scaler_accum(fcinfo, s, 1, kind, DL_IMPUTE_NONE, 0.0));
+	PG_RETURN_POINTER(scaler_accum(s, accum_input(fcinfo, 1, single, &vec, &one), kind,
+								   DL_IMPUTE_NONE, 0.0));
 }
 
 Datum
 pgdl_standard_scaler_accum(PG_FUNCTION_ARGS)
 {
-	return fit_accum(fcinfo, DL_SCALER_STANDARD, "pgdl.standard_scaler");
+	return fit_accum(fcinfo, DL_SCALER_STANDARD, false, "pgdl.standard_scaler");
 }
 
 Datum
 pgdl_minmax_scaler_accum(PG_FUNCTION_ARGS)
 {
-	return fit_accum(fcinfo, DL_SCALER_MINMAX, "pgdl.minmax_scaler");
+	return fit_accum(fcinfo, DL_SCALER_MINMAX, false, "pgdl.minmax_scaler");
 }
 
 Datum
 pgdl_maxabs_scaler_accum(PG_FUNCTION_ARGS)
 {
-	return fit_accum(fcinfo, DL_SCALER_MAXABS, "pgdl.maxabs_scaler");
+	return fit_accum(fcinfo, DL_SCALER_MAXABS, false, "pgdl.maxabs_scaler");
 }
 
 Datum
 pgdl_robust_scaler_accum(PG_FUNCTION_ARGS)
 {
-	return fit_accum(fcinfo, DL_SCALER_ROBUST, "pgdl.robust_scaler");
+	return fit_accum(fcinfo, DL_SCALER_ROBUST, false, "pgdl.robust_scaler");
+}
+
+/* the single-column forms: pgdl.standard_scaler(float8), ... */
+Datum
+pgdl_standard_scaler_accum1(PG_FUNCTION_ARGS)
+{
+	return fit_accum(fcinfo, DL_SCALER_STANDARD, true, "pgdl.standard_scaler");
+}
+
+Datum
+pgdl_minmax_scaler_accum1(PG_FUNCTION_ARGS)
+{
+	return fit_accum(fcinfo, DL_SCALER_MINMAX, true, "pgdl.minmax_scaler");
+}
+
+Datum
+pgdl_maxabs_scaler_accum1(PG_FUNCTION_ARGS)
+{
+	return fit_accum(fcinfo, DL_SCALER_MAXABS, true, "pgdl.maxabs_scaler");
+}
+
+Datum
+pgdl_robust_scaler_accum1(PG_FUNCTION_ARGS)
+{
+	return fit_accum(fcinfo, DL_SCALER_ROBUST, true, "pgdl.robust_scaler");
 }
 
 static dl_impute_strategy
@@ -306,12 +355,14 @@ parse_strategy(const char *str, double *constant)
 	return DL_IMPUTE_NONE;		/* keep compiler quiet */
 }
 
-Datum
-pgdl_imputer_accum(PG_FUNCTION_ARGS)
+static Datum
+imputer_accum(FunctionCallInfo fcinfo, bool single)
 {
 	PgdlAggState *s = PG_ARGISNULL(0) ? NULL : (PgdlAggState *) PG_GETARG_POINTER(0);
 	double		constant = 0.0;
 	dl_impute_strategy strategy;
+	PgdlVector	vec;
+	double		one;
 
 	pgdl_agg_context(fcinfo, "pgdl.imputer");
 	if (PG_ARGISNULL(2))
@@ -323,7 +374,20 @@ pgdl_imputer_accum(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("strategy must not change between rows")));
-	PG_RETURN_POINTER(scaler_accum(fcinfo, s, 1, DL_SCALER_IMPUTER, strategy, constant));
+	PG_RETURN_POINTER(scaler_accum(s, accum_input(fcinfo, 1, single, &vec, &one),
+								   DL_SCALER_IMPUTER, strategy, constant));
+}
+
+Datum
+pgdl_imputer_accum(PG_FUNCTION_ARGS)
+{
+	return imputer_accum(fcinfo, false);
+}
+
+Datum
+pgdl_imputer_accum1(PG_FUNCTION_ARGS)
+{
+	return imputer_accum(fcinfo, true);
 }
 
 Datum
@@ -383,6 +447,8 @@ typedef struct ScalerCache
 	double	   *out;
 	bool	   *outnulls;
 	int			outcap;
+	double		one;			/* the single-column forms' input */
+	bool		one_null;
 } ScalerCache;
 
 /* the validated scaler of argument 0, parsed once per distinct value */
@@ -427,53 +493,116 @@ get_scaler(FunctionCallInfo fcinfo)
 	return c;
 }
 
+/*
+ * argument 1: the array, or (single) one float8 value into c->one, a NULL
+ * one (transform's single-column form is not strict, for the imputer) as a
+ * NULL element
+ */
 static void
-read_input(FunctionCallInfo fcinfo, ScalerCache *c, PgdlVector *vec)
+read_input(FunctionCallInfo fcinfo, ScalerCache *c, PgdlVector *vec, bool single)
 {
-	pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(1), &c->scratch, vec, "feature vector");
+	if (single)
+	{
+		c->one_null = PG_ARGISNULL(1);
+		c->one = c->one_null ? NAN : PG_GETARG_FLOAT8(1);
+		vec->d = 1;
+		vec->x = &c->one;
+		vec->isnull = c->one_null ? &c->one_null : NULL;
+	}
+	else
+		pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(1), &c->scratch, vec, "feature vector");
 	if (vec->d != c->scaler.d)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("feature vector has %d element%s but the %s scaler was fitted on %d",
-						vec->d, vec->d == 1 ? "" : "s", dl_scaler_kind_name(c->scaler.kind), c->scaler.d)));
+						vec->d, vec->d == 1 ? "" : "s", dl_scaler_kind_name(c->scaler.kind), c->scaler.d),
+				 single ? errhint("Apply a scaler fitted on arrays to arrays.") : 0));
 	for (int i = 0; i < vec->d; i++)
 		c->outnulls[i] = vec->isnull ? vec->isnull[i] : false;
 }
 
-Datum
-pgdl_transform(PG_FUNCTION_ARGS)
+static Datum
+transform(FunctionCallInfo fcinfo, bool single)
 {
-	ScalerCache *c = get_scaler(fcinfo);
+	ScalerCache *c;
 	PgdlVector	vec;
 	bool		any_null = false;
 
-	read_input(fcinfo, c, &vec);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	c = get_scaler(fcinfo);
+	read_input(fcinfo, c, &vec, single);
 	dl_scaler_transform(&c->scaler, vec.x, c->outnulls, c->out);
+	if (single)
+	{
+		if (c->outnulls[0])
+			PG_RETURN_NULL();
+		PG_RETURN_FLOAT8(c->out[0]);
+	}
 	for (int i = 0; i < vec.d; i++)
 		any_null |= c->outnulls[i];
 	PG_RETURN_ARRAYTYPE_P(pgdl_float8_array(c->out, any_null ? c->outnulls : NULL, vec.d));
 }
 
-Datum
-pgdl_inverse_transform(PG_FUNCTION_ARGS)
+static Datum
+inverse_transform(FunctionCallInfo fcinfo, bool single)
 {
 	ScalerCache *c = get_scaler(fcinfo);
 	PgdlVector	vec;
 
-	read_input(fcinfo, c, &vec);
+	read_input(fcinfo, c, &vec, single);
 	pgdl_check_status(dl_scaler_inverse(&c->scaler, vec.x, vec.isnull, c->out));
+	if (single)
+		PG_RETURN_FLOAT8(c->out[0]);
 	PG_RETURN_ARRAYTYPE_P(pgdl_float8_array(c->out, vec.isnull ? c->outnulls : NULL, vec.d));
 }
 
-Datum
-pgdl_is_outlier(PG_FUNCTION_ARGS)
+static Datum
+is_outlier(FunctionCallInfo fcinfo, bool single)
 {
 	ScalerCache *c = get_scaler(fcinfo);
 	PgdlVector	vec;
 	bool		result;
 
-	read_input(fcinfo, c, &vec);
+	read_input(fcinfo, c, &vec, single);
 	pgdl_check_status(dl_scaler_is_outlier(&c->scaler, vec.x, vec.isnull,
 										   PG_GETARG_FLOAT8(2), &result));
 	PG_RETURN_BOOL(result);
+}
+
+Datum
+pgdl_transform(PG_FUNCTION_ARGS)
+{
+	return transform(fcinfo, false);
+}
+
+Datum
+pgdl_inverse_transform(PG_FUNCTION_ARGS)
+{
+	return inverse_transform(fcinfo, false);
+}
+
+Datum
+pgdl_is_outlier(PG_FUNCTION_ARGS)
+{
+	return is_outlier(fcinfo, false);
+}
+
+/* the single-column forms: float8 in, float8 out */
+Datum
+pgdl_transform1(PG_FUNCTION_ARGS)
+{
+	return transform(fcinfo, true);
+}
+
+Datum
+pgdl_inverse_transform1(PG_FUNCTION_ARGS)
+{
+	return inverse_transform(fcinfo, true);
+}
+
+Datum
+pgdl_is_outlier1(PG_FUNCTION_ARGS)
+{
+	return is_outlier(fcinfo, true);
 }
