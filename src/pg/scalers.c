@@ -198,6 +198,42 @@ kind_needs_sketches(dl_scaler_kind kind, dl_impute_strategy strategy)
 		(kind == DL_SCALER_IMPUTER && strategy == DL_IMPUTE_MEDIAN);
 }
 
+/*
+ * The most_frequent imputer: counts each element that is not NULL as the
+ * pair (key, key) of its feature and value in the state's table, growing
+ * the state when the table asks; at most DL_CONFUSION_MAX_PAIRS distinct
+ * (feature, value) keys (54000 beyond).
+ */
+static PgdlAggState *
+counts_add(PgdlAggState *s, const PgdlVector *vec)
+{
+	char		key[DL_SCALER_COUNT_KEY_MAX];
+
+	for (int j = 0; j < vec->d; j++)
+	{
+		int			len;
+		dl_confusion_caps grow;
+
+		if (vec->isnull && vec->isnull[j])
+			continue;
+		len = dl_scaler_count_key(key, j, vec->x[j]);
+		if (PGDL_STATE_COUNTS(s)->npairs >= DL_CONFUSION_MAX_PAIRS &&
+			dl_confusion_find_label(PGDL_STATE_COUNTS(s), key, len) == DL_CONFUSION_NONE)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("the most_frequent imputer counts at most %d distinct values", DL_CONFUSION_MAX_PAIRS),
+					 errhint("Use the median imputer for a column with many distinct values.")));
+		for (;;)
+		{
+			pgdl_check_status(dl_confusion_add(PGDL_STATE_COUNTS(s), key, len, key, len, 1, &grow));
+			if (grow.label_cap == 0)
+				break;
+			s = pgdl_state_counts_grow(s, &grow);
+		}
+	}
+	return s;
+}
+
 /* adds one feature vector (vec NULL: a NULL row) to a scaler fit */
 static PgdlAggState *
 scaler_accum(PgdlAggState *s, const PgdlVector *vec, dl_scaler_kind kind,
@@ -218,12 +254,21 @@ scaler_accum(PgdlAggState *s, const PgdlVector *vec, dl_scaler_kind kind,
 		double		nulls = s ? s->nulls : 0;
 		int			d = vec ? vec->d : 0;
 
-		s = pgdl_state_alloc(PGDL_LAYOUT_COLUMNS, PGDL_PURPOSE_SCALER, flags, d,
-							 pgdl_columns_nslots(flags, d, 0));
+		if (strategy == DL_IMPUTE_MOST_FREQUENT)
+		{
+			s = pgdl_state_alloc(PGDL_LAYOUT_COUNTS, PGDL_PURPOSE_SCALER, 0, d,
+								 dl_confusion_init_bytes() / sizeof(double));
+			dl_confusion_init(PGDL_STATE_COUNTS(s));
+		}
+		else
+		{
+			s = pgdl_state_alloc(PGDL_LAYOUT_COLUMNS, PGDL_PURPOSE_SCALER, flags, d,
+								 pgdl_columns_nslots(flags, d, 0));
+			pgdl_columns_init(s);
+		}
 		s->params[0] = kind;
 		s->params[1] = strategy;
 		s->params[2] = constant;
-		pgdl_columns_init(s);
 		s->nulls = s->rows = nulls;
 	}
 	s->rows += 1;
@@ -237,7 +282,9 @@ scaler_accum(PgdlAggState *s, const PgdlVector *vec, dl_scaler_kind kind,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("array of length %d does not match the length %d of the previous rows",
 						vec->d, s->dim)));
-	if (flags & PGDL_HAS_MOMENTS)
+	if (strategy == DL_IMPUTE_MOST_FREQUENT)
+		s = counts_add(s, vec);
+	else if (flags & PGDL_HAS_MOMENTS)
 	{
 		dl_moments_soa v;
 
@@ -339,6 +386,8 @@ parse_strategy(const char *str, double *constant)
 		return DL_IMPUTE_MEAN;
 	if (strcmp(str, "median") == 0)
 		return DL_IMPUTE_MEDIAN;
+	if (strcmp(str, "most_frequent") == 0)
+		return DL_IMPUTE_MOST_FREQUENT;
 	if (strncmp(str, "constant:", 9) == 0)
 	{
 		char	   *end;
@@ -351,7 +400,7 @@ parse_strategy(const char *str, double *constant)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown imputer strategy \"%s\"", str),
-			 errhint("Use 'mean', 'median' or 'constant:<number>', e.g. 'constant:0'.")));
+			 errhint("Use 'mean', 'median', 'most_frequent' or 'constant:<number>', e.g. 'constant:0'.")));
 	return DL_IMPUTE_NONE;		/* keep compiler quiet */
 }
 
@@ -406,7 +455,9 @@ pgdl_scaler_final(PG_FUNCTION_ARGS)
 	pgdl_check_status(dl_scaler_alloc(&sc, kind, s->dim));
 	sc.strategy = (dl_impute_strategy) s->params[1];
 	sc.constant = s->params[2];
-	if (s->flags & PGDL_HAS_MOMENTS)
+	if (s->layout == PGDL_LAYOUT_COUNTS)
+		pgdl_check_status(dl_scaler_fit_counts(&sc, PGDL_STATE_COUNTS(s)));
+	else if (s->flags & PGDL_HAS_MOMENTS)
 	{
 		dl_moments_soa v;
 

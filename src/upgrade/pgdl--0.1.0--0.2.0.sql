@@ -315,5 +315,23 @@ CREATE FUNCTION pgdl.is_outlier(s pgdl.scaler, x float8, threshold float8 DEFAUL
 COMMENT ON FUNCTION pgdl.is_outlier(pgdl.scaler, float8, float8) IS
 	'true if the value lies outside mean ± k·sd (standard scaler) or Q1 − k·IQR .. Q3 + k·IQR (robust scaler)';
 
+-- pgdl.imputer(x text, 'most_frequent'): the most frequent value of a text
+-- column (ties: the first in byte order), counted in a pgdl.confusion_state
+-- (a value v as the pair (v, v)), so classification_metrics' combine,
+-- validation and I/O serve it; at most 100,000 distinct values (54000).
+CREATE FUNCTION pgdl.imputer_text_accum(pgdl.confusion_state, text, text) RETURNS pgdl.confusion_state
+	AS 'MODULE_PATHNAME', 'pgdl_imputer_text_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.imputer_text_accum(pgdl.confusion_state, text, text) IS 'transition function of pgdl.imputer over a text column';
+CREATE FUNCTION pgdl.imputer_text_final(pgdl.confusion_state) RETURNS text
+	AS 'MODULE_PATHNAME', 'pgdl_imputer_text_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.imputer_text_final(pgdl.confusion_state) IS 'final function of pgdl.imputer over a text column: the most frequent value';
+CREATE AGGREGATE pgdl.imputer(x text, strategy text) (
+	SFUNC = pgdl.imputer_text_accum, STYPE = pgdl.confusion_state,
+	COMBINEFUNC = pgdl.confusion_combine, FINALFUNC = pgdl.imputer_text_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pgdl.imputer(text, text) IS
+	'the value to fill a text column''s NULLs with: strategy ''most_frequent'' (ties: the first in byte order); apply with coalesce(x, fill)';
+
 -- as the install script's last step (src/pg/grants.sql) does for the new ones
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgdl TO PUBLIC;

@@ -70,7 +70,10 @@ INSERT INTO public.cases (label, expr) VALUES
 	('maxabs_scaler(numeric) (one column)', 'pgdl.maxabs_scaler(n)'),
 	('robust_scaler(float8) (one column)', 'pgdl.robust_scaler(x)'),
 	('imputer(float8, mean) (one column)', 'pgdl.imputer(y, ''mean'')'),
-	('imputer(float8, median) (one column)', 'pgdl.imputer(y, ''median'')');
+	('imputer(float8, median) (one column)', 'pgdl.imputer(y, ''median'')'),
+	('imputer(int, most_frequent) (one column)', 'pgdl.imputer(i % 7, ''most_frequent'')'),
+	('imputer(int4[], most_frequent)', 'pgdl.imputer(ia, ''most_frequent'')'),
+	('imputer(text, most_frequent)', 'pgdl.imputer(predicted, ''most_frequent'')');
 INSERT INTO public.cases (label, expr, tbl) VALUES
 	('quantile_sketch(pgdl.sketch) merging stored sketches',
 	 'pgdl.quantiles(pgdl.quantile_sketch(s), ARRAY[0, 0.25, 0.5, 0.75, 1])', 'sketches');

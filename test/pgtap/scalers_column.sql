@@ -21,17 +21,7 @@ CREATE FUNCTION pg_temp.p(s pgdl.scaler, key text, e int DEFAULT 0) RETURNS floa
 $$ SELECT ((s::text)::jsonb -> key ->> e)::float8 $$;
 CREATE FUNCTION pg_temp.rel(a float8, b float8) RETURNS float8 LANGUAGE sql AS
 $$ SELECT abs(a - b) / greatest(abs(b), 1e-300) $$;
-CREATE FUNCTION pg_temp.plan_has(query text, what text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-		IF position(what IN line) > 0 THEN
-			RETURN true;
-		END IF;
-	END LOOP;
-	RETURN false;
-END $$;
+\ir lib/plan_has.sql
 
 CREATE TEMP TABLE fits AS
 SELECT pgdl.standard_scaler(x) AS std, pgdl.minmax_scaler(x) AS mm, pgdl.maxabs_scaler(n) AS ma,
