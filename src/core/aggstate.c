@@ -353,6 +353,45 @@ check_histogram(dl_aggstate *s, size_t nslots, dl_detail *why)
 }
 
 /*
+ * The most_frequent imputer's counts: a valid confusion table filling the
+ * slots, whose pairs are (key, key) with keys of features below dim, and
+ * that counts no more values than the rows that were not NULL hold.
+ */
+static dl_status
+check_counts(dl_aggstate *s, size_t nslots, dl_detail *why)
+{
+	const dl_confusion *c = (const dl_confusion *) DL_STATE_SLOTS(s);
+	double		nonnull = s->rows - s->nulls;
+
+	if (s->purpose != DL_PURPOSE_SCALER || s->flags != 0 ||
+		s->params[0] != DL_SCALER_IMPUTER || s->params[1] != DL_IMPUTE_MOST_FREQUENT)
+		return BAD("the purpose does not match the layout");
+	if (nslots * sizeof(double) < sizeof(dl_confusion) ||
+		dl_confusion_validate(c, nslots * sizeof(double)) != DL_OK)
+		return BAD("the counts are not a valid table");
+	if (c->n > nonnull * (double) s->dim)
+		return BAD("the counts hold more values than the %.0f rows that were not NULL", nonnull);
+	for (uint32_t p = 0; p < c->npairs; p++)
+	{
+		uint32_t	a,
+					b,
+					len;
+		double		count,
+					v;
+		int			j;
+		const char *key = NULL;
+
+		dl_confusion_pair(c, p, &a, &b, &count);
+		if (a == b)
+			key = dl_confusion_label(c, a, &len);
+		if (key == NULL || !dl_scaler_count_key_parse(key, len, &j, &v) || j >= s->dim ||
+			count > nonnull)
+			return BAD("count %u is not of a value of a feature", p + 1);
+	}
+	return DL_OK;
+}
+
+/*
  * The parameters a purpose uses (histogram: lo, hi, bins; scaler: kind,
  * strategy, constant, checked with the sections) and zeros elsewhere.  Only
  * the constant imputer has a constant.
@@ -416,6 +455,8 @@ dl_aggstate_check(const dl_aggstate *state, size_t nbytes, dl_detail *why)
 			return check_comoments(s, nslots, why);
 		case DL_LAYOUT_HISTOGRAM:
 			return check_histogram(s, nslots, why);
+		case DL_LAYOUT_COUNTS:
+			return check_counts(s, nslots, why);
 	}
 	return BAD("the layout is unknown");
 }

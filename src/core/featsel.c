@@ -33,7 +33,9 @@
  * "shifted data" method: exact for integer data, and keeps the
  * sum-of-squares formula from cancelling when the spread is small next to
  * the magnitude).  f_regression and pearson take one pass for the target's
- * mean and one over the rows.
+ * mean and one over the rows.  Both finish from sufficient statistics
+ * that aggregates can also give (dl_fs_scores_from_class_moments,
+ * dl_fs_scores_from_comoments: on a Citus table the workers compute them).
  *
  * src/core/featsel.c
  *
@@ -92,6 +94,91 @@ col_name(const char *const *names, int j, char *buf, size_t len)
 
 /* ---- per-class sums: f_classif, chi2, variance -------------------------- */
 
+/*
+ * The scores from the per-class sums of x - shift (sum, K x d), the sums of
+ * squares of x - shift over all rows (sq) and the class counts; shift is 0
+ * for chi2, which needs the plain sums.  minv, the minimum of each column,
+ * is checked for chi2 only.  within, when given, is each column's
+ * within-class sum of squares, exactly 0 for a column constant in every
+ * class (else it is the difference of the total and between-class sums).
+ */
+static dl_status
+class_finish(dl_fs_method m, int d, int K, const double *count, const double *sum,
+			 const double *sq, const double *within, const double *minv,
+			 const char *const *names, double *score, double *p_value)
+{
+	double		n = 0;
+	int			k_eff = 0;
+
+	for (int k = 0; k < K; k++)
+	{
+		n += count[k];
+		k_eff += count[k] > 0;
+	}
+	for (int j = 0; j < d; j++)
+	{
+		double		tot = 0;
+
+		for (int k = 0; k < K; k++)
+			tot += sum[(size_t) k * d + j];
+		if (m == DL_FS_VARIANCE)
+		{
+			double		v = (sq[j] - tot * tot / n) / n;
+
+			score[j] = v < 0 ? 0 : v;
+			p_value[j] = NAN;
+		}
+		else if (m == DL_FS_F_CLASSIF)
+		{
+			double		sstot = sq[j] - tot * tot / n;
+			double		ssbn = -tot * tot / n;
+			double		sswn;
+			double		dfbn = k_eff - 1;
+			double		dfwn = n - k_eff;
+
+			for (int k = 0; k < K; k++)
+				if (count[k] > 0)
+					ssbn += sum[(size_t) k * d + j] * sum[(size_t) k * d + j] / count[k];
+			sswn = within ? within[j] : sstot - ssbn;
+			if (sswn < 0)
+				sswn = 0;
+			if (ssbn < 0)
+				ssbn = 0;
+			if (dfbn <= 0 || dfwn <= 0)
+				score[j] = NAN;
+			else
+				score[j] = (ssbn / dfbn) / (sswn / dfwn);	/* 0/0 is NaN, x/0 Infinity */
+			p_value[j] = isnan(score[j]) ? NAN : dl_f_sf(score[j], dfbn, dfwn);
+		}
+		else					/* chi2 */
+		{
+			double		chisq = 0;
+
+			if (minv[j] < 0)
+			{
+				char		buf[32];
+
+				return dl_error(DL_EINVAL, "chi2 needs non-negative features: \"%s\" has %g",
+								col_name(names, j, buf, sizeof(buf)), minv[j]);
+			}
+			for (int k = 0; k < K; k++)
+			{
+				double		expected,
+							obs;
+
+				if (count[k] == 0)
+					continue;
+				expected = count[k] / n * tot;
+				obs = sum[(size_t) k * d + j];
+				chisq += (obs - expected) * (obs - expected) / expected;	/* 0/0: NaN */
+			}
+			score[j] = chisq;
+			p_value[j] = isnan(chisq) || k_eff < 2 ? NAN : dl_chi2_sf(chisq, k_eff - 1);
+		}
+	}
+	return DL_OK;
+}
+
 static dl_status
 class_scores(dl_fs_method m, const float *x, const float *y, size_t n, int d, int n_classes,
 			 const char *const *names, double *score, double *p_value)
@@ -101,8 +188,7 @@ class_scores(dl_fs_method m, const float *x, const float *y, size_t n, int d, in
 	double	   *sum = dl_alloc(sizeof(double) * (size_t) K * d);	/* per class */
 	double	   *sq = dl_alloc(sizeof(double) * d);
 	double	   *count = dl_alloc(sizeof(double) * K);
-	float	   *minv = dl_alloc(sizeof(float) * d);
-	int			k_eff = 0;
+	double	   *minv = dl_alloc(sizeof(double) * d);
 	dl_status	st = DL_OK;
 
 	/* chi2 needs the plain sums; the others are shift-invariant */
@@ -137,71 +223,7 @@ class_scores(dl_fs_method m, const float *x, const float *y, size_t n, int d, in
 		if ((i & 4095) == 4095)
 			dl_check_interrupts();
 	}
-	for (int k = 0; k < K; k++)
-		k_eff += count[k] > 0;
-
-	for (int j = 0; j < d; j++)
-	{
-		double		tot = 0;
-
-		for (int k = 0; k < K; k++)
-			tot += sum[(size_t) k * d + j];
-		if (m == DL_FS_VARIANCE)
-		{
-			double		v = (sq[j] - tot * tot / n) / n;
-
-			score[j] = v < 0 ? 0 : v;
-			p_value[j] = NAN;
-		}
-		else if (m == DL_FS_F_CLASSIF)
-		{
-			double		sstot = sq[j] - tot * tot / n;
-			double		ssbn = -tot * tot / n;
-			double		sswn;
-			double		dfbn = k_eff - 1;
-			double		dfwn = (double) n - k_eff;
-
-			for (int k = 0; k < K; k++)
-				if (count[k] > 0)
-					ssbn += sum[(size_t) k * d + j] * sum[(size_t) k * d + j] / count[k];
-			sswn = sstot - ssbn;
-			if (sswn < 0)
-				sswn = 0;
-			if (ssbn < 0)
-				ssbn = 0;
-			if (dfbn <= 0 || dfwn <= 0)
-				score[j] = NAN;
-			else
-				score[j] = (ssbn / dfbn) / (sswn / dfwn);	/* 0/0 is NaN, x/0 Infinity */
-			p_value[j] = isnan(score[j]) ? NAN : dl_f_sf(score[j], dfbn, dfwn);
-		}
-		else					/* chi2 */
-		{
-			double		chisq = 0;
-
-			if (minv[j] < 0)
-			{
-				char		buf[32];
-
-				st = dl_error(DL_EINVAL, "chi2 needs non-negative features: \"%s\" has %g",
-							  col_name(names, j, buf, sizeof(buf)), (double) minv[j]);
-				goto done;
-			}
-			for (int k = 0; k < K; k++)
-			{
-				double		expected,
-							obs;
-
-				if (count[k] == 0)
-					continue;
-				expected = count[k] / n * tot;
-				obs = sum[(size_t) k * d + j];
-				chisq += (obs - expected) * (obs - expected) / expected;	/* 0/0: NaN */
-			}
-			score[j] = chisq;
-			p_value[j] = isnan(chisq) || k_eff < 2 ? NAN : dl_chi2_sf(chisq, k_eff - 1);
-		}
-	}
+	st = class_finish(m, d, K, count, sum, sq, NULL, minv, names, score, p_value);
 done:
 	dl_free(shift);
 	dl_free(sum);
@@ -211,7 +233,95 @@ done:
 	return st;
 }
 
+dl_status
+dl_fs_scores_from_class_moments(dl_fs_method m, int d, int n_classes, const double *count,
+								const double *mean, const double *m2, const double *minv,
+								const char *const *names, double *score, double *p_value)
+{
+	int			K = n_classes > 0 ? n_classes : 1;
+	double	   *shift,
+			   *sum,
+			   *sq,
+			   *within;
+	double		n = 0;
+	dl_status	st;
+
+	if (m != DL_FS_F_CLASSIF && m != DL_FS_CHI2 && m != DL_FS_VARIANCE)
+		return dl_error(DL_EINVAL, "method %s is not computed from class moments",
+						dl_fs_method_name(m));
+	for (int k = 0; k < K; k++)
+		n += count[k];
+	if (!(n > 0) || d <= 0)
+		return dl_error(DL_EINVAL, "feature scores need at least one row and one feature");
+	shift = dl_alloc(sizeof(double) * d);
+	sum = dl_alloc(sizeof(double) * (size_t) K * d);
+	sq = dl_alloc(sizeof(double) * d);
+	within = dl_alloc(sizeof(double) * d);
+
+	/*
+	 * Shifted by the grand mean (chi2: by 0), so that the sums of squares
+	 * are the within-class ones plus small terms, without cancellation
+	 */
+	for (int j = 0; j < d; j++)
+	{
+		double		g = 0;
+
+		for (int k = 0; k < K; k++)
+			if (count[k] > 0)
+				g += count[k] * mean[(size_t) k * d + j];
+		shift[j] = m == DL_FS_CHI2 ? 0.0 : g / n;
+		sq[j] = 0;
+		within[j] = 0;
+	}
+	for (int k = 0; k < K; k++)
+		for (int j = 0; j < d; j++)
+		{
+			size_t		kj = (size_t) k * d + j;
+			double		dev = count[k] > 0 ? mean[kj] - shift[j] : 0;
+
+			sum[kj] = count[k] * dev;
+			within[j] += count[k] > 0 ? m2[kj] : 0;
+			sq[j] += (count[k] > 0 ? m2[kj] : 0) + count[k] * dev * dev;
+		}
+	st = class_finish(m, d, K, count, sum, sq, within, minv, names, score, p_value);
+	dl_free(within);
+	dl_free(shift);
+	dl_free(sum);
+	dl_free(sq);
+	return st;
+}
+
 /* ---- correlation with a numeric target: pearson, f_regression ----------- */
+
+/*
+ * The scores from n, the centered sums of squares of each column (vxx) and
+ * of the target (syy) and the centered cross products (sxy)
+ */
+static void
+corr_finish(dl_fs_method m, double n, int d, const double *vxx, const double *sxy, double syy,
+			double *score, double *p_value)
+{
+	double		dof = n - 2;
+
+	for (int j = 0; j < d; j++)
+	{
+		double		r,
+					f;
+
+		if (!(vxx[j] > 0) || !(syy > 0))
+			r = 0;				/* scikit-learn's force_finite */
+		else
+		{
+			r = sxy[j] / sqrt(vxx[j] * syy);
+			r = r > 1 ? 1 : r < -1 ? -1 : r;
+		}
+		f = (r * r >= 1) ? INFINITY : r * r / (1 - r * r) * dof;
+		score[j] = m == DL_FS_PEARSON ? r : f;
+		p_value[j] = dof > 0 ? dl_f_sf(f, 1, dof) : NAN;
+		if (r == 0 && dof > 0)
+			p_value[j] = 1.0;
+	}
+}
 
 static dl_status
 corr_scores(dl_fs_method m, const float *x, const float *y, size_t n, int d,
@@ -223,7 +333,6 @@ corr_scores(dl_fs_method m, const float *x, const float *y, size_t n, int d,
 	double	   *sxy = dl_alloc(sizeof(double) * d);
 	double		ymean = 0,
 				syy = 0;
-	double		dof = (double) n - 2;
 
 	for (size_t i = 0; i < n; i++)
 		ymean += y[i];
@@ -251,30 +360,27 @@ corr_scores(dl_fs_method m, const float *x, const float *y, size_t n, int d,
 		if ((i & 4095) == 4095)
 			dl_check_interrupts();
 	}
+	/* sum (x - mean) yc = sum (x - shift) yc, as sum yc = 0 */
 	for (int j = 0; j < d; j++)
-	{
-		double		vxx = sxx[j] - sx[j] * sx[j] / n;
-		double		r,
-					f;
-
-		/* sum (x - mean) yc = sum (x - shift) yc, as sum yc = 0 */
-		if (!(vxx > 0) || !(syy > 0))
-			r = 0;				/* scikit-learn's force_finite */
-		else
-		{
-			r = sxy[j] / sqrt(vxx * syy);
-			r = r > 1 ? 1 : r < -1 ? -1 : r;
-		}
-		f = (r * r >= 1) ? INFINITY : r * r / (1 - r * r) * dof;
-		score[j] = m == DL_FS_PEARSON ? r : f;
-		p_value[j] = dof > 0 ? dl_f_sf(f, 1, dof) : NAN;
-		if (r == 0 && dof > 0)
-			p_value[j] = 1.0;
-	}
+		sxx[j] -= sx[j] * sx[j] / n;
+	corr_finish(m, (double) n, d, sxx, sxy, syy, score, p_value);
 	dl_free(shift);
 	dl_free(sx);
 	dl_free(sxx);
 	dl_free(sxy);
+	return DL_OK;
+}
+
+dl_status
+dl_fs_scores_from_comoments(dl_fs_method m, double n, int d, const double *vxx,
+							const double *sxy, double syy, double *score, double *p_value)
+{
+	if (m != DL_FS_PEARSON && m != DL_FS_F_REGRESSION)
+		return dl_error(DL_EINVAL, "method %s is not computed from co-moments",
+						dl_fs_method_name(m));
+	if (!(n > 0) || d <= 0)
+		return dl_error(DL_EINVAL, "feature scores need at least one row and one feature");
+	corr_finish(m, n, d, vxx, sxy, syy, score, p_value);
 	return DL_OK;
 }
 

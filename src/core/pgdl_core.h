@@ -361,6 +361,9 @@ extern dl_status dl_sketch_check_block(const dl_sketch *s, size_t avail, size_t 
  *				because they grow)
  *	 COMOMENTS	dl_comoments of d variables (flag: has pairs)
  *	 HISTOGRAM	bins counts; lo, hi and bins in params
+ *	 COUNTS		a dl_confusion table (confusion.c) filling the slots exactly:
+ *				the most_frequent imputer's count of each (feature, value)
+ *				as the pair (key, key) (dl_scaler_count_key)
  * The purpose says which aggregate built the state, so that a combine
  * function never mixes, say, a histogram into a scaler fit, and so that
  * the validator knows which relations between the sections hold.
@@ -380,7 +383,8 @@ typedef enum dl_state_layout
 {
 	DL_LAYOUT_COLUMNS = 1,
 	DL_LAYOUT_COMOMENTS = 2,
-	DL_LAYOUT_HISTOGRAM = 3
+	DL_LAYOUT_HISTOGRAM = 3,
+	DL_LAYOUT_COUNTS = 4
 } dl_state_layout;
 
 typedef enum dl_state_purpose
@@ -471,7 +475,8 @@ typedef enum dl_impute_strategy
 	DL_IMPUTE_NONE = 0,
 	DL_IMPUTE_MEAN,
 	DL_IMPUTE_MEDIAN,
-	DL_IMPUTE_CONSTANT
+	DL_IMPUTE_CONSTANT,
+	DL_IMPUTE_MOST_FREQUENT
 } dl_impute_strategy;
 
 /*
@@ -504,6 +509,19 @@ extern dl_status dl_scaler_alloc(dl_scaler *s, dl_scaler_kind kind, int d);
 extern void dl_scaler_fit_moments(dl_scaler *s, const dl_moments_soa *m);
 /* robust and median imputer: one sketch per feature */
 extern dl_status dl_scaler_fit_sketches(dl_scaler *s, const dl_sketch *const *sk);
+/*
+ * The most_frequent imputer from a table that counts each value v of
+ * feature j as the pair (key, key), key = dl_scaler_count_key(j, v): the
+ * fill of each feature is its most frequent value, of equally frequent
+ * ones the smallest (NaN last), 0 for a feature without values.
+ */
+struct dl_confusion;
+extern dl_status dl_scaler_fit_counts(dl_scaler *s, const struct dl_confusion *c);
+/* "j v" with v canonical (0 for -0, one NaN) and exact (%.17g) into buf; its length */
+#define DL_SCALER_COUNT_KEY_MAX 48
+extern int	dl_scaler_count_key(char *buf, int j, double v);
+/* the feature and value of a key, false unless key is one dl_scaler_count_key writes */
+extern bool dl_scaler_count_key_parse(const char *key, uint32_t len, int *j, double *v);
 extern dl_status dl_scaler_validate(const dl_scaler *s);
 /*
  * dl_scaler_validate and the relations every scaler fitted by the
@@ -842,6 +860,23 @@ extern int	dl_fs_method_target(dl_fs_method m);
 extern dl_status dl_feature_scores(dl_fs_method m, const float *x, const float *y, size_t n, int d,
 								   int n_classes, const char *const *names,
 								   double *score, double *p_value);
+/*
+ * The same scores from sufficient statistics, as aggregates give them (the
+ * Citus pushdown, src/pg/featsel.c).  f_classif, chi2 and variance: for each
+ * class k (one class, n_classes 0, for variance) its row count, and per
+ * column the class mean (K x d) and sum of squared deviations from it
+ * (m2, K x d), and each column's minimum (minv, read by chi2).  pearson and
+ * f_regression: n, each column's centered sum of squares (vxx) and centered
+ * cross product with the target (sxy), the target's (syy).
+ */
+extern dl_status dl_fs_scores_from_class_moments(dl_fs_method m, int d, int n_classes,
+												 const double *count, const double *mean,
+												 const double *m2, const double *minv,
+												 const char *const *names,
+												 double *score, double *p_value);
+extern dl_status dl_fs_scores_from_comoments(dl_fs_method m, double n, int d, const double *vxx,
+											 const double *sxy, double syy,
+											 double *score, double *p_value);
 /* equal-frequency bins of mutual_info for n rows */
 extern int	dl_fs_mi_bins(size_t n);
 /*

@@ -25,6 +25,8 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pgdl_core.h"
@@ -69,6 +71,8 @@ dl_impute_strategy_name(dl_impute_strategy strategy)
 			return "median";
 		case DL_IMPUTE_CONSTANT:
 			return "constant";
+		case DL_IMPUTE_MOST_FREQUENT:
+			return "most_frequent";
 		case DL_IMPUTE_NONE:
 			break;
 	}
@@ -329,7 +333,7 @@ dl_scaler_check(const dl_scaler *s, dl_status bad, const char *what)
 		return dl_error(bad, "%s: n must be a non-negative integer, got %g", what, s->n);
 	if (s->kind == DL_SCALER_IMPUTER)
 	{
-		if (strategy < DL_IMPUTE_MEAN || strategy > DL_IMPUTE_CONSTANT)
+		if (strategy < DL_IMPUTE_MEAN || strategy > DL_IMPUTE_MOST_FREQUENT)
 			return dl_error(bad, "%s: unknown imputer strategy %d", what, strategy);
 	}
 	else if (strategy != DL_IMPUTE_NONE)
@@ -591,5 +595,102 @@ dl_scaler_is_outlier(const dl_scaler *s, const double *x, const bool *isnull,
 			break;
 		}
 	}
+	return DL_OK;
+}
+
+/* ---- the most_frequent imputer: counts of (feature, value) keys ----------- */
+
+int
+dl_scaler_count_key(char *buf, int j, double v)
+{
+	if (v == 0.0)
+		v = 0.0;				/* -0 is 0 */
+	if (isnan(v))
+		v = NAN;				/* one NaN, whatever its sign and payload */
+	return snprintf(buf, DL_SCALER_COUNT_KEY_MAX, "%d %.17g", j, v);
+}
+
+bool
+dl_scaler_count_key_parse(const char *key, uint32_t len, int *j, double *v)
+{
+	char		buf[DL_SCALER_COUNT_KEY_MAX];
+	char		again[DL_SCALER_COUNT_KEY_MAX];
+	char	   *end;
+	long		jj;
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, key, len);
+	buf[len] = '\0';
+	if (buf[0] < '0' || buf[0] > '9')
+		return false;
+	jj = strtol(buf, &end, 10);
+	if (*end != ' ' || jj < 0 || jj > DL_STATE_MAX_DIM)
+		return false;
+	*v = strtod(end + 1, &end);
+	if (*end != '\0')
+		return false;
+	*j = (int) jj;
+	/* only the canonical spelling: one key per value */
+	return dl_scaler_count_key(again, *j, *v) == (int) len && memcmp(again, buf, len) == 0;
+}
+
+/* a before b in the order of ties: smaller first, NaN last */
+static bool
+count_tie_before(double a, double b)
+{
+	if (isnan(a))
+		return false;
+	return isnan(b) || a < b;
+}
+
+dl_status
+dl_scaler_fit_counts(dl_scaler *s, const dl_confusion *c)
+{
+	double	   *best = dl_alloc(sizeof(double) * s->d);
+	double	   *best_count = dl_alloc(sizeof(double) * s->d);
+
+	if (s->kind != DL_SCALER_IMPUTER || s->strategy != DL_IMPUTE_MOST_FREQUENT)
+	{
+		dl_free(best);
+		dl_free(best_count);
+		return dl_error(DL_EINTERNAL, "cannot fit %s (strategy %s) from counts",
+						dl_scaler_kind_phrase(s->kind), dl_impute_strategy_name(s->strategy));
+	}
+	for (int i = 0; i < s->d; i++)
+		best_count[i] = 0;
+	for (uint32_t p = 0; p < c->npairs; p++)
+	{
+		uint32_t	a,
+					b,
+					len;
+		double		count,
+					v;
+		int			j;
+		const char *key;
+
+		dl_confusion_pair(c, p, &a, &b, &count);
+		key = dl_confusion_label(c, a, &len);
+		if (a != b || !dl_scaler_count_key_parse(key, len, &j, &v) || j >= s->d)
+		{
+			dl_free(best);
+			dl_free(best_count);
+			return dl_error(DL_EFORMAT, "the counts of the most_frequent imputer are malformed");
+		}
+		if (count > best_count[j] || (count == best_count[j] && count_tie_before(v, best[j])))
+		{
+			best[j] = v;
+			best_count[j] = count;
+		}
+	}
+	for (int i = 0; i < s->d; i++)
+	{
+		if (best_count[i] == 0)
+			fit_empty(s, i);
+		else
+			s->fill[i] = dl_scaler_canon(best[i]);
+	}
+	dl_free(best);
+	dl_free(best_count);
 	return DL_OK;
 }

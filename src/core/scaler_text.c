@@ -471,7 +471,8 @@ build_scaler(parsed_scaler *ps, dl_scaler *s)
 				strategies[] = {
 		{"mean", DL_IMPUTE_MEAN},
 		{"median", DL_IMPUTE_MEDIAN},
-		{"constant", DL_IMPUTE_CONSTANT}
+		{"constant", DL_IMPUTE_CONSTANT},
+		{"most_frequent", DL_IMPUTE_MOST_FREQUENT}
 	};
 	const dl_json *kv = ps->val[K_KIND];
 	const dl_json *sv = ps->val[K_STRATEGY];
@@ -503,7 +504,7 @@ build_scaler(parsed_scaler *ps, dl_scaler *s)
 			if (dl_json_plain_string(sv) && strcmp(sv->str, strategies[i].name) == 0)
 				strategy = strategies[i].value;
 		if (strategy == DL_IMPUTE_NONE)
-			return text_error("unknown strategy \"%s\" (expected mean, median or constant)",
+			return text_error("unknown strategy \"%s\" (expected mean, median, constant or most_frequent)",
 							  dl_json_printable(sv->str, sv->len, shown, sizeof(shown)));
 	}
 

@@ -269,6 +269,20 @@ copy_state(const PgdlAggState *s)
 }
 
 PgdlAggState *
+pgdl_state_counts_grow(const PgdlAggState *s, const dl_confusion_caps *caps)
+{
+	size_t		bytes = dl_confusion_caps_bytes(caps);
+	PgdlAggState *n = pgdl_state_alloc(PGDL_LAYOUT_COUNTS, s->purpose, s->flags, s->dim,
+									   bytes / sizeof(double));
+
+	n->rows = s->rows;
+	n->nulls = s->nulls;
+	memcpy(n->params, s->params, sizeof(n->params));
+	dl_confusion_move(PGDL_STATE_COUNTS(n), PGDL_STATE_COUNTS(s), caps);
+	return n;
+}
+
+PgdlAggState *
 pgdl_state_merge(PgdlAggState *a, const PgdlAggState *b)
 {
 	check_compatible(a, b);
@@ -359,6 +373,18 @@ pgdl_state_merge(PgdlAggState *a, const PgdlAggState *b)
 				dl_comoments_merge(&ca, &cb);
 				break;
 			}
+		case PGDL_LAYOUT_COUNTS:
+			for (;;)
+			{
+				dl_confusion_caps grow;
+
+				pgdl_check_status(dl_confusion_merge(PGDL_STATE_COUNTS(a),
+													 PGDL_STATE_COUNTS((PgdlAggState *) b), &grow));
+				if (grow.label_cap == 0)
+					break;
+				a = pgdl_state_counts_grow(a, &grow);
+			}
+			break;
 		case PGDL_LAYOUT_HISTOGRAM:
 			{
 				double	   *ca = PGDL_STATE_SLOTS(a);

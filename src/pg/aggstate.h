@@ -42,6 +42,7 @@ typedef dl_state_purpose PgdlPurpose;
 #define PGDL_LAYOUT_COLUMNS		DL_LAYOUT_COLUMNS
 #define PGDL_LAYOUT_COMOMENTS	DL_LAYOUT_COMOMENTS
 #define PGDL_LAYOUT_HISTOGRAM	DL_LAYOUT_HISTOGRAM
+#define PGDL_LAYOUT_COUNTS		DL_LAYOUT_COUNTS
 #define PGDL_PURPOSE_STATS		DL_PURPOSE_STATS
 #define PGDL_PURPOSE_QUANTILES	DL_PURPOSE_QUANTILES
 #define PGDL_PURPOSE_SKETCH		DL_PURPOSE_SKETCH
@@ -85,6 +86,14 @@ extern PgdlAggState *pgdl_state_sketches_add(PgdlAggState *s, const double *x, c
 #define pgdl_columns_nslots(flags, dim, nq) dl_aggstate_columns_nslots((flags), (dim), (nq))
 /* initializes the sections of a fresh COLUMNS state */
 extern void pgdl_columns_init(PgdlAggState *s);
+
+/* COUNTS: the confusion table in the slots */
+#define PGDL_STATE_COUNTS(s)	((dl_confusion *) PGDL_STATE_SLOTS(s))
+/*
+ * A COUNTS state of the same header as s with a table of these capacities,
+ * s's table moved into it
+ */
+extern PgdlAggState *pgdl_state_counts_grow(const PgdlAggState *s, const dl_confusion_caps *caps);
 
 /* COMOMENTS */
 #define pgdl_state_comoments(s, c)	dl_aggstate_comoments((s), (c))

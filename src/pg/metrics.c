@@ -19,6 +19,11 @@
  * The metrics themselves are the core's finalizers (src/core/metrics.c),
  * the ones pgdl.evaluate and cross_validate call.
  *
+ * pgdl.imputer(text, 'most_frequent') counts values in the same state (a
+ * value v as the pair (v, v)), so its combine, validation and I/O are
+ * classification_metrics'; it is bounded as the table is, at
+ * DL_CONFUSION_MAX_PAIRS distinct values (54000 beyond).
+ *
  * src/pg/metrics.c
  *
  *-------------------------------------------------------------------------
@@ -49,6 +54,8 @@ PG_FUNCTION_INFO_V1(pgdl_regression_accum);
 PG_FUNCTION_INFO_V1(pgdl_regression_final);
 PG_FUNCTION_INFO_V1(pgdl_roc_auc_accum);
 PG_FUNCTION_INFO_V1(pgdl_roc_auc_final);
+PG_FUNCTION_INFO_V1(pgdl_imputer_text_accum);
+PG_FUNCTION_INFO_V1(pgdl_imputer_text_final);
 
 typedef struct PgdlConfusionState
 {
@@ -165,26 +172,17 @@ pgdl_confusion_state_send(PG_FUNCTION_ARGS)
 }
 
 /*
- * pgdl.classification_accum(state, actual, predicted).  A new label or pair
- * may not fit: the table then says how large it must become, and the row is
- * counted in a grown copy (which the executor moves into the aggregate's
- * context, freeing the old one).  Capacities double, so this happens a
- * logarithmic number of times.
+ * Counts one row of the pair (a, p) in s.  A new label or pair may not fit:
+ * the table then says how large it must become, and the row is counted in a
+ * grown copy (which the executor moves into the aggregate's context, freeing
+ * the old one).  Capacities double, so this happens a logarithmic number of
+ * times.
  */
-Datum
-pgdl_classification_accum(PG_FUNCTION_ARGS)
+static PgdlConfusionState *
+confusion_count(PgdlConfusionState *s, const text *a, const text *p)
 {
-	PgdlConfusionState *s;
-	text	   *a,
-			   *p;
 	dl_confusion_caps grow;
 
-	pgdl_agg_context(fcinfo, "pgdl.classification_metrics");
-	s = PG_ARGISNULL(0) ? confusion_new() : (PgdlConfusionState *) PG_GETARG_POINTER(0);
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_POINTER(s);
-	a = PG_GETARG_TEXT_PP(1);
-	p = PG_GETARG_TEXT_PP(2);
 	for (;;)
 	{
 		pgdl_check_status(dl_confusion_add(CONFUSION_TABLE(s),
@@ -195,7 +193,24 @@ pgdl_classification_accum(PG_FUNCTION_ARGS)
 			break;
 		s = confusion_grow(s, &grow);
 	}
-	PG_RETURN_POINTER(s);
+	return s;
+}
+
+/* pgdl.classification_accum(state, actual, predicted) */
+Datum
+pgdl_classification_accum(PG_FUNCTION_ARGS)
+{
+	PgdlConfusionState *s;
+	text	   *a,
+			   *p;
+
+	pgdl_agg_context(fcinfo, "pgdl.classification_metrics");
+	s = PG_ARGISNULL(0) ? confusion_new() : (PgdlConfusionState *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(s);
+	a = PG_GETARG_TEXT_PP(1);
+	p = PG_GETARG_TEXT_PP(2);
+	PG_RETURN_POINTER(confusion_count(s, a, p));
 }
 
 /*
@@ -403,4 +418,85 @@ pgdl_roc_auc_final(PG_FUNCTION_ARGS)
 	if (!dl_sketch_auc(pgdl_state_sketch(s, 0), pgdl_state_sketch(s, 1), &auc, &bound))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(auc);
+}
+
+/* ---- pgdl.imputer(text, 'most_frequent'): counts in a confusion table ------- */
+
+/*
+ * pgdl.imputer_text_accum(state, x, strategy): counts x as the pair (x, x);
+ * a NULL x is skipped.  'most_frequent' is the one strategy for text.
+ */
+Datum
+pgdl_imputer_text_accum(PG_FUNCTION_ARGS)
+{
+	PgdlConfusionState *s;
+	text	   *x;
+	char	   *strategy;
+
+	pgdl_agg_context(fcinfo, "pgdl.imputer");
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("strategy must not be NULL")));
+	strategy = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (strcmp(strategy, "most_frequent") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown imputer strategy \"%s\" for text", strategy),
+				 errhint("Text columns take 'most_frequent'; 'mean', 'median' and 'constant:<number>' are for numbers.")));
+	s = PG_ARGISNULL(0) ? confusion_new() : (PgdlConfusionState *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(s);
+	x = PG_GETARG_TEXT_PP(1);
+	if (CONFUSION_TABLE(s)->npairs >= DL_CONFUSION_MAX_PAIRS &&
+		dl_confusion_find_label(CONFUSION_TABLE(s), VARDATA_ANY(x), VARSIZE_ANY_EXHDR(x)) == DL_CONFUSION_NONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the most_frequent imputer counts at most %d distinct values", DL_CONFUSION_MAX_PAIRS),
+				 errhint("Impute a column with fewer distinct values, or a constant: coalesce(x, 'value').")));
+	PG_RETURN_POINTER(confusion_count(s, x, x));
+}
+
+/*
+ * The most frequent value; of equally frequent ones the first in byte order
+ * (as mode() WITHIN GROUP (ORDER BY x COLLATE "C")); NULL without values
+ */
+Datum
+pgdl_imputer_text_final(PG_FUNCTION_ARGS)
+{
+	PgdlConfusionState *s;
+	const dl_confusion *c;
+	const char *best = NULL;
+	uint32		best_len = 0;
+	double		best_count = 0;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (PgdlConfusionState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	if (!AggCheckCallContext(fcinfo, NULL))
+		confusion_validate(s);
+	c = CONFUSION_TABLE(s);
+	for (uint32 i = 0; i < c->npairs; i++)
+	{
+		uint32		a,
+					p,
+					len;
+		double		count;
+		const char *label;
+
+		dl_confusion_pair(c, i, &a, &p, &count);
+		label = dl_confusion_label(c, a, &len);
+		if (best == NULL || count > best_count ||
+			(count == best_count &&
+			 (memcmp(label, best, Min(len, best_len)) < 0 ||
+			  (memcmp(label, best, Min(len, best_len)) == 0 && len < best_len))))
+		{
+			best = label;
+			best_len = len;
+			best_count = count;
+		}
+	}
+	if (best == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(best, (int) best_len));
 }

@@ -91,3 +91,21 @@ CREATE AGGREGATE pgdl.roc_auc(actual bool, score float8) (
 );
 COMMENT ON AGGREGATE pgdl.roc_auc(bool, float8) IS
 	'area under the ROC curve, P(score of a positive > of a negative) + P(tie)/2: exact up to 10,000 rows per class, within a stated bound beyond; NULL without both classes';
+
+-- pgdl.imputer(x text, 'most_frequent'): the most frequent value of a text
+-- column (ties: the first in byte order), counted in a pgdl.confusion_state
+-- (a value v as the pair (v, v)), so classification_metrics' combine,
+-- validation and I/O serve it; at most 100,000 distinct values (54000).
+CREATE FUNCTION pgdl.imputer_text_accum(pgdl.confusion_state, text, text) RETURNS pgdl.confusion_state
+	AS 'MODULE_PATHNAME', 'pgdl_imputer_text_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.imputer_text_accum(pgdl.confusion_state, text, text) IS 'transition function of pgdl.imputer over a text column';
+CREATE FUNCTION pgdl.imputer_text_final(pgdl.confusion_state) RETURNS text
+	AS 'MODULE_PATHNAME', 'pgdl_imputer_text_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.imputer_text_final(pgdl.confusion_state) IS 'final function of pgdl.imputer over a text column: the most frequent value';
+CREATE AGGREGATE pgdl.imputer(x text, strategy text) (
+	SFUNC = pgdl.imputer_text_accum, STYPE = pgdl.confusion_state,
+	COMBINEFUNC = pgdl.confusion_combine, FINALFUNC = pgdl.imputer_text_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pgdl.imputer(text, text) IS
+	'the value to fill a text column''s NULLs with: strategy ''most_frequent'' (ties: the first in byte order); apply with coalesce(x, fill)';

@@ -65,6 +65,7 @@
 #include "models.h"
 #include "options.h"
 #include "pgdl.h"
+#include "pushdown.h"
 #include "source.h"
 
 PG_FUNCTION_INFO_V1(pgdl_pca);
@@ -123,7 +124,7 @@ scan_rows(const char *src, const PgdlFeatureSet *fs, dl_scatter *s)
 static char *
 pushdown_sql(const char *src, const PgdlFeatureSet *fs, TupleDesc desc, const char **why)
 {
-	StringInfoData sql;
+	char	   *row;
 
 	if (fs->n_inputs > PUSHDOWN_MAX_D)
 	{
@@ -131,39 +132,10 @@ pushdown_sql(const char *src, const PgdlFeatureSet *fs, TupleDesc desc, const ch
 						PUSHDOWN_MAX_D);
 		return NULL;
 	}
-	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT pgdl.comoments_state(");
-	for (int i = 0; i < fs->n; i++)
-	{
-		const dl_feature *f = &fs->features[i];
-		int			a = pgdl_find_attr(desc, f->name);
-		Oid			typid = a >= 0 ? getBaseType(TupleDescAttr(desc, a)->atttypid) : InvalidOid;
-		const char *col = quote_identifier(f->name);
-
-		if (i > 0)
-			appendStringInfoString(&sql, " || ");
-		if (f->kind == DL_FEATURE_NUMBER && OidIsValid(pgdl_numeric_base_type(typid)))
-			appendStringInfo(&sql, "ARRAY[%s%s::pg_catalog.float8]", col,
-							 typid == BOOLOID ? "::pg_catalog.int4" : "");
-		else if (f->kind == DL_FEATURE_ARRAY && OidIsValid(get_element_type(typid)) &&
-				 OidIsValid(pgdl_numeric_base_type(get_element_type(typid))) &&
-				 getBaseType(get_element_type(typid)) != BOOLOID)
-			appendStringInfo(&sql,
-							 "(CASE WHEN pg_catalog.array_ndims(%s) = 1 AND pg_catalog.cardinality(%s) = %d "
-							 "THEN %s::pg_catalog.float8[] "
-							 "ELSE pg_catalog.array_fill(NULL::pg_catalog.float8, ARRAY[%d]) END)",
-							 col, col, f->length, col, f->length);
-		else
-		{
-			*why = psprintf("feature \"%s\" is %s", f->name,
-							f->kind == DL_FEATURE_MATRIX ? "a 2-D array" :
-							f->kind == DL_FEATURE_ARRAY ? "a boolean array" : "not a number");
-			pfree(sql.data);
-			return NULL;
-		}
-	}
-	appendStringInfo(&sql, ") FROM (%s) AS s", src);
-	return sql.data;
+	row = pgdl_pushdown_features(fs, desc, why);
+	if (row == NULL)
+		return NULL;
+	return psprintf("SELECT pgdl.comoments_state(%s) FROM (%s) AS s", row, src);
 }
 
 /*

@@ -38,6 +38,14 @@ PG_FUNCTION_INFO_V1(pgdl_minmax_scaler_accum);
 PG_FUNCTION_INFO_V1(pgdl_maxabs_scaler_accum);
 PG_FUNCTION_INFO_V1(pgdl_robust_scaler_accum);
 PG_FUNCTION_INFO_V1(pgdl_imputer_accum);
+PG_FUNCTION_INFO_V1(pgdl_standard_scaler_accum1);
+PG_FUNCTION_INFO_V1(pgdl_minmax_scaler_accum1);
+PG_FUNCTION_INFO_V1(pgdl_maxabs_scaler_accum1);
+PG_FUNCTION_INFO_V1(pgdl_robust_scaler_accum1);
+PG_FUNCTION_INFO_V1(pgdl_imputer_accum1);
+PG_FUNCTION_INFO_V1(pgdl_transform1);
+PG_FUNCTION_INFO_V1(pgdl_inverse_transform1);
+PG_FUNCTION_INFO_V1(pgdl_is_outlier1);
 PG_FUNCTION_INFO_V1(pgdl_scaler_final);
 PG_FUNCTION_INFO_V1(pgdl_transform);
 PG_FUNCTION_INFO_V1(pgdl_inverse_transform);
@@ -190,12 +198,47 @@ kind_needs_sketches(dl_scaler_kind kind, dl_impute_strategy strategy)
 		(kind == DL_SCALER_IMPUTER && strategy == DL_IMPUTE_MEDIAN);
 }
 
-/* adds one feature vector (or a NULL row) to a scaler fit */
+/*
+ * The most_frequent imputer: counts each element that is not NULL as the
+ * pair (key, key) of its feature and value in the state's table, growing
+ * the state when the table asks; at most DL_CONFUSION_MAX_PAIRS distinct
+ * (feature, value) keys (54000 beyond).
+ */
 static PgdlAggState *
-scaler_accum(FunctionCallInfo fcinfo, PgdlAggState *s, int argno, dl_scaler_kind kind,
+counts_add(PgdlAggState *s, const PgdlVector *vec)
+{
+	char		key[DL_SCALER_COUNT_KEY_MAX];
+
+	for (int j = 0; j < vec->d; j++)
+	{
+		int			len;
+		dl_confusion_caps grow;
+
+		if (vec->isnull && vec->isnull[j])
+			continue;
+		len = dl_scaler_count_key(key, j, vec->x[j]);
+		if (PGDL_STATE_COUNTS(s)->npairs >= DL_CONFUSION_MAX_PAIRS &&
+			dl_confusion_find_label(PGDL_STATE_COUNTS(s), key, len) == DL_CONFUSION_NONE)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("the most_frequent imputer counts at most %d distinct values", DL_CONFUSION_MAX_PAIRS),
+					 errhint("Use the median imputer for a column with many distinct values.")));
+		for (;;)
+		{
+			pgdl_check_status(dl_confusion_add(PGDL_STATE_COUNTS(s), key, len, key, len, 1, &grow));
+			if (grow.label_cap == 0)
+				break;
+			s = pgdl_state_counts_grow(s, &grow);
+		}
+	}
+	return s;
+}
+
+/* adds one feature vector (vec NULL: a NULL row) to a scaler fit */
+static PgdlAggState *
+scaler_accum(PgdlAggState *s, const PgdlVector *vec, dl_scaler_kind kind,
 			 dl_impute_strategy strategy, double constant)
 {
-	PgdlVector	vec;
 	int			flags = kind_needs_sketches(kind, strategy) ? PGDL_HAS_SKETCHES : PGDL_HAS_MOMENTS;
 
 	if (s != NULL)
@@ -206,81 +249,134 @@ scaler_accum(FunctionCallInfo fcinfo, PgdlAggState *s, int argno, dl_scaler_kind
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("strategy must not change between rows")));
 	}
-	if (s == NULL || (s->dim == 0 && !PG_ARGISNULL(argno)))
+	if (s == NULL || (s->dim == 0 && vec != NULL))
 	{
 		double		nulls = s ? s->nulls : 0;
-		int			d = 0;
+		int			d = vec ? vec->d : 0;
 
-		if (!PG_ARGISNULL(argno))
+		if (strategy == DL_IMPUTE_MOST_FREQUENT)
 		{
-			pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(argno), pgdl_vector_scratch(fcinfo), &vec,
-							 "feature vector");
-			d = vec.d;
+			s = pgdl_state_alloc(PGDL_LAYOUT_COUNTS, PGDL_PURPOSE_SCALER, 0, d,
+								 dl_confusion_init_bytes() / sizeof(double));
+			dl_confusion_init(PGDL_STATE_COUNTS(s));
 		}
-		s = pgdl_state_alloc(PGDL_LAYOUT_COLUMNS, PGDL_PURPOSE_SCALER, flags, d,
-							 pgdl_columns_nslots(flags, d, 0));
+		else
+		{
+			s = pgdl_state_alloc(PGDL_LAYOUT_COLUMNS, PGDL_PURPOSE_SCALER, flags, d,
+								 pgdl_columns_nslots(flags, d, 0));
+			pgdl_columns_init(s);
+		}
 		s->params[0] = kind;
 		s->params[1] = strategy;
 		s->params[2] = constant;
-		pgdl_columns_init(s);
 		s->nulls = s->rows = nulls;
 	}
 	s->rows += 1;
-	if (PG_ARGISNULL(argno))
+	if (vec == NULL)
 	{
 		s->nulls += 1;
 		return s;
 	}
-	pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(argno), pgdl_vector_scratch(fcinfo), &vec,
-					 "feature vector");
-	if (vec.d != s->dim)
+	if (vec->d != s->dim)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("array of length %d does not match the length %d of the previous rows",
-						vec.d, s->dim)));
-	if (flags & PGDL_HAS_MOMENTS)
+						vec->d, s->dim)));
+	if (strategy == DL_IMPUTE_MOST_FREQUENT)
+		s = counts_add(s, vec);
+	else if (flags & PGDL_HAS_MOMENTS)
 	{
 		dl_moments_soa v;
 
 		pgdl_state_moments(s, &v);
-		dl_moments_soa_add(&v, vec.x, vec.isnull);
+		dl_moments_soa_add(&v, vec->x, vec->isnull);
 	}
 	else
-		s = pgdl_state_sketches_add(s, vec.x, vec.isnull);
+		s = pgdl_state_sketches_add(s, vec->x, vec->isnull);
 	return s;
 }
 
+/*
+ * Argument argno of a transition function as a feature vector: the array,
+ * or (single) one float8 value as a vector of one; NULL for a NULL
+ */
+static const PgdlVector *
+accum_input(FunctionCallInfo fcinfo, int argno, bool single, PgdlVector *vec, double *one)
+{
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	if (single)
+	{
+		*one = PG_GETARG_FLOAT8(argno);
+		vec->d = 1;
+		vec->x = one;
+		vec->isnull = NULL;
+	}
+	else
+		pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(argno), pgdl_vector_scratch(fcinfo), vec,
+						 "feature vector");
+	return vec;
+}
+
 static Datum
-fit_accum(FunctionCallInfo fcinfo, dl_scaler_kind kind, const char *fname)
+fit_accum(FunctionCallInfo fcinfo, dl_scaler_kind kind, bool single, const char *fname)
 {
 	PgdlAggState *s = PG_ARGISNULL(0) ? NULL : (PgdlAggState *) PG_GETARG_POINTER(0);
+	PgdlVector	vec;
+	double		one;
 
 	pgdl_agg_context(fcinfo, fname);
-	PG_RETURN_POINTER(scaler_accum(fcinfo, s, 1, kind, DL_IMPUTE_NONE, 0.0));
+	PG_RETURN_POINTER(scaler_accum(s, accum_input(fcinfo, 1, single, &vec, &one), kind,
+								   DL_IMPUTE_NONE, 0.0));
 }
 
 Datum
 pgdl_standard_scaler_accum(PG_FUNCTION_ARGS)
 {
-	return fit_accum(fcinfo, DL_SCALER_STANDARD, "pgdl.standard_scaler");
+	return fit_accum(fcinfo, DL_SCALER_STANDARD, false, "pgdl.standard_scaler");
 }
 
 Datum
 pgdl_minmax_scaler_accum(PG_FUNCTION_ARGS)
 {
-	return fit_accum(fcinfo, DL_SCALER_MINMAX, "pgdl.minmax_scaler");
+	return fit_accum(fcinfo, DL_SCALER_MINMAX, false, "pgdl.minmax_scaler");
 }
 
 Datum
 pgdl_maxabs_scaler_accum(PG_FUNCTION_ARGS)
 {
-	return fit_accum(fcinfo, DL_SCALER_MAXABS, "pgdl.maxabs_scaler");
+	return fit_accum(fcinfo, DL_SCALER_MAXABS, false, "pgdl.maxabs_scaler");
 }
 
 Datum
 pgdl_robust_scaler_accum(PG_FUNCTION_ARGS)
 {
-	return fit_accum(fcinfo, DL_SCALER_ROBUST, "pgdl.robust_scaler");
+	return fit_accum(fcinfo, DL_SCALER_ROBUST, false, "pgdl.robust_scaler");
+}
+
+/* the single-column forms: pgdl.standard_scaler(float8), ... */
+Datum
+pgdl_standard_scaler_accum1(PG_FUNCTION_ARGS)
+{
+	return fit_accum(fcinfo, DL_SCALER_STANDARD, true, "pgdl.standard_scaler");
+}
+
+Datum
+pgdl_minmax_scaler_accum1(PG_FUNCTION_ARGS)
+{
+	return fit_accum(fcinfo, DL_SCALER_MINMAX, true, "pgdl.minmax_scaler");
+}
+
+Datum
+pgdl_maxabs_scaler_accum1(PG_FUNCTION_ARGS)
+{
+	return fit_accum(fcinfo, DL_SCALER_MAXABS, true, "pgdl.maxabs_scaler");
+}
+
+Datum
+pgdl_robust_scaler_accum1(PG_FUNCTION_ARGS)
+{
+	return fit_accum(fcinfo, DL_SCALER_ROBUST, true, "pgdl.robust_scaler");
 }
 
 static dl_impute_strategy
@@ -290,6 +386,8 @@ parse_strategy(const char *str, double *constant)
 		return DL_IMPUTE_MEAN;
 	if (strcmp(str, "median") == 0)
 		return DL_IMPUTE_MEDIAN;
+	if (strcmp(str, "most_frequent") == 0)
+		return DL_IMPUTE_MOST_FREQUENT;
 	if (strncmp(str, "constant:", 9) == 0)
 	{
 		char	   *end;
@@ -302,16 +400,18 @@ parse_strategy(const char *str, double *constant)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown imputer strategy \"%s\"", str),
-			 errhint("Use 'mean', 'median' or 'constant:<number>', e.g. 'constant:0'.")));
+			 errhint("Use 'mean', 'median', 'most_frequent' or 'constant:<number>', e.g. 'constant:0'.")));
 	return DL_IMPUTE_NONE;		/* keep compiler quiet */
 }
 
-Datum
-pgdl_imputer_accum(PG_FUNCTION_ARGS)
+static Datum
+imputer_accum(FunctionCallInfo fcinfo, bool single)
 {
 	PgdlAggState *s = PG_ARGISNULL(0) ? NULL : (PgdlAggState *) PG_GETARG_POINTER(0);
 	double		constant = 0.0;
 	dl_impute_strategy strategy;
+	PgdlVector	vec;
+	double		one;
 
 	pgdl_agg_context(fcinfo, "pgdl.imputer");
 	if (PG_ARGISNULL(2))
@@ -323,7 +423,20 @@ pgdl_imputer_accum(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("strategy must not change between rows")));
-	PG_RETURN_POINTER(scaler_accum(fcinfo, s, 1, DL_SCALER_IMPUTER, strategy, constant));
+	PG_RETURN_POINTER(scaler_accum(s, accum_input(fcinfo, 1, single, &vec, &one),
+								   DL_SCALER_IMPUTER, strategy, constant));
+}
+
+Datum
+pgdl_imputer_accum(PG_FUNCTION_ARGS)
+{
+	return imputer_accum(fcinfo, false);
+}
+
+Datum
+pgdl_imputer_accum1(PG_FUNCTION_ARGS)
+{
+	return imputer_accum(fcinfo, true);
 }
 
 Datum
@@ -342,7 +455,9 @@ pgdl_scaler_final(PG_FUNCTION_ARGS)
 	pgdl_check_status(dl_scaler_alloc(&sc, kind, s->dim));
 	sc.strategy = (dl_impute_strategy) s->params[1];
 	sc.constant = s->params[2];
-	if (s->flags & PGDL_HAS_MOMENTS)
+	if (s->layout == PGDL_LAYOUT_COUNTS)
+		pgdl_check_status(dl_scaler_fit_counts(&sc, PGDL_STATE_COUNTS(s)));
+	else if (s->flags & PGDL_HAS_MOMENTS)
 	{
 		dl_moments_soa v;
 
@@ -383,6 +498,8 @@ typedef struct ScalerCache
 	double	   *out;
 	bool	   *outnulls;
 	int			outcap;
+	double		one;			/* the single-column forms' input */
+	bool		one_null;
 } ScalerCache;
 
 /* the validated scaler of argument 0, parsed once per distinct value */
@@ -427,53 +544,116 @@ get_scaler(FunctionCallInfo fcinfo)
 	return c;
 }
 
+/*
+ * argument 1: the array, or (single) one float8 value into c->one, a NULL
+ * one (transform's single-column form is not strict, for the imputer) as a
+ * NULL element
+ */
 static void
-read_input(FunctionCallInfo fcinfo, ScalerCache *c, PgdlVector *vec)
+read_input(FunctionCallInfo fcinfo, ScalerCache *c, PgdlVector *vec, bool single)
 {
-	pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(1), &c->scratch, vec, "feature vector");
+	if (single)
+	{
+		c->one_null = PG_ARGISNULL(1);
+		c->one = c->one_null ? NAN : PG_GETARG_FLOAT8(1);
+		vec->d = 1;
+		vec->x = &c->one;
+		vec->isnull = c->one_null ? &c->one_null : NULL;
+	}
+	else
+		pgdl_read_vector(PG_GETARG_ARRAYTYPE_P(1), &c->scratch, vec, "feature vector");
 	if (vec->d != c->scaler.d)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("feature vector has %d element%s but the %s scaler was fitted on %d",
-						vec->d, vec->d == 1 ? "" : "s", dl_scaler_kind_name(c->scaler.kind), c->scaler.d)));
+						vec->d, vec->d == 1 ? "" : "s", dl_scaler_kind_name(c->scaler.kind), c->scaler.d),
+				 single ? errhint("Apply a scaler fitted on arrays to arrays.") : 0));
 	for (int i = 0; i < vec->d; i++)
 		c->outnulls[i] = vec->isnull ? vec->isnull[i] : false;
 }
 
-Datum
-pgdl_transform(PG_FUNCTION_ARGS)
+static Datum
+transform(FunctionCallInfo fcinfo, bool single)
 {
-	ScalerCache *c = get_scaler(fcinfo);
+	ScalerCache *c;
 	PgdlVector	vec;
 	bool		any_null = false;
 
-	read_input(fcinfo, c, &vec);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	c = get_scaler(fcinfo);
+	read_input(fcinfo, c, &vec, single);
 	dl_scaler_transform(&c->scaler, vec.x, c->outnulls, c->out);
+	if (single)
+	{
+		if (c->outnulls[0])
+			PG_RETURN_NULL();
+		PG_RETURN_FLOAT8(c->out[0]);
+	}
 	for (int i = 0; i < vec.d; i++)
 		any_null |= c->outnulls[i];
 	PG_RETURN_ARRAYTYPE_P(pgdl_float8_array(c->out, any_null ? c->outnulls : NULL, vec.d));
 }
 
-Datum
-pgdl_inverse_transform(PG_FUNCTION_ARGS)
+static Datum
+inverse_transform(FunctionCallInfo fcinfo, bool single)
 {
 	ScalerCache *c = get_scaler(fcinfo);
 	PgdlVector	vec;
 
-	read_input(fcinfo, c, &vec);
+	read_input(fcinfo, c, &vec, single);
 	pgdl_check_status(dl_scaler_inverse(&c->scaler, vec.x, vec.isnull, c->out));
+	if (single)
+		PG_RETURN_FLOAT8(c->out[0]);
 	PG_RETURN_ARRAYTYPE_P(pgdl_float8_array(c->out, vec.isnull ? c->outnulls : NULL, vec.d));
 }
 
-Datum
-pgdl_is_outlier(PG_FUNCTION_ARGS)
+static Datum
+is_outlier(FunctionCallInfo fcinfo, bool single)
 {
 	ScalerCache *c = get_scaler(fcinfo);
 	PgdlVector	vec;
 	bool		result;
 
-	read_input(fcinfo, c, &vec);
+	read_input(fcinfo, c, &vec, single);
 	pgdl_check_status(dl_scaler_is_outlier(&c->scaler, vec.x, vec.isnull,
 										   PG_GETARG_FLOAT8(2), &result));
 	PG_RETURN_BOOL(result);
+}
+
+Datum
+pgdl_transform(PG_FUNCTION_ARGS)
+{
+	return transform(fcinfo, false);
+}
+
+Datum
+pgdl_inverse_transform(PG_FUNCTION_ARGS)
+{
+	return inverse_transform(fcinfo, false);
+}
+
+Datum
+pgdl_is_outlier(PG_FUNCTION_ARGS)
+{
+	return is_outlier(fcinfo, false);
+}
+
+/* the single-column forms: float8 in, float8 out */
+Datum
+pgdl_transform1(PG_FUNCTION_ARGS)
+{
+	return transform(fcinfo, true);
+}
+
+Datum
+pgdl_inverse_transform1(PG_FUNCTION_ARGS)
+{
+	return inverse_transform(fcinfo, true);
+}
+
+Datum
+pgdl_is_outlier1(PG_FUNCTION_ARGS)
+{
+	return is_outlier(fcinfo, true);
 }

@@ -82,3 +82,53 @@ CREATE FUNCTION pgdl.is_outlier(s pgdl.scaler, x anyarray, threshold float8 DEFA
 	AS 'MODULE_PATHNAME', 'pgdl_is_outlier' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pgdl.is_outlier(pgdl.scaler, anyarray, float8) IS
 	'true if any element lies outside mean ± k·sd (standard scaler) or Q1 − k·IQR .. Q3 + k·IQR (robust scaler)';
+
+-- The single-column forms: pgdl.standard_scaler(x float8), ..., and
+-- transform / inverse_transform / is_outlier of one float8 (integer and
+-- numeric columns convert implicitly), a scaler of one feature.  Declared
+-- over float8, a concrete type, so that Citus runs them on its workers.
+-- transform(pgdl.scaler, float8) is CALLED ON NULL INPUT: an imputer fills
+-- a NULL value (a NULL scaler gives NULL; any other scaler keeps NULL).
+DO $$
+DECLARE
+	agg record;
+BEGIN
+	FOR agg IN SELECT * FROM (VALUES
+		('standard_scaler', '', ''),
+		('minmax_scaler', '', ''),
+		('maxabs_scaler', '', ''),
+		('robust_scaler', '', ''),
+		('imputer', ', strategy text', ', text')
+	) AS a(name, more_args, more_types)
+	LOOP
+		EXECUTE pg_catalog.format(
+			'CREATE FUNCTION pgdl.%I(pgdl.aggstate, float8%s) RETURNS pgdl.aggstate '
+			'AS %L, %L LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE',
+			agg.name || '_accum', agg.more_types, 'MODULE_PATHNAME', 'pgdl_' || agg.name || '_accum1');
+		EXECUTE pg_catalog.format('COMMENT ON FUNCTION pgdl.%I(pgdl.aggstate, float8%s) IS %L',
+			agg.name || '_accum', agg.more_types, 'transition function of pgdl.' || agg.name || ' over one column');
+		EXECUTE pg_catalog.format(
+			'CREATE AGGREGATE pgdl.%I(x float8%s) (SFUNC = pgdl.%I, STYPE = pgdl.aggstate, '
+			'COMBINEFUNC = pgdl.aggstate_combine, FINALFUNC = pgdl.scaler_final, PARALLEL = SAFE)',
+			agg.name, agg.more_args, agg.name || '_accum');
+		EXECUTE pg_catalog.format('COMMENT ON AGGREGATE pgdl.%I(float8%s) IS %L',
+			agg.name, agg.more_types,
+			pg_catalog.obj_description(pg_catalog.to_regprocedure(
+				pg_catalog.format('pgdl.%I(anyarray%s)', agg.name, agg.more_types)), 'pg_proc')
+			|| ' (one column: a scaler of one feature)');
+	END LOOP;
+END
+$$;
+
+CREATE FUNCTION pgdl.transform(s pgdl.scaler, x float8) RETURNS float8
+	AS 'MODULE_PATHNAME', 'pgdl_transform1' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.transform(pgdl.scaler, float8) IS
+	'applies a scaler of one feature to one value (NULL stays NULL; an imputer fills it)';
+CREATE FUNCTION pgdl.inverse_transform(s pgdl.scaler, x float8) RETURNS float8
+	AS 'MODULE_PATHNAME', 'pgdl_inverse_transform1' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.inverse_transform(pgdl.scaler, float8) IS
+	'undoes pgdl.transform of one value (not defined for an imputer)';
+CREATE FUNCTION pgdl.is_outlier(s pgdl.scaler, x float8, threshold float8 DEFAULT 3) RETURNS bool
+	AS 'MODULE_PATHNAME', 'pgdl_is_outlier1' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.is_outlier(pgdl.scaler, float8, float8) IS
+	'true if the value lies outside mean ± k·sd (standard scaler) or Q1 − k·IQR .. Q3 + k·IQR (robust scaler)';

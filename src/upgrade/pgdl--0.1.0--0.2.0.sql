@@ -336,6 +336,74 @@ CREATE FUNCTION pgdl.embed_shipped(model bytea, r record, model_ref text) RETURN
 	AS 'MODULE_PATHNAME', 'pgdl_embed_record' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pgdl.embed_shipped(bytea, record, text) IS 'pgdl.embed of a row with the model''s bytes, as the coordinator sends it to Citus workers';
 
+-- The single-column forms: pgdl.standard_scaler(x float8), ..., and
+-- transform / inverse_transform / is_outlier of one float8 (integer and
+-- numeric columns convert implicitly), a scaler of one feature.  Declared
+-- over float8, a concrete type, so that Citus runs them on its workers.
+-- transform(pgdl.scaler, float8) is CALLED ON NULL INPUT: an imputer fills
+-- a NULL value (a NULL scaler gives NULL; any other scaler keeps NULL).
+DO $$
+DECLARE
+	agg record;
+BEGIN
+	FOR agg IN SELECT * FROM (VALUES
+		('standard_scaler', '', ''),
+		('minmax_scaler', '', ''),
+		('maxabs_scaler', '', ''),
+		('robust_scaler', '', ''),
+		('imputer', ', strategy text', ', text')
+	) AS a(name, more_args, more_types)
+	LOOP
+		EXECUTE pg_catalog.format(
+			'CREATE FUNCTION pgdl.%I(pgdl.aggstate, float8%s) RETURNS pgdl.aggstate '
+			'AS %L, %L LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE',
+			agg.name || '_accum', agg.more_types, 'MODULE_PATHNAME', 'pgdl_' || agg.name || '_accum1');
+		EXECUTE pg_catalog.format('COMMENT ON FUNCTION pgdl.%I(pgdl.aggstate, float8%s) IS %L',
+			agg.name || '_accum', agg.more_types, 'transition function of pgdl.' || agg.name || ' over one column');
+		EXECUTE pg_catalog.format(
+			'CREATE AGGREGATE pgdl.%I(x float8%s) (SFUNC = pgdl.%I, STYPE = pgdl.aggstate, '
+			'COMBINEFUNC = pgdl.aggstate_combine, FINALFUNC = pgdl.scaler_final, PARALLEL = SAFE)',
+			agg.name, agg.more_args, agg.name || '_accum');
+		EXECUTE pg_catalog.format('COMMENT ON AGGREGATE pgdl.%I(float8%s) IS %L',
+			agg.name, agg.more_types,
+			pg_catalog.obj_description(pg_catalog.to_regprocedure(
+				pg_catalog.format('pgdl.%I(anyarray%s)', agg.name, agg.more_types)), 'pg_proc')
+			|| ' (one column: a scaler of one feature)');
+	END LOOP;
+END
+$$;
+
+CREATE FUNCTION pgdl.transform(s pgdl.scaler, x float8) RETURNS float8
+	AS 'MODULE_PATHNAME', 'pgdl_transform1' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.transform(pgdl.scaler, float8) IS
+	'applies a scaler of one feature to one value (NULL stays NULL; an imputer fills it)';
+CREATE FUNCTION pgdl.inverse_transform(s pgdl.scaler, x float8) RETURNS float8
+	AS 'MODULE_PATHNAME', 'pgdl_inverse_transform1' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.inverse_transform(pgdl.scaler, float8) IS
+	'undoes pgdl.transform of one value (not defined for an imputer)';
+CREATE FUNCTION pgdl.is_outlier(s pgdl.scaler, x float8, threshold float8 DEFAULT 3) RETURNS bool
+	AS 'MODULE_PATHNAME', 'pgdl_is_outlier1' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.is_outlier(pgdl.scaler, float8, float8) IS
+	'true if the value lies outside mean ± k·sd (standard scaler) or Q1 − k·IQR .. Q3 + k·IQR (robust scaler)';
+
+-- pgdl.imputer(x text, 'most_frequent'): the most frequent value of a text
+-- column (ties: the first in byte order), counted in a pgdl.confusion_state
+-- (a value v as the pair (v, v)), so classification_metrics' combine,
+-- validation and I/O serve it; at most 100,000 distinct values (54000).
+CREATE FUNCTION pgdl.imputer_text_accum(pgdl.confusion_state, text, text) RETURNS pgdl.confusion_state
+	AS 'MODULE_PATHNAME', 'pgdl_imputer_text_accum' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.imputer_text_accum(pgdl.confusion_state, text, text) IS 'transition function of pgdl.imputer over a text column';
+CREATE FUNCTION pgdl.imputer_text_final(pgdl.confusion_state) RETURNS text
+	AS 'MODULE_PATHNAME', 'pgdl_imputer_text_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.imputer_text_final(pgdl.confusion_state) IS 'final function of pgdl.imputer over a text column: the most frequent value';
+CREATE AGGREGATE pgdl.imputer(x text, strategy text) (
+	SFUNC = pgdl.imputer_text_accum, STYPE = pgdl.confusion_state,
+	COMBINEFUNC = pgdl.confusion_combine, FINALFUNC = pgdl.imputer_text_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE pgdl.imputer(text, text) IS
+	'the value to fill a text column''s NULLs with: strategy ''most_frequent'' (ties: the first in byte order); apply with coalesce(x, fill)';
+
 -- as the install script's last step (src/pg/grants.sql) does for the new ones
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgdl TO PUBLIC;
 

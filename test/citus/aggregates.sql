@@ -1,7 +1,8 @@
 -- test/citus/aggregates.sql — every aggregate of the README's reference
--- (statistics, scalers, BI metrics) on a Citus distributed table: the plan
--- runs it on the workers (worker_partial_agg, the partial states combined on
--- the coordinator by coord_combine_agg) and the result equals the one on an
+-- (statistics, scalers over arrays and over one column, BI metrics) on a
+-- Citus distributed table: the plan runs it on the workers
+-- (worker_partial_agg, the partial states combined on the coordinator by
+-- coord_combine_agg) and the result equals the one on an
 -- undistributed copy of the table, within 1e-9 relative (the README's
 -- tolerance for a parallel plan); describe and correlations likewise.
 -- Run by scripts/citus.sh (make test-citus) on the coordinator.
@@ -63,7 +64,16 @@ INSERT INTO public.cases (label, expr) VALUES
 	('imputer(real[], constant:0)', 'pgdl.imputer(r, ''constant:0'')'),
 	('classification_metrics(actual, predicted)', 'pgdl.classification_metrics(actual, predicted)'),
 	('regression_metrics(x, y)', 'pgdl.regression_metrics(x, y)'),
-	('roc_auc(b, x)', 'pgdl.roc_auc(b, x)');
+	('roc_auc(b, x)', 'pgdl.roc_auc(b, x)'),
+	('standard_scaler(float8) with NULLs', 'pgdl.standard_scaler(y)'),
+	('minmax_scaler(int) (one column)', 'pgdl.minmax_scaler(i)'),
+	('maxabs_scaler(numeric) (one column)', 'pgdl.maxabs_scaler(n)'),
+	('robust_scaler(float8) (one column)', 'pgdl.robust_scaler(x)'),
+	('imputer(float8, mean) (one column)', 'pgdl.imputer(y, ''mean'')'),
+	('imputer(float8, median) (one column)', 'pgdl.imputer(y, ''median'')'),
+	('imputer(int, most_frequent) (one column)', 'pgdl.imputer(i % 7, ''most_frequent'')'),
+	('imputer(int4[], most_frequent)', 'pgdl.imputer(ia, ''most_frequent'')'),
+	('imputer(text, most_frequent)', 'pgdl.imputer(predicted, ''most_frequent'')');
 INSERT INTO public.cases (label, expr, tbl) VALUES
 	('quantile_sketch(pgdl.sketch) merging stored sketches',
 	 'pgdl.quantiles(pgdl.quantile_sketch(s), ARRAY[0, 0.25, 0.5, 0.75, 1])', 'sketches');

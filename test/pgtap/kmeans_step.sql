@@ -11,17 +11,7 @@ SELECT plan(16);
 
 CREATE FUNCTION pg_temp.maxdiff(a float8[], b float8[]) RETURNS float8 LANGUAGE sql AS
 $$ SELECT max(abs(u - v)) FROM unnest(a, b) AS t(u, v) $$;
-CREATE FUNCTION pg_temp.plan_has(query text, what text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-		IF position(what IN line) > 0 THEN
-			RETURN true;
-		END IF;
-	END LOOP;
-	RETURN false;
-END $$;
+\ir lib/plan_has.sql
 
 -- an ordinary table (rolled back): parallel workers cannot read a temporary one
 CREATE TABLE ks (id int, x float8[]);

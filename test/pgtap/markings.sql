@@ -11,7 +11,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(74 + 8 * 8 + 4);
+SELECT plan(75 + 8 * 8 + 4);
 
 -- Every function of schema pgdl, classified by how it is used.
 CREATE TEMP VIEW pgdl_procs AS
@@ -72,7 +72,14 @@ SELECT is_empty($$
     FROM pgdl_procs p JOIN api_markings m USING (name)
     WHERE p.prokind = 'f' AND NOT p.is_type_io AND NOT p.is_agg_support
       AND (p.provolatile, p.proisstrict, p.proparallel) IS DISTINCT FROM (m.volatility, m.strict, m.parallel)
+      AND sig <> 'pgdl.transform(pgdl.scaler,double precision)'
 $$, 'every public pgdl function has the volatility, strictness and parallel marking of the README''s reference table');
+
+-- the one exception: transform of one value is called on NULL, so that an
+-- imputer fills it (a NULL array element is filled inside a non-NULL array)
+SELECT is((SELECT format('%s %s %s', provolatile, proisstrict, proparallel) FROM pgdl_procs
+           WHERE sig = 'pgdl.transform(pgdl.scaler,double precision)'), 'i f s',
+          'transform(pgdl.scaler, float8) is IMMUTABLE, CALLED ON NULL INPUT, PARALLEL SAFE');
 
 SELECT is_empty($$
     SELECT sig FROM pgdl_procs WHERE prosecdef

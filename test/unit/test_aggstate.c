@@ -696,6 +696,68 @@ test_forged_comoments(void)
 	th_end();
 }
 
+/* ---- the most_frequent imputer's counts ------------------------------------- */
+
+/*
+ * A COUNTS state of two features: keys counted into a confusion table in the
+ * slots, as the glue's counts_add does (the table does not grow here: it
+ * holds 8 labels at first)
+ */
+static state_buf
+counts_state(const int *feature, const double *value, int n, double rows)
+{
+	state_buf	b = state_new(DL_LAYOUT_COUNTS, DL_PURPOSE_SCALER, 0, 2);
+	size_t		bytes = dl_confusion_init_bytes();
+	dl_confusion *c = calloc(1, bytes);
+	char		key[DL_SCALER_COUNT_KEY_MAX];
+	dl_confusion_caps grow;
+
+	dl_confusion_init(c);
+	for (int i = 0; i < n; i++)
+	{
+		int			len = dl_scaler_count_key(key, feature[i], value[i]);
+
+		CHECK_STATUS(dl_confusion_add(c, key, len, key, len, 1, &grow), DL_OK);
+		CHECK(grow.label_cap == 0);
+	}
+	state_append(&b, c, bytes);
+	free(c);
+	b.s->params[0] = DL_SCALER_IMPUTER;
+	b.s->params[1] = DL_IMPUTE_MOST_FREQUENT;
+	b.s->rows = rows;
+	return b;
+}
+
+static void
+test_forged_counts(void)
+{
+	int			f[5] = {0, 0, 1, 0, 1};
+	double		v[5] = {1.5, 1.5, -0.0, 2, 7};
+	int			bad_f[2] = {0, 2};
+	double		bad_v[2] = {1, 1};
+	state_buf	b = counts_state(f, v, 5, 3);
+	dl_scaler	sc;
+
+	th_begin("aggstate: the most_frequent imputer's counts pass and fit; forged ones are refused");
+	expect_ok(&b, "most_frequent counts", K_NORMAL);
+	CHECK_STATUS(dl_scaler_alloc(&sc, DL_SCALER_IMPUTER, 2), DL_OK);
+	sc.strategy = DL_IMPUTE_MOST_FREQUENT;
+	CHECK_STATUS(dl_scaler_fit_counts(&sc, (const dl_confusion *) DL_STATE_SLOTS(b.s)), DL_OK);
+	/* 1.5 twice; 0 and 7 once each: the smaller */
+	CHECK(sc.fill[0] == 1.5 && sc.fill[1] == 0.0);
+	dl_free(sc.center);
+	FORGE_HEADER(&b, s->rows = 2, "more values than the 2 rows", "more counted values than two rows of two features hold");
+	FORGE_HEADER(&b, s->params[1] = DL_IMPUTE_MEAN, "does not match", "counts under the mean imputer's strategy");
+	FORGE_HEADER(&b, s->flags = DL_HAS_MOMENTS, "does not match", "counts with a moments flag");
+	forge_slot(&b, 0, 7, "not a valid table", "a table with another magic number");
+	free(b.s);
+	/* a key of feature 2 in a state of two features */
+	b = counts_state(bad_f, bad_v, 2, 2);
+	expect_refused(&b, "is not of a value of a feature", "a count of a third feature");
+	free(b.s);
+	th_end();
+}
+
 /* ---- the tolerance cannot reject real data ------------------------------------ */
 
 /*
@@ -817,5 +879,6 @@ suite_aggstate(void)
 	test_forged_moments();
 	test_forged_sections();
 	test_forged_comoments();
+	test_forged_counts();
 	test_tolerance_stress();
 }

@@ -311,11 +311,110 @@ test_methods(void)
 	th_end();
 }
 
+/*
+ * The scores from sufficient statistics (what the Citus workers' aggregates
+ * give) equal the scores from the rows: per-class means, squared deviations
+ * and minima of data set A, the co-moments of data set B, computed here in
+ * two passes
+ */
+static void
+test_scores_from_moments(void)
+{
+	double		count[3] = {0, 0, 0},
+				mean[18] = {0},
+				m2[18] = {0},
+				minv[6];
+	double		s[6],
+				p[6];
+	const char *names[6] = {"a", "b", "c", "d", "e", "f"};
+
+	th_begin("f_classif, chi2 and variance from per-class moments equal the row scores");
+	for (int j = 0; j < 6; j++)
+		minv[j] = ca_x[j];
+	for (int i = 0; i < 24; i++)
+	{
+		int			k = (int) ca_y[i];
+
+		count[k] += 1;
+		for (int j = 0; j < 6; j++)
+		{
+			mean[k * 6 + j] += ca_x[i * 6 + j];
+			minv[j] = ca_x[i * 6 + j] < minv[j] ? ca_x[i * 6 + j] : minv[j];
+		}
+	}
+	for (int k = 0; k < 3; k++)
+		for (int j = 0; j < 6; j++)
+			mean[k * 6 + j] /= count[k];
+	for (int i = 0; i < 24; i++)
+	{
+		int			k = (int) ca_y[i];
+
+		for (int j = 0; j < 6; j++)
+		{
+			double		dv = ca_x[i * 6 + j] - mean[k * 6 + j];
+
+			m2[k * 6 + j] += dv * dv;
+		}
+	}
+	CHECK_STATUS(dl_fs_scores_from_class_moments(DL_FS_F_CLASSIF, 6, 3, count, mean, m2, minv,
+												 names, s, p), DL_OK);
+	check_vec(s, ca_f, 6, 1e-12);
+	check_vec(p, ca_fp, 6, 1e-9);
+	CHECK_STATUS(dl_fs_scores_from_class_moments(DL_FS_CHI2, 6, 3, count, mean, m2, minv,
+												 names, s, p), DL_OK);
+	check_vec(s, ca_chi, 6, 1e-12);
+	check_vec(p, ca_chip, 6, 1e-9);
+	CHECK_STATUS(dl_fs_scores_from_class_moments(DL_FS_VARIANCE, 6, 3, count, mean, m2, minv,
+												 names, s, p), DL_OK);
+	check_vec(s, ca_var, 6, 1e-12);
+	minv[5] = -0.5;
+	th_clear_error();
+	CHECK_STATUS(dl_fs_scores_from_class_moments(DL_FS_CHI2, 6, 3, count, mean, m2, minv,
+												 names, s, p), DL_EINVAL);
+	CHECK(strstr(th_last_message, "\"f\"") != NULL);
+	CHECK_STATUS(dl_fs_scores_from_class_moments(DL_FS_PEARSON, 6, 3, count, mean, m2, minv,
+												 names, s, p), DL_EINVAL);
+	th_end();
+
+	th_begin("f_regression and pearson from co-moments equal the row scores");
+	{
+		double		xm[4] = {0},
+					ym = 0,
+					vxx[4] = {0},
+					sxy[4] = {0},
+					syy = 0;
+
+		for (int i = 0; i < 20; i++)
+		{
+			ym += rb_y[i] / 20.0;
+			for (int j = 0; j < 4; j++)
+				xm[j] += rb_x[i * 4 + j] / 20.0;
+		}
+		for (int i = 0; i < 20; i++)
+		{
+			syy += (rb_y[i] - ym) * (rb_y[i] - ym);
+			for (int j = 0; j < 4; j++)
+			{
+				vxx[j] += (rb_x[i * 4 + j] - xm[j]) * (rb_x[i * 4 + j] - xm[j]);
+				sxy[j] += (rb_x[i * 4 + j] - xm[j]) * (rb_y[i] - ym);
+			}
+		}
+		CHECK_STATUS(dl_fs_scores_from_comoments(DL_FS_F_REGRESSION, 20, 4, vxx, sxy, syy, s, p), DL_OK);
+		check_vec(s, rb_f, 4, 1e-10);
+		check_vec(p, rb_fp, 4, 1e-8);
+		CHECK_STATUS(dl_fs_scores_from_comoments(DL_FS_PEARSON, 20, 4, vxx, sxy, syy, s, p), DL_OK);
+		check_vec(s, rb_r, 4, 1e-12);
+		CHECK_STATUS(dl_fs_scores_from_comoments(DL_FS_CHI2, 20, 4, vxx, sxy, syy, s, p), DL_EINVAL);
+	}
+	th_end();
+}
+
 void
 suite_featsel(void)
 {
 	test_specfun();
 	test_class_scores();
+	test_scores_from_moments();
 	test_regression_scores();
 	test_mutual_info();
 	test_cholesky();
