@@ -49,7 +49,7 @@ SELECT unnest(ARRAY['train_model', 'train_kmeans', 'train_pca', 'import_model', 
                     'deploy_model', 'grant_model', 'revoke_model']), 'v', false, 'u'
 UNION ALL
 -- §9: text; tokenize's max_length defaults to NULL
-SELECT unnest(ARRAY['tokens', 'vocabulary_tokens', 'vocabulary_size']), 'i', true, 's'
+SELECT unnest(ARRAY['tokens', 'vocabulary_tokens', 'vocabulary_size', 'vocabulary_info']), 'i', true, 's'
 UNION ALL
 SELECT 'tokenize', 'i', false, 's'
 UNION ALL

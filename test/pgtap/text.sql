@@ -8,7 +8,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(55);
+SELECT plan(57);
 
 -- ---- markings ------------------------------------------------------------------
 SELECT is((SELECT string_agg(DISTINCT proparallel::text, ',') FROM pg_proc WHERE oid IN
@@ -79,6 +79,13 @@ SELECT is((SELECT array_agg(token ORDER BY id) FROM pgdl.vocabulary_tokens(
 		  ARRAY['a'], 'max_size keeps the most frequent');
 SELECT is((SELECT pgdl.vocabulary_size(pgdl.vocabulary(d, '{"oov_buckets": 10}')) FROM (VALUES ('b a b'), ('c a'), ('d')) t(d)),
 		  16, 'vocabulary_size: 2 + tokens + oov_buckets');
+SELECT is((SELECT pgdl.vocabulary_info(pgdl.vocabulary(d, '{"ngrams": 2, "min_count": 2}')) FROM (VALUES ('b a b'), ('c a'), ('d'), (NULL)) t(d)),
+		  '{"tokens": 2, "documents": 3, "error": 0, "ids": 4, "tokenizer": "word", "lowercase": true, "ngrams": 2, "min_count": 2, "max_size": null, "oov_buckets": 0}'::jsonb,
+		  'vocabulary_info: counts, error bound, ids and options');
+SELECT is((SELECT array_agg(pgdl.vocabulary_size(v) ORDER BY i) FROM
+			(SELECT i, pgdl.vocabulary(d) OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS v
+			 FROM (VALUES (1, 'a b'), (2, NULL), (3, 'b c'), (4, 'a')) t(i, d)) s),
+		  ARRAY[4, 4, 5, 5], 'as a window aggregate: the vocabulary of the frame');
 
 CREATE TEMP TABLE serial_v AS SELECT pgdl.vocabulary(d) AS v, pgdl.vocabulary(d, '{"ngrams": 2, "min_count": 3}') AS v2
 FROM pgdl_text_docs;
