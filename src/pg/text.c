@@ -545,15 +545,37 @@ collect_id(void *arg, const char *tok, size_t len)
 
 	if (l->n == l->cap)
 	{
-		if (l->cap >= MaxAllocSize / sizeof(int32) / 2)
+		if (l->cap >= MaxArraySize / 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("a document has too many tokens for an array")));
 		l->cap *= 2;
-		l->ids = repalloc(l->ids, l->cap * sizeof(int32));
+		l->ids = repalloc_huge(l->ids, l->cap * sizeof(int32));
 	}
 	l->ids[l->n++] = dl_vocab_id(l->v, tok, len);
 	return l->limit == 0 || l->n < l->limit;
+}
+
+/* a one-dimensional int4[] of n (>= 1) ids, built in place */
+static ArrayType *
+int4_array(const int32 *ids, size_t n)
+{
+	Size		size = ARR_OVERHEAD_NONULLS(1) + n * sizeof(int32);
+	ArrayType  *r;
+
+	if (n > MaxArraySize || !AllocSizeIsValid(size))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a document has too many tokens for an array")));
+	r = palloc0(size);
+	SET_VARSIZE(r, size);
+	r->ndim = 1;
+	r->dataoffset = 0;
+	r->elemtype = INT4OID;
+	ARR_DIMS(r)[0] = (int) n;
+	ARR_LBOUND(r)[0] = 1;
+	memcpy(ARR_DATA_PTR(r), ids, n * sizeof(int32));
+	return r;
 }
 
 /*
@@ -582,6 +604,10 @@ pgdl_tokenize(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("max_length must be at least 1, got %d", max_length)));
+		if ((Size) max_length > MaxArraySize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("max_length %d is more than an array holds (%d)", max_length, (int) MaxArraySize)));
 	}
 	if (PG_ARGISNULL(1))
 		PG_RETURN_NULL();
@@ -591,20 +617,14 @@ pgdl_tokenize(PG_FUNCTION_ARGS)
 	l.v = v;
 	l.limit = (size_t) max_length;
 	l.cap = max_length > 0 ? (size_t) max_length : 64;
-	l.ids = palloc(l.cap * sizeof(int32));
+	l.ids = palloc_extended(l.cap * sizeof(int32), MCXT_ALLOC_HUGE);
 	l.n = 0;
 	pgdl_check_status(dl_tokenize(&info.options, s, len, collect_id, &l));
 	while (l.n < l.limit)
 		l.ids[l.n++] = 0;
 	if (l.n == 0)
 		PG_RETURN_ARRAYTYPE_P(construct_empty_array(INT4OID));
-	{
-		Datum	   *d = palloc(l.n * sizeof(Datum));
-
-		for (size_t i = 0; i < l.n; i++)
-			d[i] = Int32GetDatum(l.ids[i]);
-		PG_RETURN_ARRAYTYPE_P(construct_array(d, (int) l.n, INT4OID, 4, true, TYPALIGN_INT));
-	}
+	PG_RETURN_ARRAYTYPE_P(int4_array(l.ids, l.n));
 }
 
 /* ---- accessors ------------------------------------------------------------ */

@@ -8,7 +8,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(57);
+SELECT plan(58);
 
 -- ---- markings ------------------------------------------------------------------
 SELECT is((SELECT string_agg(DISTINCT proparallel::text, ',') FROM pg_proc WHERE oid IN
@@ -141,6 +141,7 @@ SELECT is((SELECT pgdl.tokenize(v, '') FROM small), '{}'::int4[], 'an empty docu
 SELECT is((SELECT pgdl.tokenize(v, NULL) FROM small), NULL, 'a NULL document, NULL ids');
 SELECT throws_ok($$SELECT pgdl.tokenize(NULL, 'x')$$, '22004', NULL, 'a NULL vocabulary is 22004');
 SELECT throws_ok($$SELECT pgdl.tokenize(v, 'x', 0) FROM small$$, '22023', NULL, 'max_length 0 is 22023');
+SELECT throws_ok($$SELECT pgdl.tokenize(v, 'x', 2147483647) FROM small$$, '54000', NULL, 'a max_length past an array''s size is 54000');
 SELECT is((SELECT count(DISTINCT pgdl.tokenize(s.v, d)) FROM pgdl_text_docs, serial_v s WHERE i <= 300), 
 		  (SELECT count(DISTINCT d)::bigint FROM pgdl_text_docs WHERE i <= 300 AND d IS NOT NULL),
 		  'one vocabulary over many rows (read once per statement): each document its own ids');
