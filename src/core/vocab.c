@@ -362,11 +362,15 @@ dl_status
 dl_vocab_add_document(dl_vocab *v, const char *text, size_t len)
 {
 	dl_status	st;
+	size_t		bad = 0;
 
 	if (v->final)
 		return dl_error(DL_EINTERNAL, "a final vocabulary cannot count documents");
 	if (v->ndocs >= COUNT_MAX)
 		return dl_error(DL_ELIMIT, "a vocabulary counts at most 2^62 documents");
+	/* checked first, so that a refused document leaves no count behind */
+	if (!dl_utf8_valid(text, len, &bad))
+		return dl_error(DL_ETEXT, "invalid UTF-8 at byte %zu of a document", bad);
 	v->doc_serial++;
 	st = dl_tokenize(&v->o, text, len, count_token, v);
 	if (st != DL_OK)

@@ -185,6 +185,34 @@ test_invalid(void)
 		free(copy);
 	}
 	CHECK(dl_utf8_valid("中文 ok \U0001F600", strlen("中文 ok \U0001F600"), NULL));
+
+	/* a refused document leaves the counts as they were */
+	{
+		dl_text_options o = options("{}");
+		dl_vocab   *v;
+		dl_vocab_info info;
+		size_t		n1,
+					n2;
+		void	   *b1,
+				   *b2;
+
+		CHECK(dl_vocab_create(&o, &v) == DL_OK);
+		CHECK(dl_vocab_add_document(v, "ok fine", 7) == DL_OK);
+		n1 = dl_vocab_bytes(v);
+		b1 = malloc(n1);
+		dl_vocab_write(v, b1);
+		th_clear_error();
+		CHECK(dl_vocab_add_document(v, "new words \xff", 11) == DL_ETEXT && th_last_error == DL_ETEXT);
+		dl_vocab_get_info(v, &info);
+		CHECK(info.documents == 1 && info.ntokens == 2);
+		n2 = dl_vocab_bytes(v);
+		b2 = malloc(n2);
+		dl_vocab_write(v, b2);
+		CHECK(n1 == n2 && memcmp(b1, b2, n1) == 0);
+		free(b1);
+		free(b2);
+		dl_vocab_free(v);
+	}
 	th_end();
 }
 
