@@ -94,16 +94,7 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-	plan text := '';
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-		plan := plan || line || E'\n';
-	END LOOP;
-	RETURN plan;
-END $$;
+\ir lib/plan.sql
 SELECT matches(pg_temp.plan_of('SELECT pgdl.vocabulary(d) FROM pgdl_text_docs'), 'Partial Aggregate',
 			   'forced parallel: the plan has a Partial Aggregate');
 SELECT is((SELECT pgdl.vocabulary(d)::text FROM pgdl_text_docs), (SELECT v::text FROM serial_v),
