@@ -124,16 +124,7 @@ SELECT is((SELECT count(*)::int FROM pgdl_par_points
 		  'and the same model bit for bit');
 
 -- ---- the aggregate by hand ----------------------------------------------------
-CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-	plan text := '';
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
-		plan := plan || line || ' ';
-	END LOOP;
-	RETURN plan;
-END $$;
+\ir lib/plan.sql
 SELECT matches(pg_temp.plan_of($$SELECT pgdl.train_state_agg((SELECT pgdl.train_state_init('par_two')), s)
 								 FROM (SELECT a, b, y FROM pgdl_par_points) s$$),
 			   'Finalize Aggregate.*Gather.*Partial Aggregate.*Parallel Seq Scan',
