@@ -192,6 +192,7 @@ typedef struct dl_embedding_spec
 {
 	int			input_dim;		/* the vocabulary size: required */
 	int			output_dim;		/* the vector size: required */
+	bool		mask_zero;		/* id 0 is padding, masked in the layers after it: false */
 } dl_embedding_spec;
 
 /* lstm, gru */
@@ -260,6 +261,12 @@ typedef struct dl_layer
 	/* fusions chosen by the plan: this layer's backward pass runs the next one's too */
 	bool		fuses_next;
 	bool		fused_into_prev;	/* its backward pass runs inside the previous layer's */
+	/*
+	 * Its input is a sequence whose padding (id 0 of an embedding with
+	 * mask_zero) is masked: set by the plan, from the first layer through
+	 * those that keep the steps (layers.h, keeps_mask)
+	 */
+	bool		mask_in;
 } dl_layer;
 
 /*
@@ -321,6 +328,7 @@ extern size_t dl_workspace_bytes(const dl_network *net, int max_batch, bool trai
  */
 extern void dl_network_predict(const dl_network *net, dl_workspace *ws,
 							   const float *x, int n, float *out);
+
 
 /*
  * Checks n rows of network input for what the kernels cannot refuse: the
@@ -703,9 +711,11 @@ typedef struct dl_model
  * version DL_EVERSION, more than max_params parameters DL_ELIMIT.
  */
 #define DL_MODEL_MAGIC "PGDLMODL"
-#define DL_MODEL_FORMAT_VERSION 1
+#define DL_MODEL_FORMAT_VERSION 2
 
 extern dl_status dl_model_write(const dl_model *m, uint8_t **out, size_t *len);
+/* the format version dl_model_write gives a model of this network: the lowest that holds it */
+extern uint32_t dl_model_format_version(const dl_network *net);
 /* the checksum of the format: CRC-32C (Castagnoli), as iSCSI and ext4 use */
 extern uint32_t dl_crc32c(const uint8_t *p, size_t n);
 extern dl_status dl_model_read(const uint8_t *data, size_t len, size_t max_params,

@@ -47,6 +47,7 @@ static const layer_model layer_models[] = {
 	{"maxpool1d", DL_LAYER_MAXPOOL1D, "[{\"type\":\"maxpool1d\",\"pool\":2},{\"type\":\"flatten\"}]", {2, {4, 2}}},
 	{"global_avgpool", DL_LAYER_GLOBAL_AVGPOOL, "[{\"type\":\"global_avgpool\"}]", {3, {2, 2, 2}}},
 	{"embedding", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"input_dim\":5,\"output_dim\":2},{\"type\":\"flatten\"}]", {1, {3}}},
+	{"embedding-mask_zero", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"input_dim\":5,\"output_dim\":2,\"mask_zero\":true},{\"type\":\"lstm\",\"units\":2}]", {1, {3}}},
 	{"lstm", DL_LAYER_LSTM, "[{\"type\":\"lstm\",\"units\":2}]", {2, {3, 2}}},
 	{"lstm-bidirectional", DL_LAYER_LSTM, "[{\"type\":\"lstm\",\"units\":2,\"bidirectional\":true,\"return_sequences\":true},{\"type\":\"flatten\"}]", {2, {3, 2}}},
 	{"gru", DL_LAYER_GRU, "[{\"type\":\"gru\",\"units\":2,\"return_sequences\":true},{\"type\":\"flatten\"}]", {2, {3, 2}}},

@@ -361,10 +361,10 @@ SELECT throws_ok($$SELECT pgdl.import_model('m', set_byte(pgdl.export_model('tap
                  '22P03', 'checksum mismatch: the model bytes are damaged', 'one flipped bit is 22P03 (checksum)');
 SELECT throws_like($$SELECT pgdl.import_model('m', substr(pgdl.export_model('tap_bool'), 1, 40))$$,
                    'invalid model: truncated to 40 of its % bytes', 'truncated bytes are 22P03');
-SELECT throws_ok($$SELECT pgdl.import_model('m', set_byte(pgdl.export_model('tap_bool'), 8, 2))$$,
+SELECT throws_ok($$SELECT pgdl.import_model('m', set_byte(pgdl.export_model('tap_bool'), 8, 3))$$,
                  '0A000', NULL, 'a newer format version is 0A000');
-SELECT alike(pg_temp.err($$SELECT pgdl.import_model('m', set_byte(pgdl.export_model('tap_bool'), 8, 2))$$),
-            '0A000: %2% | % | %newer pgdl%', 'naming the version, with a hint to upgrade');
+SELECT alike(pg_temp.err($$SELECT pgdl.import_model('m', set_byte(pgdl.export_model('tap_bool'), 8, 3))$$),
+            '0A000: %3% | % | %newer pgdl%', 'naming the version, with a hint to upgrade');
 
 ------------------------------------------------------------------------------
 -- predict: every overload on the happy path

@@ -71,7 +71,8 @@ th_same_spec(const dl_layer_spec *a, const dl_layer_spec *b)
 				memcmp(a->pool.stride, b->pool.stride, sizeof(a->pool.stride)) == 0;
 		case DL_LAYER_EMBEDDING:
 			return a->embedding.input_dim == b->embedding.input_dim &&
-				a->embedding.output_dim == b->embedding.output_dim;
+				a->embedding.output_dim == b->embedding.output_dim &&
+				a->embedding.mask_zero == b->embedding.mask_zero;
 		case DL_LAYER_LSTM:
 		case DL_LAYER_GRU:
 			return a->rnn.units == b->rnn.units &&

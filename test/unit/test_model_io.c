@@ -421,7 +421,65 @@ test_round_trip(void)
 		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
 		check_same_model(&m, &back);
 		save_seed("embedding", blob, len);
+		/* no mask: format version 1, which pgdl 0.1.0 reads */
+		CHECK(blob[8] == 1 && !back.net.layers[0].spec.embedding.mask_zero);
 		dl_model_free(&back);
+		dl_free(blob);
+
+		/*
+		 * mask_zero: format version 2, a flags byte more; each version
+		 * holds what it must, so a blob has one form
+		 */
+		m.net.layers[0].spec.embedding.mask_zero = true;
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+		CHECK(blob[8] == 2);
+		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+		check_same_model(&m, &back);
+		CHECK(back.net.layers[0].spec.embedding.mask_zero && back.net.layers[1].mask_in);
+		save_seed("embedding-mask", blob, len);
+		CHECK_STATUS(dl_model_write(&back, &again, &len2), DL_OK);
+		CHECK(len2 == len && memcmp(blob, again, len) == 0);
+		dl_model_free(&back);
+		dl_free(again);
+		store32(blob + 8, 1);
+		fix_crc(blob, len);
+		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+		store32(blob + 8, 2);
+		fix_crc(blob, len);
+		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+		dl_model_free(&back);
+		{
+			/* the flags byte: the embedding record is the first layer's, after the input shape */
+			uint8_t    *flags = NULL;
+
+			for (size_t i = 28; i + 12 < len; i++)
+				if (blob[i] == DL_LAYER_EMBEDDING && blob[i + 4] == 7 && blob[i + 8] == 3 &&
+					blob[i + 12] == 1)
+				{
+					flags = blob + i + 12;
+					break;
+				}
+			CHECK(flags != NULL);
+			if (flags)
+			{
+				*flags = 0;
+				fix_crc(blob, len);
+				/* version 2 without a mask: version 1 holds it */
+				CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+				CHECK(strstr(th_last_message, "format version 2 for a model that format version 1 holds") != NULL);
+				*flags = 3;
+				fix_crc(blob, len);
+				CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+				CHECK(strstr(th_last_message, "unknown embedding flags 0x2") != NULL);
+			}
+		}
+		dl_free(blob);
+		/* a version 1 blob claiming version 2 lacks the flags byte */
+		m.net.layers[0].spec.embedding.mask_zero = false;
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+		store32(blob + 8, 2);
+		fix_crc(blob, len);
+		CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
 		dl_free(blob);
 		dl_model_free(&m);
 	}
@@ -916,9 +974,9 @@ test_header(void)
 	blob[0] = 'P';
 
 	/* a newer version is DL_EVERSION whatever follows, even if it is short */
-	store32(blob + 8, 2);
+	store32(blob + 8, DL_MODEL_FORMAT_VERSION + 1);
 	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EVERSION);
-	CHECK(strstr(th_last_message, "model format version 2 is newer than this pgdl supports (1)") != NULL);
+	CHECK(strstr(th_last_message, "model format version 3 is newer than this pgdl supports (2)") != NULL);
 	CHECK_STATUS(read_copy(blob, 12, NO_LIMIT, &back), DL_EVERSION);
 	store32(blob + 8, 0xFFFFFFFFu);
 	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EVERSION);

@@ -214,6 +214,13 @@ gc_compare(const char *what, const char *name, const float *analytic, float *val
 static int gc_vocab = 0;
 
 /*
+ * > 0 (with gc_vocab): the ids are 1 and up, and each row has gc_pad
+ * padding ids 0, before its tokens in even rows and after them in odd
+ * ones (which keep one token at least)
+ */
+static int gc_pad = 0;
+
+/*
  * Checks the gradients of net(specs) on `batch` random rows with respect
  * to every trainable parameter and every input.  loss 0 checks a random
  * projection of the output, otherwise that loss (classes for ce/bce).
@@ -249,6 +256,20 @@ gradcheck_net(const char *name, const dl_layer_spec *specs, int nspecs, dl_shape
 	if (gc_vocab > 0)
 		for (size_t i = 0; i < nin; i++)
 			g.x[i] = (float) (th_rand_u64(&st) % gc_vocab);
+	if (gc_vocab > 1 && gc_pad > 0)
+	{
+		size_t		t = dl_shape_size(&in);
+
+		for (size_t i = 0; i < nin; i++)
+		{
+			size_t		r = i / t,
+						pos = i % t;
+			size_t		post = (size_t) gc_pad < t ? (size_t) gc_pad : t - 1;
+			bool		pad = r % 2 == 0 ? pos < (size_t) gc_pad : pos >= t - post;
+
+			g.x[i] = pad ? 0.0f : (float) (1 + th_rand_u64(&st) % (gc_vocab - 1));
+		}
+	}
 	g.w = random_floats(k * batch, 1.0, &st);
 	g.y = malloc(sizeof(float) * batch);
 	for (int r = 0; r < batch; r++)
@@ -1863,7 +1884,7 @@ test_attention_buffers(void)
 			bool		finite = true;
 
 			dl_rng_seed(&rng, 5);
-			dl_attn_forward(l, y, saved, scratch, x, net.params, n, &rng);
+			dl_attn_forward(l, y, saved, scratch, x, net.params, NULL, n, &rng);
 			dl_attn_backward(l, dx, dp, dy, x, net.params, saved, scratch, n);
 			/* the first layer of a network: no input gradient */
 			dl_attn_backward(l, NULL, dp, dy, x, net.params, saved, scratch, n);
@@ -1872,12 +1893,12 @@ test_attention_buffers(void)
 			for (size_t i = 0; i < net.n_params; i++)
 				finite = finite && isfinite(dp[i]);
 			/* prediction: its own scratch only, the same outputs as training's without dropout */
-			dl_attn_forward(l, y, NULL, pscratch, x, net.params, n, NULL);
+			dl_attn_forward(l, y, NULL, pscratch, x, net.params, NULL, n, NULL);
 			if (cases[c].rate == 0.0f)
 			{
 				float	   *yt = malloc(sizeof(float) * size);
 
-				dl_attn_forward(l, yt, saved, scratch, x, net.params, n, &rng);
+				dl_attn_forward(l, yt, saved, scratch, x, net.params, NULL, n, &rng);
 				if (memcmp(y, yt, sizeof(float) * size) != 0)
 					th_fail(__FILE__, __LINE__, "case %d, %d rows: prediction differs from training", c, n);
 				free(yt);
@@ -1897,6 +1918,256 @@ test_attention_buffers(void)
 		}
 		dl_network_free(&net);
 	}
+	th_end();
+}
+
+/* ---- padding masks (an embedding's mask_zero) ---------------------------- */
+
+#define MASK_VOCAB 7
+#define MASK_D 4
+
+static dl_layer_spec
+spec_embedding(int vocab, int d, bool mask_zero)
+{
+	dl_layer_spec s = spec_of(DL_LAYER_EMBEDDING);
+
+	s.embedding.input_dim = vocab;
+	s.embedding.output_dim = d;
+	s.embedding.mask_zero = mask_zero;
+	return s;
+}
+
+/*
+ * The network of specs (an embedding first) on a sequence of real tokens
+ * and on the same tokens padded to 3 T + 2 with zeros before them, after
+ * them and around them, all in one batch: the outputs must agree with the
+ * embedding's mask_zero, and (when differs) differ without it.
+ */
+static void
+check_mask_invariance(const char *name, dl_layer_spec *specs, int nspecs, bool differs,
+					  uint64_t seed)
+{
+	enum
+	{
+		T = 5, TP = 3 * T + 2
+	};
+	float		tokens[T] = {3, 1, 6, 2, 5};
+
+	for (int masked = 1; masked >= (differs ? 0 : 1); masked--)
+	{
+		dl_network	a,
+					b;
+		dl_workspace *wa = NULL,
+				   *wb = NULL;
+		float		xb[3 * TP];
+		float	   *ya,
+				   *yb;
+		size_t		k;
+		double		worst = 0.0;
+
+		specs[0].embedding.mask_zero = masked;
+		if (!build_net(&a, specs, nspecs, shape1(T), seed))
+			return;
+		if (!build_net(&b, specs, nspecs, shape1(TP), seed))
+		{
+			dl_network_free(&a);
+			return;
+		}
+		/* the same parameters: only a positional table grows with T, by rows */
+		for (int i = 0; i < a.n_layers; i++)
+			memcpy(b.params + b.layers[i].param_offset, a.params + a.layers[i].param_offset,
+				   sizeof(float) * a.layers[i].n_params);
+		k = dl_shape_size(&a.output_shape);
+		/* rows: pre-padded, post-padded, padded on both sides */
+		memset(xb, 0, sizeof(xb));
+		memcpy(xb + TP - T, tokens, sizeof(tokens));
+		memcpy(xb + TP, tokens, sizeof(tokens));
+		memcpy(xb + 2 * TP + 4, tokens, sizeof(tokens));
+		ya = malloc(sizeof(float) * k);
+		yb = malloc(sizeof(float) * 3 * k);
+		CHECK_STATUS(dl_workspace_create(&a, 1, false, &wa), DL_OK);
+		CHECK_STATUS(dl_workspace_create(&b, 3, false, &wb), DL_OK);
+		if (wa && wb)
+		{
+			dl_network_predict(&a, wa, tokens, 1, ya);
+			dl_network_predict(&b, wb, xb, 3, yb);
+			for (int r = 0; r < 3; r++)
+				for (size_t j = 0; j < k; j++)
+					worst = fmax(worst, fabs((double) yb[r * k + j] - ya[j]) /
+								 fmax(1.0, fabs((double) ya[j])));
+			if (masked && !(worst <= 2e-5))
+				th_fail(__FILE__, __LINE__, "%s: padded and unpadded outputs differ by %g",
+						name, worst);
+			if (!masked && !(worst > 1e-4))
+				th_fail(__FILE__, __LINE__, "%s: without mask_zero the padding should change the output (%g)",
+						name, worst);
+		}
+		free(ya);
+		free(yb);
+		dl_workspace_free(wa);
+		dl_workspace_free(wb);
+		dl_network_free(&a);
+		dl_network_free(&b);
+	}
+}
+
+static void
+test_mask_invariance(void)
+{
+	dl_layer_spec e = spec_embedding(MASK_VOCAB, MASK_D, true);
+	dl_layer_spec pool = spec_of(DL_LAYER_GLOBAL_AVGPOOL);
+	dl_layer_spec out = spec_dense(3, DL_ACT_SOFTMAX);
+	dl_layer_spec learned = spec_of(DL_LAYER_POSITIONAL_ENCODING);
+	static const dl_layer_type rnns[] = {DL_LAYER_LSTM, DL_LAYER_GRU};
+
+	learned.posenc.learned = true;
+	th_begin("masks: a sequence padded before, after or around gives the unpadded output through every layer that reads sequences");
+	check_mask_invariance("global_avgpool", (dl_layer_spec[]) {e, pool, out}, 3, true, 1);
+	check_mask_invariance("dense, layernorm, dropout, activation per step, then global_avgpool",
+						  (dl_layer_spec[]) {e, spec_dense(5, DL_ACT_TANH), spec_of(DL_LAYER_LAYERNORM),
+						  spec_dropout(0.2f), spec_act(DL_ACT_RELU, 0), pool, out}, 7, true, 2);
+	for (int i = 0; i < 2; i++)
+	{
+		dl_layer_spec bi = spec_rnn(rnns[i], 3, false);
+		dl_layer_spec biseq = spec_rnn(rnns[i], 2, true);
+		char		name[96];
+
+		bi.rnn.bidirectional = biseq.rnn.bidirectional = true;
+		snprintf(name, sizeof(name), "%s last state", dl_layer_type_name(rnns[i]));
+		check_mask_invariance(name, (dl_layer_spec[]) {e, spec_rnn(rnns[i], 3, false), out}, 3,
+							  true, 10 + i);
+		snprintf(name, sizeof(name), "%s every state, stacked, then global_avgpool",
+				 dl_layer_type_name(rnns[i]));
+		check_mask_invariance(name, (dl_layer_spec[]) {e, spec_rnn(rnns[i], 3, true),
+							  spec_rnn(rnns[i], 2, true), pool, out}, 5, true, 12 + i);
+		snprintf(name, sizeof(name), "bidirectional %s last state", dl_layer_type_name(rnns[i]));
+		check_mask_invariance(name, (dl_layer_spec[]) {e, bi, out}, 3, true, 14 + i);
+		snprintf(name, sizeof(name), "bidirectional %s every state, then its last state",
+				 dl_layer_type_name(rnns[i]));
+		check_mask_invariance(name, (dl_layer_spec[]) {e, biseq, bi, out}, 4, true, 16 + i);
+	}
+	check_mask_invariance("attention + global_avgpool",
+						  (dl_layer_spec[]) {e, spec_attn(DL_LAYER_ATTENTION, 2, 3, false, 0), pool, out},
+						  4, true, 20);
+	check_mask_invariance("causal attention + lstm",
+						  (dl_layer_spec[]) {e, spec_attn(DL_LAYER_ATTENTION, 2, 2, true, 0),
+						  spec_rnn(DL_LAYER_LSTM, 3, false), out}, 4, true, 21);
+	check_mask_invariance("sinusoidal positions + transformer_encoder + global_avgpool",
+						  (dl_layer_spec[]) {e, spec_of(DL_LAYER_POSITIONAL_ENCODING),
+						  spec_transformer(2, 6, DL_ACT_RELU, false, false, 0.1f), pool, out}, 5, true, 22);
+	check_mask_invariance("learned positions + pre-norm transformer_encoder + gru",
+						  (dl_layer_spec[]) {e, learned,
+						  spec_transformer(1, 5, DL_ACT_GELU, true, false, 0), spec_rnn(DL_LAYER_GRU, 2, false),
+						  out}, 5, true, 23);
+	th_end();
+}
+
+static void
+test_mask_plan(void)
+{
+	dl_network	net;
+	dl_layer_spec e = spec_embedding(MASK_VOCAB, MASK_D, true);
+	dl_shape	in = shape1(6);
+
+	th_begin("masks: carried through the layers that keep the steps, stopped where they change or a layer cannot honour it");
+	{
+		dl_layer_spec s[6] = {e, spec_dense(3, DL_ACT_RELU), spec_rnn(DL_LAYER_GRU, 2, true),
+		spec_rnn(DL_LAYER_LSTM, 2, false), spec_dense(2, DL_ACT_LINEAR), spec_dense(1, DL_ACT_LINEAR)};
+
+		if (build_net(&net, s, 6, in, 1))
+		{
+			CHECK(!net.layers[0].mask_in && net.layers[1].mask_in && net.layers[2].mask_in &&
+				  net.layers[3].mask_in && !net.layers[4].mask_in && !net.layers[5].mask_in);
+			dl_network_free(&net);
+		}
+	}
+	{
+		dl_layer_spec s[4] = {e, spec_conv1d(3, 2, 1, DL_PAD_SAME, 1, DL_ACT_TANH),
+		spec_of(DL_LAYER_GLOBAL_AVGPOOL), spec_dense(1, DL_ACT_LINEAR)};
+
+		if (build_net(&net, s, 4, in, 1))
+		{
+			CHECK(net.layers[1].mask_in && !net.layers[2].mask_in);
+			dl_network_free(&net);
+		}
+		s[1] = spec_of(DL_LAYER_BATCHNORM);
+		if (build_net(&net, s, 4, in, 1))
+		{
+			CHECK(net.layers[1].mask_in && !net.layers[2].mask_in);
+			dl_network_free(&net);
+		}
+		s[1] = spec_of(DL_LAYER_FLATTEN);
+		s[2] = spec_dense(2, DL_ACT_LINEAR);
+		if (build_net(&net, s, 4, in, 1))
+		{
+			CHECK(net.layers[1].mask_in && !net.layers[2].mask_in);
+			dl_network_free(&net);
+		}
+		/* without mask_zero nothing is masked, and the workspace holds no mask */
+		s[0].embedding.mask_zero = false;
+		if (build_net(&net, s, 4, in, 1))
+		{
+			dl_workspace *ws;
+
+			CHECK(!net.layers[1].mask_in);
+			CHECK_STATUS(dl_workspace_create(&net, 2, true, &ws), DL_OK);
+			CHECK(ws->mask == NULL);
+			dl_workspace_free(ws);
+			dl_network_free(&net);
+		}
+	}
+	th_end();
+}
+
+static void
+test_grad_masks(void)
+{
+	dl_layer_spec e = spec_embedding(MASK_VOCAB, 3, true);
+	dl_layer_spec pool = spec_of(DL_LAYER_GLOBAL_AVGPOOL);
+	dl_layer_spec learned = spec_of(DL_LAYER_POSITIONAL_ENCODING);
+	static const dl_layer_type rnns[] = {DL_LAYER_LSTM, DL_LAYER_GRU};
+
+	learned.posenc.learned = true;
+	th_begin("gradients with padding masks: pooling, lstm and gru (one and both directions), attention, positions, transformer");
+	gc_vocab = MASK_VOCAB;
+	gc_pad = 2;
+	gradcheck_net("masked global_avgpool + ce", (dl_layer_spec[]) {e, spec_dense(4, DL_ACT_TANH), pool,
+				  spec_dense(3, DL_ACT_SOFTMAX)}, 4, shape1(6), 4, DL_LOSS_CE, 3, 2e-3, 900);
+	for (int i = 0; i < 2; i++)
+	{
+		dl_layer_spec bi = spec_rnn(rnns[i], 2, false);
+		dl_layer_spec biseq = spec_rnn(rnns[i], 2, true);
+		char		name[96];
+
+		bi.rnn.bidirectional = biseq.rnn.bidirectional = true;
+		snprintf(name, sizeof(name), "masked %s last", dl_layer_type_name(rnns[i]));
+		gradcheck_net(name, (dl_layer_spec[]) {e, spec_rnn(rnns[i], 3, false)}, 2, shape1(6), 4,
+					  0, 0, 2e-3, 910 + i);
+		snprintf(name, sizeof(name), "masked %s sequences, stacked", dl_layer_type_name(rnns[i]));
+		gradcheck_net(name, (dl_layer_spec[]) {e, spec_rnn(rnns[i], 3, true), spec_rnn(rnns[i], 2, true)},
+					  3, shape1(5), 4, 0, 0, 2e-3, 912 + i);
+		snprintf(name, sizeof(name), "masked bidirectional %s, sequences then last",
+				 dl_layer_type_name(rnns[i]));
+		gradcheck_net(name, (dl_layer_spec[]) {e, biseq, bi}, 3, shape1(5), 4, 0, 0, 2e-3, 914 + i);
+	}
+	gradcheck_net("masked attention + global_avgpool", (dl_layer_spec[]) {e,
+				  spec_attn(DL_LAYER_ATTENTION, 2, 2, false, 0), pool}, 3, shape1(5), 4, 0, 0,
+				  2e-3, 920);
+	gradcheck_net("masked causal attention, every step", (dl_layer_spec[]) {e,
+				  spec_attn(DL_LAYER_ATTENTION, 1, 3, true, 0)}, 2, shape1(5), 4, 0, 0, 2e-3, 921);
+	gradcheck_net("masked learned positions + transformer_encoder + global_avgpool",
+				  (dl_layer_spec[]) {e, learned, spec_transformer(1, 4, DL_ACT_TANH, false, false, 0), pool},
+				  4, shape1(5), 4, 0, 0, 2e-3, 922);
+	gradcheck_net("masked pre-norm transformer_encoder with dropout + gru",
+				  (dl_layer_spec[]) {e, spec_transformer(1, 4, DL_ACT_TANH, true, false, 0.2f),
+				  spec_rnn(DL_LAYER_GRU, 2, false)}, 3, shape1(5), 4, 0, 0, 2e-3, 923);
+	/* rows of padding only, beside a row without any */
+	gc_pad = 4;
+	gradcheck_net("masked attention + lstm with all-padding rows", (dl_layer_spec[]) {e,
+				  spec_attn(DL_LAYER_ATTENTION, 1, 2, false, 0), spec_rnn(DL_LAYER_LSTM, 2, false)},
+				  3, shape1(4), 3, 0, 0, 2e-3, 924);
+	gc_pad = 0;
+	gc_vocab = 0;
 	th_end();
 }
 
@@ -1926,6 +2197,9 @@ suite_nn(void)
 	test_attention_reference();
 	test_attention_shapes();
 	test_attention_buffers();
+	test_mask_plan();
+	test_mask_invariance();
+	test_grad_masks();
 	test_loss_values();
 	test_optimizers();
 }

@@ -301,7 +301,9 @@ test_layers_errors(void)
 	LAYERS_FAIL("[{\"type\":\"embedding\",\"input_dim\":3,\"output_dim\":4.5}]", DL_EINVAL,
 				"\"output_dim\" must be an integer", "got 4.5");
 	LAYERS_FAIL("[{\"type\":\"embedding\",\"input_dim\":3,\"output_dim\":4,\"units\":3}]", DL_EINVAL,
-				"layer 1 (embedding): unknown key \"units\"; accepted keys: input_dim, output_dim");
+				"layer 1 (embedding): unknown key \"units\"; accepted keys: input_dim, output_dim, mask_zero");
+	LAYERS_FAIL("[{\"type\":\"embedding\",\"input_dim\":3,\"output_dim\":4,\"mask_zero\":1}]", DL_EINVAL,
+				"layer 1 (embedding): \"mask_zero\"");
 	LAYERS_FAIL("[{\"type\":\"lstm\"}]", DL_EINVAL, "layer 1 (lstm): \"units\" is required (the size of the state)");
 	LAYERS_FAIL("[{\"type\":\"gru\",\"units\":0}]", DL_EINVAL,
 				"layer 1 (gru): \"units\" must be an integer from 1 to 1048576, got 0");
@@ -376,6 +378,10 @@ test_layers_conv(void)
 	dl_layer_spec_defaults(&d, DL_LAYER_EMBEDDING);
 	d.embedding.input_dim = 50;
 	d.embedding.output_dim = 8;
+	CHECK(n == 1 && th_same_spec(&s[0], &d) && !s[0].embedding.mask_zero);
+	dl_free(s);
+	CHECK_STATUS(dl_parse_layers("[{\"type\":\"embedding\",\"input_dim\":50,\"output_dim\":8,\"mask_zero\":true}]", &s, &n), DL_OK);
+	d.embedding.mask_zero = true;
 	CHECK(n == 1 && th_same_spec(&s[0], &d));
 	dl_free(s);
 	CHECK_STATUS(dl_parse_layers("[{\"type\":\"lstm\",\"units\":5,\"return_sequences\":true},"

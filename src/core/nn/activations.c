@@ -371,6 +371,7 @@ const dl_layer_ops dl_activation_ops = {
 	.plan = activation_plan,
 	.activation = activation_activation,
 	.loss_fuses = true,
+	.keeps_mask = true,
 	.forward = activation_forward,
 	.backward = activation_backward
 };

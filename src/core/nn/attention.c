@@ -12,7 +12,9 @@
  *	  projects a whole batch and a head's q, k and v are K columns of a row
  *	  3 H K wide.  Per head, with P = softmax(q k^T / sqrt(K)) over each row
  *	  (steps after the row's own step masked out when causal) and dropout
- *	  on P while training, the head's output is P v; the heads' outputs,
+ *	  on P while training, the head's output is P v; with a padding mask
+ *	  (an embedding's mask_zero) the padded keys are left out of the
+ *	  softmax as well (a row with no key left has P = 0); the heads' outputs,
  *	  side by side (T, H K), times W_o plus b_o are the layer's output.
  *
  *	transformer_encoder: the attention's parameters (with biases), then
@@ -62,6 +64,7 @@ typedef struct attn_dims
 	float		epsilon;
 	dl_activation act;
 	float		alpha;
+	const uint8_t *mask;		/* (n, T): the real steps (keys) of each row, or NULL */
 } attn_dims;
 
 static void
@@ -78,6 +81,7 @@ dims_of(const dl_layer *l, attn_dims *d)
 	d->causal = s->causal;
 	d->bias = d->transformer || s->use_bias;
 	d->norm_first = s->norm_first;
+	d->mask = NULL;
 	d->rate = s->rate;
 	d->epsilon = s->epsilon;
 	d->act = s->activation;
@@ -291,6 +295,40 @@ softmax_rows(float *s, int T, bool causal)
 }
 
 /*
+ * softmax_rows with the keys that km (T) marks 0 left out: P = 0 there,
+ * and a row with no key left is all 0
+ */
+static void
+softmax_rows_masked(float *s, int T, bool causal, const uint8_t *km)
+{
+	for (int i = 0; i < T; i++)
+	{
+		float	   *restrict r = s + (size_t) i * T;
+		int			len = causal ? i + 1 : T;
+		float		mx = -INFINITY;
+		float		sum = 0.0f;
+
+		for (int j = 0; j < len; j++)
+			if (km[j] && r[j] > mx)
+				mx = r[j];
+		for (int j = 0; j < len; j++)
+		{
+			r[j] = km[j] ? expf(r[j] - mx) : 0.0f;
+			sum += r[j];
+		}
+		if (sum > 0.0f)
+		{
+			float		inv = 1.0f / sum;
+
+			for (int j = 0; j < len; j++)
+				r[j] *= inv;
+		}
+		for (int j = len; j < T; j++)
+			r[j] = 0.0f;
+	}
+}
+
+/*
  * y (n T, D) = the attention of x (n T, D), in the buffers b (qkv, probs,
  * pmask, o, tt); rng draws the masks when b->pmask.
  */
@@ -323,7 +361,10 @@ mha_forward(float *y, const attn_bufs *b, const float *x, const float *p, int n,
 
 			/* P (T, T) = softmax(q k^T / sqrt(K)) */
 			dl_sgemm(false, true, T, T, K, scale, q, w3, k, w3, 0.0f, P, T);
-			softmax_rows(P, T, d->causal);
+			if (d->mask)
+				softmax_rows_masked(P, T, d->causal, d->mask + (size_t) r * T);
+			else
+				softmax_rows(P, T, d->causal);
 			if (b->pmask)
 			{
 				float	   *M = b->pmask + ((size_t) r * d->H + h) * tt;
@@ -476,7 +517,7 @@ ff_backward(float *dv, float *dG, const float *df, const float *v, float *dp,
 
 void
 dl_attn_forward(const dl_layer *l, float *y, float *saved, float *scratch,
-				const float *x, const float *p, int n, dl_rng *rng)
+				const float *x, const float *p, const uint8_t *mask, int n, dl_rng *rng)
 {
 	attn_dims	d;
 	attn_bufs	b;
@@ -486,6 +527,7 @@ dl_attn_forward(const dl_layer *l, float *y, float *saved, float *scratch,
 	bool		training = saved != NULL;
 
 	dims_of(l, &d);
+	d.mask = mask;
 	carve_bufs(&b, training ? saved : scratch, n, &d, training && d.rate > 0.0f, training);
 	if (!d.transformer)
 	{
@@ -1050,8 +1092,8 @@ attention_memory(const dl_layer *l, size_t max_batch, bool training, dl_layer_me
 static const float *
 attention_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
 {
-	dl_attn_forward(l, y, c->lw ? c->lw->keep[0] : NULL, c->ws->scratch, x, c->p, c->n,
-					c->lw ? &c->ws->rng : NULL);
+	dl_attn_forward(l, y, c->lw ? c->lw->keep[0] : NULL, c->ws->scratch, x, c->p, c->mask,
+					c->n, c->lw ? &c->ws->rng : NULL);
 	return y;
 }
 
@@ -1077,6 +1119,7 @@ const dl_layer_ops dl_attention_ops = {
 	.same_layout = attention_same_layout,
 	.init = attention_init,
 	.memory = attention_memory,
+	.keeps_mask = true,
 	.forward = attention_forward,
 	.backward = attention_backward
 };
@@ -1096,6 +1139,7 @@ const dl_layer_ops dl_transformer_encoder_ops = {
 	.same_layout = attention_same_layout,
 	.init = attention_init,
 	.memory = attention_memory,
+	.keeps_mask = true,
 	.forward = attention_forward,
 	.backward = attention_backward
 };

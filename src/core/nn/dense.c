@@ -268,6 +268,7 @@ const dl_layer_ops dl_dense_ops = {
 	.loss_fuses = true,
 	.init = dense_init,
 	.memory = dense_memory,
+	.keeps_mask = true,
 	.forward = dense_forward,
 	.backward = dense_backward
 };

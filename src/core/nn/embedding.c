@@ -10,7 +10,17 @@
  * the rows it read, and the ids get no gradient.  The table starts uniform
  * in [-0.05, 0.05], as Keras's.
  *
- * The weights record: input_dim (u32), output_dim (u32).
+ * With mask_zero (Keras's), id 0 is padding: the network's passes build a
+ * mask of each row's real steps from the ids (dl_sequence_mask), and the
+ * layers after it that keep the steps carry it to those that read across
+ * steps: global_avgpool averages the real steps only, attention leaves
+ * padded keys out of its softmax, lstm and gru carry their state through
+ * padded steps unchanged, positional_encoding numbers the real steps.  A
+ * sequence gives the same output whatever padding it has, before or after
+ * it (pre or post).
+ *
+ * The weights record: input_dim (u32), output_dim (u32); from format
+ * version 2, flags (u8: 1 mask_zero).  Version 1 models do not mask.
  *
  * src/core/nn/embedding.c
  *
@@ -60,19 +70,29 @@ dl_embedding_backward(float *dtable, const float *dy, const float *ids,
 	}
 }
 
+void
+dl_sequence_mask(uint8_t *mask, const float *ids, size_t rows)
+{
+	for (size_t r = 0; r < rows; r++)
+		mask[r] = ids[r] != 0.0f;
+}
+
 /* ---- the layer ---- */
 
 enum
 {
 	K_INPUT_DIM,
-	K_OUTPUT_DIM
+	K_OUTPUT_DIM,
+	K_MASK_ZERO
 };
 
-static const char *const embedding_keys[] = {"input_dim", "output_dim"};
+static const char *const embedding_keys[] = {"input_dim", "output_dim", "mask_zero"};
 
 static dl_status
 embedding_parse_key(dl_layer_spec *s, int key, const dl_json *v, const char *subject)
 {
+	if (key == K_MASK_ZERO)
+		return dl_want_bool(v, subject, &s->embedding.mask_zero);
 	return dl_want_int(v, subject, 1, DL_MAX_UNITS,
 					   key == K_INPUT_DIM ? &s->embedding.input_dim : &s->embedding.output_dim);
 }
@@ -80,7 +100,8 @@ embedding_parse_key(dl_layer_spec *s, int key, const dl_json *v, const char *sub
 static dl_status
 embedding_parse_done(dl_layer_spec *s, unsigned given, int pos, bool last)
 {
-	if (given != ((1u << K_INPUT_DIM) | (1u << K_OUTPUT_DIM)))
+	if ((given & ((1u << K_INPUT_DIM) | (1u << K_OUTPUT_DIM))) !=
+		((1u << K_INPUT_DIM) | (1u << K_OUTPUT_DIM)))
 		return dl_error(DL_EINVAL, "layer %d (embedding): \"input_dim\" (the vocabulary size) and \"output_dim\" (the vector size) are required",
 						pos);
 	return DL_OK;
@@ -91,6 +112,9 @@ embedding_to_json(dl_json_buf *b, const dl_layer_spec *s)
 {
 	dl_json_put_int(b, "input_dim", s->embedding.input_dim);
 	dl_json_put_int(b, "output_dim", s->embedding.output_dim);
+	/* only when set: models without it describe themselves as before */
+	if (s->embedding.mask_zero)
+		dl_json_put_bool(b, "mask_zero", true);
 }
 
 static void
@@ -98,6 +122,8 @@ embedding_write(dl_writer *w, const dl_layer_spec *s)
 {
 	dl_put_u32(w, (uint32_t) s->embedding.input_dim);
 	dl_put_u32(w, (uint32_t) s->embedding.output_dim);
+	if (w->version >= 2)
+		dl_put_u8(w, s->embedding.mask_zero ? 1 : 0);
 }
 
 static dl_status
@@ -105,8 +131,15 @@ embedding_read(dl_reader *r, dl_layer_spec *s)
 {
 	dl_status	st = dl_get_count(r, DL_MAX_UNITS, "an embedding's input_dim", &s->embedding.input_dim);
 
+	uint8_t		flags = 0;
+
 	if (st == DL_OK)
 		st = dl_get_count(r, DL_MAX_UNITS, "an embedding's output_dim", &s->embedding.output_dim);
+	if (st == DL_OK && r->version >= 2)
+		st = dl_get_u8(r, &flags);
+	if (st == DL_OK && (flags & ~1u) != 0)
+		st = dl_error(DL_EFORMAT, "invalid model: unknown embedding flags 0x%X", flags & ~1u);
+	s->embedding.mask_zero = (flags & 1u) != 0;
 	return st;
 }
 

@@ -21,6 +21,9 @@
  * optimizer's moments and two activation-gradient buffers: a layer writes
  * its input gradient into the other buffer or works in place, as its
  * backward op says.  Only a training workspace holds training memory.
+ * A network whose first layer is an embedding with mask_zero also gets
+ * a byte per input value: the padding mask, built from the ids at the
+ * start of each pass for the layers that read it.
  *
  * src/core/nn/forward.c
  *
@@ -94,6 +97,8 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 	ws->pong = carve(c, dl_times(max_batch, widest), sizeof(float));
 	if (scratch > 0)
 		ws->scratch = carve(c, scratch, sizeof(float));
+	if (net->n_layers > 1 && net->layers[1].mask_in)
+		ws->mask = carve(c, dl_times(max_batch, in_size), 1);
 	if (mode == DL_WS_PREDICT)
 		return;
 
@@ -238,8 +243,17 @@ layer_forward(const dl_network *net, dl_workspace *ws, int i, const float *x, fl
 	c.lw = training ? &ws->layer[i] : NULL;
 	c.p = net->params + l->param_offset;
 	c.n = n;
+	c.mask = l->mask_in ? ws->mask : NULL;
 	c.skip_act = skip_last_act && i == net->n_layers - 1;
 	return l->ops->forward(l, &c, x, y);
+}
+
+/* the padding mask of n rows of network input x, when the layers use one */
+static inline void
+build_mask(const dl_network *net, dl_workspace *ws, const float *x, int n)
+{
+	if (ws->mask)
+		dl_sequence_mask(ws->mask, x, dl_times(n, dl_shape_size(&net->input_shape)));
 }
 
 void
@@ -248,6 +262,7 @@ dl_forward_infer(const dl_network *net, dl_workspace *ws, const float *x,
 {
 	const float *cur = x;
 
+	build_mask(net, ws, x, n);
 	for (int i = 0; i < net->n_layers; i++)
 	{
 		float	   *dst = i == net->n_layers - 1 ? out : (cur == ws->ping ? ws->pong : ws->ping);
@@ -279,6 +294,7 @@ dl_forward_train(dl_network *net, dl_workspace *ws, const float *x, int n, bool 
 {
 	const float *cur = x;
 
+	build_mask(net, ws, x, n);
 	for (int i = 0; i < net->n_layers; i++)
 	{
 		dl_layer_ws *lw = &ws->layer[i];
@@ -319,6 +335,8 @@ dl_backward(const dl_network *net, dl_workspace *ws, int n, bool skip_last_act, 
 		c.p = net->params + l->param_offset;
 		c.g = ws->grads + l->param_offset;
 		c.n = n;
+		/* the mask of the training pass before, still in the workspace */
+		c.mask = l->mask_in ? ws->mask : NULL;
 		c.skip_act = skip_last_act && i == net->n_layers - 1;
 		c.need_dx = i > first || dx;
 		if (l->fuses_next)

@@ -60,6 +60,11 @@ typedef struct dl_pass
 	float	   *p;				/* its parameters (a training pass updates running statistics) */
 	float	   *g;				/* backward: their gradients, accumulated */
 	int			n;				/* rows */
+	/*
+	 * (n, T): 1 at the real steps of each row, 0 at its padding, when the
+	 * layer's input is masked (l->mask_in); NULL otherwise
+	 */
+	const uint8_t *mask;
 	bool		skip_act;		/* the last layer: the loss applies its activation */
 	bool		need_dx;		/* backward: the input gradient is wanted */
 	/* backward: the next layer, whose backward pass the plan fused into this one */
@@ -114,6 +119,12 @@ typedef struct dl_layer_ops
 	bool		loss_fuses;
 	/* weight initialisation looks past it for the activation that follows */
 	bool		init_see_through;
+	/*
+	 * A padding mask on its input applies to its output too, when that has
+	 * the input's steps (per-step layers; lstm and gru with
+	 * return_sequences; attention): the plan carries it on
+	 */
+	bool		keeps_mask;
 
 	/* the parameters' first values, drawn from rng in order (NULL: zeros) */
 	void		(*init) (const dl_network *net, int i, float *p, dl_rng *rng);

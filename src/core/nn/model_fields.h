@@ -27,6 +27,8 @@ typedef struct dl_writer
 {
 	uint8_t    *buf;
 	size_t		pos;
+	/* the format version written: the lowest that holds the model (dl_model_format_version) */
+	uint32_t	version;
 } dl_writer;
 
 extern void dl_store_u32(uint8_t *p, uint32_t v);
@@ -54,6 +56,7 @@ typedef struct dl_reader
 	const uint8_t *p;
 	size_t		left;
 	const char *section;
+	uint32_t	version;		/* the blob's format version: what its records hold */
 } dl_reader;
 
 /*

@@ -421,7 +421,7 @@ put_model(dl_writer *w, const dl_model *m, uint32_t flags, size_t total)
 	const dl_network *net = &m->net;
 
 	dl_put_bytes(w, DL_MODEL_MAGIC, 8);
-	dl_put_u32(w, DL_MODEL_FORMAT_VERSION);
+	dl_put_u32(w, w->version);
 	dl_put_u32(w, flags);
 	dl_put_u32(w, HEADER_LEN);
 	dl_put_u64(w, (uint64_t) total);
@@ -475,7 +475,7 @@ put_model(dl_writer *w, const dl_model *m, uint32_t flags, size_t total)
 dl_status
 dl_model_write(const dl_model *m, uint8_t **out, size_t *len)
 {
-	dl_writer	w = {NULL, 0};
+	dl_writer	w = {NULL, 0, dl_model_format_version(&m->net)};
 	uint32_t	flags = 0;
 	size_t		total;
 	dl_status	st;
@@ -498,6 +498,22 @@ dl_model_write(const dl_model *m, uint8_t **out, size_t *len)
 	*out = w.buf;
 	*len = total;
 	return DL_OK;
+}
+
+/*
+ * The lowest format version that holds the network: 1 (pgdl 0.1.0's) unless
+ * an embedding masks its padding (version 2 added the mask flag), so that
+ * models which need nothing new stay readable by older releases, and a
+ * release that cannot honour a mask refuses the model as newer
+ */
+uint32_t
+dl_model_format_version(const dl_network *net)
+{
+	for (int i = 0; i < net->n_layers; i++)
+		if (net->layers[i].spec.type == DL_LAYER_EMBEDDING &&
+			net->layers[i].spec.embedding.mask_zero)
+			return 2;
+	return 1;
 }
 
 /* ---- reading ---- */
@@ -764,7 +780,7 @@ dl_model_read(const uint8_t *data, size_t len, size_t max_params, dl_model *out)
 	header_len = dl_load_u32(data + 16);
 	total = dl_load_u64(data + 20);
 	if (header_len != HEADER_LEN)
-		return dl_error(DL_EFORMAT, "invalid model: header length %u, format version 1 has %d",
+		return dl_error(DL_EFORMAT, "invalid model: header length %u, the format's is %d",
 						header_len, HEADER_LEN);
 	if (total > len)
 		return dl_error(DL_EFORMAT, "invalid model: truncated to %zu of its %llu bytes",
@@ -783,9 +799,14 @@ dl_model_read(const uint8_t *data, size_t len, size_t max_params, dl_model *out)
 	r.p = data + HEADER_LEN;
 	r.left = len - HEADER_LEN - CHECKSUM_LEN;
 	r.section = "header";
+	r.version = version;
 	st = read_sections(&r, flags, max_params, &m);
 	if (st == DL_OK && r.left != 0)
 		st = dl_error(DL_EFORMAT, "invalid model: %zu bytes after the parameters", r.left);
+	/* the writer's choice, so that a blob has one form (reading and writing give it back) */
+	if (st == DL_OK && version != dl_model_format_version(&m.net))
+		st = dl_error(DL_EFORMAT, "invalid model: format version %u for a model that format version %u holds",
+					  version, dl_model_format_version(&m.net));
 	if (st == DL_OK)
 		st = check_model(&m, DL_EFORMAT);
 	if (st != DL_OK)

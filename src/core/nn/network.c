@@ -117,6 +117,34 @@ plan_fusions(dl_network *net)
 }
 
 /*
+ * Which layers' inputs carry the padding mask of a first embedding layer
+ * with mask_zero: the layer after it, and each after one that keeps the
+ * mask (layers.h) while its output keeps the steps of its input.  The
+ * mask stops at a layer that changes the steps (flatten, conv1d,
+ * maxpool1d, a recurrent layer's last state) or does not carry it
+ * (batchnorm, whose batch statistics would count the padding).
+ */
+static void
+plan_mask(dl_network *net)
+{
+	const dl_layer *first = &net->layers[0];
+
+	if (first->spec.type != DL_LAYER_EMBEDDING || !first->spec.embedding.mask_zero)
+		return;
+	for (int i = 1; i < net->n_layers; i++)
+	{
+		dl_layer   *l = &net->layers[i];
+		const dl_layer *prev = &net->layers[i - 1];
+
+		if (i > 1 && !(prev->mask_in && prev->ops->keeps_mask &&
+					   prev->out_shape.ndim == 2 &&
+					   prev->out_shape.dim[0] == prev->in_shape.dim[0]))
+			break;
+		l->mask_in = true;
+	}
+}
+
+/*
  * Everything dl_network_init does but allocating the parameters: a reader
  * of stored bytes compares the count with what the bytes hold before
  * allocating it.
@@ -162,6 +190,7 @@ dl_network_plan(dl_network *net, const dl_layer_spec *specs, int n_layers,
 	net->output_shape = cur;
 	net->n_params = total;
 	plan_fusions(net);
+	plan_mask(net);
 	return DL_OK;
 }
 

@@ -231,6 +231,15 @@ extern void dl_global_avgpool_forward(float *y, const float *x, int n, int c, in
 									  bool channels_last);
 extern void dl_global_avgpool_backward(float *dx, const float *dy, int n, int c, int inner,
 									   bool channels_last);
+/*
+ * The same of sequences x (n, T, c) with a padding mask (n, T): the mean
+ * of each row's real steps (0 when it has none); padded steps get no
+ * gradient
+ */
+extern void dl_masked_avgpool_forward(float *y, const float *x, const uint8_t *mask, int n,
+									  int T, int c);
+extern void dl_masked_avgpool_backward(float *dx, const float *dy, const uint8_t *mask, int n,
+									   int T, int c);
 
 /* ---- embedding (embedding.c) ---- */
 
@@ -244,6 +253,8 @@ extern void dl_embedding_forward(float *y, const float *ids, const float *table,
 /* dtable (vocab, d) += dy (rows, d) scattered by id */
 extern void dl_embedding_backward(float *dtable, const float *dy, const float *ids,
 								  size_t rows, int vocab, int d);
+/* mask (rows) = 1 where ids (rows) is not 0 (padding), else 0 */
+extern void dl_sequence_mask(uint8_t *mask, const float *ids, size_t rows);
 
 /* ---- recurrent layers (rnn.c) ---- */
 
@@ -263,28 +274,30 @@ extern float dl_rnn_tanh(float v);
  * (rnn.c: Keras's layout).  Kept for the backward pass: gates (n, T, G)
  * after their activations, cells (n, T, U) - lstm: the cell states; gru:
  * the recurrent candidate h U_n + b_hn - and h (n, T, U), every state.
- * tmp is scratch of n G floats (gru).
+ * tmp is scratch of n G floats (gru).  mask (n, T), unless NULL, marks
+ * the real steps: at a padded step the states stay those of the step
+ * before (zero before the first real one).
  */
 extern void dl_lstm_forward(float *y, float *gates, float *cells, float *h, float *tmp,
-							const float *x, const float *p, int n, int T, int F, int U,
-							bool seq);
+							const float *x, const float *p, const uint8_t *mask, int n,
+							int T, int F, int U, bool seq);
 extern void dl_gru_forward(float *y, float *gates, float *cand, float *h, float *tmp,
-						   const float *x, const float *p, int n, int T, int F, int U,
-						   bool seq);
+						   const float *x, const float *p, const uint8_t *mask, int n,
+						   int T, int F, int U, bool seq);
 
 /*
  * Backpropagation through time from dy (y's shape, not written): dp (the
  * parameter gradients, as p) +=; dx (n, T, F) = unless NULL.  scratch is
- * n (T G + 2 U + G) floats.
+ * n (T G + 2 U + G) floats (G >= U: an lstm keeps a padded row's dh in the last n U).
  */
 extern void dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x,
 							 const float *p, const float *gates, const float *cells,
-							 const float *h, float *scratch, int n, int T, int F, int U,
-							 bool seq);
+							 const float *h, const uint8_t *mask, float *scratch, int n,
+							 int T, int F, int U, bool seq);
 extern void dl_gru_backward(float *dx, float *dp, const float *dy, const float *x,
 							const float *p, const float *gates, const float *cand,
-							const float *h, float *scratch, int n, int T, int F, int U,
-							bool seq);
+							const float *h, const uint8_t *mask, float *scratch, int n,
+							int T, int F, int U, bool seq);
 
 /*
  * A bidirectional lstm or gru (rnn.c): the parameters hold the forward
@@ -292,13 +305,16 @@ extern void dl_gru_backward(float *dx, float *dp, const float *dy, const float *
  * first).  y (n, 2U) is both last states, or (n, T, 2U) every step's
  * forward state beside the backward state of the same step.  gates,
  * cells and h hold both directions (2 n T G, 2 n T U, 2 n T U); scratch is
- * n * dl_rnn_scratch_size floats.
+ * n * dl_rnn_scratch_size floats.  mask (n, T) as the one direction's;
+ * mrev (n T bytes) holds it reversed, for the backward direction.
  */
 extern void dl_birnn_forward(const dl_layer *l, float *y, float *gates, float *cells,
-							 float *h, float *scratch, const float *x, const float *p, int n);
+							 float *h, float *scratch, const float *x, const float *p,
+							 const uint8_t *mask, uint8_t *mrev, int n);
 extern void dl_birnn_backward(const dl_layer *l, float *dx, float *dp, const float *dy,
 							  const float *x, const float *p, const float *gates,
-							  const float *cells, const float *h, float *scratch, int n);
+							  const float *cells, const float *h, const uint8_t *mask,
+							  uint8_t *mrev, float *scratch, int n);
 
 /* ---- attention (attention.c) ---- */
 
@@ -322,10 +338,12 @@ extern size_t dl_attn_scratch_size(const dl_layer *l, bool training);
  * floats, kept for the backward pass) and rng (the dropout masks);
  * prediction passes NULL for both and no dropout applies.  scratch is
  * n * dl_attn_scratch_size floats (of prediction at least).  y must not
- * alias x.
+ * alias x.  mask (n, T), unless NULL, marks the real steps: padded keys
+ * get no attention (the backward pass needs no mask: their P is 0).
  */
 extern void dl_attn_forward(const dl_layer *l, float *y, float *saved, float *scratch,
-							const float *x, const float *p, int n, dl_rng *rng);
+							const float *x, const float *p, const uint8_t *mask, int n,
+							dl_rng *rng);
 
 /*
  * Backward pass from dy (not written): dp (the layer's gradients) +=;
@@ -415,6 +433,7 @@ struct dl_workspace
 	float	   *ping;			/* prediction alternates between ping and pong */
 	float	   *pong;
 	float	   *scratch;		/* what one layer's pass needs while it runs: the largest */
+	uint8_t    *mask;			/* (max_batch, T): the padding mask of a pass (mask_zero) */
 	/* evaluate and train */
 	float	   *x;				/* (max_batch, inputs): gathered rows */
 	float	   *y;				/* (max_batch): their targets */

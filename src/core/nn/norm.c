@@ -535,6 +535,7 @@ const dl_layer_ops dl_layernorm_ops = {
 	.init_see_through = true,
 	.init = layernorm_init,
 	.memory = layernorm_memory,
+	.keeps_mask = true,
 	.forward = layernorm_forward,
 	.backward = layernorm_backward
 };

@@ -12,7 +12,8 @@
  * (dl_conv2d_maxpool_backward, conv.c), as the plan chooses.
  *
  * The weights records: the pools their pool and stride (two u32 each);
- * global_avgpool none.
+ * global_avgpool none.  global_avgpool of a masked sequence (an embedding's
+ * mask_zero) averages the real steps only.
  *
  * src/core/nn/pool.c
  *
@@ -298,6 +299,55 @@ dl_global_avgpool_backward(float *dx, const float *dy, int n, int c, int inner,
 	}
 }
 
+void
+dl_masked_avgpool_forward(float *y, const float *x, const uint8_t *mask, int n, int T, int c)
+{
+	for (int r = 0; r < n; r++)
+	{
+		const float *xr = x + (size_t) r * T * c;
+		const uint8_t *mr = mask + (size_t) r * T;
+		float	   *yr = y + (size_t) r * c;
+		int			real = 0;
+
+		memset(yr, 0, sizeof(float) * c);
+		for (int t = 0; t < T; t++)
+		{
+			if (!mr[t])
+				continue;
+			real++;
+			for (int ci = 0; ci < c; ci++)
+				yr[ci] += xr[(size_t) t * c + ci];
+		}
+		if (real > 0)
+		{
+			float		scale = 1.0f / (float) real;
+
+			for (int ci = 0; ci < c; ci++)
+				yr[ci] *= scale;
+		}
+	}
+}
+
+void
+dl_masked_avgpool_backward(float *dx, const float *dy, const uint8_t *mask, int n, int T, int c)
+{
+	for (int r = 0; r < n; r++)
+	{
+		const uint8_t *mr = mask + (size_t) r * T;
+		float	   *dxr = dx + (size_t) r * T * c;
+		const float *dyr = dy + (size_t) r * c;
+		int			real = 0;
+		float		scale;
+
+		for (int t = 0; t < T; t++)
+			real += mr[t] != 0;
+		scale = real > 0 ? 1.0f / (float) real : 0.0f;
+		for (int t = 0; t < T; t++)
+			for (int ci = 0; ci < c; ci++)
+				dxr[(size_t) t * c + ci] = mr[t] ? dyr[ci] * scale : 0.0f;
+	}
+}
+
 /* ---- the pool layers ---- */
 
 enum
@@ -543,8 +593,11 @@ global_avgpool_forward(const dl_layer *l, const dl_pass *c, const float *x, floa
 {
 	int			ch = (int) dl_shape_size(&l->out_shape);
 
-	dl_global_avgpool_forward(y, x, c->n, ch, (int) (dl_shape_size(&l->in_shape) / ch),
-							  l->in_shape.ndim == 2);
+	if (c->mask)
+		dl_masked_avgpool_forward(y, x, c->mask, c->n, l->in_shape.dim[0], ch);
+	else
+		dl_global_avgpool_forward(y, x, c->n, ch, (int) (dl_shape_size(&l->in_shape) / ch),
+								  l->in_shape.ndim == 2);
 	return y;
 }
 
@@ -555,8 +608,11 @@ global_avgpool_backward(const dl_layer *l, const dl_pass *c, float *dy, float *d
 
 	if (!c->need_dx)
 		return dy;
-	dl_global_avgpool_backward(dx, dy, c->n, ch, (int) (dl_shape_size(&l->in_shape) / ch),
-							   l->in_shape.ndim == 2);
+	if (c->mask)
+		dl_masked_avgpool_backward(dx, dy, c->mask, c->n, l->in_shape.dim[0], ch);
+	else
+		dl_global_avgpool_backward(dx, dy, c->n, ch, (int) (dl_shape_size(&l->in_shape) / ch),
+								   l->in_shape.ndim == 2);
 	return dx;
 }
 

@@ -10,6 +10,10 @@
  * prediction is a plain addition.  The gradient passes through; a learned
  * table gathers it over the batch.
  *
+ * With a padding mask (an embedding's mask_zero) the k-th real step of a
+ * row gets row k of the table and a padded step nothing, so a sequence
+ * has the same positions whatever padding precedes it.
+ *
  * The weights record: learned (u8).
  *
  * src/core/nn/positional.c
@@ -47,6 +51,55 @@ dl_posenc_forward(float *y, const float *x, const float *table, int n, size_t si
 
 		for (size_t i = 0; i < size; i++)
 			yr[i] = xr[i] + table[i];
+	}
+}
+
+/*
+ * y (n, T, D) = x + the table's row k at the k-th real step of each row
+ * (mask (n, T)), x at padded steps; backward, with g (a learned table's
+ * gradient, or NULL), gathers dy (n, T, D) into the rows used
+ */
+static void
+posenc_masked_forward(float *y, const float *x, const float *table, const uint8_t *mask,
+					  int n, int T, int D)
+{
+	for (int r = 0; r < n; r++)
+	{
+		int			k = 0;
+
+		for (int t = 0; t < T; t++)
+		{
+			size_t		at = ((size_t) r * T + t) * D;
+
+			if (mask[(size_t) r * T + t])
+			{
+				const float *row = table + (size_t) k++ * D;
+
+				for (int j = 0; j < D; j++)
+					y[at + j] = x[at + j] + row[j];
+			}
+			else if (y != x)
+				memcpy(y + at, x + at, sizeof(float) * D);
+		}
+	}
+}
+
+static void
+posenc_masked_backward(float *g, const float *dy, const uint8_t *mask, int n, int T, int D)
+{
+	for (int r = 0; r < n; r++)
+	{
+		int			k = 0;
+
+		for (int t = 0; t < T; t++)
+			if (mask[(size_t) r * T + t])
+			{
+				const float *d = dy + ((size_t) r * T + t) * D;
+				float	   *row = g + (size_t) k++ * D;
+
+				for (int j = 0; j < D; j++)
+					row[j] += d[j];
+			}
 	}
 }
 
@@ -115,7 +168,10 @@ posenc_init(const dl_network *net, int i, float *p, dl_rng *rng)
 static const float *
 posenc_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
 {
-	dl_posenc_forward(y, x, c->p, c->n, dl_shape_size(&l->out_shape));
+	if (c->mask)
+		posenc_masked_forward(y, x, c->p, c->mask, c->n, l->in_shape.dim[0], l->in_shape.dim[1]);
+	else
+		dl_posenc_forward(y, x, c->p, c->n, dl_shape_size(&l->out_shape));
 	return y;
 }
 
@@ -126,7 +182,9 @@ posenc_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx)
 	size_t		size = dl_shape_size(&l->out_shape);
 	float	   *g = c->g;
 
-	if (l->spec.posenc.learned)
+	if (l->spec.posenc.learned && c->mask)
+		posenc_masked_backward(g, dy, c->mask, c->n, l->in_shape.dim[0], l->in_shape.dim[1]);
+	else if (l->spec.posenc.learned)
 		for (int r = 0; r < c->n; r++)
 		{
 			const float *restrict dr = dy + (size_t) r * size;
@@ -147,6 +205,7 @@ const dl_layer_ops dl_positional_encoding_ops = {
 	.read = posenc_read,
 	.plan = posenc_plan,
 	.init = posenc_init,
+	.keeps_mask = true,
 	.forward = posenc_forward,
 	.backward = posenc_backward
 };

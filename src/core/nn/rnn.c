@@ -29,6 +29,12 @@
  * backward pass walks the steps back, accumulating the pre-activation
  * gradients of all steps, so dW, db and dx are again one sgemm each.
  *
+ * With a padding mask (an embedding's mask_zero), a padded step leaves
+ * the states as they were (zero before the first real step), so the last
+ * state is the one after the last real step whether the padding comes
+ * before or after; its backward pass hands the state gradients through
+ * to the step before and gives the step's gates none.
+ *
  * A bidirectional layer holds a second set of parameters for a pass from
  * the last step to the first, and puts both directions' states side by
  * side.  W starts Glorot-uniform, U orthogonal, the biases 0 but the
@@ -138,7 +144,25 @@ dl_rnn_scratch_size(const dl_layer *l)
 	 * product, and the reversed input; backward: BPTT's scratch, one
 	 * direction's output gradient, the reversed input and its gradient
 	 */
-	return 2 * (t * g + 2 * t * u) + 2 * g + t * u + 2 * t * (size_t) l->in_shape.dim[1];
+	return 2 * (t * g + 2 * t * u) + 2 * g + t * u + 2 * t * (size_t) l->in_shape.dim[1] +
+		t;
+}
+
+/* whether step t of row b is padding */
+static inline bool
+padded(const uint8_t *mask, int b, int t, int T)
+{
+	return mask && !mask[(size_t) b * T + t];
+}
+
+/* at a padded step the states stay: v (U) = the step before's, or 0 at the first */
+static inline void
+carry(float *v, int t, int U)
+{
+	if (t == 0)
+		memset(v, 0, sizeof(float) * U);
+	else
+		memcpy(v, v - U, sizeof(float) * U);
 }
 
 /* x (rows, g) += b (g) on every row */
@@ -209,7 +233,8 @@ lstm_cell(float *restrict gi, float *restrict gf, float *restrict gc, float *res
 
 void
 dl_lstm_forward(float *y, float *gates, float *cells, float *h, float *tmp,
-				const float *x, const float *p, int n, int T, int F, int U, bool seq)
+				const float *x, const float *p, const uint8_t *mask, int n, int T, int F,
+				int U, bool seq)
 {
 	int			G = 4 * U;
 	const float *w = p;
@@ -238,6 +263,11 @@ dl_lstm_forward(float *y, float *gates, float *cells, float *h, float *tmp,
 				lstm_cell(g, g + U, g + 2 * U, g + 3 * U, c, NULL, hh, U, true);
 			else
 				lstm_cell(g, g + U, g + 2 * U, g + 3 * U, c, c - U, hh, U, false);
+			if (padded(mask, b, t, T))
+			{
+				carry(c, t, U);
+				carry(hh, t, U);
+			}
 		}
 	}
 	rnn_output(y, h, n, T, U, seq);
@@ -292,8 +322,8 @@ lstm_cell_back(float *restrict di, float *restrict df, float *restrict dgc, floa
 
 void
 dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x, const float *p,
-				 const float *gates, const float *cells, const float *h, float *scratch,
-				 int n, int T, int F, int U, bool seq)
+				 const float *gates, const float *cells, const float *h, const uint8_t *mask,
+				 float *scratch, int n, int T, int F, int U, bool seq)
 {
 	int			G = 4 * U;
 	const float *w = p;
@@ -306,6 +336,7 @@ dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x, const fl
 	float	   *dg = scratch;	/* (n, T, 4U): pre-activation gradients */
 	float	   *dh = dg + (size_t) n * TG;	/* (n, U): from the step after */
 	float	   *dc = dh + (size_t) n * U;	/* (n, U) */
+	float	   *dhp = dc + (size_t) n * U;	/* (n, U): dh of rows padded at this step */
 
 	memset(dh, 0, sizeof(float) * 2 * (size_t) n * U);
 	for (int t = T - 1; t >= 0; t--)
@@ -321,6 +352,13 @@ dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x, const fl
 
 			if (dyt)
 				add_into(dhb, dyt, U);
+			if (padded(mask, b, t, T))
+			{
+				/* h_t = h_{t-1}, c_t = c_{t-1}: dc stays, dh passes after the product */
+				memset(d, 0, sizeof(float) * G);
+				memcpy(dhp + (size_t) b * U, dhb, sizeof(float) * U);
+				continue;
+			}
 			if (t == 0)
 				lstm_cell_back(d, d + U, d + 2 * U, d + 3 * U, dhb, dcb, g, g + U, g + 2 * U, g + 3 * U,
 							   c, NULL, U, true);
@@ -336,6 +374,9 @@ dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x, const fl
 			dl_sgemm(false, true, n, U, G, 1.0f, dgt, (int) TG, uw, G, 0.0f, dh, U);
 			dl_sgemm(true, false, U, G, n, 1.0f, h + (size_t) (t - 1) * U, (int) TU, dgt, (int) TG,
 					 1.0f, du, G);
+			for (int b = 0; mask && b < n; b++)
+				if (padded(mask, b, t, T))
+					memcpy(dh + (size_t) b * U, dhp + (size_t) b * U, sizeof(float) * U);
 		}
 	}
 	/* dW (F, 4U) += x^T dg; db += column sums; dx (n T, F) = dg W^T */
@@ -405,7 +446,8 @@ gru_cell_back(float *restrict dz, float *restrict dr, float *restrict dn,
 
 void
 dl_gru_forward(float *y, float *gates, float *cand, float *h, float *tmp,
-			   const float *x, const float *p, int n, int T, int F, int U, bool seq)
+			   const float *x, const float *p, const uint8_t *mask, int n, int T, int F,
+			   int U, bool seq)
 {
 	int			G = 3 * U;
 	const float *w = p;
@@ -438,6 +480,8 @@ dl_gru_forward(float *y, float *gates, float *cand, float *h, float *tmp,
 				gru_cell(g, g + U, g + 2 * U, hg, hg + U, hg + 2 * U, cn, NULL, hh, U, true);
 			else
 				gru_cell(g, g + U, g + 2 * U, hg, hg + U, hg + 2 * U, cn, hh - U, hh, U, false);
+			if (padded(mask, b, t, T))
+				carry(hh, t, U);
 		}
 	}
 	rnn_output(y, h, n, T, U, seq);
@@ -445,8 +489,8 @@ dl_gru_forward(float *y, float *gates, float *cand, float *h, float *tmp,
 
 void
 dl_gru_backward(float *dx, float *dp, const float *dy, const float *x, const float *p,
-				const float *gates, const float *cand, const float *h, float *scratch,
-				int n, int T, int F, int U, bool seq)
+				const float *gates, const float *cand, const float *h, const uint8_t *mask,
+				float *scratch, int n, int T, int F, int U, bool seq)
 {
 	int			G = 3 * U;
 	const float *w = p;
@@ -475,6 +519,13 @@ dl_gru_backward(float *dx, float *dp, const float *dy, const float *x, const flo
 
 			if (dyt)
 				add_into(dhb, dyt, U);
+			if (padded(mask, b, t, T))
+			{
+				/* h_t = h_{t-1}: dh passes on, the gates get nothing */
+				memset(d, 0, sizeof(float) * G);
+				memset(drb, 0, sizeof(float) * G);
+				continue;
+			}
 			if (t == 0)
 				gru_cell_back(d, d + U, d + 2 * U, drb, drb + U, drb + 2 * U, dhb, g, g + U, g + 2 * U,
 							  cn, NULL, U, true);
@@ -509,9 +560,21 @@ reverse_steps(float *rev, const float *v, int n, int T, int w)
 				   sizeof(float) * w);
 }
 
+/* the mask (n, T) of the reversed steps in rev, or NULL without one */
+static const uint8_t *
+reverse_mask(uint8_t *rev, const uint8_t *mask, int n, int T)
+{
+	if (!mask)
+		return NULL;
+	for (int b = 0; b < n; b++)
+		for (int t = 0; t < T; t++)
+			rev[(size_t) b * T + t] = mask[(size_t) b * T + T - 1 - t];
+	return rev;
+}
+
 static void
 direction_forward(const dl_layer *l, float *gates, float *cells, float *h, float *tmp,
-				  const float *x, const float *p, int n)
+				  const float *x, const float *p, const uint8_t *mask, int n)
 {
 	int			T = l->in_shape.dim[0],
 				F = l->in_shape.dim[1],
@@ -519,14 +582,15 @@ direction_forward(const dl_layer *l, float *gates, float *cells, float *h, float
 
 	/* every state, in h: y may be h with return_sequences */
 	if (l->spec.type == DL_LAYER_LSTM)
-		dl_lstm_forward(h, gates, cells, h, tmp, x, p, n, T, F, U, true);
+		dl_lstm_forward(h, gates, cells, h, tmp, x, p, mask, n, T, F, U, true);
 	else
-		dl_gru_forward(h, gates, cells, h, tmp, x, p, n, T, F, U, true);
+		dl_gru_forward(h, gates, cells, h, tmp, x, p, mask, n, T, F, U, true);
 }
 
 void
 dl_birnn_forward(const dl_layer *l, float *y, float *gates, float *cells, float *h,
-				 float *scratch, const float *x, const float *p, int n)
+				 float *scratch, const float *x, const float *p, const uint8_t *mask,
+				 uint8_t *mrev, int n)
 {
 	int			T = l->in_shape.dim[0],
 				F = l->in_shape.dim[1],
@@ -537,9 +601,10 @@ dl_birnn_forward(const dl_layer *l, float *y, float *gates, float *cells, float 
 	float	   *xrev = tmp + (size_t) n * dl_rnn_gates(l);
 	const float *pb = p + l->n_params / 2;
 
-	direction_forward(l, gates, cells, h, tmp, x, p, n);
+	direction_forward(l, gates, cells, h, tmp, x, p, mask, n);
 	reverse_steps(xrev, x, n, T, F);
-	direction_forward(l, gates + ntg, cells + ntu, h + ntu, tmp, xrev, pb, n);
+	direction_forward(l, gates + ntg, cells + ntu, h + ntu, tmp, xrev, pb,
+					  reverse_mask(mrev, mask, n, T), n);
 	/* forward states beside backward ones, both at the step they describe */
 	for (int b = 0; b < n; b++)
 	{
@@ -566,7 +631,7 @@ dl_birnn_forward(const dl_layer *l, float *y, float *gates, float *cells, float 
 void
 dl_birnn_backward(const dl_layer *l, float *dx, float *dp, const float *dy, const float *x,
 				  const float *p, const float *gates, const float *cells, const float *h,
-				  float *scratch, int n)
+				  const uint8_t *mask, uint8_t *mrev, float *scratch, int n)
 {
 	int			T = l->in_shape.dim[0],
 				F = l->in_shape.dim[1],
@@ -585,6 +650,7 @@ dl_birnn_backward(const dl_layer *l, float *dx, float *dp, const float *dy, cons
 	{
 		const float *xd = x;
 		float	   *dxd = dx;
+		const uint8_t *md = mask;
 
 		/* this direction's share of dy, in its own step order */
 		for (int b = 0; b < n; b++)
@@ -607,13 +673,14 @@ dl_birnn_backward(const dl_layer *l, float *dx, float *dp, const float *dy, cons
 			reverse_steps(xrev, x, n, T, F);
 			xd = xrev;
 			dxd = dx ? dxb : NULL;
+			md = reverse_mask(mrev, mask, n, T);
 		}
 		if (l->spec.type == DL_LAYER_LSTM)
 			dl_lstm_backward(dxd, dp + dir * half, dyd, xd, p + dir * half, gates + dir * ntg,
-							 cells + dir * ntu, h + dir * ntu, bptt, n, T, F, U, seq);
+							 cells + dir * ntu, h + dir * ntu, md, bptt, n, T, F, U, seq);
 		else
 			dl_gru_backward(dxd, dp + dir * half, dyd, xd, p + dir * half, gates + dir * ntg,
-							cells + dir * ntu, h + dir * ntu, bptt, n, T, F, U, seq);
+							cells + dir * ntu, h + dir * ntu, md, bptt, n, T, F, U, seq);
 	}
 	if (dx)
 		for (int b = 0; b < n; b++)
@@ -812,12 +879,20 @@ rnn_memory(const dl_layer *l, size_t max_batch, bool training, dl_layer_mem *m)
 
 /* the passes of one direction of an lstm or a gru (the same arguments) */
 typedef void (*rnn_forward_fn) (float *y, float *gates, float *cells, float *h, float *tmp,
-								const float *x, const float *p, int n, int T, int F, int U,
-								bool seq);
+								const float *x, const float *p, const uint8_t *mask, int n,
+								int T, int F, int U, bool seq);
 typedef void (*rnn_backward_fn) (float *dx, float *dp, const float *dy, const float *x,
 								 const float *p, const float *gates, const float *cells,
-								 const float *h, float *scratch, int n, int T, int F, int U,
-								 bool seq);
+								 const float *h, const uint8_t *mask, float *scratch, int n,
+								 int T, int F, int U, bool seq);
+
+/* a bidirectional layer's reversed mask: the last T floats a row of its scratch */
+static uint8_t *
+reversed_mask_buffer(const dl_layer *l, const dl_pass *c)
+{
+	return (uint8_t *) (c->ws->scratch +
+						(size_t) c->n * (dl_rnn_scratch_size(l) - (size_t) l->in_shape.dim[0]));
+}
 
 static const float *
 rnn_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y, rnn_forward_fn cell)
@@ -838,14 +913,16 @@ rnn_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y, rnn_f
 	{
 		if (c->lw)
 			dl_birnn_forward(l, y, c->lw->keep[KEEP_GATES], c->lw->keep[KEEP_CELLS],
-							 c->lw->keep[KEEP_STATES], scratch, x, c->p, n);
+							 c->lw->keep[KEEP_STATES], scratch, x, c->p, c->mask,
+							 reversed_mask_buffer(l, c), n);
 		else
 		{
 			/* scratch: both directions' gates, cells and states, then the rest */
 			gates = scratch;
 			cells = gates + 2 * (size_t) n * T * dl_rnn_gates(l);
 			h = cells + 2 * ntu;
-			dl_birnn_forward(l, y, gates, cells, h, h + 2 * ntu, x, c->p, n);
+			dl_birnn_forward(l, y, gates, cells, h, h + 2 * ntu, x, c->p, c->mask,
+							 reversed_mask_buffer(l, c), n);
 		}
 		return y;
 	}
@@ -864,7 +941,7 @@ rnn_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y, rnn_f
 		h = seq ? y : cells + ntu;
 		tmp = cells + 2 * ntu;
 	}
-	cell(y, gates, cells, h, tmp, x, c->p, n, T, F, U, seq);
+	cell(y, gates, cells, h, tmp, x, c->p, c->mask, n, T, F, U, seq);
 	return y;
 }
 
@@ -880,10 +957,11 @@ rnn_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx, rnn_back
 
 	if (l->spec.rnn.bidirectional)
 		dl_birnn_backward(l, dxo, c->g, dy, lw->in, c->p, lw->keep[KEEP_GATES],
-						  lw->keep[KEEP_CELLS], lw->keep[KEEP_STATES], c->ws->scratch, c->n);
+						  lw->keep[KEEP_CELLS], lw->keep[KEEP_STATES], c->mask,
+						  reversed_mask_buffer(l, c), c->ws->scratch, c->n);
 	else
 		cell(dxo, c->g, dy, lw->in, c->p, lw->keep[KEEP_GATES], lw->keep[KEEP_CELLS], h,
-			 c->ws->scratch, c->n, T, F, l->spec.rnn.units, seq);
+			 c->mask, c->ws->scratch, c->n, T, F, l->spec.rnn.units, seq);
 	return dx;
 }
 
@@ -924,6 +1002,7 @@ const dl_layer_ops dl_lstm_ops = {
 	.same_layout = rnn_same_layout,
 	.init = lstm_init,
 	.memory = rnn_memory,
+	.keeps_mask = true,
 	.forward = lstm_layer_forward,
 	.backward = lstm_layer_backward
 };
@@ -941,6 +1020,7 @@ const dl_layer_ops dl_gru_ops = {
 	.same_layout = rnn_same_layout,
 	.init = gru_init,
 	.memory = rnn_memory,
+	.keeps_mask = true,
 	.forward = gru_layer_forward,
 	.backward = gru_layer_backward
 };

@@ -261,6 +261,7 @@ const dl_layer_ops dl_dropout_ops = {
 	.plan = dropout_plan,
 	.init_see_through = true,
 	.memory = dropout_memory,
+	.keeps_mask = true,
 	.forward = dropout_forward,
 	.backward = dropout_backward
 };
