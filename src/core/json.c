@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "text.h"
 
 /* a double never needs more; longer literals are refused, not rounded */
 #define NUMBER_MAX_LEN 400
@@ -288,34 +289,6 @@ unicode_escape(const char *p)
 	return v;
 }
 
-static size_t
-put_utf8(char *out, long cp)
-{
-	if (cp < 0x80)
-	{
-		out[0] = (char) cp;
-		return 1;
-	}
-	if (cp < 0x800)
-	{
-		out[0] = (char) (0xC0 | (cp >> 6));
-		out[1] = (char) (0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000)
-	{
-		out[0] = (char) (0xE0 | (cp >> 12));
-		out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char) (0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char) (0xF0 | (cp >> 18));
-	out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char) (0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /*
  * The string at ps->p (its opening quote).  A first pass finds the closing
  * quote (or the end of the text), so the decoded bytes, never longer than
@@ -397,7 +370,7 @@ read_string(parser *ps, const char **str, size_t *len)
 					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 					ps->p += 6;
 				}
-				n += put_utf8(out + n, cp);
+				n += dl_utf8_put((uint32_t) cp, out + n);
 				ps->p += 6;
 				continue;
 			default:
