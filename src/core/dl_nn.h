@@ -190,7 +190,7 @@ typedef struct dl_pool_spec
 
 typedef struct dl_embedding_spec
 {
-	int			input_dim;		/* the vocabulary size: required */
+	int			input_dim;		/* the vocabulary size; 0 until train_model sets it from a text column */
 	int			output_dim;		/* the vector size: required */
 	bool		mask_zero;		/* id 0 is padding, masked in the layers after it: false */
 } dl_embedding_spec;
@@ -621,6 +621,13 @@ typedef enum dl_data_mode
 	DL_DATA_STREAM = 2			/* blocks streamed from a temporary file each epoch */
 } dl_data_mode;
 
+/* a value of an object option keyed by names (options.h: DL_OPT_OBJECTS) */
+typedef struct dl_option_entry
+{
+	char	   *name;
+	void	   *value;			/* the struct its schema reads */
+} dl_option_entry;
+
 typedef struct dl_options
 {
 	dl_train_options train;
@@ -632,6 +639,8 @@ typedef struct dl_options
 	bool		standardize;	/* true */
 	int			n_categorical;
 	char	  **categorical;	/* column names */
+	int			n_text;
+	dl_option_entry *text;		/* text columns: each a dl_text_column (text_feature.h) */
 	dl_missing	impute;
 	char	   *warm_start;		/* NULL or "name@N" text, checked by the glue */
 	char	   *description;	/* NULL or text */
@@ -675,8 +684,15 @@ typedef enum dl_feature_kind
 	DL_FEATURE_NUMBER = 1,		/* numeric or bool column: 1 input */
 	DL_FEATURE_ARRAY = 2,		/* 1-D array: length inputs */
 	DL_FEATURE_MATRIX = 3,		/* 2-D array (sequence): rows x cols inputs */
-	DL_FEATURE_CATEGORICAL = 4	/* text column one-hot: n_categories inputs */
+	DL_FEATURE_CATEGORICAL = 4, /* text column one-hot: n_categories inputs */
+	DL_FEATURE_TEXT = 5			/* text column as tokens (text_feature.h) */
 } dl_feature_kind;
+
+/* how a text feature gives its inputs (the option "text": "encoding") */
+typedef enum dl_text_encoding
+{
+	DL_TEXT_SEQUENCE = 1		/* length token ids: 0 padding, 1 unknown */
+} dl_text_encoding;
 
 typedef struct dl_feature
 {
@@ -687,6 +703,8 @@ typedef struct dl_feature
 	int			cols;
 	int			n_categories;	/* categorical, sorted bytewise (C collation) */
 	char	  **categories;
+	dl_text_encoding encoding;	/* text */
+	struct dl_vocab *vocab;		/* text: its final vocabulary (NULL until fitted) */
 } dl_feature;
 
 typedef struct dl_model
@@ -714,8 +732,8 @@ typedef struct dl_model
 #define DL_MODEL_FORMAT_VERSION 2
 
 extern dl_status dl_model_write(const dl_model *m, uint8_t **out, size_t *len);
-/* the format version dl_model_write gives a model of this network: the lowest that holds it */
-extern uint32_t dl_model_format_version(const dl_network *net);
+/* the format version dl_model_write gives a model: the lowest that holds it */
+extern uint32_t dl_model_format_version(const dl_model *m);
 /* the checksum of the format: CRC-32C (Castagnoli), as iSCSI and ext4 use */
 extern uint32_t dl_crc32c(const uint8_t *p, size_t n);
 extern dl_status dl_model_read(const uint8_t *data, size_t len, size_t max_params,

@@ -627,6 +627,8 @@ feature_kind_name(dl_feature_kind k)
 			return "sequence";
 		case DL_FEATURE_CATEGORICAL:
 			return "categorical";
+		case DL_FEATURE_TEXT:
+			return "text";
 	}
 	return "?";
 }

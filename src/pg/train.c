@@ -48,6 +48,7 @@
 #include "progress.h"
 #include "source.h"
 #include "stream.h"
+#include "text_features.h"
 #include "train_parallel.h"
 
 PG_FUNCTION_INFO_V1(pgdl_train_model);
@@ -395,6 +396,15 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 	MemoryContext old;
 	PgdlStreamData sd;
 
+	/* text features: vocabularies fitted on the training rows, token ids in the rows */
+	if (rows->text)
+	{
+		dl_layer_spec *own = MemoryContextAlloc(train_cxt, sizeof(dl_layer_spec) * nspecs);
+
+		memcpy(own, specs, sizeof(dl_layer_spec) * nspecs);
+		pgdl_text_fit(model, opts, rows, split, sp, own, nspecs, train_cxt);
+		specs = own;
+	}
 	/* token ids are not scaled: an embedding reads them as they are */
 	fit_preprocessing(model, opts, opts->standardize && !(nspecs > 0 && specs[0].type == DL_LAYER_EMBEDDING),
 					  rows, split, sp, x, train_cxt);
@@ -682,6 +692,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	pgdl_dataset_open(&ds, source, target);
 	src = ds.src;
 	target_type = ds.target.type;
+	ds.n_text = opts.n_text;
+	ds.text = opts.text;
 	pgdl_dataset_features(&ds, requested, opts.categorical, opts.n_categorical, train_cxt);
 	fs = ds.fs;
 
@@ -754,6 +766,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 
 	/* the network's size, before a row is read */
 	pgdl_check_status(dl_complete_output(&specs, &nspecs, model.task, n_outputs, model.loss));
+	pgdl_text_check_model(model.features, model.n_features, &opts, specs, nspecs);
 	check_network_size(&model, &opts, specs, nspecs);
 
 	/* read the rows, once, into the spool */
