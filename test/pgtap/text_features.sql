@@ -9,7 +9,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(37);
+SELECT plan(38);
 
 -- a review is a few filler words around one word of its class, in English
 -- or in Chinese (no spaces: the tokenizer cuts Chinese into characters and
@@ -165,6 +165,10 @@ SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"warm_start":"r
 SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"text":{"review":{}}', features => ARRAY['review', 'id'])$$),
 			 '0A000: a text column with "encoding": "sequence" must be the model''s only feature%',
 			 'text and numeric features together are not supported yet (0A000)');
+SELECT alike(pg_temp.err($$SELECT * FROM pgdl.train_model('x', 'SELECT ARRAY[1, 2, 3] AS ids, label FROM reviews', 'label',
+										 '[{"type":"embedding","output_dim":4}]')$$),
+			 '22023: layer 1 (embedding): "input_dim" (the vocabulary size) is required',
+			 'an embedding without input_dim needs a text column to give it');
 
 SELECT * FROM finish();
 ROLLBACK;
