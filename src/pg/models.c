@@ -42,6 +42,7 @@
 
 #include "models.h"
 #include "pgdl.h"
+#include "text_feature.h"
 
 PG_FUNCTION_INFO_V1(pgdl_model_info);
 PG_FUNCTION_INFO_V1(pgdl_export_model);
@@ -686,6 +687,14 @@ pgdl_model_info(PG_FUNCTION_ARGS)
 				append_json_string(&b, f->categories[k]);
 			}
 			appendStringInfoChar(&b, ']');
+		}
+		if (f->kind == DL_FEATURE_TEXT)
+		{
+			dl_vocab_info vi;
+
+			dl_vocab_get_info(f->vocab, &vi);
+			appendStringInfo(&b, ", \"encoding\": \"sequence\", \"vocabulary_size\": %zu, \"tokenizer\": \"%s\"",
+							 vi.ntokens, vi.options.tokenizer == DL_TOKENIZER_CHAR ? "char" : "word");
 		}
 		appendStringInfoChar(&b, '}');
 	}

@@ -9,7 +9,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(38);
+SELECT plan(39);
 
 -- a review is a few filler words around one word of its class, in English
 -- or in Chinese (no spaces: the tokenizer cuts Chinese into characters and
@@ -59,6 +59,9 @@ SELECT is((SELECT count(*) FROM reviews r WHERE pgdl.predict_label('rev', r) = r
 		  'predict_label(model, row) and predict_batch agree on the source');
 SELECT is(pgdl.model_info('rev') -> 'features' -> 0 ->> 'kind', 'text', 'model_info shows a text feature');
 SELECT is((pgdl.model_info('rev') -> 'features' -> 0 ->> 'inputs')::int, 12, 'of max_length inputs');
+SELECT is((pgdl.model_info('rev') -> 'features' -> 0 ->> 'vocabulary_size')::int,
+		  (pgdl.model_info('rev') -> 'layers' -> 0 ->> 'input_dim')::int - 2,
+		  'and its vocabulary: the embedding''s ids less padding and unknown');
 SELECT ok((pgdl.model_info('rev') -> 'layers' -> 0 ->> 'mask_zero')::bool,
 		  'the embedding masks the padding (id 0)');
 
