@@ -707,7 +707,7 @@ dl_vocab_read(const void *data, size_t nbytes, dl_vocab **out, dl_detail *why)
 		uint16_t	len = get_u16(p + at + 16);
 		const char *tok = (const char *) p + at + ENTRY_BYTES;
 		dl_status	st = DL_OK;
-		size_t		slot;
+		size_t		slot = 0;
 		entry	   *e;
 
 		if (count < 1 || count >= COUNT_MAX)

@@ -55,6 +55,7 @@ PG_FUNCTION_INFO_V1(pgdl_vocabulary_out);
 PG_FUNCTION_INFO_V1(pgdl_vocabulary_send);
 PG_FUNCTION_INFO_V1(pgdl_vocabulary_tokens);
 PG_FUNCTION_INFO_V1(pgdl_vocabulary_size);
+PG_FUNCTION_INFO_V1(pgdl_vocabulary_info);
 
 /* ---- documents ------------------------------------------------------------ */
 
@@ -214,32 +215,35 @@ read_bytes(const char *data, size_t n, bool final, const char *what)
 	return v;
 }
 
-/* the state in datum d: ours in place, or read from a flat value into a new one */
+/*
+ * The state in datum d.  To update (modify): this aggregate's own read-write
+ * object in place, else a new object read from the value's bytes.  To read
+ * only: any expanded object of ours as it is.  *fresh says whether a new
+ * object was made (in a context under aggcontext).
+ */
 static VocabState *
-state_get(Datum d, MemoryContext aggcontext, bool *in_place)
+state_get(Datum d, MemoryContext aggcontext, bool modify, bool *fresh)
 {
 	VocabState *st;
 	struct varlena *flat;
 	MemoryContext old;
 
+	*fresh = false;
 	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
 	{
 		st = (VocabState *) DatumGetEOHP(d);
 		if (st->hdr.eoh_methods != &state_methods)
 			elog(ERROR, "pgdl vocabulary state expected");
-		*in_place = VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
-			MemoryContextGetParent(st->hdr.eoh_context) == aggcontext;
-		if (*in_place)
+		if (!modify || (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
+						MemoryContextGetParent(st->hdr.eoh_context) == aggcontext))
 			return st;
 	}
-	else
-		*in_place = false;
-
 	flat = PG_DETOAST_DATUM(d);
 	st = state_new(aggcontext);
 	old = MemoryContextSwitchTo(st->hdr.eoh_context);
 	st->v = read_bytes(VARDATA(flat), VARSIZE(flat) - VARHDRSZ, false, "pgdl vocabulary state");
 	MemoryContextSwitchTo(old);
+	*fresh = true;
 	return st;
 }
 
@@ -280,7 +284,7 @@ pgdl_vocabulary_accum(PG_FUNCTION_ARGS)
 	MemoryContext old;
 	const char *s;
 	size_t		len;
-	bool		in_place;
+	bool		fresh;
 
 	if (PG_ARGISNULL(0))
 	{
@@ -298,7 +302,7 @@ pgdl_vocabulary_accum(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		st = state_get(PG_GETARG_DATUM(0), aggcontext, &in_place);
+		st = state_get(PG_GETARG_DATUM(0), aggcontext, true, &fresh);
 		if (PG_ARGISNULL(1))
 			PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
 	}
@@ -322,21 +326,23 @@ pgdl_vocabulary_combine(PG_FUNCTION_ARGS)
 	VocabState *a,
 			   *b;
 	MemoryContext old;
-	bool		in_place;
+	bool		a_fresh,
+				b_fresh;
 
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		a = state_get(PG_GETARG_DATUM(0), aggcontext, &in_place);
+		a = state_get(PG_GETARG_DATUM(0), aggcontext, true, &a_fresh);
 		PG_RETURN_DATUM(EOHPGetRWDatum(&a->hdr));
 	}
-	b = state_get(PG_GETARG_DATUM(1), aggcontext, &in_place);
 	if (PG_ARGISNULL(0))
 	{
-		/* b is ours now, unless it is another's state in place */
-		if (!in_place)
+		/* a copy of b becomes the state */
+		b = state_get(PG_GETARG_DATUM(1), aggcontext, true, &b_fresh);
+		if (b_fresh)
 			PG_RETURN_DATUM(EOHPGetRWDatum(&b->hdr));
+		b = state_get(PG_GETARG_DATUM(1), aggcontext, false, &b_fresh);
 		a = state_new(aggcontext);
 		old = MemoryContextSwitchTo(a->hdr.eoh_context);
 		{
@@ -348,10 +354,14 @@ pgdl_vocabulary_combine(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(old);
 	}
 	else
-		a = state_get(PG_GETARG_DATUM(0), aggcontext, &in_place);
+		a = state_get(PG_GETARG_DATUM(0), aggcontext, true, &a_fresh);
+	b = state_get(PG_GETARG_DATUM(1), aggcontext, false, &b_fresh);
 	old = MemoryContextSwitchTo(a->hdr.eoh_context);
 	pgdl_check_status(dl_vocab_merge(a->v, b->v));
 	MemoryContextSwitchTo(old);
+	/* a copy read from b's bytes only served this merge */
+	if (b_fresh)
+		MemoryContextDelete(b->hdr.eoh_context);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&a->hdr));
 }
 
@@ -379,12 +389,14 @@ pgdl_vocabulary_final(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext = pgdl_agg_context(fcinfo, "pgdl.vocabulary_final");
 	VocabState *st;
 	dl_vocab   *v;
-	bool		in_place;
+	bool		fresh;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = state_get(PG_GETARG_DATUM(0), aggcontext, &in_place);
+	st = state_get(PG_GETARG_DATUM(0), aggcontext, false, &fresh);
 	pgdl_check_status(dl_vocab_finalize(st->v, &v));
+	if (fresh)
+		MemoryContextDelete(st->hdr.eoh_context);
 	PG_RETURN_POINTER(vocab_to_varlena(v));
 }
 
@@ -533,15 +545,37 @@ collect_id(void *arg, const char *tok, size_t len)
 
 	if (l->n == l->cap)
 	{
-		if (l->cap >= MaxAllocSize / sizeof(int32) / 2)
+		if (l->cap >= MaxArraySize / 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("a document has too many tokens for an array")));
 		l->cap *= 2;
-		l->ids = repalloc(l->ids, l->cap * sizeof(int32));
+		l->ids = repalloc_huge(l->ids, l->cap * sizeof(int32));
 	}
 	l->ids[l->n++] = dl_vocab_id(l->v, tok, len);
 	return l->limit == 0 || l->n < l->limit;
+}
+
+/* a one-dimensional int4[] of n (>= 1) ids, built in place */
+static ArrayType *
+int4_array(const int32 *ids, size_t n)
+{
+	Size		size = ARR_OVERHEAD_NONULLS(1) + n * sizeof(int32);
+	ArrayType  *r;
+
+	if (n > MaxArraySize || !AllocSizeIsValid(size))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a document has too many tokens for an array")));
+	r = palloc0(size);
+	SET_VARSIZE(r, size);
+	r->ndim = 1;
+	r->dataoffset = 0;
+	r->elemtype = INT4OID;
+	ARR_DIMS(r)[0] = (int) n;
+	ARR_LBOUND(r)[0] = 1;
+	memcpy(ARR_DATA_PTR(r), ids, n * sizeof(int32));
+	return r;
 }
 
 /*
@@ -570,6 +604,10 @@ pgdl_tokenize(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("max_length must be at least 1, got %d", max_length)));
+		if ((Size) max_length > MaxArraySize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("max_length %d is more than an array holds (%d)", max_length, (int) MaxArraySize)));
 	}
 	if (PG_ARGISNULL(1))
 		PG_RETURN_NULL();
@@ -579,20 +617,14 @@ pgdl_tokenize(PG_FUNCTION_ARGS)
 	l.v = v;
 	l.limit = (size_t) max_length;
 	l.cap = max_length > 0 ? (size_t) max_length : 64;
-	l.ids = palloc(l.cap * sizeof(int32));
+	l.ids = palloc_extended(l.cap * sizeof(int32), MCXT_ALLOC_HUGE);
 	l.n = 0;
 	pgdl_check_status(dl_tokenize(&info.options, s, len, collect_id, &l));
 	while (l.n < l.limit)
 		l.ids[l.n++] = 0;
 	if (l.n == 0)
 		PG_RETURN_ARRAYTYPE_P(construct_empty_array(INT4OID));
-	{
-		Datum	   *d = palloc(l.n * sizeof(Datum));
-
-		for (size_t i = 0; i < l.n; i++)
-			d[i] = Int32GetDatum(l.ids[i]);
-		PG_RETURN_ARRAYTYPE_P(construct_array(d, (int) l.n, INT4OID, 4, true, TYPALIGN_INT));
-	}
+	PG_RETURN_ARRAYTYPE_P(int4_array(l.ids, l.n));
 }
 
 /* ---- accessors ------------------------------------------------------------ */
@@ -644,4 +676,34 @@ pgdl_vocabulary_size(PG_FUNCTION_ARGS)
 
 	dl_vocab_free(v);
 	PG_RETURN_INT32((int32) n);
+}
+
+/*
+ * pgdl.vocabulary_info(v) → jsonb: its counts, error bound and options
+ * ({"tokens", "documents", "error", "ids", "tokenizer", "lowercase",
+ * "ngrams", "min_count", "max_size", "oov_buckets"}).
+ */
+Datum
+pgdl_vocabulary_info(PG_FUNCTION_ARGS)
+{
+	dl_vocab   *v = pgdl_vocabulary_read(PG_GETARG_DATUM(0));
+	dl_vocab_info info;
+	StringInfoData buf;
+
+	dl_vocab_get_info(v, &info);
+	initStringInfo(&buf);
+	appendStringInfo(&buf,
+					 "{\"tokens\": %zu, \"documents\": " UINT64_FORMAT ", \"error\": " UINT64_FORMAT
+					 ", \"ids\": " INT64_FORMAT ", \"tokenizer\": \"%s\", \"lowercase\": %s, \"ngrams\": %d"
+					 ", \"min_count\": %d, \"max_size\": ",
+					 info.ntokens, info.documents, info.error, (int64) dl_vocab_id_count(v),
+					 info.options.tokenizer == DL_TOKENIZER_CHAR ? "char" : "word",
+					 info.options.lowercase ? "true" : "false", info.options.ngrams, info.options.min_count);
+	if (info.options.max_size > 0)
+		appendStringInfo(&buf, "%d", info.options.max_size);
+	else
+		appendStringInfoString(&buf, "null");
+	appendStringInfo(&buf, ", \"oov_buckets\": %d}", info.options.oov_buckets);
+	dl_vocab_free(v);
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
 }

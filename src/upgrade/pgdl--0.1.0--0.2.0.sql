@@ -368,6 +368,10 @@ CREATE FUNCTION pgdl.vocabulary_size(v pgdl.vocabulary) RETURNS int
 	AS 'MODULE_PATHNAME', 'pgdl_vocabulary_size' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pgdl.vocabulary_size(pgdl.vocabulary) IS
 	'the number of ids pgdl.tokenize can return: 2 + tokens + oov_buckets (an embedding''s input_dim)';
+CREATE FUNCTION pgdl.vocabulary_info(v pgdl.vocabulary) RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'pgdl_vocabulary_info' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.vocabulary_info(pgdl.vocabulary) IS
+	'a vocabulary''s tokens, documents, error bound (counts may fall short by at most this), ids and options, as jsonb';
 
 -- as the install script's last step (src/pg/grants.sql) does for the new ones
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgdl TO PUBLIC;

@@ -48,6 +48,11 @@ UNION ALL
 SELECT unnest(ARRAY['train_model', 'train_kmeans', 'train_pca', 'import_model', 'drop_model',
                     'deploy_model', 'grant_model', 'revoke_model']), 'v', false, 'u'
 UNION ALL
+-- §9: text; tokenize's max_length defaults to NULL
+SELECT unnest(ARRAY['tokens', 'vocabulary_tokens', 'vocabulary_size', 'vocabulary_info']), 'i', true, 's'
+UNION ALL
+SELECT 'tokenize', 'i', false, 's'
+UNION ALL
 -- §7: reads shared memory that changes from moment to moment
 SELECT 'training_progress_rows', 'v', true, 'r'
 UNION ALL

@@ -8,7 +8,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(55);
+SELECT plan(58);
 
 -- ---- markings ------------------------------------------------------------------
 SELECT is((SELECT string_agg(DISTINCT proparallel::text, ',') FROM pg_proc WHERE oid IN
@@ -79,6 +79,13 @@ SELECT is((SELECT array_agg(token ORDER BY id) FROM pgdl.vocabulary_tokens(
 		  ARRAY['a'], 'max_size keeps the most frequent');
 SELECT is((SELECT pgdl.vocabulary_size(pgdl.vocabulary(d, '{"oov_buckets": 10}')) FROM (VALUES ('b a b'), ('c a'), ('d')) t(d)),
 		  16, 'vocabulary_size: 2 + tokens + oov_buckets');
+SELECT is((SELECT pgdl.vocabulary_info(pgdl.vocabulary(d, '{"ngrams": 2, "min_count": 2}')) FROM (VALUES ('b a b'), ('c a'), ('d'), (NULL)) t(d)),
+		  '{"tokens": 2, "documents": 3, "error": 0, "ids": 4, "tokenizer": "word", "lowercase": true, "ngrams": 2, "min_count": 2, "max_size": null, "oov_buckets": 0}'::jsonb,
+		  'vocabulary_info: counts, error bound, ids and options');
+SELECT is((SELECT array_agg(pgdl.vocabulary_size(v) ORDER BY i) FROM
+			(SELECT i, pgdl.vocabulary(d) OVER (ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS v
+			 FROM (VALUES (1, 'a b'), (2, NULL), (3, 'b c'), (4, 'a')) t(i, d)) s),
+		  ARRAY[4, 4, 5, 5], 'as a window aggregate: the vocabulary of the frame');
 
 CREATE TEMP TABLE serial_v AS SELECT pgdl.vocabulary(d) AS v, pgdl.vocabulary(d, '{"ngrams": 2, "min_count": 3}') AS v2
 FROM pgdl_text_docs;
@@ -134,6 +141,7 @@ SELECT is((SELECT pgdl.tokenize(v, '') FROM small), '{}'::int4[], 'an empty docu
 SELECT is((SELECT pgdl.tokenize(v, NULL) FROM small), NULL, 'a NULL document, NULL ids');
 SELECT throws_ok($$SELECT pgdl.tokenize(NULL, 'x')$$, '22004', NULL, 'a NULL vocabulary is 22004');
 SELECT throws_ok($$SELECT pgdl.tokenize(v, 'x', 0) FROM small$$, '22023', NULL, 'max_length 0 is 22023');
+SELECT throws_ok($$SELECT pgdl.tokenize(v, 'x', 2147483647) FROM small$$, '54000', NULL, 'a max_length past an array''s size is 54000');
 SELECT is((SELECT count(DISTINCT pgdl.tokenize(s.v, d)) FROM pgdl_text_docs, serial_v s WHERE i <= 300), 
 		  (SELECT count(DISTINCT d)::bigint FROM pgdl_text_docs WHERE i <= 300 AND d IS NOT NULL),
 		  'one vocabulary over many rows (read once per statement): each document its own ids');
