@@ -21,12 +21,12 @@ CORE_OBJS = src/core/util.o src/core/aggstate.o src/core/rng.o src/core/blas.o s
 	src/core/nn/average.o src/core/nn/preprocess.o src/core/nn/labels.o src/core/nn/dates.o \
 	src/core/options.o src/core/names.o src/core/nn/model_fields.o src/core/nn/model_io.o \
 	src/core/specfun.o src/core/featsel.o src/core/rfe.o src/core/kmeans.o \
-	src/core/tokenize.o src/core/vocab.o
+	src/core/tokenize.o src/core/vocab.o src/core/text_feature.o
 PG_OBJS = src/pg/init.o src/pg/kmeans_agg.o src/pg/pgdl.o src/pg/budget.o src/pg/arrays.o src/pg/aggstate.o src/pg/source.o \
 	src/pg/stats.o src/pg/quantiles.o src/pg/describe.o src/pg/scalers.o \
 	src/pg/metrics.o src/pg/models.o src/pg/features.o src/pg/dataset.o src/pg/stream.o src/pg/train.o src/pg/predict.o \
 	src/pg/progress.o src/pg/train_parallel.o src/pg/options.o src/pg/evaluate.o src/pg/featsel.o src/pg/pca.o src/pg/cluster.o \
-	src/pg/citus_ship.o src/pg/citus_version.o src/pg/split.o src/pg/coerce.o src/pg/pushdown.o src/pg/text.o
+	src/pg/citus_ship.o src/pg/citus_version.o src/pg/split.o src/pg/coerce.o src/pg/pushdown.o src/pg/text.o src/pg/text_columns.o src/pg/text_features.o
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 
 # The install script is the SQL fragments beside the glue, in this order.

@@ -190,7 +190,7 @@ typedef struct dl_pool_spec
 
 typedef struct dl_embedding_spec
 {
-	int			input_dim;		/* the vocabulary size: required */
+	int			input_dim;		/* the vocabulary size; 0 until train_model sets it from a text column */
 	int			output_dim;		/* the vector size: required */
 	bool		mask_zero;		/* id 0 is padding, masked in the layers after it: false */
 } dl_embedding_spec;
@@ -633,6 +633,13 @@ typedef enum dl_data_mode
 	DL_DATA_STREAM = 2			/* blocks streamed from a temporary file each epoch */
 } dl_data_mode;
 
+/* a value of an object option keyed by names (options.h: DL_OPT_OBJECTS) */
+typedef struct dl_option_entry
+{
+	char	   *name;
+	void	   *value;			/* the struct its schema reads */
+} dl_option_entry;
+
 typedef struct dl_options
 {
 	dl_train_options train;
@@ -650,6 +657,8 @@ typedef struct dl_options
 	char	  **dates;			/* date and timestamp column names used as features */
 	int			n_date_encodings;
 	char	  **date_encodings; /* names of DL_DATE_* encodings; NULL: days */
+	int			n_text;
+	dl_option_entry *text;		/* text columns: each a dl_text_column (text_feature.h) */
 	dl_missing	impute;
 	char	   *warm_start;		/* NULL or "name@N" text, checked by the glue */
 	char	   *description;	/* NULL or text */
@@ -721,7 +730,8 @@ typedef enum dl_feature_kind
 	DL_FEATURE_MATRIX = 3,		/* 2-D array (sequence): rows x cols inputs */
 	DL_FEATURE_CATEGORICAL = 4,	/* text column one-hot: n_categories inputs */
 	DL_FEATURE_TEXT_NUMBER = 5,	/* text column read as a number (option numeric_text): 1 input */
-	DL_FEATURE_DATE = 6			/* date or timestamp column (option dates): the inputs of its encodings */
+	DL_FEATURE_DATE = 6,		/* date or timestamp column (option dates): the inputs of its encodings */
+	DL_FEATURE_TEXT = 7			/* text column as tokens (option text; text_feature.h) */
 } dl_feature_kind;
 
 /*
@@ -738,6 +748,12 @@ typedef enum dl_feature_kind
 /* the inputs a set of date encodings gives (0 for an empty or unknown set) */
 extern int	dl_date_inputs(unsigned encodings);
 
+/* how a text feature gives its inputs (the option "text": "encoding") */
+typedef enum dl_text_encoding
+{
+	DL_TEXT_SEQUENCE = 1		/* length token ids: 0 padding, 1 unknown */
+} dl_text_encoding;
+
 typedef struct dl_feature
 {
 	char	   *name;			/* column name */
@@ -748,6 +764,8 @@ typedef struct dl_feature
 	int			n_categories;	/* categorical, sorted bytewise (C collation) */
 	char	  **categories;
 	unsigned	encodings;		/* date: DL_DATE_* bits (stored in the rows field) */
+	dl_text_encoding encoding;	/* text */
+	struct dl_vocab *vocab;		/* text: its final vocabulary (NULL until fitted) */
 } dl_feature;
 
 /*
@@ -791,8 +809,8 @@ typedef struct dl_model
 #define DL_MODEL_FORMAT_VERSION 2
 
 extern dl_status dl_model_write(const dl_model *m, uint8_t **out, size_t *len);
-/* the format version dl_model_write gives a model of this network: the lowest that holds it */
-extern uint32_t dl_model_format_version(const dl_network *net);
+/* the format version dl_model_write gives a model: the lowest that holds it */
+extern uint32_t dl_model_format_version(const dl_model *m);
 /* the checksum of the format: CRC-32C (Castagnoli), as iSCSI and ext4 use */
 extern uint32_t dl_crc32c(const uint8_t *p, size_t n);
 extern dl_status dl_model_read(const uint8_t *data, size_t len, size_t max_params,

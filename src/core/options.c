@@ -28,6 +28,7 @@
 
 #include "names.h"
 #include "options.h"
+#include "text_feature.h"
 
 /* PostgreSQL's MaxTupleAttributeNumber: no source has more columns */
 #define MAX_NAMES 1664
@@ -139,6 +140,8 @@ static const dl_option train_options[] = {
 	{"numeric_text", DL_OPT_NAMES, 1, DL_MAX_NAME, T(numeric_text), .count = offsetof(dl_options, n_numeric_text)},
 	{"dates", DL_OPT_NAMES, 1, DL_MAX_NAME, T(dates), .count = offsetof(dl_options, n_dates)},
 	{"date_encoding", DL_OPT_NAMES, 1, 32, T(date_encodings), .count = offsetof(dl_options, n_date_encodings)},
+	{"text", DL_OPT_OBJECTS, 1, DL_MAX_NAME, T(text), .count = offsetof(dl_options, n_text),
+	.sub = &dl_text_column_schema},
 	{"impute", DL_OPT_ENUM, NAMES(imputes), T(impute)},
 	{"seed", DL_OPT_UINT64, 0, MAX_SEED, .dflt = "42", T(train.seed), GIVEN(dl_options, seed_given)},
 	{"warm_start", DL_OPT_STRING, 1, 200, .accepted = "a model name with a version, \"name@N\"",
@@ -298,6 +301,10 @@ accepted_text(const dl_option_schema *s, const dl_option *o, char *buf, size_t s
 		case DL_OPT_SHAPE:
 			snprintf(buf, size, "an array of 1 to %d integers from 1 to %d, at most %d values in all",
 					 DL_MAX_DIMS, DL_MAX_UNITS, DL_MAX_FEATURES);
+			break;
+		case DL_OPT_OBJECTS:
+			snprintf(buf, size, "an object keyed by column name (%lld to %lld bytes), at most %d, whose values are objects of the options %s takes",
+					 (long long) o->lo, (long long) o->hi, MAX_NAMES, o->sub ? o->sub->functions : "?");
 			break;
 		case DL_OPT_MEMORY:
 			snprintf(buf, size, "a positive amount of memory up to %lldkB: an integer number of kB, or a string such as \"512MB\" (units B, kB, MB, GB, TB)",
@@ -545,6 +552,67 @@ suggest_value(const dl_option *o, const dl_json *v, dl_option_error *e)
 	return DL_EINVAL;
 }
 
+static void
+free_entries(const dl_option *o, dl_option_entry *list, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		dl_free(list[i].name);
+		if (list[i].value)
+		{
+			dl_schema_free(o->sub, list[i].value);
+			dl_free(list[i].value);
+		}
+	}
+	if (list)
+		dl_free(list);
+}
+
+/*
+ * An object keyed by names, each value read by o->sub: "option \"text\"
+ * column \"review\": option \"encoding\" must be ..." names both levels.
+ */
+static dl_status
+read_objects(const dl_option_schema *s, const dl_option *o, const char *accepted, const dl_json *v,
+			 void *out, dl_option_error *e)
+{
+	dl_option_entry *list;
+	int			n = v->type == DL_JSON_OBJECT ? v->n : 0;
+
+	if (v->type != DL_JSON_OBJECT || n < 1 || n > MAX_NAMES || o->sub == NULL)
+		return bad_value(s, o, accepted, v, e);
+	list = dl_alloc(sizeof(dl_option_entry) * (size_t) n);
+	memset(list, 0, sizeof(dl_option_entry) * (size_t) n);
+	for (int i = 0; i < n; i++)
+	{
+		const dl_json_member *m = &v->members[i];
+		char		shown[72];
+		dl_option_error sub;
+
+		dl_json_printable(m->key, m->key_len, shown, sizeof(shown));
+		if (m->key_len < o->lo || m->key_len > o->hi || memchr(m->key, '\0', m->key_len))
+		{
+			free_entries(o, list, n);
+			return bad_value(s, o, accepted, NULL, e);
+		}
+		list[i].name = copy_string(m->key, m->key_len);
+		list[i].value = dl_alloc(o->sub->size);
+		if (dl_schema_read(o->sub, &m->value, list[i].value, &sub) != DL_OK)
+		{
+			char		problem[DL_OPTION_MESSAGE - 80];
+
+			/* bounded, so that the whole fits the message */
+			snprintf(problem, sizeof(problem), "column \"%s\": %.400s%s%.60s", shown, sub.message,
+					 sub.detail[0] ? ": " : "", sub.detail);
+			free_entries(o, list, i + 1);
+			return refuse(s, o, problem, NULL, e);
+		}
+	}
+	*AT(out, o->offset, dl_option_entry *) = list;
+	*AT(out, o->count, int) = n;
+	return DL_OK;
+}
+
 /* checks v against o and stores it in out; nothing is stored on failure */
 static dl_status
 read_value(const dl_option_schema *s, const dl_option *o, const dl_json *v, void *out,
@@ -620,6 +688,8 @@ read_value(const dl_option_schema *s, const dl_option *o, const dl_json *v, void
 			return read_names(s, o, accepted, v, out, e);
 		case DL_OPT_SHAPE:
 			return read_shape(s, o, accepted, v, out, e);
+		case DL_OPT_OBJECTS:
+			return read_objects(s, o, accepted, v, out, e);
 		case DL_OPT_MEMORY:
 			if (!memory_kb(v, &i))
 				return bad_value(s, o, accepted, v, e);
@@ -656,6 +726,15 @@ release(const dl_option_schema *s, void *out)
 				dl_free((*list)[i]);
 			if (*list)
 				dl_free(*list);
+			*list = NULL;
+			*n = 0;
+		}
+		else if (o->type == DL_OPT_OBJECTS)
+		{
+			dl_option_entry **list = AT(out, o->offset, dl_option_entry *);
+			int		   *n = AT(out, o->count, int);
+
+			free_entries(o, *list, *n);
 			*list = NULL;
 			*n = 0;
 		}

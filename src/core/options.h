@@ -48,7 +48,9 @@ typedef enum dl_option_type
 	DL_OPT_LABEL,				/* char *: a string, number or boolean, as a label's text */
 	DL_OPT_NAMES,				/* char **, int count: a name or an array of distinct names */
 	DL_OPT_SHAPE,				/* dl_shape: an array of dimensions */
-	DL_OPT_MEMORY				/* int64_t kB: an integer of kB, or a string with a unit */
+	DL_OPT_MEMORY,				/* int64_t kB: an integer of kB, or a string with a unit */
+	DL_OPT_OBJECTS				/* dl_option_entry *, int count: an object keyed by names (lo to
+								 * hi bytes) whose values are read by the schema sub */
 } dl_option_type;
 
 /* DL_OPT_DOUBLE and DL_OPT_FLOAT: a bound itself excluded */
@@ -85,7 +87,8 @@ typedef struct dl_option
 	const char *dflt;
 	size_t		offset;			/* of the value in the options struct */
 	size_t		given;			/* 1 + offset of a bool set when the key has a value; 0: none */
-	size_t		count;			/* DL_OPT_NAMES: offset of the int count */
+	size_t		count;			/* DL_OPT_NAMES, DL_OPT_OBJECTS: offset of the int count */
+	const struct dl_option_schema *sub; /* DL_OPT_OBJECTS: the schema of each value */
 } dl_option;
 
 typedef struct dl_option_schema

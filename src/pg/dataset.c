@@ -41,12 +41,14 @@
 #include "dataset.h"
 #include "features.h"
 #include "source.h"
+#include "text_columns.h"
 
 #define MAX_CATEGORIES 10000	/* per categorical column */
 
 static void resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requested,
 							 const char *target, char **categorical, int n_categorical,
-							 const PgdlCoercions *co, MemoryContext cxt, PgdlFeatureSet *fs);
+							 const PgdlCoercions *co, const dl_option_entry *text_cols, int n_text,
+							 MemoryContext cxt, PgdlFeatureSet *fs);
 #define FETCH_ROWS 1000
 
 /* ---- the source's columns ---------------------------------------------------- */
@@ -92,7 +94,7 @@ pgdl_dataset_features(PgdlDataset *ds, ArrayType *requested, char **categorical,
 					  MemoryContext cxt)
 {
 	resolve_features(ds->src, ds->relid, ds->desc, requested, ds->target.column,
-					 categorical, n_categorical, &ds->coerce, cxt, &ds->fs);
+					 categorical, n_categorical, &ds->coerce, ds->text, ds->n_text, cxt, &ds->fs);
 }
 
 bool
@@ -298,12 +300,14 @@ check_coerced(TupleDesc desc, const char *target, const PgdlCoercions *co,
 
 static TrainColumn *
 resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *target,
-				char **categorical, int n_categorical, const PgdlCoercions *co, int *ncols)
+				char **categorical, int n_categorical, const PgdlCoercions *co,
+				const dl_option_entry *text_cols, int n_text, int *ncols)
 {
 	TrainColumn *cols = palloc0(sizeof(TrainColumn) * Max(desc->natts, 1));
 	int			n = 0;
 
 	check_coerced(desc, target, co, categorical, n_categorical);
+	pgdl_text_check_columns(text_cols, n_text, desc, target, categorical, n_categorical);
 
 	for (int c = 0; c < n_categorical; c++)
 	{
@@ -338,6 +342,8 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 			/* listed first: an integer or bool code may be categorical */
 			if (listed(categorical, n_categorical, name))
 				kind = DL_FEATURE_CATEGORICAL;
+			else if (pgdl_text_column(text_cols, n_text, name))
+				kind = DL_FEATURE_TEXT;
 			else if (OidIsValid(pgdl_numeric_base_type(att->atttypid)))
 				kind = DL_FEATURE_NUMBER;
 			else if (numeric_array_type(att->atttypid))
@@ -353,7 +359,7 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 				continue;
 			}
 			if (kind != DL_FEATURE_CATEGORICAL && kind != DL_FEATURE_TEXT_NUMBER &&
-				kind != DL_FEATURE_DATE && key_like_column(relid, name))
+				kind != DL_FEATURE_DATE && kind != DL_FEATURE_TEXT && key_like_column(relid, name))
 			{
 				appendStringInfo(&skipped, "%s%s (an id or key)", skipped.len ? ", " : "", name);
 				continue;
@@ -416,6 +422,8 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 			typid = TupleDescAttr(desc, a)->atttypid;
 			if (listed(categorical, n_categorical, want))
 				cols[n].kind = DL_FEATURE_CATEGORICAL;
+			else if (pgdl_text_column(text_cols, n_text, want))
+				cols[n].kind = DL_FEATURE_TEXT;
 			else if (OidIsValid(pgdl_numeric_base_type(typid)))
 				cols[n].kind = DL_FEATURE_NUMBER;
 			else if (numeric_array_type(typid))
@@ -430,7 +438,7 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 						 errmsg("feature column \"%s\" is %s, not a numeric, bool or numeric array column",
 								want, format_type_be(typid)),
 						 pgdl_text_type(typid) ?
-						 errhint("List text columns in the option \"categorical\" to one-hot encode them, or in \"numeric_text\" to read them as numbers.") :
+						 errhint("List text columns in the option \"categorical\" to one-hot encode them, in \"numeric_text\" to read them as numbers, or in \"text\" to tokenize them.") :
 						 pgdl_date_type(typid) ?
 						 errhint("List date and timestamp columns in the option \"dates\" to encode them.") : 0));
 			cols[n].name = want;
@@ -468,13 +476,15 @@ resolve_columns(TupleDesc desc, Oid relid, ArrayType *requested, const char *tar
 static void
 resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requested,
 					  const char *target, char **categorical, int n_categorical,
-					  const PgdlCoercions *co, MemoryContext cxt, PgdlFeatureSet *fs)
+					  const PgdlCoercions *co, const dl_option_entry *text_cols, int n_text,
+					  MemoryContext cxt, PgdlFeatureSet *fs)
 {
 	TrainColumn *cols;
 	int			ncols;
 	MemoryContext old;
 
-	cols = resolve_columns(desc, relid, requested, target, categorical, n_categorical, co, &ncols);
+	cols = resolve_columns(desc, relid, requested, target, categorical, n_categorical, co,
+						   text_cols, n_text, &ncols);
 	old = MemoryContextSwitchTo(cxt);
 	fs->n = ncols;
 	fs->features = palloc0(sizeof(dl_feature) * Max(ncols, 1));
@@ -493,7 +503,14 @@ resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requeste
 			f->encodings = co->date_encodings;
 			f->length = dl_date_inputs(f->encodings);
 		}
-		if (f->kind == DL_FEATURE_CATEGORICAL)
+		else if (f->kind == DL_FEATURE_TEXT)
+		{
+			const dl_text_column *c = pgdl_text_column(text_cols, n_text, f->name);
+
+			f->encoding = c->encoding;
+			f->length = c->max_length;
+		}
+		else if (f->kind == DL_FEATURE_CATEGORICAL)
 		{
 			const char *q = pgdl_quote_ident(f->name);
 			char	   *sql = psprintf("SELECT DISTINCT %s::pg_catalog.text COLLATE pg_catalog.\"C\" AS c FROM (%s) AS s "
@@ -566,6 +583,8 @@ resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requeste
 					 errmsg("more than %d inputs", DL_MAX_FEATURES)));
 		fs->n_inputs += f->length;
 	}
+	if (requested)
+		pgdl_text_check_listed(text_cols, n_text, fs->features, fs->n);
 }
 
 /* ---- the target ------------------------------------------------------------- */
@@ -1025,6 +1044,8 @@ spool_row(PgdlScan *scan, HeapTuple tup, void *arg)
 	ss->buf[0] = (double) scan->rowno;
 	ss->buf[1] = yv;
 	BufFileWrite(r->file, ss->buf, SPOOL_ROW_BYTES(r->d));
+	if (r->text)
+		pgdl_text_spool_row(r->text, scan->fs->features, scan->fs->n, scan->bound, tup, scan->desc);
 }
 
 void
@@ -1043,6 +1064,7 @@ pgdl_spool_rows(PgdlRows *r, const char *src, const PgdlFeatureSet *fs, const Pg
 	r->keep = NULL;
 	/* a temporary file of this transaction: deleted at its end, or by pgdl_rows_close */
 	r->file = BufFileCreateTemp(false);
+	r->text = pgdl_text_spool_begin(fs->features, fs->n);
 	MemoryContextSwitchTo(old);
 	memset(&ss, 0, sizeof(ss));
 	ss.r = r;
@@ -1117,12 +1139,61 @@ pgdl_rows_prepare(const dl_model *m, PgdlRows *r, float *x, int64 *rowno)
 	pfree(ps.nulls);
 }
 
+/* what pgdl_rows_rewrite keeps across rows */
+typedef struct RewriteState
+{
+	pgdl_rows_fn fn;
+	void	   *arg;
+	BufFile    *out;
+	double	   *buf;
+	int			d;
+} RewriteState;
+
+static void
+rewrite_row(size_t i, int64 rowno, float y, double *x, void *arg)
+{
+	RewriteState *rs = arg;
+
+	rs->fn(i, rowno, y, x, rs->arg);
+	rs->buf[0] = (double) rowno;
+	rs->buf[1] = y;
+	memcpy(rs->buf + 2, x, sizeof(double) * rs->d);
+	BufFileWrite(rs->out, rs->buf, SPOOL_ROW_BYTES(rs->d));
+}
+
+void
+pgdl_rows_rewrite(PgdlRows *r, pgdl_rows_fn fn, void *arg)
+{
+	RewriteState rs;
+
+	rs.fn = fn;
+	rs.arg = arg;
+	rs.d = r->d;
+	rs.buf = palloc(SPOOL_ROW_BYTES(r->d));
+	/* where the file it replaces lives: a fold of cross-validation has a shorter-lived context */
+	{
+		MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(r->file));
+
+		rs.out = BufFileCreateTemp(false);
+		MemoryContextSwitchTo(old);
+	}
+	pgdl_rows_foreach(r, rewrite_row, &rs);
+	BufFileClose(r->file);
+	/* the rows as written: the inputs kept, no more */
+	r->file = rs.out;
+	r->file_d = r->d;
+	r->keep = NULL;
+	pfree(rs.buf);
+}
+
 void
 pgdl_rows_close(PgdlRows *r)
 {
 	if (r->file)
 		BufFileClose(r->file);
 	r->file = NULL;
+	pgdl_text_spool_end(r->text);
+	r->text = NULL;
 }
 
 /*

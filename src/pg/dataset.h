@@ -76,6 +76,8 @@ typedef struct PgdlDataset
 	PgdlFeatureSet fs;			/* after pgdl_dataset_features */
 	PgdlTarget	target;			/* column NULL without a target */
 	PgdlCoercions coerce;		/* set before pgdl_dataset_features */
+	int			n_text;			/* set before pgdl_dataset_features: the option "text" */
+	const dl_option_entry *text;
 } PgdlDataset;
 
 /* ds from the source argument and the target column (NULL: none; 42703 when missing) */
@@ -171,6 +173,7 @@ typedef struct PgdlRows
 	double	   *hi;				/* the rows kept, missing ones aside (NaN: none) */
 	int			file_d;			/* the inputs of a row in the file (d until some are dropped) */
 	int		   *keep;			/* NULL, or the d inputs of file_d that rows pass on */
+	struct PgdlTextSpool *text; /* NULL, or the documents of the text features (text_columns.h) */
 } PgdlRows;
 
 /* reads every row of src into r (set limit_bytes first), as pgdl_load_matrix does into a matrix */
@@ -185,6 +188,8 @@ extern void pgdl_rows_foreach(PgdlRows *r, pgdl_rows_fn fn, void *arg);
  * number in the source
  */
 extern void pgdl_rows_prepare(const dl_model *m, PgdlRows *r, float *x, int64 *rowno);
+/* fn on every row of r, whose d values it may change, written back (r->keep applied) */
+extern void pgdl_rows_rewrite(PgdlRows *r, pgdl_rows_fn fn, void *arg);
 extern void pgdl_rows_close(PgdlRows *r);
 
 /*

@@ -93,6 +93,7 @@ input_names(const PgdlFeatureSet *fs)
 				names[p++] = f->name;
 				break;
 			case DL_FEATURE_ARRAY:
+			case DL_FEATURE_TEXT:
 				for (int k = 0; k < f->length; k++)
 					names[p++] = psprintf("%s[%d]", f->name, k + 1);
 				break;

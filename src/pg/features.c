@@ -33,6 +33,8 @@
 #include "coerce.h"
 #include "features.h"
 #include "pgdl.h"
+#include "text.h"
+#include "text_feature.h"
 
 bool
 pgdl_text_type(Oid typid)
@@ -61,6 +63,17 @@ pgdl_text_value(Datum d, Oid typid)
 			s[--len] = '\0';
 	}
 	return s;
+}
+
+const char *
+pgdl_text_document(Datum d, bool isnull, Oid typid, size_t *len)
+{
+	if (isnull)
+	{
+		*len = 0;
+		return "";
+	}
+	return pgdl_text_utf8(cstring_to_text(pgdl_text_value(d, typid)), len);
 }
 
 bool
@@ -169,6 +182,14 @@ pgdl_bind_features(const dl_feature *features, int n, TupleDesc desc,
 							 errmsg("column \"%s\" is %s; the model needs text, an integer or bool (a categorical feature)",
 									f->name, format_type_be(typid))));
 				/* the base type: category_text reads name, char(n), integers and bool differently */
+				out[i].elemtype = getBaseType(typid);
+				break;
+			case DL_FEATURE_TEXT:
+				if (!pgdl_text_type(typid))
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("column \"%s\" is %s; the model needs text (a text feature)",
+									f->name, format_type_be(typid))));
 				out[i].elemtype = getBaseType(typid);
 				break;
 		}
@@ -426,6 +447,18 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 					pfree(s);
 				}
 				break;
+			case DL_FEATURE_TEXT:
+				/* zeros while training spools the rows (no vocabulary yet: text_features.c) */
+				if (f->vocab == NULL)
+					memset(x + pos, 0, sizeof(double) * f->length);
+				else
+				{
+					size_t		len;
+					const char *s = pgdl_text_document(d, isnull, bf[i].elemtype, &len);
+
+					pgdl_check_status(dl_text_sequence(f->vocab, s, len, f->length, x + pos));
+				}
+				break;
 		}
 		pos += f->length;
 	}
@@ -522,7 +555,7 @@ read_features_float32(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleD
 			ok = ok && pgdl_array_float32(arr, bf[i].elemtype, f->length, out + pos);
 		}
 		else
-			ok = false;			/* categorical: text to look up */
+			ok = false;			/* categorical, text: text to look up */
 		pos += f->length;
 	}
 	MemoryContextSwitchTo(caller);

@@ -33,6 +33,11 @@ extern bool pgdl_text_type(Oid typid);
  * labels with that cast, so rows must be read the same way.
  */
 extern char *pgdl_text_value(Datum d, Oid typid);
+/*
+ * A text feature's document in UTF-8 (pgdl_text_value, then converted as
+ * the tokenizer needs); NULL is an empty document
+ */
+extern const char *pgdl_text_document(Datum d, bool isnull, Oid typid, size_t *len);
 /* a type a categorical feature may have: text-like, integer or bool (or a domain over one) */
 extern bool pgdl_categorical_type(Oid typid);
 /* finds each feature by name in desc (42703, 42804 when missing or of the wrong type) */

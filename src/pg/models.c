@@ -43,6 +43,7 @@
 #include "models.h"
 #include "options.h"
 #include "pgdl.h"
+#include "text_feature.h"
 
 PG_FUNCTION_INFO_V1(pgdl_model_info);
 PG_FUNCTION_INFO_V1(pgdl_export_model);
@@ -882,6 +883,8 @@ feature_kind_name(dl_feature_kind k)
 			return "numeric_text";
 		case DL_FEATURE_DATE:
 			return "date";
+		case DL_FEATURE_TEXT:
+			return "text";
 	}
 	return "?";
 }
@@ -946,6 +949,14 @@ pgdl_model_info(PG_FUNCTION_ARGS)
 				append_json_string(&b, f->categories[k]);
 			}
 			appendStringInfoChar(&b, ']');
+		}
+		if (f->kind == DL_FEATURE_TEXT)
+		{
+			dl_vocab_info vi;
+
+			dl_vocab_get_info(f->vocab, &vi);
+			appendStringInfo(&b, ", \"encoding\": \"sequence\", \"vocabulary_size\": %zu, \"tokenizer\": \"%s\"",
+							 vi.ntokens, vi.options.tokenizer == DL_TOKENIZER_CHAR ? "char" : "word");
 		}
 		appendStringInfoChar(&b, '}');
 	}

@@ -49,6 +49,7 @@
 #include "progress.h"
 #include "source.h"
 #include "stream.h"
+#include "text_features.h"
 #include "train_parallel.h"
 
 PG_FUNCTION_INFO_V1(pgdl_train_model);
@@ -397,6 +398,15 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 	MemoryContext old;
 	PgdlStreamData sd;
 
+	/* text features: vocabularies fitted on the training rows, token ids in the rows */
+	if (rows->text)
+	{
+		dl_layer_spec *own = MemoryContextAlloc(train_cxt, sizeof(dl_layer_spec) * nspecs);
+
+		memcpy(own, specs, sizeof(dl_layer_spec) * nspecs);
+		pgdl_text_fit(model, opts, rows, split, sp, own, nspecs, train_cxt);
+		specs = own;
+	}
 	/* token ids are not scaled: an embedding reads them as they are */
 	fit_preprocessing(model, opts, opts->standardize && !(nspecs > 0 && specs[0].type == DL_LAYER_EMBEDDING),
 					  rows, split, sp, x, train_cxt);
@@ -704,6 +714,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	ds.coerce.dates = opts.dates;
 	ds.coerce.n_dates = opts.n_dates;
 	ds.coerce.date_encodings = pgdl_date_encodings(opts.date_encodings, opts.n_date_encodings);
+	ds.n_text = opts.n_text;
+	ds.text = opts.text;
 	pgdl_dataset_features(&ds, requested, opts.categorical, opts.n_categorical, train_cxt);
 	fs = ds.fs;
 
@@ -791,6 +803,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 					(errmsg_internal("%s", note),
 					 linear ? 0 : errhint("End the layers with the output layer you mean, its \"units\" and \"activation\" given, to choose it yourself.")));
 	}
+	pgdl_text_check_model(model.features, model.n_features, &opts, specs, nspecs);
 	check_network_size(&model, &opts, specs, nspecs);
 
 	/* read the rows, once, into the spool */

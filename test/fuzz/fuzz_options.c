@@ -109,6 +109,24 @@ allowed(const dl_option *o, const void *out, const void *dflt)
 				}
 				return size <= DL_MAX_FEATURES;
 			}
+		case DL_OPT_OBJECTS:
+			{
+				const dl_option_entry *list = *AT(out, o->offset, dl_option_entry *);
+				int			n = *AT(out, o->count, int);
+
+				if (n < 0 || (n > 0) != (list != NULL))
+					return false;
+				/* each value passed its own schema: the same checks, one level down */
+				for (int i = 0; i < n; i++)
+				{
+					if (strlen(list[i].name) < o->lo || strlen(list[i].name) > o->hi || list[i].value == NULL)
+						return false;
+					for (int k = 0; k < o->sub->n_options; k++)
+						if (!allowed(&o->sub->options[k], list[i].value, list[i].value))
+							return false;
+				}
+				return true;
+			}
 		case DL_OPT_MEMORY:
 			return *AT(out, o->offset, int64_t) >= 0 && *AT(out, o->offset, int64_t) <= INT64_C(2147483647);
 	}

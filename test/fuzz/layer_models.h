@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "dl_nn.h"
+#include "text.h"
 
 typedef struct layer_model
 {
@@ -56,6 +57,8 @@ static const layer_model layer_models[] = {
 	{"transformer_encoder", DL_LAYER_TRANSFORMER_ENCODER, "[{\"type\":\"transformer_encoder\",\"heads\":2,\"ff_dim\":6,\"norm_first\":true},{\"type\":\"global_avgpool\"}]", {2, {3, 4}}},
 	{"positional_encoding", DL_LAYER_POSITIONAL_ENCODING, "[{\"type\":\"positional_encoding\"},{\"type\":\"flatten\"}]", {2, {3, 4}}},
 	{"positional_encoding-learned", DL_LAYER_POSITIONAL_ENCODING, "[{\"type\":\"positional_encoding\",\"encoding\":\"learned\"},{\"type\":\"flatten\"}]", {2, {3, 4}}},
+	/* appended, so that the templates' numbers in the seeds stay: x a text feature, 3 ids */
+	{"embedding-text", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"output_dim\":2,\"mask_zero\":true},{\"type\":\"global_avgpool\"}]", {1, {3}}},
 };
 
 #define N_LAYER_MODELS ((int) (sizeof(layer_models) / sizeof(layer_models[0])))
@@ -71,6 +74,29 @@ model_strdup(const char *s)
 	return p;
 }
 
+/* a small vocabulary of English and Chinese words: 8 ids (padding, unknown, 6 tokens) */
+static dl_status
+build_text_vocab(dl_vocab **out)
+{
+	static const char *const docs[] = {"good movie", "bad movie", "很好"};
+	dl_text_options o;
+	dl_vocab   *state;
+	dl_status	st;
+
+	*out = NULL;
+	if ((st = dl_schema_parse(&dl_text_schema, "{}", &o)) != DL_OK)
+		return st;
+	dl_text_options_resolve(&o);
+	if ((st = dl_vocab_create(&o, &state)) != DL_OK)
+		return st;
+	for (int i = 0; i < 3 && st == DL_OK; i++)
+		st = dl_vocab_add_document(state, docs[i], strlen(docs[i]));
+	if (st == DL_OK)
+		st = dl_vocab_finalize(state, out);
+	dl_vocab_free(state);
+	return st;
+}
+
 /* builds template lm into *m (freed with dl_model_free); DL_OK or the engine's error */
 static dl_status
 build_layer_model(const layer_model *lm, dl_model *m)
@@ -80,6 +106,7 @@ build_layer_model(const layer_model *lm, dl_model *m)
 	int			n;
 	dl_feature *f;
 	dl_status	st;
+	bool		text = strcmp(lm->name, "embedding-text") == 0;
 
 	memset(m, 0, sizeof(*m));
 	m->task = DL_TASK_CLASSIFICATION;
@@ -95,7 +122,13 @@ build_layer_model(const layer_model *lm, dl_model *m)
 	m->n_features = 1;
 	f->name = model_strdup("x");
 	f->length = m->n_inputs = (int) dl_shape_size(&lm->input);
-	f->kind = lm->input.ndim == 2 ? DL_FEATURE_MATRIX : DL_FEATURE_ARRAY;
+	f->kind = text ? DL_FEATURE_TEXT : lm->input.ndim == 2 ? DL_FEATURE_MATRIX : DL_FEATURE_ARRAY;
+	if (text)
+	{
+		f->encoding = DL_TEXT_SEQUENCE;
+		if ((st = build_text_vocab(&f->vocab)) != DL_OK)
+			return st;
+	}
 	if (lm->input.ndim == 2)
 	{
 		f->rows = lm->input.dim[0];
@@ -104,6 +137,8 @@ build_layer_model(const layer_model *lm, dl_model *m)
 	m->options_json = model_strdup("{\"epochs\": 1}");
 	if ((st = dl_parse_layers(lm->layers, &specs, &n)) != DL_OK)
 		return st;
+	if (text)
+		specs[0].embedding.input_dim = (int) dl_vocab_id_count(f->vocab);
 	st = dl_complete_output(&specs, &n, DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE);
 	if (st == DL_OK)
 		st = dl_network_init(&m->net, specs, n, &lm->input);

@@ -1654,6 +1654,106 @@ test_probe(void)
 	th_end();
 }
 
+/* template t of layer_models.h by name */
+static const layer_model *
+layer_model_named(const char *name)
+{
+	for (int t = 0; t < N_LAYER_MODELS; t++)
+		if (strcmp(layer_models[t].name, name) == 0)
+			return &layer_models[t];
+	th_fail(__FILE__, __LINE__, "no template %s", name);
+	return &layer_models[0];
+}
+
+/*
+ * A text feature's record (format version 2): written and read back bit
+ * for bit with its vocabulary; refused in a version 1 blob, with a damaged
+ * vocabulary, or with an embedding that does not take every id the
+ * vocabulary gives.
+ */
+static void
+test_text_feature(void)
+{
+	dl_model	m,
+				back;
+	uint8_t    *blob,
+			   *again;
+	size_t		len,
+				len2;
+	/* header, task, loss, target "y", 3 labels, feature count, name "x", 5 u32: the encoding */
+	const size_t enc_at = 28 + 4 + 4 + 5 + 4 + 3 * 5 + 4 + 5 + 5 * 4;
+	const size_t vocab_at = enc_at + 4 + 8;
+
+	th_begin("model: a text feature's vocabulary round-trips in format version 2 and is checked");
+	CHECK_STATUS(build_layer_model(layer_model_named("embedding-text"), &m), DL_OK);
+	CHECK(m.features[0].kind == DL_FEATURE_TEXT && m.net.layers[0].spec.embedding.input_dim == 8);
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	CHECK(blob[8] == 2 && dl_model_format_version(&m) == 2);
+	CHECK(blob[enc_at] == DL_TEXT_SEQUENCE);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+	check_same_model(&m, &back);
+	CHECK(back.features[0].vocab != NULL && dl_vocab_id_count(back.features[0].vocab) == 8);
+	CHECK(dl_vocab_id(back.features[0].vocab, "movie", 5) == dl_vocab_id(m.features[0].vocab, "movie", 5));
+	CHECK_STATUS(dl_model_write(&back, &again, &len2), DL_OK);
+	CHECK(len2 == len && memcmp(blob, again, len) == 0);
+	dl_free(again);
+	dl_model_free(&back);
+
+	/* the same bytes claiming version 1: no text features there */
+	blob[8] = 1;
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "feature 1 has unknown kind 5") != NULL);
+	CHECK(model_is_zero(&back));
+	blob[8] = 2;
+	/* an unknown encoding */
+	store32(blob + enc_at, 2);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "feature 1 (text) has unknown encoding 2") != NULL);
+	store32(blob + enc_at, 1);
+	/* a damaged vocabulary */
+	blob[vocab_at] ^= 0x40;
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "the vocabulary of feature 1") != NULL);
+	blob[vocab_at] ^= 0x40;
+	/* a vocabulary longer than the bytes left */
+	store32(blob + enc_at + 4, (uint32_t) len);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	dl_free(blob);
+
+	/* the writer refuses what the reader would */
+	{
+		static const char *const docs[] = {"one", "two"};
+		dl_vocab   *own = m.features[0].vocab;
+		dl_text_options o;
+		dl_vocab   *state,
+				   *smaller;
+
+		CHECK_STATUS(dl_schema_parse(&dl_text_schema, "{}", &o), DL_OK);
+		dl_text_options_resolve(&o);
+		CHECK_STATUS(dl_vocab_create(&o, &state), DL_OK);
+		for (int i = 0; i < 2; i++)
+			CHECK_STATUS(dl_vocab_add_document(state, docs[i], strlen(docs[i])), DL_OK);
+		CHECK_STATUS(dl_vocab_finalize(state, &smaller), DL_OK);
+		m.features[0].vocab = smaller;
+		th_clear_error();
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+		CHECK(strstr(th_last_message, "needs an embedding first, with an input_dim of 4") != NULL);
+		m.features[0].vocab = state;
+		th_clear_error();
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+		CHECK(strstr(th_last_message, "a counting state, not a final vocabulary") != NULL);
+		m.features[0].vocab = own;
+		dl_vocab_free(state);
+		dl_vocab_free(smaller);
+	}
+	dl_model_free(&m);
+	th_end();
+}
+
 void
 suite_model_io(void)
 {
@@ -1673,4 +1773,5 @@ suite_model_io(void)
 	test_text_number_feature();
 	test_date_feature();
 	test_probe();
+	test_text_feature();
 }

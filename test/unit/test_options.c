@@ -60,6 +60,7 @@ test_tables(void)
 			CHECK(a->key != NULL && a->offset < s->size && (a->given == 0 || a->given <= s->size));
 			CHECK(a->type != DL_OPT_ENUM || (a->names != NULL && a->n_names > 0));
 			CHECK(a->type != DL_OPT_NAMES || (a->count > 0 && a->count < s->size));
+			CHECK(a->type != DL_OPT_OBJECTS || (a->count > 0 && a->count < s->size && a->sub != NULL));
 			for (int j = 0; j < k; j++)
 				CHECK(strcmp(a->key, s->options[j].key) != 0);
 		}

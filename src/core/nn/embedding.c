@@ -100,9 +100,9 @@ embedding_parse_key(dl_layer_spec *s, int key, const dl_json *v, const char *sub
 static dl_status
 embedding_parse_done(dl_layer_spec *s, unsigned given, int pos, bool last)
 {
-	if ((given & ((1u << K_INPUT_DIM) | (1u << K_OUTPUT_DIM))) !=
-		((1u << K_INPUT_DIM) | (1u << K_OUTPUT_DIM)))
-		return dl_error(DL_EINVAL, "layer %d (embedding): \"input_dim\" (the vocabulary size) and \"output_dim\" (the vector size) are required",
+	/* without input_dim (0), train_model takes it from a text column's vocabulary */
+	if (!(given & (1u << K_OUTPUT_DIM)))
+		return dl_error(DL_EINVAL, "layer %d (embedding): \"output_dim\" (the vector size) is required",
 						pos);
 	return DL_OK;
 }

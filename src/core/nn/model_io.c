@@ -36,6 +36,7 @@
 
 #include "json.h"
 #include "layers.h"
+#include "text.h"
 
 #define HEADER_LEN 28			/* magic, version, flags, header length, total length */
 #define CHECKSUM_LEN 4
@@ -155,6 +156,52 @@ check_string(const char *s, size_t min_len, size_t max_len, dl_status bad, const
 	return DL_OK;
 }
 
+/* a text feature: its encoding, its length, a final vocabulary */
+static dl_status
+check_text_feature(const dl_feature *f, int i, dl_status bad)
+{
+	dl_vocab_info info;
+
+	if (f->encoding != DL_TEXT_SEQUENCE)
+		return dl_model_error(bad, "feature %d (text) has unknown encoding %d", i + 1, (int) f->encoding);
+	if (f->length < 1 || f->length > DL_MAX_FEATURES || f->rows != 0 || f->cols != 0 ||
+		f->n_categories != 0)
+		return dl_model_error(bad, "feature %d (text) must have a length of 1 to %d and no rows, columns or categories",
+							  i + 1, DL_MAX_FEATURES);
+	if (f->vocab == NULL)
+		return dl_model_error(bad, "feature %d (text) has no vocabulary", i + 1);
+	dl_vocab_get_info(f->vocab, &info);
+	if (!info.final)
+		return dl_model_error(bad, "the vocabulary of feature %d (text) is a counting state, not a final vocabulary",
+							  i + 1);
+	return DL_OK;
+}
+
+/*
+ * A text feature's token ids go to the embedding that opens the network,
+ * the model's only input (so far): every id the vocabulary gives must have
+ * a row in its table, which the kernels do not check.
+ */
+static dl_status
+check_text_network(const dl_model *m, dl_status bad)
+{
+	for (int i = 0; i < m->n_features; i++)
+	{
+		const dl_feature *f = &m->features[i];
+		const dl_layer_spec *first = &m->net.layers[0].spec;
+
+		if (f->kind != DL_FEATURE_TEXT)
+			continue;
+		if (m->n_features != 1)
+			return dl_model_error(bad, "feature %d (text, sequence) must be the model's only feature", i + 1);
+		if (first->type != DL_LAYER_EMBEDDING ||
+			first->embedding.input_dim != dl_vocab_id_count(f->vocab))
+			return dl_model_error(bad, "feature %d (text, sequence) needs an embedding first, with an input_dim of %lld (its vocabulary's ids)",
+								  i + 1, (long long) dl_vocab_id_count(f->vocab));
+	}
+	return DL_OK;
+}
+
 static dl_status
 check_feature(const dl_feature *f, int i, dl_status bad)
 {
@@ -208,6 +255,8 @@ check_feature(const dl_feature *f, int i, dl_status bad)
 									   i + 1);
 			}
 			return DL_OK;
+		case DL_FEATURE_TEXT:
+			return check_text_feature(f, i, bad);
 	}
 	return dl_model_error(bad, "feature %d has unknown kind %d", i + 1, (int) f->kind);
 }
@@ -368,6 +417,8 @@ check_model(const dl_model *m, dl_status bad)
 		(m->task != DL_TASK_CLASSIFICATION || m->label_kind > DL_LABELS_TEXT))
 		return dl_model_error(bad, "label kind %d does not fit a %s model", (int) m->label_kind,
 							  dl_task_name(m->task));
+	if ((st = check_text_network(m, bad)) != DL_OK)
+		return st;
 	return check_params(net, bad);
 }
 
@@ -428,6 +479,19 @@ put_scaler(dl_writer *w, const dl_scaler *s)
 			dl_put_f64(w, arrays[a][i]);
 }
 
+/* a text feature's record after the common fields: encoding, then its vocabulary's bytes */
+static void
+put_text_feature(dl_writer *w, const dl_feature *f)
+{
+	size_t		n = dl_vocab_bytes(f->vocab);
+
+	dl_put_u32(w, (uint32_t) f->encoding);
+	dl_put_u64(w, (uint64_t) n);
+	if (w->buf)
+		dl_vocab_write(f->vocab, w->buf + w->pos);
+	w->pos += n;
+}
+
 static void
 put_model(dl_writer *w, const dl_model *m, uint32_t flags, size_t total)
 {
@@ -459,6 +523,8 @@ put_model(dl_writer *w, const dl_model *m, uint32_t flags, size_t total)
 		dl_put_u32(w, (uint32_t) f->n_categories);
 		for (int c = 0; c < f->n_categories; c++)
 			dl_put_string(w, f->categories[c]);
+		if (f->kind == DL_FEATURE_TEXT)
+			put_text_feature(w, f);
 	}
 	dl_put_shape(w, &net->input_shape);
 	dl_put_u32(w, (uint32_t) net->n_layers);
@@ -491,7 +557,7 @@ put_model(dl_writer *w, const dl_model *m, uint32_t flags, size_t total)
 dl_status
 dl_model_write(const dl_model *m, uint8_t **out, size_t *len)
 {
-	dl_writer	w = {NULL, 0, dl_model_format_version(&m->net)};
+	dl_writer	w = {NULL, 0, dl_model_format_version(m)};
 	uint32_t	flags = 0;
 	size_t		total;
 	dl_status	st;
@@ -518,14 +584,20 @@ dl_model_write(const dl_model *m, uint8_t **out, size_t *len)
 }
 
 /*
- * The lowest format version that holds the network: 1 (pgdl 0.1.0's) unless
- * an embedding masks its padding (version 2 added the mask flag), so that
+ * The lowest format version that holds the model: 1 (pgdl 0.1.0's) unless
+ * an embedding masks its padding or a feature is text (version 2 added the
+ * mask flag and text features), so that
  * models which need nothing new stay readable by older releases, and a
  * release that cannot honour a mask refuses the model as newer
  */
 uint32_t
-dl_model_format_version(const dl_network *net)
+dl_model_format_version(const dl_model *m)
 {
+	const dl_network *net = &m->net;
+
+	for (int i = 0; i < m->n_features; i++)
+		if (m->features[i].kind == DL_FEATURE_TEXT)
+			return 2;
 	for (int i = 0; i < net->n_layers; i++)
 		if (net->layers[i].spec.type == DL_LAYER_EMBEDDING &&
 			net->layers[i].spec.embedding.mask_zero)
@@ -591,6 +663,30 @@ get_scaler(dl_reader *r, dl_scaler **out)
 	return DL_OK;
 }
 
+/* a text feature's record after the common fields (put_text_feature) */
+static dl_status
+get_text_feature(dl_reader *r, dl_feature *f, int i)
+{
+	uint32_t	encoding;
+	uint64_t	n;
+	dl_detail	why;
+	dl_status	st;
+
+	if ((st = dl_get_u32(r, &encoding)) != DL_OK || (st = dl_get_u64(r, &n)) != DL_OK)
+		return st;
+	if (encoding != DL_TEXT_SEQUENCE)
+		return dl_error(DL_EFORMAT, "invalid model: feature %d (text) has unknown encoding %u", i + 1, encoding);
+	f->encoding = (dl_text_encoding) encoding;
+	if (n > r->left)
+		return dl_reader_past_end(r);
+	if ((st = dl_vocab_read(r->p, (size_t) n, &f->vocab, &why)) != DL_OK)
+		return dl_error(st == DL_EVERSION ? DL_EVERSION : DL_EFORMAT,
+						"invalid model: the vocabulary of feature %d: %s", i + 1, why.text);
+	r->p += n;
+	r->left -= (size_t) n;
+	return DL_OK;
+}
+
 /*
  * Feature i; *sum counts the inputs so far, which bounds the categories of
  * all features together (one input each) before any is allocated.
@@ -609,7 +705,9 @@ get_feature(dl_reader *r, dl_feature *f, int i, size_t *sum)
 		(st = dl_get_count(r, DL_MAX_FEATURES, "a feature's rows", &f->rows)) != DL_OK ||
 		(st = dl_get_count(r, DL_MAX_FEATURES, "a feature's columns", &f->cols)) != DL_OK)
 		return st;
-	if (kind < DL_FEATURE_NUMBER || kind > DL_FEATURE_DATE)
+	/* text features came with format version 2 */
+	if (kind < DL_FEATURE_NUMBER || kind > DL_FEATURE_TEXT ||
+		(kind == DL_FEATURE_TEXT && r->version < 2))
 		return dl_error(DL_EFORMAT, "invalid model: feature %d has unknown kind %u", i + 1, kind);
 	f->kind = (dl_feature_kind) kind;
 	if (f->kind == DL_FEATURE_DATE)
@@ -630,7 +728,7 @@ get_feature(dl_reader *r, dl_feature *f, int i, size_t *sum)
 			return dl_error(DL_EFORMAT, "invalid model: feature %d has %d categories and length %d",
 							i + 1, n, f->length);
 		if (n == 0)
-			return DL_OK;
+			return f->kind == DL_FEATURE_TEXT ? get_text_feature(r, f, i) : DL_OK;
 		f->categories = dl_alloc(sizeof(char *) * (size_t) n);
 		memset(f->categories, 0, sizeof(char *) * (size_t) n);
 		f->n_categories = n;
@@ -837,9 +935,9 @@ dl_model_read(const uint8_t *data, size_t len, size_t max_params, dl_model *out)
 	if (st == DL_OK && r.left != 0)
 		st = dl_error(DL_EFORMAT, "invalid model: %zu bytes after the parameters", r.left);
 	/* the writer's choice, so that a blob has one form (reading and writing give it back) */
-	if (st == DL_OK && version != dl_model_format_version(&m.net))
+	if (st == DL_OK && version != dl_model_format_version(&m))
 		st = dl_error(DL_EFORMAT, "invalid model: format version %u for a model that format version %u holds",
-					  version, dl_model_format_version(&m.net));
+					  version, dl_model_format_version(&m));
 	if (st == DL_OK)
 		st = check_model(&m, DL_EFORMAT);
 	if (st != DL_OK)
@@ -902,6 +1000,8 @@ dl_model_free(dl_model *m)
 		for (int c = 0; f->categories && c < f->n_categories; c++)
 			dl_free(f->categories[c]);
 		dl_free(f->categories);
+		if (f->vocab)
+			dl_vocab_free(f->vocab);
 	}
 	dl_free(m->features);
 	free_scaler(m->imputer);

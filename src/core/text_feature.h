@@ -1,0 +1,57 @@
+/*-------------------------------------------------------------------------
+ *
+ * text_feature.h
+ *	  Text columns as features of a model (train_model's option "text"):
+ *	  how each column is encoded, and a document turned into the inputs a
+ *	  model reads, with the vocabulary fitted on the training rows.
+ *
+ * Usage:
+ *
+ *		dl_text_column c;			-- one value of the option "text"
+ *		dl_schema_parse(&dl_text_column_schema, "{\"max_length\": 50}", &c);
+ *		dl_text_column_vocab_options(&c, &o);	-- the vocabulary's options
+ *		... dl_vocab_create(&o, &state), add the training rows, finalize: v
+ *		dl_text_sequence(v, doc, len, c.max_length, ids);	-- max_length ids
+ *
+ * src/core/text_feature.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PGDL_TEXT_FEATURE_H
+#define PGDL_TEXT_FEATURE_H
+
+#include "options.h"
+#include "text.h"
+
+/* the longest sequence a text column gives */
+#define DL_TEXT_MAX_LENGTH 100000
+/* the largest vocabulary_size */
+#define DL_TEXT_MAX_VOCABULARY 1000000
+
+/* one column of the option "text" of train_model */
+typedef struct dl_text_column
+{
+	dl_text_encoding encoding;
+	int			max_length;		/* sequence: ids per document */
+	int			vocabulary_size;	/* the most frequent tokens kept */
+	dl_text_options tok;		/* tokenizer, lowercase, ngrams, min_count, oov_buckets */
+} dl_text_column;
+
+extern const dl_option_schema dl_text_column_schema;
+
+/* the options of the column's vocabulary (resolved; max_size = vocabulary_size) */
+extern void dl_text_column_vocab_options(const dl_text_column *c, dl_text_options *o);
+
+/* the ids a vocabulary of the column's options can give at most */
+extern int64_t dl_text_column_max_ids(const dl_text_column *c);
+
+/*
+ * The first max_length token ids of a UTF-8 document in out, then 0
+ * (padding) to max_length: truncation keeps the start, padding goes at
+ * the end, as pgdl.tokenize(v, doc, max_length) gives them.  A token not in
+ * v is 1 (unknown).  DL_ETEXT (reported) for bytes that are not UTF-8.
+ */
+extern dl_status dl_text_sequence(const dl_vocab *v, const char *doc, size_t len, int max_length,
+								  double *out);
+
+#endif							/* PGDL_TEXT_FEATURE_H */

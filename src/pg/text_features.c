@@ -1,0 +1,192 @@
+/*-------------------------------------------------------------------------
+ *
+ * text_features.c
+ *	  Text features of train_model: the layers they need, and their
+ *	  vocabularies fitted on the training split.
+ *
+ * Once the split is known, pgdl_text_fit counts the training rows'
+ * documents (kept by text_columns.c while the rows were spooled) into the
+ * core vocabulary (vocab.c), keeps the vocabulary_size most frequent
+ * tokens, and writes each row's token ids into the spooled rows.
+ * Everything after that - the preprocessing fit, memory or streamed
+ * training, cross-validation fold by fold - reads the spooled rows as for
+ * any other feature.  At prediction, features.c reads a document with the
+ * model's vocabulary (pgdl_text_document, dl_text_sequence).
+ *
+ * src/pg/text_features.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "dataset.h"
+#include "pgdl.h"
+#include "stream.h"
+#include "text_columns.h"
+#include "text_features.h"
+
+void
+pgdl_text_check_model(const dl_feature *features, int n_features, const dl_options *opts,
+					  dl_layer_spec *specs, int nspecs)
+{
+	const dl_feature *f = NULL;
+	const dl_text_column *c;
+
+	for (int i = 0; i < n_features; i++)
+		if (features[i].kind == DL_FEATURE_TEXT)
+			f = &features[i];
+	if (f == NULL)
+	{
+		/* an embedding's input_dim may be left out only for a text column to give it */
+		if (nspecs > 0 && specs[0].type == DL_LAYER_EMBEDDING && specs[0].embedding.input_dim == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("layer 1 (embedding): \"input_dim\" (the vocabulary size) is required"),
+					 errhint("Give it, or name a text column in the option \"text\": its vocabulary then gives it.")));
+		return;
+	}
+	if (n_features > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a text column with \"encoding\": \"sequence\" must be the model's only feature, but there are %d",
+						n_features),
+				 errhint("List only \"%s\" in \"features\".", f->name)));
+	/* the vocabulary is fitted anew: the embedding rows of another training meant other tokens */
+	if (opts->warm_start)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("warm_start does not take text features yet: each training fits its own vocabulary"),
+				 errhint("Train without \"warm_start\".")));
+	if (opts->parallel_workers > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("data-parallel training does not take text features yet"),
+				 errhint("Set \"parallel_workers\" to 0.")));
+	if (nspecs < 1 || specs[0].type != DL_LAYER_EMBEDDING)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("text column \"%s\" gives token ids: the first layer must be an embedding", f->name),
+				 errhint("Begin the layers with {\"type\": \"embedding\", \"output_dim\": 32}.")));
+	if (specs[0].embedding.input_dim != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the embedding takes its input_dim from the vocabulary of text column \"%s\"", f->name),
+				 errhint("Leave out \"input_dim\"; \"vocabulary_size\" in the option \"text\" caps it.")));
+	c = pgdl_text_column(opts->text, opts->n_text, f->name);
+	if (dl_text_column_max_ids(c) > DL_MAX_UNITS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("text column \"%s\" may give %lld token ids, more than an embedding takes (%d)",
+						f->name, (long long) dl_text_column_max_ids(c), DL_MAX_UNITS),
+				 errhint("Lower \"vocabulary_size\" or \"oov_buckets\".")));
+	/* the most the vocabulary can give: the size checks before the rows are read */
+	specs[0].embedding.input_dim = (int) dl_text_column_max_ids(c);
+	/* id 0 is padding: masked in the pooling, attention and recurrent layers after it */
+	specs[0].embedding.mask_zero = true;
+}
+
+/* what writing the token ids into the spooled rows keeps */
+typedef struct TextFill
+{
+	PgdlTextSpool *ts;
+	const dl_model *model;
+} TextFill;
+
+static void
+fill_row(size_t i, int64 rowno, float y, double *x, void *arg)
+{
+	TextFill   *tf = arg;
+	int			pos = 0;
+
+	for (int k = 0; k < tf->model->n_features; k++)
+	{
+		const dl_feature *f = &tf->model->features[k];
+
+		if (f->kind == DL_FEATURE_TEXT)
+		{
+			size_t		len;
+			const char *s = pgdl_text_spool_next(tf->ts, &len);
+
+			pgdl_check_status(dl_text_sequence(f->vocab, s, len, f->length, x + pos));
+		}
+		pos += f->length;
+	}
+	pgdl_text_spool_next_row(tf->ts);
+}
+
+void
+pgdl_text_fit(dl_model *model, const dl_options *opts, PgdlRows *rows, const dl_split *split,
+			  const PgdlStreamSplit *sp, dl_layer_spec *specs, int nspecs, MemoryContext cxt)
+{
+	PgdlTextSpool *ts = rows->text;
+	MemoryContext old;
+	bool	   *is_train;
+	dl_vocab  **states;
+	int			k;
+	TextFill	tf;
+
+	if (ts == NULL)
+		return;
+	old = MemoryContextSwitchTo(cxt);
+	is_train = palloc0(sizeof(bool) * Max(rows->n, 1));
+	if (split)
+		for (size_t j = 0; j < split->n_train; j++)
+			is_train[split->train[j]] = true;
+	else
+		for (size_t i = 0; i < rows->n; i++)
+			is_train[i] = !pgdl_stream_validates(sp, i);
+
+	/* the counts of the training rows' documents */
+	states = palloc0(sizeof(dl_vocab *) * pgdl_text_spool_width(ts));
+	k = 0;
+	for (int j = 0; j < model->n_features; j++)
+		if (model->features[j].kind == DL_FEATURE_TEXT)
+		{
+			dl_text_options o;
+
+			dl_text_column_vocab_options(pgdl_text_column(opts->text, opts->n_text,
+														  model->features[j].name), &o);
+			pgdl_check_status(dl_vocab_create(&o, &states[k++]));
+		}
+	pgdl_text_spool_rewind(ts);
+	for (size_t i = 0; i < rows->n; i++)
+	{
+		if ((i & 255) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (k = 0; k < pgdl_text_spool_width(ts); k++)
+		{
+			size_t		len;
+			const char *s = pgdl_text_spool_next(ts, &len);
+
+			if (is_train[i])
+				pgdl_check_status(dl_vocab_add_document(states[k], s, len));
+		}
+		pgdl_text_spool_next_row(ts);
+	}
+	/* the vocabularies, kept in the model */
+	k = 0;
+	for (int j = 0; j < model->n_features; j++)
+		if (model->features[j].kind == DL_FEATURE_TEXT)
+		{
+			dl_feature *f = &model->features[j];
+
+			/* a previous fold's vocabulary went with that fold's memory context */
+			pgdl_check_status(dl_vocab_finalize(states[k], &f->vocab));
+			dl_vocab_free(states[k++]);
+			/* a sequence is the only feature, and an embedding reads it (pgdl_text_check_model) */
+			if (nspecs > 0 && specs[0].type == DL_LAYER_EMBEDDING)
+				specs[0].embedding.input_dim = (int) dl_vocab_id_count(f->vocab);
+		}
+	pfree(states);
+	pfree(is_train);
+
+	/* each row's token ids into the spooled rows */
+	pgdl_text_spool_rewind(ts);
+	tf.ts = ts;
+	tf.model = model;
+	pgdl_rows_rewrite(rows, fill_row, &tf);
+	MemoryContextSwitchTo(old);
+}
