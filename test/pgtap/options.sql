@@ -70,11 +70,11 @@ CREATE TEMP TABLE style (fn text, detail bool, keys text, bad_type text, type_er
                          bad_range text, range_err text);
 INSERT INTO style VALUES
 ('train_model', false,
- 'task, input_shape, loss, optimizer, learning_rate, batch_size, epochs, weight_decay, l1, clip_norm, validation_fraction, early_stopping_patience, standardize, categorical, text, numeric_text, dates, date_encoding, impute, seed, warm_start, description, max_memory, data, shuffle_buffer, momentum, nesterov, beta1, beta2, huber_delta, parallel_workers, replace',
+ 'task, input_shape, loss, optimizer, learning_rate, batch_size, epochs, weight_decay, l1, clip_norm, validation_fraction, early_stopping_patience, standardize, categorical, numeric_text, dates, date_encoding, text, impute, seed, warm_start, description, max_memory, data, shuffle_buffer, momentum, nesterov, beta1, beta2, huber_delta, parallel_workers, replace',
  '{"epochs": "ten"}', 'option "epochs" must be an integer from 1 to 100000, got "ten"',
  '{"validation_fraction": 1}', 'option "validation_fraction" must be a number from 0 to below 1 (0 skips validation), got 1'),
 ('cross_validate', false,
- 'task, input_shape, loss, optimizer, learning_rate, batch_size, epochs, weight_decay, l1, clip_norm, validation_fraction, early_stopping_patience, standardize, categorical, text, numeric_text, dates, date_encoding, impute, seed, warm_start, description, max_memory, data, shuffle_buffer, momentum, nesterov, beta1, beta2, huber_delta, parallel_workers, replace',
+ 'task, input_shape, loss, optimizer, learning_rate, batch_size, epochs, weight_decay, l1, clip_norm, validation_fraction, early_stopping_patience, standardize, categorical, numeric_text, dates, date_encoding, text, impute, seed, warm_start, description, max_memory, data, shuffle_buffer, momentum, nesterov, beta1, beta2, huber_delta, parallel_workers, replace',
  '{"standardize": 1}', 'option "standardize" must be true or false, got 1',
  '{"batch_size": 65537}', 'option "batch_size" must be an integer from 1 to 65536, got 65537'),
 ('kmeans', true, 'init, max_iter, tol, n_init, seed, standardize, impute',

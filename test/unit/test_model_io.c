@@ -1703,7 +1703,7 @@ test_text_feature(void)
 	blob[8] = 1;
 	fix_crc(blob, len);
 	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
-	CHECK(strstr(th_last_message, "feature 1 has unknown kind 5") != NULL);
+	CHECK(strstr(th_last_message, "feature 1 has unknown kind 7") != NULL);
 	CHECK(model_is_zero(&back));
 	blob[8] = 2;
 	/* an unknown encoding */

@@ -763,7 +763,7 @@ test_options_errors(void)
 	OPTIONS_FAIL("{", DL_ETEXT, "options: invalid JSON at character 2");
 	OPTIONS_FAIL("[]", DL_EINVAL, "options must be a JSON object, got an array");
 	OPTIONS_FAIL("{\"epoch\":3}", DL_EINVAL,
-				 "unknown option \"epoch\"; accepted options: task, input_shape, loss, optimizer, learning_rate, batch_size, epochs, weight_decay, l1, clip_norm, validation_fraction, early_stopping_patience, standardize, categorical, text, numeric_text, dates, date_encoding, impute, seed, warm_start, description, max_memory, data, shuffle_buffer, momentum, nesterov, beta1, beta2, huber_delta, parallel_workers, replace");
+				 "unknown option \"epoch\"; accepted options: task, input_shape, loss, optimizer, learning_rate, batch_size, epochs, weight_decay, l1, clip_norm, validation_fraction, early_stopping_patience, standardize, categorical, numeric_text, dates, date_encoding, text, impute, seed, warm_start, description, max_memory, data, shuffle_buffer, momentum, nesterov, beta1, beta2, huber_delta, parallel_workers, replace");
 	OPTIONS_FAIL("{\"task\":\"clustering\"}", DL_EINVAL,
 				 "option \"task\" must be one of classification, regression, got \"clustering\"");
 	OPTIONS_FAIL("{\"input_shape\":[0]}", DL_EINVAL, "option \"input_shape\" must be an array of 1 to 4 integers", "got 0");
