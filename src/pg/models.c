@@ -599,9 +599,12 @@ features_differ(const dl_model *was, int v, const dl_model *now)
 		const dl_feature *f = &was->features[i];
 		const dl_feature *g = &now->features[i];
 
-		/* a category seen since changes the inputs, not what a query passes */
+		/*
+		 * A category seen since, or a date's other encodings, change the
+		 * inputs, not what a query passes
+		 */
 		if (f->kind != g->kind ||
-			(f->kind != DL_FEATURE_CATEGORICAL &&
+			(f->kind != DL_FEATURE_CATEGORICAL && f->kind != DL_FEATURE_DATE &&
 			 (f->length != g->length || f->rows != g->rows || f->cols != g->cols)))
 		{
 			appendStringInfo(&b, "Feature \"%s\" is %s in version %d, %s in the new one.",

@@ -16,6 +16,16 @@
  * the order the source is read (a query's ORDER BY; a table's physical
  * order), so that assignment holds only as long as that order does.
  *
+ * The key's text is its type's output, except for the types whose output
+ * depends on session settings, so that a row keeps its part in every
+ * session (a view over pgdl.split must not move rows between the training
+ * and the test set when another client has another TimeZone): dates and
+ * timestamps are hashed as ISO 8601 (as JSON writes them; a timestamptz
+ * in UTC) whatever DateStyle and TimeZone, floats in their shortest exact
+ * form whatever extra_float_digits, intervals as months, days and
+ * microseconds whatever IntervalStyle, bytea as hex whatever bytea_output.
+ * The key column returned is the text of the caller's session, to join on.
+ *
  * The source is read like every other source (pgdl_scan_source: read-only,
  * with the caller's privileges, synchronize_seqscans off).
  *
@@ -28,12 +38,16 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "dataset.h"
 #include "source.h"
@@ -52,6 +66,7 @@ typedef struct SplitState
 	uint64		seed;
 	const char *key_column;		/* NULL: the row number is the key */
 	FmgrInfo	key_out;
+	Oid			key_base;		/* the key column's base type */
 	MemoryContext row_cxt;
 } SplitState;
 
@@ -72,6 +87,67 @@ split_hash(const char *key, size_t len, uint64 seed)
 	h *= UINT64CONST(0x94d049bb133111eb);
 	h ^= h >> 31;
 	return h;
+}
+
+/*
+ * The text a key is hashed as (see the file's header): the output text
+ * shown, or a form no session setting changes for the types whose output
+ * depends on one
+ */
+static const char *
+key_hash_text(const SplitState *st, Datum d, const char *shown)
+{
+	switch (st->key_base)
+	{
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			{
+				const int	utc = 0;
+				char		buf[MAXDATELEN + 1];
+
+				return pstrdup(JsonEncodeDateTime(buf, d, st->key_base, &utc));
+			}
+		case FLOAT8OID:
+			{
+				char		buf[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+				double_to_shortest_decimal_buf(DatumGetFloat8(d), buf);
+				return pstrdup(buf);
+			}
+		case FLOAT4OID:
+			{
+				char		buf[FLOAT_SHORTEST_DECIMAL_LEN];
+
+				float_to_shortest_decimal_buf(DatumGetFloat4(d), buf);
+				return pstrdup(buf);
+			}
+		case INTERVALOID:
+			{
+				const Interval *iv = DatumGetIntervalP(d);
+
+				return psprintf("%d %d " INT64_FORMAT, iv->month, iv->day, iv->time);
+			}
+		case BYTEAOID:
+			{
+				const bytea *b = DatumGetByteaPP(d);
+				const unsigned char *p = (const unsigned char *) VARDATA_ANY(b);
+				size_t		n = VARSIZE_ANY_EXHDR(b);
+				char	   *hex = palloc(2 * n + 3);
+
+				hex[0] = '\\';
+				hex[1] = 'x';
+				for (size_t i = 0; i < n; i++)
+				{
+					hex[2 + 2 * i] = "0123456789abcdef"[p[i] >> 4];
+					hex[3 + 2 * i] = "0123456789abcdef"[p[i] & 15];
+				}
+				hex[2 + 2 * n] = '\0';
+				return hex;
+			}
+		default:
+			return shown;
+	}
 }
 
 static int
@@ -143,6 +219,7 @@ split_row(PgdlScan *scan, HeapTuple tuple, void *arg)
 	SplitState *st = arg;
 	MemoryContext old = MemoryContextSwitchTo(st->row_cxt);
 	char	   *key;
+	const char *hashed;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
 
@@ -158,11 +235,12 @@ split_row(PgdlScan *scan, HeapTuple tuple, void *arg)
 							st->key_column, (long long) scan->rowno),
 					 errhint("Pass a key that identifies every row, or filter out rows without one.")));
 		key = OutputFunctionCall(&st->key_out, d);
+		hashed = key_hash_text(st, d, key);
 	}
 	else
-		key = psprintf(INT64_FORMAT, scan->rowno);
+		hashed = key = psprintf(INT64_FORMAT, scan->rowno);
 	values[0] = CStringGetTextDatum(key);
-	values[1] = Int32GetDatum(split_assign(st, key));
+	values[1] = Int32GetDatum(split_assign(st, hashed));
 	tuplestore_putvalues(st->rsinfo->setResult, st->rsinfo->setDesc, values, nulls);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->row_cxt);
@@ -207,6 +285,7 @@ pgdl_split(PG_FUNCTION_ARGS)
 					 errhint("Column names are matched exactly, without case folding.")));
 		getTypeOutputInfo(TupleDescAttr(SPI_tuptable->tupdesc, att)->atttypid, &output, &isvarlena);
 		fmgr_info(output, &st.key_out);
+		st.key_base = getBaseType(TupleDescAttr(SPI_tuptable->tupdesc, att)->atttypid);
 	}
 	memset(&none, 0, sizeof(none));
 	pgdl_scan_source(src, &none, st.key_column ? pgdl_quote_ident(st.key_column) : NULL,

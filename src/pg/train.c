@@ -641,6 +641,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	dl_split	split;
 	PgdlStreamSplit sp;
 	bool		stream = false;
+	bool		may_drop_constant;	/* the default features: a constant one is left out */
 	size_t		n_train,
 				n_validation;
 	dl_train_result result;
@@ -787,8 +788,14 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	model.options_json = options_json;
 	MemoryContextSwitchTo(old);
 
-	/* before a row is read: the same meaning as the plain name's version (checked again at saving) */
-	if (model_arg)
+	/*
+	 * Before a row is read: the same meaning as the plain name's version
+	 * (checked again at saving).  When the default features may lose a
+	 * constant column, only once the rows say which: the features compared
+	 * are those the model keeps.
+	 */
+	may_drop_constant = requested == NULL && !opts.has_input_shape;
+	if (model_arg && !may_drop_constant)
 		pgdl_check_model_meaning(ref.name, &model, opts.replace);
 
 	/* the network's size, before a row is read */
@@ -836,12 +843,14 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	 * default choice; the model records the features it uses.  An
 	 * input_shape counts the inputs: then they stay, with a warning.
 	 */
-	if (pgdl_rows_drop_constant(&rows, &fs, requested == NULL && !opts.has_input_shape, train_cxt) > 0)
+	if (pgdl_rows_drop_constant(&rows, &fs, may_drop_constant, train_cxt) > 0)
 	{
 		model.n_features = fs.n;
 		model.features = fs.features;
 		model.n_inputs = fs.n_inputs;
 	}
+	if (model_arg && may_drop_constant)
+		pgdl_check_model_meaning(ref.name, &model, opts.replace);
 	if (cv_folds == 0 && opts.data != DL_DATA_MEMORY && opts.parallel_workers == 0)
 	{
 		stream = opts.data == DL_DATA_STREAM ||

@@ -474,9 +474,9 @@ ref_key(const bytea *ref, uint64 *hash, uint64 *len)
 	memcpy(len, VARDATA_ANY(ref) + 8, 8);
 }
 
-/* the state a reference names, registered in this transaction */
+/* the state a reference names, or NULL when none is registered */
 static dl_tstate *
-ref_state(const bytea *ref)
+ref_find(const bytea *ref)
 {
 	uint64		hash,
 				len;
@@ -485,6 +485,17 @@ ref_state(const bytea *ref)
 	for (int i = 0; i < refs.n; i++)
 		if (refs.slots[i].hash == hash && refs.slots[i].len == len)
 			return refs.slots[i].state;
+	return NULL;
+}
+
+/* the state a reference names, registered in this transaction */
+static dl_tstate *
+ref_state(const bytea *ref)
+{
+	dl_tstate  *s = ref_find(ref);
+
+	if (s != NULL)
+		return s;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("no training state of this reference in this transaction"),
@@ -499,6 +510,20 @@ typedef struct RefCache
 	MemoryContext cxt;			/* refs.cxt when ref was made */
 } RefCache;
 
+/*
+ * Whether argument 0 of the call is a Const, whose value stays at one
+ * address for the whole query.  Not a parameter: a PL/pgSQL variable
+ * assigned again may hold another state where the old one was.
+ */
+static bool
+arg_is_const(FmgrInfo *flinfo)
+{
+	Node	   *expr = flinfo->fn_expr;
+
+	return expr != NULL && IsA(expr, FuncExpr) && ((FuncExpr *) expr)->args != NIL &&
+		IsA(linitial(((FuncExpr *) expr)->args), Const);
+}
+
 /* pgdl.train_state_ref(state): state registered in this process, and its reference */
 Datum
 pgdl_train_state_ref(PG_FUNCTION_ARGS)
@@ -512,8 +537,9 @@ pgdl_train_state_ref(PG_FUNCTION_ARGS)
 	bytea	   *ref;
 	bool		found = false;
 
-	/* the same constant row after row: its reference, computed once */
-	if (c && c->arg == DatumGetPointer(arg) && c->cxt == refs.cxt && refs.cxt != NULL)
+	/* the same constant row after row: its reference, computed once (while its state is kept) */
+	if (c && c->arg != NULL && c->arg == DatumGetPointer(arg) && c->cxt == refs.cxt &&
+		refs.cxt != NULL && ref_find(c->ref) != NULL)
 		PG_RETURN_BYTEA_P(c->ref);
 	v = PG_DETOAST_DATUM(arg);
 	s = TS_STATE(v);
@@ -554,7 +580,7 @@ pgdl_train_state_ref(PG_FUNCTION_ARGS)
 	c->ref = ref;
 	c->cxt = refs.cxt;
 	/* a constant argument stays where it is for the whole query */
-	c->arg = get_fn_expr_arg_stable(fcinfo->flinfo, 0) ? DatumGetPointer(arg) : NULL;
+	c->arg = arg_is_const(fcinfo->flinfo) ? DatumGetPointer(arg) : NULL;
 	PG_RETURN_BYTEA_P(ref);
 }
 

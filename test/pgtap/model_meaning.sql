@@ -9,7 +9,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(29);
+SELECT plan(33);
 
 \ir lib/errors.sql
 -- the hint of a refusal
@@ -98,6 +98,23 @@ SELECT is(pgdl.import_model('mm_cls', pgdl.export_model('mm_reg@3'), '{"replace"
 SELECT is(pg_temp.err($$SELECT pgdl.import_model('mm_new', pgdl.export_model('mm_reg@3'), '{"replace": 1}')$$),
           '22023: option "replace" must be true or false, got 1 |  | ', 'import_model''s options are checked (22023)');
 SELECT is(pgdl.import_model('mm_new', pgdl.export_model('mm_reg@3'), NULL), 1, 'NULL options are {}');
+
+-- the default features leave out a constant column: retraining with the same
+-- call compares the features the model keeps, not the ones read first
+CREATE TEMP TABLE mm_const AS SELECT a, b, 1.0 AS c, y FROM mm;
+SELECT is((SELECT version FROM pgdl.train_model('mm_const', 'mm_const', 'y', '[{"type":"dense","units":2}]', NULL,
+                                                  '{"epochs":1,"seed":1}')), 1,
+          'a model of the default features, the constant c left out');
+SELECT is((SELECT version FROM pgdl.train_model('mm_const', 'mm_const', 'y', '[{"type":"dense","units":2}]', NULL,
+                                                  '{"epochs":1,"seed":2}')), 2,
+          'the same call again saves version 2 (the dropped constant is no change of features)');
+
+-- a date feature's encodings are the model's own, as a categorical's
+-- categories: a query passes the same date column whatever they are
+CREATE TEMP TABLE mm_dates AS SELECT i, date '2024-01-01' + i AS d, (i % 7) * 0.5 AS y FROM generate_series(1, 60) i;
+SELECT is(pg_temp.train('mm_date', 'mm_dates', 'y', ARRAY['d'], '{"dates":["d"]}'), 1, 'a model of a date feature (days)');
+SELECT is(pg_temp.train('mm_date', 'mm_dates', 'y', ARRAY['d'], '{"dates":["d"],"date_encoding":["days","dow"]}'), 2,
+          'a version with other date encodings is saved: queries pass the same date');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -7,7 +7,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(34);
+SELECT plan(38);
 
 CREATE TABLE sp_src AS
 SELECT i AS id, 'k' || i AS name, (i % 10)::float8 AS x FROM generate_series(1, 20000) i;
@@ -100,6 +100,35 @@ SET LOCAL ROLE sp_nobody;
 SELECT throws_ok($$SELECT * FROM pgdl.split('public.sp_src', '{0.5,0.5}', 1, 'id')$$, '42501', NULL,
                  'a table the caller may not read: 42501');
 RESET ROLE;
+
+-- keys whose text depends on session settings (TimeZone, DateStyle,
+-- extra_float_digits, IntervalStyle, bytea_output) keep their parts in
+-- every session
+CREATE TEMP TABLE sp_keys AS
+SELECT i, timestamptz '2024-01-01 00:00+00' + i * interval '1 hour' AS ts, date '2024-01-01' + i AS d,
+       i * 0.1::float8 AS f, i * interval '1 minute' AS iv, ('\x' || lpad(to_hex(i), 4, '0'))::bytea AS b
+FROM generate_series(1, 1000) i;
+CREATE FUNCTION pg_temp.sp_parts(col text) RETURNS int[] LANGUAGE sql AS $$
+    SELECT array_agg(s.part ORDER BY k.i)
+    FROM pgdl.split('SELECT * FROM sp_keys', '{0.5,0.5}', 1, col) s
+    JOIN sp_keys k ON s.key = pg_catalog.format('%s', CASE col WHEN 'ts' THEN k.ts::text WHEN 'd' THEN k.d::text
+                                                     WHEN 'f' THEN k.f::text WHEN 'iv' THEN k.iv::text ELSE k.b::text END)
+$$;
+SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET extra_float_digits = 1;
+SET IntervalStyle = 'postgres'; SET bytea_output = 'hex';
+CREATE TEMP TABLE sp_p1 AS SELECT c, pg_temp.sp_parts(c) AS parts FROM unnest(ARRAY['ts', 'd', 'f', 'iv', 'b']) c;
+SET TimeZone = 'Asia/Kolkata'; SET DateStyle = 'German, DMY'; SET extra_float_digits = 0;
+SET IntervalStyle = 'sql_standard'; SET bytea_output = 'escape';
+CREATE TEMP TABLE sp_p2 AS SELECT c, pg_temp.sp_parts(c) AS parts FROM unnest(ARRAY['ts', 'd', 'f', 'iv', 'b']) c;
+RESET TimeZone; RESET DateStyle; RESET extra_float_digits; RESET IntervalStyle; RESET bytea_output;
+SELECT is((SELECT array_length(parts, 1) FROM sp_p2 WHERE c = 'ts'), 1000, 'every key joins back in the other session');
+SELECT is((SELECT parts FROM sp_p2 WHERE c = 'ts'), (SELECT parts FROM sp_p1 WHERE c = 'ts'),
+          'a timestamptz key: the same parts whatever TimeZone and DateStyle');
+SELECT is((SELECT parts FROM sp_p2 WHERE c = 'd'), (SELECT parts FROM sp_p1 WHERE c = 'd'),
+          'a date key: the same parts whatever DateStyle');
+SELECT is((SELECT array_agg(c ORDER BY c) FROM sp_p1 JOIN sp_p2 USING (c)
+           WHERE c IN ('f', 'iv', 'b') AND sp_p1.parts IS DISTINCT FROM sp_p2.parts), NULL,
+          'float8, interval and bytea keys: the same parts whatever extra_float_digits, IntervalStyle and bytea_output');
 
 SELECT * FROM finish();
 ROLLBACK;

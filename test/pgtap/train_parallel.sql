@@ -7,7 +7,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(45);
+SELECT plan(46);
 
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
@@ -150,6 +150,26 @@ SELECT is((SELECT pgdl.train_state_agg_ref(pgdl.train_state_ref((SELECT pgdl.tra
 		  (SELECT pgdl.train_state_agg((SELECT pgdl.train_state_init('par_two')), s)::text
 		   FROM (SELECT a, b, y FROM pgdl_par_points LIMIT 3000) s),
 		  'train_state_agg_ref with train_state_ref trains as train_state_agg does');
+-- a parameter's new value gets its own reference, even where the old value
+-- was (a PL/pgSQL variable assigned in a loop): the reference of the
+-- state the call is given, never the one of the call before
+CREATE FUNCTION pg_temp.par_refs() RETURNS boolean LANGUAGE plpgsql AS $f$
+DECLARE
+	sts pgdl.train_state[] := ARRAY[pgdl.train_state_init('par_two'),
+									(SELECT pgdl.train_state_agg(pgdl.train_state_init('par_two'), s)
+									 FROM (SELECT a, b, y FROM pgdl_par_points LIMIT 300) s)];
+	st pgdl.train_state;
+	refs bytea[] := '{}';
+BEGIN
+	FOR i IN 1 .. 2 LOOP
+		st := NULL;
+		st := sts[i];
+		refs := refs || pgdl.train_state_ref(st);
+	END LOOP;
+	RETURN refs[1] IS DISTINCT FROM refs[2];
+END
+$f$;
+SELECT is(pg_temp.par_refs(), true, 'train_state_ref of a variable in a loop: each value its own reference');
 SELECT throws_ok($$SELECT pgdl.train_state_agg_ref(pg_catalog.decode(pg_catalog.repeat('00', 16), 'hex'), s)
 				 FROM (SELECT a, b, y FROM pgdl_par_points LIMIT 10) s$$,
 				 '22023', 'no training state of this reference in this transaction',
