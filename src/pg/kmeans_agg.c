@@ -181,7 +181,10 @@ ks_cache(FunctionCallInfo fcinfo, ArrayType *pa)
 		pfree(c->params);
 	if (c->x)
 		pfree(c->x);
-	c->len = len;
+	/* matches nothing until rebuilt: an error below leaves no stale match */
+	c->params = NULL;
+	c->x = NULL;
+	c->len = 0;
 	c->params = palloc(len);
 	memcpy(c->params, p, len);
 	pgdl_check_status(dl_kmeans_create(&c->km, k, d));
@@ -190,6 +193,7 @@ ks_cache(FunctionCallInfo fcinfo, ArrayType *pa)
 	c->center = c->params + 3 + (size_t) k * d;
 	c->scale = c->center + d;
 	c->x = palloc(sizeof(float) * d);
+	c->len = len;
 	MemoryContextSwitchTo(old);
 	if (loose)
 		ks_loose = c;

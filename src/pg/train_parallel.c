@@ -670,21 +670,31 @@ train_step(FunctionCallInfo fcinfo, bool by_ref)
 		TupleDesc	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th),
 												  HeapTupleHeaderGetTypMod(th));
 
-		c->desc = CreateTupleDescCopy(desc);
+		TupleDesc	copy = CreateTupleDescCopy(desc);
+		PgdlBoundFeature *bound;
+
 		ReleaseTupleDesc(desc);
-		c->rowtype = HeapTupleHeaderGetTypeId(th);
-		c->rowtypmod = HeapTupleHeaderGetTypMod(th);
-		if (c->desc->natts != c->model.n_features + 1)
+		if (copy->natts != c->model.n_features + 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("the rows have %d columns, the model needs its %d features and the target",
-							c->desc->natts, c->model.n_features)));
+							copy->natts, c->model.n_features)));
 		/* train_model's rows: the features in order (Citus drops their names) */
 		if (s->flags & DL_TSTATE_BY_POSITION)
 			for (int i = 0; i < c->model.n_features; i++)
-				namestrcpy(&TupleDescAttr(c->desc, i)->attname, c->model.features[i].name);
-		c->bound = palloc(sizeof(PgdlBoundFeature) * Max(c->model.n_features, 1));
-		pgdl_bind_features(c->model.features, c->model.n_features, c->desc, c->bound);
+				namestrcpy(&TupleDescAttr(copy, i)->attname, c->model.features[i].name);
+		bound = palloc(sizeof(PgdlBoundFeature) * Max(c->model.n_features, 1));
+		pgdl_bind_features(c->model.features, c->model.n_features, copy, bound);
+
+		/*
+		 * Kept only once bound: the cache outlives the statement on Citus, so
+		 * an error above (caught by a subtransaction) must not leave a row
+		 * type recorded without its binding.
+		 */
+		c->desc = copy;
+		c->bound = bound;
+		c->rowtype = HeapTupleHeaderGetTypeId(th);
+		c->rowtypmod = HeapTupleHeaderGetTypMod(th);
 		MemoryContextSwitchTo(old);
 	}
 	if ((++c->rows_read & 1023) == 0)
