@@ -272,23 +272,37 @@ pgdl_array_doubles(ArrayType *arr, Oid elemtype, int n, double *buf, bool *nulls
  */
 /*
  * true when the n floats of x are all finite: a float is NaN or infinite
- * exactly when its exponent bits are all ones, the largest exponent, so the
- * test is one maximum over the exponents (which vectorizes; isfinite in the
- * loop does not)
+ * exactly when its exponent bits are all ones.  Eight independent lanes of
+ * the same test, so that the compiler turns the loop into vector
+ * instructions at -O2 (one maximum over a single accumulator, or isfinite,
+ * stays scalar: about 7 instructions a float, 6 % of predict_batch's
+ * instructions on Fashion-MNIST, against under one now; docs/benchmarks.md)
  */
 static inline bool
 all_finite_float32(const float *x, int n)
 {
-	uint32		max_exp = 0;
+	uint32		lanes[8] = {0};
+	uint32		any = 0;
+	int			i = 0;
 
-	for (int i = 0; i < n; i++)
+	for (; i + 8 <= n; i += 8)
+		for (int j = 0; j < 8; j++)
+		{
+			uint32		bits;
+
+			memcpy(&bits, &x[i + j], sizeof(bits));
+			lanes[j] |= (bits & 0x7f800000) == 0x7f800000;
+		}
+	for (; i < n; i++)
 	{
 		uint32		bits;
 
 		memcpy(&bits, &x[i], sizeof(bits));
-		max_exp = Max(max_exp, bits & 0x7f800000);
+		any |= (bits & 0x7f800000) == 0x7f800000;
 	}
-	return max_exp != 0x7f800000;
+	for (int j = 0; j < 8; j++)
+		any |= lanes[j];
+	return any == 0;
 }
 
 bool

@@ -13,7 +13,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(19);
+SELECT plan(22);
 
 SET LOCAL pgdl.blas_threads = 1;
 -- 120 rows of 5 values, three classes; x4 holds float32 values, x8 doubles float32 cannot hold
@@ -31,6 +31,9 @@ SELECT pgdl.train_model('pi_int', 'SELECT y, xi AS x FROM pi_src', 'y', '[{"type
                         ARRAY['x'], '{"epochs":3,"validation_fraction":0,"standardize":false,"seed":3}');
 SELECT pgdl.train_model('pi_cols', 'pi_src', 'y', '[{"type":"dense","units":8,"activation":"relu"}]',
                         ARRAY['a', 'b', 'c', 'd'], '{"epochs":3,"validation_fraction":0,"standardize":false,"seed":3}');
+-- 17 values: the finite check takes 8 at a time, then the 1 left over
+SELECT pgdl.train_model('pi_wide', 'SELECT y, x4 || x4 || x4 || x4[1:2] AS x FROM pi_src', 'y', '[{"type":"dense","units":4,"activation":"relu"}]',
+                        ARRAY['x'], '{"epochs":1,"validation_fraction":0,"standardize":false,"seed":3}');
 SELECT pgdl.train_model('pi_std', 'SELECT y, x4 AS x FROM pi_src', 'y', '[{"type":"dense","units":8,"activation":"relu"}]',
                         ARRAY['x'], '{"epochs":3,"validation_fraction":0,"seed":3}');
 
@@ -90,6 +93,14 @@ SELECT throws_ok($$SELECT count(*) FROM pgdl.predict_batch('pi_arr', 'SELECT id,
                  '22P02', 'feature "x" element 2 is NaN in row 9', 'predict_batch: NaN in a real[] is 22P02 naming it');
 SELECT throws_ok($$SELECT count(*) FROM pgdl.predict_batch('pi_arr', 'SELECT id, CASE WHEN id = 4 THEN x8[1:3] || ''-Infinity''::float8 || x8[5:5] ELSE x8 END AS x FROM pi_src', 'id')$$,
                  '22P02', 'feature "x" element 4 is -Infinity in row 4', 'predict_batch: -Infinity in a float8[] is 22P02 naming it');
+-- a non-finite value wherever it falls in the 17: in the first or the last of
+-- a group of 8 or in the rest
+SELECT throws_ok($$SELECT count(*) FROM pgdl.predict_batch('pi_wide', 'SELECT id, CASE WHEN id = 3 THEN x4[1:1] || ''NaN''::real || x4[3:5] || x4 || x4 || x4[1:2] ELSE x4 || x4 || x4 || x4[1:2] END AS x FROM pi_src', 'id')$$,
+                 '22P02', 'feature "x" element 2 is NaN in row 3', 'predict_batch: NaN among the first 8 values of a real[17] is 22P02 naming it');
+SELECT throws_ok($$SELECT count(*) FROM pgdl.predict_batch('pi_wide', 'SELECT id, CASE WHEN id = 8 THEN x4 || x4 || x4[1:5] || ''Infinity''::real || x4[2:2] ELSE x4 || x4 || x4 || x4[1:2] END AS x FROM pi_src', 'id')$$,
+                 '22P02', 'feature "x" element 16 is Infinity in row 8', 'predict_batch: Infinity as the last of the second 8 values of a real[17] is 22P02 naming it');
+SELECT throws_ok($$SELECT count(*) FROM pgdl.predict_batch('pi_wide', 'SELECT id, CASE WHEN id = 11 THEN x4 || x4 || x4 || x4[1:1] || ''-Infinity''::real ELSE x4 || x4 || x4 || x4[1:2] END AS x FROM pi_src', 'id')$$,
+                 '22P02', 'feature "x" element 17 is -Infinity in row 11', 'predict_batch: -Infinity as the 17th value of a real[17] is 22P02 naming it');
 SELECT throws_ok($$SELECT count(*) FROM pgdl.predict_batch('pi_arr', 'SELECT id, CASE WHEN id = 5 THEN x8[1:4] || 1e39::float8 ELSE x8 END AS x FROM pi_src', 'id')$$,
                  '22003', 'feature "x" element 5 in row 5 is 1e+39, beyond the float32 range of the network (magnitudes up to 3.40282e+38)',
                  'predict_batch: a float8 beyond float32''s range is 22003 naming it, not an infinite input');
