@@ -67,7 +67,7 @@ typedef struct ShipFunc
 {
 	const char *name;
 	const char *shipped;
-	Oid			x_type;			/* the second argument: anyarray or record */
+	Oid			x_type;			/* the second argument: anyarray, record or text */
 } ShipFunc;
 
 static const ShipFunc ship_funcs[] = {
@@ -81,6 +81,9 @@ static const ShipFunc ship_funcs[] = {
 	{"model_inputs", "model_inputs_shipped", ANYARRAYOID},
 	{"embed", "embed_shipped", ANYARRAYOID},
 	{"embed", "embed_shipped", RECORDOID},
+	{"predict", "predict_shipped", TEXTOID},
+	{"predict_label", "predict_label_shipped", TEXTOID},
+	{"predict_proba", "predict_proba_shipped", TEXTOID},
 };
 
 #define N_SHIP_FUNCS lengthof(ship_funcs)

@@ -44,3 +44,16 @@ COMMENT ON FUNCTION pgdl.embed_shipped(bytea, anyarray, text) IS 'pgdl.embed wit
 CREATE FUNCTION pgdl.embed_shipped(model bytea, r record, model_ref text) RETURNS real[]
 	AS 'MODULE_PATHNAME', 'pgdl_embed_record' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION pgdl.embed_shipped(bytea, record, text) IS 'pgdl.embed of a row with the model''s bytes, as the coordinator sends it to Citus workers';
+
+-- the text overloads (the feature vector as '{1.5,2}': a parameter without a type)
+CREATE FUNCTION pgdl.predict_shipped(model bytea, x text, model_ref text) RETURNS float8
+	AS 'MODULE_PATHNAME', 'pgdl_predict_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_shipped(bytea, text, text) IS 'pgdl.predict of a vector given as text with the model''s bytes, as the coordinator sends it to Citus workers';
+
+CREATE FUNCTION pgdl.predict_label_shipped(model bytea, x text, model_ref text) RETURNS text
+	AS 'MODULE_PATHNAME', 'pgdl_predict_label_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_label_shipped(bytea, text, text) IS 'pgdl.predict_label of a vector given as text with the model''s bytes, as the coordinator sends it to Citus workers';
+
+CREATE FUNCTION pgdl.predict_proba_shipped(model bytea, x text, model_ref text) RETURNS float8[]
+	AS 'MODULE_PATHNAME', 'pgdl_predict_proba_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION pgdl.predict_proba_shipped(bytea, text, text) IS 'pgdl.predict_proba of a vector given as text with the model''s bytes, as the coordinator sends it to Citus workers';

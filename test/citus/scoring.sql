@@ -83,7 +83,7 @@ END $$;
 
 RESET citus.enable_ddl_propagation;
 
-SELECT plan(48);
+SELECT plan(51);
 
 SELECT ok(current_setting('shared_preload_libraries') ~ 'citus.*pgdl',
           'pgdl is preloaded after citus on the coordinator');
@@ -94,7 +94,9 @@ FROM unnest(ARRAY['pgdl.predict(''sm'', x)', 'pgdl.predict_label(''sm'', x)', 'p
                   'pgdl.transform_model(''sm'', x)', 'pgdl.model_inputs(''sm'', x)',
                   'pgdl.embed(''sm'', x)', 'pgdl.embed(''sm'', t)',
                   'pgdl.predict(''sm'', t)', 'pgdl.predict_label(''sm'', t)',
-                  'pgdl.predict(''sm@1'', x)', 'pgdl.predict(''s'' || ''m'', x)']) e;
+                  'pgdl.predict(''sm@1'', x)', 'pgdl.predict(''s'' || ''m'', x)',
+                  'pgdl.predict(''sm'', x::text)', 'pgdl.predict_label(''sm'', x::text)',
+                  'pgdl.predict_proba(''sm'', x::text)']) e;
 SELECT is(pg_temp.long_scores('sm', 'sc_dist'), pg_temp.long_scores('sm', 'sc_local'),
           'class_probabilities: equal to the local copy');
 SELECT isnt(pg_temp.scores('pgdl.predict_proba(''sm'', x)', 'sc_dist'), pg_temp.scores('pgdl.predict_proba(''sm@1'', x)', 'sc_local'),
