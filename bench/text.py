@@ -4,50 +4,25 @@
 (name, section, description; one row per package name); `run` measures,
 connecting with the PG* environment bench/text sets up.
 """
-import glob
 import os
 import platform
-import subprocess
 import sys
 
 import benchlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import load_packages  # noqa: E402  (scripts/load_packages.py: the same rows as make demo)
 
 RUNS = int(os.environ.get("RUNS", "3"))
 
 
 def packages():
     """(name, section, description) of every package in the apt lists."""
-    seen = {}
-    for path in sorted(glob.glob("/var/lib/apt/lists/*_Packages*")):
-        if path.endswith(".lz4"):
-            data = subprocess.run(["lz4", "-dc", path], capture_output=True, check=True).stdout
-        elif path.endswith("_Packages"):
-            with open(path, "rb") as f:
-                data = f.read()
-        else:
-            continue
-        for stanza in data.decode("utf-8", "replace").split("\n\n"):
-            fields, last = {}, None
-            for line in stanza.split("\n"):
-                if line.startswith((" ", "\t")) and last:
-                    fields[last] += "\n" + line.strip()
-                elif ":" in line:
-                    last, _, value = line.partition(":")
-                    fields[last] = value.strip()
-            if "Package" in fields and "Description" in fields:
-                seen[fields["Package"]] = (fields.get("Section", ""), fields["Description"])
-    return seen
+    return load_packages.packages()
 
 
 def load():
-    def esc(s):
-        return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    pk = packages()
-    if not pk:
-        sys.exit("bench/text: no package lists in /var/lib/apt/lists (run apt-get update)")
-    out = sys.stdout
-    for name, (section, desc) in sorted(pk.items()):
-        out.write(f"{esc(name)}\t{esc(section)}\t{esc(desc)}\n")
+    sys.exit(load_packages.main(["load_packages.py"]))
 
 
 def run():
