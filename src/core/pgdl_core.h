@@ -529,8 +529,12 @@ extern dl_status dl_scaler_validate(const dl_scaler *s);
  * model's scalers are not all fitted that way and use dl_scaler_validate.
  */
 extern dl_status dl_scaler_validate_fitted(const dl_scaler *s);
-/* x and y of length d; isnull in/out may be NULL; y may alias x */
-extern void dl_scaler_transform(const dl_scaler *s, const double *x, bool *isnull, double *y);
+/*
+ * x and y of length d; isnull in/out may be NULL; y may alias x.  Both
+ * directions give DL_ERANGE (all of y still written) when a finite value
+ * becomes infinite, as float8 arithmetic in SQL would.
+ */
+extern dl_status dl_scaler_transform(const dl_scaler *s, const double *x, bool *isnull, double *y);
 extern dl_status dl_scaler_inverse(const dl_scaler *s, const double *y, const bool *isnull, double *x);
 extern dl_status dl_scaler_is_outlier(const dl_scaler *s, const double *x, const bool *isnull,
 									  double k, bool *result);

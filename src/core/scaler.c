@@ -502,10 +502,25 @@ dl_scaler_validate_fitted(const dl_scaler *s)
 	return st != DL_OK ? st : dl_scaler_check_fitted(s, DL_EFORMAT, "invalid scaler");
 }
 
-void
+/*
+ * A finite value that the scaling made infinite: PostgreSQL's float8
+ * arithmetic raises "value out of range: overflow" there, and so does this
+ * (an infinite input stays infinite, as in SQL)
+ */
+static dl_status
+overflowed(const char *what, int i, double in, double out)
+{
+	if (isfinite(in) && !isfinite(out))
+		return dl_error(DL_ERANGE, "value out of range: overflow: the %s of element %d (%g) is beyond float8",
+						what, i + 1, in);
+	return DL_OK;
+}
+
+dl_status
 dl_scaler_transform(const dl_scaler *s, const double *x, bool *isnull, double *y)
 {
 	int			d = s->d;
+	dl_status	st = DL_OK;
 
 	if (s->kind == DL_SCALER_IMPUTER)
 	{
@@ -519,7 +534,7 @@ dl_scaler_transform(const dl_scaler *s, const double *x, bool *isnull, double *y
 			else
 				y[i] = x[i];
 		}
-		return;
+		return DL_OK;
 	}
 
 	for (int i = 0; i < d; i++)
@@ -527,13 +542,22 @@ dl_scaler_transform(const dl_scaler *s, const double *x, bool *isnull, double *y
 		if (isnull && isnull[i])
 			y[i] = 0.0;
 		else
-			y[i] = (x[i] - s->center[i]) / s->scale[i];
+		{
+			double		in = x[i];
+
+			y[i] = (in - s->center[i]) / s->scale[i];
+			if (st == DL_OK && !isfinite(y[i]))
+				st = overflowed("transform", i, in, y[i]);
+		}
 	}
+	return st;
 }
 
 dl_status
 dl_scaler_inverse(const dl_scaler *s, const double *y, const bool *isnull, double *x)
 {
+	dl_status	st = DL_OK;
+
 	if (s->kind == DL_SCALER_IMPUTER)
 		return dl_error(DL_EINVAL, "an imputer has no inverse");
 
@@ -542,9 +566,15 @@ dl_scaler_inverse(const dl_scaler *s, const double *y, const bool *isnull, doubl
 		if (isnull && isnull[i])
 			x[i] = 0.0;
 		else
-			x[i] = y[i] * s->scale[i] + s->center[i];
+		{
+			double		in = y[i];
+
+			x[i] = in * s->scale[i] + s->center[i];
+			if (st == DL_OK && !isfinite(x[i]))
+				st = overflowed("inverse transform", i, in, x[i]);
+		}
 	}
-	return DL_OK;
+	return st;
 }
 
 /*

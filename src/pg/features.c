@@ -497,12 +497,13 @@ pgdl_preprocess_row(const dl_model *m, double *x, bool *nulls, float *out, int64
 							 errmsg("element %d of the feature vector is NULL or NaN", i + 1),
 							 errdetail("Model was trained without an imputer.")));
 		}
-		dl_scaler_transform(m->imputer, x, nulls, x);
+		(void) dl_scaler_transform(m->imputer, x, nulls, x);
 	}
 	else if (m->imputer)
-		dl_scaler_transform(m->imputer, x, NULL, x);
+		(void) dl_scaler_transform(m->imputer, x, NULL, x);
+	/* an overflow to infinity is reported below, with the float32 range */
 	if (m->scaler)
-		dl_scaler_transform(m->scaler, x, NULL, x);
+		(void) dl_scaler_transform(m->scaler, x, NULL, x);
 	pgdl_store_float32(m->features, m->n_features, x, d, out, rowno, m->scaler != NULL);
 }
 

@@ -466,7 +466,36 @@ pgdl_scaler_final(PG_FUNCTION_ARGS)
 		{
 			dl_moments	m;
 
-			pgdl_moments_get_checked(&v, i, &m);
+			double		lo,
+						hi;
+
+			/*
+			 * What each kind computes from finite values must stay finite, as
+			 * in SQL's float8 arithmetic: the deviation (standard), the range
+			 * (minmax), the mean (imputer); maxabs takes only the extremes
+			 */
+			if (kind == DL_SCALER_STANDARD)
+			{
+				pgdl_moments_get_checked(&v, i, &m);
+				continue;
+			}
+			dl_moments_soa_get(&v, i, &m);
+			lo = dl_moments_min(&m);
+			hi = dl_moments_max(&m);
+			if (!isfinite(lo) || !isfinite(hi))
+				continue;
+			if (kind == DL_SCALER_MINMAX && !isfinite(hi - lo))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("value out of range: overflow"),
+						 errdetail("The range of element %d, from %g to %g, overflows float8.",
+								   i + 1, lo, hi)));
+			if (kind == DL_SCALER_IMPUTER && sc.strategy == DL_IMPUTE_MEAN &&
+				!isfinite(dl_moments_mean(&m)))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("value out of range: overflow"),
+						 errdetail("The mean of element %d overflows float8.", i + 1)));
 		}
 		dl_scaler_fit_moments(&sc, &v);
 	}
@@ -583,7 +612,7 @@ transform(FunctionCallInfo fcinfo, bool single)
 		PG_RETURN_NULL();
 	c = get_scaler(fcinfo);
 	read_input(fcinfo, c, &vec, single);
-	dl_scaler_transform(&c->scaler, vec.x, c->outnulls, c->out);
+	pgdl_check_status(dl_scaler_transform(&c->scaler, vec.x, c->outnulls, c->out));
 	if (single)
 	{
 		if (c->outnulls[0])

@@ -150,8 +150,18 @@ test_fit_minmax_maxabs(void)
 	CHECK(s.center[2] == 0 && s.scale[2] == 4);
 	CHECK(s.n == 4);
 	CHECK_STATUS(dl_scaler_validate(&s), DL_OK);
-	dl_scaler_transform(&s, (const double[]) {-3, 5, -4}, NULL, y);
+	CHECK_STATUS(dl_scaler_transform(&s, (const double[]) {-3, 5, -4}, NULL, y), DL_OK);
 	CHECK(y[0] == -1 && y[1] == 1 && y[2] == -1);
+	/* a finite value made infinite is an overflow, as in SQL; an infinite one stays infinite */
+	s.scale[1] = 1e-300;
+	CHECK_STATUS(dl_scaler_transform(&s, (const double[]) {-3, 1e300, -4}, NULL, y), DL_ERANGE);
+	CHECK(y[0] == -1 && isinf(y[1]) && y[2] == -1);	/* every element still written */
+	CHECK_STATUS(dl_scaler_transform(&s, (const double[]) {-3, INFINITY, -4}, NULL, y), DL_OK);
+	CHECK(isinf(y[1]) && y[1] > 0);
+	CHECK_STATUS(dl_scaler_inverse(&s, (const double[]) {1, 1, 1}, NULL, y), DL_OK);
+	s.scale[2] = 1e300;
+	CHECK_STATUS(dl_scaler_inverse(&s, (const double[]) {1, 1, 1e10}, NULL, y), DL_ERANGE);
+	CHECK_STATUS(dl_scaler_inverse(&s, (const double[]) {1, 1, -INFINITY}, NULL, y), DL_OK);
 	dl_free(s.center);
 	free(buf);
 
