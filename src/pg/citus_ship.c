@@ -29,6 +29,12 @@
  * cache in fn_extra (models.c) is keyed by the bytes, and by the constant's
  * address when the argument is a constant, so a row costs no comparison.
  *
+ * The same hook checks, for any query over a Citus table that calls a pgdl
+ * function or aggregate (a scoring call, or a hand-written
+ * "SELECT pgdl.stats(x) FROM dist" whose partial aggregates run on the
+ * workers), that every worker has the coordinator's pgdl version
+ * (citus_version.c), before Citus sends it anywhere.
+ *
  * The hook exists once pgdl's library is loaded: the README's Citus section
  * puts pgdl in shared_preload_libraries after citus on the coordinator.
  *
@@ -96,6 +102,7 @@ static struct
 	Oid			func[N_SHIP_FUNCS];
 	Oid			twin[N_SHIP_FUNCS];
 	Oid			registry;		/* pgdl.model_versions */
+	Oid			nsp;			/* the schema pgdl */
 }			oids;
 
 static planner_hook_type prev_planner = NULL;
@@ -137,6 +144,7 @@ lookup_oids(void)
 			oids.any |= OidIsValid(oids.func[i]);
 		}
 		oids.registry = get_relname_relid("model_versions", nsp);
+		oids.nsp = nsp;
 	}
 	oids.valid = true;
 }
@@ -155,16 +163,32 @@ ship_func_index(Oid funcid)
 typedef struct ScanContext
 {
 	bool		has_call;		/* a scoring call anywhere in the query */
+	bool		has_pgdl;		/* any function or aggregate of pgdl */
 	List	   *relids;			/* every relation it reads */
 } ScanContext;
+
+static bool
+is_pgdl_function(Oid funcid)
+{
+	return OidIsValid(oids.nsp) && get_func_namespace(funcid) == oids.nsp;
+}
 
 static bool
 scan_walker(Node *node, ScanContext *cx)
 {
 	if (node == NULL)
 		return false;
-	if (IsA(node, FuncExpr) && ship_func_index(((FuncExpr *) node)->funcid) >= 0)
-		cx->has_call = true;
+	if (IsA(node, FuncExpr))
+	{
+		Oid			funcid = ((FuncExpr *) node)->funcid;
+
+		cx->has_call |= ship_func_index(funcid) >= 0;
+		cx->has_pgdl = cx->has_pgdl || is_pgdl_function(funcid);
+	}
+	if (IsA(node, Aggref))
+		cx->has_pgdl = cx->has_pgdl || is_pgdl_function(((Aggref *) node)->aggfnoid);
+	if (IsA(node, WindowFunc))
+		cx->has_pgdl = cx->has_pgdl || is_pgdl_function(((WindowFunc *) node)->winfnoid);
 	if (IsA(node, RangeTblEntry))
 	{
 		RangeTblEntry *rte = (RangeTblEntry *) node;
@@ -216,7 +240,7 @@ reads_citus_table(List *relids)
 bool
 pgdl_sql_reads_citus_table(const char *sql)
 {
-	ScanContext cx = {false, NIL};
+	ScanContext cx = {false, false, NIL};
 	ListCell   *lc;
 
 	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
@@ -321,18 +345,24 @@ ship_planner(Query *parse, const char *query_string, int cursorOptions, ParamLis
 		lookup_oids();
 		if (oids.any)
 		{
-			ScanContext scan = {false, NIL};
+			ScanContext scan = {false, false, NIL};
 
 			(void) scan_walker((Node *) parse, &scan);
-			if (scan.has_call && reads_citus_table(scan.relids))
+			if (scan.has_pgdl && reads_citus_table(scan.relids))
 			{
-				ShipContext cx = {NIL};
+				/*
+				 * pgdl code may run on the workers - the twins, the partial
+				 * aggregates of any query written by hand - and must be the
+				 * coordinator's version there
+				 */
+				pgdl_citus_check_versions();
+				if (scan.has_call)
+				{
+					ShipContext cx = {NIL};
 
-				(void) ship_walker((Node *) parse, &cx);
-				shipped = cx.models != NIL;
-				/* the twins run on the workers */
-				if (shipped)
-					pgdl_citus_check_versions();
+					(void) ship_walker((Node *) parse, &cx);
+					shipped = cx.models != NIL;
+				}
 			}
 		}
 	}

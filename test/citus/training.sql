@@ -29,7 +29,7 @@ INSERT INTO public.tr_ref SELECT * FROM public.tr_local;
 
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(21);
+SELECT plan(23);
 
 SELECT is((SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = 'public.tr_dist'::regclass), 1::bigint,
           'tr_dist is a distributed table');
@@ -136,6 +136,11 @@ SELECT throws_ok($$SELECT count(*) FROM public.tr_dist t WHERE pgdl.predict_labe
           '55000', NULL, 'so does scoring on the workers (55000)');
 SELECT throws_ok($$SELECT * FROM pgdl.pca('SELECT a, b FROM public.tr_dist', 1)$$,
           '55000', NULL, 'so does PCA''s aggregate on the workers');
+SELECT throws_like($$SELECT (pgdl.stats(a)).mean FROM public.tr_dist$$,
+          '%pgdl version 0.0.1-test on Citus node 127.0.0.1:% differs from the coordinator''s version %',
+          'so does an aggregate in a query written by hand, whose partial aggregates would run on the workers');
+SELECT throws_ok($$SELECT pgdl.transform(pgdl.standard_scaler(ARRAY[a]), ARRAY[1.0]) FROM public.tr_dist$$,
+          '55000', NULL, 'and a scaler fitted and applied in one query');
 SELECT run_command_on_workers(format('UPDATE pg_catalog.pg_extension SET extversion = %L WHERE extname = ''pgdl''',
        (SELECT extversion FROM pg_extension WHERE extname = 'pgdl')));
 -- a mismatch is never kept: the next statement asks the workers again
