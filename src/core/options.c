@@ -195,14 +195,15 @@ static const dl_option kmeans_options[] = {
 	{"seed", DL_OPT_UINT64, 0, MAX_SEED, .dflt = "0", K(km.seed)},
 	{"standardize", DL_OPT_BOOL, .dflt = "false", K(standardize)},
 	{"impute", DL_OPT_ENUM, NAMES(kmeans_imputes), .dflt = "\"error\"", K(impute)},
-	/* train_kmeans only: the last entry */
-	{"description", DL_OPT_STRING, 0, DL_OPTIONS_MAX_BYTES, .accepted = "a string", K(description)}
+	/* train_kmeans only: the last two entries */
+	{"description", DL_OPT_STRING, 0, DL_OPTIONS_MAX_BYTES, .accepted = "a string", K(description)},
+	{"replace", DL_OPT_BOOL, .dflt = "false", K(replace)}
 };
 #undef K
 
-/* kmeans saves no model: the same keys but the description */
+/* kmeans saves no model: the same keys but description and replace */
 const dl_option_schema dl_kmeans_schema = {
-	"kmeans", kmeans_options, LENGTH(kmeans_options) - 1,
+	"kmeans", kmeans_options, LENGTH(kmeans_options) - 2,
 	sizeof(dl_kmeans_sql_options), kmeans_init, true
 };
 
@@ -215,11 +216,19 @@ const dl_option_schema dl_train_kmeans_schema = {
 
 static const dl_option pca_options[] = {
 	{"matrix", DL_OPT_ENUM, NAMES(pca_matrices), .dflt = "\"covariance\"",
-	FIELD(dl_pca_sql_options, matrix)}
+	FIELD(dl_pca_sql_options, matrix)},
+	/* train_pca only: the last entry */
+	{"replace", DL_OPT_BOOL, .dflt = "false", FIELD(dl_pca_sql_options, replace)}
 };
 
+/* pca saves no model: the same keys but replace */
 const dl_option_schema dl_pca_schema = {
-	"pca, train_pca", pca_options, LENGTH(pca_options),
+	"pca", pca_options, LENGTH(pca_options) - 1,
+	sizeof(dl_pca_sql_options), NULL, false
+};
+
+const dl_option_schema dl_train_pca_schema = {
+	"train_pca", pca_options, LENGTH(pca_options),
 	sizeof(dl_pca_sql_options), NULL, false
 };
 
@@ -250,7 +259,7 @@ const dl_option_schema dl_import_schema = {
 };
 
 const dl_option_schema *const dl_option_schemas[] = {
-	&dl_train_schema, &dl_kmeans_schema, &dl_train_kmeans_schema, &dl_pca_schema, &dl_evaluate_schema,
+	&dl_train_schema, &dl_kmeans_schema, &dl_train_kmeans_schema, &dl_pca_schema, &dl_train_pca_schema, &dl_evaluate_schema,
 	&dl_import_schema
 };
 const int	dl_n_option_schemas = LENGTH(dl_option_schemas);

@@ -148,6 +148,7 @@ typedef struct dl_kmeans_sql_options
 	bool		standardize;
 	dl_missing	impute;			/* DL_MISSING_ERROR or DL_MISSING_DROP_ROW */
 	char	   *description;
+	bool		replace;		/* train_kmeans: a new version may change what the name means */
 } dl_kmeans_sql_options;
 
 extern const dl_option_schema dl_kmeans_schema;
@@ -163,9 +164,11 @@ typedef enum dl_pca_matrix
 typedef struct dl_pca_sql_options
 {
 	dl_pca_matrix matrix;
+	bool		replace;		/* train_pca: a new version may change what the name means */
 } dl_pca_sql_options;
 
 extern const dl_option_schema dl_pca_schema;
+extern const dl_option_schema dl_train_pca_schema;
 
 /* evaluate and roc_curve */
 typedef struct dl_evaluate_sql_options

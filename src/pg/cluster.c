@@ -680,6 +680,8 @@ kmeans_entry(FunctionCallInfo fcinfo, int first, const char *model_name)
 		s.name = ref.name;
 		s.model = &m;
 		s.description = o.description;
+		s.guard_meaning = true;
+		s.replace = o.replace;
 		s.metrics_json = psprintf("{\"sse\": %.17g, \"iterations\": %d, \"k\": %d, \"rows\": %zu, \"converged\": %s, \"reseeded\": %d, \"best_init\": %d, \"streamed\": %s, \"worker_passes\": %d}",
 								  fit.r.total_sse, fit.r.iterations, k, fit.rows,
 								  fit.r.converged ? "true" : "false", fit.r.reseeded, fit.r.best_init,

@@ -674,6 +674,21 @@ pgdl_check_model_meaning(const char *name, const dl_model *m, bool replace)
 		what[n_what++] = "features";
 		appendStringInfo(&detail, "%s%s", detail.len ? " " : "", features);
 	}
+	/* what the outputs mean: a k-means model's clusters, a PCA model's components */
+	if (was.task == DL_TASK_CLUSTERING && m->task == DL_TASK_CLUSTERING && was.n_labels != m->n_labels)
+	{
+		what[n_what++] = "clusters";
+		appendStringInfo(&detail, "%sVersion %d has %d clusters; the new one %d.", detail.len ? " " : "",
+						 v, was.n_labels, m->n_labels);
+	}
+	if (was.task == DL_TASK_PROJECTION && m->task == DL_TASK_PROJECTION &&
+		dl_shape_size(&was.net.output_shape) != dl_shape_size(&m->net.output_shape))
+	{
+		what[n_what++] = "components";
+		appendStringInfo(&detail, "%sVersion %d projects onto %zu components; the new one onto %zu.",
+						 detail.len ? " " : "", v, dl_shape_size(&was.net.output_shape),
+						 dl_shape_size(&m->net.output_shape));
+	}
 	if (was.task == DL_TASK_CLASSIFICATION && m->task == DL_TASK_CLASSIFICATION &&
 		labels_differ(&was, m))
 	{

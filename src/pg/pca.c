@@ -181,7 +181,7 @@ pushdown_scatter(const char *sql, dl_scatter *s)
 /* the model: a scaler that centers (and standardizes), then x W with W = components^T */
 static int
 save_model(const char *name, const PgdlFeatureSet *fs, const dl_pca *p, bool correlation,
-		   const char *options_json, bool distributed)
+		   const char *options_json, bool distributed, bool replace)
 {
 	dl_model	model;
 	PgdlSave	s;
@@ -222,6 +222,8 @@ save_model(const char *name, const PgdlFeatureSet *fs, const dl_pca *p, bool cor
 	memset(&s, 0, sizeof(s));
 	s.name = name;
 	s.model = &model;
+	s.guard_meaning = true;
+	s.replace = replace;
 	/* "data": "distributed" when the Citus workers aggregated the rows */
 	s.metrics_json = psprintf("{\"rows\": %.0f, \"n_components\": %d, \"matrix\": \"%s\", "
 							  "\"total_variance\": %.17g, \"explained_variance_ratio_sum\": %.17g%s}",
@@ -252,7 +254,8 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 	int			d;
 	char	   *pushdown = NULL;
 
-	options_json = pgdl_read_options(fcinfo, a->options_arg, &dl_pca_schema, &opts);
+	options_json = pgdl_read_options(fcinfo, a->options_arg,
+									 a->model ? &dl_train_pca_schema : &dl_pca_schema, &opts);
 	correlation = opts.matrix == DL_PCA_CORRELATION;
 	if (a->model)
 	{
@@ -334,7 +337,7 @@ pca_entry(FunctionCallInfo fcinfo, const PcaArgs *a)
 	dl_scatter_free(&s);
 
 	if (a->model)
-		(void) save_model(ref.name, &fs, &p, correlation, options_json, pushdown != NULL);
+		(void) save_model(ref.name, &fs, &p, correlation, options_json, pushdown != NULL, opts.replace);
 	SPI_finish();
 
 	MemoryContextSwitchTo(old);

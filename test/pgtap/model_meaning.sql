@@ -1,4 +1,5 @@
--- test/pgtap/model_meaning.sql: a new version (train_model, import_model)
+-- test/pgtap/model_meaning.sql: a new version (train_model, import_model,
+-- train_kmeans, train_pca)
 -- may not silently change what a model's plain name means: other features
 -- (names, count, form), another task or other labels than the version the
 -- plain name resolves to are 55000 naming the difference, unless the option
@@ -9,7 +10,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(33);
+SELECT plan(42);
 
 \ir lib/errors.sql
 -- the hint of a refusal
@@ -115,6 +116,37 @@ CREATE TEMP TABLE mm_dates AS SELECT i, date '2024-01-01' + i AS d, (i % 7) * 0.
 SELECT is(pg_temp.train('mm_date', 'mm_dates', 'y', ARRAY['d'], '{"dates":["d"]}'), 1, 'a model of a date feature (days)');
 SELECT is(pg_temp.train('mm_date', 'mm_dates', 'y', ARRAY['d'], '{"dates":["d"],"date_encoding":["days","dow"]}'), 2,
           'a version with other date encodings is saved: queries pass the same date');
+
+-- k-means and PCA models: their features, and what their outputs are (the
+-- clusters, the components); each call returns the version it saved
+CREATE FUNCTION pg_temp.km(name text, k int, features text[], options jsonb) RETURNS int LANGUAGE sql AS $$
+    SELECT count(*) FROM pgdl.train_kmeans(name, 'mm', k, features, options);
+    SELECT max(version) FROM pgdl.model_versions WHERE model_versions.name = km.name
+$$;
+CREATE FUNCTION pg_temp.pc(name text, k int, options jsonb DEFAULT '{}') RETURNS int LANGUAGE sql AS $$
+    SELECT count(*) FROM pgdl.train_pca(name, 'mm', k, ARRAY['a', 'b'], options);
+    SELECT max(version) FROM pgdl.model_versions WHERE model_versions.name = pc.name
+$$;
+SELECT is(pg_temp.km('mm_km', 3, ARRAY['a', 'b'], '{"seed":1}'), 1, 'train_kmeans: version 1');
+SELECT is(pg_temp.km('mm_km', 3, ARRAY['a', 'b'], '{"seed":2}'), 2,
+          'train_kmeans with the same features and k: version 2');
+SELECT is(pg_temp.err($$SELECT pg_temp.km('mm_km', 4, ARRAY['a', 'b'], '{"seed":1}')$$),
+          '55000: a new version of model "mm_km" would change its clusters | Version 2 has 3 clusters; the new one 4. Every query that scores with the plain name "mm_km" would read the new version. | ' || pg_temp.hint('mm_km'),
+          'train_kmeans with another k: 55000 (the cluster numbers would mean other clusters)');
+SELECT is(pg_temp.err($$SELECT pg_temp.km('mm_km', 3, ARRAY['b', 'a'], '{"seed":1}')$$),
+          '55000: a new version of model "mm_km" would change its features | Feature 1 is "a" in version 2, "b" in the new one. Every query that scores with the plain name "mm_km" would read the new version. | ' || pg_temp.hint('mm_km'),
+          'train_kmeans with other features: 55000');
+SELECT is(pg_temp.km('mm_km', 4, ARRAY['a', 'b'], '{"seed":1, "replace": true}'), 3,
+          'train_kmeans with "replace": true saves version 3');
+SELECT is(pg_temp.pc('mm_pca', 1), 1, 'train_pca: version 1');
+SELECT is(pg_temp.err($$SELECT pg_temp.pc('mm_pca', 2)$$),
+          '55000: a new version of model "mm_pca" would change its components | Version 1 projects onto 1 components; the new one onto 2. Every query that scores with the plain name "mm_pca" would read the new version. | ' || pg_temp.hint('mm_pca'),
+          'train_pca with another n_components: 55000');
+SELECT is(pg_temp.pc('mm_pca', 2, '{"replace": true}'), 2,
+          'train_pca with "replace": true saves version 2');
+SELECT is(pg_temp.err($$SELECT * FROM pgdl.pca('mm', 1, ARRAY['a', 'b'], '{"replace": true}')$$),
+          '22023: unknown option "replace"; accepted options: matrix |  | ',
+          'pca saves no model: it takes no "replace"');
 
 SELECT * FROM finish();
 ROLLBACK;

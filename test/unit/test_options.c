@@ -108,7 +108,16 @@ test_defaults(void)
 	dl_schema_free(&dl_train_kmeans_schema, &o);
 	CHECK(o.kmeans.description == NULL && o.kmeans.km.max_iter == 300);
 	CHECK_STATUS(read_text(&dl_pca_schema, "{\"matrix\": \"correlation\"}", &o, &err), DL_OK);
-	CHECK(o.pca.matrix == DL_PCA_CORRELATION);
+	CHECK(o.pca.matrix == DL_PCA_CORRELATION && !o.pca.replace);
+	/* replace: only the functions that save a version take it */
+	CHECK_STATUS(read_text(&dl_train_pca_schema, "{\"replace\": true}", &o, &err), DL_OK);
+	CHECK(o.pca.replace && o.pca.matrix == DL_PCA_COVARIANCE);
+	CHECK_STATUS(read_text(&dl_train_kmeans_schema, "{\"replace\": true}", &o, &err), DL_OK);
+	CHECK(o.kmeans.replace);
+	CHECK_STATUS(read_text(&dl_pca_schema, "{\"replace\": true}", &o, &err), DL_EINVAL);
+	th_clear_error();
+	CHECK_STATUS(read_text(&dl_kmeans_schema, "{\"replace\": true}", &o, &err), DL_EINVAL);
+	th_clear_error();
 	th_end();
 }
 
@@ -143,7 +152,7 @@ test_error_style(void)
 	check_refused(&dl_kmeans_schema, "{\"description\": \"x\"}", "unknown option \"description\"",
 				  "Accepted options: init, max_iter, tol, n_init, seed, standardize, impute.");
 	check_refused(&dl_train_kmeans_schema, "{\"colour\": 1}", "unknown option \"colour\"",
-				  "Accepted options: init, max_iter, tol, n_init, seed, standardize, impute, description.");
+				  "Accepted options: init, max_iter, tol, n_init, seed, standardize, impute, description, replace.");
 	check_refused(&dl_kmeans_schema, "{\"init\": \"kmeans\"}", "option \"init\" has an invalid value",
 				  "init is 'k-means++' or 'random'.");
 	check_refused(&dl_kmeans_schema, "{\"impute\": \"mean\"}", "option \"impute\" has an invalid value",
