@@ -151,8 +151,9 @@ plan_mask(dl_network *net)
  * Plans layers 0 .. n_layers - 1 from input, the first layer's input shape.
  * With n_joined > 0 (a joined network, dl_nn.h), n_joined more inputs are
  * appended after the first layer whose output is one vector per row (1-D),
- * which must come before the last layer: *join is its index, else -1 and
- * the planning stops there.  Without, *join is -1 and every layer is planned.
+ * which must come before the last layer: *join is its index, or -1 when
+ * there is none (the layers are then planned on the branch alone).
+ * Without, *join is -1.
  */
 static dl_status
 plan_layers(dl_network *net, const dl_layer_spec *specs, int n_layers, const dl_shape *input,
