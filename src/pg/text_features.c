@@ -58,7 +58,7 @@ pgdl_text_check_model(const dl_feature *features, int n_features, const dl_optio
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("a model takes one text column with \"encoding\": \"sequence\", but there are %d",
 						n_sequences),
-				 errhint("Keep one of them in \"features\"; the others may be joined, e.g. as a text column of their own model.")));
+				 errhint("Keep one of them in \"features\": a model has one text branch, which the other features join.")));
 	/* the vocabulary is fitted anew: the embedding rows of another training meant other tokens */
 	if (opts->warm_start)
 		ereport(ERROR,

@@ -77,7 +77,7 @@ pgdl_text_check_join(const dl_model *model, const dl_options *opts, const dl_lay
 	const dl_feature *f = &model->features[0];
 	int			joined = pgdl_text_joined_inputs(model);
 	dl_shape	branch;
-	int			join;
+	int			join = -1;
 
 	if (joined == 0)
 		return;

@@ -10,7 +10,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(31);
+SELECT plan(34);
 
 CREATE TEMP TABLE docs AS
 SELECT id,
@@ -21,7 +21,8 @@ SELECT id,
 			ELSE (ARRAY['bad', 'awful', 'poor'])[1 + id / 5 % 3] END ||
 	   ' ' || (ARRAY['indeed', 'overall', 'today', 'again'])[1 + id / 3 % 4] AS review
 FROM generate_series(1, 600) id;
-ALTER TABLE docs ADD COLUMN label text;
+ALTER TABLE docs ADD COLUMN label text, ADD COLUMN arr float8[], ADD COLUMN day date;
+UPDATE docs SET arr = ARRAY[0.5, x], day = date '2026-01-01' + id % 30;
 UPDATE docs SET label = CASE WHEN (id % 2 = 0) <> (x > 0) THEN 'yes' ELSE 'no' END;
 
 CREATE FUNCTION pg_temp.train(name text, features text[], opts text DEFAULT '',
@@ -108,6 +109,14 @@ SELECT ok((pgdl.embed('j_pool', a))[1:8] = (pgdl.embed('j_pool', b))[1:8]
 		  'the text part follows the text, the joined part follows x')
 FROM (SELECT 'good' AS review, 0.5 AS x) a, (SELECT 'good' AS review, -0.5 AS x) b;
 
+-- arrays and dates join as any other feature
+SELECT cmp_ok(validation_metric, '>=', 0.95::float8, 'an array and a date joined with the text')
+FROM pg_temp.train('j_arr', ARRAY['day', 'review', 'arr'], ',"dates":["day"]');
+SELECT is((pgdl.model_info('j_arr') -> 'join' ->> 'joined_inputs')::int,
+		  (SELECT sum((f ->> 'inputs')::int)::int FROM jsonb_array_elements(pgdl.model_info('j_arr') -> 'features') f
+		   WHERE f ->> 'kind' <> 'text'),
+		  'every input of the other features joins');
+
 -- an lstm reduces the sequence: the join comes after it
 SELECT cmp_ok(validation_metric, '>=', 0.9::float8, 'joined after an lstm')
 FROM pg_temp.train('j_lstm', ARRAY['x', 'review'], ',"epochs":25',
@@ -127,6 +136,10 @@ SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', ARRAY['x', 'review'], '',
 										 '[{"type":"embedding","output_dim":8},{"type":"lstm","units":4,"return_sequences":true}]')$$),
 			 '22023: the layers never reduce the token sequence of text column "review" to one vector per row before the output layer, so the other 1 inputs have nowhere to join',
 			 'a text branch that never gives one vector per row is 22023');
+SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', ARRAY['x', 'review'], '',
+										 '[{"type":"embedding","output_dim":8},{"type":"dense","units":4}]')$$),
+			 '22023: the layers never reduce the token sequence of text column "review"%',
+			 'a dense layer maps each step: still no vector per row, 22023');
 SELECT alike(pg_temp.err($$SELECT * FROM pgdl.train_model('x', 'docs', 'label', '[{"type":"embedding","output_dim":4},{"type":"global_avgpool"}]',
 										 ARRAY['x', 'review', 'color'], '{"text":{"review":{},"color":{}}}')$$),
 			 '0A000: a model takes one text column with "encoding": "sequence", but there are 2',

@@ -202,7 +202,7 @@ dl_network_plan_joined(dl_network *net, const dl_layer_spec *specs, int n_layers
 					   const dl_shape *input, int n_joined, dl_status bad)
 {
 	dl_status	st;
-	int			join;
+	int			join = -1;
 
 	memset(net, 0, sizeof(*net));
 	if (n_layers < 1 || n_layers > DL_MAX_LAYERS)
