@@ -10,7 +10,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(34);
+SELECT plan(36);
 
 CREATE TEMP TABLE docs AS
 SELECT id,
@@ -116,6 +116,15 @@ SELECT is((pgdl.model_info('j_arr') -> 'join' ->> 'joined_inputs')::int,
 		  (SELECT sum((f ->> 'inputs')::int)::int FROM jsonb_array_elements(pgdl.model_info('j_arr') -> 'features') f
 		   WHERE f ->> 'kind' <> 'text'),
 		  'every input of the other features joins');
+
+-- streamed rows and cross-validation lay the rows out the same way
+SELECT cmp_ok(validation_metric, '>=', 0.95::float8, 'streamed rows train a joined model too')
+FROM pg_temp.train('j_stream', ARRAY['x', 'review'], ',"data":"stream"');
+SELECT cmp_ok((SELECT min(value) FROM pgdl.cross_validate('SELECT x, review, label FROM docs ORDER BY id', 'label',
+			   '[{"type":"embedding","output_dim":8},{"type":"global_avgpool"},{"type":"dense","units":16,"activation":"relu"}]', 3,
+			   ARRAY['x', 'review'],
+			   '{"epochs":30,"batch_size":16,"learning_rate":0.02,"seed":7,"text":{"review":{"max_length":8}}}')
+			   WHERE metric = 'accuracy'), '>=', 0.9::float8, 'cross_validate: each fold''s vocabulary, joined');
 
 -- an lstm reduces the sequence: the join comes after it
 SELECT cmp_ok(validation_metric, '>=', 0.9::float8, 'joined after an lstm')
