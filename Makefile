@@ -27,6 +27,7 @@ PG_OBJS = src/pg/init.o src/pg/kmeans_agg.o src/pg/pgdl.o src/pg/budget.o src/pg
 	src/pg/metrics.o src/pg/models.o src/pg/features.o src/pg/dataset.o src/pg/stream.o src/pg/train.o src/pg/predict.o \
 	src/pg/progress.o src/pg/train_parallel.o src/pg/options.o src/pg/evaluate.o src/pg/featsel.o src/pg/pca.o src/pg/cluster.o \
 	src/pg/citus_ship.o src/pg/citus_version.o src/pg/split.o src/pg/coerce.o src/pg/pushdown.o src/pg/text.o src/pg/text_columns.o src/pg/text_features.o
+PG_OBJS += src/pg/text_join.o
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 
 # The install script is the SQL fragments beside the glue, in this order.

@@ -287,6 +287,16 @@ typedef struct dl_network
 	dl_shape	output_shape;
 	size_t		n_params;
 	float	   *params;			/* n_params floats, zeroed by init */
+	/*
+	 * A joined network (a text column with other features): each input row
+	 * holds the first layer's inputs (layers[0].in_shape), then n_joined
+	 * more, which are appended to the output of layer join_layer - the
+	 * first whose output is one vector per row - so that the layer after
+	 * it reads the concatenation.  input_shape is then flat.  n_joined 0:
+	 * no join (join_layer unused).
+	 */
+	int			n_joined;
+	int			join_layer;
 } dl_network;
 
 /*
@@ -303,6 +313,24 @@ extern dl_status dl_network_init(dl_network *net, const dl_layer_spec *specs,
  */
 extern dl_status dl_network_plan(dl_network *net, const dl_layer_spec *specs,
 								 int n_layers, const dl_shape *input, dl_status bad);
+/*
+ * The same for a joined network: input is the first layer's input shape,
+ * and n_joined (> 0) inputs follow it in each row and join after the first
+ * layer whose output is one vector per row; status bad when none is before
+ * the last layer.
+ */
+extern dl_status dl_network_init_joined(dl_network *net, const dl_layer_spec *specs,
+										int n_layers, const dl_shape *input, int n_joined);
+extern dl_status dl_network_plan_joined(dl_network *net, const dl_layer_spec *specs,
+										int n_layers, const dl_shape *input, int n_joined,
+										dl_status bad);
+/*
+ * Where n_joined inputs would join: *join the index of that layer, -1
+ * when no layer before the last gives one vector per row (the layers up to
+ * there are planned, and a layer that cannot take its input is DL_EINVAL)
+ */
+extern dl_status dl_network_join_layer(const dl_layer_spec *specs, int n_layers,
+									   const dl_shape *input, int n_joined, int *join);
 extern void dl_network_free(dl_network *net);
 /*
  * One dense layer with bias and no activation, parameters zeroed: inputs ->

@@ -928,6 +928,12 @@ pgdl_model_info(PG_FUNCTION_ARGS)
 	appendStringInfoString(&b, ", \"output_shape\": ");
 	append_shape(&b, &m->net.output_shape);
 	appendStringInfo(&b, ", \"parameters\": %zu", m->net.n_params);
+	/* a text column with other features: where they join, and the widths (README) */
+	if (m->net.n_joined > 0)
+		appendStringInfo(&b, ", \"join\": {\"after_layer\": %d, \"text_inputs\": %zu, \"branch_width\": %zu, \"joined_inputs\": %d, \"width\": %zu}",
+						 m->net.join_layer + 1, dl_shape_size(&m->net.layers[0].in_shape),
+						 dl_shape_size(&m->net.layers[m->net.join_layer].out_shape), m->net.n_joined,
+						 dl_shape_size(&m->net.layers[m->net.join_layer + 1].in_shape));
 	appendStringInfoString(&b, ", \"labels\": ");
 	if (m->task == DL_TASK_CLASSIFICATION)
 	{

@@ -34,10 +34,14 @@ pgdl_text_check_model(const dl_feature *features, int n_features, const dl_optio
 {
 	const dl_feature *f = NULL;
 	const dl_text_column *c;
+	int			n_sequences = 0;
 
 	for (int i = 0; i < n_features; i++)
 		if (features[i].kind == DL_FEATURE_TEXT)
+		{
 			f = &features[i];
+			n_sequences++;
+		}
 	if (f == NULL)
 	{
 		/* an embedding's input_dim may be left out only for a text column to give it */
@@ -48,12 +52,13 @@ pgdl_text_check_model(const dl_feature *features, int n_features, const dl_optio
 					 errhint("Give it, or name a text column in the option \"text\": its vocabulary then gives it.")));
 		return;
 	}
-	if (n_features > 1)
+	/* the other features join after the text branch (text_join.c): one branch */
+	if (n_sequences > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("a text column with \"encoding\": \"sequence\" must be the model's only feature, but there are %d",
-						n_features),
-				 errhint("List only \"%s\" in \"features\".", f->name)));
+				 errmsg("a model takes one text column with \"encoding\": \"sequence\", but there are %d",
+						n_sequences),
+				 errhint("Keep one of them in \"features\": a model has one text branch, which the other features join.")));
 	/* the vocabulary is fitted anew: the embedding rows of another training meant other tokens */
 	if (opts->warm_start)
 		ereport(ERROR,
@@ -176,7 +181,7 @@ pgdl_text_fit(dl_model *model, const dl_options *opts, PgdlRows *rows, const dl_
 			/* a previous fold's vocabulary went with that fold's memory context */
 			pgdl_check_status(dl_vocab_finalize(states[k], &f->vocab));
 			dl_vocab_free(states[k++]);
-			/* a sequence is the only feature, and an embedding reads it (pgdl_text_check_model) */
+			/* an embedding reads the sequence, which opens the rows (pgdl_text_check_model) */
 			if (nspecs > 0 && specs[0].type == DL_LAYER_EMBEDDING)
 				specs[0].embedding.input_dim = (int) dl_vocab_id_count(f->vocab);
 		}

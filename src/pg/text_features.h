@@ -35,4 +35,24 @@ extern void pgdl_text_fit(dl_model *model, const dl_options *opts, PgdlRows *row
 						  const dl_split *split, const PgdlStreamSplit *sp, dl_layer_spec *specs,
 						  int nspecs, MemoryContext cxt);
 
+/*
+ * A sequence text column with other features (text_join.c).  The features
+ * laid out with the sequence column first, before any row is read: its ids
+ * open each input row, the other features' inputs follow.
+ */
+extern void pgdl_text_layout(PgdlFeatureSet *fs);
+/* the inputs that join after the text branch: those of the other features, or 0 */
+extern int	pgdl_text_joined_inputs(const dl_model *model);
+/* the first layer's input shape for network input in, and the joined inputs */
+extern dl_shape pgdl_text_branch_shape(const dl_model *model, const dl_shape *in, int *joined);
+/*
+ * After pgdl_text_check_model: a joined model's layers must reduce the
+ * sequence to one vector per row before the output layer (22023), and
+ * input_shape does not apply
+ */
+extern void pgdl_text_check_join(const dl_model *model, const dl_options *opts,
+								 const dl_layer_spec *specs, int nspecs);
+/* the model's scaler, fitted on every input, made to leave the token ids as they are */
+extern void pgdl_text_keep_ids(dl_model *model);
+
 #endif							/* PGDL_PG_TEXT_FEATURES_H */

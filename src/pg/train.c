@@ -221,11 +221,13 @@ network_bytes(const dl_model *model, const dl_options *opts, const dl_layer_spec
 			  int nspecs, int batch, size_t *n_params, size_t *param_bytes)
 {
 	dl_shape	in = network_input_shape(model, opts);
+	int			joined;
+	dl_shape	branch = pgdl_text_branch_shape(model, &in, &joined);
 	dl_network	plan;
 	size_t		ws;
 
 	pgdl_check_status(dl_check_channels_first(specs, nspecs, &in));
-	pgdl_check_status(dl_network_plan(&plan, specs, nspecs, &in, DL_EINVAL));
+	pgdl_check_status(dl_network_plan_joined(&plan, specs, nspecs, &branch, joined, DL_EINVAL));
 	*n_params = plan.n_params;
 	*param_bytes = plan.n_params * sizeof(float);
 	ws = dl_workspace_bytes(&plan, batch, true);
@@ -372,6 +374,7 @@ fit_preprocessing(dl_model *model, const dl_options *opts, bool standardize, Pgd
 	}
 	model->imputer = fit.imputer;
 	model->scaler = fit.scaler;
+	pgdl_text_keep_ids(model);
 	fit.imputer = fit.scaler = NULL;
 	dl_prep_fit_free(&fit);
 	if (is_train)
@@ -407,8 +410,9 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 		pgdl_text_fit(model, opts, rows, split, sp, own, nspecs, train_cxt);
 		specs = own;
 	}
-	/* token ids are not scaled: an embedding reads them as they are */
-	fit_preprocessing(model, opts, opts->standardize && !(nspecs > 0 && specs[0].type == DL_LAYER_EMBEDDING),
+	/* token ids are not scaled: an embedding reads them as they are (the joined inputs are) */
+	fit_preprocessing(model, opts, opts->standardize &&
+					  (!(nspecs > 0 && specs[0].type == DL_LAYER_EMBEDDING) || pgdl_text_joined_inputs(model) > 0),
 					  rows, split, sp, x, train_cxt);
 	data->x = x;
 	old = MemoryContextSwitchTo(train_cxt);
@@ -416,8 +420,10 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 	/* the network (its size was checked before the rows were read) */
 	{
 		dl_shape	in = network_input_shape(model, opts);
+		int			joined;
+		dl_shape	branch = pgdl_text_branch_shape(model, &in, &joined);
 
-		pgdl_check_status(dl_network_init(&model->net, specs, nspecs, &in));
+		pgdl_check_status(dl_network_init_joined(&model->net, specs, nspecs, &branch, joined));
 	}
 	dl_network_init_params(&model->net, opts->train.seed);
 	if (opts->warm_start)
@@ -718,6 +724,8 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	ds.n_text = opts.n_text;
 	ds.text = opts.text;
 	pgdl_dataset_features(&ds, requested, opts.categorical, opts.n_categorical, train_cxt);
+	/* a sequence text column's ids open each input row (text_join.c) */
+	pgdl_text_layout(&ds.fs);
 	fs = ds.fs;
 
 	/* the task, from the option or the target's type */
@@ -811,6 +819,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 					 linear ? 0 : errhint("End the layers with the output layer you mean, its \"units\" and \"activation\" given, to choose it yourself.")));
 	}
 	pgdl_text_check_model(model.features, model.n_features, &opts, specs, nspecs);
+	pgdl_text_check_join(&model, &opts, specs, nspecs);
 	check_network_size(&model, &opts, specs, nspecs);
 
 	/* read the rows, once, into the spool */

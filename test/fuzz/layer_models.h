@@ -8,7 +8,9 @@
  *
  * Each is a 3-class classification (labels "a", "b", "c", target "y") on
  * one feature "x" that gives the template's input: a number array for a
- * vector or an image, a matrix for a sequence (rows x cols).  The layers
+ * vector or an image, a matrix for a sequence (rows x cols); a joined
+ * template (a text column with other features) adds an array "z" of
+ * "joined" numbers, which join after the text branch.  The layers
  * are completed with the output layer as training does, the parameters
  * initialised from a fixed seed.  The engine's hooks must be installed.
  *
@@ -30,35 +32,38 @@ typedef struct layer_model
 	dl_layer_type type;			/* the type it is there for */
 	const char *layers;			/* JSON, before the output layer */
 	dl_shape	input;
+	int			joined;			/* > 0: that many inputs of "z" join after the branch */
 } layer_model;
 
 /* every type of dl_layer_type, in its order; a flatten where the output needs a vector */
 static const layer_model layer_models[] = {
-	{"dense", DL_LAYER_DENSE, "[{\"type\":\"dense\",\"units\":3,\"activation\":\"gelu\",\"use_bias\":false},{\"type\":\"flatten\"}]", {1, {4}}},
-	{"dropout", DL_LAYER_DROPOUT, "[{\"type\":\"dropout\",\"rate\":0.25}]", {1, {4}}},
-	{"flatten", DL_LAYER_FLATTEN, "[{\"type\":\"flatten\"}]", {2, {2, 3}}},
-	{"reshape", DL_LAYER_RESHAPE, "[{\"type\":\"reshape\",\"target_shape\":[3,-1]},{\"type\":\"flatten\"}]", {1, {6}}},
-	{"batchnorm", DL_LAYER_BATCHNORM, "[{\"type\":\"batchnorm\",\"momentum\":0.2,\"epsilon\":1e-3}]", {1, {3}}},
-	{"layernorm", DL_LAYER_LAYERNORM, "[{\"type\":\"layernorm\"},{\"type\":\"flatten\"}]", {2, {2, 3}}},
-	{"activation", DL_LAYER_ACTIVATION, "[{\"type\":\"activation\",\"activation\":\"leaky_relu\",\"alpha\":0.2}]", {1, {4}}},
-	{"conv2d", DL_LAYER_CONV2D, "[{\"type\":\"conv2d\",\"filters\":2,\"kernel\":[2,3],\"padding\":\"same\",\"activation\":\"relu\"},{\"type\":\"flatten\"}]", {3, {1, 3, 4}}},
-	{"conv1d", DL_LAYER_CONV1D, "[{\"type\":\"conv1d\",\"filters\":2,\"kernel\":2,\"dilation\":2},{\"type\":\"flatten\"}]", {2, {4, 2}}},
-	{"maxpool2d", DL_LAYER_MAXPOOL2D, "[{\"type\":\"maxpool2d\",\"pool\":[2,2],\"stride\":1},{\"type\":\"flatten\"}]", {3, {2, 3, 3}}},
-	{"avgpool2d", DL_LAYER_AVGPOOL2D, "[{\"type\":\"avgpool2d\",\"pool\":[2,1]},{\"type\":\"flatten\"}]", {3, {1, 4, 2}}},
-	{"maxpool1d", DL_LAYER_MAXPOOL1D, "[{\"type\":\"maxpool1d\",\"pool\":2},{\"type\":\"flatten\"}]", {2, {4, 2}}},
-	{"global_avgpool", DL_LAYER_GLOBAL_AVGPOOL, "[{\"type\":\"global_avgpool\"}]", {3, {2, 2, 2}}},
-	{"embedding", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"input_dim\":5,\"output_dim\":2},{\"type\":\"flatten\"}]", {1, {3}}},
-	{"embedding-mask_zero", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"input_dim\":5,\"output_dim\":2,\"mask_zero\":true},{\"type\":\"lstm\",\"units\":2}]", {1, {3}}},
-	{"lstm", DL_LAYER_LSTM, "[{\"type\":\"lstm\",\"units\":2}]", {2, {3, 2}}},
-	{"lstm-bidirectional", DL_LAYER_LSTM, "[{\"type\":\"lstm\",\"units\":2,\"bidirectional\":true,\"return_sequences\":true},{\"type\":\"flatten\"}]", {2, {3, 2}}},
-	{"gru", DL_LAYER_GRU, "[{\"type\":\"gru\",\"units\":2,\"return_sequences\":true},{\"type\":\"flatten\"}]", {2, {3, 2}}},
-	{"gru-bidirectional", DL_LAYER_GRU, "[{\"type\":\"gru\",\"units\":2,\"bidirectional\":true}]", {2, {3, 2}}},
-	{"attention", DL_LAYER_ATTENTION, "[{\"type\":\"attention\",\"heads\":2,\"key_dim\":2,\"causal\":true},{\"type\":\"flatten\"}]", {2, {3, 4}}},
-	{"transformer_encoder", DL_LAYER_TRANSFORMER_ENCODER, "[{\"type\":\"transformer_encoder\",\"heads\":2,\"ff_dim\":6,\"norm_first\":true},{\"type\":\"global_avgpool\"}]", {2, {3, 4}}},
-	{"positional_encoding", DL_LAYER_POSITIONAL_ENCODING, "[{\"type\":\"positional_encoding\"},{\"type\":\"flatten\"}]", {2, {3, 4}}},
-	{"positional_encoding-learned", DL_LAYER_POSITIONAL_ENCODING, "[{\"type\":\"positional_encoding\",\"encoding\":\"learned\"},{\"type\":\"flatten\"}]", {2, {3, 4}}},
+	{"dense", DL_LAYER_DENSE, "[{\"type\":\"dense\",\"units\":3,\"activation\":\"gelu\",\"use_bias\":false},{\"type\":\"flatten\"}]", {1, {4}}, 0},
+	{"dropout", DL_LAYER_DROPOUT, "[{\"type\":\"dropout\",\"rate\":0.25}]", {1, {4}}, 0},
+	{"flatten", DL_LAYER_FLATTEN, "[{\"type\":\"flatten\"}]", {2, {2, 3}}, 0},
+	{"reshape", DL_LAYER_RESHAPE, "[{\"type\":\"reshape\",\"target_shape\":[3,-1]},{\"type\":\"flatten\"}]", {1, {6}}, 0},
+	{"batchnorm", DL_LAYER_BATCHNORM, "[{\"type\":\"batchnorm\",\"momentum\":0.2,\"epsilon\":1e-3}]", {1, {3}}, 0},
+	{"layernorm", DL_LAYER_LAYERNORM, "[{\"type\":\"layernorm\"},{\"type\":\"flatten\"}]", {2, {2, 3}}, 0},
+	{"activation", DL_LAYER_ACTIVATION, "[{\"type\":\"activation\",\"activation\":\"leaky_relu\",\"alpha\":0.2}]", {1, {4}}, 0},
+	{"conv2d", DL_LAYER_CONV2D, "[{\"type\":\"conv2d\",\"filters\":2,\"kernel\":[2,3],\"padding\":\"same\",\"activation\":\"relu\"},{\"type\":\"flatten\"}]", {3, {1, 3, 4}}, 0},
+	{"conv1d", DL_LAYER_CONV1D, "[{\"type\":\"conv1d\",\"filters\":2,\"kernel\":2,\"dilation\":2},{\"type\":\"flatten\"}]", {2, {4, 2}}, 0},
+	{"maxpool2d", DL_LAYER_MAXPOOL2D, "[{\"type\":\"maxpool2d\",\"pool\":[2,2],\"stride\":1},{\"type\":\"flatten\"}]", {3, {2, 3, 3}}, 0},
+	{"avgpool2d", DL_LAYER_AVGPOOL2D, "[{\"type\":\"avgpool2d\",\"pool\":[2,1]},{\"type\":\"flatten\"}]", {3, {1, 4, 2}}, 0},
+	{"maxpool1d", DL_LAYER_MAXPOOL1D, "[{\"type\":\"maxpool1d\",\"pool\":2},{\"type\":\"flatten\"}]", {2, {4, 2}}, 0},
+	{"global_avgpool", DL_LAYER_GLOBAL_AVGPOOL, "[{\"type\":\"global_avgpool\"}]", {3, {2, 2, 2}}, 0},
+	{"embedding", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"input_dim\":5,\"output_dim\":2},{\"type\":\"flatten\"}]", {1, {3}}, 0},
+	{"embedding-mask_zero", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"input_dim\":5,\"output_dim\":2,\"mask_zero\":true},{\"type\":\"lstm\",\"units\":2}]", {1, {3}}, 0},
+	{"lstm", DL_LAYER_LSTM, "[{\"type\":\"lstm\",\"units\":2}]", {2, {3, 2}}, 0},
+	{"lstm-bidirectional", DL_LAYER_LSTM, "[{\"type\":\"lstm\",\"units\":2,\"bidirectional\":true,\"return_sequences\":true},{\"type\":\"flatten\"}]", {2, {3, 2}}, 0},
+	{"gru", DL_LAYER_GRU, "[{\"type\":\"gru\",\"units\":2,\"return_sequences\":true},{\"type\":\"flatten\"}]", {2, {3, 2}}, 0},
+	{"gru-bidirectional", DL_LAYER_GRU, "[{\"type\":\"gru\",\"units\":2,\"bidirectional\":true}]", {2, {3, 2}}, 0},
+	{"attention", DL_LAYER_ATTENTION, "[{\"type\":\"attention\",\"heads\":2,\"key_dim\":2,\"causal\":true},{\"type\":\"flatten\"}]", {2, {3, 4}}, 0},
+	{"transformer_encoder", DL_LAYER_TRANSFORMER_ENCODER, "[{\"type\":\"transformer_encoder\",\"heads\":2,\"ff_dim\":6,\"norm_first\":true},{\"type\":\"global_avgpool\"}]", {2, {3, 4}}, 0},
+	{"positional_encoding", DL_LAYER_POSITIONAL_ENCODING, "[{\"type\":\"positional_encoding\"},{\"type\":\"flatten\"}]", {2, {3, 4}}, 0},
+	{"positional_encoding-learned", DL_LAYER_POSITIONAL_ENCODING, "[{\"type\":\"positional_encoding\",\"encoding\":\"learned\"},{\"type\":\"flatten\"}]", {2, {3, 4}}, 0},
 	/* appended, so that the templates' numbers in the seeds stay: x a text feature, 3 ids */
-	{"embedding-text", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"output_dim\":2,\"mask_zero\":true},{\"type\":\"global_avgpool\"}]", {1, {3}}},
+	{"embedding-text", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"output_dim\":2,\"mask_zero\":true},{\"type\":\"global_avgpool\"}]", {1, {3}}, 0},
+	/* x a text feature of 4 ids, then z of 2 numbers joined after the lstm (format version 2) */
+	{"embedding-text-joined", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"output_dim\":2,\"mask_zero\":true},{\"type\":\"lstm\",\"units\":2},{\"type\":\"dense\",\"units\":3,\"activation\":\"relu\"}]", {1, {4}}, 2},
 };
 
 #define N_LAYER_MODELS ((int) (sizeof(layer_models) / sizeof(layer_models[0])))
@@ -106,7 +111,7 @@ build_layer_model(const layer_model *lm, dl_model *m)
 	int			n;
 	dl_feature *f;
 	dl_status	st;
-	bool		text = strcmp(lm->name, "embedding-text") == 0;
+	bool		text = strncmp(lm->name, "embedding-text", 14) == 0;
 
 	memset(m, 0, sizeof(*m));
 	m->task = DL_TASK_CLASSIFICATION;
@@ -117,11 +122,18 @@ build_layer_model(const layer_model *lm, dl_model *m)
 		m->labels[i] = model_strdup(labels[i]);
 	m->n_labels = 3;
 	m->label_kind = DL_LABELS_TEXT;
-	m->features = f = dl_alloc(sizeof(dl_feature));
-	memset(f, 0, sizeof(*f));
-	m->n_features = 1;
+	m->n_features = lm->joined > 0 ? 2 : 1;
+	m->features = f = dl_alloc(sizeof(dl_feature) * m->n_features);
+	memset(f, 0, sizeof(*f) * m->n_features);
 	f->name = model_strdup("x");
 	f->length = m->n_inputs = (int) dl_shape_size(&lm->input);
+	if (lm->joined > 0)
+	{
+		f[1].name = model_strdup("z");
+		f[1].kind = DL_FEATURE_ARRAY;
+		f[1].length = lm->joined;
+		m->n_inputs += lm->joined;
+	}
 	f->kind = text ? DL_FEATURE_TEXT : lm->input.ndim == 2 ? DL_FEATURE_MATRIX : DL_FEATURE_ARRAY;
 	if (text)
 	{
@@ -141,7 +153,7 @@ build_layer_model(const layer_model *lm, dl_model *m)
 		specs[0].embedding.input_dim = (int) dl_vocab_id_count(f->vocab);
 	st = dl_complete_output(&specs, &n, DL_TASK_CLASSIFICATION, 3, DL_LOSS_CE);
 	if (st == DL_OK)
-		st = dl_network_init(&m->net, specs, n, &lm->input);
+		st = dl_network_init_joined(&m->net, specs, n, &lm->input, lm->joined);
 	dl_free(specs);
 	if (st == DL_OK)
 		dl_network_init_params(&m->net, 11);

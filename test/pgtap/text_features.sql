@@ -165,9 +165,8 @@ SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"text":{"review
 SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"warm_start":"rev@1","text":{"review":{}}')$$),
 			 '0A000: warm_start does not take text features yet%',
 			 'warm_start with a text feature is refused: a new vocabulary gives the ids other meanings');
-SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"text":{"review":{}}', features => ARRAY['review', 'id'])$$),
-			 '0A000: a text column with "encoding": "sequence" must be the model''s only feature%',
-			 'text and numeric features together are not supported yet (0A000)');
+SELECT is(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"epochs":1,"text":{"review":{}}', features => ARRAY['review', 'id'])$$),
+		  'no error', 'text and numeric features train together (test/pgtap/text_join.sql)');
 SELECT alike(pg_temp.err($$SELECT * FROM pgdl.train_model('x', 'SELECT ARRAY[1, 2, 3] AS ids, label FROM reviews', 'label',
 										 '[{"type":"embedding","output_dim":4}]')$$),
 			 '22023: layer 1 (embedding): "input_dim" (the vocabulary size) is required',

@@ -1754,6 +1754,95 @@ test_text_feature(void)
 	th_end();
 }
 
+/*
+ * A joined network (a text column with other features, format version 2):
+ * its join section round-trips bit for bit and predicts the same; the
+ * section is refused in version 1, at another place than the layers put
+ * it, and without the flag the bytes do not add up.
+ */
+static void
+test_joined_network(void)
+{
+	dl_model	m,
+				back;
+	uint8_t    *blob,
+			   *again;
+	size_t		len,
+				len2,
+				join_at;
+	float		x[6] = {2, 3, 0, 0, 0.5f, -1.5f},
+				p1[3],
+				p2[3];
+	dl_workspace *w1,
+			   *w2;
+
+	th_begin("model: a joined network's join section round-trips in format version 2 and is checked");
+	CHECK_STATUS(build_layer_model(layer_model_named("embedding-text-joined"), &m), DL_OK);
+	CHECK(m.net.n_joined == 2 && m.net.join_layer == 1 && m.net.input_shape.dim[0] == 6);
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	CHECK(blob[8] == 2 && (load32(blob + 12) & 0x10u) != 0);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+	check_same_model(&m, &back);
+	CHECK(back.net.n_joined == 2 && back.net.join_layer == 1);
+	CHECK(back.net.layers[0].in_shape.ndim == 1 && back.net.layers[0].in_shape.dim[0] == 4);
+	CHECK_STATUS(dl_model_write(&back, &again, &len2), DL_OK);
+	CHECK(len2 == len && memcmp(blob, again, len) == 0);
+	dl_free(again);
+	CHECK_STATUS(dl_workspace_create(&m.net, 1, false, &w1), DL_OK);
+	CHECK_STATUS(dl_workspace_create(&back.net, 1, false, &w2), DL_OK);
+	dl_network_predict(&m.net, w1, x, 1, p1);
+	dl_network_predict(&back.net, w2, x, 1, p2);
+	CHECK(memcmp(p1, p2, sizeof(p1)) == 0);
+	dl_workspace_free(w1);
+	dl_workspace_free(w2);
+	dl_model_free(&back);
+
+	/* the join section: two u32 before the parameter count (u64) and the parameters */
+	join_at = len - 4 - 4 * m.net.n_params - 8 - 8;
+	CHECK(load32(blob + join_at) == 2 && load32(blob + join_at + 4) == 1);
+	/* the join after another layer than the layers put it */
+	store32(blob + join_at + 4, 2);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "the inputs join after layer 3, but the layers put the join after layer 2") != NULL);
+	store32(blob + join_at + 4, 1);
+	/* no joined input */
+	store32(blob + join_at, 0);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	/* more joined inputs than the features give */
+	store32(blob + join_at, 3);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	store32(blob + join_at, 2);
+	/* version 1 has no joins */
+	blob[8] = 1;
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	blob[8] = 2;
+	/* without the flag, the section is taken for the parameter count */
+	store32(blob + 12, load32(blob + 12) & ~0x10u);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(model_is_zero(&back));
+	dl_free(blob);
+
+	/* the writer: a text feature not first, or beside features that are not joined */
+	{
+		dl_feature	t = m.features[0];
+
+		m.features[0] = m.features[1];
+		m.features[1] = t;
+		th_clear_error();
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+		CHECK(strstr(th_last_message, "feature 2 (text, sequence) must be the model's only feature, or the first one") != NULL);
+		m.features[1] = m.features[0];
+		m.features[0] = t;
+	}
+	dl_model_free(&m);
+	th_end();
+}
+
 void
 suite_model_io(void)
 {
@@ -1774,4 +1863,5 @@ suite_model_io(void)
 	test_date_feature();
 	test_probe();
 	test_text_feature();
+	test_joined_network();
 }

@@ -221,6 +221,13 @@ static int gc_vocab = 0;
 static int gc_pad = 0;
 
 /*
+ * > 0: a joined network (dl_network_init_joined): each row holds the
+ * shape's inputs (the ids, with gc_vocab), then gc_join real inputs, whose
+ * gradients are checked
+ */
+static int gc_join = 0;
+
+/*
  * Checks the gradients of net(specs) on `batch` random rows with respect
  * to every trainable parameter and every input.  loss 0 checks a random
  * projection of the output, otherwise that loss (classes for ce/bce).
@@ -231,12 +238,23 @@ gradcheck_net(const char *name, const dl_layer_spec *specs, int nspecs, dl_shape
 {
 	gradcheck	g;
 	uint64_t	st = seed;
-	size_t		nin = dl_shape_size(&in) * batch;
+	size_t		t = dl_shape_size(&in);
+	size_t		row = t + (size_t) gc_join;
+	size_t		nin = row * batch;
 	size_t		k;
 	float	   *dx;
 
 	memset(&g, 0, sizeof(g));
-	if (!build_net(&g.net, specs, nspecs, in, seed))
+	if (gc_join > 0)
+	{
+		if (dl_network_init_joined(&g.net, specs, nspecs, &in, gc_join) != DL_OK)
+		{
+			th_fail(__FILE__, __LINE__, "%s: dl_network_init_joined failed: %s", name, th_last_message);
+			return;
+		}
+		dl_network_init_params(&g.net, seed);
+	}
+	else if (!build_net(&g.net, specs, nspecs, in, seed))
 		return;
 	/* move every trainable parameter off its initial value (biases 0, gamma 1) */
 	for (int i = 0; i < g.net.n_layers; i++)
@@ -255,19 +273,19 @@ gradcheck_net(const char *name, const dl_layer_spec *specs, int nspecs, dl_shape
 	g.x = random_floats(nin, 1.0, &st);
 	if (gc_vocab > 0)
 		for (size_t i = 0; i < nin; i++)
-			g.x[i] = (float) (th_rand_u64(&st) % gc_vocab);
+			if (i % row < t)
+				g.x[i] = (float) (th_rand_u64(&st) % gc_vocab);
 	if (gc_vocab > 1 && gc_pad > 0)
 	{
-		size_t		t = dl_shape_size(&in);
-
 		for (size_t i = 0; i < nin; i++)
 		{
-			size_t		r = i / t,
-						pos = i % t;
+			size_t		r = i / row,
+						pos = i % row;
 			size_t		post = (size_t) gc_pad < t ? (size_t) gc_pad : t - 1;
 			bool		pad = r % 2 == 0 ? pos < (size_t) gc_pad : pos >= t - post;
 
-			g.x[i] = pad ? 0.0f : (float) (1 + th_rand_u64(&st) % (gc_vocab - 1));
+			if (pos < t)
+				g.x[i] = pad ? 0.0f : (float) (1 + th_rand_u64(&st) % (gc_vocab - 1));
 		}
 	}
 	g.w = random_floats(k * batch, 1.0, &st);
@@ -285,13 +303,18 @@ gradcheck_net(const char *name, const dl_layer_spec *specs, int nspecs, dl_shape
 	{
 		/* ids get no gradient */
 		for (size_t i = 0; i < nin; i++)
-			if (dx[i] != 0.0f)
+			if (i % row < t && dx[i] != 0.0f)
 			{
 				th_fail(__FILE__, __LINE__, "%s: token id %zu has gradient %g", name, i, dx[i]);
 				break;
 			}
 	}
-	if (gc_vocab > 0 || gc_compare("input", name, dx, g.x, nin, &g, h))
+	/* the joined inputs' gradients, row by row; then the parameters' */
+	for (int r = 0; r < batch && gc_join > 0; r++)
+		if (!gc_compare("joined input", name, dx + r * row + t, g.x + r * row + t,
+						(size_t) gc_join, &g, h))
+			break;
+	if (gc_vocab > 0 || gc_join > 0 || gc_compare("input", name, dx, g.x, nin, &g, h))
 	{
 		for (int i = 0; i < g.net.n_layers; i++)
 		{
@@ -2171,6 +2194,221 @@ test_grad_masks(void)
 	th_end();
 }
 
+/* ---- joined networks: a sequence branch, then other inputs ------------------ */
+
+static void
+test_join_plan(void)
+{
+	dl_network	net;
+	dl_layer_spec e = spec_embedding(MASK_VOCAB, MASK_D, true);
+	dl_layer_spec pool = spec_of(DL_LAYER_GLOBAL_AVGPOOL);
+	dl_shape	in = shape1(6);
+	int			join;
+
+	th_begin("joins: after the first layer that gives one vector per row, the joined inputs widen the next layer's input");
+	{
+		dl_layer_spec s[4] = {e, pool, spec_dense(4, DL_ACT_TANH), spec_dense(3, DL_ACT_SOFTMAX)};
+
+		CHECK_STATUS(dl_network_init_joined(&net, s, 4, &in, 2), DL_OK);
+		if (net.layers)
+		{
+			CHECK(net.n_joined == 2 && net.join_layer == 1);
+			CHECK(net.input_shape.ndim == 1 && net.input_shape.dim[0] == 8);
+			CHECK(net.layers[0].in_shape.ndim == 1 && net.layers[0].in_shape.dim[0] == 6);
+			CHECK(net.layers[1].out_shape.dim[0] == MASK_D);
+			CHECK(net.layers[2].in_shape.ndim == 1 && net.layers[2].in_shape.dim[0] == MASK_D + 2);
+			CHECK(net.layers[1].mask_in && !net.layers[2].mask_in);
+			/* the dense layer after the join has a row of weights per joined input */
+			CHECK(net.layers[2].n_params == (size_t) (MASK_D + 2) * 4 + 4);
+			dl_network_free(&net);
+		}
+		CHECK_STATUS(dl_network_join_layer(s, 4, &in, 2, &join), DL_OK);
+		CHECK(join == 1);
+	}
+	{
+		dl_layer_spec s[4] = {e, spec_rnn(DL_LAYER_LSTM, 3, true), spec_rnn(DL_LAYER_GRU, 2, false),
+		spec_dense(1, DL_ACT_LINEAR)};
+
+		CHECK_STATUS(dl_network_join_layer(s, 4, &in, 5, &join), DL_OK);
+		CHECK(join == 2);
+		CHECK_STATUS(dl_network_init_joined(&net, s, 4, &in, 5), DL_OK);
+		if (net.layers)
+		{
+			CHECK(net.layers[3].in_shape.dim[0] == 7 && net.input_shape.dim[0] == 11);
+			dl_network_free(&net);
+		}
+	}
+	{
+		/* the branch never gives one vector: a dense layer maps each step */
+		dl_layer_spec s[2] = {e, spec_dense(3, DL_ACT_LINEAR)};
+
+		CHECK_STATUS(dl_network_join_layer(s, 2, &in, 2, &join), DL_OK);
+		CHECK(join == -1);
+		CHECK_STATUS(dl_network_init_joined(&net, s, 2, &in, 2), DL_EINVAL);
+		CHECK(strstr(th_last_message, "never gives one vector per row before the last layer") != NULL);
+	}
+	{
+		/* one vector only at the last layer: nothing reads the join */
+		dl_layer_spec s[2] = {e, spec_rnn(DL_LAYER_LSTM, 3, false)};
+
+		CHECK_STATUS(dl_network_join_layer(s, 2, &in, 2, &join), DL_OK);
+		CHECK(join == -1);
+		CHECK_STATUS(dl_network_init_joined(&net, s, 2, &in, 2), DL_EINVAL);
+	}
+	th_end();
+}
+
+static void
+test_join_passes(void)
+{
+	enum
+	{
+		T = 5, TP = 3 * T + 2, E = 2
+	};
+	float		tokens[T] = {3, 1, 6, 2, 5};
+	float		other[E] = {0.7f, -1.3f};
+	dl_layer_spec e = spec_embedding(MASK_VOCAB, MASK_D, true);
+	dl_layer_spec s[4] = {e, spec_rnn(DL_LAYER_GRU, 3, false), spec_dense(4, DL_ACT_TANH),
+	spec_dense(3, DL_ACT_SOFTMAX)};
+	dl_shape	ta = shape1(T),
+				tb = shape1(TP);
+	dl_network	a,
+				b;
+	dl_workspace *wa = NULL,
+			   *wb = NULL;
+	float		xa[2 * (T + E)],
+				xb[3 * (TP + E)],
+				ya[2 * 3],
+				yb[3 * 3],
+				emb[2 * (3 + E)];
+	double		worst = 0.0,
+				moved = 0.0;
+
+	th_begin("joins: padding still masked, the joined inputs change the output, embed ends with them");
+	CHECK_STATUS(dl_network_init_joined(&a, s, 4, &ta, E), DL_OK);
+	CHECK_STATUS(dl_network_init_joined(&b, s, 4, &tb, E), DL_OK);
+	if (a.layers && b.layers)
+	{
+		dl_network_init_params(&a, 41);
+		CHECK(a.n_params == b.n_params);
+		memcpy(b.params, a.params, sizeof(float) * a.n_params);
+		/* rows of a: the tokens with other, then with other negated */
+		memcpy(xa, tokens, sizeof(tokens));
+		memcpy(xa + T, other, sizeof(other));
+		memcpy(xa + T + E, tokens, sizeof(tokens));
+		xa[2 * T + E] = -other[0];
+		xa[2 * T + E + 1] = -other[1];
+		/* rows of b: pre-padded, post-padded, padded around; then other */
+		memset(xb, 0, sizeof(xb));
+		for (int r = 0; r < 3; r++)
+		{
+			memcpy(xb + r * (TP + E) + (r == 0 ? TP - T : r == 1 ? 0 : 4), tokens, sizeof(tokens));
+			memcpy(xb + r * (TP + E) + TP, other, sizeof(other));
+		}
+		CHECK_STATUS(dl_workspace_create(&a, 2, false, &wa), DL_OK);
+		CHECK_STATUS(dl_workspace_create(&b, 3, false, &wb), DL_OK);
+		CHECK_STATUS(dl_network_check_input(&a, xa, 2), DL_OK);
+		CHECK_STATUS(dl_network_check_input(&b, xb, 3), DL_OK);
+		if (wa && wb)
+		{
+			dl_network_predict(&a, wa, xa, 2, ya);
+			dl_network_predict(&b, wb, xb, 3, yb);
+			for (int r = 0; r < 3; r++)
+				for (int j = 0; j < 3; j++)
+					worst = fmax(worst, fabs((double) yb[r * 3 + j] - ya[j]));
+			CHECK(worst <= 2e-6);
+			for (int j = 0; j < 3; j++)
+				moved = fmax(moved, fabs((double) ya[3 + j] - ya[j]));
+			CHECK(moved > 1e-3);
+			CHECK(dl_network_embed_layer(&a) == 3 && dl_network_embed_size(&a) == 4);
+			dl_network_embed(&a, wa, xa, 2, emb);
+		}
+		/* a bad id among the first layer's inputs is refused; the joined inputs are any value */
+		xa[T + E + 2] = MASK_VOCAB;
+		CHECK_STATUS(dl_network_check_input(&a, xa, 2), DL_EINVAL);
+		xa[T + E + 2] = 6;
+		xa[T] = 1e6f;
+		CHECK_STATUS(dl_network_check_input(&a, xa, 2), DL_OK);
+	}
+	dl_workspace_free(wa);
+	dl_workspace_free(wb);
+	dl_network_free(&a);
+	dl_network_free(&b);
+	th_end();
+}
+
+static void
+test_join_embed(void)
+{
+	enum
+	{
+		T = 4, E = 3
+	};
+	float		x[2 * (T + E)] = {0, 3, 1, 6, 0.5f, -2, 4, 2, 2, 0, 0, 1, 0, 0.25f};
+	float		emb[2 * (MASK_D + E)];
+	dl_layer_spec s[3] = {spec_embedding(MASK_VOCAB, MASK_D, true), spec_of(DL_LAYER_GLOBAL_AVGPOOL),
+	spec_dense(2, DL_ACT_SOFTMAX)};
+	dl_shape	in = shape1(T);
+	dl_network	net;
+	dl_workspace *ws = NULL;
+
+	th_begin("joins: embed is the pooled branch followed by the joined inputs");
+	CHECK_STATUS(dl_network_init_joined(&net, s, 3, &in, E), DL_OK);
+	if (net.layers)
+	{
+		dl_network_init_params(&net, 43);
+		CHECK(dl_network_embed_size(&net) == MASK_D + E);
+		CHECK_STATUS(dl_workspace_create(&net, 1, false, &ws), DL_OK);
+		if (ws)
+		{
+			dl_network_embed(&net, ws, x, 2, emb);
+			for (int r = 0; r < 2; r++)
+				for (int j = 0; j < E; j++)
+					CHECK(emb[r * (MASK_D + E) + MASK_D + j] == x[r * (T + E) + T + j]);
+			/* the pooled part averages the real steps' rows of the table */
+			for (int j = 0; j < MASK_D; j++)
+			{
+				const float *table = net.params;
+				double		mean = ((double) table[3 * MASK_D + j] + table[1 * MASK_D + j] +
+									table[6 * MASK_D + j]) / 3.0;
+
+				CHECK_NEAR(emb[j], mean, 1e-6);
+			}
+		}
+		dl_workspace_free(ws);
+		dl_network_free(&net);
+	}
+	th_end();
+}
+
+static void
+test_grad_join(void)
+{
+	dl_layer_spec e = spec_embedding(MASK_VOCAB, 3, true);
+	dl_layer_spec pool = spec_of(DL_LAYER_GLOBAL_AVGPOOL);
+
+	th_begin("gradients through a join: the branch's and the joined inputs', with and without padding masks");
+	gc_vocab = MASK_VOCAB;
+	gc_join = 3;
+	gc_pad = 2;
+	gradcheck_net("masked global_avgpool, joined, + ce", (dl_layer_spec[]) {e, spec_dense(4, DL_ACT_TANH),
+				  pool, spec_dense(4, DL_ACT_TANH), spec_dense(3, DL_ACT_SOFTMAX)}, 5, shape1(6), 4,
+				  DL_LOSS_CE, 3, 2e-3, 950);
+	gradcheck_net("masked lstm last state, joined", (dl_layer_spec[]) {e, spec_rnn(DL_LAYER_LSTM, 3, false),
+				  spec_dense(2, DL_ACT_LINEAR)}, 3, shape1(5), 4, 0, 0, 2e-3, 951);
+	gradcheck_net("masked attention + global_avgpool, joined, + bce", (dl_layer_spec[]) {e,
+				  spec_attn(DL_LAYER_ATTENTION, 2, 2, false, 0), pool, spec_dense(1, DL_ACT_SIGMOID)},
+				  4, shape1(5), 4, DL_LOSS_BCE, 2, 2e-3, 952);
+	gc_pad = 0;
+	e.embedding.mask_zero = false;
+	gradcheck_net("flatten, joined, dropout after", (dl_layer_spec[]) {e, spec_of(DL_LAYER_FLATTEN),
+				  spec_dense(5, DL_ACT_RELU), spec_dropout(0.3f), spec_dense(2, DL_ACT_LINEAR)}, 5,
+				  shape1(4), 3, 0, 0, 2e-3, 953);
+	gc_join = 0;
+	gc_vocab = 0;
+	th_end();
+}
+
 static void
 test_embed(void)
 {
@@ -2261,6 +2499,10 @@ suite_nn(void)
 	test_mask_plan();
 	test_mask_invariance();
 	test_grad_masks();
+	test_join_plan();
+	test_join_passes();
+	test_join_embed();
+	test_grad_join();
 	test_embed();
 	test_loss_values();
 	test_optimizers();

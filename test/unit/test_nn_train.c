@@ -1418,7 +1418,9 @@ test_every_layer_trains(void)
 		const layer_model *lm = &layer_models[t];
 		dl_model	m;
 		size_t		n = 40;
-		int			d = (int) dl_shape_size(&lm->input);
+		/* a joined template's rows: the ids, then the joined numbers */
+		int			branch = (int) dl_shape_size(&lm->input);
+		int			d = branch + lm->joined;
 		float	   *x = malloc(sizeof(float) * n * d);
 		float	   *y = malloc(sizeof(float) * n);
 		float		out[3];
@@ -1430,7 +1432,7 @@ test_every_layer_trains(void)
 
 		CHECK_STATUS(build_layer_model(lm, &m), DL_OK);
 		for (size_t i = 0; i < n * d; i++)
-			x[i] = lm->type == DL_LAYER_EMBEDDING ? (float) (th_rand_u64(&st) % 5) :
+			x[i] = lm->type == DL_LAYER_EMBEDDING && (int) (i % d) < branch ? (float) (th_rand_u64(&st) % 5) :
 				(float) th_rand_normal(&st);
 		for (size_t i = 0; i < n; i++)
 			y[i] = (float) (i % 3);

@@ -25,6 +25,15 @@
  * a byte per input value: the padding mask, built from the ids at the
  * start of each pass for the layers that read it.
  *
+ * A joined network (dl_nn.h) reads each input row in two parts: a pass
+ * first copies the first layer's inputs (the token ids) of its rows into
+ * the workspace's ids buffer, which the first branch reads; after layer
+ * join_layer it writes that layer's output followed by each row's joined
+ * inputs into the join buffer, which the next layer reads (and, training,
+ * keeps as its input).  The backward pass drops the joined inputs' part of
+ * that layer's input gradient (they are inputs, with no parameters before
+ * them) before it goes on into the branch.
+ *
  * src/core/nn/forward.c
  *
  *-------------------------------------------------------------------------
@@ -73,6 +82,7 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 {
 	bool		training = mode == DL_WS_TRAIN;
 	size_t		in_size = dl_shape_size(&net->input_shape);
+	size_t		branch = dl_shape_size(&net->layers[0].in_shape);
 	size_t		widest = in_size;
 	size_t		scratch = 0;
 
@@ -93,12 +103,25 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 		}
 	}
 
+	/* the join's width (the input of the layer after it) */
+	if (net->n_joined > 0)
+	{
+		size_t		j = dl_shape_size(&net->layers[net->join_layer + 1].in_shape);
+
+		widest = j > widest ? j : widest;
+	}
 	ws->ping = carve(c, dl_times(max_batch, widest), sizeof(float));
 	ws->pong = carve(c, dl_times(max_batch, widest), sizeof(float));
 	if (scratch > 0)
 		ws->scratch = carve(c, scratch, sizeof(float));
 	if (net->n_layers > 1 && net->layers[1].mask_in)
-		ws->mask = carve(c, dl_times(max_batch, in_size), 1);
+		ws->mask = carve(c, dl_times(max_batch, branch), 1);
+	if (net->n_joined > 0)
+	{
+		ws->ids = carve(c, dl_times(max_batch, branch), sizeof(float));
+		ws->join = carve(c, dl_times(max_batch, dl_shape_size(&net->layers[net->join_layer + 1].in_shape)),
+						 sizeof(float));
+	}
 	if (mode == DL_WS_PREDICT)
 		return;
 
@@ -248,12 +271,48 @@ layer_forward(const dl_network *net, dl_workspace *ws, int i, const float *x, fl
 	return l->ops->forward(l, &c, x, y);
 }
 
-/* the padding mask of n rows of network input x, when the layers use one */
-static inline void
-build_mask(const dl_network *net, dl_workspace *ws, const float *x, int n)
+/*
+ * The first layer's input of n rows of network input x: x, or for a joined
+ * network the first part of each row, copied into ws->ids; and the padding
+ * mask of those ids, when the layers use one
+ */
+static const float *
+begin_pass(const dl_network *net, dl_workspace *ws, const float *x, int n)
 {
+	size_t		branch = dl_shape_size(&net->layers[0].in_shape);
+
+	if (net->n_joined > 0)
+	{
+		size_t		in_size = dl_shape_size(&net->input_shape);
+
+		for (int r = 0; r < n; r++)
+			memcpy(ws->ids + (size_t) r * branch, x + (size_t) r * in_size, sizeof(float) * branch);
+		x = ws->ids;
+	}
 	if (ws->mask)
-		dl_sequence_mask(ws->mask, x, dl_times(n, dl_shape_size(&net->input_shape)));
+		dl_sequence_mask(ws->mask, x, dl_times(n, branch));
+	return x;
+}
+
+/*
+ * After layer join_layer of a joined network: its output y (n rows) with
+ * each row's joined inputs from the network input x after it, in ws->join
+ */
+static const float *
+join_inputs(const dl_network *net, dl_workspace *ws, const float *y, const float *x, int n)
+{
+	size_t		a = dl_shape_size(&net->layers[net->join_layer].out_shape);
+	size_t		e = (size_t) net->n_joined;
+	size_t		in_size = dl_shape_size(&net->input_shape);
+
+	for (int r = 0; r < n; r++)
+	{
+		float	   *dst = ws->join + (size_t) r * (a + e);
+
+		memcpy(dst, y + (size_t) r * a, sizeof(float) * a);
+		memcpy(dst + a, x + (size_t) r * in_size + (in_size - e), sizeof(float) * e);
+	}
+	return ws->join;
 }
 
 /*
@@ -264,14 +323,16 @@ static const float *
 infer_layers(const dl_network *net, dl_workspace *ws, const float *x, int n, int upto,
 			 float *last, bool skip_last_act)
 {
-	const float *cur = x;
+	const float *cur = begin_pass(net, ws, x, n);
 
-	build_mask(net, ws, x, n);
 	for (int i = 0; i < upto; i++)
 	{
 		float	   *dst = i == upto - 1 && last ? last : (cur == ws->ping ? ws->pong : ws->ping);
 
 		cur = layer_forward(net, ws, i, cur, dst, n, skip_last_act, false);
+		/* the join is never the last layer: "last" is not overwritten */
+		if (net->n_joined > 0 && i == net->join_layer)
+			cur = join_inputs(net, ws, cur, x, n);
 	}
 	return cur;
 }
@@ -336,9 +397,8 @@ dl_network_predict(const dl_network *net, dl_workspace *ws, const float *x, int 
 const float *
 dl_forward_train(dl_network *net, dl_workspace *ws, const float *x, int n, bool skip_last_act)
 {
-	const float *cur = x;
+	const float *cur = begin_pass(net, ws, x, n);
 
-	build_mask(net, ws, x, n);
 	for (int i = 0; i < net->n_layers; i++)
 	{
 		dl_layer_ws *lw = &ws->layer[i];
@@ -346,11 +406,36 @@ dl_forward_train(dl_network *net, dl_workspace *ws, const float *x, int n, bool 
 		lw->in = cur;
 		lw->out = layer_forward(net, ws, i, cur, lw->buf, n, skip_last_act, true);
 		cur = lw->out;
+		if (net->n_joined > 0 && i == net->join_layer)
+			cur = join_inputs(net, ws, cur, x, n);
 	}
 	return cur;
 }
 
 /* ---- backward pass ---- */
+
+/*
+ * The gradient d of the join (n rows of the join layer's output, then the
+ * joined inputs) becomes, in place, that of the join layer's output: the
+ * joined inputs' part is dropped, or with dx written into its rows' places
+ */
+static void
+split_join_gradient(const dl_network *net, float *d, int n, float *dx)
+{
+	size_t		a = dl_shape_size(&net->layers[net->join_layer].out_shape);
+	size_t		e = (size_t) net->n_joined;
+	size_t		in_size = dl_shape_size(&net->input_shape);
+
+	for (int r = 0; r < n; r++)
+	{
+		const float *src = d + (size_t) r * (a + e);
+
+		if (dx)
+			memcpy(dx + (size_t) r * in_size + (in_size - e), src + a, sizeof(float) * e);
+		/* rows move down, never over a row still to read */
+		memmove(d + (size_t) r * a, src, sizeof(float) * a);
+	}
+}
 
 void
 dl_backward(const dl_network *net, dl_workspace *ws, int n, bool skip_last_act, float *dx)
@@ -369,6 +454,9 @@ dl_backward(const dl_network *net, dl_workspace *ws, int n, bool skip_last_act, 
 		const dl_layer *l = &net->layers[i];
 		dl_pass		c = {0};
 		float	   *res;
+
+		if (net->n_joined > 0 && i == net->join_layer)
+			split_join_gradient(net, d, n, dx);
 
 		/* planned: the layer before runs this one's backward pass with its own */
 		if (l->fused_into_prev || !l->ops->backward)
@@ -395,6 +483,14 @@ dl_backward(const dl_network *net, dl_workspace *ws, int n, bool skip_last_act, 
 			d = res;
 		}
 	}
-	if (dx)
+	if (dx && net->n_joined > 0)
+	{
+		size_t		branch = dl_shape_size(&net->layers[0].in_shape);
+		size_t		in_size = dl_shape_size(&net->input_shape);
+
+		for (int r = 0; r < n; r++)
+			memcpy(dx + (size_t) r * in_size, d + (size_t) r * branch, sizeof(float) * branch);
+	}
+	else if (dx)
 		memcpy(dx, d, sizeof(float) * n * dl_shape_size(&net->input_shape));
 }

@@ -45,7 +45,8 @@
 #define FLAG_SCALER 0x2u
 #define FLAG_OPTIONS 0x4u
 #define FLAG_LABEL_KIND 0x8u
-#define KNOWN_FLAGS (FLAG_IMPUTER | FLAG_SCALER | FLAG_OPTIONS | FLAG_LABEL_KIND)
+#define FLAG_JOIN 0x10u			/* a joined network (dl_nn.h); format version 2 */
+#define KNOWN_FLAGS (FLAG_IMPUTER | FLAG_SCALER | FLAG_OPTIONS | FLAG_LABEL_KIND | FLAG_JOIN)
 
 /* the fewest bytes a feature record takes: name length, kind, length, rows, cols, categories */
 #define MIN_FEATURE_BYTES 24
@@ -178,9 +179,11 @@ check_text_feature(const dl_feature *f, int i, dl_status bad)
 }
 
 /*
- * A text feature's token ids go to the embedding that opens the network,
- * the model's only input (so far): every id the vocabulary gives must have
- * a row in its table, which the kernels do not check.
+ * A text feature's token ids go to the embedding that opens the network:
+ * every id the vocabulary gives must have a row in its table, which the
+ * kernels do not check.  It is the model's only feature, or the first of
+ * a joined network whose first layer reads exactly its ids (the other
+ * features join after the text branch).
  */
 static dl_status
 check_text_network(const dl_model *m, dl_status bad)
@@ -192,8 +195,11 @@ check_text_network(const dl_model *m, dl_status bad)
 
 		if (f->kind != DL_FEATURE_TEXT)
 			continue;
-		if (m->n_features != 1)
-			return dl_model_error(bad, "feature %d (text, sequence) must be the model's only feature", i + 1);
+		if (m->n_features != 1 &&
+			(i != 0 || m->net.n_joined == 0 ||
+			 dl_shape_size(&m->net.layers[0].in_shape) != (size_t) f->length))
+			return dl_model_error(bad, "feature %d (text, sequence) must be the model's only feature, or the first one with the others joined after the text branch",
+								  i + 1);
 		if (first->type != DL_LAYER_EMBEDDING ||
 			first->embedding.input_dim != dl_vocab_id_count(f->vocab))
 			return dl_model_error(bad, "feature %d (text, sequence) needs an embedding first, with an input_dim of %lld (its vocabulary's ids)",
@@ -526,7 +532,8 @@ put_model(dl_writer *w, const dl_model *m, uint32_t flags, size_t total)
 		if (f->kind == DL_FEATURE_TEXT)
 			put_text_feature(w, f);
 	}
-	dl_put_shape(w, &net->input_shape);
+	/* a joined network: the first layer's, which the joined inputs follow in each row */
+	dl_put_shape(w, net->n_joined > 0 ? &net->layers[0].in_shape : &net->input_shape);
 	dl_put_u32(w, (uint32_t) net->n_layers);
 	for (int i = 0; i < net->n_layers; i++)
 		put_layer(w, &net->layers[i].spec);
@@ -538,6 +545,11 @@ put_model(dl_writer *w, const dl_model *m, uint32_t flags, size_t total)
 		dl_put_string(w, m->options_json);
 	if (m->label_kind != DL_LABELS_UNRECORDED)
 		dl_put_u32(w, (uint32_t) m->label_kind);
+	if (net->n_joined > 0)
+	{
+		dl_put_u32(w, (uint32_t) net->n_joined);
+		dl_put_u32(w, (uint32_t) net->join_layer);
+	}
 	dl_put_u64(w, (uint64_t) net->n_params);
 	if (w->buf)
 	{
@@ -570,7 +582,8 @@ dl_model_write(const dl_model *m, uint8_t **out, size_t *len)
 		return dl_model_error(DL_EINVAL, "the options text is too long");
 	flags = (m->imputer ? FLAG_IMPUTER : 0) | (m->scaler ? FLAG_SCALER : 0) |
 		(m->options_json ? FLAG_OPTIONS : 0) |
-		(m->label_kind != DL_LABELS_UNRECORDED ? FLAG_LABEL_KIND : 0);
+		(m->label_kind != DL_LABELS_UNRECORDED ? FLAG_LABEL_KIND : 0) |
+		(m->net.n_joined > 0 ? FLAG_JOIN : 0);
 
 	put_model(&w, m, flags, 0);
 	total = w.pos + CHECKSUM_LEN;
@@ -585,8 +598,8 @@ dl_model_write(const dl_model *m, uint8_t **out, size_t *len)
 
 /*
  * The lowest format version that holds the model: 1 (pgdl 0.1.0's) unless
- * an embedding masks its padding or a feature is text (version 2 added the
- * mask flag and text features), so that
+ * an embedding masks its padding, a feature is text or the network is
+ * joined (version 2 added the mask flag, text features and joins), so that
  * models which need nothing new stay readable by older releases, and a
  * release that cannot honour a mask refuses the model as newer
  */
@@ -595,6 +608,8 @@ dl_model_format_version(const dl_model *m)
 {
 	const dl_network *net = &m->net;
 
+	if (net->n_joined > 0)
+		return 2;
 	for (int i = 0; i < m->n_features; i++)
 		if (m->features[i].kind == DL_FEATURE_TEXT)
 			return 2;
@@ -752,6 +767,8 @@ read_sections(dl_reader *r, uint32_t flags, size_t max_params, dl_model *m)
 	uint64_t	count = 0;
 	int			n_layers;
 	size_t		sum = 0;
+	uint32_t	n_joined = 0,
+				join_layer = 0;
 	dl_status	st;
 
 	r->section = "task and loss";
@@ -842,6 +859,19 @@ read_sections(dl_reader *r, uint32_t flags, size_t max_params, dl_model *m)
 			m->label_kind = (dl_label_kind) u;
 		}
 	}
+	if (st == DL_OK && (flags & FLAG_JOIN))
+	{
+		r->section = "join";
+		if (r->version < 2)
+			st = dl_error(DL_EFORMAT, "invalid model: joined inputs (flag 0x%X) need format version 2, not %u",
+						  FLAG_JOIN, r->version);
+		if (st == DL_OK && (st = dl_get_u32(r, &n_joined)) == DL_OK)
+			st = dl_get_u32(r, &join_layer);
+		/* canonical: a model without joined inputs has no join section */
+		if (st == DL_OK && (n_joined < 1 || n_joined > DL_MAX_FEATURES))
+			st = dl_error(DL_EFORMAT, "invalid model: %u joined inputs (1 to %d)", n_joined,
+						  DL_MAX_FEATURES);
+	}
 	if (st == DL_OK)
 	{
 		r->section = "parameters";
@@ -857,10 +887,14 @@ read_sections(dl_reader *r, uint32_t flags, size_t max_params, dl_model *m)
 					  (unsigned long long) count, max_params);
 	/* validates the layers against the input and counts, allocating no parameters */
 	if (st == DL_OK)
-		st = dl_network_plan(&m->net, specs, n_layers, &input, DL_EFORMAT);
+		st = dl_network_plan_joined(&m->net, specs, n_layers, &input, (int) n_joined, DL_EFORMAT);
 	dl_free(specs);
 	if (st != DL_OK)
 		return st;
+	/* where the inputs join follows from the layers: the stored place must be it */
+	if (n_joined > 0 && join_layer != (uint32_t) m->net.join_layer)
+		return dl_error(DL_EFORMAT, "invalid model: the inputs join after layer %u, but the layers put the join after layer %d",
+						join_layer + 1, m->net.join_layer + 1);
 	if (m->net.n_params != count)
 		return dl_error(DL_EFORMAT, "invalid model: the layers have %zu parameters but the model stores %llu",
 						m->net.n_params, (unsigned long long) count);

@@ -107,6 +107,9 @@ plan_fusions(dl_network *net)
 	{
 		dl_layer   *l = &net->layers[i];
 
+		/* not across a join: the joined inputs' gradient is split off between the two */
+		if (net->n_joined > 0 && i == net->join_layer)
+			continue;
 		if (l->ops->fuses && !l->fused_into_prev && l->n_trainable > 0 &&
 			l->ops->fuses(l, &net->layers[i + 1]))
 		{
@@ -145,29 +148,22 @@ plan_mask(dl_network *net)
 }
 
 /*
- * Everything dl_network_init does but allocating the parameters: a reader
- * of stored bytes compares the count with what the bytes hold before
- * allocating it.
+ * Plans layers 0 .. n_layers - 1 from input, the first layer's input shape.
+ * With n_joined > 0 (a joined network, dl_nn.h), n_joined more inputs are
+ * appended after the first layer whose output is one vector per row (1-D),
+ * which must come before the last layer: *join is its index, or -1 when
+ * there is none (the layers are then planned on the branch alone).
+ * Without, *join is -1.
  */
-dl_status
-dl_network_plan(dl_network *net, const dl_layer_spec *specs, int n_layers,
-				const dl_shape *input, dl_status bad)
+static dl_status
+plan_layers(dl_network *net, const dl_layer_spec *specs, int n_layers, const dl_shape *input,
+			int n_joined, dl_status bad, int *join)
 {
-	dl_shape	cur;
+	dl_shape	cur = *input;
 	size_t		total = 0;
 	dl_status	st;
 
-	memset(net, 0, sizeof(*net));
-	if (n_layers < 1 || n_layers > DL_MAX_LAYERS)
-		return dl_error(bad, "a network needs 1 to %d layers, got %d", DL_MAX_LAYERS, n_layers);
-	if (!shape_valid(input))
-		return dl_error(bad, "input shape is invalid (1 to %d positive dimensions, at most %d values)",
-						DL_MAX_DIMS, DL_MAX_FEATURES);
-	net->layers = dl_alloc(sizeof(dl_layer) * n_layers);
-	memset(net->layers, 0, sizeof(dl_layer) * n_layers);
-	net->n_layers = n_layers;
-	net->input_shape = *input;
-	cur = *input;
+	*join = -1;
 	for (int i = 0; i < n_layers; i++)
 	{
 		dl_layer   *l = &net->layers[i];
@@ -175,30 +171,106 @@ dl_network_plan(dl_network *net, const dl_layer_spec *specs, int n_layers,
 		l->spec = specs[i];
 		l->in_shape = cur;
 		if ((st = plan_layer(l, i + 1, bad)) != DL_OK)
-		{
-			dl_network_free(net);
 			return st;
-		}
 		l->param_offset = total;
 		if (__builtin_add_overflow(total, l->n_params, &total) || total > ((size_t) 1 << 40))
-		{
-			dl_network_free(net);
 			return dl_error(DL_ELIMIT, "the network has too many parameters");
-		}
 		cur = l->out_shape;
+		if (n_joined > 0 && *join < 0 && cur.ndim == 1)
+		{
+			if (i == n_layers - 1)
+				break;
+			*join = i;
+			cur.dim[0] += n_joined;
+			if (!shape_valid(&cur))
+				return dl_error(bad, "layer %d (%s): its output and the %d joined inputs are too many values",
+								i + 1, l->ops->name, n_joined);
+		}
 	}
 	net->output_shape = cur;
 	net->n_params = total;
+	return DL_OK;
+}
+
+/*
+ * Everything dl_network_init does but allocating the parameters: a reader
+ * of stored bytes compares the count with what the bytes hold before
+ * allocating it.
+ */
+dl_status
+dl_network_plan_joined(dl_network *net, const dl_layer_spec *specs, int n_layers,
+					   const dl_shape *input, int n_joined, dl_status bad)
+{
+	dl_status	st;
+	int			join = -1;
+
+	memset(net, 0, sizeof(*net));
+	if (n_layers < 1 || n_layers > DL_MAX_LAYERS)
+		return dl_error(bad, "a network needs 1 to %d layers, got %d", DL_MAX_LAYERS, n_layers);
+	if (!shape_valid(input))
+		return dl_error(bad, "input shape is invalid (1 to %d positive dimensions, at most %d values)",
+						DL_MAX_DIMS, DL_MAX_FEATURES);
+	if (n_joined < 0 || n_joined > DL_MAX_FEATURES - (int) dl_shape_size(input))
+		return dl_error(bad, "%d joined inputs is out of range (0 to %d)",
+						n_joined, DL_MAX_FEATURES - (int) dl_shape_size(input));
+	net->layers = dl_alloc(sizeof(dl_layer) * n_layers);
+	memset(net->layers, 0, sizeof(dl_layer) * n_layers);
+	net->n_layers = n_layers;
+	net->input_shape = *input;
+	if (n_joined > 0)
+	{
+		net->input_shape.ndim = 1;
+		net->input_shape.dim[0] = (int) dl_shape_size(input) + n_joined;
+	}
+	st = plan_layers(net, specs, n_layers, input, n_joined, bad, &join);
+	if (st == DL_OK && n_joined > 0 && join < 0)
+		st = dl_error(bad, "the first branch of the network (layers 1 to %d) never gives one vector per row before the last layer, so the %d other inputs have nowhere to join",
+					  n_layers, n_joined);
+	if (st != DL_OK)
+	{
+		dl_network_free(net);
+		return st;
+	}
+	net->n_joined = n_joined;
+	net->join_layer = join;
 	plan_fusions(net);
 	plan_mask(net);
 	return DL_OK;
 }
 
 dl_status
-dl_network_init(dl_network *net, const dl_layer_spec *specs, int n_layers,
-				const dl_shape *input)
+dl_network_plan(dl_network *net, const dl_layer_spec *specs, int n_layers,
+				const dl_shape *input, dl_status bad)
 {
-	dl_status	st = dl_network_plan(net, specs, n_layers, input, DL_EINVAL);
+	return dl_network_plan_joined(net, specs, n_layers, input, 0, bad);
+}
+
+dl_status
+dl_network_join_layer(const dl_layer_spec *specs, int n_layers, const dl_shape *input,
+					  int n_joined, int *join)
+{
+	dl_network	net;
+	dl_status	st;
+
+	*join = -1;
+	if (n_joined < 1)
+		return dl_error(DL_EINVAL, "a join needs at least one joined input, got %d", n_joined);
+	if (n_layers < 1 || n_layers > DL_MAX_LAYERS || !shape_valid(input))
+		return dl_network_plan(&net, specs, n_layers, input, DL_EINVAL);
+	memset(&net, 0, sizeof(net));
+	net.layers = dl_alloc(sizeof(dl_layer) * n_layers);
+	memset(net.layers, 0, sizeof(dl_layer) * n_layers);
+	net.n_layers = n_layers;
+	st = plan_layers(&net, specs, n_layers, input, n_joined, DL_EINVAL, join);
+	dl_network_free(&net);
+	return st;
+}
+
+dl_status
+dl_network_init_joined(dl_network *net, const dl_layer_spec *specs, int n_layers,
+					   const dl_shape *input, int n_joined)
+{
+	dl_status	st = dl_network_plan_joined(net, specs, n_layers, input, n_joined, DL_EINVAL);
 
 	if (st != DL_OK)
 		return st;
@@ -217,6 +289,13 @@ dl_network_init(dl_network *net, const dl_layer_spec *specs, int n_layers,
 	return DL_OK;
 }
 
+dl_status
+dl_network_init(dl_network *net, const dl_layer_spec *specs, int n_layers,
+				const dl_shape *input)
+{
+	return dl_network_init_joined(net, specs, n_layers, input, 0);
+}
+
 void
 dl_network_free(dl_network *net)
 {
@@ -226,6 +305,7 @@ dl_network_free(dl_network *net)
 	net->params = NULL;
 	net->n_layers = 0;
 	net->n_params = 0;
+	net->n_joined = 0;
 }
 
 /* ---- initialisation ---- */
@@ -370,7 +450,19 @@ dl_network_check_input(const dl_network *net, const float *x, size_t n)
 	if (net->n_layers < 1)
 		return DL_OK;
 	l = &net->layers[0];
-	return l->ops->check_input ? l->ops->check_input(l, x, n) : DL_OK;
+	if (!l->ops->check_input)
+		return DL_OK;
+	if (net->n_joined == 0)
+		return l->ops->check_input(l, x, n);
+	/* a joined network's rows hold the first layer's inputs, then the joined ones */
+	for (size_t r = 0; r < n; r++)
+	{
+		dl_status	st = l->ops->check_input(l, x + r * dl_shape_size(&net->input_shape), 1);
+
+		if (st != DL_OK)
+			return st;
+	}
+	return DL_OK;
 }
 
 dl_status

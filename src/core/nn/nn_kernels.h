@@ -434,6 +434,9 @@ struct dl_workspace
 	float	   *pong;
 	float	   *scratch;		/* what one layer's pass needs while it runs: the largest */
 	uint8_t    *mask;			/* (max_batch, T): the padding mask of a pass (mask_zero) */
+	/* a joined network: its rows' first-layer inputs, and the join (forward.c) */
+	float	   *ids;
+	float	   *join;
 	/* evaluate and train */
 	float	   *x;				/* (max_batch, inputs): gathered rows */
 	float	   *y;				/* (max_batch): their targets */
