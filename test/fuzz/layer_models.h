@@ -59,6 +59,8 @@ static const layer_model layer_models[] = {
 	{"positional_encoding-learned", DL_LAYER_POSITIONAL_ENCODING, "[{\"type\":\"positional_encoding\",\"encoding\":\"learned\"},{\"type\":\"flatten\"}]", {2, {3, 4}}},
 	/* appended, so that the templates' numbers in the seeds stay: x a text feature, 3 ids */
 	{"embedding-text", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"output_dim\":2,\"mask_zero\":true},{\"type\":\"global_avgpool\"}]", {1, {3}}},
+	/* x a number array of 2, then t a tfidf text feature: one input per id from 2 (6) */
+	{"dense-tfidf", DL_LAYER_DENSE, "[{\"type\":\"dense\",\"units\":3,\"activation\":\"relu\"}]", {1, {8}}},
 };
 
 #define N_LAYER_MODELS ((int) (sizeof(layer_models) / sizeof(layer_models[0])))
@@ -107,6 +109,7 @@ build_layer_model(const layer_model *lm, dl_model *m)
 	dl_feature *f;
 	dl_status	st;
 	bool		text = strcmp(lm->name, "embedding-text") == 0;
+	bool		bag = strcmp(lm->name, "dense-tfidf") == 0;
 
 	memset(m, 0, sizeof(*m));
 	m->task = DL_TASK_CLASSIFICATION;
@@ -117,11 +120,30 @@ build_layer_model(const layer_model *lm, dl_model *m)
 		m->labels[i] = model_strdup(labels[i]);
 	m->n_labels = 3;
 	m->label_kind = DL_LABELS_TEXT;
-	m->features = f = dl_alloc(sizeof(dl_feature));
-	memset(f, 0, sizeof(*f));
+	m->features = f = dl_alloc(2 * sizeof(dl_feature));
+	memset(f, 0, 2 * sizeof(*f));
 	m->n_features = 1;
 	f->name = model_strdup("x");
 	f->length = m->n_inputs = (int) dl_shape_size(&lm->input);
+	if (bag)
+	{
+		dl_feature *t = &m->features[1];
+
+		/* a scaler over the two numbers only: the bag of words passes through */
+		m->n_features = 2;
+		f->length = 2;
+		t->name = model_strdup("t");
+		t->kind = DL_FEATURE_TEXT;
+		t->encoding = DL_TEXT_TFIDF;
+		if ((st = build_text_vocab(&t->vocab)) != DL_OK)
+			return st;
+		t->length = (int) dl_vocab_id_count(t->vocab) - 2;
+		m->scaler = dl_alloc(sizeof(dl_scaler));
+		if ((st = dl_scaler_alloc(m->scaler, DL_SCALER_STANDARD, 2)) != DL_OK)
+			return st;
+		m->scaler->center[0] = 1.5;
+		m->scaler->scale[1] = 2.0;
+	}
 	f->kind = text ? DL_FEATURE_TEXT : lm->input.ndim == 2 ? DL_FEATURE_MATRIX : DL_FEATURE_ARRAY;
 	if (text)
 	{
