@@ -61,6 +61,15 @@ const dl_option_schema dl_text_column_schema = {
 	sizeof(dl_text_column), NULL, false
 };
 
+const char *
+dl_text_encoding_name(dl_text_encoding e)
+{
+	for (size_t i = 0; i < sizeof(encodings) / sizeof(encodings[0]); i++)
+		if (encodings[i].value == (int) e)
+			return encodings[i].name;
+	return "?";
+}
+
 void
 dl_text_column_vocab_options(const dl_text_column *c, dl_text_options *o)
 {

@@ -39,6 +39,9 @@ typedef struct dl_text_column
 
 extern const dl_option_schema dl_text_column_schema;
 
+/* "sequence", "tfidf", "counts", "binary" */
+extern const char *dl_text_encoding_name(dl_text_encoding e);
+
 /* the options of the column's vocabulary (resolved; max_size = vocabulary_size) */
 extern void dl_text_column_vocab_options(const dl_text_column *c, dl_text_options *o);
 

@@ -89,6 +89,20 @@ pgdl_text_check_listed(const dl_option_entry *text, int n_text, const dl_feature
 	}
 }
 
+void
+pgdl_text_layout(dl_feature *features, int n_features)
+{
+	dl_feature *sorted = palloc(sizeof(dl_feature) * Max(n_features, 1));
+	int			k = 0;
+
+	for (int bag = 0; bag <= 1; bag++)
+		for (int i = 0; i < n_features; i++)
+			if (dl_feature_is_bag(&features[i]) == (bag == 1))
+				sorted[k++] = features[i];
+	memcpy(features, sorted, sizeof(dl_feature) * n_features);
+	pfree(sorted);
+}
+
 /* ---- the documents of the spooled rows -------------------------------------------- */
 
 struct PgdlTextSpool

@@ -105,11 +105,14 @@ on_epoch(const dl_epoch_report *r, void *arg)
 	pgdl_progress_update(p->name, r);
 }
 
-/* trains on the split of data in memory, or on the rows of sd (not NULL) */
+/*
+ * trains on the split of data in memory (with bags, its rows' bags of
+ * words: sparse inputs after data's), or on the rows of sd (not NULL)
+ */
 static void
 run_training(dl_model *model, const dl_options *opts, const dl_dataset *data,
-			 const dl_split *split, PgdlStreamData *sd, TrainProgress *progress,
-			 dl_train_result *result, PgdlParallelRun *par)
+			 const dl_csr *bags, const dl_split *split, PgdlStreamData *sd,
+			 TrainProgress *progress, dl_train_result *result, PgdlParallelRun *par)
 {
 	const dl_train_options *o = &opts->train;
 
@@ -126,7 +129,8 @@ run_training(dl_model *model, const dl_options *opts, const dl_dataset *data,
 			pgdl_check_status(dl_train_source(&model->net, o, sd->d, data->n_classes, &sd->train_src,
 											  &sd->validation_src, on_epoch, progress, result));
 		else
-			pgdl_check_status(dl_train(&model->net, o, data, split, on_epoch, progress, result));
+			pgdl_check_status(dl_train_csr(&model->net, o, data, bags, split, on_epoch, progress,
+											result));
 	}
 	PG_FINALLY();
 	{
@@ -302,6 +306,16 @@ rows_fit_memory(const dl_model *model, const dl_options *opts, const dl_layer_sp
 	return need <= (double) (limit - held) - (double) param_bytes - (double) ws;
 }
 
+/* whether a model reads a text column as a bag of words */
+static bool
+model_has_bags(const dl_model *model)
+{
+	for (int i = 0; i < model->n_features; i++)
+		if (dl_feature_is_bag(&model->features[i]))
+			return true;
+	return false;
+}
+
 /* ---- the function --------------------------------------------------------------- */
 
 static char *
@@ -358,22 +372,26 @@ fit_preprocessing(dl_model *model, const dl_options *opts, bool standardize, Pgd
 		for (size_t k = 0; k < split->n_train; k++)
 			is_train[split->train[k]] = true;
 	}
-	/* a median imputer's passes hold a block of columns' values: a share of the budget */
-	pgdl_check_status(dl_prep_fit_begin(&fit, rows->d, impute, standardize,
-										split ? split->n_train : sp->n_train,
-										Max(training_limit(opts) / 4, (size_t) 1 << 20)));
-	pass.fit = &fit;
-	pass.is_train = is_train;
-	pass.sp = sp;
-	while (dl_prep_fit_wants_pass(&fit))
+	/* bags of words only: no input for an imputer or a scaler (they pass bags through) */
+	if (rows->d > 0)
 	{
-		pgdl_rows_foreach(rows, prep_pass_row, &pass);
-		pgdl_check_status(dl_prep_fit_end_pass(&fit));
+		/* a median imputer's passes hold a block of columns' values: a share of the budget */
+		pgdl_check_status(dl_prep_fit_begin(&fit, rows->d, impute, standardize,
+											split ? split->n_train : sp->n_train,
+											Max(training_limit(opts) / 4, (size_t) 1 << 20)));
+		pass.fit = &fit;
+		pass.is_train = is_train;
+		pass.sp = sp;
+		while (dl_prep_fit_wants_pass(&fit))
+		{
+			pgdl_rows_foreach(rows, prep_pass_row, &pass);
+			pgdl_check_status(dl_prep_fit_end_pass(&fit));
+		}
+		model->imputer = fit.imputer;
+		model->scaler = fit.scaler;
+		fit.imputer = fit.scaler = NULL;
+		dl_prep_fit_free(&fit);
 	}
-	model->imputer = fit.imputer;
-	model->scaler = fit.scaler;
-	fit.imputer = fit.scaler = NULL;
-	dl_prep_fit_free(&fit);
 	if (is_train)
 		pfree(is_train);
 
@@ -397,20 +415,27 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 {
 	MemoryContext old;
 	PgdlStreamData sd;
+	dl_csr	   *bags = NULL;
 
-	/* text features: vocabularies fitted on the training rows, token ids in the rows */
+	/* text features: vocabularies fitted on the training rows, token ids in the rows, bags of words beside them */
 	if (rows->text)
 	{
 		dl_layer_spec *own = MemoryContextAlloc(train_cxt, sizeof(dl_layer_spec) * nspecs);
 
 		memcpy(own, specs, sizeof(dl_layer_spec) * nspecs);
-		pgdl_text_fit(model, opts, rows, split, sp, own, nspecs, train_cxt);
+		bags = pgdl_text_fit(model, opts, rows, split, sp, own, nspecs, train_cxt);
 		specs = own;
 	}
 	/* token ids are not scaled: an embedding reads them as they are */
 	fit_preprocessing(model, opts, opts->standardize && !(nspecs > 0 && specs[0].type == DL_LAYER_EMBEDDING),
 					  rows, split, sp, x, train_cxt);
 	data->x = x;
+	/* the bags' inputs, after the rows' (pgdl_text_layout): the network's size, now known */
+	if (bags)
+	{
+		pgdl_text_bag_inputs(model);
+		check_network_size(model, opts, specs, nspecs);
+	}
 	old = MemoryContextSwitchTo(train_cxt);
 
 	/* the network (its size was checked before the rows were read) */
@@ -418,6 +443,9 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 		dl_shape	in = network_input_shape(model, opts);
 
 		pgdl_check_status(dl_network_init(&model->net, specs, nspecs, &in));
+		/* the bags of words come sparse, multiplied directly by the first dense layer */
+		model->net.sparse_inputs = bags ? bags->n_cols : 0;
+		pgdl_check_status(dl_network_check_sparse(&model->net));
 	}
 	dl_network_init_params(&model->net, opts->train.seed);
 	if (opts->warm_start)
@@ -442,16 +470,18 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 	check_workspace(&model->net, opts, split ? split->n_train : sp->n_train);
 	old = MemoryContextSwitchTo(train_cxt);
 	if (x || par)
-		run_training(model, opts, data, split, NULL, progress, result, par);
+		run_training(model, opts, data, bags, split, NULL, progress, result, par);
 	else
 	{
 		pgdl_stream_write(&sd, model, rows, sp);
 		pgdl_rows_close(rows);	/* the prepared rows are all the epochs read */
 		pgdl_stream_open(&sd, opts->shuffle_buffer > 0 ? (size_t) opts->shuffle_buffer :
 						 pgdl_stream_default_buffer(sd.d, training_limit(opts)));
-		run_training(model, opts, data, NULL, &sd, progress, result, NULL);
+		run_training(model, opts, data, NULL, NULL, &sd, progress, result, NULL);
 		pgdl_stream_close(&sd);
 	}
+	/* predict reads the model as stored: every input dense */
+	model->net.sparse_inputs = 0;
 	MemoryContextSwitchTo(old);
 }
 
@@ -651,6 +681,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	char	   *metrics_json;
 	PgdlParallelRun par;
 	const char *data_read;
+	bool		bags;			/* bag-of-words text features: held sparse, in memory */
 
 	/*
 	 * A read-only transaction (or a hot standby) could only refuse to save
@@ -811,14 +842,23 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 					 linear ? 0 : errhint("End the layers with the output layer you mean, its \"units\" and \"activation\" given, to choose it yourself.")));
 	}
 	pgdl_text_check_model(model.features, model.n_features, &opts, specs, nspecs);
-	check_network_size(&model, &opts, specs, nspecs);
+	bags = model_has_bags(&model);
+	if (bags && cv_folds > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cross_validate does not take bag-of-words text features yet"),
+				 errhint("Train with train_model and a validation_fraction, or use the encoding \"sequence\".")));
+	/* a bag of words' inputs are known once its vocabulary is: checked then (fit_model) */
+	if (!bags)
+		check_network_size(&model, &opts, specs, nspecs);
 
 	/* read the rows, once, into the spool */
 	memset(&rows, 0, sizeof(rows));
 	/* data-parallel training keeps only the targets: the rounds read the rows */
 	rows.limit_bytes = opts.parallel_workers > 0 ? SIZE_MAX : training_limit(&opts);
 	/* past the budget, data "auto" and "stream" stream the rows rather than fail */
-	rows.stream_past_limit = cv_folds == 0 && opts.data != DL_DATA_MEMORY && opts.parallel_workers == 0;
+	rows.stream_past_limit = cv_folds == 0 && opts.data != DL_DATA_MEMORY && opts.parallel_workers == 0 &&
+		!bags;					/* bags of words are not streamed (pgdl_text_check_bags) */
 	tg.column = target;
 	tg.type = target_type;
 	tg.n_labels = nlabels;
@@ -851,7 +891,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	}
 	if (model_arg && may_drop_constant)
 		pgdl_check_model_meaning(ref.name, &model, opts.replace);
-	if (cv_folds == 0 && opts.data != DL_DATA_MEMORY && opts.parallel_workers == 0)
+	if (cv_folds == 0 && opts.data != DL_DATA_MEMORY && opts.parallel_workers == 0 && !bags)
 	{
 		stream = opts.data == DL_DATA_STREAM ||
 			!rows_fit_memory(&model, &opts, specs, nspecs, &rows, budget);
