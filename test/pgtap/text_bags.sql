@@ -12,7 +12,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(36);
+SELECT plan(37);
 
 -- a review is a few filler words around one word of its class
 CREATE TEMP TABLE reviews AS
@@ -151,6 +151,16 @@ SELECT is((pgdl.model_info('many') -> 'features' -> 0 ->> 'inputs')::int, 1202, 
 SELECT cmp_ok(400 * 1202 * 4 / 1024, '>', 1024, 'whose dense matrix would not fit the budget');
 SELECT cmp_ok((SELECT (metrics ->> 'peak_memory_kb')::int FROM pgdl.models WHERE name = 'many'), '<=', 1024,
 			  'trained within max_memory 1024 kB: the bags of words held sparse');
+
+-- and the bags themselves are charged to it: 2,000 documents of 150 words each (300,000 counts)
+CREATE TEMP TABLE wordy AS
+SELECT id, (SELECT string_agg('w' || ((id * 7 + k) % 300), ' ') FROM generate_series(1, 150) k) AS review,
+	   CASE WHEN id % 2 = 0 THEN 'pos' ELSE 'neg' END AS label
+FROM generate_series(1, 2000) id;
+SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'wordy', '"epochs":1,"max_memory":1024,"text":{"review":{"encoding":"counts"}}',
+												'[]', ARRAY['review'])$$),
+			 '54000: the training needs more memory than the option "max_memory" (1024 kB)% |  | Use fewer rows%',
+			 'bags of words past the budget are 54000, with a hint');
 
 ------------------------------------------------------------------------------
 -- export and import: bit for bit

@@ -165,8 +165,9 @@ test_bag(void)
 	CHECK_STATUS(dl_text_bag_encode(v, DL_TEXT_BINARY, "cat the cat bird", 16, &b), DL_OK);
 	CHECK(b.n == 2 && b.val[0] == 1.0 && b.val[1] == 1.0);
 	/*
-	 * scikit-learn: TfidfVectorizer().fit(docs).transform(["the cat cat
-	 * bird"]): idf = ln(4 / (1 + df)) + 1 over 3 documents, the row L2-normalised
+	 * scikit-learn 1.2.1's TfidfVectorizer().fit(docs).transform(["the cat
+	 * cat bird"]) gives exactly these (idf = ln(4 / (1 + df)) + 1 over 3
+	 * documents, the row L2-normalised)
 	 */
 	CHECK_STATUS(dl_text_bag_encode(v, DL_TEXT_TFIDF, "the cat cat bird", 16, &b), DL_OK);
 	CHECK(b.n == 2);
