@@ -12,7 +12,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(37);
+SELECT plan(42);
 
 -- a review is a few filler words around one word of its class
 CREATE TEMP TABLE reviews AS
@@ -23,6 +23,8 @@ SELECT id,
 	   ' ' || (ARRAY['indeed', 'overall', 'today', 'again', 'really', 'honestly'])[1 + id / 3 % 6] AS review,
 	   (id % 7)::float8 AS noise,
 	   (ARRAY['web', 'shop', 'mail'])[1 + id % 3] AS channel,
+	   CASE WHEN id % 2 = 0 THEN (ARRAY['nice', 'fine'])[1 + id % 4 / 2] ELSE (ARRAY['poor', 'weak'])[1 + id % 4 / 2] END
+	   || ' ' || (ARRAY['day', 'week', 'month'])[1 + id % 3] AS title,
 	   CASE WHEN id % 2 = 0 THEN 'pos' ELSE 'neg' END AS label
 FROM generate_series(1, 300) id;
 
@@ -134,6 +136,24 @@ CREATE TEMP TABLE t_still AS SELECT * FROM pg_temp.train('bag_still', 'reviews',
 SELECT cmp_ok(abs((SELECT train_loss FROM t_still) -
 				  (SELECT value FROM pgdl.evaluate('bag_still', 'reviews', 'label') WHERE metric = 'log_loss')),
 			  '<', 1e-5::float8, 'prediction (the row made dense) gives the loss training measured on the sparse rows');
+
+-- two bags of words and a number: each bag's columns after the one before
+CREATE TEMP TABLE t_two AS SELECT * FROM pg_temp.train('bag_two', 'reviews',
+	'"epochs":1,"learning_rate":1e-30,"validation_fraction":0,"text":{"review":{"encoding":"tfidf"},"title":{"encoding":"binary"}}',
+	'[{"type":"dense","units":8,"activation":"tanh"}]', ARRAY['title', 'noise', 'review']);
+SELECT is(ARRAY(SELECT (f ->> 'name') || ':' || (f ->> 'inputs') FROM jsonb_array_elements(pgdl.model_info('bag_two') -> 'features') f),
+		  ARRAY['noise:1', 'title:7', 'review:22'], 'two bags of words after the number, in the order listed');
+SELECT cmp_ok(abs((SELECT train_loss FROM t_two) -
+				  (SELECT value FROM pgdl.evaluate('bag_two', 'reviews', 'label') WHERE metric = 'log_loss')),
+			  '<', 1e-5::float8, 'two bags of words: prediction gives the loss training measured on the sparse rows');
+SELECT cmp_ok(validation_metric, '>=', 0.95::float8, 'and they learn together')
+FROM pg_temp.train('bag_two', 'reviews', '"text":{"review":{"encoding":"tfidf"},"title":{"encoding":"binary"}}',
+				   '[]', ARRAY['title', 'noise', 'review']);
+-- another vocabulary does not change what a query passes: a new version, not a new meaning
+SELECT is(version, 3, 'a version trained on other rows, with another vocabulary, is the same model')
+FROM pg_temp.train('bag_two', 'SELECT * FROM reviews WHERE review NOT LIKE ''%excellent%''',
+				   '"text":{"review":{"encoding":"tfidf"},"title":{"encoding":"binary"}}', '[]', ARRAY['title', 'noise', 'review']);
+SELECT is((pgdl.model_info('bag_two') -> 'features' -> 2 ->> 'inputs')::int, 21, 'of one word fewer');
 
 ------------------------------------------------------------------------------
 -- held sparse: memory in proportion to the words present
