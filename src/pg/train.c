@@ -405,9 +405,10 @@ fit_preprocessing(dl_model *model, const dl_options *opts, bool standardize, Pgd
  * its preprocessing fitted on them, every row of the spool prepared into
  * data->x, then the network trained.  Without x, the rows are streamed
  * instead: split by sp, prepared into the temporary files of sd, and read
- * from there each epoch.
+ * from there each epoch.  Returns the rows' bags of words (in train_cxt),
+ * the inputs after data->x's, or NULL without bag-of-words features.
  */
-static void
+static const dl_csr *
 fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, int nspecs,
 		  dl_dataset *data, PgdlRows *rows, float *x, const dl_split *split,
 		  const PgdlStreamSplit *sp, TrainProgress *progress, dl_train_result *result,
@@ -483,6 +484,22 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 	/* predict reads the model as stored: every input dense */
 	model->net.sparse_inputs = 0;
 	MemoryContextSwitchTo(old);
+	return bags;
+}
+
+/* row r of x (d values each) and of bags (NULL: none) as one dense row of inputs in out */
+static const float *
+dense_row(const float *x, int d, const dl_csr *bags, size_t r, float *out)
+{
+	const float *in = x + r * (size_t) d;
+
+	if (bags == NULL)
+		return in;
+	memcpy(out, in, sizeof(float) * d);
+	memset(out + d, 0, sizeof(float) * bags->n_cols);
+	for (uint64 k = bags->ptr[r]; k < bags->ptr[r + 1]; k++)
+		out[d + bags->col[k]] = bags->val[k];
+	return out;
 }
 
 /*
@@ -548,6 +565,8 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 		dl_train_result result;
 		dl_workspace *ws;
 		float	   *out;
+		float	   *row;
+		const dl_csr *bags;
 		PgdlEvalCounts counts;
 		MemoryContext fold_cxt = AllocSetContextCreate(train_cxt, "pgdl fold", ALLOCSET_DEFAULT_SIZES);
 		MemoryContext old = MemoryContextSwitchTo(fold_cxt);
@@ -566,13 +585,16 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 		m.imputer = m.scaler = NULL;
 		memset(&m.net, 0, sizeof(m.net));
 		MemoryContextSwitchTo(old);
-		fit_model(&m, opts, specs, nspecs, data, rows, work, &split, NULL, progress, &result, fold_cxt, NULL);
+		bags = fit_model(&m, opts, specs, nspecs, data, rows, work, &split, NULL, progress, &result, fold_cxt,
+						 NULL);
 
 		/* the fold's own rows, scored with the fold's model, counted as evaluate counts */
 		old = MemoryContextSwitchTo(fold_cxt);
 		pgdl_check_status(dl_workspace_create(&m.net, 1, false, &ws));
 		n_out = (int) dl_shape_size(&m.net.output_shape);
 		out = palloc(sizeof(float) * n_out);
+		/* a row with bags of words is scored dense, as predict scores it */
+		row = bags ? palloc(sizeof(float) * m.n_inputs) : NULL;
 		pgdl_eval_begin(&counts, &m, -1, fold_cxt);
 		for (size_t k = 0; k < split.n_validation; k++)
 		{
@@ -581,7 +603,7 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 
 			if ((k & 1023) == 0)
 				CHECK_FOR_INTERRUPTS();
-			dl_network_predict(&m.net, ws, work + (size_t) r * data->n_features, 1, out);
+			dl_network_predict(&m.net, ws, dense_row(work, data->n_features, bags, r, row), 1, out);
 			if (m.task == DL_TASK_CLASSIFICATION)
 				pgdl_eval_add_class(&counts, counts.label[(int) y], pgdl_output_class(&m, out), out);
 			else
@@ -843,11 +865,6 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	}
 	pgdl_text_check_model(model.features, model.n_features, &opts, specs, nspecs);
 	bags = model_has_bags(&model);
-	if (bags && cv_folds > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cross_validate does not take bag-of-words text features yet"),
-				 errhint("Train with train_model and a validation_fraction, or use the encoding \"sequence\".")));
 	/* a bag of words' inputs are known once its vocabulary is: checked then (fit_model) */
 	if (!bags)
 		check_network_size(&model, &opts, specs, nspecs);
@@ -934,7 +951,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		if (sp.n_validation == 0 && opts.validation_fraction > 0 && sp.skipped_reason)
 			ereport(NOTICE,
 					(errmsg("validation skipped: %s", sp.skipped_reason)));
-		fit_model(&model, &opts, specs, nspecs, &data, &rows, NULL, NULL, &sp, &progress, &result,
+		(void) fit_model(&model, &opts, specs, nspecs, &data, &rows, NULL, NULL, &sp, &progress, &result,
 				  train_cxt, NULL);
 		n_train = sp.n_train;
 		n_validation = sp.n_validation;
@@ -960,7 +977,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		if (split.n_validation == 0 && opts.validation_fraction > 0 && split.skipped_reason)
 			ereport(NOTICE,
 					(errmsg("validation skipped: %s", split.skipped_reason)));
-		fit_model(&model, &opts, specs, nspecs, &data, &rows, x, &split, NULL, &progress, &result,
+		(void) fit_model(&model, &opts, specs, nspecs, &data, &rows, x, &split, NULL, &progress, &result,
 				  train_cxt, parallel ? &par : NULL);
 		n_train = split.n_train;
 		n_validation = split.n_validation;
