@@ -114,8 +114,7 @@ pgdl_text_check_bags(const dl_feature *features, int n_features, const dl_option
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("streamed training does not take bag-of-words text features yet: text column \"%s\" is \"%s\"",
-						f->name, f->encoding == DL_TEXT_TFIDF ? "tfidf" :
-						f->encoding == DL_TEXT_COUNTS ? "counts" : "binary"),
+						f->name, dl_text_encoding_name(f->encoding)),
 				 errhint("Leave out \"data\", or set it to \"memory\": the words are held sparse, in memory in proportion to the words present.")));
 	/* the first layer multiplies the sparse rows: dense, on the flat inputs */
 	if (nspecs < 1 || specs[0].type != DL_LAYER_DENSE)
