@@ -295,6 +295,9 @@ def run_corpus(cur, torch, corpus, text_opt, tfidf):
                                "min_count": VOCAB["min_count"]}}}
         add("pgdl", "text tfidf: linear (softmax regression)",
             pgdl_train(cur, corpus, f"{corpus}_tfidf", [], "doc", tf))
+        add("pgdl", "text tfidf: dense (64, relu) + dense",
+            pgdl_train(cur, corpus, f"{corpus}_tfidf_dense", [{"type": "dense", "units": DIM, "activation": "relu"}],
+                       "doc", tf))
     return res
 
 

@@ -297,7 +297,18 @@ typedef struct dl_network
 	 */
 	int			n_joined;
 	int			join_layer;
+	/*
+	 * The last sparse_inputs inputs are not in the rows x of a pass but in
+	 * the workspace's sparse batch (dl_train_csr), which the first
+	 * layer, dense on a flat input, multiplies directly.  0 (the default,
+	 * and prediction's): every input is in x.  Set by the trainer after
+	 * init, never stored.
+	 */
+	int			sparse_inputs;
 } dl_network;
+
+/* DL_EINVAL unless net can take its last sparse_inputs inputs sparse (a first dense layer on a flat input) */
+extern dl_status dl_network_check_sparse(const dl_network *net);
 
 /*
  * Validates the specs against the input shape (22023 naming the layer's
@@ -438,6 +449,32 @@ typedef struct dl_train_options
 
 extern void dl_train_options_defaults(dl_train_options *o);
 
+/*
+ * Rows of sparse inputs, compressed: row r's values are val[ptr[r] ..
+ * ptr[r + 1]) at the columns col[...] (0 .. n_cols - 1).  Bag-of-words
+ * text features are held this way in training: memory in proportion to
+ * the words present, not to the vocabulary.
+ */
+typedef struct dl_csr
+{
+	size_t		n_rows;
+	int			n_cols;
+	uint64_t   *ptr;			/* n_rows + 1 */
+	int32_t    *col;
+	float	   *val;
+} dl_csr;
+
+/*
+ * The sparse inputs of a batch: batch row i is row rows[i] of csr (rows
+ * NULL: first + i)
+ */
+typedef struct dl_sparse_batch
+{
+	const dl_csr *csr;			/* NULL: none */
+	const uint32_t *rows;
+	size_t		first;
+} dl_sparse_batch;
+
 typedef struct dl_dataset
 {
 	const float *x;				/* n x n_features, row-major */
@@ -499,6 +536,16 @@ extern dl_status dl_train(dl_network *net, const dl_train_options *o,
 						  dl_epoch_callback cb, void *cb_arg, dl_train_result *result);
 
 /*
+ * dl_train with sparse inputs: row r's inputs are the n_features of data
+ * then row r of sparse (NULL: none), net->sparse_inputs of them, which
+ * the network's first layer, dense, multiplies directly.
+ */
+extern dl_status dl_train_csr(dl_network *net, const dl_train_options *o,
+							  const dl_dataset *data, const dl_csr *sparse,
+							  const dl_split *split, dl_epoch_callback cb, void *cb_arg,
+							  dl_train_result *result);
+
+/*
  * Where the training loop gets its rows: an epoch begins (rng: shuffle
  * with it; NULL: in order), then next() copies up to max rows into x
  * (rows x n_features) and y, setting *got, 0 once the epoch has given its
@@ -511,6 +558,8 @@ typedef struct dl_batch_source
 {
 	size_t		n_rows;			/* rows per epoch */
 	bool		rows_checked;
+	/* the sparse inputs of the rows next() gave last (csr NULL: the source has none) */
+	dl_sparse_batch batch;
 	dl_status	(*begin) (void *self, dl_rng *rng);
 	dl_status	(*next) (void *self, float *x, float *y, int max, int *got);
 	void	   *self;
@@ -524,6 +573,8 @@ typedef struct dl_memory_rows
 	uint32_t   *order;			/* this epoch's order, when shuffled */
 	size_t		n;
 	size_t		pos;
+	const dl_csr *sparse;		/* NULL, or the rows' sparse inputs (set after init) */
+	dl_batch_source *src;		/* whose batch names the sparse rows of the last batch */
 } dl_memory_rows;
 
 extern dl_status dl_memory_rows_init(dl_memory_rows *m, const dl_dataset *data,
@@ -583,6 +634,11 @@ extern dl_status dl_train_source(dl_network *net, const dl_train_options *o, int
 extern dl_status dl_evaluate_loss(const dl_network *net, const dl_train_options *o,
 								  const dl_dataset *data, const uint32_t *rows, size_t n,
 								  double *loss, double *metric);
+/* the same with sparse inputs, as dl_train_csr takes them */
+extern dl_status dl_evaluate_loss_csr(const dl_network *net, const dl_train_options *o,
+									  const dl_dataset *data, const dl_csr *sparse,
+									  const uint32_t *rows, size_t n, double *loss,
+									  double *metric);
 
 /* ------------------------------------------------------------------------
  * A model's preprocessing fitted on its training rows, in double precision
@@ -779,8 +835,16 @@ extern int	dl_date_inputs(unsigned encodings);
 /* how a text feature gives its inputs (the option "text": "encoding") */
 typedef enum dl_text_encoding
 {
-	DL_TEXT_SEQUENCE = 1		/* length token ids: 0 padding, 1 unknown */
+	DL_TEXT_SEQUENCE = 1,		/* length token ids: 0 padding, 1 unknown */
+	DL_TEXT_TFIDF = 2,			/* bag of words, one input per id from 2: count x idf, L2-normalised */
+	DL_TEXT_COUNTS = 3,			/* bag of words: term counts */
+	DL_TEXT_BINARY = 4			/* bag of words: 1 when present */
 } dl_text_encoding;
+
+#define DL_TEXT_ENCODING_LAST DL_TEXT_BINARY
+
+/* a bag-of-words encoding: its inputs are held sparse in training (dl_csr) */
+#define dl_text_bag_encoding(e) ((e) == DL_TEXT_TFIDF || (e) == DL_TEXT_COUNTS || (e) == DL_TEXT_BINARY)
 
 typedef struct dl_feature
 {
@@ -795,6 +859,9 @@ typedef struct dl_feature
 	dl_text_encoding encoding;	/* text */
 	struct dl_vocab *vocab;		/* text: its final vocabulary (NULL until fitted) */
 } dl_feature;
+
+/* a text feature with a bag-of-words encoding */
+#define dl_feature_is_bag(f) ((f)->kind == DL_FEATURE_TEXT && dl_text_bag_encoding((f)->encoding))
 
 /*
  * What a classifier's target column held, so that predict returns the same
@@ -822,11 +889,22 @@ typedef struct dl_model
 	int			n_features;
 	dl_feature *features;
 	int			n_inputs;		/* sum of feature lengths = network input size */
-	dl_scaler  *imputer;		/* NULL, or applied first */
-	dl_scaler  *scaler;			/* NULL, or applied after the imputer */
+	/*
+	 * NULL, or applied first; then the scaler.  They cover the first
+	 * inputs, up to the bag-of-words features (dl_model_dense_inputs),
+	 * which come last and pass through as they are.
+	 */
+	dl_scaler  *imputer;
+	dl_scaler  *scaler;
 	char	   *options_json;	/* training options as given (JSON text), may be NULL */
 	dl_network	net;
 } dl_model;
+
+/*
+ * The inputs before m's bag-of-words features, which a model lays out
+ * after all its other inputs: what its imputer and scaler cover.
+ */
+extern int	dl_model_dense_inputs(const dl_model *m);
 
 /*
  * The weights format (docs/model-format.md).  The reader checks every size

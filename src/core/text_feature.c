@@ -9,11 +9,22 @@
  * tokens of the document, 1 for a token the vocabulary does not hold, then
  * 0 (padding) at the end.  An embedding layer reads them.
  *
+ * A bag-of-words column ("tfidf", "counts", "binary") gives one input per
+ * id of the vocabulary from 2 (its tokens, then its oov buckets; unknown
+ * tokens, id 1, are dropped as scikit-learn drops them): the number of
+ * times the id occurs, 1 when it occurs, or for tfidf scikit-learn's
+ * TfidfVectorizer with its defaults - count x idf, idf = ln((1 + n) /
+ * (1 + df)) + 1 from the vocabulary's n training documents and the id's
+ * document frequency df (0 for an oov bucket), the row then divided by
+ * its L2 norm.  A document gives its nonzero inputs only, in column order.
+ *
  * src/core/text_feature.c
  *
  *-------------------------------------------------------------------------
  */
+#include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text_feature.h"
@@ -21,7 +32,8 @@
 /* ---- the options of a column ---- */
 
 static const dl_option_name encodings[] = {
-	{"sequence", DL_TEXT_SEQUENCE}
+	{"sequence", DL_TEXT_SEQUENCE}, {"tfidf", DL_TEXT_TFIDF}, {"counts", DL_TEXT_COUNTS},
+	{"binary", DL_TEXT_BINARY}
 };
 
 static const dl_option_name tokenizers[] = {
@@ -30,7 +42,7 @@ static const dl_option_name tokenizers[] = {
 
 #define C(field) .offset = offsetof(dl_text_column, field)
 static const dl_option text_column_options[] = {
-	{"encoding", DL_OPT_ENUM, .names = encodings, .n_names = 1, .dflt = "\"sequence\"", C(encoding)},
+	{"encoding", DL_OPT_ENUM, .names = encodings, .n_names = (int) (sizeof(encodings) / sizeof(encodings[0])), .dflt = "\"sequence\"", C(encoding)},
 	{"max_length", DL_OPT_INT, 1, DL_TEXT_MAX_LENGTH, .dflt = "200", C(max_length)},
 	{"vocabulary_size", DL_OPT_INT, 1, DL_TEXT_MAX_VOCABULARY, .dflt = "20000", C(vocabulary_size)},
 	{"tokenizer", DL_OPT_ENUM, .names = tokenizers, .n_names = 2, .dflt = "\"word\"", C(tok.tokenizer)},
@@ -48,6 +60,15 @@ const dl_option_schema dl_text_column_schema = {
 	(int) (sizeof(text_column_options) / sizeof(text_column_options[0])),
 	sizeof(dl_text_column), NULL, false
 };
+
+const char *
+dl_text_encoding_name(dl_text_encoding e)
+{
+	for (size_t i = 0; i < sizeof(encodings) / sizeof(encodings[0]); i++)
+		if (encodings[i].value == (int) e)
+			return encodings[i].name;
+	return "?";
+}
 
 void
 dl_text_column_vocab_options(const dl_text_column *c, dl_text_options *o)
@@ -98,4 +119,122 @@ dl_text_sequence(const dl_vocab *v, const char *doc, size_t len, int max_length,
 	for (int i = s.n; i < max_length; i++)
 		out[i] = 0.0;
 	return st;
+}
+
+/* ---- a document as a bag of words ---- */
+
+int64_t
+dl_text_bag_width(const dl_vocab *v)
+{
+	return dl_vocab_id_count(v) - 2;
+}
+
+/* makes room for need entries in *p of *cap, elem bytes each */
+static void
+grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t		cap2 = *cap ? *cap : 16;
+	void	   *q;
+
+	if (need <= *cap)
+		return;
+	while (cap2 < need)
+		cap2 *= 2;
+	q = dl_alloc(cap2 * elem);
+	if (*cap > 0)
+		memcpy(q, *p, *cap * elem);
+	dl_free(*p);
+	*p = q;
+	*cap = cap2;
+}
+
+static bool
+collect_id(void *arg, const char *token, size_t len)
+{
+	dl_text_bag *b = arg;
+	int32_t		id = dl_vocab_id(b->v, token, len);
+
+	if (id >= 2)
+	{
+		grow((void **) &b->ids, &b->ids_cap, b->n_ids + 1, sizeof(int32_t));
+		b->ids[b->n_ids++] = id;
+	}
+	return true;
+}
+
+static int
+cmp_int32(const void *a, const void *b)
+{
+	int32_t		x = *(const int32_t *) a;
+	int32_t		y = *(const int32_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+double
+dl_text_idf(const dl_vocab *v, int32_t id)
+{
+	dl_vocab_info info;
+	uint64_t	df = 0;
+
+	dl_vocab_get_info(v, &info);
+	if (id >= 2 && (size_t) (id - 2) < info.ntokens)
+	{
+		const char *token;
+		size_t		len;
+		uint64_t	count;
+
+		dl_vocab_token(v, (size_t) (id - 2), &token, &len, &count, &df);
+	}
+	return log((1.0 + (double) info.documents) / (1.0 + (double) df)) + 1.0;
+}
+
+dl_status
+dl_text_bag_encode(const dl_vocab *v, dl_text_encoding enc, const char *doc, size_t len,
+				   dl_text_bag *b)
+{
+	dl_vocab_info info;
+	dl_status	st;
+	double		norm = 0.0;
+
+	dl_vocab_get_info(v, &info);
+	b->v = v;
+	b->n = b->n_ids = 0;
+	if ((st = dl_tokenize(&info.options, doc, len, collect_id, b)) != DL_OK)
+		return st;
+	if (b->n_ids > 1)
+		qsort(b->ids, b->n_ids, sizeof(int32_t), cmp_int32);
+	grow((void **) &b->col, &b->cap, b->n_ids, sizeof(int32_t));
+	grow((void **) &b->val, &b->val_cap, b->n_ids, sizeof(double));
+	for (size_t k = 0; k < b->n_ids;)
+	{
+		size_t		end = k;
+		double		count;
+
+		while (end < b->n_ids && b->ids[end] == b->ids[k])
+			end++;
+		count = (double) (end - k);
+		b->col[b->n] = b->ids[k] - 2;
+		b->val[b->n] = enc == DL_TEXT_BINARY ? 1.0 :
+			enc == DL_TEXT_TFIDF ? count * dl_text_idf(v, b->ids[k]) : count;
+		norm += b->val[b->n] * b->val[b->n];
+		b->n++;
+		k = end;
+	}
+	if (enc == DL_TEXT_TFIDF && norm > 0.0)
+	{
+		norm = sqrt(norm);
+		for (size_t k = 0; k < b->n; k++)
+			b->val[k] /= norm;
+	}
+	return DL_OK;
+}
+
+void
+dl_text_bag_free(dl_text_bag *b)
+{
+	dl_free(b->ids);
+	dl_free(b->col);
+	dl_free(b->val);
+	memset(b, 0, sizeof(*b));
 }

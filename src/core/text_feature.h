@@ -39,6 +39,9 @@ typedef struct dl_text_column
 
 extern const dl_option_schema dl_text_column_schema;
 
+/* "sequence", "tfidf", "counts", "binary" */
+extern const char *dl_text_encoding_name(dl_text_encoding e);
+
 /* the options of the column's vocabulary (resolved; max_size = vocabulary_size) */
 extern void dl_text_column_vocab_options(const dl_text_column *c, dl_text_options *o);
 
@@ -53,5 +56,35 @@ extern int64_t dl_text_column_max_ids(const dl_text_column *c);
  */
 extern dl_status dl_text_sequence(const dl_vocab *v, const char *doc, size_t len, int max_length,
 								  double *out);
+
+/*
+ * A document as a bag of words (text_feature.c says what each encoding
+ * gives): its nonzero inputs, columns 0 .. dl_text_bag_width(v) - 1 in
+ * ascending order (column id - 2), values in double.  The buffers are
+ * reused from document to document; zero the struct first, free it with
+ * dl_text_bag_free.
+ */
+typedef struct dl_text_bag
+{
+	size_t		n;				/* nonzero inputs */
+	int32_t    *col;
+	double	   *val;
+	/* working memory */
+	const dl_vocab *v;
+	size_t		cap;
+	size_t		val_cap;
+	int32_t    *ids;
+	size_t		n_ids;
+	size_t		ids_cap;
+} dl_text_bag;
+
+/* the inputs of a bag-of-words feature over v: one per id from 2 */
+extern int64_t dl_text_bag_width(const dl_vocab *v);
+/* tfidf's idf of id in v: ln((1 + documents) / (1 + df)) + 1 (df 0 for an oov bucket) */
+extern double dl_text_idf(const dl_vocab *v, int32_t id);
+/* DL_ETEXT (reported) for bytes that are not UTF-8 */
+extern dl_status dl_text_bag_encode(const dl_vocab *v, dl_text_encoding enc, const char *doc,
+									size_t len, dl_text_bag *b);
+extern void dl_text_bag_free(dl_text_bag *b);
 
 #endif							/* PGDL_TEXT_FEATURE_H */

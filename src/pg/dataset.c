@@ -508,7 +508,8 @@ resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requeste
 			const dl_text_column *c = pgdl_text_column(text_cols, n_text, f->name);
 
 			f->encoding = c->encoding;
-			f->length = c->max_length;
+			/* a bag of words gives no input to the spooled rows: its words are held sparse (text_features.c) */
+			f->length = dl_text_bag_encoding(c->encoding) ? 0 : c->max_length;
 		}
 		else if (f->kind == DL_FEATURE_CATEGORICAL)
 		{
@@ -583,6 +584,7 @@ resolve_features(const char *src, Oid relid, TupleDesc desc, ArrayType *requeste
 					 errmsg("more than %d inputs", DL_MAX_FEATURES)));
 		fs->n_inputs += f->length;
 	}
+	pgdl_text_layout(fs->features, fs->n);
 	if (requested)
 		pgdl_text_check_listed(text_cols, n_text, fs->features, fs->n);
 }

@@ -451,6 +451,20 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 				/* zeros while training spools the rows (no vocabulary yet: text_features.c) */
 				if (f->vocab == NULL)
 					memset(x + pos, 0, sizeof(double) * f->length);
+				else if (dl_feature_is_bag(f))
+				{
+					size_t		len;
+					const char *s = pgdl_text_document(d, isnull, bf[i].elemtype, &len);
+					dl_text_bag b;
+
+					/* one row made dense: training holds the same values sparse (text_features.c) */
+					memset(&b, 0, sizeof(b));
+					memset(x + pos, 0, sizeof(double) * f->length);
+					pgdl_check_status(dl_text_bag_encode(f->vocab, f->encoding, s, len, &b));
+					for (size_t k = 0; k < b.n; k++)
+						x[pos + b.col[k]] = b.val[k];
+					dl_text_bag_free(&b);
+				}
 				else
 				{
 					size_t		len;

@@ -600,11 +600,12 @@ features_differ(const dl_model *was, int v, const dl_model *now)
 		const dl_feature *g = &now->features[i];
 
 		/*
-		 * A category seen since, or a date's other encodings, change the
-		 * inputs, not what a query passes
+		 * A category seen since, a date's other encodings, or a bag of
+		 * words' other vocabulary, change the inputs, not what a query passes
 		 */
 		if (f->kind != g->kind ||
 			(f->kind != DL_FEATURE_CATEGORICAL && f->kind != DL_FEATURE_DATE &&
+			 !dl_feature_is_bag(f) && !dl_feature_is_bag(g) &&
 			 (f->length != g->length || f->rows != g->rows || f->cols != g->cols)))
 		{
 			appendStringInfo(&b, "Feature \"%s\" is %s in version %d, %s in the new one.",
@@ -979,8 +980,8 @@ pgdl_model_info(PG_FUNCTION_ARGS)
 			dl_vocab_info vi;
 
 			dl_vocab_get_info(f->vocab, &vi);
-			appendStringInfo(&b, ", \"encoding\": \"sequence\", \"vocabulary_size\": %zu, \"tokenizer\": \"%s\"",
-							 vi.ntokens, vi.options.tokenizer == DL_TOKENIZER_CHAR ? "char" : "word");
+			appendStringInfo(&b, ", \"encoding\": \"%s\", \"vocabulary_size\": %zu, \"tokenizer\": \"%s\"",
+							 dl_text_encoding_name(f->encoding), vi.ntokens, vi.options.tokenizer == DL_TOKENIZER_CHAR ? "char" : "word");
 		}
 		appendStringInfoChar(&b, '}');
 	}

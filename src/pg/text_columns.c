@@ -89,6 +89,29 @@ pgdl_text_check_listed(const dl_option_entry *text, int n_text, const dl_feature
 	}
 }
 
+/* 0: a sequence text column, 1: every other feature but bags, 2: bags of words */
+static int
+layout_group(const dl_feature *f)
+{
+	if (f->kind == DL_FEATURE_TEXT)
+		return dl_feature_is_bag(f) ? 2 : 0;
+	return 1;
+}
+
+void
+pgdl_text_layout(dl_feature *features, int n_features)
+{
+	dl_feature *sorted = palloc(sizeof(dl_feature) * Max(n_features, 1));
+	int			k = 0;
+
+	for (int group = 0; group <= 2; group++)
+		for (int i = 0; i < n_features; i++)
+			if (layout_group(&features[i]) == group)
+				sorted[k++] = features[i];
+	memcpy(features, sorted, sizeof(dl_feature) * n_features);
+	pfree(sorted);
+}
+
 /* ---- the documents of the spooled rows -------------------------------------------- */
 
 struct PgdlTextSpool

@@ -36,6 +36,17 @@ extern void pgdl_text_check_listed(const dl_option_entry *text, int n_text, cons
 								   int n_features);
 
 /*
+ * The layout of a model's inputs: a sequence text column first (its token
+ * ids open each row: the text branch, which the other features join,
+ * text_join.c), then the other features, then the bag-of-words text
+ * features (the sparse inputs of the first dense layer), each group in its
+ * order (stable).  Training and prediction read a model's features in the
+ * order it stores, so this one place, where the features are resolved,
+ * decides it for both.
+ */
+extern void pgdl_text_layout(dl_feature *features, int n_features);
+
+/*
  * The documents of the spooled rows: per kept row, the document of each
  * text feature, in UTF-8, in a temporary file.  NULL without text features.
  */

@@ -25,22 +25,40 @@ extern void pgdl_text_check_model(const dl_feature *features, int n_features, co
 								  dl_layer_spec *specs, int nspecs);
 
 /*
+ * What does not go with bag-of-words text features (tfidf, counts,
+ * binary) yet: warm_start, data-parallel and streamed training (0A000);
+ * and their layers: the first dense (it multiplies the sparse rows), on a
+ * flat input (22023).  Called by pgdl_text_check_model.
+ */
+extern void pgdl_text_check_bags(const dl_feature *features, int n_features, const dl_options *opts,
+								 const dl_layer_spec *specs, int nspecs);
+
+/*
  * Fits the vocabulary of every text feature of model on the training rows
  * of rows (those split trains on, or those sp does not validate on), then
  * writes the token ids into every spooled row; the embedding of specs
  * takes its input_dim from the vocabulary.  Again for each fold of a
- * cross-validation, from the documents as they were read.
+ * cross-validation, from the documents as they were read.  Returns the
+ * bags of words of every row (in cxt, charged to the budget), or NULL
+ * without bag-of-words features: they are not in the spooled rows, whose
+ * inputs they follow (pgdl_text_layout).
  */
-extern void pgdl_text_fit(dl_model *model, const dl_options *opts, PgdlRows *rows,
+extern dl_csr *pgdl_text_fit(dl_model *model, const dl_options *opts, PgdlRows *rows,
 						  const dl_split *split, const PgdlStreamSplit *sp, dl_layer_spec *specs,
 						  int nspecs, MemoryContext cxt);
 
 /*
+ * Once the rows are prepared: each bag-of-words feature's length, one
+ * input per id of its vocabulary from 2, and the model's inputs with them
+ * (22023 for a vocabulary without a word, 54000 past DL_MAX_FEATURES).
+ */
+extern void pgdl_text_bag_inputs(dl_model *model);
+
+/*
  * A sequence text column with other features (text_join.c).  The features
- * laid out with the sequence column first, before any row is read: its ids
+ * are laid out with the sequence column first (pgdl_text_layout): its ids
  * open each input row, the other features' inputs follow.
  */
-extern void pgdl_text_layout(PgdlFeatureSet *fs);
 /* the inputs that join after the text branch: those of the other features, or 0 */
 extern int	pgdl_text_joined_inputs(const dl_model *model);
 /* the first layer's input shape for network input in, and the joined inputs */

@@ -6,7 +6,7 @@
  *	  leaves the token ids alone.
  *
  * The model's features are laid out with the sequence column first
- * (pgdl_text_layout, once, before any row is read), so each input row
+ * (pgdl_text_layout, text_columns.c, where the features are resolved), so each input row
  * holds the column's token ids, then every other feature's inputs in
  * their order.  Training and prediction both build rows from the model's
  * features in that order, so they cannot disagree.  The network is then a
@@ -31,21 +31,6 @@ static bool
 is_sequence(const dl_feature *f)
 {
 	return f->kind == DL_FEATURE_TEXT && f->encoding == DL_TEXT_SEQUENCE;
-}
-
-void
-pgdl_text_layout(PgdlFeatureSet *fs)
-{
-	for (int i = 1; i < fs->n; i++)
-		if (is_sequence(&fs->features[i]))
-		{
-			dl_feature	f = fs->features[i];
-
-			/* the others keep their order after it */
-			memmove(&fs->features[1], &fs->features[0], sizeof(dl_feature) * i);
-			fs->features[0] = f;
-			return;
-		}
 }
 
 int

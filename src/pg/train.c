@@ -105,11 +105,14 @@ on_epoch(const dl_epoch_report *r, void *arg)
 	pgdl_progress_update(p->name, r);
 }
 
-/* trains on the split of data in memory, or on the rows of sd (not NULL) */
+/*
+ * trains on the split of data in memory (with bags, its rows' bags of
+ * words: sparse inputs after data's), or on the rows of sd (not NULL)
+ */
 static void
 run_training(dl_model *model, const dl_options *opts, const dl_dataset *data,
-			 const dl_split *split, PgdlStreamData *sd, TrainProgress *progress,
-			 dl_train_result *result, PgdlParallelRun *par)
+			 const dl_csr *bags, const dl_split *split, PgdlStreamData *sd,
+			 TrainProgress *progress, dl_train_result *result, PgdlParallelRun *par)
 {
 	const dl_train_options *o = &opts->train;
 
@@ -126,7 +129,8 @@ run_training(dl_model *model, const dl_options *opts, const dl_dataset *data,
 			pgdl_check_status(dl_train_source(&model->net, o, sd->d, data->n_classes, &sd->train_src,
 											  &sd->validation_src, on_epoch, progress, result));
 		else
-			pgdl_check_status(dl_train(&model->net, o, data, split, on_epoch, progress, result));
+			pgdl_check_status(dl_train_csr(&model->net, o, data, bags, split, on_epoch, progress,
+											result));
 	}
 	PG_FINALLY();
 	{
@@ -304,6 +308,16 @@ rows_fit_memory(const dl_model *model, const dl_options *opts, const dl_layer_sp
 	return need <= (double) (limit - held) - (double) param_bytes - (double) ws;
 }
 
+/* whether a model reads a text column as a bag of words */
+static bool
+model_has_bags(const dl_model *model)
+{
+	for (int i = 0; i < model->n_features; i++)
+		if (dl_feature_is_bag(&model->features[i]))
+			return true;
+	return false;
+}
+
 /* ---- the function --------------------------------------------------------------- */
 
 static char *
@@ -360,23 +374,27 @@ fit_preprocessing(dl_model *model, const dl_options *opts, bool standardize, Pgd
 		for (size_t k = 0; k < split->n_train; k++)
 			is_train[split->train[k]] = true;
 	}
-	/* a median imputer's passes hold a block of columns' values: a share of the budget */
-	pgdl_check_status(dl_prep_fit_begin(&fit, rows->d, impute, standardize,
-										split ? split->n_train : sp->n_train,
-										Max(training_limit(opts) / 4, (size_t) 1 << 20)));
-	pass.fit = &fit;
-	pass.is_train = is_train;
-	pass.sp = sp;
-	while (dl_prep_fit_wants_pass(&fit))
+	/* bags of words only: no input for an imputer or a scaler (they pass bags through) */
+	if (rows->d > 0)
 	{
-		pgdl_rows_foreach(rows, prep_pass_row, &pass);
-		pgdl_check_status(dl_prep_fit_end_pass(&fit));
+		/* a median imputer's passes hold a block of columns' values: a share of the budget */
+		pgdl_check_status(dl_prep_fit_begin(&fit, rows->d, impute, standardize,
+											split ? split->n_train : sp->n_train,
+											Max(training_limit(opts) / 4, (size_t) 1 << 20)));
+		pass.fit = &fit;
+		pass.is_train = is_train;
+		pass.sp = sp;
+		while (dl_prep_fit_wants_pass(&fit))
+		{
+			pgdl_rows_foreach(rows, prep_pass_row, &pass);
+			pgdl_check_status(dl_prep_fit_end_pass(&fit));
+		}
+		model->imputer = fit.imputer;
+		model->scaler = fit.scaler;
+		pgdl_text_keep_ids(model);
+		fit.imputer = fit.scaler = NULL;
+		dl_prep_fit_free(&fit);
 	}
-	model->imputer = fit.imputer;
-	model->scaler = fit.scaler;
-	pgdl_text_keep_ids(model);
-	fit.imputer = fit.scaler = NULL;
-	dl_prep_fit_free(&fit);
 	if (is_train)
 		pfree(is_train);
 
@@ -390,9 +408,10 @@ fit_preprocessing(dl_model *model, const dl_options *opts, bool standardize, Pgd
  * its preprocessing fitted on them, every row of the spool prepared into
  * data->x, then the network trained.  Without x, the rows are streamed
  * instead: split by sp, prepared into the temporary files of sd, and read
- * from there each epoch.
+ * from there each epoch.  Returns the rows' bags of words (in train_cxt),
+ * the inputs after data->x's, or NULL without bag-of-words features.
  */
-static void
+static const dl_csr *
 fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, int nspecs,
 		  dl_dataset *data, PgdlRows *rows, float *x, const dl_split *split,
 		  const PgdlStreamSplit *sp, TrainProgress *progress, dl_train_result *result,
@@ -400,14 +419,15 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 {
 	MemoryContext old;
 	PgdlStreamData sd;
+	dl_csr	   *bags = NULL;
 
-	/* text features: vocabularies fitted on the training rows, token ids in the rows */
+	/* text features: vocabularies fitted on the training rows, token ids in the rows, bags of words beside them */
 	if (rows->text)
 	{
 		dl_layer_spec *own = MemoryContextAlloc(train_cxt, sizeof(dl_layer_spec) * nspecs);
 
 		memcpy(own, specs, sizeof(dl_layer_spec) * nspecs);
-		pgdl_text_fit(model, opts, rows, split, sp, own, nspecs, train_cxt);
+		bags = pgdl_text_fit(model, opts, rows, split, sp, own, nspecs, train_cxt);
 		specs = own;
 	}
 	/* token ids are not scaled: an embedding reads them as they are (the joined inputs are) */
@@ -415,6 +435,12 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 					  (!(nspecs > 0 && specs[0].type == DL_LAYER_EMBEDDING) || pgdl_text_joined_inputs(model) > 0),
 					  rows, split, sp, x, train_cxt);
 	data->x = x;
+	/* the bags' inputs, after the rows' (pgdl_text_layout): the network's size, now known */
+	if (bags)
+	{
+		pgdl_text_bag_inputs(model);
+		check_network_size(model, opts, specs, nspecs);
+	}
 	old = MemoryContextSwitchTo(train_cxt);
 
 	/* the network (its size was checked before the rows were read) */
@@ -424,6 +450,9 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 		dl_shape	branch = pgdl_text_branch_shape(model, &in, &joined);
 
 		pgdl_check_status(dl_network_init_joined(&model->net, specs, nspecs, &branch, joined));
+		/* the bags of words come sparse, multiplied directly by the first dense layer */
+		model->net.sparse_inputs = bags ? bags->n_cols : 0;
+		pgdl_check_status(dl_network_check_sparse(&model->net));
 	}
 	dl_network_init_params(&model->net, opts->train.seed);
 	if (opts->warm_start)
@@ -448,17 +477,35 @@ fit_model(dl_model *model, const dl_options *opts, const dl_layer_spec *specs, i
 	check_workspace(&model->net, opts, split ? split->n_train : sp->n_train);
 	old = MemoryContextSwitchTo(train_cxt);
 	if (x || par)
-		run_training(model, opts, data, split, NULL, progress, result, par);
+		run_training(model, opts, data, bags, split, NULL, progress, result, par);
 	else
 	{
 		pgdl_stream_write(&sd, model, rows, sp);
 		pgdl_rows_close(rows);	/* the prepared rows are all the epochs read */
 		pgdl_stream_open(&sd, opts->shuffle_buffer > 0 ? (size_t) opts->shuffle_buffer :
 						 pgdl_stream_default_buffer(sd.d, training_limit(opts)));
-		run_training(model, opts, data, NULL, &sd, progress, result, NULL);
+		run_training(model, opts, data, NULL, NULL, &sd, progress, result, NULL);
 		pgdl_stream_close(&sd);
 	}
+	/* predict reads the model as stored: every input dense */
+	model->net.sparse_inputs = 0;
 	MemoryContextSwitchTo(old);
+	return bags;
+}
+
+/* row r of x (d values each) and of bags (NULL: none) as one dense row of inputs in out */
+static const float *
+dense_row(const float *x, int d, const dl_csr *bags, size_t r, float *out)
+{
+	const float *in = x + r * (size_t) d;
+
+	if (bags == NULL)
+		return in;
+	memcpy(out, in, sizeof(float) * d);
+	memset(out + d, 0, sizeof(float) * bags->n_cols);
+	for (uint64 k = bags->ptr[r]; k < bags->ptr[r + 1]; k++)
+		out[d + bags->col[k]] = bags->val[k];
+	return out;
 }
 
 /*
@@ -524,6 +571,8 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 		dl_train_result result;
 		dl_workspace *ws;
 		float	   *out;
+		float	   *row;
+		const dl_csr *bags;
 		PgdlEvalCounts counts;
 		MemoryContext fold_cxt = AllocSetContextCreate(train_cxt, "pgdl fold", ALLOCSET_DEFAULT_SIZES);
 		MemoryContext old = MemoryContextSwitchTo(fold_cxt);
@@ -542,13 +591,16 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 		m.imputer = m.scaler = NULL;
 		memset(&m.net, 0, sizeof(m.net));
 		MemoryContextSwitchTo(old);
-		fit_model(&m, opts, specs, nspecs, data, rows, work, &split, NULL, progress, &result, fold_cxt, NULL);
+		bags = fit_model(&m, opts, specs, nspecs, data, rows, work, &split, NULL, progress, &result, fold_cxt,
+						 NULL);
 
 		/* the fold's own rows, scored with the fold's model, counted as evaluate counts */
 		old = MemoryContextSwitchTo(fold_cxt);
 		pgdl_check_status(dl_workspace_create(&m.net, 1, false, &ws));
 		n_out = (int) dl_shape_size(&m.net.output_shape);
 		out = palloc(sizeof(float) * n_out);
+		/* a row with bags of words is scored dense, as predict scores it */
+		row = bags ? palloc(sizeof(float) * m.n_inputs) : NULL;
 		pgdl_eval_begin(&counts, &m, -1, fold_cxt);
 		for (size_t k = 0; k < split.n_validation; k++)
 		{
@@ -557,7 +609,7 @@ cross_validate(FunctionCallInfo fcinfo, const dl_model *tmpl, const dl_options *
 
 			if ((k & 1023) == 0)
 				CHECK_FOR_INTERRUPTS();
-			dl_network_predict(&m.net, ws, work + (size_t) r * data->n_features, 1, out);
+			dl_network_predict(&m.net, ws, dense_row(work, data->n_features, bags, r, row), 1, out);
 			if (m.task == DL_TASK_CLASSIFICATION)
 				pgdl_eval_add_class(&counts, counts.label[(int) y], pgdl_output_class(&m, out), out);
 			else
@@ -657,6 +709,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	char	   *metrics_json;
 	PgdlParallelRun par;
 	const char *data_read;
+	bool		bags;			/* bag-of-words text features: held sparse, in memory */
 
 	/*
 	 * A read-only transaction (or a hot standby) could only refuse to save
@@ -724,8 +777,6 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	ds.n_text = opts.n_text;
 	ds.text = opts.text;
 	pgdl_dataset_features(&ds, requested, opts.categorical, opts.n_categorical, train_cxt);
-	/* a sequence text column's ids open each input row (text_join.c) */
-	pgdl_text_layout(&ds.fs);
 	fs = ds.fs;
 
 	/* the task, from the option or the target's type */
@@ -820,14 +871,18 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	}
 	pgdl_text_check_model(model.features, model.n_features, &opts, specs, nspecs);
 	pgdl_text_check_join(&model, &opts, specs, nspecs);
-	check_network_size(&model, &opts, specs, nspecs);
+	bags = model_has_bags(&model);
+	/* a bag of words' inputs are known once its vocabulary is: checked then (fit_model) */
+	if (!bags)
+		check_network_size(&model, &opts, specs, nspecs);
 
 	/* read the rows, once, into the spool */
 	memset(&rows, 0, sizeof(rows));
 	/* data-parallel training keeps only the targets: the rounds read the rows */
 	rows.limit_bytes = opts.parallel_workers > 0 ? SIZE_MAX : training_limit(&opts);
 	/* past the budget, data "auto" and "stream" stream the rows rather than fail */
-	rows.stream_past_limit = cv_folds == 0 && opts.data != DL_DATA_MEMORY && opts.parallel_workers == 0;
+	rows.stream_past_limit = cv_folds == 0 && opts.data != DL_DATA_MEMORY && opts.parallel_workers == 0 &&
+		!bags;					/* bags of words are not streamed (pgdl_text_check_bags) */
 	tg.column = target;
 	tg.type = target_type;
 	tg.n_labels = nlabels;
@@ -860,7 +915,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 	}
 	if (model_arg && may_drop_constant)
 		pgdl_check_model_meaning(ref.name, &model, opts.replace);
-	if (cv_folds == 0 && opts.data != DL_DATA_MEMORY && opts.parallel_workers == 0)
+	if (cv_folds == 0 && opts.data != DL_DATA_MEMORY && opts.parallel_workers == 0 && !bags)
 	{
 		stream = opts.data == DL_DATA_STREAM ||
 			!rows_fit_memory(&model, &opts, specs, nspecs, &rows, budget);
@@ -903,7 +958,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		if (sp.n_validation == 0 && opts.validation_fraction > 0 && sp.skipped_reason)
 			ereport(NOTICE,
 					(errmsg("validation skipped: %s", sp.skipped_reason)));
-		fit_model(&model, &opts, specs, nspecs, &data, &rows, NULL, NULL, &sp, &progress, &result,
+		(void) fit_model(&model, &opts, specs, nspecs, &data, &rows, NULL, NULL, &sp, &progress, &result,
 				  train_cxt, NULL);
 		n_train = sp.n_train;
 		n_validation = sp.n_validation;
@@ -929,7 +984,7 @@ train_entry(FunctionCallInfo fcinfo, const TrainArgs *a)
 		if (split.n_validation == 0 && opts.validation_fraction > 0 && split.skipped_reason)
 			ereport(NOTICE,
 					(errmsg("validation skipped: %s", split.skipped_reason)));
-		fit_model(&model, &opts, specs, nspecs, &data, &rows, x, &split, NULL, &progress, &result,
+		(void) fit_model(&model, &opts, specs, nspecs, &data, &rows, x, &split, NULL, &progress, &result,
 				  train_cxt, parallel ? &par : NULL);
 		n_train = split.n_train;
 		n_validation = split.n_validation;

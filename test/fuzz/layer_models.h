@@ -64,6 +64,8 @@ static const layer_model layer_models[] = {
 	{"embedding-text", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"output_dim\":2,\"mask_zero\":true},{\"type\":\"global_avgpool\"}]", {1, {3}}, 0},
 	/* x a text feature of 4 ids, then z of 2 numbers joined after the lstm (format version 2) */
 	{"embedding-text-joined", DL_LAYER_EMBEDDING, "[{\"type\":\"embedding\",\"output_dim\":2,\"mask_zero\":true},{\"type\":\"lstm\",\"units\":2},{\"type\":\"dense\",\"units\":3,\"activation\":\"relu\"}]", {1, {4}}, 2},
+	/* x a number array of 2, then t a tfidf text feature: one input per id from 2 (6) */
+	{"dense-tfidf", DL_LAYER_DENSE, "[{\"type\":\"dense\",\"units\":3,\"activation\":\"relu\"}]", {1, {8}}, 0},
 };
 
 #define N_LAYER_MODELS ((int) (sizeof(layer_models) / sizeof(layer_models[0])))
@@ -112,6 +114,7 @@ build_layer_model(const layer_model *lm, dl_model *m)
 	dl_feature *f;
 	dl_status	st;
 	bool		text = strncmp(lm->name, "embedding-text", 14) == 0;
+	bool		bag = strcmp(lm->name, "dense-tfidf") == 0;
 
 	memset(m, 0, sizeof(*m));
 	m->task = DL_TASK_CLASSIFICATION;
@@ -122,17 +125,37 @@ build_layer_model(const layer_model *lm, dl_model *m)
 		m->labels[i] = model_strdup(labels[i]);
 	m->n_labels = 3;
 	m->label_kind = DL_LABELS_TEXT;
-	m->n_features = lm->joined > 0 ? 2 : 1;
-	m->features = f = dl_alloc(sizeof(dl_feature) * m->n_features);
-	memset(f, 0, sizeof(*f) * m->n_features);
+	m->features = f = dl_alloc(2 * sizeof(dl_feature));
+	memset(f, 0, 2 * sizeof(*f));
+	m->n_features = 1;
 	f->name = model_strdup("x");
 	f->length = m->n_inputs = (int) dl_shape_size(&lm->input);
 	if (lm->joined > 0)
 	{
+		m->n_features = 2;
 		f[1].name = model_strdup("z");
 		f[1].kind = DL_FEATURE_ARRAY;
 		f[1].length = lm->joined;
 		m->n_inputs += lm->joined;
+	}
+	if (bag)
+	{
+		dl_feature *t = &m->features[1];
+
+		/* a scaler over the two numbers only: the bag of words passes through */
+		m->n_features = 2;
+		f->length = 2;
+		t->name = model_strdup("t");
+		t->kind = DL_FEATURE_TEXT;
+		t->encoding = DL_TEXT_TFIDF;
+		if ((st = build_text_vocab(&t->vocab)) != DL_OK)
+			return st;
+		t->length = (int) dl_vocab_id_count(t->vocab) - 2;
+		m->scaler = dl_alloc(sizeof(dl_scaler));
+		if ((st = dl_scaler_alloc(m->scaler, DL_SCALER_STANDARD, 2)) != DL_OK)
+			return st;
+		m->scaler->center[0] = 1.5;
+		m->scaler->scale[1] = 2.0;
 	}
 	f->kind = text ? DL_FEATURE_TEXT : lm->input.ndim == 2 ? DL_FEATURE_MATRIX : DL_FEATURE_ARRAY;
 	if (text)

@@ -137,7 +137,7 @@ SELECT is((SELECT count(*) FROM pgdl.predict_batch('rev_copy', 'reviews', 'id') 
 -- bad options
 ------------------------------------------------------------------------------
 SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"text":{"review":{"encoding":"bag"}}')$$),
-			 '22023: option "text" column "review": option "encoding" must be one of sequence, got "bag"',
+			 '22023: option "text" column "review": option "encoding" must be one of sequence, tfidf, counts, binary, got "bag"',
 			 'an unknown encoding is 22023 naming the column and the accepted values');
 SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"text":{"review":{"max_length":0}}')$$),
 			 '22023: option "text" column "review": option "max_length" must be an integer from 1 to 100000, got 0',

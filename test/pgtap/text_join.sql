@@ -10,7 +10,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(36);
+SELECT plan(37);
 
 CREATE TEMP TABLE docs AS
 SELECT id,
@@ -153,6 +153,10 @@ SELECT alike(pg_temp.err($$SELECT * FROM pgdl.train_model('x', 'docs', 'label', 
 										 ARRAY['x', 'review', 'color'], '{"text":{"review":{},"color":{}}}')$$),
 			 '0A000: a model takes one text column with "encoding": "sequence", but there are 2',
 			 'two sequence columns are 0A000');
+SELECT alike(pg_temp.err($$SELECT * FROM pgdl.train_model('x', 'docs', 'label', '[{"type":"embedding","output_dim":4},{"type":"global_avgpool"}]',
+										 ARRAY['x', 'review', 'color'], '{"text":{"review":{},"color":{"encoding":"tfidf"}}}')$$),
+			 '0A000: a model takes text column "review" as a sequence or text column "color" as a bag of words, not both',
+			 'a sequence column beside a bag of words is 0A000 (the embedding opens one, a first dense layer reads the other)');
 SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', ARRAY['x', 'review'], ',"input_shape":[9]')$$),
 			 '22023: option "input_shape" does not apply to a model whose text column "review" is joined with other features',
 			 'input_shape with a join is 22023');

@@ -1707,10 +1707,15 @@ test_text_feature(void)
 	CHECK(model_is_zero(&back));
 	blob[8] = 2;
 	/* an unknown encoding */
-	store32(blob + enc_at, 2);
+	store32(blob + enc_at, 5);
 	fix_crc(blob, len);
 	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
-	CHECK(strstr(th_last_message, "feature 1 (text) has unknown encoding 2") != NULL);
+	CHECK(strstr(th_last_message, "feature 1 (text) has unknown encoding 5") != NULL);
+	/* a bag of words whose length is not its vocabulary's ids from 2 */
+	store32(blob + enc_at, DL_TEXT_COUNTS);
+	fix_crc(blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_EFORMAT);
+	CHECK(strstr(th_last_message, "feature 1 (text, bag of words) has 3 inputs, its vocabulary 6 ids from 2") != NULL);
 	store32(blob + enc_at, 1);
 	/* a damaged vocabulary */
 	blob[vocab_at] ^= 0x40;
@@ -1843,6 +1848,75 @@ test_joined_network(void)
 	th_end();
 }
 
+/*
+ * A bag-of-words text feature (tfidf) after a number array: its encoding
+ * and vocabulary round-trip bit for bit, the scaler covers the inputs
+ * before it, and what prediction relies on is checked.
+ */
+static void
+test_bag_feature(void)
+{
+	dl_model	m,
+				back;
+	uint8_t    *blob,
+			   *again;
+	size_t		len,
+				len2;
+
+	th_begin("model: a bag-of-words text feature round-trips after the other inputs, outside the scaler");
+	CHECK_STATUS(build_layer_model(layer_model_named("dense-tfidf"), &m), DL_OK);
+	CHECK(m.n_features == 2 && dl_feature_is_bag(&m.features[1]) && m.features[1].length == 6);
+	CHECK(dl_model_dense_inputs(&m) == 2 && m.n_inputs == 8);
+	CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_OK);
+	CHECK(blob[8] == 2 && dl_model_format_version(&m) == 2);
+	save_seed("bag", blob, len);
+	CHECK_STATUS(read_copy(blob, len, NO_LIMIT, &back), DL_OK);
+	check_same_model(&m, &back);
+	CHECK(back.features[1].encoding == DL_TEXT_TFIDF && back.scaler && back.scaler->d == 2);
+	CHECK(dl_vocab_id_count(back.features[1].vocab) == 8);
+	CHECK_STATUS(dl_model_write(&back, &again, &len2), DL_OK);
+	CHECK(len2 == len && memcmp(blob, again, len) == 0);
+	dl_free(again);
+	dl_model_free(&back);
+	dl_free(blob);
+
+	/* the writer refuses what the reader would */
+	{
+		dl_feature	f0 = m.features[0];
+		dl_scaler  *s = m.scaler;
+
+		/* a scaler over the bag of words too */
+		{
+			dl_scaler	wide;
+
+			CHECK_STATUS(dl_scaler_alloc(&wide, DL_SCALER_STANDARD, 8), DL_OK);
+			m.scaler = &wide;
+			th_clear_error();
+			CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+			CHECK(strstr(th_last_message, "has 8 features but the model has 2 inputs") != NULL);
+			m.scaler = s;
+			dl_free(wide.center);
+		}
+		/* another feature after the bag of words */
+		m.features[0] = m.features[1];
+		m.features[1] = f0;
+		th_clear_error();
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+		m.features[1] = m.features[0];
+		m.features[0] = f0;
+		/* a length that is not the vocabulary's */
+		m.features[1].length = 5;
+		m.features[0].length = 3;
+		th_clear_error();
+		CHECK_STATUS(dl_model_write(&m, &blob, &len), DL_EINVAL);
+		CHECK(strstr(th_last_message, "feature 2 (text, bag of words) has 5 inputs") != NULL);
+		m.features[1].length = 6;
+		m.features[0].length = 2;
+	}
+	dl_model_free(&m);
+	th_end();
+}
+
 void
 suite_model_io(void)
 {
@@ -1864,4 +1938,5 @@ suite_model_io(void)
 	test_probe();
 	test_text_feature();
 	test_joined_network();
+	test_bag_feature();
 }

@@ -4,6 +4,7 @@
  * object option of the schema validator, and documents as token ids.
  * The weights format's text record is tested in test_model_io.c.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +48,8 @@ test_text_option(void)
 			const char *json;
 			const char *message;
 		}			cases[] = {
-			{"{\"text\": {\"review\": {\"encoding\": \"tfidf\"}}}",
-			"option \"text\" column \"review\": option \"encoding\" must be one of sequence, got \"tfidf\""},
+			{"{\"text\": {\"review\": {\"encoding\": \"bag\"}}}",
+			"option \"text\" column \"review\": option \"encoding\" must be one of sequence, tfidf, counts, binary, got \"bag\""},
 			{"{\"text\": {\"review\": {\"max_length\": 0}}}",
 			"option \"text\" column \"review\": option \"max_length\" must be an integer from 1 to 100000, got 0"},
 			{"{\"text\": {\"a\": {}, \"review\": {\"vocabulary_size\": 1000001}}}",
@@ -137,9 +138,91 @@ test_sequence(void)
 	th_end();
 }
 
+static void
+test_bag(void)
+{
+	static const char *const docs[] = {"the cat sat", "the dog sat", "the cat ran"};
+	dl_vocab   *v;
+	dl_text_bag b;
+	dl_options	o;
+
+	th_begin("text features: bags of words - counts, binary, and tfidf as scikit-learn's TfidfVectorizer gives it");
+	CHECK_STATUS(dl_parse_options("{\"text\": {\"a\": {\"encoding\": \"tfidf\"}, \"b\": {\"encoding\": \"counts\"}, \"c\": {\"encoding\": \"binary\"}}}",
+								  &o), DL_OK);
+	CHECK(((dl_text_column *) o.text[0].value)->encoding == DL_TEXT_TFIDF);
+	CHECK(((dl_text_column *) o.text[1].value)->encoding == DL_TEXT_COUNTS);
+	CHECK(((dl_text_column *) o.text[2].value)->encoding == DL_TEXT_BINARY);
+	CHECK(dl_text_bag_encoding(DL_TEXT_TFIDF) && !dl_text_bag_encoding(DL_TEXT_SEQUENCE));
+	dl_options_free(&o);
+
+	/* ids by count, then bytes: the 2, cat 3, sat 4, dog 5, ran 6; columns from 0 */
+	v = small_vocab(docs, 3, 100);
+	CHECK(dl_text_bag_width(v) == 5);
+	memset(&b, 0, sizeof(b));
+	CHECK_STATUS(dl_text_bag_encode(v, DL_TEXT_COUNTS, "cat the cat bird", 16, &b), DL_OK);
+	/* the unknown word is dropped; columns ascending */
+	CHECK(b.n == 2 && b.col[0] == 0 && b.col[1] == 1 && b.val[0] == 1.0 && b.val[1] == 2.0);
+	CHECK_STATUS(dl_text_bag_encode(v, DL_TEXT_BINARY, "cat the cat bird", 16, &b), DL_OK);
+	CHECK(b.n == 2 && b.val[0] == 1.0 && b.val[1] == 1.0);
+	/*
+	 * scikit-learn 1.2.1's TfidfVectorizer().fit(docs).transform(["the cat
+	 * cat bird"]) gives exactly these (idf = ln(4 / (1 + df)) + 1 over 3
+	 * documents, the row L2-normalised)
+	 */
+	CHECK_STATUS(dl_text_bag_encode(v, DL_TEXT_TFIDF, "the cat cat bird", 16, &b), DL_OK);
+	CHECK(b.n == 2);
+	CHECK_NEAR(b.val[0], 0.3619650009883935, 1e-15);
+	CHECK_NEAR(b.val[1], 0.9321916852554909, 1e-15);
+	CHECK_NEAR(dl_text_idf(v, 5), log(4.0 / 2.0) + 1.0, 1e-15);
+	/* no known word: no input */
+	CHECK_STATUS(dl_text_bag_encode(v, DL_TEXT_TFIDF, "bird", 4, &b), DL_OK);
+	CHECK(b.n == 0);
+	CHECK_STATUS(dl_text_bag_encode(v, DL_TEXT_COUNTS, "", 0, &b), DL_OK);
+	CHECK(b.n == 0);
+	th_clear_error();
+	CHECK_STATUS(dl_text_bag_encode(v, DL_TEXT_COUNTS, "cat \xff", 5, &b), DL_ETEXT);
+	dl_vocab_free(v);
+
+	/* oov buckets are columns after the tokens, with the idf of a word no document held */
+	{
+		dl_text_column c;
+		dl_text_options to;
+		dl_vocab   *state;
+
+		CHECK_STATUS(dl_schema_parse(&dl_text_column_schema, "{\"oov_buckets\": 3, \"encoding\": \"counts\"}", &c), DL_OK);
+		dl_text_column_vocab_options(&c, &to);
+		CHECK_STATUS(dl_vocab_create(&to, &state), DL_OK);
+		for (int i = 0; i < 3; i++)
+			CHECK_STATUS(dl_vocab_add_document(state, docs[i], strlen(docs[i])), DL_OK);
+		CHECK_STATUS(dl_vocab_finalize(state, &v), DL_OK);
+		dl_vocab_free(state);
+		CHECK(dl_text_bag_width(v) == 8);
+		CHECK_STATUS(dl_text_bag_encode(v, DL_TEXT_COUNTS, "bird bird", 9, &b), DL_OK);
+		CHECK(b.n == 1 && b.col[0] >= 5 && b.col[0] < 8 && b.val[0] == 2.0);
+		CHECK_NEAR(dl_text_idf(v, b.col[0] + 2), log(4.0) + 1.0, 1e-15);
+		dl_vocab_free(v);
+	}
+	/* a long document: the buffers grow */
+	{
+		char	   *doc = malloc(6 * 5000 + 1);
+
+		v = small_vocab(docs, 3, 100);
+		for (int i = 0; i < 5000; i++)
+			memcpy(doc + 6 * i, i % 2 ? "cat   " : "the   ", 6);
+		doc[6 * 5000] = '\0';
+		CHECK_STATUS(dl_text_bag_encode(v, DL_TEXT_COUNTS, doc, strlen(doc), &b), DL_OK);
+		CHECK(b.n == 2 && b.val[0] == 2500.0 && b.val[1] == 2500.0);
+		free(doc);
+		dl_vocab_free(v);
+	}
+	dl_text_bag_free(&b);
+	th_end();
+}
+
 void
 suite_text_feature(void)
 {
 	test_text_option();
 	test_sequence();
+	test_bag();
 }

@@ -73,6 +73,89 @@ dl_dense_backward(float *dx, float *dw, float *db, float *dy,
 		dl_sgemm(false, true, rows, in, units, 1.0f, dy, units, w, units, 0.0f, dx, in);
 }
 
+/* ---- a first layer with sparse inputs ---- */
+
+/* the csr row of batch row i */
+static inline size_t
+sparse_row(const dl_sparse_batch *sp, int i)
+{
+	return sp->rows ? sp->rows[i] : sp->first + (size_t) i;
+}
+
+void
+dl_dense_sparse_forward(float *y, float *z, const float *x, const dl_sparse_batch *sp,
+						const float *w, const float *b, int rows, int in_dense, int units,
+						dl_activation a, float alpha)
+{
+	float	   *acc = z ? z : y;
+	const float *ws = w + (size_t) in_dense * units;
+
+	/* the dense inputs through the first in_dense rows of w, then each nonzero's row of W_s */
+	if (in_dense > 0)
+		dl_sgemm(false, false, rows, units, in_dense, 1.0f, x, in_dense, w, units, 0.0f, acc, units);
+	else
+		memset(acc, 0, sizeof(float) * (size_t) rows * units);
+	for (int i = 0; i < rows; i++)
+	{
+		const dl_csr *csr = sp->csr;
+		size_t		r = sparse_row(sp, i);
+		float	   *restrict out = acc + (size_t) i * units;
+
+		for (uint64_t k = csr->ptr[r]; k < csr->ptr[r + 1]; k++)
+		{
+			const float *restrict wr = ws + (size_t) csr->col[k] * units;
+			float		v = csr->val[k];
+
+			for (int j = 0; j < units; j++)
+				out[j] += v * wr[j];
+		}
+	}
+	if (z)
+	{
+		dl_bias_act_forward(z, b, rows, units, DL_ACT_LINEAR, 0.0f);
+		dl_act_forward(y, z, rows, units, a, alpha);
+	}
+	else
+		dl_bias_act_forward(y, b, rows, units, a, alpha);
+}
+
+void
+dl_dense_sparse_backward(float *dw, float *db, float *dy, const float *x, const dl_sparse_batch *sp,
+						 const float *y, const float *z, int rows, int in_dense, int units,
+						 dl_activation a, float alpha)
+{
+	float	   *dws = dw + (size_t) in_dense * units;
+
+	if (a != DL_ACT_LINEAR)
+		dl_act_backward(dy, dy, z, y, rows, units, a, alpha);
+	if (db)
+		for (int r = 0; r < rows; r++)
+		{
+			const float *restrict dr = dy + (size_t) r * units;
+
+			for (int j = 0; j < units; j++)
+				db[j] += dr[j];
+		}
+	if (in_dense > 0)
+		dl_sgemm(true, false, in_dense, units, rows, 1.0f, x, in_dense, dy, units, 1.0f, dw, units);
+	/* dW_s += x_sparse^T dz: only the rows of the columns present */
+	for (int i = 0; i < rows; i++)
+	{
+		const dl_csr *csr = sp->csr;
+		size_t		r = sparse_row(sp, i);
+		const float *restrict dr = dy + (size_t) i * units;
+
+		for (uint64_t k = csr->ptr[r]; k < csr->ptr[r + 1]; k++)
+		{
+			float	   *restrict g = dws + (size_t) csr->col[k] * units;
+			float		v = csr->val[k];
+
+			for (int j = 0; j < units; j++)
+				g[j] += v * dr[j];
+		}
+	}
+}
+
 /* ---- the layer ---- */
 
 enum
@@ -227,6 +310,13 @@ dense_rows(const dl_layer *l, int n)
 	return n * (int) (dl_shape_size(&l->in_shape) / dl_last_dim(&l->in_shape));
 }
 
+/* the first layer of a network whose last inputs come sparse (dl_network.sparse_inputs) */
+static inline bool
+dense_sparse(const dl_layer *l, const dl_pass *c)
+{
+	return c->net->sparse_inputs > 0 && l == &c->net->layers[0];
+}
+
 static const float *
 dense_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
 {
@@ -235,6 +325,13 @@ dense_forward(const dl_layer *l, const dl_pass *c, const float *x, float *y)
 	dl_activation act = dl_pass_activation(c, d->activation);
 	float	   *z = c->lw && dl_act_needs_input(act, d->alpha) ? c->lw->keep[0] : NULL;
 
+	if (dense_sparse(l, c))
+	{
+		dl_dense_sparse_forward(y, z, x, &c->ws->sparse, c->p,
+								d->use_bias ? c->p + (size_t) in * d->units : NULL, c->n,
+								in - c->net->sparse_inputs, d->units, act, d->alpha);
+		return y;
+	}
 	dl_dense_forward(y, z, x, c->p, d->use_bias ? c->p + (size_t) in * d->units : NULL,
 					 dense_rows(l, c->n), in, d->units, act, d->alpha);
 	return y;
@@ -246,6 +343,14 @@ dense_backward(const dl_layer *l, const dl_pass *c, float *dy, float *dx)
 	const dl_dense_spec *d = &l->spec.dense;
 	int			in = dl_last_dim(&l->in_shape);
 
+	if (dense_sparse(l, c))
+	{
+		dl_dense_sparse_backward(c->g, d->use_bias ? c->g + (size_t) in * d->units : NULL, dy,
+								 c->lw->in, &c->ws->sparse, c->lw->out, c->lw->keep[0], c->n,
+								 in - c->net->sparse_inputs, d->units,
+								 dl_pass_activation(c, d->activation), d->alpha);
+		return dx;
+	}
 	dl_dense_backward(c->need_dx ? dx : NULL, c->g, d->use_bias ? c->g + (size_t) in * d->units : NULL,
 					  dy, c->lw->in, c->lw->out, c->lw->keep[0], c->p, dense_rows(l, c->n), in,
 					  d->units, dl_pass_activation(c, d->activation), d->alpha);

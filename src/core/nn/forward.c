@@ -83,7 +83,9 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 	bool		training = mode == DL_WS_TRAIN;
 	size_t		in_size = dl_shape_size(&net->input_shape);
 	size_t		branch = dl_shape_size(&net->layers[0].in_shape);
-	size_t		widest = in_size;
+	/* the rows of a pass: the inputs other than the sparse ones */
+	size_t		x_size = in_size - (size_t) net->sparse_inputs;
+	size_t		widest = x_size;
 	size_t		scratch = 0;
 
 	for (int i = 0; i < net->n_layers; i++)
@@ -125,7 +127,7 @@ layout(const dl_network *net, size_t max_batch, dl_ws_mode mode, carver *c, dl_w
 	if (mode == DL_WS_PREDICT)
 		return;
 
-	ws->x = carve(c, dl_times(max_batch, in_size), sizeof(float));
+	ws->x = carve(c, dl_times(max_batch, x_size), sizeof(float));
 	ws->y = carve(c, max_batch, sizeof(float));
 	ws->logits = carve(c, dl_times(max_batch, dl_shape_size(&net->output_shape)), sizeof(float));
 	if (mode == DL_WS_EVALUATE)

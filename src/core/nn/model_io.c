@@ -163,7 +163,7 @@ check_text_feature(const dl_feature *f, int i, dl_status bad)
 {
 	dl_vocab_info info;
 
-	if (f->encoding != DL_TEXT_SEQUENCE)
+	if (f->encoding < DL_TEXT_SEQUENCE || f->encoding > DL_TEXT_ENCODING_LAST)
 		return dl_model_error(bad, "feature %d (text) has unknown encoding %d", i + 1, (int) f->encoding);
 	if (f->length < 1 || f->length > DL_MAX_FEATURES || f->rows != 0 || f->cols != 0 ||
 		f->n_categories != 0)
@@ -175,7 +175,21 @@ check_text_feature(const dl_feature *f, int i, dl_status bad)
 	if (!info.final)
 		return dl_model_error(bad, "the vocabulary of feature %d (text) is a counting state, not a final vocabulary",
 							  i + 1);
+	/* a bag of words: one input per id the vocabulary gives from 2 */
+	if (dl_text_bag_encoding(f->encoding) && f->length != dl_vocab_id_count(f->vocab) - 2)
+		return dl_model_error(bad, "feature %d (text, bag of words) has %d inputs, its vocabulary %lld ids from 2",
+							  i + 1, f->length, (long long) dl_vocab_id_count(f->vocab) - 2);
 	return DL_OK;
+}
+
+int
+dl_model_dense_inputs(const dl_model *m)
+{
+	int			d = 0;
+
+	for (int i = 0; i < m->n_features && !dl_feature_is_bag(&m->features[i]); i++)
+		d += m->features[i].length;
+	return d;
 }
 
 /*
@@ -193,7 +207,10 @@ check_text_network(const dl_model *m, dl_status bad)
 		const dl_feature *f = &m->features[i];
 		const dl_layer_spec *first = &m->net.layers[0].spec;
 
-		if (f->kind != DL_FEATURE_TEXT)
+		/* bags of words come after every other input (the scalers stop before them) */
+		if (i > 0 && dl_feature_is_bag(&m->features[i - 1]) && !dl_feature_is_bag(f))
+			return dl_model_error(bad, "feature %d comes after a bag-of-words feature", i + 1);
+		if (f->kind != DL_FEATURE_TEXT || dl_feature_is_bag(f))
 			continue;
 		if (m->n_features != 1 &&
 			(i != 0 || m->net.n_joined == 0 ||
@@ -413,9 +430,9 @@ check_model(const dl_model *m, dl_status bad)
 	if (sum != (size_t) m->n_inputs || sum != dl_shape_size(&net->input_shape))
 		return dl_model_error(bad, "the features give %zu inputs but the model has %d and the network takes %zu",
 						   sum, m->n_inputs, dl_shape_size(&net->input_shape));
-	if (m->imputer && (st = check_scaler(m->imputer, true, m->n_inputs, bad)) != DL_OK)
+	if (m->imputer && (st = check_scaler(m->imputer, true, dl_model_dense_inputs(m), bad)) != DL_OK)
 		return st;
-	if (m->scaler && (st = check_scaler(m->scaler, false, m->n_inputs, bad)) != DL_OK)
+	if (m->scaler && (st = check_scaler(m->scaler, false, dl_model_dense_inputs(m), bad)) != DL_OK)
 		return st;
 	if (m->options_json && (st = check_options(m->options_json, bad)) != DL_OK)
 		return st;
@@ -689,7 +706,7 @@ get_text_feature(dl_reader *r, dl_feature *f, int i)
 
 	if ((st = dl_get_u32(r, &encoding)) != DL_OK || (st = dl_get_u64(r, &n)) != DL_OK)
 		return st;
-	if (encoding != DL_TEXT_SEQUENCE)
+	if (encoding < DL_TEXT_SEQUENCE || encoding > DL_TEXT_ENCODING_LAST)
 		return dl_error(DL_EFORMAT, "invalid model: feature %d (text) has unknown encoding %u", i + 1, encoding);
 	f->encoding = (dl_text_encoding) encoding;
 	if (n > r->left)

@@ -466,6 +466,24 @@ dl_network_check_input(const dl_network *net, const float *x, size_t n)
 }
 
 dl_status
+dl_network_check_sparse(const dl_network *net)
+{
+	const dl_layer *l;
+
+	if (net->sparse_inputs == 0)
+		return DL_OK;
+	if (net->n_layers < 1 || net->sparse_inputs < 0 ||
+		(size_t) net->sparse_inputs > dl_shape_size(&net->input_shape))
+		return dl_error(DL_EINVAL, "%d sparse inputs do not fit a network of %zu inputs",
+						net->sparse_inputs, dl_shape_size(&net->input_shape));
+	l = &net->layers[0];
+	if (l->spec.type != DL_LAYER_DENSE || net->input_shape.ndim != 1)
+		return dl_error(DL_EINVAL, "sparse inputs need a first dense layer on a flat input, not %s",
+						dl_layer_type_name(l->spec.type));
+	return DL_OK;
+}
+
+dl_status
 dl_network_init_linear(dl_network *net, int inputs, int units)
 {
 	dl_layer_spec spec;

@@ -69,6 +69,26 @@ extern void dl_dense_backward(float *dx, float *dw, float *db, float *dy,
 							  const float *w, int rows, int in, int units,
 							  dl_activation a, float alpha);
 
+/*
+ * A dense layer whose input is x (rows, in_dense) followed by the sparse
+ * inputs of sp (rows of its csr, sp->csr->n_cols columns): y = x W_d +
+ * x_sparse W_s + b, W_d the first in_dense rows of w, W_s the rest; cost in
+ * proportion to the nonzeros.  z, a, alpha as in dl_dense_forward.
+ */
+extern void dl_dense_sparse_forward(float *y, float *z, const float *x, const dl_sparse_batch *sp,
+									const float *w, const float *b, int rows, int in_dense,
+									int units, dl_activation a, float alpha);
+
+/*
+ * Its backward pass: dy becomes dz; dw += [x^T dz; x_sparse^T dz], the rows
+ * of W_s touched only where the batch has a nonzero; db as in
+ * dl_dense_backward.  No input gradient (the first layer).
+ */
+extern void dl_dense_sparse_backward(float *dw, float *db, float *dy, const float *x,
+									 const dl_sparse_batch *sp, const float *y, const float *z,
+									 int rows, int in_dense, int units, dl_activation a,
+									 float alpha);
+
 /* ---- normalization (norm.c) ---- */
 
 /*
@@ -438,7 +458,8 @@ struct dl_workspace
 	float	   *ids;
 	float	   *join;
 	/* evaluate and train */
-	float	   *x;				/* (max_batch, inputs): gathered rows */
+	float	   *x;				/* (max_batch, inputs): gathered rows (the dense inputs) */
+	dl_sparse_batch sparse;		/* their sparse inputs (net->sparse_inputs) */
 	float	   *y;				/* (max_batch): their targets */
 	float	   *logits;			/* (max_batch, outputs) */
 	/* train */

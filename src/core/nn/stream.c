@@ -58,12 +58,20 @@ memory_next(void *self, float *x, float *y, int max, int *got)
 	size_t		d = (size_t) m->data->n_features;
 	int			b = m->n - m->pos < (size_t) max ? (int) (m->n - m->pos) : max;
 
+	/* the sparse inputs are not copied: the batch names their rows */
+	if (m->sparse)
+	{
+		m->src->batch.csr = m->sparse;
+		m->src->batch.rows = m->order ? m->order + m->pos : m->rows ? m->rows + m->pos : NULL;
+		m->src->batch.first = m->pos;
+	}
 	for (int i = 0; i < b; i++)
 	{
 		size_t		k = m->pos + i;
 		size_t		r = m->order ? m->order[k] : m->rows ? m->rows[k] : k;
 
-		memcpy(x + i * d, m->data->x + r * d, sizeof(float) * d);
+		if (d > 0)				/* a model of sparse inputs only has no dense rows */
+			memcpy(x + i * d, m->data->x + r * d, sizeof(float) * d);
 		y[i] = m->data->y[r];
 	}
 	m->pos += b;
@@ -80,6 +88,8 @@ dl_memory_rows_init(dl_memory_rows *m, const dl_dataset *data, const uint32_t *r
 	m->rows = rows;
 	/* rows NULL: the first n (a split without validation rows has none, not all) */
 	m->n = n;
+	m->src = src;
+	memset(&src->batch, 0, sizeof(src->batch));
 	src->n_rows = m->n;
 	src->rows_checked = false;
 	src->begin = memory_begin;
@@ -204,6 +214,7 @@ dl_stream_init(dl_stream *s, size_t n_rows, int n_features, size_t block_rows,
 	s->buffer = dl_alloc(sizeof(float) * rows * width);
 	src->n_rows = n_rows;
 	src->rows_checked = false;
+	memset(&src->batch, 0, sizeof(src->batch));
 	src->begin = stream_begin;
 	src->next = stream_next;
 	src->self = s;

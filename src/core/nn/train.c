@@ -224,6 +224,13 @@ check_network(const dl_network *net, const dl_train_options *o, int n_features, 
 	if ((size_t) n_features != dl_shape_size(&net->input_shape))
 		return dl_error(DL_EDIM, "the network takes %zu inputs but the data has %d features",
 						dl_shape_size(&net->input_shape), n_features);
+	if (net->sparse_inputs > 0)
+	{
+		dl_status	st = dl_network_check_sparse(net);
+
+		if (st != DL_OK)
+			return st;
+	}
 	if (o->loss == DL_LOSS_CE)
 	{
 		if (n_classes < 2 || k != (size_t) n_classes)
@@ -245,11 +252,21 @@ check_network(const dl_network *net, const dl_train_options *o, int n_features, 
 
 /* the network and the rows of data in memory, every row once: the kernels cannot refuse a bad token id */
 static dl_status
-check_setup(const dl_network *net, const dl_train_options *o, const dl_dataset *data)
+check_setup(const dl_network *net, const dl_train_options *o, const dl_dataset *data,
+			const dl_csr *sparse)
 {
-	dl_status	st = check_network(net, o, data->n_features, data->n_classes);
+	int			n_sparse = sparse ? sparse->n_cols : 0;
+	dl_status	st;
 
-	return st != DL_OK ? st : dl_network_check_input(net, data->x, data->n);
+	if (n_sparse != net->sparse_inputs)
+		return dl_error(DL_EDIM, "the network takes %d sparse inputs but the data has %d",
+						net->sparse_inputs, n_sparse);
+	if (sparse && sparse->n_rows != data->n)
+		return dl_error(DL_EDIM, "the sparse inputs have %zu rows, the data %zu",
+						sparse->n_rows, data->n);
+	st = check_network(net, o, data->n_features + n_sparse, data->n_classes);
+	/* a first layer taking sparse inputs is dense: no token ids to check */
+	return st != DL_OK || n_sparse > 0 ? st : dl_network_check_input(net, data->x, data->n);
 }
 
 /* y must be a class index for the classification losses (r: the row's number, for the message) */
@@ -292,6 +309,11 @@ next_batch(const dl_network *net, const dl_train_options *o, int n_classes, dl_b
 {
 	dl_status	st = src->next(src->self, ws->x, ws->y, max, b);
 
+	ws->sparse = src->batch;
+	if (st == DL_OK && *b > 0 && net->sparse_inputs > 0 &&
+		(src->batch.csr == NULL || src->batch.csr->n_cols != net->sparse_inputs))
+		return dl_error(DL_EINTERNAL, "the network takes %d sparse inputs the batch source does not give",
+						net->sparse_inputs);
 	if (st != DL_OK || src->rows_checked || *b == 0)
 		return st;
 	for (int i = 0; i < *b; i++)
@@ -353,6 +375,14 @@ dl_evaluate_loss(const dl_network *net, const dl_train_options *o,
 				 const dl_dataset *data, const uint32_t *rows, size_t n,
 				 double *loss, double *metric)
 {
+	return dl_evaluate_loss_csr(net, o, data, NULL, rows, n, loss, metric);
+}
+
+dl_status
+dl_evaluate_loss_csr(const dl_network *net, const dl_train_options *o,
+					 const dl_dataset *data, const dl_csr *sparse, const uint32_t *rows,
+					 size_t n, double *loss, double *metric)
+{
 	dl_workspace *ws;
 	dl_memory_rows m;
 	dl_batch_source src;
@@ -361,7 +391,7 @@ dl_evaluate_loss(const dl_network *net, const dl_train_options *o,
 	if (!rows)
 		n = data->n;
 	*loss = *metric = NAN;
-	if ((st = check_setup(net, o, data)) != DL_OK)
+	if ((st = check_setup(net, o, data, sparse)) != DL_OK)
 		return st;
 	if ((st = check_rows(o, data, rows, n)) != DL_OK)
 		return st;
@@ -370,6 +400,7 @@ dl_evaluate_loss(const dl_network *net, const dl_train_options *o,
 	if ((st = dl_workspace_create_mode(net, n < 256 ? (int) n : 256, DL_WS_EVALUATE, &ws)) != DL_OK)
 		return st;
 	dl_memory_rows_init(&m, data, rows, n, &src);
+	m.sparse = sparse;
 	src.rows_checked = true;
 	st = evaluate(net, ws, o, data->n_classes, &src, loss, metric);
 	dl_memory_rows_free(&m);
@@ -504,6 +535,14 @@ dl_status
 dl_train(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 		 const dl_split *split, dl_epoch_callback cb, void *cb_arg, dl_train_result *result)
 {
+	return dl_train_csr(net, o, data, NULL, split, cb, cb_arg, result);
+}
+
+dl_status
+dl_train_csr(dl_network *net, const dl_train_options *o, const dl_dataset *data,
+			 const dl_csr *sparse, const dl_split *split, dl_epoch_callback cb, void *cb_arg,
+			 dl_train_result *result)
+{
 	dl_memory_rows train_rows,
 				validation_rows;
 	dl_batch_source train,
@@ -513,7 +552,7 @@ dl_train(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 	memset(result, 0, sizeof(*result));
 	result->metric = metric_name(o->loss);
 	result->train_loss = result->validation_loss = result->validation_metric = NAN;
-	if ((st = check_options(o)) != DL_OK || (st = check_setup(net, o, data)) != DL_OK)
+	if ((st = check_options(o)) != DL_OK || (st = check_setup(net, o, data, sparse)) != DL_OK)
 		return st;
 	if (split->n_train == 0)
 		return dl_error(DL_EINVAL, "there are no training rows");
@@ -522,9 +561,10 @@ dl_train(dl_network *net, const dl_train_options *o, const dl_dataset *data,
 		return st;
 	dl_memory_rows_init(&train_rows, data, split->train, split->n_train, &train);
 	dl_memory_rows_init(&validation_rows, data, split->validation, split->n_validation, &validation);
+	train_rows.sparse = validation_rows.sparse = sparse;
 	train.rows_checked = validation.rows_checked = true;
-	st = dl_train_source(net, o, data->n_features, data->n_classes, &train, &validation, cb, cb_arg,
-						 result);
+	st = dl_train_source(net, o, data->n_features + (sparse ? sparse->n_cols : 0),
+						 data->n_classes, &train, &validation, cb, cb_arg, result);
 	dl_memory_rows_free(&train_rows);
 	dl_memory_rows_free(&validation_rows);
 	return st;
