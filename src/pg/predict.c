@@ -724,12 +724,19 @@ pgdl_score_source(PgdlModel *pm, const char *source_sql, const char *extra_colum
 	st.arg = arg;
 	st.with_extra = extra_column != NULL;
 	/*
-	 * Fewer rows per batch when the workspace of BATCH_ROWS would pass
-	 * pgdl.max_training_memory: attention's weights grow as T x T per row.
+	 * Fewer rows per batch when the workspace of BATCH_ROWS and the batch's
+	 * input and output rows would pass pgdl.max_training_memory: attention's
+	 * weights grow as T x T per row, a bag of words' inputs with its
+	 * vocabulary.
 	 */
 	while (batch_rows > 1 &&
-		   dl_workspace_bytes(&pm->m.net, batch_rows, false) > (size_t) pgdl_max_training_memory_kb * 1024)
+		   dl_workspace_bytes(&pm->m.net, batch_rows, false) +
+		   sizeof(float) * (size_t) batch_rows * (size_t) (Max(pm->m.n_inputs, 1) + Max(pm->n_outputs, 1)) >
+		   (size_t) pgdl_max_training_memory_kb * 1024)
 		batch_rows /= 2;
+	ereport(DEBUG1,
+			(errmsg_internal("pgdl: scoring with model \"%s\" in batches of %d rows (pgdl.max_training_memory)",
+							 pm->name, batch_rows)));
 	st.drop_row = trained_with_drop_row(&pm->m);
 	st.at = palloc(sizeof(int) * batch_rows);
 	st.xb = palloc(sizeof(float) * (size_t) batch_rows * Max(pm->m.n_inputs, 1));
