@@ -16,7 +16,8 @@
  *
  * Arguments: max_length values (default 32 200); ROWS in the environment
  * sets the rows (default 5000), REPEAT the rounds (default 3), LENGTHS
- * "long" the long documents.  Prints each epoch's seconds, the ratios'
+ * "long" the long documents, ONLY "skip" or "full" one side alone (to
+ * profile it).  Prints each epoch's seconds, the ratios'
  * geometric mean, and how far the weights after the epoch lie apart
  * (rounding, which Adam's step magnifies on parameters whose gradients
  * are near zero: with plain SGD they stay within 1e-7).
@@ -86,6 +87,9 @@ epoch(int T, const float *x, const float *y, size_t n, bool skip, float **params
 	return (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
 }
 
+/* ONLY in the environment: "skip" or "full" times that side alone (for a profiler) */
+static int	only = -1;
+
 static void
 run(int T, size_t n, int repeat, bool long_docs)
 {
@@ -118,7 +122,7 @@ run(int T, size_t n, int repeat, bool long_docs)
 	for (int k = 0; k < repeat; k++)
 	{
 		float	   *p[2];
-		size_t		np;
+		size_t		np = 0;
 		double		s[2],
 					worst = 0.0;
 
@@ -127,7 +131,15 @@ run(int T, size_t n, int repeat, bool long_docs)
 		{
 			int			skip = (j + k) % 2;
 
+			if (only >= 0 && skip != only)
+				continue;
 			s[skip] = epoch(T, x, y, n, skip, &p[skip], &np);
+		}
+		if (only >= 0)
+		{
+			printf("  round %d: %s %.3f s\n", k + 1, only ? "skipping" : "every step", s[only]);
+			free(p[only]);
+			continue;
 		}
 		for (size_t i = 0; i < np; i++)
 			worst = fmax(worst, fabs((double) p[0][i] - p[1][i]));
@@ -137,8 +149,9 @@ run(int T, size_t n, int repeat, bool long_docs)
 		free(p[0]);
 		free(p[1]);
 	}
-	printf("  geometric mean of the ratios (every step / skipping): %.2fx\n",
-		   exp(log_ratio / repeat));
+	if (only < 0)
+		printf("  geometric mean of the ratios (every step / skipping): %.2fx\n",
+			   exp(log_ratio / repeat));
 	free(x);
 	free(y);
 }
@@ -153,8 +166,11 @@ main(int argc, char **argv)
 	size_t		n = rows ? (size_t) atol(rows) : 5000;
 	int			repeat = rep ? atoi(rep) : 3;
 	bool		long_docs = lengths && strcmp(lengths, "long") == 0;
+	const char *side = getenv("ONLY");
 
 	dl_set_hooks(&h);
+	if (side)
+		only = strcmp(side, "skip") == 0 ? 1 : 0;
 	if (n < 64)
 		n = 64;
 	if (repeat < 1)
