@@ -2263,7 +2263,7 @@ skip_worst(const float *a, const float *b, size_t n)
 
 /*
  * The network of specs (an embedding with mask_zero first) on ids (n rows
- * of SKIP_T), padded steps skipped and computed: the training pass's
+ * of T), padded steps skipped and computed: the training pass's
  * outputs, every parameter gradient (the embedding's holds dx) and the
  * prediction pass's outputs agree to float rounding, with every buffer of
  * the recurrent layers NaN before each pass (what a skipped step leaves
@@ -2271,7 +2271,7 @@ skip_worst(const float *a, const float *b, size_t n)
  */
 static double
 check_skip(const char *name, const dl_layer_spec *specs, int nspecs, const float *ids, int n,
-		   uint64_t seed)
+		   int T, uint64_t seed)
 {
 	dl_network	net;
 	uint64_t	st = seed;
@@ -2284,13 +2284,13 @@ check_skip(const char *name, const dl_layer_spec *specs, int nspecs, const float
 	double		worst = 0.0;
 	bool		saved = dl_rnn_skip_padding;
 
-	if (!build_net(&net, specs, nspecs, shape1(SKIP_T), seed))
+	if (!build_net(&net, specs, nspecs, shape1(T), seed))
 		return HUGE_VAL;
 	for (size_t j = 0; j < net.n_params; j++)
 		net.params[j] += (float) (0.3 * th_rand_normal(&st));
 	k = dl_shape_size(&net.output_shape);
 	w = random_floats(k * n, 1.0, &st);
-	dx = malloc(sizeof(float) * n * SKIP_T);
+	dx = malloc(sizeof(float) * n * T);
 	for (int skip = 0; skip < 2; skip++)
 	{
 		dl_workspace *ws,
@@ -2343,15 +2343,38 @@ check_skip(const char *name, const dl_layer_spec *specs, int nspecs, const float
 	return worst;
 }
 
+/*
+ * n random rows of T ids (at most 8 x 12): each all real, padded at the
+ * end, padding only, padded before, or with padding anywhere
+ */
+static void
+skip_random_ids(float *ids, int n, int T, uint64_t *st)
+{
+	for (int b = 0; b < n; b++)
+	{
+		int			kind = (int) (th_rand_u64(st) % 5);
+		int			len = (int) (th_rand_u64(st) % (T + 1));
+
+		for (int t = 0; t < T; t++)
+		{
+			bool		real = kind == 0 || (kind == 1 && t < len) || (kind == 3 && t >= T - len) ||
+				(kind == 4 && th_rand_u64(st) % 2);
+
+			ids[b * T + t] = real ? (float) (1 + th_rand_u64(st) % (MASK_VOCAB - 1)) : 0.0f;
+		}
+	}
+}
+
 static void
 test_rnn_skip(void)
 {
 	static const dl_layer_type rnns[] = {DL_LAYER_LSTM, DL_LAYER_GRU};
 	dl_layer_spec e = spec_embedding(MASK_VOCAB, 3, true);
 	double		worst = 0.0;
+	uint64_t	st = 97;
 
 	skip_values = skip_equal = 0;
-	th_begin("recurrent layers skip the padding: the same outputs and gradients as every step computed, and gradient checks");
+	th_begin("recurrent layers skip the padding: the same outputs and gradients as every step computed (fixed and random masks), and gradient checks");
 	for (int i = 0; i < 2; i++)
 	{
 		const char *t = dl_layer_type_name(rnns[i]);
@@ -2382,9 +2405,20 @@ test_rnn_skip(void)
 			char		name[128];
 
 			snprintf(name, sizeof(name), "%s %s (a)", t, nets[j].what);
-			worst = fmax(worst, check_skip(name, nets[j].s, nets[j].n, skip_ids_a, 6, 930 + j));
+			worst = fmax(worst, check_skip(name, nets[j].s, nets[j].n, skip_ids_a, 6, SKIP_T, 930 + j));
 			snprintf(name, sizeof(name), "%s %s (b)", t, nets[j].what);
-			worst = fmax(worst, check_skip(name, nets[j].s, nets[j].n, skip_ids_b, 4, 940 + j));
+			worst = fmax(worst, check_skip(name, nets[j].s, nets[j].n, skip_ids_b, 4, SKIP_T, 940 + j));
+			/* random batches of 1 to 8 rows of 1 to 12 steps */
+			for (int r = 0; r < 4; r++)
+			{
+				float		ids[8 * 12];
+				int			n = 1 + (int) (th_rand_u64(&st) % 8);
+				int			T = 1 + (int) (th_rand_u64(&st) % 12);
+
+				skip_random_ids(ids, n, T, &st);
+				snprintf(name, sizeof(name), "%s %s (random %d: %d x %d)", t, nets[j].what, r, n, T);
+				worst = fmax(worst, check_skip(name, nets[j].s, nets[j].n, ids, n, T, 960 + r));
+			}
 		}
 		/* finite differences through the skipped path */
 		gc_vocab = MASK_VOCAB;
