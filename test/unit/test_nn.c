@@ -2408,6 +2408,10 @@ test_rnn_skip(void)
 			worst = fmax(worst, check_skip(name, nets[j].s, nets[j].n, skip_ids_a, 6, SKIP_T, 930 + j));
 			snprintf(name, sizeof(name), "%s %s (b)", t, nets[j].what);
 			worst = fmax(worst, check_skip(name, nets[j].s, nets[j].n, skip_ids_b, 4, SKIP_T, 940 + j));
+			/* a batch of padding only: no product at all */
+			snprintf(name, sizeof(name), "%s %s (padding only)", t, nets[j].what);
+			worst = fmax(worst, check_skip(name, nets[j].s, nets[j].n, skip_ids_b + 4 * SKIP_T - 6,
+										   1, 6, 945 + j));
 			/* random batches of 1 to 8 rows of 1 to 12 steps */
 			for (int r = 0; r < 4; r++)
 			{
