@@ -220,6 +220,9 @@ static int gc_vocab = 0;
  */
 static int gc_pad = 0;
 
+/* unless NULL (with gc_vocab): the batch's token ids, as they are */
+static const float *gc_ids = NULL;
+
 /*
  * > 0: a joined network (dl_network_init_joined): each row holds the
  * shape's inputs (the ids, with gc_vocab), then gc_join real inputs, whose
@@ -288,6 +291,8 @@ gradcheck_net(const char *name, const dl_layer_spec *specs, int nspecs, dl_shape
 				g.x[i] = pad ? 0.0f : (float) (1 + th_rand_u64(&st) % (gc_vocab - 1));
 		}
 	}
+	if (gc_vocab > 0 && gc_ids)
+		memcpy(g.x, gc_ids, sizeof(float) * nin);
 	g.w = random_floats(k * batch, 1.0, &st);
 	g.y = malloc(sizeof(float) * batch);
 	for (int r = 0; r < batch; r++)
@@ -2409,6 +2414,278 @@ test_grad_join(void)
 	th_end();
 }
 
+/* ---- recurrent layers skip the padding ------------------------------------ */
+
+/*
+ * Batches of token ids (T = 7) that exercise the skip: (a) a row of real
+ * tokens only, rows padded at the end (3 and 1 tokens), a row of padding
+ * only, one padded before and one with a hole and padding after: no step
+ * has every row real, so every recurrent product is gathered; (b) rows
+ * padded at the end only, to 7, 3, 5 and 1 tokens: the first step covers
+ * every row (the product in place) and the later ones fewer.
+ */
+#define SKIP_T 7
+static const float skip_ids_a[6 * SKIP_T] = {
+	3, 1, 6, 2, 5, 4, 1,
+	2, 5, 1, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0,
+	4, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 3, 6, 2, 5,
+	5, 0, 2, 6, 0, 0, 0
+};
+static const float skip_ids_b[4 * SKIP_T] = {
+	1, 2, 3, 4, 5, 6, 1,
+	6, 3, 2, 0, 0, 0, 0,
+	2, 4, 6, 1, 3, 0, 0,
+	5, 0, 0, 0, 0, 0, 0
+};
+
+static bool
+recurrent(const dl_layer *l)
+{
+	return l->spec.type == DL_LAYER_LSTM || l->spec.type == DL_LAYER_GRU;
+}
+
+/*
+ * The scratch of the recurrent layer i of a workspace for n rows set to
+ * NaN, and (kept) in a training workspace the buffers it keeps and its output
+ */
+static void
+poison_rnn(const dl_network *net, dl_workspace *ws, int i, int n, bool kept)
+{
+	const dl_layer *l = &net->layers[i];
+	size_t		dirs = l->spec.rnn.bidirectional ? 2 : 1;
+	size_t		t = (size_t) l->in_shape.dim[0];
+	size_t		tu = dirs * n * t * l->spec.rnn.units;
+	size_t		sizes[3] = {dirs * n * t * dl_rnn_gates(l), tu,
+	l->spec.rnn.return_sequences && dirs == 1 ? 0 : tu};
+	float		nan = nanf("");
+
+	for (size_t j = 0; j < (size_t) n * dl_rnn_scratch_size(l); j++)
+		ws->scratch[j] = nan;
+	if (ws->mode != DL_WS_TRAIN || !kept)
+		return;
+	for (int k = 0; k < 3; k++)
+		for (size_t j = 0; j < sizes[k]; j++)
+			ws->layer[i].keep[k][j] = nan;
+	for (size_t j = 0; j < (size_t) n * dl_shape_size(&l->out_shape); j++)
+		ws->layer[i].buf[j] = nan;
+}
+
+/* the values skip_worst compared, and how many of them were equal */
+static size_t skip_values,
+			skip_equal;
+
+/*
+ * The worst difference of b from a (n values), relative to each value plus
+ * a tenth of the largest (a sum's rounding scales with its largest terms)
+ */
+static double
+skip_worst(const float *a, const float *b, size_t n)
+{
+	double		top = 0.0,
+				worst = 0.0;
+
+	for (size_t i = 0; i < n; i++)
+		top = fmax(top, fabs((double) a[i]));
+	for (size_t i = 0; i < n; i++)
+	{
+		double		d = fabs((double) a[i] - b[i]) / (fabs((double) a[i]) + 0.1 * top + 1e-30);
+
+		skip_values++;
+		skip_equal += a[i] == b[i];
+		worst = isnan(d) ? HUGE_VAL : fmax(worst, d);
+	}
+	return worst;
+}
+
+/*
+ * The network of specs (an embedding with mask_zero first) on ids (n rows
+ * of T), padded steps skipped and computed: the training pass's
+ * outputs, every parameter gradient (the embedding's holds dx) and the
+ * prediction pass's outputs agree to float rounding, with every buffer of
+ * the recurrent layers NaN before each pass (what a skipped step leaves
+ * unwritten is never read).  Returns the worst relative difference.
+ */
+static double
+check_skip(const char *name, const dl_layer_spec *specs, int nspecs, const float *ids, int n,
+		   int T, uint64_t seed)
+{
+	dl_network	net;
+	uint64_t	st = seed;
+	size_t		k;
+	float	   *out[2],
+			   *grads[2],
+			   *pred[2],
+			   *w,
+			   *dx;
+	double		worst = 0.0;
+	bool		saved = dl_rnn_skip_padding;
+
+	if (!build_net(&net, specs, nspecs, shape1(T), seed))
+		return HUGE_VAL;
+	for (size_t j = 0; j < net.n_params; j++)
+		net.params[j] += (float) (0.3 * th_rand_normal(&st));
+	k = dl_shape_size(&net.output_shape);
+	w = random_floats(k * n, 1.0, &st);
+	dx = malloc(sizeof(float) * n * T);
+	for (int skip = 0; skip < 2; skip++)
+	{
+		dl_workspace *ws,
+				   *wp;
+		const float *y;
+
+		dl_rnn_skip_padding = skip;
+		out[skip] = malloc(sizeof(float) * k * n);
+		pred[skip] = malloc(sizeof(float) * k * n);
+		grads[skip] = malloc(sizeof(float) * net.n_params);
+		CHECK_STATUS(dl_workspace_create(&net, n, true, &ws), DL_OK);
+		CHECK_STATUS(dl_workspace_create(&net, n, false, &wp), DL_OK);
+		for (int i = 0; i < net.n_layers; i++)
+			if (recurrent(&net.layers[i]))
+				poison_rnn(&net, ws, i, n, true);
+		y = dl_forward_train(&net, ws, ids, n, false);
+		memcpy(out[skip], y, sizeof(float) * k * n);
+		memcpy(ws->d0, w, sizeof(float) * k * n);
+		memset(ws->grads, 0, sizeof(float) * net.n_params);
+		for (int i = 0; i < net.n_layers; i++)
+			if (recurrent(&net.layers[i]))
+				poison_rnn(&net, ws, i, n, false);
+		dl_backward(&net, ws, n, false, dx);
+		memcpy(grads[skip], ws->grads, sizeof(float) * net.n_params);
+		for (int i = 0; i < net.n_layers; i++)
+			if (recurrent(&net.layers[i]))
+				poison_rnn(&net, wp, i, n, true);
+		dl_network_predict(&net, wp, ids, n, pred[skip]);
+		dl_workspace_free(ws);
+		dl_workspace_free(wp);
+	}
+	dl_rnn_skip_padding = saved;
+	worst = fmax(skip_worst(out[0], out[1], k * n), skip_worst(pred[0], pred[1], k * n));
+	for (int i = 0; i < net.n_layers; i++)
+		worst = fmax(worst, skip_worst(grads[0] + net.layers[i].param_offset,
+									   grads[1] + net.layers[i].param_offset,
+									   net.layers[i].n_params));
+	if (!(worst <= 1e-5))
+		th_fail(__FILE__, __LINE__, "%s: skipping the padding changed the results by %g",
+				name, worst);
+	for (int skip = 0; skip < 2; skip++)
+	{
+		free(out[skip]);
+		free(pred[skip]);
+		free(grads[skip]);
+	}
+	free(w);
+	free(dx);
+	dl_network_free(&net);
+	return worst;
+}
+
+/*
+ * n random rows of T ids (at most 8 x 12): each all real, padded at the
+ * end, padding only, padded before, or with padding anywhere
+ */
+static void
+skip_random_ids(float *ids, int n, int T, uint64_t *st)
+{
+	for (int b = 0; b < n; b++)
+	{
+		int			kind = (int) (th_rand_u64(st) % 5);
+		int			len = (int) (th_rand_u64(st) % (T + 1));
+
+		for (int t = 0; t < T; t++)
+		{
+			bool		real = kind == 0 || (kind == 1 && t < len) || (kind == 3 && t >= T - len) ||
+				(kind == 4 && th_rand_u64(st) % 2);
+
+			ids[b * T + t] = real ? (float) (1 + th_rand_u64(st) % (MASK_VOCAB - 1)) : 0.0f;
+		}
+	}
+}
+
+static void
+test_rnn_skip(void)
+{
+	static const dl_layer_type rnns[] = {DL_LAYER_LSTM, DL_LAYER_GRU};
+	dl_layer_spec e = spec_embedding(MASK_VOCAB, 3, true);
+	double		worst = 0.0;
+	uint64_t	st = 97;
+
+	skip_values = skip_equal = 0;
+	th_begin("recurrent layers skip the padding: the same outputs and gradients as every step computed (fixed and random masks), and gradient checks");
+	for (int i = 0; i < 2; i++)
+	{
+		const char *t = dl_layer_type_name(rnns[i]);
+		dl_layer_spec last = spec_rnn(rnns[i], 4, false);
+		dl_layer_spec seq = spec_rnn(rnns[i], 3, true);
+		dl_layer_spec bilast = last,
+					biseq = seq;
+		char		name_buf[128];
+		struct
+		{
+			const char *what;
+			dl_layer_spec s[3];
+			int			n;
+		}			nets[] = {
+			{"last state", {e, last}, 2},
+			{"every state", {e, seq}, 2},
+			{"every state, stacked", {e, seq, last}, 3},
+			{"bidirectional, last state", {e, bilast}, 2},
+			{"bidirectional, every state", {e, biseq}, 2},
+			{"bidirectional, every state, then last", {e, biseq, bilast}, 3}
+		};
+
+		bilast.rnn.bidirectional = biseq.rnn.bidirectional = true;
+		nets[3].s[1] = nets[5].s[2] = bilast;
+		nets[4].s[1] = nets[5].s[1] = biseq;
+		for (int j = 0; j < (int) (sizeof(nets) / sizeof(nets[0])); j++)
+		{
+			char		name[128];
+
+			snprintf(name, sizeof(name), "%s %s (a)", t, nets[j].what);
+			worst = fmax(worst, check_skip(name, nets[j].s, nets[j].n, skip_ids_a, 6, SKIP_T, 930 + j));
+			snprintf(name, sizeof(name), "%s %s (b)", t, nets[j].what);
+			worst = fmax(worst, check_skip(name, nets[j].s, nets[j].n, skip_ids_b, 4, SKIP_T, 940 + j));
+			/* a batch of padding only: no product at all */
+			snprintf(name, sizeof(name), "%s %s (padding only)", t, nets[j].what);
+			worst = fmax(worst, check_skip(name, nets[j].s, nets[j].n, skip_ids_b + 4 * SKIP_T - 6,
+										   1, 6, 945 + j));
+			/* random batches of 1 to 8 rows of 1 to 12 steps */
+			for (int r = 0; r < 4; r++)
+			{
+				float		ids[8 * 12];
+				int			n = 1 + (int) (th_rand_u64(&st) % 8);
+				int			T = 1 + (int) (th_rand_u64(&st) % 12);
+
+				skip_random_ids(ids, n, T, &st);
+				snprintf(name, sizeof(name), "%s %s (random %d: %d x %d)", t, nets[j].what, r, n, T);
+				worst = fmax(worst, check_skip(name, nets[j].s, nets[j].n, ids, n, T, 960 + r));
+			}
+		}
+		/* finite differences through the skipped path */
+		gc_vocab = MASK_VOCAB;
+		gc_ids = skip_ids_a;
+		snprintf(name_buf, sizeof(name_buf), "skipped %s last, stacked on every state", t);
+		gradcheck_net(name_buf, (dl_layer_spec[]) {e, seq, last}, 3, shape1(SKIP_T), 6, 0, 0,
+					  2e-3, 950 + i);
+		snprintf(name_buf, sizeof(name_buf), "skipped bidirectional %s, every state then last", t);
+		gradcheck_net(name_buf, (dl_layer_spec[]) {e, biseq, bilast}, 3, shape1(SKIP_T), 6, 0, 0,
+					  2e-3, 952 + i);
+		gc_ids = skip_ids_b;
+		snprintf(name_buf, sizeof(name_buf), "skipped %s every state", t);
+		gradcheck_net(name_buf, (dl_layer_spec[]) {e, seq}, 2, shape1(SKIP_T), 4, 0, 0,
+					  2e-3, 954 + i);
+		snprintf(name_buf, sizeof(name_buf), "skipped bidirectional %s last", t);
+		gradcheck_net(name_buf, (dl_layer_spec[]) {e, bilast}, 2, shape1(SKIP_T), 4, 0, 0,
+					  2e-3, 956 + i);
+		gc_ids = NULL;
+		gc_vocab = 0;
+	}
+	printf("# skipping the padding: worst relative difference from every step computed %.3g; %zu of %zu values equal\n",
+		   worst, skip_equal, skip_values);
+	th_end();
+}
+
 static void
 test_embed(void)
 {
@@ -2503,6 +2780,7 @@ suite_nn(void)
 	test_join_passes();
 	test_join_embed();
 	test_grad_join();
+	test_rnn_skip();
 	test_embed();
 	test_loss_values();
 	test_optimizers();

@@ -319,11 +319,13 @@ typedef enum det_net
 	DET_CNN,
 	DET_EMBEDDING,
 	DET_TRANSFORMER,
+	DET_MASKED_RNN,
 	DET_NETS
 } det_net;
 
 static const char *const det_net_names[DET_NETS] = {"MLP", "conv1d + LSTM",
-"conv2d + pools + batchnorm", "embedding", "transformer"};
+"conv2d + pools + batchnorm", "embedding", "transformer",
+"embedding (mask_zero) + bidirectional lstm + gru, padding skipped"};
 
 /* n rows of kind's data: features per row in *f, classes 3 */
 static float *
@@ -332,7 +334,8 @@ det_data(det_net kind, size_t n, int *f, float *y)
 	uint64_t	st = 21;
 	float	   *x;
 
-	*f = kind == DET_CNN ? 81 : kind == DET_EMBEDDING ? 5 : kind == DET_TRANSFORMER ? 24 : 2;
+	*f = kind == DET_CNN ? 81 : kind == DET_EMBEDDING ? 5 : kind == DET_TRANSFORMER ? 24 :
+		kind == DET_MASKED_RNN ? 8 : 2;
 	x = malloc(sizeof(float) * *f * n);
 	if (kind == DET_MLP || kind == DET_CONV1D_LSTM)
 		make_blobs(x, y, n, 21);
@@ -351,6 +354,15 @@ det_data(det_net kind, size_t n, int *f, float *y)
 				for (int dy = 0; dy < 3; dy++)
 					for (int dx = 0; dx < 3; dx++)
 						row[(c == 2 ? 6 : 1) * 9 + (c == 1 ? 5 : 1) + dy * 9 + dx] += 1.0f;
+			}
+			else if (kind == DET_MASKED_RNN)
+			{
+				/* 1 to 8 ids from 1 to 9, padded at the end; the first names the class */
+				int			len = 1 + (int) (th_rand_u64(&st) % 8);
+
+				for (int t = 0; t < 8; t++)
+					row[t] = t < len ? (float) (1 + th_rand_u64(&st) % 9) : 0.0f;
+				row[0] = (float) (1 + 3 * (th_rand_u64(&st) % 3) + c);
 			}
 			else if (kind == DET_TRANSFORMER)
 			{
@@ -399,17 +411,21 @@ train_once(uint64_t seed, size_t *n_params, det_net kind, bool dropout)
 	dl_layer_spec tf[5] = {spec_of(DL_LAYER_POSITIONAL_ENCODING),
 		spec_of(DL_LAYER_TRANSFORMER_ENCODER), spec_of(DL_LAYER_TRANSFORMER_ENCODER),
 	spec_of(DL_LAYER_GLOBAL_AVGPOOL), spec_dense(3, DL_ACT_SOFTMAX)};
-	const dl_layer_spec *specs[DET_NETS] = {mlp, seq, cnn, emb, tf};
-	int			counts[DET_NETS] = {4, 4, 7, 3, 5};
+	dl_layer_spec masked[5] = {spec_of(DL_LAYER_EMBEDDING), spec_rnn(DL_LAYER_LSTM, 3, true),
+		spec_rnn(DL_LAYER_GRU, 4, false), spec_dropout(rate), spec_dense(3, DL_ACT_SOFTMAX)};
+	const dl_layer_spec *specs[DET_NETS] = {mlp, seq, cnn, emb, tf, masked};
+	int			counts[DET_NETS] = {4, 4, 7, 3, 5, 5};
 	dl_shape	shapes[DET_NETS] = {shape1(2), shape2(2, 1), shape3(1, 9, 9), shape1(5),
-	shape2(6, 4)};
+	shape2(6, 4), shape1(8)};
 	dl_network	net;
 	dl_train_options o;
 	dl_train_result res;
 	float	   *params = NULL;
 
-	emb[0].embedding.input_dim = 10;
-	emb[0].embedding.output_dim = 4;
+	emb[0].embedding.input_dim = masked[0].embedding.input_dim = 10;
+	emb[0].embedding.output_dim = masked[0].embedding.output_dim = 4;
+	masked[0].embedding.mask_zero = true;
+	masked[1].rnn.bidirectional = true;
 	tf[0].posenc.learned = true;
 	tf[1].attention.heads = 2;
 	tf[1].attention.ff_dim = 8;
@@ -447,7 +463,8 @@ train_once(uint64_t seed, size_t *n_params, det_net kind, bool dropout)
 static void
 check_determinism(det_net kind)
 {
-	bool		has_dropout = kind == DET_MLP || kind == DET_CONV1D_LSTM || kind == DET_TRANSFORMER;
+	bool		has_dropout = kind == DET_MLP || kind == DET_CONV1D_LSTM || kind == DET_TRANSFORMER ||
+		kind == DET_MASKED_RNN;
 	size_t		n1 = 0,
 				n2 = 0,
 				n3 = 0,
@@ -488,10 +505,11 @@ test_determinism(void)
 static void
 test_determinism_images_tokens(void)
 {
-	th_begin("train: bit-identical weights for the same seed, not for another (conv2d + maxpool2d + avgpool2d + batchnorm, embedding)");
+	th_begin("train: bit-identical weights for the same seed, not for another (conv2d + maxpool2d + avgpool2d + batchnorm, embedding, masked recurrent layers)");
 	openblas_set_num_threads(1);
 	check_determinism(DET_CNN);
 	check_determinism(DET_EMBEDDING);
+	check_determinism(DET_MASKED_RNN);
 	th_end();
 }
 

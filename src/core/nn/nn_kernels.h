@@ -284,6 +284,13 @@ extern int	dl_rnn_gates(const dl_layer *l);
 /* the scratch an lstm or gru layer needs per row, in floats */
 extern size_t dl_rnn_scratch_size(const dl_layer *l);
 
+/*
+ * Whether the recurrent layers skip the padded steps of a masked batch
+ * (true; rnn.c).  false computes every step of every row, as pgdl did
+ * before: the unit tests compare the two, and bench/engine_text times them.
+ */
+extern bool dl_rnn_skip_padding;
+
 /* the gates' sigmoid and tanh (rnn.c: vectorizable, within 1e-6 of libm) */
 extern float dl_rnn_sigmoid(float v);
 extern float dl_rnn_tanh(float v);
@@ -294,9 +301,11 @@ extern float dl_rnn_tanh(float v);
  * (rnn.c: Keras's layout).  Kept for the backward pass: gates (n, T, G)
  * after their activations, cells (n, T, U) - lstm: the cell states; gru:
  * the recurrent candidate h U_n + b_hn - and h (n, T, U), every state.
- * tmp is scratch of n G floats (gru).  mask (n, T), unless NULL, marks
- * the real steps: at a padded step the states stay those of the step
- * before (zero before the first real one).
+ * tmp is scratch of n (2 G + T F + 2 U + 3) floats.  mask (n, T), unless
+ * NULL, marks the real steps: at a padded step the states stay those of
+ * the step before (zero before the first real one).  Padded steps are
+ * skipped (rnn.c), and then gates and cells hold nothing at them, nor h
+ * after a row's last real step unless seq (but at step T - 1).
  */
 extern void dl_lstm_forward(float *y, float *gates, float *cells, float *h, float *tmp,
 							const float *x, const float *p, const uint8_t *mask, int n,
@@ -308,7 +317,7 @@ extern void dl_gru_forward(float *y, float *gates, float *cand, float *h, float 
 /*
  * Backpropagation through time from dy (y's shape, not written): dp (the
  * parameter gradients, as p) +=; dx (n, T, F) = unless NULL.  scratch is
- * n (T G + 2 U + G) floats (G >= U: an lstm keeps a padded row's dh in the last n U).
+ * n (T G + 4 U + 2 G + T F + 3) floats.
  */
 extern void dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x,
 							 const float *p, const float *gates, const float *cells,

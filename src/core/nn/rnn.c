@@ -35,6 +35,20 @@
  * before or after; its backward pass hands the state gradients through
  * to the step before and gives the step's gates none.
  *
+ * Padded steps cost (almost) nothing, as with PyTorch's packed sequences:
+ * the input side's products (x W, and x^T dG, dG W^T back) cover only the
+ * real steps, packed together; at each step the recurrent products cover
+ * only the rows whose step is real (gathered into a compact block unless
+ * all are); a padded step copies the state of the step before, and only
+ * where something reads it: inside a row's run of real steps, the zero
+ * state just before its first one, and, with return_sequences, every step
+ * (the outputs).  A batch padded at the end thus stops at its longest
+ * row, and the backward direction of a bidirectional layer, which reads
+ * the padding first, starts each row at its last real token.  The same
+ * products are computed on the real steps either way, so the results are
+ * the full computation's up to the rounding of differently blocked sums
+ * (dl_rnn_skip_padding = false runs the full one, for the tests).
+ *
  * A bidirectional layer holds a second set of parameters for a pass from
  * the last step to the first, and puts both directions' states side by
  * side.  W starts Glorot-uniform, U orthogonal, the biases 0 but the
@@ -126,26 +140,52 @@ dl_rnn_gates(const dl_layer *l)
 	return (l->spec.type == DL_LAYER_LSTM ? 4 : 3) * l->spec.rnn.units;
 }
 
+bool		dl_rnn_skip_padding = true;
+
+/*
+ * The floats per row that skipping padded steps needs beside a pass's own
+ * buffers: the packed input rows (T F), a compact block of states (U), one
+ * of state gradients (U) and one of gate rows (G), and three int arrays
+ * (the rows of a step, each row's first real step and its last + 1).
+ */
+static size_t
+skip_size(size_t T, size_t F, size_t U, size_t G)
+{
+	return T * F + 2 * U + G + 3;
+}
+
+/* floats per row of one direction's backward pass: dG, dh, dc, dr or dh's copy, skip_size */
+static size_t
+bptt_size(size_t T, size_t F, size_t U, size_t G)
+{
+	return T * G + 2 * U + G + skip_size(T, F, U, G);
+}
+
 size_t
 dl_rnn_scratch_size(const dl_layer *l)
 {
 	size_t		t,
+				f,
 				u,
 				g;
 
 	t = (size_t) l->in_shape.dim[0];
+	f = (size_t) l->in_shape.dim[1];
 	u = (size_t) l->spec.rnn.units;
 	g = (size_t) dl_rnn_gates(l);
-	/* prediction: gates, cells, states (T each) and one step's recurrent product */
+	/*
+	 * prediction: gates, cells, states (T each) and one step's recurrent
+	 * product (G), then skip_size; training: bptt_size, which is smaller
+	 */
 	if (!l->spec.rnn.bidirectional)
-		return t * g + 2 * t * u + g;
+		return t * g + 2 * t * u + g + skip_size(t, f, u, g);
 	/*
 	 * both directions' gates, cells and states (prediction), one step's
-	 * product, and the reversed input; backward: BPTT's scratch, one
-	 * direction's output gradient, the reversed input and its gradient
+	 * product, skip_size and the reversed input; backward: bptt_size, one
+	 * direction's output gradient, the reversed input and its gradient; last
+	 * the reversed mask (T bytes in T floats)
 	 */
-	return 2 * (t * g + 2 * t * u) + 2 * g + t * u + 2 * t * (size_t) l->in_shape.dim[1] +
-		t;
+	return 2 * (t * g + 2 * t * u) + 2 * g + t * u + 2 * t * f + skip_size(t, f, u, g) + t;
 }
 
 /* whether step t of row b is padding */
@@ -190,6 +230,14 @@ col_sums(float *sum, const float *x, size_t rows, int g, size_t ld)
 	}
 }
 
+/* x (U) += y (U) */
+static inline void
+add_into(float *restrict x, const float *restrict y, int U)
+{
+	for (int j = 0; j < U; j++)
+		x[j] += y[j];
+}
+
 /* y (n, U) = the last step of h (n, T, U), or h itself (return_sequences) */
 static void
 rnn_output(float *y, const float *h, int n, int T, int U, bool seq)
@@ -202,6 +250,203 @@ rnn_output(float *y, const float *h, int n, int T, int U, bool seq)
 	}
 	for (int b = 0; b < n; b++)
 		memcpy(y + (size_t) b * U, h + ((size_t) b * T + T - 1) * U, sizeof(float) * U);
+}
+
+/* ---- skipping the padded steps ---- */
+
+/* one pass's view of the mask, and the buffers of skip_size */
+typedef struct rnn_steps
+{
+	const uint8_t *mask;		/* (n, T), or NULL: every step is real */
+	bool		skip;			/* padded steps are skipped */
+	int			n,
+				T;
+	size_t		real;			/* the real steps of the batch */
+	int		   *rows;			/* (n): the rows computed at a step */
+	int		   *lo;				/* (n): each row's first real step (T: none) */
+	int		   *hi;				/* (n): its last real step + 1 (0: none) */
+	float	   *xp;				/* (real, F): the packed input rows */
+	float	   *hc;				/* (n, U): compact states */
+	float	   *dhc;			/* (n, U): compact state gradients */
+	float	   *gc;				/* (n, G): compact gate rows */
+} rnn_steps;
+
+static void
+steps_init(rnn_steps *s, float *buf, const uint8_t *mask, int n, int T, int F, int U, int G)
+{
+	s->mask = mask;
+	s->n = n;
+	s->T = T;
+	s->xp = buf;
+	s->hc = s->xp + (size_t) n * T * F;
+	s->dhc = s->hc + (size_t) n * U;
+	s->gc = s->dhc + (size_t) n * U;
+	s->rows = (int *) (s->gc + (size_t) n * G);
+	s->lo = s->rows + n;
+	s->hi = s->lo + n;
+	s->real = 0;
+	for (int b = 0; b < n; b++)
+	{
+		s->lo[b] = mask ? T : 0;
+		s->hi[b] = mask ? 0 : T;
+		for (int t = 0; mask && t < T; t++)
+			if (mask[(size_t) b * T + t])
+			{
+				if (s->lo[b] == T)
+					s->lo[b] = t;
+				s->hi[b] = t + 1;
+				s->real++;
+			}
+	}
+	if (!mask)
+		s->real = (size_t) n * T;
+	s->skip = mask && dl_rnn_skip_padding && s->real < (size_t) n * T;
+}
+
+/* the rows computed at step t into s->rows, and how many: the real ones, or all */
+static int
+step_rows(rnn_steps *s, int t)
+{
+	int			k = 0;
+
+	for (int b = 0; b < s->n; b++)
+		if (!s->skip || !padded(s->mask, b, t, s->T))
+			s->rows[k++] = b;
+	return k;
+}
+
+/*
+ * Whether a skipped (padded) step t of row b must hold its state: inside
+ * the row's real steps, at the step before the first (the zero state the
+ * first reads), or everywhere when every state is kept (all)
+ */
+static inline bool
+must_hold(const rnn_steps *s, int b, int t, bool all)
+{
+	return all || (t >= s->lo[b] - 1 && t < s->hi[b]);
+}
+
+/* a skipped step's state v (U) of row b: zero before its first real step, else the step before's */
+static inline void
+hold(float *v, const rnn_steps *s, int b, int t, int U)
+{
+	if (t < s->lo[b])
+		memset(v, 0, sizeof(float) * U);
+	else
+		memcpy(v, v - U, sizeof(float) * U);
+}
+
+/*
+ * Without every state kept, the steps after a row's last real one were
+ * not written: its last step (the output, and a bidirectional layer's)
+ * gets the state after the last real one
+ */
+static void
+hold_last(const rnn_steps *s, float *h, int U)
+{
+	size_t		TU = (size_t) s->T * U;
+
+	for (int b = 0; s->skip && b < s->n; b++)
+	{
+		float	   *last = h + b * TU + (size_t) (s->T - 1) * U;
+
+		if (s->hi[b] == 0)
+			memset(last, 0, sizeof(float) * U);
+		else if (s->hi[b] < s->T)
+			memcpy(last, h + b * TU + (size_t) (s->hi[b] - 1) * U, sizeof(float) * U);
+	}
+}
+
+/* the real steps' rows of v (n T, w), packed at its start in order (in place) */
+static void
+pack_rows(const rnn_steps *s, float *v, int w)
+{
+	size_t		p = 0;
+
+	for (size_t i = 0; i < (size_t) s->n * s->T; i++)
+		if (s->mask[i])
+		{
+			if (p != i)
+				memcpy(v + p * w, v + i * w, sizeof(float) * w);
+			p++;
+		}
+}
+
+/* the inverse: v's packed rows back at their steps, the padded ones zero (zero) or left */
+static void
+unpack_rows(const rnn_steps *s, float *v, int w, bool zero)
+{
+	size_t		p = s->real;
+
+	for (size_t i = (size_t) s->n * s->T; i-- > 0;)
+	{
+		if (s->mask[i])
+		{
+			if (--p != i)
+				memcpy(v + i * w, v + p * w, sizeof(float) * w);
+		}
+		else if (zero)
+			memset(v + i * w, 0, sizeof(float) * w);
+	}
+}
+
+/* x (n T, F): itself, or its real steps' rows packed into s->xp */
+static const float *
+packed_input(const rnn_steps *s, const float *x, int F)
+{
+	size_t		p = 0;
+
+	if (!s->skip)
+		return x;
+	for (size_t i = 0; i < (size_t) s->n * s->T; i++)
+		if (s->mask[i])
+			memcpy(s->xp + p++ * F, x + i * F, sizeof(float) * F);
+	return s->xp;
+}
+
+/* gates (n T, G) = x (n T, F) W (F, G) + b at the real steps (all unless packed) */
+static void
+input_side(const rnn_steps *s, float *gates, const float *x, const float *w, const float *bias,
+		   int F, int G)
+{
+	size_t		rows = s->skip ? s->real : (size_t) s->n * s->T;
+
+	dl_sgemm(false, false, (int) rows, G, F, 1.0f, packed_input(s, x, F), F, w, G, 0.0f, gates, G);
+	add_bias(gates, bias, rows, G);
+	if (s->skip)
+		unpack_rows(s, gates, G, false);
+}
+
+/*
+ * From the pre-activation gradients dg (n T, G), whose padded steps'
+ * rows are zero unless packed (then not read): dW (F, G) += x^T dg, db (G)
+ * += its column sums, dx (n T, F) = dg W^T unless NULL (zero at the
+ * padded steps).  dg is packed in place.
+ */
+static void
+input_side_back(const rnn_steps *s, float *dx, float *dw, float *db, float *dg, const float *x,
+				const float *w, int F, int G)
+{
+	size_t		rows = s->skip ? s->real : (size_t) s->n * s->T;
+	const float *xs = packed_input(s, x, F);
+
+	if (s->skip)
+		pack_rows(s, dg, G);
+	dl_sgemm(true, false, F, G, (int) rows, 1.0f, xs, F, dg, G, 1.0f, dw, G);
+	col_sums(db, dg, rows, G, G);
+	if (!dx)
+		return;
+	dl_sgemm(false, true, (int) rows, F, G, 1.0f, dg, G, w, G, 0.0f, dx, F);
+	if (s->skip)
+		unpack_rows(s, dx, F, true);
+}
+
+/* c (k, w) = the rows s->rows[0..k) of v at step t (v (n, T, w)) */
+static void
+gather_step(float *c, const rnn_steps *s, const float *v, int t, int k, int w)
+{
+	for (int i = 0; i < k; i++)
+		memcpy(c + (size_t) i * w, v + ((size_t) s->rows[i] * s->T + t) * w, sizeof(float) * w);
 }
 
 /*
@@ -231,10 +476,11 @@ lstm_cell(float *restrict gi, float *restrict gf, float *restrict gc, float *res
 	}
 }
 
-void
-dl_lstm_forward(float *y, float *gates, float *cells, float *h, float *tmp,
-				const float *x, const float *p, const uint8_t *mask, int n, int T, int F,
-				int U, bool seq)
+/* dl_lstm_forward; all: every step's state is written (else the real ones' and the last) */
+static void
+lstm_forward(float *y, float *gates, float *cells, float *h, float *tmp,
+			 const float *x, const float *p, const uint8_t *mask, int n, int T, int F,
+			 int U, bool seq, bool all)
 {
 	int			G = 4 * U;
 	const float *w = p;
@@ -242,19 +488,29 @@ dl_lstm_forward(float *y, float *gates, float *cells, float *h, float *tmp,
 	const float *bias = uw + (size_t) U * G;
 	size_t		TG = (size_t) T * G;
 	size_t		TU = (size_t) T * U;
+	rnn_steps	s;
 
-	(void) tmp;
+	steps_init(&s, tmp + (size_t) n * G, mask, n, T, F, U, G);
 	/* gates (n T, 4U) = x (n T, F) W (F, 4U) + b */
-	dl_sgemm(false, false, n * T, G, F, 1.0f, x, F, w, G, 0.0f, gates, G);
-	add_bias(gates, bias, (size_t) n * T, G);
+	input_side(&s, gates, x, w, bias, F, G);
 	for (int t = 0; t < T; t++)
 	{
-		/* gates[:, t] (n, 4U) += h[:, t-1] (n, U) U (U, 4U) */
-		if (t > 0)
+		int			k = step_rows(&s, t);
+
+		/* gates[:, t] (n, 4U) += h[:, t-1] (n, U) U (U, 4U), over the rows of the step */
+		if (t > 0 && k == n)
 			dl_sgemm(false, false, n, G, U, 1.0f, h + (size_t) (t - 1) * U, (int) TU, uw, G,
 					 1.0f, gates + (size_t) t * G, (int) TG);
-		for (int b = 0; b < n; b++)
+		else if (t > 0 && k > 0)
 		{
+			gather_step(s.hc, &s, h, t - 1, k, U);
+			dl_sgemm(false, false, k, G, U, 1.0f, s.hc, U, uw, G, 0.0f, tmp, G);
+			for (int i = 0; i < k; i++)
+				add_into(gates + s.rows[i] * TG + (size_t) t * G, tmp + (size_t) i * G, G);
+		}
+		for (int i = 0; i < k; i++)
+		{
+			int			b = s.rows[i];
 			float	   *g = gates + b * TG + (size_t) t * G;
 			float	   *c = cells + b * TU + (size_t) t * U;
 			float	   *hh = h + b * TU + (size_t) t * U;
@@ -269,8 +525,26 @@ dl_lstm_forward(float *y, float *gates, float *cells, float *h, float *tmp,
 				carry(hh, t, U);
 			}
 		}
+		for (int b = 0; s.skip && b < n; b++)
+			if (padded(mask, b, t, T))
+			{
+				if (must_hold(&s, b, t, false))
+					hold(cells + b * TU + (size_t) t * U, &s, b, t, U);
+				if (must_hold(&s, b, t, all))
+					hold(h + b * TU + (size_t) t * U, &s, b, t, U);
+			}
 	}
+	if (!all)
+		hold_last(&s, h, U);
 	rnn_output(y, h, n, T, U, seq);
+}
+
+void
+dl_lstm_forward(float *y, float *gates, float *cells, float *h, float *tmp,
+				const float *x, const float *p, const uint8_t *mask, int n, int T, int F,
+				int U, bool seq)
+{
+	lstm_forward(y, gates, cells, h, tmp, x, p, mask, n, T, F, U, seq, seq);
 }
 
 /* the gradient reaching h[b, t] from the layer's output dy */
@@ -280,14 +554,6 @@ dy_at(const float *dy, int b, int t, int T, int U, bool seq)
 	if (seq)
 		return dy + ((size_t) b * T + t) * U;
 	return t == T - 1 ? dy + (size_t) b * U : NULL;
-}
-
-/* x (U) += y (U) */
-static inline void
-add_into(float *restrict x, const float *restrict y, int U)
-{
-	for (int j = 0; j < U; j++)
-		x[j] += y[j];
 }
 
 /*
@@ -337,10 +603,14 @@ dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x, const fl
 	float	   *dh = dg + (size_t) n * TG;	/* (n, U): from the step after */
 	float	   *dc = dh + (size_t) n * U;	/* (n, U) */
 	float	   *dhp = dc + (size_t) n * U;	/* (n, U): dh of rows padded at this step */
+	rnn_steps	s;
 
+	steps_init(&s, dhp + (size_t) n * G, mask, n, T, F, U, G);
 	memset(dh, 0, sizeof(float) * 2 * (size_t) n * U);
 	for (int t = T - 1; t >= 0; t--)
 	{
+		int			k = 0;
+
 		for (int b = 0; b < n; b++)
 		{
 			const float *g = gates + b * TG + (size_t) t * G;
@@ -355,10 +625,14 @@ dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x, const fl
 			if (padded(mask, b, t, T))
 			{
 				/* h_t = h_{t-1}, c_t = c_{t-1}: dc stays, dh passes after the product */
+				if (s.skip)
+					continue;
 				memset(d, 0, sizeof(float) * G);
 				memcpy(dhp + (size_t) b * U, dhb, sizeof(float) * U);
+				s.rows[k++] = b;
 				continue;
 			}
+			s.rows[k++] = b;
 			if (t == 0)
 				lstm_cell_back(d, d + U, d + 2 * U, d + 3 * U, dhb, dcb, g, g + U, g + 2 * U, g + 3 * U,
 							   c, NULL, U, true);
@@ -366,7 +640,7 @@ dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x, const fl
 				lstm_cell_back(d, d + U, d + 2 * U, d + 3 * U, dhb, dcb, g, g + U, g + 2 * U, g + 3 * U,
 							   c, c - U, U, false);
 		}
-		if (t > 0)
+		if (t > 0 && k == n)
 		{
 			const float *dgt = dg + (size_t) t * G;
 
@@ -378,12 +652,19 @@ dl_lstm_backward(float *dx, float *dp, const float *dy, const float *x, const fl
 				if (padded(mask, b, t, T))
 					memcpy(dh + (size_t) b * U, dhp + (size_t) b * U, sizeof(float) * U);
 		}
+		else if (t > 0 && k > 0)
+		{
+			/* the same over the rows of the step, gathered; the others' dh passes */
+			gather_step(s.gc, &s, dg, t, k, G);
+			gather_step(s.hc, &s, h, t - 1, k, U);
+			dl_sgemm(false, true, k, U, G, 1.0f, s.gc, G, uw, G, 0.0f, s.dhc, U);
+			dl_sgemm(true, false, U, G, k, 1.0f, s.hc, U, s.gc, G, 1.0f, du, G);
+			for (int i = 0; i < k; i++)
+				memcpy(dh + (size_t) s.rows[i] * U, s.dhc + (size_t) i * U, sizeof(float) * U);
+		}
 	}
 	/* dW (F, 4U) += x^T dg; db += column sums; dx (n T, F) = dg W^T */
-	dl_sgemm(true, false, F, G, n * T, 1.0f, x, F, dg, G, 1.0f, dw, G);
-	col_sums(db, dg, (size_t) n * T, G, G);
-	if (dx)
-		dl_sgemm(false, true, n * T, F, G, 1.0f, dg, G, w, G, 0.0f, dx, F);
+	input_side_back(&s, dx, dw, db, dg, x, w, F, G);
 }
 
 /*
@@ -444,10 +725,11 @@ gru_cell_back(float *restrict dz, float *restrict dr, float *restrict dn,
 	}
 }
 
-void
-dl_gru_forward(float *y, float *gates, float *cand, float *h, float *tmp,
-			   const float *x, const float *p, const uint8_t *mask, int n, int T, int F,
-			   int U, bool seq)
+/* dl_gru_forward; all as lstm_forward's */
+static void
+gru_forward(float *y, float *gates, float *cand, float *h, float *tmp,
+			const float *x, const float *p, const uint8_t *mask, int n, int T, int F,
+			int U, bool seq, bool all)
 {
 	int			G = 3 * U;
 	const float *w = p;
@@ -456,23 +738,32 @@ dl_gru_forward(float *y, float *gates, float *cand, float *h, float *tmp,
 	const float *bh = bx + G;
 	size_t		TG = (size_t) T * G;
 	size_t		TU = (size_t) T * U;
+	rnn_steps	s;
 
+	steps_init(&s, tmp + (size_t) n * G, mask, n, T, F, U, G);
 	/* gates (n T, 3U) = x W + b_x */
-	dl_sgemm(false, false, n * T, G, F, 1.0f, x, F, w, G, 0.0f, gates, G);
-	add_bias(gates, bx, (size_t) n * T, G);
+	input_side(&s, gates, x, w, bx, F, G);
 	for (int t = 0; t < T; t++)
 	{
-		/* tmp (n, 3U) = h[:, t-1] U + b_h */
-		if (t > 0)
+		int			k = step_rows(&s, t);
+
+		/* tmp (k, 3U) = h[rows, t-1] U + b_h */
+		if (t > 0 && k == n)
 			dl_sgemm(false, false, n, G, U, 1.0f, h + (size_t) (t - 1) * U, (int) TU, uw, G,
 					 0.0f, tmp, G);
-		else
-			memset(tmp, 0, sizeof(float) * (size_t) n * G);
-		add_bias(tmp, bh, (size_t) n, G);
-		for (int b = 0; b < n; b++)
+		else if (t > 0 && k > 0)
 		{
+			gather_step(s.hc, &s, h, t - 1, k, U);
+			dl_sgemm(false, false, k, G, U, 1.0f, s.hc, U, uw, G, 0.0f, tmp, G);
+		}
+		else
+			memset(tmp, 0, sizeof(float) * (size_t) k * G);
+		add_bias(tmp, bh, (size_t) k, G);
+		for (int i = 0; i < k; i++)
+		{
+			int			b = s.rows[i];
 			float	   *g = gates + b * TG + (size_t) t * G;
-			const float *hg = tmp + (size_t) b * G;
+			const float *hg = tmp + (size_t) i * G;
 			float	   *cn = cand + b * TU + (size_t) t * U;
 			float	   *hh = h + b * TU + (size_t) t * U;
 
@@ -483,8 +774,21 @@ dl_gru_forward(float *y, float *gates, float *cand, float *h, float *tmp,
 			if (padded(mask, b, t, T))
 				carry(hh, t, U);
 		}
+		for (int b = 0; s.skip && b < n; b++)
+			if (padded(mask, b, t, T) && must_hold(&s, b, t, all))
+				hold(h + b * TU + (size_t) t * U, &s, b, t, U);
 	}
+	if (!all)
+		hold_last(&s, h, U);
 	rnn_output(y, h, n, T, U, seq);
+}
+
+void
+dl_gru_forward(float *y, float *gates, float *cand, float *h, float *tmp,
+			   const float *x, const float *p, const uint8_t *mask, int n, int T, int F,
+			   int U, bool seq)
+{
+	gru_forward(y, gates, cand, h, tmp, x, p, mask, n, T, F, U, seq, seq);
 }
 
 void
@@ -503,18 +807,22 @@ dl_gru_backward(float *dx, float *dp, const float *dy, const float *x, const flo
 	size_t		TU = (size_t) T * U;
 	float	   *dg = scratch;	/* (n, T, 3U): gradients of the input side */
 	float	   *dh = dg + (size_t) n * TG;	/* (n, U) */
-	float	   *dr = dh + 2 * (size_t) n * U;	/* (n, 3U): of the recurrent side */
+	float	   *dr = dh + 2 * (size_t) n * U;	/* (k, 3U): of the recurrent side, the step's rows */
+	rnn_steps	s;
 
+	steps_init(&s, dr + (size_t) n * G, mask, n, T, F, U, G);
 	memset(dh, 0, sizeof(float) * (size_t) n * U);
 	for (int t = T - 1; t >= 0; t--)
 	{
+		int			k = 0;
+
 		for (int b = 0; b < n; b++)
 		{
 			const float *g = gates + b * TG + (size_t) t * G;
 			const float *cn = cand + b * TU + (size_t) t * U;
 			const float *dyt = dy_at(dy, b, t, T, U, seq);
 			float	   *d = dg + b * TG + (size_t) t * G;
-			float	   *drb = dr + (size_t) b * G;
+			float	   *drb = dr + (size_t) k * G;
 			float	   *dhb = dh + (size_t) b * U;
 
 			if (dyt)
@@ -522,10 +830,14 @@ dl_gru_backward(float *dx, float *dp, const float *dy, const float *x, const flo
 			if (padded(mask, b, t, T))
 			{
 				/* h_t = h_{t-1}: dh passes on, the gates get nothing */
+				if (s.skip)
+					continue;
 				memset(d, 0, sizeof(float) * G);
 				memset(drb, 0, sizeof(float) * G);
+				s.rows[k++] = b;
 				continue;
 			}
+			s.rows[k++] = b;
 			if (t == 0)
 				gru_cell_back(d, d + U, d + 2 * U, drb, drb + U, drb + 2 * U, dhb, g, g + U, g + 2 * U,
 							  cn, NULL, U, true);
@@ -533,19 +845,25 @@ dl_gru_backward(float *dx, float *dp, const float *dy, const float *x, const flo
 				gru_cell_back(d, d + U, d + 2 * U, drb, drb + U, drb + 2 * U, dhb, g, g + U, g + 2 * U,
 							  cn, h + b * TU + (size_t) (t - 1) * U, U, false);
 		}
-		col_sums(dbh, dr, (size_t) n, G, G);
-		if (t > 0)
+		col_sums(dbh, dr, (size_t) k, G, G);
+		if (t > 0 && k == n)
 		{
 			/* dU += h_{t-1}^T dr; dh (n, U) += dr (n, 3U) U^T */
 			dl_sgemm(true, false, U, G, n, 1.0f, h + (size_t) (t - 1) * U, (int) TU, dr, G,
 					 1.0f, du, G);
 			dl_sgemm(false, true, n, U, G, 1.0f, dr, G, uw, G, 1.0f, dh, U);
 		}
+		else if (t > 0 && k > 0)
+		{
+			/* the same over the rows of the step, gathered */
+			gather_step(s.hc, &s, h, t - 1, k, U);
+			dl_sgemm(true, false, U, G, k, 1.0f, s.hc, U, dr, G, 1.0f, du, G);
+			dl_sgemm(false, true, k, U, G, 1.0f, dr, G, uw, G, 0.0f, s.dhc, U);
+			for (int i = 0; i < k; i++)
+				add_into(dh + (size_t) s.rows[i] * U, s.dhc + (size_t) i * U, U);
+		}
 	}
-	dl_sgemm(true, false, F, G, n * T, 1.0f, x, F, dg, G, 1.0f, dw, G);
-	col_sums(dbx, dg, (size_t) n * T, G, G);
-	if (dx)
-		dl_sgemm(false, true, n * T, F, G, 1.0f, dg, G, w, G, 0.0f, dx, F);
+	input_side_back(&s, dx, dw, dbx, dg, x, w, F, G);
 }
 
 /* ---- bidirectional layers ---- */
@@ -579,12 +897,13 @@ direction_forward(const dl_layer *l, float *gates, float *cells, float *h, float
 	int			T = l->in_shape.dim[0],
 				F = l->in_shape.dim[1],
 				U = l->spec.rnn.units;
+	bool		all = l->spec.rnn.return_sequences;
 
-	/* every state, in h: y may be h with return_sequences */
+	/* the states in h (every one with return_sequences, else the last too) */
 	if (l->spec.type == DL_LAYER_LSTM)
-		dl_lstm_forward(h, gates, cells, h, tmp, x, p, mask, n, T, F, U, true);
+		lstm_forward(h, gates, cells, h, tmp, x, p, mask, n, T, F, U, true, all);
 	else
-		dl_gru_forward(h, gates, cells, h, tmp, x, p, mask, n, T, F, U, true);
+		gru_forward(h, gates, cells, h, tmp, x, p, mask, n, T, F, U, true, all);
 }
 
 void
@@ -594,11 +913,12 @@ dl_birnn_forward(const dl_layer *l, float *y, float *gates, float *cells, float 
 {
 	int			T = l->in_shape.dim[0],
 				F = l->in_shape.dim[1],
-				U = l->spec.rnn.units;
-	size_t		ntg = (size_t) n * T * dl_rnn_gates(l);
+				U = l->spec.rnn.units,
+				G = dl_rnn_gates(l);
+	size_t		ntg = (size_t) n * T * G;
 	size_t		ntu = (size_t) n * T * U;
-	float	   *tmp = scratch;	/* (n, G): the gru's recurrent product */
-	float	   *xrev = tmp + (size_t) n * dl_rnn_gates(l);
+	float	   *tmp = scratch;	/* (n, G), then skip_size: a direction's scratch */
+	float	   *xrev = tmp + (size_t) n * (G + skip_size(T, F, U, G));
 	const float *pb = p + l->n_params / 2;
 
 	direction_forward(l, gates, cells, h, tmp, x, p, mask, n);
@@ -641,8 +961,8 @@ dl_birnn_backward(const dl_layer *l, float *dx, float *dp, const float *dy, cons
 	size_t		ntg = (size_t) n * T * G;
 	size_t		ntu = (size_t) n * T * U;
 	size_t		half = l->n_params / 2;
-	float	   *bptt = scratch; /* n (T G + 2 U + G) */
-	float	   *dyd = bptt + (size_t) n * ((size_t) T * G + 2 * U + G);	/* (n, T, U) */
+	float	   *bptt = scratch; /* n bptt_size */
+	float	   *dyd = bptt + (size_t) n * bptt_size(T, F, U, G);	/* (n, T, U) */
 	float	   *xrev = dyd + ntu;	/* (n, T, F) */
 	float	   *dxb = xrev + (size_t) n * T * F;	/* (n, T, F) */
 
