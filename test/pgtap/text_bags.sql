@@ -12,7 +12,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(42);
+SELECT plan(45);
 
 -- a review is a few filler words around one word of its class
 CREATE TEMP TABLE reviews AS
@@ -159,6 +159,22 @@ SELECT is(version, 3, 'a version trained on other rows, with another vocabulary,
 FROM pg_temp.train('bag_two', 'SELECT * FROM reviews WHERE review NOT LIKE ''%excellent%''',
 				   '"text":{"review":{"encoding":"tfidf"},"title":{"encoding":"binary"}}', '[]', ARRAY['title', 'noise', 'review']);
 SELECT is((pgdl.model_info('bag_two') -> 'features' -> 2 ->> 'inputs')::int, 21, 'of one word fewer');
+
+-- an imputer fills the other inputs only: a missing value among a bag's inputs (an array) is 22004
+CREATE TEMP TABLE t_imp AS SELECT * FROM pg_temp.train('bag_imp',
+	'SELECT review, CASE WHEN id % 10 = 0 THEN NULL ELSE noise END AS noise, label FROM reviews',
+	'"epochs":1,"impute":"mean","text":{"review":{"encoding":"counts"}}', '[]', ARRAY['review', 'noise']);
+CREATE TEMP TABLE imp_zero AS
+SELECT array_fill(0::float8, ARRAY[(pgdl.model_info('bag_imp') -> 'input_shape' ->> 0)::int]) AS x;
+SELECT alike(pg_temp.err(format($$SELECT pgdl.model_inputs('bag_imp', %L::float8[])$$, x[1:1] || 'NaN'::float8 || x[3:])),
+			 '22004: element 2 of the feature vector is NULL or NaN%',
+			 'model_inputs: a NaN bag-of-words value is 22004, not passed on to the network') FROM imp_zero;
+SELECT alike(pg_temp.err(format($$SELECT pgdl.predict_label('bag_imp', %L::float8[])$$, x[1:1] || NULL::float8 || x[3:])),
+			 '22004: element 2 of the feature vector is NULL or NaN | It is an input of the bag of words of text column "review", which the imputer does not fill.%',
+			 'a NULL bag-of-words value in an array is 22004, though the model has an imputer') FROM imp_zero;
+SELECT is(pgdl.predict_label('bag_imp', NULL::float8 || x[2:]), pgdl.predict_label('bag_imp', r),
+		  'the NULL number beside it is imputed, as in a row')
+FROM imp_zero, (SELECT NULL::float8 AS noise, '' AS review) r;
 
 ------------------------------------------------------------------------------
 -- held sparse: memory in proportion to the words present
