@@ -497,8 +497,13 @@ refuse_missing_text_input(const dl_model *m, const bool *nulls)
 	{
 		const dl_feature *f = &m->features[k];
 
+		/*
+		 * Within the model's inputs: while training prepares its rows a bag of
+		 * words is not among them (its length may still be a previous
+		 * cross-validation fold's)
+		 */
 		if (f->kind == DL_FEATURE_TEXT)
-			for (int i = pos; i < pos + f->length; i++)
+			for (int i = pos; i < pos + f->length && i < m->n_inputs; i++)
 				if (nulls[i])
 					ereport(ERROR,
 							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -12,7 +12,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(45);
+SELECT plan(46);
 
 -- a review is a few filler words around one word of its class
 CREATE TEMP TABLE reviews AS
@@ -175,6 +175,14 @@ SELECT alike(pg_temp.err(format($$SELECT pgdl.predict_label('bag_imp', %L::float
 SELECT is(pgdl.predict_label('bag_imp', NULL::float8 || x[2:]), pgdl.predict_label('bag_imp', r),
 		  'the NULL number beside it is imputed, as in a row')
 FROM imp_zero, (SELECT NULL::float8 AS noise, '' AS review) r;
+
+-- the folds after the first fit their bags anew beside an imputer's missing numbers
+SELECT cmp_ok((SELECT avg(value) FROM pgdl.cross_validate(
+				   'SELECT review, CASE WHEN id % 10 = 0 THEN NULL ELSE noise END AS noise, label FROM reviews',
+				   'label', '[]', 3, ARRAY['review', 'noise'],
+				   '{"epochs":20,"batch_size":16,"learning_rate":0.05,"impute":"mean","text":{"review":{"encoding":"counts"}}}')
+			   WHERE metric = 'accuracy'), '>=', 0.95::float8,
+			  'cross_validate with an imputer and missing numbers beside a bag of words: accuracy at least 95%');
 
 ------------------------------------------------------------------------------
 -- held sparse: memory in proportion to the words present
