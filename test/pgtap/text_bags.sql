@@ -12,7 +12,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(46);
+SELECT plan(47);
 
 -- a review is a few filler words around one word of its class
 CREATE TEMP TABLE reviews AS
@@ -243,6 +243,10 @@ SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"text":{"review
 												'[]', ARRAY['review'])$$),
 			 '22023: text column "review" has no word in the training rows |  | Lower "min_count", or add "oov_buckets".',
 			 'a vocabulary without a word is 22023');
+SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"epochs":1,"text":{"review":{"encoding":"counts","oov_buckets":1000000}}',
+												'[]', ARRAY['review'])$$),
+			 '54000: more than 1000000 inputs with the vocabulary of text column "review" | The column gives 22 words and 1000000 oov buckets, one input each; the inputs before it number 0. | Lower "vocabulary_size" or "oov_buckets".',
+			 'a bag of words past the inputs'' limit through its oov buckets is 54000 naming them');
 SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"warm_start":"bag_tfidf@1","text":{"review":{"encoding":"tfidf"}}',
 												'[]', ARRAY['review'])$$),
 			 '0A000: warm_start does not take text features yet%',
