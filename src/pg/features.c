@@ -482,12 +482,47 @@ pgdl_read_features(const PgdlBoundFeature *bf, int n, HeapTuple tuple, TupleDesc
 }
 
 /*
+ * A missing input of a text feature (only an array given to predict holds
+ * one: a row's NULL document is an empty one) is 22004 though the model has
+ * an imputer: the imputer fills the other features' inputs, never a token
+ * id (its fill would be an id meaning another word) nor a bag of words'
+ * value (bags follow the inputs it covers)
+ */
+static void
+refuse_missing_text_input(const dl_model *m, const bool *nulls)
+{
+	int			pos = 0;
+
+	for (int k = 0; k < m->n_features; k++)
+	{
+		const dl_feature *f = &m->features[k];
+
+		/*
+		 * Within the model's inputs: while training prepares its rows a bag of
+		 * words is not among them (its length may still be a previous
+		 * cross-validation fold's)
+		 */
+		if (f->kind == DL_FEATURE_TEXT)
+			for (int i = pos; i < pos + f->length && i < m->n_inputs; i++)
+				if (nulls[i])
+					ereport(ERROR,
+							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							 errmsg("element %d of the feature vector is NULL or NaN", i + 1),
+							 errdetail("It is %s of text column \"%s\", which the imputer does not fill.",
+									   dl_feature_is_bag(f) ? "an input of the bag of words" : "a token id",
+									   f->name)));
+		pos += f->length;
+	}
+}
+
+/*
  * The one preprocessing path, for training and prediction alike: the
  * model's imputer and scaler applied to x (n_inputs doubles, NaN =
  * missing; clobbered) in double precision, and only then the result as
  * float32 in out.  Casting first would lose every feature near 1e9 (float32's
- * spacing there is 64).  A missing value without an imputer is 22004
- * naming its position, a value beyond float32 22003 naming rowno (> 0).
+ * spacing there is 64).  A missing value without an imputer, or of a
+ * text feature (refuse_missing_text_input), is 22004 naming its position,
+ * a value beyond float32 22003 naming rowno (> 0).
  */
 void
 pgdl_preprocess_row(const dl_model *m, double *x, bool *nulls, float *out, int64 rowno)
@@ -511,6 +546,7 @@ pgdl_preprocess_row(const dl_model *m, double *x, bool *nulls, float *out, int64
 							 errmsg("element %d of the feature vector is NULL or NaN", i + 1),
 							 errdetail("Model was trained without an imputer.")));
 		}
+		refuse_missing_text_input(m, nulls);
 		(void) dl_scaler_transform(m->imputer, x, nulls, x);
 	}
 	else if (m->imputer)

@@ -162,11 +162,19 @@ pgdl_text_bag_inputs(dl_model *model)
 					 errmsg("text column \"%s\" has no word in the training rows", f->name),
 					 errhint("Lower \"min_count\", or add \"oov_buckets\".")));
 		if (n + dl_text_bag_width(f->vocab) > DL_MAX_FEATURES)
+		{
+			dl_vocab_info vi;
+
+			dl_vocab_get_info(f->vocab, &vi);
+			/* one input per word and per oov bucket: either may pass the limit */
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("more than %d inputs with the vocabulary of text column \"%s\"",
 							DL_MAX_FEATURES, f->name),
-					 errhint("Lower \"vocabulary_size\".")));
+					 errdetail("The column gives %zu words and %d oov buckets, one input each; the inputs before it number %lld.",
+							   vi.ntokens, vi.options.oov_buckets, (long long) n),
+					 errhint("Lower \"vocabulary_size\" or \"oov_buckets\".")));
+		}
 		f->length = (int) dl_text_bag_width(f->vocab);
 		n += f->length;
 	}

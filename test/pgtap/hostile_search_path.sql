@@ -215,7 +215,7 @@ INSERT INTO hj_cases (what, q) VALUES
         UNION ALL SELECT name, version, metric, NULL FROM pgdl.training_history WHERE name OPERATOR(pg_catalog.~~) 'hj_%') u
         ORDER BY 1, 2, 3$$),
     ('kmeans', $$SELECT * FROM pgdl.kmeans('public.hj_src', 2, ARRAY['a', 'b'], '{"seed":1}')$$),
-    ('train_kmeans', $$SELECT * FROM pgdl.train_kmeans('hj_km', 'public.hj_src', 3, ARRAY['a', 'b', 'id'], '{"seed":1, "replace":true}')$$),
+    ('train_kmeans', $$SELECT * FROM pgdl.train_kmeans('hj_km', 'public.hj_src', 3, ARRAY['a', 'b', 'id'], '{"seed":1,"replace":true}')$$),
     ('silhouette', $$SELECT pgdl.silhouette('hj_km', 'public.hj_src', ARRAY['a', 'b'])$$),
     ('predict with a clustering model', $$SELECT pgdl.predict('hj_km', ARRAY[0.5, 1])$$),
     ('pca', $$SELECT * FROM pgdl.pca('public.hj_src', 2, ARRAY['a', 'b', 'id'], '{"matrix":"correlation"}')$$),

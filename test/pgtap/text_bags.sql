@@ -12,7 +12,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(42);
+SELECT plan(47);
 
 -- a review is a few filler words around one word of its class
 CREATE TEMP TABLE reviews AS
@@ -160,6 +160,30 @@ FROM pg_temp.train('bag_two', 'SELECT * FROM reviews WHERE review NOT LIKE ''%ex
 				   '"text":{"review":{"encoding":"tfidf"},"title":{"encoding":"binary"}}', '[]', ARRAY['title', 'noise', 'review']);
 SELECT is((pgdl.model_info('bag_two') -> 'features' -> 2 ->> 'inputs')::int, 21, 'of one word fewer');
 
+-- an imputer fills the other inputs only: a missing value among a bag's inputs (an array) is 22004
+CREATE TEMP TABLE t_imp AS SELECT * FROM pg_temp.train('bag_imp',
+	'SELECT review, CASE WHEN id % 10 = 0 THEN NULL ELSE noise END AS noise, label FROM reviews',
+	'"epochs":1,"impute":"mean","text":{"review":{"encoding":"counts"}}', '[]', ARRAY['review', 'noise']);
+CREATE TEMP TABLE imp_zero AS
+SELECT array_fill(0::float8, ARRAY[(pgdl.model_info('bag_imp') -> 'input_shape' ->> 0)::int]) AS x;
+SELECT alike(pg_temp.err(format($$SELECT pgdl.model_inputs('bag_imp', %L::float8[])$$, x[1:1] || 'NaN'::float8 || x[3:])),
+			 '22004: element 2 of the feature vector is NULL or NaN%',
+			 'model_inputs: a NaN bag-of-words value is 22004, not passed on to the network') FROM imp_zero;
+SELECT alike(pg_temp.err(format($$SELECT pgdl.predict_label('bag_imp', %L::float8[])$$, x[1:1] || NULL::float8 || x[3:])),
+			 '22004: element 2 of the feature vector is NULL or NaN | It is an input of the bag of words of text column "review", which the imputer does not fill.%',
+			 'a NULL bag-of-words value in an array is 22004, though the model has an imputer') FROM imp_zero;
+SELECT is(pgdl.predict_label('bag_imp', NULL::float8 || x[2:]), pgdl.predict_label('bag_imp', r),
+		  'the NULL number beside it is imputed, as in a row')
+FROM imp_zero, (SELECT NULL::float8 AS noise, '' AS review) r;
+
+-- the folds after the first fit their bags anew beside an imputer's missing numbers
+SELECT cmp_ok((SELECT avg(value) FROM pgdl.cross_validate(
+				   'SELECT review, CASE WHEN id % 10 = 0 THEN NULL ELSE noise END AS noise, label FROM reviews',
+				   'label', '[]', 3, ARRAY['review', 'noise'],
+				   '{"epochs":20,"batch_size":16,"learning_rate":0.05,"impute":"mean","text":{"review":{"encoding":"counts"}}}')
+			   WHERE metric = 'accuracy'), '>=', 0.95::float8,
+			  'cross_validate with an imputer and missing numbers beside a bag of words: accuracy at least 95%');
+
 ------------------------------------------------------------------------------
 -- held sparse: memory in proportion to the words present
 ------------------------------------------------------------------------------
@@ -219,6 +243,10 @@ SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"text":{"review
 												'[]', ARRAY['review'])$$),
 			 '22023: text column "review" has no word in the training rows |  | Lower "min_count", or add "oov_buckets".',
 			 'a vocabulary without a word is 22023');
+SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"epochs":1,"text":{"review":{"encoding":"counts","oov_buckets":1000000}}',
+												'[]', ARRAY['review'])$$),
+			 '54000: more than 1000000 inputs with the vocabulary of text column "review" | The column gives 22 words and 1000000 oov buckets, one input each; the inputs before it number 0. | Lower "vocabulary_size" or "oov_buckets".',
+			 'a bag of words past the inputs'' limit through its oov buckets is 54000 naming them');
 SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', 'reviews', '"warm_start":"bag_tfidf@1","text":{"review":{"encoding":"tfidf"}}',
 												'[]', ARRAY['review'])$$),
 			 '0A000: warm_start does not take text features yet%',

@@ -10,7 +10,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgdl;
-SELECT plan(37);
+SELECT plan(39);
 
 CREATE TEMP TABLE docs AS
 SELECT id,
@@ -157,6 +157,14 @@ SELECT alike(pg_temp.err($$SELECT * FROM pgdl.train_model('x', 'docs', 'label', 
 										 ARRAY['x', 'review', 'color'], '{"text":{"review":{},"color":{"encoding":"tfidf"}}}')$$),
 			 '0A000: a model takes text column "review" as a sequence or text column "color" as a bag of words, not both',
 			 'a sequence column beside a bag of words is 0A000 (the embedding opens one, a first dense layer reads the other)');
+-- an imputer fills the other features' inputs, never a token id: a NULL id in an array is 22004
+CREATE TEMP TABLE t_imp AS SELECT * FROM pg_temp.train('j_imp', ARRAY['x', 'review'], ',"epochs":1,"impute":"median"');
+SELECT is(pg_temp.err($$SELECT pgdl.predict_label('j_imp', ARRAY[NULL, 0, 0, 0, 0, 0, 0, 0, 0.5]::float8[])$$),
+		  '22004: element 1 of the feature vector is NULL or NaN',
+		  'a NULL token id in an array is 22004, not the imputer''s median id');
+SELECT is(pgdl.predict_label('j_imp', ARRAY[0, 0, 0, 0, 0, 0, 0, 0, NULL]::float8[]),
+		  pgdl.predict_label('j_imp', r), 'the NULL number after the ids is imputed, as in a row')
+FROM (SELECT NULL::float8 AS x, NULL::text AS review) r;
 SELECT alike(pg_temp.err($$SELECT pg_temp.train('x', ARRAY['x', 'review'], ',"input_shape":[9]')$$),
 			 '22023: option "input_shape" does not apply to a model whose text column "review" is joined with other features',
 			 'input_shape with a join is 22023');
