@@ -764,6 +764,10 @@ test_rnn_activations(void)
 	CHECK(worst[0] <= 1e-6 && worst[1] <= 1e-6);
 	CHECK(dl_rnn_sigmoid(-1000.0f) == 0.0f && dl_rnn_sigmoid(1000.0f) == 1.0f);
 	CHECK(dl_rnn_tanh(-1000.0f) == -1.0f && dl_rnn_tanh(1000.0f) == 1.0f);
+	/* a NaN (a diverged training) stays NaN, without undefined behaviour on the way (UBSan) */
+	CHECK(isnan(dl_rnn_sigmoid(NAN)) && isnan(dl_rnn_tanh(NAN)));
+	CHECK(dl_rnn_sigmoid(INFINITY) == 1.0f && dl_rnn_sigmoid(-INFINITY) == 0.0f);
+	CHECK(dl_rnn_tanh(INFINITY) == 1.0f && dl_rnn_tanh(-INFINITY) == -1.0f);
 	free(v);
 	th_end();
 }

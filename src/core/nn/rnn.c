@@ -77,12 +77,13 @@
  * ln 2 / 2; e^r by its Taylor polynomial to degree 7 (truncation error below
  * 5e-9 relative); 2^n put into the exponent bits.  v is clamped to
  * [ln FLT_MIN, 88], where 2^n stays normal; below ln FLT_MIN (-87.3365) the
- * result is 0.
+ * result is 0.  A NaN takes the clamp's lower end, so that the conversion
+ * of n to an integer stays defined, and is given back as NaN at the end.
  */
 static inline float
 vexp(float v)
 {
-	float		c = v < -87.33654f ? -87.33654f : (v > 88.0f ? 88.0f : v);
+	float		c = v > -87.33654f ? (v < 88.0f ? v : 88.0f) : -87.33654f;
 	float		n = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
 	float		r = (c - n * 0.693145751953125f) - n * 1.42860676533018e-6f;
 	float		p = 1.0f + r * (1.0f + r * (1.0f / 2 + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
@@ -91,7 +92,7 @@ vexp(float v)
 	float		scale;
 
 	memcpy(&scale, &bits, sizeof(scale));
-	return v < -87.33654f ? 0.0f : p * scale;
+	return v < -87.33654f ? 0.0f : (v == v ? p * scale : v);
 }
 
 /* 1 / (1 + e^-v), from e = e^-|v| so that either side keeps its precision */
