@@ -154,12 +154,39 @@ collect_id(void *arg, const char *token, size_t len)
 	dl_text_bag *b = arg;
 	int32_t		id = dl_vocab_id(b->v, token, len);
 
-	if (id >= 2)
+	if (id < 2)
+		return true;
+	if (b->counts)
 	{
-		grow((void **) &b->ids, &b->ids_cap, b->n_ids + 1, sizeof(int32_t));
-		b->ids[b->n_ids++] = id;
+		/* a document's tokens are fewer than 2^32 (at most 1 GB of text) */
+		b->counts[id - 2]++;
+		return true;
 	}
+	if (b->n_ids >= b->width)
+	{
+		/* more ids than columns: count per column from here on */
+		b->counts = dl_alloc(sizeof(uint32_t) * b->width);
+		memset(b->counts, 0, sizeof(uint32_t) * b->width);
+		for (size_t k = 0; k < b->n_ids; k++)
+			b->counts[b->ids[k] - 2]++;
+		b->n_ids = 0;
+		b->counts[id - 2]++;
+		return true;
+	}
+	grow((void **) &b->ids, &b->ids_cap, b->n_ids + 1, sizeof(int32_t));
+	b->ids[b->n_ids++] = id;
 	return true;
+}
+
+/* the column of id with count occurrences, as enc gives it; its square added to *norm */
+static void
+put_column(dl_text_bag *b, dl_text_encoding enc, int32_t id, double count, double *norm)
+{
+	b->col[b->n] = id - 2;
+	b->val[b->n] = enc == DL_TEXT_BINARY ? 1.0 :
+		enc == DL_TEXT_TFIDF ? count * dl_text_idf(b->v, id) : count;
+	*norm += b->val[b->n] * b->val[b->n];
+	b->n++;
 }
 
 static int
@@ -200,26 +227,40 @@ dl_text_bag_encode(const dl_vocab *v, dl_text_encoding enc, const char *doc, siz
 	dl_vocab_get_info(v, &info);
 	b->v = v;
 	b->n = b->n_ids = 0;
+	dl_free(b->counts);
+	b->counts = NULL;
+	b->width = (size_t) dl_text_bag_width(v);
 	if ((st = dl_tokenize(&info.options, doc, len, collect_id, b)) != DL_OK)
 		return st;
-	if (b->n_ids > 1)
-		qsort(b->ids, b->n_ids, sizeof(int32_t), cmp_int32);
-	grow((void **) &b->col, &b->cap, b->n_ids, sizeof(int32_t));
-	grow((void **) &b->val, &b->val_cap, b->n_ids, sizeof(double));
-	for (size_t k = 0; k < b->n_ids;)
+	if (b->counts)
 	{
-		size_t		end = k;
-		double		count;
+		size_t		nonzero = 0;
 
-		while (end < b->n_ids && b->ids[end] == b->ids[k])
-			end++;
-		count = (double) (end - k);
-		b->col[b->n] = b->ids[k] - 2;
-		b->val[b->n] = enc == DL_TEXT_BINARY ? 1.0 :
-			enc == DL_TEXT_TFIDF ? count * dl_text_idf(v, b->ids[k]) : count;
-		norm += b->val[b->n] * b->val[b->n];
-		b->n++;
-		k = end;
+		for (size_t c = 0; c < b->width; c++)
+			nonzero += b->counts[c] > 0;
+		grow((void **) &b->col, &b->cap, nonzero, sizeof(int32_t));
+		grow((void **) &b->val, &b->val_cap, nonzero, sizeof(double));
+		for (size_t c = 0; c < b->width; c++)
+			if (b->counts[c] > 0)
+				put_column(b, enc, (int32_t) c + 2, (double) b->counts[c], &norm);
+		dl_free(b->counts);
+		b->counts = NULL;
+	}
+	else
+	{
+		if (b->n_ids > 1)
+			qsort(b->ids, b->n_ids, sizeof(int32_t), cmp_int32);
+		grow((void **) &b->col, &b->cap, b->n_ids, sizeof(int32_t));
+		grow((void **) &b->val, &b->val_cap, b->n_ids, sizeof(double));
+		for (size_t k = 0; k < b->n_ids;)
+		{
+			size_t		end = k;
+
+			while (end < b->n_ids && b->ids[end] == b->ids[k])
+				end++;
+			put_column(b, enc, b->ids[k], (double) (end - k), &norm);
+			k = end;
+		}
 	}
 	if (enc == DL_TEXT_TFIDF && norm > 0.0)
 	{
@@ -236,5 +277,6 @@ dl_text_bag_free(dl_text_bag *b)
 	dl_free(b->ids);
 	dl_free(b->col);
 	dl_free(b->val);
+	dl_free(b->counts);
 	memset(b, 0, sizeof(*b));
 }

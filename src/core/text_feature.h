@@ -69,13 +69,19 @@ typedef struct dl_text_bag
 	size_t		n;				/* nonzero inputs */
 	int32_t    *col;
 	double	   *val;
-	/* working memory */
+	/*
+	 * Working memory: the ids of a document's known words as they come, or,
+	 * once they outnumber the bag's columns, a count per column (so that a
+	 * long document costs at most its bag's width, not its length)
+	 */
 	const dl_vocab *v;
 	size_t		cap;
 	size_t		val_cap;
 	int32_t    *ids;
 	size_t		n_ids;
 	size_t		ids_cap;
+	uint32_t   *counts;			/* NULL, or width counts */
+	size_t		width;
 } dl_text_bag;
 
 /* the inputs of a bag-of-words feature over v: one per id from 2 */

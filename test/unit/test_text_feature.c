@@ -212,6 +212,18 @@ test_bag(void)
 		doc[6 * 5000] = '\0';
 		CHECK_STATUS(dl_text_bag_encode(v, DL_TEXT_COUNTS, doc, strlen(doc), &b), DL_OK);
 		CHECK(b.n == 2 && b.val[0] == 2500.0 && b.val[1] == 2500.0);
+		/* counted per column past the bag's width: memory bounded by it, not by the document */
+		CHECK(b.ids_cap <= 16 && b.counts == NULL);
+		CHECK_STATUS(dl_text_bag_encode(v, DL_TEXT_TFIDF, doc, strlen(doc), &b), DL_OK);
+		CHECK(b.n == 2 && b.col[0] == 0 && b.col[1] == 1);
+		CHECK_NEAR(b.val[0] * b.val[0] + b.val[1] * b.val[1], 1.0, 1e-12);
+		/* the same values as a short document with the same proportions */
+		{
+			double		long_val[2] = {b.val[0], b.val[1]};
+
+			CHECK_STATUS(dl_text_bag_encode(v, DL_TEXT_TFIDF, "the cat", 7, &b), DL_OK);
+			CHECK(b.n == 2 && b.val[0] == long_val[0] && b.val[1] == long_val[1]);
+		}
 		free(doc);
 		dl_vocab_free(v);
 	}
